@@ -1,0 +1,82 @@
+// CDK: the deployment configuration, one object under the `agentKpiPipeline` context key of
+// cdk.json (or `-c agentKpiPipeline='{...}'`), validated once at synth time.
+import { z } from 'zod';
+
+const emailSchema = z.email({ message: 'must be an email address' });
+
+export const approverTierSchema = z
+  .object({
+    /** Shown in the approval page and the audit trail, e.g. `marketing-ops`. */
+    name: z.string().min(1),
+    /** Who receives the approval links of this tier. */
+    emails: z.array(emailSchema).min(1),
+    /** How long this tier has before the request escalates to the next one. */
+    deadlineMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60),
+  })
+  .strict();
+
+export const deploymentConfigSchema = z
+  .object({
+    /** Prefix of every stack name, so several installations can share an account. */
+    stackPrefix: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,30}$/, 'letters, digits and dashes, starting with a letter')
+      .default('AgentKpi'),
+    /** Keep buckets and tables when a stack is deleted (RETAIN) and turn on deletion protection. */
+    retainData: z.boolean().default(true),
+    retention: z
+      .object({
+        /** Days of CloudWatch Logs kept for every function. */
+        logDays: z.number().int().positive().default(30),
+        /** Days of S3 server access logs kept. */
+        accessLogsDays: z.number().int().positive().default(90),
+      })
+      .strict()
+      .default({ logDays: 30, accessLogsDays: 90 }),
+    /** Who hears about pipeline failures (alarms). Empty: the topic exists, nobody is subscribed. */
+    alarmEmails: z.array(emailSchema).default([]),
+    /** The escalation chain of approvers, first tier first. */
+    approverTiers: z
+      .array(approverTierSchema)
+      .min(1)
+      .default([
+        { name: 'kpi-owners', emails: ['kpi-owners@example.com'], deadlineMinutes: 60 },
+        { name: 'marketing-ops-leads', emails: ['marketing-ops@example.com'], deadlineMinutes: 240 },
+      ]),
+  })
+  .strict();
+
+export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
+export type ApproverTier = z.infer<typeof approverTierSchema>;
+
+/** Raised at synth time when the deployment configuration is invalid; the message lists every problem. */
+export class DeploymentConfigError extends Error {
+  override readonly name = 'DeploymentConfigError';
+}
+
+/**
+ * Validates the raw context value (an object, or a JSON string when given with `-c`).
+ * @throws DeploymentConfigError naming each invalid path
+ */
+export function parseDeploymentConfig(raw: unknown): DeploymentConfig {
+  let value: unknown = raw ?? {};
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch (error) {
+      throw new DeploymentConfigError(`context agentKpiPipeline is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const result = deploymentConfigSchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `  - agentKpiPipeline.${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+    throw new DeploymentConfigError(`invalid deployment configuration:\n${problems.join('\n')}`);
+  }
+  return result.data;
+}

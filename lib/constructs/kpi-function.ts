@@ -1,0 +1,252 @@
+// CDK: the one Lambda construct. Every function of the pipeline is a KpiFunction, so the
+// runtime, architecture, tracing, log retention and bundling are decided here and nowhere else.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import {
+  Architecture,
+  type CfnFunction,
+  type IFunction,
+  LoggingFormat,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { acknowledge, acknowledgeWildcardResource } from '../nag';
+import { hasSecondaryIndexes } from '../stacks/resources';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Where the pipeline's Lambda entry points live: `functions/<name>.ts`. */
+export const functionsDir = path.join(repoRoot, 'functions');
+
+export interface KpiFunctionProps {
+  /** File name under `functions/` without extension, e.g. `self-check`. */
+  readonly entry: string;
+  /** What the function does, shown in the Lambda console. */
+  readonly description: string;
+  /** Powertools service name; also the metrics namespace dimension. */
+  readonly serviceName: string;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(60) */
+  readonly timeout?: Duration;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /**
+   * How the function is invoked. Asynchronous invocations (schedules, S3 events) need a dead-letter
+   * queue so that no failed event is lost; synchronous callers (a state machine, a URL) see the error.
+   */
+  readonly invocation:
+    | { readonly kind: 'synchronous'; readonly caller: string }
+    | { readonly kind: 'asynchronous'; readonly deadLetterQueue: IQueue };
+  /** Extra environment, beyond what the bind helpers add. */
+  readonly environment?: Record<string, string>;
+  /** Escape hatch for the few settings a stage needs (reserved concurrency, DLQ, ...). */
+  readonly overrides?: Partial<NodejsFunctionProps>;
+}
+
+/** Template metadata key naming a function's entry under `functions/`, read by the local runtime. */
+export const FUNCTION_ENTRY_METADATA = 'agentKpi:entry';
+
+/** Metrics namespace shared by every function, so one dashboard reads them all. */
+export const METRICS_NAMESPACE = 'AgentKpiPipeline';
+
+/**
+ * A Lambda function with the pipeline's defaults set once: Node.js 24 on ARM64, active X-Ray
+ * tracing, a CDK-managed log group with retention, JSON logs, ESM bundling with source maps and
+ * the AWS SDK v3 left to the runtime.
+ *
+ * The `bind*` helpers each add exactly one environment variable and one narrow grant, so the
+ * environment a handler validates at cold start and the permissions it holds never drift apart.
+ *
+ * @example
+ * const fn = new KpiFunction(this, 'Compute', { entry: 'compute', description: '...', serviceName: 'compute' });
+ * fn.bindTable('VALUES_TABLE', tables.values, 'readWrite');
+ */
+export class KpiFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly logGroup: LogGroup;
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: KpiFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      // Logs are operational data; keeping them after a stack delete would orphan cost.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // An explicit role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${props.entry}`,
+    });
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    const invocation = props.invocation;
+    this.fn = new NodejsFunction(this, 'Function', {
+      role: this.role,
+      ...(invocation.kind === 'asynchronous' ? { deadLetterQueue: invocation.deadLetterQueue } : {}),
+      entry: path.join(functionsDir, `${props.entry}.ts`),
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(60),
+      tracing: Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      projectRoot: repoRoot,
+      depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        sourceMap: true,
+        minify: true,
+        mainFields: ['module', 'main'],
+        // The nodejs24.x runtime ships AWS SDK v3; bundling it would only add cold-start weight.
+        externalModules: ['@aws-sdk/*'],
+        // Some CommonJS dependencies (X-Ray SDK) call require(); give ESM bundles one.
+        banner:
+          "import { createRequire as __kpiCreateRequire } from 'node:module';const require = __kpiCreateRequire(import.meta.url);",
+      },
+      ...props.overrides,
+    });
+    // The local runtime finds the handler module of each synthesized function through this.
+    (this.fn.node.defaultChild as CfnFunction).addMetadata(FUNCTION_ENTRY_METADATA, props.entry);
+    acknowledge(
+      this,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which X-Ray grants on * only.',
+    );
+    acknowledge(this, 'Serverless-LambdaStarPermissions', 'The only * resource is the X-Ray one acknowledged above.');
+    if (invocation.kind === 'synchronous') {
+      const reason = `Invoked synchronously by ${invocation.caller}, which receives and handles the error; Lambda keeps no event to dead-letter.`;
+      acknowledge(this, 'Serverless-LambdaDLQ', reason);
+      acknowledge(this, 'Serverless-LambdaAsyncFailureDestination', reason);
+    }
+  }
+
+  /** Adds an environment variable. Prefer the bind helpers, which also grant access. */
+  addEnvironment(name: string, value: string): this {
+    this.fn.addEnvironment(name, value);
+    return this;
+  }
+
+  /** The function as a grantee, for grants the helpers below do not cover. */
+  get grantPrincipal(): IGrantable['grantPrincipal'] {
+    return this.fn.grantPrincipal;
+  }
+
+  /** Table name in `envName`, with read or read/write data access (never table administration). */
+  bindTable(envName: string, table: ITableV2, access: 'read' | 'readWrite' | 'write'): this {
+    this.fn.addEnvironment(envName, table.tableName);
+    if (hasSecondaryIndexes(table)) {
+      acknowledgeWildcardResource(
+        this,
+        `${table.tableArn}/index/*`,
+        `Queries the secondary indexes of the ${envName} table, and nothing else.`,
+      );
+    }
+    if (access === 'read') table.grantReadData(this.fn);
+    else if (access === 'write') table.grantWriteData(this.fn);
+    else table.grantReadWriteData(this.fn);
+    return this;
+  }
+
+  /**
+   * Bucket name in `envName`, with access narrowed to one key prefix: object reads and writes under
+   * `prefix` only, and a listing restricted to keys under it. `prefix` ends with `/`.
+   */
+  bindBucket(envName: string, bucket: IBucket, access: 'read' | 'put' | 'readWrite', prefix: string): this {
+    this.fn.addEnvironment(envName, bucket.bucketName);
+    const objects = bucket.arnForObjects(`${prefix}*`);
+    const actions: string[] = [];
+    if (access !== 'put') {
+      actions.push('s3:GetObject');
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+        }),
+      );
+    }
+    // AbortMultipartUpload lets a streamed upload that failed half-way clean up after itself.
+    if (access !== 'read') actions.push('s3:PutObject', 's3:AbortMultipartUpload');
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [objects] }));
+    acknowledgeWildcardResource(
+      this,
+      objects,
+      `Object keys are generated per batch; access is limited to the ${prefix} prefix of ${envName}.`,
+    );
+    return this;
+  }
+
+  /** Topic ARN in `envName`, with publish rights on that topic only. */
+  bindTopic(envName: string, topic: ITopic): this {
+    this.fn.addEnvironment(envName, topic.topicArn);
+    topic.grantPublish(this.fn);
+    return this;
+  }
+
+  /** Queue URL in `envName`, with send rights on that queue only. */
+  bindQueue(envName: string, queue: IQueue): this {
+    this.fn.addEnvironment(envName, queue.queueUrl);
+    queue.grantSendMessages(this.fn);
+    return this;
+  }
+
+  /** Secret ARN in `envName`, with GetSecretValue on that secret only. */
+  bindSecret(envName: string, secret: ISecret): this {
+    this.fn.addEnvironment(envName, secret.secretArn);
+    secret.grantRead(this.fn);
+    return this;
+  }
+
+  /** Key ARN in `envName`, with the narrow use named by `access`. */
+  bindKey(envName: string, key: IKey, access: 'encryptDecrypt' | 'decrypt'): this {
+    this.fn.addEnvironment(envName, key.keyArn);
+    if (access === 'decrypt') key.grantDecrypt(this.fn);
+    else key.grantEncryptDecrypt(this.fn);
+    return this;
+  }
+
+  /** State machine ARN in `envName`, with the given narrow right. */
+  bindStateMachine(envName: string, stateMachine: IStateMachine, access: 'start' | 'taskResponse'): this {
+    this.fn.addEnvironment(envName, stateMachine.stateMachineArn);
+    if (access === 'start') stateMachine.grantStartExecution(this.fn);
+    else stateMachine.grantTaskResponse(this.fn);
+    return this;
+  }
+
+  /** Function name in `envName`, with invoke rights on that function only. */
+  bindFunction(envName: string, target: IFunction): this {
+    this.fn.addEnvironment(envName, target.functionName);
+    target.grantInvoke(this.fn);
+    return this;
+  }
+}

@@ -1,0 +1,50 @@
+// CDK: the stateless part of the pipeline. Functions, workflows, schedules and topics; every
+// stage is one construct wired to the stateful stack's buckets and tables by narrow grants.
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import type { DeploymentConfig } from '../config';
+import { SelfCheck } from '../constructs/self-check';
+import { PipelineResources } from './resources';
+
+export interface PipelineStackProps extends StackProps {
+  readonly config: DeploymentConfig;
+}
+
+export class PipelineStack extends Stack {
+  /** Operations alarms and failures; the platform team subscribes here. */
+  readonly opsTopic: Topic;
+  /** Encrypts the topics and queues of this stack. */
+  readonly messagingKey: Key;
+  readonly selfCheck: SelfCheck;
+  readonly resources: PipelineResources;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const logRetention = props.config.retention.logDays as RetentionDays;
+    this.resources = new PipelineResources(this, 'Resources', props.config.stackPrefix);
+    const { buckets, tables } = this.resources;
+
+    this.messagingKey = new Key(this, 'MessagingKey', {
+      description: 'Encrypts the Agent KPI Pipeline topics and queues',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.opsTopic = new Topic(this, 'OpsTopic', {
+      displayName: 'Agent KPI Pipeline operations',
+      masterKey: this.messagingKey,
+      enforceSSL: true,
+    });
+    for (const email of props.config.alarmEmails) this.opsTopic.addSubscription(new EmailSubscription(email));
+
+    this.selfCheck = new SelfCheck(this, 'SelfCheck', {
+      buckets,
+      tables,
+      opsTopic: this.opsTopic,
+      logRetention,
+    });
+  }
+}

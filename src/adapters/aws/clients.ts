@@ -1,0 +1,73 @@
+// AWS adapters: the one place SDK clients are built. Endpoints come from the standard
+// AWS_ENDPOINT_URL_<SERVICE> variables, so the same code talks to AWS or to the local emulators.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Environment } from '../../runtime/environment';
+
+export interface AwsClients {
+  readonly dynamodb: DynamoDBDocumentClient;
+  readonly s3: S3Client;
+  readonly sns: SNSClient;
+  readonly sqs: SQSClient;
+  readonly sfn: SFNClient;
+  readonly scheduler: SchedulerClient;
+  readonly secrets: SecretsManagerClient;
+}
+
+export interface AwsClientOptions {
+  /** Wraps each client once it is built, e.g. `tracer.captureAWSv3Client`. */
+  readonly instrument?: <T>(client: T) => T;
+}
+
+/**
+ * Builds SDK v3 clients on first use. With `AWS_ENDPOINT_URL_S3` set, S3 switches to path-style
+ * addressing, which emulators need and AWS accepts.
+ *
+ * @example
+ * const clients = createAwsClients(process.env, { instrument: (c) => tracer.captureAWSv3Client(c) });
+ * await clients.s3.send(new HeadBucketCommand({ Bucket }));
+ */
+export function createAwsClients(env: Environment = process.env, options: AwsClientOptions = {}): AwsClients {
+  const instrument = options.instrument ?? (<T>(client: T) => client);
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const base = region ? { region } : {};
+  const cache = new Map<string, unknown>();
+  const lazy = <T>(key: string, build: () => T): T => {
+    if (!cache.has(key)) cache.set(key, instrument(build()));
+    return cache.get(key) as T;
+  };
+  return {
+    get dynamodb() {
+      return lazy('dynamodb', () =>
+        DynamoDBDocumentClient.from(new DynamoDBClient(base), {
+          marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+        }),
+      );
+    },
+    get s3() {
+      const forcePathStyle = Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
+      return lazy('s3', () => new S3Client({ ...base, forcePathStyle }));
+    },
+    get sns() {
+      return lazy('sns', () => new SNSClient(base));
+    },
+    get sqs() {
+      return lazy('sqs', () => new SQSClient(base));
+    },
+    get sfn() {
+      return lazy('sfn', () => new SFNClient(base));
+    },
+    get scheduler() {
+      return lazy('scheduler', () => new SchedulerClient(base));
+    },
+    get secrets() {
+      return lazy('secrets', () => new SecretsManagerClient(base));
+    },
+  };
+}

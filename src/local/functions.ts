@@ -1,0 +1,122 @@
+// Local runtime: the synthesized Lambda functions, run in-process. Each is the production handler
+// module (functions/<entry>.ts) built with the environment its template gives it.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Environment } from '../runtime/environment';
+import type { LambdaHandler } from '../runtime/handler';
+import type { TemplateResolver } from './template';
+
+const functionsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'functions');
+
+/** Template metadata key set by lib/constructs/kpi-function.ts. */
+const ENTRY_METADATA = 'agentKpi:entry';
+
+export interface LocalFunction {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly functionName: string;
+  readonly arn: string;
+  /** File name under functions/, without extension. */
+  readonly entry: string;
+  /** The environment variables of the template, resolved to local names. */
+  readonly environment: Record<string, string>;
+}
+
+export class LocalFunctionNotFoundError extends Error {
+  override readonly name = 'ResourceNotFoundException';
+}
+
+interface HandlerModule {
+  create?: (env: Environment) => LambdaHandler<unknown>;
+}
+
+/** Every function of the app, invocable by name, ARN, logical id or entry. */
+export class LocalFunctions {
+  private readonly byKey = new Map<string, LocalFunction>();
+  private readonly handlers = new Map<string, Promise<LambdaHandler<unknown>>>();
+
+  constructor(
+    resolver: TemplateResolver,
+    private readonly baseEnvironment: () => Environment,
+  ) {
+    for (const { stackName, logicalId, resource } of resolver.resourcesOfType('AWS::Lambda::Function')) {
+      const entry = resource.Metadata?.[ENTRY_METADATA];
+      // Functions CDK adds on its own (custom resources, log retention) are not the pipeline's.
+      if (typeof entry !== 'string') continue;
+      const variables = (resource.Properties?.Environment as { Variables?: unknown } | undefined)?.Variables;
+      const environment = Object.fromEntries(
+        Object.entries((resolver.resolve(stackName, variables ?? {}) as Record<string, unknown>) ?? {}).map(
+          ([k, v]) => [k, String(v)],
+        ),
+      );
+      const fn: LocalFunction = {
+        stackName,
+        logicalId,
+        functionName: resolver.physicalName(stackName, logicalId),
+        arn: resolver.arn(stackName, logicalId),
+        entry,
+        environment,
+      };
+      for (const key of [fn.functionName, fn.arn, fn.logicalId]) this.byKey.set(key, fn);
+      // Several functions may share an entry; the first one registered answers to the entry name.
+      if (!this.byKey.has(entry)) this.byKey.set(entry, fn);
+    }
+  }
+
+  list(): LocalFunction[] {
+    return [...new Set(this.byKey.values())];
+  }
+
+  /** Finds a function by name, ARN (with or without qualifier), logical id or entry. */
+  get(key: string): LocalFunction {
+    const unqualified = key.startsWith('arn:') ? key.split(':').slice(0, 7).join(':') : key;
+    const fn = this.byKey.get(unqualified);
+    if (!fn) throw new LocalFunctionNotFoundError(`no local function ${key}`);
+    return fn;
+  }
+
+  /** Invokes a function with an event, as Lambda would: same handler module, same environment. */
+  async invoke(key: string, event: unknown): Promise<unknown> {
+    const fn = this.get(key);
+    const handler = await this.handler(fn);
+    return handler(event, localContext(fn));
+  }
+
+  private handler(fn: LocalFunction): Promise<LambdaHandler<unknown>> {
+    let handler = this.handlers.get(fn.functionName);
+    if (!handler) {
+      handler = import(path.join(functionsDir, `${fn.entry}.ts`)).then((module: HandlerModule) => {
+        if (typeof module.create !== 'function') {
+          throw new Error(`functions/${fn.entry}.ts does not export create(env) (use defineHandler)`);
+        }
+        return module.create({
+          ...this.baseEnvironment(),
+          ...fn.environment,
+          AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+        });
+      });
+      this.handlers.set(fn.functionName, handler);
+    }
+    return handler;
+  }
+}
+
+let invocationCounter = 0;
+
+function localContext(fn: LocalFunction) {
+  invocationCounter += 1;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: fn.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: fn.arn,
+    memoryLimitInMB: '512',
+    awsRequestId: `local-${process.pid}-${invocationCounter}`,
+    logGroupName: `/aws/lambda/${fn.functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,115 @@
+// Local runtime: creates on the emulators exactly the buckets, tables, topics, queues and
+// subscriptions the synthesized templates declare, through the real SDK clients.
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { TemplateResolver } from './template';
+
+export interface ProvisionedResources {
+  /** Bucket names by logical id. */
+  readonly buckets: Record<string, string>;
+  /** Table names by logical id. */
+  readonly tables: Record<string, string>;
+  /** Topic ARNs by logical id. */
+  readonly topics: Record<string, string>;
+  /** Queue URLs by logical id. */
+  readonly queues: Record<string, string>;
+}
+
+interface GlobalTableProps {
+  KeySchema: CreateTableCommandInput['KeySchema'];
+  AttributeDefinitions: CreateTableCommandInput['AttributeDefinitions'];
+  GlobalSecondaryIndexes?: {
+    IndexName: string;
+    KeySchema: CreateTableCommandInput['KeySchema'];
+    Projection?: object;
+  }[];
+  LocalSecondaryIndexes?: { IndexName: string; KeySchema: CreateTableCommandInput['KeySchema']; Projection?: object }[];
+}
+
+export async function provisionResources(resolver: TemplateResolver): Promise<ProvisionedResources> {
+  const s3 = new S3Client({ forcePathStyle: true });
+  const dynamodb = new DynamoDBClient({});
+  const sns = new SNSClient({});
+  const sqs = new SQSClient({});
+  const result = { buckets: {}, tables: {}, topics: {}, queues: {} } as {
+    buckets: Record<string, string>;
+    tables: Record<string, string>;
+    topics: Record<string, string>;
+    queues: Record<string, string>;
+  };
+  try {
+    for (const { stackName, logicalId, resource } of resolver.resourcesOfType('AWS::S3::Bucket')) {
+      const name = resolver.physicalName(stackName, logicalId);
+      await s3.send(new CreateBucketCommand({ Bucket: name }));
+      const versioning = resource.Properties?.VersioningConfiguration as { Status?: string } | undefined;
+      if (versioning?.Status === 'Enabled') {
+        await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
+      }
+      result.buckets[logicalId] = name;
+    }
+    const tables = [
+      ...resolver.resourcesOfType('AWS::DynamoDB::GlobalTable'),
+      ...resolver.resourcesOfType('AWS::DynamoDB::Table'),
+    ];
+    for (const { stackName, logicalId, resource } of tables) {
+      const props = resolver.resolve(stackName, resource.Properties ?? {}) as GlobalTableProps;
+      const name = resolver.physicalName(stackName, logicalId);
+      const projection = (index: { Projection?: object }) => index.Projection ?? { ProjectionType: 'ALL' };
+      await dynamodb.send(
+        new CreateTableCommand({
+          TableName: name,
+          KeySchema: props.KeySchema,
+          AttributeDefinitions: props.AttributeDefinitions,
+          BillingMode: 'PAY_PER_REQUEST',
+          ...(props.GlobalSecondaryIndexes?.length
+            ? {
+                GlobalSecondaryIndexes: props.GlobalSecondaryIndexes.map((index) => ({
+                  IndexName: index.IndexName,
+                  KeySchema: index.KeySchema,
+                  Projection: projection(index),
+                })),
+              }
+            : {}),
+          ...(props.LocalSecondaryIndexes?.length
+            ? {
+                LocalSecondaryIndexes: props.LocalSecondaryIndexes.map((index) => ({
+                  IndexName: index.IndexName,
+                  KeySchema: index.KeySchema,
+                  Projection: projection(index),
+                })),
+              }
+            : {}),
+        } as CreateTableCommandInput),
+      );
+      result.tables[logicalId] = name;
+    }
+    for (const { stackName, logicalId } of resolver.resourcesOfType('AWS::SQS::Queue')) {
+      const name = resolver.physicalName(stackName, logicalId);
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+      result.queues[logicalId] = QueueUrl ?? name;
+    }
+    for (const { stackName, logicalId } of resolver.resourcesOfType('AWS::SNS::Topic')) {
+      const name = resolver.physicalName(stackName, logicalId);
+      const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
+      result.topics[logicalId] = TopicArn ?? name;
+    }
+    // SNS delivers locally to SQS only; email and other protocols are the deployed world's concern.
+    for (const { stackName, resource } of resolver.resourcesOfType('AWS::SNS::Subscription')) {
+      const props = resolver.resolve(stackName, resource.Properties ?? {}) as {
+        Protocol: string;
+        TopicArn: string;
+        Endpoint: string;
+      };
+      if (props.Protocol !== 'sqs') continue;
+      await sns.send(new SubscribeCommand({ TopicArn: props.TopicArn, Protocol: 'sqs', Endpoint: props.Endpoint }));
+    }
+    return result;
+  } finally {
+    s3.destroy();
+    dynamodb.destroy();
+    sns.destroy();
+    sqs.destroy();
+  }
+}

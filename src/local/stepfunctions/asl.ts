@@ -1,0 +1,89 @@
+// Local runtime: state machines as the templates define them. Each AWS::StepFunctions::StateMachine
+// becomes clean ASL (tokens resolved to local ARNs), validated before anything runs it.
+import { createRequire } from 'node:module';
+import type { TemplateResolver } from '../template';
+
+const require = createRequire(import.meta.url);
+const validateAsl = require('asl-validator') as (
+  definition: unknown,
+  options?: { checkPaths?: boolean; checkArn?: boolean },
+) => { isValid: boolean; errorsText: (separator?: string) => string };
+
+export interface AslState {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
+  HeartbeatSeconds?: number;
+  HeartbeatSecondsPath?: string;
+  Seconds?: number;
+  Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number }[];
+  Iterator?: AslDefinition;
+  ItemProcessor?: AslDefinition;
+  Branches?: AslDefinition[];
+  [key: string]: unknown;
+}
+
+export interface AslDefinition {
+  StartAt: string;
+  States: Record<string, AslState>;
+  QueryLanguage?: string;
+  TimeoutSeconds?: number;
+  [key: string]: unknown;
+}
+
+export interface SynthesizedStateMachine {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly type: 'STANDARD' | 'EXPRESS';
+  readonly definition: AslDefinition;
+}
+
+export class InvalidStateMachineError extends Error {
+  override readonly name = 'InvalidStateMachineError';
+}
+
+/**
+ * Every state machine of the app, with its definition resolved and validated by asl-validator.
+ * @throws InvalidStateMachineError when a definition is not valid ASL, or uses JSONata (not run locally)
+ */
+export function extractStateMachines(resolver: TemplateResolver): SynthesizedStateMachine[] {
+  return resolver.resourcesOfType('AWS::StepFunctions::StateMachine').map(({ stackName, logicalId, resource }) => {
+    const props = resource.Properties ?? {};
+    const raw = props.DefinitionString ?? props.Definition;
+    const resolved = resolver.resolve(stackName, raw);
+    const definition = (typeof resolved === 'string' ? JSON.parse(resolved) : resolved) as AslDefinition;
+    const where = `${stackName}/${logicalId}`;
+    const validation = validateAsl(definition, { checkPaths: true, checkArn: true });
+    if (!validation.isValid) throw new InvalidStateMachineError(`${where}: ${validation.errorsText('; ')}`);
+    if (JSON.stringify(definition).includes('"QueryLanguage":"JSONata"')) {
+      throw new InvalidStateMachineError(`${where}: JSONata is not supported locally; keep state machines on JSONPath`);
+    }
+    return {
+      stackName,
+      logicalId,
+      name: resolver.physicalName(stackName, logicalId),
+      arn: resolver.arn(stackName, logicalId),
+      type: props.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
+      definition,
+    };
+  });
+}
+
+/** Every state of a definition, including those inside Map and Parallel states, by name. */
+export function allStates(definition: AslDefinition): Map<string, AslState> {
+  const states = new Map<string, AslState>();
+  const visit = (machine: AslDefinition) => {
+    for (const [name, state] of Object.entries(machine.States)) {
+      states.set(name, state);
+      if (state.Iterator) visit(state.Iterator);
+      if (state.ItemProcessor) visit(state.ItemProcessor);
+      for (const branch of state.Branches ?? []) visit(branch);
+    }
+  };
+  visit(definition);
+  return states;
+}

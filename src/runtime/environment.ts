@@ -1,0 +1,16 @@
+// Runtime: reading a function's environment once, through its own zod schema.
+import type { z } from 'zod';
+import { ConfigurationError } from '../domain/errors';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Validates `env` against `schema`; fails with every problem listed, naming each variable.
+ * @throws ConfigurationError
+ */
+export function readEnvironment<S extends z.ZodType>(schema: S, env: Environment, functionName: string): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  throw new ConfigurationError(`${functionName}: invalid environment: ${problems.join('; ')}`);
+}

@@ -1,0 +1,128 @@
+// Runtime: the shape of every Lambda handler. Dependencies are built once per cold start from a
+// validated environment; each invocation parses its event with zod, runs one use case with
+// structured logs, metrics and a trace segment, and flushes metrics.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
+import { ValidationError } from '../domain/errors';
+import { type Environment, readEnvironment } from './environment';
+
+export { MetricUnit };
+
+/** What every handler gets besides its own dependencies. */
+export interface Observability {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly tracer: Tracer;
+}
+
+export interface HandlerSpec<Env, Event, Deps, Result> {
+  /** Service name in logs, metrics and traces; matches POWERTOOLS_SERVICE_NAME in CDK. */
+  readonly name: string;
+  /** The function's environment; variables without a default are required. */
+  readonly environment: z.ZodType<Env>;
+  /** The event the function accepts; anything else fails with ValidationError. */
+  readonly event: z.ZodType<Event>;
+  /** Builds adapters and use-case dependencies once per cold start. */
+  readonly dependencies: (env: Env, context: { clients: AwsClients } & Observability) => Deps | Promise<Deps>;
+  /** Runs one invocation. */
+  readonly run: (event: Event, deps: Deps, context: Observability & { lambda?: Context }) => Promise<Result>;
+  /** A correlation id to put on every log line of the invocation (a run id, an approval id). */
+  readonly correlationId?: (event: Event) => string | undefined;
+}
+
+export type LambdaHandler<Result> = (event: unknown, context?: Context) => Promise<Result>;
+
+export interface DefinedHandler<Result> {
+  /** The Lambda entry point; builds from `process.env` on first call. */
+  readonly handler: LambdaHandler<Result>;
+  /** The same handler built from an explicit environment (the local runtime, tests). */
+  readonly create: (env: Environment) => LambdaHandler<Result>;
+}
+
+/**
+ * Declares a handler. The module exports `handler` for Lambda; the local runtime calls
+ * `create(environmentFromTemplate)` so the function sees exactly the variables CDK gives it.
+ *
+ * @example
+ * export const { handler, create } = defineHandler({ name: 'self-check', environment, event, dependencies, run });
+ */
+export function defineHandler<Env, Event, Deps, Result>(
+  spec: HandlerSpec<Env, Event, Deps, Result>,
+): DefinedHandler<Result> {
+  const create = (env: Environment): LambdaHandler<Result> => {
+    let ready: Promise<{ deps: Deps; observability: Observability }> | undefined;
+    let coldStart = true;
+    const init = async () => {
+      const logger = new Logger({ serviceName: spec.name });
+      const metrics = new Metrics({ serviceName: spec.name });
+      const tracer = new Tracer({ serviceName: spec.name });
+      const observability = { logger, metrics, tracer };
+      const parsedEnv = readEnvironment(spec.environment, env, spec.name);
+      const clients = createAwsClients(env, {
+        instrument: (client) => (tracer.isTracingEnabled() ? tracer.captureAWSv3Client(client) : client),
+      });
+      const deps = await spec.dependencies(parsedEnv, { clients, ...observability });
+      return { deps, observability };
+    };
+    return async (rawEvent, lambdaContext) => {
+      if (!ready) {
+        ready = init();
+        // A failed cold start must not poison every later invocation of a warm container.
+        ready.catch(() => {
+          ready = undefined;
+        });
+      }
+      const { deps, observability } = await ready;
+      const { logger, metrics, tracer } = observability;
+      if (lambdaContext) logger.addContext(lambdaContext);
+      if (coldStart) {
+        metrics.captureColdStartMetric();
+        coldStart = false;
+      }
+      const parsed = spec.event.safeParse(rawEvent);
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`);
+        logger.error('rejected an invalid event', { problems });
+        throw new ValidationError(`${spec.name}: invalid event: ${problems.join('; ')}`);
+      }
+      const correlationId = spec.correlationId?.(parsed.data);
+      if (correlationId) logger.appendKeys({ correlationId });
+
+      const segment = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
+      const subsegment = segment?.addNewSubsegment(`## ${spec.name}`);
+      if (subsegment) {
+        tracer.setSegment(subsegment);
+        tracer.annotateColdStart();
+        tracer.addServiceNameAnnotation();
+      }
+      try {
+        const result = await spec.run(parsed.data, deps, {
+          ...observability,
+          ...(lambdaContext ? { lambda: lambdaContext } : {}),
+        });
+        return result;
+      } catch (error) {
+        logger.error('invocation failed', error as Error);
+        subsegment?.addError(error as Error);
+        throw error;
+      } finally {
+        if (subsegment && segment) {
+          subsegment.close();
+          tracer.setSegment(segment);
+        }
+        metrics.publishStoredMetrics();
+        logger.resetKeys();
+      }
+    };
+  };
+  let fromProcessEnv: LambdaHandler<Result> | undefined;
+  const handler: LambdaHandler<Result> = (event, context) => {
+    fromProcessEnv ??= create(process.env);
+    return fromProcessEnv(event, context);
+  };
+  return { handler, create };
+}
