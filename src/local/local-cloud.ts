@@ -167,7 +167,17 @@ export class LocalCloud {
         await sfn.drain();
       });
       const clients = createAwsClients({ ...process.env, ...environment });
-      return new LocalCloud(environment, resolver, resources, functions, stepFunctions, secrets, schedules, clients, shutdown);
+      return new LocalCloud(
+        environment,
+        resolver,
+        resources,
+        functions,
+        stepFunctions,
+        secrets,
+        schedules,
+        clients,
+        shutdown,
+      );
     } catch (error) {
       await shutdown();
       throw error;

@@ -26,7 +26,9 @@ const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
 
 function generate(spec: GenerateSecretString): string {
   const excluded = new Set(spec.ExcludeCharacters ?? '');
-  const alphabet = [...(spec.ExcludePunctuation ? ALPHANUMERIC : ALPHANUMERIC + PUNCTUATION)].filter((c) => !excluded.has(c));
+  const alphabet = [...(spec.ExcludePunctuation ? ALPHANUMERIC : ALPHANUMERIC + PUNCTUATION)].filter(
+    (c) => !excluded.has(c),
+  );
   const length = spec.PasswordLength ?? 32;
   const bytes = randomBytes(length);
   const password = Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
@@ -60,7 +62,8 @@ export class LocalSecretsManager {
 
   private find(secretId: unknown): StoredSecret {
     const secret = this.secrets.get(String(secretId));
-    if (!secret) throw new AwsServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    if (!secret)
+      throw new AwsServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
     return secret;
   }
 
@@ -76,7 +79,14 @@ export class LocalSecretsManager {
     return {
       GetSecretValue: (input) => {
         const s = this.find(input.SecretId);
-        return { ARN: s.arn, Name: s.name, SecretString: s.value, VersionId: s.versionId, VersionStages: ['AWSCURRENT'], CreatedDate: s.createdDate };
+        return {
+          ARN: s.arn,
+          Name: s.name,
+          SecretString: s.value,
+          VersionId: s.versionId,
+          VersionStages: ['AWSCURRENT'],
+          CreatedDate: s.createdDate,
+        };
       },
       DescribeSecret: (input) => {
         const s = this.find(input.SecretId);
@@ -89,8 +99,13 @@ export class LocalSecretsManager {
       },
       CreateSecret: (input) => {
         const name = String(input.Name);
-        if (this.secrets.has(name)) throw new AwsServiceError('ResourceExistsException', `the secret ${name} already exists`);
-        const s = this.add(`arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}`, name, String(input.SecretString ?? ''));
+        if (this.secrets.has(name))
+          throw new AwsServiceError('ResourceExistsException', `the secret ${name} already exists`);
+        const s = this.add(
+          `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}`,
+          name,
+          String(input.SecretString ?? ''),
+        );
         return { ARN: s.arn, Name: s.name, VersionId: s.versionId };
       },
     };

@@ -29,7 +29,12 @@ try {
   console.log(`  synthesized ${cloud.resolver.stackNames.join(', ')}`);
   console.log(`  buckets: ${Object.values(cloud.resources.buckets).join(', ')}`);
   console.log(`  tables:  ${Object.values(cloud.resources.tables).join(', ')}`);
-  console.log(`  functions: ${cloud.functions.list().map((f) => f.entry).join(', ')}`);
+  console.log(
+    `  functions: ${cloud.functions
+      .list()
+      .map((f) => f.entry)
+      .join(', ')}`,
+  );
   console.log(`  state machines: ${cloud.stepFunctions.stateMachines.map((m) => m.logicalId).join(', ')}`);
 
   step('Self check: the synthesized self-check state machine probes every bucket and table');

@@ -13,7 +13,9 @@ describe('buckets', () => {
   it('encrypts every bucket and blocks all public access', () => {
     for (const template of templates().filter((t) => Object.keys(t.findResources('AWS::S3::Bucket')).length > 0)) {
       template.allResourcesProperties('AWS::S3::Bucket', {
-        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: Match.anyValue() } }] },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: Match.anyValue() } }],
+        },
         PublicAccessBlockConfiguration: {
           BlockPublicAcls: true,
           BlockPublicPolicy: true,
@@ -30,7 +32,9 @@ describe('buckets', () => {
     const tlsOnly = policies
       .filter((policy) =>
         (policy.Properties.PolicyDocument.Statement as { Effect: string; Condition?: unknown }[]).some(
-          (s) => s.Effect === 'Deny' && JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
+          (s) =>
+            s.Effect === 'Deny' &&
+            JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
         ),
       )
       .map((policy) => policy.Properties.Bucket.Ref as string);
@@ -59,7 +63,9 @@ describe('buckets', () => {
     for (const bucket of Object.values(disposable.stateful.findResources('AWS::S3::Bucket'))) {
       expect(bucket.DeletionPolicy).toBe('Delete');
     }
-    disposable.stateful.allResourcesProperties('AWS::DynamoDB::GlobalTable', { Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })] });
+    disposable.stateful.allResourcesProperties('AWS::DynamoDB::GlobalTable', {
+      Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })],
+    });
   });
 });
 
@@ -125,7 +131,9 @@ describe('messaging', () => {
     app.pipeline.allResourcesProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     app.pipeline.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
       },
     });
     app.pipeline.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
@@ -146,7 +154,11 @@ describe('self check', () => {
     const probePolicy = Object.values(app.pipeline.findResources('AWS::IAM::Policy')).find((p) =>
       JSON.stringify(p.Properties.Roles).includes('SelfCheckProbe'),
     );
-    const statements = probePolicy?.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
+    const statements = probePolicy?.Properties.PolicyDocument.Statement as {
+      Action: string | string[];
+      Resource: unknown;
+      Condition?: unknown;
+    }[];
     const readResources = statements.filter((s) => s.Action === 's3:GetObject').flatMap((s) => s.Resource as unknown[]);
     expect(readResources).toHaveLength(5);
     for (const resource of readResources) expect(JSON.stringify(resource)).toMatch(/\/\.self-check\/\*"\]\]\}$/);

@@ -12,7 +12,9 @@ beforeAll(() => {
 
 const findings = (stack: Stack) =>
   [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
-    pack.validateScope(stack).violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`),
+    pack
+      .validateScope(stack)
+      .violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`),
   );
 
 describe('cdk-nag', () => {

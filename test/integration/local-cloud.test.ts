@@ -1,7 +1,18 @@
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListBucketsCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DescribeExecutionCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketProbe, tableProbe } from '../../src/adapters/aws/resource-probes';
 import { LocalCloud } from '../../src/local/local-cloud';
@@ -39,7 +50,8 @@ describe('local cloud', () => {
   });
 
   it('round-trips an object through the S3 emulator with the SDK client from the factory', async () => {
-    const Bucket = cloud.resources.buckets[Object.keys(cloud.resources.buckets).find((id) => id.startsWith('Work')) ?? ''];
+    const Bucket =
+      cloud.resources.buckets[Object.keys(cloud.resources.buckets).find((id) => id.startsWith('Work')) ?? ''];
     await cloud.clients.s3.send(new PutObjectCommand({ Bucket, Key: 'probe/object.json', Body: '{"ok":true}' }));
     const object = await cloud.clients.s3.send(new GetObjectCommand({ Bucket, Key: 'probe/object.json' }));
     expect(await object.Body?.transformToString()).toBe('{"ok":true}');
@@ -59,7 +71,9 @@ describe('local cloud', () => {
 
 describe('resource probes', () => {
   it('reports a bucket and a table that exist as reachable', async () => {
-    await expect(bucketProbe(cloud.clients, 'raw', 'agentkpi-raw-000000000000-us-east-1').check()).resolves.toBeUndefined();
+    await expect(
+      bucketProbe(cloud.clients, 'raw', 'agentkpi-raw-000000000000-us-east-1').check(),
+    ).resolves.toBeUndefined();
     await expect(tableProbe(cloud.clients, 'values', 'AgentKpi-values').check()).resolves.toBeUndefined();
   });
 
@@ -74,7 +88,9 @@ describe('resource probes', () => {
 describe('local Step Functions endpoint', () => {
   it('starts and describes an execution of the synthesized self check through the real SFN client', async () => {
     const sfn = new SFNClient({});
-    const machine = cloud.stepFunctions.stateMachine(cloud.physicalName('SelfCheckStateMachine', 'AWS::StepFunctions::StateMachine'));
+    const machine = cloud.stepFunctions.stateMachine(
+      cloud.physicalName('SelfCheckStateMachine', 'AWS::StepFunctions::StateMachine'),
+    );
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: machine.arn, input: '{}' }));
     await cloud.stepFunctions.execution(String(executionArn)).done;
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -99,7 +115,9 @@ describe('self check against a broken deployment', () => {
     const work = cloud.physicalName('WorkBucket', 'AWS::S3::Bucket');
     await cloud.clients.s3.send(new DeleteObjectCommand({ Bucket: work, Key: 'probe/object.json' }));
     await cloud.clients.s3.send(new DeleteBucketCommand({ Bucket: work }));
-    const machine = cloud.stepFunctions.stateMachine(cloud.physicalName('SelfCheckStateMachine', 'AWS::StepFunctions::StateMachine'));
+    const machine = cloud.stepFunctions.stateMachine(
+      cloud.physicalName('SelfCheckStateMachine', 'AWS::StepFunctions::StateMachine'),
+    );
     const execution = await cloud.stepFunctions.startExecution(machine.arn, {}).done;
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('ResourcesUnreachable');

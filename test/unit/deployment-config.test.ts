@@ -15,7 +15,10 @@ describe('deployment configuration', () => {
 
   it('names every invalid path in one error', () => {
     const attempt = () =>
-      parseDeploymentConfig({ stackPrefix: '9bad', approverTiers: [{ name: 'ops', emails: ['not-an-email'], deadlineMinutes: 0 }] });
+      parseDeploymentConfig({
+        stackPrefix: '9bad',
+        approverTiers: [{ name: 'ops', emails: ['not-an-email'], deadlineMinutes: 0 }],
+      });
     expect(attempt).toThrow(DeploymentConfigError);
     expect(attempt).toThrow(/agentKpiPipeline\.stackPrefix/);
     expect(attempt).toThrow(/agentKpiPipeline\.approverTiers\.0\.emails\.0: must be an email address/);

@@ -15,7 +15,12 @@ const probe = (role: string, failure?: Error): ResourceProbe => ({
 describe('runSelfCheck', () => {
   it('is healthy when every probe succeeds', async () => {
     const report = await runSelfCheck([probe('a'), probe('b')], fixedClock(Date.UTC(2026, 0, 1)));
-    expect(report).toEqual({ healthy: true, checkedAt: '2026-01-01T00:00:00.000Z', summary: '2 of 2 resources reachable', failures: [] });
+    expect(report).toEqual({
+      healthy: true,
+      checkedAt: '2026-01-01T00:00:00.000Z',
+      summary: '2 of 2 resources reachable',
+      failures: [],
+    });
   });
 
   it('names each unreachable resource and why', async () => {
@@ -23,7 +28,9 @@ describe('runSelfCheck', () => {
     const report = await runSelfCheck([probe('a'), probe('b', gone)], fixedClock(0));
     expect(report.healthy).toBe(false);
     expect(report.summary).toBe('1 of 2 resources reachable');
-    expect(report.failures).toEqual([{ kind: 'table', role: 'b', name: 't-b', reason: 'ResourceNotFoundException: Requested resource not found' }]);
+    expect(report.failures).toEqual([
+      { kind: 'table', role: 'b', name: 't-b', reason: 'ResourceNotFoundException: Requested resource not found' },
+    ]);
   });
 
   it('is not healthy when there is nothing to probe', async () => {

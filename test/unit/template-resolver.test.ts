@@ -6,7 +6,10 @@ const resolver = new TemplateResolver([
     stackName: 'Data',
     template: {
       Resources: {
-        RawBucket1: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { 'Fn::Join': ['-', ['raw', { Ref: 'AWS::AccountId' }]] } } },
+        RawBucket1: {
+          Type: 'AWS::S3::Bucket',
+          Properties: { BucketName: { 'Fn::Join': ['-', ['raw', { Ref: 'AWS::AccountId' }]] } },
+        },
         Topic1: { Type: 'AWS::SNS::Topic' },
       },
       Outputs: { RawName: { Value: { Ref: 'RawBucket1' }, Export: { Name: 'Data:RawName' } } },
@@ -34,7 +37,9 @@ describe('template resolver', () => {
   });
 
   it('resolves GetAtt Arn with the explicit function name', () => {
-    expect(resolver.resolve('App', { 'Fn::GetAtt': ['Fn1', 'Arn'] })).toBe('arn:aws:lambda:us-east-1:000000000000:function:probe');
+    expect(resolver.resolve('App', { 'Fn::GetAtt': ['Fn1', 'Arn'] })).toBe(
+      'arn:aws:lambda:us-east-1:000000000000:function:probe',
+    );
   });
 
   it('substitutes references, attributes and literal variables in Fn::Sub', () => {
