@@ -166,3 +166,41 @@ describe('self check', () => {
     for (const list of lists) expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['.self-check/*'] } });
   });
 });
+
+describe('observability', () => {
+  it('sends every alarm to the operations topic', () => {
+    const alarms = Object.values(app.pipeline.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThan(0);
+    const opsTopic = Object.keys(app.pipeline.findResources('AWS::SNS::Topic')).find((id) => id.startsWith('OpsTopic'));
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: opsTopic }]);
+  });
+
+  it('alarms on errors of every function and on failures of every state machine', () => {
+    const alarms = Object.values(app.pipeline.findResources('AWS::CloudWatch::Alarm'));
+    const watched = (namespace: string, metricName: string) =>
+      alarms.filter((a) => a.Properties.Namespace === namespace && a.Properties.MetricName === metricName).length;
+    expect(watched('AWS/Lambda', 'Errors')).toBe(
+      Object.keys(app.pipeline.findResources('AWS::Lambda::Function')).length,
+    );
+    expect(watched('AWS/States', 'ExecutionsFailed')).toBe(
+      Object.keys(app.pipeline.findResources('AWS::StepFunctions::StateMachine')).length,
+    );
+  });
+
+  it('lets CloudWatch publish alarms to the encrypted topic', () => {
+    app.pipeline.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('publishes one dashboard', () => {
+    app.pipeline.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
