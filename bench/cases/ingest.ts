@@ -142,8 +142,9 @@ export async function run(): Promise<void> {
       clearInterval(sampler);
       peak = Math.max(peak, process.memoryUsage().rss);
       const dataset = report.datasets[0];
-      if (!dataset || dataset.ingested !== 1)
+      if (dataset?.ingested !== 1) {
         throw new Error(`the ${format} file was not ingested: ${JSON.stringify(report)}`);
+      }
       if (dataset.rowsRead !== count || dataset.rowsValid + dataset.rowsQuarantined !== count) {
         throw new Error(`${format}: counts do not reconcile: ${JSON.stringify(dataset)}`);
       }
