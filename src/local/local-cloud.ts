@@ -17,6 +17,8 @@ import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
 import { type AwsJsonEndpoint, startAwsJsonEndpoint } from './aws-json-endpoint';
 import { LocalFunctions } from './functions';
 import { type ProvisionedResources, provisionResources } from './provision';
+import { LocalSchedules } from './schedules';
+import { LocalSecretsManager } from './secrets-manager';
 import { extractStateMachines } from './stepfunctions/asl';
 import { LocalStepFunctions, type LocalStepFunctionsEvent } from './stepfunctions/local-step-functions';
 import { synthesizeTemplates } from './synth';
@@ -45,6 +47,7 @@ const ENDPOINT_VARIABLES = [
   'AWS_ENDPOINT_URL_SNS',
   'AWS_ENDPOINT_URL_SQS',
   'AWS_ENDPOINT_URL_SFN',
+  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   'AWS_REGION',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
@@ -74,6 +77,8 @@ export class LocalCloud {
     readonly resources: ProvisionedResources,
     readonly functions: LocalFunctions,
     readonly stepFunctions: LocalStepFunctions,
+    readonly secrets: LocalSecretsManager,
+    readonly schedules: LocalSchedules,
     readonly clients: AwsClients,
     private readonly shutdown: () => Promise<void>,
   ) {}
@@ -115,12 +120,24 @@ export class LocalCloud {
       });
       closers.push(() => sfnEndpoint.stop());
 
+      let secrets: LocalSecretsManager | undefined;
+      const secretsEndpoint = await startAwsJsonEndpoint('secretsmanager', {
+        ...Object.fromEntries(
+          ['GetSecretValue', 'DescribeSecret', 'PutSecretValue', 'CreateSecret'].map((op) => [
+            op,
+            (input: Record<string, unknown>) => secrets?.operations()[op]?.(input),
+          ]),
+        ),
+      });
+      closers.push(() => secretsEndpoint.stop());
+
       const environment: Record<string, string> = {
         AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
         AWS_ENDPOINT_URL_S3: fauxqsUrl,
         AWS_ENDPOINT_URL_SNS: fauxqsUrl,
         AWS_ENDPOINT_URL_SQS: fauxqsUrl,
         AWS_ENDPOINT_URL_SFN: sfnEndpoint.url,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint.url,
         AWS_REGION: LOCAL_REGION,
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
@@ -142,24 +159,41 @@ export class LocalCloud {
         ...(options.onStepFunctionsEvent ? { onEvent: options.onStepFunctionsEvent } : {}),
       });
       for (const machine of extractStateMachines(resolver)) stepFunctions.register(machine);
+      secrets = new LocalSecretsManager(resolver);
+      const schedules = new LocalSchedules(resolver, functions, stepFunctions);
       const sfn = stepFunctions;
       closers.push(async () => {
         sfn.stopAll();
         await sfn.drain();
       });
       const clients = createAwsClients({ ...process.env, ...environment });
-      return new LocalCloud(environment, resolver, resources, functions, stepFunctions, clients, shutdown);
+      return new LocalCloud(
+        environment,
+        resolver,
+        resources,
+        functions,
+        stepFunctions,
+        secrets,
+        schedules,
+        clients,
+        shutdown,
+      );
     } catch (error) {
       await shutdown();
       throw error;
     }
   }
 
-  /** The physical name of a resource whose logical id starts with `prefix` (CDK appends a hash). */
-  physicalName(logicalIdPrefix: string): string {
+  /**
+   * The physical name of the one resource whose logical id starts with `prefix` (CDK appends a
+   * hash), optionally of one CloudFormation type.
+   */
+  physicalName(logicalIdPrefix: string, type?: string): string {
     for (const stackName of this.resolver.stackNames) {
       const resources = this.resolver.template(stackName).Resources ?? {};
-      const match = Object.keys(resources).filter((id) => id.startsWith(logicalIdPrefix));
+      const match = Object.keys(resources).filter(
+        (id) => id.startsWith(logicalIdPrefix) && (!type || resources[id]?.Type === type),
+      );
       if (match.length === 1 && match[0]) return this.resolver.physicalName(stackName, match[0]);
     }
     throw new Error(`no single resource whose logical id starts with ${logicalIdPrefix}`);
@@ -171,7 +205,7 @@ export class LocalCloud {
    */
   async watchTopic(topicArn: string): Promise<void> {
     if (this.outboxes.has(topicArn)) return;
-    const sqs = new SQSClient({});
+    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
     const sns = new SNSClient({});
     try {
       const name = `local-outbox-${topicArn.split(':').pop()}`.slice(0, 80);
@@ -189,7 +223,7 @@ export class LocalCloud {
   async takePublished(topicArn: string): Promise<PublishedMessage[]> {
     const queueUrl = this.outboxes.get(topicArn);
     if (!queueUrl) throw new Error(`topic ${topicArn} is not watched; call watchTopic first`);
-    const sqs = new SQSClient({});
+    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
     const messages: PublishedMessage[] = [];
     try {
       for (;;) {

@@ -32,7 +32,7 @@ export async function provisionResources(resolver: TemplateResolver): Promise<Pr
   const s3 = new S3Client({ forcePathStyle: true });
   const dynamodb = new DynamoDBClient({});
   const sns = new SNSClient({});
-  const sqs = new SQSClient({});
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
   const result = { buckets: {}, tables: {}, topics: {}, queues: {} } as {
     buckets: Record<string, string>;
     tables: Record<string, string>;
