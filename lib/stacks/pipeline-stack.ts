@@ -47,12 +47,15 @@ export class PipelineStack extends Stack {
       tables,
       opsTopic: this.opsTopic,
       logRetention,
+      schedule: props.config.schedules.selfCheck,
+      messagingKey: this.messagingKey,
     });
 
     // Last: it watches every function, dead-letter queue and workflow added above.
     this.observability = new Observability(this, 'Observability', {
       opsTopic: this.opsTopic,
       opsTopicKey: this.messagingKey,
+      staleKpiHours: props.config.staleKpiHours,
       dashboardName: `${props.config.stackPrefix}-pipeline`,
     });
     this.observability.watchStack(this);

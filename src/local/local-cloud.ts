@@ -1,8 +1,11 @@
 // Local runtime: the one module behind `npm start` and the integration tests. It starts the
 // emulators on loopback, creates what the synthesized templates declare, and wires the production
 // handlers and state machines to them by endpoint. Nothing here is a second implementation.
+
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -12,9 +15,9 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
-import { buildApp as buildFauxqs } from 'fauxqs';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
 import { type AwsJsonEndpoint, startAwsJsonEndpoint } from './aws-json-endpoint';
+import { startLoopbackFauxqs } from './fauxqs';
 import { LocalFunctions } from './functions';
 import { type ProvisionedResources, provisionResources } from './provision';
 import { LocalSchedules } from './schedules';
@@ -32,6 +35,11 @@ export interface LocalCloudOptions {
   /** Scales task timeouts, Wait states and retry intervals of the state machines. @default 1 */
   readonly timeScale?: number;
   readonly onStepFunctionsEvent?: (event: LocalStepFunctionsEvent) => void;
+  /**
+   * Keep DynamoDB, S3, SNS/SQS and secrets in this folder so a later start finds them again (the
+   * `kpi` CLI against the local deployment). Without it everything lives in memory.
+   */
+  readonly stateDir?: string;
 }
 
 /** A message an SNS topic published, as the local outbox received it. */
@@ -96,12 +104,22 @@ export class LocalCloud {
       for (const close of closers.reverse()) await close().catch(() => undefined);
     };
     try {
-      const dynamo: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+      const stateDir = options.stateDir ? path.resolve(options.stateDir) : undefined;
+      if (stateDir)
+        for (const dir of ['dynamodb', 'messaging', 's3']) mkdirSync(path.join(stateDir, dir), { recursive: true });
+      const dynamo: Server = dynalite({
+        createTableMs: 0,
+        deleteTableMs: 0,
+        updateTableMs: 0,
+        ...(stateDir ? { path: path.join(stateDir, 'dynamodb') } : {}),
+      });
       await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
       closers.push(() => closeServer(dynamo));
 
-      const fauxqs = buildFauxqs({ logger: false, defaultRegion: LOCAL_REGION });
-      const fauxqsUrl = await fauxqs.listen({ port: 0, host: '127.0.0.1' });
+      const fauxqs = await startLoopbackFauxqs(
+        stateDir ? { dataDir: path.join(stateDir, 'messaging'), s3StorageDir: path.join(stateDir, 's3') } : {},
+      );
+      const fauxqsUrl = fauxqs.url;
       closers.push(() => fauxqs.close());
 
       let stepFunctions: LocalStepFunctions | undefined;
@@ -159,7 +177,7 @@ export class LocalCloud {
         ...(options.onStepFunctionsEvent ? { onEvent: options.onStepFunctionsEvent } : {}),
       });
       for (const machine of extractStateMachines(resolver)) stepFunctions.register(machine);
-      secrets = new LocalSecretsManager(resolver);
+      secrets = new LocalSecretsManager(resolver, stateDir ? path.join(stateDir, 'secrets.json') : undefined);
       const schedules = new LocalSchedules(resolver, functions, stepFunctions);
       const sfn = stepFunctions;
       closers.push(async () => {

@@ -2,6 +2,7 @@
 // GenerateSecretString asks (or taken from SecretString) and served over the AWS JSON protocol,
 // so handlers read them with the real @aws-sdk/client-secrets-manager.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { AwsServiceError } from './aws-json-endpoint';
 import type { TemplateResolver } from './template';
 
@@ -42,22 +43,43 @@ function generate(spec: GenerateSecretString): string {
 export class LocalSecretsManager {
   private readonly secrets = new Map<string, StoredSecret>();
 
-  constructor(resolver: TemplateResolver) {
+  /**
+   * @param stateFile where values are kept across starts (a persistent local deployment); values
+   *   found there win over freshly generated ones, so signed links and API keys stay valid.
+   */
+  constructor(
+    resolver: TemplateResolver,
+    private readonly stateFile?: string,
+  ) {
+    const kept =
+      stateFile && existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, string>) : {};
+    for (const [name, value] of Object.entries(kept)) {
+      this.add(`arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}`, name, value, false);
+    }
     for (const { stackName, logicalId, resource } of resolver.resourcesOfType('AWS::SecretsManager::Secret')) {
+      const name = resolver.physicalName(stackName, logicalId);
       const props = (resolver.resolve(stackName, resource.Properties ?? {}) ?? {}) as {
         SecretString?: string;
         GenerateSecretString?: GenerateSecretString;
       };
-      const value = props.SecretString ?? generate(props.GenerateSecretString ?? {});
-      this.add(resolver.arn(stackName, logicalId), resolver.physicalName(stackName, logicalId), value);
+      const value = kept[name] ?? props.SecretString ?? generate(props.GenerateSecretString ?? {});
+      this.add(resolver.arn(stackName, logicalId), name, value, false);
     }
+    this.save();
   }
 
-  private add(arn: string, name: string, value: string): StoredSecret {
+  private add(arn: string, name: string, value: string, save = true): StoredSecret {
     const secret: StoredSecret = { arn, name, value, versionId: randomUUID(), createdDate: Date.now() / 1000 };
     this.secrets.set(arn, secret);
     this.secrets.set(name, secret);
+    if (save) this.save();
     return secret;
+  }
+
+  private save(): void {
+    if (!this.stateFile) return;
+    const values = Object.fromEntries([...new Set(this.secrets.values())].map((s) => [s.name, s.value]));
+    writeFileSync(this.stateFile, JSON.stringify(values, null, 2), { mode: 0o600 });
   }
 
   private find(secretId: unknown): StoredSecret {
@@ -72,6 +94,7 @@ export class LocalSecretsManager {
     const secret = this.find(secretId);
     secret.value = value;
     secret.versionId = randomUUID();
+    this.save();
   }
 
   /** The operations served as `secretsmanager.*`. */

@@ -108,6 +108,18 @@ describe('local Step Functions endpoint', () => {
   });
 });
 
+describe('schedules', () => {
+  it('runs the self check from its schedule with the input the scheduler would deliver', async () => {
+    const machine = cloud.stepFunctions.stateMachine(
+      cloud.physicalName('SelfCheckStateMachine', 'AWS::StepFunctions::StateMachine'),
+    );
+    const [schedule] = cloud.schedules.targeting(machine.arn);
+    expect(schedule?.expression).toBe('rate(1 day)');
+    const execution = (await cloud.schedules.run(schedule as NonNullable<typeof schedule>)) as { status: string };
+    expect(execution.status).toBe('SUCCEEDED');
+  });
+});
+
 describe('self check against a broken deployment', () => {
   it('notifies operations and fails when a bucket is gone', async () => {
     const opsTopic = Object.values(cloud.resources.topics)[0] ?? '';
