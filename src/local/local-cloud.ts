@@ -2,7 +2,7 @@
 // emulators on loopback, creates what the synthesized templates declare, and wires the production
 // handlers and state machines to them by endpoint. Nothing here is a second implementation.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -176,7 +176,7 @@ export class LocalCloud {
       };
       Object.assign(process.env, environment);
 
-      const templates = options.templates ?? (await synthesizeTemplates(options.context));
+      const templates = options.templates ?? preSynthesized(options) ?? (await synthesizeTemplates(options.context));
       const resolver = new TemplateResolver(templates);
       const resources = await provisionResources(resolver);
       const functions = new LocalFunctions(resolver, () => ({ ...process.env, ...environment }));
@@ -293,6 +293,16 @@ export class LocalCloud {
     this.stopped = true;
     await this.shutdown();
   }
+}
+
+/**
+ * Templates synthesized earlier in this run (the test suite synthesizes once for every file), when
+ * AGENT_KPI_TEMPLATES_FILE names them and no custom context asks for a different app.
+ */
+function preSynthesized(options: LocalCloudOptions): StackTemplate[] | undefined {
+  const file = process.env.AGENT_KPI_TEMPLATES_FILE;
+  if (!file || options.context) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as StackTemplate[];
 }
 
 function closeServer(server: Server): Promise<void> {
