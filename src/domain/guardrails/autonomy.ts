@@ -41,3 +41,63 @@ const RESTRICTIVENESS: Record<AutonomyMode, number> = { autonomous: 0, supervise
 export function mostRestrictive(modes: readonly AutonomyMode[]): AutonomyMode {
   return modes.reduce<AutonomyMode>((a, b) => (RESTRICTIVENESS[b] > RESTRICTIVENESS[a] ? b : a), 'autonomous');
 }
+
+/**
+ * The stored state of one subject's control. The mode agents read is derived from it: an operator
+ * sets `baseMode`; each approval that needs the subject supervised holds it there until released.
+ */
+export interface AutonomyControlState {
+  /** The mode set by an operator, before holds. @default autonomous */
+  readonly baseMode: AutonomyMode;
+  /** Approval ids that keep the subject supervised. */
+  readonly holds: readonly string[];
+  /** Incremented on every write; 0 for a subject never written. */
+  readonly version: number;
+  readonly updatedAt: string | null;
+  readonly updatedBy: string | null;
+  readonly reason: string | null;
+}
+
+/** A subject nobody has governed yet: autonomous, no holds. */
+export const UNGOVERNED_CONTROL: AutonomyControlState = {
+  baseMode: 'autonomous',
+  holds: [],
+  version: 0,
+  updatedAt: null,
+  updatedBy: null,
+  reason: null,
+};
+
+/** The mode agents obey: paused beats everything; any hold or a supervised base supervises. */
+export function effectiveMode(state: Pick<AutonomyControlState, 'baseMode' | 'holds'>): AutonomyMode {
+  if (state.baseMode === 'paused') return 'paused';
+  if (state.baseMode === 'supervised' || state.holds.length > 0) return 'supervised';
+  return 'autonomous';
+}
+
+/** A change to a control, as the policy, a decision or an operator asks for it. */
+export type AutonomyTransition =
+  | { readonly type: 'hold'; readonly approvalId: string }
+  | { readonly type: 'release'; readonly approvalId: string }
+  | { readonly type: 'set'; readonly mode: AutonomyMode };
+
+/**
+ * The state after `transition`. Holds are idempotent (adding one twice or releasing one that is gone
+ * changes nothing); `set` is an operator's override and clears every hold.
+ */
+export function applyTransition(
+  state: AutonomyControlState,
+  transition: AutonomyTransition,
+): Pick<AutonomyControlState, 'baseMode' | 'holds'> {
+  switch (transition.type) {
+    case 'hold':
+      return {
+        baseMode: state.baseMode,
+        holds: state.holds.includes(transition.approvalId) ? state.holds : [...state.holds, transition.approvalId],
+      };
+    case 'release':
+      return { baseMode: state.baseMode, holds: state.holds.filter((id) => id !== transition.approvalId) };
+    case 'set':
+      return { baseMode: transition.mode, holds: [] };
+  }
+}

@@ -18,7 +18,7 @@ export type LevelOfDecision = (typeof LEVELS_OF_DECISION)[number];
 export const KPI_STATUSES = ['green', 'yellow', 'red', 'insufficient_data'] as const;
 export type KpiStatus = (typeof KPI_STATUSES)[number];
 
-export const GRAINS = ['minute', 'hour', 'day', 'week', 'month'] as const;
+export const GRAINS = ['minute', 'hour', 'day', 'week', 'month', 'quarter'] as const;
 export type Grain = (typeof GRAINS)[number];
 
 export const DIRECTIONS = ['higher_is_better', 'lower_is_better', 'within_band'] as const;
@@ -28,8 +28,8 @@ export type Direction = (typeof DIRECTIONS)[number];
 const utcInstant = z.iso.datetime({ offset: false, message: 'must be an ISO-8601 UTC instant ending in Z' });
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 
-/** A threshold as the definition states it: one value, or a band for `within_band`. */
-export const thresholdBoundarySchema = z.union([finite, z.object({ low: finite, high: finite })]);
+/** A value as the definition states it: one number, or a band `[min, max]` for `within_band`. */
+export const boundarySchema = z.union([finite, z.object({ min: finite, max: finite })]);
 
 export const violationSchema = z
   .object({
@@ -41,12 +41,16 @@ export const violationSchema = z
       id: z.string().min(1).max(128),
       /** What people call it, e.g. `Lead handoff cycle time (p95)`. */
       name: z.string().min(1).max(200),
-      /** The definition version the value was computed under. */
-      version: z.number().int().positive(),
+      /** The definition version the value was computed under (0: an unpublished local draft). */
+      version: z.number().int().nonnegative(),
       /** Content hash of that definition version (lineage). */
       hash: z.string().min(1).max(128),
-      /** Unit shown next to numbers, e.g. `%`, `ms`, `USD`. @default none */
-      unit: z.string().max(16).optional(),
+      /** The definition's display unit, e.g. `percent` (values are fractions), `minutes`, `currency`. */
+      unit: z.string().max(32).optional(),
+      /** ISO 4217 code for unit `currency`. */
+      currency: z.string().length(3).optional(),
+      /** The definition's category, e.g. `operational_health`. */
+      category: z.string().max(64).optional(),
     }),
     /** The half-open period `[start, end)` of the value. */
     period: z.object({ start: utcInstant, end: utcInstant }),
@@ -55,14 +59,15 @@ export const violationSchema = z
     dimensions: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
     /** The KPI value; `null` when it could not be computed. */
     value: finite.nullable(),
-    /** The definition's target, when it has one. */
-    target: finite.nullable(),
-    /** The definition's status thresholds, when it has them. */
-    thresholds: z
+    /**
+     * The definition's target as written there: the goal and the status thresholds (green, and
+     * yellow beyond which it is red), each a number or a band for `within_band`.
+     */
+    target: z
       .object({
         direction: z.enum(DIRECTIONS),
-        yellow: thresholdBoundarySchema.nullable(),
-        red: thresholdBoundarySchema.nullable(),
+        value: boundarySchema,
+        thresholds: z.object({ green: boundarySchema, yellow: boundarySchema }),
       })
       .nullable(),
     status: z.enum(KPI_STATUSES),
@@ -73,15 +78,15 @@ export const violationSchema = z
     /** From the definition's guardrail policy. */
     levelOfDecision: z.enum(LEVELS_OF_DECISION),
     /**
-     * What the KPI governs: the agent and/or the use case whose autonomy the policy may change.
-     * Both null for a KPI that governs no agent (then the policy only notifies).
+     * What the KPI governs, from the definition's guardrail (`agent`, `useCase`): the agent, or all
+     * agents of the use case, whose autonomy the policy may change. Both null: the policy only notifies.
      */
     governs: z.object({
       agentId: z.string().min(1).max(128).nullable(),
       useCase: z.string().min(1).max(128).nullable(),
     }),
-    /** The KPI owner from the definition: an email address or a team name. */
-    owner: z.string().min(1).max(200),
+    /** The KPI owner from the definition; low-level violations are sent to this address. */
+    owner: z.object({ name: z.string().min(1).max(200), email: z.email() }),
     /** When evaluate found the violation. */
     detectedAt: utcInstant,
     evidence: z.object({
