@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     reporters: ['default'],
+    // Handlers log warnings on purpose in failure tests; errors still show.
+    env: { POWERTOOLS_LOG_LEVEL: 'ERROR' },
   },
 });

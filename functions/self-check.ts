@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { bucketProbe, tableProbe } from '../src/adapters/aws/resource-probes';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
+import { PipelineMetric } from '../src/shared/metrics';
 import { runSelfCheck } from '../src/usecases/run-self-check';
 
 const BUCKETS = ['LANDING', 'RAW', 'QUARANTINE', 'SNAPSHOTS', 'WORK'] as const;
@@ -34,7 +35,7 @@ export const { handler, create } = defineHandler({
   ],
   run: async (_event, probes, { logger, metrics }) => {
     const report = await runSelfCheck(probes, { now: () => Date.now() });
-    metrics.addMetric('UnreachableResources', MetricUnit.Count, report.failures.length);
+    metrics.addMetric(PipelineMetric.UnreachableResources, MetricUnit.Count, report.failures.length);
     if (report.healthy) logger.info(report.summary);
     else logger.warn(report.summary, { failures: report.failures });
     return report;

@@ -19,6 +19,18 @@ export const approverTierSchema = z
   })
   .strict();
 
+/** An EventBridge Scheduler expression: `rate(5 minutes)`, `cron(0 2 * * ? *)` or `at(2030-01-01T00:00:00)`. */
+export const scheduleExpressionSchema = z
+  .string()
+  .regex(
+    /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\((\S+ ){5}\S+\)|at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\))$/,
+    'must be rate(N minutes|hours|days), cron(six fields) or at(yyyy-mm-ddThh:mm:ss)',
+  );
+
+const DEFAULT_SCHEDULES = {
+  selfCheck: 'rate(1 day)',
+};
+
 export const deploymentConfigSchema = z
   .object({
     /** Prefix of every stack name, so several installations can share an account. */
@@ -37,6 +49,16 @@ export const deploymentConfigSchema = z
       })
       .strict()
       .default({ logDays: 30, accessLogsDays: 90 }),
+    /** When each scheduled part of the pipeline runs. */
+    schedules: z
+      .object({
+        /** The self check of every bucket and table. */
+        selfCheck: scheduleExpressionSchema.default(DEFAULT_SCHEDULES.selfCheck),
+      })
+      .strict()
+      .default(DEFAULT_SCHEDULES),
+    /** A KPI with no new value for this many hours raises the stale-KPI alarm. */
+    staleKpiHours: z.number().int().positive().default(6),
     /** Who hears about pipeline failures (alarms). Empty: the topic exists, nobody is subscribed. */
     alarmEmails: z.array(emailSchema).default([]),
     /** The escalation chain of approvers, first tier first. */

@@ -22,6 +22,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../src/shared/metrics';
 import { acknowledge, acknowledgeWildcardResource } from '../nag';
 import { hasSecondaryIndexes } from '../stacks/resources';
 
@@ -59,9 +60,6 @@ export interface KpiFunctionProps {
 /** Template metadata key naming a function's entry under `functions/`, read by the local runtime. */
 export const FUNCTION_ENTRY_METADATA = 'agentKpi:entry';
 
-/** Metrics namespace shared by every function, so one dashboard reads them all. */
-export const METRICS_NAMESPACE = 'AgentKpiPipeline';
-
 /**
  * A Lambda function with the pipeline's defaults set once: Node.js 24 on ARM64, active X-Ray
  * tracing, a CDK-managed log group with retention, JSON logs, ESM bundling with source maps and
@@ -78,9 +76,12 @@ export class KpiFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly logGroup: LogGroup;
   readonly role: Role;
+  /** Powertools service name, the `service` dimension of its metrics. */
+  readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: KpiFunctionProps) {
     super(scope, id);
+    this.serviceName = props.serviceName;
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       // Logs are operational data; keeping them after a stack delete would orphan cost.

@@ -1,7 +1,10 @@
 // CDK: the post-deploy self check. A small Standard workflow that probes every bucket and table
 // the pipeline depends on, records the result, and tells operations when something is missing.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import {
   Choice,
@@ -19,9 +22,14 @@ import { DynamoAttributeValue, DynamoPutItem, LambdaInvoke, SnsPublish } from 'a
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
+import { DeadLetterQueue } from './dead-letter-queue';
 import { KpiFunction } from './kpi-function';
 
 export interface SelfCheckProps {
+  /** When the check runs, e.g. `rate(1 day)`. */
+  readonly schedule: string;
+  /** Key for the dead-letter queue of the schedule. */
+  readonly messagingKey: IKey;
   readonly buckets: PipelineBuckets;
   readonly tables: PipelineTables;
   readonly opsTopic: ITopic;
@@ -153,6 +161,19 @@ export class SelfCheck extends Construct {
       `${this.probe.fn.functionArn}:*`,
       'LambdaInvoke grants the probe function and its versions; the state machine calls nothing else.',
     );
+    const deadLetters = new DeadLetterQueue(this, 'ScheduleDeadLetters', {
+      encryptionKey: props.messagingKey,
+      purpose: 'self-check schedule deliveries that Step Functions refused',
+    });
+    new Schedule(this, 'Schedule', {
+      description: 'Runs the self check of every bucket and table',
+      schedule: ScheduleExpression.expression(props.schedule),
+      target: new StepFunctionsStartExecution(this.stateMachine, {
+        deadLetterQueue: deadLetters.queue,
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(1),
+      }),
+    });
     acknowledge(
       this.stateMachine,
       'AwsSolutions-IAM5[Resource::*]',

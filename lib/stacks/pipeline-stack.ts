@@ -7,6 +7,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { DeploymentConfig } from '../config';
+import { Observability } from '../constructs/observability';
 import { SelfCheck } from '../constructs/self-check';
 import { PipelineResources } from './resources';
 
@@ -21,6 +22,7 @@ export class PipelineStack extends Stack {
   readonly messagingKey: Key;
   readonly selfCheck: SelfCheck;
   readonly resources: PipelineResources;
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -45,6 +47,17 @@ export class PipelineStack extends Stack {
       tables,
       opsTopic: this.opsTopic,
       logRetention,
+      schedule: props.config.schedules.selfCheck,
+      messagingKey: this.messagingKey,
     });
+
+    // Last: it watches every function, dead-letter queue and workflow added above.
+    this.observability = new Observability(this, 'Observability', {
+      opsTopic: this.opsTopic,
+      opsTopicKey: this.messagingKey,
+      staleKpiHours: props.config.staleKpiHours,
+      dashboardName: `${props.config.stackPrefix}-pipeline`,
+    });
+    this.observability.watchStack(this);
   }
 }

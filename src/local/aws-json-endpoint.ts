@@ -37,8 +37,9 @@ export async function startAwsJsonEndpoint(
   operations: Record<string, AwsJsonOperation>,
 ): Promise<AwsJsonEndpoint> {
   const server: Server = createServer(async (request, response) => {
+    const contentType = String(request.headers['content-type'] ?? 'application/x-amz-json-1.0');
     const reply = (status: number, body: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+      response.writeHead(status, { 'content-type': contentType });
       response.end(JSON.stringify(body));
     };
     try {

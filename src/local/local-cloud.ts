@@ -1,8 +1,11 @@
 // Local runtime: the one module behind `npm start` and the integration tests. It starts the
 // emulators on loopback, creates what the synthesized templates declare, and wires the production
 // handlers and state machines to them by endpoint. Nothing here is a second implementation.
+
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -12,11 +15,13 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
-import { buildApp as buildFauxqs } from 'fauxqs';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
 import { type AwsJsonEndpoint, startAwsJsonEndpoint } from './aws-json-endpoint';
+import { startLoopbackFauxqs } from './fauxqs';
 import { LocalFunctions } from './functions';
 import { type ProvisionedResources, provisionResources } from './provision';
+import { LocalSchedules } from './schedules';
+import { LocalSecretsManager } from './secrets-manager';
 import { extractStateMachines } from './stepfunctions/asl';
 import { LocalStepFunctions, type LocalStepFunctionsEvent } from './stepfunctions/local-step-functions';
 import { synthesizeTemplates } from './synth';
@@ -30,6 +35,11 @@ export interface LocalCloudOptions {
   /** Scales task timeouts, Wait states and retry intervals of the state machines. @default 1 */
   readonly timeScale?: number;
   readonly onStepFunctionsEvent?: (event: LocalStepFunctionsEvent) => void;
+  /**
+   * Keep DynamoDB, S3, SNS/SQS and secrets in this folder so a later start finds them again (the
+   * `kpi` CLI against the local deployment). Without it everything lives in memory.
+   */
+  readonly stateDir?: string;
 }
 
 /** A message an SNS topic published, as the local outbox received it. */
@@ -45,6 +55,7 @@ const ENDPOINT_VARIABLES = [
   'AWS_ENDPOINT_URL_SNS',
   'AWS_ENDPOINT_URL_SQS',
   'AWS_ENDPOINT_URL_SFN',
+  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   'AWS_REGION',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
@@ -74,6 +85,8 @@ export class LocalCloud {
     readonly resources: ProvisionedResources,
     readonly functions: LocalFunctions,
     readonly stepFunctions: LocalStepFunctions,
+    readonly secrets: LocalSecretsManager,
+    readonly schedules: LocalSchedules,
     readonly clients: AwsClients,
     private readonly shutdown: () => Promise<void>,
   ) {}
@@ -91,12 +104,22 @@ export class LocalCloud {
       for (const close of closers.reverse()) await close().catch(() => undefined);
     };
     try {
-      const dynamo: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+      const stateDir = options.stateDir ? path.resolve(options.stateDir) : undefined;
+      if (stateDir)
+        for (const dir of ['dynamodb', 'messaging', 's3']) mkdirSync(path.join(stateDir, dir), { recursive: true });
+      const dynamo: Server = dynalite({
+        createTableMs: 0,
+        deleteTableMs: 0,
+        updateTableMs: 0,
+        ...(stateDir ? { path: path.join(stateDir, 'dynamodb') } : {}),
+      });
       await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
       closers.push(() => closeServer(dynamo));
 
-      const fauxqs = buildFauxqs({ logger: false, defaultRegion: LOCAL_REGION });
-      const fauxqsUrl = await fauxqs.listen({ port: 0, host: '127.0.0.1' });
+      const fauxqs = await startLoopbackFauxqs(
+        stateDir ? { dataDir: path.join(stateDir, 'messaging'), s3StorageDir: path.join(stateDir, 's3') } : {},
+      );
+      const fauxqsUrl = fauxqs.url;
       closers.push(() => fauxqs.close());
 
       let stepFunctions: LocalStepFunctions | undefined;
@@ -115,12 +138,24 @@ export class LocalCloud {
       });
       closers.push(() => sfnEndpoint.stop());
 
+      let secrets: LocalSecretsManager | undefined;
+      const secretsEndpoint = await startAwsJsonEndpoint('secretsmanager', {
+        ...Object.fromEntries(
+          ['GetSecretValue', 'DescribeSecret', 'PutSecretValue', 'CreateSecret'].map((op) => [
+            op,
+            (input: Record<string, unknown>) => secrets?.operations()[op]?.(input),
+          ]),
+        ),
+      });
+      closers.push(() => secretsEndpoint.stop());
+
       const environment: Record<string, string> = {
         AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
         AWS_ENDPOINT_URL_S3: fauxqsUrl,
         AWS_ENDPOINT_URL_SNS: fauxqsUrl,
         AWS_ENDPOINT_URL_SQS: fauxqsUrl,
         AWS_ENDPOINT_URL_SFN: sfnEndpoint.url,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint.url,
         AWS_REGION: LOCAL_REGION,
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
@@ -142,24 +177,41 @@ export class LocalCloud {
         ...(options.onStepFunctionsEvent ? { onEvent: options.onStepFunctionsEvent } : {}),
       });
       for (const machine of extractStateMachines(resolver)) stepFunctions.register(machine);
+      secrets = new LocalSecretsManager(resolver, stateDir ? path.join(stateDir, 'secrets.json') : undefined);
+      const schedules = new LocalSchedules(resolver, functions, stepFunctions);
       const sfn = stepFunctions;
       closers.push(async () => {
         sfn.stopAll();
         await sfn.drain();
       });
       const clients = createAwsClients({ ...process.env, ...environment });
-      return new LocalCloud(environment, resolver, resources, functions, stepFunctions, clients, shutdown);
+      return new LocalCloud(
+        environment,
+        resolver,
+        resources,
+        functions,
+        stepFunctions,
+        secrets,
+        schedules,
+        clients,
+        shutdown,
+      );
     } catch (error) {
       await shutdown();
       throw error;
     }
   }
 
-  /** The physical name of a resource whose logical id starts with `prefix` (CDK appends a hash). */
-  physicalName(logicalIdPrefix: string): string {
+  /**
+   * The physical name of the one resource whose logical id starts with `prefix` (CDK appends a
+   * hash), optionally of one CloudFormation type.
+   */
+  physicalName(logicalIdPrefix: string, type?: string): string {
     for (const stackName of this.resolver.stackNames) {
       const resources = this.resolver.template(stackName).Resources ?? {};
-      const match = Object.keys(resources).filter((id) => id.startsWith(logicalIdPrefix));
+      const match = Object.keys(resources).filter(
+        (id) => id.startsWith(logicalIdPrefix) && (!type || resources[id]?.Type === type),
+      );
       if (match.length === 1 && match[0]) return this.resolver.physicalName(stackName, match[0]);
     }
     throw new Error(`no single resource whose logical id starts with ${logicalIdPrefix}`);
@@ -171,7 +223,7 @@ export class LocalCloud {
    */
   async watchTopic(topicArn: string): Promise<void> {
     if (this.outboxes.has(topicArn)) return;
-    const sqs = new SQSClient({});
+    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
     const sns = new SNSClient({});
     try {
       const name = `local-outbox-${topicArn.split(':').pop()}`.slice(0, 80);
@@ -189,7 +241,7 @@ export class LocalCloud {
   async takePublished(topicArn: string): Promise<PublishedMessage[]> {
     const queueUrl = this.outboxes.get(topicArn);
     if (!queueUrl) throw new Error(`topic ${topicArn} is not watched; call watchTopic first`);
-    const sqs = new SQSClient({});
+    const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
     const messages: PublishedMessage[] = [];
     try {
       for (;;) {

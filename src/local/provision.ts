@@ -28,11 +28,20 @@ interface GlobalTableProps {
   LocalSecondaryIndexes?: { IndexName: string; KeySchema: CreateTableCommandInput['KeySchema']; Projection?: object }[];
 }
 
+/** Creating what already exists (a persistent local deployment started again) is not an error. */
+async function ensure(create: () => Promise<unknown>, alreadyExists: readonly string[]): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    if (!alreadyExists.includes((error as Error).name)) throw error;
+  }
+}
+
 export async function provisionResources(resolver: TemplateResolver): Promise<ProvisionedResources> {
   const s3 = new S3Client({ forcePathStyle: true });
   const dynamodb = new DynamoDBClient({});
   const sns = new SNSClient({});
-  const sqs = new SQSClient({});
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
   const result = { buckets: {}, tables: {}, topics: {}, queues: {} } as {
     buckets: Record<string, string>;
     tables: Record<string, string>;
@@ -42,7 +51,10 @@ export async function provisionResources(resolver: TemplateResolver): Promise<Pr
   try {
     for (const { stackName, logicalId, resource } of resolver.resourcesOfType('AWS::S3::Bucket')) {
       const name = resolver.physicalName(stackName, logicalId);
-      await s3.send(new CreateBucketCommand({ Bucket: name }));
+      await ensure(
+        () => s3.send(new CreateBucketCommand({ Bucket: name })),
+        ['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'],
+      );
       const versioning = resource.Properties?.VersioningConfiguration as { Status?: string } | undefined;
       if (versioning?.Status === 'Enabled') {
         await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
@@ -57,31 +69,35 @@ export async function provisionResources(resolver: TemplateResolver): Promise<Pr
       const props = resolver.resolve(stackName, resource.Properties ?? {}) as GlobalTableProps;
       const name = resolver.physicalName(stackName, logicalId);
       const projection = (index: { Projection?: object }) => index.Projection ?? { ProjectionType: 'ALL' };
-      await dynamodb.send(
-        new CreateTableCommand({
-          TableName: name,
-          KeySchema: props.KeySchema,
-          AttributeDefinitions: props.AttributeDefinitions,
-          BillingMode: 'PAY_PER_REQUEST',
-          ...(props.GlobalSecondaryIndexes?.length
-            ? {
-                GlobalSecondaryIndexes: props.GlobalSecondaryIndexes.map((index) => ({
-                  IndexName: index.IndexName,
-                  KeySchema: index.KeySchema,
-                  Projection: projection(index),
-                })),
-              }
-            : {}),
-          ...(props.LocalSecondaryIndexes?.length
-            ? {
-                LocalSecondaryIndexes: props.LocalSecondaryIndexes.map((index) => ({
-                  IndexName: index.IndexName,
-                  KeySchema: index.KeySchema,
-                  Projection: projection(index),
-                })),
-              }
-            : {}),
-        } as CreateTableCommandInput),
+      await ensure(
+        () =>
+          dynamodb.send(
+            new CreateTableCommand({
+              TableName: name,
+              KeySchema: props.KeySchema,
+              AttributeDefinitions: props.AttributeDefinitions,
+              BillingMode: 'PAY_PER_REQUEST',
+              ...(props.GlobalSecondaryIndexes?.length
+                ? {
+                    GlobalSecondaryIndexes: props.GlobalSecondaryIndexes.map((index) => ({
+                      IndexName: index.IndexName,
+                      KeySchema: index.KeySchema,
+                      Projection: projection(index),
+                    })),
+                  }
+                : {}),
+              ...(props.LocalSecondaryIndexes?.length
+                ? {
+                    LocalSecondaryIndexes: props.LocalSecondaryIndexes.map((index) => ({
+                      IndexName: index.IndexName,
+                      KeySchema: index.KeySchema,
+                      Projection: projection(index),
+                    })),
+                  }
+                : {}),
+            } as CreateTableCommandInput),
+          ),
+        ['ResourceInUseException'],
       );
       result.tables[logicalId] = name;
     }

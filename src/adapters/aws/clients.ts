@@ -58,7 +58,9 @@ export function createAwsClients(env: Environment = process.env, options: AwsCli
       return lazy('sns', () => new SNSClient(base));
     },
     get sqs() {
-      return lazy('sqs', () => new SQSClient(base));
+      // Against an emulator, queue URLs may name a host that does not resolve; the endpoint decides.
+      const useQueueUrlAsEndpoint = !(env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL);
+      return lazy('sqs', () => new SQSClient({ ...base, useQueueUrlAsEndpoint }));
     },
     get sfn() {
       return lazy('sfn', () => new SFNClient(base));

@@ -100,7 +100,7 @@ export class LocalStepFunctions {
   private readonly tokens = new Map<string, TokenEntry>();
   private readonly timeScale: number;
   private readonly sns = new SNSClient({});
-  private readonly sqs = new SQSClient({});
+  private readonly sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
   private readonly dynamodb = new DynamoDBClient({});
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
@@ -191,7 +191,12 @@ export class LocalStepFunctions {
       startDate,
       status: 'RUNNING',
       history,
-      abort: () => run.abort(),
+      abort: () => {
+        run.abort();
+        for (const entry of this.tokens.values()) {
+          if (entry.executionArn === executionArn && entry.state === 'waiting') entry.state = 'timed-out';
+        }
+      },
       done: run.result.then(
         (output: unknown) => {
           Object.assign(execution, { status: 'SUCCEEDED', output, stopDate: new Date() });
@@ -320,6 +325,16 @@ export class LocalStepFunctions {
     };
   }
 
+  /** A task that timed out leaves its token unusable, as Step Functions does. */
+  private expireTokens(executionArn: string, stateName: string): void {
+    for (const entry of this.tokens.values()) {
+      if (entry.state === 'waiting' && entry.executionArn === executionArn && entry.stateName === stateName) {
+        entry.state = 'timed-out';
+        this.options.onEvent?.({ type: 'task-token-completed', pending: entry, outcome: 'timeout' });
+      }
+    }
+  }
+
   private liveToken(token: string): TokenEntry {
     const entry = this.tokens.get(token);
     if (!entry) throw new AwsServiceError('InvalidToken', 'Invalid Token');
@@ -357,6 +372,7 @@ export class LocalStepFunctions {
             outcome: 'failed',
             detail: `${(error as Error).name}: ${(error as Error).message}`,
           });
+          if ((error as Error).name === 'States.Timeout') this.expireTokens(executionArn, name);
           throw error;
         }
       };
@@ -391,13 +407,11 @@ export class LocalStepFunctions {
       };
       this.tokens.set(token, entry);
       this.options.onEvent?.({ type: 'task-token-issued', pending: entry });
-      const cleanup = () => {
-        if (entry.state === 'waiting') entry.state = 'timed-out';
-      };
       return call(parameters).then(
-        () => promise.finally(cleanup),
+        () => promise,
         (error: unknown) => {
-          cleanup();
+          // The notification itself failed: nobody holds this token, so it can never complete.
+          entry.state = 'timed-out';
           throw error;
         },
       );

@@ -1,0 +1,117 @@
+// Report: what the HTML report shows, as one validated object. Built from the KPI values, the
+// quarantine and data-quality records, the approvals and the audit trail of a run.
+import { z } from 'zod';
+
+export const statusSchema = z.enum(['green', 'yellow', 'red', 'insufficient_data', 'not_computable']);
+export type ReportStatus = z.infer<typeof statusSchema>;
+
+export const categorySchema = z.enum([
+  'operational_health',
+  'data_quality',
+  'governance',
+  'reliability',
+  'business_impact',
+]);
+
+const thresholdsSchema = z.object({
+  direction: z.enum(['higher_is_better', 'lower_is_better', 'within_band']),
+  /** For higher/lower is better: the value where yellow starts and where red starts. */
+  warning: z.number().nullable(),
+  critical: z.number().nullable(),
+  /** For a band: the green band; yellow and red lie outside it by the margins above. */
+  bandLow: z.number().nullable(),
+  bandHigh: z.number().nullable(),
+  target: z.number().nullable(),
+});
+
+export const lineageSchema = z.object({
+  definitionVersion: z.number().int(),
+  definitionHash: z.string(),
+  codeVersion: z.string(),
+  computedAt: z.string(),
+  inputs: z.array(z.object({ partition: z.string(), etag: z.string().optional(), records: z.number().optional() })),
+  confidence: z.number().min(0).max(1).nullable(),
+});
+
+export const pointSchema = z.object({
+  periodStart: z.string(),
+  periodEnd: z.string(),
+  value: z.number().nullable(),
+  status: statusSchema,
+  sampleSize: z.number(),
+  provisional: z.boolean().default(false),
+  /** Drift verdict for this point, when the detector spoke. */
+  drift: z
+    .object({ method: z.string(), score: z.number(), explanation: z.string().optional() })
+    .nullable()
+    .default(null),
+  /** Why the value is null, or an annotation (a launch, an agent release). */
+  note: z.string().optional(),
+  lineage: lineageSchema.optional(),
+});
+
+export const reportKpiSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  category: categorySchema,
+  owner: z.string(),
+  unit: z.string().default(''),
+  grain: z.string(),
+  useCase: z.string().optional(),
+  levelOfDecision: z.enum(['low', 'high', 'critical']).optional(),
+  thresholds: thresholdsSchema,
+  /** Overall series (the row with no dimension), oldest first. */
+  series: z.array(pointSchema),
+  /** Latest period broken down by each dimension the KPI groups by: dimension name → rows. */
+  breakdown: z.record(
+    z.string(),
+    z.array(z.object({ key: z.string(), value: z.number().nullable(), status: statusSchema, sampleSize: z.number() })),
+  ),
+});
+
+export const reportModelSchema = z.object({
+  title: z.string().default('Agent KPI Pipeline'),
+  generatedAt: z.string(),
+  run: z.object({
+    description: z.string(),
+    from: z.string(),
+    to: z.string(),
+    durationMs: z.number().optional(),
+  }),
+  kpis: z.array(reportKpiSchema),
+  dataQuality: z.array(
+    z.object({
+      dataset: z.string(),
+      read: z.number(),
+      valid: z.number(),
+      quarantined: z.number(),
+      byReason: z.record(z.string(), z.number()),
+      newestEventAt: z.string().nullable(),
+      freshnessLagMinutes: z.number().nullable(),
+    }),
+  ),
+  approvals: z.array(
+    z.object({
+      approvalId: z.string(),
+      kpiId: z.string(),
+      subject: z.string(),
+      status: z.string(),
+      tier: z.string().optional(),
+      requestedAt: z.string(),
+      decidedAt: z.string().nullable(),
+      decidedBy: z.string().nullable(),
+      reason: z.string().nullable(),
+    }),
+  ),
+  audit: z.array(
+    z.object({ at: z.string(), type: z.string(), actor: z.string(), subject: z.string(), detail: z.string() }),
+  ),
+  controls: z.array(
+    z.object({ subject: z.string(), mode: z.string(), changedAt: z.string().nullable(), by: z.string().nullable() }),
+  ),
+});
+
+export type ReportModel = z.infer<typeof reportModelSchema>;
+export type ReportModelInput = z.input<typeof reportModelSchema>;
+export type ReportKpi = z.infer<typeof reportKpiSchema>;

@@ -1,0 +1,33 @@
+// Metric names the handlers emit (Powertools EMF, namespace AgentKpiPipeline, dimension `service`)
+// and the CDK dashboard and alarms read. One list, so the two cannot drift apart.
+
+export const METRICS_NAMESPACE = 'AgentKpiPipeline';
+
+export const PipelineMetric = {
+  /** Rows that became records (service: ingest-*). */
+  RowsIngested: 'RowsIngested',
+  /** Rows kept in quarantine with a reason (service: ingest-*). */
+  RowsQuarantined: 'RowsQuarantined',
+  /** Whole files that could not be read at all (service: ingest-*). */
+  FilesQuarantined: 'FilesQuarantined',
+  /** KPI values written (service: compute). A KPI that stops producing them is stale. */
+  KpiValuesComputed: 'KpiValuesComputed',
+  /** The overall value of a KPI (service: compute, dimension `kpi`), for the dashboard. */
+  KpiValue: 'KpiValue',
+  /** Violations handed to the guardrail stage (service: compute). */
+  Violations: 'Violations',
+  /** Approval requests started (service: governance). */
+  ApprovalsRequested: 'ApprovalsRequested',
+  /** Decisions recorded (service: governance). */
+  ApprovalsDecided: 'ApprovalsDecided',
+  /** Requests that escalated to the next tier (service: governance). */
+  ApprovalsEscalated: 'ApprovalsEscalated',
+  /** Requests that ran out of tiers and took the safe default (service: governance). */
+  ApprovalsExpired: 'ApprovalsExpired',
+  /** Minutes from request to decision (service: governance). */
+  ApprovalLatencyMinutes: 'ApprovalLatencyMinutes',
+  /** Resources the self check could not reach (service: self-check). */
+  UnreachableResources: 'UnreachableResources',
+} as const;
+
+export type PipelineMetricName = (typeof PipelineMetric)[keyof typeof PipelineMetric];

@@ -1,0 +1,55 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderReportHtml } from '../../src/report/render-html';
+import { launchBrowser } from '../support/browser';
+import { reportFixture } from '../support/report-fixture';
+
+const artifacts = path.resolve('test/artifacts');
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('report in headless Chromium', () => {
+  it('renders tiles, drill-down, lineage, data quality and the audit trail with no console error', async () => {
+    mkdirSync(artifacts, { recursive: true });
+    const file = path.join(artifacts, 'report.html');
+    writeFileSync(file, renderReportHtml(reportFixture()));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`file://${file}`);
+    await page.waitForSelector('body[data-ready="true"]');
+
+    expect(await page.locator('.tile').count()).toBe(3);
+    expect(await page.locator('.tile.red').count()).toBe(1);
+    expect(await page.locator('#summary').textContent()).toContain('1 red');
+
+    await page.locator('.tile[data-kpi="lead_handoff_cycle_time_p95"]').click();
+    await page.waitForSelector('#detail:not([hidden]) #trend svg');
+    expect(await page.locator('#dimension option').allTextContents()).toEqual(['agent', 'channel']);
+    expect(await page.locator('#breakdown-table tbody tr').count()).toBe(3);
+    expect(await page.locator('#breakdown-table').textContent()).toContain('(missing)');
+    expect(await page.locator('#lineage').textContent()).toContain('version 3');
+    expect(await page.locator('#lineage').textContent()).toContain('raw/dataset=agent_events/date=2026-10-21/hour=00');
+    await page.screenshot({ path: path.join(artifacts, 'report-detail.png'), fullPage: true });
+
+    await page.locator('nav button[data-category="data_quality"]').click();
+    expect(await page.locator('.tile').count()).toBe(1);
+    expect(await page.locator('#dq-table').textContent()).toContain('invalid_timestamp: 30');
+    expect(await page.locator('#approvals').textContent()).toContain('<b>not</b> HTML');
+    expect(await page.locator('#audit li').count()).toBe(2);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
