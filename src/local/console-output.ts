@@ -21,7 +21,12 @@ export function paintStatus(status: string): string {
   return paint(status.replace(/_/g, ' '), color);
 }
 
-const visibleLength = (text: string): number => text.replace(/\u001b\[\d+m/g, '').length;
+const ANSI_COLOR = new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g');
+
+/** The text without colour codes. */
+export const stripColors = (text: string): string => text.replace(ANSI_COLOR, '');
+
+const visibleLength = (text: string): number => stripColors(text).length;
 
 /** A plain-text table: a header row, a rule, then the rows; numbers right-aligned. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {

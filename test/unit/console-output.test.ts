@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatTable, paint, paintStatus } from '../../src/local/console-output';
+import { formatTable, paint, paintStatus, stripColors } from '../../src/local/console-output';
 
 describe('console output', () => {
   const saved = { NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR };
@@ -35,7 +35,7 @@ describe('console output', () => {
         ['cycle_time_p95', '12.25 min'],
       ],
     );
-    const lines = table.split('\n').map((l) => l.replace(/\u001b\[\d+m/g, ''));
+    const lines = table.split('\n').map(stripColors);
     expect(lines).toEqual([
       'kpi                 value',
       '──────────────  ─────────',
