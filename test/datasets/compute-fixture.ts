@@ -13,14 +13,14 @@ import { computeKpiValues } from '../../src/usecases/compute-kpi-values';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
-/** Computes every KPI of `fixtures/<name>/kpis` with the given files per dataset. */
-export async function computeFixture(name: string, inputs: Record<string, string>) {
+/** Computes every KPI of `fixtures/<name>/kpis` with the given file(s) per dataset. */
+export async function computeFixture(name: string, inputs: Record<string, string | readonly string[]>) {
   const { definitions, errors } = readDefinitionFiles([path.join(fixtures, name, 'kpis')]);
   if (errors.length > 0) throw errors[0];
   const catalog = await loadDatasetCatalog(path.join(fixtures, name, 'datasets'));
   const { results, reads } = await computeKpiValues({
     kpis: definitions.map(({ definition }) => compileKpi(definition)),
-    source: fileRecordSource(catalog, new Map(Object.entries(inputs).map(([id, file]) => [id, [file]]))),
+    source: fileRecordSource(catalog, new Map(Object.entries(inputs).map(([id, file]) => [id, [file].flat()]))),
     asOf: Date.parse('2030-01-01T00:00:00Z'),
   });
   const values = (kpiId: string): KpiValue[] => {
