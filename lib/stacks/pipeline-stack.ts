@@ -7,6 +7,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { DeploymentConfig } from '../config';
+import { Ingestion } from '../constructs/ingestion/ingestion';
 import { Observability } from '../constructs/observability';
 import { SelfCheck } from '../constructs/self-check';
 import { PipelineResources } from './resources';
@@ -23,6 +24,7 @@ export class PipelineStack extends Stack {
   readonly selfCheck: SelfCheck;
   readonly resources: PipelineResources;
   readonly observability: Observability;
+  readonly ingestion: Ingestion;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -49,6 +51,14 @@ export class PipelineStack extends Stack {
       logRetention,
       schedule: props.config.schedules.selfCheck,
       messagingKey: this.messagingKey,
+    });
+
+    this.ingestion = new Ingestion(this, 'Ingestion', {
+      buckets,
+      tables,
+      logRetention,
+      messagingKey: this.messagingKey,
+      dropZoneSchedule: props.config.schedules.ingestDropZone,
     });
 
     // Last: it watches every function, dead-letter queue and workflow added above.
