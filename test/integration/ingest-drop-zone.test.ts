@@ -218,7 +218,7 @@ describe('S3 drop zone connector', () => {
     const dqObject = manifest?.objects.find((o) => o.kind === 'data_quality');
     expect(dqObject?.key).toMatch(/^raw\/dataset=pipeline_ingest\/date=/);
     const declaration = parseDatasetDeclarationText(
-      readFileSync(path.resolve(import.meta.dirname, '../../datasets/pipeline_ingest.yaml'), 'utf8'),
+      readFileSync(path.resolve(import.meta.dirname, '../../kpis/datasets/pipeline_ingest.yaml'), 'utf8'),
       'pipeline_ingest.yaml',
     );
     const bytes = await getBytes(cloud, buckets.raw, dqObject?.key ?? '');
