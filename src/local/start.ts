@@ -1,5 +1,10 @@
 // `npm start`: the whole pipeline on this machine, on in-process emulators, printing what it did.
+
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { SAMPLE_DATA_DIR } from '../sample/files';
+import { formatTable } from './console-output';
+import { ingestSample } from './ingestion';
 import { LocalCloud } from './local-cloud';
 
 const { values: options } = parseArgs({
@@ -45,6 +50,20 @@ try {
   console.log(`  ${execution.status}: ${report?.summary ?? `${execution.error}: ${execution.cause}`}`);
   console.log(`  states: ${execution.history.map((h) => `${h.state} (${h.outcome})`).join(' → ')}`);
   if (execution.status !== 'SUCCEEDED') process.exitCode = 1;
+
+  step(
+    'Ingestion: sample files through the S3 drop zone (on its schedule), agent events through the telemetry endpoint',
+  );
+  const ingestion = await ingestSample(cloud, { dir: path.resolve(SAMPLE_DATA_DIR) });
+  const table = formatTable(
+    ['dataset', 'rows read', 'valid', 'quarantined'],
+    ingestion.dropZone.datasets
+      .filter((d) => d.files > 0)
+      .map((d) => [d.dataset, String(d.rowsRead), String(d.rowsValid), String(d.rowsQuarantined)]),
+  );
+  console.log(table.replace(/^/gm, '  '));
+  console.log(`  pushed 100 agent events: ${ingestion.push.status} ${JSON.stringify(ingestion.push.body)}`);
+  if (ingestion.push.status !== 200 || ingestion.dropZone.datasets.some((d) => d.failed > 0)) process.exitCode = 1;
 
   step(`Done in ${seconds()}`);
 } finally {
