@@ -7,6 +7,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { DeploymentConfig } from '../config';
+import { Guardrails } from '../constructs/guardrails';
 import { Observability } from '../constructs/observability';
 import { SelfCheck } from '../constructs/self-check';
 import { PipelineResources } from './resources';
@@ -23,6 +24,7 @@ export class PipelineStack extends Stack {
   readonly selfCheck: SelfCheck;
   readonly resources: PipelineResources;
   readonly observability: Observability;
+  readonly guardrails: Guardrails;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -49,6 +51,17 @@ export class PipelineStack extends Stack {
       logRetention,
       schedule: props.config.schedules.selfCheck,
       messagingKey: this.messagingKey,
+    });
+
+    this.guardrails = new Guardrails(this, 'Guardrails', {
+      buckets,
+      tables,
+      messagingKey: this.messagingKey,
+      opsTopic: this.opsTopic,
+      approverTiers: props.config.approverTiers,
+      kpiOwnerEmails: props.config.kpiOwnerEmails,
+      ...(props.config.approvalPageUrl ? { approvalPageUrl: props.config.approvalPageUrl } : {}),
+      logRetention,
     });
 
     // Last: it watches every function, dead-letter queue and workflow added above.
