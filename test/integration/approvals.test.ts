@@ -1,8 +1,12 @@
 // The guardrail stage end to end on the local cloud: the intake function, the synthesized approval
 // state machine in the local Step Functions, SNS through fauxqs, the approval page over loopback
 // HTTP, DynamoDB through dynalite and the governance records in the raw bucket.
+
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFunctionsApprovalWorkflow } from '../../src/adapters/aws/sfn-approval-workflow';
 import { createHmacLinkSigner } from '../../src/adapters/crypto/hmac-link-signer';
@@ -10,6 +14,7 @@ import { approvalLinkUrl } from '../../src/domain/guardrails/approval-link';
 import type { ViolationInput } from '../../src/domain/guardrails/violation';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { createAutonomyReader } from '../../src/sdk/autonomy';
+import { launchBrowser } from '../support/browser';
 import { decide, LocalApprovals, tamper, view } from '../support/local-approvals';
 import { BASE_VIOLATION } from '../support/violations';
 
@@ -310,5 +315,52 @@ describe('attacks on approval links', () => {
     expect(answers.filter((a) => a.status === 409)).toHaveLength(49);
     expect(decisions).toHaveLength(1);
     expect(execution.history.filter((h) => h.state === 'ApplyDecision')).toHaveLength(1);
+  });
+});
+
+describe('approval page in headless Chromium', () => {
+  let browser: Browser;
+  const artifacts = path.resolve('test/artifacts');
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    mkdirSync(artifacts, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('shows the context of a link, records the click on Approve and lets the execution finish', async () => {
+    const approvalId = await approvals.open(violationFor('browser'));
+    const { link } = await approvals.email(approvalId, 0, 'ana@example.com');
+    const page = await browser.newPage({ viewport: { width: 430, height: 932 } });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(link);
+    expect(await page.locator('h1').textContent()).toBe('Lead handoff cycle time (p95) is red for agent browser');
+    expect(await page.locator('#value').textContent()).toBe('7.4 min');
+    expect(await page.locator('#target').textContent()).toContain('target 5 min');
+    expect(await page.locator('svg.trend polyline').count()).toBe(1);
+    expect(await page.locator('#proposal').textContent()).toContain('Supervise agent browser');
+    expect(await page.locator('#tiers').textContent()).toContain('ben@example.com');
+    await page.screenshot({ path: path.join(artifacts, 'approval-page.png'), fullPage: true });
+
+    await page.locator('#reason').fill('Handoffs are stalling; a person should confirm each one.');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.waitForSelector('text=Your decision is recorded');
+    await page.screenshot({ path: path.join(artifacts, 'approval-recorded.png'), fullPage: true });
+    await page.close();
+
+    const execution = await approvals.execution(approvalId).done;
+    expect(execution.status).toBe('SUCCEEDED');
+    expect((await approvals.request(approvalId))?.outcome).toMatchObject({
+      approver: 'ana@example.com',
+      reason: 'Handoffs are stalling; a person should confirm each one.',
+    });
+    expect(problems).toEqual([]);
   });
 });

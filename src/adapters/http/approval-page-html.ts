@@ -36,6 +36,8 @@ h1{font-size:1.35rem;line-height:1.3;margin:.5rem 0 1rem}h2{font-size:1rem;margi
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}dt{color:var(--muted)}dd{margin:0}
 .status{display:inline-block;padding:0 .5rem;border-radius:1rem;color:#fff;font-weight:600;font-size:.85rem}
 .status.red{background:var(--red)}.status.yellow{background:var(--yellow)}.status.green{background:var(--green)}.status.insufficient_data{background:var(--muted)}
+.muted{color:var(--muted);font-size:.9rem}ol{padding-left:1.25rem;margin:0 0 .5rem}li{margin-bottom:.5rem}label{display:block;margin-top:.75rem}
+svg.trend line{stroke:var(--red);stroke-width:1;stroke-dasharray:4 3}
 .notice{border-left:4px solid var(--muted)}.notice.ok{border-color:var(--green)}.notice.warn{border-color:var(--yellow)}.notice.bad{border-color:var(--red)}
 svg.trend{width:100%;height:80px;display:block}svg.trend polyline{fill:none;stroke:#0969da;stroke-width:2}svg.trend circle{fill:#0969da}
 table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid var(--line)}
@@ -63,18 +65,27 @@ function document(title: string, main: string, footer = ''): string {
 <body><main>${main}</main>${footer ? `<footer>${footer}</footer>` : ''}</body></html>`;
 }
 
-/** A small line of the recent values, oldest first (points only where a value exists). */
+/**
+ * A small line of the recent values, oldest first (points only where a value exists), with the
+ * boundary beyond which the KPI is red as a dashed line when the definition has one.
+ */
 function sparkline(violation: Violation): string {
   const points = violation.evidence.trend;
   const values = points.map((p) => p.value).filter((v): v is number => v !== null);
   if (values.length < 2) return '';
-  const min = Math.min(...values);
-  const span = Math.max(...values) - min || 1;
+  const redBoundary = violation.target?.thresholds.yellow;
+  const boundary = typeof redBoundary === 'number' ? redBoundary : undefined;
+  const scale = boundary === undefined ? values : [...values, boundary];
+  const min = Math.min(...scale);
+  const span = Math.max(...scale) - min || 1;
+  const y = (value: number) => (70 - ((value - min) / span) * 60).toFixed(1);
   const step = 300 / Math.max(points.length - 1, 1);
-  const coordinates = points.flatMap((p, i) =>
-    p.value === null ? [] : [[(i * step).toFixed(1), (70 - ((p.value - min) / span) * 60).toFixed(1)]],
-  );
+  const coordinates = points.flatMap((p, i) => (p.value === null ? [] : [[(i * step).toFixed(1), y(p.value)]]));
   const last = coordinates[coordinates.length - 1] ?? ['0', '0'];
+  const line =
+    boundary === undefined
+      ? ''
+      : `<line x1="0" x2="300" y1="${y(boundary)}" y2="${y(boundary)}"><title>red beyond ${escapeHtml(formatValue(boundary, violation.kpi))}</title></line>`;
   const rows = points
     .map(
       (p) =>
@@ -82,8 +93,8 @@ function sparkline(violation: Violation): string {
     )
     .join('');
   return `<svg class="trend" viewBox="-5 0 310 80" preserveAspectRatio="none" role="img" aria-label="Trend of the last ${points.length} periods">
-<polyline points="${coordinates.map((c) => c.join(',')).join(' ')}"/><circle cx="${last[0]}" cy="${last[1]}" r="4"/></svg>
-<details><summary>Values</summary><table><thead><tr><th>Period</th><th>Value</th></tr></thead><tbody>${rows}</tbody></table></details>`;
+${line}<polyline points="${coordinates.map((c) => c.join(',')).join(' ')}"/><circle cx="${last[0]}" cy="${last[1]}" r="3"/></svg>
+<details><summary>Values${boundary === undefined ? '' : ` (dashed: red beyond ${escapeHtml(formatValue(boundary, violation.kpi))})`}</summary><table><thead><tr><th>Period</th><th>Value</th></tr></thead><tbody>${rows}</tbody></table></details>`;
 }
 
 function violationSection(violation: Violation): string {
@@ -105,20 +116,22 @@ type WithContext = Exclude<ApprovalPage, { kind: 'invalid' }>;
 
 function askedSection(page: WithContext): string {
   const { request, notices, claims } = page;
-  const rows = request.tiers
+  const items = request.tiers
     .map((tier, index) => {
       const notice = notices.find((n) => n.tier === index);
       const when = notice
-        ? `asked ${escapeHtml(formatInstant(notice.notifiedAt))}, deadline ${escapeHtml(formatInstant(notice.deadline))}`
-        : 'not asked (yet)';
+        ? `asked ${escapeHtml(formatInstant(notice.notifiedAt))}, until ${escapeHtml(formatInstant(notice.deadline))}`
+        : index < request.currentTier
+          ? 'not asked'
+          : `asked only if the tier before does not answer (${tier.deadlineMinutes} min to answer)`;
       const who = (notice?.approvers ?? tier.emails)
         .map((e) => (e === claims.approver ? `<strong>${escapeHtml(e)} (you)</strong>` : escapeHtml(e)))
         .join(', ');
-      return `<tr><td>${index + 1}. ${escapeHtml(tier.name)}</td><td>${who}</td><td>${when}</td></tr>`;
+      return `<li><strong>${escapeHtml(tier.name)}</strong>: ${who}<br><span class="muted">${when}</span></li>`;
     })
     .join('');
   return `<section aria-labelledby="who"><h2 id="who">Who is asked</h2>
-<table id="tiers"><thead><tr><th>Tier</th><th>Approvers</th><th>When</th></tr></thead><tbody>${rows}</tbody></table>
+<ol id="tiers">${items}</ol>
 <p>Without an answer from the last tier, the safe default applies: ${escapeHtml(safeDefaultEffect(request.subject))}</p></section>`;
 }
 
@@ -142,6 +155,8 @@ function decisionSection(page: WithContext, now: number): string {
 <button class="reject" type="submit" name="decision" value="reject">Reject</button></div></form></section>`;
 }
 
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 function notice(kind: 'ok' | 'warn' | 'bad', title: string, text: string): string {
   return `<section class="notice ${kind}" role="status"><h2>${escapeHtml(title)}</h2><p>${text}</p></section>`;
 }
@@ -150,7 +165,8 @@ function outcomeText(page: WithContext): string {
   const outcome = page.request.outcome;
   if (!outcome) return '';
   const { proposal, subject, previousMode } = page.request;
-  return `${escapeHtml(outcome.decision === 'approved' ? 'Approved' : 'Rejected')} by ${escapeHtml(outcome.approver)} at ${escapeHtml(formatInstant(outcome.decidedAt))}${outcome.reason ? `: “${escapeHtml(outcome.reason)}”` : ''}. ${escapeHtml(effectOf(proposal, outcome.decision, subject, previousMode))}`;
+  const reason = outcome.reason ? ` with the reason “${escapeHtml(outcome.reason)}”` : '';
+  return `${outcome.decision === 'approved' ? 'Approved' : 'Rejected'} by ${escapeHtml(outcome.approver)} at ${escapeHtml(formatInstant(outcome.decidedAt))}${reason}. ${escapeHtml(capitalized(effectOf(proposal, outcome.decision, subject, previousMode)))}`;
 }
 
 /**
@@ -176,7 +192,7 @@ export function renderApprovalPage(page: ApprovalPage, method: 'GET' | 'POST', n
   const { request } = page;
   const title = headline(request.violation);
   const body = (top: string, decide = '') =>
-    `<h1>${escapeHtml(title)}</h1>${top}${decide}${violationSection(request.violation)}${askedSection(page)}`;
+    `<h1>${escapeHtml(title)}</h1>${top}${violationSection(request.violation)}${decide}${askedSection(page)}`;
   const current = request.tiers[request.currentTier];
   switch (page.kind) {
     case 'open':
