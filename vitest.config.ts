@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default'],
     // Handlers log warnings on purpose in failure tests; errors still show.
     env: { POWERTOOLS_LOG_LEVEL: 'ERROR' },

@@ -2,7 +2,7 @@
 // emulators on loopback, creates what the synthesized templates declare, and wires the production
 // handlers and state machines to them by endpoint. Nothing here is a second implementation.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -21,6 +21,7 @@ import { startLoopbackFauxqs } from './fauxqs';
 import { LocalFunctions } from './functions';
 import { LocalHttpApis } from './http-apis';
 import { type ProvisionedResources, provisionResources } from './provision';
+import { LocalScheduler, startSchedulerEndpoint } from './scheduler';
 import { LocalSchedules } from './schedules';
 import { LocalSecretsManager } from './secrets-manager';
 import { extractStateMachines } from './stepfunctions/asl';
@@ -57,6 +58,7 @@ const ENDPOINT_VARIABLES = [
   'AWS_ENDPOINT_URL_SQS',
   'AWS_ENDPOINT_URL_SFN',
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'AWS_ENDPOINT_URL_SCHEDULER',
   'AWS_REGION',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
@@ -88,6 +90,8 @@ export class LocalCloud {
     readonly stepFunctions: LocalStepFunctions,
     readonly secrets: LocalSecretsManager,
     readonly schedules: LocalSchedules,
+    /** EventBridge Scheduler for the schedules created at run time (one per KPI). */
+    readonly scheduler: LocalScheduler,
     /** The HTTP APIs of the templates, each on its own loopback port (e.g. the approval page). */
     readonly httpApis: LocalHttpApis,
     readonly clients: AwsClients,
@@ -152,6 +156,10 @@ export class LocalCloud {
       });
       closers.push(() => secretsEndpoint.stop());
 
+      let scheduler: LocalScheduler | undefined;
+      const schedulerEndpoint = await startSchedulerEndpoint(() => scheduler);
+      closers.push(() => schedulerEndpoint.stop());
+
       const environment: Record<string, string> = {
         AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
         AWS_ENDPOINT_URL_S3: fauxqsUrl,
@@ -159,6 +167,7 @@ export class LocalCloud {
         AWS_ENDPOINT_URL_SQS: fauxqsUrl,
         AWS_ENDPOINT_URL_SFN: sfnEndpoint.url,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint.url,
+        AWS_ENDPOINT_URL_SCHEDULER: schedulerEndpoint.url,
         AWS_REGION: LOCAL_REGION,
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
@@ -170,7 +179,7 @@ export class LocalCloud {
       };
       Object.assign(process.env, environment);
 
-      const templates = options.templates ?? (await synthesizeTemplates(options.context));
+      const templates = options.templates ?? preSynthesized(options) ?? (await synthesizeTemplates(options.context));
       const resolver = new TemplateResolver(templates);
       const resources = await provisionResources(resolver);
       // Before the functions: their environment may name an API's endpoint.
@@ -186,6 +195,12 @@ export class LocalCloud {
       for (const machine of extractStateMachines(resolver)) stepFunctions.register(machine);
       secrets = new LocalSecretsManager(resolver, stateDir ? path.join(stateDir, 'secrets.json') : undefined);
       const schedules = new LocalSchedules(resolver, functions, stepFunctions);
+      scheduler = new LocalScheduler(
+        resolver,
+        functions,
+        stepFunctions,
+        stateDir ? path.join(stateDir, 'schedules.json') : undefined,
+      );
       const sfn = stepFunctions;
       closers.push(async () => {
         sfn.stopAll();
@@ -200,6 +215,7 @@ export class LocalCloud {
         stepFunctions,
         secrets,
         schedules,
+        scheduler,
         httpApis,
         clients,
         shutdown,
@@ -285,6 +301,16 @@ export class LocalCloud {
     this.stopped = true;
     await this.shutdown();
   }
+}
+
+/**
+ * Templates synthesized earlier in this run (the test suite synthesizes once for every file), when
+ * AGENT_KPI_TEMPLATES_FILE names them and no custom context asks for a different app.
+ */
+function preSynthesized(options: LocalCloudOptions): StackTemplate[] | undefined {
+  const file = process.env.AGENT_KPI_TEMPLATES_FILE;
+  if (!file || options.context) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as StackTemplate[];
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -145,9 +145,9 @@ describe('who may do what', () => {
     expect(readers.sort()).toEqual(['Page', 'Steps']);
   });
 
-  it('writes governance records only under dataset=pipeline_governance/ of the raw bucket', () => {
+  it('writes governance records only under raw/dataset=pipeline_governance/ of the raw bucket', () => {
     const puts = policyOf('GuardrailsPageRole').filter((s) => [s.Action].flat().includes('s3:PutObject'));
-    expect(JSON.stringify(puts.map((s) => s.Resource))).toContain('/dataset=pipeline_governance/*');
+    expect(JSON.stringify(puts.map((s) => s.Resource))).toContain('/raw/dataset=pipeline_governance/*');
     expect(actionsOf('GuardrailsPageRole')).not.toContain('s3:GetObject');
   });
 });

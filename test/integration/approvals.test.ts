@@ -4,6 +4,7 @@
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { Browser } from 'playwright-core';
@@ -171,23 +172,34 @@ describe('decisions', () => {
     expect(await reader.modeFor({ agentId: 'reader', useCase: 'lead_handoff' })).toBe('supervised');
   });
 
-  it('writes every audit event as a record of the pipeline_governance dataset in the raw bucket', async () => {
+  it('writes the governance events as pipeline_governance records in the raw layout of ingestion', async () => {
     const approvalId = await approvals.open(violationFor('governance-records'));
     await decide((await approvals.email(approvalId, 0, 'ana@example.com')).link, 'approve');
     await approvals.execution(approvalId).done;
     const Bucket = 'agentkpi-raw-000000000000-us-east-1';
     const { Contents = [] } = await cloud.clients.s3.send(
-      new ListObjectsV2Command({ Bucket, Prefix: 'dataset=pipeline_governance/date=' }),
+      new ListObjectsV2Command({ Bucket, Prefix: 'raw/dataset=pipeline_governance/date=' }),
     );
     const records = await Promise.all(
       Contents.map(async ({ Key }) => {
         const object = await cloud.clients.s3.send(new GetObjectCommand({ Bucket, Key }));
-        return JSON.parse(await (object.Body?.transformToString() ?? '{}')) as Record<string, unknown>;
+        const bytes = Buffer.from((await object.Body?.transformToByteArray()) ?? []);
+        return JSON.parse(gunzipSync(bytes).toString('utf8')) as Record<string, unknown>;
       }),
     );
-    const decision = records.find((r) => r.approvalId === approvalId && r.type === 'decision_recorded');
-    expect(decision).toMatchObject({ decision: 'approved', occurredAt: expect.any(Number) });
-    expect(decision?.latencyMs).toEqual(expect.any(Number));
+    const ofApproval = records.filter((r) => r.approval_id === approvalId);
+    expect(ofApproval.map((r) => r.event_type).sort()).toEqual([
+      'action_applied',
+      'approval_requested',
+      'decision',
+      'notification_sent',
+    ]);
+    expect(ofApproval.find((r) => r.event_type === 'decision')).toMatchObject({
+      decision: 'approved',
+      false_alarm: false,
+      occurred_at: expect.any(Number),
+      agent_id: 'governance-records',
+    });
   });
 });
 

@@ -1,5 +1,5 @@
-// AWS adapter: the audit trail on the `audit` table, each event also written as a record of the
-// `pipeline_governance` dataset in the raw bucket.
+// AWS adapter: the audit trail on the `audit` table, each event (but the audit-only ones) also
+// written as a record of the `pipeline_governance` dataset in the raw bucket.
 //   EVENT#<eventId>  / EVENT                      first-write guard: when the event happened
 //   KPI#<kpiId|->    / <occurredAt>#<eventId>     the event, by KPI and time
 //     gsi1: SUBJECT#<agent#…|use_case#…|-> / same sort key   by governed subject and time
@@ -7,6 +7,7 @@
 // A retried step records an event again with a new clock reading; the guard keeps the first
 // reading, so the event item, its sort key and its raw object are the same on every attempt.
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -18,19 +19,20 @@ import {
 } from '../../domain/guardrails/audit';
 import type { AuditLog, AuditQuery, TimeRange } from '../../ports/audit-log';
 
+/** Prefix of the governance dataset in the raw bucket; the functions' write grant is narrowed to it. */
+export const GOVERNANCE_RECORDS_PREFIX = `raw/dataset=${GOVERNANCE_DATASET_ID}/`;
+
 /**
- * Key of an event's record in the raw bucket, in the raw layout every dataset uses:
- * `dataset=<id>/date=<YYYY-MM-DD>/hour=<HH>/<sha-256 of the event id>.ndjson` (one line).
+ * Key of an event's record in the raw bucket, in the layout ingestion writes every dataset in
+ * (partitioned by event time, gzip NDJSON):
+ * `raw/dataset=pipeline_governance/date=<YYYY-MM-DD>/hour=<HH>/audit-<sha-256 of the event id>.ndjson.gz`.
  */
 export function governanceRecordKey(event: Pick<AuditEvent, 'eventId' | 'occurredAt'>): string {
   const digest = createHash('sha256').update(event.eventId).digest('hex').slice(0, 40);
   const date = event.occurredAt.slice(0, 10);
   const hour = event.occurredAt.slice(11, 13);
-  return `${GOVERNANCE_RECORDS_PREFIX}date=${date}/hour=${hour}/${digest}.ndjson`;
+  return `${GOVERNANCE_RECORDS_PREFIX}date=${date}/hour=${hour}/audit-${digest}.ndjson.gz`;
 }
-
-/** Prefix of the governance dataset in the raw bucket; the function's write grant is narrowed to it. */
-export const GOVERNANCE_RECORDS_PREFIX = `dataset=${GOVERNANCE_DATASET_ID}/`;
 
 const sortKey = (event: Pick<AuditEvent, 'eventId' | 'occurredAt'>) => `${event.occurredAt}#${event.eventId}`;
 
@@ -59,11 +61,14 @@ export class DynamoDbAuditLog implements AuditLog, AuditQuery {
         },
       }),
     );
+    const record = governanceRecord(event);
+    if (!record) return;
     await this.s3.send(
       new PutObjectCommand({
         Bucket: this.rawBucket,
         Key: governanceRecordKey(event),
-        Body: `${JSON.stringify(governanceRecord(event))}\n`,
+        Body: gzipSync(`${JSON.stringify(record)}\n`),
+        // As ingestion writes raw objects: the `.gz` key says how to read it, no Content-Encoding.
         ContentType: 'application/x-ndjson',
       }),
     );

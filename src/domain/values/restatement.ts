@@ -1,0 +1,85 @@
+// Domain (compute): a restatement is a final value that changed after it was stored. Provisional
+// values are expected to move until their period closes; a final one moving is news for everyone
+// who already read it (dashboards, snapshots, approvals), so it is recorded with both versions.
+import { z } from 'zod';
+import { GRAINS, type KpiValue, kpiValueSchema, VALUE_STATUSES } from './kpi-value';
+
+const restatedSideSchema = z
+  .object({
+    value: z.number().nullable(),
+    status: z.enum(VALUE_STATUSES),
+    definitionVersion: z.number().int().nonnegative(),
+    computedAt: z.string(),
+  })
+  .strict();
+export type RestatedSide = z.infer<typeof restatedSideSchema>;
+
+export const restatementSchema = z
+  .object({
+    kpiId: z.string(),
+    grain: z.enum(GRAINS),
+    periodStart: z.string(),
+    dimensions: kpiValueSchema.shape.dimensions,
+    /** The revision of the value the restatement created. */
+    revision: z.number().int().positive(),
+    /**
+     * `definition_change`: the definition version or content changed; `input_change`: the input
+     * partitions changed (late or corrected data); `code_change`: same definition and inputs, new code.
+     */
+    cause: z.enum(['definition_change', 'input_change', 'code_change']),
+    previous: restatedSideSchema,
+    current: restatedSideSchema,
+    /** When it was restated: the new value's computedAt. */
+    restatedAt: z.string(),
+  })
+  .strict();
+export type Restatement = z.infer<typeof restatementSchema>;
+export type RestatementCause = Restatement['cause'];
+
+/** A value as stored: its revision, the fingerprint of its content and every restatement it went through. */
+export interface StoredKpiValue extends KpiValue {
+  /** 1 when first written, +1 each time its content changed. */
+  readonly revision: number;
+  /** See valueFingerprint. */
+  readonly fingerprint: string;
+  /** Oldest first. */
+  readonly restatements: readonly Restatement[];
+}
+
+/** The restatement `next` makes of `previous`, or null when it is none. */
+export function restatementOf(previous: StoredKpiValue | null, next: KpiValue, revision: number): Restatement | null {
+  if (!previous || previous.provisional) return null;
+  if (previous.value === next.value && previous.status === next.status) return null;
+  const side = (v: KpiValue): RestatedSide => ({
+    value: v.value,
+    status: v.status,
+    definitionVersion: v.lineage.definition.version,
+    computedAt: v.lineage.computedAt,
+  });
+  return {
+    kpiId: next.kpiId,
+    grain: next.grain,
+    periodStart: next.periodStart,
+    dimensions: next.dimensions,
+    revision,
+    cause: causeOf(previous, next),
+    previous: side(previous),
+    current: side(next),
+    restatedAt: next.lineage.computedAt,
+  };
+}
+
+function causeOf(previous: KpiValue, next: KpiValue): RestatementCause {
+  const a = previous.lineage;
+  const b = next.lineage;
+  if (a.definition.version !== b.definition.version || a.definition.hash !== b.definition.hash) {
+    return 'definition_change';
+  }
+  const inputs = (l: typeof a) =>
+    l.inputs
+      .map((i) => `${i.dataset}/${i.partition}:${i.etag}`)
+      .sort()
+      .join('|');
+  if (inputs(a) !== inputs(b)) return 'input_change';
+  return 'code_change';
+}

@@ -1,0 +1,31 @@
+// Port: where KPI values live, with their lineage and restatements.
+import type { KpiValue, ValueGrain } from '../domain/values/kpi-value';
+import type { Restatement, StoredKpiValue } from '../domain/values/restatement';
+
+export interface ValueWriteReport {
+  /** Values stored for the first time. */
+  readonly created: number;
+  /** Values whose content changed and were overwritten (a new revision). */
+  readonly updated: number;
+  /** Values identical to what was stored (same fingerprint): nothing written. */
+  readonly unchanged: number;
+  /** Restatements recorded (final values that changed); each also stays on its value. */
+  readonly restatements: readonly Restatement[];
+}
+
+export interface KpiValueStore {
+  /** Stores values, writing only those whose content changed; records restatements. */
+  write(values: readonly KpiValue[]): Promise<ValueWriteReport>;
+  /** The series of one KPI and dimension combination with `from <= periodStart < to`, oldest first. */
+  history(query: {
+    kpiId: string;
+    dimensions: KpiValue['dimensions'];
+    grain: ValueGrain;
+    from: string;
+    to: string;
+  }): Promise<StoredKpiValue[]>;
+  /** Every value of every KPI whose period starts on this UTC date (`YYYY-MM-DD`). */
+  forDate(date: string): Promise<StoredKpiValue[]>;
+  /** Every value of every KPI for one period (grain and start). */
+  forPeriod(grain: ValueGrain, periodStart: string): Promise<StoredKpiValue[]>;
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { inputConfidence } from '../../../src/domain/values/confidence';
+import { dimensionKey } from '../../../src/domain/values/dimension-key';
+import { restatementOf, type StoredKpiValue } from '../../../src/domain/values/restatement';
+import { valueFingerprint } from '../../../src/domain/values/value-fingerprint';
+import { computedAt, sampleValue, withLateBatch } from '../../support/kpi-values';
+
+const stored = (overrides = {}): StoredKpiValue => ({
+  ...sampleValue(overrides),
+  revision: 1,
+  fingerprint: 'x',
+  restatements: [],
+});
+
+describe('dimensionKey', () => {
+  it('writes the overall row as *', () => {
+    expect(dimensionKey({})).toBe('*');
+  });
+
+  it('sorts keys and percent-encodes separators inside values', () => {
+    expect(dimensionKey({ channel: 'a&b=c', campaign: 'spring sale' })).toBe(
+      'campaign=spring%20sale&channel=a%26b%3Dc',
+    );
+  });
+
+  it('keeps a missing value apart from an empty one', () => {
+    expect(dimensionKey({ agent: null })).not.toBe(dimensionKey({ agent: '' }));
+  });
+});
+
+describe('valueFingerprint', () => {
+  it('ignores when the value was computed', () => {
+    const value = sampleValue();
+    expect(valueFingerprint(computedAt(value, '2030-01-01T00:00:00.000Z'))).toBe(valueFingerprint(value));
+  });
+
+  it('changes when an input partition changes, even if the value does not', () => {
+    const value = sampleValue();
+    expect(valueFingerprint(withLateBatch(value))).not.toBe(valueFingerprint(value));
+  });
+});
+
+describe('restatementOf', () => {
+  it('records a final value that changed, with both sides and the cause', () => {
+    const next = { ...withLateBatch(sampleValue()), value: 0.029 };
+    expect(restatementOf(stored(), next, 2)).toMatchObject({
+      revision: 2,
+      cause: 'input_change',
+      previous: { value: 0.031, definitionVersion: 3 },
+      current: { value: 0.029 },
+    });
+  });
+
+  it('names a new definition version as the cause when the definition changed', () => {
+    const base = sampleValue();
+    const next = {
+      ...base,
+      value: 0.05,
+      lineage: { ...base.lineage, definition: { id: 'ctr', version: 4, hash: 'sha256:def' } },
+    };
+    expect(restatementOf(stored(), next, 2)?.cause).toBe('definition_change');
+  });
+
+  it('does not treat a provisional value that moved as a restatement', () => {
+    expect(restatementOf(stored({ provisional: true }), { ...sampleValue(), value: 0.5 }, 2)).toBeNull();
+  });
+
+  it('does not treat new lineage with the same value and status as a restatement', () => {
+    expect(restatementOf(stored(), withLateBatch(sampleValue()), 2)).toBeNull();
+  });
+
+  it('records a status change even when the value is the same', () => {
+    expect(restatementOf(stored(), { ...sampleValue(), status: 'yellow' }, 2)).not.toBeNull();
+  });
+});
+
+describe('inputConfidence', () => {
+  const day = { periodStart: Date.UTC(2024, 2, 4), periodEnd: Date.UTC(2024, 2, 5) };
+
+  it('is the share of rows that were not quarantined when the inputs are fresh', () => {
+    const inputs = [{ rows: 950, quarantined: 50, newestEventAt: '2024-03-04T23:50:00.000Z' }];
+    expect(inputConfidence({ ...day, inputs, computedAt: Date.UTC(2024, 2, 5, 0, 20) })).toBe(0.95);
+  });
+
+  it('falls when the newest input lags the end of the period beyond the allowance', () => {
+    const inputs = [{ rows: 100, quarantined: 0, newestEventAt: '2024-03-04T11:00:00.000Z' }];
+    // 13 h lag, 1 h allowed: 12 h over a 24 h period → 0.5.
+    expect(inputConfidence({ ...day, inputs, computedAt: Date.UTC(2024, 2, 5, 1) })).toBe(0.5);
+  });
+
+  it('judges an open period against the time of computation, not its end', () => {
+    const inputs = [{ rows: 100, quarantined: 0, newestEventAt: '2024-03-04T09:30:00.000Z' }];
+    expect(inputConfidence({ ...day, inputs, computedAt: Date.UTC(2024, 2, 4, 10) })).toBe(1);
+  });
+
+  it('is unknown when no input reports counts or event times', () => {
+    const inputs = [{ rows: null, quarantined: null, newestEventAt: null }];
+    expect(inputConfidence({ ...day, inputs, computedAt: Date.UTC(2024, 2, 5) })).toBeNull();
+  });
+});
