@@ -58,7 +58,7 @@ export const { handler, create } = defineHandler({
     if (page.kind === 'recorded') {
       metrics.addMetric(PipelineMetric.ApprovalsDecided, MetricUnit.Count, 1);
       const minutes = (deps.clock.now() - Date.parse(page.request.requestedAt)) / 60_000;
-      metrics.addMetric(PipelineMetric.ApprovalLatencyMinutes, MetricUnit.Count, Math.max(0, minutes));
+      metrics.addMetric(PipelineMetric.ApprovalLatencyMinutes, MetricUnit.NoUnit, Math.max(0, minutes));
       logger.info('decision recorded', { approvalId: page.request.approvalId, decision, resumed: page.resumed });
     } else {
       logger.warn('decision refused', { page: page.kind, approvalId: link.approvalId });
