@@ -45,6 +45,7 @@ export const { handler, create } = defineHandler({
       ownerAlreadyNotified: count('owner_already_notified'),
       approvalsStarted: count('approval_started'),
       joinedOpenApprovals: count('joined_open_approval'),
+      alreadyHandled: count('already_handled'),
       outcomes: outcomes.map(({ violationKey, decision, result, approvalId }) => ({
         violationKey,
         action: decision.action,

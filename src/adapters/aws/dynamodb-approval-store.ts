@@ -3,6 +3,7 @@
 //   APPROVAL#<id> / TIER#<nn>   one tier's notice and its task token (never returned to callers but getTaskToken)
 //   CONCERN#<key> / CONCERN     the approval open for a concern (expires with the escalation chain)
 //   NOTICE#<key>  / NOTICE      an owner notice already sent (expires after a week)
+//   VIOLATION#<key> / APPROVAL  the approval that took up a violation (expires after 35 days)
 // Every transition is a single-item conditional write (no transactions: dynalite has none, and
 // none is needed), and `expiresAt` is the table's TTL attribute.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -93,6 +94,38 @@ export class DynamoDbApprovalStore implements ApprovalStore {
       if (!Item) return this.claimConcern(claim, expiresAtEpochSeconds);
       return { claimed: false as const, holder: concernSchema.parse(withoutKeys(Item)) };
     }
+  }
+
+  async getConcern(concernKey: string) {
+    const { Item } = await this.dynamodb.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: `CONCERN#${concernKey}`, sk: 'CONCERN' },
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt < this.nowSeconds())) return undefined;
+    return concernSchema.parse(withoutKeys(Item));
+  }
+
+  async markViolation(violationKey: string, approvalId: string, expiresAtEpochSeconds: number) {
+    await this.dynamodb.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: `VIOLATION#${violationKey}`, sk: 'APPROVAL', approvalId, expiresAt: expiresAtEpochSeconds },
+      }),
+    );
+  }
+
+  async violationMark(violationKey: string) {
+    const { Item } = await this.dynamodb.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: `VIOLATION#${violationKey}`, sk: 'APPROVAL' },
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.approvalId === 'string' ? { approvalId: Item.approvalId } : undefined;
   }
 
   async releaseConcern(concernKey: string, approvalId: string) {
