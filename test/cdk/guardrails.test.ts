@@ -65,9 +65,9 @@ describe('approval workflow', () => {
     expect(withToken).toEqual(['NotifyApprovers']);
   });
 
-  it('applies a rejection, escalates on a timeout and fails safe on anything else', () => {
-    expect(states.NotifyApprovers?.Catch?.map((c) => [c.ErrorEquals[0], c.Next])).toEqual([
-      ['ApprovalRejected', 'ApplyDecision'],
+  it('applies a rejection or a decision made meanwhile, escalates on a timeout and fails safe on anything else', () => {
+    expect(states.NotifyApprovers?.Catch?.map((c) => [c.ErrorEquals.join(' '), c.Next])).toEqual([
+      ['ApprovalRejected ApprovalAlreadyDecided', 'ApplyDecision'],
       ['States.Timeout', 'CloseTier'],
       ['States.ALL', 'FailSafe'],
     ]);
