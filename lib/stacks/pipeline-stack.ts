@@ -8,6 +8,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { DeploymentConfig } from '../config';
 import { Guardrails } from '../constructs/guardrails';
+import { Ingestion } from '../constructs/ingestion/ingestion';
 import { Observability } from '../constructs/observability';
 import { SelfCheck } from '../constructs/self-check';
 import { PipelineResources } from './resources';
@@ -25,6 +26,7 @@ export class PipelineStack extends Stack {
   readonly resources: PipelineResources;
   readonly observability: Observability;
   readonly guardrails: Guardrails;
+  readonly ingestion: Ingestion;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -62,6 +64,14 @@ export class PipelineStack extends Stack {
       kpiOwnerEmails: props.config.kpiOwnerEmails,
       ...(props.config.approvalPageUrl ? { approvalPageUrl: props.config.approvalPageUrl } : {}),
       logRetention,
+    });
+
+    this.ingestion = new Ingestion(this, 'Ingestion', {
+      buckets,
+      tables,
+      logRetention,
+      messagingKey: this.messagingKey,
+      dropZoneSchedule: props.config.schedules.ingestDropZone,
     });
 
     // Last: it watches every function, dead-letter queue and workflow added above.

@@ -140,7 +140,13 @@ describe('who may do what', () => {
 
   it('lets the steps and page functions, and no other, read the link signing key', () => {
     const readers = Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
-      .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'))
+      .filter((p) =>
+        (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).some(
+          (st) =>
+            [st.Action].flat().includes('secretsmanager:GetSecretValue') &&
+            JSON.stringify(st.Resource).includes('GuardrailsLinkSigningKey'),
+        ),
+      )
       .map((p) => JSON.stringify(p.Properties.Roles).match(/Guardrails(\w+?)Role/)?.[1]);
     expect(readers.sort()).toEqual(['Page', 'Steps']);
   });

@@ -1,5 +1,5 @@
-// AWS adapter: the audit trail on the `audit` table, each event (but the audit-only ones) also
-// written as a record of the `pipeline_governance` dataset in the raw bucket.
+// AWS adapter: the audit trail on the `audit` table, each event also written as a record of the
+// `pipeline_governance` dataset in the raw bucket.
 //   EVENT#<eventId>  / EVENT                      first-write guard: when the event happened
 //   KPI#<kpiId|->    / <occurredAt>#<eventId>     the event, by KPI and time
 //     gsi1: SUBJECT#<agent#…|use_case#…|-> / same sort key   by governed subject and time
@@ -62,7 +62,6 @@ export class DynamoDbAuditLog implements AuditLog, AuditQuery {
       }),
     );
     const record = governanceRecord(event);
-    if (!record) return;
     await this.s3.send(
       new PutObjectCommand({
         Bucket: this.rawBucket,

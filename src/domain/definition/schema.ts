@@ -254,11 +254,14 @@ const ratioCalculation = z
     type: z.literal('ratio'),
     numerator: measureSchema,
     denominator: measureSchema,
+    sampleSize: z.enum(['records', 'denominator']).default('records').meta({
+      description:
+        'What the sample size counts: the records behind the denominator, or the denominator value itself (impressions behind a CTR, say). @default records',
+    }),
   })
   .meta({
     id: 'RatioCalculation',
-    description:
-      'numerator / denominator, each with its own dataset and filter. The sample size is the number of records behind the denominator.',
+    description: 'numerator / denominator, each with its own dataset and filter.',
   });
 
 const arithmeticCalculation = z
@@ -271,6 +274,10 @@ const arithmeticCalculation = z
     measures: z
       .record(identifier('a measure name'), measureSchema)
       .meta({ description: 'The measures the expression names.' }),
+    sampleSize: identifier('a measure name').optional().meta({
+      description:
+        "The measure whose sample size is the value's (e.g. the rows behind a rate); by default the smallest of the measures.",
+    }),
   })
   .superRefine((calc, ctx) => {
     let names: string[];
@@ -293,6 +300,13 @@ const arithmeticCalculation = z
         ctx.addIssue({ code: 'custom', path: ['expression'], message: `"${name}" is not one of the measures` });
       }
     }
+    if (calc.sampleSize !== undefined && !(calc.sampleSize in calc.measures)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sampleSize'],
+        message: `"${calc.sampleSize}" is not one of the measures`,
+      });
+    }
     for (const name of Object.keys(calc.measures)) {
       if (!names.includes(name)) {
         ctx.addIssue({
@@ -305,7 +319,7 @@ const arithmeticCalculation = z
   })
   .meta({
     id: 'ArithmeticCalculation',
-    description: 'Arithmetic over measures and constants. The sample size is the smallest of the measures.',
+    description: 'Arithmetic over measures and constants.',
   });
 
 const durationCalculation = z
@@ -537,6 +551,10 @@ export const guardrailSchema = z
       .regex(/^[a-z][a-z0-9-]{0,63}$/, 'an agent id must be lower-case letters, digits and dashes')
       .optional()
       .meta({ description: 'Agent governed; omit when the KPI governs a whole use case.' }),
+    agentFromDimension: z.string().min(1).optional().meta({
+      description:
+        'A dimension whose value in the violating row is the agent governed (e.g. `agent_id` for a KPI by agent); the overall row governs `agent` or the use case.',
+    }),
     triggers: z.array(z.enum(GUARDRAIL_TRIGGERS)).min(1).default(['red_status', 'drift']).meta({
       description: 'Violations that trigger the guardrail. @default [red_status, drift]',
     }),
@@ -668,6 +686,14 @@ export const kpiDefinitionSchema = z
         }
       }
     });
+    const agentDimension = definition.guardrail.agentFromDimension;
+    if (agentDimension !== undefined && !names.has(agentDimension)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['guardrail', 'agentFromDimension'],
+        message: `${agentDimension} is not one of the dimensions`,
+      });
+    }
     if (definition.unit === 'currency' && definition.currency === undefined) {
       ctx.addIssue({ code: 'custom', path: ['currency'], message: 'unit currency needs a currency code, e.g. USD' });
     }

@@ -68,11 +68,18 @@ export interface EntityPlan {
 /** How a value is made from the states of the measures and entities. */
 export type CalculationNode =
   | { readonly kind: 'aggregate'; readonly measure: MeasurePlan }
-  | { readonly kind: 'ratio'; readonly numerator: MeasurePlan; readonly denominator: MeasurePlan }
+  | {
+      readonly kind: 'ratio';
+      readonly numerator: MeasurePlan;
+      readonly denominator: MeasurePlan;
+      readonly sampleSize: 'records' | 'denominator';
+    }
   | {
       readonly kind: 'arithmetic';
       readonly expression: Expression;
       readonly measures: Readonly<Record<string, MeasurePlan>>;
+      /** The measure whose sample size is the value's; null: the smallest. */
+      readonly sampleSize: string | null;
     }
   | { readonly kind: 'duration'; readonly measure: MeasurePlan; readonly unitMillis: number }
   | { readonly kind: 'conversion'; readonly entity: EntityPlan; readonly windowMillis: number }
@@ -164,13 +171,19 @@ export function compilePlan(definition: KpiDefinition): CompiledPlan {
           kind: 'ratio',
           numerator: measurePlan(`${prefix}numerator`, calc.numerator, extra),
           denominator: measurePlan(`${prefix}denominator`, calc.denominator, extra),
+          sampleSize: calc.sampleSize,
         };
       case 'arithmetic': {
         const planned: Record<string, MeasurePlan> = {};
         for (const [name, measure] of Object.entries(calc.measures)) {
           planned[name] = measurePlan(`${prefix}${name}`, measure, extra);
         }
-        return { kind: 'arithmetic', expression: parseExpression(calc.expression), measures: planned };
+        return {
+          kind: 'arithmetic',
+          expression: parseExpression(calc.expression),
+          measures: planned,
+          sampleSize: calc.sampleSize ?? null,
+        };
       }
       case 'duration': {
         const statistic = statisticOf(calc);

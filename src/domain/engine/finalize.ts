@@ -161,7 +161,9 @@ export function finalizeState(
         const numerator = (measureTables.get(node.numerator.key) as Table<Aggregator>).at(start, group).result();
         const denominator = (measureTables.get(node.denominator.key) as Table<Aggregator>).at(start, group).result();
         const components = { numerator: numerator.value, denominator: denominator.value };
-        const base = { sampleSize: denominator.sampleSize, components };
+        const sampleSize =
+          node.sampleSize === 'records' ? denominator.sampleSize : Math.max(0, Math.floor(denominator.value ?? 0));
+        const base = { sampleSize, components };
         if (denominator.value === null) return { ...base, value: null, reason: `denominator: ${denominator.reason}` };
         if (numerator.value === null) return { ...base, value: null, reason: `numerator: ${numerator.reason}` };
         if (denominator.value === 0) {
@@ -176,7 +178,8 @@ export function finalizeState(
         for (const [name, measure] of Object.entries(node.measures)) {
           const result = (measureTables.get(measure.key) as Table<Aggregator>).at(start, group).result();
           values[name] = result.value;
-          sampleSize = Math.min(sampleSize, result.sampleSize);
+          if (node.sampleSize === null) sampleSize = Math.min(sampleSize, result.sampleSize);
+          else if (node.sampleSize === name) sampleSize = result.sampleSize;
           if (result.value === null) reasons.push(`${name}: ${result.reason}`);
         }
         const evaluation = evaluateExpression(node.expression, values);
