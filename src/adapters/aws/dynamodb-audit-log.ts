@@ -24,14 +24,14 @@ export const GOVERNANCE_RECORDS_PREFIX = `raw/dataset=${GOVERNANCE_DATASET_ID}/`
 
 /**
  * Key of an event's record in the raw bucket, in the layout ingestion writes every dataset in
- * (partitioned by event time, gzip NDJSON):
- * `raw/dataset=pipeline_governance/date=<YYYY-MM-DD>/hour=<HH>/audit-<sha-256 of the event id>.ndjson.gz`.
+ * (partitioned by event time, gzip NDJSON, `<batch id>-<segment>.ndjson.gz`), each event its own
+ * batch: `raw/dataset=pipeline_governance/date=<YYYY-MM-DD>/hour=<HH>/audit-<sha-256 of the event id>-0000.ndjson.gz`.
  */
 export function governanceRecordKey(event: Pick<AuditEvent, 'eventId' | 'occurredAt'>): string {
   const digest = createHash('sha256').update(event.eventId).digest('hex').slice(0, 40);
   const date = event.occurredAt.slice(0, 10);
   const hour = event.occurredAt.slice(11, 13);
-  return `${GOVERNANCE_RECORDS_PREFIX}date=${date}/hour=${hour}/audit-${digest}.ndjson.gz`;
+  return `${GOVERNANCE_RECORDS_PREFIX}date=${date}/hour=${hour}/audit-${digest}-0000.ndjson.gz`;
 }
 
 const sortKey = (event: Pick<AuditEvent, 'eventId' | 'occurredAt'>) => `${event.occurredAt}#${event.eventId}`;

@@ -80,9 +80,9 @@ describe('pipeline_governance records', () => {
     });
   });
 
-  it('are filed under the hour of their event, in the raw layout of ingestion', () => {
+  it('are filed under the hour of their event, as one-record batches in the raw layout of ingestion', () => {
     expect(governanceRecordKey(decided)).toMatch(
-      /^raw\/dataset=pipeline_governance\/date=2026-11-20\/hour=15\/audit-[0-9a-f]{40}\.ndjson\.gz$/,
+      /^raw\/dataset=pipeline_governance\/date=2026-11-20\/hour=15\/audit-[0-9a-f]{40}-0000\.ndjson\.gz$/,
     );
   });
 });
