@@ -7,6 +7,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { DeploymentConfig } from '../config';
+import { Guardrails } from '../constructs/guardrails';
 import { Ingestion } from '../constructs/ingestion/ingestion';
 import { Observability } from '../constructs/observability';
 import { SelfCheck } from '../constructs/self-check';
@@ -24,6 +25,7 @@ export class PipelineStack extends Stack {
   readonly selfCheck: SelfCheck;
   readonly resources: PipelineResources;
   readonly observability: Observability;
+  readonly guardrails: Guardrails;
   readonly ingestion: Ingestion;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
@@ -51,6 +53,17 @@ export class PipelineStack extends Stack {
       logRetention,
       schedule: props.config.schedules.selfCheck,
       messagingKey: this.messagingKey,
+    });
+
+    this.guardrails = new Guardrails(this, 'Guardrails', {
+      buckets,
+      tables,
+      messagingKey: this.messagingKey,
+      opsTopic: this.opsTopic,
+      approverTiers: props.config.approverTiers,
+      kpiOwnerEmails: props.config.kpiOwnerEmails,
+      ...(props.config.approvalPageUrl ? { approvalPageUrl: props.config.approvalPageUrl } : {}),
+      logRetention,
     });
 
     this.ingestion = new Ingestion(this, 'Ingestion', {

@@ -19,6 +19,7 @@ import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
 import { type AwsJsonEndpoint, startAwsJsonEndpoint } from './aws-json-endpoint';
 import { startLoopbackFauxqs } from './fauxqs';
 import { LocalFunctions } from './functions';
+import { LocalHttpApis } from './http-apis';
 import { type ProvisionedResources, provisionResources } from './provision';
 import { LocalScheduler, startSchedulerEndpoint } from './scheduler';
 import { LocalSchedules } from './schedules';
@@ -91,6 +92,8 @@ export class LocalCloud {
     readonly schedules: LocalSchedules,
     /** EventBridge Scheduler for the schedules created at run time (one per KPI). */
     readonly scheduler: LocalScheduler,
+    /** The HTTP APIs of the templates, each on its own loopback port (e.g. the approval page). */
+    readonly httpApis: LocalHttpApis,
     readonly clients: AwsClients,
     private readonly shutdown: () => Promise<void>,
   ) {}
@@ -179,7 +182,11 @@ export class LocalCloud {
       const templates = options.templates ?? preSynthesized(options) ?? (await synthesizeTemplates(options.context));
       const resolver = new TemplateResolver(templates);
       const resources = await provisionResources(resolver);
+      // Before the functions: their environment may name an API's endpoint.
+      const httpApis = await LocalHttpApis.start(resolver);
+      closers.push(() => httpApis.stop());
       const functions = new LocalFunctions(resolver, () => ({ ...process.env, ...environment }));
+      httpApis.bind(functions);
       stepFunctions = new LocalStepFunctions({
         functions,
         ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
@@ -209,6 +216,7 @@ export class LocalCloud {
         secrets,
         schedules,
         scheduler,
+        httpApis,
         clients,
         shutdown,
       );

@@ -4,12 +4,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SAMPLE_DATA_DIR } from '../sample/files';
 import { formatTable } from './console-output';
+import { runGuardrailsDemo } from './guardrails-demo';
 import { ingestSample } from './ingestion';
 import { LocalCloud } from './local-cloud';
+import { plantedViolations } from './planted-violations';
 
 const { values: options } = parseArgs({
   options: {
     help: { type: 'boolean', short: 'h', default: false },
+    'demo-approver': { type: 'string', default: 'approve' },
   },
   strict: true,
 });
@@ -20,6 +23,9 @@ if (options.help) {
 Runs the Agent KPI Pipeline locally: starts the emulators, creates the resources the CDK app
 declares, and runs each stage through the production handlers and state machines.
 
+  --demo-approver approve|reject|none
+               how the demo approver answers each approval request (default approve;
+               none leaves them open)
   -h, --help   show this help`);
   process.exit(0);
 }
@@ -64,6 +70,13 @@ try {
   console.log(table.replace(/^/gm, '  '));
   console.log(`  pushed 100 agent events: ${ingestion.push.status} ${JSON.stringify(ingestion.push.body)}`);
   if (ingestion.push.status !== 200 || ingestion.dropZone.datasets.some((d) => d.failed > 0)) process.exitCode = 1;
+
+  step('Guardrails: violations go to the intake; the policy notifies owners or starts approvals');
+  const decide = options['demo-approver'];
+  if (decide !== 'approve' && decide !== 'reject' && decide !== 'none') {
+    throw new Error(`--demo-approver must be approve, reject or none, not ${decide}`);
+  }
+  await runGuardrailsDemo(cloud, plantedViolations(Date.now()), { decide, log: (line) => console.log(line) });
 
   step(`Done in ${seconds()}`);
 } finally {

@@ -136,9 +136,31 @@ export function auditEvent(
 }
 
 /**
- * The event as a typed record of the `pipeline_governance` dataset: flat fields, `occurredAt` in
- * epoch milliseconds (the dataset's time field), the same names as the event otherwise.
+ * The event as a typed record of the `pipeline_governance` dataset (kpis/datasets/pipeline_governance.yaml):
+ * the audit event's fields in snake case, `occurred_at` in epoch milliseconds (the dataset's time field).
  */
 export function governanceRecord(event: AuditEvent): TypedRecord {
-  return { ...event, occurredAt: Date.parse(event.occurredAt) };
+  return {
+    event_id: event.eventId,
+    type: event.type,
+    occurred_at: Date.parse(event.occurredAt),
+    kpi_id: event.kpiId,
+    kpi_version: event.kpiVersion,
+    violation_kind: event.violationKind,
+    level_of_decision: event.levelOfDecision,
+    agent_id: event.agentId,
+    use_case: event.useCase,
+    subject: event.subject,
+    approval_id: event.approvalId,
+    actor: event.actor,
+    tier: event.tier,
+    tier_name: event.tierName,
+    decision: event.decision,
+    from_mode: event.fromMode,
+    to_mode: event.toMode,
+    reason: event.reason,
+    latency_ms: event.latencyMs,
+    false_alarm: event.falseAlarm,
+    detail: event.detail,
+  };
 }
