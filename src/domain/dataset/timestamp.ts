@@ -53,8 +53,9 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-/** Reads `count` ASCII digits at `at`; -1 when any is not a digit. */
-function digits(text: string, at: number, count: number): number {
+/** Reads `count` ASCII digits at `at`, before `end`; -1 when any is not a digit or the text ends first. */
+function digits(text: string, at: number, count: number, end = text.length): number {
+  if (at + count > end) return -1;
   let value = 0;
   for (let i = at; i < at + count; i++) {
     const c = text.charCodeAt(i) - 48;
@@ -64,23 +65,23 @@ function digits(text: string, at: number, count: number): number {
   return value;
 }
 
-/** Parses a zone designator (`Z`, `+HH:MM`, `+HHMM`, `+HH`) that must end the text; minutes east, or NaN. */
-function parseOffset(text: string, at: number): number {
+/** Parses a zone designator (`Z`, `+HH:MM`, `+HHMM`, `+HH`) that must end at `end`; minutes east, or NaN. */
+function parseOffset(text: string, at: number, end: number): number {
   const c = text.charCodeAt(at);
-  if (c === 90 || c === 122) return at + 1 === text.length ? 0 : Number.NaN; // Z z
+  if (c === 90 || c === 122) return at + 1 === end ? 0 : Number.NaN; // Z z
   if (c !== 43 && c !== 45) return Number.NaN; // + -
   const sign = c === 43 ? 1 : -1;
-  const hours = digits(text, at + 1, 2);
+  const hours = digits(text, at + 1, 2, end);
   if (hours < 0 || hours > 23) return Number.NaN;
   let rest = at + 3;
   let minutes = 0;
-  if (rest < text.length) {
+  if (rest < end) {
     if (text.charCodeAt(rest) === 58) rest += 1; // :
-    minutes = digits(text, rest, 2);
+    minutes = digits(text, rest, 2, end);
     if (minutes < 0 || minutes > 59) return Number.NaN;
     rest += 2;
   }
-  return rest === text.length ? sign * (hours * 60 + minutes) : Number.NaN;
+  return rest === end ? sign * (hours * 60 + minutes) : Number.NaN;
 }
 
 /** Minutes east of UTC for `Z` or `+HH:MM`. */
@@ -95,52 +96,62 @@ export function offsetMinutes(timezone: string): number {
  * of 1-9 digits, and a zone (`Z`, `±HH:MM`, `±HHMM`, `±HH`). Without a zone, `defaultOffset` applies.
  */
 export function parseIso8601(text: string, defaultOffset = 0): number | string {
-  const n = text.length;
-  if (n < 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) {
-    return `"${text}" is not an ISO-8601 date or time (YYYY-MM-DD[THH:mm[:ss[.SSS]]][Z|±HH:MM])`;
+  return parseIso8601Span(text, 0, text.length, defaultOffset);
+}
+
+/**
+ * {@link parseIso8601} of `text[start, end)`, without copying it out: readers that hold a whole
+ * line parse its timestamp in place.
+ */
+export function parseIso8601Span(text: string, start: number, end: number, defaultOffset = 0): number | string {
+  const n = end - start;
+  const quoted = () => `"${text.slice(start, end)}"`;
+  if (n < 10 || text.charCodeAt(start + 4) !== 45 || text.charCodeAt(start + 7) !== 45) {
+    return `${quoted()} is not an ISO-8601 date or time (YYYY-MM-DD[THH:mm[:ss[.SSS]]][Z|±HH:MM])`;
   }
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  if (year < 0 || month < 0 || day < 0) return `"${text}" is not an ISO-8601 date or time`;
+  const year = digits(text, start, 4, end);
+  const month = digits(text, start + 5, 2, end);
+  const day = digits(text, start + 8, 2, end);
+  if (year < 0 || month < 0 || day < 0) return `${quoted()} is not an ISO-8601 date or time`;
   if (n === 10) return civilToEpoch(year, month, day, 0, 0, 0, 0, defaultOffset);
-  const separator = text.charCodeAt(10);
-  if (separator !== 84 && separator !== 116 && separator !== 32) return `"${text}" is not an ISO-8601 date or time`;
-  const hour = digits(text, 11, 2);
-  if (hour < 0 || text.charCodeAt(13) !== 58) return `"${text}" is not an ISO-8601 time (expected HH:mm)`;
-  const minute = digits(text, 14, 2);
-  if (minute < 0) return `"${text}" is not an ISO-8601 time (expected HH:mm)`;
-  let at = 16;
+  const separator = text.charCodeAt(start + 10);
+  if (separator !== 84 && separator !== 116 && separator !== 32) return `${quoted()} is not an ISO-8601 date or time`;
+  const hour = digits(text, start + 11, 2, end);
+  if (hour < 0 || start + 13 >= end || text.charCodeAt(start + 13) !== 58)
+    return `${quoted()} is not an ISO-8601 time (expected HH:mm)`;
+  const minute = digits(text, start + 14, 2, end);
+  if (minute < 0) return `${quoted()} is not an ISO-8601 time (expected HH:mm)`;
+  let at = start + 16;
   let second = 0;
   let millis = 0;
-  if (at < n && text.charCodeAt(at) === 58) {
-    second = digits(text, at + 1, 2);
-    if (second < 0) return `"${text}" has invalid seconds`;
+  if (at < end && text.charCodeAt(at) === 58) {
+    second = digits(text, at + 1, 2, end);
+    if (second < 0) return `${quoted()} has invalid seconds`;
     at += 3;
     const dot = text.charCodeAt(at);
-    if (at < n && (dot === 46 || dot === 44)) {
+    if (at < end && (dot === 46 || dot === 44)) {
       at += 1;
       let scale = 100;
-      const start = at;
+      const first = at;
       let fraction = 0;
-      while (at < n) {
+      while (at < end) {
         const c = text.charCodeAt(at) - 48;
         if (c < 0 || c > 9) break;
         if (scale >= 1) fraction += c * scale;
         scale /= 10;
         at += 1;
       }
-      if (at === start || at - start > 9) return `"${text}" has an invalid fraction of a second`;
+      if (at === first || at - first > 9) return `${quoted()} has an invalid fraction of a second`;
       millis = Math.floor(fraction);
     }
   }
   let offset = defaultOffset;
-  if (at < n) {
-    offset = parseOffset(text, at);
-    if (Number.isNaN(offset)) return `"${text}" has an invalid time zone (expected Z or ±HH:MM)`;
+  if (at < end) {
+    offset = parseOffset(text, at, end);
+    if (Number.isNaN(offset)) return `${quoted()} has an invalid time zone (expected Z or ±HH:MM)`;
   }
   const result = civilToEpoch(year, month, day, hour, minute, second, millis, offset);
-  return typeof result === 'string' ? `"${text}": ${result}` : result;
+  return typeof result === 'string' ? `${quoted()}: ${result}` : result;
 }
 
 /** Strict `YYYY-MM-DD`, at `defaultOffset`. */

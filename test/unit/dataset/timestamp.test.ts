@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseIso8601, timestampParser } from '../../../src/domain/dataset';
+import { parseIso8601Span } from '../../../src/domain/dataset/timestamp';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -28,6 +29,31 @@ describe('timestamp parsing', () => {
   it('rejects text Date.parse would accept but ISO-8601 does not', () => {
     expect(timestampParser('iso8601')('March 7, 2024')).toMatch(/is not an ISO-8601/);
     expect(timestampParser('iso8601')('2024/03/07')).toMatch(/is not an ISO-8601/);
+  });
+
+  it('rejects a time cut off in its minutes or seconds instead of reading it as NaN', () => {
+    expect(parseIso8601('2024-03-05T10:2')).toMatch(/is not an ISO-8601 time/);
+    expect(parseIso8601('2024-03-05T10:20:3')).toMatch(/has invalid seconds/);
+  });
+
+  it('parses a timestamp inside a longer text exactly as the same text on its own', () => {
+    const piece = fc.oneof(
+      fc
+        .date({ min: new Date('0001-01-01'), max: new Date('9999-12-31'), noInvalidDate: true })
+        .map((d) => d.toISOString()),
+      fc.stringMatching(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d{1,10})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/),
+      fc.string({ maxLength: 30 }),
+    );
+    fc.assert(
+      fc.property(piece, fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), (text, before, after) => {
+        const line = `${before}${text}${after}`;
+        const span = parseIso8601Span(line, before.length, before.length + text.length, 60);
+        expect(span).toEqual(parseIso8601(text, 60));
+        // Cutting the text anywhere gives what the cut text gives alone (nothing is read past the end).
+        const cut = Math.floor(text.length / 2);
+        expect(parseIso8601Span(line, before.length, before.length + cut)).toEqual(parseIso8601(text.slice(0, cut)));
+      }),
+    );
   });
 
   it('reads date-only values as midnight UTC and nothing longer', () => {
