@@ -10,8 +10,9 @@ import {
   type FieldDeclaration,
 } from './declaration';
 import { DatasetDeclarationError } from './errors';
+import { type FlatSpans, SpanKind } from './flat-json';
 import type { RowReasonCode } from './reasons';
-import { parseIso8601, timestampParser } from './timestamp';
+import { offsetMinutes, parseIso8601, parseIso8601Span, timestampParser } from './timestamp';
 
 /** Why a row was rejected: the field at fault (null for the row as a whole), a code and a sentence. */
 export interface RowProblem {
@@ -26,6 +27,37 @@ type SourceValue = unknown;
 /** Converts one source value to the field's type; `undefined` means the row failed (see `problem`). */
 type Converter = (value: SourceValue) => FieldValue | undefined;
 
+/** How `mapSpans` reads a field without its converters, when the value is of the usual kind. */
+const SpanRead = {
+  /** Always through the converters. */
+  General: 0,
+  /** A JSON number in a number or integer field: checked against `low`, `high` and `integer`. */
+  Number: 1,
+  /** A JSON string in an ISO-8601 timestamp field: parsed in place, checked against `low` and `high`. */
+  IsoTime: 2,
+  /** A JSON string in a text field without case, pattern or length rules: checked against `allowed`. */
+  Text: 3,
+} as const;
+type SpanRead = (typeof SpanRead)[keyof typeof SpanRead];
+
+/**
+ * The checks `mapSpans` makes itself. A value that passes gets exactly what the converters would
+ * give it; any other goes through the converters, which give the same value or say what is wrong.
+ */
+interface SpanRule {
+  readonly read: SpanRead;
+  /** Inclusive bounds: of a number (finite: ±Infinity fails them), or of a time in epoch ms. */
+  readonly low: number;
+  readonly high: number;
+  readonly integer: boolean;
+  /** Minutes east of UTC for ISO-8601 times without a zone. */
+  readonly offset: number;
+  /** Text: the enum, or null for any text. */
+  readonly allowed: readonly string[] | null;
+  /** Text: trimmed, so text with a space at either end needs the converters. */
+  readonly trim: boolean;
+}
+
 interface CompiledField {
   readonly name: string;
   /** Column or JSON key the value comes from (after renames). */
@@ -33,6 +65,9 @@ interface CompiledField {
   /** For JSON: the dotted path of `source` when it names a nested value. */
   readonly path: readonly string[] | null;
   readonly convert: Converter;
+  /** The conversion of a value known to be present, not null and not text (a JSON number or boolean). */
+  readonly typed: Converter;
+  readonly rule: SpanRule;
 }
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -59,6 +94,8 @@ export class CompiledDataset {
   private readonly derivations: [string, (record: Record<string, FieldValue>) => FieldValue][];
   private readonly notBefore: number;
   private readonly maxFutureMillis: number;
+  /** The declared fields, all null, in order (constants and derived fields are added after them). */
+  private readonly template: Record<string, FieldValue>;
   /** The problem of the last row that failed; valid right after a mapper returned null. */
   problem: RowProblem = { field: null, code: 'invalid_type', reason: '' };
 
@@ -76,7 +113,7 @@ export class CompiledDataset {
         name,
         source,
         path: source.includes('.') ? source.split('.') : null,
-        convert: this.converter(name, field, declaration.nullValues),
+        ...this.converters(name, field, declaration.nullValues),
       };
     });
     this.constants = Object.entries(declaration.constants);
@@ -86,6 +123,7 @@ export class CompiledDataset {
       ...this.constants.map(([name]) => name),
       ...this.derivations.map(([name]) => name),
     ];
+    this.template = Object.fromEntries(this.fields.map((f) => [f.name, null]));
   }
 
   /** Every column (or JSON key) some field reads. */
@@ -155,19 +193,70 @@ export class CompiledDataset {
 
   /**
    * The JSON key of each declared field, in field order, for readers that pick values out of the
-   * text themselves (see `mapValues`); null when a field reads a nested path.
+   * text themselves (see `mapSpans`); null when a field reads a nested path, or two fields one key.
    */
   flatKeys(): string[] | null {
-    return this.fields.some((f) => f.path) ? null : this.fields.map((f) => f.source);
+    const keys = this.fields.map((f) => f.source);
+    // Two fields reading one key (a rename onto another field's key) need the object itself.
+    return this.fields.some((f) => f.path) || new Set(keys).size < keys.length ? null : keys;
   }
 
-  /** Maps values given in field order (`flatKeys`); undefined means absent. */
-  mapValues(values: readonly unknown[], now: number | undefined): TypedRecord | null {
-    const record: Record<string, FieldValue> = {};
-    for (let i = 0; i < this.fields.length; i++) {
-      const field = this.fields[i] as CompiledField;
-      const value = field.convert(values[i]);
-      if (value === undefined) return null;
+  /**
+   * Maps a line scanned by `FlatJsonShapes` (slots in `flatKeys` order): the same record, or the
+   * same problem, as `mapObject` of the line parsed by JSON.parse. Values of the usual kind for
+   * their field are checked here, without copying numbers, timestamps or enum values out of the
+   * text; any other goes through the field's converters.
+   */
+  mapSpans(text: string, spans: FlatSpans, now: number | undefined): TypedRecord | null {
+    // A copy of a record with every field already present: the stores below then find their
+    // property instead of growing the object one property at a time.
+    const record: Record<string, FieldValue> = { ...this.template };
+    const fields = this.fields;
+    const { kinds, starts, ends, numbers } = spans;
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i] as CompiledField;
+      const rule = field.rule;
+      const kind = kinds[i];
+      let value: FieldValue | undefined;
+      if (kind === SpanKind.Number && rule.read === SpanRead.Number) {
+        const number = numbers[i] as number;
+        if (number >= rule.low && number <= rule.high && (!rule.integer || Number.isSafeInteger(number))) {
+          value = number;
+        }
+      } else if (kind === SpanKind.String && rule.read === SpanRead.IsoTime) {
+        const millis = parseIso8601Span(text, starts[i] as number, ends[i] as number, rule.offset);
+        if (typeof millis === 'number' && millis >= rule.low && millis <= rule.high) value = millis;
+      } else if (kind === SpanKind.String && rule.read === SpanRead.Text) {
+        const start = starts[i] as number;
+        const end = ends[i] as number;
+        if (
+          end > start &&
+          !(rule.trim && (isSpaceCode(text.charCodeAt(start)) || isSpaceCode(text.charCodeAt(end - 1))))
+        ) {
+          const allowed = rule.allowed;
+          if (allowed === null) value = text.slice(start, end);
+          else {
+            // Found in place, an allowed value needs no copy (nor hashing, here or when grouped by).
+            const length = end - start;
+            for (let a = 0; a < allowed.length; a++) {
+              const candidate = allowed[a] as string;
+              if (candidate.length === length && text.startsWith(candidate, start)) {
+                value = candidate;
+                break;
+              }
+            }
+          }
+        }
+      }
+      if (value === undefined) {
+        value =
+          kind === SpanKind.Number
+            ? field.typed(numbers[i] as number)
+            : kind === SpanKind.True || kind === SpanKind.False
+              ? field.typed(kind === SpanKind.True)
+              : field.convert(spans.value(text, i));
+        if (value === undefined) return null;
+      }
       record[field.name] = value;
     }
     return this.finish(record, now);
@@ -212,14 +301,29 @@ export class CompiledDataset {
     return null;
   }
 
-  private converter(name: string, field: FieldDeclaration, datasetNulls: readonly string[]): Converter {
+  /** The converters of a field, and the checks `mapSpans` makes itself. */
+  private converters(
+    name: string,
+    field: FieldDeclaration,
+    datasetNulls: readonly string[],
+  ): { convert: Converter; typed: Converter; rule: SpanRule } {
+    const typed = this.typedConverter(name, field);
+    const convert = this.converter(name, field, datasetNulls, typed);
+    return { convert, typed, rule: spanRule(field, field.nullValues ?? datasetNulls) };
+  }
+
+  private converter(
+    name: string,
+    field: FieldDeclaration,
+    datasetNulls: readonly string[],
+    typed: Converter,
+  ): Converter {
     const nulls = new Set(field.nullValues ?? datasetNulls);
     // The usual setting ([""]) needs no hashing of every value.
     const onlyEmpty = nulls.size === 1 && nulls.has('');
     const noNulls = nulls.size === 0;
     const trim = field.trim;
     const required = field.required;
-    const typed = this.typedConverter(name, field);
     const fail = (code: RowReasonCode, reason: string) => this.fail(name, code, reason) ?? undefined;
     let fallback: FieldValue | undefined;
     if (field.default !== undefined) {
@@ -360,6 +464,57 @@ export class CompiledDataset {
         };
       }
     }
+  }
+}
+
+/** Enums up to this size are matched value by value in the text. */
+const MAX_SCANNED_ENUM = 16;
+
+const GENERAL: SpanRule = {
+  read: SpanRead.General,
+  low: -Number.MAX_VALUE,
+  high: Number.MAX_VALUE,
+  integer: false,
+  offset: 0,
+  allowed: null,
+  trim: false,
+};
+
+/** The checks that stand for a field's converters on values of its usual kind. */
+function spanRule(field: FieldDeclaration, nulls: readonly string[]): SpanRule {
+  // Only "" (or nothing) may mean null: a value that is not blank then never does.
+  if (nulls.some((text) => text !== '')) return GENERAL;
+  switch (field.type) {
+    case 'number':
+    case 'integer':
+      return {
+        ...GENERAL,
+        read: SpanRead.Number,
+        low: field.min ?? -Number.MAX_VALUE,
+        high: field.max ?? Number.MAX_VALUE,
+        integer: field.type === 'integer',
+      };
+    case 'timestamp': {
+      if (field.format !== 'iso8601') return GENERAL;
+      // Text that parses as ISO-8601 is not blank and has no space to trim.
+      const min = field.min !== undefined ? parseIso8601(field.min) : undefined;
+      const max = field.max !== undefined ? parseIso8601(field.max) : undefined;
+      return {
+        ...GENERAL,
+        read: SpanRead.IsoTime,
+        low: typeof min === 'number' ? min : Number.NEGATIVE_INFINITY,
+        high: typeof max === 'number' ? max : Number.POSITIVE_INFINITY,
+        offset: offsetMinutes(field.timezone),
+      };
+    }
+    case 'string':
+      if (field.case !== undefined || field.pattern !== undefined) return GENERAL;
+      if (field.minLength !== undefined || field.maxLength !== undefined) return GENERAL;
+      // A long enum is looked up by the converters' hash set rather than value by value.
+      if (field.enum !== undefined && field.enum.length > MAX_SCANNED_ENUM) return GENERAL;
+      return { ...GENERAL, read: SpanRead.Text, allowed: field.enum ?? null, trim: field.trim };
+    case 'boolean':
+      return GENERAL;
   }
 }
 

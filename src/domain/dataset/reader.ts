@@ -5,7 +5,7 @@
 import type { QuarantinedRow, ReadCounts, TypedRecord } from '../records';
 import type { DatasetFormat } from './declaration';
 import { UnreadableInputError } from './errors';
-import { FlatJsonShapes } from './flat-json';
+import { FlatJsonShapes, FlatSpans } from './flat-json';
 import type { CellMapper, CompiledDataset } from './mapping';
 import type { FileReasonCode, RowReasonCode } from './reasons';
 
@@ -203,7 +203,7 @@ class NdjsonParser implements LineParser {
   private oversized: { head: string; line: number; length: number } | null = null;
 
   private readonly shapes: FlatJsonShapes | null;
-  private readonly values: unknown[];
+  private readonly spans: FlatSpans;
 
   constructor(
     private readonly dataset: CompiledDataset,
@@ -213,7 +213,7 @@ class NdjsonParser implements LineParser {
   ) {
     const keys = dataset.flatKeys();
     this.shapes = keys ? new FlatJsonShapes(keys) : null;
-    this.values = new Array(keys?.length ?? 0);
+    this.spans = new FlatSpans(keys?.length ?? 0);
   }
 
   feed(chunk: string, final: boolean, hasReplacement: boolean): void {
@@ -252,8 +252,8 @@ class NdjsonParser implements LineParser {
       }
       const start = pos;
       pos = nl + 1;
-      if (this.shapes && !hasReplacement && this.shapes.match(text, start, nl, this.values)) {
-        const record = dataset.mapValues(this.values, this.now);
+      if (this.shapes && !hasReplacement && this.shapes.scan(text, start, nl, this.spans)) {
+        const record = dataset.mapSpans(text, this.spans, this.now);
         if (record) sink.accept(record);
         else sink.rejectMapped(line, text.slice(start, nl));
         continue;

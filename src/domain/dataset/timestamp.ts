@@ -91,6 +91,10 @@ export function offsetMinutes(timezone: string): number {
   return sign * (Number(timezone.slice(1, 3)) * 60 + Number(timezone.slice(4, 6)));
 }
 
+function quoted(text: string, start: number, end: number): string {
+  return `"${text.slice(start, end)}"`;
+}
+
 /**
  * ISO-8601 / RFC 3339: `YYYY-MM-DD`, then optionally `T` (or a space) `HH:mm`, `:ss`, a fraction
  * of 1-9 digits, and a zone (`Z`, `±HH:MM`, `±HHMM`, `±HH`). Without a zone, `defaultOffset` applies.
@@ -105,28 +109,28 @@ export function parseIso8601(text: string, defaultOffset = 0): number | string {
  */
 export function parseIso8601Span(text: string, start: number, end: number, defaultOffset = 0): number | string {
   const n = end - start;
-  const quoted = () => `"${text.slice(start, end)}"`;
   if (n < 10 || text.charCodeAt(start + 4) !== 45 || text.charCodeAt(start + 7) !== 45) {
-    return `${quoted()} is not an ISO-8601 date or time (YYYY-MM-DD[THH:mm[:ss[.SSS]]][Z|±HH:MM])`;
+    return `${quoted(text, start, end)} is not an ISO-8601 date or time (YYYY-MM-DD[THH:mm[:ss[.SSS]]][Z|±HH:MM])`;
   }
   const year = digits(text, start, 4, end);
   const month = digits(text, start + 5, 2, end);
   const day = digits(text, start + 8, 2, end);
-  if (year < 0 || month < 0 || day < 0) return `${quoted()} is not an ISO-8601 date or time`;
+  if (year < 0 || month < 0 || day < 0) return `${quoted(text, start, end)} is not an ISO-8601 date or time`;
   if (n === 10) return civilToEpoch(year, month, day, 0, 0, 0, 0, defaultOffset);
   const separator = text.charCodeAt(start + 10);
-  if (separator !== 84 && separator !== 116 && separator !== 32) return `${quoted()} is not an ISO-8601 date or time`;
+  if (separator !== 84 && separator !== 116 && separator !== 32)
+    return `${quoted(text, start, end)} is not an ISO-8601 date or time`;
   const hour = digits(text, start + 11, 2, end);
   if (hour < 0 || start + 13 >= end || text.charCodeAt(start + 13) !== 58)
-    return `${quoted()} is not an ISO-8601 time (expected HH:mm)`;
+    return `${quoted(text, start, end)} is not an ISO-8601 time (expected HH:mm)`;
   const minute = digits(text, start + 14, 2, end);
-  if (minute < 0) return `${quoted()} is not an ISO-8601 time (expected HH:mm)`;
+  if (minute < 0) return `${quoted(text, start, end)} is not an ISO-8601 time (expected HH:mm)`;
   let at = start + 16;
   let second = 0;
   let millis = 0;
   if (at < end && text.charCodeAt(at) === 58) {
     second = digits(text, at + 1, 2, end);
-    if (second < 0) return `${quoted()} has invalid seconds`;
+    if (second < 0) return `${quoted(text, start, end)} has invalid seconds`;
     at += 3;
     const dot = text.charCodeAt(at);
     if (at < end && (dot === 46 || dot === 44)) {
@@ -141,17 +145,17 @@ export function parseIso8601Span(text: string, start: number, end: number, defau
         scale /= 10;
         at += 1;
       }
-      if (at === first || at - first > 9) return `${quoted()} has an invalid fraction of a second`;
+      if (at === first || at - first > 9) return `${quoted(text, start, end)} has an invalid fraction of a second`;
       millis = Math.floor(fraction);
     }
   }
   let offset = defaultOffset;
   if (at < end) {
     offset = parseOffset(text, at, end);
-    if (Number.isNaN(offset)) return `${quoted()} has an invalid time zone (expected Z or ±HH:MM)`;
+    if (Number.isNaN(offset)) return `${quoted(text, start, end)} has an invalid time zone (expected Z or ±HH:MM)`;
   }
   const result = civilToEpoch(year, month, day, hour, minute, second, millis, offset);
-  return typeof result === 'string' ? `${quoted()}: ${result}` : result;
+  return typeof result === 'string' ? `${quoted(text, start, end)}: ${result}` : result;
 }
 
 /** Strict `YYYY-MM-DD`, at `defaultOffset`. */
