@@ -1,7 +1,7 @@
 // Use case: compute KPI values from a record source in one pass per dataset (several KPIs reading the
 // same dataset share the pass), through the engine's accumulators.
 import type { KpiComputation } from '../domain/engine/finalize';
-import type { CompiledKpi } from '../domain/engine/kpi';
+import { accumulateTogether, type CompiledKpi, type KpiAccumulator } from '../domain/engine/kpi';
 import type { QuarantinedRow } from '../domain/records';
 import type { DatasetReadReport, RecordSource } from '../ports/record-source';
 
@@ -26,14 +26,14 @@ export interface ComputeKpiValuesResult {
 }
 
 export async function computeKpiValues(request: ComputeKpiValuesRequest): Promise<ComputeKpiValuesResult> {
-  const accumulators = request.kpis.map((kpi) => ({ kpi, accumulator: kpi.accumulator() }));
+  // Fed together, KPIs that group a dataset alike place each record once for all of them.
+  const together = accumulateTogether(request.kpis);
   const datasets = [...new Set(request.kpis.flatMap((kpi) => kpi.datasets))].sort();
   const reads: DatasetReadReport[] = [];
   for (const dataset of datasets) {
-    const readers = accumulators.filter(({ kpi }) => kpi.datasets.includes(dataset)).map((a) => a.accumulator);
     const batches = request.source.read(dataset);
     for await (const batch of batches) {
-      for (const accumulator of readers) accumulator.addAll(dataset, batch.records);
+      together.addAll(dataset, batch.records);
       if (request.onQuarantined) for (const row of batch.quarantined) request.onQuarantined(row);
     }
     reads.push(batches.report());
@@ -44,7 +44,10 @@ export async function computeKpiValues(request: ComputeKpiValuesRequest): Promis
     ...(request.to === undefined ? {} : { to: request.to }),
   };
   return {
-    results: accumulators.map(({ kpi, accumulator }) => ({ kpi, computation: accumulator.finalize(range) })),
+    results: request.kpis.map((kpi, i) => ({
+      kpi,
+      computation: (together.accumulators[i] as KpiAccumulator).finalize(range),
+    })),
     reads,
   };
 }

@@ -4,7 +4,14 @@ export type { SkipReason } from './compile';
 export { ExactSum } from './exact-sum';
 export type { FinalizeOptions, KpiComputation } from './finalize';
 export { MAX_PERIODS } from './finalize';
-export { type CompiledKpi, compileKpi, type InputRange, type KpiAccumulator } from './kpi';
+export {
+  accumulateTogether,
+  type CompiledKpi,
+  compileKpi,
+  type InputRange,
+  type KpiAccumulator,
+  type KpiAccumulators,
+} from './kpi';
 export { nearestRank, QuantileState, SKETCH_RELATIVE_ACCURACY } from './quantiles';
 export { type KpiPartialState, PARTIAL_STATE_FORMAT } from './state';
 export { evaluateStatus, KPI_STATUSES, type KpiStatus } from './status';

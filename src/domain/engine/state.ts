@@ -35,14 +35,20 @@ export interface KpiPartialState {
   readonly skipped: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
-/** Encodes dimension values as the JSON array used for group keys, caching per distinct value. */
+/**
+ * Numbers the groups of records by their dimension values (a tree of maps, one level per
+ * dimension) and keeps each group's key: the JSON array of its values.
+ */
 class GroupKeyer {
   private readonly root = new Map<FieldValue, unknown>();
+  /** Group number → group key. */
+  readonly keys: string[] = [];
   constructor(private readonly fields: readonly string[]) {}
 
-  key(record: TypedRecord): string {
+  /** The number of the record's group. */
+  group(record: TypedRecord): number {
     const fields = this.fields;
-    if (fields.length === 0) return '[]';
+    if (fields.length === 0) return this.keys.length === 0 ? this.add('[]') : 0;
     let node: Map<FieldValue, unknown> = this.root;
     for (let i = 0; i < fields.length - 1; i++) {
       const value = normalized(record[fields[i] as string]);
@@ -54,12 +60,117 @@ class GroupKeyer {
       node = next;
     }
     const last = normalized(record[fields[fields.length - 1] as string]);
-    let key = node.get(last) as string | undefined;
-    if (key === undefined) {
-      key = JSON.stringify(fields.map((field) => normalized(record[field])));
-      node.set(last, key);
+    let group = node.get(last) as number | undefined;
+    if (group === undefined) {
+      group = this.add(JSON.stringify(fields.map((field) => normalized(record[field]))));
+      node.set(last, group);
     }
-    return key;
+    return group;
+  }
+
+  /** The key of the record's group. */
+  key(record: TypedRecord): string {
+    return this.keys[this.group(record)] as string;
+  }
+
+  private add(key: string): number {
+    this.keys.push(key);
+    return this.keys.length - 1;
+  }
+}
+
+/**
+ * Places records in cells: a cell is one period (of a time field at a grain) and one group (of
+ * dimension fields). Every measure of a dataset that places records alike (same time field,
+ * grain and dimensions, in any KPI accumulated together) shares one placer, so a record is placed
+ * once for all of them. Cells are numbered in the order they are first seen.
+ */
+export class RecordPlacer {
+  /** Cell number → period start. */
+  readonly cellStarts: number[] = [];
+  /** Cell number → group key. */
+  readonly cellGroups: string[] = [];
+  private readonly keyer: GroupKeyer;
+  private readonly locator: PeriodLocator;
+  /** Period start → cell number by group number (-1: none yet). */
+  private readonly cellsByPeriod = new Map<number, number[]>();
+  private currentStart = Number.NaN;
+  private currentCells: number[] = [];
+  /** The last batch placed, and its cells (valid until the next call of `forget`). */
+  private placedRecords: readonly TypedRecord[] | null = null;
+  private placedCells = new Int32Array(0);
+
+  constructor(
+    private readonly timeField: string,
+    grain: Grain,
+    dimensionFields: readonly string[],
+  ) {
+    this.keyer = new GroupKeyer(dimensionFields);
+    this.locator = new PeriodLocator(grain);
+  }
+
+  /** The cell of a record; -1 when its time is not a finite number. */
+  place(record: TypedRecord): number {
+    const time = record[this.timeField];
+    if (typeof time !== 'number' || !Number.isFinite(time)) return -1;
+    const start = this.locator.locate(time);
+    let cells = this.currentCells;
+    if (start !== this.currentStart) {
+      let known = this.cellsByPeriod.get(start);
+      if (known === undefined) {
+        known = [];
+        this.cellsByPeriod.set(start, known);
+      }
+      this.currentStart = start;
+      this.currentCells = known;
+      cells = known;
+    }
+    const group = this.keyer.group(record);
+    let cell = group < cells.length ? (cells[group] as number) : -1;
+    if (cell < 0) {
+      cell = this.cellStarts.length;
+      this.cellStarts.push(start);
+      this.cellGroups.push(this.keyer.keys[group] as string);
+      while (cells.length < group) cells.push(-1);
+      cells[group] = cell;
+    }
+    return cell;
+  }
+
+  /** The cells of a batch, placed once however many measures ask between two calls of `forget`. */
+  placeAll(records: readonly TypedRecord[]): Int32Array {
+    if (records === this.placedRecords) return this.placedCells;
+    if (this.placedCells.length < records.length) this.placedCells = new Int32Array(records.length);
+    const cells = this.placedCells;
+    for (let i = 0; i < records.length; i++) cells[i] = this.place(records[i] as TypedRecord);
+    this.placedRecords = records;
+    return cells;
+  }
+
+  /** Ends a batch: the next `placeAll` places its records afresh. */
+  forget(): void {
+    this.placedRecords = null;
+  }
+}
+
+/** The placers of accumulators fed the same batches, by what they place by. */
+export class RecordPlacers {
+  private readonly placers = new Map<string, RecordPlacer>();
+
+  /** The placer of records of `dataset` by `timeField` at `grain`, grouped by `dimensionFields`. */
+  placer(dataset: string, timeField: string, grain: Grain, dimensionFields: readonly string[]): RecordPlacer {
+    const key = JSON.stringify([dataset, timeField, grain, dimensionFields]);
+    let placer = this.placers.get(key);
+    if (placer === undefined) {
+      placer = new RecordPlacer(timeField, grain, dimensionFields);
+      this.placers.set(key, placer);
+    }
+    return placer;
+  }
+
+  /** Ends a batch (see {@link RecordPlacer.forget}). */
+  forget(): void {
+    for (const placer of this.placers.values()) placer.forget();
   }
 }
 
@@ -84,45 +195,41 @@ export class MeasureTable {
   /** Period start → group key → aggregation. */
   readonly periods = new Map<number, Map<string, Aggregator>>();
   readonly skipped = new SkipCounter();
-  private readonly keyer: GroupKeyer;
-  private readonly locator: PeriodLocator;
-  private currentStart = Number.NaN;
-  private currentGroups: Map<string, Aggregator> | undefined;
+  /** Cell number (of the placer) → aggregation. */
+  private readonly byCell: (Aggregator | undefined)[] = [];
 
   constructor(
     readonly plan: MeasurePlan,
-    grain: Grain,
-  ) {
-    this.keyer = new GroupKeyer(plan.dimensionFields);
-    this.locator = new PeriodLocator(grain);
-  }
+    private readonly placer: RecordPlacer,
+  ) {}
 
   add(record: TypedRecord): void {
-    const plan = this.plan;
-    if (plan.predicate !== null && !plan.predicate(record)) return;
-    const time = record[plan.timeField];
-    if (typeof time !== 'number' || !Number.isFinite(time)) {
+    if (this.plan.predicate !== null && !this.plan.predicate(record)) return;
+    this.addAt(record, this.placer.place(record));
+  }
+
+  /** Adds a batch, placed by the shared placer. */
+  addAll(records: readonly TypedRecord[]): void {
+    const cells = this.placer.placeAll(records);
+    const predicate = this.plan.predicate;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as TypedRecord;
+      if (predicate !== null && !predicate(record)) continue;
+      this.addAt(record, cells[i] as number);
+    }
+  }
+
+  private addAt(record: TypedRecord, cell: number): void {
+    if (cell < 0) {
       this.skipped.count('missing_time');
       return;
     }
-    const start = this.locator.locate(time);
-    let groups = this.currentGroups;
-    if (start !== this.currentStart || groups === undefined) {
-      groups = this.periods.get(start);
-      if (groups === undefined) {
-        groups = new Map();
-        this.periods.set(start, groups);
-      }
-      this.currentStart = start;
-      this.currentGroups = groups;
-    }
-    const key = this.keyer.key(record);
-    let aggregator = groups.get(key);
+    let aggregator = this.byCell[cell];
     if (aggregator === undefined) {
-      aggregator = createAggregator(plan.kind);
-      groups.set(key, aggregator);
+      aggregator = this.aggregatorAt(this.placer.cellStarts[cell] as number, this.placer.cellGroups[cell] as string);
+      this.byCell[cell] = aggregator;
     }
-    const value = plan.read(record);
+    const value = this.plan.read(record);
     if (value === undefined) return;
     if (typeof value === 'object' && value !== null) {
       this.skipped.count((value as Skip).skip);
@@ -228,25 +335,34 @@ function sortedDistinct(times: number[]): number[] {
 export class KpiState {
   readonly measures: MeasureTable[];
   readonly entities: EntityTable[];
-  private readonly routes = new Map<string, ((record: TypedRecord) => void)[]>();
+  /** Per dataset, the measure tables and entity sides that read it. */
+  private readonly routes = new Map<string, { measures: MeasureTable[]; starts: EntityTable[]; ends: EntityTable[] }>();
 
+  /** @param placers shared by the states of KPIs fed the same batches (see `accumulateTogether`) */
   constructor(
     readonly kpiId: string,
     readonly signature: string,
     plan: CompiledPlan,
     readonly grain: Grain,
+    private readonly placers: RecordPlacers = new RecordPlacers(),
   ) {
-    this.measures = plan.measures.map((measure) => new MeasureTable(measure, grain));
+    this.measures = plan.measures.map(
+      (measure) =>
+        new MeasureTable(measure, placers.placer(measure.dataset, measure.timeField, grain, measure.dimensionFields)),
+    );
     this.entities = plan.entities.map((entity) => new EntityTable(entity));
-    const route = (dataset: string, add: (record: TypedRecord) => void) => {
-      const list = this.routes.get(dataset);
-      if (list === undefined) this.routes.set(dataset, [add]);
-      else list.push(add);
+    const route = (dataset: string) => {
+      let entry = this.routes.get(dataset);
+      if (entry === undefined) {
+        entry = { measures: [], starts: [], ends: [] };
+        this.routes.set(dataset, entry);
+      }
+      return entry;
     };
-    for (const table of this.measures) route(table.plan.dataset, (record) => table.add(record));
+    for (const table of this.measures) route(table.plan.dataset).measures.push(table);
     for (const table of this.entities) {
-      route(table.plan.start.dataset, (record) => table.addStart(record));
-      route(table.plan.end.dataset, (record) => table.addEnd(record));
+      route(table.plan.start.dataset).starts.push(table);
+      route(table.plan.end.dataset).ends.push(table);
     }
   }
 
@@ -257,21 +373,34 @@ export class KpiState {
 
   /** Adds one record of `dataset`; a dataset the KPI does not read is ignored. */
   add(dataset: string, record: TypedRecord): void {
-    const adds = this.routes.get(dataset);
-    if (adds === undefined) return;
-    for (let i = 0; i < adds.length; i++) (adds[i] as (record: TypedRecord) => void)(record);
+    const route = this.routes.get(dataset);
+    if (route === undefined) return;
+    for (const table of route.measures) table.add(record);
+    for (const table of route.starts) table.addStart(record);
+    for (const table of route.ends) table.addEnd(record);
   }
 
   /** Adds records of `dataset`. */
   addAll(dataset: string, records: Iterable<TypedRecord>): void {
-    const adds = this.routes.get(dataset);
-    if (adds === undefined) return;
-    if (adds.length === 1) {
-      const add = adds[0] as (record: TypedRecord) => void;
-      for (const record of records) add(record);
+    if (!Array.isArray(records)) {
+      for (const record of records) this.add(dataset, record);
       return;
     }
-    for (const record of records) for (const add of adds) add(record);
+    this.placers.forget();
+    this.addPlaced(dataset, records);
+    this.placers.forget();
+  }
+
+  /**
+   * Adds a batch of `dataset` placed by the shared placers: with states of other KPIs fed the
+   * same batch, between two calls of `RecordPlacers.forget`.
+   */
+  addPlaced(dataset: string, records: readonly TypedRecord[]): void {
+    const route = this.routes.get(dataset);
+    if (route === undefined) return;
+    for (const table of route.measures) table.addAll(records);
+    for (const table of route.starts) for (const record of records) table.addStart(record);
+    for (const table of route.ends) for (const record of records) table.addEnd(record);
   }
 
   /** Adds a partial state (of the same signature). */

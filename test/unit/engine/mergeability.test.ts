@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KpiDefinitionInput } from '../../../src/domain/definition/schema';
-import { compileKpi } from '../../../src/domain/engine/kpi';
+import { accumulateTogether, compileKpi, type KpiAccumulator } from '../../../src/domain/engine/kpi';
 import type { KpiPartialState } from '../../../src/domain/engine/state';
 import type { TypedRecord } from '../../../src/domain/records';
 import { at, definition } from '../../support/definitions';
@@ -38,7 +38,9 @@ const ratio = {
   denominator: { dataset: 'b', aggregate: 'count', filter: { field: 'x', exists: true } },
 } as const;
 
-const calculations: Record<string, Pick<KpiDefinitionInput, 'calculation' | 'datasets'>> = {
+type Essentials = Pick<KpiDefinitionInput, 'calculation' | 'datasets'>;
+
+const calculations: Record<string, Essentials> = {
   count: {
     datasets: [{ id: 'a', timeField: 't' }],
     calculation: { type: 'aggregate', ...measureA, aggregate: 'count' },
@@ -200,6 +202,46 @@ describe.each(Object.entries(calculations))('%s', (_name, essentials) => {
           expect(kpi.finalize(merged, options)).toEqual(onePass.finalize(options));
         },
       ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('KPIs accumulated together', () => {
+  // Every calculation, by channel and day, plus a few placing records otherwise (other grain, no
+  // dimension, two dimensions), so that some measures share a placer and some do not.
+  const kpis = [
+    ...Object.values(calculations).map((essentials) =>
+      compileKpi(definition({ ...essentials, dimensions: ['channel'] })),
+    ),
+    compileKpi(definition({ ...(calculations.sum as Essentials), dimensions: ['channel'], grain: 'hour' })),
+    compileKpi(definition({ ...(calculations.percentile_exact as Essentials), dimensions: [] })),
+    compileKpi(definition({ ...(calculations.ratio as Essentials), dimensions: ['variant', 'channel'] })),
+  ];
+
+  it('reach the states each reaches alone, batch after batch', () => {
+    fc.assert(
+      fc.property(inputArbitrary, fc.array(fc.nat({ max: 8 }), { minLength: 1, maxLength: 20 }), (input, sizes) => {
+        const alone = kpis.map((kpi) => kpi.accumulator());
+        for (const { dataset, record } of input) for (const accumulator of alone) accumulator.add(dataset, record);
+        const together = accumulateTogether(kpis);
+        // One array refilled for every batch, as a reader reusing its buffer would.
+        const batch: TypedRecord[] = [];
+        let at = 0;
+        for (let i = 0; at < input.length; i++) {
+          const size = Math.max(1, sizes[i % sizes.length] as number);
+          const dataset = (input[at] as Generated).dataset;
+          batch.length = 0;
+          while (at < input.length && batch.length < size && (input[at] as Generated).dataset === dataset) {
+            batch.push((input[at] as Generated).record);
+            at++;
+          }
+          together.addAll(dataset, batch);
+        }
+        together.accumulators.forEach((accumulator, k) => {
+          expect(JSON.stringify(accumulator.state())).toBe(JSON.stringify((alone[k] as KpiAccumulator).state()));
+        });
+      }),
       { numRuns: 60 },
     );
   });
