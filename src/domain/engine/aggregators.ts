@@ -156,6 +156,26 @@ class PercentileAggregator implements Aggregator {
   }
 }
 
+/**
+ * The result of `parts` merged into a fresh aggregator (the overall row of a period), without
+ * building the merged state when the kind can read the parts in place.
+ */
+export function resultOfMerged(kind: AggregationKind, parts: readonly Aggregator[]): AggregateResult {
+  if (kind.fn === 'percentile') {
+    const states = parts.map((part) => (part as PercentileAggregator).values);
+    const value = QuantileState.percentileOfMerged(states, kind.percentile, kind.exactLimit);
+    if (value === null) return { value: null, sampleSize: 0, reason: NO_VALUES };
+    if (value !== undefined) {
+      let size = 0;
+      for (const state of states) size += state.size;
+      return { value, sampleSize: size, reason: null };
+    }
+  }
+  const merged = createAggregator(kind);
+  for (const part of parts) merged.merge(part);
+  return merged.result();
+}
+
 /** Whether the aggregation reads numbers (and so skips other values). */
 export function isNumeric(kind: AggregationKind): boolean {
   return kind.fn !== 'count' && kind.fn !== 'count_distinct';

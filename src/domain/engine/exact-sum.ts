@@ -69,7 +69,45 @@ export class ExactSum {
   /** The total rounded once to the nearest double (ties to even); ±Infinity beyond the double range. */
   toNumber(): number {
     if (this.chunks === null) return this.integers;
-    return scaledToNumber(this.toScaledBigInt());
+    const rounded = this.nonNegativeToNumber();
+    return rounded >= 0 ? rounded : scaledToNumber(this.toScaledBigInt());
+  }
+
+  /**
+   * {@link scaledToNumber} of the total when it is not negative, read from the chunks without
+   * BigInt: the 64 bits from the top set bit down, the lowest of them set when any bit below is
+   * (round to odd), rounded once to a double and scaled exactly as there. -1 otherwise.
+   */
+  private nonNegativeToNumber(): number {
+    const integers = this.integers;
+    if (integers < 0) return -1;
+    this.normalize();
+    const chunks = SCRATCH;
+    chunks.set(this.chunks as Float64Array);
+    // The integer part counts units of 2^1074 = 2^(32 × 33 + 18): it spans chunks 33 to 35.
+    const below = integers % 2 ** 14;
+    chunks[33] = (chunks[33] as number) + below * 2 ** 18;
+    chunks[34] = (chunks[34] as number) + (integers - below) / 2 ** 14;
+    normalizeChunks(chunks);
+    let top = CHUNK_COUNT - 1;
+    while (top >= 0 && chunks[top] === 0) top--;
+    if (top < 0) return 0;
+    const first = chunks[top] as number;
+    if (first < 0 || first >= CHUNK) return -1;
+    const bits = 32 - Math.clz32(first);
+    const length = 32 * top + bits;
+    // Within 64 bits the whole total is the window.
+    if (length <= 64) return (top === 1 ? first * CHUNK + (chunks[0] as number) : first) * 2 ** -1074;
+    const shift = 2 ** bits;
+    const next = chunks[top - 1] as number;
+    const third = chunks[top - 2] as number;
+    const highWord = first * (CHUNK / shift) + Math.floor(next / shift);
+    let lowWord = (next % shift) * (CHUNK / shift) + Math.floor(third / shift);
+    let sticky = third % shift !== 0;
+    for (let k = top - 3; k >= 0 && !sticky; k--) sticky = chunks[k] !== 0;
+    if (sticky && lowWord % 2 === 0) lowWord += 1;
+    // One rounding (the sum of two exact terms), then an exact power of two, as scaledToNumber does.
+    return (highWord * CHUNK + lowWord) * 2 ** (length - 64 - 1074);
   }
 
   /** Canonical JSON form: equal totals give identical JSON, whatever was added in which order. */
@@ -161,16 +199,22 @@ export class ExactSum {
 
   /** Carries so that every chunk but the top one is in [0, 2^32). */
   private normalize(): void {
-    const chunks = this.chunks;
     this.addsSinceNormalize = 0;
-    if (chunks === null) return;
-    for (let i = 0; i < CHUNK_COUNT - 1; i++) {
-      const value = chunks[i] as number;
-      if (value >= 0 && value < CHUNK) continue;
-      const remainder = ((value % CHUNK) + CHUNK) % CHUNK;
-      chunks[i] = remainder;
-      chunks[i + 1] = (chunks[i + 1] as number) + (value - remainder) / CHUNK;
-    }
+    if (this.chunks !== null) normalizeChunks(this.chunks);
+  }
+}
+
+/** Working chunks of {@link ExactSum.toNumber}. */
+const SCRATCH = new Float64Array(CHUNK_COUNT);
+
+/** Carries so that every chunk but the top one is in [0, 2^32). */
+function normalizeChunks(chunks: Float64Array): void {
+  for (let i = 0; i < CHUNK_COUNT - 1; i++) {
+    const value = chunks[i] as number;
+    if (value >= 0 && value < CHUNK) continue;
+    const remainder = ((value % CHUNK) + CHUNK) % CHUNK;
+    chunks[i] = remainder;
+    chunks[i + 1] = (chunks[i + 1] as number) + (value - remainder) / CHUNK;
   }
 }
 

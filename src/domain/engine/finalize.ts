@@ -3,7 +3,13 @@ import { evaluateExpression } from '../definition/expression';
 import type { KpiDefinition } from '../definition/schema';
 import { ValidationError } from '../errors';
 import type { FieldValue } from '../records';
-import { type AggregateResult, type Aggregator, createAggregator } from './aggregators';
+import {
+  type AggregateResult,
+  type AggregationKind,
+  type Aggregator,
+  createAggregator,
+  resultOfMerged,
+} from './aggregators';
 import type { CalculationNode, CompiledPlan, EntityPlan } from './compile';
 import { compareText, type EntityTable, type KpiState, type MeasureTable } from './state';
 import { evaluateStatus } from './status';
@@ -89,6 +95,28 @@ class Table<T> {
   }
 }
 
+/** Per period, per group, an aggregation. */
+class AggregatorTable extends Table<Aggregator> {
+  private readonly overallResults = new Map<number, AggregateResult>();
+  constructor(private readonly kind: AggregationKind) {
+    super(
+      () => createAggregator(kind),
+      (target, source) => target.merge(source),
+    );
+  }
+
+  /** The result of a group, or of the overall row: the groups merged, read without building the merge where the kind allows. */
+  resultAt(start: number, group: string): AggregateResult {
+    if (group !== OVERALL) return this.at(start, group).result();
+    let result = this.overallResults.get(start);
+    if (result === undefined) {
+      result = resultOfMerged(this.kind, [...(this.periods.get(start)?.values() ?? [])]);
+      this.overallResults.set(start, result);
+    }
+    return result;
+  }
+}
+
 /**
  * Computes the values of a KPI from its state.
  * @throws ValidationError when the range holds more than {@link MAX_PERIODS} periods.
@@ -100,11 +128,11 @@ export function finalizeState(
   options: FinalizeOptions,
 ): KpiComputation {
   const grain = definition.grain;
-  const measureTables = new Map<string, Table<Aggregator>>();
+  const measureTables = new Map<string, AggregatorTable>();
   for (const table of state.measures) measureTables.set(table.plan.key, measureTable(table));
   const entityTables = new Map<string, EntityTable>(state.entities.map((table) => [table.plan.key, table]));
   const funnels = new Map<string, Table<FunnelCounts>>();
-  const durations = new Map<string, Table<Aggregator>>();
+  const durations = new Map<string, AggregatorTable>();
 
   const funnelTable = (entity: EntityPlan, windowMillis: number): Table<FunnelCounts> => {
     let table = funnels.get(entity.key);
@@ -116,7 +144,7 @@ export function finalizeState(
     }
     return table;
   };
-  const durationTable = (node: Extract<CalculationNode, { kind: 'entity_duration' }>): Table<Aggregator> => {
+  const durationTable = (node: Extract<CalculationNode, { kind: 'entity_duration' }>): AggregatorTable => {
     let table = durations.get(node.entity.key);
     if (table === undefined) {
       table = buildDurations(entityTables.get(node.entity.key) as EntityTable, node, (time) =>
@@ -151,15 +179,15 @@ export function finalizeState(
   const evaluate = (node: CalculationNode, start: number, group: string): Evaluated => {
     switch (node.kind) {
       case 'aggregate':
-        return fromAggregate((measureTables.get(node.measure.key) as Table<Aggregator>).at(start, group).result());
+        return fromAggregate((measureTables.get(node.measure.key) as AggregatorTable).resultAt(start, group));
       case 'duration':
         return scaled(
-          fromAggregate((measureTables.get(node.measure.key) as Table<Aggregator>).at(start, group).result()),
+          fromAggregate((measureTables.get(node.measure.key) as AggregatorTable).resultAt(start, group)),
           node.unitMillis,
         );
       case 'ratio': {
-        const numerator = (measureTables.get(node.numerator.key) as Table<Aggregator>).at(start, group).result();
-        const denominator = (measureTables.get(node.denominator.key) as Table<Aggregator>).at(start, group).result();
+        const numerator = (measureTables.get(node.numerator.key) as AggregatorTable).resultAt(start, group);
+        const denominator = (measureTables.get(node.denominator.key) as AggregatorTable).resultAt(start, group);
         const components = { numerator: numerator.value, denominator: denominator.value };
         const sampleSize =
           node.sampleSize === 'records' ? denominator.sampleSize : Math.max(0, Math.floor(denominator.value ?? 0));
@@ -176,7 +204,7 @@ export function finalizeState(
         let sampleSize = Number.POSITIVE_INFINITY;
         const reasons: string[] = [];
         for (const [name, measure] of Object.entries(node.measures)) {
-          const result = (measureTables.get(measure.key) as Table<Aggregator>).at(start, group).result();
+          const result = (measureTables.get(measure.key) as AggregatorTable).resultAt(start, group);
           values[name] = result.value;
           if (node.sampleSize === null) sampleSize = Math.min(sampleSize, result.sampleSize);
           else if (node.sampleSize === name) sampleSize = result.sampleSize;
@@ -200,7 +228,7 @@ export function finalizeState(
         return { value: counts.converted / counts.entered, sampleSize: counts.entered, reason: null, components };
       }
       case 'entity_duration':
-        return scaled(fromAggregate(durationTable(node).at(start, group).result()), node.unitMillis);
+        return scaled(fromAggregate(durationTable(node).resultAt(start, group)), node.unitMillis);
       case 'treatment_lift': {
         const treatment = evaluate(node.treatment, start, group);
         const control = evaluate(node.control, start, group);
@@ -266,8 +294,12 @@ export function finalizeState(
 
   const version = options.version ?? definition.version ?? 0;
   const values: KpiValue[] = [];
+  // Dimension values by group key: a key recurs in every period.
+  const groupValues = new Map<string, FieldValue[]>();
   for (const start of periods) {
     const end = periodEnd(grain, start);
+    const periodStartText = isoTime(start);
+    const periodEndText = isoTime(end);
     const groups = new Set<string>();
     if (plan.dimensionNames.length > 0) {
       for (const table of tables) for (const group of table.periods.get(start)?.keys() ?? []) groups.add(group);
@@ -279,10 +311,10 @@ export function finalizeState(
       values.push({
         kpiId: definition.id,
         version,
-        periodStart: isoTime(start),
-        periodEnd: isoTime(end),
+        periodStart: periodStartText,
+        periodEnd: periodEndText,
         grain,
-        dimensions: group === OVERALL ? {} : dimensionsOf(plan.dimensionNames, group),
+        dimensions: group === OVERALL ? {} : dimensionsOf(plan.dimensionNames, group, groupValues),
         value: evaluated.value,
         status,
         sampleSize: evaluated.sampleSize,
@@ -317,12 +349,18 @@ function reportedPeriods(definition: KpiDefinition, dataPeriods: Set<number>, op
   return periodsBetween(grain, first, last);
 }
 
-function dimensionsOf(names: readonly string[], group: string): Record<string, FieldValue> {
-  const values = JSON.parse(group) as FieldValue[];
+function dimensionsOf(
+  names: readonly string[],
+  group: string,
+  parsed: Map<string, FieldValue[]>,
+): Record<string, FieldValue> {
+  let values = parsed.get(group);
+  if (values === undefined) {
+    values = JSON.parse(group) as FieldValue[];
+    parsed.set(group, values);
+  }
   const dimensions: Record<string, FieldValue> = {};
-  names.forEach((name, index) => {
-    dimensions[name] = values[index] ?? null;
-  });
+  for (let index = 0; index < names.length; index++) dimensions[names[index] as string] = values[index] ?? null;
   return dimensions;
 }
 
@@ -336,11 +374,8 @@ function scaled(evaluated: Evaluated, unitMillis: number): Evaluated {
     : { ...evaluated, value: evaluated.value / unitMillis };
 }
 
-function measureTable(source: MeasureTable): Table<Aggregator> {
-  const table = new Table<Aggregator>(
-    () => createAggregator(source.plan.kind),
-    (target, value) => target.merge(value),
-  );
+function measureTable(source: MeasureTable): AggregatorTable {
+  const table = new AggregatorTable(source.plan.kind);
   for (const [start, groups] of source.periods) table.periods.set(start, groups);
   return table;
 }
@@ -370,11 +405,8 @@ function buildDurations(
   entities: EntityTable,
   node: Extract<CalculationNode, { kind: 'entity_duration' }>,
   periodOf: (time: number) => number,
-): Table<Aggregator> {
-  const table = new Table<Aggregator>(
-    () => createAggregator(node.statistic),
-    (target, value) => target.merge(value),
-  );
+): AggregatorTable {
+  const table = new AggregatorTable(node.statistic);
   for (const [entity, start] of entities.starts) {
     const end = firstAtOrAfter(entities.endTimes(entity), start.time);
     if (end === undefined) continue;

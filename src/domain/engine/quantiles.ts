@@ -79,10 +79,16 @@ function representative(index: number): number {
   return (2 * GAMMA ** index) / (GAMMA + 1);
 }
 
-/** The k-th smallest (0-based) of `values`, which it reorders (Hoare's selection, median of three). */
-function select(values: Float64Array, k: number): number {
+/** Values the engine selects from: a state's own, or a buffer holding several states' values. */
+type Values = number[] | Float64Array;
+
+/**
+ * The k-th smallest (0-based) of `values[0, length)`, which it reorders (Hoare's selection,
+ * median of three).
+ */
+function select(values: Values, length: number, k: number): number {
   let low = 0;
-  let high = values.length - 1;
+  let high = length - 1;
   while (high > low) {
     const middle = (low + high) >>> 1;
     // Order low, middle, high so that the pivot (the median of the three) is at middle.
@@ -108,11 +114,14 @@ function select(values: Float64Array, k: number): number {
   return values[k] as number;
 }
 
-function swap(values: Float64Array, a: number, b: number): void {
+function swap(values: Values, a: number, b: number): void {
   const t = values[a] as number;
   values[a] = values[b] as number;
   values[b] = t;
 }
+
+/** The buffer of {@link QuantileState.percentileOfMerged}, grown as needed and kept. */
+let merging = new Float64Array(1024);
 
 /** Values of one group for percentiles: exact up to `exactLimit` values, a sketch beyond. */
 export class QuantileState {
@@ -148,7 +157,9 @@ export class QuantileState {
   merge(other: QuantileState): void {
     this.count += other.count;
     if (this.values !== null && other.values !== null && this.count <= this.exactLimit) {
-      for (const value of other.values) this.values.push(value);
+      const values = this.values;
+      const from = other.values;
+      for (let i = 0; i < from.length; i++) values.push(from[i] as number);
       this.sorted = false;
       return;
     }
@@ -164,10 +175,38 @@ export class QuantileState {
     const rank = nearestRank(p, this.count);
     if (this.values !== null) {
       if (this.sorted) return this.values[rank - 1] as number;
-      // One order statistic needs no full sort: select it in linear time on a copy.
-      return select(new Float64Array(this.values), rank - 1);
+      // One order statistic needs no full sort: select it in linear time. In place: the order of
+      // the values is free (the state is sorted when written), and a copy per group costs more.
+      return select(this.values, this.values.length, rank - 1);
     }
     return (this.sketch as Sketch).valueAtRank(rank);
+  }
+
+  /**
+   * The percentile of `states` merged into an empty state. While that state would keep its values
+   * exactly, they are copied once into a buffer reused from call to call and selected there,
+   * instead of into a new state's growing array.
+   * @returns undefined when the merged state would be a sketch (merge the states then)
+   */
+  static percentileOfMerged(
+    states: readonly QuantileState[],
+    p: number,
+    exactLimit: number,
+  ): number | null | undefined {
+    let total = 0;
+    for (const state of states) {
+      if (state.values === null) return undefined;
+      total += state.count;
+    }
+    if (total > exactLimit) return undefined;
+    if (total === 0) return null;
+    if (merging.length < total) merging = new Float64Array(Math.max(total, 2 * merging.length));
+    let at = 0;
+    for (const state of states) {
+      const values = state.values as number[];
+      for (let i = 0; i < values.length; i++) merging[at++] = values[i] as number;
+    }
+    return select(merging, total, nearestRank(p, total) - 1);
   }
 
   toJSON(): QuantileJson {

@@ -26,6 +26,25 @@ function scaledReference(values: readonly number[]): bigint {
   return total;
 }
 
+/** The double nearest to scaled × 2^-1074 (ties to even), by BigInt division: a route of its own. */
+function nearestDouble(scaled: bigint): number {
+  if (scaled === 0n) return 0;
+  const negative = scaled < 0n;
+  const magnitude = negative ? -scaled : scaled;
+  const length = magnitude.toString(2).length;
+  let value: number;
+  if (length <= 53) value = Number(magnitude) * 2 ** -1074;
+  else {
+    const shift = BigInt(length - 53);
+    let kept = magnitude >> shift;
+    const rest = magnitude - (kept << shift);
+    const half = 1n << (shift - 1n);
+    if (rest > half || (rest === half && (kept & 1n) === 1n)) kept += 1n;
+    value = Number(kept) * 2 ** (length - 53 - 1074);
+  }
+  return negative ? -value : value;
+}
+
 describe('ExactSum', () => {
   it('adds 0.1, 0.2 and 0.3 to the double nearest 0.6, whatever the order', () => {
     expect(sumOf([0.1, 0.2, 0.3]).toNumber()).toBe(0.6);
@@ -80,6 +99,22 @@ describe('ExactSum', () => {
     const sum = new ExactSum();
     for (let i = 0; i < 1_100_000; i++) sum.add(2 ** 52);
     expect(sum.toScaledBigInt()).toBe(1_100_000n * 2n ** 52n * 2n ** 1074n);
+  });
+
+  it('rounds any total to the nearest double, ties to even', () => {
+    const amounts = fc.oneof(
+      finiteDoubles,
+      fc.integer({ min: 0, max: 100_000 }).map((cents) => cents / 100),
+      fc.integer({ min: 0, max: 2 ** 40 }),
+      fc.constantFrom(2 ** 53 - 1, 2 ** 52, 0.5, 5e-324, 2 ** -1022, 1e300, 0),
+    );
+    fc.assert(
+      fc.property(fc.array(amounts, { maxLength: 40 }), fc.boolean(), (values, nonNegative) => {
+        const terms = nonNegative ? values.map(Math.abs) : values;
+        expect(Object.is(sumOf(terms).toNumber(), nearestDouble(scaledReference(terms)))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('rejects JSON that is not an exact sum', () => {

@@ -76,6 +76,51 @@ describe('QuantileState', () => {
     );
   });
 
+  it('gives the same percentiles and state however often percentiles are asked along the way', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { maxLength: 40 }),
+        fc.array(fc.integer({ min: 1, max: 100 }), { maxLength: 40 }),
+        fc.nat(),
+        (values, asks, cut) => {
+          const split = cut % (values.length + 1);
+          const asked = new QuantileState(30);
+          const other = new QuantileState(30);
+          values.slice(0, split).forEach((value, i) => {
+            asked.add(value);
+            if (asks[i] !== undefined) asked.percentile(asks[i] as number);
+          });
+          for (const value of values.slice(split)) {
+            other.add(value);
+            other.percentile(50);
+          }
+          asked.merge(other);
+          const fresh = stateOf(values, 30);
+          for (const p of [1, 50, 95, 100]) expect(asked.percentile(p)).toBe(fresh.percentile(p));
+          expect(JSON.stringify(asked.toJSON())).toBe(JSON.stringify(fresh.toJSON()));
+        },
+      ),
+    );
+  });
+
+  it('reads the percentile of several states as merging them gives it, without merging exact ones', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { maxLength: 12 }), { maxLength: 6 }),
+        fc.integer({ min: 1, max: 100 }),
+        (groups, p) => {
+          const states = groups.map((values) => stateOf(values, 20));
+          const merged = new QuantileState(20);
+          for (const state of states) merged.merge(state);
+          const before = states.map((state) => JSON.stringify(state.toJSON()));
+          const read = QuantileState.percentileOfMerged(states, p, 20);
+          expect(read).toBe(merged.exact ? merged.percentile(p) : undefined);
+          expect(states.map((state) => JSON.stringify(state.toJSON()))).toEqual(before);
+        },
+      ),
+    );
+  });
+
   it('reads back the sketch it writes', () => {
     const values = Array.from({ length: 300 }, (_, i) => i - 20);
     const state = stateOf(values, 100);
