@@ -79,6 +79,22 @@ describe('local dataset files', () => {
     ]);
   });
 
+  it('reads a file in chunks of any size, gzip or not, as in one piece', async () => {
+    const leads = catalog.get('leads') as LoadedDataset;
+    const rows = Array.from({ length: 200 }, (_, i) => `L${i},2024-01-${String((i % 28) + 1).padStart(2, '0')}`);
+    const text = `lead_id,created_at\n${rows.join('\n')}\n`;
+    writeFileSync(path.join(dir, 'data', 'many.csv'), text);
+    writeFileSync(path.join(dir, 'data', 'many.csv.gz'), gzip(text));
+    for (const name of ['many.csv', 'many.csv.gz']) {
+      for (const chunkBytes of [7, 1000, 1 << 16]) {
+        const read = readDatasetFiles(leads, [path.join(dir, 'data', name)], { chunkBytes });
+        const ids: unknown[] = [];
+        for await (const batch of read) ids.push(...batch.records.map((r) => r.lead_id));
+        expect(ids, `${name} in chunks of ${chunkBytes}`).toEqual(rows.map((row) => row.split(',')[0]));
+      }
+    }
+  });
+
   it('reads the files given instead of the declared ones', async () => {
     const leads = catalog.get('leads') as LoadedDataset;
     const files = await resolveDatasetFiles(leads, [path.join(dir, 'data', 'leads-2.csv.gz')]);
