@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import type { DeploymentConfig } from '../config';
 import { Observability } from '../constructs/observability';
 import { SelfCheck } from '../constructs/self-check';
+import { Snapshots } from '../constructs/snapshots';
 import { PipelineResources } from './resources';
 
 export interface PipelineStackProps extends StackProps {
@@ -23,6 +24,8 @@ export class PipelineStack extends Stack {
   readonly selfCheck: SelfCheck;
   readonly resources: PipelineResources;
   readonly observability: Observability;
+  /** Parquet snapshots of KPI values, their export schedule and the Glue table over them. */
+  readonly snapshots: Snapshots;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -49,6 +52,14 @@ export class PipelineStack extends Stack {
       logRetention,
       schedule: props.config.schedules.selfCheck,
       messagingKey: this.messagingKey,
+    });
+
+    this.snapshots = new Snapshots(this, 'Snapshots', {
+      stackPrefix: props.config.stackPrefix,
+      buckets,
+      tables,
+      messagingKey: this.messagingKey,
+      logRetention,
     });
 
     // Last: it watches every function, dead-letter queue and workflow added above.
