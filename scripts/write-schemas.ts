@@ -1,0 +1,9 @@
+// `npm run schemas`: writes the JSON Schema files generated from the zod schemas.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DATASET_SCHEMA_PATH, datasetJsonSchemaText } from '../src/domain/dataset/json-schema';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+writeFileSync(path.join(repoRoot, DATASET_SCHEMA_PATH), datasetJsonSchemaText());
+console.log(`wrote ${DATASET_SCHEMA_PATH}`);

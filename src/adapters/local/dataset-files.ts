@@ -1,0 +1,197 @@
+// Adapters (local files): dataset declarations read from a folder, and their data files read
+// through the streaming dataset reader. Used by the `kpi` CLI and by the Lambda functions, which
+// carry the declarations folder in their bundle.
+import { createReadStream } from 'node:fs';
+import { glob, readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import {
+  type CompiledDataset,
+  compileDataset,
+  type DatasetDeclaration,
+  DatasetDeclarationError,
+  type ReadOptions,
+  type ReadSummary,
+  type RecordBatch,
+  readDataset,
+  UnreadableInputError,
+  validateDatasetDeclaration,
+} from '../../domain/dataset';
+import { ValidationError } from '../../domain/errors';
+import { nodeGunzip } from '../gzip';
+
+/** A declaration file, validated and compiled. */
+export interface LoadedDataset {
+  readonly declaration: DatasetDeclaration;
+  readonly dataset: CompiledDataset;
+  /** Absolute path of the declaration file; `files` globs are relative to its folder. */
+  readonly path: string;
+}
+
+/** Extensions of declaration files in a datasets folder. */
+const DECLARATION_EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+/**
+ * Parses a declaration's text: YAML (which includes JSON) or JSON by extension.
+ * @throws DatasetDeclarationError naming the file, and the line for syntax errors
+ */
+export function parseDatasetDeclarationText(text: string, location: string): DatasetDeclaration {
+  let value: unknown;
+  try {
+    value = location.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
+  } catch (error) {
+    const message = error instanceof YAMLParseError ? error.message.split('\n')[0] : (error as Error).message;
+    throw new DatasetDeclarationError(
+      location,
+      [`not valid ${location.endsWith('.json') ? 'JSON' : 'YAML'}: ${message}`],
+      {
+        cause: error,
+      },
+    );
+  }
+  return validateDatasetDeclaration(value, location);
+}
+
+/** Reads, validates and compiles one declaration file. */
+export async function loadDatasetFile(file: string): Promise<LoadedDataset> {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (error) {
+    throw new ValidationError(`cannot read the dataset declaration: ${(error as Error).message}`, {
+      cause: error,
+      location: file,
+    });
+  }
+  const declaration = parseDatasetDeclarationText(text, file);
+  return { declaration, dataset: compileDataset(declaration), path: absolute };
+}
+
+/**
+ * Every declaration in a folder (one dataset per `.yaml`, `.yml` or `.json` file; JSON Schema files
+ * are skipped), by dataset id.
+ * @throws DatasetDeclarationError for the first invalid file, or when two files declare one id
+ */
+export async function loadDatasetCatalog(dir: string): Promise<Map<string, LoadedDataset>> {
+  let entries: string[];
+  try {
+    entries = (await readdir(dir)).sort();
+  } catch (error) {
+    throw new ValidationError(`cannot read the datasets folder: ${(error as Error).message}`, {
+      cause: error,
+      location: dir,
+    });
+  }
+  const catalog = new Map<string, LoadedDataset>();
+  for (const entry of entries) {
+    if (!DECLARATION_EXTENSIONS.includes(path.extname(entry)) || entry.endsWith('.schema.json')) continue;
+    const loaded = await loadDatasetFile(path.join(dir, entry));
+    const previous = catalog.get(loaded.declaration.id);
+    if (previous) {
+      throw new DatasetDeclarationError(path.join(dir, entry), [
+        `id: "${loaded.declaration.id}" is already declared in ${path.basename(previous.path)}`,
+      ]);
+    }
+    catalog.set(loaded.declaration.id, loaded);
+  }
+  return catalog;
+}
+
+/**
+ * The files to read for a dataset: `overrides` (paths or globs, relative to the working folder)
+ * when given, else the declaration's `files` relative to the declaration. Sorted, without duplicates.
+ * @throws ValidationError when a pattern matches no file
+ */
+export async function resolveDatasetFiles(loaded: LoadedDataset, overrides?: readonly string[]): Promise<string[]> {
+  const patterns = overrides?.length
+    ? overrides.map((p) => path.resolve(p))
+    : ([] as string[]).concat(loaded.declaration.files ?? []).map((p) => path.resolve(path.dirname(loaded.path), p));
+  if (patterns.length === 0) {
+    throw new ValidationError(
+      `dataset "${loaded.declaration.id}" names no files: add "files" to its declaration or pass --input ${loaded.declaration.id}=PATH`,
+      { location: loaded.path },
+    );
+  }
+  const files = new Set<string>();
+  for (const pattern of patterns) {
+    const before = files.size;
+    if (/[*?[]/.test(pattern)) {
+      for await (const match of glob(pattern)) {
+        if ((await stat(match)).isFile()) files.add(path.resolve(match));
+      }
+    } else if ((await stat(pattern).catch(() => undefined))?.isFile()) {
+      files.add(pattern);
+    }
+    if (files.size === before) {
+      throw new ValidationError(`no file matches ${pattern} (dataset "${loaded.declaration.id}")`, {
+        location: loaded.path,
+      });
+    }
+  }
+  return [...files].sort();
+}
+
+/** A batch of records, tagged with the file it came from. */
+export interface FileBatch extends RecordBatch {
+  readonly file: string;
+}
+
+/** What was read from one file. */
+export interface FileReadSummary extends ReadSummary {
+  readonly file: string;
+}
+
+/** A read over several files: iterate for batches, then ask for the summaries. */
+export interface DatasetFilesRead extends AsyncIterable<FileBatch> {
+  /** One entry per file read so far, in order. */
+  summaries(): FileReadSummary[];
+}
+
+export interface ReadDatasetFilesOptions extends ReadOptions {
+  /** Bytes per read from disk. @default 1048576 */
+  readonly chunkBytes?: number;
+}
+
+/**
+ * Reads a dataset's files one after another through the streaming reader. A file that cannot be
+ * read at all stops the read with `UnreadableInputError` naming the file: a local computation
+ * should not go on without part of its input.
+ *
+ * @example
+ * const loaded = await loadDatasetFile('datasets/leads.yaml');
+ * const read = readDatasetFiles(loaded, await resolveDatasetFiles(loaded));
+ * for await (const batch of read) engine.add(batch.records);
+ * for (const s of read.summaries()) console.error(s.file, s.counts);
+ */
+export function readDatasetFiles(
+  loaded: LoadedDataset,
+  files: readonly string[],
+  options: ReadDatasetFilesOptions = {},
+): DatasetFilesRead {
+  const summaries: FileReadSummary[] = [];
+  async function* batches(): AsyncGenerator<FileBatch> {
+    for (const file of files) {
+      const origin = { source: `file://${path.dirname(file)}`, file };
+      const read = readDataset(
+        loaded.dataset,
+        createReadStream(file, { highWaterMark: options.chunkBytes ?? 1024 * 1024 }),
+        origin,
+        { gunzip: nodeGunzip, ...options },
+      );
+      try {
+        for await (const batch of read) yield { ...batch, file };
+      } catch (error) {
+        if (error instanceof UnreadableInputError) {
+          throw new UnreadableInputError(error.code, error.reason, error.counts, {
+            cause: error,
+            location: `${file} (dataset "${loaded.declaration.id}")`,
+          });
+        }
+        throw error;
+      }
+      summaries.push({ ...read.summary(), file });
+    }
+  }
+  return { [Symbol.asyncIterator]: () => batches(), summaries: () => [...summaries] };
+}

@@ -1,0 +1,395 @@
+// Domain: the source mapping compiled from a declaration. A row (CSV cells or a JSON object) goes
+// in; a typed record, or the first problem found (field, reason code, sentence), comes out.
+import type { FieldValue, TypedRecord } from '../records';
+import {
+  type DatasetDeclaration,
+  DEFAULT_FALSE_VALUES,
+  DEFAULT_TRUE_VALUES,
+  type DerivedFieldDeclaration,
+  eventTimeOf,
+  type FieldDeclaration,
+} from './declaration';
+import type { RowReasonCode } from './reasons';
+import { parseIso8601, timestampParser } from './timestamp';
+
+/** Why a row was rejected: the field at fault (null for the row as a whole), a code and a sentence. */
+export interface RowProblem {
+  readonly field: string | null;
+  readonly code: RowReasonCode;
+  readonly reason: string;
+}
+
+/** A value read from a source before typing: a CSV cell, or any JSON value. */
+type SourceValue = unknown;
+
+/** Converts one source value to the field's type; `undefined` means the row failed (see `problem`). */
+type Converter = (value: SourceValue) => FieldValue | undefined;
+
+interface CompiledField {
+  readonly name: string;
+  /** Column or JSON key the value comes from (after renames). */
+  readonly source: string;
+  /** For JSON: the dotted path of `source` when it names a nested value. */
+  readonly path: readonly string[] | null;
+  readonly convert: Converter;
+}
+
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const NUMERIC_COMMA = /^[+-]?(\d+,?\d*|,\d+)$/;
+
+function describeValue(value: SourceValue): string {
+  if (typeof value === 'string') return value.length > 80 ? `"${value.slice(0, 77)}..."` : `"${value}"`;
+  if (Array.isArray(value)) return 'an array';
+  if (value !== null && typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+/**
+ * The compiled form of a declaration: how to map rows of that dataset. Build once per dataset
+ * (`compileDataset`), then bind it to a CSV header or to JSON objects.
+ */
+export class CompiledDataset {
+  readonly id: string;
+  readonly eventTimeField: string;
+  /** Every field of a record, in order: declared fields, constants, derived fields. */
+  readonly recordFields: readonly string[];
+  private readonly fields: CompiledField[];
+  private readonly constants: [string, FieldValue][];
+  private readonly derivations: [string, (record: Record<string, FieldValue>) => FieldValue][];
+  private readonly notBefore: number;
+  private readonly maxFutureMillis: number;
+  /** The problem of the last row that failed; valid right after a mapper returned null. */
+  problem: RowProblem = { field: null, code: 'invalid_type', reason: '' };
+
+  constructor(readonly declaration: DatasetDeclaration) {
+    this.id = declaration.id;
+    const eventTime = eventTimeOf(declaration);
+    this.eventTimeField = eventTime.field;
+    const notBefore = parseIso8601(eventTime.notBefore);
+    this.notBefore = typeof notBefore === 'number' ? notBefore : Number.NEGATIVE_INFINITY;
+    this.maxFutureMillis = eventTime.maxFutureMinutes * 60_000;
+    const sourceOf = new Map(Object.entries(declaration.renames).map(([source, field]) => [field, source]));
+    this.fields = Object.entries(declaration.fields).map(([name, field]) => {
+      const source = sourceOf.get(name) ?? name;
+      return {
+        name,
+        source,
+        path: source.includes('.') ? source.split('.') : null,
+        convert: this.converter(name, field, declaration.nullValues),
+      };
+    });
+    this.constants = Object.entries(declaration.constants);
+    this.derivations = Object.entries(declaration.derived).map(([name, d]) => [name, derivation(d)]);
+    this.recordFields = [
+      ...this.fields.map((f) => f.name),
+      ...this.constants.map(([name]) => name),
+      ...this.derivations.map(([name]) => name),
+    ];
+  }
+
+  /** Every column (or JSON key) some field reads. */
+  sourceColumns(): string[] {
+    return this.fields.map((f) => f.source);
+  }
+
+  /** Columns the header must have: those of required fields and of the event time. */
+  requiredColumns(): string[] {
+    return this.fields
+      .filter((f) => this.declaration.fields[f.name]?.required || f.name === this.eventTimeField)
+      .map((f) => f.source);
+  }
+
+  /**
+   * Binds the mapping to a CSV header. Columns that no field reads are ignored; a missing optional
+   * column reads as no value.
+   * @returns the mapper, or the required columns the header lacks
+   */
+  bindColumns(columns: readonly string[]): { map: CellMapper } | { missing: string[] } {
+    const index = new Map<string, number>();
+    columns.forEach((column, i) => {
+      if (!index.has(column)) index.set(column, i);
+    });
+    const missing = this.requiredColumns().filter((column) => !index.has(column));
+    if (missing.length > 0) return { missing };
+    const positions = this.fields.map((f) => index.get(f.source) ?? -1);
+    const width = columns.length;
+    const map: CellMapper = (cells, now) => {
+      if (cells.length !== width) {
+        this.problem = {
+          field: null,
+          code: 'ragged_row',
+          reason: `the row has ${cells.length} column${cells.length === 1 ? '' : 's'}, the header has ${width}; check the delimiter and quoting`,
+        };
+        return null;
+      }
+      const record: Record<string, FieldValue> = {};
+      for (let i = 0; i < this.fields.length; i++) {
+        const field = this.fields[i] as CompiledField;
+        const at = positions[i] as number;
+        const value = field.convert(at < 0 ? undefined : cells[at]);
+        if (value === undefined) return null;
+        record[field.name] = value;
+      }
+      return this.finish(record, now);
+    };
+    return { map };
+  }
+
+  /** Maps a JSON object (an NDJSON line, an array element, an API item). */
+  mapObject(source: Record<string, unknown>, now: number | undefined): TypedRecord | null {
+    const record: Record<string, FieldValue> = {};
+    for (let i = 0; i < this.fields.length; i++) {
+      const field = this.fields[i] as CompiledField;
+      let raw = source[field.source];
+      if (raw === undefined && field.path) raw = readPath(source, field.path);
+      const value = field.convert(raw);
+      if (value === undefined) return null;
+      record[field.name] = value;
+    }
+    return this.finish(record, now);
+  }
+
+  /**
+   * The JSON key of each declared field, in field order, for readers that pick values out of the
+   * text themselves (see `mapValues`); null when a field reads a nested path.
+   */
+  flatKeys(): string[] | null {
+    return this.fields.some((f) => f.path) ? null : this.fields.map((f) => f.source);
+  }
+
+  /** Maps values given in field order (`flatKeys`); undefined means absent. */
+  mapValues(values: readonly unknown[], now: number | undefined): TypedRecord | null {
+    const record: Record<string, FieldValue> = {};
+    for (let i = 0; i < this.fields.length; i++) {
+      const field = this.fields[i] as CompiledField;
+      const value = field.convert(values[i]);
+      if (value === undefined) return null;
+      record[field.name] = value;
+    }
+    return this.finish(record, now);
+  }
+
+  private finish(record: Record<string, FieldValue>, now: number | undefined): TypedRecord | null {
+    for (let i = 0; i < this.constants.length; i++) {
+      const [name, value] = this.constants[i] as [string, FieldValue];
+      record[name] = value;
+    }
+    for (let i = 0; i < this.derivations.length; i++) {
+      const [name, derive] = this.derivations[i] as [string, (r: Record<string, FieldValue>) => FieldValue];
+      record[name] = derive(record);
+    }
+    const eventTime = record[this.eventTimeField];
+    if (typeof eventTime !== 'number') {
+      return this.fail(
+        this.eventTimeField,
+        'missing_event_time',
+        `the event time "${this.eventTimeField}" has no value`,
+      );
+    }
+    if (eventTime < this.notBefore) {
+      return this.fail(
+        this.eventTimeField,
+        'event_time_out_of_range',
+        `event time ${iso(eventTime)} is before ${iso(this.notBefore)} (eventTime.notBefore): a zero or default date upstream?`,
+      );
+    }
+    if (now !== undefined && eventTime > now + this.maxFutureMillis) {
+      return this.fail(
+        this.eventTimeField,
+        'event_time_out_of_range',
+        `event time ${iso(eventTime)} is more than ${this.maxFutureMillis / 60_000} minutes after the read time ${iso(now)} (eventTime.maxFutureMinutes): a clock or time zone error upstream?`,
+      );
+    }
+    return record;
+  }
+
+  private fail(field: string | null, code: RowReasonCode, reason: string): null {
+    this.problem = { field, code, reason };
+    return null;
+  }
+
+  private converter(name: string, field: FieldDeclaration, datasetNulls: readonly string[]): Converter {
+    const nulls = new Set(field.nullValues ?? datasetNulls);
+    // The usual setting ([""]) needs no hashing of every value.
+    const onlyEmpty = nulls.size === 1 && nulls.has('');
+    const noNulls = nulls.size === 0;
+    const trim = field.trim;
+    const required = field.required;
+    const typed = this.typedConverter(name, field);
+    const fail = (code: RowReasonCode, reason: string) => this.fail(name, code, reason) ?? undefined;
+    return (value) => {
+      if (typeof value === 'string') {
+        let text = value;
+        if (
+          trim &&
+          text.length > 0 &&
+          (isSpaceCode(text.charCodeAt(0)) || isSpaceCode(text.charCodeAt(text.length - 1)))
+        ) {
+          text = text.trim();
+        }
+        if (onlyEmpty ? text.length === 0 : !noNulls && nulls.has(text)) value = null;
+        else value = text;
+      }
+      if (value === undefined || value === null) {
+        return required ? fail('missing_required', `required field "${name}" has no value`) : null;
+      }
+      return typed(value);
+    };
+  }
+
+  /** Converts a present, non-null value (text already trimmed) and validates it. */
+  private typedConverter(name: string, field: FieldDeclaration): Converter {
+    const fail = (code: RowReasonCode, reason: string) => this.fail(name, code, reason) ?? undefined;
+    switch (field.type) {
+      case 'string': {
+        const allowed = field.enum ? new Set(field.enum) : null;
+        const pattern = field.pattern !== undefined ? new RegExp(`^(?:${field.pattern})$`) : null;
+        const { minLength, maxLength } = field;
+        const toCase = field.case;
+        return (value) => {
+          let text: string;
+          if (typeof value === 'string') text = value;
+          else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
+          else return fail('invalid_type', `"${name}" should be text, got ${describeValue(value)}`);
+          if (toCase === 'lower') text = text.toLowerCase();
+          else if (toCase === 'upper') text = text.toUpperCase();
+          if (allowed && !allowed.has(text)) {
+            return fail(
+              'not_in_enum',
+              `"${name}" is ${describeValue(text)}, not one of ${[...allowed].map((v) => `"${v}"`).join(', ')}`,
+            );
+          }
+          if (pattern && !pattern.test(text)) {
+            return fail(
+              'pattern_mismatch',
+              `"${name}" is ${describeValue(text)}, which does not match ${field.pattern}`,
+            );
+          }
+          if (minLength !== undefined && text.length < minLength) {
+            return fail('invalid_length', `"${name}" has ${text.length} characters, fewer than ${minLength}`);
+          }
+          if (maxLength !== undefined && text.length > maxLength) {
+            return fail('invalid_length', `"${name}" has ${text.length} characters, more than ${maxLength}`);
+          }
+          return text;
+        };
+      }
+      case 'number':
+      case 'integer': {
+        const integer = field.type === 'integer';
+        const comma = field.type === 'number' && field.decimalSeparator === ',';
+        const { min, max } = field;
+        const code = integer ? 'invalid_integer' : 'invalid_number';
+        const expected = integer ? 'a whole number' : 'a number';
+        return (value) => {
+          let number: number;
+          if (typeof value === 'number') number = value;
+          else if (typeof value === 'string') {
+            if (comma) number = NUMERIC_COMMA.test(value) ? Number(value.replace(',', '.')) : Number.NaN;
+            else number = NUMERIC.test(value) ? Number(value) : Number.NaN;
+          } else return fail(code, `"${name}" should be ${expected}, got ${describeValue(value)}`);
+          if (!Number.isFinite(number))
+            return fail(code, `"${name}" should be ${expected}, got ${describeValue(value)}`);
+          if (integer && !Number.isSafeInteger(number)) {
+            return fail(code, `"${name}" should be ${expected}, got ${describeValue(value)}`);
+          }
+          if (min !== undefined && number < min) return fail('out_of_range', `"${name}" is ${number}, below ${min}`);
+          if (max !== undefined && number > max) return fail('out_of_range', `"${name}" is ${number}, above ${max}`);
+          return number;
+        };
+      }
+      case 'boolean': {
+        const fold = (s: string) => (field.caseSensitive ? s : s.toLowerCase());
+        const spellings = new Map<string, boolean>();
+        for (const s of field.trueValues ?? DEFAULT_TRUE_VALUES) spellings.set(fold(s), true);
+        for (const s of field.falseValues ?? DEFAULT_FALSE_VALUES) spellings.set(fold(s), false);
+        const listed = [...spellings.keys()].map((s) => `"${s}"`).join(', ');
+        return (value) => {
+          if (typeof value === 'boolean') return value;
+          if (typeof value === 'string' || typeof value === 'number') {
+            const result = spellings.get(fold(String(value)));
+            if (result !== undefined) return result;
+          }
+          return fail('invalid_boolean', `"${name}" is ${describeValue(value)}, which is none of ${listed}`);
+        };
+      }
+      case 'timestamp': {
+        const parse = timestampParser(field.format, field.timezone);
+        const min = field.min !== undefined ? parseIso8601(field.min) : undefined;
+        const max = field.max !== undefined ? parseIso8601(field.max) : undefined;
+        return (value) => {
+          if (typeof value !== 'string' && typeof value !== 'number') {
+            return fail(
+              'invalid_timestamp',
+              `"${name}" should be a timestamp (${field.format}), got ${describeValue(value)}`,
+            );
+          }
+          const millis = parse(value);
+          if (typeof millis === 'string')
+            return fail('invalid_timestamp', `"${name}": ${millis} (format ${field.format})`);
+          if (typeof min === 'number' && millis < min) {
+            return fail('out_of_range', `"${name}" is ${iso(millis)}, before ${field.min}`);
+          }
+          if (typeof max === 'number' && millis > max) {
+            return fail('out_of_range', `"${name}" is ${iso(millis)}, after ${field.max}`);
+          }
+          return millis;
+        };
+      }
+    }
+  }
+}
+
+/** A mapper bound to a CSV header: cells in, a record or null (see `CompiledDataset.problem`) out. */
+export type CellMapper = (cells: readonly string[], now: number | undefined) => TypedRecord | null;
+
+function isSpaceCode(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 0xa0 || c === 0xfeff;
+}
+
+function readPath(source: Record<string, unknown>, path: readonly string[]): unknown {
+  let value: unknown = source;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+function derivation(d: DerivedFieldDeclaration): (record: Record<string, FieldValue>) => FieldValue {
+  switch (d.kind) {
+    case 'equals':
+      return (record) => record[d.field] === d.value;
+    case 'in': {
+      const values = new Set(d.values);
+      return (record) => values.has(record[d.field] ?? null);
+    }
+    case 'concat':
+      return (record) => {
+        const parts: string[] = [];
+        for (const name of d.fields) {
+          const value = record[name];
+          if (value !== null && value !== undefined && value !== '') parts.push(String(value));
+        }
+        return parts.length > 0 ? parts.join(d.separator) : null;
+      };
+    case 'coalesce':
+      return (record) => {
+        for (const name of d.fields) {
+          const value = record[name];
+          if (value !== null && value !== undefined) return value;
+        }
+        return d.default ?? null;
+      };
+  }
+}
+
+function iso(millis: number): string {
+  const date = new Date(millis);
+  return Number.isNaN(date.getTime()) ? String(millis) : date.toISOString();
+}
+
+/** Compiles a validated declaration. */
+export function compileDataset(declaration: DatasetDeclaration): CompiledDataset {
+  return new CompiledDataset(declaration);
+}

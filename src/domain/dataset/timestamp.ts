@@ -1,0 +1,304 @@
+// Domain: timestamp parsing for dataset fields. Every result is epoch milliseconds UTC. Parsers are
+// strict (no Date.parse leniency: "March 7" is not a date) and hand-written for speed.
+
+/** Named formats; anything else is a pattern like `DD/MM/YYYY HH:mm`. */
+export const TIMESTAMP_PRESETS = ['iso8601', 'date', 'epoch_seconds', 'epoch_millis'] as const;
+export type TimestampPreset = (typeof TIMESTAMP_PRESETS)[number];
+
+/** Parses one value; returns epoch milliseconds, or a string saying what is wrong. */
+export type TimestampParser = (value: string | number) => number | string;
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isLeap(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+function daysIn(year: number, month: number): number {
+  return month === 2 && isLeap(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+}
+
+/** Epoch ms of a civil date-time at an offset in minutes east of UTC, or a problem. */
+function civilToEpoch(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  millis: number,
+  offsetMinutes: number,
+): number | string {
+  if (month < 1 || month > 12) return `month ${month} does not exist`;
+  if (day < 1 || day > daysIn(year, month)) return `day ${day} does not exist in ${year}-${pad2(month)}`;
+  if (hour > 24 || (hour === 24 && (minute > 0 || second > 0 || millis > 0))) return `hour ${hour} is out of range`;
+  if (minute > 59) return `minute ${minute} is out of range`;
+  // 60 is a leap second; it is read as the next second, as most systems do.
+  if (second > 60) return `second ${second} is out of range`;
+  const days = daysFromCivil(year, month, day);
+  return ((days * 24 + hour) * 60 + minute - offsetMinutes) * 60_000 + second * 1000 + millis;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm; no Date, any year). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** Reads `count` ASCII digits at `at`; -1 when any is not a digit. */
+function digits(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    value = value * 10 + c;
+  }
+  return value;
+}
+
+/** Parses a zone designator (`Z`, `+HH:MM`, `+HHMM`, `+HH`) that must end the text; minutes east, or NaN. */
+function parseOffset(text: string, at: number): number {
+  const c = text.charCodeAt(at);
+  if (c === 90 || c === 122) return at + 1 === text.length ? 0 : Number.NaN; // Z z
+  if (c !== 43 && c !== 45) return Number.NaN; // + -
+  const sign = c === 43 ? 1 : -1;
+  const hours = digits(text, at + 1, 2);
+  if (hours < 0 || hours > 23) return Number.NaN;
+  let rest = at + 3;
+  let minutes = 0;
+  if (rest < text.length) {
+    if (text.charCodeAt(rest) === 58) rest += 1; // :
+    minutes = digits(text, rest, 2);
+    if (minutes < 0 || minutes > 59) return Number.NaN;
+    rest += 2;
+  }
+  return rest === text.length ? sign * (hours * 60 + minutes) : Number.NaN;
+}
+
+/** Minutes east of UTC for `Z` or `+HH:MM`. */
+export function offsetMinutes(timezone: string): number {
+  if (timezone === 'Z') return 0;
+  const sign = timezone.startsWith('-') ? -1 : 1;
+  return sign * (Number(timezone.slice(1, 3)) * 60 + Number(timezone.slice(4, 6)));
+}
+
+/**
+ * ISO-8601 / RFC 3339: `YYYY-MM-DD`, then optionally `T` (or a space) `HH:mm`, `:ss`, a fraction
+ * of 1-9 digits, and a zone (`Z`, `±HH:MM`, `±HHMM`, `±HH`). Without a zone, `defaultOffset` applies.
+ */
+export function parseIso8601(text: string, defaultOffset = 0): number | string {
+  const n = text.length;
+  if (n < 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) {
+    return `"${text}" is not an ISO-8601 date or time (YYYY-MM-DD[THH:mm[:ss[.SSS]]][Z|±HH:MM])`;
+  }
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  if (year < 0 || month < 0 || day < 0) return `"${text}" is not an ISO-8601 date or time`;
+  if (n === 10) return civilToEpoch(year, month, day, 0, 0, 0, 0, defaultOffset);
+  const separator = text.charCodeAt(10);
+  if (separator !== 84 && separator !== 116 && separator !== 32) return `"${text}" is not an ISO-8601 date or time`;
+  const hour = digits(text, 11, 2);
+  if (hour < 0 || text.charCodeAt(13) !== 58) return `"${text}" is not an ISO-8601 time (expected HH:mm)`;
+  const minute = digits(text, 14, 2);
+  if (minute < 0) return `"${text}" is not an ISO-8601 time (expected HH:mm)`;
+  let at = 16;
+  let second = 0;
+  let millis = 0;
+  if (at < n && text.charCodeAt(at) === 58) {
+    second = digits(text, at + 1, 2);
+    if (second < 0) return `"${text}" has invalid seconds`;
+    at += 3;
+    const dot = text.charCodeAt(at);
+    if (at < n && (dot === 46 || dot === 44)) {
+      at += 1;
+      let scale = 100;
+      const start = at;
+      let fraction = 0;
+      while (at < n) {
+        const c = text.charCodeAt(at) - 48;
+        if (c < 0 || c > 9) break;
+        if (scale >= 1) fraction += c * scale;
+        scale /= 10;
+        at += 1;
+      }
+      if (at === start || at - start > 9) return `"${text}" has an invalid fraction of a second`;
+      millis = Math.floor(fraction);
+    }
+  }
+  let offset = defaultOffset;
+  if (at < n) {
+    offset = parseOffset(text, at);
+    if (Number.isNaN(offset)) return `"${text}" has an invalid time zone (expected Z or ±HH:MM)`;
+  }
+  const result = civilToEpoch(year, month, day, hour, minute, second, millis, offset);
+  return typeof result === 'string' ? `"${text}": ${result}` : result;
+}
+
+/** Strict `YYYY-MM-DD`, at `defaultOffset`. */
+export function parseDateOnly(text: string, defaultOffset = 0): number | string {
+  if (text.length !== 10) return `"${text}" is not a date (YYYY-MM-DD)`;
+  const result = parseIso8601(text, defaultOffset);
+  return typeof result === 'string' ? `"${text}" is not a date (YYYY-MM-DD)` : result;
+}
+
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function parseEpoch(value: string | number, unitMillis: number, unit: string): number | string {
+  const number = typeof value === 'number' ? value : NUMERIC.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(number)) return `"${value}" is not a number of ${unit} since 1970-01-01`;
+  const millis = Math.round(number * unitMillis);
+  // ±8.64e15 ms is the range of a JavaScript date.
+  if (Math.abs(millis) > 8.64e15) return `${value} ${unit} is outside the range of dates`;
+  return millis;
+}
+
+interface PatternPart {
+  readonly token: 'YYYY' | 'MM' | 'M' | 'DD' | 'D' | 'HH' | 'H' | 'mm' | 'ss' | 'SSS' | 'literal';
+  readonly text: string;
+}
+
+const TOKENS = ['YYYY', 'SSS', 'MM', 'DD', 'HH', 'mm', 'ss', 'M', 'D', 'H'] as const;
+const UNIT_NAMES: Record<(typeof TOKENS)[number], string> = {
+  YYYY: 'year',
+  MM: 'month',
+  M: 'month',
+  DD: 'day',
+  D: 'day',
+  HH: 'hour',
+  H: 'hour',
+  mm: 'minute',
+  ss: 'second',
+  SSS: 'millisecond',
+};
+
+function tokenizePattern(pattern: string): { parts: PatternPart[] } | { problem: string } {
+  const parts: PatternPart[] = [];
+  const units = new Set<string>();
+  let i = 0;
+  while (i < pattern.length) {
+    const token = TOKENS.find((t) => pattern.startsWith(t, i));
+    if (token) {
+      const unit = UNIT_NAMES[token];
+      if (units.has(unit)) {
+        return { problem: `"${pattern}" has the ${unit} twice (names of months or days, e.g. MMM, are not supported)` };
+      }
+      units.add(unit);
+      parts.push({ token, text: token });
+      i += token.length;
+      continue;
+    }
+    const char = pattern[i] as string;
+    if (/[A-Za-z]/.test(char)) {
+      return { problem: `"${pattern}": "${char}" is not a pattern token (use YYYY MM M DD D HH H mm ss SSS)` };
+    }
+    const last = parts[parts.length - 1];
+    if (last?.token === 'literal') parts[parts.length - 1] = { token: 'literal', text: last.text + char };
+    else parts.push({ token: 'literal', text: char });
+    i += 1;
+  }
+  const has = (...tokens: PatternPart['token'][]) => parts.some((p) => tokens.includes(p.token));
+  if (!has('YYYY') || !has('MM', 'M') || !has('DD', 'D')) {
+    return { problem: `"${pattern}" must contain a year (YYYY), a month (MM or M) and a day (DD or D)` };
+  }
+  return { parts };
+}
+
+/**
+ * Checks a pattern such as `MM/DD/YYYY HH:mm:ss`. Tokens: YYYY, MM (01-12), M (1-12), DD, D, HH
+ * (00-23), H, mm, ss, SSS; every other character is literal (letters are not allowed). Year,
+ * month and day are required.
+ * @returns the problem, or undefined when the pattern is valid
+ */
+export function timestampPatternProblem(pattern: string): string | undefined {
+  const result = tokenizePattern(pattern);
+  return 'problem' in result ? result.problem : undefined;
+}
+
+function patternParser(pattern: string, parts: readonly PatternPart[], offset: number): TimestampParser {
+  return (value) => {
+    const text = String(value);
+    let at = 0;
+    let year = 0;
+    let month = 1;
+    let day = 1;
+    let hour = 0;
+    let minute = 0;
+    let second = 0;
+    let millis = 0;
+    for (const part of parts) {
+      if (part.token === 'literal') {
+        if (!text.startsWith(part.text, at)) return `"${text}" does not match the pattern ${pattern}`;
+        at += part.text.length;
+        continue;
+      }
+      let width = part.token.length;
+      // M, D and H take one or two digits.
+      if (width === 1) width = digits(text, at, 2) >= 0 ? 2 : 1;
+      const n = at + width <= text.length ? digits(text, at, width) : -1;
+      if (n < 0) return `"${text}" does not match the pattern ${pattern}`;
+      at += width;
+      switch (part.token) {
+        case 'YYYY':
+          year = n;
+          break;
+        case 'MM':
+        case 'M':
+          month = n;
+          break;
+        case 'DD':
+        case 'D':
+          day = n;
+          break;
+        case 'HH':
+        case 'H':
+          hour = n;
+          break;
+        case 'mm':
+          minute = n;
+          break;
+        case 'ss':
+          second = n;
+          break;
+        case 'SSS':
+          millis = n;
+          break;
+      }
+    }
+    if (at !== text.length) return `"${text}" does not match the pattern ${pattern}`;
+    if (hour > 23) return `"${text}": hour ${hour} is out of range`;
+    const result = civilToEpoch(year, month, day, hour, minute, second, millis, offset);
+    return typeof result === 'string' ? `"${text}": ${result}` : result;
+  };
+}
+
+/**
+ * The parser of a timestamp field: a preset or a pattern, with the field's offset for values
+ * that carry no zone.
+ * @throws Error when the pattern is invalid (the declaration schema rejects those first)
+ */
+export function timestampParser(format: string, timezone = 'Z'): TimestampParser {
+  const offset = offsetMinutes(timezone);
+  switch (format) {
+    case 'iso8601':
+      return (value) =>
+        typeof value === 'string' ? parseIso8601(value, offset) : `${value} is a number, not an ISO-8601 text`;
+    case 'date':
+      return (value) => (typeof value === 'string' ? parseDateOnly(value, offset) : `${value} is not a date`);
+    case 'epoch_seconds':
+      return (value) => parseEpoch(value, 1000, 'seconds');
+    case 'epoch_millis':
+      return (value) => parseEpoch(value, 1, 'milliseconds');
+  }
+  const result = tokenizePattern(format);
+  if ('problem' in result) throw new Error(result.problem);
+  return patternParser(format, result.parts, offset);
+}

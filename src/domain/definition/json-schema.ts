@@ -1,0 +1,11 @@
+// Domain: the JSON Schema of definition files, generated from the zod schema (never written by hand).
+import { z } from 'zod';
+import { kpiDefinitionSchema } from './schema';
+
+/** Where the committed JSON Schema lives, relative to the repository root. */
+export const KPI_DEFINITION_SCHEMA_PATH = 'schemas/kpi-definition.schema.json';
+
+/** The JSON Schema (draft 2020-12) of a definition file as written: defaulted fields are optional. */
+export function kpiDefinitionJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(kpiDefinitionSchema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
+}

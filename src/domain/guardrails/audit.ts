@@ -1,0 +1,144 @@
+// Domain: the audit trail of the guardrail stage. Every violation received, notification, view,
+// decision, escalation, timeout and autonomy change is one AuditEvent, stored in DynamoDB (queryable
+// by KPI, governed subject and day) and written as a record of the `pipeline_governance` dataset so
+// the governance KPIs are computed by the same engine as every other KPI.
+import { z } from 'zod';
+import type { TypedRecord } from '../records';
+import { DECISIONS } from './approval';
+import { AUTONOMY_MODES, type AutonomySubject, subjectKey, subjectOf } from './autonomy';
+import { LEVELS_OF_DECISION, VIOLATION_KINDS, type Violation } from './violation';
+
+/** Id of the pipeline dataset the audit events are records of. */
+export const GOVERNANCE_DATASET_ID = 'pipeline_governance';
+
+export const AUDIT_EVENT_TYPES = [
+  /** The intake received a violation and the policy chose an action. */
+  'violation_received',
+  /** The KPI owner was told about a violation (level of decision low, or an exception rule). */
+  'owner_notified',
+  /** A violation joined an approval already open for the same concern. */
+  'duplicate_suppressed',
+  /** The workflow recorded an approval request. */
+  'approval_requested',
+  /** One tier of approvers received their links. */
+  'approvers_notified',
+  /** An approver opened the approval page (first view per approver and tier). */
+  'approval_viewed',
+  /** A genuine link was used when it could no longer decide (expired, escalated, already decided). */
+  'link_refused',
+  /** An approver's decision was recorded. */
+  'decision_recorded',
+  /** A tier's deadline passed with no decision. */
+  'tier_timed_out',
+  /** The request moved on to the next tier. */
+  'escalated',
+  /** No tier answered: the safe default (supervised) applied. */
+  'safe_default_applied',
+  /** A subject's autonomy mode changed (or was confirmed) by a rule, a decision, a default or an operator. */
+  'autonomy_changed',
+  /** The workflow failed; operations were alarmed and the safe default applied. */
+  'workflow_failed',
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+const nullableString = z.string().nullable();
+
+export const auditEventSchema = z.object({
+  /** Deterministic per fact, so a retried step records it once. */
+  eventId: z.string().min(1).max(1024),
+  type: z.enum(AUDIT_EVENT_TYPES),
+  occurredAt: z.iso.datetime({ offset: false }),
+  /** The KPI the event is about; null for an operator's change of autonomy, which no KPI caused. */
+  kpiId: nullableString,
+  kpiVersion: z.number().int().nonnegative().nullable(),
+  violationKind: z.enum(VIOLATION_KINDS).nullable(),
+  levelOfDecision: z.enum(LEVELS_OF_DECISION).nullable(),
+  agentId: nullableString,
+  useCase: nullableString,
+  /** The governed subject's key (`agent#…`, `use_case#…`), or null. */
+  subject: nullableString,
+  approvalId: nullableString,
+  /** Who acted: `policy:<rule>`, `approver:<email>`, `workflow`, `operator:<name>`. */
+  actor: z.string().min(1),
+  tier: z.number().int().nonnegative().nullable(),
+  tierName: nullableString,
+  decision: z.enum(DECISIONS).nullable(),
+  fromMode: z.enum(AUTONOMY_MODES).nullable(),
+  toMode: z.enum(AUTONOMY_MODES).nullable(),
+  reason: nullableString,
+  /** For decisions: milliseconds from the request to the decision. */
+  latencyMs: z.number().int().nonnegative().nullable(),
+  /** For decisions: whether the approver judged the violation a false alarm. */
+  falseAlarm: z.boolean().nullable(),
+  /** Anything else worth keeping, as one line (e.g. the policy action, the approvers asked). */
+  detail: nullableString,
+});
+export type AuditEvent = z.infer<typeof auditEventSchema>;
+
+type EventFields = Omit<
+  AuditEvent,
+  'kpiId' | 'kpiVersion' | 'violationKind' | 'levelOfDecision' | 'agentId' | 'useCase' | 'subject'
+>;
+
+/** An event no violation caused (an operator's change of autonomy). */
+export function operatorAuditEvent(
+  subject: AutonomySubject,
+  fields: Pick<EventFields, 'eventId' | 'type' | 'occurredAt' | 'actor'> & Partial<EventFields>,
+): AuditEvent {
+  return {
+    kpiId: null,
+    kpiVersion: null,
+    violationKind: null,
+    levelOfDecision: null,
+    agentId: subject.kind === 'agent' ? subject.id : null,
+    useCase: subject.kind === 'use_case' ? subject.id : null,
+    subject: subjectKey(subject),
+    approvalId: null,
+    tier: null,
+    tierName: null,
+    decision: null,
+    fromMode: null,
+    toMode: null,
+    reason: null,
+    latencyMs: null,
+    falseAlarm: null,
+    detail: null,
+    ...fields,
+  };
+}
+
+/** The fields every event about `violation` shares, with defaults for the optional ones. */
+export function auditEvent(
+  violation: Violation,
+  fields: Pick<EventFields, 'eventId' | 'type' | 'occurredAt' | 'actor'> & Partial<EventFields>,
+  subject: AutonomySubject | null = subjectOf(violation.governs),
+): AuditEvent {
+  return {
+    kpiId: violation.kpi.id,
+    kpiVersion: violation.kpi.version,
+    violationKind: violation.kind,
+    levelOfDecision: violation.levelOfDecision,
+    agentId: violation.governs.agentId,
+    useCase: violation.governs.useCase,
+    subject: subject ? subjectKey(subject) : null,
+    approvalId: null,
+    tier: null,
+    tierName: null,
+    decision: null,
+    fromMode: null,
+    toMode: null,
+    reason: null,
+    latencyMs: null,
+    falseAlarm: null,
+    detail: null,
+    ...fields,
+  };
+}
+
+/**
+ * The event as a typed record of the `pipeline_governance` dataset: flat fields, `occurredAt` in
+ * epoch milliseconds (the dataset's time field), the same names as the event otherwise.
+ */
+export function governanceRecord(event: AuditEvent): TypedRecord {
+  return { ...event, occurredAt: Date.parse(event.occurredAt) };
+}

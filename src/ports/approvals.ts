@@ -1,0 +1,53 @@
+// Port: where approval requests, their tier notices and task tokens, and the guardrail stage's
+// idempotency markers live. Every state change is a conditional write, so that concurrent callers
+// (fifty clicks on one link, a click racing a deadline) see exactly one winner.
+
+import type { ApprovalOutcome, ApprovalRequest, ApprovalStatus, TierNotice } from '../domain/guardrails/approval';
+import type { AutonomyMode } from '../domain/guardrails/autonomy';
+
+/** Who holds a concern: the approval opened for it, and what it was opened from. */
+export interface ConcernClaim {
+  readonly concernKey: string;
+  readonly approvalId: string;
+  readonly violationKey: string;
+  readonly previousMode: AutonomyMode;
+  readonly claimedAt: string;
+}
+
+/** The result of a conditional transition: whether this caller won, and the request as it now stands. */
+export type Transition = { readonly won: boolean; readonly request: ApprovalRequest };
+
+export interface ApprovalStore {
+  /** Claims a concern for a new approval; when another approval holds it, returns that claim. */
+  claimConcern(
+    claim: ConcernClaim,
+    expiresAtEpochSeconds: number,
+  ): Promise<{ claimed: true } | { claimed: false; holder: ConcernClaim }>;
+  /** Frees a concern, if `approvalId` still holds it. */
+  releaseConcern(concernKey: string, approvalId: string): Promise<void>;
+  /** Marks a notice to an owner as sent; false when it was sent already. */
+  claimOwnerNotice(noticeKey: string, expiresAtEpochSeconds: number): Promise<boolean>;
+  /** Forgets a notice whose sending failed, so a retry sends it. */
+  releaseOwnerNotice(noticeKey: string): Promise<void>;
+
+  /** Stores a new request; false when one with this id exists already. */
+  createRequest(request: ApprovalRequest): Promise<boolean>;
+  getRequest(approvalId: string): Promise<ApprovalRequest | undefined>;
+  /** Pending requests first asked between `from` and `to` (ISO), oldest first; or any status. */
+  listRequests(status: ApprovalStatus, limit?: number): Promise<ApprovalRequest[]>;
+  /**
+   * Opens `notice.tier`: stores the notice and the task token, and sets the request's deadline.
+   * @throws ConflictError unless the request is pending at that tier
+   */
+  openTier(notice: TierNotice, taskToken: string): Promise<void>;
+  getTaskToken(approvalId: string, tier: number): Promise<string | undefined>;
+  listTierNotices(approvalId: string): Promise<TierNotice[]>;
+  /** pending at `outcome.tier`, before its deadline → approved or rejected. */
+  recordDecision(approvalId: string, outcome: ApprovalOutcome): Promise<Transition>;
+  /** pending at `tier` → pending at `tier + 1` (`escalate`) or expired (`expire`). */
+  closeTier(approvalId: string, tier: number, next: 'escalate' | 'expire'): Promise<Transition>;
+  /** pending → failed. */
+  markFailed(approvalId: string): Promise<Transition>;
+  /** Stamps a decided, expired or failed request as done (its outcome applied). */
+  markClosed(approvalId: string, closedAt: string): Promise<void>;
+}

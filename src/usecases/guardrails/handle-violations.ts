@@ -1,0 +1,211 @@
+// Use case: the guardrail intake. Evaluate hands over a batch of violations; for each, the policy
+// chooses an action and this carries it out: tell the owner, or open an approval (supervising the
+// governed subject at once when the level of decision is critical). Safe to call again with the same
+// batch: every step is idempotent, keyed by the violation and its concern.
+
+import { describeError, PipelineError } from '../../domain/errors';
+import { type ApprovalStart, proposalFor } from '../../domain/guardrails/approval';
+import { auditEvent } from '../../domain/guardrails/audit';
+import { effectiveMode, subjectOf } from '../../domain/guardrails/autonomy';
+import { ownerEmail } from '../../domain/guardrails/messages';
+import { decideGuardrailAction, type GuardrailDecision, type GuardrailRule } from '../../domain/guardrails/policy';
+import { GUARDRAIL_POLICY_VERSION, GUARDRAIL_RULES } from '../../domain/guardrails/rules';
+import { concernKey, type Violation, violationKey } from '../../domain/guardrails/violation';
+import type { ApprovalWorkflow } from '../../ports/approval-workflow';
+import type { ApprovalStore } from '../../ports/approvals';
+import type { AuditLog } from '../../ports/audit-log';
+import type { AutonomyControls } from '../../ports/autonomy-controls';
+import type { Clock } from '../../ports/clock';
+import type { GuardrailNotifier } from '../../ports/guardrail-notifier';
+import { changeAutonomy } from './change-autonomy';
+
+export interface HandleViolationsDeps {
+  readonly approvals: ApprovalStore;
+  readonly audit: AuditLog;
+  readonly controls: AutonomyControls;
+  readonly notifier: GuardrailNotifier;
+  readonly workflow: ApprovalWorkflow;
+  readonly clock: Clock;
+  /** A fresh approval id (a UUID). */
+  readonly newApprovalId: () => string;
+  /** How long a concern stays claimed at most: the whole escalation chain plus a margin. */
+  readonly concernTtlSeconds: number;
+  /** How long a notice to an owner is remembered (so re-evaluations do not repeat it). @default 7 days */
+  readonly ownerNoticeTtlSeconds?: number;
+  /** The policy rules, in order. @default GUARDRAIL_RULES */
+  readonly rules?: readonly GuardrailRule[];
+}
+
+export type ViolationResult =
+  /** The owner was told. */
+  | 'owner_notified'
+  /** The owner had been told about this violation already. */
+  | 'owner_already_notified'
+  /** An approval was opened (or, for a repeat of the same violation, found open and started). */
+  | 'approval_started'
+  /** An approval is open for the same concern; the violation joined it. */
+  | 'joined_open_approval';
+
+export interface ViolationOutcome {
+  readonly violationKey: string;
+  readonly decision: GuardrailDecision;
+  readonly result: ViolationResult;
+  readonly approvalId?: string;
+}
+
+/** Some violations of a batch could not be handled; the others were. Retrying the batch is safe. */
+export class GuardrailIntakeError extends PipelineError {
+  override readonly name = 'GuardrailIntakeError';
+  constructor(
+    readonly failures: { violationKey: string; error: string }[],
+    readonly outcomes: ViolationOutcome[],
+  ) {
+    super(`${failures.length} violation(s) could not be handled: ${failures.map((f) => f.error).join('; ')}`);
+  }
+}
+
+/** Violations handled at once; a batch comes from one evaluation run. */
+const CONCURRENCY = 4;
+
+/**
+ * Applies the guardrail policy to each violation of a batch.
+ * @throws GuardrailIntakeError when some failed (after handling all the others)
+ */
+export async function handleViolations(
+  violations: readonly Violation[],
+  deps: HandleViolationsDeps,
+): Promise<ViolationOutcome[]> {
+  const outcomes: ViolationOutcome[] = [];
+  const failures: { violationKey: string; error: string }[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < violations.length) {
+      const violation = violations[next++] as Violation;
+      try {
+        outcomes.push(await handleViolation(violation, deps));
+      } catch (error) {
+        failures.push({ violationKey: violationKey(violation), error: describeError(error) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, violations.length) }, worker));
+  if (failures.length > 0) throw new GuardrailIntakeError(failures, outcomes);
+  return outcomes;
+}
+
+async function handleViolation(violation: Violation, deps: HandleViolationsDeps): Promise<ViolationOutcome> {
+  const key = violationKey(violation);
+  const subject = subjectOf(violation.governs);
+  const control = subject ? await deps.controls.read(subject) : null;
+  const currentMode = control ? effectiveMode(control) : null;
+  const decision = decideGuardrailAction(violation, { currentMode }, deps.rules ?? GUARDRAIL_RULES);
+  const now = () => new Date(deps.clock.now()).toISOString();
+
+  await deps.audit.record(
+    auditEvent(violation, {
+      eventId: `violation|${key}|${violation.provisional ? 'provisional' : 'final'}`,
+      type: 'violation_received',
+      occurredAt: now(),
+      actor: `policy:${decision.rule}`,
+      reason: decision.reason,
+      detail: `action=${decision.action}; policy v${GUARDRAIL_POLICY_VERSION}; ${violation.evidence.summary}`,
+    }),
+  );
+
+  const proposal = proposalFor(decision.action);
+  if (!proposal || !subject || currentMode === null) {
+    return { violationKey: key, decision, result: await notifyOwner(violation, key, decision, deps) };
+  }
+
+  const concern = concernKey(violation);
+  let approvalId = deps.newApprovalId();
+  let previousMode = currentMode;
+  const claim = await deps.approvals.claimConcern(
+    { concernKey: concern, approvalId, violationKey: key, previousMode, claimedAt: now() },
+    Math.floor(deps.clock.now() / 1000) + deps.concernTtlSeconds,
+  );
+  if (!claim.claimed) {
+    if (claim.holder.violationKey !== key) {
+      await deps.audit.record(
+        auditEvent(violation, {
+          eventId: `duplicate|${key}`,
+          type: 'duplicate_suppressed',
+          occurredAt: now(),
+          actor: `policy:${decision.rule}`,
+          approvalId: claim.holder.approvalId,
+          reason: 'An approval is already open for this KPI, dimensions and agent; the violation joins it.',
+        }),
+      );
+      return { violationKey: key, decision, result: 'joined_open_approval', approvalId: claim.holder.approvalId };
+    }
+    // The same violation again (a retried batch): finish what the first attempt started.
+    approvalId = claim.holder.approvalId;
+    previousMode = claim.holder.previousMode;
+  }
+
+  if (decision.action === 'supervise_and_request_restore') {
+    const actor = `policy:${decision.rule}`;
+    await changeAutonomy(
+      subject,
+      { type: 'hold', approvalId },
+      { actor, reason: decision.reason },
+      ({ from, to, at }) =>
+        auditEvent(violation, {
+          eventId: `${approvalId}|supervised-at-once`,
+          type: 'autonomy_changed',
+          occurredAt: at,
+          actor,
+          approvalId,
+          fromMode: from,
+          toMode: to,
+          reason: decision.reason,
+        }),
+      deps,
+    );
+  }
+
+  const start: ApprovalStart = {
+    approvalId,
+    concernKey: concern,
+    violationKey: key,
+    violation,
+    policy: { ...decision, version: GUARDRAIL_POLICY_VERSION },
+    proposal,
+    subject,
+    previousMode,
+    requestedAt: now(),
+  };
+  await deps.workflow.start(start);
+  return { violationKey: key, decision, result: 'approval_started', approvalId };
+}
+
+async function notifyOwner(
+  violation: Violation,
+  key: string,
+  decision: GuardrailDecision,
+  deps: HandleViolationsDeps,
+): Promise<ViolationResult> {
+  const noticeKey = `${key}|${decision.rule}`;
+  const ttl = deps.ownerNoticeTtlSeconds ?? 7 * 24 * 3600;
+  if (!(await deps.approvals.claimOwnerNotice(noticeKey, Math.floor(deps.clock.now() / 1000) + ttl))) {
+    return 'owner_already_notified';
+  }
+  const message = ownerEmail(violation, decision);
+  try {
+    await deps.notifier.notifyOwner({ owner: violation.owner.email, kpiId: violation.kpi.id, ...message });
+  } catch (error) {
+    await deps.approvals.releaseOwnerNotice(noticeKey);
+    throw error;
+  }
+  await deps.audit.record(
+    auditEvent(violation, {
+      eventId: `owner-notice|${noticeKey}`,
+      type: 'owner_notified',
+      occurredAt: new Date(deps.clock.now()).toISOString(),
+      actor: `policy:${decision.rule}`,
+      reason: decision.reason,
+      detail: `to ${violation.owner.email}`,
+    }),
+  );
+  return 'owner_notified';
+}

@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseDatasetDeclarationText } from '../../../src/adapters/local/dataset-files';
+import { DatasetDeclarationError, eventTimeOf, validateDatasetDeclaration } from '../../../src/domain/dataset';
+import { DATASET_SCHEMA_PATH, datasetJsonSchemaText } from '../../../src/domain/dataset/json-schema';
+
+const minimal = {
+  id: 'leads',
+  description: 'Marketing-qualified leads',
+  owner: 'crm-team@example.com',
+  format: { type: 'csv' },
+  fields: { lead_id: { type: 'string', required: true }, created_at: { type: 'timestamp' } },
+  eventTime: 'created_at',
+};
+
+function problems(value: unknown): string[] {
+  try {
+    validateDatasetDeclaration(value, 'leads.yaml');
+  } catch (error) {
+    if (error instanceof DatasetDeclarationError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('dataset declaration', () => {
+  it('applies the documented defaults to a minimal declaration', () => {
+    const declaration = validateDatasetDeclaration(minimal, 'leads.yaml');
+    expect(declaration.format).toMatchObject({
+      type: 'csv',
+      delimiter: ',',
+      quote: '"',
+      header: true,
+      compression: 'auto',
+      encoding: 'utf-8',
+    });
+    expect(declaration.nullValues).toEqual(['']);
+    expect(eventTimeOf(declaration)).toEqual({ field: 'created_at', notBefore: '2000-01-01', maxFutureMinutes: 1440 });
+  });
+
+  it('rejects a dataset id with capitals or dashes', () => {
+    expect(problems({ ...minimal, id: 'Lead-Events' })).toEqual([
+      'id: must be lowercase letters, digits and underscores, starting with a letter',
+    ]);
+  });
+
+  it('rejects an event time that is not a timestamp field', () => {
+    expect(problems({ ...minimal, eventTime: 'lead_id' })).toEqual(['eventTime: "lead_id" must be a timestamp field']);
+  });
+
+  it('rejects a rename to an undeclared field', () => {
+    expect(problems({ ...minimal, renames: { 'Lead ID': 'lead' } })).toEqual([
+      'renames.Lead ID: renames to "lead", which is not a declared field',
+    ]);
+  });
+
+  it('rejects a derived field that reads a field declared after it', () => {
+    expect(
+      problems({
+        ...minimal,
+        derived: {
+          label: { kind: 'concat', fields: ['lead_id', 'later'] },
+          later: { kind: 'equals', field: 'lead_id', value: 'x' },
+        },
+      }),
+    ).toEqual(['derived.label: uses "later", which is not a field, constant or earlier derived field']);
+  });
+
+  it('rejects a timestamp pattern with a month name', () => {
+    expect(
+      problems({ ...minimal, fields: { ...minimal.fields, created_at: { type: 'timestamp', format: 'DD/MMM/YYYY' } } }),
+    ).toEqual([
+      'fields.created_at.format: "DD/MMM/YYYY" has the month twice (names of months or days, e.g. MMM, are not supported)',
+    ]);
+  });
+
+  it('rejects a regular expression that does not compile', () => {
+    const [problem] = problems({
+      ...minimal,
+      fields: { ...minimal.fields, lead_id: { type: 'string', pattern: '(' } },
+    });
+    expect(problem).toMatch(/^fields\.lead_id\.pattern: not a valid regular expression/);
+  });
+
+  it('requires the column list of a CSV without a header', () => {
+    expect(problems({ ...minimal, format: { type: 'csv', header: false } })).toEqual([
+      'format.columns: list the columns by position when the file has no header',
+    ]);
+  });
+
+  it('rejects a key it does not know, naming it', () => {
+    expect(problems({ ...minimal, feilds: {} })).toEqual(['Unrecognized key: "feilds"']);
+  });
+
+  it('names the file and the YAML line of a syntax error', () => {
+    expect(() => parseDatasetDeclarationText('id: leads\nfields: [unclosed\n', 'datasets/leads.yaml')).toThrow(
+      /^datasets\/leads\.yaml: not valid YAML: .*line 3/,
+    );
+  });
+
+  it('reads the same declaration from YAML and from JSON', () => {
+    const yaml = [
+      'id: leads',
+      'description: Marketing-qualified leads',
+      'owner: crm-team@example.com',
+      'format: { type: csv }',
+      'fields:',
+      '  lead_id: { type: string, required: true }',
+      '  created_at: { type: timestamp }',
+      'eventTime: created_at',
+    ].join('\n');
+    expect(parseDatasetDeclarationText(yaml, 'leads.yaml')).toEqual(
+      parseDatasetDeclarationText(JSON.stringify(minimal), 'leads.json'),
+    );
+  });
+});
+
+describe('dataset JSON Schema', () => {
+  it('is committed exactly as generated from the zod schema (npm run schemas)', () => {
+    const committed = readFileSync(path.resolve(import.meta.dirname, '../../..', DATASET_SCHEMA_PATH), 'utf8');
+    expect(committed).toBe(datasetJsonSchemaText());
+  });
+});

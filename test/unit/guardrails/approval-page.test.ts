@@ -1,0 +1,135 @@
+// The approval page's use cases against every way a link can be misused.
+import { describe, expect, it } from 'vitest';
+import { decideApproval, viewApproval } from '../../../src/usecases/guardrails/approval-page';
+import { closeTier } from '../../../src/usecases/guardrails/approval-steps';
+import { linkInput, openApproval } from '../../support/approval-flow';
+import { guardrailWorld } from '../../support/guardrail-fakes';
+import { violation } from '../../support/violations';
+
+const approve = { decision: 'approved', reason: 'p95 is over SLA' } as const;
+
+async function opened() {
+  const world = guardrailWorld();
+  const { approvalId, links } = await openApproval(world, violation());
+  const ana = linkInput(links['ana@example.com'] ?? '');
+  const ben = linkInput(links['ben@example.com'] ?? '');
+  return { world, approvalId, ana, ben };
+}
+
+function tampered(link: ReturnType<typeof linkInput>, query: Record<string, string>) {
+  return { ...link, query: { ...link.query, ...query } };
+}
+
+describe('viewing an approval link', () => {
+  it('shows the open request to the approver the link was sent to', async () => {
+    const { world, ana } = await opened();
+    const page = await viewApproval(ana, world);
+    expect(page.kind).toBe('open');
+  });
+
+  it('records the first view of each approver and nothing else', async () => {
+    const { world, ana, approvalId } = await opened();
+    await viewApproval(ana, world);
+    await viewApproval(ana, world);
+    expect(world.audit.types().filter((t) => t === 'approval_viewed')).toHaveLength(1);
+    expect((await world.approvals.getRequest(approvalId))?.status).toBe('pending');
+  });
+
+  it('shows a forged link as invalid', async () => {
+    const { world, ana } = await opened();
+    const page = await viewApproval(tampered(ana, { sig: 'A'.repeat(43) }), world);
+    expect(page.kind).toBe('invalid');
+  });
+});
+
+describe('deciding through an approval link', () => {
+  it('records the decision and resumes the waiting workflow with its token', async () => {
+    const { world, ana, approvalId } = await opened();
+    const page = await decideApproval(ana, approve, world);
+    expect(page).toMatchObject({ kind: 'recorded', resumed: 'resumed' });
+    expect(world.workflow.resumed).toEqual([
+      { taskToken: 'token-0', approvalId, outcome: expect.objectContaining({ approver: 'ana@example.com' }) },
+    ]);
+  });
+
+  it('refuses a link whose approver was changed', async () => {
+    const { world, ana } = await opened();
+    expect((await decideApproval(tampered(ana, { approver: 'ben@example.com' }), approve, world)).kind).toBe('invalid');
+  });
+
+  it('refuses a link whose expiry was pushed back', async () => {
+    const { world, ana } = await opened();
+    const later = String(Number(ana.query.expires) + 86_400);
+    expect((await decideApproval(tampered(ana, { expires: later }), approve, world)).kind).toBe('invalid');
+  });
+
+  it('refuses a link whose tier was changed', async () => {
+    const { world, ana } = await opened();
+    expect((await decideApproval(tampered(ana, { tier: '1' }), approve, world)).kind).toBe('invalid');
+  });
+
+  it('refuses a signed link pointed at another approval', async () => {
+    const { world, ana } = await opened();
+    const other = { ...ana, approvalId: '00000000-0000-4000-8000-000000000000' };
+    expect((await decideApproval(other, approve, world)).kind).toBe('invalid');
+  });
+
+  it('refuses a link without a signature', async () => {
+    const { world, ana } = await opened();
+    const { sig: _, ...query } = ana.query;
+    expect((await decideApproval({ ...ana, query }, approve, world)).kind).toBe('invalid');
+  });
+
+  it('refuses an expired link and changes nothing', async () => {
+    const { world, ana, approvalId } = await opened();
+    world.clock.advance(61 * 60_000);
+    expect((await decideApproval(ana, approve, world)).kind).toBe('expired');
+    expect((await world.approvals.getRequest(approvalId))?.status).toBe('pending');
+  });
+
+  it('tells an approver who replays their own link that they decided already', async () => {
+    const { world, ana } = await opened();
+    await decideApproval(ana, approve, world);
+    expect(await decideApproval(ana, { decision: 'rejected', reason: null }, world)).toMatchObject({
+      kind: 'decided',
+      byYou: true,
+    });
+  });
+
+  it('tells a second approver who decided first, and keeps the first decision', async () => {
+    const { world, ana, ben, approvalId } = await opened();
+    await decideApproval(ana, approve, world);
+    expect(await decideApproval(ben, { decision: 'rejected', reason: null }, world)).toMatchObject({
+      kind: 'decided',
+      byYou: false,
+    });
+    expect((await world.approvals.getRequest(approvalId))?.outcome?.approver).toBe('ana@example.com');
+  });
+
+  it('refuses a first-tier link once the request has escalated', async () => {
+    const { world, ana, approvalId } = await opened();
+    await closeTier({ approvalId, tier: 0 }, world);
+    expect((await decideApproval(ana, approve, world)).kind).toBe('escalated');
+  });
+
+  it('audits a genuine link refused, naming its approver', async () => {
+    const { world, ana } = await opened();
+    await decideApproval(ana, approve, world);
+    await decideApproval(ana, approve, world);
+    expect(world.audit.events.find((e) => e.type === 'link_refused')?.actor).toBe('approver:ana@example.com');
+  });
+
+  it('keeps a decision whose task has already timed out, for the workflow to pick up', async () => {
+    const { world, ana, approvalId } = await opened();
+    world.workflow.tokenExpired = true;
+    expect(await decideApproval(ana, approve, world)).toMatchObject({ kind: 'recorded', resumed: 'token_expired' });
+    expect((await world.approvals.getRequest(approvalId))?.status).toBe('approved');
+  });
+
+  it('records the approval latency from request to decision', async () => {
+    const { world, ana } = await opened();
+    world.clock.advance(12 * 60_000);
+    await decideApproval(ana, approve, world);
+    expect(world.audit.events.find((e) => e.type === 'decision_recorded')?.latencyMs).toBe(12 * 60_000);
+  });
+});

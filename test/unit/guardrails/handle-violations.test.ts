@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { effectiveMode } from '../../../src/domain/guardrails/autonomy';
+import { GuardrailIntakeError, handleViolations } from '../../../src/usecases/guardrails/handle-violations';
+import { guardrailWorld } from '../../support/guardrail-fakes';
+import { violation } from '../../support/violations';
+
+const agent = { kind: 'agent', id: 'lead-router-1' } as const;
+
+describe('handleViolations', () => {
+  it('tells the owner of a low-level violation and changes no autonomy', async () => {
+    const world = guardrailWorld();
+    const [outcome] = await handleViolations([violation({ levelOfDecision: 'low' })], world);
+    expect(outcome?.result).toBe('owner_notified');
+    expect(world.notifier.ownerMessages.map((m) => m.owner)).toEqual(['revops@example.com']);
+    expect(world.controls.states.size).toBe(0);
+  });
+
+  it('tells the owner once when the same violation is evaluated again', async () => {
+    const world = guardrailWorld();
+    await handleViolations([violation({ levelOfDecision: 'low' })], world);
+    const [again] = await handleViolations([violation({ levelOfDecision: 'low' })], world);
+    expect(again?.result).toBe('owner_already_notified');
+    expect(world.notifier.ownerMessages).toHaveLength(1);
+  });
+
+  it('sends a notice again on retry when sending it failed the first time', async () => {
+    const world = guardrailWorld();
+    world.notifier.failOwnerNotices = true;
+    await expect(handleViolations([violation({ levelOfDecision: 'low' })], world)).rejects.toThrow(
+      GuardrailIntakeError,
+    );
+    world.notifier.failOwnerNotices = false;
+    const [retry] = await handleViolations([violation({ levelOfDecision: 'low' })], world);
+    expect(retry?.result).toBe('owner_notified');
+  });
+
+  it('starts an approval to supervise a high-level violation while the agent stays autonomous', async () => {
+    const world = guardrailWorld();
+    const [outcome] = await handleViolations([violation()], world);
+    const start = world.workflow.started.get(outcome?.approvalId ?? '');
+    expect(start).toMatchObject({ proposal: 'supervise', subject: agent, previousMode: 'autonomous' });
+    expect(effectiveMode(await world.controls.read(agent))).toBe('autonomous');
+  });
+
+  it('supervises the agent at once for a critical violation and asks to restore it', async () => {
+    const world = guardrailWorld();
+    const [outcome] = await handleViolations([violation({ levelOfDecision: 'critical' })], world);
+    expect(world.workflow.started.get(outcome?.approvalId ?? '')?.proposal).toBe('restore_autonomy');
+    expect(effectiveMode(await world.controls.read(agent))).toBe('supervised');
+  });
+
+  it('audits the supervision a critical violation applies, naming the rule as the actor', async () => {
+    const world = guardrailWorld();
+    await handleViolations([violation({ levelOfDecision: 'critical' })], world);
+    const change = world.audit.events.find((e) => e.type === 'autonomy_changed');
+    expect(change).toMatchObject({
+      actor: 'policy:criticalDecisionSupervisesAtOnce',
+      fromMode: 'autonomous',
+      toMode: 'supervised',
+    });
+  });
+
+  it('joins a violation of the next period to the approval already open for the same concern', async () => {
+    const world = guardrailWorld();
+    const [first] = await handleViolations([violation()], world);
+    const [next] = await handleViolations(
+      [violation({ period: { start: '2026-11-20T15:00:00Z', end: '2026-11-20T16:00:00Z' } })],
+      world,
+    );
+    expect(next).toMatchObject({ result: 'joined_open_approval', approvalId: first?.approvalId });
+    expect(world.workflow.started.size).toBe(1);
+  });
+
+  it('finishes the same approval when a batch is retried, instead of opening a second one', async () => {
+    const world = guardrailWorld();
+    const [first] = await handleViolations([violation({ levelOfDecision: 'critical' })], world);
+    const [retry] = await handleViolations([violation({ levelOfDecision: 'critical' })], world);
+    expect(retry).toMatchObject({ result: 'approval_started', approvalId: first?.approvalId });
+    expect(world.workflow.started.get(first?.approvalId ?? '')?.previousMode).toBe('autonomous');
+  });
+
+  it('handles the rest of a batch when one violation fails, then reports that one', async () => {
+    const world = guardrailWorld();
+    world.notifier.failOwnerNotices = true;
+    const batch = [violation({ levelOfDecision: 'low' }), violation()];
+    const failure = await handleViolations(batch, world).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(GuardrailIntakeError);
+    expect((failure as GuardrailIntakeError).outcomes.map((o) => o.result)).toEqual(['approval_started']);
+  });
+
+  it('records every violation received with the rule that decided', async () => {
+    const world = guardrailWorld();
+    await handleViolations([violation()], world);
+    expect(world.audit.events[0]).toMatchObject({
+      type: 'violation_received',
+      actor: 'policy:highDecisionRequestsApproval',
+      kpiId: 'lead_handoff_cycle_time_p95',
+      subject: 'agent#lead-router-1',
+    });
+  });
+});
