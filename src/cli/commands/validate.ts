@@ -1,35 +1,79 @@
-// CLI: `kpi validate PATH...` checks definition files (and folders of them); exit 1 on any problem.
+// CLI: `kpi validate PATH...` checks KPI definitions and dataset declarations, and each definition
+// against the datasets it reads; exit 1 on any problem.
 import path from 'node:path';
-import { readSourceDocument } from '../../adapters/files/documents';
+import { readSourceDocument, type SourceDocument } from '../../adapters/files/documents';
 import { definitionFromDocument, documentFiles, isDefinitionDocument } from '../../adapters/files/kpi-definition-files';
+import { type LoadedDataset, loadDatasetCatalog, loadDatasetFile } from '../../adapters/local/dataset-files';
+import { datasetFieldsOf } from '../../adapters/local/dataset-record-source';
+import { DatasetDeclarationError } from '../../domain/dataset/errors';
+import { checkDefinitionFields, type DatasetFields } from '../../domain/definition/check-fields';
 import { DefinitionError, formatIssue } from '../../domain/definition/errors';
-import { type CliCommand, UsageError } from '../command';
+import type { KpiDefinition } from '../../domain/definition/schema';
+import type { CliCommand, CliContext } from '../command';
+import { UsageError } from '../command';
 import { parseOptions } from '../options';
+
+/** Whether a document is a dataset declaration (by its `$schema`, or by having `fields` and `format`). */
+function isDatasetDocument(document: SourceDocument): boolean {
+  const content = document.content;
+  if (content === null || typeof content !== 'object' || Array.isArray(content)) return false;
+  const schema = (content as Record<string, unknown>).$schema;
+  if (typeof schema === 'string') return schema.endsWith('dataset.schema.json');
+  return 'fields' in content && 'format' in content;
+}
 
 export const command: CliCommand = {
   name: 'validate',
-  summary: 'check KPI definition files; errors name the file, the line, the path inside it and the problem',
-  usage: `Usage: kpi validate PATH...
+  summary: 'check KPI definitions and dataset declarations; errors name the file, the line, the path and the problem',
+  usage: `Usage: kpi validate [--datasets DIR] PATH...
 
-Checks every KPI definition file (.yaml, .yml, .json) given, or found under the folders given.
+Checks every KPI definition and dataset declaration (.yaml, .yml, .json) given, or found under the
+folders given, and each definition against the datasets it reads (fields present, types that fit):
+the datasets declared among PATH, plus those under --datasets DIR.
 Each problem is printed as  file:line: path.inside.file: what is wrong
 Exit status: 0 when every file is valid, 1 otherwise.
 
   kpi validate kpis/
-  kpi validate kpis/definitions/ctr_lift.yaml`,
+  kpi validate --datasets kpis/datasets kpis/definitions/ctr_lift.yaml`,
   async run(context) {
-    const { positionals } = parseOptions(context.args, {}, true);
+    const { values, positionals } = parseOptions(context.args, { datasets: { type: 'string' } }, true);
     if (positionals.length === 0) throw new UsageError('give at least one file or folder to validate');
     const files = documentFiles(positionals.map((p) => path.resolve(context.cwd, p)));
     if (files.length === 0) throw new UsageError(`no .yaml, .yml or .json file under ${positionals.join(', ')}`);
-    const ids = new Map<string, string>();
-    let valid = 0;
+    const shown = (file: string) => path.relative(context.cwd, file) || file;
     let invalid = 0;
+    let valid = 0;
+    const fail = (file: string, line: number | undefined, message: string) =>
+      context.stderr(`${line === undefined ? shown(file) : `${shown(file)}:${line}`}: ${message}\n`);
+
+    const datasets = new Map<string, LoadedDataset>(
+      values.datasets === undefined ? [] : await loadDatasetCatalog(path.resolve(context.cwd, values.datasets)),
+    );
+    const definitions: { file: string; document: SourceDocument; definition: KpiDefinition }[] = [];
+    const ids = new Map<string, string>();
     for (const file of files) {
-      const shown = path.relative(context.cwd, file) || file;
+      if (file.endsWith('.schema.json')) continue;
       const document = readSourceDocument(file);
+      if (document.syntaxIssues.length === 0 && isDatasetDocument(document)) {
+        try {
+          const loaded = await loadDatasetFile(file);
+          datasets.set(loaded.declaration.id, loaded);
+          valid += 1;
+          context.stdout(`ok    ${shown(file)}  dataset ${loaded.declaration.id}\n`);
+        } catch (error) {
+          if (!(error instanceof DatasetDeclarationError)) throw error;
+          invalid += 1;
+          for (const problem of error.problems) fail(file, undefined, problem);
+        }
+        continue;
+      }
       if (document.syntaxIssues.length === 0 && !isDefinitionDocument(document)) {
-        context.stdout(`skip  ${shown}  (not a KPI definition)\n`);
+        invalid += 1;
+        fail(
+          file,
+          undefined,
+          'neither a KPI definition (it has no calculation) nor a dataset declaration (no fields and format)',
+        );
         continue;
       }
       try {
@@ -40,19 +84,44 @@ Exit status: 0 when every file is valid, 1 otherwise.
             { path: ['id'], message: `${definition.id} is also defined in ${first}`, line: document.lineOf(['id']) },
           ]);
         }
-        ids.set(definition.id, shown);
-        valid += 1;
-        context.stdout(`ok    ${shown}  ${definition.id}\n`);
+        ids.set(definition.id, shown(file));
+        definitions.push({ file, document, definition });
       } catch (error) {
         if (!(error instanceof DefinitionError)) throw error;
         invalid += 1;
-        for (const issue of error.issues) {
-          const where = issue.line === undefined ? shown : `${shown}:${issue.line}`;
-          context.stderr(`${where}: ${formatIssue({ ...issue, line: undefined })}\n`);
-        }
+        report(context, error, shown);
       }
+    }
+
+    const fields = new Map<string, DatasetFields>([...datasets].map(([id, loaded]) => [id, datasetFieldsOf(loaded)]));
+    for (const { file, document, definition } of definitions) {
+      const issues = datasets.size === 0 ? [] : checkDefinitionFields(definition, fields);
+      if (issues.length > 0) {
+        invalid += 1;
+        report(
+          context,
+          new DefinitionError(
+            file,
+            issues.map((i) => ({ ...i, line: document.lineOf(i.path) })),
+          ),
+          shown,
+        );
+        continue;
+      }
+      valid += 1;
+      context.stdout(`ok    ${shown(file)}  kpi ${definition.id}\n`);
+    }
+    if (datasets.size === 0 && definitions.length > 0) {
+      context.stdout('note  no dataset declarations given: fields were not checked (add --datasets DIR)\n');
     }
     context.stdout(`${valid} valid, ${invalid} invalid\n`);
     return invalid === 0 ? 0 : 1;
   },
 };
+
+function report(context: CliContext, error: DefinitionError, shown: (file: string) => string): void {
+  for (const issue of error.issues) {
+    const where = issue.line === undefined ? shown(error.file) : `${shown(error.file)}:${issue.line}`;
+    context.stderr(`${where}: ${formatIssue({ ...issue, line: undefined })}\n`);
+  }
+}

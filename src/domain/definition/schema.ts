@@ -254,11 +254,14 @@ const ratioCalculation = z
     type: z.literal('ratio'),
     numerator: measureSchema,
     denominator: measureSchema,
+    sampleSize: z.enum(['records', 'denominator']).default('records').meta({
+      description:
+        'What the sample size counts: the records behind the denominator, or the denominator value itself (impressions behind a CTR, say). @default records',
+    }),
   })
   .meta({
     id: 'RatioCalculation',
-    description:
-      'numerator / denominator, each with its own dataset and filter. The sample size is the number of records behind the denominator.',
+    description: 'numerator / denominator, each with its own dataset and filter.',
   });
 
 const arithmeticCalculation = z
@@ -537,6 +540,10 @@ export const guardrailSchema = z
       .regex(/^[a-z][a-z0-9-]{0,63}$/, 'an agent id must be lower-case letters, digits and dashes')
       .optional()
       .meta({ description: 'Agent governed; omit when the KPI governs a whole use case.' }),
+    agentFromDimension: z.string().min(1).optional().meta({
+      description:
+        'A dimension whose value in the violating row is the agent governed (e.g. `agent_id` for a KPI by agent); the overall row governs `agent` or the use case.',
+    }),
     triggers: z.array(z.enum(GUARDRAIL_TRIGGERS)).min(1).default(['red_status', 'drift']).meta({
       description: 'Violations that trigger the guardrail. @default [red_status, drift]',
     }),
@@ -668,6 +675,14 @@ export const kpiDefinitionSchema = z
         }
       }
     });
+    const agentDimension = definition.guardrail.agentFromDimension;
+    if (agentDimension !== undefined && !names.has(agentDimension)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['guardrail', 'agentFromDimension'],
+        message: `${agentDimension} is not one of the dimensions`,
+      });
+    }
     if (definition.unit === 'currency' && definition.currency === undefined) {
       ctx.addIssue({ code: 'custom', path: ['currency'], message: 'unit currency needs a currency code, e.g. USD' });
     }

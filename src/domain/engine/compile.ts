@@ -68,7 +68,12 @@ export interface EntityPlan {
 /** How a value is made from the states of the measures and entities. */
 export type CalculationNode =
   | { readonly kind: 'aggregate'; readonly measure: MeasurePlan }
-  | { readonly kind: 'ratio'; readonly numerator: MeasurePlan; readonly denominator: MeasurePlan }
+  | {
+      readonly kind: 'ratio';
+      readonly numerator: MeasurePlan;
+      readonly denominator: MeasurePlan;
+      readonly sampleSize: 'records' | 'denominator';
+    }
   | {
       readonly kind: 'arithmetic';
       readonly expression: Expression;
@@ -164,6 +169,7 @@ export function compilePlan(definition: KpiDefinition): CompiledPlan {
           kind: 'ratio',
           numerator: measurePlan(`${prefix}numerator`, calc.numerator, extra),
           denominator: measurePlan(`${prefix}denominator`, calc.denominator, extra),
+          sampleSize: calc.sampleSize,
         };
       case 'arithmetic': {
         const planned: Record<string, MeasurePlan> = {};

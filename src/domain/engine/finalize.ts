@@ -161,7 +161,9 @@ export function finalizeState(
         const numerator = (measureTables.get(node.numerator.key) as Table<Aggregator>).at(start, group).result();
         const denominator = (measureTables.get(node.denominator.key) as Table<Aggregator>).at(start, group).result();
         const components = { numerator: numerator.value, denominator: denominator.value };
-        const base = { sampleSize: denominator.sampleSize, components };
+        const sampleSize =
+          node.sampleSize === 'records' ? denominator.sampleSize : Math.max(0, Math.floor(denominator.value ?? 0));
+        const base = { sampleSize, components };
         if (denominator.value === null) return { ...base, value: null, reason: `denominator: ${denominator.reason}` };
         if (numerator.value === null) return { ...base, value: null, reason: `numerator: ${numerator.reason}` };
         if (denominator.value === 0) {

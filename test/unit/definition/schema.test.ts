@@ -216,6 +216,16 @@ describe('KPI definition schema', () => {
     ]);
   });
 
+  it('rejects a guardrail that takes its agent from a dimension the KPI does not have', () => {
+    const issues = issuesOf({
+      ...valid,
+      guardrail: { levelOfDecision: 'high', useCase: 'agent_platform', agentFromDimension: 'agent_id' },
+    });
+    expect(issues).toEqual([
+      { path: ['guardrail', 'agentFromDimension'], message: 'agent_id is not one of the dimensions' },
+    ]);
+  });
+
   it('rejects a currency KPI without its currency', () => {
     expect(issuesOf({ ...valid, unit: 'currency' })).toEqual([
       { path: ['currency'], message: 'unit currency needs a currency code, e.g. USD' },

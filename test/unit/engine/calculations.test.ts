@@ -269,6 +269,23 @@ describe('ratio', () => {
   });
 });
 
+describe('ratio sample size', () => {
+  it('counts the denominator value instead of its records when asked (impressions behind a CTR)', () => {
+    const ctr = definition({
+      datasets: [{ id: 'ads', timeField: 't' }],
+      calculation: {
+        type: 'ratio',
+        numerator: { dataset: 'ads', aggregate: 'sum', field: 'clicks' },
+        denominator: { dataset: 'ads', aggregate: 'sum', field: 'impressions' },
+        sampleSize: 'denominator',
+      },
+      minimumSample: 1000,
+    });
+    const { values } = compute(ctr, { ads: [{ t: at('2026-03-02'), clicks: 9, impressions: 600 }] });
+    expect(row(values, '2026-03-02')).toMatchObject({ value: 0.015, sampleSize: 600, status: 'insufficient_data' });
+  });
+});
+
 describe('arithmetic', () => {
   it('evaluates an expression over measures of several datasets and constants', () => {
     const roi = definition({

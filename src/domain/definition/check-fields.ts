@@ -1,0 +1,196 @@
+// Domain: checking a definition against the datasets it reads: every dataset declared, every field it
+// names present, and of a type the calculation can use (a sum over text, a filter comparing a number
+// with a word, a time field that is not a timestamp are caught before anything is computed).
+import type { ValidationIssue } from './errors';
+import type { Calculation, EntityStep, Filter, KpiDefinition, Measure } from './schema';
+
+/** The type of a field of a dataset's records, as far as a definition is concerned. */
+export type FieldKind = 'string' | 'number' | 'integer' | 'boolean' | 'timestamp' | 'unknown';
+
+/** Fields of one dataset's records, by name. */
+export type DatasetFields = Readonly<Record<string, FieldKind>>;
+
+type Path = readonly (string | number)[];
+
+const NUMERIC: readonly FieldKind[] = ['number', 'integer', 'unknown'];
+
+/**
+ * Problems of a definition against the fields of the datasets it reads (empty when it fits).
+ * Paths point inside the definition file.
+ */
+export function checkDefinitionFields(
+  definition: KpiDefinition,
+  datasets: ReadonlyMap<string, DatasetFields>,
+): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const problem = (path: Path, message: string) => issues.push({ path, message });
+
+  const fieldOf = (dataset: string, field: string, path: Path): FieldKind | undefined => {
+    const fields = datasets.get(dataset);
+    if (fields === undefined) return undefined; // reported once, on the datasets list
+    const kind = fields[field];
+    if (kind === undefined) {
+      const known = Object.keys(fields).sort();
+      problem(path, `dataset ${dataset} has no field "${field}" (it has ${known.join(', ')})`);
+    }
+    return kind;
+  };
+  const needTimestamp = (dataset: string, field: string, path: Path) => {
+    const kind = fieldOf(dataset, field, path);
+    if (kind !== undefined && kind !== 'timestamp' && kind !== 'unknown') {
+      problem(path, `${dataset}.${field} is ${a(kind)} field, not a timestamp`);
+    }
+  };
+
+  definition.datasets.forEach((use, index) => {
+    if (!datasets.has(use.id)) {
+      problem(
+        ['datasets', index, 'id'],
+        `no declaration of dataset ${use.id} among ${[...datasets.keys()].sort().join(', ') || 'none'}`,
+      );
+      return;
+    }
+    needTimestamp(use.id, use.timeField, ['datasets', index, 'timeField']);
+  });
+
+  const checkFilter = (dataset: string, filter: Filter | undefined, path: Path): void => {
+    if (filter === undefined) return;
+    for (const [i, inner] of (filter.and ?? []).entries()) checkFilter(dataset, inner, [...path, 'and', i]);
+    for (const [i, inner] of (filter.or ?? []).entries()) checkFilter(dataset, inner, [...path, 'or', i]);
+    if (filter.not) checkFilter(dataset, filter.not, [...path, 'not']);
+    if (filter.field === undefined) return;
+    const kind = fieldOf(dataset, filter.field, [...path, 'field']);
+    if (kind === undefined || kind === 'unknown') return;
+    for (const operator of ['eq', 'ne', 'in', 'not_in', 'lt', 'lte', 'gt', 'gte'] as const) {
+      const operand = filter[operator];
+      if (operand === undefined) continue;
+      for (const value of Array.isArray(operand) ? operand : [operand]) {
+        const expected = kind === 'string' ? 'string' : kind === 'boolean' ? 'boolean' : 'number';
+        if (typeof value !== expected) {
+          const hint = kind === 'timestamp' ? ' (timestamps are epoch milliseconds)' : '';
+          problem(
+            [...path, operator],
+            `${dataset}.${filter.field} is ${a(kind)} field: compare it with a ${expected}${hint}, not ${JSON.stringify(value)}`,
+          );
+        }
+      }
+      if (kind === 'boolean' && ['lt', 'lte', 'gt', 'gte'].includes(operator)) {
+        problem([...path, operator], `${dataset}.${filter.field} is a boolean field: use eq or ne`);
+      }
+    }
+  };
+
+  const checkMeasure = (measure: Measure, path: Path): void => {
+    checkFilter(measure.dataset, measure.filter, [...path, 'filter']);
+    if (measure.timeField !== undefined) needTimestamp(measure.dataset, measure.timeField, [...path, 'timeField']);
+    if (measure.field === undefined) return;
+    const kind = fieldOf(measure.dataset, measure.field, [...path, 'field']);
+    if (kind === undefined || measure.aggregate === 'count' || measure.aggregate === 'count_distinct') return;
+    const allowed = measure.aggregate === 'min' || measure.aggregate === 'max' ? [...NUMERIC, 'timestamp'] : NUMERIC;
+    if (!allowed.includes(kind)) {
+      problem(
+        [...path, 'field'],
+        `${measure.aggregate} needs numbers, but ${measure.dataset}.${measure.field} is ${a(kind)} field`,
+      );
+    }
+  };
+
+  const checkStep = (step: EntityStep, path: Path): void => {
+    checkFilter(step.dataset, step.filter, [...path, 'filter']);
+    fieldOf(step.dataset, step.entityKey, [...path, 'entityKey']);
+    if (step.timeField !== undefined) needTimestamp(step.dataset, step.timeField, [...path, 'timeField']);
+  };
+
+  // Datasets whose records carry the dimensions (the start side only, for entity joins).
+  const dimensionDatasets = new Set<string>();
+  const visit = (calc: Calculation, path: Path): void => {
+    switch (calc.type) {
+      case 'aggregate':
+        checkMeasure(calc, path);
+        dimensionDatasets.add(calc.dataset);
+        return;
+      case 'ratio':
+        checkMeasure(calc.numerator, [...path, 'numerator']);
+        checkMeasure(calc.denominator, [...path, 'denominator']);
+        dimensionDatasets.add(calc.numerator.dataset).add(calc.denominator.dataset);
+        return;
+      case 'arithmetic':
+        for (const [name, measure] of Object.entries(calc.measures)) {
+          checkMeasure(measure, [...path, 'measures', name]);
+          dimensionDatasets.add(measure.dataset);
+        }
+        return;
+      case 'duration':
+        checkFilter(calc.dataset, calc.filter, [...path, 'filter']);
+        needTimestamp(calc.dataset, calc.start, [...path, 'start']);
+        needTimestamp(calc.dataset, calc.end, [...path, 'end']);
+        if (calc.timeField !== undefined) needTimestamp(calc.dataset, calc.timeField, [...path, 'timeField']);
+        dimensionDatasets.add(calc.dataset);
+        return;
+      case 'conversion':
+        checkStep(calc.base, [...path, 'base']);
+        checkStep(calc.conversion, [...path, 'conversion']);
+        dimensionDatasets.add(calc.base.dataset);
+        return;
+      case 'entity_duration':
+        checkStep(calc.start, [...path, 'start']);
+        checkStep(calc.end, [...path, 'end']);
+        dimensionDatasets.add(calc.start.dataset);
+        return;
+      case 'treatment_lift': {
+        visit(calc.of, [...path, 'of']);
+        const readers =
+          calc.of.type === 'conversion'
+            ? [calc.of.base.dataset]
+            : calc.of.type === 'entity_duration'
+              ? [calc.of.start.dataset]
+              : datasetsOf(calc.of);
+        for (const dataset of readers) fieldOf(dataset, calc.field, [...path, 'field']);
+        return;
+      }
+      case 'change':
+      case 'streak':
+        visit(calc.of, [...path, 'of']);
+        return;
+    }
+  };
+  visit(definition.calculation, ['calculation']);
+
+  definition.dimensions.forEach((dimension, index) => {
+    for (const dataset of dimensionDatasets) {
+      const field =
+        typeof dimension === 'string' ? dimension : (dimension.fields?.[dataset] ?? dimension.field ?? dimension.name);
+      fieldOf(dataset, field, ['dimensions', index]);
+    }
+  });
+  return dedupe(issues);
+}
+
+/** `a number`, `an integer`. */
+function a(kind: FieldKind): string {
+  return /^[aeiou]/.test(kind) ? `an ${kind}` : `a ${kind}`;
+}
+
+function datasetsOf(calc: Calculation): string[] {
+  switch (calc.type) {
+    case 'aggregate':
+    case 'duration':
+      return [calc.dataset];
+    case 'ratio':
+      return [calc.numerator.dataset, calc.denominator.dataset];
+    case 'arithmetic':
+      return Object.values(calc.measures).map((m) => m.dataset);
+    default:
+      return [];
+  }
+}
+
+function dedupe(issues: ValidationIssue[]): ValidationIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.path.join('.')}|${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,26 @@
+// Port: where typed records come from (local files, raw S3 partitions), one dataset at a time.
+import type { QuarantinedRow, ReadCounts, TypedRecord } from '../domain/records';
+
+/** A batch as a source delivers it: the records, and the rows it had to quarantine. */
+export interface SourceBatch {
+  readonly records: readonly TypedRecord[];
+  readonly quarantined: readonly QuarantinedRow[];
+}
+
+/** What reading one dataset found: `counts.read = counts.valid + counts.quarantined`. */
+export interface DatasetReadReport {
+  readonly dataset: string;
+  /** Files (or objects) read, in order. */
+  readonly inputs: readonly string[];
+  readonly counts: ReadCounts;
+}
+
+/** One dataset's batches; `report()` is complete once iteration has ended. */
+export interface DatasetBatches extends AsyncIterable<SourceBatch> {
+  report(): DatasetReadReport;
+}
+
+/** A source of records by dataset id. */
+export interface RecordSource {
+  read(dataset: string): DatasetBatches;
+}

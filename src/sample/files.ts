@@ -1,0 +1,103 @@
+// Sample data: writing a sample as the files a source system would export (NDJSON with ISO-8601
+// timestamps, CSV for the CRM), matching the declarations in kpis/datasets.
+
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { TypedRecord } from '../domain/records';
+import type { SampleData, SampleDatasetId } from './generate';
+
+interface FileLayout {
+  readonly file: string;
+  readonly timestamps: readonly string[];
+  /** CSV columns, in order; absent for NDJSON. */
+  readonly columns?: readonly string[];
+}
+
+/** How each sample dataset is written. */
+export const SAMPLE_FILES: Readonly<Record<SampleDatasetId, FileLayout>> = {
+  agent_events: { file: 'agent_events.ndjson', timestamps: ['ts'] },
+  ad_performance: { file: 'ad_performance.ndjson', timestamps: ['ts'] },
+  crm_leads: {
+    file: 'crm_leads.csv',
+    timestamps: ['created_at'],
+    columns: ['lead_id', 'created_at', 'campaign_id', 'channel', 'country'],
+  },
+  crm_opportunities: {
+    file: 'crm_opportunities.csv',
+    timestamps: ['created_at', 'closed_at'],
+    columns: ['opportunity_id', 'lead_id', 'campaign_id', 'created_at', 'stage', 'closed_at', 'amount'],
+  },
+  web_sessions: { file: 'web_sessions.ndjson', timestamps: ['started_at'] },
+  content_events: { file: 'content_events.ndjson', timestamps: ['requested_at', 'delivered_at'] },
+  pipeline_ingest: { file: 'pipeline_ingest.ndjson', timestamps: ['started_at', 'ingested_at', 'newest_event_at'] },
+  pipeline_governance: { file: 'pipeline_governance.ndjson', timestamps: ['occurred_at'] },
+};
+
+/** The default folder of the sample files, relative to the repository root (kpis/datasets points there). */
+export const SAMPLE_DATA_DIR = '.local/sample-data';
+
+function withIsoTimes(record: TypedRecord, timestamps: readonly string[]): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...record };
+  for (const field of timestamps) {
+    const value = record[field];
+    if (typeof value === 'number') copy[field] = new Date(value).toISOString();
+  }
+  return copy;
+}
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One record as a line of its file (NDJSON or CSV), with the newline. */
+export function formatRecord(record: TypedRecord, layout: FileLayout): string {
+  const row = withIsoTimes(record, layout.timestamps);
+  if (layout.columns === undefined) return `${JSON.stringify(row)}\n`;
+  return `${layout.columns.map((column) => csvCell(row[column])).join(',')}\n`;
+}
+
+/** Writes `records` to `file` line by line, respecting back-pressure. */
+export async function writeLines(file: string, header: string | null, lines: Iterable<string>): Promise<number> {
+  const stream = createWriteStream(file);
+  let bytes = 0;
+  let buffer = header ?? '';
+  for (const line of lines) {
+    buffer += line;
+    if (buffer.length >= 1 << 16) {
+      bytes += buffer.length;
+      if (!stream.write(buffer)) await once(stream, 'drain');
+      buffer = '';
+    }
+  }
+  bytes += buffer.length;
+  stream.end(buffer);
+  await once(stream, 'finish');
+  return bytes;
+}
+
+/** Writes every dataset of a sample into `dir`; returns the files written with their record counts. */
+export async function writeSampleFiles(
+  dir: string,
+  data: SampleData,
+): Promise<{ dataset: SampleDatasetId; file: string; records: number }[]> {
+  await mkdir(dir, { recursive: true });
+  const written: { dataset: SampleDatasetId; file: string; records: number }[] = [];
+  for (const dataset of Object.keys(SAMPLE_FILES) as SampleDatasetId[]) {
+    const layout = SAMPLE_FILES[dataset];
+    const file = path.join(dir, layout.file);
+    const header = layout.columns ? `${layout.columns.join(',')}\n` : null;
+    await writeLines(
+      file,
+      header,
+      (function* () {
+        for (const record of data[dataset]) yield formatRecord(record, layout);
+      })(),
+    );
+    written.push({ dataset, file, records: data[dataset].length });
+  }
+  return written;
+}

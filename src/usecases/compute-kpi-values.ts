@@ -1,0 +1,50 @@
+// Use case: compute KPI values from a record source in one pass per dataset (several KPIs reading the
+// same dataset share the pass), through the engine's accumulators.
+import type { KpiComputation } from '../domain/engine/finalize';
+import type { CompiledKpi } from '../domain/engine/kpi';
+import type { QuarantinedRow } from '../domain/records';
+import type { DatasetReadReport, RecordSource } from '../ports/record-source';
+
+/** What to compute. */
+export interface ComputeKpiValuesRequest {
+  readonly kpis: readonly CompiledKpi[];
+  readonly source: RecordSource;
+  /** Epoch ms the values are computed for (provisional periods); from the caller's clock. */
+  readonly asOf: number;
+  /** Report periods from this instant (epoch ms). */
+  readonly from?: number;
+  /** Report periods starting before this instant (epoch ms). */
+  readonly to?: number;
+  /** Called with every quarantined row, as it is read. */
+  readonly onQuarantined?: (row: QuarantinedRow) => void;
+}
+
+/** The values of each KPI, and what was read. */
+export interface ComputeKpiValuesResult {
+  readonly results: readonly { readonly kpi: CompiledKpi; readonly computation: KpiComputation }[];
+  readonly reads: readonly DatasetReadReport[];
+}
+
+export async function computeKpiValues(request: ComputeKpiValuesRequest): Promise<ComputeKpiValuesResult> {
+  const accumulators = request.kpis.map((kpi) => ({ kpi, accumulator: kpi.accumulator() }));
+  const datasets = [...new Set(request.kpis.flatMap((kpi) => kpi.datasets))].sort();
+  const reads: DatasetReadReport[] = [];
+  for (const dataset of datasets) {
+    const readers = accumulators.filter(({ kpi }) => kpi.datasets.includes(dataset)).map((a) => a.accumulator);
+    const batches = request.source.read(dataset);
+    for await (const batch of batches) {
+      for (const accumulator of readers) accumulator.addAll(dataset, batch.records);
+      if (request.onQuarantined) for (const row of batch.quarantined) request.onQuarantined(row);
+    }
+    reads.push(batches.report());
+  }
+  const range = {
+    asOf: request.asOf,
+    ...(request.from === undefined ? {} : { from: request.from }),
+    ...(request.to === undefined ? {} : { to: request.to }),
+  };
+  return {
+    results: accumulators.map(({ kpi, accumulator }) => ({ kpi, computation: accumulator.finalize(range) })),
+    reads,
+  };
+}
