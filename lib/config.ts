@@ -29,6 +29,7 @@ export const scheduleExpressionSchema = z
 
 const DEFAULT_SCHEDULES = {
   selfCheck: 'rate(1 day)',
+  ingestDropZone: 'rate(5 minutes)',
 };
 
 export const deploymentConfigSchema = z
@@ -54,6 +55,8 @@ export const deploymentConfigSchema = z
       .object({
         /** The self check of every bucket and table. */
         selfCheck: scheduleExpressionSchema.default(DEFAULT_SCHEDULES.selfCheck),
+        /** The S3 drop zone connector (files under landing/<dataset>/). */
+        ingestDropZone: scheduleExpressionSchema.default(DEFAULT_SCHEDULES.ingestDropZone),
       })
       .strict()
       .default(DEFAULT_SCHEDULES),

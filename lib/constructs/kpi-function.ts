@@ -53,6 +53,11 @@ export interface KpiFunctionProps {
     | { readonly kind: 'asynchronous'; readonly deadLetterQueue: IQueue };
   /** Extra environment, beyond what the bind helpers add. */
   readonly environment?: Record<string, string>;
+  /**
+   * Repository folders copied beside the bundle (e.g. `datasets`), read at run time relative to
+   * the code root. @default none
+   */
+  readonly bundledFolders?: readonly string[];
   /** Escape hatch for the few settings a stage needs (reserved concurrency, DLQ, ...). */
   readonly overrides?: Partial<NodejsFunctionProps>;
 }
@@ -133,6 +138,18 @@ export class KpiFunction extends Construct {
         // Some CommonJS dependencies (X-Ray SDK) call require(); give ESM bundles one.
         banner:
           "import { createRequire as __kpiCreateRequire } from 'node:module';const require = __kpiCreateRequire(import.meta.url);",
+        ...(props.bundledFolders?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  (props.bundledFolders ?? []).map(
+                    (folder) => `cp -R "${path.join(inputDir, folder)}" "${path.join(outputDir, folder)}"`,
+                  ),
+              },
+            }
+          : {}),
       },
       ...props.overrides,
     });

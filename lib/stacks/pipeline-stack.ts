@@ -7,6 +7,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { DeploymentConfig } from '../config';
+import { Ingestion } from '../constructs/ingestion/ingestion';
 import { Observability } from '../constructs/observability';
 import { SelfCheck } from '../constructs/self-check';
 import { Snapshots } from '../constructs/snapshots';
@@ -24,6 +25,7 @@ export class PipelineStack extends Stack {
   readonly selfCheck: SelfCheck;
   readonly resources: PipelineResources;
   readonly observability: Observability;
+  readonly ingestion: Ingestion;
   /** Parquet snapshots of KPI values, their export schedule and the Glue table over them. */
   readonly snapshots: Snapshots;
 
@@ -52,6 +54,14 @@ export class PipelineStack extends Stack {
       logRetention,
       schedule: props.config.schedules.selfCheck,
       messagingKey: this.messagingKey,
+    });
+
+    this.ingestion = new Ingestion(this, 'Ingestion', {
+      buckets,
+      tables,
+      logRetention,
+      messagingKey: this.messagingKey,
+      dropZoneSchedule: props.config.schedules.ingestDropZone,
     });
 
     this.snapshots = new Snapshots(this, 'Snapshots', {

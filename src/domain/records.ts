@@ -20,6 +20,8 @@ export interface QuarantinedRow {
   readonly field: string | null;
   /** A sentence a person can act on, e.g. `timestamp "2024-13-01" is not a valid date`. */
   readonly reason: string;
+  /** The stable reason code counted in `ReadCounts.quarantinedByReason`, e.g. `invalid_timestamp`. */
+  readonly code?: string;
   /** The row's raw text, as read (possibly truncated for huge rows, with a marker). */
   readonly raw: string;
 }

@@ -126,6 +126,7 @@ class RowSink {
       line,
       field,
       reason,
+      code,
       raw: truncate(raw, this.maxRawChars),
     });
   }

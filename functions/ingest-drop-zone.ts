@@ -1,0 +1,65 @@
+// Lambda: the S3 drop zone connector, run by its EventBridge Scheduler schedule
+// (lib/constructs/ingestion/drop-zone-ingestion.ts). Ingests the files waiting under
+// `landing/<dataset>/` of every dataset that keeps a drop zone, or of the datasets named.
+import { z } from 'zod';
+import { S3LandingZone } from '../src/adapters/aws/s3-landing-zone';
+import { TransientError, ValidationError } from '../src/domain/errors';
+import { defineHandler, MetricUnit } from '../src/runtime/handler';
+import { buildIngestionRuntime, ingestionEnvironment } from '../src/runtime/ingestion';
+import { PipelineMetric } from '../src/shared/metrics';
+import { ingestDropZone } from '../src/usecases/ingest-drop-zone';
+
+const environment = ingestionEnvironment.extend({ LANDING_BUCKET: z.string().min(1) });
+
+const event = z
+  .object({
+    /** Only these datasets; all with a drop zone when absent. */
+    datasets: z.array(z.string()).optional(),
+  })
+  .loose();
+
+/** Time kept in hand at the end of a run: no new file is started after it. */
+const SAFETY_MILLIS = 3 * 60_000;
+/** When the function runs outside Lambda (tests, the local runtime) and knows no remaining time. */
+const LOCAL_BUDGET_MILLIS = 10 * 60_000;
+
+export const { handler, create } = defineHandler({
+  name: 'ingest-drop-zone',
+  environment,
+  event,
+  dependencies: async (env, { clients }) => {
+    const runtime = await buildIngestionRuntime(env, clients);
+    const landing = new S3LandingZone(clients.s3, env.LANDING_BUCKET, {
+      raw: env.RAW_BUCKET,
+      quarantine: env.QUARANTINE_BUCKET,
+    });
+    return { ...runtime, landing };
+  },
+  run: async (input, { ingest, catalog, landing }, { logger, metrics, lambda }) => {
+    const unknown = (input.datasets ?? []).filter((id) => !catalog.has(id));
+    if (unknown.length > 0) throw new ValidationError(`unknown datasets: ${unknown.join(', ')}`);
+    const datasets = [...catalog.values()]
+      .filter((loaded) => !input.datasets || input.datasets.includes(loaded.declaration.id))
+      .map((loaded) => loaded.dataset);
+    const remaining = lambda?.getRemainingTimeInMillis() ?? LOCAL_BUDGET_MILLIS + SAFETY_MILLIS;
+    const deadline = ingest.clock.now() + remaining - SAFETY_MILLIS;
+    const report = await ingestDropZone(datasets, deadline, { ...ingest, landing });
+    for (const dataset of report.datasets) {
+      metrics.addDimensions({ dataset: dataset.dataset });
+      metrics.addMetric(PipelineMetric.RowsIngested, MetricUnit.Count, dataset.rowsValid);
+      metrics.addMetric(PipelineMetric.RowsQuarantined, MetricUnit.Count, dataset.rowsQuarantined);
+      metrics.addMetric(PipelineMetric.FilesQuarantined, MetricUnit.Count, dataset.unreadable);
+      metrics.publishStoredMetrics();
+      if (dataset.files > dataset.duplicates) logger.info('drop zone', { ...dataset });
+    }
+    const failures = report.datasets.flatMap((d) => d.failures.map((f) => `${d.dataset}/${f.key}: ${f.error}`));
+    if (failures.length > 0) {
+      // The files that worked are committed; failing makes the retry and the dead-letter queue see the rest.
+      logger.error('files failed', { failures });
+      throw new TransientError(
+        `${failures.length} file(s) failed and will be retried: ${failures.slice(0, 5).join('; ')}`,
+      );
+    }
+    return report;
+  },
+});

@@ -1,0 +1,45 @@
+// CDK: the S3 drop zone connector. One function, on one schedule, reads what waits under
+// `landing/<dataset>/` for every dataset whose declaration keeps a drop zone.
+import { Duration } from 'aws-cdk-lib';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { LANDING_PREFIX } from '../../../src/domain/ingest/layout';
+import type { KpiFunction } from '../kpi-function';
+import { type IngestionBaseProps, ingestionFunction, scheduleIngestion } from './ingestion-function';
+
+export interface DropZoneIngestionProps extends IngestionBaseProps {
+  /** Scheduler expression, e.g. `rate(5 minutes)`. */
+  readonly schedule: string;
+  /** Failed deliveries and failed asynchronous invocations. */
+  readonly deadLetterQueue: IQueue;
+}
+
+export class DropZoneIngestion extends Construct {
+  readonly function: KpiFunction;
+  readonly schedule: Schedule;
+
+  constructor(scope: Construct, id: string, props: DropZoneIngestionProps) {
+    super(scope, id);
+    this.function = ingestionFunction(
+      this,
+      'Function',
+      {
+        entry: 'ingest-drop-zone',
+        description: 'Ingests the files dropped under landing/<dataset>/ into raw and quarantine',
+        // A 1 GB file streams through in bounded memory; 1024 MB leaves room for the parts in flight.
+        memorySize: 1024,
+        timeout: Duration.minutes(15),
+        invocation: { kind: 'asynchronous', deadLetterQueue: props.deadLetterQueue },
+      },
+      props,
+    );
+    this.function.bindBucket('LANDING_BUCKET', props.buckets.landing, 'read', LANDING_PREFIX);
+    this.schedule = scheduleIngestion(this, 'Schedule', this.function, {
+      expression: props.schedule,
+      description: 'Runs the S3 drop zone connector',
+      input: {},
+      deadLetterQueue: props.deadLetterQueue,
+    });
+  }
+}

@@ -1,0 +1,90 @@
+// CDK: an ingestion Lambda with what every connector needs: the declarations folder in its bundle,
+// the code version, puts narrowed to `raw/` and `quarantine/`, and the state table (claims,
+// recompute marks, watermarks).
+import { Duration } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { QUARANTINE_PREFIX, RAW_PREFIX } from '../../../src/domain/ingest/layout';
+import { acknowledgeWildcardResource } from '../../nag';
+import type { PipelineBuckets, PipelineTables } from '../../stacks/resources';
+import { KpiFunction, type KpiFunctionProps } from '../kpi-function';
+
+/** What every ingestion construct receives. */
+export interface IngestionBaseProps {
+  readonly buckets: PipelineBuckets;
+  readonly tables: PipelineTables;
+  readonly logRetention: RetentionDays;
+  /** The declarations folder, relative to the repository root; bundled with each function. */
+  readonly datasetsFolder: string;
+  readonly codeVersion: string;
+}
+
+export interface IngestionFunctionProps {
+  readonly entry: string;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly invocation: KpiFunctionProps['invocation'];
+}
+
+export function ingestionFunction(
+  scope: Construct,
+  id: string,
+  props: IngestionFunctionProps,
+  base: IngestionBaseProps,
+): KpiFunction {
+  const fn = new KpiFunction(scope, id, {
+    entry: props.entry,
+    description: props.description,
+    serviceName: props.entry,
+    memorySize: props.memorySize,
+    timeout: props.timeout,
+    logRetention: base.logRetention,
+    invocation: props.invocation,
+    bundledFolders: [base.datasetsFolder],
+    environment: { DATASETS_DIR: base.datasetsFolder, CODE_VERSION: base.codeVersion },
+  });
+  fn.bindBucket('RAW_BUCKET', base.buckets.raw, 'put', RAW_PREFIX);
+  fn.bindBucket('QUARANTINE_BUCKET', base.buckets.quarantine, 'put', QUARANTINE_PREFIX);
+  fn.bindTable('STATE_TABLE', base.tables.state, 'readWrite');
+  return fn;
+}
+
+/**
+ * Runs an ingestion function on a schedule with `input` as its event: retried twice, dropped to the
+ * dead-letter queue after an hour. The scheduler assumes a role of its own that may invoke this
+ * function only.
+ */
+export function scheduleIngestion(
+  scope: Construct,
+  id: string,
+  fn: KpiFunction,
+  props: { expression: string; description: string; input: unknown; deadLetterQueue: IQueue },
+): Schedule {
+  const construct = new Construct(scope, id);
+  const role = new Role(construct, 'Role', {
+    assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+    description: props.description,
+  });
+  const schedule = new Schedule(construct, 'Schedule', {
+    description: props.description,
+    schedule: ScheduleExpression.expression(props.expression),
+    target: new LambdaInvoke(fn.fn, {
+      role,
+      input: ScheduleTargetInput.fromObject(props.input),
+      deadLetterQueue: props.deadLetterQueue,
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+    }),
+  });
+  acknowledgeWildcardResource(
+    role,
+    `${fn.fn.functionArn}:*`,
+    'Invoke rights on the one ingestion function (and its versions) the schedule targets.',
+  );
+  return schedule;
+}

@@ -1,0 +1,57 @@
+// CDK: the ingestion stage. One construct per connector kind, sharing a dead-letter queue and the
+// dataset declarations folder, which is read here at synth time: an invalid declaration fails the
+// synth, and each dataset's `ingestion` section decides which connectors serve it.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { DatasetDeclaration } from '../../../src/domain/dataset';
+import type { PipelineBuckets, PipelineTables } from '../../stacks/resources';
+import { DeadLetterQueue } from '../dead-letter-queue';
+import { readDatasetCatalog } from './catalog';
+import { codeVersion } from './code-version';
+import { DropZoneIngestion } from './drop-zone-ingestion';
+import type { IngestionBaseProps } from './ingestion-function';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export interface IngestionProps {
+  readonly buckets: PipelineBuckets;
+  readonly tables: PipelineTables;
+  readonly logRetention: RetentionDays;
+  /** Encrypts the dead-letter queue. */
+  readonly messagingKey: IKey;
+  /** Schedule of the drop zone connector. */
+  readonly dropZoneSchedule: string;
+  /** Declarations folder, relative to the repository root. @default 'datasets' */
+  readonly datasetsFolder?: string;
+}
+
+export class Ingestion extends Construct {
+  readonly dropZone: DropZoneIngestion;
+  readonly deadLetters: DeadLetterQueue;
+  readonly datasets: DatasetDeclaration[];
+
+  constructor(scope: Construct, id: string, props: IngestionProps) {
+    super(scope, id);
+    const datasetsFolder = props.datasetsFolder ?? 'datasets';
+    this.datasets = readDatasetCatalog(path.join(repoRoot, datasetsFolder));
+    this.deadLetters = new DeadLetterQueue(this, 'DeadLetters', {
+      encryptionKey: props.messagingKey,
+      purpose: 'ingestion schedule deliveries and failed ingestion runs',
+    });
+    const base: IngestionBaseProps = {
+      buckets: props.buckets,
+      tables: props.tables,
+      logRetention: props.logRetention,
+      datasetsFolder,
+      codeVersion: codeVersion(repoRoot),
+    };
+    this.dropZone = new DropZoneIngestion(this, 'DropZone', {
+      ...base,
+      schedule: props.dropZoneSchedule,
+      deadLetterQueue: this.deadLetters.queue,
+    });
+  }
+}

@@ -1,0 +1,281 @@
+// AWS adapters: ingestion's ledger in the `state` table. Single-item conditional writes only (no
+// transactions), so it runs the same on DynamoDB and on the local emulator.
+//
+// Items (pk / sk):
+// - `INGEST#<dataset>` / `BATCH#<batchId>`: a batch claim, then its completion. Index gsi1
+//   (`INGEST#<dataset>` / `<completedAt ISO>#<batchId>`) lists completed batches in time order.
+// - `RECOMPUTE#<dataset>` / `<YYYY-MM-DDTHH>#<batchId>`: an hour that got late records. Index gsi1
+//   (`RECOMPUTE` / `<markedAt ISO>#<dataset>#<hour>`) lists marks of every dataset.
+// - `WATERMARK#<dataset>` / `http`: where the pull connector stands.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { ConflictError } from '../../domain/errors';
+import type {
+  BatchClaim,
+  ClaimRequest,
+  CompletionRequest,
+  IngestLedger,
+  RecomputeMark,
+  WatermarkState,
+} from '../../ports/ingest-ledger';
+
+const HOUR = 3_600_000;
+
+const batchItemSchema = z.object({
+  status: z.enum(['in_progress', 'done', 'released']),
+  leaseUntil: z.number().optional(),
+  completedAt: z.number().optional(),
+  outcome: z.string().optional(),
+  manifestKey: z.string().optional(),
+  problems: z.array(z.string()).optional(),
+});
+
+const markItemSchema = z.object({
+  dataset: z.string(),
+  periodStart: z.number(),
+  batchId: z.string(),
+  records: z.number(),
+  markedAt: z.number(),
+});
+
+const watermarkItemSchema = z.object({
+  watermark: z.string().nullable(),
+  traversal: z
+    .object({
+      watermarkSent: z.string().nullable(),
+      resume: z.string(),
+      pendingWatermark: z.string().nullable(),
+      pages: z.number(),
+    })
+    .nullable(),
+  version: z.number(),
+});
+
+const batchKey = (dataset: string, batchId: string) => ({ pk: `INGEST#${dataset}`, sk: `BATCH#${batchId}` });
+
+function hourLabel(periodStart: number): string {
+  return new Date(periodStart).toISOString().slice(0, 13);
+}
+
+export class DynamoDbIngestLedger implements IngestLedger {
+  constructor(
+    private readonly dynamodb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async claim(request: ClaimRequest): Promise<BatchClaim> {
+    try {
+      const { Attributes } = await this.dynamodb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: batchKey(request.dataset, request.batchId),
+          UpdateExpression:
+            'SET #status = :inProgress, #owner = :owner, leaseUntil = :leaseUntil, firstClaimedAt = if_not_exists(firstClaimedAt, :now), dataset = :dataset, batchId = :batchId ADD attempt :one',
+          ConditionExpression:
+            'attribute_not_exists(pk) OR #status = :released OR (#status = :inProgress AND leaseUntil < :now)',
+          ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
+          ExpressionAttributeValues: {
+            ':inProgress': 'in_progress',
+            ':released': 'released',
+            ':owner': request.owner,
+            ':leaseUntil': request.now + request.leaseMillis,
+            ':now': request.now,
+            ':dataset': request.dataset,
+            ':batchId': request.batchId,
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return {
+        kind: 'claimed',
+        firstClaimedAt: Number(Attributes?.firstClaimedAt),
+        attempt: Number(Attributes?.attempt),
+      };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    const { Item } = await this.dynamodb.send(
+      new GetCommand({ TableName: this.table, Key: batchKey(request.dataset, request.batchId), ConsistentRead: true }),
+    );
+    const item = batchItemSchema.parse(Item);
+    if (item.status === 'done') {
+      return {
+        kind: 'done',
+        completedAt: item.completedAt ?? 0,
+        outcome: item.outcome ?? 'ingested',
+        manifestKey: item.manifestKey ?? '',
+        problems: item.problems ?? [],
+      };
+    }
+    return { kind: 'busy', leaseUntil: item.leaseUntil ?? 0 };
+  }
+
+  async completed(dataset: string, batchIds: readonly string[]): Promise<Set<string>> {
+    const done = new Set<string>();
+    for (let i = 0; i < batchIds.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = batchIds.slice(i, i + 100).map((id) => batchKey(dataset, id));
+      // Unprocessed keys come back under throttling; ask again until none are left.
+      for (let attempt = 0; keys && keys.length > 0 && attempt < 8; attempt++) {
+        const response: BatchGetCommandOutput = await this.dynamodb.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.table]: {
+                Keys: keys,
+                ProjectionExpression: 'sk, #status',
+                ExpressionAttributeNames: { '#status': 'status' },
+              },
+            },
+          }),
+        );
+        for (const item of response.Responses?.[this.table] ?? []) {
+          if (item.status === 'done') done.add(String(item.sk).slice('BATCH#'.length));
+        }
+        keys = response.UnprocessedKeys?.[this.table]?.Keys;
+      }
+    }
+    return done;
+  }
+
+  async complete(request: CompletionRequest): Promise<void> {
+    try {
+      await this.dynamodb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: batchKey(request.dataset, request.batchId),
+          UpdateExpression:
+            'SET #status = :done, completedAt = :completedAt, outcome = :outcome, manifestKey = :manifestKey, #read = :read, valid = :valid, quarantined = :quarantined, problems = :problems, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk REMOVE leaseUntil, #owner',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner', '#read': 'read' },
+          ExpressionAttributeValues: {
+            ':done': 'done',
+            ':completedAt': request.completedAt,
+            ':outcome': request.outcome,
+            ':manifestKey': request.manifestKey,
+            ':read': request.read,
+            ':valid': request.valid,
+            ':quarantined': request.quarantined,
+            ':problems': [...request.problems],
+            ':gsi1pk': `INGEST#${request.dataset}`,
+            ':gsi1sk': `${new Date(request.completedAt).toISOString()}#${request.batchId}`,
+            ':owner': request.owner,
+          },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new ConflictError(`batch ${request.batchId} of ${request.dataset} is no longer held by this run`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async release(dataset: string, batchId: string, owner: string): Promise<void> {
+    try {
+      await this.dynamodb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: batchKey(dataset, batchId),
+          UpdateExpression: 'SET #status = :released REMOVE leaseUntil, #owner',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
+          ExpressionAttributeValues: { ':released': 'released', ':owner': owner },
+        }),
+      );
+    } catch (error) {
+      // Someone else took it over meanwhile: nothing of ours to release.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async markForRecompute(marks: readonly RecomputeMark[]): Promise<void> {
+    const items = marks.map((mark) => ({
+      PutRequest: {
+        Item: {
+          pk: `RECOMPUTE#${mark.dataset}`,
+          sk: `${hourLabel(mark.periodStart)}#${mark.batchId}`,
+          gsi1pk: 'RECOMPUTE',
+          gsi1sk: `${new Date(mark.markedAt).toISOString()}#${mark.dataset}#${hourLabel(mark.periodStart)}`,
+          dataset: mark.dataset,
+          periodStart: mark.periodStart,
+          periodEnd: mark.periodStart + HOUR,
+          batchId: mark.batchId,
+          records: mark.records,
+          markedAt: mark.markedAt,
+        },
+      },
+    }));
+    for (let i = 0; i < items.length; i += 25) {
+      let requests: unknown[] | undefined = items.slice(i, i + 25);
+      for (let attempt = 0; requests && requests.length > 0; attempt++) {
+        if (attempt >= 8) throw new Error('DynamoDB kept recompute marks unprocessed after 8 attempts');
+        const response = (await this.dynamodb.send(
+          new BatchWriteCommand({ RequestItems: { [this.table]: requests as never } }),
+        )) as { UnprocessedItems?: Record<string, unknown[]> };
+        requests = response.UnprocessedItems?.[this.table];
+      }
+    }
+  }
+
+  async recomputeMarks(dataset: string): Promise<RecomputeMark[]> {
+    const marks: RecomputeMark[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.dynamodb.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `RECOMPUTE#${dataset}` },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) marks.push(markItemSchema.parse(item));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return marks;
+  }
+
+  async readWatermark(dataset: string): Promise<WatermarkState> {
+    const { Item } = await this.dynamodb.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `WATERMARK#${dataset}`, sk: 'http' }, ConsistentRead: true }),
+    );
+    if (!Item) return { watermark: null, traversal: null, version: 0 };
+    return watermarkItemSchema.parse(Item);
+  }
+
+  async saveWatermark(dataset: string, state: WatermarkState): Promise<void> {
+    try {
+      await this.dynamodb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: `WATERMARK#${dataset}`,
+            sk: 'http',
+            watermark: state.watermark,
+            traversal: state.traversal,
+            version: state.version + 1,
+          },
+          ConditionExpression: state.version === 0 ? 'attribute_not_exists(pk)' : 'version = :version',
+          ...(state.version === 0 ? {} : { ExpressionAttributeValues: { ':version': state.version } }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new ConflictError(`the watermark of ${dataset} was changed by another run`, { cause: error });
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+// Domain: the pipeline's own data-quality records. Every batch, whatever its outcome, adds records
+// to the `pipeline_ingest` dataset (declared in datasets/pipeline_ingest.yaml): one `batch` record
+// with its totals, and one `quarantine_reason` record per reason code. The data-quality KPIs
+// (freshness, schema conformity, validation-failure rate) are computed from them by the same
+// engine as every other KPI.
+import type { ReadCounts, TypedRecord } from '../records';
+import type { BatchOutcome, Connector } from './manifest';
+
+/** The dataset id of the data-quality records. */
+export const PIPELINE_INGEST_DATASET = 'pipeline_ingest';
+
+export interface BatchQualityFacts {
+  readonly batchId: string;
+  readonly dataset: string;
+  readonly connector: Connector;
+  /** The source's URI: `s3://bucket/key`, an API URL, `push:<agent>`. */
+  readonly source: string;
+  readonly outcome: BatchOutcome;
+  /** Reason code of an unreadable or rejected batch. */
+  readonly problemCode: string | null;
+  readonly ingestedAt: number;
+  readonly counts: ReadCounts;
+  readonly newestEventTime: number | null;
+  readonly oldestEventTime: number | null;
+  readonly lateRecords: number;
+  readonly bytes: number;
+  readonly durationMs: number;
+}
+
+/**
+ * The `pipeline_ingest` records of one batch.
+ *
+ * `schema_conformity` is valid / received (null when nothing was received); `freshness_lag_seconds`
+ * is how far the newest event time trails the ingestion.
+ */
+export function dataQualityRecords(facts: BatchQualityFacts): TypedRecord[] {
+  const { counts } = facts;
+  const common = {
+    batch_id: facts.batchId,
+    dataset: facts.dataset,
+    connector: facts.connector,
+    source: facts.source,
+    outcome: facts.outcome,
+    ingested_at: facts.ingestedAt,
+  };
+  const batch: TypedRecord = {
+    record_type: 'batch',
+    ...common,
+    reason: facts.problemCode,
+    rows_received: counts.read,
+    rows_valid: counts.valid,
+    rows_quarantined: counts.quarantined,
+    schema_conformity: counts.read > 0 ? counts.valid / counts.read : null,
+    newest_event_time: facts.newestEventTime,
+    oldest_event_time: facts.oldestEventTime,
+    freshness_lag_seconds:
+      facts.newestEventTime === null ? null : Math.max(0, (facts.ingestedAt - facts.newestEventTime) / 1000),
+    late_records: facts.lateRecords,
+    bytes: facts.bytes,
+    duration_ms: facts.durationMs,
+  };
+  const reasons = Object.entries(counts.quarantinedByReason)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(
+      ([reason, rows]): TypedRecord => ({
+        record_type: 'quarantine_reason',
+        ...common,
+        reason,
+        rows_received: null,
+        rows_valid: null,
+        rows_quarantined: rows,
+        schema_conformity: null,
+        newest_event_time: null,
+        oldest_event_time: null,
+        freshness_lag_seconds: null,
+        late_records: null,
+        bytes: null,
+        duration_ms: null,
+      }),
+    );
+  return [batch, ...reasons];
+}

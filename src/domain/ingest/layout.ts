@@ -1,0 +1,79 @@
+// Domain: where ingested data lives. Raw records are partitioned Hive-style by event time; the
+// quarantine mirrors that layout (by ingestion time, since a rejected row may have no usable
+// event time); manifests sit beside raw under a `_`-prefixed folder that Hive, Spark and Athena
+// skip. Every key is derived from the dataset, the hour and a deterministic batch id, so a rerun
+// of the same input writes the same keys: one copy, never two.
+
+/** Key prefixes, each in its own bucket (raw and manifests share the raw bucket). */
+export const RAW_PREFIX = 'raw/';
+export const MANIFEST_PREFIX = 'raw/_manifests/';
+export const QUARANTINE_PREFIX = 'quarantine/';
+export const QUARANTINED_FILES_PREFIX = 'quarantine/_files/';
+/** Drop zone: files for dataset `x` go under `landing/x/`. */
+export const LANDING_PREFIX = 'landing/';
+
+const HOUR = 3_600_000;
+
+/** One hour of event time, the unit of partitioning and of recomputation. */
+export interface HourPartition {
+  /** `YYYY-MM-DD` (UTC). */
+  readonly date: string;
+  /** `00`-`23` (UTC). */
+  readonly hour: string;
+  /** Start of the hour, epoch ms; the hour is `[start, start + 1 h)`. */
+  readonly start: number;
+}
+
+/** The hour that contains `epochMillis`. */
+export function hourPartition(epochMillis: number): HourPartition {
+  const start = Math.floor(epochMillis / HOUR) * HOUR;
+  const iso = new Date(start).toISOString();
+  return { date: iso.slice(0, 10), hour: iso.slice(11, 13), start };
+}
+
+/** `raw/dataset=<id>/date=<YYYY-MM-DD>/hour=<HH>/`: every object of one hour of one dataset. */
+export function rawPartitionPrefix(dataset: string, partition: HourPartition): string {
+  return `${RAW_PREFIX}dataset=${dataset}/date=${partition.date}/hour=${partition.hour}/`;
+}
+
+/**
+ * A raw object: `raw/dataset=<id>/date=<d>/hour=<h>/<batchId>-<segment>.ndjson.gz`. A batch writes
+ * one segment per hour it touches (more only when it keeps very many hours open at once).
+ */
+export function rawObjectKey(dataset: string, partition: HourPartition, batchId: string, segment: number): string {
+  return `${rawPartitionPrefix(dataset, partition)}${batchId}-${String(segment).padStart(4, '0')}.ndjson.gz`;
+}
+
+/** Rejected rows of a batch: `quarantine/dataset=<id>/date=<d>/hour=<h>/<batchId>.ndjson.gz`. */
+export function quarantineRowsKey(dataset: string, partition: HourPartition, batchId: string): string {
+  return `${QUARANTINE_PREFIX}dataset=${dataset}/date=${partition.date}/hour=${partition.hour}/${batchId}.ndjson.gz`;
+}
+
+/** A file that could not be read at all, kept as it was: `quarantine/_files/dataset=<id>/date=<d>/<batchId>/<name>`. */
+export function quarantinedFileKey(dataset: string, partition: HourPartition, batchId: string, name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').slice(-200) || 'input';
+  return `${QUARANTINED_FILES_PREFIX}dataset=${dataset}/date=${partition.date}/${batchId}/${safe}`;
+}
+
+/** Why that file was refused, beside it. */
+export function quarantinedFileReasonKey(dataset: string, partition: HourPartition, batchId: string): string {
+  return `${QUARANTINED_FILES_PREFIX}dataset=${dataset}/date=${partition.date}/${batchId}/reason.json`;
+}
+
+/** The batch manifest: `raw/_manifests/dataset=<id>/date=<d>/<batchId>.json` (date of ingestion). */
+export function manifestKey(dataset: string, partition: HourPartition, batchId: string): string {
+  return `${MANIFEST_PREFIX}dataset=${dataset}/date=${partition.date}/${batchId}.json`;
+}
+
+/** The landing prefix of a dataset's drop zone. */
+export function landingPrefix(dataset: string): string {
+  return `${LANDING_PREFIX}${dataset}/`;
+}
+
+/**
+ * Hours that count as late: their end is more than `lateAfterMinutes` before `ingestedAt`, so a
+ * computation may already have used them and must run again.
+ */
+export function isLate(partition: HourPartition, ingestedAt: number, lateAfterMinutes: number): boolean {
+  return partition.start + HOUR + lateAfterMinutes * 60_000 < ingestedAt;
+}

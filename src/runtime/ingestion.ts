@@ -1,0 +1,55 @@
+// Runtime: what every ingestion function shares. The environment its construct sets, and the
+// dependencies built from it once per cold start: the S3 store, the ledger, and the dataset
+// declarations bundled with the function (the repository's datasets/ folder).
+import path from 'node:path';
+import { z } from 'zod';
+import type { AwsClients } from '../adapters/aws/clients';
+import { DynamoDbIngestLedger } from '../adapters/aws/dynamodb-ingest-ledger';
+import { S3IngestStore } from '../adapters/aws/s3-ingest-store';
+import { nodeGunzip } from '../adapters/gzip';
+import { type LoadedDataset, loadDatasetCatalog } from '../adapters/local/dataset-files';
+import type { IngestDependencies } from '../usecases/ingest-batch';
+
+const name = z.string().min(1);
+
+/** Variables every ingestion function has (see lib/constructs/ingestion). */
+export const ingestionEnvironment = z.object({
+  RAW_BUCKET: name,
+  QUARANTINE_BUCKET: name,
+  STATE_TABLE: name,
+  /** The declarations folder, relative to the function's code root (or absolute). */
+  DATASETS_DIR: name,
+  /** Recorded in every manifest. */
+  CODE_VERSION: name,
+  /** gzip level of raw objects, 1-9. */
+  RAW_GZIP_LEVEL: z.coerce.number().int().min(1).max(9).default(6),
+});
+
+export type IngestionEnvironment = z.infer<typeof ingestionEnvironment>;
+
+export interface IngestionRuntime {
+  readonly ingest: IngestDependencies;
+  readonly catalog: Map<string, LoadedDataset>;
+}
+
+/** The declarations folder: relative paths are read from the code root (LAMBDA_TASK_ROOT in Lambda). */
+export function datasetsDirectory(dir: string): string {
+  return path.resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), dir);
+}
+
+export async function buildIngestionRuntime(env: IngestionEnvironment, clients: AwsClients): Promise<IngestionRuntime> {
+  const store = new S3IngestStore(clients.s3, { raw: env.RAW_BUCKET, quarantine: env.QUARANTINE_BUCKET });
+  const ledger = new DynamoDbIngestLedger(clients.dynamodb, env.STATE_TABLE);
+  const catalog = await loadDatasetCatalog(datasetsDirectory(env.DATASETS_DIR));
+  return {
+    ingest: {
+      store,
+      ledger,
+      clock: { now: () => Date.now() },
+      codeVersion: env.CODE_VERSION,
+      gunzip: nodeGunzip,
+      gzipLevel: env.RAW_GZIP_LEVEL,
+    },
+    catalog,
+  };
+}

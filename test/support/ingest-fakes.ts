@@ -1,0 +1,175 @@
+// Test support: in-memory ports for the ingestion use cases. The store keeps staged objects apart
+// from visible ones, as S3 multipart uploads do; the ledger follows the DynamoDB adapter's rules.
+import { gunzipSync } from 'node:zlib';
+import { ConflictError } from '../../src/domain/errors';
+import type {
+  BatchClaim,
+  ClaimRequest,
+  CompletionRequest,
+  IngestLedger,
+  RecomputeMark,
+  WatermarkState,
+} from '../../src/ports/ingest-ledger';
+import type { IngestObjectStore, ObjectRef, StagedObject, StorageArea } from '../../src/ports/object-store';
+
+export class InMemoryIngestStore implements IngestObjectStore {
+  /** Visible objects by `area:key`. */
+  readonly objects = new Map<string, Uint8Array>();
+  /** Staged objects not committed or aborted. */
+  readonly pending = new Set<string>();
+  /** Calls to fail: `commit` fails on the nth commit (1-based). */
+  failOnCommit: number | undefined;
+  private commits = 0;
+
+  bucket(area: StorageArea): string {
+    return `${area}-bucket`;
+  }
+
+  stage(ref: ObjectRef, _contentType: string): StagedObject {
+    const id = `${ref.area}:${ref.key}`;
+    const chunks: Uint8Array[] = [];
+    let state: 'open' | 'ended' | 'done' = 'open';
+    this.pending.add(id);
+    return {
+      write: async (chunk) => {
+        if (state !== 'open') throw new Error(`write after end: ${id}`);
+        chunks.push(chunk);
+      },
+      end: async () => {
+        state = 'ended';
+      },
+      commit: async () => {
+        this.commits += 1;
+        if (this.failOnCommit === this.commits) throw new Error(`storage failed on commit ${this.commits}`);
+        if (state !== 'ended') throw new Error(`commit before end: ${id}`);
+        this.objects.set(id, Buffer.concat(chunks));
+        this.pending.delete(id);
+        state = 'done';
+      },
+      abort: async () => {
+        this.pending.delete(id);
+        state = 'done';
+      },
+    };
+  }
+
+  async put(ref: ObjectRef, body: string): Promise<void> {
+    this.objects.set(`${ref.area}:${ref.key}`, Buffer.from(body));
+  }
+
+  keys(area: StorageArea, prefix = ''): string[] {
+    return [...this.objects.keys()]
+      .filter((id) => id.startsWith(`${area}:${prefix}`))
+      .map((id) => id.slice(area.length + 1))
+      .sort();
+  }
+
+  /** The JSON lines of a gzip NDJSON object. */
+  lines<T = Record<string, unknown>>(area: StorageArea, key: string): T[] {
+    const bytes = this.objects.get(`${area}:${key}`);
+    if (!bytes) throw new Error(`no object ${area}:${key}`);
+    return gunzipSync(bytes)
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as T);
+  }
+
+  json<T>(area: StorageArea, key: string): T {
+    const bytes = this.objects.get(`${area}:${key}`);
+    if (!bytes) throw new Error(`no object ${area}:${key}`);
+    return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+  }
+}
+
+interface BatchItem {
+  status: 'in_progress' | 'done' | 'released';
+  owner?: string;
+  leaseUntil?: number;
+  firstClaimedAt: number;
+  attempt: number;
+  completion?: CompletionRequest;
+}
+
+export class InMemoryIngestLedger implements IngestLedger {
+  readonly batches = new Map<string, BatchItem>();
+  readonly marks = new Map<string, RecomputeMark>();
+  readonly watermarks = new Map<string, WatermarkState>();
+
+  async claim(request: ClaimRequest): Promise<BatchClaim> {
+    const id = `${request.dataset}/${request.batchId}`;
+    const item = this.batches.get(id);
+    if (item?.status === 'done') {
+      const c = item.completion as CompletionRequest;
+      return {
+        kind: 'done',
+        completedAt: c.completedAt,
+        outcome: c.outcome,
+        manifestKey: c.manifestKey,
+        problems: c.problems,
+      };
+    }
+    if (item?.status === 'in_progress' && (item.leaseUntil ?? 0) >= request.now) {
+      return { kind: 'busy', leaseUntil: item.leaseUntil ?? 0 };
+    }
+    const next: BatchItem = {
+      status: 'in_progress',
+      owner: request.owner,
+      leaseUntil: request.now + request.leaseMillis,
+      firstClaimedAt: item?.firstClaimedAt ?? request.now,
+      attempt: (item?.attempt ?? 0) + 1,
+    };
+    this.batches.set(id, next);
+    return { kind: 'claimed', firstClaimedAt: next.firstClaimedAt, attempt: next.attempt };
+  }
+
+  async completed(dataset: string, batchIds: readonly string[]): Promise<Set<string>> {
+    return new Set(batchIds.filter((id) => this.batches.get(`${dataset}/${id}`)?.status === 'done'));
+  }
+
+  async complete(request: CompletionRequest): Promise<void> {
+    const item = this.batches.get(`${request.dataset}/${request.batchId}`);
+    if (item?.owner !== request.owner) throw new ConflictError('not the owner');
+    item.status = 'done';
+    item.completion = request;
+    delete item.owner;
+    delete item.leaseUntil;
+  }
+
+  async release(dataset: string, batchId: string, owner: string): Promise<void> {
+    const item = this.batches.get(`${dataset}/${batchId}`);
+    if (item?.owner !== owner) return;
+    item.status = 'released';
+    delete item.owner;
+    delete item.leaseUntil;
+  }
+
+  async markForRecompute(marks: readonly RecomputeMark[]): Promise<void> {
+    for (const mark of marks) this.marks.set(`${mark.dataset}/${mark.periodStart}/${mark.batchId}`, mark);
+  }
+
+  async recomputeMarks(dataset: string): Promise<RecomputeMark[]> {
+    return [...this.marks.values()].filter((m) => m.dataset === dataset).sort((a, b) => a.periodStart - b.periodStart);
+  }
+
+  async readWatermark(dataset: string): Promise<WatermarkState> {
+    return this.watermarks.get(dataset) ?? { watermark: null, traversal: null, version: 0 };
+  }
+
+  async saveWatermark(dataset: string, state: WatermarkState): Promise<void> {
+    const current = this.watermarks.get(dataset)?.version ?? 0;
+    if (current !== state.version) throw new ConflictError('watermark changed');
+    this.watermarks.set(dataset, { ...state, version: state.version + 1 });
+  }
+}
+
+/** A clock tests move by hand. */
+export class ManualClock {
+  constructor(public time: number) {}
+  now(): number {
+    return this.time;
+  }
+  advance(millis: number): void {
+    this.time += millis;
+  }
+}
