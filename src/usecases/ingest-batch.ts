@@ -58,6 +58,11 @@ export interface IngestBatchRequest {
   readonly preserveUnreadable?: (target: ObjectRef) => Promise<void>;
   /** Sees each batch of records as it is read (a pull connector tracks its watermark). */
   readonly observe?: (batch: RecordBatch) => void;
+  /**
+   * Runs once everything is written, just before the batch is marked done (a pull connector saves
+   * its new position here: if the run dies between the two, the next run starts after this batch).
+   */
+  readonly beforeComplete?: (manifest: BatchManifest) => Promise<void>;
 }
 
 export interface IngestDependencies {
@@ -381,6 +386,7 @@ export async function ingestBatch(request: IngestBatchRequest, deps: IngestDepen
     const key = manifestKey(dataset.id, ingestHour, batchId);
     await deps.store.put({ area: 'raw', key }, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
     await deps.ledger.markForRecompute(marks);
+    await request.beforeComplete?.(manifest);
     await deps.ledger.complete({
       dataset: dataset.id,
       batchId,

@@ -12,6 +12,7 @@ import { DeadLetterQueue } from '../dead-letter-queue';
 import { readDatasetCatalog } from './catalog';
 import { codeVersion } from './code-version';
 import { DropZoneIngestion } from './drop-zone-ingestion';
+import { HttpPullIngestion } from './http-pull-ingestion';
 import type { IngestionBaseProps } from './ingestion-function';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -30,6 +31,7 @@ export interface IngestionProps {
 
 export class Ingestion extends Construct {
   readonly dropZone: DropZoneIngestion;
+  readonly httpPull: HttpPullIngestion;
   readonly deadLetters: DeadLetterQueue;
   readonly datasets: DatasetDeclaration[];
 
@@ -51,6 +53,11 @@ export class Ingestion extends Construct {
     this.dropZone = new DropZoneIngestion(this, 'DropZone', {
       ...base,
       schedule: props.dropZoneSchedule,
+      deadLetterQueue: this.deadLetters.queue,
+    });
+    this.httpPull = new HttpPullIngestion(this, 'HttpPull', {
+      ...base,
+      datasets: this.datasets,
       deadLetterQueue: this.deadLetters.queue,
     });
   }

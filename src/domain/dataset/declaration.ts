@@ -231,6 +231,10 @@ export const httpSourceSchema = z
       .object({
         param: z.string().min(1).describe('Query parameter the last watermark is sent in, e.g. `updated_after`.'),
         field: identifier.describe('Record field (timestamp) whose newest value becomes the next watermark.'),
+        format: z
+          .enum(['iso8601', 'epoch_seconds', 'epoch_millis'])
+          .default('iso8601')
+          .describe('How the watermark is written in the query parameter.'),
         initial: z.string().optional().describe('Watermark of the very first run, ISO-8601; none when absent.'),
       })
       .strict()

@@ -1,0 +1,272 @@
+// Use case: one run of the HTTP pull connector for one dataset. It walks the API's pages from where
+// the last run stopped (cursor, page number or next link), sends the watermark so the API returns
+// only what is new, and ingests the pages of the run as one batch. The batch id is the starting
+// point (watermark and resume position), so a run that crashed is redone under the same id, and
+// the new position is saved just before the batch is marked done. A run cut short by its page
+// limit, its deadline or a failing page commits what it fetched and resumes there next time.
+import { createHash } from 'node:crypto';
+import { type CompiledDataset, type HttpSourceDeclaration, ingestionOf } from '../domain/dataset';
+import { TransientError, ValidationError } from '../domain/errors';
+import type { IngestLedger, WatermarkState } from '../ports/ingest-ledger';
+import type { ApiPage, JsonApi } from '../ports/json-api';
+import { batchIdOf, type IngestDependencies, type IngestPart, ingestBatch } from './ingest-batch';
+
+export interface PullDependencies extends IngestDependencies {
+  readonly api: JsonApi;
+  readonly ledger: IngestLedger;
+  /** Headers that authenticate a request (from the source's secret), fetched once per run. */
+  readonly authHeaders: (http: HttpSourceDeclaration) => Promise<Record<string, string>>;
+}
+
+export interface PullReport {
+  readonly dataset: string;
+  readonly status: 'ingested' | 'duplicate' | 'busy' | 'nothing_new';
+  readonly batchId: string;
+  readonly pages: number;
+  readonly rowsRead: number;
+  readonly rowsValid: number;
+  readonly rowsQuarantined: number;
+  /** Whether the traversal reached its last page; otherwise the next run resumes. */
+  readonly complete: boolean;
+  readonly watermark: string | null;
+  /** Why the run stopped early, when it did. */
+  readonly stoppedBecause: string | null;
+}
+
+const ENCODER = new TextEncoder();
+
+/** A dotted path into parsed JSON; the empty path is the value itself. */
+function at(value: unknown, path: string): unknown {
+  if (path === '') return value;
+  let current = value;
+  for (const key of path.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+/** The `rel="next"` target of a Link header. */
+function nextFromLinkHeader(link: string | undefined): string | undefined {
+  for (const part of (link ?? '').split(',')) {
+    const match = /<([^>]+)>\s*;(.*)/.exec(part.trim());
+    if (match && /\brel="?next"?/.test(match[2] ?? '')) return match[1];
+  }
+  return undefined;
+}
+
+function formatWatermark(millis: number, format: 'iso8601' | 'epoch_seconds' | 'epoch_millis'): string {
+  if (format === 'epoch_seconds') return String(Math.floor(millis / 1000));
+  if (format === 'epoch_millis') return String(millis);
+  return new Date(millis).toISOString();
+}
+
+/** The URL of a request: the first page, or the page a resume position names. */
+export function pageUrl(http: HttpSourceDeclaration, watermark: string | null, resume: string | null): string {
+  if (resume && http.pagination.kind === 'next_link') return resume;
+  const url = new URL(http.url);
+  for (const [name, value] of Object.entries(http.query)) url.searchParams.set(name, value);
+  if (http.watermark && watermark !== null) {
+    const millis = Date.parse(watermark);
+    url.searchParams.set(http.watermark.param, formatWatermark(millis, http.watermark.format));
+  }
+  const pagination = http.pagination;
+  if (pagination.kind === 'cursor' && resume) url.searchParams.set(pagination.param, resume);
+  if (pagination.kind === 'page') {
+    url.searchParams.set(pagination.param, resume ?? String(pagination.start));
+    if (pagination.sizeParam && pagination.size) url.searchParams.set(pagination.sizeParam, String(pagination.size));
+  }
+  return url.toString();
+}
+
+/** Where to go after `page`, or null at the end. */
+function nextResume(
+  http: HttpSourceDeclaration,
+  page: ApiPage,
+  items: readonly unknown[],
+  resume: string | null,
+): string | null {
+  const pagination = http.pagination;
+  switch (pagination.kind) {
+    case 'none':
+      return null;
+    case 'cursor': {
+      const cursor = at(page.json, pagination.nextPath);
+      return cursor === undefined || cursor === null || cursor === '' ? null : String(cursor);
+    }
+    case 'page': {
+      if (items.length === 0 || (pagination.size !== undefined && items.length < pagination.size)) return null;
+      return String(Number(resume ?? pagination.start) + 1);
+    }
+    case 'next_link': {
+      const link = pagination.nextPath ? at(page.json, pagination.nextPath) : nextFromLinkHeader(page.headers.link);
+      if (link === undefined || link === null || link === '') return null;
+      const next = new URL(String(link), page.url);
+      // The auth header goes with every request: never to another origin than the source's.
+      if (next.origin !== new URL(http.url).origin) {
+        throw new ValidationError(
+          `the next link ${next} leaves ${new URL(http.url).origin}; refusing to send credentials there`,
+        );
+      }
+      return next.toString();
+    }
+  }
+}
+
+/** Runs the connector for `dataset` until its last page, `maxPages`, or `deadline`. */
+export async function pullHttpSource(
+  dataset: CompiledDataset,
+  deadline: number,
+  deps: PullDependencies,
+): Promise<PullReport> {
+  const ingestion = ingestionOf(dataset.declaration);
+  const http = ingestion.http;
+  if (!http) throw new ValidationError(`dataset "${dataset.id}" declares no ingestion.http source`);
+  const state = await deps.ledger.readWatermark(dataset.id);
+  const watermarkSent = state.traversal
+    ? state.traversal.watermarkSent
+    : (state.watermark ?? http.watermark?.initial ?? null);
+  const startResume = state.traversal?.resume ?? null;
+  const headers = { ...http.headers, ...(await deps.authHeaders(http)) };
+
+  // The first page is fetched before the batch is claimed: a run that cannot reach the API
+  // claims nothing. The batch id is the starting point and the first page's content: the same
+  // pages again are the same batch (nothing new is written), new data is a new batch.
+  const firstUrl = pageUrl(http, watermarkSent, startResume);
+  const first = await deps.api.get(firstUrl, headers, deadline);
+  const batchId = batchIdOf(
+    'http',
+    dataset.id,
+    http.url,
+    watermarkSent ?? '',
+    startResume ?? '',
+    createHash('sha256').update(first.body).digest('hex'),
+  );
+
+  let pages = 0;
+  let resume: string | null = startResume;
+  let complete = false;
+  let stoppedBecause: string | null = null;
+  let failure: unknown;
+  let newest = state.traversal?.pendingWatermark
+    ? Date.parse(state.traversal.pendingWatermark)
+    : Number.NEGATIVE_INFINITY;
+  const watermarkField = http.watermark?.field;
+
+  async function* parts(): AsyncGenerator<IngestPart> {
+    let page: ApiPage | undefined = first;
+    while (page) {
+      const items = at(page.json, http?.itemsPath ?? '');
+      if (!Array.isArray(items)) {
+        throw new ValidationError(
+          `${page.url}: expected an array of items at "${http?.itemsPath || '(the page itself)'}", found ${items === undefined ? 'nothing' : typeof items}; check ingestion.http.itemsPath`,
+        );
+      }
+      const next = nextResume(http as HttpSourceDeclaration, page, items, resume);
+      pages += 1;
+      yield {
+        origin: { source: http?.url ?? '', file: page.url },
+        bytes: (async function* () {
+          if (items.length > 0) yield ENCODER.encode(`${items.map((item) => JSON.stringify(item)).join('\n')}\n`);
+        })(),
+        format: {
+          type: 'ndjson',
+          compression: 'none',
+          encoding: 'utf-8',
+          maxRowBytes: dataset.declaration.format.maxRowBytes,
+        },
+        uri: page.url,
+      };
+      resume = next;
+      if (next === null) {
+        complete = true;
+        return;
+      }
+      if (pages >= (http?.maxPages ?? 1000)) {
+        stoppedBecause = `reached maxPages (${http?.maxPages})`;
+        return;
+      }
+      try {
+        page = await deps.api.get(pageUrl(http as HttpSourceDeclaration, watermarkSent, next), headers, deadline);
+      } catch (error) {
+        // What was fetched is committed; the next run resumes at the page that failed.
+        failure = error;
+        stoppedBecause = (error as Error).message;
+        return;
+      }
+    }
+  }
+
+  const saveState = async (): Promise<WatermarkState> => {
+    const seen = Number.isFinite(newest) ? new Date(newest).toISOString() : null;
+    const next: WatermarkState = complete
+      ? { watermark: maxIso(state.watermark, seen), traversal: null, version: state.version }
+      : {
+          watermark: state.watermark,
+          traversal: {
+            watermarkSent,
+            resume: resume ?? '',
+            pendingWatermark: seen,
+            pages: (state.traversal?.pages ?? 0) + pages,
+          },
+          version: state.version,
+        };
+    await deps.ledger.saveWatermark(dataset.id, next);
+    return next;
+  };
+
+  let saved: WatermarkState | undefined;
+  const result = await ingestBatch(
+    {
+      dataset,
+      connector: 'http',
+      batchId,
+      source: http.url,
+      parts: parts(),
+      mode: 'partial',
+      lateAfterMinutes: ingestion.lateAfterMinutes,
+      observe: (batch) => {
+        if (!watermarkField) return;
+        for (const record of batch.records) {
+          const value = record[watermarkField];
+          if (typeof value === 'number' && value > newest) newest = value;
+        }
+      },
+      beforeComplete: async () => {
+        saved = await saveState();
+      },
+    },
+    deps,
+  );
+  if (failure)
+    throw new TransientError(`${dataset.id}: stopped after ${pages} page(s): ${stoppedBecause}`, { cause: failure });
+  const counts =
+    result.status === 'ingested' || result.status === 'rejected' || result.status === 'unreadable'
+      ? result.manifest.counts
+      : undefined;
+  return {
+    dataset: dataset.id,
+    status:
+      result.status === 'ingested' && counts?.read === 0
+        ? 'nothing_new'
+        : result.status === 'ingested'
+          ? 'ingested'
+          : result.status === 'busy'
+            ? 'busy'
+            : 'duplicate',
+    batchId,
+    pages,
+    rowsRead: counts?.read ?? 0,
+    rowsValid: counts?.valid ?? 0,
+    rowsQuarantined: counts?.quarantined ?? 0,
+    complete: saved ? saved.traversal === null : false,
+    watermark: saved?.watermark ?? state.watermark,
+    stoppedBecause,
+  };
+}
+
+function maxIso(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Date.parse(a) >= Date.parse(b) ? a : b;
+}
