@@ -1,5 +1,7 @@
 // CDK: the stateless part of the pipeline. Functions, workflows, schedules and topics; every
 // stage is one construct wired to the stateful stack's buckets and tables by narrow grants.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -7,6 +9,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { DeploymentConfig } from '../config';
+import { Computation } from '../constructs/computation';
+import { codeVersion } from '../constructs/ingestion/code-version';
 import { Ingestion } from '../constructs/ingestion/ingestion';
 import { Observability } from '../constructs/observability';
 import { SelfCheck } from '../constructs/self-check';
@@ -26,6 +30,8 @@ export class PipelineStack extends Stack {
   readonly resources: PipelineResources;
   readonly observability: Observability;
   readonly ingestion: Ingestion;
+  /** KPI computation: the compute function, the KPI schedule group and the backfill workflow. */
+  readonly computation: Computation;
   /** Parquet snapshots of KPI values, their export schedule and the Glue table over them. */
   readonly snapshots: Snapshots;
 
@@ -62,6 +68,18 @@ export class PipelineStack extends Stack {
       logRetention,
       messagingKey: this.messagingKey,
       dropZoneSchedule: props.config.schedules.ingestDropZone,
+    });
+
+    const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+    this.computation = new Computation(this, 'Computation', {
+      stackPrefix: props.config.stackPrefix,
+      buckets,
+      tables,
+      messagingKey: this.messagingKey,
+      logRetention,
+      codeVersion: codeVersion(repoRoot),
+      datasetFolders: ['datasets', 'kpis/datasets'],
+      repoRoot,
     });
 
     this.snapshots = new Snapshots(this, 'Snapshots', {

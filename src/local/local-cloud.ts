@@ -19,6 +19,7 @@ import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
 import { type AwsJsonEndpoint, startAwsJsonEndpoint } from './aws-json-endpoint';
 import { startLoopbackFauxqs } from './fauxqs';
 import { LocalFunctions } from './functions';
+import { type LambdaEndpoint, startLambdaEndpoint } from './lambda-endpoint';
 import { type ProvisionedResources, provisionResources } from './provision';
 import { LocalScheduler, startSchedulerEndpoint } from './scheduler';
 import { LocalSchedules } from './schedules';
@@ -58,6 +59,7 @@ const ENDPOINT_VARIABLES = [
   'AWS_ENDPOINT_URL_SFN',
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   'AWS_ENDPOINT_URL_SCHEDULER',
+  'AWS_ENDPOINT_URL_LAMBDA',
   'AWS_REGION',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
@@ -91,6 +93,8 @@ export class LocalCloud {
     readonly schedules: LocalSchedules,
     /** EventBridge Scheduler for the schedules created at run time (one per KPI). */
     readonly scheduler: LocalScheduler,
+    /** The Lambda Invoke API over the functions; `lambda.drain()` waits for Event invocations. */
+    readonly lambda: LambdaEndpoint,
     readonly clients: AwsClients,
     private readonly shutdown: () => Promise<void>,
   ) {}
@@ -157,6 +161,10 @@ export class LocalCloud {
       const schedulerEndpoint = await startSchedulerEndpoint(() => scheduler);
       closers.push(() => schedulerEndpoint.stop());
 
+      let functions: LocalFunctions | undefined;
+      const lambdaEndpoint = await startLambdaEndpoint(() => functions);
+      closers.push(() => lambdaEndpoint.stop());
+
       const environment: Record<string, string> = {
         AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
         AWS_ENDPOINT_URL_S3: fauxqsUrl,
@@ -165,6 +173,7 @@ export class LocalCloud {
         AWS_ENDPOINT_URL_SFN: sfnEndpoint.url,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint.url,
         AWS_ENDPOINT_URL_SCHEDULER: schedulerEndpoint.url,
+        AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint.url,
         AWS_REGION: LOCAL_REGION,
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
@@ -179,7 +188,7 @@ export class LocalCloud {
       const templates = options.templates ?? preSynthesized(options) ?? (await synthesizeTemplates(options.context));
       const resolver = new TemplateResolver(templates);
       const resources = await provisionResources(resolver);
-      const functions = new LocalFunctions(resolver, () => ({ ...process.env, ...environment }));
+      functions = new LocalFunctions(resolver, () => ({ ...process.env, ...environment }));
       stepFunctions = new LocalStepFunctions({
         functions,
         ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
@@ -209,6 +218,7 @@ export class LocalCloud {
         secrets,
         schedules,
         scheduler,
+        lambdaEndpoint,
         clients,
         shutdown,
       );

@@ -9,6 +9,8 @@ export interface ValueWriteReport {
   readonly updated: number;
   /** Values identical to what was stored (same fingerprint): nothing written. */
   readonly unchanged: number;
+  /** The values created or updated, in the order given. */
+  readonly written: readonly KpiValue[];
   /** Restatements recorded (final values that changed); each also stays on its value. */
   readonly restatements: readonly Restatement[];
 }

@@ -2,8 +2,8 @@
 // `ingestion.http` source, each with the dataset as its input; read access to exactly the secrets
 // those sources name.
 import { Duration } from 'aws-cdk-lib';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type DatasetDeclaration, ingestionOf } from '../../../src/domain/dataset';

@@ -42,7 +42,7 @@ const valueKey = (v: Pick<KpiValue, 'kpiId' | 'dimensions' | 'grain' | 'periodSt
   sk: `${v.grain}#${v.periodStart}`,
 });
 
-type Outcome = { kind: 'created' | 'updated' | 'unchanged'; restatement: Restatement | null };
+type Outcome = { index: number; kind: 'created' | 'updated' | 'unchanged'; restatement: Restatement | null };
 
 export class DynamoKpiValueStore implements KpiValueStore {
   private readonly concurrency: number;
@@ -58,9 +58,10 @@ export class DynamoKpiValueStore implements KpiValueStore {
     let next = 0;
     const worker = async () => {
       while (next < parsed.length) {
-        const value = parsed[next++] as KpiValue;
+        const index = next++;
+        const value = parsed[index] as KpiValue;
         const { pk, sk } = valueKey(value);
-        outcomes.push(await this.writeOne(value, stored.get(`${pk}|${sk}`) ?? null));
+        outcomes.push({ index, ...(await this.writeOne(value, stored.get(`${pk}|${sk}`) ?? null)) });
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, parsed.length) }, worker));
@@ -68,6 +69,10 @@ export class DynamoKpiValueStore implements KpiValueStore {
       created: outcomes.filter((o) => o.kind === 'created').length,
       updated: outcomes.filter((o) => o.kind === 'updated').length,
       unchanged: outcomes.filter((o) => o.kind === 'unchanged').length,
+      written: outcomes
+        .filter((o) => o.kind !== 'unchanged')
+        .sort((a, b) => a.index - b.index)
+        .map((o) => parsed[o.index] as KpiValue),
       restatements: outcomes.flatMap((o) => (o.restatement ? [o.restatement] : [])),
     };
   }
@@ -111,7 +116,7 @@ export class DynamoKpiValueStore implements KpiValueStore {
   }
 
   /** Writes one value unless unchanged; retries when another writer changed it in between. */
-  private async writeOne(value: KpiValue, previous: StoredKpiValue | null): Promise<Outcome> {
+  private async writeOne(value: KpiValue, previous: StoredKpiValue | null): Promise<Omit<Outcome, 'index'>> {
     const fingerprint = valueFingerprint(value);
     let current = previous;
     for (let attempt = 0; attempt < 10; attempt += 1) {

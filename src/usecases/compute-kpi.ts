@@ -1,0 +1,327 @@
+// Use case: compute one KPI over a range of periods from the raw store, incrementally. Each raw hour
+// partition becomes a partial aggregate once, cached with the partition's fingerprint; a period is
+// finalized again only when the partitions it reads changed (new or late batches), its definition
+// or code changed, or it was still provisional. Values carry their lineage and drift assessment and
+// are written only when they changed. The same inputs, definition, code and `asOf` always give the
+// same values, byte for byte.
+import type { KpiDefinition } from '../domain/definition/schema';
+import type { Annotation } from '../domain/drift/annotations';
+import { type CompiledKpi, compileKpi } from '../domain/engine/kpi';
+import type { KpiPartialState } from '../domain/engine/state';
+import { isoTime, periodEnd, periodsBetween, shiftPeriod } from '../domain/engine/time';
+import { driftLookbackPeriods, driftOf } from '../domain/evaluation/evaluate-value';
+import { inputConfidence } from '../domain/values/confidence';
+import { dimensionKey } from '../domain/values/dimension-key';
+import type { InputPartition, KpiValue } from '../domain/values/kpi-value';
+import type { Restatement } from '../domain/values/restatement';
+import { sha256Hex } from '../domain/versioning/sha256';
+import type { Clock } from '../ports/clock';
+import type { DefinitionState, DefinitionStore } from '../ports/definition-store';
+import type { KpiValueStore } from '../ports/kpi-value-store';
+import type { CachedPartition, PartialCache, PartialIndex } from '../ports/partial-cache';
+import type { RawPartition, RawPartitionSource } from '../ports/raw-partitions';
+
+const HOUR = 3_600_000;
+
+export interface ComputeKpiRequest {
+  readonly kpiId: string;
+  /** Periods starting in [from, to) are computed (epoch ms; widened to whole periods). */
+  readonly from: number;
+  readonly to: number;
+  /** The instant the values are computed as of: decides which periods are provisional. */
+  readonly asOf: number;
+  /** Finalize every period of the range, whatever the cache says. @default false */
+  readonly force?: boolean;
+}
+
+export interface ComputeKpiDependencies {
+  readonly definitions: Pick<DefinitionStore<KpiDefinition>, 'get'>;
+  readonly raw: RawPartitionSource;
+  readonly cache: PartialCache;
+  readonly values: KpiValueStore;
+  /** Package version and commit of the computing code, recorded in lineage. */
+  readonly codeVersion: string;
+  /** The field a dataset is partitioned by in the raw store, when known (see widenRange). */
+  readonly partitionTimeField?: (dataset: string) => string | undefined;
+  readonly annotations?: readonly Annotation[];
+  /** Partitions read and aggregated at once. @default 4 */
+  readonly concurrency?: number;
+  readonly clock?: Clock;
+}
+
+export interface ComputeKpiResult {
+  readonly kpiId: string;
+  /** `computed`, or `inactive` when the KPI is not published or is retired. */
+  readonly outcome: 'computed' | 'inactive';
+  readonly version: number;
+  readonly periods: { readonly inRange: number; readonly finalized: number };
+  readonly partitions: { readonly read: number; readonly aggregated: number; readonly reused: number };
+  readonly values: { readonly created: number; readonly updated: number; readonly unchanged: number };
+  readonly restatements: readonly Restatement[];
+  /** Values created or updated, with their drift. */
+  readonly written: readonly KpiValue[];
+  /** The active definition it computed with. */
+  readonly state: DefinitionState<KpiDefinition> | null;
+}
+
+interface Range {
+  readonly from: number | null;
+  readonly to: number;
+}
+
+export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeKpiRequest): Promise<ComputeKpiResult> {
+  const state = await deps.definitions.get(request.kpiId);
+  if (state?.status !== 'active') return inactive(request.kpiId, state ?? null);
+  const definition = state.definition;
+  const kpi = compileKpi(definition);
+  const starts = periodsBetween(definition.grain, request.from, request.to);
+  if (starts.length === 0) return { ...inactive(request.kpiId, state), outcome: 'computed', version: state.version };
+  const rangeStart = starts[0] as number;
+  const rangeEnd = periodEnd(definition.grain, starts.at(-1) as number);
+  const widen = (dataset: string, range: Range): Range => widenRange(definition, dataset, range, deps);
+
+  // 1. The partitions the whole range reads, and which of them changed since they were aggregated.
+  const index = await deps.cache.readIndex(definition.id, kpi.signature);
+  const partitions = new Map<string, RawPartition[]>();
+  for (const [dataset, range] of Object.entries(kpi.inputRanges(rangeStart, rangeEnd))) {
+    const wide = widen(dataset, range);
+    partitions.set(dataset, await deps.raw.list(dataset, wide.from, wide.to));
+  }
+  const states = new Map<string, KpiPartialState>();
+  const stale = [...partitions.values()]
+    .flat()
+    .filter((p) => index.partitions[partitionKey(p)]?.fingerprint !== p.fingerprint);
+  await forEachConcurrently(stale, deps.concurrency ?? 4, async (partition) => {
+    const key = partitionKey(partition);
+    const { state: partial, cached } = await aggregate(kpi, definition, partition, deps);
+    states.set(key, partial);
+    await deps.cache.writePartial(definition.id, kpi.signature, key, partial);
+    index.partitions[key] = cached;
+  });
+
+  // 2. The periods to finalize: those whose inputs, definition or code changed, or were provisional.
+  const computedAt = isoTime(deps.clock?.now() ?? request.asOf);
+  const plans = starts.map((start) => {
+    const end = periodEnd(definition.grain, start);
+    const inputs = Object.entries(kpi.inputRanges(start, end)).flatMap(([dataset, range]) => {
+      const wide = widen(dataset, range);
+      return (partitions.get(dataset) ?? []).filter(
+        (p) => (wide.from === null || p.start >= wide.from) && p.start < wide.to,
+      );
+    });
+    const digest = sha256Hex(inputs.map((p) => `${partitionKey(p)}:${p.fingerprint}`).join('\n'));
+    const previous = index.periods[isoTime(start)];
+    const due =
+      request.force === true ||
+      !previous ||
+      previous.provisional ||
+      previous.inputs !== digest ||
+      previous.definitionHash !== state.hash ||
+      previous.codeVersion !== deps.codeVersion;
+    return { start, end, inputs, digest, due };
+  });
+  const due = plans.filter((p) => p.due);
+
+  // 3. Finalize them in time order, assessing drift against the series so far.
+  const series = new Map<string, Pick<KpiValue, 'periodStart' | 'periodEnd' | 'value'>[]>();
+  const lookback = driftLookbackPeriods(definition);
+  const historyOf = async (value: { dimensions: KpiValue['dimensions'] }, before: number) => {
+    const key = dimensionKey(value.dimensions);
+    let known = series.get(key);
+    if (!known) {
+      const first = (due[0] as { start: number }).start;
+      known = (
+        await deps.values.history({
+          kpiId: definition.id,
+          dimensions: value.dimensions,
+          grain: definition.grain,
+          from: isoTime(shiftPeriod(definition.grain, first, -lookback)),
+          to: isoTime(first),
+        })
+      ).map((v) => ({ periodStart: v.periodStart, periodEnd: v.periodEnd, value: v.value }));
+      series.set(key, known);
+    }
+    const from = isoTime(shiftPeriod(definition.grain, before, -lookback));
+    return known.filter((p) => p.periodStart >= from && p.periodStart < isoTime(before));
+  };
+
+  const computed: KpiValue[] = [];
+  for (const plan of due) {
+    const merged = kpi.merge(
+      await Promise.all(plan.inputs.map((p) => partialOf(kpi, definition, p, states, index, deps))),
+    );
+    const { values } = kpi.finalize(merged, {
+      asOf: request.asOf,
+      from: plan.start,
+      to: plan.end,
+      version: state.version,
+    });
+    const lineageInputs: InputPartition[] = plan.inputs.map((p) => {
+      const cached = index.partitions[partitionKey(p)] as CachedPartition;
+      return {
+        dataset: p.dataset,
+        partition: p.label,
+        objects: p.objects.length,
+        etag: p.fingerprint,
+        manifests: [...cached.manifests],
+        rows: cached.rows,
+        quarantined: cached.quarantined,
+        newestEventAt: cached.newestEventAt,
+      };
+    });
+    const confidence = inputConfidence({
+      inputs: lineageInputs,
+      periodStart: plan.start,
+      periodEnd: plan.end,
+      computedAt: request.asOf,
+    });
+    let provisional = false;
+    for (const v of values) {
+      provisional ||= v.provisional;
+      const value: KpiValue = {
+        kpiId: v.kpiId,
+        grain: v.grain,
+        periodStart: v.periodStart,
+        periodEnd: v.periodEnd,
+        dimensions: v.dimensions,
+        value: v.value,
+        status: v.status,
+        reason: v.reason,
+        sampleSize: v.sampleSize,
+        provisional: v.provisional,
+        confidence,
+        drift: null,
+        lineage: {
+          definition: { id: definition.id, version: state.version, hash: state.hash },
+          inputs: lineageInputs,
+          codeVersion: deps.codeVersion,
+          computedAt,
+        },
+      };
+      const history = await historyOf(value, plan.start);
+      const { summary } = driftOf(definition, value, history, deps.annotations ?? []);
+      const evaluated = { ...value, drift: summary };
+      computed.push(evaluated);
+      const key = dimensionKey(value.dimensions);
+      series.get(key)?.push({ periodStart: value.periodStart, periodEnd: value.periodEnd, value: value.value });
+    }
+    index.periods[isoTime(plan.start)] = {
+      inputs: plan.digest,
+      definitionHash: state.hash,
+      codeVersion: deps.codeVersion,
+      provisional,
+    };
+  }
+
+  const report = await deps.values.write(computed);
+  await deps.cache.writeIndex(definition.id, kpi.signature, index);
+  const read = [...partitions.values()].flat().length;
+  return {
+    kpiId: definition.id,
+    outcome: 'computed',
+    version: state.version,
+    periods: { inRange: starts.length, finalized: due.length },
+    partitions: { read, aggregated: stale.length, reused: read - stale.length },
+    values: { created: report.created, updated: report.updated, unchanged: report.unchanged },
+    restatements: report.restatements,
+    written: report.written,
+    state,
+  };
+}
+
+function inactive(kpiId: string, state: DefinitionState<KpiDefinition> | null): ComputeKpiResult {
+  return {
+    kpiId,
+    outcome: 'inactive',
+    version: state?.version ?? 0,
+    periods: { inRange: 0, finalized: 0 },
+    partitions: { read: 0, aggregated: 0, reused: 0 },
+    values: { created: 0, updated: 0, unchanged: 0 },
+    restatements: [],
+    written: [],
+    state,
+  };
+}
+
+/** `<dataset>/date=YYYY-MM-DD/hour=HH`: a partition's name in the cache. */
+export function partitionKey(partition: Pick<RawPartition, 'dataset' | 'label'>): string {
+  return `${partition.dataset}/${partition.label}`;
+}
+
+/**
+ * The raw hours a KPI's range needs from a dataset: the engine's input range on hour boundaries.
+ * When the KPI places records by another field than the one the raw store is partitioned by, any
+ * hour may hold records of the period: then every hour up to the range's end is read.
+ */
+function widenRange(
+  definition: KpiDefinition,
+  dataset: string,
+  range: Range,
+  deps: Pick<ComputeKpiDependencies, 'partitionTimeField'>,
+): Range {
+  const to = Math.ceil(range.to / HOUR) * HOUR;
+  const partitionField = deps.partitionTimeField?.(dataset);
+  const kpiField = definition.datasets.find((d) => d.id === dataset)?.timeField;
+  if (partitionField && kpiField && partitionField !== kpiField) return { from: null, to };
+  return { from: range.from === null ? null : Math.floor(range.from / HOUR) * HOUR, to };
+}
+
+async function aggregate(
+  kpi: CompiledKpi,
+  definition: KpiDefinition,
+  partition: RawPartition,
+  deps: Pick<ComputeKpiDependencies, 'raw'>,
+): Promise<{ state: KpiPartialState; cached: CachedPartition }> {
+  const [records, batches] = await Promise.all([deps.raw.records(partition), deps.raw.batches(partition)]);
+  const timeField = definition.datasets.find((d) => d.id === partition.dataset)?.timeField;
+  let newest = Number.NEGATIVE_INFINITY;
+  if (timeField) {
+    for (const record of records) {
+      const time = record[timeField];
+      if (typeof time === 'number' && time > newest) newest = time;
+    }
+  }
+  return {
+    state: kpi.partial(partition.dataset, records),
+    cached: {
+      fingerprint: partition.fingerprint,
+      rows: records.length,
+      quarantined: batches.quarantined,
+      newestEventAt: Number.isFinite(newest) ? isoTime(newest) : null,
+      manifests: batches.manifests,
+      objects: partition.objects.length,
+    },
+  };
+}
+
+async function partialOf(
+  kpi: CompiledKpi,
+  definition: KpiDefinition,
+  partition: RawPartition,
+  states: Map<string, KpiPartialState>,
+  index: PartialIndex,
+  deps: Pick<ComputeKpiDependencies, 'raw' | 'cache'>,
+): Promise<KpiPartialState> {
+  const key = partitionKey(partition);
+  const inMemory = states.get(key);
+  if (inMemory) return inMemory;
+  const cached = await deps.cache.readPartial(definition.id, kpi.signature, key);
+  if (cached) {
+    states.set(key, cached);
+    return cached;
+  }
+  // The index knew the partition but its partial is gone (the work bucket is derived data): rebuild it.
+  const rebuilt = await aggregate(kpi, definition, partition, deps);
+  states.set(key, rebuilt.state);
+  index.partitions[key] = rebuilt.cached;
+  await deps.cache.writePartial(definition.id, kpi.signature, key, rebuilt.state);
+  return rebuilt.state;
+}
+
+async function forEachConcurrently<T>(items: readonly T[], concurrency: number, run: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await run(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
