@@ -118,6 +118,7 @@ export class Computation extends Construct {
     new CfnOutput(this, 'KpiSchedulerRoleArn', { value: this.schedulerRole.roleArn });
     new CfnOutput(this, 'KpiScheduleDeadLetterArn', { value: this.scheduleDeadLetters.queue.queueArn });
     new CfnOutput(this, 'BackfillStateMachineArn', { value: this.backfill.stateMachineArn });
+    new CfnOutput(this, 'RawBucketName', { value: props.buckets.raw.bucketName });
   }
 
   /**
