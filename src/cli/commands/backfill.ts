@@ -22,6 +22,8 @@ instant, so two runs give byte-identical values. Values that did not change are 
 Backfills do not hand violations to the guardrail stage.
 
   --as-of INSTANT   what the values are computed as of, for a new run (default: now)
+  --force           finalize every period again even where inputs, definition and code are unchanged
+                    (values that come out the same are still not rewritten)
   --workflow        run the chunks through the backfill state machine (Step Functions Map; on AWS
                     this fans out in parallel) instead of one by one from here
 
@@ -37,6 +39,7 @@ ${DEPLOYMENT_USAGE}
       chunk: { type: 'string', default: '7' },
       'as-of': { type: 'string' },
       workflow: { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
     });
     if (!values.kpi) throw new UsageError('give --kpi ID');
     const from = values.from ? instantOf(values.from) : null;
@@ -67,7 +70,7 @@ ${DEPLOYMENT_USAGE}
         {
           checkpoints: new DynamoBackfillCheckpoints(deployment.clients.dynamodb, deployment.names.stateTable),
           computeChunk: async (event) => {
-            const summary = await deployment.computeNow(event);
+            const summary = await deployment.computeNow({ ...event, force: values.force });
             return { values: summary.values, restatements: summary.restatements };
           },
           onProgress: (done, total) => {
