@@ -31,8 +31,9 @@ export const SAMPLE_FILES: Readonly<Record<SampleDatasetId, FileLayout>> = {
   },
   web_sessions: { file: 'web_sessions.ndjson', timestamps: ['started_at'] },
   content_events: { file: 'content_events.ndjson', timestamps: ['requested_at', 'delivered_at'] },
-  pipeline_ingest: { file: 'pipeline_ingest.ndjson', timestamps: ['started_at', 'ingested_at', 'newest_event_at'] },
-  pipeline_governance: { file: 'pipeline_governance.ndjson', timestamps: ['occurred_at'] },
+  // The pipeline writes its own records with epoch-millisecond timestamps.
+  pipeline_ingest: { file: 'pipeline_ingest.ndjson', timestamps: [] },
+  pipeline_governance: { file: 'pipeline_governance.ndjson', timestamps: [] },
 };
 
 /** The default folder of the sample files, relative to the repository root (kpis/datasets points there). */

@@ -14,6 +14,7 @@ import { codeVersion } from './code-version';
 import { DropZoneIngestion } from './drop-zone-ingestion';
 import { HttpPullIngestion } from './http-pull-ingestion';
 import type { IngestionBaseProps } from './ingestion-function';
+import { TelemetryIngestion } from './telemetry-ingestion';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -32,6 +33,7 @@ export interface IngestionProps {
 export class Ingestion extends Construct {
   readonly dropZone: DropZoneIngestion;
   readonly httpPull: HttpPullIngestion;
+  readonly telemetry: TelemetryIngestion;
   readonly deadLetters: DeadLetterQueue;
   readonly datasets: DatasetDeclaration[];
 
@@ -60,5 +62,6 @@ export class Ingestion extends Construct {
       datasets: this.datasets,
       deadLetterQueue: this.deadLetters.queue,
     });
+    this.telemetry = new TelemetryIngestion(this, 'Telemetry', base);
   }
 }

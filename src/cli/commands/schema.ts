@@ -1,12 +1,7 @@
 // CLI: `kpi schema` prints the JSON Schema of KPI definition files.
-import { kpiDefinitionJsonSchema } from '../../domain/definition/json-schema';
+import { kpiDefinitionJsonSchemaText } from '../../domain/definition/json-schema';
 import type { CliCommand } from '../command';
 import { parseOptions } from '../options';
-
-/** The committed schema file's text: the generated schema, 2-space indented, with a final newline. */
-export function kpiDefinitionSchemaText(): string {
-  return `${JSON.stringify(kpiDefinitionJsonSchema(), null, 2)}\n`;
-}
 
 export const command: CliCommand = {
   name: 'schema',
@@ -14,11 +9,11 @@ export const command: CliCommand = {
   usage: `Usage: kpi schema
 
 Prints the JSON Schema (draft 2020-12) of KPI definition files, generated from the same zod schema
-that validates them. The repository keeps a copy in schemas/kpi-definition.schema.json:
-  kpi schema > schemas/kpi-definition.schema.json`,
+that validates them. The repository keeps a copy in schemas/kpi-definition.schema.json, which
+\`npm run schemas\` (or kpi schema > schemas/kpi-definition.schema.json) rewrites.`,
   async run(context) {
     parseOptions(context.args, {});
-    context.stdout(kpiDefinitionSchemaText());
+    context.stdout(kpiDefinitionJsonSchemaText());
     return 0;
   },
 };

@@ -8,6 +8,6 @@ export {
   type ValidationIssue,
 } from './errors';
 export { type Expression, evaluateExpression, parseExpression } from './expression';
-export { KPI_DEFINITION_SCHEMA_PATH, kpiDefinitionJsonSchema } from './json-schema';
+export { KPI_DEFINITION_SCHEMA_PATH, kpiDefinitionJsonSchema, kpiDefinitionJsonSchemaText } from './json-schema';
 export { issuesOf, parseDefinition } from './parse';
 export * from './schema';

@@ -274,6 +274,10 @@ const arithmeticCalculation = z
     measures: z
       .record(identifier('a measure name'), measureSchema)
       .meta({ description: 'The measures the expression names.' }),
+    sampleSize: identifier('a measure name').optional().meta({
+      description:
+        "The measure whose sample size is the value's (e.g. the rows behind a rate); by default the smallest of the measures.",
+    }),
   })
   .superRefine((calc, ctx) => {
     let names: string[];
@@ -296,6 +300,13 @@ const arithmeticCalculation = z
         ctx.addIssue({ code: 'custom', path: ['expression'], message: `"${name}" is not one of the measures` });
       }
     }
+    if (calc.sampleSize !== undefined && !(calc.sampleSize in calc.measures)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sampleSize'],
+        message: `"${calc.sampleSize}" is not one of the measures`,
+      });
+    }
     for (const name of Object.keys(calc.measures)) {
       if (!names.includes(name)) {
         ctx.addIssue({
@@ -308,7 +319,7 @@ const arithmeticCalculation = z
   })
   .meta({
     id: 'ArithmeticCalculation',
-    description: 'Arithmetic over measures and constants. The sample size is the smallest of the measures.',
+    description: 'Arithmetic over measures and constants.',
   });
 
 const durationCalculation = z

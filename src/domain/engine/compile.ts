@@ -78,6 +78,8 @@ export type CalculationNode =
       readonly kind: 'arithmetic';
       readonly expression: Expression;
       readonly measures: Readonly<Record<string, MeasurePlan>>;
+      /** The measure whose sample size is the value's; null: the smallest. */
+      readonly sampleSize: string | null;
     }
   | { readonly kind: 'duration'; readonly measure: MeasurePlan; readonly unitMillis: number }
   | { readonly kind: 'conversion'; readonly entity: EntityPlan; readonly windowMillis: number }
@@ -176,7 +178,12 @@ export function compilePlan(definition: KpiDefinition): CompiledPlan {
         for (const [name, measure] of Object.entries(calc.measures)) {
           planned[name] = measurePlan(`${prefix}${name}`, measure, extra);
         }
-        return { kind: 'arithmetic', expression: parseExpression(calc.expression), measures: planned };
+        return {
+          kind: 'arithmetic',
+          expression: parseExpression(calc.expression),
+          measures: planned,
+          sampleSize: calc.sampleSize ?? null,
+        };
       }
       case 'duration': {
         const statistic = statisticOf(calc);

@@ -178,7 +178,8 @@ export function finalizeState(
         for (const [name, measure] of Object.entries(node.measures)) {
           const result = (measureTables.get(measure.key) as Table<Aggregator>).at(start, group).result();
           values[name] = result.value;
-          sampleSize = Math.min(sampleSize, result.sampleSize);
+          if (node.sampleSize === null) sampleSize = Math.min(sampleSize, result.sampleSize);
+          else if (node.sampleSize === name) sampleSize = result.sampleSize;
           if (result.value === null) reasons.push(`${name}: ${result.reason}`);
         }
         const evaluation = evaluateExpression(node.expression, values);

@@ -79,9 +79,46 @@ function representative(index: number): number {
   return (2 * GAMMA ** index) / (GAMMA + 1);
 }
 
+/** The k-th smallest (0-based) of `values`, which it reorders (Hoare's selection, median of three). */
+function select(values: Float64Array, k: number): number {
+  let low = 0;
+  let high = values.length - 1;
+  while (high > low) {
+    const middle = (low + high) >>> 1;
+    // Order low, middle, high so that the pivot (the median of the three) is at middle.
+    if ((values[middle] as number) < (values[low] as number)) swap(values, middle, low);
+    if ((values[high] as number) < (values[low] as number)) swap(values, high, low);
+    if ((values[high] as number) < (values[middle] as number)) swap(values, high, middle);
+    const pivot = values[middle] as number;
+    let i = low;
+    let j = high;
+    while (i <= j) {
+      while ((values[i] as number) < pivot) i++;
+      while ((values[j] as number) > pivot) j--;
+      if (i <= j) {
+        swap(values, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) high = j;
+    else if (k >= i) low = i;
+    else return values[k] as number;
+  }
+  return values[k] as number;
+}
+
+function swap(values: Float64Array, a: number, b: number): void {
+  const t = values[a] as number;
+  values[a] = values[b] as number;
+  values[b] = t;
+}
+
 /** Values of one group for percentiles: exact up to `exactLimit` values, a sketch beyond. */
 export class QuantileState {
   private values: number[] | null = [];
+  /** Whether `values` is known to be sorted (it is after a percentile or a write). */
+  private sorted = true;
   private sketch: Sketch | null = null;
   private count = 0;
 
@@ -101,6 +138,7 @@ export class QuantileState {
     this.count += 1;
     if (this.values !== null) {
       this.values.push(value);
+      this.sorted = false;
       if (this.count > this.exactLimit) this.toSketch();
     } else {
       (this.sketch as Sketch).add(value);
@@ -111,6 +149,7 @@ export class QuantileState {
     this.count += other.count;
     if (this.values !== null && other.values !== null && this.count <= this.exactLimit) {
       for (const value of other.values) this.values.push(value);
+      this.sorted = false;
       return;
     }
     if (this.values !== null) this.toSketch();
@@ -123,7 +162,11 @@ export class QuantileState {
   percentile(p: number): number | null {
     if (this.count === 0) return null;
     const rank = nearestRank(p, this.count);
-    if (this.values !== null) return this.sortedValues()[rank - 1] as number;
+    if (this.values !== null) {
+      if (this.sorted) return this.values[rank - 1] as number;
+      // One order statistic needs no full sort: select it in linear time on a copy.
+      return select(new Float64Array(this.values), rank - 1);
+    }
     return (this.sketch as Sketch).valueAtRank(rank);
   }
 
@@ -143,6 +186,7 @@ export class QuantileState {
     state.count = json.n;
     if ('values' in json) {
       state.values = [...json.values];
+      state.sorted = false;
       if (state.count !== state.values.length) throw new RangeError('quantile state: n differs from the values');
       if (state.count > exactLimit) state.toSketch();
     } else {
@@ -158,8 +202,11 @@ export class QuantileState {
 
   private sortedValues(): number[] {
     const values = this.values as number[];
-    const sorted = Float64Array.from(values).sort();
+    if (this.sorted) return values;
+    // A typed array sorts numbers natively (and -0 before 0, so the order is total).
+    const sorted = new Float64Array(values).sort();
     for (let i = 0; i < sorted.length; i++) values[i] = sorted[i] as number;
+    this.sorted = true;
     return values;
   }
 

@@ -7,47 +7,91 @@ import { AGENTS } from '../campaigns';
 import { SeededRandom } from '../random';
 
 const FEEDS = [
-  { dataset: 'ad_performance', rowsPerHour: 22 },
-  { dataset: 'agent_events', rowsPerHour: 30 },
-  { dataset: 'crm_leads', rowsPerHour: 2.5 },
-  { dataset: 'crm_opportunities', rowsPerHour: 0.7 },
-  { dataset: 'web_sessions', rowsPerHour: 17 },
-  { dataset: 'content_events', rowsPerHour: 6 },
+  { dataset: 'ad_performance', rowsPerHour: 22, connector: 'drop_zone' },
+  { dataset: 'agent_events', rowsPerHour: 30, connector: 'push' },
+  { dataset: 'crm_leads', rowsPerHour: 2.5, connector: 'http' },
+  { dataset: 'crm_opportunities', rowsPerHour: 0.7, connector: 'http' },
+  { dataset: 'web_sessions', rowsPerHour: 17, connector: 'drop_zone' },
+  { dataset: 'content_events', rowsPerHour: 6, connector: 'drop_zone' },
 ] as const;
 
-/** One record per dataset and hourly batch: rows read, valid, quarantined, and how fresh the data was. */
+/** Fields of a `quarantine_reason` record that only `batch` records fill. */
+const BATCH_ONLY = {
+  rows_received: null,
+  rows_valid: null,
+  schema_conformity: null,
+  newest_event_time: null,
+  oldest_event_time: null,
+  freshness_lag_seconds: null,
+  late_records: null,
+  bytes: null,
+  duration_ms: null,
+} as const;
+
+/**
+ * Per dataset and hourly batch, what the ingestion stage writes (src/domain/ingest/data-quality.ts):
+ * one `batch` record with its totals and freshness, and one `quarantine_reason` record per reason.
+ */
 export function pipelineIngest(seed: number, calendar: SampleCalendar): TypedRecord[] {
   const random = SeededRandom.derive(seed, 'pipeline_ingest');
-  const batches: TypedRecord[] = [];
+  const records: TypedRecord[] = [];
   for (let day = 0; day < calendar.days; day++) {
     for (let hour = 0; hour < 24; hour++) {
       const hourEnd = calendar.dayStart(day) + (hour + 1) * HOUR;
       for (const feed of FEEDS) {
-        const read = random.poisson(feed.rowsPerHour * 10);
+        const received = random.poisson(feed.rowsPerHour * 10);
         const broken = feed.dataset === 'web_sessions' && during(anomaly('web-schema-break'), calendar, day);
-        const schemaErrors = random.binomial(read, broken ? 0.12 : 0.002);
-        const ruleViolations = random.binomial(read - schemaErrors, 0.002);
+        // Shape and type problems, then rule violations, as the dataset reader counts them.
+        const reasons: Record<string, number> = {
+          invalid_boolean: random.binomial(received, broken ? 0.12 : 0.0005),
+          invalid_timestamp: random.binomial(received, 0.0008),
+          missing_required: random.binomial(received, 0.0007),
+          out_of_range: random.binomial(received, 0.001),
+          not_in_enum: random.binomial(received, 0.001),
+        };
+        const quarantined = Object.values(reasons).reduce((sum, n) => sum + n, 0);
         const delayed = feed.dataset.startsWith('crm_') && during(anomaly('crm-feed-delay'), calendar, day);
         const lag = delayed ? 6 * HOUR + random.integer(0, 20 * MINUTE) : Math.round(random.logNormal(6 * MINUTE, 0.5));
         const ingested = hourEnd + random.integer(MINUTE, 4 * MINUTE);
         if (ingested >= calendar.end) continue;
-        batches.push({
+        const newest = ingested - lag;
+        const common = {
           batch_id: `B-${feed.dataset}-${day}-${hour}`,
           dataset: feed.dataset,
-          source: `s3://landing/${feed.dataset}/`,
-          started_at: ingested - random.integer(5_000, 60_000),
+          connector: feed.connector,
+          source: feed.connector === 'push' ? 'push:agents' : `s3://landing/${feed.dataset}/`,
+          outcome: 'ingested',
           ingested_at: ingested,
-          rows_read: read,
-          rows_valid: read - schemaErrors - ruleViolations,
-          rows_quarantined: schemaErrors + ruleViolations,
-          rows_schema_errors: schemaErrors,
-          rows_rule_violations: ruleViolations,
-          newest_event_at: ingested - lag,
+        };
+        records.push({
+          record_type: 'batch',
+          ...common,
+          reason: null,
+          rows_received: received,
+          rows_valid: received - quarantined,
+          rows_quarantined: quarantined,
+          schema_conformity: received > 0 ? (received - quarantined) / received : null,
+          newest_event_time: newest,
+          oldest_event_time: newest - HOUR + random.integer(0, 5 * MINUTE),
+          freshness_lag_seconds: lag / 1000,
+          late_records: 0,
+          bytes: received * random.integer(150, 220),
+          duration_ms: random.integer(200, 3_000),
         });
+        for (const [reason, rows] of Object.entries(reasons).sort(([a], [b]) => (a < b ? -1 : 1))) {
+          if (rows > 0)
+            records.push({
+              record_type: 'quarantine_reason',
+              ...common,
+              reason,
+              ...BATCH_ONLY,
+              rows_quarantined: rows,
+            });
+        }
       }
     }
   }
-  return batches.sort((a, b) => (a.ingested_at as number) - (b.ingested_at as number));
+  return records.sort((a, b) => (a.ingested_at as number) - (b.ingested_at as number));
 }
 
 const GOVERNED = [
@@ -60,7 +104,12 @@ const GOVERNED = [
   { kpi: 'uptime', agent: AGENTS.contentPersonalizer, level: 'high' },
 ] as const;
 
-/** Violations, approval requests, escalations and decisions of the guardrail stage. */
+const APPROVERS = ['marketing-ops@example.com', 'head-of-growth@example.com'];
+
+/**
+ * What the guardrail stage writes (src/domain/guardrails/audit.ts, field names in snake case):
+ * violations received, owners notified, approval requests, escalations and decisions.
+ */
 export function pipelineGovernance(seed: number, calendar: SampleCalendar): TypedRecord[] {
   const random = SeededRandom.derive(seed, 'pipeline_governance');
   const events: Omit<TypedRecord, 'event_id'>[] = [];
@@ -73,28 +122,48 @@ export function pipelineGovernance(seed: number, calendar: SampleCalendar): Type
       const at = calendar.dayStart(day) + random.integer(0, DAY - 1);
       const common = {
         kpi_id: governed.kpi,
-        agent_id: governed.agent.id,
-        use_case: governed.agent.useCase,
-        level_of_decision: governed.level,
-      };
-      events.push({
-        ...common,
-        occurred_at: at,
-        event_type: 'violation',
+        kpi_version: 1,
         violation_kind: random.weighted([
           ['red_status', 6],
           ['drift', 3],
           ['data_quality', 1],
         ]),
-      });
-      if (governed.level === 'low') continue;
+        level_of_decision: governed.level,
+        agent_id: governed.agent.id,
+        use_case: governed.agent.useCase,
+        subject: `agent#${governed.agent.id}`,
+      };
+      events.push({ ...common, occurred_at: at, type: 'violation_received', actor: 'policy:intake' });
+      if (governed.level === 'low') {
+        events.push({
+          ...common,
+          occurred_at: at + 1_000,
+          type: 'owner_notified',
+          actor: 'policy:lowDecisionNotifiesOwner',
+        });
+        continue;
+      }
       const approvalId = `APR-${String(++approvals).padStart(5, '0')}`;
       const requested = at + random.integer(10_000, 90_000);
-      events.push({ ...common, occurred_at: requested, event_type: 'approval_requested', approval_id: approvalId });
+      events.push({
+        ...common,
+        occurred_at: requested,
+        type: 'approval_requested',
+        approval_id: approvalId,
+        actor: 'workflow',
+        tier: 0,
+      });
       const escalated = random.chance(burst ? 0.5 : 0.12);
       let decided = requested + Math.round(random.logNormal(35 * MINUTE, 0.6));
       if (escalated) {
-        events.push({ ...common, occurred_at: decided, event_type: 'escalation', approval_id: approvalId });
+        events.push({
+          ...common,
+          occurred_at: decided,
+          type: 'escalated',
+          approval_id: approvalId,
+          actor: 'workflow',
+          tier: 1,
+        });
         decided += Math.round(random.logNormal(2 * HOUR, 0.5));
       }
       if (decided >= calendar.end) continue;
@@ -102,9 +171,12 @@ export function pipelineGovernance(seed: number, calendar: SampleCalendar): Type
       events.push({
         ...common,
         occurred_at: decided,
-        event_type: 'decision',
+        type: 'decision_recorded',
         approval_id: approvalId,
+        actor: `approver:${APPROVERS[escalated ? 1 : 0]}`,
+        tier: escalated ? 1 : 0,
         decision: rejected ? 'rejected' : 'approved',
+        latency_ms: decided - requested,
         false_alarm: rejected && random.chance(0.4),
       });
     }

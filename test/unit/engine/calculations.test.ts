@@ -317,6 +317,30 @@ describe('arithmetic', () => {
   });
 });
 
+describe('arithmetic sample size', () => {
+  it('comes from the measure named, instead of the smallest', () => {
+    const conformity = definition({
+      datasets: [{ id: 'batches', timeField: 't' }],
+      calculation: {
+        type: 'arithmetic',
+        expression: '1 - errors / rows',
+        measures: {
+          errors: { dataset: 'batches', aggregate: 'sum', field: 'errors', filter: { field: 'kind', eq: 'reason' } },
+          rows: { dataset: 'batches', aggregate: 'sum', field: 'rows', filter: { field: 'kind', eq: 'batch' } },
+        },
+        sampleSize: 'rows',
+      },
+    });
+    const { values } = compute(conformity, {
+      batches: [
+        { t: at('2026-03-02'), kind: 'batch', rows: 100 },
+        { t: at('2026-03-02'), kind: 'batch', rows: 300 },
+      ],
+    });
+    expect(row(values, '2026-03-02')).toMatchObject({ value: 1, sampleSize: 2, status: 'green' });
+  });
+});
+
 describe('duration', () => {
   const timeToPersonalize = definition({
     datasets: [{ id: 'content', timeField: 'requested_at' }],

@@ -1,0 +1,86 @@
+// Lambda: the agent telemetry endpoint, behind a Function URL
+// (lib/constructs/ingestion/telemetry-ingestion.ts). Agents POST batches of events to
+// /v1/datasets/<dataset>/events, signed with their key; see src/usecases/receive-push.ts.
+import { z } from 'zod';
+import { SecretAgentKeyring } from '../src/adapters/aws/secret-agent-keyring';
+import { describeError } from '../src/domain/errors';
+import { defineHandler, MetricUnit } from '../src/runtime/handler';
+import { buildIngestionRuntime, ingestionEnvironment } from '../src/runtime/ingestion';
+import { PipelineMetric } from '../src/shared/metrics';
+import { DEFAULT_PUSH_LIMITS, receivePush } from '../src/usecases/receive-push';
+
+const environment = ingestionEnvironment.extend({
+  AGENT_KEYS_SECRET: z.string().min(1),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(DEFAULT_PUSH_LIMITS.maxBodyBytes),
+  MAX_DECOMPRESSED_BYTES: z.coerce.number().int().positive().default(DEFAULT_PUSH_LIMITS.maxDecompressedBytes),
+});
+
+/** The Function URL (payload format 2.0) request, as much of it as the endpoint reads. */
+const event = z
+  .object({
+    rawPath: z.string(),
+    headers: z.record(z.string(), z.string()).default({}),
+    body: z.string().optional(),
+    isBase64Encoded: z.boolean().default(false),
+    requestContext: z
+      .object({ http: z.object({ method: z.string() }).loose(), requestId: z.string().optional() })
+      .loose(),
+  })
+  .loose();
+
+export interface FunctionUrlResult {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export const { handler, create } = defineHandler({
+  name: 'ingest-telemetry',
+  environment,
+  event,
+  correlationId: (input) => input.requestContext.requestId,
+  dependencies: async (env, { clients }) => {
+    const runtime = await buildIngestionRuntime(env, clients);
+    return {
+      ...runtime,
+      datasets: new Map([...runtime.catalog].map(([id, loaded]) => [id, loaded.dataset])),
+      keyring: new SecretAgentKeyring(clients.secrets, env.AGENT_KEYS_SECRET),
+      limits: {
+        maxBodyBytes: env.MAX_BODY_BYTES,
+        maxDecompressedBytes: env.MAX_DECOMPRESSED_BYTES,
+        maxSkewSeconds: DEFAULT_PUSH_LIMITS.maxSkewSeconds,
+      },
+    };
+  },
+  run: async (input, deps, { logger, metrics }): Promise<FunctionUrlResult> => {
+    const headers = Object.fromEntries(Object.entries(input.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    const body =
+      input.body === undefined ? new Uint8Array() : Buffer.from(input.body, input.isBase64Encoded ? 'base64' : 'utf8');
+    try {
+      const response = await receivePush(
+        { method: input.requestContext.http.method, path: input.rawPath, headers, body },
+        { ...deps.ingest, datasets: deps.datasets, keyring: deps.keyring, limits: deps.limits },
+      );
+      if (response.status === 200 && typeof response.body.accepted === 'number') {
+        metrics.addMetric(PipelineMetric.RowsIngested, MetricUnit.Count, response.body.accepted);
+      }
+      if (response.status >= 400) logger.warn('push refused', { status: response.status, error: response.body.error });
+      return {
+        statusCode: response.status,
+        headers: { 'content-type': 'application/json', ...response.headers },
+        body: JSON.stringify(response.body),
+      };
+    } catch (error) {
+      // The agent gets an answer it can retry on; the details stay in the logs.
+      logger.error('push failed', error as Error);
+      return {
+        statusCode: 503,
+        headers: { 'content-type': 'application/json', 'retry-after': '30' },
+        body: JSON.stringify({
+          error: 'unavailable',
+          message: `the batch could not be stored now (${describeError(error).split(':')[0]}); retry later`,
+        }),
+      };
+    }
+  },
+});

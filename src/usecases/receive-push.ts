@@ -1,0 +1,202 @@
+// Use case: a batch of events pushed by an agent to the telemetry endpoint. The request is
+// authenticated (per-agent HMAC signature, bounded clock skew), limited in size, and validated
+// whole: one invalid event rejects the batch with 422 and the list of problems, so the agent can
+// fix and resend; nothing of a rejected batch reaches raw. An accepted batch is ingested like any
+// other, its id derived from the agent and the body: a resent batch is acknowledged, not doubled.
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { type CompiledDataset, ingestionOf } from '../domain/dataset';
+import { batchIdOf, type IngestDependencies, ingestBatch } from './ingest-batch';
+import { PUSH_HEADERS, verifyPush } from './push/signature';
+
+export interface PushRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Header names in lowercase. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: Uint8Array;
+}
+
+export interface PushResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: Record<string, unknown>;
+}
+
+/** Keys of the agents allowed to push. */
+export interface AgentKeyring {
+  /** The agent's current keys (more than one during a rotation); none if unknown. */
+  keysOf(agentId: string): Promise<readonly string[]>;
+}
+
+export interface PushLimits {
+  /** Largest body as sent (compressed or not). @default 1 MiB */
+  readonly maxBodyBytes: number;
+  /** Largest body once decompressed. @default 10 MiB */
+  readonly maxDecompressedBytes: number;
+  /** Largest difference between the request timestamp and the clock. @default 300 s */
+  readonly maxSkewSeconds: number;
+}
+
+export const DEFAULT_PUSH_LIMITS: PushLimits = {
+  maxBodyBytes: 1024 * 1024,
+  maxDecompressedBytes: 10 * 1024 * 1024,
+  maxSkewSeconds: 300,
+};
+
+export interface PushDependencies extends IngestDependencies {
+  readonly datasets: ReadonlyMap<string, CompiledDataset>;
+  readonly keyring: AgentKeyring;
+  readonly limits?: PushLimits;
+}
+
+const PATH = /^\/v1\/datasets\/([a-z][a-z0-9_]*)\/events\/?$/;
+
+function error(status: number, code: string, message: string, extra: Record<string, unknown> = {}): PushResponse {
+  return { status, headers: {}, body: { error: code, message, ...extra } };
+}
+
+function formatOf(contentType: string | undefined): 'ndjson' | 'json' | undefined {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl') return 'ndjson';
+  if (type === 'application/json') return 'json';
+  return undefined;
+}
+
+export async function receivePush(request: PushRequest, deps: PushDependencies): Promise<PushResponse> {
+  const limits = deps.limits ?? DEFAULT_PUSH_LIMITS;
+  const match = PATH.exec(request.path);
+  if (!match) return error(404, 'not_found', 'POST events to /v1/datasets/<dataset>/events');
+  if (request.method.toUpperCase() !== 'POST') {
+    return { ...error(405, 'method_not_allowed', 'only POST is accepted here'), headers: { allow: 'POST' } };
+  }
+
+  const agentId = request.headers[PUSH_HEADERS.agent];
+  const timestampText = request.headers[PUSH_HEADERS.timestamp];
+  const signature = request.headers[PUSH_HEADERS.signature];
+  if (!agentId || !timestampText || !signature) {
+    return error(
+      401,
+      'unauthenticated',
+      `sign the request: headers ${PUSH_HEADERS.agent}, ${PUSH_HEADERS.timestamp} (epoch seconds) and ${PUSH_HEADERS.signature} are required`,
+    );
+  }
+  const timestamp = Number(timestampText);
+  const skew = Math.abs(deps.clock.now() / 1000 - timestamp);
+  if (!Number.isInteger(timestamp) || skew > limits.maxSkewSeconds) {
+    return error(
+      401,
+      'stale_request',
+      `${PUSH_HEADERS.timestamp} ${timestampText} is ${Number.isFinite(skew) ? `${Math.round(skew)} s` : 'not'} within ${limits.maxSkewSeconds} s of the server clock; sign with the current time`,
+    );
+  }
+  if (request.body.byteLength > limits.maxBodyBytes) {
+    return error(
+      413,
+      'too_large',
+      `the body has ${request.body.byteLength} bytes, more than ${limits.maxBodyBytes}; send smaller batches`,
+    );
+  }
+  const keys = await deps.keyring.keysOf(agentId);
+  const parts = { agentId, timestamp, method: request.method, path: request.path, body: request.body };
+  if (keys.length === 0 || !verifyPush(parts, signature, keys)) {
+    return error(401, 'bad_signature', `the signature does not match this request for agent "${agentId}"`);
+  }
+
+  const datasetId = match[1] as string;
+  const dataset = deps.datasets.get(datasetId);
+  const push = dataset && ingestionOf(dataset.declaration).push;
+  if (!dataset || !push?.enabled)
+    return error(404, 'unknown_dataset', `dataset "${datasetId}" does not accept pushed events`);
+  if (push.agents && !push.agents.includes(agentId)) {
+    return error(403, 'forbidden', `agent "${agentId}" may not push to dataset "${datasetId}"`);
+  }
+
+  const type = formatOf(request.headers['content-type']);
+  if (!type) {
+    return error(
+      415,
+      'unsupported_media_type',
+      'send application/x-ndjson (one event per line) or application/json (an array of events)',
+    );
+  }
+  const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase();
+  let body = request.body;
+  if (encoding === 'gzip') {
+    try {
+      body = gunzipSync(request.body, { maxOutputLength: limits.maxDecompressedBytes });
+    } catch (cause) {
+      if (cause instanceof RangeError) {
+        return error(
+          413,
+          'too_large',
+          `the body is larger than ${limits.maxDecompressedBytes} bytes once decompressed`,
+        );
+      }
+      return error(400, 'bad_encoding', `the body is not valid gzip: ${(cause as Error).message}`);
+    }
+  } else if (encoding !== 'identity') {
+    return error(415, 'unsupported_encoding', `content-encoding ${encoding} is not accepted; use gzip or none`);
+  }
+  if (body.byteLength === 0) return error(400, 'empty_body', 'the body holds no events');
+
+  const batchId = batchIdOf('push', datasetId, agentId, type, createHash('sha256').update(body).digest('hex'));
+  const result = await ingestBatch(
+    {
+      dataset,
+      connector: 'push',
+      batchId,
+      source: `push:${agentId}`,
+      parts: [
+        {
+          origin: { source: `push:${agentId}`, file: batchId },
+          bytes: (async function* () {
+            yield body;
+          })(),
+          format: { type, compression: 'none', encoding: 'utf-8', maxRowBytes: dataset.declaration.format.maxRowBytes },
+          uri: `push:${agentId}/${batchId}`,
+        },
+      ],
+      mode: 'all_or_nothing',
+      lateAfterMinutes: ingestionOf(dataset.declaration).lateAfterMinutes,
+    },
+    deps,
+  );
+  switch (result.status) {
+    case 'busy':
+      return {
+        ...error(409, 'in_progress', 'the same batch is being ingested; retry shortly'),
+        headers: { 'retry-after': '5' },
+      };
+    case 'duplicate':
+      if (result.outcome === 'ingested') return { status: 200, headers: {}, body: { batchId, status: 'duplicate' } };
+      return error(
+        result.outcome === 'rejected' ? 422 : 400,
+        result.outcome === 'rejected' ? 'invalid_events' : 'unreadable_body',
+        'this batch was refused before',
+        {
+          batchId,
+          problems: result.problems,
+        },
+      );
+    case 'unreadable':
+      return error(400, 'unreadable_body', result.problems[0] ?? 'the body cannot be read', { batchId });
+    case 'rejected':
+      return error(
+        422,
+        'invalid_events',
+        `${result.manifest.counts.quarantined} of ${result.manifest.counts.read} events are invalid; nothing was ingested. Fix them and send the batch again`,
+        {
+          batchId,
+          counts: result.manifest.counts,
+          problems: result.problems,
+        },
+      );
+    case 'ingested':
+      return {
+        status: 200,
+        headers: {},
+        body: { batchId, status: 'ingested', accepted: result.manifest.counts.valid },
+      };
+  }
+}

@@ -1,0 +1,151 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readDatasetCatalog } from '../../lib/constructs/ingestion/catalog';
+import { HttpPullIngestion } from '../../lib/constructs/ingestion/http-pull-ingestion';
+import { PipelineResources } from '../../lib/stacks/resources';
+import type { DatasetDeclarationInput } from '../../src/domain/dataset';
+import { validateDatasetDeclaration } from '../../src/domain/dataset';
+import { type SynthesizedApp, synthesizeApp } from './app-synth';
+
+let app: SynthesizedApp;
+
+beforeAll(() => {
+  app = synthesizeApp();
+});
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+/** Every statement of the policies attached to the role of the function with `entry`. */
+function statementsOf(template: Template, entry: string): Statement[] {
+  const functions = template.findResources('AWS::Lambda::Function', { Metadata: { 'agentKpi:entry': entry } });
+  const [fn] = Object.values(functions);
+  if (!fn) throw new Error(`no function ${entry}`);
+  const role = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+const actions = (s: Statement) => ([] as string[]).concat(s.Action);
+const text = (value: unknown) => JSON.stringify(value);
+
+function functionOf(entry: string) {
+  return Object.values(
+    app.pipeline.findResources('AWS::Lambda::Function', { Metadata: { 'agentKpi:entry': entry } }),
+  )[0];
+}
+
+describe('ingestion constructs', () => {
+  it('gives the drop zone function 1024 MB, 15 minutes, the declarations folder and the code version', () => {
+    const fn = functionOf('ingest-drop-zone');
+    expect(fn?.Properties).toMatchObject({ MemorySize: 1024, Timeout: 900 });
+    expect(fn?.Properties.Environment.Variables).toMatchObject({
+      DATASETS_DIR: 'datasets',
+      CODE_VERSION: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      STATE_TABLE: expect.anything(),
+      LANDING_BUCKET: expect.anything(),
+    });
+  });
+
+  it('lets the drop zone read landing/ and put under raw/ and quarantine/ only, and never delete', () => {
+    const statements = statementsOf(app.pipeline, 'ingest-drop-zone').filter((s) =>
+      actions(s).some((a) => a.startsWith('s3:')),
+    );
+    const resources = (action: string) =>
+      statements
+        .filter((s) => actions(s).includes(action))
+        .flatMap((s) => ([] as unknown[]).concat(s.Resource).map(text));
+    expect(resources('s3:GetObject')).toEqual([expect.stringContaining('/landing/*')]);
+    expect(resources('s3:PutObject').sort()).toEqual([
+      expect.stringContaining('/quarantine/*'),
+      expect.stringContaining('/raw/*'),
+    ]);
+    expect(statements.flatMap(actions).filter((a) => /Delete|\*/.test(a))).toEqual([]);
+  });
+
+  it('runs the drop zone on its schedule with retries and a dead-letter queue', () => {
+    app.pipeline.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestionDropZoneFunction'), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestionDeadLetters'), 'Arn'] } },
+      }),
+    });
+  });
+
+  it('sends failed asynchronous runs of the scheduled connectors to the dead-letter queue', () => {
+    for (const entry of ['ingest-drop-zone', 'ingest-http']) {
+      expect(text(functionOf(entry)?.Properties.DeadLetterConfig), entry).toMatch(/IngestionDeadLetters/);
+    }
+  });
+
+  it('serves telemetry from a function URL whose handler checks signatures, with the agent keys secret', () => {
+    app.pipeline.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestionTelemetryFunction'), 'Arn'] },
+    });
+    expect(functionOf('ingest-telemetry')?.Properties.Environment.Variables.AGENT_KEYS_SECRET).toEqual({
+      Ref: expect.stringMatching(/^IngestionTelemetryAgentKeys/),
+    });
+    const secretReads = statementsOf(app.pipeline, 'ingest-telemetry').filter((s) =>
+      actions(s).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(secretReads.map((s) => text(s.Resource))).toEqual([expect.stringMatching(/IngestionTelemetryAgentKeys/)]);
+  });
+
+  it('schedules one pull per dataset with an HTTP source, and grants its named secret only', () => {
+    const stack = new Stack(new App(), 'Http');
+    const resources = new PipelineResources(stack, 'Resources', 'Test');
+    const declaration: DatasetDeclarationInput = {
+      id: 'crm_leads',
+      description: 'Leads',
+      owner: 'crm@example.com',
+      format: { type: 'json' },
+      fields: { id: { type: 'string' }, updated_at: { type: 'timestamp' } },
+      eventTime: 'updated_at',
+      ingestion: {
+        http: {
+          url: 'https://crm.example.com/v1/leads',
+          schedule: 'rate(30 minutes)',
+          pagination: { kind: 'cursor', param: 'cursor', nextPath: 'next' },
+          auth: { secretName: 'crm/api-token' },
+        },
+      },
+    };
+    new HttpPullIngestion(stack, 'HttpPull', {
+      ...resources,
+      logRetention: RetentionDays.ONE_WEEK,
+      datasetsFolder: 'datasets',
+      codeVersion: '0.0.0',
+      datasets: [validateDatasetDeclaration(declaration, 'crm_leads.yaml')],
+      deadLetterQueue: new Queue(stack, 'Dlq'),
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(30 minutes)',
+      Target: Match.objectLike({ Input: '{"dataset":"crm_leads"}' }),
+    });
+    const secretReads = statementsOf(template, 'ingest-http').filter((s) =>
+      actions(s).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(secretReads.map((s) => text(s.Resource))).toEqual([expect.stringContaining('secret:crm/api-token-??????')]);
+  });
+
+  it('fails the synth on an invalid declaration, naming the file and the problem', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'catalog-'));
+    try {
+      writeFileSync(path.join(dir, 'leads.yaml'), 'id: Leads\n');
+      expect(() => readDatasetCatalog(dir)).toThrow(/leads\.yaml: [\s\S]*id: must be lowercase/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

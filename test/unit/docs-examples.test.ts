@@ -1,0 +1,81 @@
+// The examples of docs/kpi-definitions.md are valid: complete definitions and declarations as they
+// are, calculation / target / dimension / filter snippets inside a definition that lacks only them.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { validateDatasetDeclaration } from '../../src/domain/dataset';
+import { parseDefinition } from '../../src/domain/definition/parse';
+import { definitionInput } from '../support/definitions';
+
+const markdown = readFileSync('docs/kpi-definitions.md', 'utf8');
+const blocks = [...markdown.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => {
+  const text = m[1] as string;
+  const indent = /^ */.exec(text)?.[0].length ?? 0;
+  return text.replace(new RegExp(`^ {${indent}}`, 'gm'), '');
+});
+
+/** Every `dataset: x` the snippet names, as the datasets list of the wrapping definition. */
+function datasetsOf(snippet: unknown): { id: string; timeField: string }[] {
+  const ids = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node !== null && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'dataset' && typeof value === 'string') ids.add(value);
+        else visit(value);
+      }
+    }
+  };
+  visit(snippet);
+  return [...ids].map((id) => ({ id, timeField: 'ts' }));
+}
+
+const base = {
+  datasets: [{ id: 'ad_performance', timeField: 'ts' }],
+  calculation: { type: 'aggregate' as const, dataset: 'ad_performance', aggregate: 'count' as const },
+};
+
+describe('docs/kpi-definitions.md', () => {
+  it('has examples to check', () => {
+    expect(blocks.length).toBeGreaterThan(10);
+  });
+
+  it.each(blocks.map((block, index) => [index, block] as const))('example %i is valid', (_index, block) => {
+    if (block.startsWith('filter:')) {
+      for (const line of block.trim().split('\n')) {
+        const { filter } = parse(line) as { filter: unknown };
+        parseDefinition(definitionInput({ ...base, calculation: { ...base.calculation, filter } as never }), 'docs');
+      }
+      return;
+    }
+    const document = parse(block) as Record<string, unknown>;
+    if ('fields' in document) {
+      expect(validateDatasetDeclaration(document, 'docs').id).toBe(document.id);
+    } else if ('id' in document) {
+      expect(parseDefinition(document, 'docs').id).toBe(document.id);
+    } else if ('calculation' in document) {
+      parseDefinition(
+        definitionInput({ calculation: document.calculation as never, datasets: datasetsOf(document) }),
+        'docs',
+      );
+    } else if ('aggregate' in document) {
+      const calculation = { type: 'aggregate', ...document } as never;
+      parseDefinition(definitionInput({ calculation, datasets: datasetsOf(document) }), 'docs');
+    } else if ('target' in document) {
+      parseDefinition(definitionInput({ ...base, target: document.target as never }), 'docs');
+    } else if ('dimensions' in document) {
+      const datasets = [
+        { id: 'ad_performance', timeField: 'ts' },
+        { id: 'crm_opportunities', timeField: 'ts' },
+      ];
+      const calculation = {
+        type: 'ratio' as const,
+        numerator: { dataset: 'crm_opportunities', aggregate: 'count' as const },
+        denominator: { dataset: 'ad_performance', aggregate: 'count' as const },
+      };
+      parseDefinition(definitionInput({ datasets, calculation, dimensions: document.dimensions as never }), 'docs');
+    } else {
+      throw new Error(`an example the test does not know how to check:\n${block}`);
+    }
+  });
+});
