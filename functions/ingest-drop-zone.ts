@@ -44,14 +44,21 @@ export const { handler, create } = defineHandler({
     const remaining = lambda?.getRemainingTimeInMillis() ?? LOCAL_BUDGET_MILLIS + SAFETY_MILLIS;
     const deadline = ingest.clock.now() + remaining - SAFETY_MILLIS;
     const report = await ingestDropZone(datasets, deadline, { ...ingest, landing });
+    const total = { rows: 0, quarantined: 0, files: 0 };
     for (const dataset of report.datasets) {
-      metrics.addDimensions({ dataset: dataset.dataset });
-      metrics.addMetric(PipelineMetric.RowsIngested, MetricUnit.Count, dataset.rowsValid);
-      metrics.addMetric(PipelineMetric.RowsQuarantined, MetricUnit.Count, dataset.rowsQuarantined);
-      metrics.addMetric(PipelineMetric.FilesQuarantined, MetricUnit.Count, dataset.unreadable);
-      metrics.publishStoredMetrics();
-      if (dataset.files > dataset.duplicates) logger.info('drop zone', { ...dataset });
+      total.rows += dataset.rowsValid;
+      total.quarantined += dataset.rowsQuarantined;
+      total.files += dataset.unreadable;
+      if (dataset.files === dataset.duplicates) continue;
+      logger.info('drop zone', { ...dataset });
+      // Per dataset: a metric with its own dimension, flushed at once.
+      const single = metrics.singleMetric();
+      single.addDimension('dataset', dataset.dataset);
+      single.addMetric(PipelineMetric.RowsIngested, MetricUnit.Count, dataset.rowsValid);
     }
+    metrics.addMetric(PipelineMetric.RowsIngested, MetricUnit.Count, total.rows);
+    metrics.addMetric(PipelineMetric.RowsQuarantined, MetricUnit.Count, total.quarantined);
+    metrics.addMetric(PipelineMetric.FilesQuarantined, MetricUnit.Count, total.files);
     const failures = report.datasets.flatMap((d) => d.failures.map((f) => `${d.dataset}/${f.key}: ${f.error}`));
     if (failures.length > 0) {
       // The files that worked are committed; failing makes the retry and the dead-letter queue see the rest.

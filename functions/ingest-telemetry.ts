@@ -61,9 +61,8 @@ export const { handler, create } = defineHandler({
         { method: input.requestContext.http.method, path: input.rawPath, headers, body },
         { ...deps.ingest, datasets: deps.datasets, keyring: deps.keyring, limits: deps.limits },
       );
-      if (response.status === 200 && typeof response.body.accepted === 'number') {
-        metrics.addMetric(PipelineMetric.RowsIngested, MetricUnit.Count, response.body.accepted);
-      }
+      const accepted = typeof response.body.accepted === 'number' ? response.body.accepted : 0;
+      metrics.addMetric(PipelineMetric.RowsIngested, MetricUnit.Count, accepted);
       if (response.status >= 400) logger.warn('push refused', { status: response.status, error: response.body.error });
       return {
         statusCode: response.status,

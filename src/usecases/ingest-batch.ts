@@ -74,7 +74,10 @@ export interface IngestDependencies {
   readonly gunzip?: Gunzip;
   /** How long a claim holds when its owner dies. @default 16 minutes (longer than a Lambda run) */
   readonly leaseMillis?: number;
+  /** Raw objects open at once (see PartitionedRecordWriter). @default 168 */
   readonly maxOpenPartitions?: number;
+  /** Compressed bytes the open raw objects may hold together. @default 128 MiB */
+  readonly partitionBudgetBytes?: number;
   readonly gzipLevel?: number;
 }
 
@@ -181,7 +184,8 @@ export async function ingestBatch(request: IngestBatchRequest, deps: IngestDepen
   const ingestHour = hourPartition(ingestedAt);
   const level = deps.gzipLevel ?? 6;
   const writer = new PartitionedRecordWriter(deps.store, dataset.id, batchId, dataset.eventTimeField, {
-    maxOpen: deps.maxOpenPartitions ?? 16,
+    ...(deps.maxOpenPartitions ? { maxOpen: deps.maxOpenPartitions } : {}),
+    ...(deps.partitionBudgetBytes ? { budgetBytes: deps.partitionBudgetBytes } : {}),
     gzipLevel: level,
   });
   const quarantineRef: ObjectRef = { area: 'quarantine', key: quarantineRowsKey(dataset.id, ingestHour, batchId) };

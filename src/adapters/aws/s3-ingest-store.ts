@@ -90,7 +90,7 @@ class S3StagedObject implements StagedObject {
       );
       this.uploadId = UploadId;
     }
-    const body = Buffer.concat(this.chunks, this.buffered);
+    const body = this.chunks.length === 1 ? (this.chunks[0] as Uint8Array) : Buffer.concat(this.chunks, this.buffered);
     this.chunks = [];
     this.buffered = 0;
     const PartNumber = this.parts.length + 1;

@@ -6,17 +6,20 @@
 // it does not match (escapes, nesting, other keys, a syntax error) goes to JSON.parse, which
 // gives the same values, or the error message.
 
-const STRING = '"([^"\\\\\\x00-\\x1f]*)"';
-const OTHER = '(-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)';
+/** One JSON value: a string without escapes, a number, or a literal; one capture. */
+const VALUE = '("[^"\\\\\\x00-\\x1f]*"|-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)';
 const SKIP = '(?:"[^"\\\\\\x00-\\x1f]*"|-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)';
 const SPACE = '[ \\t\\r]*';
 
-/** A learned key order: its expression and, per capture pair, the slot it fills. */
+/** A learned key order: its expression and, per capture, the slot it fills. */
 interface Shape {
   /** The keys in order, joined: a line that failed for another reason (an escape) adds no shape. */
   readonly signature: string;
+  readonly compact: boolean;
   readonly expression: RegExp;
   readonly slots: readonly number[];
+  /** Whether every slot has a key in this shape (no slot needs clearing). */
+  readonly complete: boolean;
 }
 
 function escapeRegExp(text: string): string {
@@ -37,7 +40,7 @@ export class FlatJsonShapes {
    *   learning and goes through JSON.parse only
    */
   constructor(
-    keys: readonly string[],
+    private readonly keys: readonly string[],
     private readonly maxShapes = 4,
     private readonly maxLearned = 32,
   ) {
@@ -61,28 +64,38 @@ export class FlatJsonShapes {
         shapes.splice(s, 1);
         shapes.unshift(shape);
       }
-      values.fill(undefined);
+      if (!shape.complete) values.fill(undefined);
       const slots = shape.slots;
       for (let k = 0; k < slots.length; k++) {
-        const text = match[2 * k + 1];
-        if (text !== undefined) {
-          values[slots[k] as number] = text;
-          continue;
-        }
-        const other = match[2 * k + 2] as string;
+        const token = match[k + 1] as string;
+        const first = token.charCodeAt(0);
         values[slots[k] as number] =
-          other === 'true' ? true : other === 'false' ? false : other === 'null' ? null : +other;
+          first === 34
+            ? token.slice(1, -1)
+            : first === 116
+              ? true
+              : first === 102
+                ? false
+                : first === 110
+                  ? null
+                  : +token;
       }
       return true;
     }
     return false;
   }
 
-  /** Learns the key order of a parsed line, if it is flat (scalar values only). */
-  learn(object: Record<string, unknown>): void {
+  /**
+   * Learns the key order of a parsed line, if it is flat (scalar values only). Lines written
+   * without spaces (as JSON.stringify writes them) get an expression without the optional spaces,
+   * which matches faster.
+   */
+  learn(object: Record<string, unknown>, line: string): void {
     if (this.learned >= this.maxLearned) return;
     const signature = Object.keys(object).join('\u0000');
-    if (this.shapes.some((shape) => shape.signature === signature)) return;
+    const compact = JSON.stringify(object) === line.trim();
+    if (this.shapes.some((shape) => shape.signature === signature && shape.compact === compact)) return;
+    const space = compact ? '' : SPACE;
     const parts: string[] = [];
     const slots: number[] = [];
     for (const key in object) {
@@ -90,16 +103,17 @@ export class FlatJsonShapes {
       if (value !== null && typeof value === 'object') return;
       const slot = this.slotOf.get(key);
       const name = escapeRegExp(JSON.stringify(key));
-      if (slot === undefined) parts.push(`${name}${SPACE}:${SPACE}${SKIP}`);
+      if (slot === undefined) parts.push(`${name}${space}:${space}${SKIP}`);
       else {
-        parts.push(`${name}${SPACE}:${SPACE}(?:${STRING}|${OTHER})`);
+        parts.push(`${name}${space}:${space}${VALUE}`);
         slots.push(slot);
       }
     }
     this.learned += 1;
-    const body = parts.length > 0 ? `${parts.join(`${SPACE},${SPACE}`)}` : '';
-    const expression = new RegExp(`${SPACE}\\{${SPACE}${body}${SPACE}\\}${SPACE}`, 'y');
-    this.shapes.unshift({ signature, expression, slots });
+    const body = parts.join(`${space},${space}`);
+    const expression = new RegExp(`${SPACE}\\{${space}${body}${space}\\}${SPACE}`, 'y');
+    const complete = new Set(slots).size === this.keys.length;
+    this.shapes.unshift({ signature, compact, expression, slots, complete });
     if (this.shapes.length > this.maxShapes) this.shapes.pop();
   }
 }

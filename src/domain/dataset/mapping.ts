@@ -317,6 +317,9 @@ export class CompiledDataset {
         const parse = timestampParser(field.format, field.timezone);
         const min = field.min !== undefined ? parseIso8601(field.min) : undefined;
         const max = field.max !== undefined ? parseIso8601(field.max) : undefined;
+        // Rows of one source often share a timestamp (hourly reports): the last one is remembered.
+        let lastText: string | number | undefined;
+        let lastMillis = 0;
         return (value) => {
           if (typeof value !== 'string' && typeof value !== 'number') {
             return fail(
@@ -324,7 +327,15 @@ export class CompiledDataset {
               `"${name}" should be a timestamp (${field.format}), got ${describeValue(value)}`,
             );
           }
-          const millis = parse(value);
+          let millis: number | string;
+          if (value === lastText) millis = lastMillis;
+          else {
+            millis = parse(value);
+            if (typeof millis === 'number') {
+              lastText = value;
+              lastMillis = millis;
+            }
+          }
           if (typeof millis === 'string')
             return fail('invalid_timestamp', `"${name}": ${millis} (format ${field.format})`);
           if (typeof min === 'number' && millis < min) {

@@ -272,7 +272,7 @@ class NdjsonParser implements LineParser {
         sink.reject(line, null, 'not_an_object', `the line is ${jsonKind(value)}, not a JSON object`, lineText);
         continue;
       }
-      this.shapes?.learn(value as Record<string, unknown>);
+      this.shapes?.learn(value as Record<string, unknown>, lineText);
       const record = dataset.mapObject(value as Record<string, unknown>, this.now);
       if (record) sink.accept(record);
       else sink.rejectMapped(line, lineText);

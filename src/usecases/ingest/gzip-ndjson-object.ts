@@ -1,13 +1,15 @@
 // Use case support: one staged object written as gzip-compressed NDJSON, with its record count,
-// event-time range, byte count and SHA-256 kept for the manifest. Memory stays bounded: compressed
-// bytes are handed to the store every FLUSH_BYTES.
+// event-time range, byte count and SHA-256 kept for the manifest. Compressed bytes are held until
+// they make a part (PART_BYTES), then handed to the store; `pendingBytes` tells the owner how much
+// is held, so that it can bound the memory of many open objects.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { WrittenObject } from '../../domain/ingest/manifest';
 import type { ObjectRef, StagedObject } from '../../ports/object-store';
 
-const FLUSH_BYTES = 1024 * 1024;
+/** Compressed bytes handed to the store at once: one multipart part. */
+export const PART_BYTES = 8 * 1024 * 1024;
 
 export type WrittenKind = WrittenObject['kind'];
 
@@ -48,7 +50,12 @@ export class GzipNdjsonObject {
     if (minEventTime !== undefined && minEventTime < this.minEventTime) this.minEventTime = minEventTime;
     if (maxEventTime !== undefined && maxEventTime > this.maxEventTime) this.maxEventTime = maxEventTime;
     if (!this.gzip.write(lines)) await once(this.gzip, 'drain');
-    if (this.outBytes >= FLUSH_BYTES) await this.flush();
+    if (this.outBytes >= PART_BYTES) await this.flush();
+  }
+
+  /** Compressed bytes held in memory, not yet handed to the store. */
+  get pendingBytes(): number {
+    return this.outBytes;
   }
 
   private async flush(): Promise<void> {

@@ -1,6 +1,9 @@
 // Use case support: writes a batch's records to raw, one gzip NDJSON object per event-time hour.
-// A batch that spans many hours keeps at most `maxOpen` objects open; the least recently used one
-// is finished (uploaded, still invisible) and a later record of that hour starts the next segment.
+// Every hour a batch touches stays open while memory allows: an object holds its compressed bytes
+// until they make a multipart part. When the objects open at once are too many, or hold more than
+// the budget together, the least recently used one is finished (uploaded, still invisible) and a
+// later record of its hour starts the next segment. A file in time order keeps one object per hour;
+// a file of shuffled hours costs at most `maxOpen` zlib streams and `budgetBytes` of buffers.
 import { hourPartition, rawObjectKey } from '../../domain/ingest/layout';
 import type { WrittenObject } from '../../domain/ingest/manifest';
 import type { TypedRecord } from '../../domain/records';
@@ -10,8 +13,10 @@ import { GzipNdjsonObject } from './gzip-ndjson-object';
 const HOUR = 3_600_000;
 
 export interface PartitionedWriterOptions {
-  /** Objects open at once. @default 16 */
+  /** Objects open at once. @default 168 (a week of hours) */
   readonly maxOpen?: number;
+  /** Compressed bytes held by all open objects together. @default 128 MiB */
+  readonly budgetBytes?: number;
   /** gzip level, 1 (fast) to 9 (small). @default 6 */
   readonly gzipLevel?: number;
 }
@@ -28,6 +33,7 @@ export class PartitionedRecordWriter {
   private readonly finished: GzipNdjsonObject[] = [];
   private readonly written: WrittenObject[] = [];
   private readonly maxOpen: number;
+  private readonly budgetBytes: number;
   private readonly level: number;
   /** Records per hour start, for recompute marks. */
   readonly recordsPerHour = new Map<number, number>();
@@ -39,7 +45,8 @@ export class PartitionedRecordWriter {
     private readonly eventTimeField: string,
     options: PartitionedWriterOptions = {},
   ) {
-    this.maxOpen = options.maxOpen ?? 16;
+    this.maxOpen = options.maxOpen ?? 168;
+    this.budgetBytes = options.budgetBytes ?? 128 * 1024 * 1024;
     this.level = options.gzipLevel ?? 6;
   }
 
@@ -63,6 +70,19 @@ export class PartitionedRecordWriter {
       await object.append(group.lines.join('\n'), group.lines.length - 1, group.min, group.max);
       this.recordsPerHour.set(start, (this.recordsPerHour.get(start) ?? 0) + group.lines.length - 1);
     }
+    let held = 0;
+    for (const object of this.open.values()) held += object.pendingBytes;
+    while (held > this.budgetBytes && this.open.size > 1) held -= await this.finishLeastRecent();
+  }
+
+  /** Finishes the least recently used open object; returns the bytes it held. */
+  private async finishLeastRecent(): Promise<number> {
+    const [start, object] = this.open.entries().next().value as [number, GzipNdjsonObject];
+    const held = object.pendingBytes;
+    this.open.delete(start);
+    this.written.push(await object.end());
+    this.finished.push(object);
+    return held;
   }
 
   private async objectFor(start: number): Promise<GzipNdjsonObject> {
@@ -73,12 +93,7 @@ export class PartitionedRecordWriter {
       this.open.set(start, current);
       return current;
     }
-    if (this.open.size >= this.maxOpen) {
-      const [oldestStart, oldest] = this.open.entries().next().value as [number, GzipNdjsonObject];
-      this.open.delete(oldestStart);
-      this.written.push(await oldest.end());
-      this.finished.push(oldest);
-    }
+    if (this.open.size >= this.maxOpen) await this.finishLeastRecent();
     const segment = this.segments.get(start) ?? 0;
     this.segments.set(start, segment + 1);
     const ref = { area: 'raw' as const, key: rawObjectKey(this.dataset, hourPartition(start), this.batchId, segment) };
