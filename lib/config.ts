@@ -72,6 +72,16 @@ export const deploymentConfigSchema = z
         { name: 'kpi-owners', emails: ['kpi-owners@example.com'], deadlineMinutes: 60 },
         { name: 'marketing-ops-leads', emails: ['marketing-ops@example.com'], deadlineMinutes: 240 },
       ]),
+    /**
+     * KPI owner addresses that receive notices by email (level of decision low). Each is subscribed
+     * to the owners topic with a filter, so an owner receives only the KPIs they own.
+     */
+    kpiOwnerEmails: z.array(emailSchema).default([]),
+    /**
+     * Public base URL of the approval page when a custom domain fronts it (for example
+     * `https://approvals.example.com/`). @default the HTTP API's own https endpoint
+     */
+    approvalPageUrl: z.url({ protocol: /^https$/, message: 'must be an https URL' }).optional(),
   })
   .strict();
 

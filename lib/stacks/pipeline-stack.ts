@@ -10,11 +10,13 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { DeploymentConfig } from '../config';
 import { Computation } from '../constructs/computation';
+import { Guardrails } from '../constructs/guardrails';
 import { codeVersion } from '../constructs/ingestion/code-version';
 import { Ingestion } from '../constructs/ingestion/ingestion';
 import { Observability } from '../constructs/observability';
 import { SelfCheck } from '../constructs/self-check';
 import { Snapshots } from '../constructs/snapshots';
+import { acknowledgeWildcardResource } from '../nag';
 import { PipelineResources } from './resources';
 
 export interface PipelineStackProps extends StackProps {
@@ -30,6 +32,7 @@ export class PipelineStack extends Stack {
   readonly resources: PipelineResources;
   readonly observability: Observability;
   readonly ingestion: Ingestion;
+  readonly guardrails: Guardrails;
   /** KPI computation: the compute function, the KPI schedule group and the backfill workflow. */
   readonly computation: Computation;
   /** Parquet snapshots of KPI values, their export schedule and the Glue table over them. */
@@ -70,6 +73,17 @@ export class PipelineStack extends Stack {
       dropZoneSchedule: props.config.schedules.ingestDropZone,
     });
 
+    this.guardrails = new Guardrails(this, 'Guardrails', {
+      buckets,
+      tables,
+      messagingKey: this.messagingKey,
+      opsTopic: this.opsTopic,
+      approverTiers: props.config.approverTiers,
+      kpiOwnerEmails: props.config.kpiOwnerEmails,
+      ...(props.config.approvalPageUrl ? { approvalPageUrl: props.config.approvalPageUrl } : {}),
+      logRetention,
+    });
+
     const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
     this.computation = new Computation(this, 'Computation', {
       stackPrefix: props.config.stackPrefix,
@@ -81,6 +95,13 @@ export class PipelineStack extends Stack {
       datasetFolders: ['datasets', 'kpis/datasets'],
       repoRoot,
     });
+    // Evaluate hands the violations of each refresh to the guardrail intake.
+    this.computation.compute.bindFunction('GUARDRAIL_INTAKE_FUNCTION', this.guardrails.intake.fn);
+    acknowledgeWildcardResource(
+      this.computation.compute,
+      `${this.guardrails.intake.fn.functionArn}:*`,
+      'grantInvoke covers the guardrail intake and its versions; compute invokes nothing else.',
+    );
 
     this.snapshots = new Snapshots(this, 'Snapshots', {
       stackPrefix: props.config.stackPrefix,

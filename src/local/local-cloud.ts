@@ -19,6 +19,7 @@ import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
 import { type AwsJsonEndpoint, startAwsJsonEndpoint } from './aws-json-endpoint';
 import { startLoopbackFauxqs } from './fauxqs';
 import { LocalFunctions } from './functions';
+import { LocalHttpApis } from './http-apis';
 import { type LambdaEndpoint, startLambdaEndpoint } from './lambda-endpoint';
 import { type ProvisionedResources, provisionResources } from './provision';
 import { LocalScheduler, startSchedulerEndpoint } from './scheduler';
@@ -95,6 +96,8 @@ export class LocalCloud {
     readonly scheduler: LocalScheduler,
     /** The Lambda Invoke API over the functions; `lambda.drain()` waits for Event invocations. */
     readonly lambda: LambdaEndpoint,
+    /** The HTTP APIs of the templates, each on its own loopback port (e.g. the approval page). */
+    readonly httpApis: LocalHttpApis,
     readonly clients: AwsClients,
     private readonly shutdown: () => Promise<void>,
   ) {}
@@ -188,7 +191,11 @@ export class LocalCloud {
       const templates = options.templates ?? preSynthesized(options) ?? (await synthesizeTemplates(options.context));
       const resolver = new TemplateResolver(templates);
       const resources = await provisionResources(resolver);
+      // Before the functions: their environment may name an API's endpoint.
+      const httpApis = await LocalHttpApis.start(resolver);
+      closers.push(() => httpApis.stop());
       functions = new LocalFunctions(resolver, () => ({ ...process.env, ...environment }));
+      httpApis.bind(functions);
       stepFunctions = new LocalStepFunctions({
         functions,
         ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
@@ -219,6 +226,7 @@ export class LocalCloud {
         schedules,
         scheduler,
         lambdaEndpoint,
+        httpApis,
         clients,
         shutdown,
       );

@@ -1,10 +1,13 @@
 // `npm start`: the whole pipeline on this machine, on in-process emulators, printing what it did.
 import { parseArgs } from 'node:util';
+import { runGuardrailsDemo } from './guardrails-demo';
 import { LocalCloud } from './local-cloud';
+import { plantedViolations } from './planted-violations';
 
 const { values: options } = parseArgs({
   options: {
     help: { type: 'boolean', short: 'h', default: false },
+    'demo-approver': { type: 'string', default: 'approve' },
   },
   strict: true,
 });
@@ -15,6 +18,9 @@ if (options.help) {
 Runs the Agent KPI Pipeline locally: starts the emulators, creates the resources the CDK app
 declares, and runs each stage through the production handlers and state machines.
 
+  --demo-approver approve|reject|none
+               how the demo approver answers each approval request (default approve;
+               none leaves them open)
   -h, --help   show this help`);
   process.exit(0);
 }
@@ -45,6 +51,13 @@ try {
   console.log(`  ${execution.status}: ${report?.summary ?? `${execution.error}: ${execution.cause}`}`);
   console.log(`  states: ${execution.history.map((h) => `${h.state} (${h.outcome})`).join(' → ')}`);
   if (execution.status !== 'SUCCEEDED') process.exitCode = 1;
+
+  step('Guardrails: violations go to the intake; the policy notifies owners or starts approvals');
+  const decide = options['demo-approver'];
+  if (decide !== 'approve' && decide !== 'reject' && decide !== 'none') {
+    throw new Error(`--demo-approver must be approve, reject or none, not ${decide}`);
+  }
+  await runGuardrailsDemo(cloud, plantedViolations(Date.now()), { decide, log: (line) => console.log(line) });
 
   step(`Done in ${seconds()}`);
 } finally {

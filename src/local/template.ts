@@ -181,8 +181,20 @@ export class TemplateResolver {
     return `${endpoint}/${LOCAL_ACCOUNT}/${this.physicalName(stackName, logicalId)}`;
   }
 
+  private readonly attributeOverrides = new Map<string, string>();
+
+  /**
+   * Makes `Fn::GetAtt [logicalId, attribute]` resolve to `value`: for attributes only known once a
+   * local server listens, such as an HTTP API's `ApiEndpoint`.
+   */
+  overrideAttribute(stackName: string, logicalId: string, attribute: string, value: string): void {
+    this.attributeOverrides.set(`${stackName}/${logicalId}.${attribute}`, value);
+  }
+
   private getAtt(stackName: string, logicalId: string, attribute: string): unknown {
     const resource = this.resource(stackName, logicalId);
+    const override = this.attributeOverrides.get(`${stackName}/${logicalId}.${attribute}`);
+    if (override !== undefined) return override;
     switch (attribute) {
       case 'Arn':
         if (resource.Type === 'AWS::KMS::Key') return `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/${logicalId}`;

@@ -23,8 +23,14 @@ export interface ApprovalStore {
     claim: ConcernClaim,
     expiresAtEpochSeconds: number,
   ): Promise<{ claimed: true } | { claimed: false; holder: ConcernClaim }>;
+  /** The claim holding a concern now, if any (an expired claim counts as none). */
+  getConcern(concernKey: string): Promise<ConcernClaim | undefined>;
   /** Frees a concern, if `approvalId` still holds it. */
   releaseConcern(concernKey: string, approvalId: string): Promise<void>;
+  /** Remembers which approval took up a violation, so a re-evaluation never asks again. */
+  markViolation(violationKey: string, approvalId: string, expiresAtEpochSeconds: number): Promise<void>;
+  /** The approval that took up a violation, if one did. */
+  violationMark(violationKey: string): Promise<{ approvalId: string } | undefined>;
   /** Marks a notice to an owner as sent; false when it was sent already. */
   claimOwnerNotice(noticeKey: string, expiresAtEpochSeconds: number): Promise<boolean>;
   /** Forgets a notice whose sending failed, so a retry sends it. */
@@ -33,7 +39,7 @@ export interface ApprovalStore {
   /** Stores a new request; false when one with this id exists already. */
   createRequest(request: ApprovalRequest): Promise<boolean>;
   getRequest(approvalId: string): Promise<ApprovalRequest | undefined>;
-  /** Pending requests first asked between `from` and `to` (ISO), oldest first; or any status. */
+  /** Requests in one status, oldest first (at most `limit`). */
   listRequests(status: ApprovalStatus, limit?: number): Promise<ApprovalRequest[]>;
   /**
    * Opens `notice.tier`: stores the notice and the task token, and sets the request's deadline.

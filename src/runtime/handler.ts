@@ -114,7 +114,8 @@ export function defineHandler<Env, Event, Deps, Result>(
           subsegment.close();
           tracer.setSegment(segment);
         }
-        metrics.publishStoredMetrics();
+        // A handler may emit metrics on some paths only; an empty flush would just log a warning.
+        if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
         logger.resetKeys();
       }
     };

@@ -38,6 +38,17 @@ export class InMemoryApprovalStore implements ApprovalStore {
     this.concerns.set(claim.concernKey, claim);
     return { claimed: true as const };
   }
+  readonly violationMarks = new Map<string, string>();
+  async getConcern(concernKey: string) {
+    return this.concerns.get(concernKey);
+  }
+  async markViolation(violationKey: string, approvalId: string) {
+    this.violationMarks.set(violationKey, approvalId);
+  }
+  async violationMark(violationKey: string) {
+    const approvalId = this.violationMarks.get(violationKey);
+    return approvalId ? { approvalId } : undefined;
+  }
   async releaseConcern(concernKey: string, approvalId: string) {
     if (this.concerns.get(concernKey)?.approvalId === approvalId) this.concerns.delete(concernKey);
   }

@@ -30,6 +30,8 @@ export interface HandleViolationsDeps {
   readonly newApprovalId: () => string;
   /** How long a concern stays claimed at most: the whole escalation chain plus a margin. */
   readonly concernTtlSeconds: number;
+  /** How long a violation taken up by an approval is remembered. @default 35 days */
+  readonly violationMemorySeconds?: number;
   /** How long a notice to an owner is remembered (so re-evaluations do not repeat it). @default 7 days */
   readonly ownerNoticeTtlSeconds?: number;
   /** The policy rules, in order. @default GUARDRAIL_RULES */
@@ -44,7 +46,9 @@ export type ViolationResult =
   /** An approval was opened (or, for a repeat of the same violation, found open and started). */
   | 'approval_started'
   /** An approval is open for the same concern; the violation joined it. */
-  | 'joined_open_approval';
+  | 'joined_open_approval'
+  /** An approval took up this very violation before and is closed: evaluating it again asks nothing. */
+  | 'already_handled';
 
 export interface ViolationOutcome {
   readonly violationKey: string;
@@ -118,14 +122,29 @@ async function handleViolation(violation: Violation, deps: HandleViolationsDeps)
   }
 
   const concern = concernKey(violation);
-  let approvalId = deps.newApprovalId();
+  const nowSeconds = Math.floor(deps.clock.now() / 1000);
+  const remember = (approvalId: string) =>
+    deps.approvals.markViolation(key, approvalId, nowSeconds + (deps.violationMemorySeconds ?? 35 * 24 * 3600));
+  let approvalId: string;
   let previousMode = currentMode;
-  const claim = await deps.approvals.claimConcern(
-    { concernKey: concern, approvalId, violationKey: key, previousMode, claimedAt: now() },
-    Math.floor(deps.clock.now() / 1000) + deps.concernTtlSeconds,
-  );
-  if (!claim.claimed) {
-    if (claim.holder.violationKey !== key) {
+  const handled = await deps.approvals.violationMark(key);
+  if (handled) {
+    const inFlight = await deps.approvals.getConcern(concern);
+    // Its approval is over (decided, expired): re-evaluating the same period asks nothing again.
+    if (inFlight?.approvalId !== handled.approvalId) {
+      return { violationKey: key, decision, result: 'already_handled', approvalId: handled.approvalId };
+    }
+    // Still in flight (a retried batch): finish what the first attempt started.
+    approvalId = inFlight.approvalId;
+    previousMode = inFlight.previousMode;
+  } else {
+    approvalId = deps.newApprovalId();
+    const claim = await deps.approvals.claimConcern(
+      { concernKey: concern, approvalId, violationKey: key, previousMode, claimedAt: now() },
+      nowSeconds + deps.concernTtlSeconds,
+    );
+    if (!claim.claimed && claim.holder.violationKey !== key) {
+      await remember(claim.holder.approvalId);
       await deps.audit.record(
         auditEvent(violation, {
           eventId: `duplicate|${key}`,
@@ -138,9 +157,12 @@ async function handleViolation(violation: Violation, deps: HandleViolationsDeps)
       );
       return { violationKey: key, decision, result: 'joined_open_approval', approvalId: claim.holder.approvalId };
     }
-    // The same violation again (a retried batch): finish what the first attempt started.
-    approvalId = claim.holder.approvalId;
-    previousMode = claim.holder.previousMode;
+    if (!claim.claimed) {
+      // The same violation, delivered twice at once or retried: go on with the approval that holds it.
+      approvalId = claim.holder.approvalId;
+      previousMode = claim.holder.previousMode;
+    }
+    await remember(approvalId);
   }
 
   if (decision.action === 'supervise_and_request_restore') {

@@ -129,6 +129,16 @@ describe('approval workflow steps', () => {
     expect(later?.result).toBe('approval_started');
   });
 
+  it('asks nothing again when the same violation is evaluated after its approval was decided', async () => {
+    const world = guardrailWorld();
+    const { approvalId, links } = await openApproval(world, violation({ levelOfDecision: 'critical' }));
+    await decideApproval(linkInput(links['ana@example.com'] ?? ''), { decision: 'approved', reason: null }, world);
+    await applyDecision({ approvalId }, world);
+    const [again] = await handleViolations([violation({ levelOfDecision: 'critical' })], world);
+    expect(again).toMatchObject({ result: 'already_handled', approvalId });
+    expect(effectiveMode(await world.controls.read(agent))).toBe('autonomous');
+  });
+
   it('holds the agent supervised and marks the request failed when the workflow fails', async () => {
     const world = guardrailWorld();
     const { approvalId } = await openApproval(world, violation());

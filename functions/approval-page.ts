@@ -1,0 +1,68 @@
+// Lambda: the approval page behind the HTTP API (API Gateway payload 2.0; the local runtime serves
+// it the same way). GET /approvals/{approvalId} shows the request; POST decides it.
+import { z } from 'zod';
+import { renderApprovalPage, renderNotFound } from '../src/adapters/http/approval-page-html';
+import { guardrailAdapters, guardrailVariables } from '../src/runtime/guardrail-environment';
+import { defineHandler, MetricUnit } from '../src/runtime/handler';
+import { PipelineMetric } from '../src/shared/metrics';
+import { decideApproval, viewApproval } from '../src/usecases/guardrails/approval-page';
+
+const environment = z.object({
+  APPROVALS_TABLE: guardrailVariables.APPROVALS_TABLE,
+  AUDIT_TABLE: guardrailVariables.AUDIT_TABLE,
+  GOVERNANCE_BUCKET: guardrailVariables.GOVERNANCE_BUCKET,
+  LINK_KEY_SECRET_ARN: guardrailVariables.LINK_KEY_SECRET_ARN,
+  APPROVAL_STATE_MACHINE_ARN: guardrailVariables.APPROVAL_STATE_MACHINE_ARN,
+});
+
+/** The parts of an API Gateway HTTP API (payload 2.0) event the page reads; anything else is ignored. */
+const httpEvent = z
+  .object({
+    requestContext: z.object({ http: z.object({ method: z.string() }).loose() }).loose(),
+    pathParameters: z.record(z.string(), z.string()).optional(),
+    queryStringParameters: z.record(z.string(), z.string()).optional(),
+    body: z.string().optional(),
+    isBase64Encoded: z.boolean().default(false),
+  })
+  .loose();
+
+/** The form fields of a decision: `decision=approve|reject`, an optional `reason`. */
+const decisionForm = z.object({
+  decision: z.enum(['approve', 'reject']),
+  reason: z
+    .string()
+    .optional()
+    .transform((r) => r?.trim().slice(0, 1000) || null),
+});
+
+export const { handler, create } = defineHandler({
+  name: 'governance',
+  environment,
+  event: httpEvent,
+  correlationId: (event) => event.pathParameters?.approvalId,
+  dependencies: (env, { clients }) => {
+    const adapters = guardrailAdapters(env, clients);
+    return { ...adapters, signer: adapters.signer(), workflow: adapters.workflow() };
+  },
+  run: async (event, deps, { logger, metrics }) => {
+    const method = event.requestContext.http.method.toUpperCase();
+    const link = { approvalId: event.pathParameters?.approvalId, query: event.queryStringParameters ?? {} };
+    if (method === 'GET') return renderApprovalPage(await viewApproval(link, deps), 'GET', deps.clock.now());
+    if (method !== 'POST') return renderNotFound(405, 'Only GET and POST are served here');
+
+    const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+    const form = decisionForm.safeParse(Object.fromEntries(new URLSearchParams(raw)));
+    if (!form.success) return renderNotFound(400, 'The form must say approve or reject');
+    const decision = form.data.decision === 'approve' ? 'approved' : 'rejected';
+    const page = await decideApproval(link, { decision, reason: form.data.reason }, deps);
+    if (page.kind === 'recorded') {
+      metrics.addMetric(PipelineMetric.ApprovalsDecided, MetricUnit.Count, 1);
+      const minutes = (deps.clock.now() - Date.parse(page.request.requestedAt)) / 60_000;
+      metrics.addMetric(PipelineMetric.ApprovalLatencyMinutes, MetricUnit.NoUnit, Math.max(0, minutes));
+      logger.info('decision recorded', { approvalId: page.request.approvalId, decision, resumed: page.resumed });
+    } else {
+      logger.warn('decision refused', { page: page.kind, approvalId: link.approvalId });
+    }
+    return renderApprovalPage(page, 'POST', deps.clock.now());
+  },
+});

@@ -1,0 +1,58 @@
+// Lambda: the guardrail intake. Evaluate (the compute stage) invokes it with a batch of violations
+// (src/domain/guardrails/violation.ts); it applies the guardrail policy to each.
+import { z } from 'zod';
+import { violationBatchSchema } from '../src/domain/guardrails/violation';
+import { guardrailAdapters, guardrailVariables } from '../src/runtime/guardrail-environment';
+import { defineHandler, MetricUnit } from '../src/runtime/handler';
+import { PipelineMetric } from '../src/shared/metrics';
+import { handleViolations } from '../src/usecases/guardrails/handle-violations';
+
+const environment = z.object({
+  APPROVALS_TABLE: guardrailVariables.APPROVALS_TABLE,
+  AUDIT_TABLE: guardrailVariables.AUDIT_TABLE,
+  CONTROLS_TABLE: guardrailVariables.CONTROLS_TABLE,
+  GOVERNANCE_BUCKET: guardrailVariables.GOVERNANCE_BUCKET,
+  APPROVER_TIERS: guardrailVariables.APPROVER_TIERS,
+  APPROVAL_STATE_MACHINE_ARN: guardrailVariables.APPROVAL_STATE_MACHINE_ARN,
+  OWNERS_TOPIC_ARN: guardrailVariables.OWNERS_TOPIC_ARN,
+});
+
+/** A concern stays claimed for the whole chain of deadlines, plus a day for the workflow to finish. */
+const MARGIN_SECONDS = 24 * 3600;
+
+export const { handler, create } = defineHandler({
+  name: 'governance',
+  environment,
+  event: violationBatchSchema,
+  dependencies: (env, { clients }) => {
+    const adapters = guardrailAdapters(env, clients);
+    return {
+      ...adapters,
+      controls: adapters.controls(),
+      workflow: adapters.workflow(),
+      notifier: adapters.notifier(),
+      concernTtlSeconds: env.APPROVER_TIERS.reduce((sum, tier) => sum + tier.deadlineMinutes * 60, 0) + MARGIN_SECONDS,
+    };
+  },
+  run: async ({ violations }, deps, { logger, metrics }) => {
+    const outcomes = await handleViolations(violations, deps);
+    const count = (result: string) => outcomes.filter((o) => o.result === result).length;
+    metrics.addMetric(PipelineMetric.ApprovalsRequested, MetricUnit.Count, count('approval_started'));
+    logger.info('violations handled', { received: violations.length, outcomes });
+    return {
+      received: violations.length,
+      ownerNotified: count('owner_notified'),
+      ownerAlreadyNotified: count('owner_already_notified'),
+      approvalsStarted: count('approval_started'),
+      joinedOpenApprovals: count('joined_open_approval'),
+      alreadyHandled: count('already_handled'),
+      outcomes: outcomes.map(({ violationKey, decision, result, approvalId }) => ({
+        violationKey,
+        action: decision.action,
+        rule: decision.rule,
+        result,
+        approvalId: approvalId ?? null,
+      })),
+    };
+  },
+});

@@ -1,0 +1,347 @@
+// AWS adapter: the approval store on the `approvals` table. Items share the table:
+//   APPROVAL#<id> / REQUEST     the request (gsi1: STATUS#<status> / <requestedAt>#<id>)
+//   APPROVAL#<id> / TIER#<nn>   one tier's notice and its task token (never returned to callers but getTaskToken)
+//   CONCERN#<key> / CONCERN     the approval open for a concern (expires with the escalation chain)
+//   NOTICE#<key>  / NOTICE      an owner notice already sent (expires after a week)
+//   VIOLATION#<key> / APPROVAL  the approval that took up a violation (expires after 35 days)
+// Every transition is a single-item conditional write (no transactions: dynalite has none, and
+// none is needed), and `expiresAt` is the table's TTL attribute.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { ConflictError } from '../../domain/errors';
+import {
+  type ApprovalOutcome,
+  type ApprovalRequest,
+  type ApprovalStatus,
+  approvalRequestSchema,
+  type TierNotice,
+  tierNoticeSchema,
+} from '../../domain/guardrails/approval';
+import { autonomyModeSchema } from '../../domain/guardrails/autonomy';
+import type { ApprovalStore, ConcernClaim, Transition } from '../../ports/approvals';
+
+const requestKey = (approvalId: string) => ({ pk: `APPROVAL#${approvalId}`, sk: 'REQUEST' });
+const tierKey = (approvalId: string, tier: number) => ({
+  pk: `APPROVAL#${approvalId}`,
+  sk: `TIER#${String(tier).padStart(2, '0')}`,
+});
+const statusIndex = (status: ApprovalStatus, request: Pick<ApprovalRequest, 'requestedAt' | 'approvalId'>) => ({
+  gsi1pk: `STATUS#${status}`,
+  gsi1sk: `${request.requestedAt}#${request.approvalId}`,
+});
+
+const concernSchema = z.object({
+  concernKey: z.string(),
+  approvalId: z.string(),
+  violationKey: z.string(),
+  previousMode: autonomyModeSchema,
+  claimedAt: z.string(),
+});
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as Error | undefined)?.name === 'ConditionalCheckFailedException'
+  );
+}
+
+function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, expiresAt: _e, taskToken: _t, ...rest } = item;
+  return rest;
+}
+
+/** The approval store over DynamoDB. `now` stamps conditions that compare with deadlines and expiries. */
+export class DynamoDbApprovalStore implements ApprovalStore {
+  constructor(
+    private readonly dynamodb: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private nowSeconds(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  async claimConcern(
+    claim: ConcernClaim,
+    expiresAtEpochSeconds: number,
+  ): Promise<{ claimed: true } | { claimed: false; holder: ConcernClaim }> {
+    const key = { pk: `CONCERN#${claim.concernKey}`, sk: 'CONCERN' };
+    try {
+      await this.dynamodb.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key, ...claim, expiresAt: expiresAtEpochSeconds },
+          // TTL deletes lazily: an expired claim counts as free.
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': this.nowSeconds() },
+        }),
+      );
+      return { claimed: true as const };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const { Item } = await this.dynamodb.send(
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      if (!Item) return this.claimConcern(claim, expiresAtEpochSeconds);
+      return { claimed: false as const, holder: concernSchema.parse(withoutKeys(Item)) };
+    }
+  }
+
+  async getConcern(concernKey: string) {
+    const { Item } = await this.dynamodb.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: `CONCERN#${concernKey}`, sk: 'CONCERN' },
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt < this.nowSeconds())) return undefined;
+    return concernSchema.parse(withoutKeys(Item));
+  }
+
+  async markViolation(violationKey: string, approvalId: string, expiresAtEpochSeconds: number) {
+    await this.dynamodb.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: `VIOLATION#${violationKey}`, sk: 'APPROVAL', approvalId, expiresAt: expiresAtEpochSeconds },
+      }),
+    );
+  }
+
+  async violationMark(violationKey: string) {
+    const { Item } = await this.dynamodb.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: `VIOLATION#${violationKey}`, sk: 'APPROVAL' },
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.approvalId === 'string' ? { approvalId: Item.approvalId } : undefined;
+  }
+
+  async releaseConcern(concernKey: string, approvalId: string) {
+    try {
+      await this.dynamodb.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: `CONCERN#${concernKey}`, sk: 'CONCERN' },
+          ConditionExpression: 'approvalId = :id',
+          ExpressionAttributeValues: { ':id': approvalId },
+        }),
+      );
+    } catch (error) {
+      // Gone already, or another approval holds it now: either way not ours to free.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async claimOwnerNotice(noticeKey: string, expiresAtEpochSeconds: number) {
+    try {
+      await this.dynamodb.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `NOTICE#${noticeKey}`, sk: 'NOTICE', expiresAt: expiresAtEpochSeconds },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': this.nowSeconds() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async releaseOwnerNotice(noticeKey: string) {
+    await this.dynamodb.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: `NOTICE#${noticeKey}`, sk: 'NOTICE' } }),
+    );
+  }
+
+  async createRequest(request: ApprovalRequest) {
+    try {
+      await this.dynamodb.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...requestKey(request.approvalId), ...statusIndex(request.status, request), ...request },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async getRequest(approvalId: string) {
+    const { Item } = await this.dynamodb.send(
+      new GetCommand({ TableName: this.tableName, Key: requestKey(approvalId), ConsistentRead: true }),
+    );
+    return Item ? approvalRequestSchema.parse(withoutKeys(Item)) : undefined;
+  }
+
+  private async mustGet(approvalId: string): Promise<ApprovalRequest> {
+    const request = await this.getRequest(approvalId);
+    if (!request) throw new ConflictError(`approval ${approvalId} does not exist`);
+    return request;
+  }
+
+  async listRequests(status: ApprovalStatus, limit = 100) {
+    const requests: ApprovalRequest[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.dynamodb.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :status',
+          ExpressionAttributeValues: { ':status': `STATUS#${status}` },
+          Limit: limit - requests.length,
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) requests.push(approvalRequestSchema.parse(withoutKeys(item)));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey && requests.length < limit);
+    return requests;
+  }
+
+  async openTier(notice: TierNotice, taskToken: string) {
+    try {
+      await this.dynamodb.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: requestKey(notice.approvalId),
+          UpdateExpression: 'SET tierDeadline = :deadline',
+          ConditionExpression: '#status = :pending AND currentTier = :tier',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':deadline': notice.deadline, ':pending': 'pending', ':tier': notice.tier },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new ConflictError(`approval ${notice.approvalId} is not pending at tier ${notice.tier}`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    await this.dynamodb.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...tierKey(notice.approvalId, notice.tier), ...notice, taskToken },
+      }),
+    );
+  }
+
+  async getTaskToken(approvalId: string, tier: number) {
+    const { Item } = await this.dynamodb.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: tierKey(approvalId, tier),
+        ConsistentRead: true,
+        ProjectionExpression: 'taskToken',
+      }),
+    );
+    return typeof Item?.taskToken === 'string' ? Item.taskToken : undefined;
+  }
+
+  async listTierNotices(approvalId: string) {
+    const { Items = [] } = await this.dynamodb.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tier)',
+        ExpressionAttributeValues: { ':pk': `APPROVAL#${approvalId}`, ':tier': 'TIER#' },
+        ConsistentRead: true,
+      }),
+    );
+    return Items.map((item) => tierNoticeSchema.parse(withoutKeys(item)));
+  }
+
+  /** One conditional UpdateItem; on a lost condition, the request as it now stands. */
+  private async transition(
+    approvalId: string,
+    update: { expression: string; condition: string; values: Record<string, unknown> },
+  ): Promise<Transition> {
+    try {
+      const { Attributes } = await this.dynamodb.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: requestKey(approvalId),
+          UpdateExpression: update.expression,
+          ConditionExpression: `attribute_exists(pk) AND ${update.condition}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: update.values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { won: true, request: approvalRequestSchema.parse(withoutKeys(Attributes ?? {})) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return { won: false, request: await this.mustGet(approvalId) };
+    }
+  }
+
+  async recordDecision(approvalId: string, outcome: ApprovalOutcome) {
+    const request = await this.mustGet(approvalId);
+    return this.transition(approvalId, {
+      expression: 'SET #status = :decision, outcome = :outcome, gsi1pk = :gsi1pk',
+      // The deadline check keeps a click that arrives after it from beating the escalation.
+      condition: '#status = :pending AND currentTier = :tier AND tierDeadline > :now',
+      values: {
+        ':decision': outcome.decision,
+        ':outcome': outcome,
+        ':gsi1pk': statusIndex(outcome.decision, request).gsi1pk,
+        ':pending': 'pending',
+        ':tier': outcome.tier,
+        ':now': new Date(this.now()).toISOString(),
+      },
+    });
+  }
+
+  async closeTier(approvalId: string, tier: number, next: 'escalate' | 'expire') {
+    const condition = '#status = :pending AND currentTier = :tier';
+    if (next === 'escalate') {
+      return this.transition(approvalId, {
+        expression: 'SET currentTier = :next, tierDeadline = :none',
+        condition,
+        values: { ':next': tier + 1, ':none': null, ':pending': 'pending', ':tier': tier },
+      });
+    }
+    return this.transition(approvalId, {
+      expression: 'SET #status = :expired, gsi1pk = :gsi1pk',
+      condition,
+      values: { ':expired': 'expired', ':gsi1pk': 'STATUS#expired', ':pending': 'pending', ':tier': tier },
+    });
+  }
+
+  async markFailed(approvalId: string) {
+    return this.transition(approvalId, {
+      expression: 'SET #status = :failed, gsi1pk = :gsi1pk',
+      condition: '#status = :pending',
+      values: { ':failed': 'failed', ':gsi1pk': 'STATUS#failed', ':pending': 'pending' },
+    });
+  }
+
+  async markClosed(approvalId: string, closedAt: string) {
+    await this.dynamodb.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: requestKey(approvalId),
+        UpdateExpression: 'SET closedAt = :closedAt',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':closedAt': closedAt },
+      }),
+    );
+  }
+}

@@ -1,0 +1,49 @@
+// AWS adapter: guardrail messages on SNS. Approval requests go to the approvals topic with an
+// `approver` attribute: each approver's email subscription has a filter policy on it, so an
+// approver receives their own link and nobody else's. Owner notices go to the owners topic with
+// an `owner` attribute, filtered the same way.
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { ApproverMessage, GuardrailNotifier, OwnerMessage } from '../../ports/guardrail-notifier';
+
+/** Message attribute the approvers topic's subscriptions filter on (see lib/constructs/approval-workflow.ts). */
+export const APPROVER_ATTRIBUTE = 'approver';
+/** Message attribute the owners topic's subscriptions filter on. */
+export const OWNER_ATTRIBUTE = 'owner';
+
+const text = (value: string) => ({ DataType: 'String', StringValue: value });
+
+export class SnsGuardrailNotifier implements GuardrailNotifier {
+  constructor(
+    private readonly sns: SNSClient,
+    /** A function holds the topics it publishes to; the intake tells owners, the workflow asks approvers. */
+    private readonly topics: { readonly approvals?: string; readonly owners?: string },
+  ) {}
+
+  async notifyApprover(message: ApproverMessage): Promise<void> {
+    if (!this.topics.approvals) throw new Error('this function has no approvals topic');
+    await this.sns.send(
+      new PublishCommand({
+        TopicArn: this.topics.approvals,
+        Subject: message.subject,
+        Message: message.body,
+        MessageAttributes: {
+          [APPROVER_ATTRIBUTE]: text(message.approver),
+          approvalId: text(message.approvalId),
+          tier: { DataType: 'Number', StringValue: String(message.tier) },
+        },
+      }),
+    );
+  }
+
+  async notifyOwner(message: OwnerMessage): Promise<void> {
+    if (!this.topics.owners) throw new Error('this function has no owners topic');
+    await this.sns.send(
+      new PublishCommand({
+        TopicArn: this.topics.owners,
+        Subject: message.subject,
+        Message: message.body,
+        MessageAttributes: { [OWNER_ATTRIBUTE]: text(message.owner), kpiId: text(message.kpiId) },
+      }),
+    );
+  }
+}

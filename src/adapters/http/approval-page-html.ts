@@ -1,0 +1,279 @@
+// HTTP adapter: the approval page as HTML. One self-contained document per answer, readable on a
+// phone, with no script and a strict Content-Security-Policy; every value is escaped.
+import { createHash } from 'node:crypto';
+import { describeProposal, effectOf, safeDefaultEffect } from '../../domain/guardrails/approval';
+import {
+  describeDimensions,
+  describePeriod,
+  describeTarget,
+  formatInstant,
+  formatValue,
+  headline,
+} from '../../domain/guardrails/messages';
+import type { Violation } from '../../domain/guardrails/violation';
+import type { ApprovalPage } from '../../usecases/guardrails/approval-page';
+
+export interface RenderedPage {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export function escapeHtml(value: unknown): string {
+  return String(value)
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
+const STYLE = `
+:root{color-scheme:light;--red:#cf222e;--yellow:#bf8700;--green:#1a7f37;--muted:#57606a;--line:#d0d7de}
+*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;background:#f6f8fa}
+main{max-width:44rem;margin:0 auto;padding:1rem}section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:1rem;margin:0 0 1rem}
+h1{font-size:1.35rem;line-height:1.3;margin:.5rem 0 1rem}h2{font-size:1rem;margin:0 0 .5rem}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}dt{color:var(--muted)}dd{margin:0}
+.status{display:inline-block;padding:0 .5rem;border-radius:1rem;color:#fff;font-weight:600;font-size:.85rem}
+.status.red{background:var(--red)}.status.yellow{background:var(--yellow)}.status.green{background:var(--green)}.status.insufficient_data{background:var(--muted)}
+.muted{color:var(--muted);font-size:.9rem}ol{padding-left:1.25rem;margin:0 0 .5rem}li{margin-bottom:.5rem}label{display:block;margin-top:.75rem}
+svg.trend line{stroke:var(--red);stroke-width:1;stroke-dasharray:4 3}
+.notice{border-left:4px solid var(--muted)}.notice.ok{border-color:var(--green)}.notice.warn{border-color:var(--yellow)}.notice.bad{border-color:var(--red)}
+svg.trend{width:100%;height:80px;display:block}svg.trend polyline{fill:none;stroke:#0969da;stroke-width:2}svg.trend circle{fill:#0969da}
+table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid var(--line)}
+textarea{width:100%;min-height:4rem;font:inherit;padding:.5rem;border:1px solid var(--line);border-radius:6px}
+.actions{display:flex;gap:.75rem;margin-top:.75rem}.actions button{flex:1;font:inherit;font-weight:600;padding:.75rem;border-radius:6px;border:1px solid var(--line);cursor:pointer}
+button.approve{background:var(--green);color:#fff}button.reject{background:#fff;color:var(--red);border-color:var(--red)}
+footer{color:var(--muted);font-size:.8rem;padding:0 1rem 2rem;max-width:44rem;margin:0 auto;word-break:break-all}
+`;
+const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-type': 'text/html; charset=utf-8',
+  // Every answer reflects live state, and the query string carries the link's signature.
+  'cache-control': 'no-store',
+  'content-security-policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};
+
+function document(title: string, main: string, footer = ''): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<body><main>${main}</main>${footer ? `<footer>${footer}</footer>` : ''}</body></html>`;
+}
+
+/**
+ * A small line of the recent values, oldest first (points only where a value exists), with the
+ * boundary beyond which the KPI is red as a dashed line when the definition has one.
+ */
+function sparkline(violation: Violation): string {
+  const points = violation.evidence.trend;
+  const values = points.map((p) => p.value).filter((v): v is number => v !== null);
+  if (values.length < 2) return '';
+  const redBoundary = violation.target?.thresholds.yellow;
+  const boundary = typeof redBoundary === 'number' ? redBoundary : undefined;
+  const scale = boundary === undefined ? values : [...values, boundary];
+  const min = Math.min(...scale);
+  const span = Math.max(...scale) - min || 1;
+  const y = (value: number) => (70 - ((value - min) / span) * 60).toFixed(1);
+  const step = 300 / Math.max(points.length - 1, 1);
+  const coordinates = points.flatMap((p, i) => (p.value === null ? [] : [[(i * step).toFixed(1), y(p.value)]]));
+  const last = coordinates[coordinates.length - 1] ?? ['0', '0'];
+  const line =
+    boundary === undefined
+      ? ''
+      : `<line x1="0" x2="300" y1="${y(boundary)}" y2="${y(boundary)}"><title>red beyond ${escapeHtml(formatValue(boundary, violation.kpi))}</title></line>`;
+  const rows = points
+    .map(
+      (p) =>
+        `<tr><td>${escapeHtml(formatInstant(p.periodStart))}</td><td>${escapeHtml(formatValue(p.value, violation.kpi))}</td></tr>`,
+    )
+    .join('');
+  return `<svg class="trend" viewBox="-5 0 310 80" preserveAspectRatio="none" role="img" aria-label="Trend of the last ${points.length} periods">
+${line}<polyline points="${coordinates.map((c) => c.join(',')).join(' ')}"/><circle cx="${last[0]}" cy="${last[1]}" r="3"/></svg>
+<details><summary>Values${boundary === undefined ? '' : ` (dashed: red beyond ${escapeHtml(formatValue(boundary, violation.kpi))})`}</summary><table><thead><tr><th>Period</th><th>Value</th></tr></thead><tbody>${rows}</tbody></table></details>`;
+}
+
+function violationSection(violation: Violation): string {
+  const { kpi } = violation;
+  return `<section aria-labelledby="what"><h2 id="what">What happened</h2>
+<p>${escapeHtml(violation.evidence.summary)}</p>
+<dl>
+<dt>KPI</dt><dd>${escapeHtml(kpi.name)}</dd>
+<dt>Value</dt><dd><strong id="value">${escapeHtml(formatValue(violation.value, kpi))}</strong> <span class="status ${escapeHtml(violation.status)}">${escapeHtml(violation.status.replace('_', ' '))}</span>${violation.provisional ? ' (provisional)' : ''}</dd>
+<dt>Target</dt><dd id="target">${escapeHtml(describeTarget(violation))}</dd>
+<dt>Period</dt><dd>${escapeHtml(describePeriod(violation))}</dd>
+<dt>Dimensions</dt><dd>${escapeHtml(describeDimensions(violation))}</dd>
+<dt>Sample</dt><dd>${violation.sampleSize === null ? 'n/a' : escapeHtml(violation.sampleSize)}</dd>
+<dt>Level</dt><dd>${escapeHtml(violation.levelOfDecision)} (${escapeHtml(violation.kind.replace('_', ' '))})</dd>
+</dl>${sparkline(violation)}</section>`;
+}
+
+type WithContext = Exclude<ApprovalPage, { kind: 'invalid' }>;
+
+function askedSection(page: WithContext): string {
+  const { request, notices, claims } = page;
+  const items = request.tiers
+    .map((tier, index) => {
+      const notice = notices.find((n) => n.tier === index);
+      const when = notice
+        ? `asked ${escapeHtml(formatInstant(notice.notifiedAt))}, until ${escapeHtml(formatInstant(notice.deadline))}`
+        : index < request.currentTier
+          ? 'not asked'
+          : `asked only if the tier before does not answer (${tier.deadlineMinutes} min to answer)`;
+      const who = (notice?.approvers ?? tier.emails)
+        .map((e) => (e === claims.approver ? `<strong>${escapeHtml(e)} (you)</strong>` : escapeHtml(e)))
+        .join(', ');
+      return `<li><strong>${escapeHtml(tier.name)}</strong>: ${who}<br><span class="muted">${when}</span></li>`;
+    })
+    .join('');
+  return `<section aria-labelledby="who"><h2 id="who">Who is asked</h2>
+<ol id="tiers">${items}</ol>
+<p>Without an answer from the last tier, the safe default applies: ${escapeHtml(safeDefaultEffect(request.subject))}</p></section>`;
+}
+
+function footerOf(page: WithContext): string {
+  const { kpi } = page.request.violation;
+  return `KPI ${escapeHtml(kpi.id)} v${escapeHtml(kpi.version)} (${escapeHtml(kpi.hash)}) · approval ${escapeHtml(page.request.approvalId)} · link for ${escapeHtml(page.claims.approver)}, tier ${page.claims.tier + 1}`;
+}
+
+function decisionSection(page: WithContext, now: number): string {
+  const { request, claims } = page;
+  const { proposal, subject, previousMode } = request;
+  const minutes = Math.max(0, Math.round((claims.expiresAt * 1000 - now) / 60_000));
+  return `<section aria-labelledby="decide"><h2 id="decide">What you decide</h2>
+<p id="proposal">${escapeHtml(describeProposal(proposal, subject, previousMode))}</p>
+<dl><dt>Approve</dt><dd>${escapeHtml(effectOf(proposal, 'approved', subject, previousMode))}</dd>
+<dt>Reject</dt><dd>${escapeHtml(effectOf(proposal, 'rejected', subject, previousMode))}</dd>
+<dt>Deadline</dt><dd id="deadline">${escapeHtml(formatInstant(new Date(claims.expiresAt * 1000).toISOString()))} (in ${minutes} min)</dd></dl>
+<form method="post"><label for="reason">Reason (optional, kept in the audit trail)</label>
+<textarea id="reason" name="reason" maxlength="1000"></textarea>
+<div class="actions"><button class="approve" type="submit" name="decision" value="approve">Approve</button>
+<button class="reject" type="submit" name="decision" value="reject">Reject</button></div></form></section>`;
+}
+
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+function notice(kind: 'ok' | 'warn' | 'bad', title: string, text: string): string {
+  return `<section class="notice ${kind}" role="status"><h2>${escapeHtml(title)}</h2><p>${text}</p></section>`;
+}
+
+function outcomeText(page: WithContext): string {
+  const outcome = page.request.outcome;
+  if (!outcome) return '';
+  const { proposal, subject, previousMode } = page.request;
+  const reason = outcome.reason ? ` with the reason “${escapeHtml(outcome.reason)}”` : '';
+  return `${outcome.decision === 'approved' ? 'Approved' : 'Rejected'} by ${escapeHtml(outcome.approver)} at ${escapeHtml(formatInstant(outcome.decidedAt))}${reason}. ${escapeHtml(capitalized(effectOf(proposal, outcome.decision, subject, previousMode)))}`;
+}
+
+/**
+ * The page for one answer of the approval use cases, with its HTTP status: 200 for the open and
+ * recorded pages and a GET of a decided request, 403 for an invalid link, 409 for a POST on a
+ * decided or closed request, 410 for an expired or escalated link.
+ */
+export function renderApprovalPage(page: ApprovalPage, method: 'GET' | 'POST', now: number): RenderedPage {
+  const reply = (statusCode: number, html: string) => ({ statusCode, headers: SECURITY_HEADERS, body: html });
+  if (page.kind === 'invalid') {
+    return reply(
+      403,
+      document(
+        'Link not valid',
+        notice(
+          'bad',
+          'This link is not valid',
+          'It was not issued by the approval service, or it was changed after it was sent (the approver, the tier, the expiry or the signature no longer match). Nothing was changed. Open the link exactly as it arrived in your email, or ask the KPI owner for a new request.',
+        ),
+      ),
+    );
+  }
+  const { request } = page;
+  const title = headline(request.violation);
+  const body = (top: string, decide = '') =>
+    `<h1>${escapeHtml(title)}</h1>${top}${violationSection(request.violation)}${decide}${askedSection(page)}`;
+  const current = request.tiers[request.currentTier];
+  switch (page.kind) {
+    case 'open':
+      return reply(200, document(`Approval needed: ${title}`, body('', decisionSection(page, now)), footerOf(page)));
+    case 'recorded':
+      return reply(
+        200,
+        document(
+          'Decision recorded',
+          body(notice('ok', 'Your decision is recorded', `${outcomeText(page)} Thank you. You can close this page.`)),
+          footerOf(page),
+        ),
+      );
+    case 'decided':
+      return reply(
+        method === 'GET' ? 200 : 409,
+        document(
+          'Already decided',
+          body(
+            notice(
+              'warn',
+              page.byYou ? 'You decided this request already' : 'Someone decided this request already',
+              `${outcomeText(page)} ${method === 'POST' ? 'Your click changed nothing.' : ''}`,
+            ),
+          ),
+          footerOf(page),
+        ),
+      );
+    case 'closed':
+      return reply(
+        method === 'GET' ? 200 : 409,
+        document(
+          'Request closed',
+          body(
+            notice(
+              'warn',
+              'This request is closed',
+              `${request.status === 'failed' ? 'The approval workflow failed and operations were alerted.' : 'Nobody answered before the last deadline.'} The safe default applied: ${escapeHtml(safeDefaultEffect(request.subject))} Nothing was changed by this link.`,
+            ),
+          ),
+          footerOf(page),
+        ),
+      );
+    case 'escalated':
+      return reply(
+        410,
+        document(
+          'Request escalated',
+          body(
+            notice(
+              'warn',
+              'The deadline for your tier has passed',
+              `The request moved on to ${escapeHtml(current?.name ?? 'the next tier')}, who received their own links. Your link no longer decides it; nothing was changed.`,
+            ),
+          ),
+          footerOf(page),
+        ),
+      );
+    case 'expired':
+      return reply(
+        410,
+        document(
+          'Link expired',
+          body(
+            notice(
+              'warn',
+              'This link has expired',
+              `It could decide until ${escapeHtml(formatInstant(new Date(page.claims.expiresAt * 1000).toISOString()))}. Nothing was changed.`,
+            ),
+          ),
+          footerOf(page),
+        ),
+      );
+  }
+}
+
+/** The plain page for a request that is not a GET or POST of an approval link. */
+export function renderNotFound(statusCode: 404 | 405 | 400, message: string): RenderedPage {
+  return {
+    statusCode,
+    headers: SECURITY_HEADERS,
+    body: document('Not found', notice('bad', message, 'Nothing was changed.')),
+  };
+}

@@ -1,0 +1,110 @@
+// Local runtime: the guardrail stage as `npm start` shows it. Hands violations to the intake
+// function, prints what each became (an owner notice, an approval with its links), and, as a demo
+// approver, follows a link and decides, then prints the resulting autonomy change.
+import { DynamoDbApprovalStore } from '../adapters/aws/dynamodb-approval-store';
+import { DynamoDbAuditLog } from '../adapters/aws/dynamodb-audit-log';
+import { DynamoDbAutonomyControls } from '../adapters/aws/dynamodb-autonomy-controls';
+import { describeSubject } from '../domain/guardrails/approval';
+import { effectiveMode } from '../domain/guardrails/autonomy';
+import type { ViolationInput } from '../domain/guardrails/violation';
+import type { LocalCloud } from './local-cloud';
+
+export interface GuardrailsDemoOptions {
+  /** What the demo approver answers; `none` leaves the approvals open. @default 'none' */
+  readonly decide?: 'approve' | 'reject' | 'none';
+  readonly log?: (line: string) => void;
+}
+
+export interface GuardrailsDemoResult {
+  readonly approvalIds: string[];
+  readonly ownerNotices: number;
+  /** Every link sent, by approval id. */
+  readonly links: Record<string, string[]>;
+}
+
+interface IntakeOutcome {
+  violationKey: string;
+  action: string;
+  rule: string;
+  result: string;
+  approvalId: string | null;
+}
+
+function topicArn(cloud: LocalCloud, prefix: string): string {
+  const topic = cloud.resolver.resourcesOfType('AWS::SNS::Topic').find((t) => t.logicalId.startsWith(prefix));
+  if (!topic) throw new Error(`the app has no ${prefix} topic`);
+  return cloud.resolver.arn(topic.stackName, topic.logicalId);
+}
+
+/** The guardrail stage's tables on the local cloud, for reading back what the demo did. */
+export function localGuardrailStores(cloud: LocalCloud) {
+  const env = cloud.functions.get('guardrail-intake').environment;
+  const { dynamodb, s3 } = cloud.clients;
+  return {
+    approvals: new DynamoDbApprovalStore(dynamodb, String(env.APPROVALS_TABLE)),
+    audit: new DynamoDbAuditLog(dynamodb, String(env.AUDIT_TABLE), s3, String(env.GOVERNANCE_BUCKET)),
+    controls: new DynamoDbAutonomyControls(dynamodb, String(env.CONTROLS_TABLE)),
+  };
+}
+
+export async function runGuardrailsDemo(
+  cloud: LocalCloud,
+  violations: readonly ViolationInput[],
+  options: GuardrailsDemoOptions = {},
+): Promise<GuardrailsDemoResult> {
+  const log = options.log ?? console.log;
+  const approvalsTopic = topicArn(cloud, 'GuardrailsApprovalsTopic');
+  const ownersTopic = topicArn(cloud, 'GuardrailsOwnersTopic');
+  await cloud.watchTopic(approvalsTopic);
+  await cloud.watchTopic(ownersTopic);
+  const stores = localGuardrailStores(cloud);
+
+  const { outcomes } = (await cloud.functions.invoke('guardrail-intake', { violations })) as {
+    outcomes: IntakeOutcome[];
+  };
+  const approvalIds = outcomes.flatMap((o) => (o.approvalId && o.result === 'approval_started' ? [o.approvalId] : []));
+  for (const o of outcomes)
+    log(`  ${o.violationKey.split('|').slice(0, 2).join(' ')}: ${o.action} (${o.rule}) → ${o.result}`);
+
+  // Each workflow records its request and emails its first tier; wait until every one has.
+  const links: Record<string, string[]> = {};
+  let ownerNotices = 0;
+  const pending = new Set(approvalIds);
+  while (pending.size > 0) {
+    for (const message of await cloud.takePublished(approvalsTopic)) {
+      const id = message.attributes.approvalId ?? '';
+      const link = /https?:\/\/\S+/.exec(message.message)?.[0];
+      if (!link) continue;
+      links[id] = [...(links[id] ?? []), link];
+      pending.delete(id);
+      log(`  approval ${id} → ${message.attributes.approver}:\n    ${link}`);
+    }
+    if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  for (const notice of await cloud.takePublished(ownersTopic)) {
+    ownerNotices += 1;
+    log(`  owner notice to ${notice.attributes.owner}: ${notice.subject}`);
+  }
+
+  if ((options.decide ?? 'none') === 'none') return { approvalIds, ownerNotices, links };
+  for (const approvalId of approvalIds) {
+    const request = await stores.approvals.getRequest(approvalId);
+    const link = links[approvalId]?.[0];
+    if (!request || !link) continue;
+    const before = effectiveMode(await stores.controls.read(request.subject));
+    const viewed = await fetch(link);
+    const decided = await fetch(link, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ decision: options.decide ?? 'approve', reason: 'decided by the demo approver' }),
+    });
+    const execution = cloud.stepFunctions.listExecutions().find((e) => e.name === approvalId);
+    const finished = await execution?.done;
+    const after = effectiveMode(await stores.controls.read(request.subject));
+    log(
+      `  ${request.violation.kpi.name}, approval ${approvalId}: GET ${viewed.status}, POST ${options.decide} ${decided.status}; workflow ${finished?.status} ` +
+        `(${finished?.history.map((h) => h.state).join(' → ')}); ${describeSubject(request.subject)}: ${before} → ${after}`,
+    );
+  }
+  return { approvalIds, ownerNotices, links };
+}

@@ -1,0 +1,85 @@
+// Runtime: the environment the guardrail functions share, and the one place their adapters are
+// built from it (functions/guardrail-intake.ts, approval-steps.ts, approval-page.ts).
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { AwsClients } from '../adapters/aws/clients';
+import { DynamoDbApprovalStore } from '../adapters/aws/dynamodb-approval-store';
+import { DynamoDbAuditLog } from '../adapters/aws/dynamodb-audit-log';
+import { DynamoDbAutonomyControls } from '../adapters/aws/dynamodb-autonomy-controls';
+import { secretsManagerSigningKeys } from '../adapters/aws/secrets-signing-keys';
+import { StepFunctionsApprovalWorkflow } from '../adapters/aws/sfn-approval-workflow';
+import { SnsGuardrailNotifier } from '../adapters/aws/sns-guardrail-notifier';
+import { cachedSigningKeys, createHmacLinkSigner } from '../adapters/crypto/hmac-link-signer';
+import { approverTierSchema } from '../domain/guardrails/approval';
+import type { Clock } from '../ports/clock';
+
+const name = z.string().min(1);
+const arn = z.string().startsWith('arn:');
+
+/** The escalation chain, as CDK writes it from the deployment configuration (JSON). */
+export const approverTiersVariable = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(approverTierSchema).min(1));
+
+export const guardrailVariables = {
+  APPROVALS_TABLE: name,
+  AUDIT_TABLE: name,
+  CONTROLS_TABLE: name,
+  /** The raw bucket; audit events are written under `dataset=pipeline_governance/`. */
+  GOVERNANCE_BUCKET: name,
+  APPROVER_TIERS: approverTiersVariable,
+  APPROVAL_STATE_MACHINE_ARN: arn,
+  APPROVALS_TOPIC_ARN: arn,
+  OWNERS_TOPIC_ARN: arn,
+  LINK_KEY_SECRET_ARN: arn,
+  /** Base URL of the approval page (the HTTP API's endpoint, or a custom domain). */
+  APPROVAL_PAGE_URL: z.url(),
+} as const;
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Builds only the adapters whose variables a function has; each is built once per cold start. */
+export function guardrailAdapters(
+  env: Partial<Record<Exclude<keyof typeof guardrailVariables, 'APPROVER_TIERS'>, string>> & {
+    APPROVALS_TABLE: string;
+    AUDIT_TABLE: string;
+    GOVERNANCE_BUCKET: string;
+  },
+  clients: AwsClients,
+  clock: Clock = systemClock,
+) {
+  const approvals = new DynamoDbApprovalStore(clients.dynamodb, env.APPROVALS_TABLE, () => clock.now());
+  const audit = new DynamoDbAuditLog(clients.dynamodb, env.AUDIT_TABLE, clients.s3, env.GOVERNANCE_BUCKET);
+  return {
+    clock,
+    approvals,
+    audit,
+    controls: () => new DynamoDbAutonomyControls(clients.dynamodb, required(env.CONTROLS_TABLE, 'CONTROLS_TABLE')),
+    workflow: () => new StepFunctionsApprovalWorkflow(clients.sfn, env.APPROVAL_STATE_MACHINE_ARN),
+    notifier: () =>
+      new SnsGuardrailNotifier(clients.sns, {
+        ...(env.APPROVALS_TOPIC_ARN ? { approvals: env.APPROVALS_TOPIC_ARN } : {}),
+        ...(env.OWNERS_TOPIC_ARN ? { owners: env.OWNERS_TOPIC_ARN } : {}),
+      }),
+    signer: () =>
+      createHmacLinkSigner(
+        cachedSigningKeys(
+          secretsManagerSigningKeys(clients.secrets, required(env.LINK_KEY_SECRET_ARN, 'LINK_KEY_SECRET_ARN')),
+        ),
+      ),
+    newApprovalId: () => randomUUID(),
+  };
+}
+
+function required(value: string | undefined, variable: string): string {
+  if (!value) throw new Error(`${variable} is not set`);
+  return value;
+}

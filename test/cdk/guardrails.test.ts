@@ -1,0 +1,206 @@
+// The guardrail stage as synthesized: the approval workflow's shape, who may do what, and how the
+// approval page is exposed.
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type SynthesizedApp, synthesizeApp } from './app-synth';
+
+interface AslState {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  TimeoutSecondsPath?: string;
+  Retry?: { ErrorEquals: string[]; BackoffRate?: number; MaxAttempts?: number }[];
+  Catch?: { ErrorEquals: string[]; Next: string }[];
+  Next?: string;
+}
+
+let app: SynthesizedApp;
+let states: Record<string, AslState>;
+let timeoutSeconds: number;
+let machine: Record<string, unknown>;
+
+const TIERS = [
+  { name: 'kpi-owners', emails: ['ana@example.com', 'Ben@example.com'], deadlineMinutes: 30 },
+  { name: 'leads', emails: ['lead@example.com', 'ana@example.com'], deadlineMinutes: 120 },
+];
+
+beforeAll(() => {
+  app = synthesizeApp({ agentKpiPipeline: { approverTiers: TIERS } });
+  const [found] = Object.entries(app.pipeline.findResources('AWS::StepFunctions::StateMachine')).filter(([id]) =>
+    id.startsWith('Guardrails'),
+  );
+  machine = found?.[1].Properties as Record<string, unknown>;
+  // Tokens (function ARNs, the topic) become placeholders; the shape is what is checked.
+  const [, parts] = (machine.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  const json = parts.map((p) => (typeof p === 'string' ? p : '<token>')).join('');
+  const definition = JSON.parse(json) as { States: Record<string, AslState>; TimeoutSeconds: number };
+  states = definition.States;
+  timeoutSeconds = definition.TimeoutSeconds;
+});
+
+const policyOf = (rolePrefix: string) =>
+  Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes(rolePrefix))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+const actionsOf = (rolePrefix: string) => policyOf(rolePrefix).flatMap((s) => [s.Action].flat());
+
+describe('approval workflow', () => {
+  it('is a Standard state machine, traced, with a timeout covering the whole chain of deadlines', () => {
+    expect(machine).toMatchObject({ StateMachineType: 'STANDARD', TracingConfiguration: { Enabled: true } });
+    expect(timeoutSeconds).toBe((30 + 120 + 24 * 60) * 60);
+  });
+
+  it('waits for the decision on a task token with the tier deadline as its timeout', () => {
+    expect(states.NotifyApprovers).toMatchObject({
+      Resource: expect.stringContaining('lambda:invoke.waitForTaskToken'),
+      TimeoutSecondsPath: '$.tier.waitSeconds',
+      Parameters: { Payload: { 'taskToken.$': '$$.Task.Token', step: 'notify' } },
+    });
+  });
+
+  it('hands the task token to the steps function only, never to SNS', () => {
+    const withToken = Object.entries(states)
+      .filter(([, s]) => JSON.stringify(s.Parameters ?? {}).includes('$$.Task.Token'))
+      .map(([name]) => name);
+    expect(withToken).toEqual(['NotifyApprovers']);
+  });
+
+  it('applies a rejection, escalates on a timeout and fails safe on anything else', () => {
+    expect(states.NotifyApprovers?.Catch?.map((c) => [c.ErrorEquals[0], c.Next])).toEqual([
+      ['ApprovalRejected', 'ApplyDecision'],
+      ['States.Timeout', 'CloseTier'],
+      ['States.ALL', 'FailSafe'],
+    ]);
+  });
+
+  it('loops back to notify the next tier, applies a decision made in time, or takes the safe default', () => {
+    expect(states['AfterDeadline?']).toMatchObject({
+      Choices: [
+        { Variable: '$.tier.outcome', StringEquals: 'escalated', Next: 'NotifyApprovers' },
+        { Variable: '$.tier.outcome', StringEquals: 'decided', Next: 'ApplyDecision' },
+      ],
+      Default: 'ApplySafeDefault',
+    });
+  });
+
+  it('retries transient errors with exponential backoff in every Lambda step', () => {
+    const lambdaSteps = Object.entries(states).filter(
+      ([, s]) => s.Resource?.includes('lambda') || s.Resource === '<token>',
+    );
+    expect(lambdaSteps.map(([name]) => name).sort()).toEqual([
+      'ApplyDecision',
+      'ApplySafeDefault',
+      'CloseTier',
+      'FailSafe',
+      'NotifyApprovers',
+      'RecordRequest',
+    ]);
+    for (const [, state] of lambdaSteps) {
+      expect(state.Retry?.[0]).toMatchObject({ BackoffRate: 2, MaxAttempts: 4 });
+      expect(state.Retry?.[0]?.ErrorEquals).toContain('Lambda.TooManyRequestsException');
+      expect(state.Retry?.[0]?.ErrorEquals).not.toContain('States.Timeout');
+    }
+  });
+
+  it('sends every failure through the fail-safe to operations before failing the execution', () => {
+    expect(states.FailSafe?.Next).toBe('NotifyOperations');
+    expect(states.FailSafe?.Catch?.[0]?.Next).toBe('NotifyOperations');
+    expect(states.NotifyOperations).toMatchObject({
+      Resource: expect.stringContaining('sns:publish'),
+      Next: 'ApprovalWorkflowFailed',
+    });
+    expect(states.ApprovalWorkflowFailed?.Type).toBe('Fail');
+  });
+
+  it('gives the steps function the escalation chain from the deployment configuration', () => {
+    app.pipeline.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Steps of the approval workflow'),
+      Environment: { Variables: Match.objectLike({ APPROVER_TIERS: JSON.stringify(TIERS) }) },
+    });
+  });
+});
+
+describe('who may do what', () => {
+  it('lets only the approval page answer a waiting task', () => {
+    const answering = Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('states:SendTaskSuccess'))
+      .map((p) => JSON.stringify(p.Properties.Roles));
+    expect(answering).toHaveLength(1);
+    expect(answering[0]).toContain('GuardrailsPageRole');
+  });
+
+  it('lets only the intake start approval workflows', () => {
+    const starting = Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('states:StartExecution'))
+      .map((p) => JSON.stringify(p.Properties.Roles));
+    expect(starting.filter((roles) => roles.includes('Guardrails'))).toEqual([
+      expect.stringContaining('GuardrailsIntakeRole'),
+    ]);
+  });
+
+  it('lets the steps and page functions, and no other, read the link signing key', () => {
+    const readers = Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'))
+      // Other secrets (the telemetry agents' keys) have readers of their own.
+      .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('GuardrailsLinkSigningKey'))
+      .map((p) => JSON.stringify(p.Properties.Roles).match(/Guardrails(\w+?)Role/)?.[1]);
+    expect(readers.sort()).toEqual(['Page', 'Steps']);
+  });
+
+  it('writes governance records only under raw/dataset=pipeline_governance/ of the raw bucket', () => {
+    const puts = policyOf('GuardrailsPageRole').filter((s) => [s.Action].flat().includes('s3:PutObject'));
+    expect(JSON.stringify(puts.map((s) => s.Resource))).toContain('/raw/dataset=pipeline_governance/*');
+    expect(actionsOf('GuardrailsPageRole')).not.toContain('s3:GetObject');
+  });
+});
+
+describe('approval emails', () => {
+  it('subscribes each approver once, filtered to the messages that name them', () => {
+    const subscriptions = Object.values(
+      app.pipeline.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'email' } }),
+    );
+    const approvers = subscriptions
+      .filter((s) => s.Properties.FilterPolicy?.approver)
+      .map((s) => [s.Properties.Endpoint, s.Properties.FilterPolicy.approver[0]]);
+    expect(approvers.sort()).toEqual([
+      ['ana@example.com', 'ana@example.com'],
+      ['ben@example.com', 'ben@example.com'],
+      ['lead@example.com', 'lead@example.com'],
+    ]);
+  });
+
+  it('keeps undeliverable emails in a dead-letter queue', () => {
+    for (const subscription of Object.values(
+      app.pipeline.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'email' } }),
+    )) {
+      expect(subscription.Properties.RedrivePolicy?.deadLetterTargetArn).toBeDefined();
+    }
+  });
+});
+
+describe('approval page', () => {
+  it('serves GET and POST of one approval path, nothing else', () => {
+    const routes = Object.values(app.pipeline.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => r.Properties.RouteKey,
+    );
+    expect(routes.sort()).toEqual(['GET /approvals/{approvalId}', 'POST /approvals/{approvalId}']);
+  });
+
+  it('throttles requests and logs access as JSON without the query string that holds the signature', () => {
+    app.pipeline.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    });
+    const [stage] = Object.values(app.pipeline.findResources('AWS::ApiGatewayV2::Stage'));
+    const format = JSON.parse(stage?.Properties.AccessLogSettings.Format) as Record<string, string>;
+    expect(Object.values(format)).not.toContain('$context.requestOverride.querystring');
+    expect(JSON.stringify(format)).not.toMatch(/querystring|rawQueryString/i);
+    expect(format.path).toBe('$context.path');
+  });
+
+  it('builds approval links from the API endpoint unless a custom domain is configured', () => {
+    const custom = synthesizeApp({ agentKpiPipeline: { approvalPageUrl: 'https://approvals.example.com/' } });
+    custom.pipeline.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ APPROVAL_PAGE_URL: 'https://approvals.example.com/' }) },
+    });
+  });
+});
