@@ -15,6 +15,9 @@ export interface ValueWriteReport {
   readonly restatements: readonly Restatement[];
 }
 
+/** One point of a KPI series. */
+export type SeriesPoint = Pick<KpiValue, 'periodStart' | 'periodEnd' | 'value'>;
+
 export interface KpiValueStore {
   /** Stores values, writing only those whose content changed; records restatements. */
   write(values: readonly KpiValue[]): Promise<ValueWriteReport>;
@@ -26,6 +29,14 @@ export interface KpiValueStore {
     from: string;
     to: string;
   }): Promise<StoredKpiValue[]>;
+  /** The same series as `history`, with only period and value (what drift detection reads). */
+  series(query: {
+    kpiId: string;
+    dimensions: KpiValue['dimensions'];
+    grain: ValueGrain;
+    from: string;
+    to: string;
+  }): Promise<SeriesPoint[]>;
   /** Every value of every KPI whose period starts on this UTC date (`YYYY-MM-DD`). */
   forDate(date: string): Promise<StoredKpiValue[]>;
   /** Every value of every KPI for one period (grain and start). */

@@ -98,7 +98,6 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
     await deps.cache.writePartial(definition.id, kpi.signature, key, partial);
     index.partitions[key] = cached;
   });
-
   // 2. The periods to finalize: those whose inputs, definition or code changed, or were provisional.
   const computedAt = isoTime(deps.clock?.now() ?? request.asOf);
   const plans = starts.map((start) => {
@@ -122,30 +121,8 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
   });
   const due = plans.filter((p) => p.due);
 
-  // 3. Finalize them in time order, assessing drift against the series so far.
-  const series = new Map<string, Pick<KpiValue, 'periodStart' | 'periodEnd' | 'value'>[]>();
-  const lookback = driftLookbackPeriods(definition);
-  const historyOf = async (value: { dimensions: KpiValue['dimensions'] }, before: number) => {
-    const key = dimensionKey(value.dimensions);
-    let known = series.get(key);
-    if (!known) {
-      const first = (due[0] as { start: number }).start;
-      known = (
-        await deps.values.history({
-          kpiId: definition.id,
-          dimensions: value.dimensions,
-          grain: definition.grain,
-          from: isoTime(shiftPeriod(definition.grain, first, -lookback)),
-          to: isoTime(first),
-        })
-      ).map((v) => ({ periodStart: v.periodStart, periodEnd: v.periodEnd, value: v.value }));
-      series.set(key, known);
-    }
-    const from = isoTime(shiftPeriod(definition.grain, before, -lookback));
-    return known.filter((p) => p.periodStart >= from && p.periodStart < isoTime(before));
-  };
-
-  const computed: KpiValue[] = [];
+  // 3. Finalize them, then assess drift in time order against each series' history.
+  const finalized: { plan: (typeof due)[number]; values: KpiValue[] }[] = [];
   for (const plan of due) {
     const merged = kpi.merge(
       await Promise.all(plan.inputs.map((p) => partialOf(kpi, definition, p, states, index, deps))),
@@ -175,10 +152,9 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
       periodEnd: plan.end,
       computedAt: request.asOf,
     });
-    let provisional = false;
-    for (const v of values) {
-      provisional ||= v.provisional;
-      const value: KpiValue = {
+    finalized.push({
+      plan,
+      values: values.map((v) => ({
         kpiId: v.kpiId,
         grain: v.grain,
         periodStart: v.periodStart,
@@ -197,13 +173,40 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
           codeVersion: deps.codeVersion,
           computedAt,
         },
-      };
-      const history = await historyOf(value, plan.start);
+      })),
+    });
+  }
+
+  // The stored history of every series the run touches, read once and concurrently.
+  const series = new Map<string, Pick<KpiValue, 'periodStart' | 'periodEnd' | 'value'>[]>();
+  const lookback = driftLookbackPeriods(definition);
+  if (due.length > 0) {
+    const first = (due[0] as { start: number }).start;
+    const rows = new Map(finalized.flatMap((f) => f.values.map((v) => [dimensionKey(v.dimensions), v.dimensions])));
+    await forEachConcurrently([...rows], deps.concurrency ?? 8, async ([key, dimensions]) => {
+      const history = await deps.values.series({
+        kpiId: definition.id,
+        dimensions,
+        grain: definition.grain,
+        from: isoTime(shiftPeriod(definition.grain, first, -lookback)),
+        to: isoTime(first),
+      });
+      series.set(key, history);
+    });
+  }
+  const computed: KpiValue[] = [];
+  for (const { plan, values } of finalized) {
+    const from = isoTime(shiftPeriod(definition.grain, plan.start, -lookback));
+    const before = isoTime(plan.start);
+    let provisional = false;
+    for (const value of values) {
+      provisional ||= value.provisional;
+      const known = series.get(dimensionKey(value.dimensions)) ?? [];
+      const history = known.filter((p) => p.periodStart >= from && p.periodStart < before);
       const { summary } = driftOf(definition, value, history, deps.annotations ?? []);
-      const evaluated = { ...value, drift: summary };
-      computed.push(evaluated);
-      const key = dimensionKey(value.dimensions);
-      series.get(key)?.push({ periodStart: value.periodStart, periodEnd: value.periodEnd, value: value.value });
+      computed.push({ ...value, drift: summary });
+      known.push({ periodStart: value.periodStart, periodEnd: value.periodEnd, value: value.value });
+      series.set(dimensionKey(value.dimensions), known);
     }
     index.periods[isoTime(plan.start)] = {
       inputs: plan.digest,
@@ -212,7 +215,6 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
       provisional,
     };
   }
-
   const report = await deps.values.write(computed);
   await deps.cache.writeIndex(definition.id, kpi.signature, index);
   const read = [...partitions.values()].flat().length;

@@ -18,6 +18,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { ConflictError } from '../../domain/errors';
 import { dimensionKey } from '../../domain/values/dimension-key';
 import { type KpiValue, kpiValueSchema, type ValueGrain } from '../../domain/values/kpi-value';
@@ -28,7 +29,9 @@ import {
   type StoredKpiValue,
 } from '../../domain/values/restatement';
 import { valueFingerprint } from '../../domain/values/value-fingerprint';
-import type { KpiValueStore, ValueWriteReport } from '../../ports/kpi-value-store';
+import type { KpiValueStore, SeriesPoint, ValueWriteReport } from '../../ports/kpi-value-store';
+
+const seriesPointSchema = z.object({ periodStart: z.string(), periodEnd: z.string(), value: z.number().nullable() });
 
 export interface DynamoKpiValueStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -95,6 +98,28 @@ export class DynamoKpiValueStore implements KpiValueStore {
     });
     // BETWEEN includes its upper bound; periods are half-open.
     return items.map(toStored).filter((v) => v.periodStart < query.to);
+  }
+
+  async series(query: {
+    kpiId: string;
+    dimensions: KpiValue['dimensions'];
+    grain: ValueGrain;
+    from: string;
+    to: string;
+  }): Promise<SeriesPoint[]> {
+    const { pk } = valueKey({ ...query, periodStart: query.from });
+    const items = await this.query({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      // Only what drift detection reads: lineage makes a full item a hundred times larger.
+      ProjectionExpression: 'periodStart, periodEnd, #value',
+      ExpressionAttributeNames: { '#value': 'value' },
+      ExpressionAttributeValues: {
+        ':pk': pk,
+        ':from': `${query.grain}#${query.from}`,
+        ':to': `${query.grain}#${query.to}`,
+      },
+    });
+    return items.map((item) => seriesPointSchema.parse(item)).filter((p) => p.periodStart < query.to);
   }
 
   async forDate(date: string): Promise<StoredKpiValue[]> {

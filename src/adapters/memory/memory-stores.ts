@@ -5,7 +5,7 @@ import { dimensionKey } from '../../domain/values/dimension-key';
 import type { KpiValue, ValueGrain } from '../../domain/values/kpi-value';
 import type { StoredKpiValue } from '../../domain/values/restatement';
 import { valueFingerprint } from '../../domain/values/value-fingerprint';
-import type { KpiValueStore, ValueWriteReport } from '../../ports/kpi-value-store';
+import type { KpiValueStore, SeriesPoint, ValueWriteReport } from '../../ports/kpi-value-store';
 import type { PartialCache, PartialIndex } from '../../ports/partial-cache';
 
 export class MemoryKpiValueStore implements KpiValueStore {
@@ -44,6 +44,14 @@ export class MemoryKpiValueStore implements KpiValueStore {
         v.periodStart >= query.from &&
         v.periodStart < query.to,
     );
+  }
+
+  async series(query: Parameters<KpiValueStore['history']>[0]): Promise<SeriesPoint[]> {
+    return (await this.history(query)).map((v) => ({
+      periodStart: v.periodStart,
+      periodEnd: v.periodEnd,
+      value: v.value,
+    }));
   }
 
   async forDate(date: string): Promise<StoredKpiValue[]> {
