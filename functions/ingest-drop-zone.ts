@@ -42,7 +42,8 @@ export const { handler, create } = defineHandler({
       .filter((loaded) => !input.datasets || input.datasets.includes(loaded.declaration.id))
       .map((loaded) => loaded.dataset);
     const remaining = lambda?.getRemainingTimeInMillis() ?? LOCAL_BUDGET_MILLIS + SAFETY_MILLIS;
-    const deadline = ingest.clock.now() + remaining - SAFETY_MILLIS;
+    // A quarter of a short run, at most SAFETY_MILLIS, is kept in hand.
+    const deadline = ingest.clock.now() + remaining - Math.min(SAFETY_MILLIS, remaining / 4);
     const report = await ingestDropZone(datasets, deadline, { ...ingest, landing });
     const total = { rows: 0, quarantined: 0, files: 0 };
     for (const dataset of report.datasets) {

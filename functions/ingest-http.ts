@@ -30,7 +30,8 @@ export const { handler, create } = defineHandler({
     const http = loaded && ingestionOf(loaded.declaration).http;
     if (!loaded || !http) throw new ValidationError(`dataset "${input.dataset}" declares no ingestion.http source`);
     const remaining = lambda?.getRemainingTimeInMillis() ?? LOCAL_BUDGET_MILLIS + SAFETY_MILLIS;
-    const deadline = ingest.clock.now() + remaining - SAFETY_MILLIS;
+    // A quarter of a short run, at most SAFETY_MILLIS, is kept in hand.
+    const deadline = ingest.clock.now() + remaining - Math.min(SAFETY_MILLIS, remaining / 4);
     const api = new JsonApiClient({ maxAttempts: http.maxAttempts, timeoutMillis: http.timeoutSeconds * 1000 });
     const report = await pullHttpSource(loaded.dataset, deadline, {
       ...ingest,

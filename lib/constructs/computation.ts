@@ -2,7 +2,7 @@
 // partial aggregates in the work bucket); each active KPI gets a schedule in the KPI schedule group
 // (created by publishing, see src/usecases/publish-definition.ts) that invokes it through a role of
 // its own; a backfill state machine fans a range out over periods (Map, JSONPath).
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -183,7 +183,7 @@ function partitionTimeFields(repoRoot: string, folders: readonly string[]): Reco
   const fields: Record<string, string> = {};
   for (const folder of folders) {
     const dir = path.join(repoRoot, folder);
-    if (readdirSync(dir).length === 0) continue;
+    if (!existsSync(dir) || readdirSync(dir).length === 0) continue;
     for (const declaration of readDatasetCatalog(dir)) {
       const eventTime = declaration.eventTime;
       fields[declaration.id] = typeof eventTime === 'string' ? eventTime : eventTime.field;

@@ -145,7 +145,8 @@ export class KpiFunction extends Construct {
                 beforeInstall: () => [],
                 afterBundling: (inputDir: string, outputDir: string) =>
                   (props.bundledFolders ?? []).map(
-                    (folder) => `cp -R "${path.join(inputDir, folder)}" "${path.join(outputDir, folder)}"`,
+                    (folder) =>
+                      `mkdir -p "${path.dirname(path.join(outputDir, folder))}" && cp -R "${path.join(inputDir, folder)}" "${path.join(outputDir, folder)}"`,
                   ),
               },
             }

@@ -92,7 +92,7 @@ export class PipelineStack extends Stack {
       messagingKey: this.messagingKey,
       logRetention,
       codeVersion: codeVersion(repoRoot),
-      datasetFolders: ['datasets', 'kpis/datasets'],
+      datasetFolders: ['kpis/datasets'],
       repoRoot,
     });
     // Evaluate hands the violations of each refresh to the guardrail intake.

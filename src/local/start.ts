@@ -1,6 +1,12 @@
 // `npm start`: the whole pipeline on this machine, on in-process emulators, printing what it did.
+
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { SAMPLE_DATA_DIR } from '../sample/files';
+import { runComputeDemo } from './compute-demo';
+import { formatTable } from './console-output';
 import { runGuardrailsDemo } from './guardrails-demo';
+import { ingestSample } from './ingestion';
 import { LocalCloud } from './local-cloud';
 import { plantedViolations } from './planted-violations';
 
@@ -51,6 +57,23 @@ try {
   console.log(`  ${execution.status}: ${report?.summary ?? `${execution.error}: ${execution.cause}`}`);
   console.log(`  states: ${execution.history.map((h) => `${h.state} (${h.outcome})`).join(' → ')}`);
   if (execution.status !== 'SUCCEEDED') process.exitCode = 1;
+
+  step(
+    'Ingestion: sample files through the S3 drop zone (on its schedule), agent events through the telemetry endpoint',
+  );
+  const ingestion = await ingestSample(cloud, { dir: path.resolve(SAMPLE_DATA_DIR) });
+  const table = formatTable(
+    ['dataset', 'rows read', 'valid', 'quarantined'],
+    ingestion.dropZone.datasets
+      .filter((d) => d.files > 0)
+      .map((d) => [d.dataset, String(d.rowsRead), String(d.rowsValid), String(d.rowsQuarantined)]),
+  );
+  console.log(table.replace(/^/gm, '  '));
+  console.log(`  pushed 100 agent events: ${ingestion.push.status} ${JSON.stringify(ingestion.push.body)}`);
+  if (ingestion.push.status !== 200 || ingestion.dropZone.datasets.some((d) => d.failed > 0)) process.exitCode = 1;
+
+  step('Definitions, computation and snapshots: the KPI pack published, computed with lineage, exported to Parquet');
+  await runComputeDemo(cloud, { log: (line) => console.log(line) });
 
   step('Guardrails: violations go to the intake; the policy notifies owners or starts approvals');
   const decide = options['demo-approver'];

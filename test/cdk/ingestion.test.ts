@@ -46,7 +46,7 @@ describe('ingestion constructs', () => {
     const fn = functionOf('ingest-drop-zone');
     expect(fn?.Properties).toMatchObject({ MemorySize: 1024, Timeout: 900 });
     expect(fn?.Properties.Environment.Variables).toMatchObject({
-      DATASETS_DIR: 'datasets',
+      DATASETS_DIR: 'kpis/datasets',
       CODE_VERSION: expect.stringMatching(/^\d+\.\d+\.\d+/),
       STATE_TABLE: expect.anything(),
       LANDING_BUCKET: expect.anything(),
@@ -101,7 +101,8 @@ describe('ingestion constructs', () => {
   });
 
   it('schedules one pull per dataset with an HTTP source, and grants its named secret only', () => {
-    const stack = new Stack(new App(), 'Http');
+    // No bundling: the template is what is asserted.
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Http');
     const resources = new PipelineResources(stack, 'Resources', 'Test');
     const declaration: DatasetDeclarationInput = {
       id: 'crm_leads',
@@ -122,7 +123,7 @@ describe('ingestion constructs', () => {
     new HttpPullIngestion(stack, 'HttpPull', {
       ...resources,
       logRetention: RetentionDays.ONE_WEEK,
-      datasetsFolder: 'datasets',
+      datasetsFolder: 'kpis/datasets',
       codeVersion: '0.0.0',
       datasets: [validateDatasetDeclaration(declaration, 'crm_leads.yaml')],
       deadLetterQueue: new Queue(stack, 'Dlq'),

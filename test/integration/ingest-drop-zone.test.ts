@@ -186,6 +186,31 @@ describe('S3 drop zone connector', () => {
     ]);
   });
 
+  it('sets aside invalid JSON lines, a huge line, bytes that are not UTF-8 and wrong types, and ingests the rest', async () => {
+    const good = (id: string) =>
+      JSON.stringify({ event_id: id, agent_id: 'agent-a', occurred_at: iso(-5), action: 'bid' });
+    const parts = [
+      Buffer.from(`${good('g1')}\n{"event_id":"broken",\n\n`),
+      Buffer.from(
+        `${JSON.stringify({ event_id: 'huge', agent_id: 'a', occurred_at: iso(-5), action: 'bid', payload: 'x'.repeat(1_200_000) })}\n`,
+      ),
+      Buffer.from('{"event_id":"latin1","agent_id":"caf'),
+      Buffer.from([0xe9]),
+      Buffer.from(`","occurred_at":"${iso(-5)}","action":"bid"}\n`),
+      Buffer.from(
+        `${JSON.stringify({ event_id: 'typed', agent_id: 'a', occurred_at: iso(-5), action: 'bid', latency_ms: 'fast' })}\n`,
+      ),
+      Buffer.from(`${good('g2')}\n`),
+    ];
+    const { manifest } = await dropAndIngest('landing/agent_events/bad-lines.ndjson', Buffer.concat(parts));
+    expect(manifest?.counts).toEqual({
+      read: 6,
+      valid: 2,
+      quarantined: 4,
+      quarantinedByReason: { invalid_json: 1, row_too_large: 1, invalid_encoding: 1, invalid_number: 1 },
+    });
+  });
+
   it('keeps a file that cannot be read whole in quarantine, with why', async () => {
     const utf16 = new Uint8Array([0xff, 0xfe, ...Buffer.from(`${header}\n`, 'utf16le')]);
     const { manifest, report, batchId } = await dropAndIngest('landing/web_sessions/export-utf16.csv', utf16);
@@ -218,7 +243,7 @@ describe('S3 drop zone connector', () => {
     const dqObject = manifest?.objects.find((o) => o.kind === 'data_quality');
     expect(dqObject?.key).toMatch(/^raw\/dataset=pipeline_ingest\/date=/);
     const declaration = parseDatasetDeclarationText(
-      readFileSync(path.resolve(import.meta.dirname, '../../datasets/pipeline_ingest.yaml'), 'utf8'),
+      readFileSync(path.resolve(import.meta.dirname, '../../kpis/datasets/pipeline_ingest.yaml'), 'utf8'),
       'pipeline_ingest.yaml',
     );
     const bytes = await getBytes(cloud, buckets.raw, dqObject?.key ?? '');

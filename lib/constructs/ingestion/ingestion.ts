@@ -26,7 +26,7 @@ export interface IngestionProps {
   readonly messagingKey: IKey;
   /** Schedule of the drop zone connector. */
   readonly dropZoneSchedule: string;
-  /** Declarations folder, relative to the repository root. @default 'datasets' */
+  /** Declarations folder, relative to the repository root (the one `kpi compute` reads). @default 'kpis/datasets' */
   readonly datasetsFolder?: string;
 }
 
@@ -39,7 +39,7 @@ export class Ingestion extends Construct {
 
   constructor(scope: Construct, id: string, props: IngestionProps) {
     super(scope, id);
-    const datasetsFolder = props.datasetsFolder ?? 'datasets';
+    const datasetsFolder = props.datasetsFolder ?? 'kpis/datasets';
     this.datasets = readDatasetCatalog(path.join(repoRoot, datasetsFolder));
     this.deadLetters = new DeadLetterQueue(this, 'DeadLetters', {
       encryptionKey: props.messagingKey,

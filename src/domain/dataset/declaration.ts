@@ -71,6 +71,12 @@ export const datasetFormatSchema = z.discriminatedUnion('type', [
 const fieldBase = {
   description: z.string().optional(),
   required: z.boolean().default(false).describe('A row without a value for this field is quarantined.'),
+  default: z
+    .union([z.string(), z.number(), z.boolean()])
+    .optional()
+    .describe(
+      'Value when the source has none (no column, no key, or a null value), written as the source would write it; e.g. an observation date for a snapshot export without timestamps.',
+    ),
   trim: z.boolean().default(true).describe('Trim whitespace around text values before typing.'),
   nullValues: nullValues.optional(),
 };

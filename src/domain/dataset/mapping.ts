@@ -9,6 +9,7 @@ import {
   eventTimeOf,
   type FieldDeclaration,
 } from './declaration';
+import { DatasetDeclarationError } from './errors';
 import type { RowReasonCode } from './reasons';
 import { parseIso8601, timestampParser } from './timestamp';
 
@@ -95,7 +96,10 @@ export class CompiledDataset {
   /** Columns the header must have: those of required fields and of the event time. */
   requiredColumns(): string[] {
     return this.fields
-      .filter((f) => this.declaration.fields[f.name]?.required || f.name === this.eventTimeField)
+      .filter((f) => {
+        const field = this.declaration.fields[f.name];
+        return field?.default === undefined && (field?.required || f.name === this.eventTimeField);
+      })
       .map((f) => f.source);
   }
 
@@ -217,6 +221,13 @@ export class CompiledDataset {
     const required = field.required;
     const typed = this.typedConverter(name, field);
     const fail = (code: RowReasonCode, reason: string) => this.fail(name, code, reason) ?? undefined;
+    let fallback: FieldValue | undefined;
+    if (field.default !== undefined) {
+      fallback = typed(field.default);
+      if (fallback === undefined) {
+        throw new DatasetDeclarationError(`dataset ${this.id}`, [`fields.${name}.default: ${this.problem.reason}`]);
+      }
+    }
     return (value) => {
       if (typeof value === 'string') {
         let text = value;
@@ -231,6 +242,7 @@ export class CompiledDataset {
         else value = text;
       }
       if (value === undefined || value === null) {
+        if (fallback !== undefined) return fallback;
         return required ? fail('missing_required', `required field "${name}" has no value`) : null;
       }
       return typed(value);

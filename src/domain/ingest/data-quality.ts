@@ -1,5 +1,5 @@
 // Domain: the pipeline's own data-quality records. Every batch, whatever its outcome, adds records
-// to the `pipeline_ingest` dataset (declared in datasets/pipeline_ingest.yaml): one `batch` record
+// to the `pipeline_ingest` dataset (declared in kpis/datasets/pipeline_ingest.yaml): one `batch` record
 // with its totals, and one `quarantine_reason` record per reason code. The data-quality KPIs
 // (freshness, schema conformity, validation-failure rate) are computed from them by the same
 // engine as every other KPI.

@@ -154,4 +154,19 @@ describe('source mapping', () => {
       reason: '"agent_id" should be text, got an object',
     });
   });
+
+  it('uses the default of a field the source does not have, such as the date of a snapshot export', async () => {
+    const snapshot = declare({
+      fields: { id: { type: 'string' }, observed_at: { type: 'timestamp', format: 'date', default: '2010-11-30' } },
+      eventTime: 'observed_at',
+    });
+    const result = await readAll(snapshot, 'id\n1\n');
+    expect(result.records[0]).toEqual({ id: '1', observed_at: Date.parse('2010-11-30') });
+  });
+
+  it('refuses a default that does not fit its own field', () => {
+    expect(() => declare({ fields: { n: { type: 'integer', default: 'many' }, at: { type: 'timestamp' } } })).toThrow(
+      'fields.n.default: "n" should be a whole number, got "many"',
+    );
+  });
 });
