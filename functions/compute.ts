@@ -3,6 +3,7 @@
 // violations handed to the guardrail intake. The backfill state machine and the CLI send
 // `{ kpiId, from, to, asOf }`: those periods, computed without evaluation.
 import { z } from 'zod';
+import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
 import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
 import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
 import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
@@ -62,6 +63,7 @@ export const { handler, create } = defineHandler({
   correlationId: (e) => e.kpiId,
   dependencies: (env, { clients }) => ({
     definitions: kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, { now: () => Date.now() }),
+    annotationStore: new DynamoAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
     // A fresh raw reader per invocation: its manifest listings are only valid for one run.
     newRawReader: () => new S3RawPartitions(clients.s3, env.RAW_BUCKET),
     cache: new S3PartialCache(clients.s3, env.WORK_BUCKET),
@@ -73,7 +75,8 @@ export const { handler, create } = defineHandler({
       : null,
   }),
   run: async (input, deps, { logger, metrics }): Promise<ComputeSummary> => {
-    const invocationDeps = { ...deps, raw: deps.newRawReader() };
+    // Annotations are read on every run: one added a minute ago already explains or suppresses.
+    const invocationDeps = { ...deps, raw: deps.newRawReader(), annotations: await deps.annotationStore.list() };
     let result: ComputeKpiResult;
     let violations = 0;
     if ('scheduledTime' in input) {

@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAnnotationStore } from '../../src/adapters/aws/dynamo-annotation-store';
+import { LocalCloud } from '../../src/local/local-cloud';
 import { runKpiInProcess as runKpi } from '../support/cli-in-process';
 
 let cwd: string;
@@ -74,5 +76,58 @@ describe('kpi publish, history, diff, rollback and retire on the local deploymen
     const run = await runKpi(['publish', v1], cwd);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('give --reason');
+  });
+});
+
+describe('kpi annotate', () => {
+  it('records a window that the computations read with their definitions', async () => {
+    const run = await runKpi(
+      [
+        'annotate',
+        '--id',
+        'spring-launch',
+        '--label',
+        'Spring launch',
+        '--from',
+        '2026-06-10',
+        '--to',
+        '2026-06-13',
+        '--effect',
+        'explain',
+        '--kpi',
+        'ctr',
+      ],
+      cwd,
+    );
+    expect(run.stdout).toContain('spring-launch: explain drift of ctr from 2026-06-10T00:00:00.000Z');
+    const cloud = await LocalCloud.start({ stateDir: path.join(cwd, '.local', 'state') });
+    try {
+      const stored = await new DynamoAnnotationStore(
+        cloud.clients.dynamodb,
+        cloud.physicalName('DefinitionsTable'),
+      ).list();
+      expect(stored).toEqual([
+        {
+          id: 'spring-launch',
+          label: 'Spring launch',
+          from: Date.UTC(2026, 5, 10),
+          to: Date.UTC(2026, 5, 13),
+          effect: 'explain',
+          kpiIds: ['ctr'],
+          excludeFromBaseline: true,
+        },
+      ]);
+    } finally {
+      await cloud.stop();
+    }
+  });
+
+  it('refuses an effect other than suppress or explain', async () => {
+    const run = await runKpi(
+      ['annotate', '--id', 'x', '--label', 'x', '--from', '2026-06-10', '--to', '2026-06-11', '--effect', 'mute'],
+      cwd,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--effect');
   });
 });
