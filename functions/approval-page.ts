@@ -59,7 +59,9 @@ export const { handler, create } = defineHandler({
       metrics.addMetric(PipelineMetric.ApprovalsDecided, MetricUnit.Count, 1);
       const minutes = (deps.clock.now() - Date.parse(page.request.requestedAt)) / 60_000;
       metrics.addMetric(PipelineMetric.ApprovalLatencyMinutes, MetricUnit.NoUnit, Math.max(0, minutes));
-      logger.info('decision recorded', { approvalId: page.request.approvalId, decision, resumed: page.resumed });
+      const facts = { approvalId: page.request.approvalId, decision, resumed: page.resumed };
+      if (page.resumed === 'resumed') logger.info('decision recorded', facts);
+      else logger.warn('decision recorded; the workflow applies it at the tier deadline', facts);
     } else {
       logger.warn('decision refused', { page: page.kind, approvalId: link.approvalId });
     }

@@ -346,7 +346,11 @@ export class Guardrails extends Construct {
       '$.tier',
     );
     closeTier.addCatch(failSafe, onFailure);
-    notifyApprovers.addCatch(applyDecision, { errors: [APPROVAL_REJECTED_ERROR], resultPath: '$.decision' });
+    // A retried notify that finds the request decided (a link of the first attempt was used) applies it too.
+    notifyApprovers.addCatch(applyDecision, {
+      errors: [APPROVAL_REJECTED_ERROR, 'ApprovalAlreadyDecided'],
+      resultPath: '$.decision',
+    });
     notifyApprovers.addCatch(closeTier, { errors: ['States.Timeout'], resultPath: '$.deadline' });
     notifyApprovers.addCatch(failSafe, onFailure);
     notifyApprovers.next(applyDecision);

@@ -161,6 +161,8 @@ export class SelfCheck extends Construct {
       `${this.probe.fn.functionArn}:*`,
       'LambdaInvoke grants the probe function and its versions; the state machine calls nothing else.',
     );
+    // Publishing to the encrypted operations topic needs the topic's key.
+    props.messagingKey.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
     const deadLetters = new DeadLetterQueue(this, 'ScheduleDeadLetters', {
       encryptionKey: props.messagingKey,
       purpose: 'self-check schedule deliveries that Step Functions refused',

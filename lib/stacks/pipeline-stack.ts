@@ -31,8 +31,8 @@ export class PipelineStack extends Stack {
   readonly selfCheck: SelfCheck;
   readonly resources: PipelineResources;
   readonly observability: Observability;
-  readonly ingestion: Ingestion;
   readonly guardrails: Guardrails;
+  readonly ingestion: Ingestion;
   /** KPI computation: the compute function, the KPI schedule group and the backfill workflow. */
   readonly computation: Computation;
   /** Parquet snapshots of KPI values, their export schedule and the Glue table over them. */
@@ -65,14 +65,6 @@ export class PipelineStack extends Stack {
       messagingKey: this.messagingKey,
     });
 
-    this.ingestion = new Ingestion(this, 'Ingestion', {
-      buckets,
-      tables,
-      logRetention,
-      messagingKey: this.messagingKey,
-      dropZoneSchedule: props.config.schedules.ingestDropZone,
-    });
-
     this.guardrails = new Guardrails(this, 'Guardrails', {
       buckets,
       tables,
@@ -82,6 +74,14 @@ export class PipelineStack extends Stack {
       kpiOwnerEmails: props.config.kpiOwnerEmails,
       ...(props.config.approvalPageUrl ? { approvalPageUrl: props.config.approvalPageUrl } : {}),
       logRetention,
+    });
+
+    this.ingestion = new Ingestion(this, 'Ingestion', {
+      buckets,
+      tables,
+      logRetention,
+      messagingKey: this.messagingKey,
+      dropZoneSchedule: props.config.schedules.ingestDropZone,
     });
 
     const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

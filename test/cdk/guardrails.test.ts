@@ -1,7 +1,13 @@
 // The guardrail stage as synthesized: the approval workflow's shape, who may do what, and how the
 // approval page is exposed.
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Guardrails } from '../../lib/constructs/guardrails';
+import { PipelineResources } from '../../lib/stacks/resources';
 import { type SynthesizedApp, synthesizeApp } from './app-synth';
 
 interface AslState {
@@ -65,9 +71,9 @@ describe('approval workflow', () => {
     expect(withToken).toEqual(['NotifyApprovers']);
   });
 
-  it('applies a rejection, escalates on a timeout and fails safe on anything else', () => {
-    expect(states.NotifyApprovers?.Catch?.map((c) => [c.ErrorEquals[0], c.Next])).toEqual([
-      ['ApprovalRejected', 'ApplyDecision'],
+  it('applies a rejection or a decision made meanwhile, escalates on a timeout and fails safe on anything else', () => {
+    expect(states.NotifyApprovers?.Catch?.map((c) => [c.ErrorEquals.join(' '), c.Next])).toEqual([
+      ['ApprovalRejected ApprovalAlreadyDecided', 'ApplyDecision'],
       ['States.Timeout', 'CloseTier'],
       ['States.ALL', 'FailSafe'],
     ]);
@@ -140,9 +146,13 @@ describe('who may do what', () => {
 
   it('lets the steps and page functions, and no other, read the link signing key', () => {
     const readers = Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
-      .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'))
-      // Other secrets (the telemetry agents' keys) have readers of their own.
-      .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('GuardrailsLinkSigningKey'))
+      .filter((p) =>
+        (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).some(
+          (st) =>
+            [st.Action].flat().includes('secretsmanager:GetSecretValue') &&
+            JSON.stringify(st.Resource).includes('GuardrailsLinkSigningKey'),
+        ),
+      )
       .map((p) => JSON.stringify(p.Properties.Roles).match(/Guardrails(\w+?)Role/)?.[1]);
     expect(readers.sort()).toEqual(['Page', 'Steps']);
   });
@@ -198,8 +208,20 @@ describe('approval page', () => {
   });
 
   it('builds approval links from the API endpoint unless a custom domain is configured', () => {
-    const custom = synthesizeApp({ agentKpiPipeline: { approvalPageUrl: 'https://approvals.example.com/' } });
-    custom.pipeline.hasResourceProperties('AWS::Lambda::Function', {
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Alone');
+    const { buckets, tables } = new PipelineResources(stack, 'Resources', 'Test');
+    const key = new Key(stack, 'Key');
+    new Guardrails(stack, 'Guardrails', {
+      buckets,
+      tables,
+      messagingKey: key,
+      opsTopic: new Topic(stack, 'Ops'),
+      approverTiers: TIERS,
+      kpiOwnerEmails: [],
+      approvalPageUrl: 'https://approvals.example.com/',
+      logRetention: RetentionDays.ONE_WEEK,
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ APPROVAL_PAGE_URL: 'https://approvals.example.com/' }) },
     });
   });

@@ -204,3 +204,15 @@ describe('observability', () => {
     app.pipeline.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 });
+
+describe('self check permissions', () => {
+  it('lets the self-check workflow use the key of the operations topic it publishes to', () => {
+    const policy = Object.values(app.pipeline.findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes('SelfCheckStateMachineRole'),
+    );
+    const statements = policy?.Properties.PolicyDocument.Statement as { Action: string | string[] }[];
+    expect(
+      statements.some((s) => JSON.stringify(s.Action) === JSON.stringify(['kms:Decrypt', 'kms:GenerateDataKey'])),
+    ).toBe(true);
+  });
+});

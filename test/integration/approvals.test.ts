@@ -189,13 +189,13 @@ describe('decisions', () => {
       }),
     );
     const ofApproval = records.filter((r) => r.approval_id === approvalId);
-    expect(ofApproval.map((r) => r.event_type).sort()).toEqual([
-      'action_applied',
+    expect(ofApproval.map((r) => r.type).sort()).toEqual([
       'approval_requested',
-      'decision',
-      'notification_sent',
+      'approvers_notified',
+      'autonomy_changed',
+      'decision_recorded',
     ]);
-    expect(ofApproval.find((r) => r.event_type === 'decision')).toMatchObject({
+    expect(ofApproval.find((r) => r.type === 'decision_recorded')).toMatchObject({
       decision: 'approved',
       false_alarm: false,
       occurred_at: expect.any(Number),

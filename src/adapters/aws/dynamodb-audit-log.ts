@@ -1,5 +1,5 @@
-// AWS adapter: the audit trail on the `audit` table, each event (but the audit-only ones) also
-// written as a record of the `pipeline_governance` dataset in the raw bucket.
+// AWS adapter: the audit trail on the `audit` table, each event also written as a record of the
+// `pipeline_governance` dataset in the raw bucket.
 //   EVENT#<eventId>  / EVENT                      first-write guard: when the event happened
 //   KPI#<kpiId|->    / <occurredAt>#<eventId>     the event, by KPI and time
 //     gsi1: SUBJECT#<agent#…|use_case#…|-> / same sort key   by governed subject and time
@@ -24,14 +24,14 @@ export const GOVERNANCE_RECORDS_PREFIX = `raw/dataset=${GOVERNANCE_DATASET_ID}/`
 
 /**
  * Key of an event's record in the raw bucket, in the layout ingestion writes every dataset in
- * (partitioned by event time, gzip NDJSON):
- * `raw/dataset=pipeline_governance/date=<YYYY-MM-DD>/hour=<HH>/audit-<sha-256 of the event id>.ndjson.gz`.
+ * (partitioned by event time, gzip NDJSON, `<batch id>-<segment>.ndjson.gz`), each event its own
+ * batch: `raw/dataset=pipeline_governance/date=<YYYY-MM-DD>/hour=<HH>/audit-<sha-256 of the event id>-0000.ndjson.gz`.
  */
 export function governanceRecordKey(event: Pick<AuditEvent, 'eventId' | 'occurredAt'>): string {
   const digest = createHash('sha256').update(event.eventId).digest('hex').slice(0, 40);
   const date = event.occurredAt.slice(0, 10);
   const hour = event.occurredAt.slice(11, 13);
-  return `${GOVERNANCE_RECORDS_PREFIX}date=${date}/hour=${hour}/audit-${digest}.ndjson.gz`;
+  return `${GOVERNANCE_RECORDS_PREFIX}date=${date}/hour=${hour}/audit-${digest}-0000.ndjson.gz`;
 }
 
 const sortKey = (event: Pick<AuditEvent, 'eventId' | 'occurredAt'>) => `${event.occurredAt}#${event.eventId}`;
@@ -62,7 +62,6 @@ export class DynamoDbAuditLog implements AuditLog, AuditQuery {
       }),
     );
     const record = governanceRecord(event);
-    if (!record) return;
     await this.s3.send(
       new PutObjectCommand({
         Bucket: this.rawBucket,

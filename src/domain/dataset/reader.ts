@@ -29,7 +29,10 @@ export interface ReadOptions {
    * adapters pass Node's zlib (`nodeGunzip`), which also reads files of several members and is faster.
    */
   readonly gunzip?: Gunzip;
-  /** Rows (valid or not) gathered before a batch is yielded. @default 8192 */
+  /**
+   * Rows (valid or not) gathered before a batch is yielded. Small batches die young: on a first pass
+   * over a large file 1024 costs far less garbage collection than 8192. @default 1024
+   */
   readonly batchRows?: number;
 }
 
@@ -85,7 +88,7 @@ export interface DatasetRead extends AsyncIterable<RecordBatch> {
 }
 
 const DEFAULT_MAX_RAW = 64 * 1024;
-const DEFAULT_BATCH_ROWS = 8192;
+const DEFAULT_BATCH_ROWS = 1024;
 const LF = 10;
 const CR = 13;
 

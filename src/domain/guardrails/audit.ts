@@ -136,55 +136,31 @@ export function auditEvent(
 }
 
 /**
- * The `event_type` of a `pipeline_governance` record (kpis/datasets/pipeline_governance.yaml) for
- * each audit event type, or null for events kept in the audit table only (security and operations
- * facts no governance KPI counts: a refused link, a suppressed duplicate, a failed workflow).
+ * The event as a typed record of the `pipeline_governance` dataset (kpis/datasets/pipeline_governance.yaml):
+ * the audit event's fields in snake case, `occurred_at` in epoch milliseconds (the dataset's time field).
  */
-export const GOVERNANCE_EVENT_TYPES: Record<AuditEventType, string | null> = {
-  violation_received: 'violation',
-  owner_notified: 'notification_sent',
-  duplicate_suppressed: null,
-  approval_requested: 'approval_requested',
-  approvers_notified: 'notification_sent',
-  approval_viewed: 'link_viewed',
-  link_refused: null,
-  decision_recorded: 'decision',
-  tier_timed_out: 'timeout',
-  escalated: 'escalation',
-  safe_default_applied: 'action_applied',
-  autonomy_changed: 'action_applied',
-  workflow_failed: null,
-};
-
-/**
- * The event as a typed record of the `pipeline_governance` dataset, in the dataset's own field names
- * (snake case, `occurred_at` in epoch milliseconds, its time field), or null for an audit-only event.
- * `audit_type` keeps the finer type of the audit trail (e.g. `safe_default_applied`).
- */
-export function governanceRecord(event: AuditEvent): TypedRecord | null {
-  const eventType = GOVERNANCE_EVENT_TYPES[event.type];
-  if (!eventType) return null;
+export function governanceRecord(event: AuditEvent): TypedRecord {
   return {
     event_id: event.eventId,
+    type: event.type,
     occurred_at: Date.parse(event.occurredAt),
-    event_type: eventType,
-    audit_type: event.type,
     kpi_id: event.kpiId,
     kpi_version: event.kpiVersion,
+    violation_kind: event.violationKind,
+    level_of_decision: event.levelOfDecision,
     agent_id: event.agentId,
     use_case: event.useCase,
     subject: event.subject,
-    level_of_decision: event.levelOfDecision,
-    violation_kind: event.violationKind,
     approval_id: event.approvalId,
     actor: event.actor,
     tier: event.tier,
     tier_name: event.tierName,
     decision: event.decision,
-    false_alarm: event.falseAlarm,
     from_mode: event.fromMode,
     to_mode: event.toMode,
-    latency_ms: event.latencyMs,
     reason: event.reason,
+    latency_ms: event.latencyMs,
+    false_alarm: event.falseAlarm,
+    detail: event.detail,
   };
 }

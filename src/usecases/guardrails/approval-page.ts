@@ -49,7 +49,14 @@ export type ApprovalPage =
   | ({ readonly kind: 'closed' } & Context)
   | ({ readonly kind: 'decided'; readonly byYou: boolean } & Context)
   | ({ readonly kind: 'open' } & Context)
-  | ({ readonly kind: 'recorded'; readonly resumed: 'resumed' | 'token_expired' | 'no_token' } & Context);
+  | ({ readonly kind: 'recorded'; readonly resumed: Resumed } & Context);
+
+/**
+ * How the waiting workflow heard of the decision: `resumed` at once; otherwise (its token timed
+ * out, is missing, or Step Functions failed to answer) it applies the recorded decision when the
+ * tier's deadline fires.
+ */
+export type Resumed = 'resumed' | 'token_expired' | 'no_token' | 'deferred';
 
 type Authenticated = { ok: true; context: Context } | { ok: false; page: ApprovalPage };
 
@@ -167,7 +174,8 @@ export async function decideApproval(
   );
   const token = await deps.approvals.getTaskToken(request.approvalId, claims.tier);
   // Without a live token the decision still stands: when the tier's deadline fires, the workflow
-  // finds it recorded and applies it (see closeTier).
-  const resumed = token ? await deps.workflow.resume(token, request.approvalId, outcome) : 'no_token';
+  // finds it recorded and applies it (see closeTier). So a failed callback is not the approver's problem.
+  let resumed: Resumed = 'no_token';
+  if (token) resumed = await deps.workflow.resume(token, request.approvalId, outcome).catch(() => 'deferred' as const);
   return { kind: 'recorded', resumed, ...context };
 }

@@ -23,6 +23,14 @@ import type { Clock } from '../../ports/clock';
 import type { GuardrailNotifier } from '../../ports/guardrail-notifier';
 import { changeAutonomy } from './change-autonomy';
 
+/**
+ * A retried notify step found the request already decided (an approver clicked a link of the first
+ * attempt): the state machine catches this name and applies the decision.
+ */
+export class ApprovalAlreadyDecidedError extends ConflictError {
+  override readonly name = 'ApprovalAlreadyDecided';
+}
+
 /** Where the workflow stands after a step: which tier, how long it may wait, and what comes next. */
 export interface TierState {
   readonly index: number;
@@ -101,6 +109,9 @@ export async function notifyApprovers(
   },
 ): Promise<{ notified: number; deadline: string }> {
   const request = await requestOf(deps.approvals, input.approvalId);
+  if (request.status === 'approved' || request.status === 'rejected') {
+    throw new ApprovalAlreadyDecidedError(`approval ${request.approvalId} was ${request.status} meanwhile`);
+  }
   const tier = request.tiers[input.tier];
   if (!tier) throw new ConflictError(`approval ${input.approvalId} has no tier ${input.tier}`);
   const now = deps.clock.now();
@@ -150,7 +161,6 @@ export async function closeTier(
   if (request.status === 'approved' || request.status === 'rejected') {
     return tierState(request.tiers, request.outcome?.tier ?? input.tier, 'decided');
   }
-  if (request.status !== 'pending') return tierState(request.tiers, request.currentTier, 'exhausted');
   if (won) {
     const at = iso(deps.clock);
     const tierName = before.tiers[input.tier]?.name ?? null;
@@ -165,19 +175,22 @@ export async function closeTier(
         tierName,
       }),
     );
-    await deps.audit.record(
-      auditEvent(request.violation, {
-        eventId: `${request.approvalId}|tier-${input.tier}|escalated`,
-        type: 'escalated',
-        occurredAt: at,
-        actor: 'workflow',
-        approvalId: request.approvalId,
-        tier: request.currentTier,
-        tierName: request.tiers[request.currentTier]?.name ?? null,
-        detail: `from ${tierName} to ${request.tiers[request.currentTier]?.name}`,
-      }),
-    );
+    if (request.status === 'pending') {
+      await deps.audit.record(
+        auditEvent(request.violation, {
+          eventId: `${request.approvalId}|tier-${input.tier}|escalated`,
+          type: 'escalated',
+          occurredAt: at,
+          actor: 'workflow',
+          approvalId: request.approvalId,
+          tier: request.currentTier,
+          tierName: request.tiers[request.currentTier]?.name ?? null,
+          detail: `from ${tierName} to ${request.tiers[request.currentTier]?.name}`,
+        }),
+      );
+    }
   }
+  if (request.status !== 'pending') return tierState(request.tiers, request.currentTier, 'exhausted');
   return tierState(request.tiers, request.currentTier, 'escalated');
 }
 

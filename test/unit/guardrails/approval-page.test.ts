@@ -126,6 +126,13 @@ describe('deciding through an approval link', () => {
     expect((await world.approvals.getRequest(approvalId))?.status).toBe('approved');
   });
 
+  it('keeps the decision and shows it recorded when Step Functions fails to answer the callback', async () => {
+    const { world, ana, approvalId } = await opened();
+    world.workflow.resume = () => Promise.reject(new Error('ServiceUnavailable'));
+    expect(await decideApproval(ana, approve, world)).toMatchObject({ kind: 'recorded', resumed: 'deferred' });
+    expect((await world.approvals.getRequest(approvalId))?.status).toBe('approved');
+  });
+
   it('records the approval latency from request to decision', async () => {
     const { world, ana } = await opened();
     world.clock.advance(12 * 60_000);

@@ -51,6 +51,13 @@ describe('approval workflow steps', () => {
     expect(body).toContain('Approve: agent lead-router-1 becomes supervised.');
   });
 
+  it('tells the workflow to apply the decision when a retried notify finds the request decided', async () => {
+    const world = guardrailWorld();
+    const { approvalId, links } = await openApproval(world, violation());
+    await decideApproval(linkInput(links['ana@example.com'] ?? ''), { decision: 'rejected', reason: null }, world);
+    await expect(notifyTier(world, approvalId, 0)).rejects.toMatchObject({ name: 'ApprovalAlreadyDecided' });
+  });
+
   it('escalates to the next tier when a deadline passes without a decision', async () => {
     const world = guardrailWorld();
     const { approvalId } = await openApproval(world, violation());
@@ -76,6 +83,16 @@ describe('approval workflow steps', () => {
     expect(last.outcome).toBe('exhausted');
     expect(await applySafeDefault({ approvalId }, world)).toEqual({ mode: 'supervised' });
     expect(world.audit.types()).toContain('safe_default_applied');
+  });
+
+  it('records the timeout of the last tier before the safe default', async () => {
+    const world = guardrailWorld();
+    const { approvalId } = await openApproval(world, violation());
+    await closeTier({ approvalId, tier: 0 }, world);
+    await notifyTier(world, approvalId, 1);
+    await closeTier({ approvalId, tier: 1 }, world);
+    const timeouts = world.audit.events.filter((e) => e.type === 'tier_timed_out').map((e) => e.tierName);
+    expect(timeouts).toEqual(['kpi-owners', 'marketing-ops-leads']);
   });
 
   it('applies a decision that was recorded just before its deadline fired', async () => {
