@@ -14,7 +14,7 @@ import { generateAdRecords } from '../../src/sample/generate';
 import { putRawBatch } from '../../test/support/raw-store';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const RECORDS = Number(process.env.BENCH_REFRESH_RECORDS ?? 400_000);
+const RECORDS = Number(process.env.BENCH_REFRESH_RECORDS ?? 1_000_000);
 const DAYS = 30;
 const KPIS = ['ctr', 'ad_spend', 'bid_latency_p95'];
 const START = '2026-06-01';

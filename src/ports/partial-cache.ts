@@ -18,6 +18,8 @@ export interface CachedPeriod {
   readonly definitionHash: string;
   readonly codeVersion: string;
   readonly provisional: boolean;
+  /** The partitions (key → fingerprint) its merged state was made of. */
+  readonly partitions?: Readonly<Record<string, string>>;
 }
 
 export interface PartialIndex {
@@ -30,6 +32,7 @@ export interface PartialIndex {
 export interface PartialCache {
   readIndex(kpiId: string, signature: string): Promise<PartialIndex>;
   writeIndex(kpiId: string, signature: string, index: PartialIndex): Promise<void>;
-  readPartial(kpiId: string, signature: string, partitionKey: string): Promise<KpiPartialState | null>;
-  writePartial(kpiId: string, signature: string, partitionKey: string, state: KpiPartialState): Promise<void>;
+  /** A partition's partial state, or (key `period/<start>`) a period's merged state. */
+  readPartial(kpiId: string, signature: string, key: string): Promise<KpiPartialState | null>;
+  writePartial(kpiId: string, signature: string, key: string, state: KpiPartialState): Promise<void>;
 }

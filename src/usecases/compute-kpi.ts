@@ -124,9 +124,7 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
   // 3. Finalize them, then assess drift in time order against each series' history.
   const finalized: { plan: (typeof due)[number]; values: KpiValue[] }[] = [];
   for (const plan of due) {
-    const merged = kpi.merge(
-      await Promise.all(plan.inputs.map((p) => partialOf(kpi, definition, p, states, index, deps))),
-    );
+    const merged = await mergedInputs(kpi, definition, plan, states, index, deps);
     const { values } = kpi.finalize(merged, {
       asOf: request.asOf,
       from: plan.start,
@@ -213,6 +211,7 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
       definitionHash: state.hash,
       codeVersion: deps.codeVersion,
       provisional,
+      partitions: Object.fromEntries(plan.inputs.map((p) => [partitionKey(p), p.fingerprint])),
     };
   }
   const report = await deps.values.write(computed);
@@ -294,6 +293,41 @@ async function aggregate(
       objects: partition.objects.length,
     },
   };
+}
+
+/**
+ * The merged partial state of a period's inputs. When the period was merged before from a subset of
+ * today's inputs, all unchanged (a new hour arrived, nothing was corrected), that merged state plus
+ * the new partitions is the same state, since merging is associative and order-free; otherwise
+ * every input partial is merged again. Either way the merged state is kept for the next refresh.
+ */
+async function mergedInputs(
+  kpi: CompiledKpi,
+  definition: KpiDefinition,
+  plan: { start: number; inputs: RawPartition[] },
+  states: Map<string, KpiPartialState>,
+  index: PartialIndex,
+  deps: Pick<ComputeKpiDependencies, 'raw' | 'cache'>,
+): Promise<KpiPartialState> {
+  const periodKey = `period/${isoTime(plan.start)}`;
+  const previous = index.periods[isoTime(plan.start)]?.partitions;
+  const current = new Map(plan.inputs.map((p) => [partitionKey(p), p]));
+  const onlyAdded =
+    previous !== undefined &&
+    Object.entries(previous).every(([key, fingerprint]) => current.get(key)?.fingerprint === fingerprint);
+  const cached = onlyAdded ? await deps.cache.readPartial(definition.id, kpi.signature, periodKey) : null;
+  const merged = cached
+    ? kpi.merge([
+        cached,
+        ...(await Promise.all(
+          plan.inputs
+            .filter((p) => !(partitionKey(p) in (previous as Record<string, string>)))
+            .map((p) => partialOf(kpi, definition, p, states, index, deps)),
+        )),
+      ])
+    : kpi.merge(await Promise.all(plan.inputs.map((p) => partialOf(kpi, definition, p, states, index, deps))));
+  await deps.cache.writePartial(definition.id, kpi.signature, periodKey, merged);
+  return merged;
 }
 
 async function partialOf(
