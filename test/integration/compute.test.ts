@@ -21,6 +21,8 @@ const asOf = new Date(START + (DAYS + 2) * DAY).toISOString();
 let cloud: LocalCloud;
 let values: DynamoKpiValueStore;
 let records: TypedRecord[];
+/** The last hour of the range, ingested only later: a new hour for the refresh. */
+let newHour: TypedRecord[];
 let definition: KpiDefinition;
 
 const compute = (event: Record<string, unknown>) => cloud.functions.invoke('compute', event) as Promise<ComputeSummary>;
@@ -34,7 +36,10 @@ beforeAll(async () => {
     now: () => START,
   });
   await store.publish(definition, { author: 'paid-media@example.com', reason: 'first version' });
-  records = generateSampleData({ start: '2026-06-01', days: DAYS }).ad_performance;
+  const all = generateSampleData({ start: '2026-06-01', days: DAYS }).ad_performance;
+  const lastHour = START + DAYS * DAY - 3_600_000;
+  newHour = all.filter((r) => (r.ts as number) >= lastHour);
+  records = all.filter((r) => (r.ts as number) < lastHour);
   for (let day = 0; day < DAYS; day += 1) {
     const batch = records.filter((r) => Math.floor(((r.ts as number) - START) / DAY) === day);
     await putRawBatch(cloud.clients.s3, rawBucket, {
@@ -58,7 +63,7 @@ describe('compute function', () => {
       outcome: 'computed',
       version: 1,
       periods: { inRange: DAYS, finalized: DAYS },
-      partitions: { read: DAYS * 24, aggregated: DAYS * 24, reused: 0 },
+      partitions: { read: DAYS * 24 - 1, aggregated: DAYS * 24 - 1, reused: 0 },
     });
     expect(summary.values.created).toBeGreaterThan(DAYS);
   });
@@ -118,7 +123,7 @@ describe('compute function', () => {
     const summary = await compute({ kpiId: 'ctr', from, to, asOf });
     expect(summary).toMatchObject({
       periods: { finalized: 0 },
-      partitions: { aggregated: 0, reused: DAYS * 24 },
+      partitions: { aggregated: 0, reused: DAYS * 24 - 1 },
       values: { created: 0, updated: 0 },
     });
   });
@@ -147,6 +152,31 @@ describe('compute function', () => {
       to: new Date(START + 4 * DAY).toISOString(),
     });
     expect(overall?.restatements).toEqual([expect.objectContaining({ cause: 'input_change', revision: 2 })]);
+  });
+
+  it('merges a new hour into the stored state of its period and stores the one-pass values', async () => {
+    await putRawBatch(cloud.clients.s3, cloud.physicalName('RawBucket', 'AWS::S3::Bucket'), {
+      dataset: 'ad_performance',
+      batchId: 'new-hour',
+      records: newHour,
+      eventTimeField: 'ts',
+    });
+    const summary = await compute({ kpiId: 'ctr', from, to, asOf });
+    expect(summary).toMatchObject({ periods: { finalized: 1 }, partitions: { aggregated: 1 } });
+    const lastDay = START + (DAYS - 1) * DAY;
+    const kpi = compileKpi(definition);
+    const expected = kpi
+      .finalize(kpi.partial('ad_performance', [...records, ...newHour]), {
+        asOf: Date.parse(asOf),
+        from: lastDay,
+        to: lastDay + DAY,
+        version: 1,
+      })
+      .values.map((v) => [JSON.stringify(v.dimensions), v.value, v.sampleSize]);
+    const stored = (await values.forPeriod('day', new Date(lastDay).toISOString()))
+      .filter((v) => v.kpiId === 'ctr')
+      .map((v) => [JSON.stringify(v.dimensions), v.value, v.sampleSize]);
+    expect(stored.sort()).toEqual(expected.sort());
   });
 
   it('refreshes on its schedule: the recent periods, as of the scheduled time', async () => {
