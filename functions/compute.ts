@@ -7,6 +7,7 @@ import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-sto
 import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
 import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
 import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
+import { S3InputArchive } from '../src/adapters/aws/s3-input-archive';
 import { S3PartialCache } from '../src/adapters/aws/s3-partial-cache';
 import { S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
@@ -67,6 +68,7 @@ export const { handler, create } = defineHandler({
     // A fresh raw reader per invocation: its manifest listings are only valid for one run.
     newRawReader: () => new S3RawPartitions(clients.s3, env.RAW_BUCKET),
     cache: new S3PartialCache(clients.s3, env.WORK_BUCKET),
+    inputs: new S3InputArchive(clients.s3, env.WORK_BUCKET),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
     codeVersion: env.CODE_VERSION,
     partitionTimeField: (dataset: string) => env.PARTITION_TIME_FIELDS[dataset],

@@ -21,6 +21,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { LINEAGE_PREFIX } from '../../src/adapters/aws/s3-input-archive';
 import { PARTIALS_PREFIX } from '../../src/adapters/aws/s3-partial-cache';
 import { RAW_PREFIX } from '../../src/domain/ingest/layout';
 import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
@@ -80,6 +81,8 @@ export class Computation extends Construct {
     this.compute.bindTable('VALUES_TABLE', props.tables.values, 'readWrite');
     this.compute.bindBucket('RAW_BUCKET', props.buckets.raw, 'read', RAW_PREFIX);
     this.compute.bindBucket('WORK_BUCKET', props.buckets.work, 'readWrite', PARTIALS_PREFIX);
+    // The full input list of each computed period, referenced from its values' lineage.
+    this.compute.bindBucket('WORK_BUCKET', props.buckets.work, 'readWrite', LINEAGE_PREFIX);
 
     // Schedules are created at run time, one per KPI; this group holds them and nothing else.
     this.scheduleGroup = new ScheduleGroup(this, 'KpiSchedules', {

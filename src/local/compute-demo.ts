@@ -106,8 +106,9 @@ export async function runComputeDemo(
   const example = latest[0];
   if (example) {
     const inputs = example.lineage.inputs;
+    const partitions = inputs.reduce((n, i) => n + i.partitions, 0);
     log(
-      `  lineage of ${example.kpiId} ${example.periodStart.slice(0, 10)}: definition v${example.lineage.definition.version} ${example.lineage.definition.hash.slice(0, 19)}…, ${inputs.length} raw partitions (${inputs[0]?.dataset} ${inputs[0]?.partition} …, ${new Set(inputs.flatMap((i) => i.manifests)).size} batch manifests), code ${example.lineage.codeVersion}, computed at ${example.lineage.computedAt}`,
+      `  lineage of ${example.kpiId} ${example.periodStart.slice(0, 10)}: definition v${example.lineage.definition.version} ${example.lineage.definition.hash.slice(0, 19)}…, ${partitions} raw partitions (${inputs.map((i) => `${i.dataset} ${i.first} … ${i.last}`).join(', ')}; ${inputs.reduce((n, i) => n + i.manifestCount, 0)} batch manifests; full list ${example.lineage.inputsRef ?? 'not archived'}), code ${example.lineage.codeVersion}, computed at ${example.lineage.computedAt}`,
     );
   }
 

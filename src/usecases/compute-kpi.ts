@@ -12,11 +12,12 @@ import { isoTime, periodEnd, periodsBetween, shiftPeriod } from '../domain/engin
 import { driftLookbackPeriods, driftOf } from '../domain/evaluation/evaluate-value';
 import { inputConfidence } from '../domain/values/confidence';
 import { dimensionKey } from '../domain/values/dimension-key';
-import type { InputPartition, KpiValue } from '../domain/values/kpi-value';
+import { type InputPartition, type KpiValue, summarizeInputs } from '../domain/values/kpi-value';
 import type { Restatement } from '../domain/values/restatement';
 import { sha256Hex } from '../domain/versioning/sha256';
 import type { Clock } from '../ports/clock';
 import type { DefinitionState, DefinitionStore } from '../ports/definition-store';
+import type { InputArchive } from '../ports/input-archive';
 import type { KpiValueStore } from '../ports/kpi-value-store';
 import type { CachedPartition, PartialCache, PartialIndex } from '../ports/partial-cache';
 import type { RawPartition, RawPartitionSource } from '../ports/raw-partitions';
@@ -39,6 +40,8 @@ export interface ComputeKpiDependencies {
   readonly raw: RawPartitionSource;
   readonly cache: PartialCache;
   readonly values: KpiValueStore;
+  /** Where each period's full list of input partitions is archived; without it, only summaries. */
+  readonly inputs?: InputArchive;
   /** Package version and commit of the computing code, recorded in lineage. */
   readonly codeVersion: string;
   /** The field a dataset is partitioned by in the raw store, when known (see widenRange). */
@@ -144,8 +147,10 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
         newestEventAt: cached.newestEventAt,
       };
     });
+    const summaries = summarizeInputs(lineageInputs, sha256Hex);
+    const inputsRef = deps.inputs ? await deps.inputs.put(definition.id, lineageInputs) : null;
     const confidence = inputConfidence({
-      inputs: lineageInputs,
+      inputs: summaries,
       periodStart: plan.start,
       periodEnd: plan.end,
       computedAt: request.asOf,
@@ -167,7 +172,8 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
         drift: null,
         lineage: {
           definition: { id: definition.id, version: state.version, hash: state.hash },
-          inputs: lineageInputs,
+          inputs: summaries,
+          inputsRef,
           codeVersion: deps.codeVersion,
           computedAt,
         },

@@ -3,10 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComputeSummary } from '../../functions/compute';
 import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
+import { S3InputArchive } from '../../src/adapters/aws/s3-input-archive';
 import { readDefinitionFile } from '../../src/adapters/files/kpi-definition-files';
 import type { KpiDefinition } from '../../src/domain/definition/schema';
 import { compileKpi } from '../../src/domain/engine/kpi';
 import type { TypedRecord } from '../../src/domain/records';
+import { summarizeInputs } from '../../src/domain/values/kpi-value';
+import { sha256Hex } from '../../src/domain/versioning/sha256';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { generateSampleData } from '../../src/sample/generate';
 import { putRawBatch } from '../support/raw-store';
@@ -98,13 +101,29 @@ describe('compute function', () => {
       to: new Date(START + 3 * DAY).toISOString(),
     });
     expect(value?.lineage.definition).toMatchObject({ id: 'ctr', version: 1 });
-    expect(value?.lineage.inputs).toHaveLength(24);
-    expect(value?.lineage.inputs[0]).toMatchObject({
+    expect(value?.lineage.inputs).toEqual([
+      expect.objectContaining({
+        dataset: 'ad_performance',
+        partitions: 24,
+        first: 'date=2026-06-03/hour=00',
+        last: 'date=2026-06-03/hour=23',
+        objects: 24,
+        manifests: [expect.stringMatching(/^raw\/_manifests\/dataset=ad_performance\/.*day-2\.json$/)],
+        manifestCount: 1,
+      }),
+    ]);
+    // The full per-partition list is archived, and its digest is the one the summary carries.
+    const archived = await new S3InputArchive(
+      cloud.clients.s3,
+      cloud.physicalName('WorkBucket', 'AWS::S3::Bucket'),
+    ).get(value?.lineage.inputsRef ?? '');
+    expect(archived).toHaveLength(24);
+    expect(archived?.[0]).toMatchObject({
       dataset: 'ad_performance',
       partition: 'date=2026-06-03/hour=00',
       objects: 1,
-      manifests: [expect.stringMatching(/^raw\/_manifests\/dataset=ad_performance\/.*day-2\.json$/)],
     });
+    expect(summarizeInputs(archived ?? [], sha256Hex)).toEqual(value?.lineage.inputs);
     expect(value?.lineage.codeVersion).toMatch(/^0\.1\.0/);
     // The batch quarantined a quarter as many rows as it kept, attributed to each hour by its share.
     const day = records.filter((r) => Math.floor(((r.ts as number) - START) / DAY) === 2);

@@ -53,7 +53,7 @@ export function snapshotRows(values: readonly StoredKpiValue[]): SnapshotRow[] {
       computed_at: Date.parse(v.lineage.computedAt),
       revision: v.revision,
       restatements: v.restatements.length,
-      input_partitions: v.lineage.inputs.length,
+      input_partitions: v.lineage.inputs.reduce((n, i) => n + i.partitions, 0),
       lineage: canonicalJson(v.lineage),
     }),
   );
@@ -113,7 +113,8 @@ export function snapshotManifest(
   generatedAt: string,
 ): SnapshotManifest {
   const kpis: Record<string, { rows: number; provisionalRows: number; definitions: Map<string, number> }> = {};
-  const inputs: Record<string, { partitions: Set<string>; objects: number }> = {};
+  // Each distinct input list counts once: values of one period (its dimension rows) share theirs.
+  const inputs: Record<string, { lists: Set<string>; partitions: number; objects: number }> = {};
   const codeVersions = new Set<string>();
   for (const v of values) {
     const entry = kpis[v.kpiId] ?? { rows: 0, provisionalRows: 0, definitions: new Map<string, number>() };
@@ -123,10 +124,11 @@ export function snapshotManifest(
     entry.definitions.set(v.lineage.definition.hash, v.lineage.definition.version);
     codeVersions.add(v.lineage.codeVersion);
     for (const input of v.lineage.inputs) {
-      const dataset = inputs[input.dataset] ?? { partitions: new Set<string>(), objects: 0 };
+      const dataset = inputs[input.dataset] ?? { lists: new Set<string>(), partitions: 0, objects: 0 };
       inputs[input.dataset] = dataset;
-      if (!dataset.partitions.has(input.partition)) {
-        dataset.partitions.add(input.partition);
+      if (!dataset.lists.has(input.digest)) {
+        dataset.lists.add(input.digest);
+        dataset.partitions += input.partitions;
         dataset.objects += input.objects;
       }
     }
@@ -152,7 +154,7 @@ export function snapshotManifest(
     ),
     codeVersions: [...codeVersions].sort(),
     inputs: Object.fromEntries(
-      sortedEntries(inputs).map(([id, d]) => [id, { partitions: d.partitions.size, objects: d.objects }]),
+      sortedEntries(inputs).map(([id, d]) => [id, { partitions: d.partitions, objects: d.objects }]),
     ),
     restatements: values
       .flatMap((v) =>
