@@ -9,7 +9,7 @@ import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
 import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
 import { S3InputArchive } from '../src/adapters/aws/s3-input-archive';
 import { S3PartialCache } from '../src/adapters/aws/s3-partial-cache';
-import { S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
+import { RawRecordCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { PipelineMetric } from '../src/shared/metrics';
 import { type ComputeKpiResult, computeKpi } from '../src/usecases/compute-kpi';
@@ -26,6 +26,8 @@ const environment = z.object({
   PARTITION_TIME_FIELDS: z.string().transform((text) => z.record(z.string(), z.string()).parse(JSON.parse(text))),
   /** The guardrail intake function; without it, violations are counted and logged only. */
   GUARDRAIL_INTAKE_FUNCTION: z.string().min(1).optional(),
+  /** Decoded raw records kept in memory between invocations (about 300 bytes each). */
+  RAW_RECORD_CACHE: z.coerce.number().int().nonnegative().default(300_000),
 });
 
 const instant = z.iso.datetime();
@@ -62,20 +64,24 @@ export const { handler, create } = defineHandler({
   environment,
   event,
   correlationId: (e) => e.kpiId,
-  dependencies: (env, { clients }) => ({
-    definitions: kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, { now: () => Date.now() }),
-    annotationStore: new DynamoAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
-    // A fresh raw reader per invocation: its manifest listings are only valid for one run.
-    newRawReader: () => new S3RawPartitions(clients.s3, env.RAW_BUCKET),
-    cache: new S3PartialCache(clients.s3, env.WORK_BUCKET),
-    inputs: new S3InputArchive(clients.s3, env.WORK_BUCKET),
-    values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
-    codeVersion: env.CODE_VERSION,
-    partitionTimeField: (dataset: string) => env.PARTITION_TIME_FIELDS[dataset],
-    violations: env.GUARDRAIL_INTAKE_FUNCTION
-      ? new LambdaViolationSink(clients.lambda, env.GUARDRAIL_INTAKE_FUNCTION)
-      : null,
-  }),
+  dependencies: (env, { clients }) => {
+    // Decoded raw objects shared by the KPIs a warm container computes one after another.
+    const recordCache = new RawRecordCache(env.RAW_RECORD_CACHE);
+    return {
+      definitions: kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, { now: () => Date.now() }),
+      annotationStore: new DynamoAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
+      // A fresh raw reader per invocation: its manifest listings are only valid for one run.
+      newRawReader: () => new S3RawPartitions(clients.s3, env.RAW_BUCKET, recordCache),
+      cache: new S3PartialCache(clients.s3, env.WORK_BUCKET),
+      inputs: new S3InputArchive(clients.s3, env.WORK_BUCKET),
+      values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
+      codeVersion: env.CODE_VERSION,
+      partitionTimeField: (dataset: string) => env.PARTITION_TIME_FIELDS[dataset],
+      violations: env.GUARDRAIL_INTAKE_FUNCTION
+        ? new LambdaViolationSink(clients.lambda, env.GUARDRAIL_INTAKE_FUNCTION)
+        : null,
+    };
+  },
   run: async (input, deps, { logger, metrics }): Promise<ComputeSummary> => {
     // Annotations are read on every run: one added a minute ago already explains or suppresses.
     const invocationDeps = { ...deps, raw: deps.newRawReader(), annotations: await deps.annotationStore.list() };

@@ -32,7 +32,11 @@ export interface PartialIndex {
 export interface PartialCache {
   readIndex(kpiId: string, signature: string): Promise<PartialIndex>;
   writeIndex(kpiId: string, signature: string, index: PartialIndex): Promise<void>;
-  /** A partition's partial state, or (key `period/<start>`) a period's merged state. */
-  readPartial(kpiId: string, signature: string, key: string): Promise<KpiPartialState | null>;
-  writePartial(kpiId: string, signature: string, key: string, state: KpiPartialState): Promise<void>;
+  /**
+   * The states kept under `keys`: a partition's partial (`<dataset>/date=…/hour=…`) or a period's
+   * merged state (`period/<start>`). Keys with nothing kept are absent from the result.
+   */
+  readPartials(kpiId: string, signature: string, keys: readonly string[]): Promise<Map<string, KpiPartialState>>;
+  /** Keeps states under their keys, replacing what was kept there. */
+  writePartials(kpiId: string, signature: string, states: ReadonlyMap<string, KpiPartialState>): Promise<void>;
 }

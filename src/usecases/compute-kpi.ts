@@ -94,13 +94,15 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
   const stale = [...partitions.values()]
     .flat()
     .filter((p) => index.partitions[partitionKey(p)]?.fingerprint !== p.fingerprint);
+  const aggregated = new Map<string, KpiPartialState>();
   await forEachConcurrently(stale, deps.concurrency ?? 4, async (partition) => {
     const key = partitionKey(partition);
     const { state: partial, cached } = await aggregate(kpi, definition, partition, deps);
     states.set(key, partial);
-    await deps.cache.writePartial(definition.id, kpi.signature, key, partial);
+    aggregated.set(key, partial);
     index.partitions[key] = cached;
   });
+  await deps.cache.writePartials(definition.id, kpi.signature, aggregated);
   // 2. The periods to finalize: those whose inputs, definition or code changed, or were provisional.
   const computedAt = isoTime(deps.clock?.now() ?? request.asOf);
   const plans = starts.map((start) => {
@@ -126,8 +128,9 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
 
   // 3. Finalize them, then assess drift in time order against each series' history.
   const finalized: { plan: (typeof due)[number]; values: KpiValue[] }[] = [];
+  const mergedByPeriod = await mergedInputs(kpi, definition, due, states, index, deps);
   for (const plan of due) {
-    const merged = await mergedInputs(kpi, definition, plan, states, index, deps);
+    const merged = mergedByPeriod.get(plan.start) as KpiPartialState;
     const { values } = kpi.finalize(merged, {
       asOf: request.asOf,
       from: plan.start,
@@ -302,62 +305,63 @@ async function aggregate(
 }
 
 /**
- * The merged partial state of a period's inputs. When the period was merged before from a subset of
- * today's inputs, all unchanged (a new hour arrived, nothing was corrected), that merged state plus
- * the new partitions is the same state, since merging is associative and order-free; otherwise
- * every input partial is merged again. Either way the merged state is kept for the next refresh.
+ * The merged partial state of each period's inputs. A period merged before from a subset of today's
+ * inputs, all unchanged (a new hour arrived, nothing was corrected), starts from that merged state
+ * plus the new partitions: the same state, since merging is associative and order-free. Otherwise
+ * every input partial is merged again. Partials and kept states are read in batches, partials the
+ * cache lost are rebuilt from the raw store, and the new merged states are kept for the next refresh.
  */
 async function mergedInputs(
   kpi: CompiledKpi,
   definition: KpiDefinition,
-  plan: { start: number; inputs: RawPartition[] },
+  plans: readonly { start: number; inputs: RawPartition[] }[],
   states: Map<string, KpiPartialState>,
   index: PartialIndex,
-  deps: Pick<ComputeKpiDependencies, 'raw' | 'cache'>,
-): Promise<KpiPartialState> {
-  const periodKey = `period/${isoTime(plan.start)}`;
-  const previous = index.periods[isoTime(plan.start)]?.partitions;
-  const current = new Map(plan.inputs.map((p) => [partitionKey(p), p]));
-  const onlyAdded =
-    previous !== undefined &&
-    Object.entries(previous).every(([key, fingerprint]) => current.get(key)?.fingerprint === fingerprint);
-  const cached = onlyAdded ? await deps.cache.readPartial(definition.id, kpi.signature, periodKey) : null;
-  const merged = cached
-    ? kpi.merge([
-        cached,
-        ...(await Promise.all(
-          plan.inputs
-            .filter((p) => !(partitionKey(p) in (previous as Record<string, string>)))
-            .map((p) => partialOf(kpi, definition, p, states, index, deps)),
-        )),
-      ])
-    : kpi.merge(await Promise.all(plan.inputs.map((p) => partialOf(kpi, definition, p, states, index, deps))));
-  await deps.cache.writePartial(definition.id, kpi.signature, periodKey, merged);
-  return merged;
-}
-
-async function partialOf(
-  kpi: CompiledKpi,
-  definition: KpiDefinition,
-  partition: RawPartition,
-  states: Map<string, KpiPartialState>,
-  index: PartialIndex,
-  deps: Pick<ComputeKpiDependencies, 'raw' | 'cache'>,
-): Promise<KpiPartialState> {
-  const key = partitionKey(partition);
-  const inMemory = states.get(key);
-  if (inMemory) return inMemory;
-  const cached = await deps.cache.readPartial(definition.id, kpi.signature, key);
-  if (cached) {
-    states.set(key, cached);
-    return cached;
+  deps: Pick<ComputeKpiDependencies, 'raw' | 'cache' | 'concurrency'>,
+): Promise<Map<number, KpiPartialState>> {
+  const periodKey = (start: number) => `period/${isoTime(start)}`;
+  const reusable = new Map<number, Readonly<Record<string, string>>>();
+  for (const plan of plans) {
+    const previous = index.periods[isoTime(plan.start)]?.partitions;
+    const current = new Map(plan.inputs.map((p) => [partitionKey(p), p.fingerprint]));
+    if (previous && Object.entries(previous).every(([key, fingerprint]) => current.get(key) === fingerprint)) {
+      reusable.set(plan.start, previous);
+    }
   }
-  // The index knew the partition but its partial is gone (the work bucket is derived data): rebuild it.
-  const rebuilt = await aggregate(kpi, definition, partition, deps);
-  states.set(key, rebuilt.state);
-  index.partitions[key] = rebuilt.cached;
-  await deps.cache.writePartial(definition.id, kpi.signature, key, rebuilt.state);
-  return rebuilt.state;
+  const kept = await deps.cache.readPartials(definition.id, kpi.signature, [...reusable.keys()].map(periodKey));
+  const inputsOf = (plan: { start: number; inputs: RawPartition[] }) => {
+    const previous = kept.has(periodKey(plan.start)) ? reusable.get(plan.start) : undefined;
+    return previous ? plan.inputs.filter((p) => !(partitionKey(p) in previous)) : plan.inputs;
+  };
+  const needed = new Map<string, RawPartition>();
+  for (const plan of plans)
+    for (const p of inputsOf(plan)) if (!states.has(partitionKey(p))) needed.set(partitionKey(p), p);
+  for (const [key, state] of await deps.cache.readPartials(definition.id, kpi.signature, [...needed.keys()])) {
+    states.set(key, state);
+  }
+  // The index knew these partitions but their partials are gone (the work bucket is derived data).
+  const rebuilt = new Map<string, KpiPartialState>();
+  await forEachConcurrently(
+    [...needed.values()].filter((p) => !states.has(partitionKey(p))),
+    deps.concurrency ?? 4,
+    async (partition) => {
+      const { state, cached } = await aggregate(kpi, definition, partition, deps);
+      states.set(partitionKey(partition), state);
+      rebuilt.set(partitionKey(partition), state);
+      index.partitions[partitionKey(partition)] = cached;
+    },
+  );
+  const merged = new Map<number, KpiPartialState>();
+  const toKeep = new Map<string, KpiPartialState>(rebuilt);
+  for (const plan of plans) {
+    const start = kept.get(periodKey(plan.start));
+    const parts = inputsOf(plan).map((p) => states.get(partitionKey(p)) as KpiPartialState);
+    const state = kpi.merge(start ? [start, ...parts] : parts);
+    merged.set(plan.start, state);
+    toKeep.set(periodKey(plan.start), state);
+  }
+  await deps.cache.writePartials(definition.id, kpi.signature, toKeep);
+  return merged;
 }
 
 async function forEachConcurrently<T>(items: readonly T[], concurrency: number, run: (item: T) => Promise<void>) {

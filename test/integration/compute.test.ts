@@ -1,12 +1,15 @@
 import path from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComputeSummary } from '../../functions/compute';
 import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
 import { S3InputArchive } from '../../src/adapters/aws/s3-input-archive';
+import { S3PartialCache } from '../../src/adapters/aws/s3-partial-cache';
 import { readDefinitionFile } from '../../src/adapters/files/kpi-definition-files';
 import type { KpiDefinition } from '../../src/domain/definition/schema';
 import { compileKpi } from '../../src/domain/engine/kpi';
+import type { KpiPartialState } from '../../src/domain/engine/state';
 import type { TypedRecord } from '../../src/domain/records';
 import { summarizeInputs } from '../../src/domain/values/kpi-value';
 import { sha256Hex } from '../../src/domain/versioning/sha256';
@@ -208,5 +211,29 @@ describe('compute function', () => {
 
   it('skips a KPI that was never published', async () => {
     expect(await compute({ kpiId: 'nothing', from, to, asOf })).toMatchObject({ outcome: 'inactive' });
+  });
+});
+
+describe('partial cache in the work bucket', () => {
+  it('keeps the partials of a dataset day in one object and the hours of a later write beside them', async () => {
+    const bucket = cloud.physicalName('WorkBucket', 'AWS::S3::Bucket');
+    const cache = new S3PartialCache(cloud.clients.s3, bucket);
+    const state = (n: number) => ({ probe: n }) as unknown as KpiPartialState;
+    const hours = new Map(
+      Array.from({ length: 23 }, (_, h) => [`ds/date=2026-01-01/hour=${String(h).padStart(2, '0')}`, state(h)]),
+    );
+    await cache.writePartials('probe', 'sig', hours);
+    await cache.writePartials('probe', 'sig', new Map([['ds/date=2026-01-01/hour=23', state(23)]]));
+    const { Contents = [] } = await cloud.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'partials/kpi=probe/' }),
+    );
+    expect(Contents.map((c) => c.Key)).toEqual(['partials/kpi=probe/sig=sig/ds/date=2026-01-01.json.gz']);
+    const read = await cache.readPartials('probe', 'sig', [
+      ...hours.keys(),
+      'ds/date=2026-01-01/hour=23',
+      'ds/date=2026-01-02/hour=00',
+    ]);
+    expect(read.size).toBe(24);
+    expect(read.get('ds/date=2026-01-01/hour=23')).toEqual(state(23));
   });
 });

@@ -1,6 +1,7 @@
-// AWS adapter: partial aggregates in the work bucket, one object per KPI signature and partition,
-// plus an index per signature: `partials/kpi=<id>/sig=<signature>/...`. Derived data: losing it
-// costs a recompute, never a wrong value (a partial belongs to exactly one partition fingerprint).
+// AWS adapter: partial aggregates in the work bucket under `partials/kpi=<id>/sig=<signature>/`:
+// one object per dataset and day holding the partials of its hours (24 partitions, one request),
+// one object per period's merged state, and an index. Derived data: losing it costs a recompute,
+// never a wrong value (a partial belongs to exactly one partition fingerprint, checked by the index).
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -28,13 +29,32 @@ export class S3PartialCache implements PartialCache {
     await this.put(`${base(kpiId, signature)}index.json.gz`, JSON.stringify(index));
   }
 
-  async readPartial(kpiId: string, signature: string, partitionKey: string): Promise<KpiPartialState | null> {
-    const body = await this.get(`${base(kpiId, signature)}${partitionKey}.json.gz`);
-    return body ? (JSON.parse(body) as KpiPartialState) : null;
+  async readPartials(kpiId: string, signature: string, keys: readonly string[]): Promise<Map<string, KpiPartialState>> {
+    const found = new Map<string, KpiPartialState>();
+    const groups = groupByObject(keys);
+    await forEachConcurrently([...groups.keys()], 8, async (group) => {
+      const stored = await this.readGroup(kpiId, signature, group);
+      for (const key of groups.get(group) ?? []) {
+        const state = stored[key];
+        if (state) found.set(key, state);
+      }
+    });
+    return found;
   }
 
-  async writePartial(kpiId: string, signature: string, partitionKey: string, state: KpiPartialState): Promise<void> {
-    await this.put(`${base(kpiId, signature)}${partitionKey}.json.gz`, JSON.stringify(state));
+  async writePartials(kpiId: string, signature: string, states: ReadonlyMap<string, KpiPartialState>): Promise<void> {
+    const groups = groupByObject([...states.keys()]);
+    await forEachConcurrently([...groups.keys()], 8, async (group) => {
+      // A day object may hold hours this run did not touch: keep them.
+      const kept = group.startsWith(PERIOD_KEY_PREFIX) ? {} : await this.readGroup(kpiId, signature, group);
+      for (const key of groups.get(group) ?? []) kept[key] = states.get(key) as KpiPartialState;
+      await this.put(`${base(kpiId, signature)}${group}.json.gz`, JSON.stringify(kept));
+    });
+  }
+
+  private async readGroup(kpiId: string, signature: string, group: string): Promise<Record<string, KpiPartialState>> {
+    const body = await this.get(`${base(kpiId, signature)}${group}.json.gz`);
+    return body ? (JSON.parse(body) as Record<string, KpiPartialState>) : {};
   }
 
   private async get(key: string): Promise<string | null> {
@@ -58,6 +78,26 @@ export class S3PartialCache implements PartialCache {
       }),
     );
   }
+}
+
+const PERIOD_KEY_PREFIX = 'period/';
+
+/** The object a key is kept in: its dataset's day for an hour partition, itself for a period. */
+function groupByObject(keys: readonly string[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const key of keys) {
+    const group = key.startsWith(PERIOD_KEY_PREFIX) ? key : key.replace(/\/hour=\d\d$/, '');
+    groups.set(group, [...(groups.get(group) ?? []), key]);
+  }
+  return groups;
+}
+
+async function forEachConcurrently<T>(items: readonly T[], concurrency: number, run: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await run(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 function base(kpiId: string, signature: string): string {

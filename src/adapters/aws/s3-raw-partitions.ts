@@ -13,13 +13,50 @@ const gunzipAsync = promisify(gunzip);
 const DAY = 86_400_000;
 const KEY = /dataset=([^/]+)\/date=(\d{4}-\d\d-\d\d)\/hour=(\d\d)\/(.+?)-\d{4}\.ndjson\.gz$/;
 
+/**
+ * Decoded raw objects kept in memory across the invocations of a warm container, so KPIs computed
+ * one after another over the same dataset read each object once. Raw objects are immutable (new
+ * data lands in new objects), and the entry is keyed by key and ETag, so an entry is never stale.
+ * Least recently used objects go first once `maxRecords` is exceeded.
+ */
+export class RawRecordCache {
+  private readonly entries = new Map<string, readonly TypedRecord[]>();
+  private records = 0;
+
+  constructor(private readonly maxRecords: number) {}
+
+  get(key: string, etag: string): readonly TypedRecord[] | undefined {
+    const id = `${key}|${etag}`;
+    const found = this.entries.get(id);
+    if (found) {
+      this.entries.delete(id);
+      this.entries.set(id, found);
+    }
+    return found;
+  }
+
+  set(key: string, etag: string, records: readonly TypedRecord[]): void {
+    if (records.length > this.maxRecords) return;
+    const id = `${key}|${etag}`;
+    this.entries.set(id, records);
+    this.records += records.length;
+    for (const [oldest, list] of this.entries) {
+      if (this.records <= this.maxRecords) break;
+      this.entries.delete(oldest);
+      this.records -= list.length;
+    }
+  }
+}
+
 export class S3RawPartitions implements RawPartitionSource {
   private readonly manifestKeys = new Map<string, Promise<Map<string, string>>>();
   private readonly manifests = new Map<string, Promise<BatchManifest | null>>();
 
+  /** @param recordCache decoded objects shared with earlier invocations; none by default */
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    private readonly recordCache?: RawRecordCache,
   ) {}
 
   async list(dataset: string, from: number | null, to: number): Promise<RawPartition[]> {
@@ -61,12 +98,15 @@ export class S3RawPartitions implements RawPartitionSource {
   async records(partition: RawPartition): Promise<TypedRecord[]> {
     const parts = await Promise.all(
       partition.objects.map(async (object) => {
+        const cached = this.recordCache?.get(object.key, object.etag);
+        if (cached) return cached;
         const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: object.key }));
         const bytes = await gunzipAsync(
           await (Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
         );
         const records: TypedRecord[] = [];
         for (const line of bytes.toString('utf8').split('\n')) if (line) records.push(JSON.parse(line) as TypedRecord);
+        this.recordCache?.set(object.key, object.etag, records);
         return records;
       }),
     );

@@ -79,11 +79,16 @@ export class MemoryPartialCache implements PartialCache {
     this.indexes.set(`${kpiId}|${signature}`, structuredClone(index));
   }
 
-  async readPartial(kpiId: string, signature: string, key: string): Promise<KpiPartialState | null> {
-    return this.partials.get(`${kpiId}|${signature}|${key}`) ?? null;
+  async readPartials(kpiId: string, signature: string, keys: readonly string[]): Promise<Map<string, KpiPartialState>> {
+    const found = new Map<string, KpiPartialState>();
+    for (const key of keys) {
+      const state = this.partials.get(`${kpiId}|${signature}|${key}`);
+      if (state) found.set(key, state);
+    }
+    return found;
   }
 
-  async writePartial(kpiId: string, signature: string, key: string, state: KpiPartialState): Promise<void> {
-    this.partials.set(`${kpiId}|${signature}|${key}`, state);
+  async writePartials(kpiId: string, signature: string, states: ReadonlyMap<string, KpiPartialState>): Promise<void> {
+    for (const [key, state] of states) this.partials.set(`${kpiId}|${signature}|${key}`, state);
   }
 }
