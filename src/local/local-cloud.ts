@@ -43,6 +43,8 @@ export interface LocalCloudOptions {
    * `kpi` CLI against the local deployment). Without it everything lives in memory.
    */
   readonly stateDir?: string;
+  /** Variables every function gets on top of its template environment (e.g. DATASETS_DIR for your own data). */
+  readonly functionEnvironment?: Record<string, string>;
 }
 
 /** A message an SNS topic published, as the local outbox received it. */
@@ -194,7 +196,7 @@ export class LocalCloud {
       // Before the functions: their environment may name an API's endpoint.
       const httpApis = await LocalHttpApis.start(resolver);
       closers.push(() => httpApis.stop());
-      functions = new LocalFunctions(resolver, () => ({ ...process.env, ...environment }));
+      functions = new LocalFunctions(resolver, () => ({ ...process.env, ...environment }), options.functionEnvironment);
       httpApis.bind(functions);
       stepFunctions = new LocalStepFunctions({
         functions,
