@@ -94,6 +94,16 @@ export const { handler, create } = defineHandler({
       });
       result = refresh.compute;
       violations = refresh.violations.length;
+      // The overall value of the latest period, for the dashboard's graph of this KPI and its bands.
+      const latest = result.written
+        .filter((v) => Object.keys(v.dimensions).length === 0 && v.value !== null)
+        .sort((a, b) => (a.periodStart < b.periodStart ? -1 : 1))
+        .at(-1);
+      if (latest?.value != null) {
+        const single = metrics.singleMetric();
+        single.addDimension('kpi', latest.kpiId);
+        single.addMetric(PipelineMetric.KpiValue, MetricUnit.NoUnit, latest.value);
+      }
       if (violations > 0 && !deps.violations)
         logger.warn('violations found, but no guardrail intake is configured', { violations });
     } else {

@@ -8,16 +8,19 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { readDefinitionFiles } from '../../src/adapters/files/kpi-definition-files';
 import type { DeploymentConfig } from '../config';
 import { Computation } from '../constructs/computation';
 import { Guardrails } from '../constructs/guardrails';
 import { codeVersion } from '../constructs/ingestion/code-version';
 import { Ingestion } from '../constructs/ingestion/ingestion';
-import { Observability } from '../constructs/observability';
+import { type DashboardKpi, Observability } from '../constructs/observability';
 import { SelfCheck } from '../constructs/self-check';
 import { Snapshots } from '../constructs/snapshots';
 import { acknowledgeWildcardResource } from '../nag';
 import { PipelineResources } from './resources';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface PipelineStackProps extends StackProps {
   readonly config: DeploymentConfig;
@@ -84,7 +87,6 @@ export class PipelineStack extends Stack {
       dropZoneSchedule: props.config.schedules.ingestDropZone,
     });
 
-    const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
     this.computation = new Computation(this, 'Computation', {
       stackPrefix: props.config.stackPrefix,
       buckets,
@@ -119,5 +121,29 @@ export class PipelineStack extends Stack {
       dashboardName: `${props.config.stackPrefix}-pipeline`,
     });
     this.observability.watchStack(this);
+    this.observability.watchKpis(dashboardKpis(path.join(repoRoot, 'kpis', 'definitions')));
   }
+}
+
+/** The KPIs of the pack as the dashboard graphs them: thresholds as the bands where yellow and red begin. */
+function dashboardKpis(dir: string): DashboardKpi[] {
+  const { definitions, errors } = readDefinitionFiles([dir]);
+  if (errors.length > 0) throw new Error(`the KPI pack does not validate: ${errors.map((e) => e.message).join('; ')}`);
+  return definitions.map(({ definition: d }) =>
+    d.target.direction === 'within_band'
+      ? {
+          id: d.id,
+          name: d.name,
+          direction: 'within_band',
+          bandLow: d.target.thresholds.green.min,
+          bandHigh: d.target.thresholds.green.max,
+        }
+      : {
+          id: d.id,
+          name: d.name,
+          direction: d.target.direction,
+          warning: d.target.thresholds.green,
+          critical: d.target.thresholds.yellow,
+        },
+  );
 }
