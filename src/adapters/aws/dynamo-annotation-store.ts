@@ -1,8 +1,9 @@
 // AWS adapter: annotations in the definitions table, beside the definitions they qualify
 // (`ANNOTATIONS` / `<id>`): one Query reads them all, which is what every computation needs.
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Annotation, annotationSchema } from '../../domain/drift/annotations';
 import type { AnnotationStore } from '../../ports/annotation-store';
+import { queryAll } from './dynamo-query';
 
 export class DynamoAnnotationStore implements AnnotationStore {
   constructor(
@@ -19,19 +20,12 @@ export class DynamoAnnotationStore implements AnnotationStore {
 
   async list(): Promise<Annotation[]> {
     const annotations: Annotation[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': 'ANNOTATIONS' },
-          ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) annotations.push(annotationSchema.parse(item.annotation));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    for (const item of await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'ANNOTATIONS' },
+    }))
+      annotations.push(annotationSchema.parse(item.annotation));
     return annotations;
   }
 }

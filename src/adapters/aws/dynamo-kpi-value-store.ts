@@ -15,7 +15,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
@@ -30,6 +29,7 @@ import {
 } from '../../domain/values/restatement';
 import { valueFingerprint } from '../../domain/values/value-fingerprint';
 import type { KpiValueStore, SeriesPoint, ValueWriteReport } from '../../ports/kpi-value-store';
+import { queryAll } from './dynamo-query';
 
 const seriesPointSchema = z.object({ periodStart: z.string(), periodEnd: z.string(), value: z.number().nullable() });
 
@@ -203,19 +203,10 @@ export class DynamoKpiValueStore implements KpiValueStore {
   }
 
   private async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          ...input,
-          ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const items = await queryAll(this.options.client, {
+      TableName: this.options.tableName,
+      ...input,
+    });
     return items;
   }
 }
