@@ -2,14 +2,10 @@
 // one object per dataset and day holding the partials of its hours (24 partitions, one request),
 // one object per period's merged state, and an index. Derived data: losing it costs a recompute,
 // never a wrong value (a partial belongs to exactly one partition fingerprint, checked by the index).
-import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { KpiPartialState } from '../../domain/engine/state';
 import type { PartialCache, PartialIndex } from '../../ports/partial-cache';
-
-const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
+import { getGzipText, putGzipText } from './s3-gzip-text';
 
 /** Key prefix of everything this cache writes in the work bucket. */
 export const PARTIALS_PREFIX = 'partials/';
@@ -57,26 +53,13 @@ export class S3PartialCache implements PartialCache {
     return body ? (JSON.parse(body) as Record<string, KpiPartialState>) : {};
   }
 
-  private async get(key: string): Promise<string | null> {
-    try {
-      const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      const bytes = await (Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
-      return (await gunzipAsync(bytes)).toString('utf8');
-    } catch (error) {
-      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return null;
-      throw error;
-    }
+  private get(key: string): Promise<string | null> {
+    return getGzipText(this.s3, this.bucket, key);
   }
 
-  private async put(key: string, body: string): Promise<void> {
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: await gzipAsync(body, { level: 1 }),
-        ContentType: 'application/gzip',
-      }),
-    );
+  private put(key: string, body: string): Promise<void> {
+    // Fast compression: these objects are rewritten on every refresh.
+    return putGzipText(this.s3, this.bucket, key, body, 1);
   }
 }
 
