@@ -75,6 +75,9 @@ export async function runGuardrailsDemo(
     for (const o of outcomes)
       log(`  ${o.violationKey.split('|').slice(0, 2).join(' ')}: ${o.action} (${o.rule}) → ${o.result}`);
   } else {
+    // The schedules handed their violations to the intake, which started workflows: let each one
+    // record its request and reach its first wait for a decision before listing what is pending.
+    await untilWorkflowsWait(cloud);
     const pending = await stores.approvals.listRequests('pending', 1000);
     approvalIds = pending.map((r) => r.approvalId);
     for (const r of pending) {
@@ -131,4 +134,22 @@ export async function runGuardrailsDemo(
     );
   }
   return { approvalIds, ownerNotices, links };
+}
+
+/** Resolves once every running execution waits for a task token (or has finished); 30 s at most. */
+async function untilWorkflowsWait(cloud: LocalCloud): Promise<void> {
+  const sfn = cloud.stepFunctions;
+  const giveUpAt = Date.now() + 30_000;
+  const busy = () =>
+    sfn.listExecutions().filter((e) => e.status === 'RUNNING' && sfn.pendingTaskTokens(e.executionArn).length === 0);
+  while (busy().length > 0) {
+    if (Date.now() > giveUpAt) {
+      throw new Error(
+        `workflows still running without asking anyone after 30 s: ${busy()
+          .map((e) => e.name)
+          .join(', ')}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }

@@ -73,7 +73,7 @@ export interface LocalRunResult {
 /** Runs every stage of the pipeline once. */
 export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptions): Promise<LocalRunResult> {
   const { log, stage } = options;
-  const end = options.end ?? Math.floor(Date.now() / 3_600_000) * 3_600_000;
+  let end = options.end ?? Math.floor(Date.now() / 3_600_000) * 3_600_000;
   const days = options.days ?? 42;
   const definitionsDir = options.dataDir
     ? path.join(options.dataDir, 'definitions')
@@ -121,13 +121,21 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     log(`  telemetry endpoint: an agent pushed ${push.accepted} signed events → HTTP ${push.status}`);
   }
   const manifests = await readManifests(cloud);
-  const dataQuality = dataQualityRows(manifests, end);
   if (options.dataDir) {
+    // Your files set the window: from the day of the first event to the end of the day of the
+    // last one (or now, if that is earlier), so the schedules evaluate the periods your data covers.
     const times = manifests
       .flatMap((m) => [m.oldestEventTime, m.newestEventTime])
       .filter((t): t is number => t !== null);
-    if (times.length > 0) from = periodStart('day', Math.min(...times));
+    if (times.length > 0) {
+      from = periodStart('day', Math.min(...times));
+      if (options.end === undefined) end = Math.min(end, periodStart('day', Math.max(...times)) + DAY);
+      log(
+        `  your events span ${new Date(from).toISOString().slice(0, 10)} → ${new Date(end).toISOString().slice(0, 10)}; the run happens at the end of that window`,
+      );
+    }
   }
+  const dataQuality = dataQualityRows(manifests, end);
   log(`  connector runs: ${dropZone.datasets.reduce((n, d) => n + d.files, 0)} files through the drop-zone schedule`);
 
   stage('Compute: the history of every KPI through the compute function, with lineage');
