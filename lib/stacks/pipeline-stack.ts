@@ -1,17 +1,26 @@
 // CDK: the stateless part of the pipeline. Functions, workflows, schedules and topics; every
 // stage is one construct wired to the stateful stack's buckets and tables by narrow grants.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { readDefinitionFiles } from '../../src/adapters/files/kpi-definition-files';
 import type { DeploymentConfig } from '../config';
+import { Computation } from '../constructs/computation';
 import { Guardrails } from '../constructs/guardrails';
+import { codeVersion } from '../constructs/ingestion/code-version';
 import { Ingestion } from '../constructs/ingestion/ingestion';
-import { Observability } from '../constructs/observability';
+import { type DashboardKpi, Observability } from '../constructs/observability';
 import { SelfCheck } from '../constructs/self-check';
+import { Snapshots } from '../constructs/snapshots';
+import { acknowledgeWildcardResource } from '../nag';
 import { PipelineResources } from './resources';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface PipelineStackProps extends StackProps {
   readonly config: DeploymentConfig;
@@ -27,6 +36,10 @@ export class PipelineStack extends Stack {
   readonly observability: Observability;
   readonly guardrails: Guardrails;
   readonly ingestion: Ingestion;
+  /** KPI computation: the compute function, the KPI schedule group and the backfill workflow. */
+  readonly computation: Computation;
+  /** Parquet snapshots of KPI values, their export schedule and the Glue table over them. */
+  readonly snapshots: Snapshots;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -74,6 +87,32 @@ export class PipelineStack extends Stack {
       dropZoneSchedule: props.config.schedules.ingestDropZone,
     });
 
+    this.computation = new Computation(this, 'Computation', {
+      stackPrefix: props.config.stackPrefix,
+      buckets,
+      tables,
+      messagingKey: this.messagingKey,
+      logRetention,
+      codeVersion: codeVersion(repoRoot),
+      datasetFolders: ['kpis/datasets'],
+      repoRoot,
+    });
+    // Evaluate hands the violations of each refresh to the guardrail intake.
+    this.computation.compute.bindFunction('GUARDRAIL_INTAKE_FUNCTION', this.guardrails.intake.fn);
+    acknowledgeWildcardResource(
+      this.computation.compute,
+      `${this.guardrails.intake.fn.functionArn}:*`,
+      'grantInvoke covers the guardrail intake and its versions; compute invokes nothing else.',
+    );
+
+    this.snapshots = new Snapshots(this, 'Snapshots', {
+      stackPrefix: props.config.stackPrefix,
+      buckets,
+      tables,
+      messagingKey: this.messagingKey,
+      logRetention,
+    });
+
     // Last: it watches every function, dead-letter queue and workflow added above.
     this.observability = new Observability(this, 'Observability', {
       opsTopic: this.opsTopic,
@@ -82,5 +121,29 @@ export class PipelineStack extends Stack {
       dashboardName: `${props.config.stackPrefix}-pipeline`,
     });
     this.observability.watchStack(this);
+    this.observability.watchKpis(dashboardKpis(path.join(repoRoot, 'kpis', 'definitions')));
   }
+}
+
+/** The KPIs of the pack as the dashboard graphs them: thresholds as the bands where yellow and red begin. */
+function dashboardKpis(dir: string): DashboardKpi[] {
+  const { definitions, errors } = readDefinitionFiles([dir]);
+  if (errors.length > 0) throw new Error(`the KPI pack does not validate: ${errors.map((e) => e.message).join('; ')}`);
+  return definitions.map(({ definition: d }) =>
+    d.target.direction === 'within_band'
+      ? {
+          id: d.id,
+          name: d.name,
+          direction: 'within_band',
+          bandLow: d.target.thresholds.green.min,
+          bandHigh: d.target.thresholds.green.max,
+        }
+      : {
+          id: d.id,
+          name: d.name,
+          direction: d.target.direction,
+          warning: d.target.thresholds.green,
+          critical: d.target.thresholds.yellow,
+        },
+  );
 }

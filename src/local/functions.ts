@@ -35,9 +35,14 @@ export class LocalFunctions {
   private readonly byKey = new Map<string, LocalFunction>();
   private readonly handlers = new Map<string, Promise<LambdaHandler<unknown>>>();
 
+  /**
+   * @param baseEnvironment what every function sees beneath its template environment (endpoints, region)
+   * @param overrides variables set on top of every function's template environment
+   */
   constructor(
     resolver: TemplateResolver,
     private readonly baseEnvironment: () => Environment,
+    private readonly overrides: Record<string, string> = {},
   ) {
     for (const { stackName, logicalId, resource } of resolver.resourcesOfType('AWS::Lambda::Function')) {
       const entry = resource.Metadata?.[ENTRY_METADATA];
@@ -55,7 +60,10 @@ export class LocalFunctions {
         functionName: resolver.physicalName(stackName, logicalId),
         arn: resolver.arn(stackName, logicalId),
         entry,
-        environment,
+        environment: {
+          ...environment,
+          ...Object.fromEntries(Object.entries(this.overrides).filter(([k]) => k in environment)),
+        },
       };
       for (const key of [fn.functionName, fn.arn, fn.logicalId]) this.byKey.set(key, fn);
       // Several functions may share an entry; the first one registered answers to the entry name.

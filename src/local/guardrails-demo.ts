@@ -13,6 +13,8 @@ export interface GuardrailsDemoOptions {
   /** What the demo approver answers; `none` leaves the approvals open. @default 'none' */
   readonly decide?: 'approve' | 'reject' | 'none';
   readonly log?: (line: string) => void;
+  /** Topics already watched (before the violations were handed over); watched here otherwise. */
+  readonly topics?: { readonly approvals: string; readonly owners: string };
 }
 
 export interface GuardrailsDemoResult {
@@ -47,30 +49,55 @@ export function localGuardrailStores(cloud: LocalCloud) {
   };
 }
 
+/**
+ * Follows violations through the guardrail stage. With `violations`, hands them to the intake
+ * function first; with null, they were handed already (by the compute stage) and the approvals
+ * pending now are the ones followed.
+ */
 export async function runGuardrailsDemo(
   cloud: LocalCloud,
-  violations: readonly ViolationInput[],
+  violations: readonly ViolationInput[] | null,
   options: GuardrailsDemoOptions = {},
 ): Promise<GuardrailsDemoResult> {
   const log = options.log ?? console.log;
-  const approvalsTopic = topicArn(cloud, 'GuardrailsApprovalsTopic');
-  const ownersTopic = topicArn(cloud, 'GuardrailsOwnersTopic');
+  const approvalsTopic = options.topics?.approvals ?? topicArn(cloud, 'GuardrailsApprovalsTopic');
+  const ownersTopic = options.topics?.owners ?? topicArn(cloud, 'GuardrailsOwnersTopic');
   await cloud.watchTopic(approvalsTopic);
   await cloud.watchTopic(ownersTopic);
   const stores = localGuardrailStores(cloud);
 
-  const { outcomes } = (await cloud.functions.invoke('guardrail-intake', { violations })) as {
-    outcomes: IntakeOutcome[];
-  };
-  const approvalIds = outcomes.flatMap((o) => (o.approvalId && o.result === 'approval_started' ? [o.approvalId] : []));
-  for (const o of outcomes)
-    log(`  ${o.violationKey.split('|').slice(0, 2).join(' ')}: ${o.action} (${o.rule}) → ${o.result}`);
+  let approvalIds: string[];
+  if (violations) {
+    const { outcomes } = (await cloud.functions.invoke('guardrail-intake', { violations })) as {
+      outcomes: IntakeOutcome[];
+    };
+    approvalIds = outcomes.flatMap((o) => (o.approvalId && o.result === 'approval_started' ? [o.approvalId] : []));
+    for (const o of outcomes)
+      log(`  ${o.violationKey.split('|').slice(0, 2).join(' ')}: ${o.action} (${o.rule}) → ${o.result}`);
+  } else {
+    // The schedules handed their violations to the intake, which started workflows: let each one
+    // record its request and reach its first wait for a decision before listing what is pending.
+    await untilWorkflowsWait(cloud);
+    const pending = await stores.approvals.listRequests('pending', 1000);
+    approvalIds = pending.map((r) => r.approvalId);
+    for (const r of pending) {
+      log(
+        `  ${r.violation.kind} ${r.violation.kpi.id} (${r.violation.period.start.slice(0, 10)}): approval ${r.approvalId} for ${describeSubject(r.subject)}`,
+      );
+    }
+  }
 
   // Each workflow records its request and emails its first tier; wait until every one has.
   const links: Record<string, string[]> = {};
   let ownerNotices = 0;
   const pending = new Set(approvalIds);
+  const giveUpAt = Date.now() + 30_000;
   while (pending.size > 0) {
+    if (Date.now() > giveUpAt) {
+      throw new Error(
+        `no approval link was sent for ${[...pending].join(', ')} within 30 s: see the workflow executions`,
+      );
+    }
     for (const message of await cloud.takePublished(approvalsTopic)) {
       const id = message.attributes.approvalId ?? '';
       const link = /https?:\/\/\S+/.exec(message.message)?.[0];
@@ -107,4 +134,22 @@ export async function runGuardrailsDemo(
     );
   }
   return { approvalIds, ownerNotices, links };
+}
+
+/** Resolves once every running execution waits for a task token (or has finished); 30 s at most. */
+async function untilWorkflowsWait(cloud: LocalCloud): Promise<void> {
+  const sfn = cloud.stepFunctions;
+  const giveUpAt = Date.now() + 30_000;
+  const busy = () =>
+    sfn.listExecutions().filter((e) => e.status === 'RUNNING' && sfn.pendingTaskTokens(e.executionArn).length === 0);
+  while (busy().length > 0) {
+    if (Date.now() > giveUpAt) {
+      throw new Error(
+        `workflows still running without asking anyone after 30 s: ${busy()
+          .map((e) => e.name)
+          .join(', ')}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }

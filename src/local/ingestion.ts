@@ -81,15 +81,27 @@ export async function ingestSample(
   );
   const dropZone = await runDropZone(cloud);
 
+  const push = await pushAgentEvents(cloud, Date.now());
+  return { dropZone, push, files };
+}
+
+/**
+ * An agent pushing a batch of 100 decision events (the last 100 minutes before `now`) to the
+ * telemetry Function URL, served on loopback for the call, signed with the key the AgentKeys
+ * secret was generated with.
+ */
+export async function pushAgentEvents(
+  cloud: LocalCloud,
+  now: number,
+): Promise<PushEventsResult & { accepted: number }> {
   const urls = await startLocalFunctionUrls(cloud.resolver, cloud.functions);
   try {
     const secretId = cloud.functions.get('ingest-telemetry').environment.AGENT_KEYS_SECRET;
     const { SecretString } = await cloud.clients.secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
     const key = (JSON.parse(SecretString ?? '{}') as Record<string, string>)['example-agent'] ?? '';
-    const now = Date.now();
     const events = Array.from({ length: 100 }, (_, i) => ({
       event_id: `local-push-${now}-${i}`,
-      ts: new Date(now - i * 60_000).toISOString(),
+      ts: new Date(now - (i + 1) * 60_000).toISOString(),
       agent_id: 'example-agent',
       event_type: 'run',
       status: i % 25 === 0 ? 'error' : 'ok',
@@ -103,7 +115,8 @@ export async function ingestSample(
       dataset: 'agent_events',
       events,
     });
-    return { dropZone, push, files };
+    const accepted = Number((push.body as { accepted?: number } | null)?.accepted ?? 0);
+    return { ...push, accepted };
   } finally {
     await urls.stop();
   }

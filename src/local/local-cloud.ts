@@ -20,6 +20,7 @@ import { type AwsJsonEndpoint, startAwsJsonEndpoint } from './aws-json-endpoint'
 import { startLoopbackFauxqs } from './fauxqs';
 import { LocalFunctions } from './functions';
 import { LocalHttpApis } from './http-apis';
+import { type LambdaEndpoint, startLambdaEndpoint } from './lambda-endpoint';
 import { type ProvisionedResources, provisionResources } from './provision';
 import { LocalScheduler, startSchedulerEndpoint } from './scheduler';
 import { LocalSchedules } from './schedules';
@@ -42,6 +43,8 @@ export interface LocalCloudOptions {
    * `kpi` CLI against the local deployment). Without it everything lives in memory.
    */
   readonly stateDir?: string;
+  /** Variables every function gets on top of its template environment (e.g. DATASETS_DIR for your own data). */
+  readonly functionEnvironment?: Record<string, string>;
 }
 
 /** A message an SNS topic published, as the local outbox received it. */
@@ -59,6 +62,7 @@ const ENDPOINT_VARIABLES = [
   'AWS_ENDPOINT_URL_SFN',
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   'AWS_ENDPOINT_URL_SCHEDULER',
+  'AWS_ENDPOINT_URL_LAMBDA',
   'AWS_REGION',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
@@ -92,6 +96,8 @@ export class LocalCloud {
     readonly schedules: LocalSchedules,
     /** EventBridge Scheduler for the schedules created at run time (one per KPI). */
     readonly scheduler: LocalScheduler,
+    /** The Lambda Invoke API over the functions; `lambda.drain()` waits for Event invocations. */
+    readonly lambda: LambdaEndpoint,
     /** The HTTP APIs of the templates, each on its own loopback port (e.g. the approval page). */
     readonly httpApis: LocalHttpApis,
     readonly clients: AwsClients,
@@ -160,6 +166,10 @@ export class LocalCloud {
       const schedulerEndpoint = await startSchedulerEndpoint(() => scheduler);
       closers.push(() => schedulerEndpoint.stop());
 
+      let functions: LocalFunctions | undefined;
+      const lambdaEndpoint = await startLambdaEndpoint(() => functions);
+      closers.push(() => lambdaEndpoint.stop());
+
       const environment: Record<string, string> = {
         AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
         AWS_ENDPOINT_URL_S3: fauxqsUrl,
@@ -168,6 +178,7 @@ export class LocalCloud {
         AWS_ENDPOINT_URL_SFN: sfnEndpoint.url,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint.url,
         AWS_ENDPOINT_URL_SCHEDULER: schedulerEndpoint.url,
+        AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint.url,
         AWS_REGION: LOCAL_REGION,
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
@@ -185,7 +196,7 @@ export class LocalCloud {
       // Before the functions: their environment may name an API's endpoint.
       const httpApis = await LocalHttpApis.start(resolver);
       closers.push(() => httpApis.stop());
-      const functions = new LocalFunctions(resolver, () => ({ ...process.env, ...environment }));
+      functions = new LocalFunctions(resolver, () => ({ ...process.env, ...environment }), options.functionEnvironment);
       httpApis.bind(functions);
       stepFunctions = new LocalStepFunctions({
         functions,
@@ -216,6 +227,7 @@ export class LocalCloud {
         secrets,
         schedules,
         scheduler,
+        lambdaEndpoint,
         httpApis,
         clients,
         shutdown,

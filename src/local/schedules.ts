@@ -58,12 +58,21 @@ export class LocalSchedules {
     });
   }
 
-  /** Delivers one schedule's input to its target now, and returns what the target returned. */
-  async run(schedule: LocalSchedule): Promise<unknown> {
+  /**
+   * Delivers one schedule's input to its target as of `scheduledTime` (context attributes such as
+   * `<aws.scheduler.scheduled-time>` filled in, as the scheduler does), and returns what the target returned.
+   */
+  async run(schedule: LocalSchedule, scheduledTime: Date = new Date()): Promise<unknown> {
+    const input = JSON.parse(
+      JSON.stringify(schedule.input).replaceAll(
+        '<aws.scheduler.scheduled-time>',
+        scheduledTime.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      ),
+    ) as unknown;
     if (schedule.targetArn.includes(':stateMachine:')) {
-      const execution = this.stepFunctions.startExecution(schedule.targetArn, schedule.input);
+      const execution = this.stepFunctions.startExecution(schedule.targetArn, input);
       return execution.done;
     }
-    return this.functions.invoke(schedule.targetArn, schedule.input);
+    return this.functions.invoke(schedule.targetArn, input);
   }
 }

@@ -1,84 +1,172 @@
 // `npm start`: the whole pipeline on this machine, on in-process emulators, printing what it did.
-
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { SAMPLE_DATA_DIR } from '../sample/files';
-import { formatTable } from './console-output';
-import { runGuardrailsDemo } from './guardrails-demo';
-import { ingestSample } from './ingestion';
+import { describeError } from '../domain/errors';
+import type { ReportKpi } from '../report/model';
+import { detail, formatTable, paint, paintStatus, stage } from './console-output';
 import { LocalCloud } from './local-cloud';
-import { plantedViolations } from './planted-violations';
+import { runLocalPipeline } from './pipeline-run';
+
+const USAGE = `Usage: npm start [-- options]
+
+Runs the Agent KPI Pipeline on this machine: starts the emulators, creates what the CDK app
+declares, publishes the KPI definitions, ingests weeks of sample data through the connectors,
+computes and evaluates every KPI, routes violations to approval, writes Parquet snapshots and an
+HTML report, then prints a summary.
+
+  --days N              days of sample data, ending now (default 42: six weeks, so drift has a baseline)
+  --seed N              seed of the sample data (default 42)
+  --data DIR            your own data instead: DIR/datasets/*.yaml (with their files) and DIR/definitions/*.yaml
+  --demo-approver MODE  approve | reject | none: how the demo approver answers each approval
+                        (default approve; none with --serve)
+  --serve               keep serving the report and the approval pages until Ctrl-C
+  --out DIR             where the report and sample files go (default .local/run)
+  -h, --help            show this help`;
 
 const { values: options } = parseArgs({
   options: {
     help: { type: 'boolean', short: 'h', default: false },
-    'demo-approver': { type: 'string', default: 'approve' },
+    days: { type: 'string', default: '42' },
+    seed: { type: 'string', default: '42' },
+    data: { type: 'string' },
+    'demo-approver': { type: 'string' },
+    serve: { type: 'boolean', default: false },
+    out: { type: 'string', default: '.local/run' },
   },
   strict: true,
 });
 
 if (options.help) {
-  console.log(`Usage: npm start [-- options]
-
-Runs the Agent KPI Pipeline locally: starts the emulators, creates the resources the CDK app
-declares, and runs each stage through the production handlers and state machines.
-
-  --demo-approver approve|reject|none
-               how the demo approver answers each approval request (default approve;
-               none leaves them open)
-  -h, --help   show this help`);
+  console.log(USAGE);
   process.exit(0);
 }
 
+function positiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) {
+    console.error(`--${name} must be a positive whole number, not ${text}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const days = positiveInteger('days', options.days);
+const seed = positiveInteger('seed', options.seed);
+const decide = options['demo-approver'] ?? (options.serve ? 'none' : 'approve');
+if (decide !== 'approve' && decide !== 'reject' && decide !== 'none') {
+  console.error(`--demo-approver must be approve, reject or none, not ${decide}`);
+  process.exit(2);
+}
+const outDir = path.resolve(options.out);
+const dataDir = options.data ? path.resolve(options.data) : undefined;
+
 const started = Date.now();
-const step = (title: string) => console.log(`\n▶ ${title}`);
-const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+let lastStage = started;
+const timedStage = (title: string) => {
+  const now = Date.now();
+  if (now - lastStage > 0 && lastStage !== started)
+    detail(paint(`(${((now - lastStage) / 1000).toFixed(1)} s)`, 'grey'));
+  lastStage = now;
+  stage(title);
+};
 
-step('Starting the local cloud (DynamoDB, S3, SNS, SQS, Step Functions, Secrets Manager on 127.0.0.1)');
-const cloud = await LocalCloud.start();
+timedStage('Local cloud: DynamoDB, S3, SNS/SQS, Step Functions, Scheduler, Secrets Manager, Lambda on 127.0.0.1');
+const cloud = await LocalCloud.start({
+  ...(dataDir ? { functionEnvironment: { DATASETS_DIR: path.join(dataDir, 'datasets') } } : {}),
+});
+let keepServing = false;
 try {
-  console.log(`  synthesized ${cloud.resolver.stackNames.join(', ')}`);
-  console.log(`  buckets: ${Object.values(cloud.resources.buckets).join(', ')}`);
-  console.log(`  tables:  ${Object.values(cloud.resources.tables).join(', ')}`);
-  console.log(
-    `  functions: ${cloud.functions
-      .list()
-      .map((f) => f.entry)
-      .join(', ')}`,
+  detail(
+    `synthesized ${cloud.resolver.stackNames.join(' and ')}; created ${Object.keys(cloud.resources.buckets).length} buckets, ${Object.keys(cloud.resources.tables).length} tables, ${Object.keys(cloud.resources.topics).length} topics`,
   );
-  console.log(`  state machines: ${cloud.stepFunctions.stateMachines.map((m) => m.logicalId).join(', ')}`);
+  detail(
+    `${cloud.functions.list().length} functions and ${cloud.stepFunctions.stateMachines.length} state machines, as the templates define them`,
+  );
 
-  step('Self check: the synthesized self-check state machine probes every bucket and table');
+  timedStage('Self check: the self-check state machine probes every bucket and table');
   const selfCheck = cloud.stepFunctions.stateMachines.find((m) => m.logicalId.startsWith('SelfCheck'));
   if (!selfCheck) throw new Error('the app has no self-check state machine');
-  const execution = await cloud.stepFunctions.startExecution(selfCheck.arn, {}).done;
-  const report = (execution.output as { report?: { summary?: string } } | undefined)?.report;
-  console.log(`  ${execution.status}: ${report?.summary ?? `${execution.error}: ${execution.cause}`}`);
-  console.log(`  states: ${execution.history.map((h) => `${h.state} (${h.outcome})`).join(' → ')}`);
-  if (execution.status !== 'SUCCEEDED') process.exitCode = 1;
+  const check = await cloud.stepFunctions.startExecution(selfCheck.arn, {}).done;
+  const report = (check.output as { report?: { summary?: string } } | undefined)?.report;
+  detail(`${check.status}: ${report?.summary ?? `${check.error}: ${check.cause}`}`);
+  if (check.status !== 'SUCCEEDED') throw new Error('the self check failed');
 
-  step(
-    'Ingestion: sample files through the S3 drop zone (on its schedule), agent events through the telemetry endpoint',
-  );
-  const ingestion = await ingestSample(cloud, { dir: path.resolve(SAMPLE_DATA_DIR) });
-  const table = formatTable(
-    ['dataset', 'rows read', 'valid', 'quarantined'],
-    ingestion.dropZone.datasets
-      .filter((d) => d.files > 0)
-      .map((d) => [d.dataset, String(d.rowsRead), String(d.rowsValid), String(d.rowsQuarantined)]),
-  );
-  console.log(table.replace(/^/gm, '  '));
-  console.log(`  pushed 100 agent events: ${ingestion.push.status} ${JSON.stringify(ingestion.push.body)}`);
-  if (ingestion.push.status !== 200 || ingestion.dropZone.datasets.some((d) => d.failed > 0)) process.exitCode = 1;
+  const run = await runLocalPipeline(cloud, {
+    seed,
+    days,
+    outDir,
+    decide,
+    ...(dataDir ? { dataDir } : {}),
+    log: detail,
+    stage: timedStage,
+  });
 
-  step('Guardrails: violations go to the intake; the policy notifies owners or starts approvals');
-  const decide = options['demo-approver'];
-  if (decide !== 'approve' && decide !== 'reject' && decide !== 'none') {
-    throw new Error(`--demo-approver must be approve, reject or none, not ${decide}`);
+  timedStage(`Summary (${elapsed()})`);
+  // The latest complete period: the current one is still open (provisional).
+  const latest = (kpi: ReportKpi) => kpi.series.filter((p) => !p.provisional).at(-1) ?? kpi.series.at(-1);
+  const rows = run.report.kpis
+    .slice()
+    .sort((a, b) => (a.category === b.category ? (a.id < b.id ? -1 : 1) : a.category < b.category ? -1 : 1))
+    .map((kpi) => {
+      const point = latest(kpi);
+      const drifting = kpi.series.slice(-7).some((p) => p.drift);
+      return [
+        kpi.category.replace(/_/g, ' '),
+        kpi.id,
+        point ? point.periodStart.slice(0, 10) : '—',
+        point?.value === null || point === undefined ? '—' : formatValue(point.value, kpi.unit),
+        point ? paintStatus(point.status) : paintStatus('insufficient_data'),
+        drifting ? paint('drift', 'magenta') : '',
+      ];
+    });
+  console.log(formatTable(['category', 'kpi', 'period', 'value', 'status', 'last 7'], rows).replace(/^/gm, '  '));
+  const c = run.counts;
+  console.log('');
+  detail(
+    `${c.definitions} KPIs, ${c.rowsRead.toLocaleString('en-US')} rows ingested (${c.rowsQuarantined} quarantined with reasons), ${c.values.toLocaleString('en-US')} values, ${c.violations} violations, ${c.approvals} approvals, ${c.snapshots} snapshot dates`,
+  );
+  detail(`report:    ${paint(`file://${run.reportFile}`, 'cyan')}`);
+  detail(
+    `snapshots: s3://${cloud.physicalName('SnapshotsBucket', 'AWS::S3::Bucket')}/kpi_values/ (local, in memory: gone when this exits)`,
+  );
+  detail(`sample:    ${path.join(outDir, 'sample-data')}${dataDir ? ' (not used: --data)' : ''}`);
+
+  if (options.serve) {
+    const html = readFileSync(run.reportFile);
+    const server = createServer((request, response) => {
+      if (request.method === 'GET' && (request.url === '/' || request.url === '/report.html')) {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        response.end(html);
+      } else {
+        response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the report is at /');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    stage('Serving until Ctrl-C');
+    detail(`report: http://127.0.0.1:${port}/`);
+    for (const [approvalId, links] of Object.entries(run.links)) detail(`approval ${approvalId}: ${links.at(-1)}`);
+    keepServing = true;
+    await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+    server.close();
   }
-  await runGuardrailsDemo(cloud, plantedViolations(Date.now()), { decide, log: (line) => console.log(line) });
-
-  step(`Done in ${seconds()}`);
+} catch (error) {
+  console.error(`\n${paint('✗', 'red')} ${describeError(error)}`);
+  if (process.env.DEBUG) console.error(error);
+  process.exitCode = 1;
 } finally {
+  if (keepServing) detail('stopping');
   await cloud.stop();
+}
+
+function formatValue(value: number, unit: string): string {
+  if (unit === 'percent') return `${(value * 100).toFixed(2)} %`;
+  const rounded =
+    Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 1 ? value.toFixed(2) : value.toPrecision(3);
+  const suffix: Record<string, string> = { milliseconds: 'ms', seconds: 's', minutes: 'min', hours: 'h', days: 'd' };
+  return suffix[unit] ? `${rounded} ${suffix[unit]}` : rounded;
 }

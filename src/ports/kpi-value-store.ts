@@ -9,9 +9,14 @@ export interface ValueWriteReport {
   readonly updated: number;
   /** Values identical to what was stored (same fingerprint): nothing written. */
   readonly unchanged: number;
+  /** The values created or updated, in the order given. */
+  readonly written: readonly KpiValue[];
   /** Restatements recorded (final values that changed); each also stays on its value. */
   readonly restatements: readonly Restatement[];
 }
+
+/** One point of a KPI series. */
+export type SeriesPoint = Pick<KpiValue, 'periodStart' | 'periodEnd' | 'value'>;
 
 export interface KpiValueStore {
   /** Stores values, writing only those whose content changed; records restatements. */
@@ -24,6 +29,14 @@ export interface KpiValueStore {
     from: string;
     to: string;
   }): Promise<StoredKpiValue[]>;
+  /** The same series as `history`, with only period and value (what drift detection reads). */
+  series(query: {
+    kpiId: string;
+    dimensions: KpiValue['dimensions'];
+    grain: ValueGrain;
+    from: string;
+    to: string;
+  }): Promise<SeriesPoint[]>;
   /** Every value of every KPI whose period starts on this UTC date (`YYYY-MM-DD`). */
   forDate(date: string): Promise<StoredKpiValue[]>;
   /** Every value of every KPI for one period (grain and start). */

@@ -29,7 +29,21 @@ export const lineageSchema = z.object({
   definitionHash: z.string(),
   codeVersion: z.string(),
   computedAt: z.string(),
-  inputs: z.array(z.object({ partition: z.string(), etag: z.string().optional(), records: z.number().optional() })),
+  /** Per dataset read: the raw hour partitions, from first to last, and what their batches held. */
+  inputs: z.array(
+    z.object({
+      dataset: z.string(),
+      partitions: z.number(),
+      first: z.string().nullable(),
+      last: z.string().nullable(),
+      rows: z.number().nullable(),
+      quarantined: z.number().nullable(),
+      manifests: z.number(),
+      digest: z.string(),
+    }),
+  ),
+  /** Where the full partition list is archived. */
+  inputsRef: z.string().nullable(),
   confidence: z.number().min(0).max(1).nullable(),
 });
 

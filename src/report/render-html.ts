@@ -129,6 +129,7 @@ table { border-collapse:collapse; width:100%; margin:8px 0; font-size:13px; }
 th, td { border-bottom:1px solid var(--line); padding:4px 8px; text-align:left; vertical-align:top; }
 th { background:var(--bg); font-weight:600; }
 td.num { text-align:right; font-variant-numeric:tabular-nums; }
+#lineage { table-layout:fixed; } #lineage td { overflow-wrap:anywhere; } #lineage td:first-child { width:9em; }
 .muted { color:var(--grey); }
 .timeline { list-style:none; padding:0; margin:0; max-height:360px; overflow:auto; }
 .timeline li { padding:6px 0 6px 14px; border-left:2px solid var(--line); margin-left:6px; position:relative; }
@@ -152,21 +153,25 @@ const CLIENT_SCRIPT = `
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
   }
+  var UNIT_SUFFIX = { milliseconds: 'ms', seconds: 's', minutes: 'min', hours: 'h', days: 'd', count: '', score: '', number: '', ratio: '' };
   function fmt(value, unit) {
     if (value === null || value === undefined) return '—';
-    if (unit === 'ratio') return (value * 100).toFixed(Math.abs(value) < 0.1 ? 2 : 1) + ' %';
+    if (unit === 'percent') return (value * 100).toFixed(Math.abs(value) < 0.1 ? 2 : 1) + ' %';
     var abs = Math.abs(value);
     var digits = abs >= 1000 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
     var text = value.toLocaleString('en-US', { maximumFractionDigits: digits });
-    if (unit === '%') return text + ' %';
-    if (unit === 'USD') return '$' + text;
-    return unit ? text + ' ' + unit : text;
+    if (unit && unit.indexOf('currency:') === 0) return text + ' ' + unit.slice(9);
+    var suffix = UNIT_SUFFIX[unit];
+    if (suffix === undefined) suffix = unit || '';
+    return suffix ? text + ' ' + suffix : text;
   }
   function day(iso) { return iso ? iso.replace('T', ' ').replace(/:00\\.000Z$|\\.000Z$/, '').replace(/ 00:00$/, '') : ''; }
+  // The latest complete period; the current one is still open (provisional) and shown on the chart.
   function latest(kpi) {
-    for (var i = kpi.series.length - 1; i >= 0; i--) if (kpi.series[i].status !== 'insufficient_data' || i === 0) return kpi.series[i];
-    return null;
+    for (var i = kpi.series.length - 1; i >= 0; i--) if (!kpi.series[i].provisional) return kpi.series[i];
+    return kpi.series.length ? kpi.series[kpi.series.length - 1] : null;
   }
+  function recentDrift(kpi) { return kpi.series.slice(-7).some(function (x) { return x.drift; }); }
   function chart(id) {
     var node = document.getElementById(id);
     if (charts[id]) charts[id].dispose();
@@ -229,7 +234,7 @@ const CLIENT_SCRIPT = `
       tile.appendChild(el('div', { class: 'value' }, p ? fmt(p.value, kpi.unit) : '—'));
       var meta = el('div', { class: 'meta' });
       meta.appendChild(badge(status));
-      if (kpi.series.some(function (x) { return x.drift; })) meta.appendChild(el('span', { class: 'badge drift' }, 'drift'));
+      if (recentDrift(kpi)) meta.appendChild(el('span', { class: 'badge drift', title: 'drift in the last 7 periods' }, 'drift'));
       meta.appendChild(document.createTextNode(' ' + (CATEGORY_LABEL[kpi.category] || kpi.category) + (p ? ' · ' + day(p.periodStart) : '')));
       tile.appendChild(meta);
       tile.addEventListener('click', function () { showDetail(kpi); });
@@ -261,7 +266,7 @@ const CLIENT_SCRIPT = `
     document.getElementById('detail-description').textContent = kpi.description + ' · owner ' + kpi.owner + (kpi.useCase ? ' · ' + kpi.useCase : '') + (kpi.levelOfDecision ? ' · level of decision ' + kpi.levelOfDecision : '');
     var values = kpi.series.map(function (p) { return p.value; }).filter(function (v) { return v !== null; });
     var min = values.length ? Math.min.apply(null, values) : 0; var max = values.length ? Math.max.apply(null, values) : 1;
-    var scale = kpi.unit === 'ratio' ? 100 : 1;
+    var scale = kpi.unit === 'percent' ? 100 : 1;
     var c = chart('trend');
     c.setOption({
       animation: false,
@@ -296,7 +301,7 @@ const CLIENT_SCRIPT = `
   }
   function showBreakdown(kpi, dimension) {
     var rows = (kpi.breakdown[dimension] || []).slice().sort(function (a, b) { return (b.value || 0) - (a.value || 0); });
-    var scale = kpi.unit === 'ratio' ? 100 : 1;
+    var scale = kpi.unit === 'percent' ? 100 : 1;
     chart('breakdown-chart').setOption({
       animation: false, grid: { left: 120, right: 24, top: 8, bottom: 24 },
       xAxis: { type: 'value', axisLabel: { formatter: function (v) { return fmt(v / scale, kpi.unit); } } },
@@ -313,7 +318,7 @@ const CLIENT_SCRIPT = `
     var rows = [
       ['value', fmt(point.value, kpi.unit) + (point.note ? ' (' + point.note + ')' : '')],
       ['status', { node: badge(point.status) }],
-      ['sample size', point.sampleSize],
+      ['sample size', point.sampleSize.toLocaleString('en-US')],
       ['provisional', point.provisional ? 'yes: the conversion window is still open' : 'no'],
       ['drift', point.drift ? point.drift.method + ' score ' + point.drift.score.toFixed(2) + (point.drift.explanation ? ': ' + point.drift.explanation : '') : 'none']
     ];
@@ -322,7 +327,10 @@ const CLIENT_SCRIPT = `
       rows.push(['code version', l.codeVersion]);
       rows.push(['computed at', day(l.computedAt)]);
       rows.push(['confidence', l.confidence === null ? '—' : (l.confidence * 100).toFixed(0) + ' %']);
-      rows.push(['inputs', l.inputs.map(function (i) { return i.partition + (i.records !== undefined ? ' (' + i.records + ' records)' : ''); }).join('\\n') || '—']);
+      l.inputs.forEach(function (i) {
+        rows.push(['input ' + i.dataset, i.partitions + ' hour partitions, ' + (i.first || '—') + ' → ' + (i.last || '—') + (i.rows === null ? '' : ' · ' + i.rows.toLocaleString('en-US') + ' rows, ' + (i.quarantined || 0).toLocaleString('en-US') + ' quarantined') + ' · ' + i.manifests + ' batch manifests · sha256 ' + i.digest.slice(0, 12)]);
+      });
+      rows.push(['full input list', l.inputsRef || 'not archived']);
     }
     table(node, ['field', 'value'], rows);
   }

@@ -3,7 +3,7 @@
 // structured logs, metrics and a trace segment, and flushes metrics.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
@@ -16,7 +16,8 @@ export { MetricUnit };
 export interface Observability {
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly tracer: Tracer;
+  /** Present when tracing is on (in Lambda, unless POWERTOOLS_TRACE_ENABLED is false). */
+  readonly tracer: Tracer | undefined;
 }
 
 export interface HandlerSpec<Env, Event, Deps, Result> {
@@ -50,6 +51,18 @@ export interface DefinedHandler<Result> {
  * @example
  * export const { handler, create } = defineHandler({ name: 'self-check', environment, event, dependencies, run });
  */
+/**
+ * The X-Ray tracer, only inside Lambda with tracing on. It is imported on demand: the X-Ray SDK
+ * installs async hooks when loaded, which slow every promise of the local runtime for nothing.
+ */
+async function loadTracer(serviceName: string, env: Environment): Promise<Tracer | undefined> {
+  const inLambda = env.AWS_EXECUTION_ENV?.startsWith('AWS_Lambda') === true;
+  if (!inLambda || env.POWERTOOLS_TRACE_ENABLED === 'false') return undefined;
+  const { Tracer } = await import('@aws-lambda-powertools/tracer');
+  const tracer = new Tracer({ serviceName });
+  return tracer.isTracingEnabled() ? tracer : undefined;
+}
+
 export function defineHandler<Env, Event, Deps, Result>(
   spec: HandlerSpec<Env, Event, Deps, Result>,
 ): DefinedHandler<Result> {
@@ -59,11 +72,11 @@ export function defineHandler<Env, Event, Deps, Result>(
     const init = async () => {
       const logger = new Logger({ serviceName: spec.name });
       const metrics = new Metrics({ serviceName: spec.name });
-      const tracer = new Tracer({ serviceName: spec.name });
+      const tracer = await loadTracer(spec.name, env);
       const observability = { logger, metrics, tracer };
       const parsedEnv = readEnvironment(spec.environment, env, spec.name);
       const clients = createAwsClients(env, {
-        instrument: (client) => (tracer.isTracingEnabled() ? tracer.captureAWSv3Client(client) : client),
+        instrument: (client) => (tracer ? tracer.captureAWSv3Client(client) : client),
       });
       const deps = await spec.dependencies(parsedEnv, { clients, ...observability });
       return { deps, observability };
@@ -92,9 +105,9 @@ export function defineHandler<Env, Event, Deps, Result>(
       const correlationId = spec.correlationId?.(parsed.data);
       if (correlationId) logger.appendKeys({ correlationId });
 
-      const segment = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
+      const segment = tracer?.getSegment();
       const subsegment = segment?.addNewSubsegment(`## ${spec.name}`);
-      if (subsegment) {
+      if (subsegment && tracer) {
         tracer.setSegment(subsegment);
         tracer.annotateColdStart();
         tracer.addServiceNameAnnotation();
@@ -112,7 +125,7 @@ export function defineHandler<Env, Event, Deps, Result>(
       } finally {
         if (subsegment && segment) {
           subsegment.close();
-          tracer.setSegment(segment);
+          tracer?.setSegment(segment);
         }
         // A handler may emit metrics on some paths only; an empty flush would just log a warning.
         if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();

@@ -102,3 +102,56 @@ export async function writeSampleFiles(
   }
   return written;
 }
+
+/** How many rows of each kind the flawed export holds. */
+export const FLAWED_ROWS = {
+  valid: 60,
+  invalidTimestamp: 60,
+  unknownVariant: 60,
+  missingBounced: 30,
+  truncatedJson: 30,
+} as const;
+
+/**
+ * A second web-sessions export after a tracking change upstream: some rows are fine, others carry
+ * an impossible timestamp, a variant spelled the new way, no `bounced` flag, or were cut off
+ * mid-line. Ingestion keeps the good rows and quarantines each bad one with its reason. The rows
+ * are new sessions (ids `tracking-v2-…`) taken from the last day of the sample; deterministic.
+ */
+export async function writeFlawedSample(
+  dir: string,
+  data: SampleData,
+  options: { seed: number },
+): Promise<{ dataset: 'web_sessions'; file: string; records: number }> {
+  await mkdir(dir, { recursive: true });
+  const layout = SAMPLE_FILES.web_sessions;
+  const total = Object.values(FLAWED_ROWS).reduce((n, k) => n + k, 0);
+  const recent = data.web_sessions.slice(-total);
+  const lines: string[] = [];
+  let i = 0;
+  const next = (kind: string) => {
+    const source = recent[i % Math.max(1, recent.length)] ?? {};
+    i += 1;
+    return { ...source, session_id: `tracking-v2-${options.seed}-${kind}-${i}` };
+  };
+  for (let n = 0; n < FLAWED_ROWS.valid; n += 1) lines.push(formatRecord(next('ok'), layout));
+  for (let n = 0; n < FLAWED_ROWS.invalidTimestamp; n += 1) {
+    lines.push(
+      `${JSON.stringify({ ...withIsoTimes(next('ts'), layout.timestamps), started_at: '2026-13-45T25:61:00Z' })}\n`,
+    );
+  }
+  for (let n = 0; n < FLAWED_ROWS.unknownVariant; n += 1) {
+    lines.push(`${JSON.stringify({ ...withIsoTimes(next('variant'), layout.timestamps), variant: 'personalised' })}\n`);
+  }
+  for (let n = 0; n < FLAWED_ROWS.missingBounced; n += 1) {
+    const { bounced: _, ...row } = withIsoTimes(next('bounced'), layout.timestamps);
+    lines.push(`${JSON.stringify(row)}\n`);
+  }
+  for (let n = 0; n < FLAWED_ROWS.truncatedJson; n += 1) {
+    const line = JSON.stringify(withIsoTimes(next('cut'), layout.timestamps));
+    lines.push(`${line.slice(0, Math.floor(line.length / 2))}\n`);
+  }
+  const file = path.join(dir, 'web_sessions-tracking-v2.ndjson');
+  await writeLines(file, null, lines);
+  return { dataset: 'web_sessions', file, records: total };
+}

@@ -203,6 +203,16 @@ describe('observability', () => {
   it('publishes one dashboard', () => {
     app.pipeline.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
+
+  it('graphs every KPI of the pack on the dashboard, with its thresholds as bands', () => {
+    const [dashboard] = Object.values(app.pipeline.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const id of ['lead_handoff_cycle_time_p95', 'ctr_lift', 'schema_conformity', 'guardrail_violations']) {
+      expect(body).toContain(`\\"kpi\\",\\"${id}\\"`);
+    }
+    // lead handoff p95: yellow above 300 s, red above 420 s.
+    expect(body).toMatch(/\\"value\\":300,\\"label\\":\\"yellow above/);
+  });
 });
 
 describe('self check permissions', () => {

@@ -50,7 +50,16 @@ describe('ingestion of the sample data', () => {
   it('ingests every sample file dropped for a dataset with a drop zone, each row valid or quarantined', () => {
     const ingested = report.datasets.filter((d) => d.files > 0);
     expect(ingested.map((d) => d.dataset).sort()).toEqual(
-      ['ad_performance', 'agent_events', 'content_events', 'crm_leads', 'crm_opportunities', 'web_sessions'].sort(),
+      [
+        'ad_performance',
+        'agent_events',
+        'content_events',
+        'crm_leads',
+        'crm_opportunities',
+        'pipeline_governance',
+        'pipeline_ingest',
+        'web_sessions',
+      ].sort(),
     );
     for (const dataset of ingested) {
       const records = written.find((w) => w.dataset === dataset.dataset)?.records;

@@ -41,7 +41,12 @@ describe('report in headless Chromium', () => {
     expect(await page.locator('#breakdown-table tbody tr').count()).toBe(3);
     expect(await page.locator('#breakdown-table').textContent()).toContain('(missing)');
     expect(await page.locator('#lineage').textContent()).toContain('version 3');
-    expect(await page.locator('#lineage').textContent()).toContain('raw/dataset=agent_events/date=2026-10-21/hour=00');
+    expect(await page.locator('#lineage').textContent()).toContain(
+      '24 hour partitions, date=2026-10-20/hour=00 → date=2026-10-20/hour=23',
+    );
+    expect(await page.locator('#lineage').textContent()).toContain(
+      'lineage/kpi=lead_handoff_cycle_time_p95/c0ffee.json.gz',
+    );
     await page.screenshot({ path: path.join(artifacts, 'report-detail.png'), fullPage: true });
 
     await page.locator('nav button[data-category="data_quality"]').click();

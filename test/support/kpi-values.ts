@@ -25,25 +25,19 @@ export function sampleValue(overrides: Partial<KpiValue> = {}): KpiValue {
       inputs: [
         {
           dataset: 'ad_events',
-          partition: `date=${periodStart.slice(0, 10)}/hour=00`,
-          objects: 2,
-          etag: 'e1',
+          partitions: 2,
+          first: `date=${periodStart.slice(0, 10)}/hour=00`,
+          last: `date=${periodStart.slice(0, 10)}/hour=01`,
+          objects: 3,
+          digest: 'd1',
           manifests: [],
-          rows: 6000,
+          manifestCount: 0,
+          rows: 12000,
           quarantined: 10,
           newestEventAt: null,
         },
-        {
-          dataset: 'ad_events',
-          partition: `date=${periodStart.slice(0, 10)}/hour=01`,
-          objects: 1,
-          etag: 'e2',
-          manifests: [],
-          rows: 6000,
-          quarantined: 0,
-          newestEventAt: null,
-        },
       ],
+      inputsRef: null,
       codeVersion: '0.1.0+abc1234',
       computedAt: '2024-03-05T00:20:00.000Z',
     },
@@ -51,16 +45,16 @@ export function sampleValue(overrides: Partial<KpiValue> = {}): KpiValue {
   };
 }
 
-/** The same value with one input partition's ETag replaced (a late batch). */
-export function withLateBatch(value: KpiValue, etag = 'e2-late'): KpiValue {
-  const [first, second] = value.lineage.inputs;
+/** The same value after a late batch landed in one of its input partitions: another digest. */
+export function withLateBatch(value: KpiValue, digest = 'd1-late'): KpiValue {
+  const [first, ...rest] = value.lineage.inputs;
   return {
     ...value,
     lineage: {
       ...value.lineage,
       inputs: [
-        first as KpiValue['lineage']['inputs'][number],
-        { ...(second as KpiValue['lineage']['inputs'][number]), etag, objects: 2 },
+        { ...(first as KpiValue['lineage']['inputs'][number]), digest, objects: (first?.objects ?? 0) + 1 },
+        ...rest,
       ],
     },
   };

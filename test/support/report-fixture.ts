@@ -27,8 +27,18 @@ export function reportFixture(): ReportModelInput {
           codeVersion: '0.1.0+abc1234',
           computedAt: iso(start + (i + 1) * DAY + 60_000),
           inputs: [
-            { partition: `raw/dataset=agent_events/date=${iso(start + i * DAY).slice(0, 10)}/hour=00`, records: 512 },
+            {
+              dataset: 'agent_events',
+              partitions: 24,
+              first: `date=${iso(start + i * DAY).slice(0, 10)}/hour=00`,
+              last: `date=${iso(start + i * DAY).slice(0, 10)}/hour=23`,
+              rows: 512,
+              quarantined: 3,
+              manifests: 1,
+              digest: 'c0ffee0123456789abcdef',
+            },
           ],
+          inputsRef: 's3://agentkpi-work/lineage/kpi=lead_handoff_cycle_time_p95/c0ffee.json.gz',
           confidence: 0.97,
         },
       };
@@ -69,7 +79,7 @@ export function reportFixture(): ReportModelInput {
         description: 'Click-through rate of agent-bid campaigns over the control group',
         category: 'business_impact',
         owner: 'growth',
-        unit: 'ratio',
+        unit: 'percent',
         grain: 'day',
         thresholds: {
           direction: 'higher_is_better',
@@ -92,7 +102,7 @@ export function reportFixture(): ReportModelInput {
         description: 'Share of ingested rows that passed validation',
         category: 'data_quality',
         owner: 'data-platform',
-        unit: 'ratio',
+        unit: 'percent',
         grain: 'day',
         thresholds: {
           direction: 'within_band',

@@ -1,6 +1,7 @@
 // AWS adapters: the one place SDK clients are built. Endpoints come from the standard
 // AWS_ENDPOINT_URL_<SERVICE> variables, so the same code talks to AWS or to the local emulators.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -18,6 +19,7 @@ export interface AwsClients {
   readonly sfn: SFNClient;
   readonly scheduler: SchedulerClient;
   readonly secrets: SecretsManagerClient;
+  readonly lambda: LambdaClient;
 }
 
 export interface AwsClientOptions {
@@ -67,6 +69,9 @@ export function createAwsClients(env: Environment = process.env, options: AwsCli
     },
     get scheduler() {
       return lazy('scheduler', () => new SchedulerClient(base));
+    },
+    get lambda() {
+      return lazy('lambda', () => new LambdaClient(base));
     },
     get secrets() {
       return lazy('secrets', () => new SecretsManagerClient(base));

@@ -12,7 +12,6 @@ import {
   GetCommand,
   PutCommand,
   type PutCommandInput,
-  QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
@@ -36,6 +35,7 @@ import {
 } from '../../domain/versioning/errors';
 import type { Clock } from '../../ports/clock';
 import type { ChangeAuthor, DefinitionState, DefinitionStore, PublishOutcome } from '../../ports/definition-store';
+import { queryAll } from './dynamo-query';
 
 export interface DynamoDefinitionStoreOptions<T> {
   readonly client: DynamoDBDocumentClient;
@@ -166,21 +166,12 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
   }
 
   async list(status: 'active' | 'retired'): Promise<DefinitionState<T>[]> {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :status',
-          ExpressionAttributeValues: { ':status': `KPI#${status}` },
-          ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const items = await queryAll(this.options.client, {
+      TableName: this.options.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :status',
+      ExpressionAttributeValues: { ':status': `KPI#${status}` },
+    });
     // The index is eventually consistent: keep only items whose status still says so.
     return items
       .map((item) => this.pointer(item))
@@ -263,21 +254,12 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
     partition: string,
     prefix: string,
   ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          ...input,
-          ExpressionAttributeValues: { ':pk': partition, ':v': prefix },
-          ConsistentRead: true,
-          ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const items = await queryAll(this.options.client, {
+      TableName: this.options.tableName,
+      ...input,
+      ExpressionAttributeValues: { ':pk': partition, ':v': prefix },
+      ConsistentRead: true,
+    });
     return items;
   }
 

@@ -15,9 +15,9 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { ConflictError } from '../../domain/errors';
 import { dimensionKey } from '../../domain/values/dimension-key';
 import { type KpiValue, kpiValueSchema, type ValueGrain } from '../../domain/values/kpi-value';
@@ -28,7 +28,10 @@ import {
   type StoredKpiValue,
 } from '../../domain/values/restatement';
 import { valueFingerprint } from '../../domain/values/value-fingerprint';
-import type { KpiValueStore, ValueWriteReport } from '../../ports/kpi-value-store';
+import type { KpiValueStore, SeriesPoint, ValueWriteReport } from '../../ports/kpi-value-store';
+import { queryAll } from './dynamo-query';
+
+const seriesPointSchema = z.object({ periodStart: z.string(), periodEnd: z.string(), value: z.number().nullable() });
 
 export interface DynamoKpiValueStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -42,7 +45,7 @@ const valueKey = (v: Pick<KpiValue, 'kpiId' | 'dimensions' | 'grain' | 'periodSt
   sk: `${v.grain}#${v.periodStart}`,
 });
 
-type Outcome = { kind: 'created' | 'updated' | 'unchanged'; restatement: Restatement | null };
+type Outcome = { index: number; kind: 'created' | 'updated' | 'unchanged'; restatement: Restatement | null };
 
 export class DynamoKpiValueStore implements KpiValueStore {
   private readonly concurrency: number;
@@ -58,9 +61,10 @@ export class DynamoKpiValueStore implements KpiValueStore {
     let next = 0;
     const worker = async () => {
       while (next < parsed.length) {
-        const value = parsed[next++] as KpiValue;
+        const index = next++;
+        const value = parsed[index] as KpiValue;
         const { pk, sk } = valueKey(value);
-        outcomes.push(await this.writeOne(value, stored.get(`${pk}|${sk}`) ?? null));
+        outcomes.push({ index, ...(await this.writeOne(value, stored.get(`${pk}|${sk}`) ?? null)) });
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, parsed.length) }, worker));
@@ -68,6 +72,10 @@ export class DynamoKpiValueStore implements KpiValueStore {
       created: outcomes.filter((o) => o.kind === 'created').length,
       updated: outcomes.filter((o) => o.kind === 'updated').length,
       unchanged: outcomes.filter((o) => o.kind === 'unchanged').length,
+      written: outcomes
+        .filter((o) => o.kind !== 'unchanged')
+        .sort((a, b) => a.index - b.index)
+        .map((o) => parsed[o.index] as KpiValue),
       restatements: outcomes.flatMap((o) => (o.restatement ? [o.restatement] : [])),
     };
   }
@@ -92,6 +100,28 @@ export class DynamoKpiValueStore implements KpiValueStore {
     return items.map(toStored).filter((v) => v.periodStart < query.to);
   }
 
+  async series(query: {
+    kpiId: string;
+    dimensions: KpiValue['dimensions'];
+    grain: ValueGrain;
+    from: string;
+    to: string;
+  }): Promise<SeriesPoint[]> {
+    const { pk } = valueKey({ ...query, periodStart: query.from });
+    const items = await this.query({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      // Only what drift detection reads: lineage makes a full item a hundred times larger.
+      ProjectionExpression: 'periodStart, periodEnd, #value',
+      ExpressionAttributeNames: { '#value': 'value' },
+      ExpressionAttributeValues: {
+        ':pk': pk,
+        ':from': `${query.grain}#${query.from}`,
+        ':to': `${query.grain}#${query.to}`,
+      },
+    });
+    return items.map((item) => seriesPointSchema.parse(item)).filter((p) => p.periodStart < query.to);
+  }
+
   async forDate(date: string): Promise<StoredKpiValue[]> {
     const items = await this.query({
       IndexName: 'gsi1',
@@ -111,7 +141,7 @@ export class DynamoKpiValueStore implements KpiValueStore {
   }
 
   /** Writes one value unless unchanged; retries when another writer changed it in between. */
-  private async writeOne(value: KpiValue, previous: StoredKpiValue | null): Promise<Outcome> {
+  private async writeOne(value: KpiValue, previous: StoredKpiValue | null): Promise<Omit<Outcome, 'index'>> {
     const fingerprint = valueFingerprint(value);
     let current = previous;
     for (let attempt = 0; attempt < 10; attempt += 1) {
@@ -173,19 +203,10 @@ export class DynamoKpiValueStore implements KpiValueStore {
   }
 
   private async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          ...input,
-          ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const items = await queryAll(this.options.client, {
+      TableName: this.options.tableName,
+      ...input,
+    });
     return items;
   }
 }

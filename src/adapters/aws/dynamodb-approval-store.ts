@@ -27,6 +27,7 @@ import {
 } from '../../domain/guardrails/approval';
 import { autonomyModeSchema } from '../../domain/guardrails/autonomy';
 import type { ApprovalStore, ConcernClaim, Transition } from '../../ports/approvals';
+import { queryAll } from './dynamo-query';
 
 const requestKey = (approvalId: string) => ({ pk: `APPROVAL#${approvalId}`, sk: 'REQUEST' });
 const tierKey = (approvalId: string, tier: number) => ({
@@ -198,21 +199,17 @@ export class DynamoDbApprovalStore implements ApprovalStore {
 
   async listRequests(status: ApprovalStatus, limit = 100) {
     const requests: ApprovalRequest[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.dynamodb.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :status',
-          ExpressionAttributeValues: { ':status': `STATUS#${status}` },
-          Limit: limit - requests.length,
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) requests.push(approvalRequestSchema.parse(withoutKeys(item)));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey && requests.length < limit);
+    for (const item of await queryAll(
+      this.dynamodb,
+      {
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :status',
+        ExpressionAttributeValues: { ':status': `STATUS#${status}` },
+      },
+      limit,
+    ))
+      requests.push(approvalRequestSchema.parse(withoutKeys(item)));
     return requests;
   }
 

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type AuditEvent,
   auditEventSchema,
@@ -18,6 +18,7 @@ import {
   governanceRecord,
 } from '../../domain/guardrails/audit';
 import type { AuditLog, AuditQuery, TimeRange } from '../../ports/audit-log';
+import { queryAll } from './dynamo-query';
 
 /** Prefix of the governance dataset in the raw bucket; the functions' write grant is narrowed to it. */
 export const GOVERNANCE_RECORDS_PREFIX = `raw/dataset=${GOVERNANCE_DATASET_ID}/`;
@@ -119,26 +120,18 @@ export class DynamoDbAuditLog implements AuditLog, AuditQuery {
     range: TimeRange,
   ): Promise<AuditEvent[]> {
     const events: AuditEvent[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.dynamodb.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          ...(indexName ? { IndexName: indexName } : {}),
-          // Sort keys are `<occurredAt>#<eventId>`: one at `to` itself sorts after `to`, so BETWEEN is [from, to).
-          KeyConditionExpression: '#p = :p AND #s BETWEEN :from AND :to',
-          ExpressionAttributeNames: { '#p': partitionName, '#s': sortName },
-          ExpressionAttributeValues: { ':p': partition, ':from': range.from, ':to': range.to },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (typeof item.occurredAt === 'string' && item.occurredAt < range.to) {
-          events.push(auditEventSchema.parse(item));
-        }
+    for (const item of await queryAll(this.dynamodb, {
+      TableName: this.tableName,
+      ...(indexName ? { IndexName: indexName } : {}),
+      // Sort keys are `<occurredAt>#<eventId>`: one at `to` itself sorts after `to`, so BETWEEN is [from, to).
+      KeyConditionExpression: '#p = :p AND #s BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#p': partitionName, '#s': sortName },
+      ExpressionAttributeValues: { ':p': partition, ':from': range.from, ':to': range.to },
+    })) {
+      if (typeof item.occurredAt === 'string' && item.occurredAt < range.to) {
+        events.push(auditEventSchema.parse(item));
       }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
     return events;
   }
 }

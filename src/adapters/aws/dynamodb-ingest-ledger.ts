@@ -15,7 +15,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
@@ -28,6 +27,7 @@ import type {
   RecomputeMark,
   WatermarkState,
 } from '../../ports/ingest-ledger';
+import { queryAll } from './dynamo-query';
 
 const HOUR = 3_600_000;
 
@@ -231,19 +231,12 @@ export class DynamoDbIngestLedger implements IngestLedger {
 
   async recomputeMarks(dataset: string): Promise<RecomputeMark[]> {
     const marks: RecomputeMark[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.dynamodb.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `RECOMPUTE#${dataset}` },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) marks.push(markItemSchema.parse(item));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    for (const item of await queryAll(this.dynamodb, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `RECOMPUTE#${dataset}` },
+    }))
+      marks.push(markItemSchema.parse(item));
     return marks;
   }
 

@@ -163,12 +163,11 @@ export function violationKey(v: Pick<Violation, 'kind' | 'kpi' | 'grain' | 'peri
 }
 
 /**
- * Identifies what one approval is about, whatever the period: while an approval is open for this
- * KPI, dimensions and governed subject, later violations of the same kind join it instead of
- * asking again.
+ * Identifies what one approval is about, whatever the period and the dimension row: while an
+ * approval is open for this kind of breach of this KPI by this governed subject, later violations
+ * (another period, another campaign of the same agent) join it instead of asking again. The
+ * decision governs the agent, so one question per agent and concern is what approvers answer.
  */
-export function concernKey(v: Pick<Violation, 'kind' | 'kpi' | 'dimensions' | 'governs'>): string {
-  return [v.kind, v.kpi.id, canonicalDimensions(v.dimensions), v.governs.agentId ?? '-', v.governs.useCase ?? '-'].join(
-    '|',
-  );
+export function concernKey(v: Pick<Violation, 'kind' | 'kpi' | 'governs'>): string {
+  return [v.kind, v.kpi.id, v.governs.agentId ?? '-', v.governs.useCase ?? '-'].join('|');
 }

@@ -1,10 +1,10 @@
 // Domain (compute): how far a value's inputs can be trusted, from 0 to 1. It falls with the share
 // of rows that were quarantined, and with staleness: input whose newest event lags the end of the
 // period (or now, for an open period) by more than the allowance.
-import type { InputPartition } from './kpi-value';
+import type { InputSummary } from './kpi-value';
 
 export interface ConfidenceInput {
-  readonly inputs: readonly Pick<InputPartition, 'rows' | 'quarantined' | 'newestEventAt'>[];
+  readonly inputs: readonly Pick<InputSummary, 'rows' | 'quarantined' | 'newestEventAt'>[];
   /** Period bounds and the computation time, epoch milliseconds. */
   readonly periodStart: number;
   readonly periodEnd: number;

@@ -33,10 +33,45 @@ export const inputPartitionSchema = z
   .strict();
 export type InputPartition = z.infer<typeof inputPartitionSchema>;
 
+/**
+ * The partitions of one dataset a value was computed from, summarized so that a value's item stays
+ * small however long its period: the full per-partition list is archived under `inputsRef` and its
+ * SHA-256 is `digest`, so the summary still pins down exactly which objects were read.
+ */
+export const inputSummarySchema = z
+  .object({
+    dataset: z.string().min(1),
+    /** Raw hour partitions read, and the first and last of them (`date=YYYY-MM-DD/hour=HH`). */
+    partitions: z.number().int().nonnegative(),
+    first: z.string().nullable(),
+    last: z.string().nullable(),
+    /** Raw objects (batches) in those partitions. */
+    objects: z.number().int().nonnegative(),
+    /** SHA-256 over the sorted `partition:etag` pairs: changes when any batch of any partition does. */
+    digest: z.string().min(1),
+    /** Batch manifests behind the partitions (keys in the raw bucket), at most MAX_LINEAGE_MANIFESTS. */
+    manifests: z.array(z.string()).default([]),
+    /** How many distinct manifests there are in all (more than listed when capped). */
+    manifestCount: z.number().int().nonnegative().default(0),
+    /** Rows the batches held and rows quarantined from them; null when some partition did not say. */
+    rows: z.number().int().nonnegative().nullable().default(null),
+    quarantined: z.number().int().nonnegative().nullable().default(null),
+    /** Newest event time over the partitions. */
+    newestEventAt: utcInstant.nullable().default(null),
+  })
+  .strict();
+export type InputSummary = z.infer<typeof inputSummarySchema>;
+
+/** Manifest keys listed in a summary; the archived input list has them all. */
+export const MAX_LINEAGE_MANIFESTS = 20;
+
 export const lineageSchema = z
   .object({
     definition: z.object({ id: z.string(), version: z.number().int().nonnegative(), hash: z.string() }).strict(),
-    inputs: z.array(inputPartitionSchema),
+    /** One summary per dataset read. */
+    inputs: z.array(inputSummarySchema),
+    /** Where the full list of input partitions is archived (work bucket key), when it is. */
+    inputsRef: z.string().nullable().default(null),
     /** The code that computed the value (package version and commit). */
     codeVersion: z.string().min(1),
     computedAt: utcInstant,
@@ -89,3 +124,41 @@ export const kpiValueSchema = z
 
 export type KpiValue = z.infer<typeof kpiValueSchema>;
 export type KpiValueInput = z.input<typeof kpiValueSchema>;
+
+/**
+ * Summarizes a value's input partitions per dataset, in dataset order. Deterministic: the same
+ * partitions in any order give the same summaries.
+ */
+export function summarizeInputs(
+  partitions: readonly InputPartition[],
+  digest: (text: string) => string,
+): InputSummary[] {
+  const byDataset = new Map<string, InputPartition[]>();
+  for (const p of partitions) byDataset.set(p.dataset, [...(byDataset.get(p.dataset) ?? []), p]);
+  return [...byDataset.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([dataset, list]) => {
+      const sorted = [...list].sort((a, b) => (a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : 0));
+      const manifests = [...new Set(sorted.flatMap((p) => p.manifests))].sort();
+      const known = sorted.every((p) => p.rows !== null && p.quarantined !== null);
+      const newest =
+        sorted
+          .map((p) => p.newestEventAt)
+          .filter((t): t is string => t !== null)
+          .sort()
+          .at(-1) ?? null;
+      return {
+        dataset,
+        partitions: sorted.length,
+        first: sorted[0]?.partition ?? null,
+        last: sorted.at(-1)?.partition ?? null,
+        objects: sorted.reduce((n, p) => n + p.objects, 0),
+        digest: digest(sorted.map((p) => `${p.partition}:${p.etag}`).join('\n')),
+        manifests: manifests.slice(0, MAX_LINEAGE_MANIFESTS),
+        manifestCount: manifests.length,
+        rows: known ? sorted.reduce((n, p) => n + (p.rows ?? 0), 0) : null,
+        quarantined: known ? sorted.reduce((n, p) => n + (p.quarantined ?? 0), 0) : null,
+        newestEventAt: newest,
+      };
+    });
+}

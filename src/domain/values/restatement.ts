@@ -77,7 +77,7 @@ function causeOf(previous: KpiValue, next: KpiValue): RestatementCause {
   }
   const inputs = (l: typeof a) =>
     l.inputs
-      .map((i) => `${i.dataset}/${i.partition}:${i.etag}`)
+      .map((i) => `${i.dataset}:${i.digest}`)
       .sort()
       .join('|');
   if (inputs(a) !== inputs(b)) return 'input_change';

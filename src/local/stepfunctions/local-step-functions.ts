@@ -194,7 +194,10 @@ export class LocalStepFunctions {
       abort: () => {
         run.abort();
         for (const entry of this.tokens.values()) {
-          if (entry.executionArn === executionArn && entry.state === 'waiting') entry.state = 'timed-out';
+          if (entry.executionArn !== executionArn || entry.state !== 'waiting') continue;
+          // Settle the wait, so that its deadline timer is cleared and nothing outlives the run.
+          entry.state = 'timed-out';
+          entry.reject(new TaskError('States.Runtime', 'the execution was aborted'));
         }
       },
       done: run.result.then(

@@ -152,7 +152,8 @@ async function handleViolation(violation: Violation, deps: HandleViolationsDeps)
           occurredAt: now(),
           actor: `policy:${decision.rule}`,
           approvalId: claim.holder.approvalId,
-          reason: 'An approval is already open for this KPI, dimensions and agent; the violation joins it.',
+          reason:
+            'An approval is already open for this kind of breach of this KPI by this agent; the violation joins it.',
         }),
       );
       return { violationKey: key, decision, result: 'joined_open_approval', approvalId: claim.holder.approvalId };

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { violationSchema } from '../../../src/domain/guardrails/violation';
-import { plantedViolations } from '../../../src/local/planted-violations';
 import { governanceReportData } from '../../../src/report/governance';
 import { reportModelSchema } from '../../../src/report/model';
 import { decideApproval } from '../../../src/usecases/guardrails/approval-page';
 import { applyDecision } from '../../../src/usecases/guardrails/approval-steps';
 import { linkInput, openApproval } from '../../support/approval-flow';
 import { guardrailWorld } from '../../support/guardrail-fakes';
+import { plantedViolations } from '../../support/planted-violations';
 import { violation } from '../../support/violations';
 
 describe('governance section of the report', () => {

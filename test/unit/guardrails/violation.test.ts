@@ -61,4 +61,14 @@ describe('violation contract', () => {
     const next = violation({ period: { start: '2026-11-20T15:00:00Z', end: '2026-11-20T16:00:00Z' } });
     expect(concernKey(next)).toBe(concernKey(violation()));
   });
+
+  it('gives the same concern to another dimension row governed by the same agent', () => {
+    const otherCampaign = violation({ dimensions: { campaign_id: 'cmp-other' } });
+    expect(concernKey(otherCampaign)).toBe(concernKey(violation()));
+  });
+
+  it('gives another concern to the same breach by another agent', () => {
+    const otherAgent = violation({ governs: { agentId: 'another-agent', useCase: null } });
+    expect(concernKey(otherAgent)).not.toBe(concernKey(violation()));
+  });
 });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { inputConfidence } from '../../../src/domain/values/confidence';
 import { dimensionKey } from '../../../src/domain/values/dimension-key';
+import { MAX_LINEAGE_MANIFESTS, summarizeInputs } from '../../../src/domain/values/kpi-value';
 import { restatementOf, type StoredKpiValue } from '../../../src/domain/values/restatement';
 import { valueFingerprint } from '../../../src/domain/values/value-fingerprint';
+import { sha256Hex } from '../../../src/domain/versioning/sha256';
 import { computedAt, sampleValue, withLateBatch } from '../../support/kpi-values';
 
 const stored = (overrides = {}): StoredKpiValue => ({
@@ -96,5 +98,46 @@ describe('inputConfidence', () => {
   it('is unknown when no input reports counts or event times', () => {
     const inputs = [{ rows: null, quarantined: null, newestEventAt: null }];
     expect(inputConfidence({ ...day, inputs, computedAt: Date.UTC(2024, 2, 5) })).toBeNull();
+  });
+});
+
+describe('summarizeInputs', () => {
+  const partition = (hour: number, manifests: string[] = [`m-${hour}`]) => ({
+    dataset: 'ad_events',
+    partition: `date=2026-06-03/hour=${String(hour).padStart(2, '0')}`,
+    objects: 1,
+    etag: `e${hour}`,
+    manifests,
+    rows: 100,
+    quarantined: 1,
+    newestEventAt: `2026-06-03T${String(hour).padStart(2, '0')}:59:00.000Z`,
+  });
+
+  it('gives the same summary whatever the order of the partitions', () => {
+    const list = Array.from({ length: 24 }, (_, h) => partition(h));
+    expect(summarizeInputs([...list].reverse(), sha256Hex)).toEqual(summarizeInputs(list, sha256Hex));
+  });
+
+  it('keeps a value item small however many partitions and manifests it read', () => {
+    const year = Array.from({ length: 24 * 365 }, (_, h) => ({
+      ...partition(h % 24),
+      partition: `p-${h}`,
+      manifests: [`m-${h}`],
+    }));
+    const [summary] = summarizeInputs(year, sha256Hex);
+    expect(summary).toMatchObject({ partitions: 8760, manifestCount: 8760, rows: 876_000, quarantined: 8760 });
+    expect(summary?.manifests).toHaveLength(MAX_LINEAGE_MANIFESTS);
+    expect(JSON.stringify(summary).length).toBeLessThan(4_000);
+  });
+
+  it('changes the digest when one partition gets another batch', () => {
+    const list = [partition(0), partition(1)];
+    const late = [partition(0), { ...partition(1), etag: 'e1-late' }];
+    expect(summarizeInputs(late, sha256Hex)[0]?.digest).not.toBe(summarizeInputs(list, sha256Hex)[0]?.digest);
+  });
+
+  it('leaves rows unknown when one partition does not know them', () => {
+    const [summary] = summarizeInputs([partition(0), { ...partition(1), rows: null }], sha256Hex);
+    expect(summary?.rows).toBeNull();
   });
 });

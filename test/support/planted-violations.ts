@@ -1,7 +1,6 @@
-// Local runtime: violations planted for `npm start` while the evaluate stage does not emit its own
-// yet: one per level of decision, on KPIs and agents of the default pack, shaped exactly as
-// evaluate hands them over (src/domain/guardrails/violation.ts).
-import type { ViolationInput } from '../domain/guardrails/violation';
+// Test support: violations shaped exactly as the evaluate stage hands them over
+// (src/domain/guardrails/violation.ts), one per level of decision, on KPIs and agents of the pack.
+import type { ViolationInput } from '../../src/domain/guardrails/violation';
 
 const HOUR = 3_600_000;
 

@@ -1,0 +1,134 @@
+// Lambda: computes one KPI. Its schedule (one per KPI, kept in step with the cadence on publish)
+// sends `{ kpiId, scheduledTime }`: a refresh of the recent periods whose inputs changed, with the
+// violations handed to the guardrail intake. The backfill state machine and the CLI send
+// `{ kpiId, from, to, asOf }`: those periods, computed without evaluation.
+import { z } from 'zod';
+import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
+import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
+import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
+import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
+import { S3InputArchive } from '../src/adapters/aws/s3-input-archive';
+import { S3PartialCache } from '../src/adapters/aws/s3-partial-cache';
+import { RawRecordCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
+import { defineHandler, MetricUnit } from '../src/runtime/handler';
+import { PipelineMetric } from '../src/shared/metrics';
+import { type ComputeKpiResult, computeKpi } from '../src/usecases/compute-kpi';
+import { refreshKpi } from '../src/usecases/refresh-kpi';
+
+const name = z.string().min(1);
+const environment = z.object({
+  DEFINITIONS_TABLE: name,
+  VALUES_TABLE: name,
+  RAW_BUCKET: name,
+  WORK_BUCKET: name,
+  CODE_VERSION: name,
+  /** JSON: dataset id → the field its raw partitions are cut by. */
+  PARTITION_TIME_FIELDS: z.string().transform((text) => z.record(z.string(), z.string()).parse(JSON.parse(text))),
+  /** The guardrail intake function; without it, violations are counted and logged only. */
+  GUARDRAIL_INTAKE_FUNCTION: z.string().min(1).optional(),
+  /** Decoded raw records kept in memory between invocations (about 300 bytes each). */
+  RAW_RECORD_CACHE: z.coerce.number().int().nonnegative().default(300_000),
+});
+
+const instant = z.iso.datetime();
+const event = z.union([
+  z.object({ kpiId: name, scheduledTime: instant }).strict(),
+  z
+    .object({
+      kpiId: name,
+      from: instant,
+      to: instant,
+      /** The instant values are computed as of; a backfill passes its own, so reruns agree. */
+      asOf: instant,
+      force: z.boolean().default(false),
+    })
+    .strict(),
+]);
+
+export type ComputeEvent = z.input<typeof event>;
+
+/** What the function returns: counts only, small enough for a state machine's payload. */
+export interface ComputeSummary {
+  readonly kpiId: string;
+  readonly outcome: ComputeKpiResult['outcome'];
+  readonly version: number;
+  readonly periods: ComputeKpiResult['periods'];
+  readonly partitions: ComputeKpiResult['partitions'];
+  readonly values: ComputeKpiResult['values'];
+  readonly restatements: number;
+  readonly violations: number;
+}
+
+export const { handler, create } = defineHandler({
+  name: 'compute',
+  environment,
+  event,
+  correlationId: (e) => e.kpiId,
+  dependencies: (env, { clients }) => {
+    // Decoded raw objects shared by the KPIs a warm container computes one after another.
+    const recordCache = new RawRecordCache(env.RAW_RECORD_CACHE);
+    return {
+      definitions: kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, { now: () => Date.now() }),
+      annotationStore: new DynamoAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
+      // A fresh raw reader per invocation: its manifest listings are only valid for one run.
+      newRawReader: () => new S3RawPartitions(clients.s3, env.RAW_BUCKET, recordCache),
+      cache: new S3PartialCache(clients.s3, env.WORK_BUCKET),
+      inputs: new S3InputArchive(clients.s3, env.WORK_BUCKET),
+      values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
+      codeVersion: env.CODE_VERSION,
+      partitionTimeField: (dataset: string) => env.PARTITION_TIME_FIELDS[dataset],
+      violations: env.GUARDRAIL_INTAKE_FUNCTION
+        ? new LambdaViolationSink(clients.lambda, env.GUARDRAIL_INTAKE_FUNCTION)
+        : null,
+    };
+  },
+  run: async (input, deps, { logger, metrics }): Promise<ComputeSummary> => {
+    // Annotations are read on every run: one added a minute ago already explains or suppresses.
+    const invocationDeps = { ...deps, raw: deps.newRawReader(), annotations: await deps.annotationStore.list() };
+    let result: ComputeKpiResult;
+    let violations = 0;
+    if ('scheduledTime' in input) {
+      const refresh = await refreshKpi(invocationDeps, {
+        kpiId: input.kpiId,
+        scheduledTime: Date.parse(input.scheduledTime),
+      });
+      result = refresh.compute;
+      violations = refresh.violations.length;
+      // The overall value of the latest period, for the dashboard's graph of this KPI and its bands.
+      const latest = result.written
+        .filter((v) => Object.keys(v.dimensions).length === 0 && v.value !== null)
+        .sort((a, b) => (a.periodStart < b.periodStart ? -1 : 1))
+        .at(-1);
+      if (latest?.value != null) {
+        const single = metrics.singleMetric();
+        single.addDimension('kpi', latest.kpiId);
+        single.addMetric(PipelineMetric.KpiValue, MetricUnit.NoUnit, latest.value);
+      }
+      if (violations > 0 && !deps.violations)
+        logger.warn('violations found, but no guardrail intake is configured', { violations });
+    } else {
+      result = await computeKpi(invocationDeps, {
+        kpiId: input.kpiId,
+        from: Date.parse(input.from),
+        to: Date.parse(input.to),
+        asOf: Date.parse(input.asOf),
+        force: input.force,
+      });
+    }
+    const written = result.values.created + result.values.updated;
+    metrics.addMetric(PipelineMetric.KpiValuesComputed, MetricUnit.Count, written);
+    metrics.addMetric(PipelineMetric.Violations, MetricUnit.Count, violations);
+    const summary: ComputeSummary = {
+      kpiId: result.kpiId,
+      outcome: result.outcome,
+      version: result.version,
+      periods: result.periods,
+      partitions: result.partitions,
+      values: result.values,
+      restatements: result.restatements.length,
+      violations,
+    };
+    logger.info('kpi computed', { ...summary });
+    return summary;
+  },
+});

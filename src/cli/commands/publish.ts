@@ -1,0 +1,63 @@
+// CLI: `kpi publish` stores new versions of KPI definitions and keeps their schedules in step.
+import path from 'node:path';
+import { storedDefinition } from '../../adapters/aws/kpi-definitions';
+import { readDefinitionFiles } from '../../adapters/files/kpi-definition-files';
+import { formatIssue } from '../../domain/definition/errors';
+import { DefinitionUnchangedError } from '../../domain/versioning/errors';
+import { publishDefinition } from '../../usecases/publish-definition';
+import { type CliCommand, UsageError } from '../command';
+import { authorOf, cadenceOf, withDeployment } from '../definition-commands';
+import { DEPLOYMENT_OPTIONS, DEPLOYMENT_USAGE } from '../deployment';
+import { parseOptions } from '../options';
+
+export const command: CliCommand = {
+  name: 'publish',
+  summary: 'publish KPI definitions as new immutable versions (content identical to the active one is refused)',
+  usage: `Usage: kpi publish --reason TEXT [--author NAME] PATH...
+
+Validates the definitions under PATH (files or folders) and publishes each as a new version with
+its content hash, author, reason and time; its schedule follows its cadence. A definition whose
+content equals its active version is reported as unchanged and not published.
+
+  --reason TEXT   why (recorded in the change log)
+  --author NAME   who (default: KPI_AUTHOR, else the login name)
+
+${DEPLOYMENT_USAGE}
+
+  kpi publish --reason "tighter CTR threshold" kpis/definitions/ctr.yaml`,
+  async run(context) {
+    const { values, positionals } = parseOptions(
+      context.args,
+      { ...DEPLOYMENT_OPTIONS, reason: { type: 'string' }, author: { type: 'string' } },
+      true,
+    );
+    if (!values.reason) throw new UsageError('give --reason: every version records why it was published');
+    if (positionals.length === 0) throw new UsageError('give the definition files or folders to publish');
+    const { definitions, errors } = readDefinitionFiles(positionals.map((p) => path.resolve(context.cwd, p)));
+    for (const error of errors) {
+      for (const issue of error.issues)
+        context.stderr(`${path.relative(context.cwd, error.file)}: ${formatIssue(issue)}\n`);
+    }
+    if (errors.length > 0) return 1;
+    const by = { author: authorOf(values.author, context), reason: values.reason };
+    return withDeployment(values, context, async (deployment) => {
+      for (const { definition } of definitions) {
+        try {
+          const result = await publishDefinition(
+            { store: deployment.definitions, schedules: deployment.schedules, cadenceOf },
+            storedDefinition(definition),
+            by,
+          );
+          context.stdout(
+            `${definition.id}: published version ${result.published.version} (${result.published.hash.slice(0, 19)}…); schedule ${result.schedule.name} ${result.schedule.change}\n`,
+          );
+        } catch (error) {
+          if (!(error instanceof DefinitionUnchangedError)) throw error;
+          context.stdout(`${definition.id}: unchanged (identical to active version ${error.activeVersion})\n`);
+        }
+      }
+      context.stdout(`on ${deployment.where}\n`);
+      return 0;
+    });
+  },
+};

@@ -1,0 +1,90 @@
+// Local runtime: the Lambda Invoke API for the functions of the templates, so that one function can
+// invoke another with the real @aws-sdk/client-lambda (evaluate hands violations to the guardrail
+// intake this way). Event invocations run in the background, as Lambda runs them; `drain` waits.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LocalFunctions } from './functions';
+
+export interface LambdaEndpoint {
+  readonly url: string;
+  /** Resolves once every Event invocation started so far has finished (successfully or not). */
+  drain(): Promise<void>;
+  /** Errors of Event invocations (Lambda would retry them, then dead-letter them). */
+  readonly asyncErrors: { functionName: string; error: string }[];
+  stop(): Promise<void>;
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+
+/** Serves Invoke on 127.0.0.1; `functions` is read on each request, so it may be bound later. */
+export async function startLambdaEndpoint(functions: () => LocalFunctions | undefined): Promise<LambdaEndpoint> {
+  const pending = new Set<Promise<unknown>>();
+  const asyncErrors: { functionName: string; error: string }[] = [];
+  const server: Server = createServer(async (request, response) => {
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { 'content-type': 'application/json', ...headers });
+      response.end(body === undefined ? '' : JSON.stringify(body));
+    };
+    const match = INVOKE.exec(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+    const local = functions();
+    if (request.method !== 'POST' || !match || !local) {
+      send(404, { Type: 'User', message: 'not found' }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
+      return;
+    }
+    const name = decodeURIComponent(match[1] as string);
+    try {
+      local.get(name);
+    } catch (error) {
+      send(
+        404,
+        { Type: 'User', message: (error as Error).message },
+        { 'x-amzn-errortype': 'ResourceNotFoundException' },
+      );
+      return;
+    }
+    const text = await readBody(request);
+    const event = text ? (JSON.parse(text) as unknown) : {};
+    const type = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+    if (type === 'DryRun') {
+      send(204, undefined);
+      return;
+    }
+    if (type === 'Event') {
+      const run = local
+        .invoke(name, event)
+        .catch((error: Error) => asyncErrors.push({ functionName: name, error: `${error.name}: ${error.message}` }))
+        .finally(() => pending.delete(run));
+      pending.add(run);
+      send(202, undefined);
+      return;
+    }
+    try {
+      send(200, (await local.invoke(name, event)) ?? null, { 'x-amz-executed-version': '$LATEST' });
+    } catch (error) {
+      const failure = error as Error;
+      send(200, { errorType: failure.name, errorMessage: failure.message }, { 'x-amz-function-error': 'Unhandled' });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    asyncErrors,
+    drain: async () => {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+    stop: async () => {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+      await new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      });
+    },
+  };
+}

@@ -1,0 +1,351 @@
+// Local runtime: one run of the whole pipeline on the local cloud, stage by stage, through the
+// production handlers, schedules and state machines: publish the KPI definitions, feed the sources,
+// ingest, compute the history, let the schedules refresh and evaluate the latest periods (violations
+// go to the guardrail intake and on to approvers), decide as a demo approver, export snapshots and
+// build the report. `npm start` prints it; the end-to-end test checks it.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GetObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import type { ComputeSummary } from '../../functions/compute';
+import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
+import { kpiDefinitionStore, storedDefinition } from '../adapters/aws/kpi-definitions';
+import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
+import { readDefinitionFiles } from '../adapters/files/kpi-definition-files';
+import { loadDatasetCatalog, resolveDatasetFiles } from '../adapters/local/dataset-files';
+import { ingestionOf } from '../domain/dataset';
+import type { KpiDefinition } from '../domain/definition/schema';
+import { periodStart, shiftPeriod } from '../domain/engine/time';
+import { MANIFEST_PREFIX } from '../domain/ingest/layout';
+import { type BatchManifest, batchManifestSchema } from '../domain/ingest/manifest';
+import { DefinitionUnchangedError } from '../domain/versioning/errors';
+import { buildReportModel, type DataQualityRow } from '../report/build-report';
+import { governanceReportData } from '../report/governance';
+import { type ReportModel, reportModelSchema } from '../report/model';
+import { renderReportHtml } from '../report/render-html';
+import { writeFlawedSample, writeSampleFiles } from '../sample/files';
+import { generateSampleData } from '../sample/generate';
+import { publishDefinition } from '../usecases/publish-definition';
+import { localGuardrailStores, runGuardrailsDemo } from './guardrails-demo';
+import { dropFiles, pushAgentEvents, runDropZone } from './ingestion';
+import type { LocalCloud } from './local-cloud';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DAY = 86_400_000;
+
+export interface LocalRunOptions {
+  /** Seed of the sample data. @default 42 */
+  readonly seed?: number;
+  /** Days of sample data, ending at `end`; six weeks give drift a baseline. @default 42 */
+  readonly days?: number;
+  /** The instant the run happens at (the end of the sample). @default now, on the hour */
+  readonly end?: number;
+  /**
+   * Your own data instead of the sample: `<dir>/datasets/*.yaml` declarations (their `files` are
+   * dropped in the landing zone) and `<dir>/definitions/*.yaml` KPIs.
+   */
+  readonly dataDir?: string;
+  /** Where the report and the run summary are written. */
+  readonly outDir: string;
+  /** What the demo approver answers; `none` leaves approvals open (serve them with --serve). */
+  readonly decide: 'approve' | 'reject' | 'none';
+  readonly log: (line: string) => void;
+  readonly stage: (title: string) => void;
+}
+
+export interface LocalRunResult {
+  readonly report: ReportModel;
+  readonly reportFile: string;
+  /** Approval links sent to approvers, by approval id. */
+  readonly links: Record<string, string[]>;
+  readonly window: { readonly from: number; readonly to: number };
+  readonly counts: {
+    readonly definitions: number;
+    readonly rowsRead: number;
+    readonly rowsQuarantined: number;
+    readonly values: number;
+    readonly violations: number;
+    readonly approvals: number;
+    readonly snapshots: number;
+  };
+}
+
+/** Runs every stage of the pipeline once. */
+export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptions): Promise<LocalRunResult> {
+  const { log, stage } = options;
+  let end = options.end ?? Math.floor(Date.now() / 3_600_000) * 3_600_000;
+  const days = options.days ?? 42;
+  const definitionsDir = options.dataDir
+    ? path.join(options.dataDir, 'definitions')
+    : path.join(root, 'kpis', 'definitions');
+  const datasetsDir = options.dataDir ? path.join(options.dataDir, 'datasets') : path.join(root, 'kpis', 'datasets');
+
+  stage('Define: the KPI definitions published as immutable versions, with a schedule per cadence');
+  const definitions = await publishDefinitions(cloud, definitionsDir, log);
+
+  stage(
+    options.dataDir
+      ? `Ingest: your files from ${datasetsDir}`
+      : `Ingest: ${days} days of sample data through the connectors`,
+  );
+  const catalog = await loadDatasetCatalog(datasetsDir);
+  const drops: { dataset: string; file: string }[] = [];
+  let from = periodStart('day', end - days * DAY);
+  if (options.dataDir) {
+    for (const [id, loaded] of catalog) {
+      if (!ingestionOf(loaded.declaration).dropZone) continue;
+      for (const file of await resolveDatasetFiles(loaded)) drops.push({ dataset: id, file });
+    }
+  } else {
+    const start = new Date(from).toISOString().slice(0, 10);
+    const sampleDir = path.join(options.outDir, 'sample-data');
+    const data = generateSampleData({ seed: options.seed ?? 42, start, days });
+    const files = await writeSampleFiles(sampleDir, data);
+    // A tracking change upstream: some rows arrive broken, and are quarantined with their reasons.
+    const flawed = await writeFlawedSample(sampleDir, data, { seed: options.seed ?? 42 });
+    for (const f of [...files, flawed]) {
+      const loaded = catalog.get(f.dataset);
+      if (loaded && ingestionOf(loaded.declaration).dropZone) drops.push({ dataset: f.dataset, file: f.file });
+    }
+    log(
+      `  sample: seed ${options.seed ?? 42}, ${start} → ${new Date(end).toISOString().slice(0, 16)}Z, planted anomalies included`,
+    );
+  }
+  await dropFiles(cloud, drops);
+  log(
+    `  dropped ${drops.length} files in s3://${cloud.functions.get('ingest-drop-zone').environment.LANDING_BUCKET}/landing/`,
+  );
+  const dropZone = await runDropZone(cloud);
+  if (!options.dataDir) {
+    const push = await pushAgentEvents(cloud, end);
+    log(`  telemetry endpoint: an agent pushed ${push.accepted} signed events → HTTP ${push.status}`);
+  }
+  const manifests = await readManifests(cloud);
+  if (options.dataDir) {
+    // Your files set the window: from the day of the first event to the end of the day of the
+    // last one (or now, if that is earlier), so the schedules evaluate the periods your data covers.
+    const times = manifests
+      .flatMap((m) => [m.oldestEventTime, m.newestEventTime])
+      .filter((t): t is number => t !== null);
+    if (times.length > 0) {
+      from = periodStart('day', Math.min(...times));
+      if (options.end === undefined) end = Math.min(end, periodStart('day', Math.max(...times)) + DAY);
+      log(
+        `  your events span ${new Date(from).toISOString().slice(0, 10)} → ${new Date(end).toISOString().slice(0, 10)}; the run happens at the end of that window`,
+      );
+    }
+  }
+  const dataQuality = dataQualityRows(manifests, end);
+  log(`  connector runs: ${dropZone.datasets.reduce((n, d) => n + d.files, 0)} files through the drop-zone schedule`);
+
+  stage('Compute: the history of every KPI through the compute function, with lineage');
+  // History up to the previous period, computed without evaluation (the past wakes nobody); the
+  // schedules then compute the latest periods as they do every day, and evaluate them.
+  const computed: ComputeSummary[] = [];
+  for (const definition of definitions) {
+    const refresh = shiftPeriod(definition.grain, periodStart(definition.grain, end), -1);
+    if (refresh <= from) continue;
+    computed.push(
+      (await cloud.functions.invoke('compute', {
+        kpiId: definition.id,
+        from: new Date(from).toISOString(),
+        to: new Date(refresh).toISOString(),
+        asOf: new Date(end).toISOString(),
+      })) as ComputeSummary,
+    );
+  }
+  const sum = (pick: (c: ComputeSummary) => number) => computed.reduce((n, c) => n + pick(c), 0);
+  log(
+    `  ${computed.length} KPIs, ${sum((c) => c.periods.finalized)} periods, ${sum((c) => c.values.created + c.values.updated)} values written; ${sum((c) => c.partitions.aggregated)} raw partitions aggregated`,
+  );
+
+  stage('Evaluate: each KPI schedule fires; the refresh computes the latest periods, status and drift');
+  const { approvalsTopic, ownersTopic } = await watchGuardrailTopics(cloud);
+  const groupName = cloud.physicalName('ComputationKpiSchedules', 'AWS::Scheduler::ScheduleGroup');
+  let violations = 0;
+  const refreshed: ComputeSummary[] = [];
+  for (const definition of definitions) {
+    const summary = (await cloud.scheduler.fire(`kpi-${definition.id}`, groupName, new Date(end))) as ComputeSummary;
+    refreshed.push(summary);
+    violations += summary.violations;
+  }
+  await cloud.lambda.drain();
+  log(
+    `  ${refreshed.length} schedules fired at ${new Date(end).toISOString().slice(0, 16)}Z: ${refreshed.reduce((n, c) => n + c.periods.finalized, 0)} periods refreshed, ${violations} violations handed to the guardrail intake`,
+  );
+
+  stage('Govern: the guardrail policy notifies owners or asks approvers through the approval workflow');
+  const guardrails = await runGuardrailsDemo(cloud, null, {
+    decide: options.decide,
+    log,
+    topics: { approvals: approvalsTopic, owners: ownersTopic },
+  });
+
+  stage('Publish: Parquet snapshots with manifests for data teams');
+  const dates: string[] = [];
+  for (let day = from; day < end; day += DAY) dates.push(new Date(day).toISOString().slice(0, 10));
+  const exported = (await cloud.functions.invoke('export-snapshots', { dates })) as {
+    exports: { date: string; outcome: string; rows: number; key: string | null }[];
+  };
+  const written = exported.exports.filter((e) => e.outcome === 'written');
+  const snapshotBucket = cloud.physicalName('SnapshotsBucket', 'AWS::S3::Bucket');
+  log(
+    `  ${written.length} dates, ${written.reduce((n, e) => n + e.rows, 0)} rows in s3://${snapshotBucket}/kpi_values/date=…/values.parquet, each with a manifest`,
+  );
+
+  stage('Report');
+  const values = new DynamoKpiValueStore({
+    client: cloud.clients.dynamodb,
+    tableName: cloud.physicalName('ValuesTable'),
+  });
+  const stores = localGuardrailStores(cloud);
+  const governance = await governanceReportData(stores, {
+    from: new Date(from - DAY).toISOString(),
+    to: new Date(Date.now() + DAY).toISOString(),
+  });
+  const report = reportModelSchema.parse(
+    await buildReportModel({
+      definitions,
+      values,
+      from,
+      to: end,
+      dataQuality,
+      governance,
+      run: {
+        description: options.dataDir
+          ? `your data from ${options.dataDir}`
+          : `sample data, seed ${options.seed ?? 42}, ${days} days`,
+      },
+    }),
+  );
+  mkdirSync(options.outDir, { recursive: true });
+  const reportFile = path.join(options.outDir, 'report.html');
+  writeFileSync(reportFile, renderReportHtml(report));
+  log(`  ${reportFile}`);
+
+  return {
+    report,
+    reportFile,
+    links: guardrails.links,
+    window: { from, to: end },
+    counts: {
+      definitions: definitions.length,
+      rowsRead: dataQuality.reduce((n, d) => n + d.read, 0),
+      rowsQuarantined: dataQuality.reduce((n, d) => n + d.quarantined, 0),
+      values:
+        sum((c) => c.values.created + c.values.updated) +
+        refreshed.reduce((n, c) => n + c.values.created + c.values.updated, 0),
+      violations,
+      approvals: guardrails.approvalIds.length,
+      snapshots: written.length,
+    },
+  };
+}
+
+async function publishDefinitions(
+  cloud: LocalCloud,
+  dir: string,
+  log: (line: string) => void,
+): Promise<KpiDefinition[]> {
+  const store = kpiDefinitionStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
+    now: () => Date.now(),
+  });
+  const compute = cloud.functions.get('compute');
+  const role = cloud.resolver
+    .resourcesOfType('AWS::IAM::Role')
+    .find((r) => r.logicalId.startsWith('ComputationSchedulerRole'));
+  const groupName = cloud.physicalName('ComputationKpiSchedules', 'AWS::Scheduler::ScheduleGroup');
+  const schedules = new SchedulerKpiSchedules({
+    client: cloud.clients.scheduler,
+    groupName,
+    targetArn: compute.arn,
+    roleArn: role ? cloud.resolver.arn(role.stackName, role.logicalId) : '',
+  });
+  const { definitions, errors } = readDefinitionFiles([dir]);
+  if (errors.length > 0)
+    throw new Error(`the KPI definitions do not validate:\n  ${errors.map((e) => e.message).join('\n  ')}`);
+  let published = 0;
+  for (const { definition } of definitions) {
+    try {
+      await publishDefinition(
+        { store, schedules, cadenceOf: (d: KpiDefinition) => d.cadence },
+        storedDefinition(definition),
+        { author: 'npm-start', reason: 'initial publication of the KPI pack' },
+      );
+      published += 1;
+    } catch (error) {
+      if (!(error instanceof DefinitionUnchangedError)) throw error;
+    }
+  }
+  const byCategory = new Map<string, number>();
+  for (const { definition } of definitions)
+    byCategory.set(definition.category, (byCategory.get(definition.category) ?? 0) + 1);
+  log(
+    `  ${published} definitions published from ${path.relative(process.cwd(), dir) || dir} (${[...byCategory].map(([c, n]) => `${n} ${c.replace(/_/g, ' ')}`).join(', ')})`,
+  );
+  log(`  ${(await schedules.names()).length} schedules in group ${groupName}, one per KPI, at each KPI's cadence`);
+  return definitions.map((d) => d.definition);
+}
+
+async function watchGuardrailTopics(cloud: LocalCloud): Promise<{ approvalsTopic: string; ownersTopic: string }> {
+  const arnOf = (prefix: string) => {
+    const topic = cloud.resolver.resourcesOfType('AWS::SNS::Topic').find((t) => t.logicalId.startsWith(prefix));
+    if (!topic) throw new Error(`the app has no ${prefix} topic`);
+    return cloud.resolver.arn(topic.stackName, topic.logicalId);
+  };
+  const approvalsTopic = arnOf('GuardrailsApprovalsTopic');
+  const ownersTopic = arnOf('GuardrailsOwnersTopic');
+  await cloud.watchTopic(approvalsTopic);
+  await cloud.watchTopic(ownersTopic);
+  return { approvalsTopic, ownersTopic };
+}
+
+/** Every batch manifest the ingestion wrote. */
+async function readManifests(cloud: LocalCloud): Promise<BatchManifest[]> {
+  const bucket = cloud.functions.get('ingest-drop-zone').environment.RAW_BUCKET;
+  const manifests: BatchManifest[] = [];
+  for await (const page of paginateListObjectsV2(
+    { client: cloud.clients.s3 },
+    { Bucket: bucket, Prefix: MANIFEST_PREFIX },
+  )) {
+    for (const object of page.Contents ?? []) {
+      const { Body } = await cloud.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
+      const parsed = batchManifestSchema.safeParse(JSON.parse((await Body?.transformToString()) ?? 'null'));
+      if (parsed.success) manifests.push(parsed.data);
+    }
+  }
+  return manifests;
+}
+
+/** Rows read, valid and quarantined by reason, and freshness, per dataset, from the batch manifests. */
+export function dataQualityRows(manifests: readonly BatchManifest[], now: number): DataQualityRow[] {
+  const byDataset = new Map<string, DataQualityRow>();
+  for (const m of manifests) {
+    const row = byDataset.get(m.dataset) ?? {
+      dataset: m.dataset,
+      read: 0,
+      valid: 0,
+      quarantined: 0,
+      byReason: {},
+      newestEventAt: null,
+      freshnessLagMinutes: null,
+    };
+    const byReason: Record<string, number> = { ...row.byReason };
+    for (const [reason, n] of Object.entries(m.counts.quarantinedByReason))
+      byReason[reason] = (byReason[reason] ?? 0) + n;
+    const newest = Math.max(
+      m.newestEventTime ?? Number.NEGATIVE_INFINITY,
+      row.newestEventAt ? Date.parse(row.newestEventAt) : Number.NEGATIVE_INFINITY,
+    );
+    byDataset.set(m.dataset, {
+      dataset: m.dataset,
+      read: row.read + m.counts.read,
+      valid: row.valid + m.counts.valid,
+      quarantined: row.quarantined + m.counts.quarantined,
+      byReason,
+      newestEventAt: Number.isFinite(newest) ? new Date(newest).toISOString() : null,
+      freshnessLagMinutes: Number.isFinite(newest) ? Math.max(0, Math.round((now - newest) / 60_000)) : null,
+    });
+  }
+  return [...byDataset.values()].sort((a, b) => (a.dataset < b.dataset ? -1 : 1));
+}

@@ -1,0 +1,39 @@
+// Port: the raw store as the compute stage reads it: hour partitions of a dataset, each with the
+// objects (batches) it holds, and the records inside them.
+import type { TypedRecord } from '../domain/records';
+
+export interface RawObject {
+  readonly key: string;
+  readonly etag: string;
+  /** The ingestion batch that wrote it. */
+  readonly batchId: string;
+}
+
+/** One hour of one dataset in the raw store. */
+export interface RawPartition {
+  readonly dataset: string;
+  /** Start of the hour, epoch ms. */
+  readonly start: number;
+  /** `date=YYYY-MM-DD/hour=HH`. */
+  readonly label: string;
+  readonly objects: readonly RawObject[];
+  /** SHA-256 over the sorted `key:etag` pairs: changes when a batch lands in the hour. */
+  readonly fingerprint: string;
+}
+
+/** What the batch manifests say about the batches of a partition. */
+export interface PartitionBatchSummary {
+  /** Manifest keys of the batches. */
+  readonly manifests: readonly string[];
+  /** Rows of those batches quarantined, attributed to this hour in proportion to its share of their valid rows. */
+  readonly quarantined: number | null;
+}
+
+export interface RawPartitionSource {
+  /** Hour partitions of `dataset` with `from <= start < to` (from null: from the beginning), oldest first. */
+  list(dataset: string, from: number | null, to: number): Promise<RawPartition[]>;
+  /** Every record of the partition. */
+  records(partition: RawPartition): Promise<TypedRecord[]>;
+  /** What the manifests of the partition's batches say (read once per batch). */
+  batches(partition: RawPartition): Promise<PartitionBatchSummary>;
+}

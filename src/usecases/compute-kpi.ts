@@ -1,0 +1,373 @@
+// Use case: compute one KPI over a range of periods from the raw store, incrementally. Each raw hour
+// partition becomes a partial aggregate once, cached with the partition's fingerprint; a period is
+// finalized again only when the partitions it reads changed (new or late batches), its definition
+// or code changed, or it was still provisional. Values carry their lineage and drift assessment and
+// are written only when they changed. The same inputs, definition, code and `asOf` always give the
+// same values, byte for byte.
+import type { KpiDefinition } from '../domain/definition/schema';
+import type { Annotation } from '../domain/drift/annotations';
+import { type CompiledKpi, compileKpi } from '../domain/engine/kpi';
+import type { KpiPartialState } from '../domain/engine/state';
+import { isoTime, periodEnd, periodsBetween, shiftPeriod } from '../domain/engine/time';
+import { driftLookbackPeriods, driftOf } from '../domain/evaluation/evaluate-value';
+import { inputConfidence } from '../domain/values/confidence';
+import { dimensionKey } from '../domain/values/dimension-key';
+import { type InputPartition, type KpiValue, summarizeInputs } from '../domain/values/kpi-value';
+import type { Restatement } from '../domain/values/restatement';
+import { sha256Hex } from '../domain/versioning/sha256';
+import type { Clock } from '../ports/clock';
+import type { DefinitionState, DefinitionStore } from '../ports/definition-store';
+import type { InputArchive } from '../ports/input-archive';
+import type { KpiValueStore } from '../ports/kpi-value-store';
+import type { CachedPartition, PartialCache, PartialIndex } from '../ports/partial-cache';
+import type { RawPartition, RawPartitionSource } from '../ports/raw-partitions';
+
+const HOUR = 3_600_000;
+
+export interface ComputeKpiRequest {
+  readonly kpiId: string;
+  /** Periods starting in [from, to) are computed (epoch ms; widened to whole periods). */
+  readonly from: number;
+  readonly to: number;
+  /** The instant the values are computed as of: decides which periods are provisional. */
+  readonly asOf: number;
+  /** Finalize every period of the range, whatever the cache says. @default false */
+  readonly force?: boolean;
+}
+
+export interface ComputeKpiDependencies {
+  readonly definitions: Pick<DefinitionStore<KpiDefinition>, 'get'>;
+  readonly raw: RawPartitionSource;
+  readonly cache: PartialCache;
+  readonly values: KpiValueStore;
+  /** Where each period's full list of input partitions is archived; without it, only summaries. */
+  readonly inputs?: InputArchive;
+  /** Package version and commit of the computing code, recorded in lineage. */
+  readonly codeVersion: string;
+  /** The field a dataset is partitioned by in the raw store, when known (see widenRange). */
+  readonly partitionTimeField?: (dataset: string) => string | undefined;
+  readonly annotations?: readonly Annotation[];
+  /** Partitions read and aggregated at once. @default 4 */
+  readonly concurrency?: number;
+  readonly clock?: Clock;
+}
+
+export interface ComputeKpiResult {
+  readonly kpiId: string;
+  /** `computed`, or `inactive` when the KPI is not published or is retired. */
+  readonly outcome: 'computed' | 'inactive';
+  readonly version: number;
+  readonly periods: { readonly inRange: number; readonly finalized: number };
+  readonly partitions: { readonly read: number; readonly aggregated: number; readonly reused: number };
+  readonly values: { readonly created: number; readonly updated: number; readonly unchanged: number };
+  readonly restatements: readonly Restatement[];
+  /** Values created or updated, with their drift. */
+  readonly written: readonly KpiValue[];
+  /** The active definition it computed with. */
+  readonly state: DefinitionState<KpiDefinition> | null;
+}
+
+interface Range {
+  readonly from: number | null;
+  readonly to: number;
+}
+
+export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeKpiRequest): Promise<ComputeKpiResult> {
+  const state = await deps.definitions.get(request.kpiId);
+  if (state?.status !== 'active') return inactive(request.kpiId, state ?? null);
+  const definition = state.definition;
+  const kpi = compileKpi(definition);
+  const starts = periodsBetween(definition.grain, request.from, request.to);
+  if (starts.length === 0) return { ...inactive(request.kpiId, state), outcome: 'computed', version: state.version };
+  const rangeStart = starts[0] as number;
+  const rangeEnd = periodEnd(definition.grain, starts.at(-1) as number);
+  const widen = (dataset: string, range: Range): Range => widenRange(definition, dataset, range, deps);
+
+  // 1. The partitions the whole range reads, and which of them changed since they were aggregated.
+  const index = await deps.cache.readIndex(definition.id, kpi.signature);
+  const partitions = new Map<string, RawPartition[]>();
+  for (const [dataset, range] of Object.entries(kpi.inputRanges(rangeStart, rangeEnd))) {
+    const wide = widen(dataset, range);
+    partitions.set(dataset, await deps.raw.list(dataset, wide.from, wide.to));
+  }
+  const states = new Map<string, KpiPartialState>();
+  const stale = [...partitions.values()]
+    .flat()
+    .filter((p) => index.partitions[partitionKey(p)]?.fingerprint !== p.fingerprint);
+  const aggregated = new Map<string, KpiPartialState>();
+  await forEachConcurrently(stale, deps.concurrency ?? 4, async (partition) => {
+    const key = partitionKey(partition);
+    const { state: partial, cached } = await aggregate(kpi, definition, partition, deps);
+    states.set(key, partial);
+    aggregated.set(key, partial);
+    index.partitions[key] = cached;
+  });
+  await deps.cache.writePartials(definition.id, kpi.signature, aggregated);
+  // 2. The periods to finalize: those whose inputs, definition or code changed, or were provisional.
+  const computedAt = isoTime(deps.clock?.now() ?? request.asOf);
+  const plans = starts.map((start) => {
+    const end = periodEnd(definition.grain, start);
+    const inputs = Object.entries(kpi.inputRanges(start, end)).flatMap(([dataset, range]) => {
+      const wide = widen(dataset, range);
+      return (partitions.get(dataset) ?? []).filter(
+        (p) => (wide.from === null || p.start >= wide.from) && p.start < wide.to,
+      );
+    });
+    const digest = sha256Hex(inputs.map((p) => `${partitionKey(p)}:${p.fingerprint}`).join('\n'));
+    const previous = index.periods[isoTime(start)];
+    const due =
+      request.force === true ||
+      !previous ||
+      previous.provisional ||
+      previous.inputs !== digest ||
+      previous.definitionHash !== state.hash ||
+      previous.codeVersion !== deps.codeVersion;
+    return { start, end, inputs, digest, due };
+  });
+  const due = plans.filter((p) => p.due);
+
+  // 3. Finalize them, then assess drift in time order against each series' history.
+  const finalized: { plan: (typeof due)[number]; values: KpiValue[] }[] = [];
+  const mergedByPeriod = await mergedInputs(kpi, definition, due, states, index, deps);
+  for (const plan of due) {
+    const merged = mergedByPeriod.get(plan.start) as KpiPartialState;
+    const { values } = kpi.finalize(merged, {
+      asOf: request.asOf,
+      from: plan.start,
+      to: plan.end,
+      version: state.version,
+    });
+    const lineageInputs: InputPartition[] = plan.inputs.map((p) => {
+      const cached = index.partitions[partitionKey(p)] as CachedPartition;
+      return {
+        dataset: p.dataset,
+        partition: p.label,
+        objects: p.objects.length,
+        etag: p.fingerprint,
+        manifests: [...cached.manifests],
+        rows: cached.rows,
+        quarantined: cached.quarantined,
+        newestEventAt: cached.newestEventAt,
+      };
+    });
+    const summaries = summarizeInputs(lineageInputs, sha256Hex);
+    const inputsRef = deps.inputs ? await deps.inputs.put(definition.id, lineageInputs) : null;
+    const confidence = inputConfidence({
+      inputs: summaries,
+      periodStart: plan.start,
+      periodEnd: plan.end,
+      computedAt: request.asOf,
+    });
+    finalized.push({
+      plan,
+      values: values.map((v) => ({
+        kpiId: v.kpiId,
+        grain: v.grain,
+        periodStart: v.periodStart,
+        periodEnd: v.periodEnd,
+        dimensions: v.dimensions,
+        value: v.value,
+        status: v.status,
+        reason: v.reason,
+        sampleSize: v.sampleSize,
+        provisional: v.provisional,
+        confidence,
+        drift: null,
+        lineage: {
+          definition: { id: definition.id, version: state.version, hash: state.hash },
+          inputs: summaries,
+          inputsRef,
+          codeVersion: deps.codeVersion,
+          computedAt,
+        },
+      })),
+    });
+  }
+
+  // The stored history of every series the run touches, read once and concurrently.
+  const series = new Map<string, Pick<KpiValue, 'periodStart' | 'periodEnd' | 'value'>[]>();
+  const lookback = driftLookbackPeriods(definition);
+  if (due.length > 0) {
+    const first = (due[0] as { start: number }).start;
+    const rows = new Map(finalized.flatMap((f) => f.values.map((v) => [dimensionKey(v.dimensions), v.dimensions])));
+    await forEachConcurrently([...rows], deps.concurrency ?? 8, async ([key, dimensions]) => {
+      const history = await deps.values.series({
+        kpiId: definition.id,
+        dimensions,
+        grain: definition.grain,
+        from: isoTime(shiftPeriod(definition.grain, first, -lookback)),
+        to: isoTime(first),
+      });
+      series.set(key, history);
+    });
+  }
+  const computed: KpiValue[] = [];
+  for (const { plan, values } of finalized) {
+    const from = isoTime(shiftPeriod(definition.grain, plan.start, -lookback));
+    const before = isoTime(plan.start);
+    let provisional = false;
+    for (const value of values) {
+      provisional ||= value.provisional;
+      const known = series.get(dimensionKey(value.dimensions)) ?? [];
+      const history = known.filter((p) => p.periodStart >= from && p.periodStart < before);
+      const { summary } = driftOf(definition, value, history, deps.annotations ?? []);
+      computed.push({ ...value, drift: summary });
+      known.push({ periodStart: value.periodStart, periodEnd: value.periodEnd, value: value.value });
+      series.set(dimensionKey(value.dimensions), known);
+    }
+    index.periods[isoTime(plan.start)] = {
+      inputs: plan.digest,
+      definitionHash: state.hash,
+      codeVersion: deps.codeVersion,
+      provisional,
+      partitions: Object.fromEntries(plan.inputs.map((p) => [partitionKey(p), p.fingerprint])),
+    };
+  }
+  const report = await deps.values.write(computed);
+  await deps.cache.writeIndex(definition.id, kpi.signature, index);
+  const read = [...partitions.values()].flat().length;
+  return {
+    kpiId: definition.id,
+    outcome: 'computed',
+    version: state.version,
+    periods: { inRange: starts.length, finalized: due.length },
+    partitions: { read, aggregated: stale.length, reused: read - stale.length },
+    values: { created: report.created, updated: report.updated, unchanged: report.unchanged },
+    restatements: report.restatements,
+    written: report.written,
+    state,
+  };
+}
+
+function inactive(kpiId: string, state: DefinitionState<KpiDefinition> | null): ComputeKpiResult {
+  return {
+    kpiId,
+    outcome: 'inactive',
+    version: state?.version ?? 0,
+    periods: { inRange: 0, finalized: 0 },
+    partitions: { read: 0, aggregated: 0, reused: 0 },
+    values: { created: 0, updated: 0, unchanged: 0 },
+    restatements: [],
+    written: [],
+    state,
+  };
+}
+
+/** `<dataset>/date=YYYY-MM-DD/hour=HH`: a partition's name in the cache. */
+export function partitionKey(partition: Pick<RawPartition, 'dataset' | 'label'>): string {
+  return `${partition.dataset}/${partition.label}`;
+}
+
+/**
+ * The raw hours a KPI's range needs from a dataset: the engine's input range on hour boundaries.
+ * When the KPI places records by another field than the one the raw store is partitioned by, any
+ * hour may hold records of the period: then every hour up to the range's end is read.
+ */
+function widenRange(
+  definition: KpiDefinition,
+  dataset: string,
+  range: Range,
+  deps: Pick<ComputeKpiDependencies, 'partitionTimeField'>,
+): Range {
+  const to = Math.ceil(range.to / HOUR) * HOUR;
+  const partitionField = deps.partitionTimeField?.(dataset);
+  const kpiField = definition.datasets.find((d) => d.id === dataset)?.timeField;
+  if (partitionField && kpiField && partitionField !== kpiField) return { from: null, to };
+  return { from: range.from === null ? null : Math.floor(range.from / HOUR) * HOUR, to };
+}
+
+async function aggregate(
+  kpi: CompiledKpi,
+  definition: KpiDefinition,
+  partition: RawPartition,
+  deps: Pick<ComputeKpiDependencies, 'raw'>,
+): Promise<{ state: KpiPartialState; cached: CachedPartition }> {
+  const [records, batches] = await Promise.all([deps.raw.records(partition), deps.raw.batches(partition)]);
+  const timeField = definition.datasets.find((d) => d.id === partition.dataset)?.timeField;
+  let newest = Number.NEGATIVE_INFINITY;
+  if (timeField) {
+    for (const record of records) {
+      const time = record[timeField];
+      if (typeof time === 'number' && time > newest) newest = time;
+    }
+  }
+  return {
+    state: kpi.partial(partition.dataset, records),
+    cached: {
+      fingerprint: partition.fingerprint,
+      rows: records.length,
+      quarantined: batches.quarantined,
+      newestEventAt: Number.isFinite(newest) ? isoTime(newest) : null,
+      manifests: batches.manifests,
+      objects: partition.objects.length,
+    },
+  };
+}
+
+/**
+ * The merged partial state of each period's inputs. A period merged before from a subset of today's
+ * inputs, all unchanged (a new hour arrived, nothing was corrected), starts from that merged state
+ * plus the new partitions: the same state, since merging is associative and order-free. Otherwise
+ * every input partial is merged again. Partials and kept states are read in batches, partials the
+ * cache lost are rebuilt from the raw store, and the new merged states are kept for the next refresh.
+ */
+async function mergedInputs(
+  kpi: CompiledKpi,
+  definition: KpiDefinition,
+  plans: readonly { start: number; inputs: RawPartition[] }[],
+  states: Map<string, KpiPartialState>,
+  index: PartialIndex,
+  deps: Pick<ComputeKpiDependencies, 'raw' | 'cache' | 'concurrency'>,
+): Promise<Map<number, KpiPartialState>> {
+  const periodKey = (start: number) => `period/${isoTime(start)}`;
+  const reusable = new Map<number, Readonly<Record<string, string>>>();
+  for (const plan of plans) {
+    const previous = index.periods[isoTime(plan.start)]?.partitions;
+    const current = new Map(plan.inputs.map((p) => [partitionKey(p), p.fingerprint]));
+    if (previous && Object.entries(previous).every(([key, fingerprint]) => current.get(key) === fingerprint)) {
+      reusable.set(plan.start, previous);
+    }
+  }
+  const kept = await deps.cache.readPartials(definition.id, kpi.signature, [...reusable.keys()].map(periodKey));
+  const inputsOf = (plan: { start: number; inputs: RawPartition[] }) => {
+    const previous = kept.has(periodKey(plan.start)) ? reusable.get(plan.start) : undefined;
+    return previous ? plan.inputs.filter((p) => !(partitionKey(p) in previous)) : plan.inputs;
+  };
+  const needed = new Map<string, RawPartition>();
+  for (const plan of plans)
+    for (const p of inputsOf(plan)) if (!states.has(partitionKey(p))) needed.set(partitionKey(p), p);
+  for (const [key, state] of await deps.cache.readPartials(definition.id, kpi.signature, [...needed.keys()])) {
+    states.set(key, state);
+  }
+  // The index knew these partitions but their partials are gone (the work bucket is derived data).
+  const rebuilt = new Map<string, KpiPartialState>();
+  await forEachConcurrently(
+    [...needed.values()].filter((p) => !states.has(partitionKey(p))),
+    deps.concurrency ?? 4,
+    async (partition) => {
+      const { state, cached } = await aggregate(kpi, definition, partition, deps);
+      states.set(partitionKey(partition), state);
+      rebuilt.set(partitionKey(partition), state);
+      index.partitions[partitionKey(partition)] = cached;
+    },
+  );
+  const merged = new Map<number, KpiPartialState>();
+  const toKeep = new Map<string, KpiPartialState>(rebuilt);
+  for (const plan of plans) {
+    const start = kept.get(periodKey(plan.start));
+    const parts = inputsOf(plan).map((p) => states.get(partitionKey(p)) as KpiPartialState);
+    const state = kpi.merge(start ? [start, ...parts] : parts);
+    merged.set(plan.start, state);
+    toKeep.set(periodKey(plan.start), state);
+  }
+  await deps.cache.writePartials(definition.id, kpi.signature, toKeep);
+  return merged;
+}
+
+async function forEachConcurrently<T>(items: readonly T[], concurrency: number, run: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await run(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}

@@ -1,0 +1,133 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAnnotationStore } from '../../src/adapters/aws/dynamo-annotation-store';
+import { LocalCloud } from '../../src/local/local-cloud';
+import { runKpiInProcess as runKpi } from '../support/cli-in-process';
+
+let cwd: string;
+let v1: string;
+let v2: string;
+
+beforeAll(() => {
+  cwd = mkdtempSync(path.join(tmpdir(), 'kpi-cli-'));
+  const original = readFileSync(path.resolve('kpis/definitions/ctr.yaml'), 'utf8').replace(
+    /^# yaml-language-server.*\n/,
+    '',
+  );
+  v1 = path.join(cwd, 'ctr.yaml');
+  v2 = path.join(cwd, 'ctr-stricter.yaml');
+  writeFileSync(v1, original);
+  writeFileSync(
+    v2,
+    original.replace('thresholds: { green: 0.015, yellow: 0.008 }', 'thresholds: { green: 0.02, yellow: 0.01 }'),
+  );
+});
+
+afterAll(() => {
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+// The commands build on each other: one local deployment kept under the temporary folder.
+describe('kpi publish, history, diff, rollback and retire on the local deployment', () => {
+  it('publishes a definition as version 1 and creates its schedule', async () => {
+    const run = await runKpi(['publish', '--reason', 'first version', v1], cwd);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ctr: published version 1 \(sha256:[0-9a-f]{12}…\); schedule kpi-ctr created$/m);
+  });
+
+  it('reports an identical definition as unchanged instead of publishing it', async () => {
+    const run = await runKpi(['publish', '--reason', 'again', v1], cwd);
+    expect(run.stdout).toContain('ctr: unchanged (identical to active version 1)');
+  });
+
+  it('publishes a changed definition as version 2, keeping the schedule as it was', async () => {
+    const run = await runKpi(['publish', '--reason', 'stricter thresholds', v2], cwd);
+    expect(run.stdout).toMatch(/ctr: published version 2 .*; schedule kpi-ctr unchanged/);
+  });
+
+  it('shows a semantic diff of the two versions, naming what each change affects', async () => {
+    const run = await runKpi(['diff', 'ctr'], cwd);
+    expect(run.stdout).toContain('ctr: v1 → v2');
+    expect(run.stdout).toContain('~ target.thresholds.green: 0.015 → 0.02 (+0.005) [evaluation]');
+    expect(run.stdout).toContain('strongest impact: evaluation');
+  });
+
+  it('rolls back to version 1 and records it in the history', async () => {
+    const rollback = await runKpi(['rollback', 'ctr', '--to', '1', '--reason', 'too many yellow days'], cwd);
+    expect(rollback.stdout).toContain('ctr: version 1 in force (was 2)');
+    const history = JSON.parse((await runKpi(['history', 'ctr', '--format', 'json'], cwd)).stdout);
+    expect(history).toMatchObject({ status: 'active', activeVersion: 1 });
+    expect(history.versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
+    expect(history.changes.map((c: { action: string; author: string }) => [c.action, c.author])).toEqual([
+      ['publish', 'maria@example.com'],
+      ['publish', 'maria@example.com'],
+      ['rollback', 'maria@example.com'],
+    ]);
+  });
+
+  it('retires the KPI and removes its schedule', async () => {
+    const run = await runKpi(['retire', 'ctr', '--reason', 'replaced'], cwd);
+    expect(run.stdout).toContain('ctr: retired at version 1; schedule deleted');
+  });
+
+  it('refuses to publish without a reason, with a usage error', async () => {
+    const run = await runKpi(['publish', v1], cwd);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('give --reason');
+  });
+});
+
+describe('kpi annotate', () => {
+  it('records a window that the computations read with their definitions', async () => {
+    const run = await runKpi(
+      [
+        'annotate',
+        '--id',
+        'spring-launch',
+        '--label',
+        'Spring launch',
+        '--from',
+        '2026-06-10',
+        '--to',
+        '2026-06-13',
+        '--effect',
+        'explain',
+        '--kpi',
+        'ctr',
+      ],
+      cwd,
+    );
+    expect(run.stdout).toContain('spring-launch: explain drift of ctr from 2026-06-10T00:00:00.000Z');
+    const cloud = await LocalCloud.start({ stateDir: path.join(cwd, '.local', 'state') });
+    try {
+      const stored = await new DynamoAnnotationStore(
+        cloud.clients.dynamodb,
+        cloud.physicalName('DefinitionsTable'),
+      ).list();
+      expect(stored).toEqual([
+        {
+          id: 'spring-launch',
+          label: 'Spring launch',
+          from: Date.UTC(2026, 5, 10),
+          to: Date.UTC(2026, 5, 13),
+          effect: 'explain',
+          kpiIds: ['ctr'],
+          excludeFromBaseline: true,
+        },
+      ]);
+    } finally {
+      await cloud.stop();
+    }
+  });
+
+  it('refuses an effect other than suppress or explain', async () => {
+    const run = await runKpi(
+      ['annotate', '--id', 'x', '--label', 'x', '--from', '2026-06-10', '--to', '2026-06-11', '--effect', 'mute'],
+      cwd,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--effect');
+  });
+});

@@ -1,0 +1,239 @@
+import path from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ComputeSummary } from '../../functions/compute';
+import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
+import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
+import { S3InputArchive } from '../../src/adapters/aws/s3-input-archive';
+import { S3PartialCache } from '../../src/adapters/aws/s3-partial-cache';
+import { readDefinitionFile } from '../../src/adapters/files/kpi-definition-files';
+import type { KpiDefinition } from '../../src/domain/definition/schema';
+import { compileKpi } from '../../src/domain/engine/kpi';
+import type { KpiPartialState } from '../../src/domain/engine/state';
+import type { TypedRecord } from '../../src/domain/records';
+import { summarizeInputs } from '../../src/domain/values/kpi-value';
+import { sha256Hex } from '../../src/domain/versioning/sha256';
+import { LocalCloud } from '../../src/local/local-cloud';
+import { generateSampleData } from '../../src/sample/generate';
+import { putRawBatch } from '../support/raw-store';
+
+const DAY = 86_400_000;
+const START = Date.UTC(2026, 5, 1);
+const DAYS = 6;
+const from = new Date(START).toISOString();
+const to = new Date(START + DAYS * DAY).toISOString();
+const asOf = new Date(START + (DAYS + 2) * DAY).toISOString();
+
+let cloud: LocalCloud;
+let values: DynamoKpiValueStore;
+let records: TypedRecord[];
+/** The last hour of the range, ingested only later: a new hour for the refresh. */
+let newHour: TypedRecord[];
+let definition: KpiDefinition;
+
+const compute = (event: Record<string, unknown>) => cloud.functions.invoke('compute', event) as Promise<ComputeSummary>;
+
+beforeAll(async () => {
+  cloud = await LocalCloud.start();
+  const rawBucket = cloud.physicalName('RawBucket', 'AWS::S3::Bucket');
+  values = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
+  definition = storedDefinition(readDefinitionFile(path.resolve('kpis/definitions/ctr.yaml')).definition);
+  const store = kpiDefinitionStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
+    now: () => START,
+  });
+  await store.publish(definition, { author: 'paid-media@example.com', reason: 'first version' });
+  const all = generateSampleData({ start: '2026-06-01', days: DAYS }).ad_performance;
+  const lastHour = START + DAYS * DAY - 3_600_000;
+  newHour = all.filter((r) => (r.ts as number) >= lastHour);
+  records = all.filter((r) => (r.ts as number) < lastHour);
+  for (let day = 0; day < DAYS; day += 1) {
+    const batch = records.filter((r) => Math.floor(((r.ts as number) - START) / DAY) === day);
+    await putRawBatch(cloud.clients.s3, rawBucket, {
+      dataset: 'ad_performance',
+      batchId: `day-${day}`,
+      records: batch,
+      eventTimeField: 'ts',
+      quarantined: day === 2 ? Math.round(batch.length / 4) : 0,
+    });
+  }
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+describe('compute function', () => {
+  it('computes every period of a range from the raw store, reading each hour once', async () => {
+    const summary = await compute({ kpiId: 'ctr', from, to, asOf });
+    expect(summary).toMatchObject({
+      outcome: 'computed',
+      version: 1,
+      periods: { inRange: DAYS, finalized: DAYS },
+      partitions: { read: DAYS * 24 - 1, aggregated: DAYS * 24 - 1, reused: 0 },
+    });
+    expect(summary.values.created).toBeGreaterThan(DAYS);
+  });
+
+  it('stores the same values a one-pass computation over all the records gives', async () => {
+    const kpi = compileKpi(definition);
+    const expected = kpi
+      .finalize(kpi.partial('ad_performance', records), {
+        asOf: Date.parse(asOf),
+        from: START,
+        to: START + DAYS * DAY,
+        version: 1,
+      })
+      .values.map((v) => [v.periodStart, JSON.stringify(v.dimensions), v.value, v.status, v.sampleSize]);
+    const stored = [];
+    for (let day = 0; day < DAYS; day += 1) {
+      stored.push(...(await values.forPeriod('day', new Date(START + day * DAY).toISOString())));
+    }
+    const actual = stored
+      .filter((v) => v.kpiId === 'ctr')
+      .map((v) => [v.periodStart, JSON.stringify(v.dimensions), v.value, v.status, v.sampleSize]);
+    const order = (a: unknown[], b: unknown[]) => String(a.slice(0, 2)).localeCompare(String(b.slice(0, 2)));
+    expect(actual.sort(order)).toEqual(expected.sort(order));
+  });
+
+  it('records the lineage of every value: definition, input partitions with manifests, code, confidence', async () => {
+    const [value] = await values.history({
+      kpiId: 'ctr',
+      dimensions: {},
+      grain: 'day',
+      from: new Date(START + 2 * DAY).toISOString(),
+      to: new Date(START + 3 * DAY).toISOString(),
+    });
+    expect(value?.lineage.definition).toMatchObject({ id: 'ctr', version: 1 });
+    expect(value?.lineage.inputs).toEqual([
+      expect.objectContaining({
+        dataset: 'ad_performance',
+        partitions: 24,
+        first: 'date=2026-06-03/hour=00',
+        last: 'date=2026-06-03/hour=23',
+        objects: 24,
+        manifests: [expect.stringMatching(/^raw\/_manifests\/dataset=ad_performance\/.*day-2\.json$/)],
+        manifestCount: 1,
+      }),
+    ]);
+    // The full per-partition list is archived, and its digest is the one the summary carries.
+    const archived = await new S3InputArchive(
+      cloud.clients.s3,
+      cloud.physicalName('WorkBucket', 'AWS::S3::Bucket'),
+    ).get(value?.lineage.inputsRef ?? '');
+    expect(archived).toHaveLength(24);
+    expect(archived?.[0]).toMatchObject({
+      dataset: 'ad_performance',
+      partition: 'date=2026-06-03/hour=00',
+      objects: 1,
+    });
+    expect(summarizeInputs(archived ?? [], sha256Hex)).toEqual(value?.lineage.inputs);
+    expect(value?.lineage.codeVersion).toMatch(/^0\.1\.0/);
+    // The batch quarantined a quarter as many rows as it kept, attributed to each hour by its share.
+    const day = records.filter((r) => Math.floor(((r.ts as number) - START) / DAY) === 2);
+    const quarantined = Math.round(day.length / 4);
+    const perHour = new Map<number, number>();
+    for (const r of day)
+      perHour.set(
+        Math.floor((r.ts as number) / 3_600_000),
+        (perHour.get(Math.floor((r.ts as number) / 3_600_000)) ?? 0) + 1,
+      );
+    const attributed = [...perHour.values()].reduce((sum, n) => sum + Math.round((quarantined * n) / day.length), 0);
+    expect(value?.confidence).toBe(Math.round((day.length / (day.length + attributed)) * 10_000) / 10_000);
+  });
+
+  it('does nothing on a rerun over unchanged inputs', async () => {
+    const summary = await compute({ kpiId: 'ctr', from, to, asOf });
+    expect(summary).toMatchObject({
+      periods: { finalized: 0 },
+      partitions: { aggregated: 0, reused: DAYS * 24 - 1 },
+      values: { created: 0, updated: 0 },
+    });
+  });
+
+  it('recomputes only the period a late batch lands in, and records the restatement', async () => {
+    const late = records
+      .filter(
+        (r) =>
+          (r.ts as number) >= START + 3 * DAY + 5 * 3_600_000 && (r.ts as number) < START + 3 * DAY + 6 * 3_600_000,
+      )
+      .map((r) => ({ ...r, clicks: (r.clicks as number) * 40 }));
+    await putRawBatch(cloud.clients.s3, cloud.physicalName('RawBucket', 'AWS::S3::Bucket'), {
+      dataset: 'ad_performance',
+      batchId: 'late-correction',
+      records: late,
+      eventTimeField: 'ts',
+    });
+    const summary = await compute({ kpiId: 'ctr', from, to, asOf });
+    expect(summary).toMatchObject({ periods: { finalized: 1 }, partitions: { aggregated: 1 } });
+    expect(summary.restatements).toBeGreaterThan(0);
+    const [overall] = await values.history({
+      kpiId: 'ctr',
+      dimensions: {},
+      grain: 'day',
+      from: new Date(START + 3 * DAY).toISOString(),
+      to: new Date(START + 4 * DAY).toISOString(),
+    });
+    expect(overall?.restatements).toEqual([expect.objectContaining({ cause: 'input_change', revision: 2 })]);
+  });
+
+  it('merges a new hour into the stored state of its period and stores the one-pass values', async () => {
+    await putRawBatch(cloud.clients.s3, cloud.physicalName('RawBucket', 'AWS::S3::Bucket'), {
+      dataset: 'ad_performance',
+      batchId: 'new-hour',
+      records: newHour,
+      eventTimeField: 'ts',
+    });
+    const summary = await compute({ kpiId: 'ctr', from, to, asOf });
+    expect(summary).toMatchObject({ periods: { finalized: 1 }, partitions: { aggregated: 1 } });
+    const lastDay = START + (DAYS - 1) * DAY;
+    const kpi = compileKpi(definition);
+    const expected = kpi
+      .finalize(kpi.partial('ad_performance', [...records, ...newHour]), {
+        asOf: Date.parse(asOf),
+        from: lastDay,
+        to: lastDay + DAY,
+        version: 1,
+      })
+      .values.map((v) => [JSON.stringify(v.dimensions), v.value, v.sampleSize]);
+    const stored = (await values.forPeriod('day', new Date(lastDay).toISOString()))
+      .filter((v) => v.kpiId === 'ctr')
+      .map((v) => [JSON.stringify(v.dimensions), v.value, v.sampleSize]);
+    expect(stored.sort()).toEqual(expected.sort());
+  });
+
+  it('refreshes on its schedule: the recent periods, as of the scheduled time', async () => {
+    const summary = await compute({
+      kpiId: 'ctr',
+      scheduledTime: new Date(START + (DAYS - 1) * DAY + 3_600_000).toISOString(),
+    });
+    expect(summary).toMatchObject({ outcome: 'computed', periods: { inRange: 8 } });
+  });
+
+  it('skips a KPI that was never published', async () => {
+    expect(await compute({ kpiId: 'nothing', from, to, asOf })).toMatchObject({ outcome: 'inactive' });
+  });
+});
+
+describe('partial cache in the work bucket', () => {
+  it('keeps the partials of a dataset day in one object and the hours of a later write beside them', async () => {
+    const bucket = cloud.physicalName('WorkBucket', 'AWS::S3::Bucket');
+    const cache = new S3PartialCache(cloud.clients.s3, bucket);
+    const state = (n: number) => ({ probe: n }) as unknown as KpiPartialState;
+    const hours = new Map(
+      Array.from({ length: 23 }, (_, h) => [`ds/date=2026-01-01/hour=${String(h).padStart(2, '0')}`, state(h)]),
+    );
+    await cache.writePartials('probe', 'sig', hours);
+    await cache.writePartials('probe', 'sig', new Map([['ds/date=2026-01-01/hour=23', state(23)]]));
+    const { Contents = [] } = await cloud.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'partials/kpi=probe/' }),
+    );
+    expect(Contents.map((c) => c.Key)).toEqual(['partials/kpi=probe/sig=sig/ds/date=2026-01-01.json.gz']);
+    const read = await cache.readPartials('probe', 'sig', [
+      ...hours.keys(),
+      'ds/date=2026-01-01/hour=23',
+      'ds/date=2026-01-02/hour=00',
+    ]);
+    expect(read.size).toBe(24);
+    expect(read.get('ds/date=2026-01-01/hour=23')).toEqual(state(23));
+  });
+});
