@@ -26,6 +26,12 @@ export interface BuildAppOptions {
   readonly bundle?: boolean;
   /** Register the cdk-nag packs as validation plugins. @default true */
   readonly nag?: boolean;
+  /**
+   * Run CloudFormation's own template validation at synth (a WASM rules engine: seconds of CPU).
+   * `cdk synth` and CI keep it; tests and the local runtime, which synthesize often, skip it.
+   * @default true
+   */
+  readonly validate?: boolean;
   readonly outdir?: string;
 }
 
@@ -41,7 +47,11 @@ export function buildApp(options: BuildAppOptions = {}): PipelineApp {
   const context: Record<string, unknown> = { ...readCdkJsonContext(), ...options.context };
   // No stack bundles its assets: synth stays offline-fast and asset hashes stay stable.
   if (options.bundle === false) context['aws:cdk:bundling-stacks'] = [];
-  const appProps: AppProps = { context, ...(options.outdir ? { outdir: options.outdir } : {}) };
+  const appProps: AppProps = {
+    context,
+    builtinCloudFormationValidation: options.validate ?? true,
+    ...(options.outdir ? { outdir: options.outdir } : {}),
+  };
   const app = new App(appProps);
   const config = parseDeploymentConfig(app.node.tryGetContext('agentKpiPipeline'));
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };

@@ -44,6 +44,7 @@ export async function startLoopbackFauxqs(options: LoopbackFauxqsOptions = {}): 
   const sqsStore = new SqsStore();
   const snsStore = new SnsStore();
   const s3Store = new S3Store();
+  listInBinaryOrder(s3Store as unknown as ListingStore);
   // Queue URLs then name the host the request came to (127.0.0.1:port), which resolves.
   sqsStore.host = '';
   const closers: (() => void)[] = [];
@@ -83,5 +84,67 @@ export async function startLoopbackFauxqs(options: LoopbackFauxqsOptions = {}): 
       await app.close();
       for (const close of closers) close();
     },
+  };
+}
+
+interface StoredObject {
+  readonly key: string;
+}
+interface ListOptions {
+  readonly prefix?: string;
+  readonly delimiter?: string;
+  readonly maxKeys?: number;
+  readonly startAfter?: string;
+  readonly marker?: string;
+}
+interface ListingStore {
+  readonly buckets: Map<string, Map<string, StoredObject>>;
+  listObjects(bucket: string, options?: ListOptions): unknown;
+}
+
+/**
+ * S3 lists keys in UTF-8 binary order. fauxqs sorts each listing with `localeCompare`, which is
+ * another order (`hour=1_` before `hour=10`, case folded) and costs seconds over a run that lists
+ * thousands of keys page by page; this lists as S3 does. Keys here are ASCII, for which UTF-16 code
+ * unit order (`<`) is the binary order.
+ */
+function listInBinaryOrder(store: ListingStore): void {
+  const original = store.listObjects.bind(store);
+  store.listObjects = (bucket, options = {}) => {
+    const objects = store.buckets.get(bucket);
+    if (!objects) return original(bucket, options);
+    const prefix = options.prefix ?? '';
+    const delimiter = options.delimiter;
+    const maxKeys = options.maxKeys ?? 1000;
+    const startAfter = options.startAfter ?? options.marker ?? '';
+    const keys: string[] = [];
+    for (const key of objects.keys()) if (key.startsWith(prefix) && (!startAfter || key > startAfter)) keys.push(key);
+    keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const result: StoredObject[] = [];
+    const commonPrefixes = new Set<string>();
+    let isTruncated = false;
+    for (const key of keys) {
+      if (delimiter) {
+        const at = key.indexOf(delimiter, prefix.length);
+        if (at >= 0) {
+          const common = key.slice(0, at + delimiter.length);
+          if (startAfter && common <= startAfter) continue;
+          if (!commonPrefixes.has(common)) {
+            if (result.length + commonPrefixes.size >= maxKeys) {
+              isTruncated = true;
+              break;
+            }
+            commonPrefixes.add(common);
+          }
+          continue;
+        }
+      }
+      if (result.length + commonPrefixes.size >= maxKeys) {
+        isTruncated = true;
+        break;
+      }
+      result.push(objects.get(key) as StoredObject);
+    }
+    return { objects: result, commonPrefixes: [...commonPrefixes].sort(), isTruncated };
   };
 }

@@ -13,7 +13,8 @@ export function synthesizeApp(context: Record<string, unknown> = {}): Synthesize
   const built = buildApp({
     bundle: false,
     nag: false,
-    context: { '@aws-cdk/core:validateAgainstDefaultRules': false, ...context },
+    validate: false,
+    context,
   });
   return {
     built,

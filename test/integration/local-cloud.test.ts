@@ -4,7 +4,9 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   ListBucketsCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
+  paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
@@ -55,6 +57,35 @@ describe('local cloud', () => {
     await cloud.clients.s3.send(new PutObjectCommand({ Bucket, Key: 'probe/object.json', Body: '{"ok":true}' }));
     const object = await cloud.clients.s3.send(new GetObjectCommand({ Bucket, Key: 'probe/object.json' }));
     expect(await object.Body?.transformToString()).toBe('{"ok":true}');
+  });
+
+  it('lists keys in S3 order (UTF-8 binary) page by page, after StartAfter, with common prefixes', async () => {
+    const Bucket =
+      cloud.resources.buckets[Object.keys(cloud.resources.buckets).find((id) => id.startsWith('Work')) ?? ''];
+    const keys = ['order/hour=10/a', 'order/hour=1_/a', 'order/hour=09/b', 'order/Hour=09/c', 'order/hour=09/a'];
+    for (const Key of keys) await cloud.clients.s3.send(new PutObjectCommand({ Bucket, Key, Body: Key }));
+    const binary = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const listed: string[] = [];
+    for await (const page of paginateListObjectsV2(
+      { client: cloud.clients.s3 },
+      { Bucket, Prefix: 'order/', MaxKeys: 2 },
+    )) {
+      listed.push(...(page.Contents ?? []).map((o) => o.Key as string));
+    }
+    expect(listed).toEqual(binary);
+    const after = await cloud.clients.s3.send(
+      new ListObjectsV2Command({ Bucket, Prefix: 'order/', StartAfter: 'order/hour=09/b' }),
+    );
+    expect(after.Contents?.map((o) => o.Key)).toEqual(binary.slice(binary.indexOf('order/hour=09/b') + 1));
+    const folders = await cloud.clients.s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'order/', Delimiter: '/' }));
+    expect(folders.CommonPrefixes?.map((p) => p.Prefix)).toEqual([
+      'order/Hour=09/',
+      'order/hour=09/',
+      'order/hour=10/',
+      'order/hour=1_/',
+    ]);
+    expect(folders.Contents ?? []).toEqual([]);
+    for (const Key of keys) await cloud.clients.s3.send(new DeleteObjectCommand({ Bucket, Key }));
   });
 
   it('serves secrets through the real Secrets Manager client', async () => {
