@@ -29,10 +29,10 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
-async function writeBenchFile(file: string): Promise<void> {
+async function writeBenchFile(file: string, records = RECORDS): Promise<void> {
   const layout = SAMPLE_FILES.ad_performance;
   const lines = (function* () {
-    for (const record of generateAdRecords(RECORDS, { seed: 7, campaigns: 40 })) yield formatRecord(record, layout);
+    for (const record of generateAdRecords(records, { seed: 7, campaigns: 40 })) yield formatRecord(record, layout);
   })();
   await writeLines(file, null, lines);
 }
@@ -132,6 +132,13 @@ export async function run(): Promise<void> {
   console.log(
     `generated ${RECORDS.toLocaleString('en-US')} records, ${megabytes.toFixed(1)} MiB, in ${seconds(performance.now() - started)}`,
   );
+
+  // Both sides first run once on a tenth of the records, so that neither is measured while its
+  // code is still being compiled (the engine's JavaScript by the JIT, DuckDB's query by its planner).
+  const warmUp = path.join(dir, `scan-warm-up-${Math.ceil(RECORDS / 10)}.ndjson`);
+  await writeBenchFile(warmUp, Math.ceil(RECORDS / 10));
+  await runEngine(warmUp);
+  await runDuckDb(warmUp);
 
   const engineRun = await timed(() => runEngine(file));
   const engine = engineRun.result;

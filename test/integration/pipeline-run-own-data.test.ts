@@ -1,17 +1,16 @@
 // `npm start -- --data DIR`: the whole pipeline on a KPI owner's own files (examples/web-shop),
 // with every value checked against a calculation made here from the CSV itself.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalCloud } from '../../src/local/local-cloud';
-import { type LocalRunResult, runLocalPipeline } from '../../src/local/pipeline-run';
+import { describe, expect, it } from 'vitest';
+import { runPipelineOnce } from '../support/local-run';
 
 const dataDir = path.resolve(__dirname, '../../examples/web-shop');
-const outDir = mkdtempSync(path.join(tmpdir(), 'agent-kpi-own-data-'));
-const lines: string[] = [];
-let cloud: LocalCloud;
-let run: LocalRunResult;
+const local = runPipelineOnce(
+  { dataDir, decide: 'approve' },
+  { functionEnvironment: { DATASETS_DIR: path.join(dataDir, 'datasets') } },
+);
+const lines = local.lines;
 
 interface Order {
   day: string;
@@ -44,33 +43,17 @@ function orders(): Order[] {
   });
 }
 
-beforeAll(async () => {
-  cloud = await LocalCloud.start({ functionEnvironment: { DATASETS_DIR: path.join(dataDir, 'datasets') } });
-  run = await runLocalPipeline(cloud, {
-    dataDir,
-    outDir,
-    decide: 'approve',
-    log: (line) => lines.push(line),
-    stage: (title) => lines.push(`# ${title}`),
-  });
-}, 300_000);
-
-afterAll(async () => {
-  await cloud?.stop();
-  rmSync(outDir, { recursive: true, force: true });
-});
-
 describe('the whole pipeline on your own files (--data)', () => {
   it('takes its window from the events of the files, not from the clock', () => {
-    expect(new Date(run.window.from).toISOString()).toBe('2026-10-01T00:00:00.000Z');
-    expect(new Date(run.window.to).toISOString()).toBe('2026-10-15T00:00:00.000Z');
+    expect(new Date(local.result.window.from).toISOString()).toBe('2026-10-01T00:00:00.000Z');
+    expect(new Date(local.result.window.to).toISOString()).toBe('2026-10-15T00:00:00.000Z');
     expect(lines.some((l) => l.includes('your events span 2026-10-01 → 2026-10-15'))).toBe(true);
   });
 
   it('publishes the example definitions and quarantines exactly the three broken rows', () => {
-    expect(run.counts.definitions).toBe(2);
+    expect(local.result.counts.definitions).toBe(2);
     const rows = readFileSync(path.join(dataDir, 'data/orders.csv'), 'utf8').trim().split('\n').length - 1;
-    const quality = run.report.dataQuality.find((d) => d.dataset === 'orders');
+    const quality = local.result.report.dataQuality.find((d) => d.dataset === 'orders');
     expect(quality?.read).toBe(rows);
     expect(quality?.quarantined).toBe(3);
     expect(quality?.valid).toBe(orders().length);
@@ -78,8 +61,8 @@ describe('the whole pipeline on your own files (--data)', () => {
 
   it('computes every day of average order value and refund rate as the CSV says', () => {
     const byDay = Map.groupBy(orders(), (o) => o.day);
-    const aov = run.report.kpis.find((k) => k.id === 'average_order_value');
-    const refunds = run.report.kpis.find((k) => k.id === 'refund_rate');
+    const aov = local.result.report.kpis.find((k) => k.id === 'average_order_value');
+    const refunds = local.result.report.kpis.find((k) => k.id === 'refund_rate');
     expect(aov?.series.length).toBe(14);
     expect(refunds?.series.length).toBe(14);
     for (const point of aov?.series ?? []) {
@@ -95,7 +78,7 @@ describe('the whole pipeline on your own files (--data)', () => {
 
   it('breaks the latest day down by channel', () => {
     const latest = orders().filter((o) => o.day === '2026-10-14');
-    const rows = run.report.kpis.find((k) => k.id === 'average_order_value')?.breakdown.channel ?? [];
+    const rows = local.result.report.kpis.find((k) => k.id === 'average_order_value')?.breakdown.channel ?? [];
     for (const [channel, group] of Map.groupBy(latest, (o) => o.channel)) {
       const row = rows.find((r) => r.key === channel);
       expect(row?.value).toBeCloseTo(group.reduce((n, o) => n + o.amount, 0) / group.length, 9);
@@ -103,10 +86,10 @@ describe('the whole pipeline on your own files (--data)', () => {
   });
 
   it('asks for approval of the red refund rate on the latest day, and the demo approver decides it', () => {
-    const latest = run.report.kpis.find((k) => k.id === 'refund_rate')?.series.at(-1);
+    const latest = local.result.report.kpis.find((k) => k.id === 'refund_rate')?.series.at(-1);
     expect(latest?.status).toBe('red');
-    expect(run.counts.violations).toBe(1);
-    expect(run.counts.approvals).toBe(1);
-    expect(run.report.approvals.map((a) => [a.kpiId, a.status])).toEqual([['refund_rate', 'approved']]);
+    expect(local.result.counts.violations).toBe(1);
+    expect(local.result.counts.approvals).toBe(1);
+    expect(local.result.report.approvals.map((a) => [a.kpiId, a.status])).toEqual([['refund_rate', 'approved']]);
   });
 });
