@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
 import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
+import { DynamoDbIngestLedger } from '../src/adapters/aws/dynamodb-ingest-ledger';
 import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
 import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
 import { S3InputArchive } from '../src/adapters/aws/s3-input-archive';
@@ -26,6 +27,8 @@ const environment = z.object({
   PARTITION_TIME_FIELDS: z.string().transform((text) => z.record(z.string(), z.string()).parse(JSON.parse(text))),
   /** The guardrail intake function; without it, violations are counted and logged only. */
   GUARDRAIL_INTAKE_FUNCTION: z.string().min(1).optional(),
+  /** The ingestion state table, where late data is marked for recomputation (read only). */
+  STATE_TABLE: z.string().min(1).optional(),
   /** Decoded raw records kept in memory between invocations (about 300 bytes each). */
   RAW_RECORD_CACHE: z.coerce.number().int().nonnegative().default(300_000),
 });
@@ -57,6 +60,8 @@ export interface ComputeSummary {
   readonly values: ComputeKpiResult['values'];
   readonly restatements: number;
   readonly violations: number;
+  /** A scheduled refresh: the older periods it recomputed for late data, and what that restated. */
+  readonly late: { readonly periods: number; readonly restatements: number };
 }
 
 export const { handler, create } = defineHandler({
@@ -77,6 +82,7 @@ export const { handler, create } = defineHandler({
       values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
       codeVersion: env.CODE_VERSION,
       partitionTimeField: (dataset: string) => env.PARTITION_TIME_FIELDS[dataset],
+      lateData: env.STATE_TABLE ? new DynamoDbIngestLedger(clients.dynamodb, env.STATE_TABLE) : undefined,
       violations: env.GUARDRAIL_INTAKE_FUNCTION
         ? new LambdaViolationSink(clients.lambda, env.GUARDRAIL_INTAKE_FUNCTION)
         : null,
@@ -87,6 +93,7 @@ export const { handler, create } = defineHandler({
     const invocationDeps = { ...deps, raw: deps.newRawReader(), annotations: await deps.annotationStore.list() };
     let result: ComputeKpiResult;
     let violations = 0;
+    let late: ComputeSummary['late'] = { periods: 0, restatements: 0 };
     if ('scheduledTime' in input) {
       const refresh = await refreshKpi(invocationDeps, {
         kpiId: input.kpiId,
@@ -94,6 +101,10 @@ export const { handler, create } = defineHandler({
       });
       result = refresh.compute;
       violations = refresh.violations.length;
+      late = {
+        periods: refresh.late.reduce((n, c) => n + c.periods.finalized, 0),
+        restatements: refresh.late.reduce((n, c) => n + c.restatements.length, 0),
+      };
       // The overall value of the latest period, for the dashboard's graph of this KPI and its bands.
       const latest = result.written
         .filter((v) => Object.keys(v.dimensions).length === 0 && v.value !== null)
@@ -127,6 +138,7 @@ export const { handler, create } = defineHandler({
       values: result.values,
       restatements: result.restatements.length,
       violations,
+      late,
     };
     logger.info('kpi computed', { ...summary });
     return summary;

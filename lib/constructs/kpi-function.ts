@@ -197,6 +197,23 @@ export class KpiFunction extends Construct {
   }
 
   /**
+   * Table name in `envName`, with one grant: Query on the items whose partition key matches one of
+   * `leadingKeys` (IAM `StringLike` patterns, e.g. `RECOMPUTE#*`), and on nothing else of the table.
+   */
+  bindTableQuery(envName: string, table: ITableV2, leadingKeys: readonly string[]): this {
+    this.fn.addEnvironment(envName, table.tableName);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['dynamodb:Query'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } },
+      }),
+    );
+    return this;
+  }
+
+  /**
    * Bucket name in `envName`, with access narrowed to one key prefix: object reads and writes under
    * `prefix` only, and a listing restricted to keys under it. `prefix` ends with `/`.
    */

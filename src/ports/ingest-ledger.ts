@@ -41,6 +41,13 @@ export interface CompletionRequest {
   readonly problems: readonly string[];
 }
 
+/**
+ * Days a recompute mark is kept: each KPI's scheduled refresh recomputes the marked periods older
+ * than its own lookback for as long as the mark lives, so a refresh that fails or is skipped on
+ * one day catches up on the next (recomputing an unchanged period writes nothing).
+ */
+export const RECOMPUTE_MARK_DAYS = 7;
+
 /** An hour of a dataset that received records after it may have been computed. */
 export interface RecomputeMark {
   readonly dataset: string;
@@ -77,8 +84,12 @@ export interface IngestLedger {
   release(dataset: string, batchId: string, owner: string): Promise<void>;
   /** Records hours to recompute; idempotent per (dataset, hour, batch). */
   markForRecompute(marks: readonly RecomputeMark[]): Promise<void>;
-  /** Recompute marks of a dataset, oldest hour first; what the compute stage queries. */
-  recomputeMarks(dataset: string): Promise<RecomputeMark[]>;
+  /**
+   * Recompute marks of a dataset, oldest hour first; what the compute stage queries. Marks expire
+   * {@link RECOMPUTE_MARK_DAYS} days after they were made (every schedule has seen them by then).
+   * @param markedSince only marks made at or after this instant (epoch ms)
+   */
+  recomputeMarks(dataset: string, markedSince?: number): Promise<RecomputeMark[]>;
   readWatermark(dataset: string): Promise<WatermarkState>;
   /** Saves the state if its version is still `state.version`; the saved version is one more. */
   saveWatermark(dataset: string, state: WatermarkState): Promise<void>;

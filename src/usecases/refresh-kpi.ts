@@ -1,10 +1,11 @@
 // Use case: a scheduled refresh of one KPI: compute the recent periods incrementally, then hand the
 // violations among the values that changed (red, drift, data quality) to the guardrail stage.
 // Backfills compute without evaluating: history must not wake approvers.
-import type { Grain } from '../domain/definition/schema';
+import type { Grain, KpiDefinition } from '../domain/definition/schema';
 import { periodEnd, periodStart, shiftPeriod } from '../domain/engine/time';
 import { violationsOf } from '../domain/evaluation/evaluate-value';
 import type { ViolationInput } from '../domain/guardrails/violation';
+import { type IngestLedger, RECOMPUTE_MARK_DAYS } from '../ports/ingest-ledger';
 import type { ViolationSink } from '../ports/violation-sink';
 import { type ComputeKpiDependencies, type ComputeKpiResult, computeKpi } from './compute-kpi';
 
@@ -26,21 +27,33 @@ export function refreshRange(grain: Grain, time: number): { from: number; to: nu
 
 export interface RefreshKpiResult {
   readonly compute: ComputeKpiResult;
+  /** The computations of older periods that late data was marked for, one per run of periods. */
+  readonly late: readonly ComputeKpiResult[];
   readonly violations: readonly ViolationInput[];
 }
 
+export interface RefreshKpiDependencies extends ComputeKpiDependencies {
+  readonly violations: ViolationSink | null;
+  /** Where ingestion marks the hours that got late data; without it, only the lookback is refreshed. */
+  readonly lateData?: Pick<IngestLedger, 'recomputeMarks'>;
+}
+
 export async function refreshKpi(
-  deps: ComputeKpiDependencies & { readonly violations: ViolationSink | null },
+  deps: RefreshKpiDependencies,
   request: { kpiId: string; scheduledTime: number },
 ): Promise<RefreshKpiResult> {
   const state = await deps.definitions.get(request.kpiId);
   const grain = state?.definition.grain ?? 'day';
-  const compute = await computeKpi(deps, {
-    kpiId: request.kpiId,
-    asOf: request.scheduledTime,
-    ...refreshRange(grain, request.scheduledTime),
-  });
-  if (compute.outcome !== 'computed' || !compute.state) return { compute, violations: [] };
+  const range = refreshRange(grain, request.scheduledTime);
+  const compute = await computeKpi(deps, { kpiId: request.kpiId, asOf: request.scheduledTime, ...range });
+  if (compute.outcome !== 'computed' || !compute.state) return { compute, late: [], violations: [] };
+  // Late data older than the lookback: recompute the periods it was marked for (a period whose
+  // inputs did not change since writes nothing). A change is a restatement, not a new violation:
+  // like a backfill, the past wakes nobody.
+  const late: ComputeKpiResult[] = [];
+  for (const run of await latePeriodRuns(deps, compute.state.definition, range.from, request.scheduledTime)) {
+    late.push(await computeKpi(deps, { kpiId: request.kpiId, asOf: request.scheduledTime, ...run }));
+  }
   const evaluated = { definition: compute.state.definition, version: compute.state.version, hash: compute.state.hash };
   const violations: ViolationInput[] = [];
   for (const value of compute.written) {
@@ -57,5 +70,35 @@ export async function refreshKpi(
     violations.push(...violationsOf(evaluated, value, trend, request.scheduledTime));
   }
   if (violations.length > 0 && deps.violations) await deps.violations.hand(violations);
-  return { compute, violations };
+  return { compute, late, violations };
+}
+
+/**
+ * The periods before `before` that hold hours marked for recomputation (by ingestion, when late
+ * records landed) in the last {@link RECOMPUTE_MARK_DAYS} days, as runs of consecutive periods.
+ * The marked hours are event-time partitions of the raw store: a KPI that places records by the
+ * same field recomputes exactly the periods that changed.
+ */
+export async function latePeriodRuns(
+  deps: Pick<RefreshKpiDependencies, 'lateData'>,
+  definition: Pick<KpiDefinition, 'grain' | 'datasets'>,
+  before: number,
+  now: number,
+): Promise<{ from: number; to: number }[]> {
+  if (!deps.lateData) return [];
+  const since = now - RECOMPUTE_MARK_DAYS * 86_400_000;
+  const starts = new Set<number>();
+  for (const dataset of new Set(definition.datasets.map((d) => d.id))) {
+    for (const mark of await deps.lateData.recomputeMarks(dataset, since)) {
+      const start = periodStart(definition.grain, mark.periodStart);
+      if (start < before) starts.add(start);
+    }
+  }
+  const runs: { from: number; to: number }[] = [];
+  for (const start of [...starts].sort((a, b) => a - b)) {
+    const last = runs.at(-1);
+    if (last && last.to === start) last.to = periodEnd(definition.grain, start);
+    else runs.push({ from: start, to: periodEnd(definition.grain, start) });
+  }
+  return runs;
 }

@@ -149,4 +149,18 @@ describe('ingestion constructs', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('lets the compute function query the late-data marks of the state table, and nothing else of it', () => {
+    const onState = statementsOf(app.pipeline, 'compute').filter((s) =>
+      text(s.Resource).includes(':table/AgentKpi-state'),
+    );
+    expect(onState).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'dynamodb:Query',
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RECOMPUTE#*'] } },
+      }),
+    ]);
+    expect(functionOf('compute')?.Properties.Environment.Variables.STATE_TABLE).toBeDefined();
+  });
 });

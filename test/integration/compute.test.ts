@@ -3,6 +3,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComputeSummary } from '../../functions/compute';
 import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
+import { DynamoDbIngestLedger } from '../../src/adapters/aws/dynamodb-ingest-ledger';
 import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
 import { S3InputArchive } from '../../src/adapters/aws/s3-input-archive';
 import { S3PartialCache } from '../../src/adapters/aws/s3-partial-cache';
@@ -207,6 +208,62 @@ describe('compute function', () => {
       scheduledTime: new Date(START + (DAYS - 1) * DAY + 3_600_000).toISOString(),
     });
     expect(summary).toMatchObject({ outcome: 'computed', periods: { inRange: 8 } });
+  });
+
+  it('recomputes, on a later schedule, the old period late data was marked for, and nothing else', async () => {
+    const rawBucket = cloud.physicalName('RawBucket', 'AWS::S3::Bucket');
+    const ledger = new DynamoDbIngestLedger(cloud.clients.dynamodb, cloud.physicalName('StateTable'));
+    // Three weeks on, far beyond the refresh's seven-day lookback, a correction for day 1 arrives.
+    const scheduledTime = START + 21 * DAY + 3_600_000;
+    const hour = START + DAY + 9 * 3_600_000;
+    const late = records
+      .filter((r) => (r.ts as number) >= hour && (r.ts as number) < hour + 3_600_000)
+      .map((r) => ({ ...r, clicks: (r.clicks as number) * 25 }));
+    await putRawBatch(cloud.clients.s3, rawBucket, {
+      dataset: 'ad_performance',
+      batchId: 'late-correction-day-1',
+      records: late,
+      eventTimeField: 'ts',
+    });
+    const [before] = await values.history({
+      kpiId: 'ctr',
+      dimensions: {},
+      grain: 'day',
+      from: new Date(START + DAY).toISOString(),
+      to: new Date(START + 2 * DAY).toISOString(),
+    });
+    // A mark from before the retention of marks is no longer acted on.
+    await ledger.markForRecompute([
+      {
+        dataset: 'ad_performance',
+        periodStart: START + 4 * DAY,
+        batchId: 'long-ago',
+        records: 1,
+        markedAt: scheduledTime - 10 * DAY,
+      },
+      {
+        dataset: 'ad_performance',
+        periodStart: hour,
+        batchId: 'late-correction-day-1',
+        records: late.length,
+        markedAt: scheduledTime - 3_600_000,
+      },
+    ]);
+    const refresh = await compute({ kpiId: 'ctr', scheduledTime: new Date(scheduledTime).toISOString() });
+    expect(refresh.late).toEqual({ periods: 1, restatements: expect.any(Number) });
+    expect(refresh.late.restatements).toBeGreaterThan(0);
+    const [after] = await values.history({
+      kpiId: 'ctr',
+      dimensions: {},
+      grain: 'day',
+      from: new Date(START + DAY).toISOString(),
+      to: new Date(START + 2 * DAY).toISOString(),
+    });
+    expect(after?.value).toBeGreaterThan(before?.value ?? Number.POSITIVE_INFINITY);
+    expect(after?.restatements.at(-1)).toMatchObject({ cause: 'input_change', previous: { value: before?.value } });
+    // The next schedule finds the same mark, and nothing changed since: nothing is written.
+    const again = await compute({ kpiId: 'ctr', scheduledTime: new Date(scheduledTime + DAY).toISOString() });
+    expect(again.late).toEqual({ periods: 0, restatements: 0 });
   });
 
   it('skips a KPI that was never published', async () => {

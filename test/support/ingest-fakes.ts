@@ -148,8 +148,10 @@ export class InMemoryIngestLedger implements IngestLedger {
     for (const mark of marks) this.marks.set(`${mark.dataset}/${mark.periodStart}/${mark.batchId}`, mark);
   }
 
-  async recomputeMarks(dataset: string): Promise<RecomputeMark[]> {
-    return [...this.marks.values()].filter((m) => m.dataset === dataset).sort((a, b) => a.periodStart - b.periodStart);
+  async recomputeMarks(dataset: string, markedSince = Number.NEGATIVE_INFINITY): Promise<RecomputeMark[]> {
+    return [...this.marks.values()]
+      .filter((m) => m.dataset === dataset && m.markedAt >= markedSince)
+      .sort((a, b) => a.periodStart - b.periodStart);
   }
 
   async readWatermark(dataset: string): Promise<WatermarkState> {

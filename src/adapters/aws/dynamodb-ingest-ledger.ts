@@ -27,6 +27,7 @@ import type {
   RecomputeMark,
   WatermarkState,
 } from '../../ports/ingest-ledger';
+import { RECOMPUTE_MARK_DAYS } from '../../ports/ingest-ledger';
 import { queryAll } from './dynamo-query';
 
 const HOUR = 3_600_000;
@@ -214,6 +215,8 @@ export class DynamoDbIngestLedger implements IngestLedger {
           batchId: mark.batchId,
           records: mark.records,
           markedAt: mark.markedAt,
+          // DynamoDB's TTL removes the mark (within days); queries skip it from this instant on.
+          expiresAt: Math.ceil((mark.markedAt + RECOMPUTE_MARK_DAYS * 86_400_000) / 1000),
         },
       },
     }));
@@ -229,14 +232,16 @@ export class DynamoDbIngestLedger implements IngestLedger {
     }
   }
 
-  async recomputeMarks(dataset: string): Promise<RecomputeMark[]> {
+  async recomputeMarks(dataset: string, markedSince = Number.NEGATIVE_INFINITY): Promise<RecomputeMark[]> {
     const marks: RecomputeMark[] = [];
     for (const item of await queryAll(this.dynamodb, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': `RECOMPUTE#${dataset}` },
-    }))
-      marks.push(markItemSchema.parse(item));
+    })) {
+      const mark = markItemSchema.parse(item);
+      if (mark.markedAt >= markedSince) marks.push(mark);
+    }
     return marks;
   }
 
