@@ -43,8 +43,8 @@ export interface CompletionRequest {
 
 /**
  * Days a recompute mark is kept: each KPI's scheduled refresh recomputes the marked periods older
- * than its own lookback for as long as the mark lives, so a refresh that fails or is skipped on
- * one day catches up on the next (recomputing an unchanged period writes nothing).
+ * than its own lookback until it has computed them with the marked batch, so a refresh that fails
+ * or is skipped on one day catches up on the next.
  */
 export const RECOMPUTE_MARK_DAYS = 7;
 

@@ -2,10 +2,11 @@
 // violations among the values that changed (red, drift, data quality) to the guardrail stage.
 // Backfills compute without evaluating: history must not wake approvers.
 import type { Grain, KpiDefinition } from '../domain/definition/schema';
+import { compileKpi } from '../domain/engine/kpi';
 import { periodEnd, periodStart, shiftPeriod } from '../domain/engine/time';
 import { violationsOf } from '../domain/evaluation/evaluate-value';
 import type { ViolationInput } from '../domain/guardrails/violation';
-import { type IngestLedger, RECOMPUTE_MARK_DAYS } from '../ports/ingest-ledger';
+import { type IngestLedger, RECOMPUTE_MARK_DAYS, type RecomputeMark } from '../ports/ingest-ledger';
 import type { ViolationSink } from '../ports/violation-sink';
 import { type ComputeKpiDependencies, type ComputeKpiResult, computeKpi } from './compute-kpi';
 
@@ -75,24 +76,35 @@ export async function refreshKpi(
 
 /**
  * The periods before `before` that hold hours marked for recomputation (by ingestion, when late
- * records landed) in the last {@link RECOMPUTE_MARK_DAYS} days, as runs of consecutive periods.
+ * records landed) in the last {@link RECOMPUTE_MARK_DAYS} days and not yet computed with them, as
+ * runs of consecutive periods. A mark is spent for this KPI once the partial it keeps of that hour
+ * lists the marked batch among its manifests: other KPIs reading the dataset still see it, and a
+ * refresh that failed sees it again on the next schedule.
  * The marked hours are event-time partitions of the raw store: a KPI that places records by the
  * same field recomputes exactly the periods that changed.
  */
 export async function latePeriodRuns(
-  deps: Pick<RefreshKpiDependencies, 'lateData'>,
-  definition: Pick<KpiDefinition, 'grain' | 'datasets'>,
+  deps: Pick<RefreshKpiDependencies, 'lateData' | 'cache'>,
+  definition: KpiDefinition,
   before: number,
   now: number,
 ): Promise<{ from: number; to: number }[]> {
   if (!deps.lateData) return [];
   const since = now - RECOMPUTE_MARK_DAYS * 86_400_000;
-  const starts = new Set<number>();
+  const marks: RecomputeMark[] = [];
   for (const dataset of new Set(definition.datasets.map((d) => d.id))) {
     for (const mark of await deps.lateData.recomputeMarks(dataset, since)) {
-      const start = periodStart(definition.grain, mark.periodStart);
-      if (start < before) starts.add(start);
+      if (periodStart(definition.grain, mark.periodStart) < before) marks.push(mark);
     }
+  }
+  if (marks.length === 0) return [];
+  const { partitions } = await deps.cache.readIndex(definition.id, compileKpi(definition).signature);
+  const starts = new Set<number>();
+  for (const mark of marks) {
+    const hour = new Date(mark.periodStart).toISOString();
+    const cached = partitions[`${mark.dataset}/date=${hour.slice(0, 10)}/hour=${hour.slice(11, 13)}`];
+    if (cached?.manifests.some((key) => key.endsWith(`/${mark.batchId}.json`))) continue;
+    starts.add(periodStart(definition.grain, mark.periodStart));
   }
   const runs: { from: number; to: number }[] = [];
   for (const start of [...starts].sort((a, b) => a - b)) {
