@@ -18,6 +18,8 @@ import { computeKpiValues } from '../../src/usecases/compute-kpi-values';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RECORDS = Number(process.env.BENCH_SCAN_RECORDS ?? 1_000_000);
 const KPIS = ['ctr', 'ad_spend', 'bid_latency_p95'];
+/** Measured runs of each side, after one unmeasured warm-up run. */
+const ROUNDS = Number(process.env.BENCH_SCAN_ROUNDS ?? 3);
 
 interface GroupFigures {
   ctr: number | null;
@@ -38,12 +40,23 @@ async function writeBenchFile(file: string, records = RECORDS): Promise<void> {
 }
 
 /** Wall and CPU milliseconds of `work` (CPU counts every thread of this process: JS, GC, DuckDB's). */
-async function timed<T>(work: () => Promise<T>): Promise<{ result: T; wallMs: number; cpuMs: number }> {
+interface Timed<T> {
+  readonly result: T;
+  readonly wallMs: number;
+  readonly cpuMs: number;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<Timed<T>> {
   const cpu = process.cpuUsage();
   const wall = performance.now();
   const result = await work();
   const used = process.cpuUsage(cpu);
   return { result, wallMs: performance.now() - wall, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** The run with the median CPU time. */
+function median<T extends { cpuMs: number }>(runs: readonly T[]): T {
+  return [...runs].sort((a, b) => a.cpuMs - b.cpuMs)[Math.floor(runs.length / 2)] as T;
 }
 
 async function runEngine(file: string): Promise<{ figures: Map<string, GroupFigures>; read: number }> {
@@ -133,22 +146,28 @@ export async function run(): Promise<void> {
     `generated ${RECORDS.toLocaleString('en-US')} records, ${megabytes.toFixed(1)} MiB, in ${seconds(performance.now() - started)}`,
   );
 
-  // Both sides first run once on a tenth of the records, so that neither is measured while its
-  // code is still being compiled (the engine's JavaScript by the JIT, DuckDB's query by its planner).
-  const warmUp = path.join(dir, `scan-warm-up-${Math.ceil(RECORDS / 10)}.ndjson`);
-  await writeBenchFile(warmUp, Math.ceil(RECORDS / 10));
-  await runEngine(warmUp);
-  await runDuckDb(warmUp);
-
-  const engineRun = await timed(() => runEngine(file));
+  // Both sides first run once over the same file, unmeasured: what is compared is the steady state
+  // (the engine's JavaScript compiled by the JIT, DuckDB's query planned and its file cached), not
+  // the first run. Then each runs ROUNDS times, alternating, and the median of each is compared: on
+  // a shared machine one run of either can be 20 % off.
+  await runEngine(file);
+  await runDuckDb(file);
+  const engineRuns: Timed<Awaited<ReturnType<typeof runEngine>>>[] = [];
+  const duckdbRuns: Timed<Awaited<ReturnType<typeof runDuckDb>>>[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    engineRuns.push(await timed(() => runEngine(file)));
+    duckdbRuns.push(await timed(() => runDuckDb(file)));
+  }
+  const engineRun = median(engineRuns);
+  const duckdbRun = median(duckdbRuns);
   const engine = engineRun.result;
-  console.log(
-    `engine (reader + 3 KPIs by campaign and day): ${seconds(engineRun.cpuMs)} CPU, ${seconds(engineRun.wallMs)} wall, ${engine.figures.size} groups`,
-  );
-  const duckdbRun = await timed(() => runDuckDb(file));
   const duckdb = duckdbRun.result;
+  const samples = (runs: { cpuMs: number }[]) => runs.map((r) => (r.cpuMs / 1000).toFixed(2)).join(', ');
   console.log(
-    `duckdb (threads=1, same file, same numbers):  ${seconds(duckdbRun.cpuMs)} CPU, ${seconds(duckdbRun.wallMs)} wall, ${duckdb.figures.size} groups`,
+    `engine (reader + 3 KPIs by campaign and day): ${seconds(engineRun.cpuMs)} CPU, ${seconds(engineRun.wallMs)} wall (median of ${ROUNDS}: ${samples(engineRuns)} s CPU), ${engine.figures.size} groups`,
+  );
+  console.log(
+    `duckdb (threads=1, same file, same numbers):  ${seconds(duckdbRun.cpuMs)} CPU, ${seconds(duckdbRun.wallMs)} wall (median of ${ROUNDS}: ${samples(duckdbRuns)} s CPU), ${duckdb.figures.size} groups`,
   );
 
   // Where the engine's time goes: the same read without the KPIs (run last, so it warms nothing up).
