@@ -1,7 +1,7 @@
 // Local runtime: a loopback endpoint speaking the AWS JSON protocol (X-Amz-Target), for the few
 // operations of a service that has no emulator here. The real SDK client talks to it unchanged.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { closeServer, listenOnLoopback, readBodyText } from './loopback-http';
 
 /** An error the endpoint returns the way AWS does: HTTP 400 with `__type` naming the exception. */
 export class AwsServiceError extends Error {
@@ -20,12 +20,6 @@ export type AwsJsonOperation = (input: Record<string, unknown>) => Promise<unkno
 export interface AwsJsonEndpoint {
   readonly url: string;
   stop(): Promise<void>;
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -47,7 +41,7 @@ export async function startAwsJsonEndpoint(
       const [prefix, operationName] = target.split('.');
       const operation = prefix === targetPrefix && operationName ? operations[operationName] : undefined;
       if (!operation) throw new AwsServiceError('UnknownOperationException', `${target} is not supported locally`);
-      const body = await readBody(request);
+      const body = await readBodyText(request);
       const output = await operation(body ? (JSON.parse(body) as Record<string, unknown>) : {});
       reply(200, output ?? {});
     } catch (error) {
@@ -55,14 +49,9 @@ export async function startAwsJsonEndpoint(
       else reply(500, { __type: 'InternalFailure', message: (error as Error).message });
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    stop: () => closeServer(server),
   };
 }

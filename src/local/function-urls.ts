@@ -4,8 +4,8 @@
 // Function URL service maps them (a handler that throws is a 502).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { LocalFunction, LocalFunctions } from './functions';
+import { closeServer, listenOnLoopback, readBodyBytes } from './loopback-http';
 import type { TemplateResolver } from './template';
 
 /** The largest request body a Function URL accepts (the synchronous Lambda payload quota). */
@@ -32,17 +32,6 @@ interface FunctionUrlResult {
   headers?: Record<string, string>;
   body?: string;
   isBase64Encoded?: boolean;
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** The event a Function URL delivers for this request (payload format 2.0). */
@@ -107,7 +96,7 @@ export async function startLocalFunctionUrls(
           response.end(body);
         };
         try {
-          const body = await readBody(request);
+          const body = await readBodyBytes(request, MAX_REQUEST_BYTES);
           if (!body) {
             send(413, { 'content-type': 'application/json' }, '{"message":"Request Entity Too Large"}');
             return;
@@ -131,13 +120,12 @@ export async function startLocalFunctionUrls(
           send(502, { 'content-type': 'application/json' }, '{"message":"Internal Server Error"}');
         }
       });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       servers.push(server);
-      port = (server.address() as AddressInfo).port;
+      port = await listenOnLoopback(server);
       all.push({ logicalId, entry: fn.entry, url: `http://127.0.0.1:${port}/` });
     }
   } catch (error) {
-    await Promise.all(servers.map((s) => close(s)));
+    await Promise.all(servers.map((s) => closeServer(s).catch(() => undefined)));
     throw error;
   }
   return {
@@ -148,14 +136,7 @@ export async function startLocalFunctionUrls(
       return found.url;
     },
     stop: async () => {
-      await Promise.all(servers.map((s) => close(s)));
+      await Promise.all(servers.map((s) => closeServer(s).catch(() => undefined)));
     },
   };
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
 }

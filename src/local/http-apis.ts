@@ -4,8 +4,8 @@
 // server's URL, so links a function builds from it point here.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { LocalFunctions } from './functions';
+import { closeServer, listenOnLoopback, readBodyBytes } from './loopback-http';
 import type { TemplateResolver } from './template';
 
 interface Route {
@@ -55,12 +55,6 @@ function integrationOf(target: unknown): string | undefined {
   return join ? join[1].map(refOf).find((id) => id !== undefined) : undefined;
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 export class LocalHttpApis {
   private functions: LocalFunctions | undefined;
 
@@ -91,9 +85,8 @@ export class LocalHttpApis {
           response.end(JSON.stringify({ message: 'Internal Server Error', detail: (error as Error).message }));
         });
       });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       servers.push(server);
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const url = `http://127.0.0.1:${await listenOnLoopback(server)}`;
       resolver.overrideAttribute(stackName, logicalId, 'ApiEndpoint', url);
       apis.push({ stackName, logicalId, url });
     }
@@ -114,15 +107,7 @@ export class LocalHttpApis {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(
-      this.servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.closeAllConnections();
-            server.close(() => resolve());
-          }),
-      ),
-    );
+    await Promise.all(this.servers.map((server) => closeServer(server).catch(() => undefined)));
   }
 
   private async serve(routes: readonly Route[], apiId: string, request: IncomingMessage, response: ServerResponse) {
@@ -145,7 +130,7 @@ export class LocalHttpApis {
     }
     const match = route.pattern.exec(path);
     const pathParameters = Object.fromEntries(route.parameterNames.map((name, i) => [name, match?.[i + 1] ?? '']));
-    const body = await readBody(request);
+    const body = (await readBodyBytes(request)) as Buffer;
     const contentType = String(request.headers['content-type'] ?? '');
     const text = body.length === 0 || TEXT_TYPES.test(contentType);
     const headers = Object.fromEntries(

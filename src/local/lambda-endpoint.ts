@@ -1,9 +1,9 @@
 // Local runtime: the Lambda Invoke API for the functions of the templates, so that one function can
 // invoke another with the real @aws-sdk/client-lambda (evaluate hands violations to the guardrail
 // intake this way). Event invocations run in the background, as Lambda runs them; `drain` waits.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import type { LocalFunctions } from './functions';
+import { closeServer, listenOnLoopback, readBodyText } from './loopback-http';
 
 export interface LambdaEndpoint {
   readonly url: string;
@@ -12,12 +12,6 @@ export interface LambdaEndpoint {
   /** Errors of Event invocations (Lambda would retry them, then dead-letter them). */
   readonly asyncErrors: { functionName: string; error: string }[];
   stop(): Promise<void>;
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 const INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
@@ -48,7 +42,7 @@ export async function startLambdaEndpoint(functions: () => LocalFunctions | unde
       );
       return;
     }
-    const text = await readBody(request);
+    const text = await readBodyText(request);
     const event = text ? (JSON.parse(text) as unknown) : {};
     const type = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
     if (type === 'DryRun') {
@@ -71,8 +65,7 @@ export async function startLambdaEndpoint(functions: () => LocalFunctions | unde
       send(200, { errorType: failure.name, errorMessage: failure.message }, { 'x-amz-function-error': 'Unhandled' });
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     asyncErrors,
@@ -81,10 +74,7 @@ export async function startLambdaEndpoint(functions: () => LocalFunctions | unde
     },
     stop: async () => {
       while (pending.size > 0) await Promise.allSettled([...pending]);
-      await new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      });
+      await closeServer(server);
     },
   };
 }

@@ -4,7 +4,6 @@
 
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -21,6 +20,7 @@ import { startLoopbackFauxqs } from './fauxqs';
 import { LocalFunctions } from './functions';
 import { LocalHttpApis } from './http-apis';
 import { type LambdaEndpoint, startLambdaEndpoint } from './lambda-endpoint';
+import { closeServer, listenOnLoopback } from './loopback-http';
 import { type ProvisionedResources, provisionResources } from './provision';
 import { LocalScheduler, startSchedulerEndpoint } from './scheduler';
 import { LocalSchedules } from './schedules';
@@ -126,7 +126,7 @@ export class LocalCloud {
         updateTableMs: 0,
         ...(stateDir ? { path: path.join(stateDir, 'dynamodb') } : {}),
       });
-      await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
+      const dynamoPort = await listenOnLoopback(dynamo);
       closers.push(() => closeServer(dynamo));
 
       const fauxqs = await startLoopbackFauxqs(
@@ -171,7 +171,7 @@ export class LocalCloud {
       closers.push(() => lambdaEndpoint.stop());
 
       const environment: Record<string, string> = {
-        AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
+        AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoPort}`,
         AWS_ENDPOINT_URL_S3: fauxqsUrl,
         AWS_ENDPOINT_URL_SNS: fauxqsUrl,
         AWS_ENDPOINT_URL_SQS: fauxqsUrl,
@@ -323,11 +323,4 @@ function preSynthesized(options: LocalCloudOptions): StackTemplate[] | undefined
   const file = process.env.AGENT_KPI_TEMPLATES_FILE;
   if (!file || options.context) return undefined;
   return JSON.parse(readFileSync(file, 'utf8')) as StackTemplate[];
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.closeAllConnections?.();
-    server.close((error) => (error ? reject(error) : resolve()));
-  });
 }

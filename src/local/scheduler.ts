@@ -4,9 +4,9 @@
 // @aws-sdk/client-scheduler talks to it unchanged. Nothing fires on its own: `fire` delivers a
 // schedule's input to its target, as the service would at that time.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { LocalFunctions } from './functions';
+import { closeServer, listenOnLoopback, readBodyText } from './loopback-http';
 import type { LocalStepFunctions } from './stepfunctions/local-step-functions';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type TemplateResolver } from './template';
 
@@ -245,12 +245,6 @@ export interface SchedulerEndpoint {
   stop(): Promise<void>;
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /**
  * Serves the scheduler on 127.0.0.1 with an OS-assigned port. `scheduler` is read on each request,
  * so the endpoint can start before the schedules' targets exist.
@@ -266,7 +260,7 @@ export async function startSchedulerEndpoint(scheduler: () => LocalScheduler | u
   const server: Server = createServer(async (request, response) => {
     try {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-      const text = await readBody(request);
+      const text = await readBodyText(request);
       const target = scheduler();
       if (!target) throw new SchedulerServiceError('InternalServerException', 500, 'the scheduler is not ready');
       const output = target.handle(
@@ -283,14 +277,9 @@ export async function startSchedulerEndpoint(scheduler: () => LocalScheduler | u
       }
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    stop: () => closeServer(server),
   };
 }

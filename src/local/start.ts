@@ -1,13 +1,13 @@
 // `npm start`: the whole pipeline on this machine, on in-process emulators, printing what it did.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError } from '../domain/errors';
 import type { ReportKpi } from '../report/model';
 import { detail, formatTable, paint, paintStatus, stage } from './console-output';
 import { LocalCloud } from './local-cloud';
+import { listenOnLoopback } from './loopback-http';
 import { runLocalPipeline } from './pipeline-run';
 
 const USAGE = `Usage: npm start [-- options]
@@ -145,8 +145,7 @@ try {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the report is at /');
       }
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
+    const port = await listenOnLoopback(server);
     stage('Serving until Ctrl-C');
     detail(`report: http://127.0.0.1:${port}/`);
     for (const [approvalId, links] of Object.entries(run.links)) detail(`approval ${approvalId}: ${links.at(-1)}`);

@@ -157,11 +157,40 @@ class RowSink {
   }
 }
 
+/** A row that grew past the row limit: its first characters, its line, its length so far. */
+interface OversizedRow {
+  readonly head: string;
+  readonly line: number;
+  length: number;
+}
+
 /** A parser of line-based text that keeps the unfinished row of one chunk as `pending`. */
 interface LineParser extends TextParser {
   pending: string;
+  /** The row being skipped because it grew past the row limit, until its line ends. */
+  oversized: OversizedRow | null;
   /** Parses `text` as it is (pending already joined), leaving the unfinished tail in `pending`. */
   parse(text: string, final: boolean, hasReplacement: boolean): void;
+  /** Quarantines the oversized row, `length` characters long in all, and forgets it. */
+  endOversized(length: number): void;
+}
+
+/**
+ * Skips what remains of an oversized row at the start of `text`.
+ * @returns where parsing resumes, or -1 when the whole of `text` still belongs to that row
+ */
+function skipOversized(parser: LineParser, text: string, final: boolean): number {
+  const oversized = parser.oversized;
+  if (!oversized) return 0;
+  const nl = text.indexOf('\n');
+  if (nl === -1 && !final) {
+    oversized.length += text.length;
+    parser.pending = '';
+    return -1;
+  }
+  const end = nl === -1 ? text.length : nl;
+  parser.endOversized(oversized.length + end);
+  return end + 1;
 }
 
 /**
@@ -200,7 +229,7 @@ class NdjsonParser implements LineParser {
   pending = '';
   private line = 1;
   /** While a line longer than the limit is being skipped: its start and its line number. */
-  private oversized: { head: string; line: number; length: number } | null = null;
+  oversized: OversizedRow | null = null;
 
   private readonly shapes: FlatJsonShapes | null;
   private readonly spans: FlatSpans;
@@ -222,18 +251,8 @@ class NdjsonParser implements LineParser {
 
   parse(text: string, final: boolean, hasReplacement: boolean): void {
     const n = text.length;
-    let pos = 0;
-    if (this.oversized) {
-      const nl = text.indexOf('\n');
-      if (nl === -1 && !final) {
-        this.oversized.length += n;
-        this.pending = '';
-        return;
-      }
-      const end = nl === -1 ? n : nl;
-      this.finishOversized(this.oversized.length + end);
-      pos = end + 1;
-    }
+    let pos = skipOversized(this, text, final);
+    if (pos === -1) return;
     const dataset = this.dataset;
     const sink = this.sink;
     while (pos < n) {
@@ -246,7 +265,7 @@ class NdjsonParser implements LineParser {
       this.line += 1;
       if (nl - pos > this.maxRow) {
         this.oversized = { head: text.slice(pos, pos + this.maxRow), line, length: 0 };
-        this.finishOversized(nl - pos);
+        this.endOversized(nl - pos);
         pos = nl + 1;
         continue;
       }
@@ -288,7 +307,7 @@ class NdjsonParser implements LineParser {
     }
   }
 
-  private finishOversized(length: number): void {
+  endOversized(length: number): void {
     const { head, line } = this.oversized as { head: string; line: number };
     this.oversized = null;
     this.sink.reject(
@@ -333,7 +352,7 @@ class CsvParser implements LineParser {
   private readonly quote: string;
   private readonly quoteCode: number;
   private readonly delimiterCode: number;
-  private oversized: { head: string; line: number; length: number } | null = null;
+  oversized: OversizedRow | null = null;
 
   constructor(
     private readonly dataset: CompiledDataset,
@@ -394,18 +413,8 @@ class CsvParser implements LineParser {
 
   parse(text: string, final: boolean, hasReplacement: boolean): void {
     const n = text.length;
-    let pos = 0;
-    if (this.oversized) {
-      const nl = text.indexOf('\n');
-      if (nl === -1 && !final) {
-        this.oversized.length += n;
-        this.pending = '';
-        return;
-      }
-      const end = nl === -1 ? n : nl;
-      this.rejectOversized(this.oversized.length + end);
-      pos = end + 1;
-    }
+    let pos = skipOversized(this, text, final);
+    if (pos === -1) return;
     let nextQuote = text.indexOf(this.quote, pos);
     if (nextQuote === -1) nextQuote = n;
     while (pos < n) {
@@ -426,7 +435,7 @@ class CsvParser implements LineParser {
         if (end > pos && text.charCodeAt(end - 1) === CR) end -= 1;
         if (end - pos > this.maxRow) {
           this.oversized = { head: text.slice(pos, pos + this.maxRow), line, length: 0 };
-          this.rejectOversized(end - pos);
+          this.endOversized(end - pos);
           pos = nl + 1;
           continue;
         }
@@ -502,7 +511,7 @@ class CsvParser implements LineParser {
     );
   }
 
-  private rejectOversized(length: number): void {
+  endOversized(length: number): void {
     const { head, line } = this.oversized as { head: string; line: number };
     this.oversized = null;
     this.sink.reject(

@@ -80,6 +80,20 @@ type EventFields = Omit<
   'kpiId' | 'kpiVersion' | 'violationKind' | 'levelOfDecision' | 'agentId' | 'useCase' | 'subject'
 >;
 
+/** The optional fields of an event, unset. */
+const NO_DETAILS: Omit<EventFields, 'eventId' | 'type' | 'occurredAt' | 'actor'> = {
+  approvalId: null,
+  tier: null,
+  tierName: null,
+  decision: null,
+  fromMode: null,
+  toMode: null,
+  reason: null,
+  latencyMs: null,
+  falseAlarm: null,
+  detail: null,
+};
+
 /** An event no violation caused (an operator's change of autonomy). */
 export function operatorAuditEvent(
   subject: AutonomySubject,
@@ -93,16 +107,7 @@ export function operatorAuditEvent(
     agentId: subject.kind === 'agent' ? subject.id : null,
     useCase: subject.kind === 'use_case' ? subject.id : null,
     subject: subjectKey(subject),
-    approvalId: null,
-    tier: null,
-    tierName: null,
-    decision: null,
-    fromMode: null,
-    toMode: null,
-    reason: null,
-    latencyMs: null,
-    falseAlarm: null,
-    detail: null,
+    ...NO_DETAILS,
     ...fields,
   };
 }
@@ -121,16 +126,7 @@ export function auditEvent(
     agentId: violation.governs.agentId,
     useCase: violation.governs.useCase,
     subject: subject ? subjectKey(subject) : null,
-    approvalId: null,
-    tier: null,
-    tierName: null,
-    decision: null,
-    fromMode: null,
-    toMode: null,
-    reason: null,
-    latencyMs: null,
-    falseAlarm: null,
-    detail: null,
+    ...NO_DETAILS,
     ...fields,
   };
 }
