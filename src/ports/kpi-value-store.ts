@@ -18,25 +18,22 @@ export interface ValueWriteReport {
 /** One point of a KPI series. */
 export type SeriesPoint = Pick<KpiValue, 'periodStart' | 'periodEnd' | 'value'>;
 
+/** One KPI and dimension combination, periods with `from <= periodStart < to` (ISO instants). */
+export interface SeriesQuery {
+  readonly kpiId: string;
+  readonly dimensions: KpiValue['dimensions'];
+  readonly grain: ValueGrain;
+  readonly from: string;
+  readonly to: string;
+}
+
 export interface KpiValueStore {
   /** Stores values, writing only those whose content changed; records restatements. */
   write(values: readonly KpiValue[]): Promise<ValueWriteReport>;
   /** The series of one KPI and dimension combination with `from <= periodStart < to`, oldest first. */
-  history(query: {
-    kpiId: string;
-    dimensions: KpiValue['dimensions'];
-    grain: ValueGrain;
-    from: string;
-    to: string;
-  }): Promise<StoredKpiValue[]>;
+  history(query: SeriesQuery): Promise<StoredKpiValue[]>;
   /** The same series as `history`, with only period and value (what drift detection reads). */
-  series(query: {
-    kpiId: string;
-    dimensions: KpiValue['dimensions'];
-    grain: ValueGrain;
-    from: string;
-    to: string;
-  }): Promise<SeriesPoint[]>;
+  series(query: SeriesQuery): Promise<SeriesPoint[]>;
   /** Every value of every KPI whose period starts on this UTC date (`YYYY-MM-DD`). */
   forDate(date: string): Promise<StoredKpiValue[]>;
   /** Every value of every KPI for one period (grain and start). */

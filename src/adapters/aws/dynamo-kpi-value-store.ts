@@ -28,7 +28,7 @@ import {
   type StoredKpiValue,
 } from '../../domain/values/restatement';
 import { valueFingerprint } from '../../domain/values/value-fingerprint';
-import type { KpiValueStore, SeriesPoint, ValueWriteReport } from '../../ports/kpi-value-store';
+import type { KpiValueStore, SeriesPoint, SeriesQuery, ValueWriteReport } from '../../ports/kpi-value-store';
 import { queryAll } from './dynamo-query';
 
 const seriesPointSchema = z.object({ periodStart: z.string(), periodEnd: z.string(), value: z.number().nullable() });
@@ -80,13 +80,7 @@ export class DynamoKpiValueStore implements KpiValueStore {
     };
   }
 
-  async history(query: {
-    kpiId: string;
-    dimensions: KpiValue['dimensions'];
-    grain: ValueGrain;
-    from: string;
-    to: string;
-  }): Promise<StoredKpiValue[]> {
+  async history(query: SeriesQuery): Promise<StoredKpiValue[]> {
     const { pk } = valueKey({ ...query, periodStart: query.from });
     const items = await this.query({
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
@@ -100,13 +94,7 @@ export class DynamoKpiValueStore implements KpiValueStore {
     return items.map(toStored).filter((v) => v.periodStart < query.to);
   }
 
-  async series(query: {
-    kpiId: string;
-    dimensions: KpiValue['dimensions'];
-    grain: ValueGrain;
-    from: string;
-    to: string;
-  }): Promise<SeriesPoint[]> {
+  async series(query: SeriesQuery): Promise<SeriesPoint[]> {
     const { pk } = valueKey({ ...query, periodStart: query.from });
     const items = await this.query({
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',

@@ -5,7 +5,7 @@ import { dimensionKey } from '../../domain/values/dimension-key';
 import type { KpiValue, ValueGrain } from '../../domain/values/kpi-value';
 import type { StoredKpiValue } from '../../domain/values/restatement';
 import { valueFingerprint } from '../../domain/values/value-fingerprint';
-import type { KpiValueStore, SeriesPoint, ValueWriteReport } from '../../ports/kpi-value-store';
+import type { KpiValueStore, SeriesPoint, SeriesQuery, ValueWriteReport } from '../../ports/kpi-value-store';
 import type { PartialCache, PartialIndex } from '../../ports/partial-cache';
 
 export class MemoryKpiValueStore implements KpiValueStore {
@@ -28,13 +28,7 @@ export class MemoryKpiValueStore implements KpiValueStore {
     return { created, updated, unchanged: values.length - created - updated, written, restatements: [] };
   }
 
-  async history(query: {
-    kpiId: string;
-    dimensions: KpiValue['dimensions'];
-    grain: ValueGrain;
-    from: string;
-    to: string;
-  }): Promise<StoredKpiValue[]> {
+  async history(query: SeriesQuery): Promise<StoredKpiValue[]> {
     const key = dimensionKey(query.dimensions);
     return this.all().filter(
       (v) =>

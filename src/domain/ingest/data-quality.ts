@@ -27,6 +27,19 @@ export interface BatchQualityFacts {
   readonly durationMs: number;
 }
 
+/** Fields of a `quarantine_reason` record that only `batch` records fill. */
+export const BATCH_ONLY_FIELDS = {
+  rows_received: null,
+  rows_valid: null,
+  schema_conformity: null,
+  newest_event_time: null,
+  oldest_event_time: null,
+  freshness_lag_seconds: null,
+  late_records: null,
+  bytes: null,
+  duration_ms: null,
+} as const;
+
 /**
  * The `pipeline_ingest` records of one batch.
  *
@@ -66,16 +79,8 @@ export function dataQualityRecords(facts: BatchQualityFacts): TypedRecord[] {
         record_type: 'quarantine_reason',
         ...common,
         reason,
-        rows_received: null,
-        rows_valid: null,
+        ...BATCH_ONLY_FIELDS,
         rows_quarantined: rows,
-        schema_conformity: null,
-        newest_event_time: null,
-        oldest_event_time: null,
-        freshness_lag_seconds: null,
-        late_records: null,
-        bytes: null,
-        duration_ms: null,
       }),
     );
   return [batch, ...reasons];

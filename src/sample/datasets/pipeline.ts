@@ -1,6 +1,7 @@
 // Sample data: the pipeline's own records, as the ingestion stage (pipeline_ingest) and the guardrail
 // stage (pipeline_governance) write them. The real pipeline produces these; the samples let the data
 // quality and governance KPIs be computed and tested from files alone.
+import { BATCH_ONLY_FIELDS } from '../../domain/ingest/data-quality';
 import type { TypedRecord } from '../../domain/records';
 import { anomaly, DAY, during, HOUR, MINUTE, type SampleCalendar } from '../calendar';
 import { AGENTS } from '../campaigns';
@@ -14,19 +15,6 @@ const FEEDS = [
   { dataset: 'web_sessions', rowsPerHour: 17, connector: 'drop_zone' },
   { dataset: 'content_events', rowsPerHour: 6, connector: 'drop_zone' },
 ] as const;
-
-/** Fields of a `quarantine_reason` record that only `batch` records fill. */
-const BATCH_ONLY = {
-  rows_received: null,
-  rows_valid: null,
-  schema_conformity: null,
-  newest_event_time: null,
-  oldest_event_time: null,
-  freshness_lag_seconds: null,
-  late_records: null,
-  bytes: null,
-  duration_ms: null,
-} as const;
 
 /**
  * Per dataset and hourly batch, what the ingestion stage writes (src/domain/ingest/data-quality.ts):
@@ -84,7 +72,7 @@ export function pipelineIngest(seed: number, calendar: SampleCalendar): TypedRec
               record_type: 'quarantine_reason',
               ...common,
               reason,
-              ...BATCH_ONLY,
+              ...BATCH_ONLY_FIELDS,
               rows_quarantined: rows,
             });
         }
