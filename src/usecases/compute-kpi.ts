@@ -65,6 +65,8 @@ export interface ComputeKpiResult {
   readonly written: readonly KpiValue[];
   /** The active definition it computed with. */
   readonly state: DefinitionState<KpiDefinition> | null;
+  /** What the partial cache keeps of each raw partition of this KPI, as written by this run. */
+  readonly keptPartitions?: Readonly<Record<string, CachedPartition>>;
 }
 
 interface Range {
@@ -236,6 +238,7 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
     restatements: report.restatements,
     written: report.written,
     state,
+    keptPartitions: index.partitions,
   };
 }
 

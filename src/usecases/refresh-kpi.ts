@@ -2,11 +2,11 @@
 // violations among the values that changed (red, drift, data quality) to the guardrail stage.
 // Backfills compute without evaluating: history must not wake approvers.
 import type { Grain, KpiDefinition } from '../domain/definition/schema';
-import { compileKpi } from '../domain/engine/kpi';
 import { periodEnd, periodStart, shiftPeriod } from '../domain/engine/time';
 import { violationsOf } from '../domain/evaluation/evaluate-value';
 import type { ViolationInput } from '../domain/guardrails/violation';
-import { type IngestLedger, RECOMPUTE_MARK_DAYS, type RecomputeMark } from '../ports/ingest-ledger';
+import { type IngestLedger, RECOMPUTE_MARK_DAYS } from '../ports/ingest-ledger';
+import type { CachedPartition } from '../ports/partial-cache';
 import type { ViolationSink } from '../ports/violation-sink';
 import { type ComputeKpiDependencies, type ComputeKpiResult, computeKpi } from './compute-kpi';
 
@@ -52,7 +52,8 @@ export async function refreshKpi(
   // inputs did not change since writes nothing). A change is a restatement, not a new violation:
   // like a backfill, the past wakes nobody.
   const late: ComputeKpiResult[] = [];
-  for (const run of await latePeriodRuns(deps, compute.state.definition, range.from, request.scheduledTime)) {
+  const kept = compute.keptPartitions ?? {};
+  for (const run of await latePeriodRuns(deps, compute.state.definition, kept, range.from, request.scheduledTime)) {
     late.push(await computeKpi(deps, { kpiId: request.kpiId, asOf: request.scheduledTime, ...run }));
   }
   const evaluated = { definition: compute.state.definition, version: compute.state.version, hash: compute.state.hash };
@@ -78,33 +79,30 @@ export async function refreshKpi(
  * The periods before `before` that hold hours marked for recomputation (by ingestion, when late
  * records landed) in the last {@link RECOMPUTE_MARK_DAYS} days and not yet computed with them, as
  * runs of consecutive periods. A mark is spent for this KPI once the partial it keeps of that hour
- * lists the marked batch among its manifests: other KPIs reading the dataset still see it, and a
- * refresh that failed sees it again on the next schedule.
+ * (`kept`: the KPI's partial cache index, keyed `<dataset>/date=…/hour=…`) lists the marked batch
+ * among its manifests: other KPIs reading the dataset still see it, and a refresh that failed
+ * sees it again on the next schedule.
  * The marked hours are event-time partitions of the raw store: a KPI that places records by the
  * same field recomputes exactly the periods that changed.
  */
 export async function latePeriodRuns(
-  deps: Pick<RefreshKpiDependencies, 'lateData' | 'cache'>,
-  definition: KpiDefinition,
+  deps: Pick<RefreshKpiDependencies, 'lateData'>,
+  definition: Pick<KpiDefinition, 'grain' | 'datasets'>,
+  kept: Readonly<Record<string, CachedPartition>>,
   before: number,
   now: number,
 ): Promise<{ from: number; to: number }[]> {
   if (!deps.lateData) return [];
   const since = now - RECOMPUTE_MARK_DAYS * 86_400_000;
-  const marks: RecomputeMark[] = [];
+  const starts = new Set<number>();
   for (const dataset of new Set(definition.datasets.map((d) => d.id))) {
     for (const mark of await deps.lateData.recomputeMarks(dataset, since)) {
-      if (periodStart(definition.grain, mark.periodStart) < before) marks.push(mark);
+      const start = periodStart(definition.grain, mark.periodStart);
+      if (start >= before) continue;
+      const hour = new Date(mark.periodStart).toISOString();
+      const cached = kept[`${dataset}/date=${hour.slice(0, 10)}/hour=${hour.slice(11, 13)}`];
+      if (!cached?.manifests.some((key) => key.endsWith(`/${mark.batchId}.json`))) starts.add(start);
     }
-  }
-  if (marks.length === 0) return [];
-  const { partitions } = await deps.cache.readIndex(definition.id, compileKpi(definition).signature);
-  const starts = new Set<number>();
-  for (const mark of marks) {
-    const hour = new Date(mark.periodStart).toISOString();
-    const cached = partitions[`${mark.dataset}/date=${hour.slice(0, 10)}/hour=${hour.slice(11, 13)}`];
-    if (cached?.manifests.some((key) => key.endsWith(`/${mark.batchId}.json`))) continue;
-    starts.add(periodStart(definition.grain, mark.periodStart));
   }
   const runs: { from: number; to: number }[] = [];
   for (const start of [...starts].sort((a, b) => a - b)) {

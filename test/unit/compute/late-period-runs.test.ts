@@ -2,9 +2,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDefinitionFile } from '../../../src/adapters/files/kpi-definition-files';
 import type { KpiDefinition } from '../../../src/domain/definition/schema';
-import { compileKpi } from '../../../src/domain/engine/kpi';
 import type { RecomputeMark } from '../../../src/ports/ingest-ledger';
-import type { CachedPartition, PartialCache, PartialIndex } from '../../../src/ports/partial-cache';
+import type { CachedPartition } from '../../../src/ports/partial-cache';
 import { latePeriodRuns } from '../../../src/usecases/refresh-kpi';
 
 const HOUR = 3_600_000;
@@ -16,23 +15,15 @@ const definition = (id: string): KpiDefinition =>
 
 type Mark = Pick<RecomputeMark, 'dataset' | 'periodStart' | 'markedAt'> & { batchId?: string };
 
-/** A ledger holding `marks`, and the partial index of one KPI keeping `partitions`. */
-function world(kpi: KpiDefinition, marks: Mark[], partitions: Record<string, string[]> = {}) {
+/** A ledger holding `marks`, and what the KPI's partial cache keeps of some hours (their manifests). */
+function world(marks: Mark[], partitions: Record<string, string[]> = {}) {
   const asked: string[] = [];
-  const index: PartialIndex = {
-    periods: {},
-    partitions: Object.fromEntries(
-      Object.entries(partitions).map(([key, manifests]): [string, CachedPartition] => [
-        key,
-        { fingerprint: 'f', rows: 1, quarantined: 0, newestEventAt: null, manifests, objects: 1 },
-      ]),
-    ),
-  };
-  const signature = compileKpi(kpi).signature;
-  const cache = {
-    readIndex: async (kpiId: string, sig: string) =>
-      kpiId === kpi.id && sig === signature ? index : { partitions: {}, periods: {} },
-  } as Pick<PartialCache, 'readIndex'> as PartialCache;
+  const kept = Object.fromEntries(
+    Object.entries(partitions).map(([key, manifests]): [string, CachedPartition] => [
+      key,
+      { fingerprint: 'f', rows: 1, quarantined: 0, newestEventAt: null, manifests, objects: 1 },
+    ]),
+  );
   const lateData = {
     recomputeMarks: async (dataset: string, markedSince = Number.NEGATIVE_INFINITY) => {
       asked.push(dataset);
@@ -41,13 +32,13 @@ function world(kpi: KpiDefinition, marks: Mark[], partitions: Record<string, str
         .map((m) => ({ batchId: 'late-batch', records: 1, ...m }));
     },
   };
-  return { deps: { lateData, cache }, asked };
+  return { deps: { lateData }, kept, asked };
 }
 
 describe('late period runs', () => {
   it('turns marked hours before the lookback into runs of whole periods, consecutive ones joined', async () => {
     const kpi = definition('lead_to_opportunity_rate'); // monthly, over leads and opportunities
-    const { deps, asked } = world(kpi, [
+    const { deps, kept, asked } = world([
       { dataset: 'crm_leads', periodStart: Date.UTC(2026, 7, 2, 9), markedAt: NOW - HOUR },
       { dataset: 'crm_leads', periodStart: Date.UTC(2026, 7, 31, 23), markedAt: NOW - HOUR },
       { dataset: 'crm_opportunities', periodStart: Date.UTC(2026, 8, 3, 1), markedAt: NOW - 2 * DAY },
@@ -59,7 +50,7 @@ describe('late period runs', () => {
       // A dataset the KPI does not read.
       { dataset: 'ad_performance', periodStart: Date.UTC(2026, 6, 7, 4), markedAt: NOW - HOUR },
     ]);
-    const runs = await latePeriodRuns(deps, kpi, Date.UTC(2026, 10, 1), NOW);
+    const runs = await latePeriodRuns(deps, kpi, kept, Date.UTC(2026, 10, 1), NOW);
     expect(runs).toEqual([
       { from: Date.UTC(2026, 5, 1), to: Date.UTC(2026, 6, 1) },
       { from: Date.UTC(2026, 7, 1), to: Date.UTC(2026, 9, 1) },
@@ -69,8 +60,7 @@ describe('late period runs', () => {
 
   it('skips a mark whose batch the kept partial of that hour already holds', async () => {
     const kpi = definition('lead_to_opportunity_rate');
-    const { deps } = world(
-      kpi,
+    const { deps, kept } = world(
       [
         { dataset: 'crm_leads', periodStart: Date.UTC(2026, 8, 2, 9), markedAt: NOW - HOUR, batchId: 'b-1' },
         { dataset: 'crm_leads', periodStart: Date.UTC(2026, 6, 3, 9), markedAt: NOW - HOUR, batchId: 'b-2' },
@@ -80,23 +70,22 @@ describe('late period runs', () => {
         'crm_leads/date=2026-07-03/hour=09': ['raw/_manifests/dataset=crm_leads/date=2026-07-04/b-0.json'],
       },
     );
-    expect(await latePeriodRuns(deps, kpi, Date.UTC(2026, 10, 1), NOW)).toEqual([
+    expect(await latePeriodRuns(deps, kpi, kept, Date.UTC(2026, 10, 1), NOW)).toEqual([
       { from: Date.UTC(2026, 6, 1), to: Date.UTC(2026, 7, 1) },
     ]);
   });
 
   it('places hours in the periods of the KPI grain (ISO weeks from Monday)', async () => {
     const kpi = definition('mttr');
-    const { deps } = world(kpi, [
+    const { deps, kept } = world([
       { dataset: 'agent_events', periodStart: Date.UTC(2026, 9, 14, 12), markedAt: NOW - HOUR },
     ]);
-    expect(await latePeriodRuns(deps, kpi, Date.UTC(2026, 10, 2), NOW)).toEqual([
+    expect(await latePeriodRuns(deps, kpi, kept, Date.UTC(2026, 10, 2), NOW)).toEqual([
       { from: Date.UTC(2026, 9, 12), to: Date.UTC(2026, 9, 19) },
     ]);
   });
 
   it('asks nothing without a ledger', async () => {
-    const { deps } = world(definition('mttr'), []);
-    expect(await latePeriodRuns({ cache: deps.cache }, definition('mttr'), NOW, NOW)).toEqual([]);
+    expect(await latePeriodRuns({}, definition('mttr'), {}, NOW, NOW)).toEqual([]);
   });
 });
