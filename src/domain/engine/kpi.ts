@@ -37,8 +37,12 @@ export interface CompiledKpi {
   readonly signature: string;
   /** Datasets the KPI reads. */
   readonly datasets: readonly string[];
-  /** An empty accumulator. */
-  accumulator(): KpiAccumulator;
+  /**
+   * An empty accumulator. With `placers` shared by accumulators fed the same batches, each batch
+   * is placed once for all of them; call `placers.forget()` before each new batch (or use
+   * {@link accumulateTogether}, which does).
+   */
+  accumulator(placers?: RecordPlacers): KpiAccumulator;
   /** The partial state of the records of one partition of `dataset`. */
   partial(dataset: string, records: Iterable<TypedRecord>): KpiPartialState;
   /** One state holding everything the given states hold; order and grouping do not matter. */
@@ -80,9 +84,11 @@ export function compileKpi(definition: KpiDefinition): CompiledKpi {
       );
     }
   };
-  const accumulatorOf = (state: KpiState): KpiAccumulator => ({
+  const accumulatorOf = (state: KpiState, shared: boolean): KpiAccumulator => ({
     add: (dataset, record) => state.add(dataset, record),
-    addAll: (dataset, records) => state.addAll(dataset, records),
+    addAll: shared
+      ? (dataset, records) => state.addPlaced(dataset, Array.isArray(records) ? records : [...records])
+      : (dataset, records) => state.addAll(dataset, records),
     absorb: (partial) => {
       check(partial);
       state.absorb(partial);
@@ -92,11 +98,11 @@ export function compileKpi(definition: KpiDefinition): CompiledKpi {
   });
   const datasets = newState().datasets;
 
-  const compiled: CompiledKpi = {
+  return {
     definition,
     signature,
     datasets,
-    accumulator: () => accumulatorOf(newState()),
+    accumulator: (placers) => accumulatorOf(newState(placers), placers !== undefined),
     partial(dataset, records) {
       const state = newState();
       state.addAll(dataset, records);
@@ -118,18 +124,7 @@ export function compileKpi(definition: KpiDefinition): CompiledKpi {
     },
     inputRanges: (from, to) => inputRanges(definition, plan, from, to),
   };
-  sharedStateOf.set(compiled, (placers) => {
-    const state = newState(placers);
-    return { state, accumulator: accumulatorOf(state) };
-  });
-  return compiled;
 }
-
-/** How `accumulateTogether` makes a compiled KPI's state on shared placers. */
-const sharedStateOf = new WeakMap<
-  CompiledKpi,
-  (placers: RecordPlacers) => { state: KpiState; accumulator: KpiAccumulator }
->();
 
 /** Accumulators of several KPIs fed the same batches. */
 export interface KpiAccumulators {
@@ -150,17 +145,13 @@ export interface KpiAccumulators {
  */
 export function accumulateTogether(kpis: readonly CompiledKpi[]): KpiAccumulators {
   const placers = new RecordPlacers();
-  const parts = kpis.map((kpi) => {
-    const make = sharedStateOf.get(kpi);
-    if (make === undefined) throw new TypeError(`${kpi.definition.id} was not made by compileKpi`);
-    return make(placers);
-  });
+  const accumulators = kpis.map((kpi) => kpi.accumulator(placers));
   return {
-    accumulators: parts.map((part) => part.accumulator),
+    accumulators,
     addAll(dataset, records) {
       const batch = Array.isArray(records) ? (records as readonly TypedRecord[]) : [...records];
       placers.forget();
-      for (const part of parts) part.state.addPlaced(dataset, batch);
+      for (const accumulator of accumulators) accumulator.addAll(dataset, batch);
       placers.forget();
     },
   };
