@@ -2,7 +2,7 @@
 // changes nothing; a POST records their decision once (a conditional write) and resumes the waiting
 // workflow. Forged, tampered, expired, escalated, already-decided and replayed links change nothing.
 import type { ApprovalOutcome, ApprovalRequest, Decision, TierNotice } from '../../domain/guardrails/approval';
-import { isFalseAlarm } from '../../domain/guardrails/approval';
+import { agentContinues, isFalseAlarm } from '../../domain/guardrails/approval';
 import { type ApprovalLinkClaims, parseApprovalLink } from '../../domain/guardrails/approval-link';
 import { auditEvent } from '../../domain/guardrails/audit';
 import type { ApprovalLinkSigner } from '../../ports/approval-link-signer';
@@ -170,6 +170,7 @@ export async function decideApproval(
       reason: outcome.reason,
       latencyMs: Math.max(0, now - Date.parse(request.requestedAt)),
       falseAlarm: isFalseAlarm(request.proposal, outcome.decision),
+      agentContinued: agentContinues(request.proposal, outcome.decision),
     }),
   );
   const token = await deps.approvals.getTaskToken(request.approvalId, claims.tier);

@@ -7,6 +7,7 @@ import {
   type ApprovalRequest,
   type ApprovalStart,
   type ApproverTier,
+  agentContinues,
   isFalseAlarm,
   safeDefaultEffect,
   type TierNotice,
@@ -235,6 +236,7 @@ export async function applyDecision(
             toMode: to,
             reason,
             falseAlarm: isFalseAlarm(request.proposal, outcome.decision),
+            agentContinued: agentContinues(request.proposal, outcome.decision),
           }),
         deps,
       )

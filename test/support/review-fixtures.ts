@@ -1,0 +1,110 @@
+// Test support: daily KPI series and the pieces a review pack is built from, for the review domain
+// and use-case tests.
+import type { ActionItem } from '../../src/domain/reviews/action-items';
+import type { ReviewedKpiSummary } from '../../src/domain/reviews/scorecard';
+import type { DriftSummary, ValueStatus } from '../../src/domain/values/kpi-value';
+import type { Restatement, StoredKpiValue } from '../../src/domain/values/restatement';
+import { sampleValue } from './kpi-values';
+
+export const DAY = 86_400_000;
+
+/** A daily KPI whose red boundary is 0.2 (higher is better). */
+export function kpiSummary(overrides: Partial<ReviewedKpiSummary> = {}): ReviewedKpiSummary {
+  return {
+    id: 'sla_adherence',
+    name: 'SLA adherence',
+    category: 'operational_health',
+    unit: 'percent',
+    grain: 'day',
+    direction: 'higher_is_better',
+    band: null,
+    owner: 'ops@example.com',
+    datasets: ['agent_events'],
+    ...overrides,
+  };
+}
+
+export interface PointSpec {
+  readonly day: string;
+  readonly value: number | null;
+  readonly status?: ValueStatus;
+  readonly drift?: boolean;
+  readonly version?: number;
+  readonly restatements?: readonly Restatement[];
+  readonly provisional?: boolean;
+}
+
+/** One stored daily value of the overall row. */
+export function storedPoint(kpiId: string, spec: PointSpec): StoredKpiValue {
+  const start = Date.parse(`${spec.day}T00:00:00Z`);
+  const drift: DriftSummary | null = spec.drift
+    ? {
+        verdict: 'drift',
+        signals: [{ method: 'robust_z', direction: 'down', score: -5.1, threshold: 3.5 }],
+        baseline: 0.9,
+        message: 'robust z-score -5.1 below the baseline 0.9',
+        annotations: [],
+      }
+    : null;
+  const base = sampleValue({
+    kpiId,
+    periodStart: new Date(start).toISOString(),
+    periodEnd: new Date(start + DAY).toISOString(),
+    dimensions: {},
+    value: spec.value,
+    status: spec.status ?? 'green',
+    provisional: spec.provisional ?? false,
+    drift,
+  });
+  return {
+    ...base,
+    lineage: {
+      ...base.lineage,
+      definition: { id: kpiId, version: spec.version ?? 1, hash: `sha256:v${spec.version ?? 1}` },
+    },
+    revision: 1 + (spec.restatements?.length ?? 0),
+    fingerprint: `fp-${kpiId}-${spec.day}`,
+    restatements: spec.restatements ?? [],
+  };
+}
+
+/** Days `first`…`first + n - 1` as `YYYY-MM-DD`. */
+export function days(first: string, n: number): string[] {
+  const start = Date.parse(`${first}T00:00:00Z`);
+  return Array.from({ length: n }, (_, i) => new Date(start + i * DAY).toISOString().slice(0, 10));
+}
+
+/** A restatement of a day's overall value. */
+export function restatement(kpiId: string, day: string, fields: Partial<Restatement> = {}): Restatement {
+  return {
+    kpiId,
+    grain: 'day',
+    periodStart: `${day}T00:00:00.000Z`,
+    dimensions: {},
+    revision: 2,
+    cause: 'input_change',
+    previous: { value: 0.9, status: 'green', definitionVersion: 1, computedAt: `${day}T01:00:00.000Z` },
+    current: { value: 0.7, status: 'yellow', definitionVersion: 1, computedAt: '2026-11-20T10:00:00.000Z' },
+    restatedAt: '2026-11-20T10:00:00.000Z',
+    ...fields,
+  };
+}
+
+/** An open action item raised on `reviewId`. */
+export function actionItem(fields: Partial<ActionItem> = {}): ActionItem {
+  return {
+    itemId: 'item-1',
+    reviewId: 'weekly-operational/2026-W46',
+    what: 'Find out why the CRM feed lags',
+    owner: 'data-eng@example.com',
+    due: '2026-11-20',
+    kpiId: 'data_freshness',
+    openedAt: '2026-11-16T09:30:00.000Z',
+    openedBy: 'ops-lead@example.com',
+    status: 'open',
+    closedAt: null,
+    closedBy: null,
+    closingNote: null,
+    ...fields,
+  };
+}
