@@ -20,9 +20,9 @@ describe('the whole pipeline on the local cloud', () => {
   });
 
   it('publishes every definition of the pack and computes a series for each', () => {
-    expect(local.result.counts.definitions).toBe(26);
+    expect(local.result.counts.definitions).toBe(29);
     const withValues = local.result.report.kpis.filter((k) => k.series.length > 0);
-    expect(withValues.length).toBe(26);
+    expect(withValues.length).toBe(29);
   });
 
   it('quarantines exactly the broken rows of the flawed export, each with its reason', () => {
