@@ -3,9 +3,12 @@
 // ingested batches, and the governance section.
 import type { KpiDefinition } from '../domain/definition/schema';
 import { isoTime, periodStart } from '../domain/engine/time';
+import { restatementReason } from '../domain/reviews/what-changed';
 import type { StoredKpiValue } from '../domain/values/restatement';
+import { describeChanges } from '../domain/versioning/semantic-diff';
 import type { KpiValueStore } from '../ports/kpi-value-store';
-import type { ReportModelInput } from './model';
+import type { DefinitionChange } from '../usecases/reviews/definition-changes';
+import type { ReportDefinitionChange, ReportModelInput } from './model';
 
 type ReportKpiInput = ReportModelInput['kpis'][number];
 type PointInput = ReportKpiInput['series'][number];
@@ -24,6 +27,23 @@ export interface ReportSources {
   readonly run: { readonly description: string };
   /** @default now */
   readonly generatedAt?: number;
+  /** A KPI's definition changes, marked on its chart. @default none */
+  readonly changeLog?: (kpiId: string) => Promise<readonly DefinitionChange[]>;
+  /** Pages the report links to (a review pack). @default none */
+  readonly links?: ReportModelInput['links'];
+}
+
+/** A definition change as the report's change log shows it. */
+export function reportChange({ change, diff }: DefinitionChange): ReportDefinitionChange {
+  return {
+    at: isoTime(change.at),
+    action: change.action,
+    fromVersion: change.fromVersion,
+    toVersion: change.toVersion,
+    author: change.author,
+    reason: change.reason,
+    diff: diff ? describeChanges(diff) : [],
+  };
 }
 
 /** The thresholds of a definition in the report's terms (where yellow and red begin). */
@@ -68,6 +88,13 @@ function point(value: StoredKpiValue): PointInput {
     provisional: value.provisional,
     drift: signal ? { method: signal.method, score: signal.score, explanation: value.drift?.message } : null,
     ...(note ? { note } : {}),
+    restatements: value.restatements.map((r) => ({
+      value: r.previous.value,
+      status: r.previous.status,
+      definitionVersion: r.previous.definitionVersion,
+      why: restatementReason(r),
+      restatedAt: r.restatedAt,
+    })),
     lineage: {
       definitionVersion: value.lineage.definition.version,
       definitionHash: value.lineage.definition.hash,
@@ -139,6 +166,7 @@ export async function buildReportModel(sources: ReportSources): Promise<ReportMo
         ...(definition.guardrail?.useCase ? { useCase: definition.guardrail.useCase } : {}),
         thresholds: reportThresholds(definition.target),
         series: series.map(point),
+        changes: sources.changeLog ? (await sources.changeLog(definition.id)).map(reportChange) : [],
         breakdown,
       };
     }),
@@ -148,6 +176,7 @@ export async function buildReportModel(sources: ReportSources): Promise<ReportMo
     generatedAt: isoTime(sources.generatedAt ?? Date.now()),
     run: { description: sources.run.description, from: isoTime(sources.from), to: isoTime(sources.to) },
     kpis,
+    links: [...(sources.links ?? [])],
     dataQuality: [...sources.dataQuality],
     ...sources.governance,
   };

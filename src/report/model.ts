@@ -62,6 +62,31 @@ export const pointSchema = z.object({
   /** Why the value is null, or an annotation (a launch, an agent release). */
   note: z.string().optional(),
   lineage: lineageSchema.optional(),
+  /** Earlier values of this period that a restatement replaced, oldest first. */
+  restatements: z
+    .array(
+      z.object({
+        value: z.number().nullable(),
+        status: statusSchema,
+        definitionVersion: z.number().int(),
+        /** Why it was restated, for people. */
+        why: z.string(),
+        restatedAt: z.string(),
+      }),
+    )
+    .default([]),
+});
+
+/** One move of a KPI's definition (publish, rollback, retire), for the change log on its chart. */
+export const definitionChangeSchema = z.object({
+  at: z.string(),
+  action: z.enum(['publish', 'rollback', 'retire']),
+  fromVersion: z.number().int().nullable(),
+  toVersion: z.number().int(),
+  author: z.string(),
+  reason: z.string(),
+  /** The semantic diff against the version in force before, one line per change. */
+  diff: z.array(z.string()).default([]),
 });
 
 export const reportKpiSchema = z.object({
@@ -77,6 +102,8 @@ export const reportKpiSchema = z.object({
   thresholds: thresholdsSchema,
   /** Overall series (the row with no dimension), oldest first. */
   series: z.array(pointSchema),
+  /** The definition's change log, oldest first: each change is marked on the trend chart. */
+  changes: z.array(definitionChangeSchema).default([]),
   /** Latest period broken down by each dimension the KPI groups by: dimension name → rows. */
   breakdown: z.record(
     z.string(),
@@ -93,6 +120,16 @@ export const reportModelSchema = z.object({
     to: z.string(),
     durationMs: z.number().optional(),
   }),
+  /** Pages the report points to (a review pack, the report it belongs to). */
+  links: z
+    .array(
+      z.object({
+        label: z.string(),
+        // A relative path or an http(s) URL: never a script.
+        href: z.string().regex(/^(https?:\/\/|[^:]*$)/i, 'must be a relative path or an http(s) URL'),
+      }),
+    )
+    .default([]),
   kpis: z.array(reportKpiSchema),
   dataQuality: z.array(
     z.object({
@@ -129,3 +166,4 @@ export const reportModelSchema = z.object({
 export type ReportModel = z.infer<typeof reportModelSchema>;
 export type ReportModelInput = z.input<typeof reportModelSchema>;
 export type ReportKpi = z.infer<typeof reportKpiSchema>;
+export type ReportDefinitionChange = z.input<typeof definitionChangeSchema>;
