@@ -54,8 +54,8 @@ export interface KpiFunctionProps {
   /** Extra environment, beyond what the bind helpers add. */
   readonly environment?: Record<string, string>;
   /**
-   * Repository folders copied beside the bundle (e.g. `datasets`), read at run time relative to
-   * the code root. @default none
+   * Repository folders or files copied beside the bundle at the same relative path (e.g. `datasets`),
+   * read at run time relative to the code root. @default none
    */
   readonly bundledFolders?: readonly string[];
   /** Escape hatch for the few settings a stage needs (reserved concurrency, DLQ, ...). */

@@ -15,6 +15,7 @@ import { Guardrails } from '../constructs/guardrails';
 import { codeVersion } from '../constructs/ingestion/code-version';
 import { Ingestion } from '../constructs/ingestion/ingestion';
 import { type DashboardKpi, Observability } from '../constructs/observability';
+import { Reviews } from '../constructs/reviews';
 import { SelfCheck } from '../constructs/self-check';
 import { Snapshots } from '../constructs/snapshots';
 import { acknowledgeWildcardResource } from '../nag';
@@ -40,6 +41,8 @@ export class PipelineStack extends Stack {
   readonly computation: Computation;
   /** Parquet snapshots of KPI values, their export schedule and the Glue table over them. */
   readonly snapshots: Snapshots;
+  /** Review packs: a schedule and a function per review kind, the reviews topic and the review page. */
+  readonly reviews: Reviews;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -110,6 +113,17 @@ export class PipelineStack extends Stack {
       buckets,
       tables,
       messagingKey: this.messagingKey,
+      logRetention,
+    });
+
+    this.reviews = new Reviews(this, 'Reviews', {
+      buckets,
+      tables,
+      messagingKey: this.messagingKey,
+      config: props.config.reviews,
+      linkSigningKey: this.guardrails.linkSigningKey,
+      pageApi: this.guardrails.api,
+      pageUrl: this.guardrails.pageUrl,
       logRetention,
     });
 

@@ -436,6 +436,11 @@ const CLIENT_SCRIPT = `
     });
   }
   renderTiles();
+  // Links elsewhere on the page (a review pack's scorecard) open a KPI's detail.
+  document.querySelectorAll('[data-kpi-link]').forEach(function (link) {
+    var kpi = model.kpis.find(function (k) { return k.id === link.getAttribute('data-kpi-link'); });
+    if (kpi) link.addEventListener('click', function (event) { event.preventDefault(); showDetail(kpi); });
+  });
   renderDataQuality();
   renderGovernance();
   window.addEventListener('resize', function () { Object.keys(charts).forEach(function (k) { charts[k].resize(); }); });

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Grain } from '../definition/schema';
 import { shiftPeriod } from '../engine/time';
+import type { TypedRecord } from '../records';
 
 const utcInstant = z.iso.datetime({ offset: false });
 
@@ -43,6 +44,55 @@ export const inputQualitySchema = z.object({
   freshnessBreaches: z.number().int().nonnegative(),
 });
 export type InputQuality = z.infer<typeof inputQualitySchema>;
+
+const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+
+/**
+ * The data quality of one dataset's batches ingested in `[from, to)`, from the `pipeline_ingest`
+ * records of ingestion (a `batch` record per batch, a `quarantine_reason` record per reason).
+ */
+export function inputQualityOf(
+  records: readonly TypedRecord[],
+  dataset: string,
+  range: { readonly from: number; readonly to: number },
+  freshnessMinutes: number,
+): InputQuality {
+  let batches = 0;
+  let received = 0;
+  let valid = 0;
+  let quarantined = 0;
+  let worst: number | null = null;
+  let breaches = 0;
+  const byReason: Record<string, number> = {};
+  for (const r of records) {
+    const at = count(r.ingested_at);
+    if (r.dataset !== dataset || at < range.from || at >= range.to) continue;
+    if (r.record_type === 'batch') {
+      batches += 1;
+      received += count(r.rows_received);
+      valid += count(r.rows_valid);
+      quarantined += count(r.rows_quarantined);
+      if (typeof r.freshness_lag_seconds === 'number') {
+        const minutes = Math.round((r.freshness_lag_seconds / 60) * 10) / 10;
+        worst = worst === null ? minutes : Math.max(worst, minutes);
+        if (minutes > freshnessMinutes) breaches += 1;
+      }
+    } else if (r.record_type === 'quarantine_reason' && typeof r.reason === 'string') {
+      byReason[r.reason] = (byReason[r.reason] ?? 0) + count(r.rows_quarantined);
+    }
+  }
+  return {
+    dataset,
+    batches,
+    rowsReceived: received,
+    rowsQuarantined: quarantined,
+    quarantineRate: received > 0 ? quarantined / received : null,
+    quarantinedByReason: Object.fromEntries(Object.entries(byReason).sort(([a], [b]) => a.localeCompare(b))),
+    schemaConformity: received > 0 ? valid / received : null,
+    worstFreshnessMinutes: worst,
+    freshnessBreaches: breaches,
+  };
+}
 
 export const driftCaseSchema = z.object({
   /** `<kpiId>/<first drifting period start>`: one case per KPI and episode. */

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { GOVERNANCE_DATASET_ID } from '../../../src/domain/guardrails/audit';
+import { PIPELINE_INGEST_DATASET } from '../../../src/domain/ingest/data-quality';
+import { RAW_PREFIX } from '../../../src/domain/ingest/layout';
 import {
   parseReviewId,
   previousReviewPeriod,
@@ -6,6 +9,7 @@ import {
   reviewPeriodBefore,
   reviewPeriodOf,
 } from '../../../src/domain/reviews/kinds';
+import { DATA_QUALITY_RECORDS_PREFIX, GOVERNANCE_RECORDS_PREFIX } from '../../../src/shared/pipeline-records';
 import { REVIEW_KINDS as LAYOUT_KINDS } from '../../../src/shared/review-layout';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -59,5 +63,10 @@ describe('review periods', () => {
 
   it('names the same kinds as the layout the CDK app reads', () => {
     expect([...LAYOUT_KINDS]).toEqual([...REVIEW_KINDS]);
+  });
+
+  it('grants the prefixes the pipeline records are written under', () => {
+    expect(GOVERNANCE_RECORDS_PREFIX).toBe(`${RAW_PREFIX}dataset=${GOVERNANCE_DATASET_ID}/`);
+    expect(DATA_QUALITY_RECORDS_PREFIX).toBe(`${RAW_PREFIX}dataset=${PIPELINE_INGEST_DATASET}/`);
   });
 });

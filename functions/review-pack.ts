@@ -1,0 +1,85 @@
+// Lambda: builds one kind's review pack when its schedule fires (lib/constructs/reviews.ts; one
+// function and one EventBridge Scheduler schedule per review kind), writes it to the snapshots bucket
+// under reviews/<kind>/<period>/ and sends each reviewer their own signed link.
+import { z } from 'zod';
+import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
+import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
+import { DynamoDbApprovalStore } from '../src/adapters/aws/dynamodb-approval-store';
+import { DynamoDbAutonomyControls } from '../src/adapters/aws/dynamodb-autonomy-controls';
+import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
+import { S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
+import { SnsReviewNotifier } from '../src/adapters/aws/sns-review-notifier';
+import { renderReviewPackHtml } from '../src/report/review-pack';
+import { systemClock } from '../src/runtime/guardrail-environment';
+import { defineHandler, MetricUnit } from '../src/runtime/handler';
+import { reviewStores, reviewVariables } from '../src/runtime/review-environment';
+import { buildReviewPack } from '../src/usecases/reviews/build-review-pack';
+
+const name = z.string().min(1);
+const environment = z.object({
+  ...reviewVariables,
+  DEFINITIONS_TABLE: name,
+  VALUES_TABLE: name,
+  APPROVALS_TABLE: name,
+  CONTROLS_TABLE: name,
+  /** The raw bucket, read under `dataset=pipeline_ingest/` (the data-quality records). */
+  RAW_BUCKET: name,
+});
+
+const event = z.object({
+  /** The kind the schedule is for; must be this function's. */
+  kind: z.string().optional(),
+  /** When the schedule fired: the pack covers the period that ended by then. */
+  scheduledTime: z.iso.datetime({ offset: true }),
+});
+
+export const { handler, create } = defineHandler({
+  name: 'reviews',
+  environment,
+  event,
+  correlationId: (e) => `${e.kind ?? 'review'}@${e.scheduledTime}`,
+  dependencies: (env, { clients }) => ({
+    env,
+    ...reviewStores(env, clients),
+    definitions: kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, systemClock),
+    annotations: new DynamoAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
+    values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
+    approvals: new DynamoDbApprovalStore(clients.dynamodb, env.APPROVALS_TABLE),
+    controls: new DynamoDbAutonomyControls(clients.dynamodb, env.CONTROLS_TABLE),
+    raw: new S3RawPartitions(clients.s3, env.RAW_BUCKET),
+    notifier: new SnsReviewNotifier(clients.sns, env.REVIEWS_TOPIC_ARN),
+    clock: systemClock,
+    render: renderReviewPackHtml,
+  }),
+  run: async (input, deps, { logger, metrics }) => {
+    const { env } = deps;
+    if (input.kind !== undefined && input.kind !== env.REVIEW_KIND) {
+      throw new Error(`this function builds ${env.REVIEW_KIND} packs, not ${input.kind}`);
+    }
+    const started = Date.now();
+    const result = await buildReviewPack(
+      { scheduledTime: Date.parse(input.scheduledTime) },
+      {
+        kind: env.REVIEW_KIND,
+        audience: env.REVIEW_AUDIENCE,
+        pageUrl: env.REVIEW_PAGE_URL,
+        linkDays: env.REVIEW_LINK_DAYS,
+        limits: env.REVIEW_DATA_QUALITY,
+      },
+      deps,
+    );
+    const summary = {
+      reviewId: result.reviewId,
+      outcome: result.outcome,
+      headline: result.headline,
+      bytes: result.sizes,
+      notified: result.notified.length,
+      casesOpened: result.casesOpened,
+      overdueItems: result.overdueItems,
+      buildMs: Date.now() - started,
+    };
+    if (result.outcome === 'built') metrics.addMetric('ReviewPacksBuilt', MetricUnit.Count, 1);
+    logger.info(result.outcome === 'built' ? 'review pack built' : 'review pack exists already', summary);
+    return summary;
+  },
+});
