@@ -95,6 +95,7 @@ ${table(['KPI', 'category', 'value', 'status', 'period', 'definition'], rows)}</
 
 /** One "what changed" section: its title, and its content or null when it has nothing to say. */
 interface ChangeSection {
+  /** The section's element id is `change-<id>` (the report's own ids stay clear of that prefix). */
   readonly id: string;
   readonly title: string;
   render(pack: ReviewPack): string | null;
@@ -276,7 +277,7 @@ ${table(
 function changesPanel(pack: ReviewPack): string {
   const sections = CHANGE_SECTIONS.map((section) => {
     const content = section.render(pack);
-    return `<div class="change" id="${esc(section.id)}"><h3>${esc(section.title)}</h3>${content ?? '<p class="muted">None.</p>'}</div>`;
+    return `<div class="change" id="change-${esc(section.id)}"><h3>${esc(section.title)}</h3>${content ?? '<p class="muted">None.</p>'}</div>`;
   }).join('\n');
   const since = pack.previous
     ? `since the previous pack, ${esc(pack.previous.reviewId)} (built ${esc(minute(pack.previous.asOf))})`

@@ -1,6 +1,7 @@
 // Test support: daily KPI series and the pieces a review pack is built from, for the review domain
 // and use-case tests.
 import type { ActionItem } from '../../src/domain/reviews/action-items';
+import { REVIEW_PACK_FORMAT, type ReviewPack } from '../../src/domain/reviews/pack';
 import type { ReviewedKpiSummary } from '../../src/domain/reviews/scorecard';
 import type { DriftSummary, ValueStatus } from '../../src/domain/values/kpi-value';
 import type { Restatement, StoredKpiValue } from '../../src/domain/values/restatement';
@@ -106,5 +107,127 @@ export function actionItem(fields: Partial<ActionItem> = {}): ActionItem {
     closedBy: null,
     closingNote: null,
     ...fields,
+  };
+}
+
+/** A pack with one of everything a page shows, for the page tests. */
+export function packFixture(): ReviewPack {
+  return {
+    format: REVIEW_PACK_FORMAT,
+    reviewId: 'weekly-operational/2026-W47',
+    kind: 'weekly-operational',
+    title: 'Weekly operational review',
+    period: { label: '2026-W47', start: '2026-11-16T00:00:00.000Z', end: '2026-11-23T00:00:00.000Z' },
+    asOf: '2026-11-23T08:00:00.000Z',
+    window: { from: '2026-11-16T08:00:00.000Z', to: '2026-11-23T08:00:00.000Z' },
+    previous: {
+      reviewId: 'weekly-operational/2026-W46',
+      asOf: '2026-11-16T08:00:00.000Z',
+      signOffs: [{ reviewer: 'ops-lead@example.com', signedAt: '2026-11-16T10:00:00.000Z', note: '<b>fine</b>' }],
+      notSignedBy: ['cmo@example.com'],
+    },
+    audience: ['ops-lead@example.com', 'cmo@example.com'],
+    scorecard: [
+      {
+        kpiId: 'lead_handoff_cycle_time_p95',
+        name: 'Lead handoff cycle time (p95)',
+        category: 'operational_health',
+        unit: 'minutes',
+        grain: 'day',
+        periodStart: '2026-11-22T00:00:00.000Z',
+        value: 6.2,
+        status: 'red',
+        provisional: false,
+        drifting: true,
+        definitionVersion: 3,
+        trend: 'up',
+        trendMeaning: 'worse',
+      },
+    ],
+    changes: {
+      statusTransitions: [
+        {
+          kpiId: 'lead_handoff_cycle_time_p95',
+          name: 'Lead handoff cycle time (p95)',
+          from: 'green',
+          to: 'red',
+          fromPeriod: '2026-11-15T00:00:00.000Z',
+          toPeriod: '2026-11-22T00:00:00.000Z',
+        },
+      ],
+      newReds: [
+        {
+          kpiId: 'lead_handoff_cycle_time_p95',
+          name: 'Lead handoff cycle time (p95)',
+          firstPeriod: '2026-11-20T00:00:00.000Z',
+          periods: 3,
+          value: 6.2,
+        },
+      ],
+      newDrifts: [],
+      restatements: [],
+      definitionChanges: [
+        {
+          kpiId: 'lead_handoff_cycle_time_p95',
+          action: 'rollback',
+          fromVersion: 3,
+          toVersion: 2,
+          author: 'maria@example.com',
+          reason: 'v3 counted queued leads <twice>',
+          at: '2026-11-19T14:00:00.000Z',
+          diff: ['~ calculation.end.filter.in: ["handed_off","queued"] → ["handed_off"] [calculation]'],
+          impact: 'calculation',
+          requiresRecompute: true,
+          restated: 4,
+        },
+      ],
+      approvals: [],
+      autonomyChanges: [],
+      dataQuality: { freshnessLimitMinutes: 60, freshnessBreaches: [], quarantineSpikes: [] },
+    },
+    cases: [
+      {
+        caseId: 'lead_handoff_cycle_time_p95/2026-11-20T00:00:00.000Z',
+        kpiId: 'lead_handoff_cycle_time_p95',
+        kpiName: 'Lead handoff cycle time (p95)',
+        grain: 'day',
+        firstPeriod: '2026-11-20T00:00:00.000Z',
+        lastPeriod: '2026-11-22T00:00:00.000Z',
+        periods: 3,
+        direction: 'up',
+        message: 'robust z-score 5.1 above the baseline',
+        openedAt: '2026-11-23T08:00:00.000Z',
+        openedIn: 'weekly-operational/2026-W47',
+        status: 'open',
+        checklist: {
+          inputs: [
+            {
+              dataset: 'agent_events',
+              batches: 168,
+              rowsReceived: 50_000,
+              rowsQuarantined: 12,
+              quarantineRate: 0.00024,
+              quarantinedByReason: { invalid_timestamp: 12 },
+              schemaConformity: 0.99976,
+              worstFreshnessMinutes: 9.5,
+              freshnessBreaches: 0,
+            },
+          ],
+          annotations: [],
+        },
+        decision: null,
+      },
+    ],
+    actionItems: { open: [{ ...actionItem(), carried: true, overdue: true }], closed: [] },
+    governance: {
+      approvalsAsked: 2,
+      approvalsDecided: 1,
+      agentContinued: 0,
+      guardrailPrecision: 1,
+      escalations: 0,
+      safeDefaults: 0,
+      autonomyChanges: 1,
+      openApprovals: 1,
+    },
   };
 }
