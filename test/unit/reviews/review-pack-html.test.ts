@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inlineScriptHashes, renderReviewPage, reviewPagePolicy } from '../../../src/adapters/http/review-page-html';
-import { renderReviewPackHtml } from '../../../src/report/review-pack';
+import { renderReviewPackHtml, reviewDocumentSchema } from '../../../src/report/review-pack';
 import { reportFixture } from '../../support/report-fixture';
 import { actionItem, packFixture } from '../../support/review-fixtures';
 
@@ -61,21 +61,7 @@ describe('the pack page', () => {
     const expired = renderReviewPage(
       {
         kind: 'expired',
-        document: {
-          pack: packFixture(),
-          report: {
-            ...reportFixture(),
-            links: [],
-            generatedAt: '2026-11-23T08:00:00.000Z',
-            run: { description: 'x', from: 'a', to: 'b' },
-            kpis: [],
-            dataQuality: [],
-            approvals: [],
-            audit: [],
-            controls: [],
-            title: 't',
-          },
-        },
+        document: reviewDocumentSchema.parse(document()),
         claims: { kind: 'weekly-operational', period: '2026-W47', reviewer: 'cmo@example.com', expiresAt: 1 },
         reviewId: 'weekly-operational/2026-W47',
         signOffs: [],
