@@ -31,6 +31,8 @@ const event = z.object({
   kind: z.string().optional(),
   /** When the schedule fired: the pack covers the period that ended by then. */
   scheduledTime: z.iso.datetime({ offset: true }),
+  /** A missed or late pack: the period to build (`2026-W47`, `2026-11`) as of `scheduledTime`. */
+  period: z.string().max(16).optional(),
 });
 
 export const { handler, create } = defineHandler({
@@ -58,7 +60,7 @@ export const { handler, create } = defineHandler({
     }
     const started = Date.now();
     const result = await buildReviewPack(
-      { scheduledTime: Date.parse(input.scheduledTime) },
+      { scheduledTime: Date.parse(input.scheduledTime), ...(input.period ? { period: input.period } : {}) },
       {
         kind: env.REVIEW_KIND,
         audience: env.REVIEW_AUDIENCE,

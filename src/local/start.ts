@@ -14,14 +14,14 @@ const USAGE = `Usage: npm start [-- options]
 
 Runs the Agent KPI Pipeline on this machine: starts the emulators, creates what the CDK app
 declares, publishes the KPI definitions, ingests weeks of sample data through the connectors,
-computes and evaluates every KPI, routes violations to approval, writes Parquet snapshots and an
-HTML report, then prints a summary.
+computes and evaluates every KPI, routes violations to approval, writes Parquet snapshots, builds
+the weekly review pack and an HTML report, then prints a summary.
 
   --days N              days of sample data, ending now (default 42: six weeks, so drift has a baseline)
   --seed N              seed of the sample data (default 42)
   --data DIR            your own data instead: DIR/datasets/*.yaml (with their files) and DIR/definitions/*.yaml
-  --demo-approver MODE  approve | reject | none: how the demo approver answers each approval
-                        (default approve; none with --serve)
+  --demo-approver MODE  approve | reject | none: how the demo approver answers each approval, and
+                        whether the demo reviewer signs the weekly pack off (default approve; none with --serve)
   --serve               keep serving the report and the approval pages until Ctrl-C
   --out DIR             where the report and sample files go (default .local/run)
   -h, --help            show this help`;
@@ -131,6 +131,9 @@ try {
   );
   detail(`report:    ${paint(`file://${run.reportFile}`, 'cyan')}`);
   detail(
+    `review:    ${paint(`file://${run.review.latest.htmlFile}`, 'cyan')} (${run.review.latest.reviewId}, ${run.review.latest.headline})`,
+  );
+  detail(
     `snapshots: s3://${cloud.physicalName('SnapshotsBucket', 'AWS::S3::Bucket')}/kpi_values/ (local, in memory: gone when this exits)`,
   );
   detail(`sample:    ${path.join(outDir, 'sample-data')}${dataDir ? ' (not used: --data)' : ''}`);
@@ -138,9 +141,13 @@ try {
   if (options.serve) {
     const html = readFileSync(run.reportFile);
     const server = createServer((request, response) => {
+      const pack = path.relative(outDir, run.review.latest.htmlFile).split(path.sep).join('/');
       if (request.method === 'GET' && (request.url === '/' || request.url === '/report.html')) {
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         response.end(html);
+      } else if (request.method === 'GET' && request.url === `/${pack}`) {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        response.end(readFileSync(run.review.latest.htmlFile));
       } else {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the report is at /');
       }
@@ -149,6 +156,7 @@ try {
     stage('Serving until Ctrl-C');
     detail(`report: http://127.0.0.1:${port}/`);
     for (const [approvalId, links] of Object.entries(run.links)) detail(`approval ${approvalId}: ${links.at(-1)}`);
+    for (const link of run.review.latest.links) detail(`review ${run.review.latest.reviewId}: ${link}`);
     keepServing = true;
     await new Promise<void>((resolve) => process.once('SIGINT', resolve));
     server.close();

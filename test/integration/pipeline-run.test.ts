@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { ReviewDocument } from '../../src/report/review-pack';
 import { FLAWED_ROWS } from '../../src/sample/files';
 import { runPipelineOnce } from '../support/local-run';
 
@@ -15,6 +16,7 @@ describe('the whole pipeline on the local cloud', () => {
       '# Evaluate',
       '# Govern',
       '# Publish',
+      '# Review',
       '# Report',
     ]);
   });
@@ -65,5 +67,25 @@ describe('the whole pipeline on the local cloud', () => {
     expect(existsSync(local.result.reportFile)).toBe(true);
     const html = readFileSync(local.result.reportFile, 'utf8');
     for (const kpi of local.result.report.kpis) expect(html).toContain(`"id":"${kpi.id}"`);
+  });
+
+  it('builds the weekly review pack from the stores, signs it off and links it from the report', () => {
+    const { previous, latest, recorded } = local.result.review;
+    expect(recorded.some((line) => line.startsWith('Action item for ops-lead@example.com'))).toBe(true);
+    expect(latest.links).toHaveLength(1);
+    expect(latest.links[0]).toMatch(
+      /\/reviews\/weekly-operational\/\d{4}-W\d{2}\?reviewer=ops-lead%40example\.com&expires=\d+&sig=/,
+    );
+    const document = JSON.parse(readFileSync(latest.jsonFile, 'utf8')) as ReviewDocument;
+    expect(document.pack.previous?.reviewId).toBe(previous.reviewId);
+    expect(document.pack.previous?.signOffs.map((s) => s.reviewer)).toEqual(['ops-lead@example.com']);
+    expect(document.pack.actionItems.open).toEqual([
+      expect.objectContaining({ carried: true, owner: 'ops-lead@example.com' }),
+    ]);
+    expect(document.pack.changes.definitionChanges.length).toBe(29);
+    expect(readFileSync(latest.htmlFile, 'utf8')).toContain('What changed');
+    expect(local.result.report.links).toEqual([
+      { label: `Review pack ${latest.reviewId}`, href: `reviews/${latest.reviewId}/pack.html` },
+    ]);
   });
 });

@@ -7,6 +7,7 @@
 import type { Grain, KpiDefinition } from '../../domain/definition/schema';
 import { annotationAppliesTo, overlaps } from '../../domain/drift/annotations';
 import { isoTime, periodEnd, periodStart, shiftPeriod } from '../../domain/engine/time';
+import { ValidationError } from '../../domain/errors';
 import { reviewAuditEvent } from '../../domain/guardrails/audit';
 import type { TypedRecord } from '../../domain/records';
 import { actionItemsForPack, dueBy } from '../../domain/reviews/action-items';
@@ -17,7 +18,13 @@ import {
   inputQualityOf,
   reconcileDriftCases,
 } from '../../domain/reviews/drift-cases';
-import { REVIEW_KIND_SPECS, type ReviewKind, reviewIdOf, reviewPeriodBefore } from '../../domain/reviews/kinds';
+import {
+  REVIEW_KIND_SPECS,
+  type ReviewKind,
+  reviewIdOf,
+  reviewPeriodBefore,
+  reviewPeriodOf,
+} from '../../domain/reviews/kinds';
 import { reviewEmail } from '../../domain/reviews/messages';
 import {
   type GovernanceSummary,
@@ -259,12 +266,27 @@ async function reconcileCases(
   return opened;
 }
 
+/** The period a build reviews: the one named, or the last one that ended by the build's time. */
+function reviewedPeriod(kind: ReviewKind, event: { readonly scheduledTime: number; readonly period?: string }) {
+  if (event.period === undefined) return reviewPeriodBefore(kind, event.scheduledTime);
+  const period = reviewPeriodOf(kind, event.period);
+  if (!period)
+    throw new ValidationError(`${event.period} is not a period of the ${kind} review`, { location: 'period' });
+  if (period.end > event.scheduledTime) {
+    throw new ValidationError(`${event.period} has not ended at ${isoTime(event.scheduledTime)}`, {
+      location: 'period',
+    });
+  }
+  return period;
+}
+
 /**
- * Builds the pack of the kind's period that ended by `scheduledTime`, writes it and sends the links.
- * Idempotent: a pack already recorded for the period is left as it is.
+ * Builds the pack of the kind's period that ended by `scheduledTime` (or of `period`, a missed or
+ * late one), as of `scheduledTime`, writes it and sends the links. Idempotent: a pack already
+ * recorded for the period is left as it is.
  */
 export async function buildReviewPack(
-  event: { readonly scheduledTime: number },
+  event: { readonly scheduledTime: number; readonly period?: string },
   settings: ReviewSettings,
   deps: BuildReviewPackDeps,
 ): Promise<BuildReviewPackResult> {
@@ -273,7 +295,7 @@ export async function buildReviewPack(
   const limits = settings.limits ?? DEFAULT_DATA_QUALITY_LIMITS;
   const asOfMs = event.scheduledTime;
   const asOf = isoTime(asOfMs);
-  const period = reviewPeriodBefore(kind, asOfMs);
+  const period = reviewedPeriod(kind, event);
   const reviewId = reviewIdOf(kind, period.label);
 
   const existing = await deps.reviews.getPack(kind, period.label);
