@@ -450,7 +450,8 @@ export async function buildReviewPack(
   const html = deps.render(document);
   await deps.packs.write(kind, period.label, { html, json });
 
-  const expiresAt = Math.floor(asOfMs / 1000) + (settings.linkDays ?? DEFAULT_REVIEW_LINK_DAYS) * 86_400;
+  // Links expire a number of days after they are sent (now), whatever period the pack reviews.
+  const expiresAt = Math.floor(deps.clock.now() / 1000) + (settings.linkDays ?? DEFAULT_REVIEW_LINK_DAYS) * 86_400;
   for (const reviewer of audience) {
     const claims: ReviewLinkClaims = { kind, period: period.label, reviewer, expiresAt };
     const link = reviewLinkUrl(settings.pageUrl, claims, await deps.signer.sign(reviewLinkSigningPayload(claims)));
