@@ -10,6 +10,8 @@ import type { ComputeEvent, ComputeSummary } from '../../functions/compute';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
 import type { DynamoDefinitionStore } from '../adapters/aws/dynamo-definition-store';
 import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
+import { DynamoDbApprovalStore } from '../adapters/aws/dynamodb-approval-store';
+import { DynamoDbReviewStore } from '../adapters/aws/dynamodb-review-store';
 import { kpiDefinitionStore } from '../adapters/aws/kpi-definitions';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
 import type { KpiDefinition } from '../domain/definition/schema';
@@ -36,11 +38,17 @@ export interface Deployment {
   readonly clients: AwsClients;
   readonly definitions: DynamoDefinitionStore<KpiDefinition>;
   readonly values: DynamoKpiValueStore;
+  /** Approval requests (what waits for a decision). */
+  readonly approvals: DynamoDbApprovalStore;
+  /** Review packs, action items and drift review cases. */
+  readonly reviews: DynamoDbReviewStore;
   readonly schedules: SchedulerKpiSchedules;
   readonly names: {
     readonly definitionsTable: string;
     readonly valuesTable: string;
     readonly stateTable: string;
+    readonly approvalsTable: string;
+    readonly reviewsTable: string;
     readonly rawBucket: string;
   };
   /** Runs the compute function with an event and returns its summary. */
@@ -73,6 +81,8 @@ async function openLocal(context: { cwd: string; now: () => number }): Promise<D
     definitionsTable: cloud.physicalName('DefinitionsTable'),
     valuesTable: cloud.physicalName('ValuesTable'),
     stateTable: cloud.physicalName('StateTable'),
+    approvalsTable: cloud.physicalName('ApprovalsTable'),
+    reviewsTable: cloud.physicalName('ReviewsTable'),
     rawBucket: cloud.physicalName('RawBucket', 'AWS::S3::Bucket'),
   };
   const role = cloud.resolver
@@ -87,6 +97,8 @@ async function openLocal(context: { cwd: string; now: () => number }): Promise<D
     names,
     definitions: kpiDefinitionStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
+    approvals: new DynamoDbApprovalStore(clients.dynamodb, names.approvalsTable),
+    reviews: new DynamoDbReviewStore(clients.dynamodb, names.reviewsTable),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,
       groupName: cloud.physicalName('ComputationKpiSchedules', 'AWS::Scheduler::ScheduleGroup'),
@@ -132,6 +144,8 @@ async function openAws(
     definitionsTable: `${prefix}-definitions`,
     valuesTable: `${prefix}-values`,
     stateTable: `${prefix}-state`,
+    approvalsTable: `${prefix}-approvals`,
+    reviewsTable: `${prefix}-reviews`,
     rawBucket: output('ComputationRawBucketName'),
   };
   const sfn = new SFNClient(env.AWS_REGION ? { region: env.AWS_REGION } : {});
@@ -141,6 +155,8 @@ async function openAws(
     names,
     definitions: kpiDefinitionStore(clients.dynamodb, names.definitionsTable, { now: () => Date.now() }),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
+    approvals: new DynamoDbApprovalStore(clients.dynamodb, names.approvalsTable),
+    reviews: new DynamoDbReviewStore(clients.dynamodb, names.reviewsTable),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,
       groupName: output('ComputationKpiScheduleGroupName'),
