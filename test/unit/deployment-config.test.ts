@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DeploymentConfigError, parseDeploymentConfig, reviewCron } from '../../lib/config';
 
@@ -71,5 +72,13 @@ describe('deployment configuration', () => {
     expect(attempt).toThrow(/reviews\.weekly-operational\.time: must be HH:MM/);
     expect(attempt).toThrow(/reviews\.weekly-operational\.timeZone: must be an IANA time zone/);
     expect(attempt).toThrow(/reviews\.monthly-business\.day: a monthly review takes a day of the month/);
+  });
+
+  it('accepts the review configuration docs/reviews.md shows', () => {
+    const block = /```json\n([\s\S]*?)```/.exec(readFileSync('docs/reviews.md', 'utf8'))?.[1] ?? '';
+    const { agentKpiPipeline } = JSON.parse(`{${block}}`) as { agentKpiPipeline: unknown };
+    const { reviews } = parseDeploymentConfig(agentKpiPipeline);
+    expect(reviews['monthly-business'].timeZone).toBe('America/New_York');
+    expect(reviewCron(reviews['weekly-operational'])).toBe('cron(0 8 ? * MON *)');
   });
 });
