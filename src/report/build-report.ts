@@ -5,9 +5,9 @@ import type { KpiDefinition } from '../domain/definition/schema';
 import { isoTime, periodStart } from '../domain/engine/time';
 import { restatementReason } from '../domain/reviews/what-changed';
 import type { StoredKpiValue } from '../domain/values/restatement';
+import type { DiffedChange } from '../domain/versioning/definition-versions';
 import { describeChanges } from '../domain/versioning/semantic-diff';
 import type { KpiValueStore } from '../ports/kpi-value-store';
-import type { DefinitionChange } from '../usecases/reviews/definition-changes';
 import type { ReportDefinitionChange, ReportModelInput } from './model';
 
 type ReportKpiInput = ReportModelInput['kpis'][number];
@@ -28,13 +28,13 @@ export interface ReportSources {
   /** @default now */
   readonly generatedAt?: number;
   /** A KPI's definition changes, marked on its chart. @default none */
-  readonly changeLog?: (kpiId: string) => Promise<readonly DefinitionChange[]>;
+  readonly changeLog?: (kpiId: string) => Promise<readonly DiffedChange[]>;
   /** Pages the report links to (a review pack). @default none */
   readonly links?: ReportModelInput['links'];
 }
 
 /** A definition change as the report's change log shows it. */
-export function reportChange({ change, diff }: DefinitionChange): ReportDefinitionChange {
+export function reportChange({ change, diff }: DiffedChange): ReportDefinitionChange {
   return {
     at: isoTime(change.at),
     action: change.action,
