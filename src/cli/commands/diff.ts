@@ -2,6 +2,7 @@
 // with --impact it recomputes recent periods under both and shows values and statuses side by side.
 import path from 'node:path';
 import { storedDefinition } from '../../adapters/aws/kpi-definitions';
+import { DynamoDbRawCommitLog } from '../../adapters/aws/dynamodb-raw-commit-log';
 import { S3RawPartitions } from '../../adapters/aws/s3-raw-partitions';
 import { readDefinitionFile } from '../../adapters/files/kpi-definition-files';
 import { MemoryKpiValueStore, MemoryPartialCache } from '../../adapters/memory/memory-stores';
@@ -136,7 +137,11 @@ async function impactOf(
     await computeKpi(
       {
         definitions: { get: async () => fixed },
-        raw: new S3RawPartitions(deployment.clients.s3, deployment.names.rawBucket),
+        raw: new S3RawPartitions(
+          deployment.clients.s3,
+          deployment.names.rawBucket,
+          new DynamoDbRawCommitLog(deployment.clients.dynamodb, deployment.names.stateTable),
+        ),
         cache: new MemoryPartialCache(),
         values,
         codeVersion: 'impact',
