@@ -78,7 +78,12 @@ export const { handler, create } = defineHandler({
       annotationStore: new DynamoAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
       // A fresh raw reader per invocation: its manifest listings are only valid for one run.
       newRawReader: () =>
-        new S3RawPartitions(clients.s3, env.RAW_BUCKET, new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE), recordCache),
+        new S3RawPartitions(
+          clients.s3,
+          env.RAW_BUCKET,
+          new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE),
+          recordCache,
+        ),
       cache: new S3PartialCache(clients.s3, env.WORK_BUCKET),
       inputs: new S3InputArchive(clients.s3, env.WORK_BUCKET),
       values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),

@@ -10,7 +10,8 @@
 // A run that dies anywhere leaves either nothing visible or whole committed days; the rerun writes
 // the same keys and commits the days left. See docs/ingestion.md for the protocol and its invariants.
 import { createHash, randomUUID } from 'node:crypto';
-import { type CompiledDataset, type Gunzip, type RecordBatch } from '../domain/dataset';
+import { canonicalJson } from '../domain/canonical';
+import type { CompiledDataset, Gunzip, RecordBatch } from '../domain/dataset';
 import type { CommitEntry, SourceRevision } from '../domain/ingest/commit-log';
 import { dataQualityRecords, PIPELINE_INGEST_DATASET } from '../domain/ingest/data-quality';
 import {
@@ -30,7 +31,6 @@ import type {
   ReadWarning,
   WrittenObject,
 } from '../domain/ingest/manifest';
-import { canonicalJson } from '../domain/canonical';
 import type { Clock } from '../ports/clock';
 import type { IngestLedger, RecomputeMark } from '../ports/ingest-ledger';
 import type { IngestObjectStore, ObjectRef } from '../ports/object-store';
@@ -148,7 +148,8 @@ export async function ingestBatch(request: IngestBatchRequest, deps: IngestDepen
     spill: deps.spill,
     budgetBytes: deps.memoryBudgetBytes ?? 64 * 1024 * 1024,
     clock: deps.clock,
-    readDeadline: request.deadline === undefined ? Number.POSITIVE_INFINITY : startedAt + (request.deadline - startedAt) / 2,
+    readDeadline:
+      request.deadline === undefined ? Number.POSITIVE_INFINITY : startedAt + (request.deadline - startedAt) / 2,
     ...(deps.gunzip ? { gunzip: deps.gunzip } : {}),
     ...(request.observe ? { observe: request.observe } : {}),
     maxProblems: MAX_PROBLEMS,
@@ -187,7 +188,13 @@ async function claimAndWrite(
       batchIdOf: (revision) => batchIdOf('replace', dataset.id, logical, input.contentSha256, String(revision)),
     });
     if (source.kind === 'unchanged') {
-      return { status: 'duplicate', batchId: source.current.batchId, outcome: 'ingested', manifestKey: '', problems: [] };
+      return {
+        status: 'duplicate',
+        batchId: source.current.batchId,
+        outcome: 'ingested',
+        manifestKey: '',
+        problems: [],
+      };
     }
     if (source.kind === 'busy') {
       return { status: 'busy', batchId: batchIdOf('replace', dataset.id, logical), leaseUntil: source.leaseUntil };
@@ -265,7 +272,13 @@ async function writeAndCommit(
 
   // Quarantined rows (void when the whole input is refused: then the file itself is kept).
   if (outcome === 'ingested' || outcome === 'rejected') {
-    const quarantine = await writeQuarantine(deps, input, dataset.id, quarantineRowsKey(dataset.id, ingestHour, batchId), level);
+    const quarantine = await writeQuarantine(
+      deps,
+      input,
+      dataset.id,
+      quarantineRowsKey(dataset.id, ingestHour, batchId),
+      level,
+    );
     if (quarantine) objects.push(quarantine);
   } else if (request.preserveUnreadable) {
     objects.push(...(await preserveInput(request, deps, input, batchId, ingestHour)));
@@ -291,7 +304,11 @@ async function writeAndCommit(
   let head = claimed.source?.head ?? null;
   if (head) head = await recordSourceDays(deps.log, head, [...written.keys(), ...removalDays]);
 
-  let counts = countsOf(input, outcome, [...written.values()].map((w) => w.day));
+  let counts = countsOf(
+    input,
+    outcome,
+    [...written.values()].map((w) => w.day),
+  );
   const late = (hours: Iterable<[number, number]>): RecomputeMark[] =>
     [...hours]
       .filter(([start]) => isLate(hourPartition(start), ingestedAt, request.lateAfterMinutes))
@@ -301,7 +318,11 @@ async function writeAndCommit(
 
   const mKey = manifestKey(dataset.id, ingestHour, batchId);
   const dqKey = dataQualityObjectKey(PIPELINE_INGEST_DATASET, ingestHour, batchId);
-  const manifestOf = (days: readonly BatchDay[], marks: readonly RecomputeMark[], dq: WrittenObject): BatchManifest => ({
+  const manifestOf = (
+    days: readonly BatchDay[],
+    marks: readonly RecomputeMark[],
+    dq: WrittenObject,
+  ): BatchManifest => ({
     manifestVersion: 2,
     batchId,
     dataset: dataset.id,
@@ -339,16 +360,22 @@ async function writeAndCommit(
   const dqDay = (await deps.log.entries(PIPELINE_INGEST_DATASET, ingestHour.date, ingestHour.date)).find(
     (entry) => entry.batchId === `dq-${batchId}`,
   );
-  let dq = dqDay ? committedDataQuality(deps, dqDay) : await writeDataQuality(deps, request, input, {
-    batchId,
-    outcome,
-    counts,
-    ingestedAt,
-    lateRecords: plannedMarks.reduce((n, m) => n + m.records, 0),
-    key: dqKey,
-    level,
-  });
-  let manifest = manifestOf([...written.values()].map((w) => w.day), plannedMarks, dq);
+  let dq = dqDay
+    ? committedDataQuality(deps, dqDay)
+    : await writeDataQuality(deps, request, input, {
+        batchId,
+        outcome,
+        counts,
+        ingestedAt,
+        lateRecords: plannedMarks.reduce((n, m) => n + m.records, 0),
+        key: dqKey,
+        level,
+      });
+  let manifest = manifestOf(
+    [...written.values()].map((w) => w.day),
+    plannedMarks,
+    dq,
+  );
   await deps.store.put({ area: 'raw', key: mKey }, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
 
   // Commit: the dataset's days, then the data-quality records.
@@ -374,7 +401,11 @@ async function writeAndCommit(
   });
   if (committed.rewritten.length > 0 && !dqDay) {
     // Keys a concurrent batch added first are duplicates now: the plan says so before it is done.
-    counts = countsOf(input, outcome, [...written.values()].map((w) => w.day));
+    counts = countsOf(
+      input,
+      outcome,
+      [...written.values()].map((w) => w.day),
+    );
     dq = await writeDataQuality(deps, request, input, {
       batchId,
       outcome,
@@ -395,7 +426,17 @@ async function writeAndCommit(
     days: [
       {
         date: ingestHour.date,
-        objects: [{ key: dq.key, hour: ingestHour.start, records: dq.records, bytes: dq.bytes, sha256: dq.sha256, minEventTime: ingestedAt, maxEventTime: ingestedAt }],
+        objects: [
+          {
+            key: dq.key,
+            hour: ingestHour.start,
+            records: dq.records,
+            bytes: dq.bytes,
+            sha256: dq.sha256,
+            minEventTime: ingestedAt,
+            maxEventTime: ingestedAt,
+          },
+        ],
         keysKey: null,
         keys: 0,
         snapshotVersion: 0,
@@ -408,7 +449,11 @@ async function writeAndCommit(
 
   // Hours that got records late, and those a correction took records from, are computed again.
   const marks = [...late(ownHours()), ...late(hoursOfEntries(committed.superseded))];
-  manifest = manifestOf([...written.values()].map((w) => w.day), marks, dq);
+  manifest = manifestOf(
+    [...written.values()].map((w) => w.day),
+    marks,
+    dq,
+  );
   if (committed.rewritten.length > 0 || marks.length !== plannedMarks.length) {
     await deps.store.put({ area: 'raw', key: mKey }, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
   }
@@ -616,7 +661,12 @@ async function writeDataQuality(
     bytes: input.bytesRead,
     durationMs: Math.max(0, deps.clock.now() - input.startedAt),
   });
-  await object.append(`${records.map((r) => JSON.stringify(r)).join('\n')}\n`, records.length, facts.ingestedAt, facts.ingestedAt);
+  await object.append(
+    `${records.map((r) => JSON.stringify(r)).join('\n')}\n`,
+    records.length,
+    facts.ingestedAt,
+    facts.ingestedAt,
+  );
   const written = await object.end();
   await object.staged.commit();
   return written;

@@ -1,10 +1,3 @@
-// Use case: one run of the HTTP pull connector for one dataset. It walks the API's pages from where
-// the last run stopped (cursor, page number or next link), sends the watermark so the API returns
-// only what is new, and ingests the pages of the run as one batch. The batch id is the starting
-// point (watermark and resume position), so a run that crashed is redone under the same id, and
-// the new position is saved just before the batch is marked done. A run cut short by its page
-// limit, its deadline or a failing page commits what it fetched and resumes there next time.
-import { createHash } from 'node:crypto';
 import { type CompiledDataset, type HttpSourceDeclaration, ingestionOf } from '../domain/dataset';
 import { TransientError, ValidationError } from '../domain/errors';
 import type { IngestLedger, WatermarkState } from '../ports/ingest-ledger';

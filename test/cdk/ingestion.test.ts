@@ -150,7 +150,7 @@ describe('ingestion constructs', () => {
     }
   });
 
-  it('lets the compute function query the late-data marks of the state table, and nothing else of it', () => {
+  it('lets the compute function query the raw commit log and the late-data marks of the state table, and nothing else of it', () => {
     const onState = statementsOf(app.pipeline, 'compute').filter((s) =>
       text(s.Resource).includes(':table/AgentKpi-state'),
     );
@@ -158,7 +158,7 @@ describe('ingestion constructs', () => {
       expect.objectContaining({
         Effect: 'Allow',
         Action: 'dynamodb:Query',
-        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RECOMPUTE#*'] } },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COMMITS#*', 'RECOMPUTE#*'] } },
       }),
     ]);
     expect(functionOf('compute')?.Properties.Environment.Variables.STATE_TABLE).toBeDefined();

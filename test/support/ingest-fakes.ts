@@ -3,7 +3,6 @@
 import { gunzipSync } from 'node:zlib';
 import { ConflictError } from '../../src/domain/errors';
 import type { CommitEntry, SourceHead } from '../../src/domain/ingest/commit-log';
-import type { RawCommitLog } from '../../src/ports/raw-commit-log';
 import type {
   BatchAlias,
   BatchClaim,
@@ -14,6 +13,7 @@ import type {
   WatermarkState,
 } from '../../src/ports/ingest-ledger';
 import type { IngestObjectStore, ObjectRef, StagedObject, StorageArea } from '../../src/ports/object-store';
+import type { RawCommitLog } from '../../src/ports/raw-commit-log';
 
 export class InMemoryIngestStore implements IngestObjectStore {
   /** Visible objects by `area:key`. */

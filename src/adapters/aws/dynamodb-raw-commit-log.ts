@@ -8,12 +8,7 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  type CommitEntry,
-  commitEntrySchema,
-  type SourceHead,
-  sourceHeadSchema,
-} from '../../domain/ingest/commit-log';
+import { type CommitEntry, commitEntrySchema, type SourceHead, sourceHeadSchema } from '../../domain/ingest/commit-log';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
 import { queryAll } from './dynamo-query';
 

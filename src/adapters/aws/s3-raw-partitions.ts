@@ -66,7 +66,11 @@ export class S3RawPartitions implements RawPartitionSource {
 
   async list(dataset: string, from: number | null, to: number): Promise<RawPartition[]> {
     const lastDay = daysBetween(to - 1, to)[0] as string;
-    const entries = await this.log.entries(dataset, from === null ? null : (daysBetween(from, from + 1)[0] as string), lastDay);
+    const entries = await this.log.entries(
+      dataset,
+      from === null ? null : (daysBetween(from, from + 1)[0] as string),
+      lastDay,
+    );
     return visibleHours(entries, from, to).map((hour) => {
       const objects: CommittedRawObject[] = hour.objects.map((o) => ({
         key: o.key,

@@ -1,8 +1,8 @@
 // CLI: `kpi diff` compares two versions of a KPI, or the active one with a file, field by field;
 // with --impact it recomputes recent periods under both and shows values and statuses side by side.
 import path from 'node:path';
-import { storedDefinition } from '../../adapters/aws/kpi-definitions';
 import { DynamoDbRawCommitLog } from '../../adapters/aws/dynamodb-raw-commit-log';
+import { storedDefinition } from '../../adapters/aws/kpi-definitions';
 import { S3RawPartitions } from '../../adapters/aws/s3-raw-partitions';
 import { readDefinitionFile } from '../../adapters/files/kpi-definition-files';
 import { MemoryKpiValueStore, MemoryPartialCache } from '../../adapters/memory/memory-stores';

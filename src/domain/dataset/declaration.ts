@@ -311,7 +311,7 @@ export const ingestionSchema = z
       .min(1)
       .optional()
       .describe(
-        'With `files: replace`: a regular expression over the file\'s path under `landing/<dataset>/` whose first capture group names the logical file (e.g. `leads-(\\d{4}-\\d{2}-\\d{2})` for a daily export whose name also carries a time stamp). Files with the same capture replace each other; a file it does not match replaces only itself.',
+        "With `files: replace`: a regular expression over the file's path under `landing/<dataset>/` whose first capture group names the logical file (e.g. `leads-(\\d{4}-\\d{2}-\\d{2})` for a daily export whose name also carries a time stamp). Files with the same capture replace each other; a file it does not match replaces only itself.",
       ),
     limits: z
       .object({
@@ -320,7 +320,9 @@ export const ingestionSchema = z
           .int()
           .min(1024)
           .default(DEFAULT_MAX_INPUT_BYTES)
-          .describe('Bytes one file (or request, or run of pages) may expand to once decompressed. @default 4294967296 (4 GiB)'),
+          .describe(
+            'Bytes one file (or request, or run of pages) may expand to once decompressed. @default 4294967296 (4 GiB)',
+          ),
         maxRows: z
           .number()
           .int()
@@ -330,7 +332,9 @@ export const ingestionSchema = z
       })
       .strict()
       .default({ maxBytes: DEFAULT_MAX_INPUT_BYTES, maxRows: DEFAULT_MAX_INPUT_ROWS })
-      .describe('Beyond these, the input is refused as `too_large` once (never retried), and kept whole in quarantine.'),
+      .describe(
+        'Beyond these, the input is refused as `too_large` once (never retried), and kept whole in quarantine.',
+      ),
   })
   .strict();
 
@@ -449,7 +453,10 @@ export const datasetDeclarationSchema = z
       }
       try {
         if (new RegExp(`${replaceBy}|`).exec('')?.length === 1) {
-          issue(['ingestion', 'replaceBy'], 'needs a capture group, e.g. `leads-(\\d{4}-\\d{2}-\\d{2})`: it names the logical file');
+          issue(
+            ['ingestion', 'replaceBy'],
+            'needs a capture group, e.g. `leads-(\\d{4}-\\d{2}-\\d{2})`: it names the logical file',
+          );
         }
       } catch (error) {
         issue(['ingestion', 'replaceBy'], `not a valid regular expression: ${(error as Error).message}`);

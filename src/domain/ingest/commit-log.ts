@@ -125,9 +125,7 @@ export const sourceHeadSchema = z.object({
   dataset: z.string(),
   source: z.string(),
   current: sourceRevisionSchema.nullable(),
-  committing: sourceRevisionSchema
-    .extend({ owner: z.string(), leaseUntil: z.number() })
-    .nullable(),
+  committing: sourceRevisionSchema.extend({ owner: z.string(), leaseUntil: z.number() }).nullable(),
   /** Optimistic-locking counter: 0 before the first write. */
   stamp: z.number().int().min(0),
 });

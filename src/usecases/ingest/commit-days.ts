@@ -6,8 +6,9 @@
 // them added a key it also adds, the day is written again against the keys visible now (or, when
 // the scratch runs are gone, the whole batch is retried). Writers never both take one version, so
 // two batches of one dataset never both add one key to a day.
-import { type CommitEntry, type CommittedObject, visibleEntries } from '../../domain/ingest/commit-log';
+
 import { ConflictError } from '../../domain/errors';
+import { type CommitEntry, type CommittedObject, visibleEntries } from '../../domain/ingest/commit-log';
 import type { IngestObjectStore } from '../../ports/object-store';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
 import { KEY_BYTES, KeySet } from './key-set';

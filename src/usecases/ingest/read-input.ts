@@ -84,7 +84,10 @@ export async function readInput(options: ReadInputOptions): Promise<ReadInput> {
   const { dataset } = options;
   const startedAt = options.clock.now();
   const keyFields = dataset.declaration.key;
-  const limits = dataset.declaration.ingestion?.limits ?? { maxBytes: Number.POSITIVE_INFINITY, maxRows: Number.POSITIVE_INFINITY };
+  const limits = dataset.declaration.ingestion?.limits ?? {
+    maxBytes: Number.POSITIVE_INFINITY,
+    maxRows: Number.POSITIVE_INFINITY,
+  };
   const records = new HourRuns(options.spill, options.budgetBytes, keyFields !== undefined);
   const quarantined = new HourRuns(options.spill, Math.max(1024 * 1024, options.budgetBytes / 8), false);
   const content = createHash('sha256');
@@ -150,20 +153,28 @@ export async function readInput(options: ReadInputOptions): Promise<ReadInput> {
         }
       } catch (error) {
         if (error instanceof UnreadableInputError) failure = { kind: 'unreadable', error };
-        else if (error instanceof InputLimitError) failure = { kind: 'too_large', code: 'too_large', reason: error.message };
+        else if (error instanceof InputLimitError)
+          failure = { kind: 'too_large', code: 'too_large', reason: error.message };
         else if (error instanceof OutOfTimeError) failure = { kind: 'out_of_time', reason: error.message };
         else throw error;
       }
       const digest = hash.digest('hex');
       content.update(`${digest}\n`);
-      sources.push({ uri: part.uri, ...(part.version ? { version: part.version } : {}), bytes: partBytes, sha256: digest });
+      sources.push({
+        uri: part.uri,
+        ...(part.version ? { version: part.version } : {}),
+        bytes: partBytes,
+        sha256: digest,
+      });
       bytesRead += partBytes;
       if (failure) break;
       const summary = read.summary();
       warnings.push(...((summary as { warnings?: ReadWarning[] }).warnings ?? []));
       counts = addCounts(counts, summary.counts);
-      if (summary.newestEventTime !== null) newest = Math.max(newest ?? summary.newestEventTime, summary.newestEventTime);
-      if (summary.oldestEventTime !== null) oldest = Math.min(oldest ?? summary.oldestEventTime, summary.oldestEventTime);
+      if (summary.newestEventTime !== null)
+        newest = Math.max(newest ?? summary.newestEventTime, summary.newestEventTime);
+      if (summary.oldestEventTime !== null)
+        oldest = Math.min(oldest ?? summary.oldestEventTime, summary.oldestEventTime);
     }
   } catch (error) {
     await records.dispose();

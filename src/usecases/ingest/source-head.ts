@@ -4,8 +4,9 @@
 // one file take turns, so that on every day one of them is in force, never both. The same content as
 // the batch in force changes nothing; the same content as an earlier revision becomes a new revision
 // (the newest file dropped is the one that counts).
-import type { SourceHead, SourceRevision } from '../../domain/ingest/commit-log';
+
 import { ConflictError } from '../../domain/errors';
+import type { SourceHead, SourceRevision } from '../../domain/ingest/commit-log';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
 
 export type SourceClaim =
@@ -47,11 +48,14 @@ export async function claimSource(log: RawCommitLog, request: SourceClaimRequest
     if (committing && !mine && committing.leaseUntil > request.now) {
       return { kind: 'busy', leaseUntil: committing.leaseUntil };
     }
-    const number = mine
-      ? committing.revision
-      : Math.max(current?.revision ?? 0, committing?.revision ?? 0) + 1;
+    const number = mine ? committing.revision : Math.max(current?.revision ?? 0, committing?.revision ?? 0) + 1;
     const revision: SourceRevision = mine
-      ? { batchId: committing.batchId, contentSha256: committing.contentSha256, revision: number, days: committing.days }
+      ? {
+          batchId: committing.batchId,
+          contentSha256: committing.contentSha256,
+          revision: number,
+          days: committing.days,
+        }
       : { batchId: request.batchIdOf(number), contentSha256: request.contentSha256, revision: number, days: [] };
     // A commit that died half-way may have made some of its days visible: supersede it too.
     const supersedes = [current, !mine && committing && committing.days.length > 0 ? committing : null].filter(
@@ -70,7 +74,11 @@ export async function claimSource(log: RawCommitLog, request: SourceClaimRequest
 }
 
 /** Records the days the batch is about to commit on, so that a successor knows where to supersede it. */
-export async function recordSourceDays(log: RawCommitLog, head: SourceHead, days: readonly string[]): Promise<SourceHead> {
+export async function recordSourceDays(
+  log: RawCommitLog,
+  head: SourceHead,
+  days: readonly string[],
+): Promise<SourceHead> {
   const committing = head.committing;
   if (!committing) throw new ConflictError(`${head.source}: no commit in progress`);
   const next: SourceHead = {

@@ -117,7 +117,8 @@ export async function writeDay(context: WriteDaysContext, date: string, hours: r
 
 function fromCommit(context: WriteDaysContext, entry: CommitEntry, hours: readonly number[]): WrittenDay {
   const recordsPerHour = new Map<number, number>();
-  for (const object of entry.objects) recordsPerHour.set(object.hour, (recordsPerHour.get(object.hour) ?? 0) + object.records);
+  for (const object of entry.objects)
+    recordsPerHour.set(object.hour, (recordsPerHour.get(object.hour) ?? 0) + object.records);
   const records = entry.objects.reduce((n, o) => n + o.records, 0);
   const read = hours.reduce((n, hour) => n + context.records.statsOf(hour).records, 0);
   const bucket = context.store.bucket('raw');
@@ -174,7 +175,10 @@ async function writeHour(
   let records = 0;
   let duplicates = 0;
   const open = (): GzipNdjsonObject => {
-    const ref = { area: 'raw' as const, key: rawObjectKey(context.dataset, hourPartition(hour), context.batchId, part) };
+    const ref = {
+      area: 'raw' as const,
+      key: rawObjectKey(context.dataset, hourPartition(hour), context.batchId, part),
+    };
     part += 1;
     return new GzipNdjsonObject(
       ref,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { MemorySpillStore } from '../../../src/adapters/memory/memory-spill-store';
 import { visibleHours } from '../../../src/domain/ingest/commit-log';
 import type { BatchManifest } from '../../../src/domain/ingest/manifest';
 import type { TypedRecord } from '../../../src/domain/records';
-import { MemorySpillStore } from '../../../src/adapters/memory/memory-spill-store';
 import { type IngestBatchRequest, type IngestDependencies, ingestBatch } from '../../../src/usecases/ingest-batch';
 import { chunked, declare, utf8 } from '../../support/datasets';
 import {
@@ -221,7 +221,7 @@ describe('ingest a batch', () => {
       at: new Date(NOW - ((i * 7919) % 240) * HOUR).toISOString(),
       n: i,
     }));
-    const shuffled = [...many].sort((a, b) => (a.n * 104729) % 3001 - (b.n * 104729) % 3001);
+    const shuffled = [...many].sort((a, b) => ((a.n * 104729) % 3001) - ((b.n * 104729) % 3001));
     const spill = new MemorySpillStore();
     const { store, log, deps } = setup({ memoryBudgetBytes: 16 * 1024, spill });
     const result = await ingestBatch(request(lines(shuffled)), deps);
