@@ -448,7 +448,7 @@ async function writeAndCommit(
   if (head) await finishSource(deps.log, head);
 
   // Hours that got records late, and those a correction took records from, are computed again.
-  const marks = [...late(ownHours()), ...late(hoursOfEntries(committed.superseded))];
+  const marks = mergeMarks([...late(ownHours()), ...late(hoursOfEntries(committed.superseded))]);
   manifest = manifestOf(
     [...written.values()].map((w) => w.day),
     marks,
@@ -537,6 +537,16 @@ function hoursOfEntries(entries: readonly CommitEntry[]): Map<number, number> {
   const hours = new Map<number, number>();
   for (const entry of entries) for (const o of entry.objects) hours.set(o.hour, (hours.get(o.hour) ?? 0) + o.records);
   return hours;
+}
+
+/** One mark per hour: the records the batch added there and those a correction took away. */
+function mergeMarks(marks: readonly RecomputeMark[]): RecomputeMark[] {
+  const byHour = new Map<number, RecomputeMark>();
+  for (const mark of marks) {
+    const seen = byHour.get(mark.periodStart);
+    byHour.set(mark.periodStart, seen ? { ...seen, records: seen.records + mark.records } : mark);
+  }
+  return [...byHour.values()].sort((a, b) => a.periodStart - b.periodStart);
 }
 
 function aggregateLate(marks: readonly RecomputeMark[]): BatchManifest['latePartitions'] {

@@ -7,6 +7,8 @@
 /** Key prefixes, each in its own bucket (raw and manifests share the raw bucket). */
 export const RAW_PREFIX = 'raw/';
 export const MANIFEST_PREFIX = 'raw/_manifests/';
+/** Reports of the raw store's sweeper, one per run. */
+export const SWEEP_REPORTS_PREFIX = 'raw/_sweeps/';
 /** Key indexes of keyed datasets: the key hashes a batch added, per day. */
 export const KEY_INDEX_PREFIX = 'raw/_keys/';
 export const QUARANTINE_PREFIX = 'quarantine/';
