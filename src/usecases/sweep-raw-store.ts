@@ -7,8 +7,11 @@
 // kind, under `raw/_sweeps/`. Batches written before the commit log existed (manifest version 1) are
 // adopted into the log first, so an upgrade loses nothing.
 import { z } from 'zod';
+import { ConflictError } from '../domain/errors';
 import { type CommitEntry, visibleEntries } from '../domain/ingest/commit-log';
+import { PIPELINE_INGEST_DATASET } from '../domain/ingest/data-quality';
 import { MANIFEST_PREFIX, QUARANTINE_PREFIX, RAW_PREFIX, SWEEP_REPORTS_PREFIX } from '../domain/ingest/layout';
+import { batchManifestSchema } from '../domain/ingest/manifest';
 import type { Clock } from '../ports/clock';
 import type { IngestObjectStore } from '../ports/object-store';
 import type { RawCommitLog } from '../ports/raw-commit-log';
@@ -47,6 +50,8 @@ export interface SweepReport {
   readonly quarantine: Tally;
   /** Batches written before the commit log, adopted into it. */
   readonly adopted: number;
+  /** Batches whose run died during their commit, whose commit the sweep finished from their manifest. */
+  readonly rolledForward: number;
   readonly deleted: number;
   readonly reportKey: string;
 }
@@ -90,7 +95,8 @@ export async function sweepRawStore(deps: SweepDependencies, options: SweepOptio
   // Everything the logs name, per dataset; what superseded batches left, past the retention.
   let logs = await readLogs(deps.log, datasets);
   const adopted = await adoptLegacyBatches(deps, raw, logs, old);
-  if (adopted > 0) logs = await readLogs(deps.log, datasets);
+  const rolledForward = await rollForward(deps, logs, old, raw);
+  if (adopted + rolledForward > 0) logs = await readLogs(deps.log, datasets);
   const referenced = new Set<string>();
   const expired = new Set<string>();
   const committedManifests = new Set<string>();
@@ -158,6 +164,7 @@ export async function sweepRawStore(deps: SweepDependencies, options: SweepOptio
     manifests,
     quarantine,
     adopted,
+    rolledForward,
     deleted: options.dryRun ? 0 : rawDoomed.length + quarantineDoomed.length,
     reportKey,
   };
@@ -199,6 +206,111 @@ function batchOfQuarantined(key: string): string | undefined {
     /^quarantine\/_files\/dataset=[^/]+\/date=[^/]+\/([0-9a-f]{32})\//.exec(key)?.[1] ??
     /^quarantine\/dataset=[^/]+\/date=[^/]+\/hour=\d\d\/([0-9a-f]{32})\.ndjson\.gz$/.exec(key)?.[1]
   );
+}
+
+/**
+ * Finishes the commit of batches whose run died after committing some of their days and never came
+ * back (a pushed batch its agent did not resend): their manifest lists every object, all in place
+ * before the first day was committed. A day whose keys a later batch took meanwhile is left as it is.
+ */
+async function rollForward(
+  deps: SweepDependencies,
+  logs: ReadonlyMap<string, readonly CommitEntry[]>,
+  old: (object: StoredObject) => boolean,
+  raw: readonly StoredObject[],
+): Promise<number> {
+  const finished = new Set((logs.get(PIPELINE_INGEST_DATASET) ?? []).map((entry) => entry.manifestKey));
+  const started = new Map<string, Set<string>>();
+  for (const [dataset, entries] of logs) {
+    if (dataset === PIPELINE_INGEST_DATASET) continue;
+    for (const entry of entries) {
+      if (finished.has(entry.manifestKey)) continue;
+      started.set(entry.manifestKey, new Set([...(started.get(entry.manifestKey) ?? []), entry.date]));
+    }
+  }
+  const ages = new Map(raw.map((object) => [object.key, object]));
+  let count = 0;
+  for (const [manifestKey] of started) {
+    const stored = ages.get(manifestKey);
+    if (!stored || !old(stored)) continue;
+    const parsed = batchManifestSchema.safeParse(await deps.maintenance.readJson('raw', manifestKey));
+    if (!parsed.success) continue;
+    const manifest = parsed.data;
+    const days = manifest.days.map((day): DayCommit => {
+      const objects = manifest.objects.filter((o) => o.kind === 'raw' && hourOf(o.key)?.date === day.date);
+      const index = manifest.objects.find((o) => o.key === day.keysKey);
+      return {
+        date: day.date,
+        objects: objects.map((o) => ({ ...pick(o), hour: hourOf(o.key)?.start ?? 0 })),
+        keysKey: day.keysKey,
+        keys: index?.records ?? 0,
+        snapshotVersion: day.snapshotVersion,
+      };
+    });
+    try {
+      await commitDays({
+        log: deps.log,
+        store: deps.store as IngestObjectStore,
+        dataset: manifest.dataset,
+        batchId: manifest.batchId,
+        source: manifest.replaces?.source ?? manifest.batchId,
+        supersedes: manifest.replaces?.supersedes ?? [],
+        days,
+        manifestKey,
+        committedAt: deps.clock.now(),
+      });
+      const dq = manifest.objects.find((o) => o.kind === 'data_quality');
+      const dqHour = dq ? hourOf(dq.key) : undefined;
+      if (dq && dqHour) {
+        await commitDays({
+          log: deps.log,
+          store: deps.store as IngestObjectStore,
+          dataset: PIPELINE_INGEST_DATASET,
+          batchId: `dq-${manifest.batchId}`,
+          source: `dq-${manifest.batchId}`,
+          supersedes: [],
+          days: [
+            {
+              date: dqHour.date,
+              objects: [{ ...pick(dq), hour: dqHour.start }],
+              keysKey: null,
+              keys: 0,
+              snapshotVersion: 0,
+            },
+          ],
+          manifestKey,
+          committedAt: deps.clock.now(),
+        });
+      }
+      count += 1;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
+  }
+  return count;
+}
+
+function hourOf(key: string): { date: string; start: number } | undefined {
+  const match = HOUR_OF.exec(key);
+  return match ? { date: match[1] as string, start: Date.parse(`${match[1]}T${match[2]}:00:00Z`) } : undefined;
+}
+
+function pick(o: {
+  key: string;
+  records: number;
+  bytes: number;
+  sha256: string;
+  minEventTime: number | null;
+  maxEventTime: number | null;
+}) {
+  return {
+    key: o.key,
+    records: o.records,
+    bytes: o.bytes,
+    sha256: o.sha256,
+    minEventTime: o.minEventTime,
+    maxEventTime: o.maxEventTime,
+  };
 }
 
 /**

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbIngestLedger } from '../../src/adapters/aws/dynamodb-ingest-ledger';
 import { S3IngestStore } from '../../src/adapters/aws/s3-ingest-store';
@@ -127,5 +129,92 @@ describe('raw store sweeper', () => {
     const after = await listKeys(cloud, buckets.raw, 'raw/dataset=crm_daily/');
     expect(after.filter((key) => first.includes(key))).toEqual([]);
     expect((await visibleRecords(cloud, 'crm_daily')).map((r) => r.amount).sort()).toEqual([15, 20]);
+  });
+
+  it('finishes the commit of a batch whose run died between two of its days and never came back', async () => {
+    const events = declare({
+      id: 'half_committed',
+      format: { type: 'ndjson' },
+      fields: { id: { type: 'string' }, at: { type: 'timestamp' } },
+    });
+    const log = commitLogOf(cloud);
+    let appends = 0;
+    const dying = Object.assign(Object.create(log) as typeof log, {
+      append: async (entry: Parameters<typeof log.append>[0]) => {
+        appends += 1;
+        if (appends === 2) throw new Error('Task timed out');
+        return log.append(entry);
+      },
+    });
+    const stateTable = String(cloud.functions.get('ingest-drop-zone').environment.STATE_TABLE);
+    const text = ['p', 'q', 'r'].map((id, i) => JSON.stringify({ id, at: iso(24 * i + 1) })).join('\n');
+    await expect(
+      ingestBatch(
+        {
+          dataset: events,
+          connector: 'push',
+          source: 'push:agent-a',
+          parts: [{ origin: { source: 'push:agent-a', file: 'b' }, bytes: chunked(utf8(text)), uri: 'push:agent-a/b' }],
+          mode: 'all_or_nothing',
+          lateAfterMinutes: 60,
+        },
+        {
+          store: new S3IngestStore(cloud.clients.s3, { raw: buckets.raw, quarantine: buckets.quarantine }),
+          ledger: Object.assign(new DynamoDbIngestLedger(cloud.clients.dynamodb, stateTable), {
+            release: async () => {
+              throw new Error('dead');
+            },
+          }),
+          log: dying,
+          spill: new MemorySpillStore(),
+          clock: { now: () => Date.now() },
+          codeVersion: 'test',
+        },
+      ),
+    ).rejects.toThrow('Task timed out');
+    expect(await visibleRecords(cloud, 'half_committed')).toHaveLength(1);
+    await sleep(1_500);
+    const report = await sweep({});
+    expect(report.rolledForward).toBe(1);
+    expect((await visibleRecords(cloud, 'half_committed')).map((r) => r.id).sort()).toEqual(['p', 'q', 'r']);
+    expect((await sweep({})).rolledForward).toBe(0);
+  });
+
+  it('adopts a batch written before the commit log existed, so an upgrade keeps its history', async () => {
+    const key = 'raw/dataset=legacy/date=2024-01-02/hour=03/0123456789abcdef0123456789abcdef-0000.ndjson.gz';
+    const body = gzipSync(`${JSON.stringify({ id: 'old', at: Date.parse('2024-01-02T03:04:05Z') })}\n`);
+    await putObject(cloud, buckets.raw, key, body);
+    const manifestKey = 'raw/_manifests/dataset=legacy/date=2024-01-02/0123456789abcdef0123456789abcdef.json';
+    await putObject(
+      cloud,
+      buckets.raw,
+      manifestKey,
+      JSON.stringify({
+        manifestVersion: 1,
+        batchId: '0123456789abcdef0123456789abcdef',
+        dataset: 'legacy',
+        outcome: 'ingested',
+        ingestedAt: Date.parse('2024-01-02T04:00:00Z'),
+        objects: [
+          {
+            kind: 'raw',
+            bucket: buckets.raw,
+            key,
+            dataset: 'legacy',
+            records: 1,
+            bytes: body.byteLength,
+            sha256: createHash('sha256').update(body).digest('hex'),
+            minEventTime: Date.parse('2024-01-02T03:04:05Z'),
+            maxEventTime: Date.parse('2024-01-02T03:04:05Z'),
+          },
+        ],
+      }),
+    );
+    expect(await visibleRecords(cloud, 'legacy')).toEqual([]);
+    await sleep(1_500);
+    const report = await sweep({});
+    expect(report.adopted).toBe(1);
+    expect(await visibleRecords(cloud, 'legacy')).toEqual([{ id: 'old', at: Date.parse('2024-01-02T03:04:05Z') }]);
+    expect(await listKeys(cloud, buckets.raw, key)).toEqual([key]);
   });
 });
