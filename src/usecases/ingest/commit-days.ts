@@ -9,9 +9,9 @@
 
 import { ConflictError } from '../../domain/errors';
 import { type CommitEntry, type CommittedObject, visibleEntries } from '../../domain/ingest/commit-log';
+import { KEY_BYTES, KeySet } from '../../domain/ingest/key-set';
 import type { IngestObjectStore } from '../../ports/object-store';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
-import { KEY_BYTES, KeySet } from './key-set';
 
 /** What a batch commits on one day: its objects there, or nothing but the batches it supersedes there. */
 export interface DayCommit {

@@ -3,8 +3,9 @@
 // space, and reading a lane back yields its segments oldest first, then what is still held. Rows
 // keep their order within a lane, so the same input always gives the same objects, whatever the row
 // order of the file, and memory stays within the budget plus one segment being read.
+
+import { KEY_BYTES } from '../../domain/ingest/key-set';
 import type { SpillFile, SpillStore } from '../../ports/spill-store';
-import { KEY_BYTES } from './key-set';
 
 /** What a lane holds in all. */
 export interface LaneStats {

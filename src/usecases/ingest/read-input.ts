@@ -13,12 +13,12 @@ import {
   readDataset,
   UnreadableInputError,
 } from '../../domain/dataset';
+import { KEY_BYTES, keyTextOf } from '../../domain/ingest/key-set';
 import type { ReadWarning, SourceInput } from '../../domain/ingest/manifest';
 import type { QuarantinedRow, ReadCounts } from '../../domain/records';
 import type { Clock } from '../../ports/clock';
 import type { SpillStore } from '../../ports/spill-store';
 import { HourRuns } from './hour-runs';
-import { keyHashOf } from './key-set';
 
 const HOUR = 3_600_000;
 
@@ -138,7 +138,9 @@ export async function readInput(options: ReadInputOptions): Promise<ReadInput> {
               Math.floor(time / HOUR) * HOUR,
               JSON.stringify(record),
               time,
-              keyFields ? keyHashOf(record, keyFields) : undefined,
+              keyFields
+                ? createHash('sha256').update(keyTextOf(record, keyFields)).digest().subarray(0, KEY_BYTES)
+                : undefined,
             );
           }
           for (const row of batch.quarantined) {

@@ -7,13 +7,13 @@
 // visible until the commit log names it.
 import { createHash } from 'node:crypto';
 import { type CommitEntry, type CommittedObject, dayOf, visibleEntries } from '../../domain/ingest/commit-log';
+import { KEY_BYTES, KeySet } from '../../domain/ingest/key-set';
 import { hourPartition, keyIndexKey, rawObjectKey } from '../../domain/ingest/layout';
 import type { BatchDay, WrittenObject } from '../../domain/ingest/manifest';
 import type { IngestObjectStore } from '../../ports/object-store';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
 import { GzipNdjsonObject } from './gzip-ndjson-object';
 import { forEachLine, type HourRuns } from './hour-runs';
-import { KEY_BYTES, KeySet } from './key-set';
 
 /** Uncompressed bytes of one raw object before the hour continues in a next part. */
 export const PART_BYTES = 256 * 1024 * 1024;

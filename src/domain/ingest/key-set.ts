@@ -1,19 +1,17 @@
-// Use case support: the keys of a dataset-day, for dropping rows whose key was already ingested. A
-// key is the SHA-256 of the record's key values (canonical JSON), cut to 128 bits: at a billion keys
-// a day the chance that two distinct keys share a hash is about 1 in 10^20. The set is an
-// open-addressing hash table over one Uint32Array (16 bytes a slot, at most 70 % full: about 23
-// bytes a key), so a day of ten million keys takes some 230 MB instead of the gigabytes a JavaScript
-// Set of strings would.
-import { createHash } from 'node:crypto';
-import type { TypedRecord } from '../../domain/records';
+// Domain: the keys of a dataset-day, for dropping rows whose key was already ingested. A key is the
+// SHA-256 of the record's key values as JSON (`keyTextOf`), cut to 128 bits (KEY_BYTES): at a
+// billion keys a day the chance that two distinct keys share a hash is about 1 in 10^20. Callers
+// hash with their platform's SHA-256. The set is an open-addressing hash table over one Uint32Array
+// (16 bytes a slot, at most 70 % full: about 23 bytes a key), so a day of ten million keys takes
+// some 230 MB instead of the gigabytes a JavaScript Set of strings would.
+import type { TypedRecord } from '../records';
 
-/** Bytes of one key hash. */
+/** Bytes of one key hash: the first 16 bytes of the SHA-256 of `keyTextOf`. */
 export const KEY_BYTES = 16;
 
-/** The 16-byte hash of a record's key. */
-export function keyHashOf(record: TypedRecord, fields: readonly string[]): Buffer {
-  const values = fields.map((field) => record[field] ?? null);
-  return createHash('sha256').update(JSON.stringify(values)).digest().subarray(0, KEY_BYTES);
+/** The text a record's key is hashed from: its key values, in order, as a JSON array. */
+export function keyTextOf(record: TypedRecord, fields: readonly string[]): string {
+  return JSON.stringify(fields.map((field) => record[field] ?? null));
 }
 
 const WORDS = KEY_BYTES / 4;
