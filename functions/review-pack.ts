@@ -6,6 +6,7 @@ import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-sto
 import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
 import { DynamoDbApprovalStore } from '../src/adapters/aws/dynamodb-approval-store';
 import { DynamoDbAutonomyControls } from '../src/adapters/aws/dynamodb-autonomy-controls';
+import { DynamoDbRawCommitLog } from '../src/adapters/aws/dynamodb-raw-commit-log';
 import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
 import { S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
 import { SnsReviewNotifier } from '../src/adapters/aws/sns-review-notifier';
@@ -24,6 +25,8 @@ const environment = z.object({
   CONTROLS_TABLE: name,
   /** The raw bucket, read under `dataset=pipeline_ingest/` (the data-quality records). */
   RAW_BUCKET: name,
+  /** The state table, queried for the commit log of `pipeline_ingest` only (what is visible in raw). */
+  STATE_TABLE: name,
 });
 
 const event = z.object({
@@ -48,7 +51,7 @@ export const { handler, create } = defineHandler({
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
     approvals: new DynamoDbApprovalStore(clients.dynamodb, env.APPROVALS_TABLE),
     controls: new DynamoDbAutonomyControls(clients.dynamodb, env.CONTROLS_TABLE),
-    raw: new S3RawPartitions(clients.s3, env.RAW_BUCKET),
+    raw: new S3RawPartitions(clients.s3, env.RAW_BUCKET, new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE)),
     notifier: new SnsReviewNotifier(clients.sns, env.REVIEWS_TOPIC_ARN),
     clock: systemClock,
     render: renderReviewPackHtml,

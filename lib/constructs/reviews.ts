@@ -16,7 +16,11 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { DATA_QUALITY_RECORDS_PREFIX, GOVERNANCE_RECORDS_PREFIX } from '../../src/shared/pipeline-records';
+import {
+  DATA_QUALITY_COMMITS_KEY,
+  DATA_QUALITY_RECORDS_PREFIX,
+  GOVERNANCE_RECORDS_PREFIX,
+} from '../../src/shared/pipeline-records';
 import {
   REVIEW_KINDS,
   REVIEW_PAGE_ROUTE,
@@ -125,6 +129,8 @@ export class Reviews extends Construct {
       this.bindReviewState(builder, props);
       builder.bindBucket('SNAPSHOTS_BUCKET', buckets.snapshots, 'readWrite', REVIEWS_PREFIX);
       builder.bindBucket('RAW_BUCKET', buckets.raw, 'read', DATA_QUALITY_RECORDS_PREFIX);
+      // What is visible in the raw store is what the commit log names: this dataset's commits only.
+      builder.bindTableQuery('STATE_TABLE', tables.state, [DATA_QUALITY_COMMITS_KEY]);
       for (const [name, table] of [
         ['DEFINITIONS_TABLE', tables.definitions],
         ['VALUES_TABLE', tables.values],

@@ -6,3 +6,6 @@ export const GOVERNANCE_RECORDS_PREFIX = 'raw/dataset=pipeline_governance/';
 
 /** Ingestion's data-quality records (dataset `pipeline_ingest`). */
 export const DATA_QUALITY_RECORDS_PREFIX = 'raw/dataset=pipeline_ingest/';
+
+/** The partition key of the commit log entries of the data-quality records (in the state table). */
+export const DATA_QUALITY_COMMITS_KEY = 'COMMITS#pipeline_ingest';

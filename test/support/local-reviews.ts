@@ -3,8 +3,6 @@
 // stores with a week that has something to review: a red, a drift, a restatement, a decided
 // approval, a late CRM feed and a burst of quarantined web rows.
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
 import { DynamoDbReviewStore } from '../../src/adapters/aws/dynamodb-review-store';
@@ -19,6 +17,7 @@ import type { KpiValue } from '../../src/domain/values/kpi-value';
 import type { LocalCloud, PublishedMessage } from '../../src/local/local-cloud';
 import { REPO_ROOT } from './cli';
 import { sampleValue, withLateBatch } from './kpi-values';
+import { putRawBatch, rawStoreOf } from './raw-store';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -221,23 +220,14 @@ export class LocalReviews {
     return { periodStart: week };
   }
 
-  /** Writes `pipeline_ingest` records in the raw layout ingestion uses: gzip NDJSON per hour of ingestion. */
+  /** Writes `pipeline_ingest` records as ingestion commits a batch: by hour of ingestion, with a manifest and commits. */
   private async writeIngestRecords(records: readonly TypedRecord[]): Promise<void> {
-    const byHour = new Map<number, TypedRecord[]>();
-    for (const r of records) {
-      const hour = Math.floor((r.ingested_at as number) / HOUR) * HOUR;
-      byHour.set(hour, [...(byHour.get(hour) ?? []), r]);
-    }
-    for (const [hour, list] of byHour) {
-      const iso = new Date(hour).toISOString();
-      await this.cloud.clients.s3.send(
-        new PutObjectCommand({
-          Bucket: this.cloud.physicalName('RawBucket', 'AWS::S3::Bucket'),
-          Key: `raw/dataset=pipeline_ingest/date=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/seed${hour}-0000.ndjson.gz`,
-          Body: gzipSync(`${list.map((r) => JSON.stringify(r)).join('\n')}\n`),
-        }),
-      );
-    }
+    await putRawBatch(rawStoreOf(this.cloud), {
+      dataset: 'pipeline_ingest',
+      batchId: 'seeded-pipeline-ingest',
+      records,
+      eventTimeField: 'ingested_at',
+    });
   }
 }
 

@@ -9,7 +9,11 @@ import {
   reviewPeriodBefore,
   reviewPeriodOf,
 } from '../../../src/domain/reviews/kinds';
-import { DATA_QUALITY_RECORDS_PREFIX, GOVERNANCE_RECORDS_PREFIX } from '../../../src/shared/pipeline-records';
+import {
+  DATA_QUALITY_COMMITS_KEY,
+  DATA_QUALITY_RECORDS_PREFIX,
+  GOVERNANCE_RECORDS_PREFIX,
+} from '../../../src/shared/pipeline-records';
 import { REVIEW_KINDS as LAYOUT_KINDS } from '../../../src/shared/review-layout';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -68,5 +72,6 @@ describe('review periods', () => {
   it('grants the prefixes the pipeline records are written under', () => {
     expect(GOVERNANCE_RECORDS_PREFIX).toBe(`${RAW_PREFIX}dataset=${GOVERNANCE_DATASET_ID}/`);
     expect(DATA_QUALITY_RECORDS_PREFIX).toBe(`${RAW_PREFIX}dataset=${PIPELINE_INGEST_DATASET}/`);
+    expect(DATA_QUALITY_COMMITS_KEY).toBe(`COMMITS#${PIPELINE_INGEST_DATASET}`);
   });
 });
