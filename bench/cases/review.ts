@@ -4,7 +4,7 @@
 // pack record is removed between rounds, so each round builds it in full: values, change log, audit
 // trail, data-quality records, cases, the page and its JSON). Prints min / median / max of the build
 // time seen by the caller and by the function, and the pack's sizes; ends with one JSON line:
-// {"bench":"review","days":…,"packs":[{"kind":…,"medianMs":…,"htmlBytes":…,"jsonBytes":…}]}.
+// {"bench":"review","days":…,"packs":[{"kind":…,"medianMs":…,"roundsMs":[…],"htmlBytes":…,"jsonBytes":…}]}.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -83,6 +83,7 @@ export async function run(): Promise<void> {
         medianMs: Math.round(c.median),
         maxMs: Math.round(c.max),
         functionMedianMs: Math.round(f.median),
+        roundsMs: caller.map(Math.round),
         htmlBytes: last?.bytes.html ?? 0,
         jsonBytes: last?.bytes.json ?? 0,
       });
