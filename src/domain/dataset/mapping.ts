@@ -142,6 +142,19 @@ export class CompiledDataset {
   }
 
   /**
+   * Fields a source may lack without any row failing, with the column or key each reads: optional
+   * fields without a default. When their column is gone, every record has null there.
+   */
+  optionalSources(): { field: string; source: string }[] {
+    return this.fields
+      .filter((f) => {
+        const field = this.declaration.fields[f.name];
+        return field?.default === undefined && !field?.required && f.name !== this.eventTimeField;
+      })
+      .map((f) => ({ field: f.name, source: f.source }));
+  }
+
+  /**
    * Binds the mapping to a CSV header. Columns that no field reads are ignored; a missing optional
    * column reads as no value.
    * @returns the mapper, or the required columns the header lacks
