@@ -103,6 +103,7 @@ export class CsvParser implements FormatParser, LineParser {
             'row_too_large',
             oversizedRowReason('row', lineEnd - start, 0, this.maxRow),
             text.slice(start, start + this.maxRow),
+            0,
           );
           continue;
         }
@@ -127,6 +128,7 @@ export class CsvParser implements FormatParser, LineParser {
           'row_too_large',
           oversizedRowReason('row', parsed.end - start, breaks, this.maxRow),
           text.slice(start, start + this.maxRow),
+          breaks,
         );
         continue;
       }
@@ -137,6 +139,7 @@ export class CsvParser implements FormatParser, LineParser {
           'malformed_quotes',
           `column ${parsed.column} has text after its closing quote; a quote inside a quoted field must be doubled ("")`,
           raw,
+          breaks,
         );
         continue;
       }
@@ -208,28 +211,27 @@ export class CsvParser implements FormatParser, LineParser {
   private header(cells: string[], line: number): void {
     const names = cells.map((c) => c.trim());
     if (names.length === 1 && names[0] === '') return;
-    const broken = cells.findIndex((cell) => cell.includes('\n') || cell.includes('\r'));
-    if (broken !== -1) {
-      const cell = cells[broken] as string;
-      const joined = cells.join(this.delimiter);
-      const last = line + countLineBreaks(joined, 0, joined.length);
-      const shown = cell.length > 60 ? `${cell.slice(0, 57)}...` : cell;
-      this.fail(
-        'invalid_header',
-        `the header on line ${line} runs on to line ${last}: column ${broken + 1} opens a quote that closes only there (${JSON.stringify(shown)}), so data rows were read as part of the header. Remove the stray quote from the header, or close it`,
-      );
-    }
+    const joined = cells.join(this.delimiter);
+    const breaks = countLineBreaks(joined, 0, joined.length);
+    if (breaks > 0) this.fail('invalid_header', strayHeaderQuote(line, line + breaks));
     this.bind(names);
   }
 
-  /** Quarantines a row; before the header is bound, the file is refused instead (its columns are unknown). */
+  /**
+   * Quarantines a row. Before the header is bound the file is refused instead: its columns are
+   * unknown. A header that spans line breaks had a stray quote that swallowed data rows.
+   */
   private rejectRow(
     line: number,
     code: 'row_too_large' | 'malformed_quotes' | 'unbalanced_quote',
     reason: string,
     raw: string,
+    breaks: number,
   ): void {
-    if (!this.mapper) this.fail('invalid_header', `the header on line ${line} cannot be read: ${reason}`);
+    if (!this.mapper) {
+      if (breaks > 0) this.fail('invalid_header', strayHeaderQuote(line, line + breaks));
+      this.fail('invalid_header', `the header on line ${line} cannot be read: ${reason}`);
+    }
     this.sink.reject(line, null, code, reason, raw);
   }
 
@@ -241,6 +243,7 @@ export class CsvParser implements FormatParser, LineParser {
    */
   private unterminated(text: string, pos: number, line: number, column: number, quoteAt: number): number {
     const quoteLine = line + countLineBreaks(text, pos, quoteAt);
+    if (!this.mapper) this.fail('invalid_header', strayHeaderQuote(line, null));
     if (text.length - pos > this.maxRow) {
       this.unclosedQuote(quoteLine, column, text.length - pos, countLineBreaks(text, pos, text.length));
     }
@@ -252,6 +255,7 @@ export class CsvParser implements FormatParser, LineParser {
       'unbalanced_quote',
       `the quote that opens column ${column} on line ${quoteLine} is never closed before the end of the file; the row was set aside and reading went on from line ${line + 1}. Remove the stray quote or double it ("")`,
       text.slice(pos, end),
+      0,
     );
     return this.ends.after(text, end, true);
   }
@@ -316,12 +320,21 @@ export class CsvParser implements FormatParser, LineParser {
     if (end === -1) {
       row.length += n - pos;
       if (!final) return -1;
-      if (state === Skip.Quoted) this.unclosedQuote(row.quoteLine, row.quoteColumn, row.length, row.breaks);
+      if (state === Skip.Quoted) {
+        if (!this.mapper) this.fail('invalid_header', strayHeaderQuote(row.line, null));
+        this.unclosedQuote(row.quoteLine, row.quoteColumn, row.length, row.breaks);
+      }
       end = n;
     } else row.length += end - pos;
     this.oversized = null;
     this.line = row.line + row.breaks + 1;
-    this.rejectRow(row.line, 'row_too_large', oversizedRowReason('row', row.length, row.breaks, this.maxRow), row.head);
+    this.rejectRow(
+      row.line,
+      'row_too_large',
+      oversizedRowReason('row', row.length, row.breaks, this.maxRow),
+      row.head,
+      row.breaks,
+    );
     return this.ends.after(text, end, final);
   }
 
@@ -400,4 +413,16 @@ export class CsvParser implements FormatParser, LineParser {
       return { kind: 'row', cells, end: j };
     }
   }
+}
+
+/**
+ * The message for a header that runs over line breaks: a quote in it opened a column name that
+ * closes lines later (`lastLine`), or never (null), taking the data rows with it.
+ */
+function strayHeaderQuote(line: number, lastLine: number | null): string {
+  const runs =
+    lastLine === null
+      ? 'a quote in it opens a column name that never closes, so the whole file would be read as the header'
+      : `a quote in it opens a column name that closes only on line ${lastLine}, so the data rows up to there were read as part of the header`;
+  return `the header on line ${line} is broken: ${runs}. Remove the stray quote from the header (or double it: "")`;
 }

@@ -124,7 +124,7 @@ export function stitch(parser: LineParser, chunk: string, final: boolean): void 
 /** The reason given for a row longer than `format.maxRowBytes`. */
 export function oversizedRowReason(unit: 'row' | 'line', length: number, breaks: number, maxRow: number): string {
   const over = breaks > 0 ? ` over ${breaks + 1} lines (a quoted field with line breaks)` : '';
-  return `the ${unit} has ${length} characters${over}, more than format.maxRowBytes (${maxRow}); it was set aside whole and reading went on after it. ${
-    breaks > 0 ? 'Check the quoting' : 'A missing line break?'
-  } Or raise the limit`;
+  const advice =
+    breaks > 0 ? 'Check the quoting, or raise the limit' : 'Is a line break missing? If not, raise the limit';
+  return `the ${unit} has ${length} characters${over}, more than format.maxRowBytes (${maxRow}); it was set aside whole and reading went on after it. ${advice}`;
 }
