@@ -1,4 +1,5 @@
 // Port: where typed records come from (local files, raw S3 partitions), one dataset at a time.
+import type { ReadWarning } from '../domain/dataset';
 import type { QuarantinedRow, ReadCounts, TypedRecord } from '../domain/records';
 
 /** A batch as a source delivers it: the records, and the rows it had to quarantine. */
@@ -13,6 +14,8 @@ export interface DatasetReadReport {
   /** Files (or objects) read, in order. */
   readonly inputs: readonly string[];
   readonly counts: ReadCounts;
+  /** What the files' owners should hear of although no row failed for it (a likely renamed column). */
+  readonly warnings?: readonly ReadWarning[];
 }
 
 /** One dataset's batches; `report()` is complete once iteration has ended. */

@@ -39,6 +39,7 @@ export function fileRecordSource(
           dataset,
           inputs: summaries.map((s) => s.file),
           counts: { read: total, valid, quarantined, quarantinedByReason: byReason },
+          warnings: summaries.flatMap((summary) => summary.warnings),
         };
       }
       return {
