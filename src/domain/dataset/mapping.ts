@@ -190,6 +190,23 @@ export class CompiledDataset {
     return { map };
   }
 
+  /**
+   * The value of one declared field as a record would hold it (trimmed, cased, typed), or undefined
+   * when the value does not fit the field (see `problem`).
+   */
+  convertField(name: string, value: unknown): FieldValue | undefined {
+    const field = this.fields.find((f) => f.name === name);
+    if (field === undefined) throw new Error(`dataset ${this.id} has no field "${name}"`);
+    return field.convert(value);
+  }
+
+  /** The column or JSON key (a dotted path for a nested value) a declared field reads. */
+  sourceOf(name: string): string {
+    const field = this.fields.find((f) => f.name === name);
+    if (field === undefined) throw new Error(`dataset ${this.id} has no field "${name}"`);
+    return field.source;
+  }
+
   /** Maps a JSON object (an NDJSON line, an array element, an API item). */
   mapObject(source: Record<string, unknown>, now: number | undefined): TypedRecord | null {
     const record: Record<string, FieldValue> = {};
