@@ -2,12 +2,15 @@
 // CSV with LF, CRLF and CR-only line ends and with quoted cells, NDJSON, a JSON array, and gzip.
 // Each input is generated in memory, fed in 64 KiB chunks, and read `BENCH_READ_ROUNDS` times after
 // one unmeasured warm-up; prints rows/s (min / median / max) per input and ends with one JSON line.
+// BENCH_READ_ROWS, BENCH_READ_ROUNDS and BENCH_READ_INPUTS (names, comma-separated) change the run.
 import { nodeGunzip } from '../../src/adapters/gzip';
 import { type CompiledDataset, loadDataset, readDataset } from '../../src/domain/dataset';
 
 const ROWS = Number(process.env.BENCH_READ_ROWS ?? 300_000);
 const ROUNDS = Number(process.env.BENCH_READ_ROUNDS ?? 5);
 const CHUNK = 64 * 1024;
+/** Comma-separated input names to run (e.g. `csv-lf,ndjson`); all when unset. */
+const ONLY = process.env.BENCH_READ_INPUTS?.split(',');
 
 const fields = {
   event_id: { type: 'string', required: true },
@@ -110,6 +113,8 @@ export async function run(): Promise<void> {
   inputs.push(['csv-lf-gzip', csvFormat, new Uint8Array(gzipSync(inputs[0]?.[2] as Uint8Array))]);
   console.log(`${ROWS} rows per input, ${ROUNDS} rounds after a warm-up, 64 KiB chunks`);
   const results: Record<string, Figures> = {};
-  for (const [name, compiled, bytes] of inputs) results[name] = await measure(name, compiled, bytes);
+  for (const [name, compiled, bytes] of inputs) {
+    if (ONLY === undefined || ONLY.includes(name)) results[name] = await measure(name, compiled, bytes);
+  }
   console.log(JSON.stringify({ bench: 'read', rows: ROWS, rounds: ROUNDS, ...results }));
 }

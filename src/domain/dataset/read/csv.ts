@@ -6,7 +6,7 @@ import type { DatasetFormat } from '../declaration';
 import type { CellMapper, CompiledDataset } from '../mapping';
 import { countLineBreaks, indexOr, LineEnds, type LineParser, lineBreakAt, oversizedRowReason, stitch } from './lines';
 import { CR, type FailRead, type FormatParser, INVALID_ENCODING, isBlank, LF, type RowSink } from './sink';
-import { columnWarnings, mixedLineEndingsWarning } from './warnings';
+import { columnWarnings } from './warnings';
 
 /** Result of parsing one CSV row that contains a quote. `end` is where its CR or LF stands (or the end of the text). */
 type QuotedRow =
@@ -72,7 +72,8 @@ export class CsvParser implements FormatParser, LineParser {
     stitch(this, chunk, final);
     if (!final) return;
     if (!this.mapper) this.fail('invalid_header', 'the file has no header line: it holds only blank lines');
-    if (this.ends.mixed()) this.sink.warn(mixedLineEndingsWarning(this.file, this.ends.lf, this.ends.cr));
+    const endings = this.ends.warning(this.file);
+    if (endings) this.sink.warn(endings);
   }
 
   parse(text: string, final: boolean): void {

@@ -1,7 +1,8 @@
 // Domain: what the line-based parsers (CSV, NDJSON) share. A line ends with LF, CRLF or a lone CR
 // (old Mac and Excel exports), in any mix, wherever the input was cut into chunks: a CR that ends
 // one chunk and an LF that starts the next are one line break.
-import { CR, LF } from './sink';
+import { CR, LF, type ReadWarning } from './sink';
+import { mixedLineEndingsWarning } from './warnings';
 
 /** Index of `char` in `text` from `from`, or `text.length` when absent (so that "not found" sorts last). */
 export function indexOr(text: string, char: string, from: number): number {
@@ -85,9 +86,9 @@ export class LineEnds {
     return n;
   }
 
-  /** Whether some rows end with a lone CR and others with LF or CRLF. */
-  mixed(): boolean {
-    return this.cr > 0 && this.lf > 0;
+  /** The warning for a file whose rows end some with a lone CR, others with LF or CRLF; null for one kind. */
+  warning(file: string): ReadWarning | null {
+    return this.cr > 0 && this.lf > 0 ? mixedLineEndingsWarning(file, this.lf, this.cr) : null;
   }
 }
 

@@ -5,7 +5,7 @@ import { FlatJsonShapes, FlatSpans } from '../flat-json';
 import type { CompiledDataset } from '../mapping';
 import { indexOr, LineEnds, type LineParser, lineBreakAt, oversizedRowReason, stitch } from './lines';
 import { type FormatParser, INVALID_ENCODING, isBlank, jsonKind, type RowSink } from './sink';
-import { KeyTracker, mixedLineEndingsWarning } from './warnings';
+import { KeyTracker } from './warnings';
 
 /** A line that grew past the row limit: its first characters, its line, its length so far. */
 interface OversizedLine {
@@ -43,7 +43,8 @@ export class NdjsonParser implements FormatParser, LineParser {
     stitch(this, chunk, final);
     if (!final) return;
     for (const warning of this.keys.warnings(this.file)) this.sink.warn(warning);
-    if (this.ends.mixed()) this.sink.warn(mixedLineEndingsWarning(this.file, this.ends.lf, this.ends.cr));
+    const endings = this.ends.warning(this.file);
+    if (endings) this.sink.warn(endings);
   }
 
   parse(text: string, final: boolean): void {
