@@ -120,7 +120,8 @@ export class CsvParser implements FormatParser, LineParser {
         continue;
       }
       const start = pos;
-      const breaks = countLineBreaks(text, start, parsed.end);
+      // Most quoted rows hold no line break: the next ones known are past the row's end.
+      const breaks = lineEnd >= parsed.end ? 0 : countLineBreaks(text, start, parsed.end);
       this.line += breaks + 1;
       pos = this.ends.after(text, parsed.end, final);
       if (parsed.end - start > this.maxRow) {
