@@ -12,6 +12,17 @@ const fields = { id: { type: 'string', required: true }, note: { type: 'string' 
 /** The smallest row limit a declaration allows, so that generated rows cross it. */
 const MAX_ROW = 1024;
 const csv = declare({ fields, format: { type: 'csv', maxRowBytes: MAX_ROW } });
+const semicolons = declare({
+  fields,
+  format: {
+    type: 'csv',
+    delimiter: ';',
+    quote: "'",
+    header: false,
+    columns: ['id', 'note', 'at'],
+    maxRowBytes: MAX_ROW,
+  },
+});
 const ndjson = declare({ fields, format: { type: 'ndjson', maxRowBytes: MAX_ROW } });
 const jsonArray = declare({ fields, format: { type: 'json', maxRowBytes: MAX_ROW } });
 /** Small batches, so that boundaries fall everywhere. */
@@ -141,6 +152,14 @@ describe('reading whatever the chunking', () => {
   it('gives the same CSV rows, problems, counts, warnings and batches however the input is cut', async () => {
     await fc.assert(
       fc.asyncProperty(splits(csvText), (input) => expectSameWhateverTheChunks(csv, input)),
+      runs,
+    );
+  });
+
+  it('gives the same rows with another delimiter and quote, and no header, however the input is cut', async () => {
+    const swapped = csvText.map((t) => t.replace(/[,"]/g, (c) => (c === ',' ? ';' : "'")));
+    await fc.assert(
+      fc.asyncProperty(splits(swapped), (input) => expectSameWhateverTheChunks(semicolons, input)),
       runs,
     );
   });
