@@ -113,63 +113,69 @@ export class CsvParser implements FormatParser, LineParser {
         this.row(raw.split(this.delimiter), line, raw);
         continue;
       }
-      const parsed = this.parseQuotedRow(text, pos, final);
-      if (parsed.kind === 'incomplete') break;
-      if (parsed.kind === 'unterminated') {
-        pos = this.unterminated(text, pos, line, parsed.column, parsed.quoteAt);
-        continue;
-      }
-      const start = pos;
-      // Most quoted rows hold no line break: the next ones known are past the row's end.
-      const breaks = lineEnd >= parsed.end ? 0 : countLineBreaks(text, start, parsed.end);
-      this.line += breaks + 1;
-      pos = this.ends.after(text, parsed.end, final);
-      if (parsed.end - start > this.maxRow) {
-        this.rejectRow(
-          line,
-          'row_too_large',
-          oversizedRowReason('row', parsed.end - start, breaks, this.maxRow),
-          text.slice(start, start + this.maxRow),
-          breaks,
-        );
-        continue;
-      }
-      const raw = text.slice(start, parsed.end);
-      if (parsed.kind === 'malformed') {
-        this.rejectRow(
-          line,
-          'malformed_quotes',
-          `column ${parsed.column} has text after its closing quote; a quote inside a quoted field must be doubled ("")`,
-          raw,
-          breaks,
-        );
-        continue;
-      }
-      this.row(parsed.cells, line, raw);
+      const next = this.quotedRow(text, pos, line, lineEnd, final);
+      if (next === -1) break;
+      pos = next;
     }
     if (n - pos > this.maxRow) {
-      // The row at `pos` is unfinished and already too long: follow it to its end without keeping it.
-      this.oversized = {
-        head: text.slice(pos, pos + this.maxRow),
-        line: this.line,
-        length: 0,
-        breaks: 0,
-        state: Skip.FieldStart,
-        column: 1,
-        quoteColumn: 0,
-        quoteLine: 0,
-        lastWasCr: false,
-      };
-      const after = this.skipOversized(text, pos, final);
-      if (after !== -1) {
-        // The skipper found the row's end after all: parse on from there.
-        this.parse(text.slice(after), final);
-        return;
-      }
-      this.pending = '';
+      this.followOversized(text, pos, final);
       return;
     }
     this.pending = pos < n ? text.slice(pos) : '';
+  }
+
+  /**
+   * Reads the row at `pos`, which has a quote before its first line break (`lineEnd`).
+   * @returns where the next row starts, or -1 when the row is not complete in `text`
+   */
+  private quotedRow(text: string, pos: number, line: number, lineEnd: number, final: boolean): number {
+    const parsed = this.parseQuotedRow(text, pos, final);
+    if (parsed.kind === 'incomplete') return -1;
+    if (parsed.kind === 'unterminated') return this.unterminated(text, pos, line, parsed.column, parsed.quoteAt);
+    // Most quoted rows hold no line break: the next one known is past the row's end.
+    const breaks = lineEnd >= parsed.end ? 0 : countLineBreaks(text, pos, parsed.end);
+    this.line += breaks + 1;
+    const next = this.ends.after(text, parsed.end, final);
+    if (parsed.end - pos > this.maxRow) {
+      this.rejectRow(
+        line,
+        'row_too_large',
+        oversizedRowReason('row', parsed.end - pos, breaks, this.maxRow),
+        text.slice(pos, pos + this.maxRow),
+        breaks,
+      );
+      return next;
+    }
+    const raw = text.slice(pos, parsed.end);
+    if (parsed.kind === 'malformed') {
+      this.rejectRow(
+        line,
+        'malformed_quotes',
+        `column ${parsed.column} has text after its closing quote; a quote inside a quoted field must be doubled ("")`,
+        raw,
+        breaks,
+      );
+    } else this.row(parsed.cells, line, raw);
+    return next;
+  }
+
+  /** The unfinished row at `pos` is already too long: follows it to its end without keeping it. */
+  private followOversized(text: string, pos: number, final: boolean): void {
+    this.oversized = {
+      head: text.slice(pos, pos + this.maxRow),
+      line: this.line,
+      length: 0,
+      breaks: 0,
+      state: Skip.FieldStart,
+      column: 1,
+      quoteColumn: 0,
+      quoteLine: 0,
+      lastWasCr: false,
+    };
+    this.pending = '';
+    const after = this.skipOversized(text, pos, final);
+    // The skipper found the row's end after all: parse on from there.
+    if (after !== -1) this.parse(text.slice(after), final);
   }
 
   /** Binds the header (or the declared columns) and warns about optional columns it lacks. */
