@@ -8,12 +8,14 @@ export interface SourceBatch {
   readonly quarantined: readonly QuarantinedRow[];
 }
 
-/** What reading one dataset found: `counts.read = counts.valid + counts.quarantined`. */
+/** What reading one dataset found: `counts.read = counts.valid + counts.quarantined + duplicates`. */
 export interface DatasetReadReport {
   readonly dataset: string;
   /** Files (or objects) read, in order. */
   readonly inputs: readonly string[];
   readonly counts: ReadCounts;
+  /** Rows of a keyed dataset dropped because their key came before on the same day. */
+  readonly duplicates: number;
   /** What the files' owners should hear of although no row failed for it (a likely renamed column). */
   readonly warnings?: readonly ReadWarning[];
 }

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { type CompiledDataset, ingestionOf } from '../domain/dataset';
-import { batchIdOf, type IngestDependencies, ingestBatch } from './ingest-batch';
+import { type IngestDependencies, ingestBatch } from './ingest-batch';
 import { holdEventsToSigner } from './push/agent-identity';
 import { PUSH_HEADERS, verifyPush } from './push/signature';
 
@@ -142,7 +142,7 @@ export async function receivePush(request: PushRequest, deps: PushDependencies):
   }
   if (body.byteLength === 0) return error(400, 'empty_body', 'the body holds no events');
 
-  const batchId = batchIdOf('push', datasetId, agentId, type, createHash('sha256').update(body).digest('hex'));
+  const bodyId = createHash('sha256').update(body).digest('hex').slice(0, 32);
   const identity = holdEventsToSigner(body, type, dataset, push, agentId);
   if (!identity.ok) {
     const listed = identity.mismatches.map(({ line, agent }) => `${line} (${JSON.stringify(agent)})`).join(', ');
@@ -152,7 +152,7 @@ export async function receivePush(request: PushRequest, deps: PushDependencies):
       403,
       'agent_mismatch',
       `${identity.count} event${identity.count === 1 ? '' : 's'} name${identity.count === 1 ? 's' : ''} another agent than "${agentId}", whose key signed the request, in field ${push.agentField}: ${type === 'json' ? 'element' : 'line'}${identity.count === 1 ? '' : 's'} ${listed}${more}. An agent pushes only its own events; nothing was stored`,
-      { batchId, mismatched: identity.count, events: identity.mismatches },
+      { mismatched: identity.count, events: identity.mismatches },
     );
   }
   body = identity.body;
@@ -160,16 +160,17 @@ export async function receivePush(request: PushRequest, deps: PushDependencies):
     {
       dataset,
       connector: 'push',
-      batchId,
+      // The same events pushed again are one batch; another agent's identical body is its own.
+      identity: { scope: ['push', agentId, type] },
       source: `push:${agentId}`,
       parts: [
         {
-          origin: { source: `push:${agentId}`, file: batchId },
+          origin: { source: `push:${agentId}`, file: bodyId },
           bytes: (async function* () {
             yield body;
           })(),
           format: { type, compression: 'none', encoding: 'utf-8', maxRowBytes: dataset.declaration.format.maxRowBytes },
-          uri: `push:${agentId}/${batchId}`,
+          uri: `push:${agentId}/${bodyId}`,
         },
       ],
       mode: 'all_or_nothing',
@@ -177,7 +178,9 @@ export async function receivePush(request: PushRequest, deps: PushDependencies):
     },
     deps,
   );
+  const batchId = 'batchId' in result ? result.batchId : bodyId;
   switch (result.status) {
+    case 'deferred':
     case 'busy':
       return {
         ...error(409, 'in_progress', 'the same batch is being ingested; retry shortly'),
@@ -196,6 +199,8 @@ export async function receivePush(request: PushRequest, deps: PushDependencies):
       );
     case 'unreadable':
       return error(400, 'unreadable_body', result.problems[0] ?? 'the body cannot be read', { batchId });
+    case 'too_large':
+      return error(413, 'too_large', result.problems[0] ?? 'the body is too large', { batchId });
     case 'rejected':
       return error(
         422,

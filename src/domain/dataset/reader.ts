@@ -87,7 +87,7 @@ export interface ReadSummary {
    * What the file's owner should hear of although no row failed for it: an optional column gone
    * (a likely rename), rows ending some with CR and some with LF. See `READ_WARNINGS`.
    */
-  readonly warnings: readonly ReadWarning[];
+  readonly warnings: ReadWarning[];
 }
 
 /** A read in progress: iterate it for batches, then ask for its summary. */
