@@ -81,7 +81,9 @@ describe('ingestion of the sample data', () => {
       .agent_events.slice(0, 50)
       .map((event) => ({
         ...event,
-        // An agent pushes its own events: the endpoint refuses events naming another agent.
+        // New events of the agent's own: the endpoint refuses events naming another agent, and
+        // agent_events is keyed by event_id, so the sample's events dropped above would be duplicates.
+        event_id: `pushed-${event.event_id}`,
         agent_id: 'example-agent',
         ts: new Date(Number(event.ts)).toISOString(),
       }));
