@@ -1,6 +1,6 @@
 // Lambda: the approval page behind the HTTP API (API Gateway payload 2.0; the local runtime serves
 // it the same way). GET /approvals/{approvalId} shows the request; POST decides it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { renderApprovalPage, renderNotFound } from '../src/adapters/http/approval-page-html';
 import { guardrailAdapters, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';

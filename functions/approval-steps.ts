@@ -1,6 +1,6 @@
 // Lambda: the steps of the approval workflow (lib/constructs/approval-workflow.ts). The state
 // machine names the step; each is one use case of src/usecases/guardrails/approval-steps.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 import { approvalIdSchema, approvalStartSchema } from '../src/domain/guardrails/approval';
 import { guardrailAdapters, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';

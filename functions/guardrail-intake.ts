@@ -1,6 +1,6 @@
 // Lambda: the guardrail intake. Evaluate (the compute stage) invokes it with a batch of violations
 // (src/domain/guardrails/violation.ts); it applies the guardrail policy to each.
-import { z } from 'zod';
+import * as z from 'zod';
 import { violationBatchSchema } from '../src/domain/guardrails/violation';
 import { guardrailAdapters, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';

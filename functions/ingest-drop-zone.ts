@@ -1,7 +1,7 @@
 // Lambda: the S3 drop zone connector, run by its EventBridge Scheduler schedule
 // (lib/constructs/ingestion/drop-zone-ingestion.ts). Ingests the files waiting under
 // `landing/<dataset>/` of every dataset that keeps a drop zone, or of the datasets named.
-import { z } from 'zod';
+import * as z from 'zod';
 import { S3LandingZone } from '../src/adapters/aws/s3-landing-zone';
 import { TransientError, ValidationError } from '../src/domain/errors';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';

@@ -1,5 +1,5 @@
 // Lambda: the probe step of the self-check state machine (lib/constructs/self-check.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import { bucketProbe, tableProbe } from '../src/adapters/aws/resource-probes';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { PipelineMetric } from '../src/shared/metrics';

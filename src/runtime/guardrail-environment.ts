@@ -1,7 +1,7 @@
 // Runtime: the environment the guardrail functions share, and the one place their adapters are
 // built from it (functions/guardrail-intake.ts, approval-steps.ts, approval-page.ts).
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AwsClients } from '../adapters/aws/clients';
 import { DynamoDbApprovalStore } from '../adapters/aws/dynamodb-approval-store';
 import { DynamoDbAuditLog } from '../adapters/aws/dynamodb-audit-log';

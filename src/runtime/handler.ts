@@ -5,7 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
 import { ValidationError } from '../domain/errors';
 import { type Environment, readEnvironment } from './environment';

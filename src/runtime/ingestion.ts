@@ -2,7 +2,7 @@
 // dependencies built from it once per cold start: the S3 store, the ledger, and the dataset
 // declarations bundled with the function (the repository's datasets/ folder).
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AwsClients } from '../adapters/aws/clients';
 import { DynamoDbIngestLedger } from '../adapters/aws/dynamodb-ingest-ledger';
 import { S3IngestStore } from '../adapters/aws/s3-ingest-store';

@@ -2,7 +2,7 @@
 // batch's lineage (what was read, with checksums; what was written, with counts and checksums;
 // which code and which declaration did it) and the commit mark: objects that no manifest lists
 // are leftovers of an attempt that crashed, and a rerun of that batch rewrites them.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CONNECTORS = ['drop_zone', 'http', 'push'] as const;
 export type Connector = (typeof CONNECTORS)[number];
