@@ -69,6 +69,7 @@ export const { handler, create } = defineHandler({
   environment,
   event,
   correlationId: (e) => e.kpiId,
+  clients: ['dynamodb', 's3', 'lambda'],
   dependencies: (env, { clients }) => {
     // Decoded raw objects shared by the KPIs a warm container computes one after another.
     const recordCache = new RawRecordCache(env.RAW_RECORD_CACHE);

@@ -28,6 +28,7 @@ export const { handler, create } = defineHandler({
   name: 'export-snapshots',
   environment,
   event,
+  clients: ['dynamodb', 's3'],
   dependencies: (env, { clients }) => ({
     env,
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),

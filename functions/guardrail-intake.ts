@@ -2,7 +2,7 @@
 // (src/domain/guardrails/violation.ts); it applies the guardrail policy to each.
 import * as z from 'zod';
 import { violationBatchSchema } from '../src/domain/guardrails/violation';
-import { guardrailAdapters, guardrailVariables } from '../src/runtime/guardrail-environment';
+import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { PipelineMetric } from '../src/shared/metrics';
 import { handleViolations } from '../src/usecases/guardrails/handle-violations';
@@ -24,6 +24,7 @@ export const { handler, create } = defineHandler({
   name: 'governance',
   environment,
   event: violationBatchSchema,
+  clients: guardrailClients,
   dependencies: (env, { clients }) => {
     const adapters = guardrailAdapters(env, clients);
     return {

@@ -5,7 +5,7 @@ import * as z from 'zod';
 import { S3LandingZone } from '../src/adapters/aws/s3-landing-zone';
 import { TransientError, ValidationError } from '../src/domain/errors';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
-import { buildIngestionRuntime, ingestionEnvironment } from '../src/runtime/ingestion';
+import { buildIngestionRuntime, ingestionClients, ingestionEnvironment } from '../src/runtime/ingestion';
 import { PipelineMetric } from '../src/shared/metrics';
 import { ingestDropZone } from '../src/usecases/ingest-drop-zone';
 
@@ -27,6 +27,7 @@ export const { handler, create } = defineHandler({
   name: 'ingest-drop-zone',
   environment,
   event,
+  clients: ingestionClients,
   dependencies: async (env, { clients }) => {
     const runtime = await buildIngestionRuntime(env, clients);
     const landing = new S3LandingZone(clients.s3, env.LANDING_BUCKET, {

@@ -7,7 +7,7 @@ import { JsonApiClient } from '../src/adapters/http/json-api-client';
 import { ingestionOf } from '../src/domain/dataset';
 import { ValidationError } from '../src/domain/errors';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
-import { buildIngestionRuntime, ingestionEnvironment } from '../src/runtime/ingestion';
+import { buildIngestionRuntime, ingestionClients, ingestionEnvironment } from '../src/runtime/ingestion';
 import { PipelineMetric } from '../src/shared/metrics';
 import { pullHttpSource } from '../src/usecases/pull-http-source';
 
@@ -21,6 +21,7 @@ export const { handler, create } = defineHandler({
   environment: ingestionEnvironment,
   event,
   correlationId: (input) => input.dataset,
+  clients: [...ingestionClients, 'secrets'],
   dependencies: async (env, { clients }) => ({
     ...(await buildIngestionRuntime(env, clients)),
     auth: new SecretAuthHeaders(clients.secrets),

@@ -5,7 +5,7 @@ import * as z from 'zod';
 import { SecretAgentKeyring } from '../src/adapters/aws/secret-agent-keyring';
 import { describeError } from '../src/domain/errors';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
-import { buildIngestionRuntime, ingestionEnvironment } from '../src/runtime/ingestion';
+import { buildIngestionRuntime, ingestionClients, ingestionEnvironment } from '../src/runtime/ingestion';
 import { PipelineMetric } from '../src/shared/metrics';
 import { DEFAULT_PUSH_LIMITS, receivePush } from '../src/usecases/receive-push';
 
@@ -39,6 +39,7 @@ export const { handler, create } = defineHandler({
   environment,
   event,
   correlationId: (input) => input.requestContext.requestId,
+  clients: [...ingestionClients, 'secrets'],
   dependencies: async (env, { clients }) => {
     const runtime = await buildIngestionRuntime(env, clients);
     return {

@@ -29,6 +29,7 @@ export const { handler, create } = defineHandler({
   name: 'self-check',
   environment,
   event,
+  clients: ['s3', 'dynamodb'],
   dependencies: (env, { clients }) => [
     ...BUCKETS.map((b) => bucketProbe(clients, b.toLowerCase(), env[`${b}_BUCKET`])),
     ...TABLES.map((t) => tableProbe(clients, t.toLowerCase(), env[`${t}_TABLE`])),

@@ -37,7 +37,13 @@ export function datasetsDirectory(dir: string): string {
   return path.resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), dir);
 }
 
-export async function buildIngestionRuntime(env: IngestionEnvironment, clients: AwsClients): Promise<IngestionRuntime> {
+/** The clients `buildIngestionRuntime` uses. */
+export const ingestionClients = ['s3', 'dynamodb'] as const;
+
+export async function buildIngestionRuntime(
+  env: IngestionEnvironment,
+  clients: Pick<AwsClients, (typeof ingestionClients)[number]>,
+): Promise<IngestionRuntime> {
   const store = new S3IngestStore(clients.s3, { raw: env.RAW_BUCKET, quarantine: env.QUARANTINE_BUCKET });
   const ledger = new DynamoDbIngestLedger(clients.dynamodb, env.STATE_TABLE);
   const catalog = await loadDatasetCatalog(datasetsDirectory(env.DATASETS_DIR));
