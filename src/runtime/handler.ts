@@ -9,6 +9,11 @@ import type * as z from 'zod';
 import { type AwsClients, type AwsService, createAwsClients } from '../adapters/aws/clients';
 import { ValidationError } from '../domain/errors';
 import { type Environment, readEnvironment } from './environment';
+import { installLazySourceMaps } from './source-maps';
+
+// In a bundle, `import.meta.url` is the bundle itself: its stack frames map to the sources through
+// the map beside it, read the first time an error's stack is printed.
+installLazySourceMaps(import.meta.url);
 
 export { MetricUnit };
 

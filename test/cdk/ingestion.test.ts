@@ -124,6 +124,7 @@ describe('ingestion constructs', () => {
       ...resources,
       logRetention: RetentionDays.ONE_WEEK,
       datasetsFolder: 'kpis/datasets',
+      declarationFiles: { 'kpis/datasets/crm_leads.json': JSON.stringify(declaration) },
       codeVersion: '0.0.0',
       datasets: [validateDatasetDeclaration(declaration, 'crm_leads.yaml')],
       deadLetterQueue: new Queue(stack, 'Dlq'),
