@@ -84,7 +84,7 @@ export function tracerPackageCommands(inputDir: string, outputDir: string): stri
   const packageJson = JSON.stringify({ name: TRACER_PACKAGE, private: true, main: './index.cjs' });
   return [
     `mkdir -p "${dir}"`,
-    `cd "${inputDir}" && "${path.join(inputDir, 'node_modules', '.bin', 'esbuild')}" ${TRACER_PACKAGE} --bundle --platform=node --format=cjs --target=node24 --minify --external:@aws-sdk/* --log-level=warning --outfile="${path.join(dir, 'index.cjs')}"`,
+    `cd "${inputDir}" && "${path.join(inputDir, 'node_modules', '.bin', 'esbuild')}" ${TRACER_PACKAGE} --bundle --platform=node --format=cjs --target=node24 --minify '--external:@aws-sdk/*' --log-level=warning --outfile="${path.join(dir, 'index.cjs')}"`,
     `echo '${packageJson}' > "${path.join(dir, 'package.json')}"`,
   ];
 }
