@@ -12,6 +12,7 @@ import {
   type RecordBatch,
   readDataset,
   UnreadableInputError,
+  webGunzip,
 } from '../../domain/dataset';
 import { KEY_BYTES, keyTextOf } from '../../domain/ingest/key-set';
 import type { ReadWarning, SourceInput } from '../../domain/ingest/manifest';
@@ -120,7 +121,8 @@ export async function readInput(options: ReadInputOptions): Promise<ReadInput> {
         {
           now: options.readTime,
           ...(part.format ? { format: part.format } : {}),
-          ...(options.gunzip ? { gunzip: options.gunzip } : {}),
+          // Expanded bytes count against the limit as they come out: a bomb stops at the limit.
+          gunzip: limitedGunzip(options.gunzip ?? webGunzip, limits.maxBytes - bytesRead, () => rows),
         },
       );
       try {
@@ -154,7 +156,9 @@ export async function readInput(options: ReadInputOptions): Promise<ReadInput> {
           }
         }
       } catch (error) {
-        if (error instanceof UnreadableInputError) failure = { kind: 'unreadable', error };
+        if (error instanceof UnreadableInputError && error.code === 'too_large') {
+          failure = { kind: 'too_large', code: 'too_large', reason: error.reason };
+        } else if (error instanceof UnreadableInputError) failure = { kind: 'unreadable', error };
         else if (error instanceof InputLimitError)
           failure = { kind: 'too_large', code: 'too_large', reason: error.message };
         else if (error instanceof OutOfTimeError) failure = { kind: 'out_of_time', reason: error.message };
@@ -196,6 +200,24 @@ export async function readInput(options: ReadInputOptions): Promise<ReadInput> {
     warnings,
     failure,
     startedAt,
+  };
+}
+
+/** Gunzip that refuses to expand past `maxBytes`: it throws as soon as it has. */
+function limitedGunzip(gunzip: Gunzip, maxBytes: number, rows: () => number): Gunzip {
+  return async function* (compressed) {
+    let expanded = 0;
+    for await (const chunk of gunzip(compressed)) {
+      expanded += chunk.byteLength;
+      if (expanded > maxBytes) {
+        throw new UnreadableInputError(
+          'too_large',
+          `the input expands to more than ingestion.limits.maxBytes (${maxBytes} bytes) once decompressed: refused after ${rows()} rows`,
+          { read: 0, valid: 0, quarantined: 0, quarantinedByReason: {} },
+        );
+      }
+      yield chunk;
+    }
   };
 }
 
