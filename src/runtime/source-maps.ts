@@ -7,14 +7,7 @@ import { SourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 /** Where the lazy source map of this process stands. */
-export type SourceMapState = 'not-installed' | 'unread' | 'read' | 'unreadable';
-
-let state: SourceMapState = 'not-installed';
-
-/** `unread` until a stack that runs through the bundle is formatted; `read` after. */
-export function sourceMapState(): SourceMapState {
-  return state;
-}
+let state: 'not-installed' | 'unread' | 'read' | 'unreadable' = 'not-installed';
 
 /**
  * Maps the frames of `moduleUrl` (the running bundle) to their original files, lines, columns and
