@@ -3,7 +3,7 @@
 // counts and checksums; which code and which declaration did it) and its plan: the commit makes its
 // objects visible day by day in the commit log (commit-log.ts), and a run that dies during the commit
 // resumes from the manifest. A manifest alone makes nothing visible.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CONNECTORS = ['drop_zone', 'http', 'push'] as const;
 export type Connector = (typeof CONNECTORS)[number];
