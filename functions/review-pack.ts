@@ -1,7 +1,7 @@
 // Lambda: builds one kind's review pack when its schedule fires (lib/constructs/reviews.ts; one
 // function and one EventBridge Scheduler schedule per review kind), writes it to the snapshots bucket
 // under reviews/<kind>/<period>/ and sends each reviewer their own signed link.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
 import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
 import { DynamoDbApprovalStore } from '../src/adapters/aws/dynamodb-approval-store';
@@ -13,7 +13,7 @@ import { SnsReviewNotifier } from '../src/adapters/aws/sns-review-notifier';
 import { renderReviewPackHtml } from '../src/report/review-pack';
 import { systemClock } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
-import { reviewStores, reviewVariables } from '../src/runtime/review-environment';
+import { reviewClients, reviewStores, reviewVariables } from '../src/runtime/review-environment';
 import { buildReviewPack } from '../src/usecases/reviews/build-review-pack';
 
 const name = z.string().min(1);
@@ -43,6 +43,7 @@ export const { handler, create } = defineHandler({
   environment,
   event,
   correlationId: (e) => `${e.kind ?? 'review'}@${e.scheduledTime}`,
+  clients: [...reviewClients, 'sns'],
   dependencies: (env, { clients }) => ({
     env,
     ...reviewStores(env, clients),

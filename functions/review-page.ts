@@ -1,13 +1,13 @@
 // Lambda: a review pack's page behind the page API (API Gateway payload 2.0; the local runtime serves
 // it the same way). GET /reviews/{kind}/{period} shows the pack; POST records what the reviewer submits.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { renderNotFound } from '../src/adapters/http/approval-page-html';
 import { renderReviewPage } from '../src/adapters/http/review-page-html';
 import { parseReviewForm } from '../src/domain/reviews/review-form';
 import { systemClock } from '../src/runtime/guardrail-environment';
 import { defineHandler } from '../src/runtime/handler';
-import { reviewStores, reviewVariables } from '../src/runtime/review-environment';
+import { reviewClients, reviewStores, reviewVariables } from '../src/runtime/review-environment';
 import { submitReview, viewReview } from '../src/usecases/reviews/review-page';
 
 const environment = z.object({
@@ -37,6 +37,7 @@ export const { handler, create } = defineHandler({
   environment,
   event: httpEvent,
   correlationId: (event) => `${event.pathParameters?.kind}/${event.pathParameters?.period}`,
+  clients: reviewClients,
   dependencies: (env, { clients }) => ({
     ...reviewStores(env, clients),
     clock: systemClock,

@@ -4,7 +4,7 @@
 // signed off. Served from the review link, it also carries the reviewer's form (sign-off, notes,
 // action items, closing items, case decisions): a plain POST form that works without script.
 // Every value is escaped; the panels are built here, server side, so they read without JavaScript.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ActionItem, SignOff } from '../domain/reviews/action-items';
 import { DRIFT_DECISION_LABELS, DRIFT_DECISIONS, type DriftCase } from '../domain/reviews/drift-cases';
 import { type ReviewPack, reviewPackSchema } from '../domain/reviews/pack';

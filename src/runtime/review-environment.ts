@@ -1,6 +1,6 @@
 // Runtime: the environment the review functions share, and the one place their adapters are built
 // from it (functions/review-pack.ts, functions/review-page.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AwsClients } from '../adapters/aws/clients';
 import { DynamoDbAuditLog } from '../adapters/aws/dynamodb-audit-log';
 import { DynamoDbReviewStore } from '../adapters/aws/dynamodb-review-store';
@@ -38,6 +38,9 @@ export const reviewVariables = {
   REVIEWS_TOPIC_ARN: arn,
 } as const;
 
+/** The AWS services the review page uses; the builders add SNS for the emails. */
+export const reviewClients = ['dynamodb', 's3', 'secrets'] as const;
+
 /** The stores every review function uses; each built once per cold start. */
 export function reviewStores(
   env: {
@@ -47,7 +50,7 @@ export function reviewStores(
     SNAPSHOTS_BUCKET: string;
     LINK_KEY_SECRET_ARN: string;
   },
-  clients: AwsClients,
+  clients: Pick<AwsClients, (typeof reviewClients)[number]>,
 ) {
   return {
     reviews: new DynamoDbReviewStore(clients.dynamodb, env.REVIEWS_TABLE),

@@ -14,7 +14,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError } from '../../domain/errors';
 import { type ActionItem, actionItemSchema, type SignOff, signOffSchema } from '../../domain/reviews/action-items';
 import { type DriftCase, driftCaseSchema } from '../../domain/reviews/drift-cases';

@@ -1,7 +1,7 @@
 // Domain (review): what reviewers record on a pack. A sign-off says a reviewer looked (with a note);
 // an action item is work someone owns with a due date. An item stays open, and is carried into every
 // later pack, until someone closes it; closing is recorded like opening.
-import { z } from 'zod';
+import * as z from 'zod';
 import { reviewKindSchema } from './kinds';
 
 const utcInstant = z.iso.datetime({ offset: false });

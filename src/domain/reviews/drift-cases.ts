@@ -2,7 +2,7 @@
 // drifting periods, short pauses included), not one per period. The case carries the checklist a
 // reviewer works through (the data quality of the KPI's inputs over the drifting periods, the
 // annotations in the window) and closes with one of the decision options, recorded.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Grain } from '../definition/schema';
 import { shiftPeriod } from '../engine/time';
 import type { TypedRecord } from '../records';

@@ -1,7 +1,7 @@
 // Domain (review): the kinds of review and the periods they cover. A weekly operational review looks
 // at the ISO week that just ended, a monthly business review at the calendar month; both in UTC, like
 // every KPI period, whatever time zone the reviewers' schedule fires in.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KpiCategory } from '../definition/schema';
 import { periodEnd, periodStart, shiftPeriod } from '../engine/time';
 

@@ -2,7 +2,7 @@
 // kind and period; built from the stores when the kind's schedule fires, and never changed after.
 // What reviewers do on it (sign-offs, action items, case decisions) lives in the review store and
 // shows on its page and in the next pack.
-import { z } from 'zod';
+import * as z from 'zod';
 import { actionItemSchema } from './action-items';
 import { driftCaseSchema } from './drift-cases';
 import { reviewKindSchema } from './kinds';

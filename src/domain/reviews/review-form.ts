@@ -1,6 +1,6 @@
 // Domain (review): what a reviewer submits from a pack's page, read from the form's fields. Every
 // problem is named (which row, which field), and nothing is recorded while one remains.
-import { z } from 'zod';
+import * as z from 'zod';
 import { REVIEW_TEXT_LIMIT } from './action-items';
 import { DRIFT_DECISIONS, type DriftDecision } from './drift-cases';
 

@@ -2,7 +2,7 @@
 // reviewer and an expiry, signed with the same key and HMAC as the approval links but under its own
 // payload tag, so neither kind of link can pass for the other. A GET shows the pack's page; a POST
 // records what the reviewer submits.
-import { z } from 'zod';
+import * as z from 'zod';
 import { REVIEW_KINDS, type ReviewKind, reviewPeriodOf } from './kinds';
 
 /** Tag and version of the signed payload; a change of format bumps it and old links stop verifying. */

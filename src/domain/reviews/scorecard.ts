@@ -1,7 +1,7 @@
 // Domain (review): a KPI's standing at an instant, as a pack's scorecard and `kpi status` show it:
 // the latest complete period's value and status, whether it drifts, its definition version, and a
 // trend arrow against the period before, read in the KPI's own direction (down is better for a cost).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KpiCategory, KpiDefinition } from '../definition/schema';
 import { VALUE_STATUSES } from '../values/kpi-value';
 import type { StoredKpiValue } from '../values/restatement';

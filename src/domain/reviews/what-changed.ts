@@ -7,7 +7,7 @@
 //   new values and why, definition versions published, rolled back or retired with their impact,
 //   approvals asked and decided, autonomy changes, data-quality incidents (freshness breaches,
 //   quarantine spikes by reason), and the action items closed.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditEvent } from '../guardrails/audit';
 import type { TypedRecord } from '../records';
 import { dimensionKey } from '../values/dimension-key';
