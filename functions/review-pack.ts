@@ -38,6 +38,18 @@ const event = z.object({
   period: z.string().max(16).optional(),
 });
 
+/** What the function answers (a scheduled invocation's result is kept by nobody; the local runtime prints it). */
+export interface ReviewPackSummary {
+  readonly reviewId: string;
+  readonly outcome: 'built' | 'exists';
+  readonly headline: string;
+  readonly bytes: { readonly html: number; readonly json: number };
+  readonly notified: number;
+  readonly casesOpened: number;
+  readonly overdueItems: number;
+  readonly buildMs: number;
+}
+
 export const { handler, create } = defineHandler({
   name: 'reviews',
   environment,
@@ -74,7 +86,7 @@ export const { handler, create } = defineHandler({
       },
       deps,
     );
-    const summary = {
+    const summary: ReviewPackSummary = {
       reviewId: result.reviewId,
       outcome: result.outcome,
       headline: result.headline,
@@ -85,7 +97,7 @@ export const { handler, create } = defineHandler({
       buildMs: Date.now() - started,
     };
     if (result.outcome === 'built') metrics.addMetric('ReviewPacksBuilt', MetricUnit.Count, 1);
-    logger.info(result.outcome === 'built' ? 'review pack built' : 'review pack exists already', summary);
+    logger.info(result.outcome === 'built' ? 'review pack built' : 'review pack exists already', { ...summary });
     return summary;
   },
 });

@@ -7,6 +7,7 @@ import { renderReviewPage } from '../src/adapters/http/review-page-html';
 import { parseReviewForm } from '../src/domain/reviews/review-form';
 import { systemClock } from '../src/runtime/guardrail-environment';
 import { defineHandler } from '../src/runtime/handler';
+import { bodyText, httpPageEvent } from '../src/runtime/http-page';
 import { reviewClients, reviewStores, reviewVariables } from '../src/runtime/review-environment';
 import { submitReview, viewReview } from '../src/usecases/reviews/review-page';
 
@@ -18,24 +19,13 @@ const environment = z.object({
   LINK_KEY_SECRET_ARN: reviewVariables.LINK_KEY_SECRET_ARN,
 });
 
-/** The parts of an HTTP API (payload 2.0) event the page reads; anything else is ignored. */
-const httpEvent = z
-  .object({
-    requestContext: z.object({ http: z.object({ method: z.string() }).loose() }).loose(),
-    pathParameters: z.record(z.string(), z.string()).optional(),
-    queryStringParameters: z.record(z.string(), z.string()).optional(),
-    body: z.string().optional(),
-    isBase64Encoded: z.boolean().default(false),
-  })
-  .loose();
-
 /** A form larger than this is refused before it is read: the page's form is a few kilobytes. */
 const MAX_FORM_BYTES = 256 * 1024;
 
 export const { handler, create } = defineHandler({
   name: 'reviews',
   environment,
-  event: httpEvent,
+  event: httpPageEvent,
   correlationId: (event) => `${event.pathParameters?.kind}/${event.pathParameters?.period}`,
   clients: reviewClients,
   dependencies: (env, { clients }) => ({
@@ -52,7 +42,7 @@ export const { handler, create } = defineHandler({
     };
     if (method === 'GET') return renderReviewPage(await viewReview(link, deps), deps.clock.now());
     if (method !== 'POST') return renderNotFound(405, 'Only GET and POST are served here');
-    const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+    const raw = bodyText(event);
     if (Buffer.byteLength(raw) > MAX_FORM_BYTES) return renderNotFound(400, 'The form is too large');
     const today = new Date(deps.clock.now()).toISOString().slice(0, 10);
     const parsed = parseReviewForm([...new URLSearchParams(raw)], today);

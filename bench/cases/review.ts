@@ -9,20 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import type { ReviewPackSummary } from '../../functions/review-pack';
 import { REVIEW_KINDS, type ReviewKind, reviewPeriodBefore } from '../../src/domain/reviews/kinds';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { runLocalPipeline } from '../../src/local/pipeline-run';
 
 const DAYS = Number(process.env.BENCH_REVIEW_DAYS ?? 42);
 const ROUNDS = 5;
-
-interface BuildSummary {
-  reviewId: string;
-  outcome: string;
-  headline: string;
-  bytes: { html: number; json: number };
-  buildMs: number;
-}
 
 const stats = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -55,7 +48,7 @@ export async function run(): Promise<void> {
       const period = reviewPeriodBefore(kind, end).label;
       const caller: number[] = [];
       const inside: number[] = [];
-      let last: BuildSummary | undefined;
+      let last: ReviewPackSummary | undefined;
       for (let round = 0; round < ROUNDS; round++) {
         await cloud.clients.dynamodb.send(
           new DeleteCommand({ TableName: table, Key: { pk: `PACK#${kind}`, sk: period } }),
@@ -65,7 +58,7 @@ export async function run(): Promise<void> {
           kind,
           scheduledTime: new Date().toISOString(),
           period,
-        })) as BuildSummary;
+        })) as ReviewPackSummary;
         caller.push(performance.now() - t0);
         inside.push(last.buildMs);
         if (last.outcome !== 'built') throw new Error(`round ${round}: ${last.outcome}`);

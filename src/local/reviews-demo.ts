@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { ReviewPackSummary } from '../../functions/review-pack';
 import { reviewPeriodBefore } from '../domain/reviews/kinds';
 import type { ReviewDocument } from '../report/review-pack';
 import { REVIEWS_PREFIX, reviewPackKeys } from '../shared/review-layout';
@@ -50,14 +51,6 @@ export interface ReviewsDemoResult {
   readonly recorded: readonly string[];
 }
 
-interface BuildSummary {
-  reviewId: string;
-  outcome: string;
-  headline: string;
-  bytes: { html: number; json: number };
-  buildMs: number;
-}
-
 function reviewsTopic(cloud: LocalCloud): string {
   const topic = cloud.resolver.resourcesOfType('AWS::SNS::Topic').find((t) => t.logicalId.startsWith('ReviewsTopic'));
   if (!topic) throw new Error('the app has no reviews topic');
@@ -82,7 +75,7 @@ async function build(
     period === undefined
       ? await cloud.schedules.run(schedule, new Date(at))
       : await cloud.functions.invoke(builder.arn, { kind: KIND, scheduledTime: new Date(at).toISOString(), period })
-  ) as BuildSummary;
+  ) as ReviewPackSummary;
   const links = (await cloud.takePublished(topic)).flatMap((m) => /https?:\/\/\S+/.exec(m.message)?.[0] ?? []);
   const [, label = ''] = summary.reviewId.split('/');
   const keys = reviewPackKeys(KIND, label);

@@ -23,7 +23,8 @@ export function scriptSafeJson(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
-function escapeHtml(text: string): string {
+/** Text as HTML: `&`, `<`, `>`, quotes and apostrophes as character references. */
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

@@ -11,7 +11,7 @@ import { type ReviewPack, reviewPackSchema } from '../domain/reviews/pack';
 import { type ScorecardEntry, trendArrow } from '../domain/reviews/scorecard';
 import type { ReviewNote } from '../ports/review-store';
 import { reportModelSchema } from './model';
-import { renderReportHtml } from './render-html';
+import { escapeHtml, renderReportHtml } from './render-html';
 
 /** A pack as stored: the review content and the report model its charts are drawn from. */
 export const reviewDocumentSchema = z.object({ pack: reviewPackSchema, report: reportModelSchema });
@@ -39,14 +39,7 @@ export interface ReviewPageState {
   readonly today: string;
 }
 
-export function esc(value: unknown): string {
-  return String(value)
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
+const esc = (value: unknown) => escapeHtml(String(value));
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 const SUFFIX: Record<string, string> = { milliseconds: 'ms', seconds: 's', minutes: 'min', hours: 'h', days: 'd' };

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbReviewStore } from '../../src/adapters/aws/dynamodb-review-store';
 import { S3ReviewPacks } from '../../src/adapters/aws/s3-review-packs';
-import type { DriftCase } from '../../src/domain/reviews/drift-cases';
 import { LocalCloud } from '../../src/local/local-cloud';
 import type { PackRecord } from '../../src/ports/review-store';
-import { actionItem } from '../support/review-fixtures';
+import { actionItem, driftCase } from '../support/review-fixtures';
 
 let cloud: LocalCloud;
 let store: DynamoDbReviewStore;
@@ -28,26 +27,6 @@ function pack(period: string): PackRecord {
     jsonKey: `reviews/weekly-operational/${period}/pack.json`,
     audience: ['ops-lead@example.com'],
     headline: '1 new red',
-  };
-}
-
-function driftCase(fields: Partial<DriftCase> = {}): DriftCase {
-  return {
-    caseId: 'bid_latency_p95/2026-11-10T00:00:00.000Z',
-    kpiId: 'bid_latency_p95',
-    kpiName: 'Bid latency (p95)',
-    grain: 'day',
-    firstPeriod: '2026-11-10T00:00:00.000Z',
-    lastPeriod: '2026-11-12T00:00:00.000Z',
-    periods: 3,
-    direction: 'up',
-    message: 'drift',
-    openedAt: '2026-11-16T08:00:00.000Z',
-    openedIn: 'weekly-operational/2026-W46',
-    status: 'open',
-    checklist: { inputs: [], annotations: [] },
-    decision: null,
-    ...fields,
   };
 }
 

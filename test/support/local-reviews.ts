@@ -3,6 +3,7 @@
 // stores with a week that has something to review: a red, a drift, a restatement, a decided
 // approval, a late CRM feed and a burst of quarantined web rows.
 import path from 'node:path';
+import type { ReviewPackSummary } from '../../functions/review-pack';
 import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
 import { DynamoDbReviewStore } from '../../src/adapters/aws/dynamodb-review-store';
@@ -74,15 +75,7 @@ export class LocalReviews {
 
   /** Fires a review kind's schedule as EventBridge Scheduler would at `at`. */
   fire(kind: ReviewKind, at: number) {
-    return this.cloud.schedules.run(this.schedule(kind).schedule, new Date(at)) as Promise<{
-      reviewId: string;
-      outcome: string;
-      headline: string;
-      notified: number;
-      casesOpened: number;
-      overdueItems: number;
-      bytes: { html: number; json: number };
-    }>;
+    return this.cloud.schedules.run(this.schedule(kind).schedule, new Date(at)) as Promise<ReviewPackSummary>;
   }
 
   /** Every review email since the last call. */

@@ -1,6 +1,7 @@
 // Test support: daily KPI series and the pieces a review pack is built from, for the review domain
 // and use-case tests.
 import type { ActionItem } from '../../src/domain/reviews/action-items';
+import type { DriftCase } from '../../src/domain/reviews/drift-cases';
 import { REVIEW_PACK_FORMAT, type ReviewPack } from '../../src/domain/reviews/pack';
 import type { ReviewedKpiSummary } from '../../src/domain/reviews/scorecard';
 import type { DriftSummary, ValueStatus } from '../../src/domain/values/kpi-value';
@@ -229,5 +230,26 @@ export function packFixture(): ReviewPack {
       autonomyChanges: 1,
       openApprovals: 1,
     },
+  };
+}
+
+/** An open drift case on bid latency, three drifting days from 2026-11-10. */
+export function driftCase(fields: Partial<DriftCase> = {}): DriftCase {
+  return {
+    caseId: 'bid_latency_p95/2026-11-10T00:00:00.000Z',
+    kpiId: 'bid_latency_p95',
+    kpiName: 'Bid latency (p95)',
+    grain: 'day',
+    firstPeriod: '2026-11-10T00:00:00.000Z',
+    lastPeriod: '2026-11-12T00:00:00.000Z',
+    periods: 3,
+    direction: 'up',
+    message: 'drift',
+    openedAt: '2026-11-16T08:00:00.000Z',
+    openedIn: 'weekly-operational/2026-W46',
+    status: 'open',
+    checklist: { inputs: [], annotations: [] },
+    decision: null,
+    ...fields,
   };
 }

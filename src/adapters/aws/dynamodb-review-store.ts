@@ -6,7 +6,6 @@
 //   CASE#<kpiId>           / <firstPeriod>   a drift review case (gsi1: CASES#open / <kpiId>#<firstPeriod>,
 //                                            CASES#closed / <decidedAt>#<caseId>)
 // Every transition is a single-item conditional write; nothing expires.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -20,7 +19,7 @@ import { type ActionItem, actionItemSchema, type SignOff, signOffSchema } from '
 import { type DriftCase, driftCaseSchema } from '../../domain/reviews/drift-cases';
 import { type ReviewKind, reviewIdOf, reviewKindSchema } from '../../domain/reviews/kinds';
 import type { InstantRange, PackRecord, ReviewNote, ReviewStore } from '../../ports/review-store';
-import { queryAll } from './dynamo-query';
+import { isConditionFailure, queryAll } from './dynamo-query';
 
 const packRecordSchema = z.object({
   reviewId: z.string(),
@@ -33,13 +32,6 @@ const packRecordSchema = z.object({
   headline: z.string(),
 });
 const noteSchema = z.object({ reviewId: z.string(), reviewer: z.string(), at: z.string(), note: z.string() });
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as Error | undefined)?.name === 'ConditionalCheckFailedException'
-  );
-}
 
 function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;

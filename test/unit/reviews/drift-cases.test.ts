@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type DriftCase,
   type DriftPoint,
   driftCaseId,
   driftEpisodes,
   reconcileDriftCases,
 } from '../../../src/domain/reviews/drift-cases';
-import { DAY } from '../../support/review-fixtures';
+import { DAY, driftCase } from '../../support/review-fixtures';
 
 const day = (d: string) => Date.parse(`${d}T00:00:00Z`);
 
@@ -16,26 +15,6 @@ function points(drifting: readonly string[], from = '2026-11-01', n = 30): Drift
     const on = drifting.includes(new Date(start).toISOString().slice(0, 10));
     return { periodStart: start, drifting: on, direction: on ? 'up' : null, message: on ? `drift ${i}` : '' };
   });
-}
-
-function driftCase(fields: Partial<DriftCase> = {}): DriftCase {
-  return {
-    caseId: 'bid_latency_p95/2026-11-10T00:00:00.000Z',
-    kpiId: 'bid_latency_p95',
-    kpiName: 'Bid latency (p95)',
-    grain: 'day',
-    firstPeriod: '2026-11-10T00:00:00.000Z',
-    lastPeriod: '2026-11-12T00:00:00.000Z',
-    periods: 3,
-    direction: 'up',
-    message: 'drift',
-    openedAt: '2026-11-16T08:00:00.000Z',
-    openedIn: 'weekly-operational/2026-W46',
-    status: 'open',
-    checklist: { inputs: [], annotations: [] },
-    decision: null,
-    ...fields,
-  };
 }
 
 describe('drift episodes', () => {

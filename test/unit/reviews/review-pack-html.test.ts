@@ -32,9 +32,9 @@ describe('the pack page', () => {
 
   it('escapes what people wrote: notes, reasons, sign-off notes', () => {
     const html = renderReviewPackHtml(document(), state);
-    expect(html).toContain('&lt;script&gt;x&lt;/script&gt;');
-    expect(html).toContain('v3 counted queued leads &lt;twice&gt;');
-    expect(html).toContain('&lt;b&gt;fine&lt;/b&gt;');
+    expect(html).toContain('&#60;script&#62;x&#60;/script&#62;');
+    expect(html).toContain('v3 counted queued leads &#60;twice&#62;');
+    expect(html).toContain('&#60;b&#62;fine&#60;/b&#62;');
     expect(html).not.toContain('<b>fine</b>');
   });
 
