@@ -280,7 +280,7 @@ function changesPanel(pack: ReviewPack): string {
 ${sections}</section>`;
 }
 
-function checklist(c: DriftCase): string {
+function checklist(c: DriftCase, open: boolean): string {
   const pct = (rate: number | null) => (rate === null ? '—' : `${number.format(rate * 100)} %`);
   const inputs = table(
     [
@@ -314,9 +314,10 @@ function checklist(c: DriftCase): string {
       : `<ul>${c.checklist.annotations
           .map((a) => `<li>${esc(a.label)} (${esc(day(a.from))} → ${esc(day(a.to))}, ${esc(a.effect)})</li>`)
           .join('')}</ul>`;
-  return `<ol class="checklist"><li><strong>Data quality of the inputs over the drifting periods</strong>${inputs}</li>
+  // Open on the pack that opened the case; folded on later packs, which list it again.
+  return `<details class="checklist"${open ? ' open' : ''}><summary>Checklist</summary><ol><li><strong>Data quality of the inputs over the drifting periods</strong>${inputs}</li>
 <li><strong>Annotations in the window</strong>${annotations}</li>
-<li><strong>Decide</strong><ul>${DRIFT_DECISIONS.map((d) => `<li>${esc(DRIFT_DECISION_LABELS[d])}</li>`).join('')}</ul></li></ol>`;
+<li><strong>Decide</strong><ul>${DRIFT_DECISIONS.map((d) => `<li>${esc(DRIFT_DECISION_LABELS[d])}</li>`).join('')}</ul></li></ol></details>`;
 }
 
 function casesPanel(pack: ReviewPack, state: ReviewPageState | undefined): string {
@@ -338,7 +339,7 @@ function casesPanel(pack: ReviewPack, state: ReviewPageState | undefined): strin
                 : '';
             return `<article class="case ${esc(c.status)}" id="case-${esc(c.caseId)}"><h3>${esc(c.kpiName)}: drift ${esc(c.direction ?? '')} since ${esc(day(c.firstPeriod))}${c.openedIn === pack.reviewId ? ' <span class="badge new">new</span>' : ''}</h3>
 <p class="muted">${esc(c.periods)} drifting period${c.periods === 1 ? '' : 's'}, last ${esc(day(c.lastPeriod))}: ${esc(c.message)} · opened in ${esc(c.openedIn)}</p>
-${decision}${c.status === 'open' && !closedSince ? checklist(c) : ''}</article>`;
+${decision}${c.status === 'open' && !closedSince ? checklist(c, c.openedIn === pack.reviewId) : ''}</article>`;
           })
           .join('\n');
   return `<section class="panel review" id="cases" aria-labelledby="cases-title"><h2 id="cases-title">Drift review cases</h2>${body}</section>`;
@@ -471,7 +472,7 @@ const REVIEW_STYLES = `
 .badge.none, .badge.insufficient, .badge.not { background:var(--grey); } .badge.new { background:#0969da; }
 .kv { display:grid; grid-template-columns:max-content 1fr; gap:4px 16px; margin:0; } .kv dt { color:var(--grey); } .kv dd { margin:0; }
 .case { border-top:1px solid var(--line); padding-top:8px; margin-top:8px; } .case h3 { margin:4px 0; }
-.checklist > li { margin-bottom:8px; }
+.checklist summary { cursor:pointer; color:#0969da; } .checklist li { margin-bottom:8px; }
 .notice { border-left:6px solid var(--grey); } .notice.ok { border-left-color:var(--green); } .notice.warn { border-left-color:var(--yellow); } .notice.bad { border-left-color:var(--red); }
 #review-form fieldset { border:1px solid var(--line); border-radius:6px; margin:12px 0; padding:8px 12px; }
 #review-form label { display:block; margin:6px 0; } #review-form input[type=text], #review-form input[type=email], #review-form textarea { width:100%; font:inherit; padding:4px 6px; }
