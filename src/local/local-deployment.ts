@@ -32,7 +32,7 @@ export interface OpenLocalDeploymentOptions extends Omit<LocalCloudOptions, 'sta
   readonly command: string;
   /** Start from empty state (what `npm start` does unless told to keep it). */
   readonly fresh?: boolean;
-  /** Recorded in the state, for the later commands (with `fresh`). */
+  /** Recorded in the state for the later commands (what `npm start` ran with). */
   readonly record?: Omit<DeploymentRecord, 'createdAt'>;
   /** How long to wait for another process. @default 120_000 */
   readonly waitMs?: number;
@@ -67,10 +67,11 @@ export async function openLocalDeployment(options: OpenLocalDeploymentOptions): 
     const recordFile = path.join(stateDir, RECORD_FILE);
     if (fresh) rmSync(stateDir, { recursive: true, force: true });
     mkdirSync(stateDir, { recursive: true });
-    if (fresh && newRecord) {
-      writeFileSync(recordFile, `${JSON.stringify({ ...newRecord, createdAt: new Date().toISOString() }, null, 2)}\n`);
-    }
     let record = readRecord(recordFile);
+    if (newRecord) {
+      record = deploymentRecordSchema.parse({ ...newRecord, createdAt: record?.createdAt ?? new Date().toISOString() });
+      writeFileSync(recordFile, `${JSON.stringify(record, null, 2)}\n`);
+    }
     const cloud = await LocalCloud.start({
       ...cloudOptions,
       templates,
