@@ -5,7 +5,7 @@ import { isoTime } from '../../domain/engine/time';
 import { DefinitionNotFoundError } from '../../domain/versioning/errors';
 import { backfillChunks, backfillKpi } from '../../usecases/backfill-kpi';
 import { type CliCommand, UsageError } from '../command';
-import { instantOf, withDeployment } from '../definition-commands';
+import { instantOf, warnEmptyInputs, withDeployment } from '../definition-commands';
 import { DEPLOYMENT_OPTIONS, DEPLOYMENT_USAGE } from '../deployment';
 import { parseOptions } from '../options';
 import { duration, progressLine } from '../progress';
@@ -60,6 +60,14 @@ ${DEPLOYMENT_USAGE}
     return withDeployment(values, context, async (deployment) => {
       const state = await deployment.definitions.get(kpiId);
       if (state?.status !== 'active') throw new DefinitionNotFoundError(kpiId);
+      await warnEmptyInputs(
+        deployment,
+        state.definition,
+        from,
+        to,
+        context,
+        'then run this backfill again with --force',
+      );
       const started = context.now();
       if (values.workflow) {
         const chunks = backfillChunks(state.definition.grain, from, to, chunk);

@@ -12,7 +12,7 @@ import { describeChanges, diffDefinitions } from '../../domain/versioning/semant
 import type { DefinitionState } from '../../ports/definition-store';
 import { computeKpi } from '../../usecases/compute-kpi';
 import { type CliCommand, UsageError } from '../command';
-import { withDeployment } from '../definition-commands';
+import { warnEmptyInputs, withDeployment } from '../definition-commands';
 import { DEPLOYMENT_OPTIONS, DEPLOYMENT_USAGE, type Deployment } from '../deployment';
 import { parseOptions } from '../options';
 
@@ -73,10 +73,18 @@ ${DEPLOYMENT_USAGE}
         ? { label: path.basename(file as string), version: 0, definition: proposedFromFile }
         : await version(values.to, activeVersion);
       const diff = diffDefinitions(before.definition ?? {}, after.definition);
-      const impact =
-        values.impact && before.definition
-          ? await impactOf(deployment, before.definition, after.definition, state, periods, context.now())
-          : null;
+      let impact: ImpactRow[] | null = null;
+      if (values.impact && before.definition) {
+        const end = periodStart(after.definition.grain, context.now());
+        const from = shiftPeriod(after.definition.grain, end, -periods);
+        await warnEmptyInputs(deployment, after.definition, from, end, context);
+        const ids = (d: KpiDefinition) => d.datasets.map((dataset) => dataset.id).join(',');
+        // The active version reads other datasets: they may be empty too.
+        if (ids(before.definition) !== ids(after.definition)) {
+          await warnEmptyInputs(deployment, before.definition, from, end, context);
+        }
+        impact = await impactOf(deployment, before.definition, after.definition, state, from, end, context.now());
+      }
       if (values.format === 'json') {
         context.stdout(`${JSON.stringify({ id, from: before.label, to: after.label, ...diff, impact }, null, 2)}\n`);
         return 0;
@@ -117,11 +125,10 @@ async function impactOf(
   active: KpiDefinition,
   proposed: KpiDefinition,
   state: DefinitionState<KpiDefinition> | null,
-  periods: number,
+  from: number,
+  end: number,
   now: number,
 ): Promise<ImpactRow[]> {
-  const end = periodStart(proposed.grain, now);
-  const from = shiftPeriod(proposed.grain, end, -periods);
   const overall = async (definition: KpiDefinition, version: number) => {
     const values = new MemoryKpiValueStore();
     const fixed: DefinitionState<KpiDefinition> = {
