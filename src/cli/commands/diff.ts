@@ -7,6 +7,7 @@ import { readDefinitionFile } from '../../adapters/files/kpi-definition-files';
 import { MemoryKpiValueStore, MemoryPartialCache } from '../../adapters/memory/memory-stores';
 import type { KpiDefinition } from '../../domain/definition/schema';
 import { periodStart, shiftPeriod } from '../../domain/engine/time';
+import { roundForUnit } from '../../domain/values/precision';
 import { contentHash } from '../../domain/versioning/content-hash';
 import { describeChanges, diffDefinitions } from '../../domain/versioning/semantic-diff';
 import type { DefinitionState } from '../../ports/definition-store';
@@ -155,7 +156,7 @@ async function impactOf(
       const [value] = (await values.forPeriod(definition.grain, date)).filter(
         (v) => Object.keys(v.dimensions).length === 0,
       );
-      if (value) rows.set(date, { value: value.value, status: value.status });
+      if (value) rows.set(date, { value: roundForUnit(value.value, definition), status: value.status });
     }
     return rows;
   };
