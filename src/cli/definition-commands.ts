@@ -1,6 +1,7 @@
 // CLI: what the definition commands share: who changes a definition, the cadence of a definition,
 // and one place that opens the deployment and always closes it.
 import { execFileSync } from 'node:child_process';
+import { DynamoDbRawCommitLog } from '../adapters/aws/dynamodb-raw-commit-log';
 import { S3RawPartitions } from '../adapters/aws/s3-raw-partitions';
 import type { KpiDefinition } from '../domain/definition/schema';
 import { isoTime } from '../domain/engine/time';
@@ -86,7 +87,11 @@ export async function warnEmptyInputs(
   then?: string,
 ): Promise<number> {
   const empty = await findEmptyInputs(
-    new S3RawPartitions(deployment.clients.s3, deployment.names.rawBucket),
+    new S3RawPartitions(
+      deployment.clients.s3,
+      deployment.names.rawBucket,
+      new DynamoDbRawCommitLog(deployment.clients.dynamodb, deployment.names.stateTable),
+    ),
     definition,
     from,
     to,
