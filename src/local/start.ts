@@ -86,7 +86,8 @@ const shown = (file: string) =>
   file.startsWith(`${process.cwd()}${path.sep}`) ? path.relative(process.cwd(), file) : file;
 const local = await openLocalDeployment({
   stateDir,
-  command: 'npm start',
+  // Who waits for this run is told what it is: a --serve run holds the deployment until Ctrl-C.
+  command: options.serve ? 'npm start --serve, until Ctrl-C' : 'npm start',
   fresh: !options.keep,
   record: {
     createdBy: 'npm start',
@@ -180,7 +181,7 @@ try {
     const port = await listenOnLoopback(server);
     stage('Serving until Ctrl-C');
     detail(`report: http://127.0.0.1:${port}/`);
-    detail(`kpi commands on the local deployment wait until this stops`);
+    detail('kpi commands on the local deployment wait until this stops (Ctrl-C)');
     for (const [approvalId, links] of Object.entries(run.links)) detail(`approval ${approvalId}: ${links.at(-1)}`);
     keepServing = true;
     await new Promise<void>((resolve) => process.once('SIGINT', resolve));
