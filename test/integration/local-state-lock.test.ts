@@ -35,7 +35,9 @@ describe('the lock of a local deployment', () => {
       const attempt = lockLocalState(stateDir, { command: 'kpi history', waitMs: 200, pollMs: 20 });
       await expect(attempt).rejects.toBeInstanceOf(LocalStateBusyError);
       await expect(attempt).rejects.toThrow(
-        new RegExp(`still in use by process ${process.pid} \\(npm start, since .* UTC\\) after \\d+ s;.*--wait SECONDS`),
+        new RegExp(
+          `still in use by process ${process.pid} \\(npm start, since .* UTC\\) after \\d+ s;.*--wait SECONDS`,
+        ),
       );
     } finally {
       await holder.release();
