@@ -22,6 +22,7 @@ export const DEPLOYMENT_OPTIONS = {
   'stack-prefix': { type: 'string' },
   region: { type: 'string' },
   profile: { type: 'string' },
+  wait: { type: 'string' },
 } as const;
 
 export const DEPLOYMENT_USAGE = `Target (default: the local deployment under .local/state):
@@ -29,7 +30,8 @@ export const DEPLOYMENT_USAGE = `Target (default: the local deployment under .lo
   --outputs FILE          outputs of \`cdk deploy --outputs-file FILE\` (default cdk-outputs.json)
   --stack-prefix PREFIX   the deployment's stack prefix (default AgentKpi)
   --region REGION         AWS region (default: AWS_REGION or the profile's)
-  --profile NAME          AWS profile (default: AWS_PROFILE)`;
+  --profile NAME          AWS profile (default: AWS_PROFILE)
+  --wait SECONDS          how long to wait while another process uses the local deployment (default 120)`;
 
 export interface Deployment {
   readonly where: string;
@@ -42,7 +44,17 @@ export interface Deployment {
     readonly valuesTable: string;
     readonly stateTable: string;
     readonly rawBucket: string;
+    readonly landingBucket: string;
+    readonly controlsTable: string;
+    readonly auditTable: string;
+    /** Where governance records (the pipeline_governance dataset) are written. */
+    readonly governanceBucket: string;
   };
+  /**
+   * Runs the drop-zone connector on the files waiting under `landing/<dataset>/` and returns its
+   * report; null where this tool cannot invoke it (on AWS its schedule picks the files up).
+   */
+  runDropZone(datasets: readonly string[]): Promise<unknown | null>;
   /** Runs the compute function with an event and returns its summary. */
   computeNow(event: ComputeEvent): Promise<ComputeSummary>;
   /** Starts the backfill state machine; resolves with its final status. */
@@ -56,24 +68,60 @@ export interface DeploymentOptions {
   readonly 'stack-prefix'?: string;
   readonly region?: string;
   readonly profile?: string;
+  readonly wait?: string;
 }
 
-export async function openDeployment(
-  options: DeploymentOptions,
-  context: { cwd: string; env: Readonly<Record<string, string | undefined>>; now: () => number },
-): Promise<Deployment> {
-  return options.aws ? openAws(options, context) : openLocal(context);
+/** What opening a deployment may use of the command's context. */
+export interface DeploymentContext {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => number;
+  /** Says that the command waits for another process (the local deployment is busy). */
+  readonly stderr?: (text: string) => void;
+  /** The command, as the processes waiting for this one are told (e.g. `kpi publish`). */
+  readonly command?: string;
 }
 
-async function openLocal(context: { cwd: string; now: () => number }): Promise<Deployment> {
-  const { LocalCloud } = await import('../local/local-cloud');
-  const cloud = await LocalCloud.start({ stateDir: path.join(context.cwd, '.local', 'state') });
+export async function openDeployment(options: DeploymentOptions, context: DeploymentContext): Promise<Deployment> {
+  return options.aws ? openAws(options, context) : openLocal(options, context);
+}
+
+/** `--wait SECONDS` in milliseconds. */
+function waitOf(options: DeploymentOptions): number {
+  if (options.wait === undefined) return 120_000;
+  const seconds = Number(options.wait);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new UsageError(`--wait ${options.wait} is not a number of seconds`);
+  return seconds * 1000;
+}
+
+async function openLocal(options: DeploymentOptions, context: DeploymentContext): Promise<Deployment> {
+  const waitMs = waitOf(options);
+  const { openLocalDeployment, localStateDir } = await import('../local/local-deployment');
+  const { describeHolder } = await import('../local/state-lock');
+  const stateDir = localStateDir(context.cwd);
+  const shown = path.relative(context.cwd, stateDir) || stateDir;
+  const local = await openLocalDeployment({
+    stateDir,
+    command: context.command ?? 'kpi',
+    waitMs,
+    onWaiting: (holder) =>
+      context.stderr?.(
+        `${context.command ?? 'kpi'}: waiting for ${describeHolder(holder)} to finish with the local deployment (${shown})…\n`,
+      ),
+  });
+  const cloud = local.cloud;
   const clients = cloud.clients;
+  const guardrails = cloud.functions.get('guardrail-intake').environment;
   const names = {
     definitionsTable: cloud.physicalName('DefinitionsTable'),
     valuesTable: cloud.physicalName('ValuesTable'),
     stateTable: cloud.physicalName('StateTable'),
     rawBucket: cloud.physicalName('RawBucket', 'AWS::S3::Bucket'),
+    landingBucket: cloud.physicalName('LandingBucket', 'AWS::S3::Bucket'),
+    controlsTable: String(guardrails.CONTROLS_TABLE),
+    auditTable: String(guardrails.AUDIT_TABLE),
+    governanceBucket: String(guardrails.GOVERNANCE_BUCKET),
   };
   const role = cloud.resolver
     .resourcesOfType('AWS::IAM::Role')
@@ -82,7 +130,7 @@ async function openLocal(context: { cwd: string; now: () => number }): Promise<D
   const compute = cloud.functions.get('compute');
   const backfill = cloud.stepFunctions.stateMachines.find((m) => m.logicalId.startsWith('ComputationBackfill'));
   return {
-    where: 'the local deployment (.local/state)',
+    where: `the local deployment (${shown})`,
     clients,
     names,
     definitions: kpiDefinitionStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
@@ -94,19 +142,17 @@ async function openLocal(context: { cwd: string; now: () => number }): Promise<D
       roleArn: cloud.resolver.arn(role.stackName, role.logicalId),
     }),
     computeNow: (event) => cloud.functions.invoke('compute', event) as Promise<ComputeSummary>,
+    runDropZone: (datasets) => cloud.functions.invoke('ingest-drop-zone', { datasets }),
     backfillWorkflow: async (input) => {
       if (!backfill) throw new Error('the app has no backfill state machine');
       const execution = await cloud.stepFunctions.startExecution(backfill.arn, input).done;
       return { status: execution.status, output: execution.output };
     },
-    close: () => cloud.stop(),
+    close: () => local.close(),
   };
 }
 
-async function openAws(
-  options: DeploymentOptions,
-  context: { cwd: string; env: Readonly<Record<string, string | undefined>> },
-): Promise<Deployment> {
+async function openAws(options: DeploymentOptions, context: DeploymentContext): Promise<Deployment> {
   const env: Record<string, string | undefined> = { ...context.env };
   if (options.region) env.AWS_REGION = options.region;
   if (options.profile) process.env.AWS_PROFILE = options.profile;
@@ -128,11 +174,17 @@ async function openAws(
   };
   const clients = await createAwsClients(env);
   // Table names are fixed per stack prefix (lib/naming.ts).
+  const rawBucket = output('ComputationRawBucketName');
   const names = {
     definitionsTable: `${prefix}-definitions`,
     valuesTable: `${prefix}-values`,
     stateTable: `${prefix}-state`,
-    rawBucket: output('ComputationRawBucketName'),
+    rawBucket,
+    // Bucket names differ only by their role (lib/naming.ts): <prefix>-<role>-<account>-<region>.
+    landingBucket: rawBucket.replace(`${prefix.toLowerCase()}-raw-`, `${prefix.toLowerCase()}-landing-`),
+    controlsTable: `${prefix}-controls`,
+    auditTable: `${prefix}-audit`,
+    governanceBucket: rawBucket,
   };
   const sfn = new SFNClient(env.AWS_REGION ? { region: env.AWS_REGION } : {});
   return {
@@ -159,6 +211,7 @@ async function openAws(
       if (response.FunctionError) throw new Error(`compute failed: ${body.errorType}: ${body.errorMessage}`);
       return body as ComputeSummary;
     },
+    runDropZone: async () => null,
     backfillWorkflow: async (input) => {
       const { executionArn } = await sfn.send(
         new StartExecutionCommand({

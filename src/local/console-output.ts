@@ -54,3 +54,23 @@ export function stage(title: string): void {
 export function detail(text: string): void {
   console.log(`  ${text}`);
 }
+
+/**
+ * Progress through the KPIs of a stage: on a terminal, one bar with counts rewritten in place; in a
+ * log, a line per KPI.
+ */
+export function progressPrinter(unit = 'KPIs'): (done: number, total: number, what: string) => void {
+  const tty = Boolean(process.stdout.isTTY);
+  return (done, total, what) => {
+    const width = 20;
+    const filled = total === 0 ? width : Math.round((done / total) * width);
+    const counts = `${String(done).padStart(String(total).length)}/${total} ${unit}`;
+    if (tty) {
+      const columns = process.stdout.columns ?? 100;
+      const line = `  [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${counts}  ${what}`;
+      process.stdout.write(`\r\u001b[2K${line.slice(0, columns - 1)}${done === total ? '\n' : ''}`);
+    } else {
+      console.log(`    [${counts}] ${what}`);
+    }
+  };
+}

@@ -7,7 +7,7 @@ import { DynamoDbAutonomyControls } from '../adapters/aws/dynamodb-autonomy-cont
 import { describeSubject } from '../domain/guardrails/approval';
 import { effectiveMode } from '../domain/guardrails/autonomy';
 import type { ViolationInput } from '../domain/guardrails/violation';
-import type { LocalCloud } from './local-cloud';
+import type { LocalCloud, PublishedMessage } from './local-cloud';
 
 export interface GuardrailsDemoOptions {
   /** What the demo approver answers; `none` leaves the approvals open. @default 'none' */
@@ -108,10 +108,9 @@ export async function runGuardrailsDemo(
     }
     if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  for (const notice of await cloud.takePublished(ownersTopic)) {
-    ownerNotices += 1;
-    log(`  owner notice to ${notice.attributes.owner}: ${notice.subject}`);
-  }
+  const notices = await cloud.takePublished(ownersTopic);
+  ownerNotices = notices.length;
+  for (const line of describeOwnerNotices(notices)) log(line);
 
   if ((options.decide ?? 'none') === 'none') return { approvalIds, ownerNotices, links };
   for (const approvalId of approvalIds) {
@@ -152,4 +151,50 @@ async function untilWorkflowsWait(cloud: LocalCloud): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+const MAX_DIMENSIONS_SHOWN = 4;
+
+/**
+ * Owner notices grouped by owner, then by what happened (the notice's headline) and period, naming
+ * the dimensions: one period of a KPI with eight campaigns in red is one line, not eight alike.
+ */
+export function describeOwnerNotices(notices: readonly PublishedMessage[]): string[] {
+  if (notices.length === 0) return [];
+  const byOwner = new Map<string, Map<string, string[]>>();
+  for (const notice of notices) {
+    const owner = notice.attributes.owner ?? 'unknown owner';
+    const headline = (notice.subject ?? '').replace(/^KPI alert: /, '');
+    // The email says `Period: 2026-12-03 00:00 to 2026-12-04 00:00 UTC (day); dimensions: campaign_id=c-1`.
+    const match = /Period: (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) to .*? UTC \((\w+)\); dimensions: (.*)$/m.exec(
+      notice.message,
+    );
+    const period = match ? periodText(match[1] as string, match[2] as string, match[3] as string) : 'period not stated';
+    const key = `${headline} — ${period}`;
+    const groups = byOwner.get(owner) ?? new Map<string, string[]>();
+    groups.set(key, [...(groups.get(key) ?? []), match ? (match[4] as string) : '']);
+    byOwner.set(owner, groups);
+  }
+  const lines = [`  ${notices.length} owner notices (the policy told the KPI owner and asked nobody), by owner:`];
+  for (const [owner, groups] of [...byOwner].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    lines.push(`    ${owner}`);
+    for (const [key, dimensions] of groups) {
+      const named = dimensions.filter((d) => d !== '' && d !== 'all (overall)');
+      const shown = named.slice(0, MAX_DIMENSIONS_SHOWN).join('; ');
+      const more = named.length > MAX_DIMENSIONS_SHOWN ? `; and ${named.length - MAX_DIMENSIONS_SHOWN} more` : '';
+      const overall = dimensions.length > named.length ? 'overall' : '';
+      const which = [overall, named.length > 0 ? `${shown}${more}` : ''].filter(Boolean).join('; ');
+      lines.push(
+        `      ${key}${which ? `: ${which}` : ''}${dimensions.length > 1 ? ` (${dimensions.length} notices)` : ''}`,
+      );
+    }
+  }
+  return lines;
+}
+
+/** `2026-12-03` for a day, `2026-12-03 14:00` for an hour, `month of 2026-11-01` for longer grains. */
+function periodText(date: string, time: string, grain: string): string {
+  if (grain === 'day') return date;
+  if (grain === 'hour' || grain === 'minute') return `${date} ${time}`;
+  return `${grain} of ${date}`;
 }

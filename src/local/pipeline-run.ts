@@ -51,6 +51,8 @@ export interface LocalRunOptions {
   readonly decide: 'approve' | 'reject' | 'none';
   readonly log: (line: string) => void;
   readonly stage: (title: string) => void;
+  /** After each KPI of the compute and evaluate stages: how many of how many, and what it did. */
+  readonly progress?: (done: number, total: number, what: string) => void;
 }
 
 export interface LocalRunResult {
@@ -142,16 +144,23 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
   // History up to the previous period, computed without evaluation (the past wakes nobody); the
   // schedules then compute the latest periods as they do every day, and evaluate them.
   const computed: ComputeSummary[] = [];
-  for (const definition of definitions) {
+  for (const [index, definition] of definitions.entries()) {
     const refresh = shiftPeriod(definition.grain, periodStart(definition.grain, end), -1);
-    if (refresh <= from) continue;
-    computed.push(
-      (await cloud.functions.invoke('compute', {
-        kpiId: definition.id,
-        from: new Date(from).toISOString(),
-        to: new Date(refresh).toISOString(),
-        asOf: new Date(end).toISOString(),
-      })) as ComputeSummary,
+    if (refresh <= from) {
+      options.progress?.(index + 1, definitions.length, `${definition.id}: no complete period before the latest`);
+      continue;
+    }
+    const summary = (await cloud.functions.invoke('compute', {
+      kpiId: definition.id,
+      from: new Date(from).toISOString(),
+      to: new Date(refresh).toISOString(),
+      asOf: new Date(end).toISOString(),
+    })) as ComputeSummary;
+    computed.push(summary);
+    options.progress?.(
+      index + 1,
+      definitions.length,
+      `${definition.id}: ${summary.periods.finalized} periods, ${summary.values.created + summary.values.updated} values`,
     );
   }
   const sum = (pick: (c: ComputeSummary) => number) => computed.reduce((n, c) => n + pick(c), 0);
@@ -164,10 +173,15 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
   const groupName = cloud.physicalName('ComputationKpiSchedules', 'AWS::Scheduler::ScheduleGroup');
   let violations = 0;
   const refreshed: ComputeSummary[] = [];
-  for (const definition of definitions) {
+  for (const [index, definition] of definitions.entries()) {
     const summary = (await cloud.scheduler.fire(`kpi-${definition.id}`, groupName, new Date(end))) as ComputeSummary;
     refreshed.push(summary);
     violations += summary.violations;
+    options.progress?.(
+      index + 1,
+      definitions.length,
+      `${definition.id}: ${summary.periods.finalized} periods${summary.violations > 0 ? `, ${summary.violations} violations` : ''}`,
+    );
   }
   await cloud.lambda.drain();
   log(

@@ -9,6 +9,7 @@ import { DefinitionError, formatIssue } from '../../domain/definition/errors';
 import { compileKpi } from '../../domain/engine/kpi';
 import { ValidationError } from '../../domain/errors';
 import type { QuarantinedRow } from '../../domain/records';
+import { roundForUnit } from '../../domain/values/precision';
 import { SAMPLE_DATA_DIR } from '../../sample/files';
 import { computeKpiValues } from '../../usecases/compute-kpi-values';
 import { type CliCommand, type CliContext, UsageError } from '../command';
@@ -170,7 +171,10 @@ Example:
     if (format === 'json') {
       context.stdout(
         `${JSON.stringify(
-          results.flatMap(({ computation }) => computation.values),
+          // Values in their unit's precision (money to the cent, no floating-point noise).
+          results.flatMap(({ kpi, computation }) =>
+            computation.values.map((value) => ({ ...value, value: roundForUnit(value.value, kpi.definition) })),
+          ),
           null,
           2,
         )}\n`,

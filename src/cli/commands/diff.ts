@@ -8,12 +8,13 @@ import { readDefinitionFile } from '../../adapters/files/kpi-definition-files';
 import { MemoryKpiValueStore, MemoryPartialCache } from '../../adapters/memory/memory-stores';
 import type { KpiDefinition } from '../../domain/definition/schema';
 import { periodStart, shiftPeriod } from '../../domain/engine/time';
+import { roundForUnit } from '../../domain/values/precision';
 import { contentHash } from '../../domain/versioning/content-hash';
 import { describeChanges, diffDefinitions } from '../../domain/versioning/semantic-diff';
 import type { DefinitionState } from '../../ports/definition-store';
 import { computeKpi } from '../../usecases/compute-kpi';
 import { type CliCommand, UsageError } from '../command';
-import { withDeployment } from '../definition-commands';
+import { warnEmptyInputs, withDeployment } from '../definition-commands';
 import { DEPLOYMENT_OPTIONS, DEPLOYMENT_USAGE, type Deployment } from '../deployment';
 import { parseOptions } from '../options';
 
@@ -74,10 +75,18 @@ ${DEPLOYMENT_USAGE}
         ? { label: path.basename(file as string), version: 0, definition: proposedFromFile }
         : await version(values.to, activeVersion);
       const diff = diffDefinitions(before.definition ?? {}, after.definition);
-      const impact =
-        values.impact && before.definition
-          ? await impactOf(deployment, before.definition, after.definition, state, periods, context.now())
-          : null;
+      let impact: ImpactRow[] | null = null;
+      if (values.impact && before.definition) {
+        const end = periodStart(after.definition.grain, context.now());
+        const from = shiftPeriod(after.definition.grain, end, -periods);
+        await warnEmptyInputs(deployment, after.definition, from, end, context);
+        const ids = (d: KpiDefinition) => d.datasets.map((dataset) => dataset.id).join(',');
+        // The active version reads other datasets: they may be empty too.
+        if (ids(before.definition) !== ids(after.definition)) {
+          await warnEmptyInputs(deployment, before.definition, from, end, context);
+        }
+        impact = await impactOf(deployment, before.definition, after.definition, state, from, end, context.now());
+      }
       if (values.format === 'json') {
         context.stdout(`${JSON.stringify({ id, from: before.label, to: after.label, ...diff, impact }, null, 2)}\n`);
         return 0;
@@ -118,11 +127,10 @@ async function impactOf(
   active: KpiDefinition,
   proposed: KpiDefinition,
   state: DefinitionState<KpiDefinition> | null,
-  periods: number,
+  from: number,
+  end: number,
   now: number,
 ): Promise<ImpactRow[]> {
-  const end = periodStart(proposed.grain, now);
-  const from = shiftPeriod(proposed.grain, end, -periods);
   const overall = async (definition: KpiDefinition, version: number) => {
     const values = new MemoryKpiValueStore();
     const fixed: DefinitionState<KpiDefinition> = {
@@ -153,7 +161,7 @@ async function impactOf(
       const [value] = (await values.forPeriod(definition.grain, date)).filter(
         (v) => Object.keys(v.dimensions).length === 0,
       );
-      if (value) rows.set(date, { value: value.value, status: value.status });
+      if (value) rows.set(date, { value: roundForUnit(value.value, definition), status: value.status });
     }
     return rows;
   };

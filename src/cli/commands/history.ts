@@ -1,4 +1,5 @@
 // CLI: `kpi history` shows a KPI's versions and the change log of its active pointer.
+import { DefinitionNotFoundError } from '../../domain/versioning/errors';
 import { type CliCommand, UsageError } from '../command';
 import { withDeployment } from '../definition-commands';
 import { DEPLOYMENT_OPTIONS, DEPLOYMENT_USAGE } from '../deployment';
@@ -22,8 +23,9 @@ ${DEPLOYMENT_USAGE}
     if (!id || positionals.length > 1) throw new UsageError('give one KPI id');
     if (values.format !== 'table' && values.format !== 'json') throw new UsageError('--format is table or json');
     return withDeployment(values, context, async (deployment) => {
-      const [state, versions, changes] = await Promise.all([
-        deployment.definitions.get(id),
+      const state = await deployment.definitions.get(id);
+      if (!state) throw new DefinitionNotFoundError(id);
+      const [versions, changes] = await Promise.all([
         deployment.definitions.versions(id),
         deployment.definitions.history(id),
       ]);
@@ -32,8 +34,8 @@ ${DEPLOYMENT_USAGE}
           `${JSON.stringify(
             {
               id,
-              status: state?.status,
-              activeVersion: state?.version,
+              status: state.status,
+              activeVersion: state.version,
               versions: versions.map(({ definition: _d, ...v }) => ({ ...v, publishedAt: iso(v.publishedAt) })),
               changes: changes.map((c) => ({ ...c, at: iso(c.at) })),
             },
@@ -44,10 +46,10 @@ ${DEPLOYMENT_USAGE}
         return 0;
       }
       context.stdout(
-        `${id}: ${state?.status}, version ${state?.version} in force of ${state?.latestVersion}\n\nVersions\n`,
+        `${id}: ${state.status}, version ${state.version} in force of ${state.latestVersion}\n\nVersions\n`,
       );
       for (const v of versions) {
-        const marker = v.version === state?.version ? '*' : ' ';
+        const marker = v.version === state.version ? '*' : ' ';
         context.stdout(
           `${marker} v${v.version}  ${iso(v.publishedAt)}  ${v.hash.slice(0, 19)}…  ${v.author}: ${v.reason}\n`,
         );

@@ -20,7 +20,7 @@ its content hash, author, reason and time; its schedule follows its cadence. A d
 content equals its active version is reported as unchanged and not published.
 
   --reason TEXT   why (recorded in the change log)
-  --author NAME   who (default: KPI_AUTHOR, else the login name)
+  --author NAME   who (default: KPI_AUTHOR, else git config user.email or user.name, else USER)
 
 ${DEPLOYMENT_USAGE}
 

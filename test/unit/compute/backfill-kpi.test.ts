@@ -86,4 +86,29 @@ describe('backfillKpi', () => {
     );
     expect(progress).toEqual(['0/4', '1/4', '2/4', '3/4', '4/4']);
   });
+
+  it("computes the chunks of a finished run again with force, as of that run's instant", async () => {
+    const checkpoints = new MemoryCheckpoints();
+    const seen: string[] = [];
+    const computeChunk = async (chunk: { from: string; asOf: string }) => {
+      seen.push(`${chunk.from.slice(0, 10)}@${chunk.asOf}`);
+      return result;
+    };
+    await backfillKpi({ checkpoints, computeChunk }, request);
+    seen.length = 0;
+    const again = await backfillKpi({ checkpoints, computeChunk }, { ...request, asOf: '2030-01-01T00:00:00.000Z' });
+    expect(again).toMatchObject({ chunks: 4, resumed: 4, computed: 0 });
+    expect(seen).toEqual([]);
+    const forced = await backfillKpi(
+      { checkpoints, computeChunk },
+      { ...request, asOf: '2030-01-01T00:00:00.000Z', force: true },
+    );
+    expect(forced).toMatchObject({ chunks: 4, resumed: 4, computed: 4, values: { created: 4 } });
+    expect(seen).toEqual([
+      '2026-06-01@2026-06-20T00:00:00.000Z',
+      '2026-06-04@2026-06-20T00:00:00.000Z',
+      '2026-06-07@2026-06-20T00:00:00.000Z',
+      '2026-06-10@2026-06-20T00:00:00.000Z',
+    ]);
+  });
 });
