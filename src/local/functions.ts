@@ -22,6 +22,8 @@ export interface LocalFunction {
   readonly environment: Record<string, string>;
   /** The function's timeout in the template (Lambda's default, 3 s, when it sets none). */
   readonly timeoutSeconds: number;
+  /** The function's memory in the template (Lambda's default, 128 MB, when it sets none). */
+  readonly memoryMb: number;
 }
 
 export class LocalFunctionNotFoundError extends Error {
@@ -63,6 +65,7 @@ export class LocalFunctions {
         arn: resolver.arn(stackName, logicalId),
         entry,
         timeoutSeconds: Number(resource.Properties?.Timeout ?? 3),
+        memoryMb: Number(resource.Properties?.MemorySize ?? 128),
         environment: {
           ...environment,
           ...Object.fromEntries(Object.entries(this.overrides).filter(([k]) => k in environment)),
@@ -122,7 +125,7 @@ function localContext(fn: LocalFunction) {
     functionName: fn.functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: fn.arn,
-    memoryLimitInMB: '512',
+    memoryLimitInMB: String(fn.memoryMb),
     awsRequestId: `local-${process.pid}-${invocationCounter}`,
     logGroupName: `/aws/lambda/${fn.functionName}`,
     logStreamName: 'local',
