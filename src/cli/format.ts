@@ -1,6 +1,17 @@
-// CLI: formatting KPI values for people: periods by grain, values by unit, a plain-text table.
+// CLI: formatting for people: file paths, periods by grain, values by unit, a plain-text table.
+import path from 'node:path';
 import type { Grain, KpiDefinition } from '../domain/definition/schema';
 import type { KpiValue } from '../domain/engine/value';
+
+/**
+ * A file as people can find it: relative to the working folder when that is shorter, else as
+ * absolute (a file elsewhere reads `/data/leads.csv`, not `../../../data/leads.csv`).
+ */
+export function displayPath(cwd: string, file: string): string {
+  const absolute = path.resolve(cwd, file);
+  const relative = path.relative(cwd, absolute);
+  return relative !== '' && relative.length <= absolute.length ? relative : absolute;
+}
 
 /** A period as people name it: `2026-06-01`, `2026-06-01 14:00`, `2026-W23`, `2026-06`, `2026-Q3`. */
 export function periodLabel(periodStart: string, grain: Grain): string {

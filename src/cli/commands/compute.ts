@@ -12,7 +12,7 @@ import type { QuarantinedRow } from '../../domain/records';
 import { SAMPLE_DATA_DIR } from '../../sample/files';
 import { computeKpiValues } from '../../usecases/compute-kpi-values';
 import { type CliCommand, type CliContext, UsageError } from '../command';
-import { kpiTable } from '../format';
+import { displayPath, kpiTable } from '../format';
 import { parseOptions } from '../options';
 
 const EXAMPLES_PER_DATASET = 3;
@@ -40,7 +40,7 @@ function parseInputs(inputs: readonly string[], cwd: string): Map<string, string
 
 function reportDefinitionErrors(context: CliContext, errors: readonly DefinitionError[]): void {
   for (const error of errors) {
-    const shown = path.relative(context.cwd, error.file) || error.file;
+    const shown = displayPath(context.cwd, error.file);
     for (const issue of error.issues) {
       context.stderr(
         `${issue.line === undefined ? shown : `${shown}:${issue.line}`}: ${formatIssue({ ...issue, line: undefined })}\n`,
@@ -153,7 +153,7 @@ Example:
         `read ${read.dataset}: ${counts.read} rows, ${counts.valid} valid, ${counts.quarantined} quarantined${reasons ? ` (${reasons})` : ''}${read.duplicates > 0 ? `, ${read.duplicates} duplicate (key seen before that day)` : ''}\n`,
       );
       for (const row of examples.get(read.dataset) ?? []) {
-        const where = `${path.relative(context.cwd, row.file) || row.file}:${row.line}`;
+        const where = `${displayPath(context.cwd, row.file)}:${row.line}`;
         context.stderr(`  quarantined ${where}${row.field ? ` ${row.field}` : ''}: ${row.reason}\n`);
       }
     }

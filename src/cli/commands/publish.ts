@@ -8,6 +8,7 @@ import { publishDefinition } from '../../usecases/publish-definition';
 import { type CliCommand, UsageError } from '../command';
 import { authorOf, cadenceOf, withDeployment } from '../definition-commands';
 import { DEPLOYMENT_OPTIONS, DEPLOYMENT_USAGE } from '../deployment';
+import { displayPath } from '../format';
 import { parseOptions } from '../options';
 
 export const command: CliCommand = {
@@ -36,7 +37,7 @@ ${DEPLOYMENT_USAGE}
     const { definitions, errors } = readDefinitionFiles(positionals.map((p) => path.resolve(context.cwd, p)));
     for (const error of errors) {
       for (const issue of error.issues)
-        context.stderr(`${path.relative(context.cwd, error.file)}: ${formatIssue(issue)}\n`);
+        context.stderr(`${displayPath(context.cwd, error.file)}: ${formatIssue(issue)}\n`);
     }
     if (errors.length > 0) return 1;
     const by = { author: authorOf(values.author, context), reason: values.reason };

@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { formatValue, periodLabel } from '../../../src/cli/format';
+import { displayPath, formatValue, periodLabel } from '../../../src/cli/format';
+
+describe('file paths shown to people', () => {
+  it('are relative to the working folder when that is shorter', () => {
+    expect(displayPath('/home/ana/project', '/home/ana/project/data/leads.csv')).toBe('data/leads.csv');
+    expect(displayPath('/home/ana/project', '/home/ana/shared/leads.csv')).toBe('../shared/leads.csv');
+  });
+
+  it('stay absolute when the relative path would be a longer climb', () => {
+    expect(displayPath('/home/ana/project/sub', '/tmp/leads.csv')).toBe('/tmp/leads.csv');
+  });
+
+  it('resolve a relative path against the working folder first', () => {
+    expect(displayPath('/home/ana/project', 'data/../leads.csv')).toBe('leads.csv');
+  });
+});
 
 describe('period labels', () => {
   it('name ISO weeks by the year of their Thursday', () => {

@@ -45,6 +45,25 @@ describe('KPI definition schema', () => {
     expect(error?.issues.map((i) => i.path.join('.'))).toEqual(['owner.email', 'grain']);
   });
 
+  it('says a missing grain is required, and which grains there are', () => {
+    const { grain: _grain, ...withoutGrain } = valid;
+    expect(issuesOf(withoutGrain)).toEqual([
+      { path: ['grain'], message: expect.stringMatching(/^is required: one of "minute", "hour", "day"/) },
+    ]);
+  });
+
+  it('says a missing calculation type and target description are required', () => {
+    const { description: _description, ...target } = valid.target as Record<string, unknown>;
+    const { type: _type, ...calculation } = valid.calculation as Record<string, unknown>;
+    const messages = issuesOf({ ...valid, target, calculation }).map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(messages).toContain('target.description: is required');
+    expect(messages).toContainEqual(expect.stringMatching(/^calculation\.type: is required: one of aggregate, ratio/));
+  });
+
+  it('keeps "must be one of" for a grain that is there but wrong', () => {
+    expect(issuesOf({ ...valid, grain: 'fortnight' })[0]?.message).toMatch(/^must be one of "minute"/);
+  });
+
   it('rejects a calculation reading a dataset the definition does not list', () => {
     expect(
       issuesOf(withCalculation({ type: 'aggregate', dataset: 'crm', aggregate: 'count' })).map((i) => i.message),
