@@ -1,11 +1,10 @@
 // CLI: `kpi compute` computes KPI values from local files, with no AWS and no emulator (DESIGN.md contract).
 import path from 'node:path';
-import { readSourceDocument } from '../../adapters/files/documents';
+import { definitionsNotFitting } from '../../adapters/files/definition-fit';
 import { readDefinitionFiles } from '../../adapters/files/kpi-definition-files';
 import { loadDatasetCatalog } from '../../adapters/local/dataset-files';
-import { datasetFieldsOf, fileRecordSource } from '../../adapters/local/dataset-record-source';
-import { checkDefinitionFields, type DatasetFields } from '../../domain/definition/check-fields';
-import { DefinitionError, formatIssue } from '../../domain/definition/errors';
+import { fileRecordSource } from '../../adapters/local/dataset-record-source';
+import { type DefinitionError, formatIssue } from '../../domain/definition/errors';
 import { compileKpi } from '../../domain/engine/kpi';
 import { ValidationError } from '../../domain/errors';
 import type { QuarantinedRow } from '../../domain/records';
@@ -106,18 +105,7 @@ Example:
     for (const dataset of overrides.keys()) {
       if (!catalog.has(dataset)) throw new UsageError(`--input ${dataset}=...: no declaration of dataset ${dataset}`);
     }
-    const fields = new Map<string, DatasetFields>([...catalog].map(([id, loaded]) => [id, datasetFieldsOf(loaded)]));
-    const fieldErrors = selected.flatMap(({ file, definition }) => {
-      const issues = checkDefinitionFields(definition, fields);
-      if (issues.length === 0) return [];
-      const document = readSourceDocument(file);
-      return [
-        new DefinitionError(
-          file,
-          issues.map((issue) => ({ ...issue, line: document.lineOf(issue.path) })),
-        ),
-      ];
-    });
+    const fieldErrors = definitionsNotFitting(selected, catalog);
     if (fieldErrors.length > 0) {
       reportDefinitionErrors(context, fieldErrors);
       context.stderr(`kpi compute: ${fieldErrors.length} definition(s) do not fit their datasets; nothing computed\n`);

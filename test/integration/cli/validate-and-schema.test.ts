@@ -36,6 +36,31 @@ describe('kpi validate', () => {
   });
 });
 
+describe('kpi validate, for a new author', () => {
+  const original = readFileSync(path.join(REPO_ROOT, 'kpis/definitions/retry_rate.yaml'), 'utf8');
+  const validate = (text: string) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kpi-validate-'));
+    writeFileSync(path.join(dir, 'retry_rate.yaml'), text);
+    return runKpi(['validate', '--datasets', path.join(REPO_ROOT, 'kpis/datasets'), dir]);
+  };
+
+  it('rejects a filter value outside the field enum and suggests the value of another case', () => {
+    const run = validate(
+      original.replace('filter: { field: event_type, eq: run }', 'filter: { field: event_type, eq: Run }'),
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /retry_rate\.yaml:20: calculation\.denominator\.filter\.eq: "Run" is never a value of agent_events\.event_type \(its values: run, .*\); did you mean "run"\?$/m,
+    );
+  });
+
+  it('says a missing grain is required', () => {
+    const run = validate(original.replace('grain: day\n', ''));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/retry_rate\.yaml(:\d+)?: grain: is required: one of "minute", "hour", "day"/);
+  });
+});
+
 describe('kpi schema', () => {
   it('prints the JSON Schema the repository keeps in schemas/kpi-definition.schema.json', () => {
     const run = runKpi(['schema']);
