@@ -11,6 +11,7 @@ import type { ComputeSummary } from '../../functions/compute';
 import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
 import { kpiDefinitionStore, storedDefinition } from '../adapters/aws/kpi-definitions';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
+import { definitionsNotFitting } from '../adapters/files/definition-fit';
 import { readDefinitionFiles } from '../adapters/files/kpi-definition-files';
 import { loadDatasetCatalog, resolveDatasetFiles } from '../adapters/local/dataset-files';
 import { ingestionOf } from '../domain/dataset';
@@ -81,7 +82,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
   const datasetsDir = options.dataDir ? path.join(options.dataDir, 'datasets') : path.join(root, 'kpis', 'datasets');
 
   stage('Define: the KPI definitions published as immutable versions, with a schedule per cadence');
-  const definitions = await publishDefinitions(cloud, definitionsDir, log);
+  const definitions = await publishDefinitions(cloud, definitionsDir, datasetsDir, log);
 
   stage(
     options.dataDir
@@ -245,6 +246,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
 async function publishDefinitions(
   cloud: LocalCloud,
   dir: string,
+  datasetsDir: string,
   log: (line: string) => void,
 ): Promise<KpiDefinition[]> {
   const store = kpiDefinitionStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
@@ -262,6 +264,7 @@ async function publishDefinitions(
     roleArn: role ? cloud.resolver.arn(role.stackName, role.logicalId) : '',
   });
   const { definitions, errors } = readDefinitionFiles([dir]);
+  errors.push(...definitionsNotFitting(definitions, await loadDatasetCatalog(datasetsDir)));
   if (errors.length > 0)
     throw new Error(`the KPI definitions do not validate:\n  ${errors.map((e) => e.message).join('\n  ')}`);
   let published = 0;
