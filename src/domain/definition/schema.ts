@@ -369,6 +369,10 @@ const entityDurationCalculation = z
     placeBy: z.enum(['start', 'end']).default('end').meta({
       description: 'Which timestamp puts the duration in a period. @default end',
     }),
+    negativeDurations: z.enum(['drop', 'keep']).optional().meta({
+      description:
+        'An entity whose end records all come before its start: drop it (counted as skipped, negative_duration) or keep it, paired with its latest end before the start (needs a window, which then bounds the duration on both sides). @default drop',
+    }),
     ...statisticFields,
   })
   .superRefine((calc, ctx) => {
@@ -378,6 +382,14 @@ const entityDurationCalculation = z
         code: 'custom',
         path: ['window'],
         message: 'placeBy start needs a window, so that a period can be final',
+      });
+    }
+    if (calc.negativeDurations === 'keep' && calc.window === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['window'],
+        message:
+          'negativeDurations keep needs a window (e.g. 365d): an end may then come up to that long before its start, and a period can be final',
       });
     }
   })

@@ -183,15 +183,19 @@ function inputRanges(
         widen(node.entity.start.dataset, first, to);
         widen(node.entity.end.dataset, first, to + node.windowMillis);
         return;
-      case 'entity_duration':
+      case 'entity_duration': {
+        // Kept negative durations pair an end with a start up to a window after it (validation
+        // requires the window then).
+        const ahead = node.keepNegative ? (node.windowMillis as number) : 0;
         if (node.placeBy === 'start') {
           widen(node.entity.start.dataset, first, to);
-          widen(node.entity.end.dataset, first, to + (node.windowMillis as number));
+          widen(node.entity.end.dataset, first - ahead, to + (node.windowMillis as number));
         } else {
-          widen(node.entity.start.dataset, node.windowMillis === null ? null : first - node.windowMillis, to);
+          widen(node.entity.start.dataset, node.windowMillis === null ? null : first - node.windowMillis, to + ahead);
           widen(node.entity.end.dataset, first, to);
         }
         return;
+      }
       case 'treatment_lift':
         visit(node.treatment);
         visit(node.control);

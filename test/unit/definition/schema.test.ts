@@ -64,6 +64,20 @@ describe('KPI definition schema', () => {
     expect(issuesOf({ ...valid, grain: 'fortnight' })[0]?.message).toMatch(/^must be one of "minute"/);
   });
 
+  it('requires a window to keep the negative durations of an entity join', () => {
+    const calculation = {
+      type: 'entity_duration',
+      start: { dataset: 'ads', entityKey: 'lead' },
+      end: { dataset: 'ads', entityKey: 'lead' },
+      statistic: 'avg',
+      negativeDurations: 'keep',
+    };
+    expect(issuesOf(withCalculation(calculation))).toEqual([
+      { path: ['calculation', 'window'], message: expect.stringMatching(/^negativeDurations keep needs a window/) },
+    ]);
+    expect(() => parseDefinition(withCalculation({ ...calculation, window: '365d' }), 'kpi.yaml')).not.toThrow();
+  });
+
   it('rejects a calculation reading a dataset the definition does not list', () => {
     expect(
       issuesOf(withCalculation({ type: 'aggregate', dataset: 'crm', aggregate: 'count' })).map((i) => i.message),

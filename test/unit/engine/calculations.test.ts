@@ -459,6 +459,79 @@ describe('entity_duration', () => {
     expect(row(values, '2026-03-02')).toMatchObject({ value: 10, sampleSize: 1 });
     expect(row(values, '2026-03-03')).toMatchObject({ value: 60, sampleSize: 1 });
   });
+
+  // A deal won before the lead's first contact was recorded: the end comes before the start.
+  const contactToWin = (options: Record<string, unknown>) =>
+    definition({
+      datasets: [
+        { id: 'leads', timeField: 'contacted_at' },
+        { id: 'deals', timeField: 'won_at' },
+      ],
+      calculation: {
+        type: 'entity_duration',
+        start: { dataset: 'leads', entityKey: 'lead' },
+        end: { dataset: 'deals', entityKey: 'lead' },
+        statistic: 'sum',
+        unit: 'days',
+        ...options,
+      },
+    });
+  const day = 86_400_000;
+  const crm = {
+    leads: [
+      { contacted_at: at('2026-03-02'), lead: 'on-time' },
+      { contacted_at: at('2026-03-05'), lead: 'won-before-contact' },
+      { contacted_at: at('2026-03-02'), lead: 'still-open' },
+      { contacted_at: at('2026-01-01'), lead: 'won-a-year-on' },
+    ],
+    deals: [
+      { won_at: at('2026-03-04'), lead: 'on-time' },
+      { won_at: at('2026-03-04'), lead: 'won-before-contact' },
+      { won_at: at('2027-01-10'), lead: 'won-a-year-on' },
+    ],
+  };
+
+  it('drops an end that comes before its start by default, and counts it with the others dropped, by reason', () => {
+    const result = compute(contactToWin({ window: '90d' }), crm);
+    expect(row(result.values, '2026-03-04')).toMatchObject({ value: 2, sampleSize: 1 });
+    expect(result.skipped).toEqual({ durations: { negative_duration: 1, no_end: 1, outside_window: 1 } });
+  });
+
+  it('counts what it drops without a window too', () => {
+    const result = compute(contactToWin({}), crm);
+    expect(result.skipped).toEqual({ durations: { negative_duration: 1, no_end: 1 } });
+    expect(row(result.values, '2027-01-10')).toMatchObject({ value: 374, sampleSize: 1 });
+  });
+
+  it('keeps a negative duration when asked, paired with the latest end before the start', () => {
+    const result = compute(contactToWin({ window: '90d', negativeDurations: 'keep' }), {
+      ...crm,
+      deals: [...crm.deals, { won_at: at('2026-03-03'), lead: 'won-before-contact' }],
+    });
+    // on-time: +2 days; won-before-contact: won 03-03 and 03-04, first contact 03-05: −1 day, placed on 03-04.
+    expect(row(result.values, '2026-03-04')).toMatchObject({ value: 1, sampleSize: 2 });
+    expect(result.skipped).toEqual({ durations: { no_end: 1, outside_window: 1 } });
+  });
+
+  it('drops an end further before the start than the window when keeping negatives', () => {
+    const result = compute(contactToWin({ window: '1d', negativeDurations: 'keep' }), crm);
+    expect(result.skipped.durations).toMatchObject({ outside_window: 3 });
+  });
+
+  it('keeps a period provisional, and reads starts a window ahead, while a later start can still pair into it', () => {
+    const kpi = compileKpi(contactToWin({ window: '7d', negativeDurations: 'keep' }));
+    expect(kpi.inputRanges(at('2026-03-04'), at('2026-03-05'))).toEqual({
+      leads: { from: at('2026-03-04') - 7 * day, to: at('2026-03-05') + 7 * day },
+      deals: { from: at('2026-03-04'), to: at('2026-03-05') },
+    });
+    const accumulator = kpi.accumulator();
+    accumulator.addAll('leads', crm.leads);
+    accumulator.addAll('deals', crm.deals);
+    const early = accumulator.finalize({ asOf: at('2026-03-06'), from: at('2026-03-04'), to: at('2026-03-05') });
+    expect(early.values[0]?.provisional).toBe(true);
+    const settled = accumulator.finalize({ asOf: at('2026-03-12'), from: at('2026-03-04'), to: at('2026-03-05') });
+    expect(settled.values[0]?.provisional).toBe(false);
+  });
 });
 
 describe('treatment_lift', () => {
