@@ -13,7 +13,7 @@ export function displayPath(cwd: string, file: string): string {
   return relative !== '' && relative.length <= absolute.length ? relative : absolute;
 }
 
-/** A period as people name it: `2026-06-01`, `2026-06-01 14:00`, `2026-W23`, `2026-06`, `2026-Q3`. */
+/** A period as people name it: `2026-06-01`, `2026-06-01 14:00`, `2026-W23`, `2026-06`, `2026-Q3`, `2026`, `all time`. */
 export function periodLabel(periodStart: string, grain: Grain): string {
   const date = new Date(periodStart);
   switch (grain) {
@@ -33,6 +33,10 @@ export function periodLabel(periodStart: string, grain: Grain): string {
       return periodStart.slice(0, 7);
     case 'quarter':
       return `${date.getUTCFullYear()}-Q${Math.floor(date.getUTCMonth() / 3) + 1}`;
+    case 'year':
+      return String(date.getUTCFullYear());
+    case 'all_time':
+      return 'all time';
   }
 }
 

@@ -185,6 +185,11 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
   stage('Publish: Parquet snapshots with manifests for data teams');
   const dates: string[] = [];
   for (let day = from; day < end; day += DAY) dates.push(new Date(day).toISOString().slice(0, 10));
+  // A value is filed under the date its period starts: a month, year or all_time period may start earlier.
+  for (const definition of definitions) {
+    const date = new Date(periodStart(definition.grain, from)).toISOString().slice(0, 10);
+    if (!dates.includes(date)) dates.unshift(date);
+  }
   const exported = (await cloud.functions.invoke('export-snapshots', { dates })) as {
     exports: { date: string; outcome: string; rows: number; key: string | null }[];
   };

@@ -7,7 +7,7 @@ import { S3RawPartitions } from '../../adapters/aws/s3-raw-partitions';
 import { readDefinitionFile } from '../../adapters/files/kpi-definition-files';
 import { MemoryKpiValueStore, MemoryPartialCache } from '../../adapters/memory/memory-stores';
 import type { KpiDefinition } from '../../domain/definition/schema';
-import { periodStart, shiftPeriod } from '../../domain/engine/time';
+import { ALL_TIME_END, ALL_TIME_START, periodStart, shiftPeriod } from '../../domain/engine/time';
 import { contentHash } from '../../domain/versioning/content-hash';
 import { describeChanges, diffDefinitions } from '../../domain/versioning/semantic-diff';
 import type { DefinitionState } from '../../ports/definition-store';
@@ -121,8 +121,9 @@ async function impactOf(
   periods: number,
   now: number,
 ): Promise<ImpactRow[]> {
-  const end = periodStart(proposed.grain, now);
-  const from = shiftPeriod(proposed.grain, end, -periods);
+  // The last `periods` complete periods; all_time has only its one, never complete.
+  const end = proposed.grain === 'all_time' ? ALL_TIME_END : periodStart(proposed.grain, now);
+  const from = proposed.grain === 'all_time' ? ALL_TIME_START : shiftPeriod(proposed.grain, end, -periods);
   const overall = async (definition: KpiDefinition, version: number) => {
     const values = new MemoryKpiValueStore();
     const fixed: DefinitionState<KpiDefinition> = {

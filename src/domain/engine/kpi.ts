@@ -8,7 +8,7 @@ import { type CompiledPlan, compilePlan } from './compile';
 import { type FinalizeOptions, finalizeState, type KpiComputation } from './finalize';
 import { SKETCH_RELATIVE_ACCURACY } from './quantiles';
 import { type KpiPartialState, KpiState, PARTIAL_STATE_FORMAT, RecordPlacers } from './state';
-import { periodStart, shiftPeriod } from './time';
+import { ALL_TIME_END, periodStart, shiftPeriod } from './time';
 
 /** Time range of raw records a computation needs from one dataset: [from, to), from null = unbounded. */
 export interface InputRange {
@@ -209,5 +209,13 @@ function inputRanges(
     }
   };
   visit(plan.root);
+  for (const [dataset, range] of Object.entries(ranges)) {
+    // The all_time period reads every record, however early or late; no range reaches past the
+    // last instant a period can hold (a window added to it would write a five-digit year).
+    ranges[dataset] =
+      definition.grain === 'all_time'
+        ? { from: null, to: ALL_TIME_END }
+        : { from: range.from, to: Math.min(range.to, ALL_TIME_END) };
+  }
   return ranges;
 }

@@ -24,6 +24,11 @@ describe('period labels', () => {
     expect(periodLabel('2026-12-28T00:00:00.000Z', 'week')).toBe('2026-W53');
   });
 
+  it('name years, and the one all_time period', () => {
+    expect(periodLabel('2026-01-01T00:00:00.000Z', 'year')).toBe('2026');
+    expect(periodLabel('1970-01-01T00:00:00.000Z', 'all_time')).toBe('all time');
+  });
+
   it('name quarters, months, days and hours', () => {
     expect(periodLabel('2026-07-01T00:00:00.000Z', 'quarter')).toBe('2026-Q3');
     expect(periodLabel('2026-07-01T00:00:00.000Z', 'month')).toBe('2026-07');

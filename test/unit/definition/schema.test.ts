@@ -64,6 +64,18 @@ describe('KPI definition schema', () => {
     expect(issuesOf({ ...valid, grain: 'fortnight' })[0]?.message).toMatch(/^must be one of "minute"/);
   });
 
+  it('accepts the year and all_time grains', () => {
+    expect(parseDefinition({ ...valid, grain: 'year' }, 'kpi.yaml').grain).toBe('year');
+    expect(parseDefinition({ ...valid, grain: 'all_time' }, 'kpi.yaml').grain).toBe('all_time');
+  });
+
+  it('refuses a change or a streak over all_time, which has no earlier period', () => {
+    const change = { type: 'change', of: valid.calculation };
+    expect(issuesOf({ ...withCalculation(change), grain: 'all_time' })).toEqual([
+      { path: ['grain'], message: expect.stringMatching(/^a change compares a period with earlier ones/) },
+    ]);
+  });
+
   it('requires a window to keep the negative durations of an entity join', () => {
     const calculation = {
       type: 'entity_duration',

@@ -187,6 +187,55 @@ describe('time', () => {
     ]);
   });
 
+  it('uses calendar years', () => {
+    const perYear = definition({
+      datasets: [events],
+      calculation: { type: 'aggregate', dataset: 'events', aggregate: 'count' },
+      grain: 'year',
+    });
+    const { values } = compute(perYear, {
+      events: [{ t: at('2025-12-31T23:59') }, { t: at('2026-01-01') }, { t: at('2026-07-01') }],
+    });
+    expect(values.map((v) => [v.periodStart, v.periodEnd, v.value])).toEqual([
+      ['2025-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 1],
+      ['2026-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z', 2],
+    ]);
+  });
+
+  // p95 cycle time per sales agent over the whole history: one value per agent.
+  const overAllTime = definition({
+    datasets: [{ id: 'deals', timeField: 'closed_at' }],
+    calculation: { type: 'aggregate', dataset: 'deals', aggregate: 'percentile', percentile: 95, field: 'days' },
+    dimensions: ['agent'],
+    grain: 'all_time',
+  });
+  const deals = [
+    { closed_at: at('1969-07-20'), agent: 'ana', days: 30 },
+    { closed_at: at('2016-01-04'), agent: 'ana', days: 10 },
+    { closed_at: at('2026-03-02'), agent: 'bo', days: 5 },
+  ];
+
+  it('puts every record of every time in the one all_time period, per group', () => {
+    const { values } = compute(overAllTime, { deals });
+    expect(values.map((v) => [v.periodStart, v.periodEnd, v.dimensions, v.value, v.sampleSize])).toEqual([
+      ['1970-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z', {}, 30, 3],
+      ['1970-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z', { agent: 'ana' }, 30, 2],
+      ['1970-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z', { agent: 'bo' }, 5, 1],
+    ]);
+  });
+
+  it('reports the all_time period for any range asked for, always provisional (records can still come)', () => {
+    const { values } = compute(overAllTime, { deals }, { from: at('2026-01-01'), to: at('2026-02-01') });
+    expect(values).toHaveLength(3);
+    expect(values.every((v) => v.provisional && v.grain === 'all_time')).toBe(true);
+  });
+
+  it('reads every record, however early, for the all_time period', () => {
+    expect(compileKpi(overAllTime).inputRanges(at('2026-01-01'), at('2026-02-01'))).toEqual({
+      deals: { from: null, to: Date.UTC(9999, 11, 31, 23, 59, 59, 999) },
+    });
+  });
+
   it('reports an overall row for a period without data between periods with data', () => {
     const perDay = definition({
       datasets: [events],
