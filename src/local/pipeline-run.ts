@@ -13,7 +13,7 @@ import { kpiDefinitionStore, storedDefinition } from '../adapters/aws/kpi-defini
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
 import { definitionsNotFitting } from '../adapters/files/definition-fit';
 import { readDefinitionFiles } from '../adapters/files/kpi-definition-files';
-import { loadDatasetCatalog, resolveDatasetFiles } from '../adapters/local/dataset-files';
+import { landingNameOf, loadDatasetCatalog, resolveDatasetFiles } from '../adapters/local/dataset-files';
 import { ingestionOf } from '../domain/dataset';
 import type { KpiDefinition } from '../domain/definition/schema';
 import { periodStart, shiftPeriod } from '../domain/engine/time';
@@ -90,12 +90,14 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
       : `Ingest: ${days} days of sample data through the connectors`,
   );
   const catalog = await loadDatasetCatalog(datasetsDir);
-  const drops: { dataset: string; file: string }[] = [];
+  const drops: { dataset: string; file: string; name?: string }[] = [];
   let from = periodStart('day', end - days * DAY);
   if (options.dataDir) {
     for (const [id, loaded] of catalog) {
       if (!ingestionOf(loaded.declaration).dropZone) continue;
-      for (const file of await resolveDatasetFiles(loaded)) drops.push({ dataset: id, file });
+      // Keys keep the folders `files` captures fields from, so the drop zone reads the same values.
+      for (const file of await resolveDatasetFiles(loaded))
+        drops.push({ dataset: id, file, name: landingNameOf(loaded, file) });
     }
   } else {
     const start = new Date(from).toISOString().slice(0, 10);

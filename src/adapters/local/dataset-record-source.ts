@@ -24,7 +24,11 @@ export function fileRecordSource(
       let report: DatasetReadReport | undefined;
       async function* batches(): AsyncGenerator<SourceBatch> {
         const files = await resolveDatasetFiles(loaded as LoadedDataset, overrides.get(dataset));
-        const read = readDatasetFiles(loaded as LoadedDataset, files, now === undefined ? {} : { now });
+        const patterns = overrides.get(dataset);
+        const read = readDatasetFiles(loaded as LoadedDataset, files, {
+          ...(now === undefined ? {} : { now }),
+          ...(patterns?.length ? { patterns } : {}),
+        });
         // A keyed dataset counts a key once per day of event time, as ingestion does.
         const unique = keyFilter(loaded as LoadedDataset);
         for await (const batch of read) yield unique ? { ...batch, records: unique.keep(batch.records) } : batch;

@@ -7,6 +7,7 @@ import { type CompiledDataset, compileDataset } from './mapping';
 export * from './declaration';
 export * from './errors';
 export * from './mapping';
+export * from './path-captures';
 export * from './reader';
 export * from './reasons';
 export { parseIso8601, TIMESTAMP_PRESETS, timestampParser } from './timestamp';
