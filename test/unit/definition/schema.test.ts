@@ -64,6 +64,18 @@ describe('KPI definition schema', () => {
     expect(issuesOf({ ...valid, grain: 'fortnight' })[0]?.message).toMatch(/^must be one of "minute"/);
   });
 
+  it('refuses an arithmetic sample size that names no measure', () => {
+    const calculation = {
+      type: 'arithmetic',
+      expression: 'spend * 2',
+      measures: { spend: { dataset: 'ads', aggregate: 'sum', field: 'spend' } },
+      sampleSize: 'rows',
+    };
+    expect(issuesOf(withCalculation(calculation))).toEqual([
+      { path: ['calculation', 'sampleSize'], message: '"rows" is not one of the measures' },
+    ]);
+  });
+
   it('accepts the year and all_time grains', () => {
     expect(parseDefinition({ ...valid, grain: 'year' }, 'kpi.yaml').grain).toBe('year');
     expect(parseDefinition({ ...valid, grain: 'all_time' }, 'kpi.yaml').grain).toBe('all_time');

@@ -390,6 +390,50 @@ describe('arithmetic sample size', () => {
   });
 });
 
+describe('arithmetic sample size by group', () => {
+  // Return on ad spend per campaign: a campaign that spent and won nothing is a real −1.
+  const roas = (sampleSize?: string) =>
+    definition({
+      datasets: [
+        { id: 'deals', timeField: 'closed_at' },
+        { id: 'ads', timeField: 't' },
+      ],
+      calculation: {
+        type: 'arithmetic',
+        expression: '(revenue - spend) / spend',
+        measures: {
+          revenue: { dataset: 'deals', aggregate: 'sum', field: 'amount' },
+          spend: { dataset: 'ads', aggregate: 'sum', field: 'cost' },
+        },
+        ...(sampleSize ? { sampleSize } : {}),
+      },
+      dimensions: ['campaign'],
+    });
+  const records = {
+    deals: [{ closed_at: at('2026-03-02'), campaign: 'spring', amount: 300 }],
+    ads: [
+      { t: at('2026-03-02'), campaign: 'spring', cost: 100 },
+      { t: at('2026-03-02'), campaign: 'summer', cost: 50 },
+    ],
+  };
+
+  it('is the smallest measure by default: a group where one term has no records has too small a sample', () => {
+    expect(row(compute(roas(), records).values, '2026-03-02', { campaign: 'summer' })).toMatchObject({
+      value: -1,
+      sampleSize: 0,
+      status: 'insufficient_data',
+    });
+  });
+
+  it('is the named measure when the author says which records are the sample', () => {
+    expect(row(compute(roas('spend'), records).values, '2026-03-02', { campaign: 'summer' })).toMatchObject({
+      value: -1,
+      sampleSize: 1,
+      status: 'red',
+    });
+  });
+});
+
 describe('duration', () => {
   const timeToPersonalize = definition({
     datasets: [{ id: 'content', timeField: 'requested_at' }],
