@@ -170,13 +170,14 @@ export class CompiledDataset {
 
   /**
    * Fields a source may lack without any row failing, with the column or key each reads: optional
-   * fields without a default. When their column is gone, every record has null there.
+   * fields without a default (not those captured from the path). When their column is gone, every
+   * record has null there.
    */
   optionalSources(): { field: string; source: string }[] {
     return this.fields
       .filter((f) => {
         const field = this.declaration.fields[f.name];
-        return field?.default === undefined && !field?.required && f.name !== this.eventTimeField;
+        return !f.fromPath && field?.default === undefined && !field?.required && f.name !== this.eventTimeField;
       })
       .map((f) => ({ field: f.name, source: f.source }));
   }

@@ -120,6 +120,8 @@ describe('kpi compute for a new author', () => {
   it('reads one declaration over folders that carry the policy and campaign, into an all-time value per policy', async () => {
     const run = await compute('click_rate_by_policy');
     expect(run.stderr).toContain('read ad_clicks: 5 rows, 5 valid, 0 quarantined');
+    // The captured fields read no column: no file lacks one.
+    expect(run.stderr).not.toContain('warning');
     expect(run.code).toBe(0);
     const values = JSON.parse(run.stdout) as {
       dimensions: object;
