@@ -122,6 +122,14 @@ describe('mapping the rows of a file whose path gives fields', () => {
     expect(clicks.sourceColumns()).toEqual(['item']);
   });
 
+  it('never takes an optional captured field for a column a file lacks', () => {
+    const optional = declare({
+      files: '{campaign}/*.csv',
+      fields: { at: { type: 'timestamp' }, campaign: { type: 'string' }, note: { type: 'string' } },
+    });
+    expect(optional.optionalSources()).toEqual([{ field: 'note', source: 'note' }]);
+  });
+
   it('quarantines each row of a file whose path gives a value outside the enum, naming the path', () => {
     const file = clicks.forFile({ path: 'greedy/2026-06-01/a.csv', values: { policy: 'greedy', day: '2026-06-01' } });
     expect(mapped(file, ['i1'])).toMatchObject({
