@@ -24,7 +24,7 @@ describe('kpi validate', () => {
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
-        /retry_rate\.yaml:\d+: grain: must be one of "minute", "hour", "day", "week", "month", "quarter"$/,
+        /retry_rate\.yaml:\d+: grain: must be one of "minute", "hour", "day", "week", "month", "quarter", "year", "all_time"$/,
       ),
     ]);
     writeFileSync(path.join(dir, 'retry_rate.yaml'), broken.replace('grain: fortnight', 'grain: day'));
