@@ -1,5 +1,5 @@
 // Domain: dataset declarations and the streaming reader, as one module for callers.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type DatasetDeclaration, datasetDeclarationSchema } from './declaration';
 import { DatasetDeclarationError } from './errors';
 import { type CompiledDataset, compileDataset } from './mapping';
