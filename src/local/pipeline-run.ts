@@ -11,8 +11,9 @@ import type { ComputeSummary } from '../../functions/compute';
 import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
 import { kpiDefinitionStore, storedDefinition } from '../adapters/aws/kpi-definitions';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
+import { definitionsNotFitting } from '../adapters/files/definition-fit';
 import { readDefinitionFiles } from '../adapters/files/kpi-definition-files';
-import { loadDatasetCatalog, resolveDatasetFiles } from '../adapters/local/dataset-files';
+import { landingNameOf, loadDatasetCatalog, resolveDatasetFiles } from '../adapters/local/dataset-files';
 import { ingestionOf } from '../domain/dataset';
 import type { KpiDefinition } from '../domain/definition/schema';
 import { periodStart, shiftPeriod } from '../domain/engine/time';
@@ -83,7 +84,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
   const datasetsDir = options.dataDir ? path.join(options.dataDir, 'datasets') : path.join(root, 'kpis', 'datasets');
 
   stage('Define: the KPI definitions published as immutable versions, with a schedule per cadence');
-  const definitions = await publishDefinitions(cloud, definitionsDir, log);
+  const definitions = await publishDefinitions(cloud, definitionsDir, datasetsDir, log);
 
   stage(
     options.dataDir
@@ -91,12 +92,14 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
       : `Ingest: ${days} days of sample data through the connectors`,
   );
   const catalog = await loadDatasetCatalog(datasetsDir);
-  const drops: { dataset: string; file: string }[] = [];
+  const drops: { dataset: string; file: string; name?: string }[] = [];
   let from = periodStart('day', end - days * DAY);
   if (options.dataDir) {
     for (const [id, loaded] of catalog) {
       if (!ingestionOf(loaded.declaration).dropZone) continue;
-      for (const file of await resolveDatasetFiles(loaded)) drops.push({ dataset: id, file });
+      // Keys keep the folders `files` captures fields from, so the drop zone reads the same values.
+      for (const file of await resolveDatasetFiles(loaded))
+        drops.push({ dataset: id, file, name: landingNameOf(loaded, file) });
     }
   } else {
     const start = new Date(from).toISOString().slice(0, 10);
@@ -198,6 +201,11 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
   stage('Publish: Parquet snapshots with manifests for data teams');
   const dates: string[] = [];
   for (let day = from; day < end; day += DAY) dates.push(new Date(day).toISOString().slice(0, 10));
+  // A value is filed under the date its period starts: a month, year or all_time period may start earlier.
+  for (const definition of definitions) {
+    const date = new Date(periodStart(definition.grain, from)).toISOString().slice(0, 10);
+    if (!dates.includes(date)) dates.unshift(date);
+  }
   const exported = (await cloud.functions.invoke('export-snapshots', { dates })) as {
     exports: { date: string; outcome: string; rows: number; key: string | null }[];
   };
@@ -259,6 +267,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
 async function publishDefinitions(
   cloud: LocalCloud,
   dir: string,
+  datasetsDir: string,
   log: (line: string) => void,
 ): Promise<KpiDefinition[]> {
   const store = kpiDefinitionStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
@@ -276,6 +285,7 @@ async function publishDefinitions(
     roleArn: role ? cloud.resolver.arn(role.stackName, role.logicalId) : '',
   });
   const { definitions, errors } = readDefinitionFiles([dir]);
+  errors.push(...definitionsNotFitting(definitions, await loadDatasetCatalog(datasetsDir)));
   if (errors.length > 0)
     throw new Error(`the KPI definitions do not validate:\n  ${errors.map((e) => e.message).join('\n  ')}`);
   let published = 0;

@@ -166,6 +166,12 @@ const CLIENT_SCRIPT = `
     return suffix ? text + ' ' + suffix : text;
   }
   function day(iso) { return iso ? iso.replace('T', ' ').replace(/:00\\.000Z$|\\.000Z$/, '').replace(/ 00:00$/, '') : ''; }
+  // A period as its grain names it: a year by its number, the one all_time period as such.
+  function period(kpi, iso) {
+    if (kpi.grain === 'all_time') return 'all time';
+    if (kpi.grain === 'year') return iso ? iso.slice(0, 4) : '';
+    return day(iso);
+  }
   // The latest complete period; the current one is still open (provisional) and shown on the chart.
   function latest(kpi) {
     for (var i = kpi.series.length - 1; i >= 0; i--) if (!kpi.series[i].provisional) return kpi.series[i];
@@ -235,7 +241,7 @@ const CLIENT_SCRIPT = `
       var meta = el('div', { class: 'meta' });
       meta.appendChild(badge(status));
       if (recentDrift(kpi)) meta.appendChild(el('span', { class: 'badge drift', title: 'drift in the last 7 periods' }, 'drift'));
-      meta.appendChild(document.createTextNode(' ' + (CATEGORY_LABEL[kpi.category] || kpi.category) + (p ? ' · ' + day(p.periodStart) : '')));
+      meta.appendChild(document.createTextNode(' ' + (CATEGORY_LABEL[kpi.category] || kpi.category) + (p ? ' · ' + period(kpi, p.periodStart) : '')));
       tile.appendChild(meta);
       tile.addEventListener('click', function () { showDetail(kpi); });
       tiles.appendChild(tile);
@@ -272,7 +278,7 @@ const CLIENT_SCRIPT = `
       animation: false,
       grid: { left: 64, right: 56, top: 24, bottom: 48 },
       tooltip: { trigger: 'axis', valueFormatter: function (v) { return fmt(v === null ? null : v / scale, kpi.unit); } },
-      xAxis: { type: 'category', data: kpi.series.map(function (p) { return day(p.periodStart); }) },
+      xAxis: { type: 'category', data: kpi.series.map(function (p) { return period(kpi, p.periodStart); }) },
       yAxis: { type: 'value', scale: true, axisLabel: { formatter: function (v) { return fmt(v / scale, kpi.unit); } } },
       series: [{
         type: 'line', name: kpi.name, connectNulls: false, showSymbol: true,
@@ -312,7 +318,7 @@ const CLIENT_SCRIPT = `
   }
   function showLineage(kpi, point) {
     var node = document.getElementById('lineage');
-    document.getElementById('lineage-period').textContent = point ? day(point.periodStart) + ' → ' + day(point.periodEnd) : '';
+    document.getElementById('lineage-period').textContent = point ? (kpi.grain === 'all_time' || kpi.grain === 'year' ? period(kpi, point.periodStart) : day(point.periodStart) + ' → ' + day(point.periodEnd)) : '';
     if (!point) { node.replaceChildren(); return; }
     var l = point.lineage;
     var rows = [

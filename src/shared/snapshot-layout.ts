@@ -33,7 +33,7 @@ export const SNAPSHOT_COLUMNS: readonly SnapshotColumn[] = [
     parquet: 'STRING',
     glue: 'string',
     nullable: false,
-    comment: 'minute, hour, day, week, month, quarter',
+    comment: 'minute, hour, day, week, month, quarter, year, all_time',
   },
   { name: 'period_start', parquet: 'TIMESTAMP', glue: 'timestamp', nullable: false, comment: 'UTC, inclusive' },
   { name: 'period_end', parquet: 'TIMESTAMP', glue: 'timestamp', nullable: false, comment: 'UTC, exclusive' },

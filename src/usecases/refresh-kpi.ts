@@ -18,6 +18,9 @@ export const REFRESH_LOOKBACK: Readonly<Record<Grain, number>> = {
   week: 4,
   month: 2,
   quarter: 1,
+  year: 1,
+  // One period: the refresh recomputes it whenever a partition it reads has changed.
+  all_time: 0,
 };
 
 /** The range a refresh at `time` covers: the period containing it and the lookback before it. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,28 @@ describe('kpi publish, history, diff, rollback and retire on the local deploymen
     const run = await runKpi(['publish', v1], cwd);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('give --reason');
+  });
+
+  it('refuses a filter value the field never holds, with a did-you-mean, and publishes nothing', async () => {
+    const agentOnly = path.join(cwd, 'agent-ctr', 'ctr_agent.yaml');
+    mkdirSync(path.dirname(agentOnly), { recursive: true });
+    writeFileSync(
+      agentOnly,
+      readFileSync(v1, 'utf8')
+        .replace('id: ctr\n', 'id: ctr_agent\n')
+        .replace(
+          'numerator: { dataset: ad_performance, aggregate: sum, field: clicks }',
+          "numerator: { dataset: ad_performance, aggregate: sum, field: clicks, filter: { field: variant, eq: 'Agent' } }",
+        ),
+    );
+    const datasets = path.resolve('kpis/datasets');
+    const run = await runKpi(['publish', '--reason', 'agent ads only', '--datasets', datasets, agentOnly], cwd);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^agent-ctr\/ctr_agent\.yaml:\d+: calculation\.numerator\.filter\.eq: "Agent" is never a value of ad_performance\.variant \(its values: agent, control\); did you mean "agent"\?$/m,
+    );
+    expect(run.stderr).toContain('nothing published');
+    expect(run.stdout).not.toContain('published');
   });
 });
 

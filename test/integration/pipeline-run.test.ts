@@ -61,7 +61,8 @@ describe('the whole pipeline on the local cloud', () => {
   });
 
   it('writes a snapshot per day and a report that names every KPI', () => {
-    expect(local.result.counts.snapshots).toBe(15);
+    // 15 days, and the dates the first week, month and quarter are filed under (they start before the first day).
+    expect(local.result.counts.snapshots).toBe(18);
     expect(existsSync(local.result.reportFile)).toBe(true);
     const html = readFileSync(local.result.reportFile, 'utf8');
     for (const kpi of local.result.report.kpis) expect(html).toContain(`"id":"${kpi.id}"`);

@@ -69,6 +69,11 @@ ${DEPLOYMENT_USAGE}
         'then run this backfill again with --force',
       );
       const started = context.now();
+      if (state.definition.grain === 'all_time') {
+        context.stderr(
+          `backfill ${kpiId}: its grain is all_time, one period over every record: --from and --to only select it\n`,
+        );
+      }
       if (values.workflow) {
         const chunks = backfillChunks(state.definition.grain, from, to, chunk);
         context.stderr(

@@ -7,7 +7,7 @@ import { S3RawPartitions } from '../../adapters/aws/s3-raw-partitions';
 import { readDefinitionFile } from '../../adapters/files/kpi-definition-files';
 import { MemoryKpiValueStore, MemoryPartialCache } from '../../adapters/memory/memory-stores';
 import type { KpiDefinition } from '../../domain/definition/schema';
-import { periodStart, shiftPeriod } from '../../domain/engine/time';
+import { ALL_TIME_END, ALL_TIME_START, periodStart, shiftPeriod } from '../../domain/engine/time';
 import { roundForUnit } from '../../domain/values/precision';
 import { contentHash } from '../../domain/versioning/content-hash';
 import { describeChanges, diffDefinitions } from '../../domain/versioning/semantic-diff';
@@ -77,8 +77,10 @@ ${DEPLOYMENT_USAGE}
       const diff = diffDefinitions(before.definition ?? {}, after.definition);
       let impact: ImpactRow[] | null = null;
       if (values.impact && before.definition) {
-        const end = periodStart(after.definition.grain, context.now());
-        const from = shiftPeriod(after.definition.grain, end, -periods);
+        // The last `periods` complete periods; all_time has only its one, never complete.
+        const grain = after.definition.grain;
+        const end = grain === 'all_time' ? ALL_TIME_END : periodStart(grain, context.now());
+        const from = grain === 'all_time' ? ALL_TIME_START : shiftPeriod(grain, end, -periods);
         await warnEmptyInputs(deployment, after.definition, from, end, context);
         const ids = (d: KpiDefinition) => d.datasets.map((dataset) => dataset.id).join(',');
         // The active version reads other datasets: they may be empty too.

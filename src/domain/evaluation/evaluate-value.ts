@@ -40,7 +40,7 @@ export function driftOf(
   });
   const assessment = assessDrift({
     kpiId: definition.id,
-    grain: (definition.grain === 'quarter' ? 'month' : definition.grain) as DriftGrain,
+    grain: driftGrainOf(definition.grain),
     current: point(value),
     history: history.map(point),
     settings: definition.drift,
@@ -155,4 +155,9 @@ export function violationsOf(
     });
   }
   return violations;
+}
+
+/** The grain drift seasonality is chosen by: grains longer than a month have no season of their own. */
+function driftGrainOf(grain: KpiDefinition['grain']): DriftGrain {
+  return grain === 'quarter' || grain === 'year' || grain === 'all_time' ? 'month' : grain;
 }

@@ -64,8 +64,9 @@ export function formatInstant(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
-/** `2026-11-20 14:00 to 15:00 UTC (hour)`. */
+/** `2026-11-20 14:00 to 15:00 UTC (hour)`; `all time (…)` for the all_time grain. */
 export function describePeriod(violation: Violation): string {
+  if (violation.grain === 'all_time') return 'all time (all_time: every record so far)';
   const { start, end } = violation.period;
   const sameDay = start.slice(0, 10) === end.slice(0, 10);
   const until = sameDay ? end.slice(11, 16) : `${end.slice(0, 10)} ${end.slice(11, 16)}`;

@@ -18,7 +18,7 @@ export type LevelOfDecision = (typeof LEVELS_OF_DECISION)[number];
 export const KPI_STATUSES = ['green', 'yellow', 'red', 'insufficient_data'] as const;
 export type KpiStatus = (typeof KPI_STATUSES)[number];
 
-export const GRAINS = ['minute', 'hour', 'day', 'week', 'month', 'quarter'] as const;
+export const GRAINS = ['minute', 'hour', 'day', 'week', 'month', 'quarter', 'year', 'all_time'] as const;
 export type Grain = (typeof GRAINS)[number];
 
 export const DIRECTIONS = ['higher_is_better', 'lower_is_better', 'within_band'] as const;

@@ -3,7 +3,7 @@
 // when, whether it may still change, and how much its inputs can be trusted.
 import * as z from 'zod';
 
-export const GRAINS = ['minute', 'hour', 'day', 'week', 'month', 'quarter'] as const;
+export const GRAINS = ['minute', 'hour', 'day', 'week', 'month', 'quarter', 'year', 'all_time'] as const;
 export type ValueGrain = (typeof GRAINS)[number];
 
 export const VALUE_STATUSES = ['green', 'yellow', 'red', 'insufficient_data', 'not_computable'] as const;

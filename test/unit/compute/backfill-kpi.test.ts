@@ -38,6 +38,21 @@ describe('backfillChunks', () => {
   });
 });
 
+describe('backfillChunks over long grains', () => {
+  it('cuts years by the calendar', () => {
+    expect(backfillChunks('year', Date.UTC(2024, 5, 1), Date.UTC(2026, 0, 1), 1).map((c) => c.from)).toEqual([
+      '2024-01-01T00:00:00.000Z',
+      '2025-01-01T00:00:00.000Z',
+    ]);
+  });
+
+  it('gives all_time one chunk, its one period, whatever the range', () => {
+    expect(backfillChunks('all_time', request.from, request.to, 3)).toEqual([
+      { from: '1970-01-01T00:00:00.000Z', to: '9999-12-31T23:59:59.999Z' },
+    ]);
+  });
+});
+
 describe('backfillKpi', () => {
   it('resumes after a crash with the chunks left, as of the instant of the first run', async () => {
     const checkpoints = new MemoryCheckpoints();

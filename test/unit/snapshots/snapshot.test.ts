@@ -90,7 +90,15 @@ describe('snapshotManifest', () => {
 });
 
 describe('exportDates', () => {
-  it('covers the scheduled day and the lookback days before it', () => {
-    expect(exportDates(Date.parse('2024-03-06T01:30:00Z'), 2)).toEqual(['2024-03-04', '2024-03-05', '2024-03-06']);
+  it('covers the scheduled day and the lookback days before it, then the dates of the open longer periods', () => {
+    // 2024-03-06 is a Wednesday: its week's Monday is among the lookback days.
+    expect(exportDates(Date.parse('2024-03-06T01:30:00Z'), 2)).toEqual([
+      '2024-03-04',
+      '2024-03-05',
+      '2024-03-06',
+      '1970-01-01',
+      '2024-01-01',
+      '2024-03-01',
+    ]);
   });
 });
