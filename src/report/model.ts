@@ -2,7 +2,7 @@
 // quarantine and data-quality records, the approvals and the audit trail of a run.
 import { z } from 'zod';
 
-export const statusSchema = z.enum(['green', 'yellow', 'red', 'insufficient_data', 'not_computable']);
+export const statusSchema = z.enum(['green', 'yellow', 'at_risk', 'red', 'insufficient_data', 'not_computable']);
 export type ReportStatus = z.infer<typeof statusSchema>;
 
 export const categorySchema = z.enum([

@@ -82,6 +82,7 @@ const KIND_WORDS: Record<Violation['kind'], string> = {
   red_status: 'is red',
   drift: 'has drifted',
   data_quality: 'failed a data-quality check',
+  at_risk: 'is at risk of turning red',
 };
 
 /** `Lead handoff cycle time (p95) is red for agent lead-router-1`. */
@@ -110,6 +111,13 @@ function evidenceLines(violation: Violation): string[] {
   if (violation.evidence.trend.length > 0) {
     const trend = violation.evidence.trend.map((p) => formatValue(p.value, violation.kpi)).join(', ');
     lines.push(`  Trend (oldest first): ${trend}`);
+  }
+  const forecast = violation.evidence.forecast;
+  if (forecast) {
+    const shown = (n: number) => formatValue(n, violation.kpi);
+    lines.push(
+      `  Forecast for ${formatInstant(forecast.horizonEnd)}: ${shown(forecast.point)} (80 %: ${shown(forecast.lower80)} to ${shown(forecast.upper80)}; 95 %: ${shown(forecast.lower95)} to ${shown(forecast.upper95)}); probability of red ${Math.round(forecast.probabilityRed * 100)} % (at risk above ${Math.round(forecast.atRiskProbability * 100)} %)`,
+    );
   }
   return lines;
 }
