@@ -1,8 +1,10 @@
 // Domain (evaluate): forecasts of a KPI series with calibrated prediction intervals. The model itself
 // (MSTL with an AutoETS trend, from a time-series library) is passed in; this decides how much
-// history it sees and with which seasonality, and calibrates its intervals on the series' own
-// recent past (split conformal on rolling origins), so that an 80 % band holds about 80 % of what
-// follows. Pure: the model is deterministic and every input is an argument.
+// history it sees and with which seasonality, keeps one-off spikes from being learnt as a level,
+// and calibrates the intervals on the series' own recent past (split conformal on rolling
+// origins), so that an 80 % band holds about 80 % of what follows. Pure: the model is
+// deterministic and every input is an argument.
+import { median, robustBaseline } from '../drift/statistics';
 
 /** Point forecasts and one prediction interval per requested level, as the model gives them. */
 export interface ModelForecast {
@@ -33,6 +35,10 @@ export const MIN_POINTS = 8;
 export const MIN_SEASONS = 3;
 /** Rolling origins the intervals are calibrated on, at most. */
 export const CALIBRATION_ORIGINS = 4;
+/** Robust standard deviations from its season's median beyond which a value is an outlier. */
+export const OUTLIER_Z = 5;
+/** Longest run of outliers replaced; a longer one is a change of level the model must see. */
+export const MAX_OUTLIER_RUN = 3;
 
 /** One forecast step: the point forecast and its 80 % and 95 % prediction intervals. */
 export interface ForecastStep {
@@ -99,7 +105,7 @@ export function forecastSeries(
 ): SeriesForecast | null {
   const plan = forecastPlan(values.length, options.seasonLength, options.horizon);
   if (!plan) return null;
-  const train = values.slice(values.length - plan.trainOn);
+  const train = withoutSpikes(values.slice(values.length - plan.trainOn), plan.seasonLength);
   const factors = calibrationFactors(model, train, plan, options.horizon);
   const raw = model.forecast(train, plan.seasonLength, options.horizon, FORECAST_LEVELS);
   return {
@@ -136,6 +142,36 @@ function calibrationFactors(
     });
   }
   return [conformalQuantile(ratios[0], FORECAST_LEVELS[0]), conformalQuantile(ratios[1], FORECAST_LEVELS[1])];
+}
+
+/**
+ * The series with its one-off spikes replaced by their season's median: runs of at most
+ * {@link MAX_OUTLIER_RUN} values more than {@link OUTLIER_Z} robust standard deviations from their
+ * season's median (the spread pooled over seasons). A run of two or more that reaches the last
+ * value is kept: it may be a new level, which is what a forecast must follow; a lone last value is
+ * a spike until the next period confirms it.
+ */
+export function withoutSpikes(values: readonly number[], seasonLength: number): number[] {
+  const seasonOf = (i: number) => (values.length - 1 - i) % seasonLength;
+  const medians = Array.from({ length: seasonLength }, (_, s) => median(values.filter((_, i) => seasonOf(i) === s)));
+  const residuals = values.map((v, i) => v - (medians[seasonOf(i)] as number));
+  const { center, scale } = robustBaseline(residuals);
+  const outlier = residuals.map((r) => scale > 0 && Math.abs(r - center) > OUTLIER_Z * scale);
+  const cleaned = [...values];
+  for (let i = 0; i < values.length; ) {
+    if (!outlier[i]) {
+      i += 1;
+      continue;
+    }
+    let end = i;
+    while (end < values.length && outlier[end]) end += 1;
+    const run = end - i;
+    if (run <= MAX_OUTLIER_RUN && (end < values.length || run === 1)) {
+      for (let j = i; j < end; j += 1) cleaned[j] = medians[seasonOf(j)] as number;
+    }
+    i = end;
+  }
+  return cleaned;
 }
 
 /** |actual − point| as a multiple of the interval's half-width on the side the actual fell. */

@@ -5,6 +5,7 @@ import {
   forecastPlan,
   forecastSeries,
   historyCap,
+  withoutSpikes,
 } from '../../../src/domain/evaluation/forecast';
 import { naiveModel } from '../../support/forecast-models';
 
@@ -79,5 +80,40 @@ describe('interval calibration', () => {
 
   it('gives no forecast from too short a history', () => {
     expect(forecastSeries(naiveModel(), [1, 2, 3], { seasonLength: 1, horizon: 1 })).toBeNull();
+  });
+});
+
+describe('spikes in the training values', () => {
+  const flat = [10, 11, 10, 9, 10, 11, 10, 9, 10, 11, 10, 9];
+
+  it('replaces a one-off spike by its season median', () => {
+    const spiked = [...flat];
+    spiked[5] = 100;
+    expect(withoutSpikes(spiked, 1)).toEqual(flat.map((v, i) => (i === 5 ? 10 : v)));
+  });
+
+  it('replaces runs of up to three outliers, keeps longer ones (a change of level)', () => {
+    const three = [...flat];
+    three.splice(4, 3, 90, 95, 90);
+    expect(withoutSpikes(three, 1).slice(4, 7)).toEqual([10, 10, 10]);
+    const four = [...flat];
+    four.splice(4, 4, 90, 95, 90, 95);
+    expect(withoutSpikes(four, 1).slice(4, 8)).toEqual([90, 95, 90, 95]);
+  });
+
+  it('keeps two outlying last values (a new level may be starting) but not a lone one', () => {
+    expect(withoutSpikes([...flat, 90, 95], 1).slice(-2)).toEqual([90, 95]);
+    expect(withoutSpikes([...flat, 95], 1).at(-1)).toBe(10);
+  });
+
+  it('measures each value against its own season', () => {
+    // A weekly pattern with weekends at 2: a weekend is no outlier, a weekday at 2 is.
+    const week = [10, 10, 10, 10, 10, 2, 2];
+    const weeks = [...week, ...week, ...week].map((v, i) => v + (i % 3) * 0.1);
+    const cleaned = withoutSpikes(weeks, 7);
+    expect(cleaned).toEqual(weeks);
+    const dipped = [...weeks];
+    dipped[8] = 2;
+    expect(withoutSpikes(dipped, 7)[8]).not.toBe(2);
   });
 });
