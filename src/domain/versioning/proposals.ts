@@ -70,7 +70,7 @@ export interface DefinitionProposal<T> {
 /** The transitions a proposal's status may make. */
 const NEXT: Readonly<Record<ProposalStatus, readonly ProposalStatus[]>> = {
   proposed: ['awaiting_approval', 'published', 'superseded'],
-  awaiting_approval: ['published', 'rejected', 'expired', 'failed'],
+  awaiting_approval: ['published', 'rejected', 'expired', 'failed', 'superseded'],
   published: [],
   rejected: [],
   expired: [],

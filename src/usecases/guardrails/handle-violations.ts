@@ -4,7 +4,7 @@
 // batch: every step is idempotent, keyed by the violation and its concern.
 
 import { describeError, PipelineError } from '../../domain/errors';
-import { type ApprovalStart, proposalFor } from '../../domain/guardrails/approval';
+import { proposalFor, type ViolationApprovalStart } from '../../domain/guardrails/approval';
 import { auditEvent } from '../../domain/guardrails/audit';
 import { effectiveMode, subjectOf } from '../../domain/guardrails/autonomy';
 import { ownerEmail } from '../../domain/guardrails/messages';
@@ -187,7 +187,7 @@ async function handleViolation(violation: Violation, deps: HandleViolationsDeps)
     );
   }
 
-  const start: ApprovalStart = {
+  const start: ViolationApprovalStart = {
     approvalId,
     concernKey: concern,
     violationKey: key,

@@ -76,7 +76,7 @@ describe('handleViolations', () => {
     const [first] = await handleViolations([violation({ levelOfDecision: 'critical' })], world);
     const [retry] = await handleViolations([violation({ levelOfDecision: 'critical' })], world);
     expect(retry).toMatchObject({ result: 'approval_started', approvalId: first?.approvalId });
-    expect(world.workflow.started.get(first?.approvalId ?? '')?.previousMode).toBe('autonomous');
+    expect(world.workflow.started.get(first?.approvalId ?? '')).toMatchObject({ previousMode: 'autonomous' });
   });
 
   it('handles the rest of a batch when one violation fails, then reports that one', async () => {
