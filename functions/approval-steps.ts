@@ -1,6 +1,8 @@
-// Lambda: the steps of the approval workflow (lib/constructs/approval-workflow.ts). The state
-// machine names the step; each is one use case of src/usecases/guardrails/approval-steps.ts.
+// Lambda: the steps of the approval workflow (lib/constructs/guardrails.ts). The state machine names
+// the step; each is one use case of src/usecases/guardrails/approval-steps.ts. Approved definition
+// changes are published to the definitions table.
 import { z } from 'zod';
+import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
 import { approvalIdSchema, approvalStartSchema } from '../src/domain/guardrails/approval';
 import { guardrailAdapters, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
@@ -13,6 +15,7 @@ import {
   notifyApprovers,
   recordApprovalRequest,
 } from '../src/usecases/guardrails/approval-steps';
+import { definitionChangesIn } from '../src/usecases/definition-change-approval';
 
 const environment = z.object({
   APPROVALS_TABLE: guardrailVariables.APPROVALS_TABLE,
@@ -23,6 +26,8 @@ const environment = z.object({
   APPROVALS_TOPIC_ARN: guardrailVariables.APPROVALS_TOPIC_ARN,
   LINK_KEY_SECRET_ARN: guardrailVariables.LINK_KEY_SECRET_ARN,
   APPROVAL_PAGE_URL: guardrailVariables.APPROVAL_PAGE_URL,
+  /** Where approved definition changes are published. */
+  DEFINITIONS_TABLE: z.string().min(1),
 });
 
 const tier = z.number().int().nonnegative();
@@ -54,6 +59,7 @@ export const { handler, create } = defineHandler({
       signer: adapters.signer(),
       tiers: env.APPROVER_TIERS,
       pageBaseUrl: env.APPROVAL_PAGE_URL,
+      definitionChanges: definitionChangesIn(kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, adapters.clock)),
     };
   },
   run: async (event, deps, { metrics }) => {

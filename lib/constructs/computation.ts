@@ -22,6 +22,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { LINEAGE_PREFIX } from '../../src/adapters/aws/s3-input-archive';
+import { FORECAST_WASM_FILES } from '../../src/shared/forecast-assets';
 import { PARTIALS_PREFIX } from '../../src/adapters/aws/s3-partial-cache';
 import { RAW_PREFIX } from '../../src/domain/ingest/layout';
 import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
@@ -72,6 +73,8 @@ export class Computation extends Construct {
       timeout: Duration.minutes(10),
       logRetention: props.logRetention,
       invocation: { kind: 'asynchronous', deadLetterQueue: deadLetters.queue },
+      // The forecasting model (augurs, WebAssembly) is read beside the bundle on the first forecast.
+      bundledFiles: FORECAST_WASM_FILES.map((file) => `node_modules/@bsull/augurs/${file}`),
       environment: {
         CODE_VERSION: props.codeVersion,
         PARTITION_TIME_FIELDS: JSON.stringify(partitionTimeFields(props.repoRoot, props.datasetFolders)),

@@ -189,6 +189,8 @@ export class Guardrails extends Construct {
     }
     for (const fn of [this.steps, this.page]) fn.bindSecret('LINK_KEY_SECRET_ARN', this.linkSigningKey);
     this.steps.bindTopic('APPROVALS_TOPIC_ARN', this.approvalsTopic);
+    // An approved guardrail change of a definition is published by the workflow's last step.
+    this.steps.bindTable('DEFINITIONS_TABLE', tables.definitions, 'readWrite');
     this.intake.bindTopic('OWNERS_TOPIC_ARN', this.ownersTopic);
     for (const fn of [this.steps, this.intake]) {
       acknowledgeWildcardAction(
@@ -207,6 +209,10 @@ export class Guardrails extends Construct {
     this.page.bindStateMachine('APPROVAL_STATE_MACHINE_ARN', this.stateMachine, 'taskResponse');
 
     new CfnOutput(this, 'ApprovalPageUrl', { value: this.pageUrl, description: 'Base URL of approval links' });
+    new CfnOutput(this, 'ApprovalStateMachineArn', {
+      value: this.stateMachine.stateMachineArn,
+      description: '`kpi publish --aws` starts it for a guardrail change of a high or critical KPI',
+    });
     new CfnOutput(this, 'GuardrailIntakeFunction', {
       value: this.intake.fn.functionName,
       description: 'Evaluate invokes this function with { violations: [...] }',

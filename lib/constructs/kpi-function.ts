@@ -58,6 +58,11 @@ export interface KpiFunctionProps {
    * the code root. @default none
    */
   readonly bundledFolders?: readonly string[];
+  /**
+   * Repository files copied beside the bundle, by base name (e.g. a WebAssembly module the code
+   * loads on demand, kept out of the bundle so it costs nothing at import). @default none
+   */
+  readonly bundledFiles?: readonly string[];
   /** Escape hatch for the few settings a stage needs (reserved concurrency, DLQ, ...). */
   readonly overrides?: Partial<NodejsFunctionProps>;
 }
@@ -138,16 +143,20 @@ export class KpiFunction extends Construct {
         // Some CommonJS dependencies (X-Ray SDK) call require(); give ESM bundles one.
         banner:
           "import { createRequire as __kpiCreateRequire } from 'node:module';const require = __kpiCreateRequire(import.meta.url);",
-        ...(props.bundledFolders?.length
+        ...(props.bundledFolders?.length || props.bundledFiles?.length
           ? {
               commandHooks: {
                 beforeBundling: () => [],
                 beforeInstall: () => [],
-                afterBundling: (inputDir: string, outputDir: string) =>
-                  (props.bundledFolders ?? []).map(
+                afterBundling: (inputDir: string, outputDir: string) => [
+                  ...(props.bundledFolders ?? []).map(
                     (folder) =>
                       `mkdir -p "${path.dirname(path.join(outputDir, folder))}" && cp -R "${path.join(inputDir, folder)}" "${path.join(outputDir, folder)}"`,
                   ),
+                  ...(props.bundledFiles ?? []).map(
+                    (file) => `cp "${path.join(inputDir, file)}" "${path.join(outputDir, path.basename(file))}"`,
+                  ),
+                ],
               },
             }
           : {}),

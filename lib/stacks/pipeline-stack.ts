@@ -10,6 +10,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { readDefinitionFiles } from '../../src/adapters/files/kpi-definition-files';
 import type { DeploymentConfig } from '../config';
+import { Calibration } from '../constructs/calibration';
 import { Computation } from '../constructs/computation';
 import { Guardrails } from '../constructs/guardrails';
 import { codeVersion } from '../constructs/ingestion/code-version';
@@ -40,6 +41,8 @@ export class PipelineStack extends Stack {
   readonly computation: Computation;
   /** Parquet snapshots of KPI values, their export schedule and the Glue table over them. */
   readonly snapshots: Snapshots;
+  /** Scheduled calibration proposals. */
+  readonly calibration: Calibration;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -112,6 +115,7 @@ export class PipelineStack extends Stack {
       messagingKey: this.messagingKey,
       logRetention,
     });
+    this.calibration = new Calibration(this, 'Calibration', { tables, messagingKey: this.messagingKey, logRetention });
 
     // Last: it watches every function, dead-letter queue and workflow added above.
     this.observability = new Observability(this, 'Observability', {

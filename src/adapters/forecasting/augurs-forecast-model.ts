@@ -11,9 +11,6 @@ import { fileURLToPath } from 'node:url';
 import type { ForecastModel, ModelForecast } from '../../domain/evaluation/forecast';
 import type { ForecastModelSource } from '../../ports/forecast-model';
 
-/** The WebAssembly files the model needs, as the package names them. */
-export const FORECAST_WASM_FILES = ['mstl_bg.wasm', 'ets_bg.wasm'] as const;
-
 interface Prediction {
   point: number[];
   intervals?: { level: number; lower: number[]; upper: number[] } | undefined;
