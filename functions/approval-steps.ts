@@ -7,6 +7,7 @@ import { approvalIdSchema, approvalStartSchema } from '../src/domain/guardrails/
 import { guardrailAdapters, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { PipelineMetric } from '../src/shared/metrics';
+import { definitionChangesIn } from '../src/usecases/definition-change-approval';
 import {
   applyDecision,
   applySafeDefault,
@@ -15,7 +16,6 @@ import {
   notifyApprovers,
   recordApprovalRequest,
 } from '../src/usecases/guardrails/approval-steps';
-import { definitionChangesIn } from '../src/usecases/definition-change-approval';
 
 const environment = z.object({
   APPROVALS_TABLE: guardrailVariables.APPROVALS_TABLE,
@@ -59,7 +59,9 @@ export const { handler, create } = defineHandler({
       signer: adapters.signer(),
       tiers: env.APPROVER_TIERS,
       pageBaseUrl: env.APPROVAL_PAGE_URL,
-      definitionChanges: definitionChangesIn(kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, adapters.clock)),
+      definitionChanges: definitionChangesIn(
+        kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, adapters.clock),
+      ),
     };
   },
   run: async (event, deps, { metrics }) => {

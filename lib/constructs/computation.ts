@@ -22,9 +22,9 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { LINEAGE_PREFIX } from '../../src/adapters/aws/s3-input-archive';
-import { FORECAST_WASM_FILES } from '../../src/shared/forecast-assets';
 import { PARTIALS_PREFIX } from '../../src/adapters/aws/s3-partial-cache';
 import { RAW_PREFIX } from '../../src/domain/ingest/layout';
+import { FORECAST_WASM_FILES } from '../../src/shared/forecast-assets';
 import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';

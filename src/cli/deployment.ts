@@ -12,7 +12,9 @@ import type { DynamoDefinitionStore } from '../adapters/aws/dynamo-definition-st
 import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
 import { kpiDefinitionStore } from '../adapters/aws/kpi-definitions';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
+import { StepFunctionsApprovalWorkflow } from '../adapters/aws/sfn-approval-workflow';
 import type { KpiDefinition } from '../domain/definition/schema';
+import type { ApprovalWorkflow } from '../ports/approval-workflow';
 import { UsageError } from './command';
 
 /** Options every deployment-aware command accepts. */
@@ -47,6 +49,16 @@ export interface Deployment {
   computeNow(event: ComputeEvent): Promise<ComputeSummary>;
   /** Starts the backfill state machine; resolves with its final status. */
   backfillWorkflow(input: unknown): Promise<{ status: string; output?: unknown }>;
+  /** The approval workflow a guardrail change of a high or critical KPI goes through. */
+  readonly approvalWorkflow: ApprovalWorkflow;
+  /**
+   * The local deployment only (its workflows live in this process): reports each approval link as
+   * it is sent and resolves when the approval's workflow ends.
+   */
+  readonly awaitApproval?: (
+    approvalId: string,
+    onLink: (approver: string, link: string) => void,
+  ) => Promise<{ status: string; output?: unknown }>;
   close(): Promise<void>;
 }
 
@@ -81,6 +93,13 @@ async function openLocal(context: { cwd: string; now: () => number }): Promise<D
   if (!role) throw new Error('the app has no KPI scheduler role');
   const compute = cloud.functions.get('compute');
   const backfill = cloud.stepFunctions.stateMachines.find((m) => m.logicalId.startsWith('ComputationBackfill'));
+  const approval = cloud.stepFunctions.stateMachines.find((m) => m.logicalId.startsWith('GuardrailsStateMachine'));
+  const approvalsTopic = cloud.resolver
+    .resourcesOfType('AWS::SNS::Topic')
+    .find((t) => t.logicalId.startsWith('GuardrailsApprovalsTopic'));
+  if (!approval || !approvalsTopic) throw new Error('the app has no approval workflow');
+  const approvalsTopicArn = cloud.resolver.arn(approvalsTopic.stackName, approvalsTopic.logicalId);
+  await cloud.watchTopic(approvalsTopicArn);
   return {
     where: 'the local deployment (.local/state)',
     clients,
@@ -98,6 +117,21 @@ async function openLocal(context: { cwd: string; now: () => number }): Promise<D
       if (!backfill) throw new Error('the app has no backfill state machine');
       const execution = await cloud.stepFunctions.startExecution(backfill.arn, input).done;
       return { status: execution.status, output: execution.output };
+    },
+    approvalWorkflow: new StepFunctionsApprovalWorkflow(clients.sfn, approval.arn),
+    awaitApproval: async (approvalId, onLink) => {
+      for (;;) {
+        for (const message of await cloud.takePublished(approvalsTopicArn)) {
+          const link = /https?:\/\/\S+/.exec(message.message)?.[0];
+          if (link && message.attributes.approvalId === approvalId) onLink(message.attributes.approver ?? '', link);
+        }
+        const execution = cloud.stepFunctions.listExecutions().find((e) => e.name === approvalId);
+        if (execution && execution.status !== 'RUNNING') {
+          const done = await execution.done;
+          return { status: done.status, output: done.output };
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     },
     close: () => cloud.stop(),
   };
@@ -158,6 +192,13 @@ async function openAws(
       const body = JSON.parse(new TextDecoder().decode(response.Payload ?? new Uint8Array()));
       if (response.FunctionError) throw new Error(`compute failed: ${body.errorType}: ${body.errorMessage}`);
       return body as ComputeSummary;
+    },
+    // Looked up when used: a deployment from before the output existed still serves other commands.
+    approvalWorkflow: {
+      start: (start) =>
+        new StepFunctionsApprovalWorkflow(sfn, output('GuardrailsApprovalStateMachineArn')).start(start),
+      resume: (token, id, outcome) =>
+        new StepFunctionsApprovalWorkflow(sfn, output('GuardrailsApprovalStateMachineArn')).resume(token, id, outcome),
     },
     backfillWorkflow: async (input) => {
       const { executionArn } = await sfn.send(

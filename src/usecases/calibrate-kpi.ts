@@ -4,11 +4,11 @@
 // targets), for review. Nothing is published here: publishing the proposed file is a person's act,
 // and an approval's when the KPI's level of decision asks for one.
 import type { KpiDefinition } from '../domain/definition/schema';
+import { isoTime, periodStart, shiftPeriod } from '../domain/engine/time';
 import { NotFoundError, ValidationError } from '../domain/errors';
 import { calibrationLookback, proposeCalibration } from '../domain/evaluation/calibration/propose';
 import { type CalibrationSettings, calibrationSettingsSchema } from '../domain/evaluation/calibration/settings';
 import { evaluationImpact, type ImpactRow } from '../domain/evaluation/impact';
-import { isoTime, periodStart, shiftPeriod } from '../domain/engine/time';
 import { contentHash } from '../domain/versioning/content-hash';
 import type { DefinitionProposal } from '../domain/versioning/proposals';
 import type { AnnotationStore } from '../ports/annotation-store';

@@ -7,8 +7,8 @@ import { NotFoundError } from '../domain/errors';
 import { evidenceSummary } from '../domain/evaluation/calibration/describe';
 import type { DefinitionChange } from '../domain/guardrails/definition-change';
 import type { DefinitionProposal } from '../domain/versioning/proposals';
-import type { DefinitionStore, ProposalStore } from '../ports/definition-store';
 import type { AppliedChange, ChangeApproval, DefinitionChanges } from '../ports/definition-changes';
+import type { DefinitionStore, ProposalStore } from '../ports/definition-store';
 
 type Store = DefinitionStore<KpiDefinition> & ProposalStore<KpiDefinition>;
 
@@ -22,7 +22,11 @@ const recordOf = (approval: ChangeApproval) => ({
 /** The change log's record of where a published version came from. */
 export function provenanceOf(proposal: DefinitionProposal<KpiDefinition>, approval: ChangeApproval | null) {
   return {
-    proposal: { id: proposal.id, source: proposal.source, evidence: evidenceSummary(proposal.evidence, proposal.impact) },
+    proposal: {
+      id: proposal.id,
+      source: proposal.source,
+      evidence: evidenceSummary(proposal.evidence, proposal.impact),
+    },
     ...(approval
       ? {
           approval: {

@@ -4,14 +4,14 @@
 // and the version in force stays until an approver decides. Anything else is published at once,
 // naming the calibration proposal it came from when it is one.
 import type { KpiDefinition } from '../domain/definition/schema';
+import { isoTime, periodStart, shiftPeriod } from '../domain/engine/time';
 import { ConflictError, ValidationError } from '../domain/errors';
-import { calibrationLookback } from '../domain/evaluation/calibration/propose';
 import { evidenceLines } from '../domain/evaluation/calibration/describe';
+import { calibrationLookback } from '../domain/evaluation/calibration/propose';
 import { evaluationImpact, type ImpactSummary } from '../domain/evaluation/impact';
 import type { ChangeApprovalStart } from '../domain/guardrails/approval';
 import { type ChangeReview, reviewDefinitionChange } from '../domain/guardrails/definition-change';
 import { GUARDRAIL_POLICY_VERSION } from '../domain/guardrails/rules';
-import { isoTime, periodStart, shiftPeriod } from '../domain/engine/time';
 import { contentHash } from '../domain/versioning/content-hash';
 import type { DefinitionProposal } from '../domain/versioning/proposals';
 import { diffDefinitions } from '../domain/versioning/semantic-diff';

@@ -8,7 +8,8 @@ const n = (value: number) => Number(value.toPrecision(4)).toString();
 
 /** `green 0.02, yellow 0.05`, or `green 4 to 6, yellow 2 to 8`. */
 export function describeThresholds(thresholds: Thresholds): string {
-  const side = (t: number | { min: number; max: number }) => (typeof t === 'number' ? n(t) : `${n(t.min)} to ${n(t.max)}`);
+  const side = (t: number | { min: number; max: number }) =>
+    typeof t === 'number' ? n(t) : `${n(t.min)} to ${n(t.max)}`;
   return `green ${side(thresholds.green)}, yellow ${side(thresholds.yellow)}`;
 }
 
