@@ -26,6 +26,7 @@ import { renderReportHtml } from '../report/render-html';
 import { writeFlawedSample, writeSampleFiles } from '../sample/files';
 import { generateSampleData } from '../sample/generate';
 import { publishDefinition } from '../usecases/publish-definition';
+import { type CalibrationStageResult, describeGatedOutcome, runCalibrationStage } from './calibration-stage';
 import { localGuardrailStores, runGuardrailsDemo } from './guardrails-demo';
 import { dropFiles, pushAgentEvents, runDropZone } from './ingestion';
 import type { LocalCloud } from './local-cloud';
@@ -59,6 +60,8 @@ export interface LocalRunResult {
   /** Approval links sent to approvers, by approval id. */
   readonly links: Record<string, string[]>;
   readonly window: { readonly from: number; readonly to: number };
+  /** The calibration proposals, and the target change of a high KPI that waited for approval. */
+  readonly calibration: CalibrationStageResult;
   readonly counts: {
     readonly definitions: number;
     readonly rowsRead: number;
@@ -174,12 +177,16 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     `  ${refreshed.length} schedules fired at ${new Date(end).toISOString().slice(0, 16)}Z: ${refreshed.reduce((n, c) => n + c.periods.finalized, 0)} periods refreshed, ${violations} violations handed to the guardrail intake`,
   );
 
+  stage('Calibrate: threshold proposals on each calibration cadence; a target change on a high KPI waits for approval');
+  const calibration = await runCalibrationStage(cloud, end, log);
+
   stage('Govern: the guardrail policy notifies owners or asks approvers through the approval workflow');
   const guardrails = await runGuardrailsDemo(cloud, null, {
     decide: options.decide,
     log,
     topics: { approvals: approvalsTopic, owners: ownersTopic },
   });
+  if (calibration.gated) log(`  ${await describeGatedOutcome(cloud, calibration.gated)}`);
 
   stage('Publish: Parquet snapshots with manifests for data teams');
   const dates: string[] = [];
@@ -228,6 +235,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     reportFile,
     links: guardrails.links,
     window: { from, to: end },
+    calibration,
     counts: {
       definitions: definitions.length,
       rowsRead: dataQuality.reduce((n, d) => n + d.read, 0),

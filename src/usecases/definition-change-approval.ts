@@ -1,6 +1,6 @@
 // Use case (govern): what the approval workflow does with a definition change once decided. An
-// approved change is published from its proposal, the change log naming the proposal, its evidence
-// and the approver; a rejected, expired or failed one closes the proposal, and the version in
+// approved change is published from its proposal, in the publisher's name, the change log naming
+// the proposal, its evidence and the approver; a rejected, expired or failed one closes the proposal, and the version in
 // force stays. Every step is safe to run again (the workflow retries).
 import type { KpiDefinition } from '../domain/definition/schema';
 import { NotFoundError } from '../domain/errors';
@@ -66,9 +66,10 @@ export function definitionChangesIn(store: Store): DefinitionChanges {
         await store.updateProposal(change.kpi.id, proposal.id, { status: 'superseded', approval: recordOf(approval) });
         return { outcome: 'stale', activeVersion: state.version };
       }
+      // The version is the publisher's (who asked for it), made from the proposal the approver saw.
       const { published } = await store.publish(proposal.definition, {
-        author: proposal.author,
-        reason: proposal.reason,
+        author: change.proposedBy,
+        reason: change.reason,
         ...provenanceOf(proposal, approval),
       });
       await store.updateProposal(change.kpi.id, proposal.id, {
