@@ -78,6 +78,7 @@ export class PipelineStack extends Stack {
       opsTopic: this.opsTopic,
       approverTiers: props.config.approverTiers,
       kpiOwnerEmails: props.config.kpiOwnerEmails,
+      atRiskRouting: props.config.atRiskRouting,
       ...(props.config.approvalPageUrl ? { approvalPageUrl: props.config.approvalPageUrl } : {}),
       logRetention,
     });
