@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
 import { kpiDefinitionStore } from '../adapters/aws/kpi-definitions';
 import { StepFunctionsApprovalWorkflow } from '../adapters/aws/sfn-approval-workflow';
+import type { KpiDefinition } from '../domain/definition/schema';
 import { describeThresholds, evidenceLines } from '../domain/evaluation/calibration/describe';
+import { type DefinitionProposal, PROPOSAL_STATUSES } from '../domain/versioning/proposals';
 import type { DueCalibration } from '../usecases/calibrate-kpi';
 import { publishKpiDefinition } from '../usecases/publish-kpi-definition';
 import type { LocalCloud } from './local-cloud';
@@ -102,4 +104,13 @@ export async function describeGatedOutcome(cloud: LocalCloud, gated: GatedCalibr
   ]);
   const approver = state?.lastChange.approval?.approver;
   return `${gated.kpiId}: version ${state?.version} in force; proposal ${gated.proposalId} ${proposal?.status}${approver ? ` (approved by ${approver})` : ''}`;
+}
+
+/** Every proposal made since `from`, in any status (what the report lists). */
+export async function proposalsSince(cloud: LocalCloud, from: number): Promise<DefinitionProposal<KpiDefinition>[]> {
+  const { definitions } = stores(cloud);
+  const lists = await Promise.all(
+    PROPOSAL_STATUSES.map((status) => definitions.listProposals({ status, since: from, limit: 1000 })),
+  );
+  return lists.flat();
 }

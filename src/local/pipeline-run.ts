@@ -19,14 +19,19 @@ import { periodStart, shiftPeriod } from '../domain/engine/time';
 import { MANIFEST_PREFIX } from '../domain/ingest/layout';
 import { type BatchManifest, batchManifestSchema } from '../domain/ingest/manifest';
 import { DefinitionUnchangedError } from '../domain/versioning/errors';
-import { buildReportModel, type DataQualityRow } from '../report/build-report';
+import { buildReportModel, type DataQualityRow, proposalRows } from '../report/build-report';
 import { governanceReportData } from '../report/governance';
 import { type ReportModel, reportModelSchema } from '../report/model';
 import { renderReportHtml } from '../report/render-html';
 import { writeFlawedSample, writeSampleFiles } from '../sample/files';
 import { generateSampleData } from '../sample/generate';
 import { publishDefinition } from '../usecases/publish-definition';
-import { type CalibrationStageResult, describeGatedOutcome, runCalibrationStage } from './calibration-stage';
+import {
+  type CalibrationStageResult,
+  describeGatedOutcome,
+  proposalsSince,
+  runCalibrationStage,
+} from './calibration-stage';
 import { localGuardrailStores, runGuardrailsDemo } from './guardrails-demo';
 import { dropFiles, pushAgentEvents, runDropZone } from './ingestion';
 import type { LocalCloud } from './local-cloud';
@@ -218,6 +223,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
       to: end,
       dataQuality,
       governance,
+      proposals: proposalRows(await proposalsSince(cloud, from), (id) => definitions.find((d) => d.id === id)),
       run: {
         description: options.dataDir
           ? `your data from ${options.dataDir}`
