@@ -134,12 +134,12 @@ export class PipelineStack extends Stack {
 function dashboardKpis(dir: string): DashboardKpi[] {
   const { definitions, errors } = readDefinitionFiles([dir]);
   if (errors.length > 0) throw new Error(`the KPI pack does not validate: ${errors.map((e) => e.message).join('; ')}`);
-  return definitions.map(({ definition: d }) =>
-    d.target.direction === 'within_band'
+  return definitions.map(({ definition: d }) => ({
+    ...(d.target.direction === 'within_band'
       ? {
           id: d.id,
           name: d.name,
-          direction: 'within_band',
+          direction: 'within_band' as const,
           bandLow: d.target.thresholds.green.min,
           bandHigh: d.target.thresholds.green.max,
         }
@@ -149,6 +149,7 @@ function dashboardKpis(dir: string): DashboardKpi[] {
           direction: d.target.direction,
           warning: d.target.thresholds.green,
           critical: d.target.thresholds.yellow,
-        },
-  );
+        }),
+    ...(d.forecast?.enabled === false ? {} : { atRiskProbability: d.forecast?.atRiskProbability ?? 0.5 }),
+  }));
 }
