@@ -240,6 +240,7 @@ function memorySource(data: Readonly<Record<string, readonly TypedRecord[]>>): R
         report: () => ({
           dataset,
           inputs: ['memory'],
+          duplicates: 0,
           counts: { read: records.length, valid: records.length, quarantined: 0, quarantinedByReason: {} },
         }),
       };

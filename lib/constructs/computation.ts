@@ -82,8 +82,9 @@ export class Computation extends Construct {
     });
     this.compute.bindTable('DEFINITIONS_TABLE', props.tables.definitions, 'read');
     this.compute.bindTable('VALUES_TABLE', props.tables.values, 'readWrite');
-    // The hours ingestion marked for recomputation when late data landed, and no other state.
-    this.compute.bindTableQuery('STATE_TABLE', props.tables.state, ['RECOMPUTE#*']);
+    // The raw store's commit log (what is visible) and the hours ingestion marked for recomputation
+    // when late data landed; no other state.
+    this.compute.bindTableQuery('STATE_TABLE', props.tables.state, ['COMMITS#*', 'RECOMPUTE#*']);
     this.compute.bindBucket('RAW_BUCKET', props.buckets.raw, 'read', RAW_PREFIX);
     this.compute.bindBucket('WORK_BUCKET', props.buckets.work, 'readWrite', PARTIALS_PREFIX);
     // The full input list of each computed period, referenced from its values' lineage.

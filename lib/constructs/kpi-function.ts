@@ -251,6 +251,30 @@ export class KpiFunction extends Construct {
     return this;
   }
 
+  /**
+   * Lets the function list, read and delete the objects under `prefix` of a bucket it is already
+   * bound to (the raw store's sweeper): no environment variable, no put.
+   */
+  grantBucketSweep(bucket: IBucket, prefix: string, envName: string): this {
+    const objects = bucket.arnForObjects(`${prefix}*`);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:GetObject', 's3:DeleteObject'], resources: [objects] }),
+    );
+    acknowledgeWildcardResource(
+      this,
+      objects,
+      `Deletes objects no commit names under the ${prefix} prefix of ${envName}; their keys are generated per batch.`,
+    );
+    return this;
+  }
+
   /** Topic ARN in `envName`, with publish rights on that topic only. */
   bindTopic(envName: string, topic: ITopic): this {
     this.fn.addEnvironment(envName, topic.topicArn);

@@ -89,6 +89,11 @@ export class PipelineStack extends Stack {
       logRetention,
       messagingKey: this.messagingKey,
       dropZoneSchedule: props.config.schedules.ingestDropZone,
+      sweep: {
+        schedule: props.config.schedules.sweepRawStore,
+        graceHours: props.config.rawStore.sweepGraceHours,
+        supersededRetentionDays: props.config.rawStore.supersededRetentionDays,
+      },
     });
 
     this.computation = new Computation(this, 'Computation', {

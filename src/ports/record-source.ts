@@ -7,12 +7,14 @@ export interface SourceBatch {
   readonly quarantined: readonly QuarantinedRow[];
 }
 
-/** What reading one dataset found: `counts.read = counts.valid + counts.quarantined`. */
+/** What reading one dataset found: `counts.read = counts.valid + counts.quarantined + duplicates`. */
 export interface DatasetReadReport {
   readonly dataset: string;
   /** Files (or objects) read, in order. */
   readonly inputs: readonly string[];
   readonly counts: ReadCounts;
+  /** Rows of a keyed dataset dropped because their key came before on the same day. */
+  readonly duplicates: number;
 }
 
 /** One dataset's batches; `report()` is complete once iteration has ended. */

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AwsClients } from '../adapters/aws/clients';
 import { DynamoDbIngestLedger } from '../adapters/aws/dynamodb-ingest-ledger';
+import { DynamoDbRawCommitLog } from '../adapters/aws/dynamodb-raw-commit-log';
 import { S3IngestStore } from '../adapters/aws/s3-ingest-store';
+import { LocalSpillStore } from '../adapters/files/spill-files';
 import { nodeGunzip } from '../adapters/gzip';
 import { type LoadedDataset, loadDatasetCatalog } from '../adapters/local/dataset-files';
 import type { IngestDependencies } from '../usecases/ingest-batch';
@@ -23,6 +25,10 @@ export const ingestionEnvironment = z.object({
   CODE_VERSION: name,
   /** gzip level of raw objects, 1-9. */
   RAW_GZIP_LEVEL: z.coerce.number().int().min(1).max(9).default(6),
+  /** MiB of records a run holds in memory before it spills them to scratch files (SPILL_DIR). */
+  INGEST_MEMORY_MIB: z.coerce.number().int().min(1).default(64),
+  /** Where scratch runs go: the function's ephemeral storage. @default the OS temporary directory */
+  SPILL_DIR: z.string().min(1).optional(),
 });
 
 export type IngestionEnvironment = z.infer<typeof ingestionEnvironment>;
@@ -45,10 +51,13 @@ export async function buildIngestionRuntime(env: IngestionEnvironment, clients: 
     ingest: {
       store,
       ledger,
+      log: new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE),
+      spill: new LocalSpillStore(env.SPILL_DIR),
       clock: { now: () => Date.now() },
       codeVersion: env.CODE_VERSION,
       gunzip: nodeGunzip,
       gzipLevel: env.RAW_GZIP_LEVEL,
+      memoryBudgetBytes: env.INGEST_MEMORY_MIB * 1024 * 1024,
     },
     catalog,
   };

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { type CompiledDataset, ingestionOf } from '../domain/dataset';
-import { batchIdOf, type IngestDependencies, ingestBatch } from './ingest-batch';
+import { type IngestDependencies, ingestBatch } from './ingest-batch';
 import { PUSH_HEADERS, verifyPush } from './push/signature';
 
 export interface PushRequest {
@@ -140,21 +140,22 @@ export async function receivePush(request: PushRequest, deps: PushDependencies):
   }
   if (body.byteLength === 0) return error(400, 'empty_body', 'the body holds no events');
 
-  const batchId = batchIdOf('push', datasetId, agentId, type, createHash('sha256').update(body).digest('hex'));
+  const bodyId = createHash('sha256').update(body).digest('hex').slice(0, 32);
   const result = await ingestBatch(
     {
       dataset,
       connector: 'push',
-      batchId,
+      // The same events pushed again are one batch; another agent's identical body is its own.
+      identity: { scope: ['push', agentId, type] },
       source: `push:${agentId}`,
       parts: [
         {
-          origin: { source: `push:${agentId}`, file: batchId },
+          origin: { source: `push:${agentId}`, file: bodyId },
           bytes: (async function* () {
             yield body;
           })(),
           format: { type, compression: 'none', encoding: 'utf-8', maxRowBytes: dataset.declaration.format.maxRowBytes },
-          uri: `push:${agentId}/${batchId}`,
+          uri: `push:${agentId}/${bodyId}`,
         },
       ],
       mode: 'all_or_nothing',
@@ -162,7 +163,9 @@ export async function receivePush(request: PushRequest, deps: PushDependencies):
     },
     deps,
   );
+  const batchId = 'batchId' in result ? result.batchId : bodyId;
   switch (result.status) {
+    case 'deferred':
     case 'busy':
       return {
         ...error(409, 'in_progress', 'the same batch is being ingested; retry shortly'),
@@ -181,6 +184,8 @@ export async function receivePush(request: PushRequest, deps: PushDependencies):
       );
     case 'unreadable':
       return error(400, 'unreadable_body', result.problems[0] ?? 'the body cannot be read', { batchId });
+    case 'too_large':
+      return error(413, 'too_large', result.problems[0] ?? 'the body is too large', { batchId });
     case 'rejected':
       return error(
         422,

@@ -53,7 +53,7 @@ describe('ingestion constructs', () => {
     });
   });
 
-  it('lets the drop zone read landing/ and put under raw/ and quarantine/ only, and never delete', () => {
+  it('lets the drop zone read landing/ and key indexes, put under raw/ and quarantine/ only, and never delete', () => {
     const statements = statementsOf(app.pipeline, 'ingest-drop-zone').filter((s) =>
       actions(s).some((a) => a.startsWith('s3:')),
     );
@@ -61,12 +61,40 @@ describe('ingestion constructs', () => {
       statements
         .filter((s) => actions(s).includes(action))
         .flatMap((s) => ([] as unknown[]).concat(s.Resource).map(text));
-    expect(resources('s3:GetObject')).toEqual([expect.stringContaining('/landing/*')]);
+    expect(resources('s3:GetObject').sort()).toEqual([
+      expect.stringContaining('/landing/*'),
+      expect.stringContaining('/raw/_keys/*'),
+    ]);
     expect(resources('s3:PutObject').sort()).toEqual([
       expect.stringContaining('/quarantine/*'),
       expect.stringContaining('/raw/*'),
     ]);
     expect(statements.flatMap(actions).filter((a) => /Delete|\*/.test(a))).toEqual([]);
+  });
+
+  it('gives the drop zone scratch space for records spilled by hour', () => {
+    expect(functionOf('ingest-drop-zone')?.Properties.EphemeralStorage).toEqual({ Size: 10_240 });
+    expect(functionOf('ingest-drop-zone')?.Properties.Environment.Variables.SPILL_DIR).toBe('/tmp');
+  });
+
+  it('lets the sweeper delete under raw/ and quarantine/ and put only its reports', () => {
+    const statements = statementsOf(app.pipeline, 'sweep-raw-store').filter((s) =>
+      actions(s).some((a) => a.startsWith('s3:')),
+    );
+    const resources = (action: string) =>
+      statements
+        .filter((s) => actions(s).includes(action))
+        .flatMap((s) => ([] as unknown[]).concat(s.Resource).map(text))
+        .sort();
+    expect(resources('s3:DeleteObject')).toEqual([
+      expect.stringMatching(/quarantine-.*\/quarantine\/\*/),
+      expect.stringMatching(/raw-.*\/raw\/\*/),
+    ]);
+    expect(resources('s3:PutObject')).toEqual([expect.stringContaining('/raw/_sweeps/*')]);
+    app.pipeline.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 day)',
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestionSweeper'), 'Arn'] } }),
+    });
   });
 
   it('runs the drop zone on its schedule with retries and a dead-letter queue', () => {
@@ -150,7 +178,7 @@ describe('ingestion constructs', () => {
     }
   });
 
-  it('lets the compute function query the late-data marks of the state table, and nothing else of it', () => {
+  it('lets the compute function query the raw commit log and the late-data marks of the state table, and nothing else of it', () => {
     const onState = statementsOf(app.pipeline, 'compute').filter((s) =>
       text(s.Resource).includes(':table/AgentKpi-state'),
     );
@@ -158,7 +186,7 @@ describe('ingestion constructs', () => {
       expect.objectContaining({
         Effect: 'Allow',
         Action: 'dynamodb:Query',
-        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RECOMPUTE#*'] } },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COMMITS#*', 'RECOMPUTE#*'] } },
       }),
     ]);
     expect(functionOf('compute')?.Properties.Environment.Variables.STATE_TABLE).toBeDefined();

@@ -1,14 +1,14 @@
 // CDK: an ingestion Lambda with what every connector needs: the declarations folder in its bundle,
 // the code version, puts narrowed to `raw/` and `quarantine/`, and the state table (claims,
 // recompute marks, watermarks).
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { QUARANTINE_PREFIX, RAW_PREFIX } from '../../../src/domain/ingest/layout';
+import { KEY_INDEX_PREFIX, QUARANTINE_PREFIX, RAW_PREFIX } from '../../../src/domain/ingest/layout';
 import { acknowledgeWildcardResource } from '../../nag';
 import type { PipelineBuckets, PipelineTables } from '../../stacks/resources';
 import { KpiFunction, type KpiFunctionProps } from '../kpi-function';
@@ -29,6 +29,11 @@ export interface IngestionFunctionProps {
   readonly memorySize: number;
   readonly timeout: Duration;
   readonly invocation: KpiFunctionProps['invocation'];
+  /**
+   * Scratch space for records spilled by hour while a large input is read in any time order.
+   * @default 512 (Lambda's default)
+   */
+  readonly ephemeralStorageMiB?: number;
 }
 
 export function ingestionFunction(
@@ -46,9 +51,14 @@ export function ingestionFunction(
     logRetention: base.logRetention,
     invocation: props.invocation,
     bundledFolders: [base.datasetsFolder],
-    environment: { DATASETS_DIR: base.datasetsFolder, CODE_VERSION: base.codeVersion },
+    environment: { DATASETS_DIR: base.datasetsFolder, CODE_VERSION: base.codeVersion, SPILL_DIR: '/tmp' },
+    ...(props.ephemeralStorageMiB
+      ? { overrides: { ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMiB) } }
+      : {}),
   });
   fn.bindBucket('RAW_BUCKET', base.buckets.raw, 'put', RAW_PREFIX);
+  // The key indexes of keyed datasets: a batch reads those of the days it writes to drop duplicates.
+  fn.bindBucket('RAW_BUCKET', base.buckets.raw, 'read', KEY_INDEX_PREFIX);
   fn.bindBucket('QUARANTINE_BUCKET', base.buckets.quarantine, 'put', QUARANTINE_PREFIX);
   fn.bindTable('STATE_TABLE', base.tables.state, 'readWrite');
   return fn;

@@ -14,6 +14,7 @@ import { codeVersion } from './code-version';
 import { DropZoneIngestion } from './drop-zone-ingestion';
 import { HttpPullIngestion } from './http-pull-ingestion';
 import type { IngestionBaseProps } from './ingestion-function';
+import { RawStoreSweeper } from './raw-store-sweeper';
 import { TelemetryIngestion } from './telemetry-ingestion';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -26,6 +27,12 @@ export interface IngestionProps {
   readonly messagingKey: IKey;
   /** Schedule of the drop zone connector. */
   readonly dropZoneSchedule: string;
+  /** Schedule and settings of the raw store's sweeper. */
+  readonly sweep: {
+    readonly schedule: string;
+    readonly graceHours: number;
+    readonly supersededRetentionDays: number;
+  };
   /** Declarations folder, relative to the repository root (the one `kpi compute` reads). @default 'kpis/datasets' */
   readonly datasetsFolder?: string;
 }
@@ -34,6 +41,7 @@ export class Ingestion extends Construct {
   readonly dropZone: DropZoneIngestion;
   readonly httpPull: HttpPullIngestion;
   readonly telemetry: TelemetryIngestion;
+  readonly sweeper: RawStoreSweeper;
   readonly deadLetters: DeadLetterQueue;
   readonly datasets: DatasetDeclaration[];
 
@@ -63,5 +71,10 @@ export class Ingestion extends Construct {
       deadLetterQueue: this.deadLetters.queue,
     });
     this.telemetry = new TelemetryIngestion(this, 'Telemetry', base);
+    this.sweeper = new RawStoreSweeper(this, 'Sweeper', {
+      ...base,
+      ...props.sweep,
+      deadLetterQueue: this.deadLetters.queue,
+    });
   }
 }

@@ -150,7 +150,7 @@ Example:
         .map(([reason, count]) => `${reason} ${count}`)
         .join(', ');
       context.stderr(
-        `read ${read.dataset}: ${counts.read} rows, ${counts.valid} valid, ${counts.quarantined} quarantined${reasons ? ` (${reasons})` : ''}\n`,
+        `read ${read.dataset}: ${counts.read} rows, ${counts.valid} valid, ${counts.quarantined} quarantined${reasons ? ` (${reasons})` : ''}${read.duplicates > 0 ? `, ${read.duplicates} duplicate (key seen before that day)` : ''}\n`,
       );
       for (const row of examples.get(read.dataset) ?? []) {
         const where = `${path.relative(context.cwd, row.file) || row.file}:${row.line}`;

@@ -271,6 +271,11 @@ export const httpSourceSchema = z
   })
   .strict();
 
+/** Bytes an input may expand to by default: a decompression bomb stops here. */
+export const DEFAULT_MAX_INPUT_BYTES = 4 * 1024 * 1024 * 1024;
+/** Rows an input may hold by default. */
+export const DEFAULT_MAX_INPUT_ROWS = 100_000_000;
+
 export const ingestionSchema = z
   .object({
     dropZone: z
@@ -295,6 +300,41 @@ export const ingestionSchema = z
       .min(0)
       .default(60)
       .describe('A record whose hour ended more than this long before ingestion marks that hour for recomputation.'),
+    files: z
+      .enum(['append', 'replace'])
+      .default('append')
+      .describe(
+        '`append`: every new content adds its rows (the same content again adds nothing). `replace`: a file is a corrected export of the one before it under the same landing key (or the same `replaceBy` capture); the newest replaces the previous one, whose rows stop counting.',
+      ),
+    replaceBy: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "With `files: replace`: a regular expression over the file's path under `landing/<dataset>/` whose first capture group names the logical file (e.g. `leads-(\\d{4}-\\d{2}-\\d{2})` for a daily export whose name also carries a time stamp). Files with the same capture replace each other; a file it does not match replaces only itself.",
+      ),
+    limits: z
+      .object({
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(DEFAULT_MAX_INPUT_BYTES)
+          .describe(
+            'Bytes one file (or request, or run of pages) may expand to once decompressed. @default 4294967296 (4 GiB)',
+          ),
+        maxRows: z
+          .number()
+          .int()
+          .min(1)
+          .default(DEFAULT_MAX_INPUT_ROWS)
+          .describe('Rows one file may hold. @default 100000000'),
+      })
+      .strict()
+      .default({ maxBytes: DEFAULT_MAX_INPUT_BYTES, maxRows: DEFAULT_MAX_INPUT_ROWS })
+      .describe(
+        'Beyond these, the input is refused as `too_large` once (never retried), and kept whole in quarantine.',
+      ),
   })
   .strict();
 
@@ -326,6 +366,13 @@ export const datasetDeclarationSchema = z
     eventTime: z
       .union([identifier, eventTimeSchema])
       .describe('The timestamp field that places a record in time (partitions, periods).'),
+    key: z
+      .array(identifier)
+      .min(1)
+      .optional()
+      .describe(
+        'Fields that identify a record (its primary key), each `required: true`. A row whose key was already ingested for the dataset with an event time on the same UTC day is dropped as a `duplicate`, counted in the batch manifest and the data-quality records.',
+      ),
     ingestion: ingestionSchema.optional(),
   })
   .strict()
@@ -388,6 +435,32 @@ export const datasetDeclarationSchema = z
     else if (eventField.type !== 'timestamp') issue(['eventTime'], `"${eventTime}" must be a timestamp field`);
     if (typeof declaration.eventTime === 'object' && Number.isNaN(Date.parse(declaration.eventTime.notBefore))) {
       issue(['eventTime', 'notBefore'], `"${declaration.eventTime.notBefore}" is not an ISO-8601 instant`);
+    }
+    const keyFields = new Set<string>();
+    for (const [i, name] of (declaration.key ?? []).entries()) {
+      if (keyFields.has(name)) issue(['key', i], `"${name}" is named twice`);
+      keyFields.add(name);
+      const field = declaration.fields[name];
+      if (!field) issue(['key', i], `"${name}" is not a declared field`);
+      else if (!field.required && field.default === undefined) {
+        issue(['fields', name, 'required'], `"${name}" is part of the key: declare it \`required: true\``);
+      }
+    }
+    const replaceBy = declaration.ingestion?.replaceBy;
+    if (replaceBy !== undefined) {
+      if (declaration.ingestion?.files !== 'replace') {
+        issue(['ingestion', 'replaceBy'], 'replaceBy only applies with `files: replace`');
+      }
+      try {
+        if (new RegExp(`${replaceBy}|`).exec('')?.length === 1) {
+          issue(
+            ['ingestion', 'replaceBy'],
+            'needs a capture group, e.g. `leads-(\\d{4}-\\d{2}-\\d{2})`: it names the logical file',
+          );
+        }
+      } catch (error) {
+        issue(['ingestion', 'replaceBy'], `not a valid regular expression: ${(error as Error).message}`);
+      }
     }
     const watermark = declaration.ingestion?.http?.watermark;
     if (watermark && declaration.fields[watermark.field]?.type !== 'timestamp') {

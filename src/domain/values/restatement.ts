@@ -27,6 +27,11 @@ export const restatementSchema = z
      * partitions changed (late or corrected data); `code_change`: same definition and inputs, new code.
      */
     cause: z.enum(['definition_change', 'input_change', 'code_change']),
+    /**
+     * For an input change: the ingestion batches (manifest keys) the new value reads and the old one
+     * did not, and those it no longer reads (superseded by a corrected export). Capped like lineage.
+     */
+    batches: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }).optional(),
     previous: restatedSideSchema,
     current: restatedSideSchema,
     /** When it was restated: the new value's computedAt. */
@@ -57,13 +62,15 @@ export function restatementOf(previous: StoredKpiValue | null, next: KpiValue, r
     definitionVersion: v.lineage.definition.version,
     computedAt: v.lineage.computedAt,
   });
+  const cause = causeOf(previous, next);
   return {
     kpiId: next.kpiId,
     grain: next.grain,
     periodStart: next.periodStart,
     dimensions: next.dimensions,
     revision,
-    cause: causeOf(previous, next),
+    cause,
+    ...(cause === 'input_change' ? { batches: batchChanges(previous, next) } : {}),
     previous: side(previous),
     current: side(next),
     restatedAt: next.lineage.computedAt,
@@ -73,6 +80,17 @@ export function restatementOf(previous: StoredKpiValue | null, next: KpiValue, r
 /** The status by the thresholds alone, under any forecast. */
 function thresholdStatus(value: KpiValue): string {
   return value.forecast?.baseStatus ?? value.status;
+}
+
+/** Which batches the new value reads that the old one did not, and the other way round. */
+function batchChanges(previous: KpiValue, next: KpiValue): { added: string[]; removed: string[] } {
+  const of = (value: KpiValue) => new Set(value.lineage.inputs.flatMap((input) => input.manifests));
+  const before = of(previous);
+  const after = of(next);
+  return {
+    added: [...after].filter((key) => !before.has(key)).sort(),
+    removed: [...before].filter((key) => !after.has(key)).sort(),
+  };
 }
 
 function causeOf(previous: KpiValue, next: KpiValue): RestatementCause {
