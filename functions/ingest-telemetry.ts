@@ -7,6 +7,7 @@ import { describeError } from '../src/domain/errors';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { buildIngestionRuntime, ingestionEnvironment } from '../src/runtime/ingestion';
 import { PipelineMetric } from '../src/shared/metrics';
+import { PUSH_HEADERS } from '../src/usecases/push/signature';
 import { DEFAULT_PUSH_LIMITS, receivePush } from '../src/usecases/receive-push';
 
 const environment = ingestionEnvironment.extend({
@@ -63,7 +64,15 @@ export const { handler, create } = defineHandler({
       );
       const accepted = typeof response.body.accepted === 'number' ? response.body.accepted : 0;
       metrics.addMetric(PipelineMetric.RowsIngested, MetricUnit.Count, accepted);
-      if (response.status >= 400) logger.warn('push refused', { status: response.status, error: response.body.error });
+      if (response.status >= 400) {
+        // An agent pushing events in another agent's name (agent_mismatch) shows here with the signer.
+        logger.warn('push refused', {
+          status: response.status,
+          error: response.body.error,
+          agent: headers[PUSH_HEADERS.agent],
+          ...(typeof response.body.mismatched === 'number' ? { mismatched: response.body.mismatched } : {}),
+        });
+      }
       return {
         statusCode: response.status,
         headers: { 'content-type': 'application/json', ...response.headers },

@@ -47,6 +47,7 @@ export function fileRecordSource(
           inputs: summaries.map((s) => s.file),
           counts: { read: total, valid: valid - duplicates, quarantined, quarantinedByReason: byReason },
           duplicates,
+          warnings: summaries.flatMap((summary) => summary.warnings),
         };
       }
       return {

@@ -156,6 +156,7 @@ Example:
         const where = `${path.relative(context.cwd, row.file) || row.file}:${row.line}`;
         context.stderr(`  quarantined ${where}${row.field ? ` ${row.field}` : ''}: ${row.reason}\n`);
       }
+      for (const warning of read.warnings ?? []) context.stderr(`  warning ${warning.code}: ${warning.message}\n`);
     }
     for (const { kpi, computation } of results) {
       for (const [part, reasons] of Object.entries(computation.skipped)) {
