@@ -1,3 +1,4 @@
-// The WebAssembly files of the forecasting model, which the compute function's bundle carries beside
-// it (lib/constructs/computation.ts) and the forecasting adapter reads on its first forecast.
-export const FORECAST_WASM_FILES = ['mstl_bg.wasm', 'ets_bg.wasm'] as const;
+// The files of the forecasting model (augurs: two JavaScript modules and their WebAssembly), which
+// the compute function carries beside its bundle (lib/constructs/computation.ts), outside it, and
+// the forecasting adapter loads on its first forecast.
+export const FORECAST_ASSET_FILES = ['mstl.js', 'mstl_bg.wasm', 'ets.js', 'ets_bg.wasm'] as const;

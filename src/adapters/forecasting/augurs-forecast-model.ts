@@ -1,13 +1,14 @@
 // Adapter: the forecasting model on augurs (Rust compiled to WebAssembly; Grafana's time-series
 // library): MSTL with an AutoETS trend for a seasonal series, AutoETS alone otherwise. Nothing is
-// loaded until the first forecast: then the two WebAssembly modules are read and compiled, from the
-// files beside the bundle on Lambda (copied there by the compute function's bundling), or from the
-// installed package elsewhere.
+// loaded until the first forecast: then its two modules (JavaScript glue and WebAssembly) are
+// imported and compiled from the files beside the bundle on Lambda (copied there by the compute
+// function's bundling, so none of it weighs on the bundle or its import), or from the installed
+// package elsewhere.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ForecastModel, ModelForecast } from '../../domain/evaluation/forecast';
 import type { ForecastModelSource } from '../../ports/forecast-model';
 
@@ -21,8 +22,11 @@ interface Fitted {
   free(): void;
 }
 
-/** The first existing copy of a WebAssembly file: beside this module (the bundle), else in the package. */
-export function locateWasm(file: string, besideModule = path.dirname(fileURLToPath(import.meta.url))): string {
+type MstlModule = typeof import('@bsull/augurs/mstl');
+type EtsModule = typeof import('@bsull/augurs/ets');
+
+/** The first existing copy of one of the model's files: beside this module (the bundle), else in the package. */
+export function locateAsset(file: string, besideModule = path.dirname(fileURLToPath(import.meta.url))): string {
   const beside = path.join(besideModule, file);
   if (existsSync(beside)) return beside;
   const packageDir = path.dirname(createRequire(import.meta.url).resolve('@bsull/augurs/mstl'));
@@ -44,11 +48,12 @@ export function augursForecastModel(): ForecastModelSource {
 }
 
 async function loadModel(): Promise<ForecastModel> {
+  // Imported by file URL, not by package name: the bundler leaves them out and they load on demand.
   const [mstl, ets, mstlWasm, etsWasm] = await Promise.all([
-    import('@bsull/augurs/mstl'),
-    import('@bsull/augurs/ets'),
-    readFile(locateWasm('mstl_bg.wasm')),
-    readFile(locateWasm('ets_bg.wasm')),
+    import(pathToFileURL(locateAsset('mstl.js')).href) as Promise<MstlModule>,
+    import(pathToFileURL(locateAsset('ets.js')).href) as Promise<EtsModule>,
+    readFile(locateAsset('mstl_bg.wasm')),
+    readFile(locateAsset('ets_bg.wasm')),
   ]);
   mstl.initSync({ module: mstlWasm });
   ets.initSync({ module: etsWasm });

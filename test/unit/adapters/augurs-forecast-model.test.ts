@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { augursForecastModel, locateWasm } from '../../../src/adapters/forecasting/augurs-forecast-model';
+import { augursForecastModel, locateAsset } from '../../../src/adapters/forecasting/augurs-forecast-model';
 
 // Four weeks of a weekly pattern (high on weekdays, low at weekends) on a slow rise, with a fixed wobble.
 const weekly = Array.from({ length: 56 }, (_, i) => 100 + i * 0.5 + (i % 7 >= 5 ? -30 : 0) + ((i * 7) % 5) - 2);
@@ -44,10 +44,10 @@ describe('the augurs forecasting model', () => {
     expect(await source.load()).toBe(await source.load());
   });
 
-  it('prefers the WebAssembly file beside the bundle and falls back on the installed package', () => {
+  it('prefers the files beside the bundle and falls back on the installed package', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'wasm-'));
     writeFileSync(path.join(dir, 'mstl_bg.wasm'), '');
-    expect(locateWasm('mstl_bg.wasm', dir)).toBe(path.join(dir, 'mstl_bg.wasm'));
-    expect(locateWasm('ets_bg.wasm', dir)).toMatch(/node_modules\/@bsull\/augurs\/ets_bg\.wasm$/);
+    expect(locateAsset('mstl_bg.wasm', dir)).toBe(path.join(dir, 'mstl_bg.wasm'));
+    expect(locateAsset('ets_bg.wasm', dir)).toMatch(/node_modules\/@bsull\/augurs\/ets_bg\.wasm$/);
   });
 });
