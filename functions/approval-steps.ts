@@ -1,10 +1,10 @@
 // Lambda: the steps of the approval workflow (lib/constructs/guardrails.ts). The state machine names
 // the step; each is one use case of src/usecases/guardrails/approval-steps.ts. Approved definition
 // changes are published to the definitions table.
-import { z } from 'zod';
+import * as z from 'zod';
 import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
 import { approvalIdSchema, approvalStartSchema } from '../src/domain/guardrails/approval';
-import { guardrailAdapters, guardrailVariables } from '../src/runtime/guardrail-environment';
+import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { PipelineMetric } from '../src/shared/metrics';
 import { definitionChangesIn } from '../src/usecases/definition-change-approval';
@@ -50,6 +50,7 @@ export const { handler, create } = defineHandler({
   environment,
   event: approvalStepEventSchema,
   correlationId: (event) => ('approvalId' in event ? event.approvalId : event.start.approvalId),
+  clients: guardrailClients,
   dependencies: (env, { clients }) => {
     const adapters = guardrailAdapters(env, clients);
     return {

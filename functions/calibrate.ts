@@ -2,7 +2,7 @@
 // sends `{ scheduledTime }`; every active KPI with calibration settings gets a proposal for its
 // cadence period (an ISO week, a month) the first time round, stored in the definitions table for
 // review. Nothing is published.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
 import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
 import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
@@ -20,6 +20,7 @@ export const { handler, create } = defineHandler({
   name: 'calibrate',
   environment,
   event,
+  clients: ['dynamodb'],
   dependencies: (env, { clients }) => {
     const clock = { now: () => Date.now() };
     return {

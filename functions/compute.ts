@@ -2,7 +2,7 @@
 // sends `{ kpiId, scheduledTime }`: a refresh of the recent periods whose inputs changed, with the
 // violations handed to the guardrail intake. The backfill state machine and the CLI send
 // `{ kpiId, from, to, asOf }`: those periods, computed without evaluation.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
 import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
 import { DynamoDbIngestLedger } from '../src/adapters/aws/dynamodb-ingest-ledger';
@@ -71,6 +71,7 @@ export const { handler, create } = defineHandler({
   environment,
   event,
   correlationId: (e) => e.kpiId,
+  clients: ['dynamodb', 's3', 'lambda'],
   dependencies: (env, { clients }) => {
     // Decoded raw objects shared by the KPIs a warm container computes one after another.
     const recordCache = new RawRecordCache(env.RAW_RECORD_CACHE);

@@ -1,11 +1,11 @@
 // Lambda: the agent telemetry endpoint, behind a Function URL
 // (lib/constructs/ingestion/telemetry-ingestion.ts). Agents POST batches of events to
 // /v1/datasets/<dataset>/events, signed with their key; see src/usecases/receive-push.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 import { SecretAgentKeyring } from '../src/adapters/aws/secret-agent-keyring';
 import { describeError } from '../src/domain/errors';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
-import { buildIngestionRuntime, ingestionEnvironment } from '../src/runtime/ingestion';
+import { buildIngestionRuntime, ingestionClients, ingestionEnvironment } from '../src/runtime/ingestion';
 import { PipelineMetric } from '../src/shared/metrics';
 import { PUSH_HEADERS } from '../src/usecases/push/signature';
 import { DEFAULT_PUSH_LIMITS, receivePush } from '../src/usecases/receive-push';
@@ -40,6 +40,7 @@ export const { handler, create } = defineHandler({
   environment,
   event,
   correlationId: (input) => input.requestContext.requestId,
+  clients: [...ingestionClients, 'secrets'],
   dependencies: async (env, { clients }) => {
     const runtime = await buildIngestionRuntime(env, clients);
     return {

@@ -1,6 +1,6 @@
 // CDK: the deployment configuration, one object under the `agentKpiPipeline` context key of
 // cdk.json (or `-c agentKpiPipeline='{...}'`), validated once at synth time.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const emailSchema = z.email({ message: 'must be an email address' });
 

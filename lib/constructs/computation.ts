@@ -74,7 +74,7 @@ export class Computation extends Construct {
       logRetention: props.logRetention,
       invocation: { kind: 'asynchronous', deadLetterQueue: deadLetters.queue },
       // The forecasting model (augurs, WebAssembly) is loaded from beside the bundle on the first forecast.
-      bundledFiles: FORECAST_ASSET_FILES.map((file) => `node_modules/@bsull/augurs/${file}`),
+      copiedFiles: FORECAST_ASSET_FILES.map((file) => `node_modules/@bsull/augurs/${file}`),
       environment: {
         CODE_VERSION: props.codeVersion,
         PARTITION_TIME_FIELDS: JSON.stringify(partitionTimeFields(props.repoRoot, props.datasetFolders)),

@@ -3,8 +3,8 @@ import type { ChangeLogEntry, DefinitionVersion, IdentifiedDefinition } from '..
 import type {
   ChangeProvenance,
   DefinitionProposal,
+  ProposalApproval,
   ProposalStatus,
-  proposalApprovalSchema,
 } from '../domain/versioning/proposals';
 
 /** Who changes a definition and why (and, for a publish, the proposal and approval behind it); the store adds the time. */
@@ -26,7 +26,7 @@ export interface ProposalQuery {
 /** What a status move may add to a proposal. */
 export interface ProposalUpdate {
   readonly status: ProposalStatus;
-  readonly approval?: import('zod').infer<typeof proposalApprovalSchema>;
+  readonly approval?: ProposalApproval;
   readonly publishedVersion?: number;
 }
 

@@ -17,7 +17,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, ValidationError } from '../../domain/errors';
 import { calibrationEvidenceSchema } from '../../domain/evaluation/calibration/propose';
 import { impactSummarySchema } from '../../domain/evaluation/impact';

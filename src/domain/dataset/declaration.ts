@@ -2,7 +2,7 @@
 // how they are encoded, and how each row becomes a typed record (types, renames, constants,
 // derived fields, validation, event time). The JSON Schema in schemas/dataset.schema.json is
 // generated from this zod schema.
-import { z } from 'zod';
+import * as z from 'zod';
 import { TIMESTAMP_PRESETS, timestampPatternProblem } from './timestamp';
 
 /** A dataset or field identifier: lowercase letters, digits and underscores, starting with a letter. */

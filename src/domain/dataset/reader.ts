@@ -164,7 +164,7 @@ export function readDataset(
       if (expanded > maxExpanded) {
         fail(
           'too_large',
-          `the file holds more than ${maxExpanded} bytes once decompressed (maxExpandedBytes); reading stopped ${progress()} and ${sink.read} rows. Split the file, or raise the limit`,
+          `the file holds more than ${maxExpanded} bytes once decompressed; reading stopped ${progress()} and ${sink.read} rows. Split the file, or raise the limit`,
         );
       }
       options.onDecompressed?.(chunk);

@@ -1,7 +1,7 @@
 // Domain (evaluate): how a KPI's series is forecast on each refresh, and when the forecast makes a
 // value `at_risk`. The block is optional: a definition that says nothing is forecast with the
 // defaults below, and its stored content (and so its hash) does not change.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Grain } from '../definition/schema';
 
 export const forecastSettingsSchema = z

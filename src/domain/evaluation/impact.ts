@@ -1,7 +1,7 @@
 // Domain (evaluate): what a new version would have done to values already computed, when it changes
 // only how they are evaluated (target, thresholds, minimum sample, guardrail, forecast level): each
 // value is re-evaluated under both versions, and the statuses and violations compared.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KpiDefinition } from '../definition/schema';
 import { evaluateStatus } from '../engine/status';
 import type { ViolationKind } from '../guardrails/violation';

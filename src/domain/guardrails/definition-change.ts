@@ -1,7 +1,7 @@
 // Domain (govern): a change of a KPI's target is a guardrail change. On a KPI whose level of
 // decision is `high` or `critical`, publishing it needs a human decision like any violation does:
 // the same approval workflow, the same signed links. This is the rule, and what the approver sees.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KpiDefinition, LevelOfDecision } from '../definition/schema';
 import { describeChanges, diffDefinitions } from '../versioning/semantic-diff';
 import { LEVELS_OF_DECISION } from './violation';

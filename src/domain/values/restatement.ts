@@ -1,7 +1,7 @@
 // Domain (compute): a restatement is a final value that changed after it was stored. Provisional
 // values are expected to move until their period closes; a final one moving is news for everyone
 // who already read it (dashboards, snapshots, approvals), so it is recorded with both versions.
-import { z } from 'zod';
+import * as z from 'zod';
 import { GRAINS, type KpiValue, kpiValueSchema, VALUE_STATUSES } from './kpi-value';
 
 const restatedSideSchema = z

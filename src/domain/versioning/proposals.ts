@@ -2,7 +2,7 @@
 // calibration makes one (on its cadence, or `kpi calibrate`) for a person to review; a publish that
 // changes the target of a `high` or `critical` KPI becomes one that waits for the approval workflow.
 // A proposal is immutable but for its status, which moves forward only.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { calibrationEvidenceSchema } from '../evaluation/calibration/propose';
 import type { impactSummarySchema } from '../evaluation/impact';
 
@@ -44,6 +44,8 @@ export const proposalApprovalSchema = z
     reason: z.string().nullable(),
   })
   .strict();
+
+export type ProposalApproval = z.infer<typeof proposalApprovalSchema>;
 
 /** A proposal as stored, with the definition it proposes (validated by the store's parser). */
 export interface DefinitionProposal<T> {

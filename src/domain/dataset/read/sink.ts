@@ -140,7 +140,7 @@ export class RowSink {
     if (this.read >= this.limits.maxRows) {
       this.fail(
         'too_large',
-        `the file has more than ${this.limits.maxRows} rows (maxRows); reading stopped at row ${this.read + 1}, ${this.progress()}. Split the file, or raise the limit`,
+        `the file has more than ${this.limits.maxRows} rows; reading stopped at row ${this.read + 1}, ${this.progress()}. Split the file, or raise the limit`,
       );
     }
     this.read += 1;

@@ -2,7 +2,7 @@
 // definition's method, kept within its bounds, with the evidence a reviewer needs (the
 // distribution of the lookback, the method, how often each status would have fired under the
 // current and the proposed thresholds). Pure: the caller reads the history and the annotations.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KpiDefinition, Target } from '../../definition/schema';
 import { type Annotation, annotationAppliesTo, overlaps } from '../../drift/annotations';
 import { type DriftGrain, resolveSeasonality, seasonKey } from '../../drift/seasonality';

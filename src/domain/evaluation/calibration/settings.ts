@@ -1,7 +1,7 @@
 // Domain (evaluate): how a KPI's thresholds are recalibrated from its own history: on which cadence a
 // proposal is made, by which method, over how many periods, and the bounds no proposal may cross
 // (a regulatory floor, a contractual ceiling).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Grain } from '../../definition/schema';
 
 const share = (what: string) =>
