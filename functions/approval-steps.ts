@@ -2,7 +2,7 @@
 // the step; each is one use case of src/usecases/guardrails/approval-steps.ts. Approved definition
 // changes are published to the definitions table.
 import * as z from 'zod';
-import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
+import { definitionBodyStore } from '../src/adapters/aws/definition-bodies';
 import { approvalIdSchema, approvalStartSchema } from '../src/domain/guardrails/approval';
 import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
@@ -61,7 +61,7 @@ export const { handler, create } = defineHandler({
       tiers: env.APPROVER_TIERS,
       pageBaseUrl: env.APPROVAL_PAGE_URL,
       definitionChanges: definitionChangesIn(
-        kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, adapters.clock),
+        definitionBodyStore(clients.dynamodb, env.DEFINITIONS_TABLE, adapters.clock),
       ),
     };
   },

@@ -5,7 +5,7 @@
 import * as z from 'zod';
 import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
 import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
-import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
+import { kpiDefinitionAndProposalStore } from '../src/adapters/aws/kpi-proposals';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { proposeDueCalibrations } from '../src/usecases/calibrate-kpi';
 
@@ -24,7 +24,7 @@ export const { handler, create } = defineHandler({
   dependencies: (env, { clients }) => {
     const clock = { now: () => Date.now() };
     return {
-      store: kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, clock),
+      store: kpiDefinitionAndProposalStore(clients.dynamodb, env.DEFINITIONS_TABLE, clock),
       values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
       annotations: new DynamoAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
     };

@@ -8,9 +8,9 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { ComputeEvent, ComputeSummary } from '../../functions/compute';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
-import type { DynamoDefinitionStore } from '../adapters/aws/dynamo-definition-store';
 import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
-import { kpiDefinitionStore } from '../adapters/aws/kpi-definitions';
+import type { DynamoDefinitionAndProposalStore } from '../adapters/aws/dynamo-proposal-store';
+import { kpiDefinitionAndProposalStore } from '../adapters/aws/kpi-proposals';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
 import { StepFunctionsApprovalWorkflow } from '../adapters/aws/sfn-approval-workflow';
 import type { KpiDefinition } from '../domain/definition/schema';
@@ -36,7 +36,7 @@ export const DEPLOYMENT_USAGE = `Target (default: the local deployment under .lo
 export interface Deployment {
   readonly where: string;
   readonly clients: AwsClients;
-  readonly definitions: DynamoDefinitionStore<KpiDefinition>;
+  readonly definitions: DynamoDefinitionAndProposalStore<KpiDefinition>;
   readonly values: DynamoKpiValueStore;
   readonly schedules: SchedulerKpiSchedules;
   readonly names: {
@@ -104,7 +104,7 @@ async function openLocal(context: { cwd: string; now: () => number }): Promise<D
     where: 'the local deployment (.local/state)',
     clients,
     names,
-    definitions: kpiDefinitionStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
+    definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,
@@ -173,7 +173,7 @@ async function openAws(
     where: `the ${prefix} stacks on AWS`,
     clients,
     names,
-    definitions: kpiDefinitionStore(clients.dynamodb, names.definitionsTable, { now: () => Date.now() }),
+    definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, { now: () => Date.now() }),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,

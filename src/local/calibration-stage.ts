@@ -5,7 +5,7 @@
 // until the approver decides (the Govern stage's demo approver does).
 import { randomUUID } from 'node:crypto';
 import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
-import { kpiDefinitionStore } from '../adapters/aws/kpi-definitions';
+import { kpiDefinitionAndProposalStore } from '../adapters/aws/kpi-proposals';
 import { StepFunctionsApprovalWorkflow } from '../adapters/aws/sfn-approval-workflow';
 import type { KpiDefinition } from '../domain/definition/schema';
 import { describeThresholds, evidenceLines } from '../domain/evaluation/calibration/describe';
@@ -32,7 +32,7 @@ export interface CalibrationStageResult {
 
 function stores(cloud: LocalCloud) {
   return {
-    definitions: kpiDefinitionStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
+    definitions: kpiDefinitionAndProposalStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
       now: () => Date.now(),
     }),
     values: new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') }),

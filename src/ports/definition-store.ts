@@ -1,11 +1,11 @@
 // Port: the versioned store of KPI definitions (publish, rollback, retire, history).
-import type { ChangeLogEntry, DefinitionVersion, IdentifiedDefinition } from '../domain/versioning/definition-versions';
 import type {
+  ChangeLogEntry,
   ChangeProvenance,
-  DefinitionProposal,
-  ProposalApproval,
-  ProposalStatus,
-} from '../domain/versioning/proposals';
+  DefinitionVersion,
+  IdentifiedDefinition,
+} from '../domain/versioning/definition-versions';
+import type { DefinitionProposal, ProposalApproval, ProposalStatus } from '../domain/versioning/proposals';
 
 /** Who changes a definition and why (and, for a publish, the proposal and approval behind it); the store adds the time. */
 export interface ChangeAuthor extends ChangeProvenance {

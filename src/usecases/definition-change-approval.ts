@@ -2,15 +2,13 @@
 // approved change is published from its proposal, in the publisher's name, the change log naming
 // the proposal, its evidence and the approver; a rejected, expired or failed one closes the proposal, and the version in
 // force stays. Every step is safe to run again (the workflow retries).
-import type { KpiDefinition } from '../domain/definition/schema';
 import { NotFoundError } from '../domain/errors';
 import { evidenceSummary } from '../domain/evaluation/calibration/describe';
 import type { DefinitionChange } from '../domain/guardrails/definition-change';
+import type { IdentifiedDefinition } from '../domain/versioning/definition-versions';
 import type { DefinitionProposal } from '../domain/versioning/proposals';
 import type { AppliedChange, ChangeApproval, DefinitionChanges } from '../ports/definition-changes';
 import type { DefinitionStore, ProposalStore } from '../ports/definition-store';
-
-type Store = DefinitionStore<KpiDefinition> & ProposalStore<KpiDefinition>;
 
 const recordOf = (approval: ChangeApproval) => ({
   id: approval.approvalId,
@@ -20,7 +18,7 @@ const recordOf = (approval: ChangeApproval) => ({
 });
 
 /** The change log's record of where a published version came from. */
-export function provenanceOf(proposal: DefinitionProposal<KpiDefinition>, approval: ChangeApproval | null) {
+export function provenanceOf(proposal: DefinitionProposal<IdentifiedDefinition>, approval: ChangeApproval | null) {
   return {
     proposal: {
       id: proposal.id,
@@ -40,7 +38,13 @@ export function provenanceOf(proposal: DefinitionProposal<KpiDefinition>, approv
   };
 }
 
-export function definitionChangesIn(store: Store): DefinitionChanges {
+/**
+ * The workflow's definition changes on a store of definitions and proposals. The definitions pass
+ * through as stored (validated when proposed, their content hash checked when read back).
+ */
+export function definitionChangesIn<T extends IdentifiedDefinition>(
+  store: DefinitionStore<T> & ProposalStore<T>,
+): DefinitionChanges {
   const proposalOf = async (change: DefinitionChange) => {
     const proposal = await store.getProposal(change.kpi.id, change.proposalId);
     if (!proposal) throw new NotFoundError(`${change.kpi.id}: no proposal ${change.proposalId}`);

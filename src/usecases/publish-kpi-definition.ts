@@ -10,7 +10,7 @@ import { evidenceLines } from '../domain/evaluation/calibration/describe';
 import { calibrationLookback } from '../domain/evaluation/calibration/propose';
 import { evaluationImpact, type ImpactSummary } from '../domain/evaluation/impact';
 import type { ChangeApprovalStart } from '../domain/guardrails/approval';
-import { type ChangeReview, reviewDefinitionChange } from '../domain/guardrails/definition-change';
+import { type ChangeReview, reviewDefinitionChange } from '../domain/guardrails/definition-change-review';
 import { GUARDRAIL_POLICY_VERSION } from '../domain/guardrails/rules';
 import { contentHash } from '../domain/versioning/content-hash';
 import type { DefinitionProposal } from '../domain/versioning/proposals';

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAnnotationStore } from '../../src/adapters/aws/dynamo-annotation-store';
 import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
-import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
+import { storedDefinition } from '../../src/adapters/aws/kpi-definitions';
+import { kpiDefinitionAndProposalStore } from '../../src/adapters/aws/kpi-proposals';
 import { readDefinitionFile } from '../../src/adapters/files/kpi-definition-files';
 import type { KpiDefinition } from '../../src/domain/definition/schema';
 import { ConflictError, ValidationError } from '../../src/domain/errors';
@@ -27,7 +28,7 @@ const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-20T12:00:00Z');
 
 let cloud: LocalCloud;
-let store: ReturnType<typeof kpiDefinitionStore>;
+let store: ReturnType<typeof kpiDefinitionAndProposalStore>;
 let values: DynamoKpiValueStore;
 const schedules: KpiSchedules = {
   ensure: async () => 'unchanged',
@@ -68,7 +69,9 @@ async function storeHistory(kpiId: string, weekday: number, weekend: number): Pr
 
 beforeAll(async () => {
   cloud = await LocalCloud.start();
-  store = kpiDefinitionStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), { now: () => NOW });
+  store = kpiDefinitionAndProposalStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
+    now: () => NOW,
+  });
   values = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
 }, 120_000);
 

@@ -1,7 +1,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { DynamoDefinitionStore } from '../../src/adapters/aws/dynamo-definition-store';
+import { DynamoDefinitionAndProposalStore } from '../../src/adapters/aws/dynamo-proposal-store';
 import { ConflictError } from '../../src/domain/errors';
 import { contentHash } from '../../src/domain/versioning/content-hash';
 import {
@@ -23,7 +23,7 @@ let now = Date.UTC(2024, 5, 1);
 const clock = { now: () => now++ };
 
 function store(client = cloud.clients.dynamodb) {
-  return new DynamoDefinitionStore<Definition>({
+  return new DynamoDefinitionAndProposalStore<Definition>({
     client,
     tableName,
     clock,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { kpiDefinitionStore } from '../../src/adapters/aws/kpi-definitions';
+import { kpiDefinitionAndProposalStore } from '../../src/adapters/aws/kpi-proposals';
 import { FLAWED_ROWS } from '../../src/sample/files';
 import { runPipelineOnce } from '../support/local-run';
 
@@ -59,9 +59,13 @@ describe('the whole pipeline on the local cloud', () => {
       versionWhilePending: 1,
       proposalStatusWhilePending: 'awaiting_approval',
     });
-    const store = kpiDefinitionStore(local.cloud.clients.dynamodb, local.cloud.physicalName('DefinitionsTable'), {
-      now: () => Date.now(),
-    });
+    const store = kpiDefinitionAndProposalStore(
+      local.cloud.clients.dynamodb,
+      local.cloud.physicalName('DefinitionsTable'),
+      {
+        now: () => Date.now(),
+      },
+    );
     const state = await store.get('runtime_error_rate');
     expect(state?.version).toBe(2);
     expect(state?.lastChange).toMatchObject({

@@ -6,8 +6,7 @@
 //   pk DEF#<id>  sk POINTER        gsi1pk KPI#<status>  gsi1sk <id>     the head: version in force
 //   pk DEF#<id>  sk V#<00000001>                                         an immutable version
 //   pk DEF#<id>  sk LOG#<00000001>                                       an immutable change
-//   pk DEF#<id>  sk PROPOSAL#<pid>  gsi1pk PROPOSAL#<status>  gsi1sk <createdAt>#<id>#<pid>
-//                                                                        a proposed version (status moves)
+//   pk DEF#<id>  sk PROPOSAL#<pid>                                       a proposal (dynamo-proposal-store.ts)
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -15,12 +14,9 @@ import {
   PutCommand,
   type PutCommandInput,
   type QueryCommandInput,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { ConflictError, ValidationError } from '../../domain/errors';
-import { calibrationEvidenceSchema } from '../../domain/evaluation/calibration/propose';
-import { impactSummarySchema } from '../../domain/evaluation/impact';
 import { canonicalJson } from '../../domain/versioning/canonical-json';
 import { contentHash } from '../../domain/versioning/content-hash';
 import {
@@ -29,6 +25,7 @@ import {
   type DefinitionVersion,
   type IdentifiedDefinition,
   type PointerTransition,
+  PROPOSAL_SOURCES,
   publishTransition,
   retireTransition,
   rollbackTransition,
@@ -38,24 +35,8 @@ import {
   DefinitionNotFoundError,
   DefinitionVersionNotFoundError,
 } from '../../domain/versioning/errors';
-import {
-  type DefinitionProposal,
-  mayMove,
-  PROPOSAL_SOURCES,
-  PROPOSAL_STATUSES,
-  type ProposalStatus,
-  proposalApprovalSchema,
-} from '../../domain/versioning/proposals';
 import type { Clock } from '../../ports/clock';
-import type {
-  ChangeAuthor,
-  DefinitionState,
-  DefinitionStore,
-  ProposalQuery,
-  ProposalStore,
-  ProposalUpdate,
-  PublishOutcome,
-} from '../../ports/definition-store';
+import type { ChangeAuthor, DefinitionState, DefinitionStore, PublishOutcome } from '../../ports/definition-store';
 import { queryAll } from './dynamo-query';
 
 export interface DynamoDefinitionStoreOptions<T> {
@@ -86,25 +67,6 @@ const changeSchema = z.object({
     .optional(),
 });
 
-const proposalItemSchema = z.object({
-  id: z.string(),
-  proposalId: z.string(),
-  source: z.enum(PROPOSAL_SOURCES),
-  status: z.enum(PROPOSAL_STATUSES),
-  createdAt: z.number(),
-  updatedAt: z.number(),
-  author: z.string(),
-  reason: z.string(),
-  baseVersion: z.number().int().positive().nullable(),
-  body: z.string(),
-  hash: z.string(),
-  /** JSON text: float-exact, and free of DynamoDB's empty-value rules. */
-  evidence: z.string().nullable(),
-  impact: z.string().nullable(),
-  approval: proposalApprovalSchema.nullable(),
-  publishedVersion: z.number().int().positive().nullable(),
-});
-
 const versionItemSchema = z.object({
   id: z.string(),
   version: z.number().int().positive(),
@@ -129,26 +91,22 @@ const pointerItemSchema = z.object({
 
 type VersionItem = z.infer<typeof versionItemSchema>;
 
-const pk = (id: string) => `DEF#${id}`;
+/** The partition of a KPI's items. */
+export const pk = (id: string) => `DEF#${id}`;
 const versionSk = (version: number) => `V#${String(version).padStart(8, '0')}`;
 const logSk = (seq: number) => `LOG#${String(seq).padStart(8, '0')}`;
 const POINTER = 'POINTER';
-const proposalSk = (proposalId: string) => `PROPOSAL#${proposalId}`;
-const proposalIndex = (status: ProposalStatus, p: { id: string; proposalId: string; createdAt: number }) => ({
-  gsi1pk: `PROPOSAL#${status}`,
-  gsi1sk: `${new Date(p.createdAt).toISOString()}#${p.id}#${p.proposalId}`,
-});
 
 /**
  * {@link DefinitionStore} on DynamoDB. Twenty concurrent publishes of one KPI get versions 1 to 20:
  * each attempt reads the pointer, computes the transition and writes it only if no one else moved
  * the pointer in between; the losers read again and retry.
  */
-export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements DefinitionStore<T>, ProposalStore<T> {
+export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements DefinitionStore<T> {
   private readonly maxAttempts: number;
   private readonly backoff: (attempt: number) => Promise<void>;
 
-  constructor(private readonly options: DynamoDefinitionStoreOptions<T>) {
+  constructor(protected readonly options: DynamoDefinitionStoreOptions<T>) {
     this.maxAttempts = options.maxAttempts ?? 60;
     this.backoff =
       options.backoff ??
@@ -228,113 +186,6 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
       .map((p) => this.state(p));
   }
 
-  async propose(proposal: DefinitionProposal<T>): Promise<boolean> {
-    const item = {
-      pk: pk(proposal.kpiId),
-      sk: proposalSk(proposal.id),
-      ...proposalIndex(proposal.status, { id: proposal.kpiId, proposalId: proposal.id, createdAt: proposal.createdAt }),
-      id: proposal.kpiId,
-      proposalId: proposal.id,
-      source: proposal.source,
-      status: proposal.status,
-      createdAt: proposal.createdAt,
-      updatedAt: proposal.updatedAt,
-      author: proposal.author,
-      reason: proposal.reason,
-      baseVersion: proposal.baseVersion,
-      body: canonicalJson(proposal.definition),
-      hash: proposal.hash,
-      evidence: proposal.evidence ? JSON.stringify(proposal.evidence) : null,
-      impact: proposal.impact ? JSON.stringify(proposal.impact) : null,
-      approval: proposal.approval,
-      publishedVersion: proposal.publishedVersion,
-    } satisfies z.input<typeof proposalItemSchema> & Record<string, unknown>;
-    try {
-      await this.put(item, { ConditionExpression: 'attribute_not_exists(pk)' });
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
-  async getProposal(kpiId: string, proposalId: string): Promise<DefinitionProposal<T> | null> {
-    const { Item } = await this.options.client.send(
-      new GetCommand({
-        TableName: this.options.tableName,
-        Key: { pk: pk(kpiId), sk: proposalSk(proposalId) },
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? this.proposal(Item) : null;
-  }
-
-  async listProposals(query: ProposalQuery): Promise<DefinitionProposal<T>[]> {
-    const since = query.since ?? 0;
-    const items = query.kpiId
-      ? await this.query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)' }, pk(query.kpiId), 'PROPOSAL#')
-      : await queryAll(this.options.client, {
-          TableName: this.options.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :status AND gsi1sk >= :since',
-          ExpressionAttributeValues: {
-            ':status': `PROPOSAL#${query.status ?? 'proposed'}`,
-            ':since': new Date(since).toISOString(),
-          },
-        });
-    return items
-      .map((item) => this.proposal(item))
-      .filter((p) => p.createdAt >= since && (query.status === undefined || p.status === query.status))
-      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
-      .slice(0, query.limit ?? 100);
-  }
-
-  async updateProposal(kpiId: string, proposalId: string, update: ProposalUpdate): Promise<DefinitionProposal<T>> {
-    const current = await this.getProposal(kpiId, proposalId);
-    if (!current) throw new DefinitionNotFoundError(`${kpiId} proposal ${proposalId}`);
-    if (current.status === update.status) return current;
-    if (!mayMove(current.status, update.status)) {
-      throw new ConflictError(
-        `${kpiId} proposal ${proposalId} is ${current.status}; it cannot become ${update.status}`,
-      );
-    }
-    const at = this.options.clock.now();
-    const index = proposalIndex(update.status, { id: kpiId, proposalId, createdAt: current.createdAt });
-    try {
-      await this.options.client.send(
-        new UpdateCommand({
-          TableName: this.options.tableName,
-          Key: { pk: pk(kpiId), sk: proposalSk(proposalId) },
-          UpdateExpression:
-            'SET #status = :to, updatedAt = :at, gsi1pk = :gpk, gsi1sk = :gsk, approval = :approval, publishedVersion = :published',
-          ConditionExpression: '#status = :from',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':to': update.status,
-            ':from': current.status,
-            ':at': at,
-            ':gpk': index.gsi1pk,
-            ':gsk': index.gsi1sk,
-            ':approval': update.approval ?? current.approval,
-            ':published': update.publishedVersion ?? current.publishedVersion,
-          },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new ConflictError(`${kpiId} proposal ${proposalId} changed meanwhile; read it again`);
-      }
-      throw error;
-    }
-    return {
-      ...current,
-      status: update.status,
-      updatedAt: at,
-      approval: update.approval ?? current.approval,
-      publishedVersion: update.publishedVersion ?? current.publishedVersion,
-    };
-  }
-
   /** Reads the pointer, applies `transition`, and compare-and-sets it; retries when another writer won. */
   private async change(
     id: string,
@@ -390,7 +241,7 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
     }
   }
 
-  private async put(item: Record<string, unknown>, extra: Partial<PutCommandInput>): Promise<void> {
+  protected async put(item: Record<string, unknown>, extra: Partial<PutCommandInput>): Promise<void> {
     await this.options.client.send(new PutCommand({ TableName: this.options.tableName, Item: item, ...extra }));
   }
 
@@ -405,7 +256,7 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
     return Item ? this.pointer(Item) : null;
   }
 
-  private async query(
+  protected async query(
     input: Pick<QueryCommandInput, 'KeyConditionExpression'>,
     partition: string,
     prefix: string,
@@ -476,29 +327,8 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
     };
   }
 
-  private proposal(raw: Record<string, unknown>): DefinitionProposal<T> {
-    const item = proposalItemSchema.parse(raw);
-    return {
-      id: item.proposalId,
-      kpiId: item.id,
-      source: item.source,
-      status: item.status,
-      createdAt: item.createdAt,
-      updatedAt: item.updatedAt,
-      author: item.author,
-      reason: item.reason,
-      baseVersion: item.baseVersion,
-      definition: this.body(item.id, item.body, item.hash),
-      hash: item.hash,
-      evidence: item.evidence === null ? null : calibrationEvidenceSchema.parse(JSON.parse(item.evidence)),
-      impact: item.impact === null ? null : impactSummarySchema.parse(JSON.parse(item.impact)),
-      approval: item.approval,
-      publishedVersion: item.publishedVersion,
-    };
-  }
-
   /** Parses a stored body after checking it is the content its hash names. */
-  private body(id: string, body: string, hash: string): T {
+  protected body(id: string, body: string, hash: string): T {
     const raw = JSON.parse(body) as unknown;
     if (contentHash(raw) !== hash) {
       throw new DefinitionIntegrityError(`${id}: stored content does not match its hash ${hash}`);

@@ -4,7 +4,21 @@
 import { canonicalJson } from './canonical-json';
 import { contentHash } from './content-hash';
 import { DefinitionStateError, DefinitionUnchangedError } from './errors';
-import type { ChangeProvenance } from './proposals';
+
+/** `calibration`: thresholds recalibrated from history; `publish`: a person's edit held for approval. */
+export const PROPOSAL_SOURCES = ['calibration', 'publish'] as const;
+export type ProposalSource = (typeof PROPOSAL_SOURCES)[number];
+
+/** What the change log keeps of the proposal (proposals.ts) and the approval behind a publish. */
+export interface ChangeProvenance {
+  readonly proposal?: { readonly id: string; readonly source: ProposalSource; readonly evidence: string | null };
+  readonly approval?: {
+    readonly id: string;
+    readonly approver: string;
+    readonly decidedAt: number;
+    readonly reason: string | null;
+  };
+}
 
 /** What a definition must have for the store: an id. The engine's schema validates the rest. */
 export interface IdentifiedDefinition {

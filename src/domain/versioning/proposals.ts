@@ -3,8 +3,11 @@
 // changes the target of a `high` or `critical` KPI becomes one that waits for the approval workflow.
 // A proposal is immutable but for its status, which moves forward only.
 import * as z from 'zod';
-import type { calibrationEvidenceSchema } from '../evaluation/calibration/propose';
-import type { impactSummarySchema } from '../evaluation/impact';
+import type { CalibrationEvidence } from '../evaluation/calibration/propose';
+import type { ImpactSummary } from '../evaluation/impact';
+import { PROPOSAL_SOURCES, type ProposalSource } from './definition-versions';
+
+export { PROPOSAL_SOURCES, type ProposalSource };
 
 /**
  * - `proposed`: made for review, nothing asked.
@@ -26,10 +29,6 @@ export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number];
 
 /** Statuses a proposal may still leave. */
 export const OPEN_PROPOSAL_STATUSES: readonly ProposalStatus[] = ['proposed', 'awaiting_approval'];
-
-/** `calibration`: thresholds recalibrated from history; `publish`: a person's edit held for approval. */
-export const PROPOSAL_SOURCES = ['calibration', 'publish'] as const;
-export type ProposalSource = (typeof PROPOSAL_SOURCES)[number];
 
 export const proposalIdSchema = z
   .string()
@@ -63,8 +62,8 @@ export interface DefinitionProposal<T> {
   readonly definition: T;
   /** Content hash of `definition`. */
   readonly hash: string;
-  readonly evidence: z.infer<typeof calibrationEvidenceSchema> | null;
-  readonly impact: z.infer<typeof impactSummarySchema> | null;
+  readonly evidence: CalibrationEvidence | null;
+  readonly impact: ImpactSummary | null;
   readonly approval: z.infer<typeof proposalApprovalSchema> | null;
   readonly publishedVersion: number | null;
 }
@@ -83,15 +82,4 @@ const NEXT: Readonly<Record<ProposalStatus, readonly ProposalStatus[]>> = {
 /** Whether a proposal may move from `from` to `to`. */
 export function mayMove(from: ProposalStatus, to: ProposalStatus): boolean {
   return NEXT[from].includes(to);
-}
-
-/** What the change log keeps of the proposal and the approval behind a publish. */
-export interface ChangeProvenance {
-  readonly proposal?: { readonly id: string; readonly source: ProposalSource; readonly evidence: string | null };
-  readonly approval?: {
-    readonly id: string;
-    readonly approver: string;
-    readonly decidedAt: number;
-    readonly reason: string | null;
-  };
 }
