@@ -167,7 +167,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     `  ${computed.length} KPIs, ${sum((c) => c.periods.finalized)} periods, ${sum((c) => c.values.created + c.values.updated)} values written; ${sum((c) => c.partitions.aggregated)} raw partitions aggregated`,
   );
 
-  stage('Evaluate: each KPI schedule fires; the refresh computes the latest periods, status and drift');
+  stage('Evaluate: each KPI schedule fires; the refresh computes the latest periods, status, drift and forecasts');
   const { approvalsTopic, ownersTopic } = await watchGuardrailTopics(cloud);
   const groupName = cloud.physicalName('ComputationKpiSchedules', 'AWS::Scheduler::ScheduleGroup');
   let violations = 0;
