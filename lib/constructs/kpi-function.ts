@@ -59,6 +59,12 @@ export interface KpiFunctionProps {
    * @default none
    */
   readonly bundledFiles?: Readonly<Record<string, string>>;
+  /**
+   * Repository files (paths from the repository root) copied beside the bundle under their base
+   * name: a module the code loads on demand (a WebAssembly library), kept out of the bundle so it
+   * costs nothing at import. @default none
+   */
+  readonly copiedFiles?: readonly string[];
   /** Escape hatch for the few settings a stage needs (reserved concurrency, DLQ, ...). */
   readonly overrides?: Partial<NodejsFunctionProps>;
 }
@@ -180,6 +186,9 @@ export class KpiFunction extends Construct {
             ...Object.entries(props.bundledFiles ?? {}).map(
               ([file, content]) =>
                 `mkdir -p "${path.dirname(path.join(outputDir, file))}" && printf '%s' ${shellQuote(content)} > "${path.join(outputDir, file)}"`,
+            ),
+            ...(props.copiedFiles ?? []).map(
+              (file) => `cp "${path.join(inputDir, file)}" "${path.join(outputDir, path.basename(file))}"`,
             ),
           ],
         },

@@ -8,11 +8,13 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { ComputeEvent, ComputeSummary } from '../../functions/compute';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
-import type { DynamoDefinitionStore } from '../adapters/aws/dynamo-definition-store';
 import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
-import { kpiDefinitionStore } from '../adapters/aws/kpi-definitions';
+import type { DynamoDefinitionAndProposalStore } from '../adapters/aws/dynamo-proposal-store';
+import { kpiDefinitionAndProposalStore } from '../adapters/aws/kpi-proposals';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
+import { StepFunctionsApprovalWorkflow } from '../adapters/aws/sfn-approval-workflow';
 import type { KpiDefinition } from '../domain/definition/schema';
+import type { ApprovalWorkflow } from '../ports/approval-workflow';
 import { UsageError } from './command';
 
 /** Options every deployment-aware command accepts. */
@@ -36,7 +38,7 @@ export const DEPLOYMENT_USAGE = `Target (default: the local deployment under .lo
 export interface Deployment {
   readonly where: string;
   readonly clients: AwsClients;
-  readonly definitions: DynamoDefinitionStore<KpiDefinition>;
+  readonly definitions: DynamoDefinitionAndProposalStore<KpiDefinition>;
   readonly values: DynamoKpiValueStore;
   readonly schedules: SchedulerKpiSchedules;
   readonly names: {
@@ -59,6 +61,16 @@ export interface Deployment {
   computeNow(event: ComputeEvent): Promise<ComputeSummary>;
   /** Starts the backfill state machine; resolves with its final status. */
   backfillWorkflow(input: unknown): Promise<{ status: string; output?: unknown }>;
+  /** The approval workflow a guardrail change of a high or critical KPI goes through. */
+  readonly approvalWorkflow: ApprovalWorkflow;
+  /**
+   * The local deployment only (its workflows live in this process): reports each approval link as
+   * it is sent and resolves when the approval's workflow ends.
+   */
+  readonly awaitApproval?: (
+    approvalId: string,
+    onLink: (approver: string, link: string) => void,
+  ) => Promise<{ status: string; output?: unknown }>;
   close(): Promise<void>;
 }
 
@@ -129,11 +141,18 @@ async function openLocal(options: DeploymentOptions, context: DeploymentContext)
   if (!role) throw new Error('the app has no KPI scheduler role');
   const compute = cloud.functions.get('compute');
   const backfill = cloud.stepFunctions.stateMachines.find((m) => m.logicalId.startsWith('ComputationBackfill'));
+  const approval = cloud.stepFunctions.stateMachines.find((m) => m.logicalId.startsWith('GuardrailsStateMachine'));
+  const approvalsTopic = cloud.resolver
+    .resourcesOfType('AWS::SNS::Topic')
+    .find((t) => t.logicalId.startsWith('GuardrailsApprovalsTopic'));
+  if (!approval || !approvalsTopic) throw new Error('the app has no approval workflow');
+  const approvalsTopicArn = cloud.resolver.arn(approvalsTopic.stackName, approvalsTopic.logicalId);
+  await cloud.watchTopic(approvalsTopicArn);
   return {
     where: `the local deployment (${shown})`,
     clients,
     names,
-    definitions: kpiDefinitionStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
+    definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,
@@ -147,6 +166,21 @@ async function openLocal(options: DeploymentOptions, context: DeploymentContext)
       if (!backfill) throw new Error('the app has no backfill state machine');
       const execution = await cloud.stepFunctions.startExecution(backfill.arn, input).done;
       return { status: execution.status, output: execution.output };
+    },
+    approvalWorkflow: new StepFunctionsApprovalWorkflow(clients.sfn, approval.arn),
+    awaitApproval: async (approvalId, onLink) => {
+      for (;;) {
+        for (const message of await cloud.takePublished(approvalsTopicArn)) {
+          const link = /https?:\/\/\S+/.exec(message.message)?.[0];
+          if (link && message.attributes.approvalId === approvalId) onLink(message.attributes.approver ?? '', link);
+        }
+        const execution = cloud.stepFunctions.listExecutions().find((e) => e.name === approvalId);
+        if (execution && execution.status !== 'RUNNING') {
+          const done = await execution.done;
+          return { status: done.status, output: done.output };
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     },
     close: () => local.close(),
   };
@@ -191,7 +225,7 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
     where: `the ${prefix} stacks on AWS`,
     clients,
     names,
-    definitions: kpiDefinitionStore(clients.dynamodb, names.definitionsTable, { now: () => Date.now() }),
+    definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, { now: () => Date.now() }),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,
@@ -212,6 +246,13 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
       return body as ComputeSummary;
     },
     runDropZone: async () => null,
+    // Looked up when used: a deployment from before the output existed still serves other commands.
+    approvalWorkflow: {
+      start: (start) =>
+        new StepFunctionsApprovalWorkflow(sfn, output('GuardrailsApprovalStateMachineArn')).start(start),
+      resume: (token, id, outcome) =>
+        new StepFunctionsApprovalWorkflow(sfn, output('GuardrailsApprovalStateMachineArn')).resume(token, id, outcome),
+    },
     backfillWorkflow: async (input) => {
       const { executionArn } = await sfn.send(
         new StartExecutionCommand({

@@ -7,21 +7,21 @@ const useColor = (): boolean => {
   return Boolean(process.stdout.isTTY);
 };
 
-const CODES = { green: 32, yellow: 33, red: 31, grey: 90, bold: 1, cyan: 36, magenta: 35 } as const;
+const CODES = { green: 32, yellow: 33, orange: '38;5;208', red: 31, grey: 90, bold: 1, cyan: 36, magenta: 35 } as const;
 export type Color = keyof typeof CODES;
 
 export function paint(text: string, color: Color): string {
   return useColor() ? `\u001b[${CODES[color]}m${text}\u001b[0m` : text;
 }
 
-/** A status word in its colour: green, yellow, red; grey for insufficient data and the rest. */
+/** A status word in its colour: green, yellow, at risk (orange), red; grey for insufficient data and the rest. */
 export function paintStatus(status: string): string {
-  const color: Color =
-    status === 'green' ? 'green' : status === 'yellow' ? 'yellow' : status === 'red' ? 'red' : 'grey';
+  const colors: Record<string, Color> = { green: 'green', yellow: 'yellow', at_risk: 'orange', red: 'red' };
+  const color: Color = colors[status] ?? 'grey';
   return paint(status.replace(/_/g, ' '), color);
 }
 
-const ANSI_COLOR = new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g');
+const ANSI_COLOR = new RegExp(`${String.fromCharCode(27)}\\[[\\d;]+m`, 'g');
 
 /** The text without colour codes. */
 export const stripColors = (text: string): string => text.replace(ANSI_COLOR, '');

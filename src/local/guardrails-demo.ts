@@ -4,7 +4,7 @@
 import { DynamoDbApprovalStore } from '../adapters/aws/dynamodb-approval-store';
 import { DynamoDbAuditLog } from '../adapters/aws/dynamodb-audit-log';
 import { DynamoDbAutonomyControls } from '../adapters/aws/dynamodb-autonomy-controls';
-import { describeSubject } from '../domain/guardrails/approval';
+import { type ApprovalRequest, describeSubject, isViolationApproval } from '../domain/guardrails/approval';
 import { effectiveMode } from '../domain/guardrails/autonomy';
 import type { ViolationInput } from '../domain/guardrails/violation';
 import type { LocalCloud, PublishedMessage } from './local-cloud';
@@ -80,11 +80,7 @@ export async function runGuardrailsDemo(
     await untilWorkflowsWait(cloud);
     const pending = await stores.approvals.listRequests('pending', 1000);
     approvalIds = pending.map((r) => r.approvalId);
-    for (const r of pending) {
-      log(
-        `  ${r.violation.kind} ${r.violation.kpi.id} (${r.violation.period.start.slice(0, 10)}): approval ${r.approvalId} for ${describeSubject(r.subject)}`,
-      );
-    }
+    for (const r of pending) log(`  ${describeRequest(r)}: approval ${r.approvalId}`);
   }
 
   // Each workflow records its request and emails its first tier; wait until every one has.
@@ -117,7 +113,9 @@ export async function runGuardrailsDemo(
     const request = await stores.approvals.getRequest(approvalId);
     const link = links[approvalId]?.[0];
     if (!request || !link) continue;
-    const before = effectiveMode(await stores.controls.read(request.subject));
+    const modeOf = async () =>
+      isViolationApproval(request) ? effectiveMode(await stores.controls.read(request.subject)) : null;
+    const before = await modeOf();
     const viewed = await fetch(link);
     const decided = await fetch(link, {
       method: 'POST',
@@ -126,13 +124,30 @@ export async function runGuardrailsDemo(
     });
     const execution = cloud.stepFunctions.listExecutions().find((e) => e.name === approvalId);
     const finished = await execution?.done;
-    const after = effectiveMode(await stores.controls.read(request.subject));
+    const after = await modeOf();
+    const effect = isViolationApproval(request)
+      ? `${describeSubject(request.subject)}: ${before} → ${after}`
+      : `definition of ${request.change.kpi.id}: ${describeApplied(finished?.output)}`;
     log(
-      `  ${request.violation.kpi.name}, approval ${approvalId}: GET ${viewed.status}, POST ${options.decide} ${decided.status}; workflow ${finished?.status} ` +
-        `(${finished?.history.map((h) => h.state).join(' → ')}); ${describeSubject(request.subject)}: ${before} → ${after}`,
+      `  ${describeRequest(request)}, approval ${approvalId}: GET ${viewed.status}, POST ${options.decide} ${decided.status}; workflow ${finished?.status} ` +
+        `(${finished?.history.map((h) => h.state).join(' → ')}); ${effect}`,
     );
   }
   return { approvalIds, ownerNotices, links };
+}
+
+/** `red_status ctr (2026-11-19) for agent x`, or `target change of ctr (proposal p)`. */
+function describeRequest(r: ApprovalRequest): string {
+  return isViolationApproval(r)
+    ? `${r.violation.kind} ${r.violation.kpi.id} (${r.violation.period.start.slice(0, 10)}) for ${describeSubject(r.subject)}`
+    : `target change of ${r.change.kpi.id} (proposal ${r.change.proposalId}, v${r.change.fromVersion} in force)`;
+}
+
+/** What the workflow's ApplyDecision step reported for a definition change. */
+function describeApplied(output: unknown): string {
+  const applied = (output as { applied?: { decision?: string; version?: number } } | undefined)?.applied;
+  if (applied?.version) return `version ${applied.version} in force`;
+  return applied?.decision === 'rejected' ? 'rejected, the version in force stays' : 'unchanged';
 }
 
 /** Resolves once every running execution waits for a task token (or has finished); 30 s at most. */

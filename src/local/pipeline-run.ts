@@ -20,13 +20,19 @@ import { periodStart, shiftPeriod } from '../domain/engine/time';
 import { MANIFEST_PREFIX } from '../domain/ingest/layout';
 import { type BatchManifest, batchManifestSchema } from '../domain/ingest/manifest';
 import { DefinitionUnchangedError } from '../domain/versioning/errors';
-import { buildReportModel, type DataQualityRow } from '../report/build-report';
+import { buildReportModel, type DataQualityRow, proposalRows } from '../report/build-report';
 import { governanceReportData } from '../report/governance';
 import { type ReportModel, reportModelSchema } from '../report/model';
 import { renderReportHtml } from '../report/render-html';
 import { writeFlawedSample, writeSampleFiles } from '../sample/files';
 import { generateSampleData } from '../sample/generate';
 import { publishDefinition } from '../usecases/publish-definition';
+import {
+  type CalibrationStageResult,
+  describeGatedOutcome,
+  proposalsSince,
+  runCalibrationStage,
+} from './calibration-stage';
 import { localGuardrailStores, runGuardrailsDemo } from './guardrails-demo';
 import { dropFiles, pushAgentEvents, runDropZone } from './ingestion';
 import type { LocalCloud } from './local-cloud';
@@ -62,6 +68,8 @@ export interface LocalRunResult {
   /** Approval links sent to approvers, by approval id. */
   readonly links: Record<string, string[]>;
   readonly window: { readonly from: number; readonly to: number };
+  /** The calibration proposals, and the target change of a high KPI that waited for approval. */
+  readonly calibration: CalibrationStageResult;
   readonly counts: {
     readonly definitions: number;
     readonly rowsRead: number;
@@ -171,7 +179,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     `  ${computed.length} KPIs, ${sum((c) => c.periods.finalized)} periods, ${sum((c) => c.values.created + c.values.updated)} values written; ${sum((c) => c.partitions.aggregated)} raw partitions aggregated`,
   );
 
-  stage('Evaluate: each KPI schedule fires; the refresh computes the latest periods, status and drift');
+  stage('Evaluate: each KPI schedule fires; the refresh computes the latest periods, status, drift and forecasts');
   const { approvalsTopic, ownersTopic } = await watchGuardrailTopics(cloud);
   const groupName = cloud.physicalName('ComputationKpiSchedules', 'AWS::Scheduler::ScheduleGroup');
   let violations = 0;
@@ -191,12 +199,16 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     `  ${refreshed.length} schedules fired at ${new Date(end).toISOString().slice(0, 16)}Z: ${refreshed.reduce((n, c) => n + c.periods.finalized, 0)} periods refreshed, ${violations} violations handed to the guardrail intake`,
   );
 
+  stage('Calibrate: threshold proposals on each calibration cadence; a target change on a high KPI waits for approval');
+  const calibration = await runCalibrationStage(cloud, end, log);
+
   stage('Govern: the guardrail policy notifies owners or asks approvers through the approval workflow');
   const guardrails = await runGuardrailsDemo(cloud, null, {
     decide: options.decide,
     log,
     topics: { approvals: approvalsTopic, owners: ownersTopic },
   });
+  if (calibration.gated) log(`  ${await describeGatedOutcome(cloud, calibration.gated)}`);
 
   stage('Publish: Parquet snapshots with manifests for data teams');
   const dates: string[] = [];
@@ -233,6 +245,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
       to: end,
       dataQuality,
       governance,
+      proposals: proposalRows(await proposalsSince(cloud, from), (id) => definitions.find((d) => d.id === id)),
       run: {
         description: options.dataDir
           ? `your data from ${options.dataDir}`
@@ -250,6 +263,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     reportFile,
     links: guardrails.links,
     window: { from, to: end },
+    calibration,
     counts: {
       definitions: definitions.length,
       rowsRead: dataQuality.reduce((n, d) => n + d.read, 0),

@@ -113,3 +113,18 @@ describe('docs/datasets.md', () => {
     expect(() => validateDatasetDeclaration({ ...minimal, ...document, fields, eventTime }, 'docs')).not.toThrow();
   });
 });
+
+describe('docs/forecasts-and-calibration.md', () => {
+  const page = readFileSync('docs/forecasts-and-calibration.md', 'utf8');
+  const snippets = [...page.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1] as string) as object);
+
+  it('has the forecast and calibration blocks to check', () => {
+    expect(snippets.map((s) => Object.keys(s)[0])).toEqual(['forecast', 'calibration']);
+  });
+
+  it('shows blocks a definition accepts as they are', () => {
+    for (const snippet of snippets) {
+      expect(() => parseDefinition(definitionInput({ ...base, ...snippet }), 'docs')).not.toThrow();
+    }
+  });
+});

@@ -2,6 +2,8 @@
 // from these zod schemas (`kpi schema`), so the two never disagree.
 import * as z from 'zod';
 import { driftSettingsSchema } from '../drift/settings';
+import { calibrationSettingsSchema } from '../evaluation/calibration/settings';
+import { forecastSettingsSchema } from '../evaluation/forecast-settings';
 import { DURATION_PATTERN } from './duration';
 import { ExpressionSyntaxError, expressionMeasures, parseExpression } from './expression';
 
@@ -655,6 +657,8 @@ export const kpiDefinitionSchema = z
       description:
         'Drift detection against the KPI history (robust z-score on a seasonal median/MAD, CUSUM for slow drift). Every setting has a default.',
     }),
+    forecast: forecastSettingsSchema.optional(),
+    calibration: calibrationSettingsSchema.optional(),
     guardrail: guardrailSchema,
     tags: z.array(z.string().min(1)).default([]),
   })

@@ -1,6 +1,6 @@
 // Domain (evaluate): drift of a computed value against its own history, and the violations it
 // raises for the guardrail stage: a red status, a drift, a data-quality failure, each only when the
-// definition's guardrail triggers on it.
+// definition's guardrail triggers on it, and an at-risk forecast when it triggers on red.
 import type { KpiDefinition } from '../definition/schema';
 import type { Annotation } from '../drift/annotations';
 import { type AdverseDirection, assessDrift, type DriftAssessment } from '../drift/assess-drift';
@@ -127,6 +127,33 @@ export function violationsOf(
       evidence: {
         summary: `${definition.name} is ${shown(value.value)}, red against the target: ${definition.target.description}`,
         trend: recent,
+      },
+    });
+  }
+  const forecast = value.forecast;
+  const horizon = forecast?.steps.at(-1);
+  if (triggers.has('red_status') && value.status === 'at_risk' && forecast && horizon) {
+    violations.push({
+      ...base,
+      kind: 'at_risk',
+      evidence: {
+        summary:
+          `${definition.name} is ${shown(value.value)} (${forecast.baseStatus}), but the forecast gives ${Math.round(forecast.probabilityRed * 100)} % for red by ${forecast.horizonEnd.slice(0, 10)}: ${definition.target.description}`.slice(
+            0,
+            500,
+          ),
+        trend: recent,
+        forecast: {
+          horizonEnd: forecast.horizonEnd,
+          point: horizon.point,
+          lower80: horizon.lower80,
+          upper80: horizon.upper80,
+          lower95: horizon.lower95,
+          upper95: horizon.upper95,
+          probabilityRed: forecast.probabilityRed,
+          atRiskProbability: forecast.atRiskProbability,
+          model: forecast.model,
+        },
       },
     });
   }
