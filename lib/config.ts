@@ -121,6 +121,9 @@ const DEFAULT_SCHEDULES = {
   sweepRawStore: 'rate(1 day)',
 };
 
+/** How an at-risk forecast is routed (mirrors src/domain/guardrails/policy.ts `AT_RISK_ROUTES`). */
+const atRiskRoute = z.enum(['like_yellow', 'notify_owner', 'like_red']).default('notify_owner');
+
 export const deploymentConfigSchema = z
   .object({
     /** Prefix of every stack name, so several installations can share an account. */
@@ -183,12 +186,21 @@ export const deploymentConfigSchema = z
      * `https://approvals.example.com/`). @default the HTTP API's own https endpoint
      */
     approvalPageUrl: z.url({ protocol: /^https$/, message: 'must be an https URL' }).optional(),
+    /**
+     * How the guardrail policy routes an at-risk forecast, per level of decision: `like_yellow`
+     * (recorded only), `notify_owner` (the default) or `like_red` (the level's own action).
+     */
+    atRiskRouting: z
+      .object({ low: atRiskRoute, high: atRiskRoute, critical: atRiskRoute })
+      .strict()
+      .default({ low: 'notify_owner', high: 'notify_owner', critical: 'notify_owner' }),
     /** The review packs: one schedule per kind, its audience, and what counts as an incident. */
     reviews: reviewsConfigSchema,
   })
   .strict();
 
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
+export type AtRiskRouting = DeploymentConfig['atRiskRouting'];
 export type ApproverTier = z.infer<typeof approverTierSchema>;
 export type ReviewSchedule = z.infer<typeof reviewScheduleSchema>;
 export type ReviewsConfig = z.infer<typeof reviewsConfigSchema>;

@@ -97,7 +97,7 @@ export class Reviews extends Construct {
       timeout: Duration.seconds(20),
       logRetention: props.logRetention,
       invocation: { kind: 'synchronous', caller: 'the page HTTP API' },
-      copiedFiles: [CHART_LIBRARY],
+      copiedFiles: [{ from: CHART_LIBRARY, to: CHART_LIBRARY }],
     });
     this.bindReviewState(this.page, props);
     this.page.bindBucket('SNAPSHOTS_BUCKET', buckets.snapshots, 'read', REVIEWS_PREFIX);
@@ -117,7 +117,7 @@ export class Reviews extends Construct {
         timeout: Duration.minutes(5),
         logRetention: props.logRetention,
         invocation: { kind: 'asynchronous', deadLetterQueue: deadLetters.queue },
-        copiedFiles: [CHART_LIBRARY],
+        copiedFiles: [{ from: CHART_LIBRARY, to: CHART_LIBRARY }],
         environment: {
           REVIEW_KIND: kind,
           REVIEW_AUDIENCE: JSON.stringify(schedule.audience.map((e) => e.toLowerCase())),

@@ -3,9 +3,11 @@
 // ingested batches, and the governance section.
 import type { KpiDefinition } from '../domain/definition/schema';
 import { isoTime, periodStart } from '../domain/engine/time';
+import { describeThresholds, evidenceLines } from '../domain/evaluation/calibration/describe';
 import { restatementReason } from '../domain/reviews/what-changed';
 import type { StoredKpiValue } from '../domain/values/restatement';
 import type { DiffedChange } from '../domain/versioning/definition-versions';
+import type { DefinitionProposal } from '../domain/versioning/proposals';
 import { describeChanges } from '../domain/versioning/semantic-diff';
 import type { KpiValueStore } from '../ports/kpi-value-store';
 import type { ReportDefinitionChange, ReportModelInput } from './model';
@@ -24,6 +26,8 @@ export interface ReportSources {
   readonly to: number;
   readonly dataQuality: readonly DataQualityRow[];
   readonly governance: Pick<ReportModelInput, 'approvals' | 'audit' | 'controls'>;
+  /** Proposed definition changes to list (see proposalRows). @default none */
+  readonly proposals?: ReportModelInput['proposals'];
   readonly run: { readonly description: string };
   /** @default now */
   readonly generatedAt?: number;
@@ -68,6 +72,35 @@ export function reportThresholds(target: KpiDefinition['target']): ReportKpiInpu
   };
 }
 
+/** The report's rows for stored proposals, newest first, with their evidence in words. */
+export function proposalRows(
+  proposals: readonly DefinitionProposal<KpiDefinition>[],
+  currentOf: (kpiId: string) => KpiDefinition | undefined,
+): ReportModelInput['proposals'] {
+  return [...proposals]
+    .sort((a, b) => b.createdAt - a.createdAt)
+    .map((p) => {
+      const current = currentOf(p.kpiId);
+      return {
+        kpiId: p.kpiId,
+        id: p.id,
+        source: p.source,
+        status: p.status,
+        createdAt: isoTime(p.createdAt),
+        baseVersion: p.baseVersion,
+        current: p.evidence
+          ? describeThresholds(p.evidence.current)
+          : current
+            ? describeThresholds(current.target.thresholds)
+            : '',
+        proposed: describeThresholds(p.definition.target.thresholds),
+        evidence: evidenceLines(p.evidence, p.impact),
+        decidedBy: p.approval?.decidedBy ?? null,
+        publishedVersion: p.publishedVersion,
+      };
+    });
+}
+
 function unitOf(definition: KpiDefinition): string {
   return definition.unit === 'currency' ? `currency:${definition.currency ?? ''}`.replace(/:$/, '') : definition.unit;
 }
@@ -95,6 +128,7 @@ function point(value: StoredKpiValue): PointInput {
       why: restatementReason(r),
       restatedAt: r.restatedAt,
     })),
+    ...(value.forecast ? { probabilityRed: value.forecast.probabilityRed } : {}),
     lineage: {
       definitionVersion: value.lineage.definition.version,
       definitionHash: value.lineage.definition.hash,
@@ -147,6 +181,7 @@ export async function buildReportModel(sources: ReportSources): Promise<ReportMo
       });
       // The breakdown of the latest complete period (the current one is still open).
       const latest = series.filter((v) => !v.provisional).at(-1) ?? series.at(-1);
+      const forecast = latest?.forecast;
       const breakdown = latest
         ? breakdownOf(
             (await sources.values.forPeriod(definition.grain, latest.periodStart)).filter(
@@ -167,6 +202,17 @@ export async function buildReportModel(sources: ReportSources): Promise<ReportMo
         thresholds: reportThresholds(definition.target),
         series: series.map(point),
         changes: sources.changeLog ? (await sources.changeLog(definition.id)).map(reportChange) : [],
+        forecast:
+          latest && forecast
+            ? {
+                from: latest.periodStart,
+                horizonEnd: forecast.horizonEnd,
+                model: forecast.model,
+                probabilityRed: forecast.probabilityRed,
+                atRiskProbability: forecast.atRiskProbability,
+                steps: forecast.steps,
+              }
+            : null,
         breakdown,
       };
     }),
@@ -179,5 +225,6 @@ export async function buildReportModel(sources: ReportSources): Promise<ReportMo
     links: [...(sources.links ?? [])],
     dataQuality: [...sources.dataQuality],
     ...sources.governance,
+    proposals: [...(sources.proposals ?? [])],
   };
 }

@@ -3,6 +3,7 @@
 // decision, review action items and drift review cases.
 import type { KpiDefinition } from '../domain/definition/schema';
 import { isoTime, periodStart, shiftPeriod } from '../domain/engine/time';
+import { kpiOfApproval } from '../domain/guardrails/approval';
 import type { ActionItem } from '../domain/reviews/action-items';
 import { isOverdue } from '../domain/reviews/action-items';
 import { reviewedKpiSummary, type ScorecardEntry, scorecardEntry, standingValue } from '../domain/reviews/scorecard';
@@ -69,7 +70,7 @@ export async function kpiStatus(deps: KpiStatusDeps): Promise<KpiStatus> {
         ...scorecardEntry(reviewedKpiSummary(definition), series, now),
         definition,
         recentDrifts: recent.filter((v) => v.drift?.verdict === 'drift').length,
-        openApprovals: count(pending, definition.id, (r) => r.violation.kpi.id),
+        openApprovals: count(pending, definition.id, (r) => kpiOfApproval(r).id),
         openItems: count(items, definition.id, (i) => i.kpiId),
         openCases: count(cases, definition.id, (c) => c.kpiId),
       };
