@@ -7,7 +7,7 @@ import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store'
 import { DynamoDbApprovalStore } from '../src/adapters/aws/dynamodb-approval-store';
 import { DynamoDbAutonomyControls } from '../src/adapters/aws/dynamodb-autonomy-controls';
 import { DynamoDbRawCommitLog } from '../src/adapters/aws/dynamodb-raw-commit-log';
-import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
+import { kpiDefinitionAndProposalStore } from '../src/adapters/aws/kpi-proposals';
 import { S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
 import { SnsReviewNotifier } from '../src/adapters/aws/sns-review-notifier';
 import { renderReviewPackHtml } from '../src/report/review-pack';
@@ -59,7 +59,7 @@ export const { handler, create } = defineHandler({
   dependencies: (env, { clients }) => ({
     env,
     ...reviewStores(env, clients),
-    definitions: kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, systemClock),
+    definitions: kpiDefinitionAndProposalStore(clients.dynamodb, env.DEFINITIONS_TABLE, systemClock),
     annotations: new DynamoAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
     approvals: new DynamoDbApprovalStore(clients.dynamodb, env.APPROVALS_TABLE),

@@ -1,14 +1,15 @@
 // Report: a review pack's page. The report's own page (tiles, trends with the change log, drill-down,
 // lineage, data quality, approvals, audit) with the review's panels first: the scorecard, what changed
-// since the previous pack, the drift review cases with their checklist, the action items, and who
-// signed off. Served from the review link, it also carries the reviewer's form (sign-off, notes,
+// since the previous pack (calibration proposals and KPIs at risk among it), the drift review cases
+// with their checklist, the action items, and who signed off. Served from the review link, it also carries the reviewer's form (sign-off, notes,
 // action items, closing items, case decisions): a plain POST form that works without script.
 // Every value is escaped; the panels are built here, server side, so they read without JavaScript.
 import * as z from 'zod';
 import type { ActionItem, SignOff } from '../domain/reviews/action-items';
 import { DRIFT_DECISION_LABELS, DRIFT_DECISIONS, type DriftCase } from '../domain/reviews/drift-cases';
 import { type ReviewPack, reviewPackSchema } from '../domain/reviews/pack';
-import { type ScorecardEntry, trendArrow } from '../domain/reviews/scorecard';
+import { PROPOSAL_STATUS_LABELS } from '../domain/reviews/proposals';
+import { describeRisk, type ScorecardEntry, trendArrow } from '../domain/reviews/scorecard';
 import type { ReviewNote } from '../ports/review-store';
 import { reportModelSchema } from './model';
 import { escapeHtml, renderReportHtml } from './render-html';
@@ -57,6 +58,9 @@ const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
 const minute = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace('T', ' ')}Z` : '—');
 const badge = (status: string | null) =>
   `<span class="badge ${esc(status ?? 'none')}">${esc((status ?? 'no value').replace('_', ' '))}</span>`;
+/** The forecast behind an at_risk status, after its badge. */
+const risk = (redProbability: number | null, horizon: string | null) =>
+  redProbability === null ? '' : ` <span class="risk">${esc(describeRisk(redProbability, horizon))}</span>`;
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], id?: string): string {
   if (rows.length === 0) return '<p class="muted">None.</p>';
@@ -78,7 +82,9 @@ function scorecardPanel(pack: ReviewPack): string {
     `<a href="#detail" data-kpi-link="${esc(e.kpiId)}">${esc(e.name)}</a>`,
     esc(e.category.replace(/_/g, ' ')),
     `${esc(formatValue(e.value, e.unit))} ${arrow(e)}`,
-    badge(e.status) + (e.drifting ? ' <span class="badge drift">drift</span>' : ''),
+    badge(e.status) +
+      (e.status === 'at_risk' ? risk(e.redProbability, e.horizon) : '') +
+      (e.drifting ? ' <span class="badge drift">drift</span>' : ''),
     esc(day(e.periodStart)),
     e.definitionVersion === null ? '—' : `v${esc(e.definitionVersion)}`,
   ]);
@@ -94,10 +100,7 @@ interface ChangeSection {
   render(pack: ReviewPack): string | null;
 }
 
-/**
- * The sections of "what changed", in order. A new kind of change (a calibration proposal, say) is a
- * field of the pack and one entry here.
- */
+/** The sections of "what changed", in order. A new kind of change is a field of the pack and one entry here. */
 export const CHANGE_SECTIONS: readonly ChangeSection[] = [
   {
     id: 'status-transitions',
@@ -107,7 +110,12 @@ export const CHANGE_SECTIONS: readonly ChangeSection[] = [
         ? null
         : table(
             ['KPI', 'was', 'now', 'period'],
-            changes.statusTransitions.map((t) => [esc(t.name), badge(t.from), badge(t.to), esc(day(t.toPeriod))]),
+            changes.statusTransitions.map((t) => [
+              esc(t.name),
+              badge(t.from),
+              badge(t.to) + risk(t.redProbability, t.horizon),
+              esc(day(t.toPeriod)),
+            ]),
           ),
   },
   {
@@ -123,6 +131,23 @@ export const CHANGE_SECTIONS: readonly ChangeSection[] = [
               esc(day(r.firstPeriod)),
               esc(r.periods),
               esc(formatValue(r.value, unitOf(pack, r.kpiId))),
+            ]),
+          ),
+  },
+  {
+    id: 'new-at-risks',
+    title: 'Newly at risk',
+    render: (pack) =>
+      pack.changes.newAtRisks.length === 0
+        ? null
+        : table(
+            ['KPI', 'first at-risk period', 'at-risk periods', 'latest at-risk value', 'forecast'],
+            pack.changes.newAtRisks.map((r) => [
+              esc(r.name),
+              esc(day(r.firstPeriod)),
+              esc(r.periods),
+              esc(formatValue(r.value, unitOf(pack, r.kpiId))),
+              r.redProbability === null ? '—' : esc(describeRisk(r.redProbability, r.horizon)),
             ]),
           ),
   },
@@ -191,6 +216,40 @@ export const CHANGE_SECTIONS: readonly ChangeSection[] = [
                   ? 'no longer computed'
                   : `${c.impact ?? 'none'}${c.requiresRecompute ? ', recompute due' : ''}; ${c.restated} value${c.restated === 1 ? '' : 's'} restated`,
               ),
+            ]),
+          ),
+  },
+  {
+    id: 'proposals',
+    title: 'Calibration proposals',
+    render: ({ changes }) =>
+      changes.proposals.length === 0
+        ? null
+        : table(
+            ['KPI', 'proposal', 'state', 'made', 'thresholds', 'evidence', 'decision'],
+            changes.proposals.map((p) => [
+              esc(p.name),
+              `${esc(p.proposalId)}<br><span class="muted">${esc(p.source === 'calibration' ? 'calibration' : 'publish held for approval')}, on v${esc(p.baseVersion ?? '—')}</span>`,
+              `<span class="proposal ${esc(p.state)}">${esc(PROPOSAL_STATUS_LABELS[p.status])}</span>`,
+              `${esc(minute(p.createdAt))} by ${esc(p.author)}<br><span class="muted">${esc(p.reason)}</span>`,
+              `${esc(p.current ?? '—')} → ${esc(p.proposed)}`,
+              p.evidenceLines.length === 0
+                ? '<span class="muted">no evidence recorded</span>'
+                : `<div class="diff">${esc(p.evidenceLines.join('\n'))}</div>`,
+              p.state === 'open'
+                ? p.status === 'awaiting_approval'
+                  ? 'waiting for an approver'
+                  : `for review: <code>kpi calibrate --kpi ${esc(p.kpiId)}</code> writes it as a file for <code>kpi publish</code>`
+                : esc(
+                    [
+                      `${PROPOSAL_STATUS_LABELS[p.status]} ${minute(p.updatedAt)}`,
+                      p.approval?.by ? `by ${p.approval.by}` : '',
+                      p.approval?.reason ? `“${p.approval.reason}”` : '',
+                      p.publishedVersion === null ? '' : `→ v${p.publishedVersion}`,
+                    ]
+                      .filter(Boolean)
+                      .join(' '),
+                  ),
             ]),
           ),
   },
@@ -280,7 +339,15 @@ function changesPanel(pack: ReviewPack): string {
 ${sections}</section>`;
 }
 
-function checklist(c: DriftCase, open: boolean): string {
+/** The open calibration proposal of the case's KPI, which the "recalibrate" decision hands over to. */
+function handOver(pack: ReviewPack, c: DriftCase): string {
+  const proposal = pack.changes.proposals.find((p) => p.kpiId === c.kpiId && p.state === 'open');
+  return proposal
+    ? ` (open: <a href="#change-proposals">${esc(proposal.proposalId)}</a>, ${esc(PROPOSAL_STATUS_LABELS[proposal.status])}, ${esc(proposal.current ?? '—')} → ${esc(proposal.proposed)})`
+    : ` (none open: <code>kpi calibrate --kpi ${esc(c.kpiId)}</code> makes one)`;
+}
+
+function checklist(pack: ReviewPack, c: DriftCase, open: boolean): string {
   const pct = (rate: number | null) => (rate === null ? '—' : `${number.format(rate * 100)} %`);
   const inputs = table(
     [
@@ -317,7 +384,7 @@ function checklist(c: DriftCase, open: boolean): string {
   // Open on the pack that opened the case; folded on later packs, which list it again.
   return `<details class="checklist"${open ? ' open' : ''}><summary>Checklist</summary><ol><li><strong>Data quality of the inputs over the drifting periods</strong>${inputs}</li>
 <li><strong>Annotations in the window</strong>${annotations}</li>
-<li><strong>Decide</strong><ul>${DRIFT_DECISIONS.map((d) => `<li>${esc(DRIFT_DECISION_LABELS[d])}</li>`).join('')}</ul></li></ol></details>`;
+<li><strong>Decide</strong><ul>${DRIFT_DECISIONS.map((d) => `<li>${esc(DRIFT_DECISION_LABELS[d])}${d === 'recalibrate_target' ? handOver(pack, c) : ''}</li>`).join('')}</ul></li></ol></details>`;
 }
 
 function casesPanel(pack: ReviewPack, state: ReviewPageState | undefined): string {
@@ -339,7 +406,7 @@ function casesPanel(pack: ReviewPack, state: ReviewPageState | undefined): strin
                 : '';
             return `<article class="case ${esc(c.status)}" id="case-${esc(c.caseId)}"><h3>${esc(c.kpiName)}: drift ${esc(c.direction ?? '')} since ${esc(day(c.firstPeriod))}${c.openedIn === pack.reviewId ? ' <span class="badge new">new</span>' : ''}</h3>
 <p class="muted">${esc(c.periods)} drifting period${c.periods === 1 ? '' : 's'}, last ${esc(day(c.lastPeriod))}: ${esc(c.message)} · opened in ${esc(c.openedIn)}</p>
-${decision}${c.status === 'open' && !closedSince ? checklist(c, c.openedIn === pack.reviewId) : ''}</article>`;
+${decision}${c.status === 'open' && !closedSince ? checklist(pack, c, c.openedIn === pack.reviewId) : ''}</article>`;
           })
           .join('\n');
   return `<section class="panel review" id="cases" aria-labelledby="cases-title"><h2 id="cases-title">Drift review cases</h2>${body}</section>`;
@@ -468,6 +535,7 @@ function noticePanel(state: ReviewPageState | undefined): string {
 const REVIEW_STYLES = `
 .review h2 { font-size:17px; } .review h3 { font-size:14px; margin:14px 0 4px; } .review h4 { font-size:13px; margin:10px 0 4px; }
 .review .diff { font-family:ui-monospace,SFMono-Regular,Menlo,monospace; font-size:12px; white-space:pre-wrap; }
+.risk { color:var(--orange); font-size:12px; } .proposal.open { font-weight:600; }
 .trend { font-weight:700; } .trend.better { color:var(--green); } .trend.worse { color:var(--red); } .trend.same { color:var(--grey); }
 .badge.none, .badge.insufficient, .badge.not { background:var(--grey); } .badge.new { background:#0969da; }
 .kv { display:grid; grid-template-columns:max-content 1fr; gap:4px 16px; margin:0; } .kv dt { color:var(--grey); } .kv dd { margin:0; }

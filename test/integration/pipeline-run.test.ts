@@ -118,10 +118,29 @@ describe('the whole pipeline on the local cloud', () => {
     expect(document.pack.actionItems.open).toEqual([
       expect.objectContaining({ carried: true, owner: 'ops-lead@example.com' }),
     ]);
-    // Every KPI of the weekly review was published during the run, after the pack before was built.
-    expect(document.pack.changes.definitionChanges.map((c) => c.action)).toEqual(
-      document.pack.scorecard.map(() => 'publish'),
+    // Every KPI of the weekly review was published during the run, after the pack before was built,
+    // and the calibrated target of runtime_error_rate went in force once approved.
+    const changes = document.pack.changes.definitionChanges;
+    expect(changes.filter((c) => c.fromVersion === null).map((c) => c.kpiId)).toEqual(
+      expect.arrayContaining(document.pack.scorecard.map((e) => e.kpiId)),
     );
+    expect(changes.filter((c) => c.fromVersion !== null).map((c) => [c.kpiId, c.fromVersion, c.toVersion])).toEqual([
+      ['runtime_error_rate', 1, 2],
+    ]);
+    // The pack holds that proposal, decided since the pack before, with its evidence.
+    const gated = local.result.calibration.gated;
+    expect(document.pack.changes.proposals).toContainEqual(
+      expect.objectContaining({
+        kpiId: 'runtime_error_rate',
+        proposalId: gated?.proposalId,
+        status: 'published',
+        state: 'decided',
+        publishedVersion: 2,
+      }),
+    );
+    expect(
+      document.pack.changes.proposals.find((p) => p.proposalId === gated?.proposalId)?.evidenceLines.length,
+    ).toBeGreaterThan(1);
     expect(document.pack.scorecard).toHaveLength(18);
     expect(readFileSync(latest.htmlFile, 'utf8')).toContain('What changed');
     expect(local.result.report.links).toEqual([

@@ -94,11 +94,47 @@ describe('the weekly review on the local cloud', () => {
     ]);
   });
 
+  it('says which KPI turned at risk, with its probability of red and horizon, and holds the calibration proposals', async () => {
+    const { pack, report } = await readPack(reviewId);
+    const sla = pack.scorecard.find((e) => e.kpiId === 'sla_adherence');
+    expect(sla).toMatchObject({ status: 'at_risk', redProbability: 0.68 });
+    expect(pack.changes.statusTransitions).toEqual([
+      expect.objectContaining({ kpiId: 'sla_adherence', from: 'green', to: 'at_risk', redProbability: 0.68 }),
+    ]);
+    expect(pack.changes.newAtRisks).toEqual([
+      expect.objectContaining({ kpiId: 'sla_adherence', periods: 1, value: 0.96, redProbability: 0.68 }),
+    ]);
+    expect(pack.changes.newAtRisks[0]?.horizon).toBe(sla?.horizon);
+    expect(
+      pack.changes.proposals.map((p) => [
+        p.proposalId,
+        p.status,
+        p.state,
+        p.current,
+        p.proposed,
+        p.approval?.by ?? null,
+      ]),
+    ).toEqual([
+      ['calibration-held', 'awaiting_approval', 'open', 'green 0.95, yellow 0.9', 'green 0.96, yellow 0.9', null],
+      ['calibration-rejected', 'rejected', 'decided', null, 'green 0.9, yellow 0.8', 'cmo@example.com'],
+    ]);
+    expect(pack.changes.proposals[0]?.evidenceLines).toEqual([
+      'Impact on 28 stored periods: 3 change status, 1 violations would appear, 0 disappear',
+    ]);
+    // The report part of the pack lists the same proposals.
+    expect(report.proposals.map((p) => p.id)).toEqual(['calibration-held', 'calibration-rejected']);
+    expect(pack.cases[0]?.kpiId).toBe('sla_adherence');
+  });
+
   it('emails each reviewer their own signed, expiring link to the pack page', async () => {
     const emails = await reviews.emails();
     expect(emails.map((e) => [e.reviewer, e.reviewId])).toEqual([['ops-lead@example.com', reviewId]]);
     email = emails[0] as ReviewerEmail;
-    expect(email.subject).toMatch(/^Weekly operational review \d{4}-W\d{2}: 1 new red, 1 new drift/);
+    expect(email.subject).toMatch(
+      /^Weekly operational review \d{4}-W\d{2}: 1 new red, 1 newly at risk, 1 new drift, 1 restatement/,
+    );
+    expect(email.message).toContain('- newly at risk: sla_adherence (68 % chance of red)');
+    expect(email.message).toContain('- calibration proposals: 1 held for approval, 0 for review, 1 decided');
     expect(email.link).toMatch(
       /\/reviews\/weekly-operational\/\d{4}-W\d{2}\?reviewer=ops-lead%40example\.com&expires=\d+&sig=/,
     );

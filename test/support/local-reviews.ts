@@ -7,7 +7,8 @@ import type { ReviewPackSummary } from '../../functions/review-pack';
 import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
 import { DynamoDbReviewStore } from '../../src/adapters/aws/dynamodb-review-store';
-import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
+import { storedDefinition } from '../../src/adapters/aws/kpi-definitions';
+import { kpiDefinitionAndProposalStore } from '../../src/adapters/aws/kpi-proposals';
 import { S3ReviewPacks } from '../../src/adapters/aws/s3-review-packs';
 import { readDefinitionFiles } from '../../src/adapters/files/kpi-definition-files';
 import { periodStart } from '../../src/domain/engine/time';
@@ -15,6 +16,7 @@ import { reviewAuditEvent } from '../../src/domain/guardrails/audit';
 import type { TypedRecord } from '../../src/domain/records';
 import type { ReviewKind } from '../../src/domain/reviews/kinds';
 import type { KpiValue } from '../../src/domain/values/kpi-value';
+import { contentHash } from '../../src/domain/versioning/content-hash';
 import type { LocalCloud, PublishedMessage } from '../../src/local/local-cloud';
 import { REPO_ROOT } from './cli';
 import { sampleValue, withLateBatch } from './kpi-values';
@@ -98,9 +100,12 @@ export class LocalReviews {
    */
   async seedWeek(at: number): Promise<{ periodStart: number }> {
     const week = periodStart('week', at) - 7 * DAY;
-    const definitions = kpiDefinitionStore(this.cloud.clients.dynamodb, this.cloud.physicalName('DefinitionsTable'), {
-      now: () => week - 14 * DAY,
-    });
+    let clock = week - 14 * DAY;
+    const definitions = kpiDefinitionAndProposalStore(
+      this.cloud.clients.dynamodb,
+      this.cloud.physicalName('DefinitionsTable'),
+      { now: () => clock },
+    );
     const files = readDefinitionFiles([path.join(REPO_ROOT, 'kpis', 'definitions')]).definitions;
     for (const id of ['sla_adherence', 'data_freshness', 'guardrail_violations']) {
       const file = files.find((f) => f.definition.id === id);
@@ -143,13 +148,61 @@ export class LocalReviews {
       day(3, 0.62),
       day(4, 0.9, { drift: drift(-4.2) }),
       day(5, 0.89, { drift: drift(-4.8) }),
-      day(6, 0.97),
+      // Green by its thresholds, but its forecast gives red more than even odds by the horizon.
+      day(6, 0.96, { status: 'at_risk', forecast: riskyForecast(week + 6 * DAY, 0.68) }),
     );
     await this.values.write(series);
     // A late batch restates Tuesday, a day before the build.
     const tuesday = day(1, 0.97);
     const late = withLateBatch({ ...tuesday, value: 0.91, status: 'yellow' });
     await this.values.write([{ ...late, lineage: { ...late.lineage, computedAt: new Date(at - DAY).toISOString() } }]);
+
+    // Calibration proposals: one made this week and held for an approver, one rejected this week.
+    const sla = files.find((f) => f.definition.id === 'sla_adherence')?.definition;
+    if (!sla) throw new Error('no definition sla_adherence');
+    const proposal = (id: string, created: number, thresholds: { green: number; yellow: number }) => {
+      const definition = storedDefinition({ ...sla, target: { ...sla.target, thresholds } } as typeof sla);
+      return {
+        id,
+        kpiId: 'sla_adherence',
+        source: 'calibration' as const,
+        status: 'proposed' as const,
+        createdAt: created,
+        updatedAt: created,
+        author: 'calibration:schedule',
+        reason: `weekly calibration ${id}`,
+        baseVersion: 1,
+        definition,
+        hash: contentHash(definition),
+        evidence: null,
+        impact: {
+          periods: 28,
+          from: null,
+          to: null,
+          statusChanges: 3,
+          violationsAppeared: 1,
+          violationsDisappeared: 0,
+        },
+        approval: null,
+        publishedVersion: null,
+      };
+    };
+    await definitions.propose(proposal('calibration-held', week + 2 * HOUR, { green: 0.96, yellow: 0.9 }));
+    clock = week + 9 * HOUR;
+    await definitions.updateProposal('sla_adherence', 'calibration-held', {
+      status: 'awaiting_approval',
+      approval: { id: 'a-cal', decidedBy: null, decidedAt: null, reason: null },
+    });
+    await definitions.propose(proposal('calibration-rejected', week - 5 * DAY, { green: 0.9, yellow: 0.8 }));
+    await definitions.updateProposal('sla_adherence', 'calibration-rejected', {
+      status: 'awaiting_approval',
+      approval: { id: 'a-cal-0', decidedBy: null, decidedAt: null, reason: null },
+    });
+    clock = week + 2 * DAY;
+    await definitions.updateProposal('sla_adherence', 'calibration-rejected', {
+      status: 'rejected',
+      approval: { id: 'a-cal-0', decidedBy: 'cmo@example.com', decidedAt: clock, reason: 'too loose' },
+    });
 
     const requested = new Date(week + 3 * DAY + 10 * HOUR).toISOString();
     const decided = new Date(week + 3 * DAY + 11 * HOUR).toISOString();
@@ -229,4 +282,26 @@ export function submit(link: string, fields: Record<string, string | string[]>):
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries(fields)) for (const v of [value].flat()) body.append(key, v);
   return fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+}
+
+/** A forecast from the value of the day starting at `start`: seven days ahead, red with `probabilityRed`. */
+function riskyForecast(start: number, probabilityRed: number): NonNullable<KpiValue['forecast']> {
+  return {
+    model: 'auto_ets',
+    seasonLength: 1,
+    trainedOn: 21,
+    calibration: { origins: 4, factor80: 1.1, factor95: 1.2 },
+    steps: Array.from({ length: 7 }, (_, i) => ({
+      periodStart: new Date(start + (i + 1) * DAY).toISOString(),
+      point: 0.95 - 0.02 * i,
+      lower80: 0.9 - 0.02 * i,
+      upper80: 0.99 - 0.02 * i,
+      lower95: 0.87 - 0.02 * i,
+      upper95: 1 - 0.02 * i,
+    })),
+    horizonEnd: new Date(start + 8 * DAY).toISOString(),
+    probabilityRed,
+    atRiskProbability: 0.5,
+    baseStatus: 'green',
+  };
 }

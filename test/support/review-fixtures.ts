@@ -4,7 +4,7 @@ import type { ActionItem } from '../../src/domain/reviews/action-items';
 import type { DriftCase } from '../../src/domain/reviews/drift-cases';
 import { REVIEW_PACK_FORMAT, type ReviewPack } from '../../src/domain/reviews/pack';
 import type { ReviewedKpiSummary } from '../../src/domain/reviews/scorecard';
-import type { DriftSummary, ValueStatus } from '../../src/domain/values/kpi-value';
+import type { DriftSummary, ValueForecast, ValueStatus } from '../../src/domain/values/kpi-value';
 import type { Restatement, StoredKpiValue } from '../../src/domain/values/restatement';
 import { sampleValue } from './kpi-values';
 
@@ -34,6 +34,8 @@ export interface PointSpec {
   readonly version?: number;
   readonly restatements?: readonly Restatement[];
   readonly provisional?: boolean;
+  /** A forecast made from the value: its probability of red, over the next `steps` days (default 7). */
+  readonly forecast?: { readonly probabilityRed: number; readonly steps?: number };
 }
 
 /** One stored daily value of the overall row. */
@@ -58,8 +60,33 @@ export function storedPoint(kpiId: string, spec: PointSpec): StoredKpiValue {
     provisional: spec.provisional ?? false,
     drift,
   });
+  const steps = spec.forecast?.steps ?? 7;
+  const forecast: ValueForecast | null = spec.forecast
+    ? {
+        model: 'auto_ets',
+        seasonLength: 1,
+        trainedOn: 28,
+        calibration: { origins: 4, factor80: 1.2, factor95: 1.3 },
+        steps: Array.from({ length: steps }, (_, i) => {
+          const point = (spec.value ?? 0) * (1 - 0.02 * (i + 1));
+          return {
+            periodStart: new Date(start + (i + 1) * DAY).toISOString(),
+            point,
+            lower80: point - 0.05,
+            upper80: point + 0.05,
+            lower95: point - 0.08,
+            upper95: point + 0.08,
+          };
+        }),
+        horizonEnd: new Date(start + (steps + 1) * DAY).toISOString(),
+        probabilityRed: spec.forecast.probabilityRed,
+        atRiskProbability: 0.5,
+        baseStatus: 'green',
+      }
+    : null;
   return {
     ...base,
+    forecast,
     lineage: {
       ...base.lineage,
       definition: { id: kpiId, version: spec.version ?? 1, hash: `sha256:v${spec.version ?? 1}` },
@@ -143,6 +170,25 @@ export function packFixture(): ReviewPack {
         definitionVersion: 3,
         trend: 'up',
         trendMeaning: 'worse',
+        redProbability: null,
+        horizon: null,
+      },
+      {
+        kpiId: 'runtime_error_rate',
+        name: 'Runtime error rate',
+        category: 'reliability',
+        unit: 'percent',
+        grain: 'day',
+        periodStart: '2026-11-22T00:00:00.000Z',
+        value: 0.018,
+        status: 'at_risk',
+        provisional: false,
+        drifting: false,
+        definitionVersion: 1,
+        trend: 'up',
+        trendMeaning: 'worse',
+        redProbability: 0.62,
+        horizon: '2026-11-29T00:00:00.000Z',
       },
     ],
     changes: {
@@ -154,6 +200,18 @@ export function packFixture(): ReviewPack {
           to: 'red',
           fromPeriod: '2026-11-15T00:00:00.000Z',
           toPeriod: '2026-11-22T00:00:00.000Z',
+          redProbability: null,
+          horizon: null,
+        },
+        {
+          kpiId: 'runtime_error_rate',
+          name: 'Runtime error rate',
+          from: 'green',
+          to: 'at_risk',
+          fromPeriod: '2026-11-15T00:00:00.000Z',
+          toPeriod: '2026-11-22T00:00:00.000Z',
+          redProbability: 0.62,
+          horizon: '2026-11-29T00:00:00.000Z',
         },
       ],
       newReds: [
@@ -163,6 +221,17 @@ export function packFixture(): ReviewPack {
           firstPeriod: '2026-11-20T00:00:00.000Z',
           periods: 3,
           value: 6.2,
+        },
+      ],
+      newAtRisks: [
+        {
+          kpiId: 'runtime_error_rate',
+          name: 'Runtime error rate',
+          firstPeriod: '2026-11-21T00:00:00.000Z',
+          periods: 2,
+          value: 0.018,
+          redProbability: 0.62,
+          horizon: '2026-11-29T00:00:00.000Z',
         },
       ],
       newDrifts: [],
@@ -185,6 +254,50 @@ export function packFixture(): ReviewPack {
       approvals: [],
       autonomyChanges: [],
       dataQuality: { freshnessLimitMinutes: 60, freshnessBreaches: [], quarantineSpikes: [] },
+      proposals: [
+        {
+          kpiId: 'runtime_error_rate',
+          name: 'Runtime error rate',
+          proposalId: 'calibration-2026-w47',
+          source: 'calibration',
+          status: 'awaiting_approval',
+          state: 'open',
+          createdAt: '2026-11-20T02:00:00.000Z',
+          updatedAt: '2026-11-20T09:00:00.000Z',
+          author: 'calibration:schedule',
+          reason: 'weekly calibration <robust>',
+          baseVersion: 1,
+          current: 'green 0.02, yellow 0.05',
+          proposed: 'green 0.015, yellow 0.03',
+          evidence: 'Method: robust control limits; Impact on 28 stored periods: 3 change status',
+          evidenceLines: ['Method: robust control limits', 'Impact on 28 stored periods: 3 change status'],
+          approval: null,
+          publishedVersion: null,
+        },
+        {
+          kpiId: 'lead_handoff_cycle_time_p95',
+          name: 'Lead handoff cycle time (p95)',
+          proposalId: 'calibration-2026-w46',
+          source: 'calibration',
+          status: 'rejected',
+          state: 'decided',
+          createdAt: '2026-11-09T02:00:00.000Z',
+          updatedAt: '2026-11-18T15:00:00.000Z',
+          author: 'calibration:schedule',
+          reason: 'weekly calibration',
+          baseVersion: 2,
+          current: 'green 5, yellow 8',
+          proposed: 'green 7, yellow 11',
+          evidence: null,
+          evidenceLines: [],
+          approval: {
+            by: 'cmo@example.com',
+            at: '2026-11-18T15:00:00.000Z',
+            reason: 'looser targets hide the slowdown',
+          },
+          publishedVersion: null,
+        },
+      ],
     },
     cases: [
       {

@@ -1,6 +1,6 @@
 // CLI: `kpi status` shows where every KPI stands: its latest complete value and status, drift, the
 // trend against the period before, approvals waiting for a decision and open review items.
-import { trendArrow } from '../../domain/reviews/scorecard';
+import { describeRisk, trendArrow } from '../../domain/reviews/scorecard';
 import { kpiStatus } from '../../usecases/kpi-status';
 import { type CliCommand, UsageError } from '../command';
 import { withDeployment } from '../definition-commands';
@@ -13,11 +13,13 @@ export const command: CliCommand = {
   summary: "each KPI's latest value, status, drift, trend, open approvals and open review items",
   usage: `Usage: kpi status [--category C] [--format table|json]
 
-One line per active KPI: the latest complete period's value and status, whether it drifts (now, or
+One line per active KPI: the latest complete period's value and status (at risk: with the forecast's
+chance of red by the end of its horizon), whether it drifts (now, or
 in how many of the last 7 periods), the trend against the period before (↑ ↓ →, marked + when that
 is better for the KPI and - when worse), the approvals waiting for a decision, and the open review
 items (action items about the KPI, and drift review cases on it). Open action items about no KPI in
-particular are listed below the table.
+particular are listed below the table. On a terminal, statuses are coloured as in the report
+(NO_COLOR turns that off, FORCE_COLOR on).
 
   --category C   only the KPIs of one category (operational_health, data_quality, governance,
                  reliability, business_impact)
@@ -64,7 +66,15 @@ ${DEPLOYMENT_USAGE}
         k.kpiId,
         k.periodStart ? periodLabel(k.periodStart, k.definition.grain) : '—',
         formatValue(k.value, k.definition),
-        (k.status ?? 'no value').replace('_', ' ') + (k.provisional ? ' (open)' : ''),
+        paintStatus(
+          k.status,
+          (k.status ?? 'no value').replace('_', ' ') +
+            (k.status === 'at_risk' && k.redProbability !== null
+              ? ` (${describeRisk(k.redProbability, k.horizon)})`
+              : '') +
+            (k.provisional ? ' (open)' : ''),
+          colours(context.env),
+        ),
         k.drifting ? 'drift' : k.recentDrifts > 0 ? `${k.recentDrifts}/7` : '',
         `${trendArrow(k.trend)}${k.trendMeaning === 'better' ? '+' : k.trendMeaning === 'worse' ? '-' : ' '}`,
         k.openApprovals > 0 ? String(k.openApprovals) : '',
@@ -88,3 +98,22 @@ ${DEPLOYMENT_USAGE}
     });
   },
 };
+
+const STATUS_COLOURS: Readonly<Record<string, string>> = {
+  green: '32',
+  yellow: '33',
+  at_risk: '38;5;208',
+  red: '31',
+};
+
+/** Whether to colour: NO_COLOR off, FORCE_COLOR on (unless 0), else on a terminal. */
+function colours(env: Readonly<Record<string, string | undefined>>): boolean {
+  if (env.NO_COLOR !== undefined) return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0';
+  return Boolean(process.stdout.isTTY);
+}
+
+/** A status's text in the report's colour for it (orange for at risk), grey for the rest. */
+function paintStatus(status: string | null, text: string, on: boolean): string {
+  return on ? `\u001b[${STATUS_COLOURS[status ?? ''] ?? '90'}m${text}\u001b[0m` : text;
+}

@@ -72,11 +72,14 @@ export type ReviewPack = z.infer<typeof reviewPackSchema>;
 export function packHeadline(pack: ReviewPack): string {
   const c = pack.changes;
   const openCases = pack.cases.filter((k) => k.status === 'open').length;
+  const openProposals = c.proposals.filter((p) => p.state === 'open').length;
   const parts = [
     `${c.newReds.length} new red`,
+    ...(c.newAtRisks.length > 0 ? [`${c.newAtRisks.length} newly at risk`] : []),
     `${c.newDrifts.length} new drift${c.newDrifts.length === 1 ? '' : 's'}`,
     `${c.restatements.length} restatement${c.restatements.length === 1 ? '' : 's'}`,
     `${openCases} open case${openCases === 1 ? '' : 's'}`,
+    ...(openProposals > 0 ? [`${openProposals} open proposal${openProposals === 1 ? '' : 's'}`] : []),
     `${pack.actionItems.open.length} open item${pack.actionItems.open.length === 1 ? '' : 's'}`,
   ];
   return parts.join(', ');

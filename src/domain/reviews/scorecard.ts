@@ -1,6 +1,7 @@
 // Domain (review): a KPI's standing at an instant, as a pack's scorecard and `kpi status` show it:
 // the latest complete period's value and status, whether it drifts, its definition version, and a
-// trend arrow against the period before, read in the KPI's own direction (down is better for a cost).
+// trend arrow against the period before, read in the KPI's own direction (down is better for a cost),
+// and the forecast's probability of red at its horizon (what makes a value `at_risk`).
 import * as z from 'zod';
 import type { KpiCategory, KpiDefinition } from '../definition/schema';
 import { VALUE_STATUSES } from '../values/kpi-value';
@@ -56,6 +57,13 @@ export const scorecardEntrySchema = z.object({
   /** How the value moved since the period before, and whether that is good news in the KPI's direction. */
   trend: z.enum(TRENDS).nullable(),
   trendMeaning: z.enum(TREND_MEANINGS).nullable(),
+  /**
+   * From the value's forecast, when its refresh made one: the probability of red at the end of the
+   * horizon, and the horizon's last period (the one that probability is about), as the report's
+   * outlook says it. An `at_risk` status is a probability above the KPI's at-risk level.
+   */
+  redProbability: z.number().min(0).max(1).nullable().default(null),
+  horizon: z.string().nullable().default(null),
 });
 export type ScorecardEntry = z.infer<typeof scorecardEntrySchema>;
 
@@ -110,10 +118,22 @@ export function scorecardEntry(kpi: ReviewedKpiSummary, series: readonly StoredK
     definitionVersion: latest?.lineage.definition.version ?? null,
     trend: comparable ? (to > from ? 'up' : to < from ? 'down' : 'flat') : null,
     trendMeaning: comparable ? trendMeaning(kpi, from, to) : null,
+    redProbability: latest?.forecast?.probabilityRed ?? null,
+    horizon: horizonOf(latest),
   };
 }
 
 /** The arrow of a trend: ↑ ↓ →, or a blank when there is nothing to compare. */
 export function trendArrow(trend: ScorecardEntry['trend']): string {
   return trend === 'up' ? '↑' : trend === 'down' ? '↓' : trend === 'flat' ? '→' : ' ';
+}
+
+/** The last period a value's forecast reaches (the one its probability of red is about). */
+export function horizonOf(value: Pick<StoredKpiValue, 'forecast'> | undefined): string | null {
+  return value?.forecast?.steps.at(-1)?.periodStart ?? null;
+}
+
+/** `62 % chance of red by 2026-11-26`, from a forecast's probability of red and its horizon. */
+export function describeRisk(redProbability: number, horizon: string | null): string {
+  return `${Math.round(redProbability * 100)} % chance of red${horizon ? ` by ${horizon.slice(0, 10)}` : ''}`;
 }

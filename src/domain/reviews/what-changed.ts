@@ -2,11 +2,11 @@
 // from the stores (KPI series with their restatements, the definitions' change log, the audit
 // trail, the data-quality records of ingestion, the action items) and says, for people:
 // - over the reviewed period: status transitions since the previous pack's scorecard, new reds,
-//   new drifts;
+//   new drifts, KPIs newly at risk (with the forecast's probability of red and its horizon);
 // - over the change window (from the previous pack to this one): restatements with their old and
 //   new values and why, definition versions published, rolled back or retired with their impact,
 //   approvals asked and decided, autonomy changes, data-quality incidents (freshness breaches,
-//   quarantine spikes by reason), and the action items closed.
+//   quarantine spikes by reason), and the calibration proposals open or decided (proposals.ts).
 import * as z from 'zod';
 import type { AuditEvent } from '../guardrails/audit';
 import type { TypedRecord } from '../records';
@@ -16,7 +16,8 @@ import type { Restatement, StoredKpiValue } from '../values/restatement';
 import type { ChangeLogEntry } from '../versioning/definition-versions';
 import { describeChanges, type SemanticDiff } from '../versioning/semantic-diff';
 import type { ReviewPeriod } from './kinds';
-import { type ReviewedKpiSummary, type ScorecardEntry, scorecardEntry } from './scorecard';
+import { type PackedProposal, packedProposalSchema } from './proposals';
+import { horizonOf, type ReviewedKpiSummary, type ScorecardEntry, scorecardEntry } from './scorecard';
 
 const iso = z.string();
 const status = z.enum(VALUE_STATUSES);
@@ -31,6 +32,9 @@ export const whatChangedSchema = z.object({
       to: status.nullable(),
       fromPeriod: iso.nullable(),
       toPeriod: iso.nullable(),
+      /** For a move to at_risk: the forecast's probability of red, and its horizon's last period. */
+      redProbability: z.number().min(0).max(1).nullable().default(null),
+      horizon: iso.nullable().default(null),
     }),
   ),
   newReds: z.array(
@@ -42,6 +46,21 @@ export const whatChangedSchema = z.object({
       value: z.number().nullable(),
     }),
   ),
+  /** KPIs with at_risk periods in the reviewed period that the previous pack did not show at risk. */
+  newAtRisks: z
+    .array(
+      z.object({
+        kpiId: z.string(),
+        name: z.string(),
+        firstPeriod: iso,
+        periods: z.number().int().positive(),
+        /** The latest at-risk period's value, its probability of red and the horizon it is about. */
+        value: z.number().nullable(),
+        redProbability: z.number().min(0).max(1).nullable(),
+        horizon: iso.nullable(),
+      }),
+    )
+    .default([]),
   newDrifts: z.array(
     z.object({
       kpiId: z.string(),
@@ -131,6 +150,8 @@ export const whatChangedSchema = z.object({
       }),
     ),
   }),
+  /** Calibration proposals of the pack's KPIs: open when it was built, or decided in the window. */
+  proposals: z.array(packedProposalSchema).default([]),
 });
 export type WhatChanged = z.infer<typeof whatChangedSchema>;
 
@@ -171,6 +192,8 @@ export interface WhatChangedInput {
   readonly ingest: readonly TypedRecord[];
   readonly ingestBefore: readonly TypedRecord[];
   readonly limits?: DataQualityLimits;
+  /** The pack's proposals (proposalsForPack). @default none */
+  readonly proposals?: readonly PackedProposal[];
 }
 
 const byKpiThen = <T extends { kpiId: string }>(a: T, b: T) => (a.kpiId < b.kpiId ? -1 : a.kpiId > b.kpiId ? 1 : 0);
@@ -200,6 +223,7 @@ function statusSection(input: WhatChangedInput, current: readonly ScorecardEntry
   const statusTransitions: WhatChanged['statusTransitions'] = [];
   const newReds: WhatChanged['newReds'] = [];
   const newDrifts: WhatChanged['newDrifts'] = [];
+  const newAtRisks: WhatChanged['newAtRisks'] = [];
   for (const { kpi, series } of input.kpis) {
     const now = current.find((e) => e.kpiId === kpi.id);
     const then = previousOf.get(kpi.id);
@@ -211,6 +235,8 @@ function statusSection(input: WhatChangedInput, current: readonly ScorecardEntry
         to: now.status,
         fromPeriod: then?.periodStart ?? null,
         toPeriod: now.periodStart,
+        redProbability: now.status === 'at_risk' ? now.redProbability : null,
+        horizon: now.status === 'at_risk' ? now.horizon : null,
       });
     }
     const reviewed = series.filter((v) => inPeriod(v, input.period));
@@ -222,6 +248,19 @@ function statusSection(input: WhatChangedInput, current: readonly ScorecardEntry
         firstPeriod: reds[0]?.periodStart ?? '',
         periods: reds.length,
         value: reds.at(-1)?.value ?? null,
+      });
+    }
+    const atRisk = reviewed.filter((v) => v.status === 'at_risk');
+    const lastAtRisk = atRisk.at(-1);
+    if (lastAtRisk && then?.status !== 'at_risk') {
+      newAtRisks.push({
+        kpiId: kpi.id,
+        name: kpi.name,
+        firstPeriod: atRisk[0]?.periodStart ?? '',
+        periods: atRisk.length,
+        value: lastAtRisk.value,
+        redProbability: lastAtRisk.forecast?.probabilityRed ?? null,
+        horizon: horizonOf(lastAtRisk),
       });
     }
     const drifts = reviewed.filter((v) => v.drift?.verdict === 'drift');
@@ -237,7 +276,7 @@ function statusSection(input: WhatChangedInput, current: readonly ScorecardEntry
       });
     }
   }
-  return { statusTransitions, newReds, newDrifts };
+  return { statusTransitions, newReds, newAtRisks, newDrifts };
 }
 
 function restatementSection(input: WhatChangedInput): WhatChanged['restatements'] {
@@ -418,5 +457,6 @@ export function whatChanged(input: WhatChangedInput): WhatChanged {
     definitionChanges: definitionSection(input, restatements),
     ...governanceSection(input),
     dataQuality: dataQualitySection(input),
+    proposals: [...(input.proposals ?? [])],
   };
 }

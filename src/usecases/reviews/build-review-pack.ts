@@ -1,7 +1,7 @@
 // Use case (review): build a review pack when its kind's schedule fires. Everything comes from the
 // stores, never from a run's memory: the definitions and their change log, the KPI values with their
 // restatements, the audit trail, the approvals and autonomy controls, the data-quality records of
-// ingestion, the previous pack and what reviewers did since. It opens or grows the drift review
+// ingestion, the calibration proposals, the previous pack and what reviewers did since. It opens or grows the drift review
 // cases, notes the overdue action items, writes the pack (HTML and JSON) and sends each member of the
 // audience their own signed link.
 import type { Grain, KpiDefinition } from '../../domain/definition/schema';
@@ -33,6 +33,7 @@ import {
   type ReviewPack,
   reviewPackSchema,
 } from '../../domain/reviews/pack';
+import { proposalsForPack } from '../../domain/reviews/proposals';
 import { type ReviewLinkClaims, reviewLinkSigningPayload, reviewLinkUrl } from '../../domain/reviews/review-link';
 import { reviewedKpiSummary } from '../../domain/reviews/scorecard';
 import {
@@ -42,18 +43,19 @@ import {
   scorecardAt,
   whatChanged,
 } from '../../domain/reviews/what-changed';
+import { OPEN_PROPOSAL_STATUSES, PROPOSAL_STATUSES } from '../../domain/versioning/proposals';
 import type { AnnotationStore } from '../../ports/annotation-store';
 import type { ApprovalStore } from '../../ports/approvals';
 import type { AuditLog, AuditQuery } from '../../ports/audit-log';
 import type { AutonomyControls } from '../../ports/autonomy-controls';
 import type { Clock } from '../../ports/clock';
-import type { DefinitionStore } from '../../ports/definition-store';
+import type { DefinitionStore, ProposalStore } from '../../ports/definition-store';
 import type { KpiValueStore } from '../../ports/kpi-value-store';
 import type { PayloadSigner } from '../../ports/payload-signer';
 import type { RawPartitionSource } from '../../ports/raw-partitions';
 import type { ReviewNotifier } from '../../ports/review-notifier';
 import type { ReviewPackObjects, ReviewStore } from '../../ports/review-store';
-import { buildReportModel, type DataQualityRow } from '../../report/build-report';
+import { buildReportModel, type DataQualityRow, proposalRows } from '../../report/build-report';
 import { governanceReportData } from '../../report/governance';
 import { type ReviewDocument, reviewDocumentSchema } from '../../report/review-pack';
 import { definitionChangesOf } from './definition-changes';
@@ -75,7 +77,8 @@ export interface ReviewSettings {
 }
 
 export interface BuildReviewPackDeps {
-  readonly definitions: Pick<DefinitionStore<KpiDefinition>, 'list' | 'history' | 'versions'>;
+  readonly definitions: Pick<DefinitionStore<KpiDefinition>, 'list' | 'history' | 'versions'> &
+    Pick<ProposalStore<KpiDefinition>, 'listProposals'>;
   readonly values: Pick<KpiValueStore, 'history' | 'forPeriod'>;
   readonly audit: AuditLog & Pick<AuditQuery, 'byTime'>;
   readonly approvals: Pick<ApprovalStore, 'listRequests'>;
@@ -108,6 +111,28 @@ export interface BuildReviewPackResult {
 }
 
 const DATA_QUALITY_DATASET = 'pipeline_ingest';
+/**
+ * How long before the change window a proposal decided in it may have been made: a proposal waits
+ * for an approval for days, not months (the approval workflow's deadlines); older ones are not read.
+ */
+const PROPOSAL_LOOKBACK_MS = 180 * 86_400_000;
+
+/** The proposals open now, whenever made, and those made in the lookback (decided ones among them). */
+async function proposalsOf(
+  definitions: Pick<ProposalStore<KpiDefinition>, 'listProposals'>,
+  window: { readonly from: number; readonly to: number },
+) {
+  const lists = await Promise.all(
+    PROPOSAL_STATUSES.map((status) =>
+      definitions.listProposals({
+        status,
+        since: OPEN_PROPOSAL_STATUSES.includes(status) ? 0 : window.from - PROPOSAL_LOOKBACK_MS,
+        limit: 1000,
+      }),
+    ),
+  );
+  return lists.flat();
+}
 const HOUR = 3_600_000;
 
 /** The `pipeline_ingest` records ingested in `[from, to)`, from the raw store's hour partitions. */
@@ -359,6 +384,7 @@ export async function buildReviewPack(
   );
   const range = { from: isoTime(window.from), to: asOf };
   const governance = await deps.audit.byTime(range);
+  const proposals = await proposalsOf(deps.definitions, window);
 
   const changes = whatChanged({
     period,
@@ -370,6 +396,7 @@ export async function buildReviewPack(
     ingest: inWindow,
     ingestBefore: before,
     limits,
+    proposals: proposalsForPack(proposals, window, definitions),
   });
 
   const opened = await reconcileCases(kpis, { reviewId, kind, periodEnd: period.end, asOf, ingest }, limits, deps);
@@ -444,6 +471,11 @@ export async function buildReviewPack(
     },
     generatedAt: asOfMs,
     changeLog: async (id) => changeLogs.get(id) ?? [],
+    // The report's threshold proposals: those the pack holds.
+    proposals: proposalRows(
+      proposals.filter((p) => changes.proposals.some((q) => q.kpiId === p.kpiId && q.proposalId === p.id)),
+      (id) => definitions.find((d) => d.id === id),
+    ),
   });
   const document = reviewDocumentSchema.parse({ pack, report: { ...report, title: `${spec.title} ${period.label}` } });
   const json = `${JSON.stringify(document)}\n`;

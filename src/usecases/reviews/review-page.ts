@@ -75,6 +75,15 @@ async function authenticate(link: ReviewLinkInput, deps: ReviewPageDeps): Promis
   };
 }
 
+/** Where a "recalibrate the target" decision goes next: the KPI's open calibration proposal, or how to make one. */
+function recalibrationHandOver(document: ReviewDocument, kpiId: string): string {
+  const proposal = document.pack.changes.proposals.find((p) => p.kpiId === kpiId && p.state === 'open');
+  if (!proposal) return `No calibration proposal of ${kpiId} is open: \`kpi calibrate --kpi ${kpiId}\` makes one.`;
+  return proposal.status === 'awaiting_approval'
+    ? `Its calibration proposal ${proposal.proposalId} (${proposal.current ?? '—'} → ${proposal.proposed}) is held for an approver.`
+    : `Its calibration proposal ${proposal.proposalId} (${proposal.current ?? '—'} → ${proposal.proposed}) is there for review: \`kpi calibrate --kpi ${kpiId}\` writes the thresholds as a file for \`kpi publish\`.`;
+}
+
 async function liveState(context: Context, deps: ReviewPageDeps): Promise<LiveState> {
   const kpis = new Set(context.document.pack.scorecard.map((e) => e.kpiId));
   const [signOffs, notes, openItems, openCases] = await Promise.all([
@@ -265,6 +274,7 @@ export async function submitReview(
       }),
     );
     lines.push(`Closed the drift case on ${driftCase.kpiName}: ${option.replace(/_/g, ' ')}.`);
+    if (option === 'recalibrate_target') lines.push(recalibrationHandOver(context.document, driftCase.kpiId));
   }
   return { kind: 'recorded', lines, ...context, ...(await liveState(context, deps)) };
 }

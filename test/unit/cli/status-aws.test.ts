@@ -69,7 +69,7 @@ beforeAll(async () => {
 
   const files = readDefinitionFiles([path.join(REPO_ROOT, 'kpis', 'definitions')]).definitions;
   const definitions = kpiDefinitionStore(dynamodb, `${PREFIX}-definitions`, { now: () => NOW - 30 * 86_400_000 });
-  for (const id of ['sla_adherence', 'cac']) {
+  for (const id of ['sla_adherence', 'cac', 'ctr']) {
     const file = files.find((f) => f.definition.id === id);
     if (file) await definitions.publish(storedDefinition(file.definition), { author: 'ops', reason: 'first' });
   }
@@ -82,6 +82,7 @@ beforeAll(async () => {
       storedPoint('sla_adherence', { day: '2026-11-23', value: 0.9, status: 'yellow', drift: true }),
       storedPoint('sla_adherence', { day: '2026-11-24', value: 0.62, status: 'red', drift: true }),
       storedPoint('sla_adherence', { day: '2026-11-25', value: 0.7, status: 'red', provisional: true }),
+      storedPoint('ctr', { day: '2026-11-24', value: 0.031, status: 'at_risk', forecast: { probabilityRed: 0.58 } }),
     ].map(asWritten),
   );
   const approvals = new DynamoDbApprovalStore(dynamodb, `${PREFIX}-approvals`);
@@ -159,6 +160,8 @@ describe('kpi status --aws', () => {
     expect(sla).toMatch(/operational health\s+sla_adherence\s+2026-11-24\s+62 %\s+red\s+drift\s+↓-\s+1\s+1 item$/);
     const cac = stdout.split('\n').find((l) => l.includes(' cac ')) ?? '';
     expect(cac).toMatch(/business impact\s+cac\s+—\s+—\s+no value/);
+    const ctr = stdout.split('\n').find((l) => l.includes(' ctr ')) ?? '';
+    expect(ctr).toMatch(/business impact\s+ctr\s+2026-11-24\s+3\.1 %\s+at risk \(58 % chance of red by 2026-12-01\)/);
     expect(stdout).toContain(
       'Open action items about no KPI in particular\n  2026-12-20  data-eng@example.com  Write the runbook',
     );
@@ -182,8 +185,35 @@ describe('kpi status --aws', () => {
       openCases: 0,
       definitionVersion: 1,
     });
+    expect(json.kpis.find((k: { kpiId: string }) => k.kpiId === 'ctr')).toMatchObject({
+      status: 'at_risk',
+      redProbability: 0.58,
+      horizon: '2026-12-01T00:00:00.000Z',
+    });
     expect(json.otherItems.map((i: { itemId: string }) => i.itemId)).toEqual(['i-2']);
     expect(json.overdueItems).toBe(1);
+  });
+
+  it('colours each status as the report does when asked (FORCE_COLOR), and keeps the columns aligned', async () => {
+    const saved = process.env.FORCE_COLOR;
+    process.env.FORCE_COLOR = '1';
+    try {
+      const { code, stdout } = await kpi(['status', '--aws', '--stack-prefix', PREFIX]);
+      expect(code).toBe(0);
+      const lines = stdout.split('\n');
+      const ctr = lines.find((l) => l.includes(' ctr ')) ?? '';
+      expect(ctr).toContain('\u001b[38;5;208mat risk (58 % chance of red by 2026-12-01)\u001b[0m');
+      expect(lines.find((l) => l.includes('sla_adherence'))).toContain('\u001b[31mred\u001b[0m');
+      expect(lines.find((l) => l.includes(' cac '))).toContain('\u001b[90mno value\u001b[0m');
+      // The drift column starts at the same place on every line, colours or not.
+      const plain = (line: string) => line.replace(new RegExp(`${String.fromCharCode(27)}\\[[\\d;]+m`, 'g'), '');
+      const header = plain(lines.find((l) => l.startsWith('category')) ?? '');
+      const sla = plain(lines.find((l) => l.includes('sla_adherence')) ?? '');
+      expect(sla.indexOf('drift')).toBe(header.indexOf('drift'));
+    } finally {
+      if (saved === undefined) delete process.env.FORCE_COLOR;
+      else process.env.FORCE_COLOR = saved;
+    }
   });
 
   it('says where the stack outputs are missing, as a usage error', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scorecardEntry, trendArrow, trendMeaning } from '../../../src/domain/reviews/scorecard';
+import { describeRisk, scorecardEntry, trendArrow, trendMeaning } from '../../../src/domain/reviews/scorecard';
 import { kpiSummary, storedPoint } from '../../support/review-fixtures';
 
 const at = Date.parse('2026-11-23T08:00:00Z');
@@ -41,5 +41,27 @@ describe('a KPI on the scorecard', () => {
     expect(trendMeaning(band, 0.2, 0.15)).toBe('better');
     expect(trendMeaning(band, 0.09, 0.11)).toBe('same');
     expect(trendMeaning(band, 0.1, 0.02)).toBe('worse');
+  });
+});
+
+describe('a KPI at risk on the scorecard', () => {
+  it("carries the forecast's probability of red and the horizon's last period", () => {
+    const series = [
+      storedPoint('sla_adherence', { day: '2026-11-21', value: 0.9 }),
+      storedPoint('sla_adherence', {
+        day: '2026-11-22',
+        value: 0.82,
+        status: 'at_risk',
+        forecast: { probabilityRed: 0.64, steps: 7 },
+      }),
+    ];
+    const entry = scorecardEntry(kpiSummary(), series, at);
+    expect(entry).toMatchObject({ status: 'at_risk', redProbability: 0.64, horizon: '2026-11-29T00:00:00.000Z' });
+    expect(describeRisk(0.64, entry.horizon)).toBe('64 % chance of red by 2026-11-29');
+  });
+
+  it('has neither without a forecast', () => {
+    const entry = scorecardEntry(kpiSummary(), [storedPoint('sla_adherence', { day: '2026-11-22', value: 0.9 })], at);
+    expect(entry).toMatchObject({ redProbability: null, horizon: null });
   });
 });

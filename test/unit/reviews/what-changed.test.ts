@@ -3,7 +3,13 @@ import { reviewAuditEvent } from '../../../src/domain/guardrails/audit';
 import type { TypedRecord } from '../../../src/domain/records';
 import { actionItemsForPack } from '../../../src/domain/reviews/action-items';
 import { reviewPeriodOf } from '../../../src/domain/reviews/kinds';
-import { type ReviewedKpi, type WhatChangedInput, whatChanged } from '../../../src/domain/reviews/what-changed';
+import type { ScorecardEntry } from '../../../src/domain/reviews/scorecard';
+import {
+  type ReviewedKpi,
+  scorecardAt,
+  type WhatChangedInput,
+  whatChanged,
+} from '../../../src/domain/reviews/what-changed';
 import { diffDefinitions } from '../../../src/domain/versioning/semantic-diff';
 import { actionItem, DAY, days, kpiSummary, restatement, storedPoint } from '../../support/review-fixtures';
 
@@ -65,6 +71,8 @@ describe('what changed since the previous pack', () => {
         to: 'red',
         fromPeriod: '2026-11-15T00:00:00.000Z',
         toPeriod: '2026-11-22T00:00:00.000Z',
+        redProbability: null,
+        horizon: null,
       },
     ]);
   });
@@ -91,12 +99,76 @@ describe('what changed since the previous pack', () => {
             definitionVersion: 1,
             trend: 'down',
             trendMeaning: 'worse',
+            redProbability: null,
+            horizon: null,
           },
         ],
       }),
     );
     expect(changes.newReds).toEqual([]);
     expect(changes.statusTransitions.map((t) => `${t.from} → ${t.to}`)).toEqual(['red → green']);
+  });
+
+  it('reports a KPI turning at_risk as a status transition with its probability of red and horizon, and as newly at risk', () => {
+    const atRisk = (day: string, probabilityRed: number) => ({
+      day,
+      value: 0.8,
+      status: 'at_risk' as const,
+      forecast: { probabilityRed, steps: 7 },
+    });
+    const changes = whatChanged(
+      input({ kpis: [sla({ '2026-11-21': atRisk('2026-11-21', 0.55), '2026-11-22': atRisk('2026-11-22', 0.71) })] }),
+    );
+    expect(changes.statusTransitions).toEqual([
+      {
+        kpiId: 'sla_adherence',
+        name: 'SLA adherence',
+        from: 'green',
+        to: 'at_risk',
+        fromPeriod: '2026-11-15T00:00:00.000Z',
+        toPeriod: '2026-11-22T00:00:00.000Z',
+        redProbability: 0.71,
+        horizon: '2026-11-29T00:00:00.000Z',
+      },
+    ]);
+    expect(changes.newAtRisks).toEqual([
+      {
+        kpiId: 'sla_adherence',
+        name: 'SLA adherence',
+        firstPeriod: '2026-11-21T00:00:00.000Z',
+        periods: 2,
+        value: 0.8,
+        redProbability: 0.71,
+        horizon: '2026-11-29T00:00:00.000Z',
+      },
+    ]);
+    expect(changes.newReds).toEqual([]);
+  });
+
+  it('reports at-risk days of the week even when the KPI is back to green at its end, but not one the previous pack showed at risk', () => {
+    const week = {
+      '2026-11-18': { day: '2026-11-18', value: 0.8, status: 'at_risk' as const, forecast: { probabilityRed: 0.6 } },
+    };
+    const back = whatChanged(input({ kpis: [sla(week)] }));
+    expect(back.statusTransitions).toEqual([]);
+    expect(back.newAtRisks.map((r) => [r.firstPeriod.slice(0, 10), r.periods, r.redProbability])).toEqual([
+      ['2026-11-18', 1, 0.6],
+    ]);
+    const previous = whatChanged(input()).statusTransitions;
+    expect(previous).toEqual([]);
+    const carried = whatChanged(
+      input({
+        kpis: [sla(week)],
+        previousScorecard: [
+          {
+            ...scorecardAt([sla()], Date.parse('2026-11-16T00:00:00Z'))[0],
+            status: 'at_risk',
+          } as ScorecardEntry,
+        ],
+      }),
+    );
+    expect(carried.newAtRisks).toEqual([]);
+    expect(carried.statusTransitions.map((t) => `${t.from} → ${t.to}`)).toEqual(['at_risk → green']);
   });
 
   it('reports a restatement made in the window with its old and new values and why', () => {
