@@ -26,7 +26,7 @@ export const governanceSummarySchema = z.object({
   approvalsDecided: z.number().int().nonnegative(),
   /** Decisions after which the agent went on acting on its own (the guardrail's alarm not acted on). */
   agentContinued: z.number().int().nonnegative(),
-  /** Decided approvals where the approver stopped or supervised the agent, over all decided; null without any. */
+  /** Decided guardrail approvals where the approver stopped or supervised the agent, over those decided; null without any. */
   guardrailPrecision: z.number().min(0).max(1).nullable(),
   escalations: z.number().int().nonnegative(),
   safeDefaults: z.number().int().nonnegative(),

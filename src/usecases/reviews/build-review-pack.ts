@@ -202,12 +202,14 @@ function dataQualityRows(records: readonly TypedRecord[], now: number): DataQual
 function governanceSummary(pack: Pick<ReviewPack, 'changes'>, openApprovals: number): GovernanceSummary {
   const { approvals, autonomyChanges } = pack.changes;
   const decided = approvals.filter((a) => a.event === 'decided');
-  const acted = decided.filter((a) => a.agentContinued === false).length;
+  // Precision is about guardrail alarms: a definition change's approval has no agent to go on.
+  const judged = decided.filter((a) => a.agentContinued !== null);
+  const acted = judged.filter((a) => a.agentContinued === false).length;
   return {
     approvalsAsked: approvals.filter((a) => a.event === 'asked').length,
     approvalsDecided: decided.length,
     agentContinued: decided.filter((a) => a.agentContinued === true).length,
-    guardrailPrecision: decided.length > 0 ? acted / decided.length : null,
+    guardrailPrecision: judged.length > 0 ? acted / judged.length : null,
     escalations: approvals.filter((a) => a.event === 'escalated').length,
     safeDefaults: approvals.filter((a) => a.event === 'expired').length,
     autonomyChanges: autonomyChanges.length,
