@@ -20,14 +20,14 @@ import {
   DATA_QUALITY_COMMITS_KEY,
   DATA_QUALITY_RECORDS_PREFIX,
   GOVERNANCE_RECORDS_PREFIX,
-} from '../../src/shared/pipeline-records';
+} from '../../src/contracts/pipeline-records';
 import {
   REVIEW_KINDS,
   REVIEW_PAGE_ROUTE,
   REVIEWER_ATTRIBUTE,
   REVIEWS_PREFIX,
   type ReviewKindName,
-} from '../../src/shared/review-layout';
+} from '../../src/contracts/review-layout';
 import { type ReviewsConfig, reviewCron } from '../config';
 import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';

@@ -8,9 +8,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { ReviewPackSummary } from '../../functions/review-pack';
+import { REVIEWS_PREFIX, reviewPackKeys } from '../contracts/review-layout';
 import { reviewPeriodBefore } from '../domain/reviews/kinds';
 import type { ReviewDocument } from '../report/review-pack';
-import { REVIEWS_PREFIX, reviewPackKeys } from '../shared/review-layout';
 import type { LocalCloud } from './local-cloud';
 
 const DAY = 86_400_000;

@@ -10,7 +10,7 @@ import { DynamoDbReviewStore } from '../../src/adapters/aws/dynamodb-review-stor
 import { storedDefinition } from '../../src/adapters/aws/kpi-definitions';
 import { kpiDefinitionAndProposalStore } from '../../src/adapters/aws/kpi-proposals';
 import { S3ReviewPacks } from '../../src/adapters/aws/s3-review-packs';
-import { readDefinitionFiles } from '../../src/adapters/files/kpi-definition-files';
+import { readDefinitionFiles } from '../../src/contracts/kpi-definition-files';
 import { periodStart } from '../../src/domain/engine/time';
 import { reviewAuditEvent } from '../../src/domain/guardrails/audit';
 import type { TypedRecord } from '../../src/domain/records';

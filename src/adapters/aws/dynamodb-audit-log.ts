@@ -11,9 +11,9 @@ import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GOVERNANCE_RECORDS_PREFIX } from '../../contracts/raw-layout';
 import { type AuditEvent, auditEventSchema, governanceRecord } from '../../domain/guardrails/audit';
 import type { AuditLog, AuditQuery, TimeRange } from '../../ports/audit-log';
-import { GOVERNANCE_RECORDS_PREFIX } from '../../shared/pipeline-records';
 import { queryAll } from './dynamo-query';
 
 /** Prefix of the governance dataset in the raw bucket; the functions' write grant is narrowed to it. */

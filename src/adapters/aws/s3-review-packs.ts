@@ -1,9 +1,9 @@
 // AWS adapter: review packs in the snapshots bucket, `reviews/<kind>/<period>/pack.json` and
-// `pack.html` (see src/shared/review-layout.ts), beside the snapshots data teams read.
+// `pack.html` (see src/contracts/review-layout.ts), beside the snapshots data teams read.
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { reviewPackKeys } from '../../contracts/review-layout';
 import type { ReviewKind } from '../../domain/reviews/kinds';
 import type { ReviewPackObjects } from '../../ports/review-store';
-import { reviewPackKeys } from '../../shared/review-layout';
 
 export class S3ReviewPacks implements ReviewPackObjects {
   constructor(

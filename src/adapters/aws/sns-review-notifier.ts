@@ -2,8 +2,8 @@
 // reviewer's email subscription has a filter policy on it (lib/constructs/reviews.ts), so a reviewer
 // receives their own signed link and nobody else's.
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { REVIEWER_ATTRIBUTE } from '../../contracts/review-layout';
 import type { ReviewerMessage, ReviewNotifier } from '../../ports/review-notifier';
-import { REVIEWER_ATTRIBUTE } from '../../shared/review-layout';
 
 const text = (value: string) => ({ DataType: 'String', StringValue: value });
 

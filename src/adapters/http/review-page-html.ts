@@ -4,7 +4,7 @@
 // that allows exactly the page's own inline scripts (by hash), its styles, and posts to itself only.
 import { createHash } from 'node:crypto';
 import { renderReviewPackHtml } from '../../report/review-pack';
-import type { ReviewPage } from '../../usecases/reviews/review-page';
+import type { ReviewPage } from '../../report/review-page-state';
 import { hardenedHeaders, type RenderedPage, renderNotice } from './approval-page-html';
 
 /** SHA-256 (base64) of every inline script that runs (`<script>` without attributes). */

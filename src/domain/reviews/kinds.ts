@@ -5,7 +5,7 @@ import * as z from 'zod';
 import type { KpiCategory } from '../definition/schema';
 import { periodEnd, periodStart, shiftPeriod } from '../engine/time';
 
-/** The review kinds; src/shared/review-layout.ts names the same for the CDK app (a test keeps them equal). */
+/** The review kinds; src/contracts/review-layout.ts names the same for the CDK app (a test keeps them equal). */
 export const REVIEW_KINDS = ['weekly-operational', 'monthly-business'] as const;
 export type ReviewKind = (typeof REVIEW_KINDS)[number];
 export const reviewKindSchema = z.enum(REVIEW_KINDS);

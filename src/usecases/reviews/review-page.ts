@@ -5,15 +5,15 @@
 // links of someone outside the pack's audience change nothing.
 import { reviewAuditEvent } from '../../domain/guardrails/audit';
 import { type ActionItem, dueBy } from '../../domain/reviews/action-items';
-import type { DriftCase } from '../../domain/reviews/drift-cases';
 import { type ReviewKind, reviewIdOf } from '../../domain/reviews/kinds';
 import type { ReviewSubmission } from '../../domain/reviews/review-form';
 import { parseReviewLink, type ReviewLinkClaims, reviewLinkSigningPayload } from '../../domain/reviews/review-link';
 import type { AuditLog } from '../../ports/audit-log';
 import type { Clock } from '../../ports/clock';
 import type { PayloadSigner } from '../../ports/payload-signer';
-import type { ReviewNote, ReviewPackObjects, ReviewStore } from '../../ports/review-store';
+import type { ReviewPackObjects, ReviewStore } from '../../ports/review-store';
 import { type ReviewDocument, reviewDocumentSchema } from '../../report/review-pack';
+import type { ReviewPageContext as Context, LiveState, ReviewPage } from '../../report/review-page-state';
 
 export interface ReviewPageDeps {
   readonly reviews: ReviewStore;
@@ -32,31 +32,7 @@ export interface ReviewLinkInput {
   readonly query: Readonly<Record<string, string | undefined>>;
 }
 
-/** What the page shows besides the stored pack: the state now. */
-export interface LiveState {
-  readonly signOffs: Awaited<ReturnType<ReviewStore['listSignOffs']>>;
-  readonly notes: readonly ReviewNote[];
-  readonly openItems: readonly ActionItem[];
-  readonly openCases: readonly DriftCase[];
-}
-
-interface Context {
-  readonly document: ReviewDocument;
-  readonly claims: ReviewLinkClaims;
-  readonly reviewId: string;
-}
-
-/**
- * - `invalid`: not a link this service signed, for a pack that exists, to a member of its audience.
- * - `expired`: a genuine link past its expiry (the page is shown, nothing is recorded).
- * - `open`: the page with the form.
- * - `recorded`: this POST recorded `lines`.
- * - `refused`: this POST had problems (`lines`); nothing was recorded.
- */
-export type ReviewPage =
-  | { readonly kind: 'invalid' }
-  | ({ readonly kind: 'expired' | 'open' } & Context & LiveState)
-  | ({ readonly kind: 'recorded' | 'refused'; readonly lines: readonly string[] } & Context & LiveState);
+export type { LiveState, ReviewPage } from '../../report/review-page-state';
 
 type Authenticated = { ok: true; context: Context } | { ok: false };
 

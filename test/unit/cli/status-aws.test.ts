@@ -13,8 +13,8 @@ import { DynamoKpiValueStore } from '../../../src/adapters/aws/dynamo-kpi-value-
 import { DynamoDbApprovalStore } from '../../../src/adapters/aws/dynamodb-approval-store';
 import { DynamoDbReviewStore } from '../../../src/adapters/aws/dynamodb-review-store';
 import { kpiDefinitionStore, storedDefinition } from '../../../src/adapters/aws/kpi-definitions';
-import { readDefinitionFiles } from '../../../src/adapters/files/kpi-definition-files';
 import { main } from '../../../src/cli/main';
+import { readDefinitionFiles } from '../../../src/contracts/kpi-definition-files';
 import { closeServer, listenOnLoopback } from '../../../src/local/loopback-http';
 import { REPO_ROOT } from '../../support/cli';
 import { actionItem, storedPoint } from '../../support/review-fixtures';

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import {
+  DATA_QUALITY_COMMITS_KEY,
+  DATA_QUALITY_RECORDS_PREFIX,
+  GOVERNANCE_RECORDS_PREFIX,
+} from '../../../src/contracts/pipeline-records';
+import { RAW_PREFIX } from '../../../src/contracts/raw-layout';
+import { REVIEW_KINDS as LAYOUT_KINDS } from '../../../src/contracts/review-layout';
 import { GOVERNANCE_DATASET_ID } from '../../../src/domain/guardrails/audit';
 import { PIPELINE_INGEST_DATASET } from '../../../src/domain/ingest/data-quality';
-import { RAW_PREFIX } from '../../../src/domain/ingest/layout';
 import {
   parseReviewId,
   previousReviewPeriod,
@@ -9,12 +15,6 @@ import {
   reviewPeriodBefore,
   reviewPeriodOf,
 } from '../../../src/domain/reviews/kinds';
-import {
-  DATA_QUALITY_COMMITS_KEY,
-  DATA_QUALITY_RECORDS_PREFIX,
-  GOVERNANCE_RECORDS_PREFIX,
-} from '../../../src/shared/pipeline-records';
-import { REVIEW_KINDS as LAYOUT_KINDS } from '../../../src/shared/review-layout';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
