@@ -10,8 +10,8 @@ import { DynamoDbRawCommitLog } from '../src/adapters/aws/dynamodb-raw-commit-lo
 import { kpiDefinitionAndProposalStore } from '../src/adapters/aws/kpi-proposals';
 import { S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
 import { SnsReviewNotifier } from '../src/adapters/aws/sns-review-notifier';
+import { systemClock } from '../src/adapters/system-clock';
 import { renderReviewPackHtml } from '../src/report/review-pack';
-import { systemClock } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { reviewClients, reviewStores, reviewVariables } from '../src/runtime/review-environment';
 import { buildReviewPack } from '../src/usecases/reviews/build-review-pack';

@@ -12,6 +12,7 @@ import { kpiDefinitionStore, storedDefinition } from '../adapters/aws/kpi-defini
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
 import { definitionsNotFitting } from '../adapters/files/definition-fit';
 import { landingNameOf, loadDatasetCatalog, resolveDatasetFiles } from '../adapters/local/dataset-files';
+import { systemClock } from '../adapters/system-clock';
 import type { ComputeSummary } from '../contracts/compute-function';
 import { readDefinitionFiles } from '../contracts/kpi-definition-files';
 import { MANIFEST_PREFIX } from '../contracts/raw-layout';
@@ -245,9 +246,11 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     tableName: cloud.physicalName('ValuesTable'),
   });
   const stores = localGuardrailStores(cloud);
-  const definitionStore = kpiDefinitionStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
-    now: () => Date.now(),
-  });
+  const definitionStore = kpiDefinitionStore(
+    cloud.clients.dynamodb,
+    cloud.physicalName('DefinitionsTable'),
+    systemClock,
+  );
   const governance = await governanceReportData(stores, {
     from: new Date(from - DAY).toISOString(),
     to: new Date(Date.now() + DAY).toISOString(),
