@@ -36,16 +36,23 @@ export const { handler, create } = defineHandler({
     });
     return { ...runtime, landing };
   },
-  run: async (input, { ingest, catalog, landing }, { logger, metrics, lambda }) => {
+  run: async (input, { ingest, datasets: active, landing }, { logger, metrics, lambda }) => {
+    // The declarations in force now: a version published since the last run applies without a redeploy.
+    const catalog = await active.resolve();
     const unknown = (input.datasets ?? []).filter((id) => !catalog.has(id));
     if (unknown.length > 0) throw new ValidationError(`unknown datasets: ${unknown.join(', ')}`);
     const datasets = [...catalog.values()]
-      .filter((loaded) => !input.datasets || input.datasets.includes(loaded.declaration.id))
-      .map((loaded) => loaded.dataset);
+      .filter((resolved) => !input.datasets || input.datasets.includes(resolved.declaration.id))
+      .map((resolved) => resolved.dataset);
     const remaining = lambda?.getRemainingTimeInMillis() ?? LOCAL_BUDGET_MILLIS + SAFETY_MILLIS;
     // A quarter of a short run, at most SAFETY_MILLIS, is kept in hand.
     const deadline = ingest.clock.now() + remaining - Math.min(SAFETY_MILLIS, remaining / 4);
-    const report = await ingestDropZone(datasets, deadline, { ...ingest, landing });
+    const report = await ingestDropZone(
+      datasets,
+      deadline,
+      { ...ingest, landing },
+      (id) => catalog.get(id)?.version ?? null,
+    );
     const total = { rows: 0, quarantined: 0, files: 0 };
     for (const dataset of report.datasets) {
       total.rows += dataset.rowsValid;

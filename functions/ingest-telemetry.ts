@@ -45,7 +45,6 @@ export const { handler, create } = defineHandler({
     const runtime = await buildIngestionRuntime(env, clients);
     return {
       ...runtime,
-      datasets: new Map([...runtime.catalog].map(([id, loaded]) => [id, loaded.dataset])),
       keyring: new SecretAgentKeyring(clients.secrets, env.AGENT_KEYS_SECRET),
       limits: {
         maxBodyBytes: env.MAX_BODY_BYTES,
@@ -61,7 +60,13 @@ export const { handler, create } = defineHandler({
     try {
       const response = await receivePush(
         { method: input.requestContext.http.method, path: input.rawPath, headers, body },
-        { ...deps.ingest, datasets: deps.datasets, keyring: deps.keyring, limits: deps.limits },
+        {
+          ...deps.ingest,
+          // The declarations in force now (published versions first), cached briefly per instance.
+          datasets: new Map([...(await deps.datasets.resolve())].map(([id, resolved]) => [id, resolved.dataset])),
+          keyring: deps.keyring,
+          limits: deps.limits,
+        },
       );
       const accepted = typeof response.body.accepted === 'number' ? response.body.accepted : 0;
       metrics.addMetric(PipelineMetric.RowsIngested, MetricUnit.Count, accepted);

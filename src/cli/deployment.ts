@@ -8,13 +8,16 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { ComputeEvent, ComputeSummary } from '../../functions/compute';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
+import { datasetDeclarationStore } from '../adapters/aws/dataset-declarations';
 import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
 import type { DynamoDefinitionAndProposalStore } from '../adapters/aws/dynamo-proposal-store';
 import { kpiDefinitionAndProposalStore } from '../adapters/aws/kpi-proposals';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
 import { StepFunctionsApprovalWorkflow } from '../adapters/aws/sfn-approval-workflow';
+import type { DatasetDeclaration } from '../domain/dataset';
 import type { KpiDefinition } from '../domain/definition/schema';
 import type { ApprovalWorkflow } from '../ports/approval-workflow';
+import type { DefinitionStore } from '../ports/definition-store';
 import { UsageError } from './command';
 
 /** Options every deployment-aware command accepts. */
@@ -39,6 +42,8 @@ export interface Deployment {
   readonly where: string;
   readonly clients: AwsClients;
   readonly definitions: DynamoDefinitionAndProposalStore<KpiDefinition>;
+  /** The versioned dataset declarations (`kpi dataset`), in the same table. */
+  readonly datasets: DefinitionStore<DatasetDeclaration>;
   readonly values: DynamoKpiValueStore;
   readonly schedules: SchedulerKpiSchedules;
   readonly names: {
@@ -153,6 +158,7 @@ async function openLocal(options: DeploymentOptions, context: DeploymentContext)
     clients,
     names,
     definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
+    datasets: datasetDeclarationStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,
@@ -226,6 +232,7 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
     clients,
     names,
     definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, { now: () => Date.now() }),
+    datasets: datasetDeclarationStore(clients.dynamodb, names.definitionsTable, { now: () => Date.now() }),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,

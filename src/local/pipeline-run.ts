@@ -33,6 +33,7 @@ import {
   proposalsSince,
   runCalibrationStage,
 } from './calibration-stage';
+import { publishDatasetCatalog } from './dataset-versions';
 import { localGuardrailStores, runGuardrailsDemo } from './guardrails-demo';
 import { dropFiles, pushAgentEvents, runDropZone } from './ingestion';
 import type { LocalCloud } from './local-cloud';
@@ -100,6 +101,11 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
       : `Ingest: ${days} days of sample data through the connectors`,
   );
   const catalog = await loadDatasetCatalog(datasetsDir);
+  const datasetVersions = await publishDatasetCatalog(cloud, catalog, {
+    author: 'npm-start',
+    reason: 'initial publication of the dataset declarations',
+  });
+  log(`  ${datasetVersions} dataset declarations published as versions the ingestion reads at run time`);
   const drops: { dataset: string; file: string; name?: string }[] = [];
   let from = periodStart('day', end - days * DAY);
   if (options.dataDir) {

@@ -73,6 +73,19 @@ describe('ingestion constructs', () => {
     expect(statements.flatMap(actions).filter((a) => /Delete|\*/.test(a))).toEqual([]);
   });
 
+  it('lets every connector query the dataset pointers of the definitions table, and nothing else of it', () => {
+    for (const entry of ['ingest-drop-zone', 'ingest-http', 'ingest-telemetry']) {
+      const onDefinitions = statementsOf(app.pipeline, entry).filter((s) => text(s).includes('definitions'));
+      expect(onDefinitions).toHaveLength(1);
+      expect(onDefinitions[0]).toMatchObject({
+        Action: 'dynamodb:Query',
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['DATASET#active', 'DATASET#retired'] } },
+      });
+      expect(text(onDefinitions[0]?.Resource)).toContain('/index/gsi1');
+      expect(functionOf(entry)?.Properties.Environment.Variables.DEFINITIONS_TABLE).toBeDefined();
+    }
+  });
+
   it('gives the drop zone scratch space for records spilled by hour', () => {
     expect(functionOf('ingest-drop-zone')?.Properties.EphemeralStorage).toEqual({ Size: 10_240 });
     expect(functionOf('ingest-drop-zone')?.Properties.Environment.Variables.SPILL_DIR).toBe('/tmp');

@@ -89,6 +89,10 @@ export const batchManifestSchema = z.object({
   codeVersion: z.string(),
   /** SHA-256 of the declaration (canonical JSON) the batch was mapped with. */
   declarationSha256: z.string(),
+  /** The published version of that declaration (`kpi dataset publish`); null for the one the deployment ships. */
+  declarationVersion: z.number().int().min(1).nullable().default(null),
+  /** For a replay of quarantined rows: the batches whose quarantined rows it read again. */
+  replayOf: z.array(z.string()).default([]),
   sources: z.array(sourceInputSchema),
   counts: countsSchema,
   warnings: z.array(readWarningSchema),
