@@ -62,6 +62,8 @@ export interface Deployment {
    * report; null where this tool cannot invoke it (on AWS its schedule picks the files up).
    */
   runDropZone(datasets: readonly string[]): Promise<unknown | null>;
+  /** Runs the drop-zone function on a quarantine replay (`kpi replay`) and returns its report. */
+  runReplay(replay: { dataset: string; from: string; to: string }): Promise<unknown>;
   /** Runs the compute function with an event and returns its summary. */
   computeNow(event: ComputeEvent): Promise<ComputeSummary>;
   /** Starts the backfill state machine; resolves with its final status. */
@@ -168,6 +170,7 @@ async function openLocal(options: DeploymentOptions, context: DeploymentContext)
     }),
     computeNow: (event) => cloud.functions.invoke('compute', event) as Promise<ComputeSummary>,
     runDropZone: (datasets) => cloud.functions.invoke('ingest-drop-zone', { datasets }),
+    runReplay: (replay) => cloud.functions.invoke('ingest-drop-zone', { replay }),
     backfillWorkflow: async (input) => {
       if (!backfill) throw new Error('the app has no backfill state machine');
       const execution = await cloud.stepFunctions.startExecution(backfill.arn, input).done;
@@ -253,6 +256,18 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
       return body as ComputeSummary;
     },
     runDropZone: async () => null,
+    runReplay: async (replay) => {
+      // Synchronously, as the schedule would invoke it asynchronously: the report comes back.
+      const response = await clients.lambda.send(
+        new InvokeCommand({
+          FunctionName: output('IngestionDropZoneFunctionArn'),
+          Payload: new TextEncoder().encode(JSON.stringify({ replay })),
+        }),
+      );
+      const body = JSON.parse(new TextDecoder().decode(response.Payload ?? new Uint8Array()));
+      if (response.FunctionError) throw new Error(`the replay failed: ${body.errorType}: ${body.errorMessage}`);
+      return body;
+    },
     // Looked up when used: a deployment from before the output existed still serves other commands.
     approvalWorkflow: {
       start: (start) =>

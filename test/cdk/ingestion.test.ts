@@ -54,7 +54,7 @@ describe('ingestion constructs', () => {
     });
   });
 
-  it('lets the drop zone read landing/ and key indexes, put under raw/ and quarantine/ only, and never delete', () => {
+  it('lets the drop zone read landing/, key indexes, manifests and quarantine (replay), put under raw/ and quarantine/ only, and never delete', () => {
     const statements = statementsOf(app.pipeline, 'ingest-drop-zone').filter((s) =>
       actions(s).some((a) => a.startsWith('s3:')),
     );
@@ -64,7 +64,9 @@ describe('ingestion constructs', () => {
         .flatMap((s) => ([] as unknown[]).concat(s.Resource).map(text));
     expect(resources('s3:GetObject').sort()).toEqual([
       expect.stringContaining('/landing/*'),
+      expect.stringContaining('/quarantine/*'),
       expect.stringContaining('/raw/_keys/*'),
+      expect.stringContaining('/raw/_manifests/*'),
     ]);
     expect(resources('s3:PutObject').sort()).toEqual([
       expect.stringContaining('/quarantine/*'),

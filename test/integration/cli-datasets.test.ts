@@ -112,6 +112,20 @@ describe('kpi dataset: declarations versioned on the local deployment, read by i
     expect(manifests[1]?.counts).toMatchObject({ read: 2, valid: 2, quarantined: 0 });
   });
 
+  it('replays the quarantine of the day under version 2: the row moves to raw once, a second replay adds nothing', async () => {
+    const day = new Date().toISOString().slice(0, 10);
+    const first = await runKpi(['replay', '--dataset', 'web_sessions', '--from', day], cwd);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toContain(`web_sessions: quarantine of ${day} to ${day} replayed under dataset version 2`);
+    expect(first.stdout).toMatch(/before 1 = after 0 \+ moved 1/);
+    expect(first.stdout).toContain('moved to raw, quarantined before for: missing_required 1');
+    const again = await runKpi(['replay', '--dataset', 'web_sessions', '--from', day], cwd);
+    expect(again.stdout).toContain('total: before 0 = after 0 + moved 0');
+    const replays = (await manifestsOf('web_sessions')).filter((m) => m.connector === 'replay');
+    expect(replays).toHaveLength(1);
+    expect(replays[0]).toMatchObject({ declarationVersion: 2, counts: { read: 1, valid: 1, quarantined: 0 } });
+  });
+
   it('shows the versions and the changes in the history, and a diff of two versions', async () => {
     const history = await runKpi(['dataset', 'history', 'web_sessions'], cwd);
     expect(history.stdout).toContain('web_sessions: active, version 2 in force of 2; owner growth@example.com');

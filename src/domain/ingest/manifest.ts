@@ -5,7 +5,8 @@
 // resumes from the manifest. A manifest alone makes nothing visible.
 import * as z from 'zod';
 
-export const CONNECTORS = ['drop_zone', 'http', 'push'] as const;
+/** `replay`: quarantined rows read again under a newer declaration (`kpi replay`). */
+export const CONNECTORS = ['drop_zone', 'http', 'push', 'replay'] as const;
 export type Connector = (typeof CONNECTORS)[number];
 
 /** What happened to a batch. */
