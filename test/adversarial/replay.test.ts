@@ -117,7 +117,7 @@ describe('quarantine replay', () => {
       movedByPreviousReason: { not_in_enum: 3 },
       stillQuarantinedByReason: { invalid_timestamp: 1 },
     });
-    expect(day && day.before).toBe((day?.after ?? 0) + (day?.moved ?? 0) + (day?.duplicate ?? 0));
+    expect(day?.before).toBe((day?.after ?? 0) + (day?.moved ?? 0) + (day?.duplicate ?? 0));
     // The hours of the moved rows (two days back) are marked late: the next refresh restates them.
     expect(day?.lateHours).toHaveLength(3);
     expect(await ids('replayed')).toEqual(expected);
