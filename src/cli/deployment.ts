@@ -52,6 +52,7 @@ export interface Deployment {
     readonly stateTable: string;
     readonly rawBucket: string;
     readonly landingBucket: string;
+    readonly quarantineBucket: string;
     readonly controlsTable: string;
     readonly auditTable: string;
     /** Where governance records (the pipeline_governance dataset) are written. */
@@ -138,6 +139,7 @@ async function openLocal(options: DeploymentOptions, context: DeploymentContext)
     stateTable: cloud.physicalName('StateTable'),
     rawBucket: cloud.physicalName('RawBucket', 'AWS::S3::Bucket'),
     landingBucket: cloud.physicalName('LandingBucket', 'AWS::S3::Bucket'),
+    quarantineBucket: String(cloud.functions.get('ingest-drop-zone').environment.QUARANTINE_BUCKET),
     controlsTable: String(guardrails.CONTROLS_TABLE),
     auditTable: String(guardrails.AUDIT_TABLE),
     governanceBucket: String(guardrails.GOVERNANCE_BUCKET),
@@ -225,6 +227,7 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
     rawBucket,
     // Bucket names differ only by their role (lib/naming.ts): <prefix>-<role>-<account>-<region>.
     landingBucket: rawBucket.replace(`${prefix.toLowerCase()}-raw-`, `${prefix.toLowerCase()}-landing-`),
+    quarantineBucket: rawBucket.replace(`${prefix.toLowerCase()}-raw-`, `${prefix.toLowerCase()}-quarantine-`),
     controlsTable: `${prefix}-controls`,
     auditTable: `${prefix}-audit`,
     governanceBucket: rawBucket,

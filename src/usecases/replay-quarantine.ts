@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { type CompiledDataset, type DatasetFormat, ingestionOf, webGunzip } from '../domain/dataset';
 import { ValidationError } from '../domain/errors';
-import { daysBetween, visibleEntries } from '../domain/ingest/commit-log';
+import { type CommitEntry, daysBetween, visibleEntries } from '../domain/ingest/commit-log';
 import { PIPELINE_INGEST_DATASET } from '../domain/ingest/data-quality';
 import { hourPartition, MANIFEST_PREFIX, QUARANTINE_PREFIX } from '../domain/ingest/layout';
 import { type BatchManifest, batchManifestSchema } from '../domain/ingest/manifest';
@@ -81,7 +81,7 @@ export interface ReplayReport {
 }
 
 /** A quarantine object in force on a day, and the batch it belongs to. */
-interface QuarantineObject {
+export interface QuarantineObject {
   readonly batchId: string;
   readonly key: string;
   readonly sha256: string;
@@ -115,16 +115,17 @@ export async function replayQuarantine(request: ReplayRequest, deps: IngestDepen
   };
 }
 
-async function replayDay(request: ReplayRequest, date: string, deps: IngestDependencies): Promise<ReplayDay> {
-  const { dataset } = request;
-  const declaration = declarationSha256(dataset.declaration);
-  const replaySource = `replay@${declaration}`;
-  const log = quarantineLogOf(dataset.id);
-  const entries = await deps.log.entries(log, date, date);
+/** The quarantine in force on one day of ingestion: its objects, and the replay entries that made part of it. */
+export async function quarantineOfDay(
+  datasetId: string,
+  date: string,
+  deps: Pick<IngestDependencies, 'log' | 'store'>,
+): Promise<{ objects: QuarantineObject[]; fresh: number; replays: CommitEntry[] }> {
+  const entries = await deps.log.entries(quarantineLogOf(datasetId), date, date);
   const superseded = new Set(entries.flatMap((entry) => entry.supersedes));
   const replays = visibleEntries(entries).filter((entry) => !superseded.has(entry.batchId));
   const objects: QuarantineObject[] = [];
-  for (const manifest of await ingestedOn(dataset.id, date, deps)) {
+  for (const manifest of await ingestedOn(datasetId, date, deps)) {
     if (superseded.has(manifest.batchId)) continue;
     for (const object of manifest.objects) {
       if (object.kind !== 'quarantine' || object.records === 0) continue;
@@ -151,6 +152,15 @@ async function replayDay(request: ReplayRequest, date: string, deps: IngestDepen
       });
     }
   }
+  return { objects, fresh, replays };
+}
+
+async function replayDay(request: ReplayRequest, date: string, deps: IngestDependencies): Promise<ReplayDay> {
+  const { dataset } = request;
+  const declaration = declarationSha256(dataset.declaration);
+  const replaySource = `replay@${declaration}`;
+  const { objects, fresh, replays } = await quarantineOfDay(dataset.id, date, deps);
+  const log = quarantineLogOf(dataset.id);
   const before = objects.reduce((n, o) => n + o.records, 0);
   const empty = (status: ReplayDay['status'], batchId: string | null = null): ReplayDay => ({
     date,
@@ -286,7 +296,11 @@ function manifestKeyOf(manifest: BatchManifest): string {
 }
 
 /** The manifests of the batches of `dataset` ingested (and committed) on `date`, replays excluded. */
-async function ingestedOn(dataset: string, date: string, deps: IngestDependencies): Promise<BatchManifest[]> {
+async function ingestedOn(
+  dataset: string,
+  date: string,
+  deps: Pick<IngestDependencies, 'log' | 'store'>,
+): Promise<BatchManifest[]> {
   const prefix = `${MANIFEST_PREFIX}dataset=${dataset}/`;
   const manifests: BatchManifest[] = [];
   for (const entry of await deps.log.entries(PIPELINE_INGEST_DATASET, date, date)) {
@@ -297,14 +311,17 @@ async function ingestedOn(dataset: string, date: string, deps: IngestDependencie
   return manifests;
 }
 
-async function readManifest(key: string, deps: IngestDependencies): Promise<BatchManifest> {
+async function readManifest(key: string, deps: Pick<IngestDependencies, 'store'>): Promise<BatchManifest> {
   const bytes = await deps.store.get({ area: 'raw', key });
   if (!bytes) throw new Error(`the manifest ${key} named by the commit log is missing`);
   return batchManifestSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
 }
 
 /** The rows of one quarantine object, in order. */
-async function rowsOf(object: QuarantineObject, deps: IngestDependencies): Promise<QuarantinedRow[]> {
+async function rowsOf(
+  object: QuarantineObject,
+  deps: Pick<IngestDependencies, 'store' | 'gunzip'>,
+): Promise<QuarantinedRow[]> {
   const bytes = await deps.store.get({ area: 'quarantine', key: object.key });
   if (!bytes) throw new Error(`the quarantine object ${object.key} is missing`);
   const gunzip = deps.gunzip ?? webGunzip;
@@ -325,8 +342,11 @@ async function rowsOf(object: QuarantineObject, deps: IngestDependencies): Promi
 
 const TRUNCATED = /…\[truncated: \d+ characters in all\]$/;
 
+/** An input part of a replay, with the quarantined rows it reads again. */
+export type ReplayPart = IngestPart & { readonly rows: readonly QuarantinedRow[] };
+
 /** What the parts of a replay saw: rows kept as they were, and the previous reasons of the rows read again. */
-interface ReplayTally {
+export interface ReplayTally {
   readonly kept: QuarantinedRow[];
   /** Previous reason codes of the rows read again. */
   readonly replayed: Record<string, number>;
@@ -343,12 +363,12 @@ const bump = (counts: Record<string, number>, code: string | undefined) => {
  * raw text again, one per line, under a header made from the columns it was read with. Rows that
  * cannot be read again go to `kept`, unchanged.
  */
-async function* partsOf(
+export async function* partsOf(
   dataset: CompiledDataset,
   objects: readonly QuarantineObject[],
-  deps: IngestDependencies,
+  deps: Pick<IngestDependencies, 'store' | 'gunzip'>,
   tally: ReplayTally,
-): AsyncGenerator<IngestPart> {
+): AsyncGenerator<ReplayPart> {
   const format = dataset.declaration.format;
   for (const object of objects) {
     const groups = new Map<string, QuarantinedRow[]>();
@@ -373,7 +393,7 @@ function replayPart(
   rows: readonly QuarantinedRow[],
   object: QuarantineObject,
   failedAgain: (previous: QuarantinedRow) => void,
-): IngestPart {
+): ReplayPart {
   const first = rows[0] as QuarantinedRow;
   const lines: string[] = [];
   // Where each row starts in the text made here, to give a row read again its own file line back.
@@ -409,6 +429,7 @@ function replayPart(
   }
   const text = `${lines.join('\n')}\n`;
   return {
+    rows,
     origin: { source: first.source, file: first.file },
     bytes: (async function* () {
       yield new TextEncoder().encode(text);

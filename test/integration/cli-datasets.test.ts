@@ -98,6 +98,28 @@ describe('kpi dataset: declarations versioned on the local deployment, read by i
     expect(manifest?.counts.quarantinedByReason).toEqual({ missing_required: 1 });
   });
 
+  it('shows the impact of a proposal before publishing it: rows back from quarantine and records it would refuse', async () => {
+    const fix = await runKpi(['dataset', 'diff', 'web_sessions', v2, '--impact'], cwd);
+    expect(fix.stderr).toBe('');
+    expect(fix.stdout).toContain('+ fields.bounced.default: "false" [loosened]');
+    expect(fix.stdout).toContain('quarantined → valid: 1 of 1 (missing_required 1)');
+    expect(fix.stdout).toMatch(
+      /e\.g\. landing\/web_sessions\/a\.ndjson:2: missing_required → valid: .*"session_id":"a2"/,
+    );
+    expect(fix.stdout).toContain('valid → quarantined: 0 of 1 records');
+    const strict = file(
+      'web_sessions-strict.yaml',
+      readFileSync(v1, 'utf8').replace('enum: [personalized, control]', 'enum: [personalized]'),
+    );
+    const tightened = await runKpi(['dataset', 'diff', 'web_sessions', strict, '--impact', '--format', 'json'], cwd);
+    const impact = JSON.parse(tightened.stdout).impact;
+    expect(impact.validToQuarantined).toEqual({ 'variant: not_in_enum': 1 });
+    expect(impact.examples).toContainEqual(expect.objectContaining({ from: 'valid', to: 'variant: not_in_enum' }));
+    // Nothing was written: the quarantine and raw are as they were.
+    const history = await runKpi(['dataset', 'history', 'web_sessions'], cwd);
+    expect(history.stdout).toContain('version 1 in force of 1');
+  });
+
   it('publishes a fixed version 2 with its semantic diff; the next file passes with no redeploy', async () => {
     const publish = await runKpi(['dataset', 'publish', '--reason', 'bounced is absent when false', v2], cwd);
     expect(publish.stdout).toContain('web_sessions: published version 2');
@@ -146,6 +168,13 @@ describe('kpi dataset: declarations versioned on the local deployment, read by i
     expect(publish.stderr).toMatch(/conversion_rate: .*dataset web_sessions has no field "converted"/);
     const history = await runKpi(['dataset', 'history', 'web_sessions'], cwd);
     expect(history.stdout).toContain('version 2 in force of 2');
+    // The impact names the KPIs in force whose days would move.
+    const impact = await runKpi(
+      ['dataset', 'diff', 'web_sessions', path.join(cwd, 'web_sessions-strict.yaml'), '--impact'],
+      cwd,
+    );
+    expect(impact.stdout).toMatch(/valid → quarantined: \d+ of \d+ records \(variant: not_in_enum \d+\)/);
+    expect(impact.stdout).toMatch(/conversion_rate would change on \d{4}-\d\d-\d\d/);
   });
 
   it('rolls back to version 1, and refuses to retire a dataset a KPI in force reads', async () => {

@@ -5,11 +5,16 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { storedDeclaration } from '../../adapters/aws/dataset-declarations';
+import { DynamoDbRawCommitLog } from '../../adapters/aws/dynamodb-raw-commit-log';
+import { S3IngestStore } from '../../adapters/aws/s3-ingest-store';
+import { S3RawPartitions } from '../../adapters/aws/s3-raw-partitions';
+import { nodeGunzip } from '../../adapters/gzip';
 import { type LoadedDataset, loadDatasetCatalog, loadDatasetFile } from '../../adapters/local/dataset-files';
-import type { DatasetDeclaration } from '../../domain/dataset';
+import { compileDataset, type DatasetDeclaration } from '../../domain/dataset';
 import { describeDeclarationChangeLines, describeDeclarationChanges } from '../../domain/dataset/declaration-changes';
 import { datasetsOfCalculation } from '../../domain/definition/schema';
 import { DefinitionNotFoundError, DefinitionUnchangedError } from '../../domain/versioning/errors';
+import { type DeclarationImpact, declarationImpact, type ImpactDependencies } from '../../usecases/declaration-impact';
 import {
   DeclarationBreaksKpisError,
   type DeclarationDependencies,
@@ -39,11 +44,13 @@ is read with the declaration the deployment ships. Every batch manifest records 
       field can no longer hold) is refused, naming the KPIs. Identical content is reported unchanged.
   kpi dataset history ID [--format table|json]
       Versions and the change log.
-  kpi dataset diff ID [--from V] [--to V] [FILE] [--format table|json]
+  kpi dataset diff ID [--from V] [--to V] [FILE] [--impact [--days N]] [--format table|json]
       What changed: fields added, removed or retyped, validation tightened or loosened, renames,
       defaults. Without FILE, version --from (default: the one before the version in force) against
       --to (default: the version in force); with FILE, the version in force against FILE, with the
-      KPIs FILE would break.
+      KPIs FILE would break. --impact reads the last N days (default 7) under the new declaration,
+      writing nothing: the quarantined rows it would accept (as \`kpi replay\` would read them), the
+      records in raw it would refuse, by reason with examples, and the KPIs and days that would move.
   kpi dataset rollback ID --to V --reason TEXT [--author NAME]
       Puts version V back in force (refused like a publish if it would break a KPI in force).
   kpi dataset retire ID --reason TEXT [--author NAME]
@@ -211,10 +218,14 @@ async function diff(context: CliContext): Promise<number> {
       from: { type: 'string' },
       to: { type: 'string' },
       format: { type: 'string', default: 'table' },
+      impact: { type: 'boolean', default: false },
+      days: { type: 'string', default: '7' },
     },
     true,
   );
   const [id, file] = positionals;
+  const days = Number(values.days);
+  if (!Number.isInteger(days) || days < 1 || days > 92) throw new UsageError('--days is 1 to 92');
   if (!id || positionals.length > 2) throw new UsageError('give a dataset id, and optionally a declaration file');
   if (values.format !== 'table' && values.format !== 'json') throw new UsageError('--format is table or json');
   const proposed = file
@@ -243,9 +254,15 @@ async function diff(context: CliContext): Promise<number> {
     }
     const changes = before.declaration ? describeDeclarationChanges(before.declaration, after.declaration) : [];
     const broken = await kpisBrokenBy(deployment.definitions, before.declaration, after.declaration);
+    const impact = values.impact
+      ? await declarationImpact(
+          { proposed: compileDataset(after.declaration), current: before.declaration, days, now: context.now() },
+          impactDependencies(deployment),
+        )
+      : null;
     if (values.format === 'json') {
       context.stdout(
-        `${JSON.stringify({ id, from: before.label, to: after.label, changes, breaks: broken }, null, 2)}\n`,
+        `${JSON.stringify({ id, from: before.label, to: after.label, changes, breaks: broken, ...(impact ? { impact } : {}) }, null, 2)}\n`,
       );
       return 0;
     }
@@ -257,8 +274,47 @@ async function diff(context: CliContext): Promise<number> {
       context.stdout(`\nWould break ${broken.length} KPI(s) in force (publishing it is refused):\n`);
       for (const kpi of broken) for (const problem of kpi.problems) context.stdout(`  ${kpi.kpiId}: ${problem}\n`);
     }
+    if (impact) printImpact(context, impact, after.label);
     return 0;
   });
+}
+
+function impactDependencies(deployment: Deployment): ImpactDependencies {
+  const log = new DynamoDbRawCommitLog(deployment.clients.dynamodb, deployment.names.stateTable);
+  return {
+    log,
+    store: new S3IngestStore(deployment.clients.s3, {
+      raw: deployment.names.rawBucket,
+      quarantine: deployment.names.quarantineBucket,
+    }),
+    gunzip: nodeGunzip,
+    raw: new S3RawPartitions(deployment.clients.s3, deployment.names.rawBucket, log),
+    kpis: deployment.definitions,
+  };
+}
+
+function printImpact(context: CliContext, impact: DeclarationImpact, label: string): void {
+  const total = (counts: Readonly<Record<string, number>>) => Object.values(counts).reduce((n, k) => n + k, 0);
+  const list = (counts: Readonly<Record<string, number>>) =>
+    Object.entries(counts)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([code, n]) => `${code} ${n}`)
+      .join(', ');
+  context.stdout(
+    `\nImpact of ${label} on ${impact.from.slice(0, 10)} to ${impact.to.slice(0, 10)} (exclusive; nothing written):\n`,
+  );
+  context.stdout(
+    `  quarantined → valid: ${total(impact.quarantinedToValid)} of ${impact.quarantinedChecked}${total(impact.quarantinedToValid) > 0 ? ` (${list(impact.quarantinedToValid)})` : ''}\n`,
+  );
+  context.stdout(
+    `  still quarantined:   ${total(impact.stillQuarantined)}${total(impact.stillQuarantined) > 0 ? ` (${list(impact.stillQuarantined)})` : ''}\n`,
+  );
+  context.stdout(
+    `  valid → quarantined: ${total(impact.validToQuarantined)} of ${impact.recordsChecked} records${total(impact.validToQuarantined) > 0 ? ` (${list(impact.validToQuarantined)})` : ''}\n`,
+  );
+  for (const e of impact.examples) context.stdout(`    e.g. ${e.where}: ${e.from} → ${e.to}: ${e.row}\n`);
+  if (impact.kpis.length === 0) context.stdout('  no KPI in force would change\n');
+  for (const kpi of impact.kpis) context.stdout(`  ${kpi.kpiId} would change on ${kpi.days.join(', ')}\n`);
 }
 
 async function rollback(context: CliContext): Promise<number> {
