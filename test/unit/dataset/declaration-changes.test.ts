@@ -3,6 +3,7 @@ import { type DatasetDeclaration, validateDatasetDeclaration } from '../../../sr
 import { describeDeclarationChanges } from '../../../src/domain/dataset/declaration-changes';
 import type { DefinitionState } from '../../../src/ports/definition-store';
 import { ActiveDatasets } from '../../../src/usecases/active-datasets';
+import { refusalOf } from '../../../src/usecases/declaration-impact';
 
 const base = validateDatasetDeclaration(
   {
@@ -109,5 +110,61 @@ describe('ActiveDatasets', () => {
     published = [state(base, 3, 'active')];
     now = 2000;
     expect((await active.resolve()).get('leads')?.declaration.owner).toBe('sales@example.com');
+  });
+});
+
+describe('refusalOf', () => {
+  const before = new Set(Object.keys(base.fields));
+  const record = { lead_id: 'l1', stage: 'won', score: 5, created_at: 0 };
+
+  it('accepts a record the proposal still allows', () => {
+    expect(refusalOf(record, base, before)).toBeNull();
+  });
+
+  it('refuses a value outside a tightened enum or range, and a type the field no longer reads', () => {
+    expect(
+      refusalOf(
+        record,
+        changed((f) => Object.assign(f.stage as object, { enum: ['new'] })),
+        before,
+      ),
+    ).toEqual({
+      field: 'stage',
+      code: 'not_in_enum',
+    });
+    expect(
+      refusalOf(
+        record,
+        changed((f) => Object.assign(f.score as object, { min: 10 })),
+        before,
+      ),
+    ).toEqual({
+      field: 'score',
+      code: 'out_of_range',
+    });
+    expect(
+      refusalOf(
+        { ...record, score: 5.5 },
+        changed((f) => Object.assign(f, { score: { type: 'integer' } })),
+        before,
+      ),
+    ).toEqual({ field: 'score', code: 'invalid_integer' });
+  });
+
+  it('refuses a missing value of a field made required, but never judges a field not read before', () => {
+    expect(
+      refusalOf(
+        { ...record, stage: null },
+        changed((f) => Object.assign(f.stage as object, { required: true })),
+        before,
+      ),
+    ).toEqual({ field: 'stage', code: 'missing_required' });
+    expect(
+      refusalOf(
+        record,
+        changed((f) => Object.assign(f, { region: { type: 'string', required: true } })),
+        before,
+      ),
+    ).toBeNull();
   });
 });
