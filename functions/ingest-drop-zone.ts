@@ -5,10 +5,10 @@
 // days again under the declaration in force instead (src/usecases/replay-quarantine.ts).
 import * as z from 'zod';
 import { S3LandingZone } from '../src/adapters/aws/s3-landing-zone';
+import { PipelineMetric } from '../src/contracts/metrics';
 import { TransientError, ValidationError } from '../src/domain/errors';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { buildIngestionRuntime, ingestionClients, ingestionEnvironment } from '../src/runtime/ingestion';
-import { PipelineMetric } from '../src/shared/metrics';
 import { ingestDropZone } from '../src/usecases/ingest-drop-zone';
 import { replayQuarantine } from '../src/usecases/replay-quarantine';
 

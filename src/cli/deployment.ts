@@ -6,7 +6,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { ComputeEvent, ComputeSummary } from '../../functions/compute';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
 import { datasetDeclarationStore } from '../adapters/aws/dataset-declarations';
 import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
@@ -14,6 +13,7 @@ import type { DynamoDefinitionAndProposalStore } from '../adapters/aws/dynamo-pr
 import { kpiDefinitionAndProposalStore } from '../adapters/aws/kpi-proposals';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
 import { StepFunctionsApprovalWorkflow } from '../adapters/aws/sfn-approval-workflow';
+import type { ComputeEvent, ComputeSummary } from '../contracts/compute-function';
 import type { DatasetDeclaration } from '../domain/dataset';
 import type { KpiDefinition } from '../domain/definition/schema';
 import type { ApprovalWorkflow } from '../ports/approval-workflow';

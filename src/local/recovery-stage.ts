@@ -4,8 +4,9 @@
 // the declaration says so (a default), the quarantine of the ingestion days is replayed under it
 // through the production drop-zone function, and the schedules of the KPIs reading the dataset fire
 // again: their refresh recomputes the hours the replay marked late and restates the values.
-import type { ComputeSummary } from '../../functions/compute';
+
 import type { LoadedDataset } from '../adapters/local/dataset-files';
+import type { ComputeSummary } from '../contracts/compute-function';
 import type { DatasetDeclaration } from '../domain/dataset';
 import { datasetsOfCalculation, type KpiDefinition } from '../domain/definition/schema';
 import type { ReplayReport } from '../usecases/replay-quarantine';

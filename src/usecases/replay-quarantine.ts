@@ -13,11 +13,11 @@
 // that dies anywhere is rerun with the same id and finishes; a day whose quarantine was last
 // replayed under the same declaration is left alone, so a second replay adds nothing.
 import { createHash } from 'node:crypto';
+import { hourPartition, MANIFEST_PREFIX, QUARANTINE_PREFIX } from '../contracts/raw-layout';
 import { type CompiledDataset, type DatasetFormat, ingestionOf, webGunzip } from '../domain/dataset';
 import { ValidationError } from '../domain/errors';
 import { type CommitEntry, daysBetween, visibleEntries } from '../domain/ingest/commit-log';
 import { PIPELINE_INGEST_DATASET } from '../domain/ingest/data-quality';
-import { hourPartition, MANIFEST_PREFIX, QUARANTINE_PREFIX } from '../domain/ingest/layout';
 import { type BatchManifest, batchManifestSchema } from '../domain/ingest/manifest';
 import type { QuarantinedRow } from '../domain/records';
 import { commitDays } from './ingest/commit-days';

@@ -18,6 +18,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { DATASET_PARTITION_PREFIX } from '../../contracts/definitions-table';
 import { ConflictError, ValidationError } from '../../domain/errors';
 import { canonicalJson } from '../../domain/versioning/canonical-json';
 import { contentHash } from '../../domain/versioning/content-hash';
@@ -39,7 +40,6 @@ import {
 } from '../../domain/versioning/errors';
 import type { Clock } from '../../ports/clock';
 import type { ChangeAuthor, DefinitionState, DefinitionStore, PublishOutcome } from '../../ports/definition-store';
-import { DATASET_PARTITION_PREFIX } from '../../shared/definitions-table';
 import { queryAll } from './dynamo-query';
 
 export interface DynamoDefinitionStoreOptions<T> {
