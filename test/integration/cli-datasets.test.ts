@@ -186,4 +186,17 @@ describe('kpi dataset: declarations versioned on the local deployment, read by i
     expect(retire.code).toBe(1);
     expect(retire.stderr).toContain('conversion_rate');
   });
+
+  it('checks a KPI being published against the declarations in force on the deployment', async () => {
+    const kpi = file(
+      'conversion_by_browser.yaml',
+      readFileSync(path.join(cwd, 'conversion_rate.yaml'), 'utf8')
+        .replace('id: conversion_rate', 'id: conversion_by_browser')
+        .replace('dimensions: [variant]', 'dimensions: [browser]'),
+    );
+    const run = await runKpi(['publish', '--reason', 'by browser', kpi], cwd);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/conversion_by_browser\.yaml:\d+: .*dataset web_sessions has no field "browser"/);
+    expect(run.stderr).toContain('nothing published');
+  });
 });
