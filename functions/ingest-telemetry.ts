@@ -58,12 +58,14 @@ export const { handler, create } = defineHandler({
     const body =
       input.body === undefined ? new Uint8Array() : Buffer.from(input.body, input.isBase64Encoded ? 'base64' : 'utf8');
     try {
+      // The declarations in force now (published versions first), cached briefly per instance.
+      const inForce = await deps.datasets.resolve();
       const response = await receivePush(
         { method: input.requestContext.http.method, path: input.rawPath, headers, body },
         {
           ...deps.ingest,
-          // The declarations in force now (published versions first), cached briefly per instance.
-          datasets: new Map([...(await deps.datasets.resolve())].map(([id, resolved]) => [id, resolved.dataset])),
+          datasets: new Map([...inForce].map(([id, resolved]) => [id, resolved.dataset])),
+          versionOf: (id) => inForce.get(id)?.version ?? null,
           keyring: deps.keyring,
           limits: deps.limits,
         },
