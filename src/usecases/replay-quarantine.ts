@@ -126,7 +126,8 @@ export async function quarantineOfDay(
   const replays = visibleEntries(entries).filter((entry) => !superseded.has(entry.batchId));
   const objects: QuarantineObject[] = [];
   for (const manifest of await ingestedOn(datasetId, date, deps)) {
-    if (superseded.has(manifest.batchId)) continue;
+    // A rejected batch (a push refused whole) stored nothing: its sender resends it, fixed.
+    if (superseded.has(manifest.batchId) || manifest.outcome !== 'ingested') continue;
     for (const object of manifest.objects) {
       if (object.kind !== 'quarantine' || object.records === 0) continue;
       objects.push({
