@@ -380,7 +380,9 @@ export async function* partsOf(
         continue;
       }
       const group = `${row.source}\n${row.file}\n${JSON.stringify(row.columns ?? null)}`;
-      groups.set(group, [...(groups.get(group) ?? []), row]);
+      const rows = groups.get(group);
+      if (rows) rows.push(row);
+      else groups.set(group, [row]);
     }
     for (const rows of groups.values()) {
       for (const row of rows) bump(tally.replayed, row.code);
