@@ -9,6 +9,7 @@ import { DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit
 import { S3IngestStore } from '../../src/adapters/aws/s3-ingest-store';
 import { nodeGunzip } from '../../src/adapters/gzip';
 import { MemorySpillStore } from '../../src/adapters/memory/memory-spill-store';
+import { systemClock } from '../../src/adapters/system-clock';
 import { loadDataset } from '../../src/domain/dataset';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { type IngestDependencies, ingestBatch } from '../../src/usecases/ingest-batch';
@@ -51,7 +52,7 @@ export async function run(): Promise<void> {
       ledger: new DynamoDbIngestLedger(cloud.clients.dynamodb, String(env.STATE_TABLE)),
       log: new DynamoDbRawCommitLog(cloud.clients.dynamodb, String(env.STATE_TABLE)),
       spill: new MemorySpillStore(),
-      clock: { now: () => Date.now() },
+      clock: systemClock,
       codeVersion: 'bench',
       gunzip: nodeGunzip,
     };

@@ -4,6 +4,7 @@
 import { datasetDeclarationStore, storedDeclaration } from '../adapters/aws/dataset-declarations';
 import { kpiDefinitionStore } from '../adapters/aws/kpi-definitions';
 import type { LoadedDataset } from '../adapters/local/dataset-files';
+import { systemClock } from '../adapters/system-clock';
 import type { DatasetDeclaration } from '../domain/dataset';
 import { DefinitionUnchangedError } from '../domain/versioning/errors';
 import type { ChangeAuthor, PublishOutcome } from '../ports/definition-store';
@@ -13,10 +14,9 @@ import type { LocalCloud } from './local-cloud';
 /** The dataset declaration store and the KPI store of the local cloud, as the CLI opens them. */
 export function localDeclarationDependencies(cloud: LocalCloud) {
   const table = cloud.physicalName('DefinitionsTable');
-  const clock = { now: () => Date.now() };
   return {
-    store: datasetDeclarationStore(cloud.clients.dynamodb, table, clock),
-    kpis: kpiDefinitionStore(cloud.clients.dynamodb, table, clock),
+    store: datasetDeclarationStore(cloud.clients.dynamodb, table, systemClock),
+    kpis: kpiDefinitionStore(cloud.clients.dynamodb, table, systemClock),
   };
 }
 

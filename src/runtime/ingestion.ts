@@ -11,6 +11,7 @@ import { S3IngestStore } from '../adapters/aws/s3-ingest-store';
 import { LocalSpillStore } from '../adapters/files/spill-files';
 import { nodeGunzip } from '../adapters/gzip';
 import { type LoadedDataset, loadDatasetCatalog } from '../adapters/local/dataset-files';
+import { systemClock } from '../adapters/system-clock';
 import { ActiveDatasets } from '../usecases/active-datasets';
 import type { IngestDependencies } from '../usecases/ingest-batch';
 
@@ -62,13 +63,12 @@ export async function buildIngestionRuntime(
   const store = new S3IngestStore(clients.s3, { raw: env.RAW_BUCKET, quarantine: env.QUARANTINE_BUCKET });
   const ledger = new DynamoDbIngestLedger(clients.dynamodb, env.STATE_TABLE);
   const catalog = await loadDatasetCatalog(datasetsDirectory(env.DATASETS_DIR));
-  const clock = { now: () => Date.now() };
   const datasets = new ActiveDatasets({
     ...(env.DEFINITIONS_TABLE
-      ? { store: datasetDeclarationStore(clients.dynamodb, env.DEFINITIONS_TABLE, clock) }
+      ? { store: datasetDeclarationStore(clients.dynamodb, env.DEFINITIONS_TABLE, systemClock) }
       : {}),
     deployed: catalog,
-    clock,
+    clock: systemClock,
     ttlMillis: env.DECLARATIONS_CACHE_SECONDS * 1000,
   });
   return {
@@ -77,7 +77,7 @@ export async function buildIngestionRuntime(
       ledger,
       log: new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE),
       spill: new LocalSpillStore(env.SPILL_DIR),
-      clock: { now: () => Date.now() },
+      clock: systemClock,
       codeVersion: env.CODE_VERSION,
       gunzip: nodeGunzip,
       gzipLevel: env.RAW_GZIP_LEVEL,
