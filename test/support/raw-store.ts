@@ -78,6 +78,8 @@ export async function putRawBatch(target: RawStoreTarget, batch: RawBatch): Prom
     connector: 'drop_zone',
     outcome: 'ingested',
     problem: null,
+    declarationVersion: null,
+    replayOf: [],
     contentSha256: batch.batchId,
     replaces: null,
     ingestedAt,
