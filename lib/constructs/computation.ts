@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
@@ -29,6 +29,7 @@ import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { readDatasetCatalog } from './ingestion/catalog';
 import { KpiFunction } from './kpi-function';
+import { schedulerRole, stateMachineRole } from './service-role';
 
 export interface ComputationProps {
   readonly stackPrefix: string;
@@ -79,8 +80,9 @@ export class Computation extends Construct {
     });
     this.compute.bindTable('DEFINITIONS_TABLE', props.tables.definitions, 'read');
     this.compute.bindTable('VALUES_TABLE', props.tables.values, 'readWrite');
-    // The hours ingestion marked for recomputation when late data landed, and no other state.
-    this.compute.bindTableQuery('STATE_TABLE', props.tables.state, ['RECOMPUTE#*']);
+    // The hours ingestion marked for recomputation when late data landed, and the days' commit logs
+    // of ingested batches: queried, never written, and no other state.
+    this.compute.bindTableItems('STATE_TABLE', props.tables.state, ['Query'], ['RECOMPUTE#*', 'COMMITS#*']);
     this.compute.bindBucket('RAW_BUCKET', props.buckets.raw, 'read', RAW_PREFIX);
     this.compute.bindBucket('WORK_BUCKET', props.buckets.work, 'readWrite', PARTIALS_PREFIX);
     // The full input list of each computed period, referenced from its values' lineage.
@@ -95,11 +97,9 @@ export class Computation extends Construct {
       encryptionKey: props.messagingKey,
       purpose: 'KPI schedule deliveries Lambda refused',
     });
-    this.schedulerRole = new Role(this, 'SchedulerRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
+    this.schedulerRole = schedulerRole(this, 'SchedulerRole', {
       description: 'Lets the KPI schedules invoke the compute function',
+      scheduleGroupName: this.scheduleGroup.scheduleGroupName,
     });
     this.compute.fn.grantInvoke(this.schedulerRole);
     this.scheduleDeadLetters.queue.grantSendMessages(this.schedulerRole);
@@ -155,7 +155,9 @@ export class Computation extends Construct {
       resultPath: '$.chunks',
     });
     fanOut.itemProcessor(computeChunk);
+    const role = stateMachineRole(this, 'BackfillRole', 'Runs KPI backfills');
     const machine = new StateMachine(this, 'Backfill', {
+      role,
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(fanOut.next(new Succeed(this, 'Done'))),
       timeout: Duration.hours(12),
@@ -170,14 +172,9 @@ export class Computation extends Construct {
       },
     });
     acknowledgeWildcardResource(
-      machine,
+      role,
       `${this.compute.fn.functionArn}:*`,
       'LambdaInvoke grants the compute function and its versions; the state machine calls nothing else.',
-    );
-    acknowledge(
-      machine,
-      'AwsSolutions-IAM5[Resource::*]',
-      'Tracing needs xray:PutTraceSegments, PutTelemetryRecords and GetSampling*, which X-Ray grants on * only.',
     );
     return machine;
   }

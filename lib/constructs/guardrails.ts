@@ -37,6 +37,7 @@ import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } f
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { KpiFunction } from './kpi-function';
+import { stateMachineRole } from './service-role';
 
 export interface GuardrailsProps {
   readonly buckets: PipelineBuckets;
@@ -68,6 +69,11 @@ const TRANSIENT_ERRORS = [
   'InternalServerError',
   'ServiceUnavailable',
 ];
+
+/** Partition keys of the audit table's items: the first-write guards and the events by KPI. */
+const AUDIT_EVENT_KEYS = ['EVENT#*', 'KPI#*'];
+/** Partition keys of the approvals table's items (src/adapters/aws/dynamodb-approval-store.ts). */
+const APPROVAL_WORKFLOW_KEYS = ['APPROVAL#*', 'CONCERN#*', 'NOTICE#*', 'VIOLATION#*'];
 
 /**
  * The approval page takes a handful of requests per approver; these limits stop a flood (or a
@@ -178,13 +184,22 @@ export class Guardrails extends Construct {
     });
 
     for (const fn of [this.intake, this.steps, this.page]) {
-      fn.bindTable('APPROVALS_TABLE', tables.approvals, 'readWrite');
-      // Read too: a retried step reads back when it first recorded an event.
-      fn.bindTable('AUDIT_TABLE', tables.audit, 'readWrite');
+      // The audit trail is append-only: an event is put once, on the condition that it is not there
+      // yet, and read back by a retried step; nothing updates or deletes it.
+      fn.bindTableItems('AUDIT_TABLE', tables.audit, ['GetItem', 'PutItem'], AUDIT_EVENT_KEYS);
       fn.bindBucket('GOVERNANCE_BUCKET', buckets.raw, 'put', GOVERNANCE_RECORDS_PREFIX);
     }
+    // The public page reads a request (its tier notices and task tokens) and records a decision with
+    // one conditional update: no put, no delete, no scan, and no item but the approval's own.
+    this.page.bindTableItems('APPROVALS_TABLE', tables.approvals, ['GetItem', 'Query', 'UpdateItem'], ['APPROVAL#*']);
     for (const fn of [this.intake, this.steps]) {
-      fn.bindTable('CONTROLS_TABLE', tables.controls, 'readWrite');
+      fn.bindTableItems(
+        'APPROVALS_TABLE',
+        tables.approvals,
+        ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+        APPROVAL_WORKFLOW_KEYS,
+      );
+      fn.bindTableItems('CONTROLS_TABLE', tables.controls, ['GetItem', 'PutItem'], ['SUBJECT#*']);
       fn.addEnvironment('APPROVER_TIERS', tiersJson);
     }
     for (const fn of [this.steps, this.page]) fn.bindSecret('LINK_KEY_SECRET_ARN', this.linkSigningKey);
@@ -370,7 +385,9 @@ export class Guardrails extends Construct {
     recordRequest.next(notifyApprovers);
 
     const chainMinutes = props.approverTiers.reduce((sum, tier) => sum + tier.deadlineMinutes, 0);
+    const role = stateMachineRole(this, 'StateMachineRole', 'Runs the approval workflow');
     const stateMachine = new StateMachine(this, 'StateMachine', {
+      role,
       stateMachineType: StateMachineType.STANDARD,
       comment: 'Asks the approver tiers in turn for a guardrail decision, then applies it or the safe default',
       definitionBody: DefinitionBody.fromChainable(recordRequest),
@@ -391,14 +408,9 @@ export class Guardrails extends Construct {
     // Publishing to the KMS-encrypted operations topic needs a data key from its key.
     props.messagingKey.grant(stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
     acknowledgeWildcardResource(
-      stateMachine,
+      role,
       `${stepsFn.functionArn}:*`,
       'LambdaInvoke grants the steps function and its versions; the state machine invokes nothing else.',
-    );
-    acknowledge(
-      stateMachine,
-      'AwsSolutions-IAM5[Resource::*]',
-      'Tracing needs xray:PutTraceSegments, PutTelemetryRecords and GetSampling*, which X-Ray grants on * only.',
     );
     return stateMachine;
   }

@@ -2,14 +2,19 @@
 // bucket under landing/<dataset>/ and the drop-zone connector runs through its template schedule,
 // with the input EventBridge Scheduler would deliver; agents push through the telemetry Function
 // URL. `npm start` and the tests use it.
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Upload } from '@aws-sdk/lib-storage';
 import { type PushEventsResult, pushEvents } from '../adapters/http/telemetry-client';
-import { loadDatasetCatalog } from '../adapters/local/dataset-files';
+import { type LoadedDataset, loadDatasetCatalog, readDatasetFiles } from '../adapters/local/dataset-files';
 import { ingestionOf } from '../domain/dataset';
-import { landingPrefix } from '../domain/ingest/layout';
+import { GOVERNANCE_DATASET_ID } from '../domain/guardrails/audit';
+import { hourPartition, landingPrefix, rawPartitionPrefix } from '../domain/ingest/layout';
+import type { TypedRecord } from '../domain/records';
 import { datasetsDirectory } from '../runtime/ingestion';
 import { writeSampleFiles } from '../sample/files';
 import { generateSampleData } from '../sample/generate';
@@ -80,6 +85,10 @@ export async function ingestSample(
     drops.map((f) => ({ dataset: f.dataset, file: f.file })),
   );
   const dropZone = await runDropZone(cloud);
+  const governance = catalog.get(GOVERNANCE_DATASET_ID);
+  for (const f of files.filter((f) => f.dataset === GOVERNANCE_DATASET_ID)) {
+    if (governance) await importGovernanceHistory(cloud, governance, f.file);
+  }
 
   const push = await pushAgentEvents(cloud, Date.now());
   return { dropZone, push, files };
@@ -120,4 +129,53 @@ export async function pushAgentEvents(
   } finally {
     await urls.stop();
   }
+}
+
+/**
+ * Seeds the governance dataset with exported history (the sample's weeks of audit records), as an
+ * operator migrating an audit trail would, with their own credentials: no connector may write this
+ * dataset, which the guardrail stage owns. Every row is read through the dataset's declaration and
+ * a row it refuses stops the import, naming the file, line, field and reason. The records land in
+ * the layout the guardrail stage writes: gzip NDJSON under `raw/dataset=pipeline_governance/`,
+ * one object per hour of event time, named by its content (importing twice writes the same keys).
+ */
+export async function importGovernanceHistory(
+  cloud: LocalCloud,
+  governance: LoadedDataset,
+  file: string,
+): Promise<{ records: number; objects: number }> {
+  const bucket = cloud.functions.get('approval-page').environment.GOVERNANCE_BUCKET;
+  if (!bucket) throw new Error('the approval page has no GOVERNANCE_BUCKET');
+  const timeField =
+    typeof governance.declaration.eventTime === 'string'
+      ? governance.declaration.eventTime
+      : governance.declaration.eventTime.field;
+  const byHour = new Map<number, TypedRecord[]>();
+  let records = 0;
+  for await (const batch of readDatasetFiles(governance, [file])) {
+    const [refused] = batch.quarantined;
+    if (refused) {
+      throw new Error(
+        `${refused.file}:${refused.line}${refused.field ? ` (${refused.field})` : ''}: ${refused.reason}; the governance history was not imported`,
+      );
+    }
+    for (const record of batch.records) {
+      const hour = hourPartition(Number(record[timeField])).start;
+      byHour.set(hour, [...(byHour.get(hour) ?? []), record]);
+      records++;
+    }
+  }
+  for (const [hour, list] of byHour) {
+    const body = `${list.map((r) => JSON.stringify(r)).join('\n')}\n`;
+    const digest = createHash('sha256').update(body).digest('hex').slice(0, 40);
+    await cloud.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `${rawPartitionPrefix(GOVERNANCE_DATASET_ID, hourPartition(hour))}history-${digest}-0000.ndjson.gz`,
+        Body: gzipSync(body),
+        ContentType: 'application/x-ndjson',
+      }),
+    );
+  }
+  return { records, objects: byHour.size };
 }

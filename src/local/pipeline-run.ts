@@ -12,10 +12,11 @@ import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
 import { kpiDefinitionStore, storedDefinition } from '../adapters/aws/kpi-definitions';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
 import { readDefinitionFiles } from '../adapters/files/kpi-definition-files';
-import { loadDatasetCatalog, resolveDatasetFiles } from '../adapters/local/dataset-files';
+import { type LoadedDataset, loadDatasetCatalog, resolveDatasetFiles } from '../adapters/local/dataset-files';
 import { ingestionOf } from '../domain/dataset';
 import type { KpiDefinition } from '../domain/definition/schema';
 import { periodStart, shiftPeriod } from '../domain/engine/time';
+import { GOVERNANCE_DATASET_ID } from '../domain/guardrails/audit';
 import { MANIFEST_PREFIX } from '../domain/ingest/layout';
 import { type BatchManifest, batchManifestSchema } from '../domain/ingest/manifest';
 import { DefinitionUnchangedError } from '../domain/versioning/errors';
@@ -27,7 +28,7 @@ import { writeFlawedSample, writeSampleFiles } from '../sample/files';
 import { generateSampleData } from '../sample/generate';
 import { publishDefinition } from '../usecases/publish-definition';
 import { localGuardrailStores, runGuardrailsDemo } from './guardrails-demo';
-import { dropFiles, pushAgentEvents, runDropZone } from './ingestion';
+import { dropFiles, importGovernanceHistory, pushAgentEvents, runDropZone } from './ingestion';
 import type { LocalCloud } from './local-cloud';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -90,6 +91,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
   );
   const catalog = await loadDatasetCatalog(datasetsDir);
   const drops: { dataset: string; file: string }[] = [];
+  const histories: { loaded: LoadedDataset; file: string }[] = [];
   let from = periodStart('day', end - days * DAY);
   if (options.dataDir) {
     for (const [id, loaded] of catalog) {
@@ -106,6 +108,8 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     for (const f of [...files, flawed]) {
       const loaded = catalog.get(f.dataset);
       if (loaded && ingestionOf(loaded.declaration).dropZone) drops.push({ dataset: f.dataset, file: f.file });
+      // No connector writes the governance dataset: its history is copied in as a migration would.
+      else if (loaded && f.dataset === GOVERNANCE_DATASET_ID) histories.push({ loaded, file: f.file });
     }
     log(
       `  sample: seed ${options.seed ?? 42}, ${start} → ${new Date(end).toISOString().slice(0, 16)}Z, planted anomalies included`,
@@ -116,6 +120,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     `  dropped ${drops.length} files in s3://${cloud.functions.get('ingest-drop-zone').environment.LANDING_BUCKET}/landing/`,
   );
   const dropZone = await runDropZone(cloud);
+  for (const history of histories) await importGovernanceHistory(cloud, history.loaded, history.file);
   if (!options.dataDir) {
     const push = await pushAgentEvents(cloud, end);
     log(`  telemetry endpoint: an agent pushed ${push.accepted} signed events → HTTP ${push.status}`);

@@ -13,6 +13,8 @@ export interface DropZoneIngestionProps extends IngestionBaseProps {
   readonly schedule: string;
   /** Failed deliveries and failed asynchronous invocations. */
   readonly deadLetterQueue: IQueue;
+  /** Ids of the datasets whose declarations keep a drop zone. */
+  readonly datasets: readonly string[];
 }
 
 export class DropZoneIngestion extends Construct {
@@ -31,6 +33,7 @@ export class DropZoneIngestion extends Construct {
         memorySize: 1024,
         timeout: Duration.minutes(15),
         invocation: { kind: 'asynchronous', deadLetterQueue: props.deadLetterQueue },
+        datasets: props.datasets,
       },
       props,
     );

@@ -1,17 +1,17 @@
 // CDK: an ingestion Lambda with what every connector needs: the declarations folder in its bundle,
-// the code version, puts narrowed to `raw/` and `quarantine/`, and the state table (claims,
-// recompute marks, watermarks).
+// the code version, and its datasets' prefixes of raw and quarantine and items of the state table
+// (claims, recompute marks, watermarks, commit logs), for the datasets it serves only.
 import { Duration } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { QUARANTINE_PREFIX, RAW_PREFIX } from '../../../src/domain/ingest/layout';
+import { PIPELINE_INGEST_DATASET } from '../../../src/domain/ingest/data-quality';
 import { acknowledgeWildcardResource } from '../../nag';
 import type { PipelineBuckets, PipelineTables } from '../../stacks/resources';
 import { KpiFunction, type KpiFunctionProps } from '../kpi-function';
+import { schedulerRole } from '../service-role';
 
 /** What every ingestion construct receives. */
 export interface IngestionBaseProps {
@@ -29,6 +29,8 @@ export interface IngestionFunctionProps {
   readonly memorySize: number;
   readonly timeout: Duration;
   readonly invocation: KpiFunctionProps['invocation'];
+  /** Ids of the datasets this connector ingests (its grants cover these and `pipeline_ingest`). */
+  readonly datasets: readonly string[];
 }
 
 export function ingestionFunction(
@@ -48,9 +50,11 @@ export function ingestionFunction(
     bundledFolders: [base.datasetsFolder],
     environment: { DATASETS_DIR: base.datasetsFolder, CODE_VERSION: base.codeVersion },
   });
-  fn.bindBucket('RAW_BUCKET', base.buckets.raw, 'put', RAW_PREFIX);
-  fn.bindBucket('QUARANTINE_BUCKET', base.buckets.quarantine, 'put', QUARANTINE_PREFIX);
-  fn.bindTable('STATE_TABLE', base.tables.state, 'readWrite');
+  // The datasets it serves and the data-quality records of its batches; nothing of any other dataset.
+  fn.bindDatasetStorage({ raw: base.buckets.raw, quarantine: base.buckets.quarantine, state: base.tables.state }, [
+    ...props.datasets,
+    PIPELINE_INGEST_DATASET,
+  ]);
   return fn;
 }
 
@@ -66,10 +70,7 @@ export function scheduleIngestion(
   props: { expression: string; description: string; input: unknown; deadLetterQueue: IQueue },
 ): Schedule {
   const construct = new Construct(scope, id);
-  const role = new Role(construct, 'Role', {
-    assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
-    description: props.description,
-  });
+  const role = schedulerRole(construct, 'Role', { description: props.description, scheduleGroupName: 'default' });
   const schedule = new Schedule(construct, 'Schedule', {
     description: props.description,
     schedule: ScheduleExpression.expression(props.expression),

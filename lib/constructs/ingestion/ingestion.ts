@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { DatasetDeclaration } from '../../../src/domain/dataset';
+import { type DatasetDeclaration, ingestionOf } from '../../../src/domain/dataset';
+import { PIPELINE_DATASET_OWNERS } from '../../../src/domain/ingest/ownership';
 import type { PipelineBuckets, PipelineTables } from '../../stacks/resources';
 import { DeadLetterQueue } from '../dead-letter-queue';
 import { readDatasetCatalog } from './catalog';
@@ -41,6 +42,7 @@ export class Ingestion extends Construct {
     super(scope, id);
     const datasetsFolder = props.datasetsFolder ?? 'kpis/datasets';
     this.datasets = readDatasetCatalog(path.join(repoRoot, datasetsFolder));
+    refuseConnectorsOnOwnedDatasets(this.datasets);
     this.deadLetters = new DeadLetterQueue(this, 'DeadLetters', {
       encryptionKey: props.messagingKey,
       purpose: 'ingestion schedule deliveries and failed ingestion runs',
@@ -52,8 +54,11 @@ export class Ingestion extends Construct {
       datasetsFolder,
       codeVersion: codeVersion(repoRoot),
     };
+    const served = (connector: (ingestion: ReturnType<typeof ingestionOf>) => boolean) =>
+      this.datasets.filter((d) => connector(ingestionOf(d))).map((d) => d.id);
     this.dropZone = new DropZoneIngestion(this, 'DropZone', {
       ...base,
+      datasets: served((i) => i.dropZone),
       schedule: props.dropZoneSchedule,
       deadLetterQueue: this.deadLetters.queue,
     });
@@ -62,6 +67,32 @@ export class Ingestion extends Construct {
       datasets: this.datasets,
       deadLetterQueue: this.deadLetters.queue,
     });
-    this.telemetry = new TelemetryIngestion(this, 'Telemetry', base);
+    this.telemetry = new TelemetryIngestion(this, 'Telemetry', {
+      ...base,
+      datasets: served((i) => i.push?.enabled === true),
+    });
+  }
+}
+
+/**
+ * A dataset another stage owns (the governance audit records) is written by that stage only: a
+ * declaration that lets a connector write it would let whoever feeds the connector forge its
+ * records, so the synth stops.
+ */
+function refuseConnectorsOnOwnedDatasets(datasets: readonly DatasetDeclaration[]): void {
+  for (const declaration of datasets) {
+    const owner = PIPELINE_DATASET_OWNERS[declaration.id];
+    if (!owner || owner === 'ingestion') continue;
+    const ingestion = ingestionOf(declaration);
+    const connectors = [
+      ingestion.dropZone ? 'dropZone' : null,
+      ingestion.http ? 'http' : null,
+      ingestion.push?.enabled ? 'push' : null,
+    ].filter((c) => c !== null);
+    if (connectors.length > 0) {
+      throw new Error(
+        `dataset ${declaration.id}: it is written by the ${owner} stage only, so no connector may ingest it; set ingestion.dropZone: false and remove ${connectors.join(', ')} from its declaration`,
+      );
+    }
   }
 }

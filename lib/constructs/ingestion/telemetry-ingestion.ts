@@ -12,6 +12,8 @@ import { type IngestionBaseProps, ingestionFunction } from './ingestion-function
 export interface TelemetryIngestionProps extends IngestionBaseProps {
   /** Largest request body, as sent. @default 1 MiB */
   readonly maxBodyBytes?: number;
+  /** Ids of the datasets whose declarations accept pushes. */
+  readonly datasets: readonly string[];
 }
 
 export class TelemetryIngestion extends Construct {
@@ -45,6 +47,7 @@ export class TelemetryIngestion extends Construct {
         memorySize: 512,
         timeout: Duration.seconds(30),
         invocation: { kind: 'synchronous', caller: 'its function URL' },
+        datasets: props.datasets,
       },
       props,
     );

@@ -5,7 +5,9 @@
 //     gsi1: SUBJECT#<agent#…|use_case#…|-> / same sort key   by governed subject and time
 //     gsi2: DAY#<YYYY-MM-DD>               / same sort key   by time
 // A retried step records an event again with a new clock reading; the guard keeps the first
-// reading, so the event item, its sort key and its raw object are the same on every attempt.
+// reading, so the event item, its sort key and its raw object are the same on every attempt. Every
+// put is conditional on the item not existing: the trail is append-only (the functions' roles hold
+// PutItem and GetItem on it, no UpdateItem or DeleteItem).
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -35,6 +37,13 @@ export function governanceRecordKey(event: Pick<AuditEvent, 'eventId' | 'occurre
   return `${GOVERNANCE_RECORDS_PREFIX}date=${date}/hour=${hour}/audit-${digest}-0000.ndjson.gz`;
 }
 
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as Error | undefined)?.name === 'ConditionalCheckFailedException'
+  );
+}
+
 const sortKey = (event: Pick<AuditEvent, 'eventId' | 'occurredAt'>) => `${event.occurredAt}#${event.eventId}`;
 
 export class DynamoDbAuditLog implements AuditLog, AuditQuery {
@@ -48,20 +57,27 @@ export class DynamoDbAuditLog implements AuditLog, AuditQuery {
   async record(candidate: AuditEvent): Promise<void> {
     const event = { ...candidate, occurredAt: await this.firstOccurrence(candidate) };
     const sk = sortKey(event);
-    await this.dynamodb.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: `KPI#${event.kpiId ?? '-'}`,
-          sk,
-          gsi1pk: `SUBJECT#${event.subject ?? '-'}`,
-          gsi1sk: sk,
-          gsi2pk: `DAY#${event.occurredAt.slice(0, 10)}`,
-          gsi2sk: sk,
-          ...event,
-        },
-      }),
-    );
+    try {
+      await this.dynamodb.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: `KPI#${event.kpiId ?? '-'}`,
+            sk,
+            gsi1pk: `SUBJECT#${event.subject ?? '-'}`,
+            gsi1sk: sk,
+            gsi2pk: `DAY#${event.occurredAt.slice(0, 10)}`,
+            gsi2sk: sk,
+            ...event,
+          },
+          // Append-only: an event once written is never replaced. A retry finds it there (same key,
+          // since the guard kept the first occurrence) and goes on to the raw record.
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
     const record = governanceRecord(event);
     await this.s3.send(
       new PutObjectCommand({
@@ -87,9 +103,7 @@ export class DynamoDbAuditLog implements AuditLog, AuditQuery {
       );
       return event.occurredAt;
     } catch (error) {
-      const name = (error as Error | undefined)?.name;
-      if (!(error instanceof ConditionalCheckFailedException) && name !== 'ConditionalCheckFailedException')
-        throw error;
+      if (!isConditionFailure(error)) throw error;
       const { Item } = await this.dynamodb.send(
         new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
       );
