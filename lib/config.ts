@@ -32,6 +32,16 @@ const DEFAULT_SCHEDULES = {
   ingestDropZone: 'rate(5 minutes)',
 };
 
+/** Concurrent executions reserved for one function: at most this many run at once, and they always can. */
+const reservedConcurrencySchema = z.number().int().min(1).max(1000).nullable();
+
+const DEFAULT_CONCURRENCY = {
+  telemetry: 20,
+  approvalPage: 5,
+  approvalSteps: 5,
+  guardrailIntake: 10,
+};
+
 export const deploymentConfigSchema = z
   .object({
     /** Prefix of every stack name, so several installations can share an account. */
@@ -82,11 +92,31 @@ export const deploymentConfigSchema = z
      * `https://approvals.example.com/`). @default the HTTP API's own https endpoint
      */
     approvalPageUrl: z.url({ protocol: /^https$/, message: 'must be an https URL' }).optional(),
+    /**
+     * Reserved concurrency of the public functions and the approval path. Each number caps the
+     * function (a flood of requests gets throttled there, not in the rest of the account) and keeps
+     * that many executions for it whatever else runs. `null` reserves nothing (accounts whose
+     * concurrency quota leaves no room: Lambda keeps 100 unreserved).
+     */
+    concurrency: z
+      .object({
+        /** The agent telemetry Function URL (public; requests are HMAC-signed). */
+        telemetry: reservedConcurrencySchema.default(DEFAULT_CONCURRENCY.telemetry),
+        /** The approval page (public; links are HMAC-signed). */
+        approvalPage: reservedConcurrencySchema.default(DEFAULT_CONCURRENCY.approvalPage),
+        /** The steps of the approval workflow. */
+        approvalSteps: reservedConcurrencySchema.default(DEFAULT_CONCURRENCY.approvalSteps),
+        /** The guardrail intake, which evaluate hands violations to. */
+        guardrailIntake: reservedConcurrencySchema.default(DEFAULT_CONCURRENCY.guardrailIntake),
+      })
+      .strict()
+      .default(DEFAULT_CONCURRENCY),
   })
   .strict();
 
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
 export type ApproverTier = z.infer<typeof approverTierSchema>;
+export type ConcurrencyConfig = DeploymentConfig['concurrency'];
 
 /** Raised at synth time when the deployment configuration is invalid; the message lists every problem. */
 export class DeploymentConfigError extends Error {

@@ -32,7 +32,7 @@ import { Construct } from 'constructs';
 import { GOVERNANCE_RECORDS_PREFIX } from '../../src/adapters/aws/dynamodb-audit-log';
 import { APPROVER_ATTRIBUTE, OWNER_ATTRIBUTE } from '../../src/adapters/aws/sns-guardrail-notifier';
 import { APPROVAL_REJECTED_ERROR } from '../../src/ports/approval-workflow';
-import type { ApproverTier } from '../config';
+import type { ApproverTier, ConcurrencyConfig } from '../config';
 import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';
@@ -53,6 +53,8 @@ export interface GuardrailsProps {
   /** Public base URL of the approval page. @default the HTTP API's endpoint */
   readonly approvalPageUrl?: string;
   readonly logRetention: RetentionDays;
+  /** Reserved concurrency of the page, the steps and the intake (null: none reserved). */
+  readonly concurrency?: Partial<Pick<ConcurrencyConfig, 'approvalPage' | 'approvalSteps' | 'guardrailIntake'>>;
 }
 
 /** Errors worth a retry with backoff: Lambda's own, throttling, and the pipeline's transient ones. */
@@ -163,6 +165,7 @@ export class Guardrails extends Construct {
       description: 'Steps of the approval workflow: record, notify a tier, close a tier, apply',
       timeout: Duration.seconds(30),
       invocation: { kind: 'synchronous', caller: 'the approval state machine' },
+      reservedConcurrency: props.concurrency?.approvalSteps ?? null,
     });
     this.page = new KpiFunction(this, 'Page', {
       ...common,
@@ -170,6 +173,7 @@ export class Guardrails extends Construct {
       description: 'The approval page: GET shows a request, POST records the one decision',
       timeout: Duration.seconds(15),
       invocation: { kind: 'synchronous', caller: 'the approval page HTTP API' },
+      reservedConcurrency: props.concurrency?.approvalPage ?? null,
     });
     const intakeDeadLetters = new DeadLetterQueue(this, 'IntakeDeadLetters', {
       encryptionKey: props.messagingKey,
@@ -181,6 +185,7 @@ export class Guardrails extends Construct {
       description: 'Applies the guardrail policy to a batch of violations',
       timeout: Duration.minutes(2),
       invocation: { kind: 'asynchronous', deadLetterQueue: intakeDeadLetters.queue },
+      reservedConcurrency: props.concurrency?.guardrailIntake ?? null,
     });
 
     for (const fn of [this.intake, this.steps, this.page]) {

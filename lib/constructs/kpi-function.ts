@@ -60,7 +60,12 @@ export interface KpiFunctionProps {
    * the code root. @default none
    */
   readonly bundledFolders?: readonly string[];
-  /** Escape hatch for the few settings a stage needs (reserved concurrency, DLQ, ...). */
+  /**
+   * Executions reserved for this function: it never runs more at once (a flood is throttled here),
+   * and the rest of the account can never take them. @default none reserved
+   */
+  readonly reservedConcurrency?: number | null;
+  /** Escape hatch for the few settings a stage needs. */
   readonly overrides?: Partial<NodejsFunctionProps>;
 }
 
@@ -159,6 +164,7 @@ export class KpiFunction extends Construct {
             }
           : {}),
       },
+      ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       ...props.overrides,
     });
     // The local runtime finds the handler module of each synthesized function through this.

@@ -77,6 +77,7 @@ export class PipelineStack extends Stack {
       kpiOwnerEmails: props.config.kpiOwnerEmails,
       ...(props.config.approvalPageUrl ? { approvalPageUrl: props.config.approvalPageUrl } : {}),
       logRetention,
+      concurrency: props.config.concurrency,
     });
 
     this.ingestion = new Ingestion(this, 'Ingestion', {
@@ -85,6 +86,7 @@ export class PipelineStack extends Stack {
       logRetention,
       messagingKey: this.messagingKey,
       dropZoneSchedule: props.config.schedules.ingestDropZone,
+      telemetryConcurrency: props.config.concurrency.telemetry,
     });
 
     this.computation = new Computation(this, 'Computation', {

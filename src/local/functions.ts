@@ -20,10 +20,17 @@ export interface LocalFunction {
   readonly entry: string;
   /** The environment variables of the template, resolved to local names. */
   readonly environment: Record<string, string>;
+  /** ReservedConcurrentExecutions of the template: at most this many invocations run at once. */
+  readonly reservedConcurrency?: number;
 }
 
 export class LocalFunctionNotFoundError extends Error {
   override readonly name = 'ResourceNotFoundException';
+}
+
+/** Lambda's answer to an invocation beyond the function's reserved concurrency (HTTP 429). */
+export class LocalFunctionThrottledError extends Error {
+  override readonly name = 'TooManyRequestsException';
 }
 
 interface HandlerModule {
@@ -34,6 +41,7 @@ interface HandlerModule {
 export class LocalFunctions {
   private readonly byKey = new Map<string, LocalFunction>();
   private readonly handlers = new Map<string, Promise<LambdaHandler<unknown>>>();
+  private readonly running = new Map<string, number>();
 
   /**
    * @param baseEnvironment what every function sees beneath its template environment (endpoints, region)
@@ -54,6 +62,7 @@ export class LocalFunctions {
           ([k, v]) => [k, String(v)],
         ),
       );
+      const reserved = resource.Properties?.ReservedConcurrentExecutions;
       const fn: LocalFunction = {
         stackName,
         logicalId,
@@ -64,6 +73,7 @@ export class LocalFunctions {
           ...environment,
           ...Object.fromEntries(Object.entries(this.overrides).filter(([k]) => k in environment)),
         },
+        ...(typeof reserved === 'number' ? { reservedConcurrency: reserved } : {}),
       };
       for (const key of [fn.functionName, fn.arn, fn.logicalId]) this.byKey.set(key, fn);
       // Several functions may share an entry; the first one registered answers to the entry name.
@@ -83,11 +93,25 @@ export class LocalFunctions {
     return fn;
   }
 
-  /** Invokes a function with an event, as Lambda would: same handler module, same environment. */
+  /**
+   * Invokes a function with an event, as Lambda would: same handler module, same environment, and
+   * beyond its reserved concurrency a `TooManyRequestsException` instead of a run.
+   */
   async invoke(key: string, event: unknown): Promise<unknown> {
     const fn = this.get(key);
-    const handler = await this.handler(fn);
-    return handler(event, localContext(fn));
+    const running = this.running.get(fn.functionName) ?? 0;
+    if (fn.reservedConcurrency !== undefined && running >= fn.reservedConcurrency) {
+      throw new LocalFunctionThrottledError(
+        `Rate Exceeded: ${fn.functionName} runs ${running} of its ${fn.reservedConcurrency} reserved executions`,
+      );
+    }
+    this.running.set(fn.functionName, running + 1);
+    try {
+      const handler = await this.handler(fn);
+      return await handler(event, localContext(fn));
+    } finally {
+      this.running.set(fn.functionName, (this.running.get(fn.functionName) ?? 1) - 1);
+    }
   }
 
   private handler(fn: LocalFunction): Promise<LambdaHandler<unknown>> {

@@ -62,6 +62,17 @@ export async function startLambdaEndpoint(functions: () => LocalFunctions | unde
       send(200, (await local.invoke(name, event)) ?? null, { 'x-amz-executed-version': '$LATEST' });
     } catch (error) {
       const failure = error as Error;
+      if (failure.name === 'TooManyRequestsException') {
+        // Throttled before it ran: Lambda answers 429, which the SDK retries with backoff.
+        send(
+          429,
+          { Type: 'User', message: failure.message, Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' },
+          {
+            'x-amzn-errortype': 'TooManyRequestsException',
+          },
+        );
+        return;
+      }
       send(200, { errorType: failure.name, errorMessage: failure.message }, { 'x-amz-function-error': 'Unhandled' });
     }
   });

@@ -29,7 +29,11 @@ let cloud: LocalCloud;
 let approvals: LocalApprovals;
 
 beforeAll(async () => {
-  cloud = await LocalCloud.start({ context: { agentKpiPipeline: { approverTiers: TIERS } } });
+  // Room on the page for the fifty concurrent POSTs of the race below: all of them must reach the
+  // conditional write (with the default reservation of 5, most would be throttled before it).
+  cloud = await LocalCloud.start({
+    context: { agentKpiPipeline: { approverTiers: TIERS, concurrency: { approvalPage: 60 } } },
+  });
   approvals = await LocalApprovals.attach(cloud);
 });
 

@@ -32,4 +32,17 @@ describe('deployment configuration', () => {
   it('says when the command-line value is not JSON', () => {
     expect(() => parseDeploymentConfig('{oops')).toThrow(/not valid JSON/);
   });
+
+  it('reserves concurrency for the public functions and the approval path unless told otherwise', () => {
+    expect(parseDeploymentConfig(undefined).concurrency).toEqual({
+      telemetry: 20,
+      approvalPage: 5,
+      approvalSteps: 5,
+      guardrailIntake: 10,
+    });
+    expect(parseDeploymentConfig({ concurrency: { telemetry: null } }).concurrency.telemetry).toBeNull();
+    expect(() => parseDeploymentConfig({ concurrency: { approvalPage: 0 } })).toThrow(
+      /agentKpiPipeline\.concurrency\.approvalPage/,
+    );
+  });
 });

@@ -31,6 +31,8 @@ export interface IngestionFunctionProps {
   readonly invocation: KpiFunctionProps['invocation'];
   /** Ids of the datasets this connector ingests (its grants cover these and `pipeline_ingest`). */
   readonly datasets: readonly string[];
+  /** Executions reserved for the function (null: none). */
+  readonly reservedConcurrency?: number | null;
 }
 
 export function ingestionFunction(
@@ -47,6 +49,7 @@ export function ingestionFunction(
     timeout: props.timeout,
     logRetention: base.logRetention,
     invocation: props.invocation,
+    reservedConcurrency: props.reservedConcurrency ?? null,
     bundledFolders: [base.datasetsFolder],
     environment: { DATASETS_DIR: base.datasetsFolder, CODE_VERSION: base.codeVersion },
   });

@@ -27,6 +27,8 @@ export interface IngestionProps {
   readonly messagingKey: IKey;
   /** Schedule of the drop zone connector. */
   readonly dropZoneSchedule: string;
+  /** Executions reserved for the telemetry endpoint (null: none). @default 20 */
+  readonly telemetryConcurrency?: number | null;
   /** Declarations folder, relative to the repository root (the one `kpi compute` reads). @default 'kpis/datasets' */
   readonly datasetsFolder?: string;
 }
@@ -70,6 +72,7 @@ export class Ingestion extends Construct {
     this.telemetry = new TelemetryIngestion(this, 'Telemetry', {
       ...base,
       datasets: served((i) => i.push?.enabled === true),
+      ...(props.telemetryConcurrency !== undefined ? { reservedConcurrency: props.telemetryConcurrency } : {}),
     });
   }
 }

@@ -14,6 +14,12 @@ export interface TelemetryIngestionProps extends IngestionBaseProps {
   readonly maxBodyBytes?: number;
   /** Ids of the datasets whose declarations accept pushes. */
   readonly datasets: readonly string[];
+  /**
+   * Executions reserved for the endpoint: a flood of requests (signed or not) beyond it gets 429
+   * from the function URL and cannot take the account's concurrency from the other functions.
+   * @default 20
+   */
+  readonly reservedConcurrency?: number | null;
 }
 
 export class TelemetryIngestion extends Construct {
@@ -48,6 +54,7 @@ export class TelemetryIngestion extends Construct {
         timeout: Duration.seconds(30),
         invocation: { kind: 'synchronous', caller: 'its function URL' },
         datasets: props.datasets,
+        reservedConcurrency: props.reservedConcurrency === undefined ? 20 : props.reservedConcurrency,
       },
       props,
     );

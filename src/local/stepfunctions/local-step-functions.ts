@@ -512,8 +512,10 @@ export class LocalStepFunctions {
     try {
       return await this.options.functions.invoke(functionKey, payload);
     } catch (error) {
-      // Step Functions names a Lambda failure after the error the handler threw.
+      // Step Functions names a Lambda failure after the error the handler threw, and a throttled
+      // invocation (reserved concurrency reached) after the Lambda service's error.
       const e = error as Error;
+      if (e.name === 'TooManyRequestsException') throw new TaskError('Lambda.TooManyRequestsException', e.message);
       throw new TaskError(e.name || 'Error', e.message);
     }
   }
