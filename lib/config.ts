@@ -93,6 +93,12 @@ export const deploymentConfigSchema = z
      */
     approvalPageUrl: z.url({ protocol: /^https$/, message: 'must be an https URL' }).optional(),
     /**
+     * Days between automatic rotations of the approval link signing key (a rotation function run
+     * by Secrets Manager); null rotates only when an operator does. Links signed before a rotation
+     * keep verifying until the next one, so this must outlast the longest tier deadline.
+     */
+    linkKeyRotationDays: z.number().int().min(1).max(365).nullable().default(30),
+    /**
      * Reserved concurrency of the public functions and the approval path. Each number caps the
      * function (a flood of requests gets throttled there, not in the rest of the account) and keeps
      * that many executions for it whatever else runs. `null` reserves nothing (accounts whose
@@ -112,7 +118,19 @@ export const deploymentConfigSchema = z
       .strict()
       .default(DEFAULT_CONCURRENCY),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    const longest = Math.max(...config.approverTiers.map((tier) => tier.deadlineMinutes));
+    // A link lives until its tier's deadline; signed just before a rotation (or with a key a warm
+    // function cached for up to five minutes), it verifies as the previous key until the next one.
+    if (config.linkKeyRotationDays !== null && config.linkKeyRotationDays * 24 * 60 < longest + 60) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['linkKeyRotationDays'],
+        message: `must give links more time than the longest tier deadline (${longest} minutes) plus an hour, or links still in inboxes would stop verifying`,
+      });
+    }
+  });
 
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
 export type ApproverTier = z.infer<typeof approverTierSchema>;

@@ -9,7 +9,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnRotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { type ITopic, SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import {
@@ -53,6 +53,8 @@ export interface GuardrailsProps {
   /** Public base URL of the approval page. @default the HTTP API's endpoint */
   readonly approvalPageUrl?: string;
   readonly logRetention: RetentionDays;
+  /** Days between rotations of the link signing key; null: no rotation function. @default null */
+  readonly linkKeyRotationDays?: number | null;
   /** Reserved concurrency of the page, the steps and the intake (null: none reserved). */
   readonly concurrency?: Partial<Pick<ConcurrencyConfig, 'approvalPage' | 'approvalSteps' | 'guardrailIntake'>>;
 }
@@ -100,6 +102,8 @@ export class Guardrails extends Construct {
   readonly approvalsTopic: Topic;
   readonly ownersTopic: Topic;
   readonly linkSigningKey: Secret;
+  /** Rotates the link signing key on its schedule, when one is configured. */
+  readonly rotator?: KpiFunction;
   readonly api: HttpApi;
   /** The base URL approval links start with. */
   readonly pageUrl: string;
@@ -114,11 +118,14 @@ export class Guardrails extends Construct {
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    acknowledge(
-      this.linkSigningKey,
-      'AwsSolutions-SMG4',
-      'The key only signs approval links that expire within the escalation chain; the page verifies the previous version too, so it is rotated by putting a new value (docs/approvals.md), without a rotation Lambda.',
-    );
+    if (props.linkKeyRotationDays) this.rotator = this.rotateLinkKey(props.linkKeyRotationDays, props.logRetention);
+    else {
+      acknowledge(
+        this.linkSigningKey,
+        'AwsSolutions-SMG4',
+        'Rotation was turned off in the configuration (linkKeyRotationDays: null): operators rotate by putting a new value (docs/approvals.md); the page verifies the previous version too.',
+      );
+    }
 
     // Messages SNS could not deliver to an email endpoint land here (and raise the DLQ alarm).
     const undelivered = new DeadLetterQueue(this, 'UndeliveredEmails', {
@@ -231,6 +238,37 @@ export class Guardrails extends Construct {
       value: this.intake.fn.functionName,
       description: 'Evaluate invokes this function with { violations: [...] }',
     });
+  }
+
+  /**
+   * A rotation function for the link signing key, run by Secrets Manager every `days` days. Secrets
+   * Manager may invoke it for this secret of this account only; it may rotate nothing else.
+   */
+  private rotateLinkKey(days: number, logRetention: RetentionDays): KpiFunction {
+    const rotator = new KpiFunction(this, 'RotateLinkKey', {
+      entry: 'rotate-link-key',
+      description: 'Rotates the approval link signing key (Secrets Manager rotation steps)',
+      serviceName: 'governance',
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      logRetention,
+      invocation: { kind: 'synchronous', caller: 'Secrets Manager rotation, which retries a failed step' },
+    });
+    rotator.bindSecret('LINK_KEY_SECRET_ARN', this.linkSigningKey, 'rotate');
+    rotator.fn.addPermission('InvokedBySecretsManager', {
+      principal: new ServicePrincipal('secretsmanager.amazonaws.com'),
+      sourceAccount: Stack.of(this).account,
+      sourceArn: this.linkSigningKey.secretArn,
+    });
+    const schedule = new CfnRotationSchedule(this, 'LinkKeyRotation', {
+      secretId: this.linkSigningKey.secretArn,
+      rotationLambdaArn: rotator.fn.functionArn,
+      rotationRules: { scheduleExpression: `rate(${days} days)` },
+      // Rotating on every deployment would retire keys of links still in inboxes sooner than the schedule says.
+      rotateImmediatelyOnUpdate: false,
+    });
+    schedule.node.addDependency(rotator);
+    return rotator;
   }
 
   private approvalPageApi(logRetention: RetentionDays): HttpApi {

@@ -325,10 +325,21 @@ export class KpiFunction extends Construct {
     return this;
   }
 
-  /** Secret ARN in `envName`, with GetSecretValue on that secret only. */
-  bindSecret(envName: string, secret: ISecret): this {
+  /**
+   * Secret ARN in `envName`, with read access (GetSecretValue, DescribeSecret) to that secret only;
+   * `rotate` adds what a rotation function needs on it: PutSecretValue and UpdateSecretVersionStage.
+   */
+  bindSecret(envName: string, secret: ISecret, access: 'read' | 'rotate' = 'read'): this {
     this.fn.addEnvironment(envName, secret.secretArn);
-    secret.grantRead(this.fn);
+    secret.grantRead(this.role);
+    if (access === 'rotate') {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+          resources: [secret.secretArn],
+        }),
+      );
+    }
     return this;
   }
 

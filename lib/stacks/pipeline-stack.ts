@@ -78,6 +78,7 @@ export class PipelineStack extends Stack {
       ...(props.config.approvalPageUrl ? { approvalPageUrl: props.config.approvalPageUrl } : {}),
       logRetention,
       concurrency: props.config.concurrency,
+      linkKeyRotationDays: props.config.linkKeyRotationDays,
     });
 
     this.ingestion = new Ingestion(this, 'Ingestion', {

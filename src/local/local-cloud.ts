@@ -154,10 +154,14 @@ export class LocalCloud {
       let secrets: LocalSecretsManager | undefined;
       const secretsEndpoint = await startAwsJsonEndpoint('secretsmanager', {
         ...Object.fromEntries(
-          ['GetSecretValue', 'DescribeSecret', 'PutSecretValue', 'CreateSecret'].map((op) => [
-            op,
-            (input: Record<string, unknown>) => secrets?.operations()[op]?.(input),
-          ]),
+          [
+            'GetSecretValue',
+            'DescribeSecret',
+            'PutSecretValue',
+            'UpdateSecretVersionStage',
+            'RotateSecret',
+            'CreateSecret',
+          ].map((op) => [op, (input: Record<string, unknown>) => secrets?.operations()[op]?.(input)]),
         ),
       });
       closers.push(() => secretsEndpoint.stop());
@@ -205,6 +209,8 @@ export class LocalCloud {
       });
       for (const machine of extractStateMachines(resolver)) stepFunctions.register(machine);
       secrets = new LocalSecretsManager(resolver, stateDir ? path.join(stateDir, 'secrets.json') : undefined);
+      const localFunctions = functions;
+      secrets.bindRotation((arn, event) => localFunctions.invoke(arn, event));
       const schedules = new LocalSchedules(resolver, functions, stepFunctions);
       scheduler = new LocalScheduler(
         resolver,

@@ -98,7 +98,10 @@ describe('ingestion constructs', () => {
 
   it('schedules one pull per dataset with an HTTP source, and grants its named secret only', () => {
     // No bundling: the template is what is asserted.
-    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Http');
+    const stack = new Stack(
+      new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false }),
+      'Http',
+    );
     const resources = new PipelineResources(stack, 'Resources', 'Test');
     const declaration: DatasetDeclarationInput = {
       id: 'crm_leads',

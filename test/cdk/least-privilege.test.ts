@@ -172,7 +172,10 @@ describe('ingestion', () => {
           'eventTime: occurred_at',
         ].join('\n'),
       );
-      const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Owned');
+      const stack = new Stack(
+        new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false }),
+        'Owned',
+      );
       const { buckets, tables } = new PipelineResources(stack, 'Resources', 'Test');
       expect(
         () =>

@@ -45,4 +45,17 @@ describe('deployment configuration', () => {
       /agentKpiPipeline\.concurrency\.approvalPage/,
     );
   });
+
+  it('rotates the link signing key every 30 days unless told otherwise, and never faster than links live', () => {
+    expect(parseDeploymentConfig(undefined).linkKeyRotationDays).toBe(30);
+    expect(parseDeploymentConfig({ linkKeyRotationDays: null }).linkKeyRotationDays).toBeNull();
+    expect(() =>
+      parseDeploymentConfig({
+        linkKeyRotationDays: 1,
+        approverTiers: [{ name: 'ops', emails: ['ops@example.com'], deadlineMinutes: 24 * 60 }],
+      }),
+    ).toThrow(
+      /agentKpiPipeline\.linkKeyRotationDays: must give links more time than the longest tier deadline \(1440 minutes\)/,
+    );
+  });
 });
