@@ -23,7 +23,7 @@ function hmac(key: string, claims: ApprovalLinkClaims): Buffer {
   return createHmac('sha256', key).update(linkSigningPayload(claims), 'utf8').digest();
 }
 
-/** Where the signer takes its keys: the cached ones, and a fresh read when they may be out of date. */
+/** Where the signer takes its keys: the cached ones, and a fresh read. */
 export interface SigningKeySource {
   (): Promise<SigningKeys>;
   /**
@@ -34,14 +34,16 @@ export interface SigningKeySource {
 }
 
 /**
- * Signs with the current key, verifies against current then previous. When a signature matches
- * neither, or only the previous key, the keys may be older than a rotation: they are read again
- * (at most once a second, see `cachedSigningKeys`) and the signature checked against the fresh
- * ones. So a link signed with a key rotated in a second ago verifies at once, and one signed with
- * a key two rotations old never does, whatever the cache held.
+ * Signs with the current key, verifies against current then previous, with the keys as the secret
+ * holds them now: each operation reads the secret again unless it was read less than a second ago
+ * (`cachedSigningKeys`). So a link signed with a key rotated in a second ago verifies, one signed
+ * with a key two rotations old never does, and no new link is signed with a retired key. Links are
+ * opened by people, a few times each: the reads cost nothing worth caching longer, and a flood of
+ * forged links costs at most one read a second per instance.
  */
 export function createHmacLinkSigner(keys: SigningKeySource): ApprovalLinkSigner {
-  const checked = (loaded: SigningKeys) => {
+  const load = async () => {
+    const loaded = (await keys.refresh?.()) ?? (await keys());
     if (loaded.current.length < MIN_SIGNING_KEY_LENGTH) {
       throw new SigningKeyError(
         `the link signing key has ${loaded.current.length} characters; at least ${MIN_SIGNING_KEY_LENGTH} are needed`,
@@ -49,31 +51,26 @@ export function createHmacLinkSigner(keys: SigningKeySource): ApprovalLinkSigner
     }
     return loaded;
   };
-  const match = (loaded: SigningKeys, claims: ApprovalLinkClaims, given: Buffer): 'current' | 'previous' | null => {
-    if (timingSafeEqual(hmac(loaded.current, claims), given)) return 'current';
-    if (loaded.previous && timingSafeEqual(hmac(loaded.previous, claims), given)) return 'previous';
-    return null;
-  };
   return {
     async sign(claims) {
-      return hmac(checked(await keys()).current, claims).toString('base64url');
+      return hmac((await load()).current, claims).toString('base64url');
     },
     async verify(claims, signature) {
       const given = Buffer.from(signature, 'base64url');
       if (given.length !== 32 || given.toString('base64url') !== signature) return false;
-      const cached = match(checked(await keys()), claims, given);
-      if (cached === 'current') return true;
-      const fresh = await keys.refresh?.();
-      if (!fresh) return cached === 'previous';
-      return match(checked(fresh), claims, given) !== null;
+      const { current, previous } = await load();
+      for (const key of previous ? [current, previous] : [current]) {
+        if (timingSafeEqual(hmac(key, claims), given)) return true;
+      }
+      return false;
     },
   };
 }
 
 /**
- * Caches what `fetch` returns for `ttlMs`, so a warm function reads the secret once in a while,
- * and reads it again on `refresh()` unless the last read is younger than `minRefreshMs`: a flood
- * of forged links costs at most one read a second per instance.
+ * The keys `fetch` returns, read again on `refresh()` unless the last read is younger than
+ * `minRefreshMs`. When a read fails (Secrets Manager throttled or unreachable), the last keys read
+ * stand in for up to `ttlMs`, so a brown-out of Secrets Manager does not take the page down with it.
  */
 export function cachedSigningKeys(
   fetch: () => Promise<SigningKeys>,
@@ -81,17 +78,28 @@ export function cachedSigningKeys(
   now: () => number = Date.now,
   minRefreshMs = 1000,
 ): SigningKeySource {
-  let cached: { keys: Promise<SigningKeys>; readAt: number } | undefined;
-  const read = () => {
-    const keys = fetch();
-    const entry = { keys, readAt: now() };
-    cached = entry;
+  let lastRead: { keys: Promise<SigningKeys>; readAt: number } | undefined;
+  let lastGood: { keys: SigningKeys; readAt: number } | undefined;
+  const read = (): Promise<SigningKeys> => {
+    const readAt = now();
+    const keys = fetch().then(
+      (loaded) => {
+        lastGood = { keys: loaded, readAt };
+        return loaded;
+      },
+      (error: unknown) => {
+        if (lastGood && now() < lastGood.readAt + ttlMs) return lastGood.keys;
+        throw error;
+      },
+    );
+    const entry = { keys, readAt };
+    lastRead = entry;
     keys.catch(() => {
-      if (cached === entry) cached = undefined;
+      if (lastRead === entry) lastRead = undefined;
     });
     return keys;
   };
-  const source: SigningKeySource = () => (cached && now() < cached.readAt + ttlMs ? cached.keys : read());
-  source.refresh = async () => (cached && now() < cached.readAt + minRefreshMs ? undefined : read());
+  const source: SigningKeySource = () => (lastRead && now() < lastRead.readAt + ttlMs ? lastRead.keys : read());
+  source.refresh = async () => (lastRead && now() < lastRead.readAt + minRefreshMs ? undefined : read());
   return source;
 }

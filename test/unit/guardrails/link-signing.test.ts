@@ -89,7 +89,7 @@ describe('approval link signing across a rotation', () => {
     expect(await secret.signer.verify(claims, await secret.signWith(secret.key(1)))).toBe(true);
   });
 
-  it('refuses a link signed with a key two rotations old even while the cache still holds it', async () => {
+  it('refuses a link signed with a key two rotations old, whatever the cache held', async () => {
     const secret = rotatingSecret();
     secret.rotate();
     const old = await secret.signWith(secret.key(1));
@@ -109,10 +109,38 @@ describe('approval link signing across a rotation', () => {
     expect(secret.reads()).toBe(2);
   });
 
-  it('does not read the secret again for a link signed with the current key', async () => {
+  it('signs a new link with the key rotated in, not the one it cached', async () => {
+    const secret = rotatingSecret();
+    await secret.signer.sign(claims);
+    secret.advance(1000);
+    secret.rotate();
+    expect(await secret.signer.sign(claims)).toBe(await secret.signWith(secret.key(0)));
+  });
+
+  it('verifies with the keys it last read while Secrets Manager fails, for five minutes', async () => {
+    let failing = false;
+    let clock = 0;
+    const source = cachedSigningKeys(
+      async () => {
+        if (failing) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+        return { current: KEY };
+      },
+      5 * 60_000,
+      () => clock,
+    );
+    const browned = createHmacLinkSigner(source);
+    const link = await signer.sign(claims);
+    expect(await browned.verify(claims, link)).toBe(true);
+    failing = true;
+    clock += 60_000;
+    expect(await browned.verify(claims, link)).toBe(true);
+    clock += 5 * 60_000;
+    await expect(browned.verify(claims, link)).rejects.toThrow(/Rate exceeded/);
+  });
+
+  it('reads the secret for a genuine link at most once a second too', async () => {
     const secret = rotatingSecret();
     const link = await secret.signWith(secret.key(0));
-    secret.advance(60_000);
     for (let i = 0; i < 10; i++) expect(await secret.signer.verify(claims, link)).toBe(true);
     expect(secret.reads()).toBe(1);
   });
