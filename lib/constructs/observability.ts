@@ -124,6 +124,8 @@ export class Observability extends Construct {
           searchSum(PipelineMetric.ApprovalsEscalated, 'escalated'),
           searchSum(PipelineMetric.ApprovalsExpired, 'expired (safe default)'),
         ],
+        // Forged, altered, expired and replayed links the page refused: a rising line is a probe.
+        right: [searchSum(PipelineMetric.LinksRefused, 'links refused')],
         width: 12,
       }),
       new GraphWidget({
