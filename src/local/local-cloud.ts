@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
+import type { FaultPlan } from '../adapters/aws/fault-injection';
 import { type AwsJsonEndpoint, startAwsJsonEndpoint } from './aws-json-endpoint';
 import { startLoopbackFauxqs } from './fauxqs';
 import { LocalFunctions } from './functions';
@@ -45,6 +46,12 @@ export interface LocalCloudOptions {
   readonly stateDir?: string;
   /** Variables every function gets on top of its template environment (e.g. DATASETS_DIR for your own data). */
   readonly functionEnvironment?: Record<string, string>;
+  /**
+   * Faults injected into the AWS calls of every function (AWS_FAULT_INJECTION, see
+   * src/adapters/aws/fault-injection.ts), e.g. `{ rate: 0.05 }`. The runtime's own calls (provisioning,
+   * `cloud.clients`) are left alone. @default none
+   */
+  readonly faults?: FaultPlan;
 }
 
 /** A message an SNS topic published, as the local outbox received it. */
@@ -200,7 +207,12 @@ export class LocalCloud {
       // Before the functions: their environment may name an API's endpoint.
       const httpApis = await LocalHttpApis.start(resolver);
       closers.push(() => httpApis.stop());
-      functions = new LocalFunctions(resolver, () => ({ ...process.env, ...environment }), options.functionEnvironment);
+      const faults = options.faults ? { AWS_FAULT_INJECTION: JSON.stringify(options.faults) } : {};
+      functions = new LocalFunctions(
+        resolver,
+        () => ({ ...process.env, ...environment, ...faults }),
+        options.functionEnvironment,
+      );
       httpApis.bind(functions);
       stepFunctions = new LocalStepFunctions({
         functions,

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { faultInjection } from '../adapters/aws/fault-injection';
 import { describeError } from '../domain/errors';
 import type { ReportKpi } from '../report/model';
 import { detail, formatTable, paint, paintStatus, stage } from './console-output';
@@ -24,6 +25,8 @@ HTML report, then prints a summary.
                         (default approve; none with --serve)
   --serve               keep serving the report and the approval pages until Ctrl-C
   --out DIR             where the report and sample files go (default .local/run)
+  --faults RATE         inject throttling, 5xx and socket timeouts into this share (0 to 1) of the
+                        functions' AWS calls, and print how many were retried (an AWS brown-out)
   -h, --help            show this help`;
 
 const { values: options } = parseArgs({
@@ -35,6 +38,7 @@ const { values: options } = parseArgs({
     'demo-approver': { type: 'string' },
     serve: { type: 'boolean', default: false },
     out: { type: 'string', default: '.local/run' },
+    faults: { type: 'string' },
   },
   strict: true,
 });
@@ -60,6 +64,11 @@ if (decide !== 'approve' && decide !== 'reject' && decide !== 'none') {
   console.error(`--demo-approver must be approve, reject or none, not ${decide}`);
   process.exit(2);
 }
+const faultRate = options.faults === undefined ? undefined : Number(options.faults);
+if (faultRate !== undefined && !(faultRate >= 0 && faultRate <= 1)) {
+  console.error(`--faults must be a share from 0 to 1, not ${options.faults}`);
+  process.exit(2);
+}
 const outDir = path.resolve(options.out);
 const dataDir = options.data ? path.resolve(options.data) : undefined;
 
@@ -77,6 +86,7 @@ const timedStage = (title: string) => {
 timedStage('Local cloud: DynamoDB, S3, SNS/SQS, Step Functions, Scheduler, Secrets Manager, Lambda on 127.0.0.1');
 const cloud = await LocalCloud.start({
   ...(dataDir ? { functionEnvironment: { DATASETS_DIR: path.join(dataDir, 'datasets') } } : {}),
+  ...(faultRate !== undefined ? { faults: { rate: faultRate, seed } } : {}),
 });
 let keepServing = false;
 try {
@@ -129,6 +139,15 @@ try {
   detail(
     `${c.definitions} KPIs, ${c.rowsRead.toLocaleString('en-US')} rows ingested (${c.rowsQuarantined} quarantined with reasons), ${c.values.toLocaleString('en-US')} values, ${c.violations} violations, ${c.approvals} approvals, ${c.snapshots} snapshot dates`,
   );
+  if (faultRate !== undefined) {
+    const f = faultInjection.stats();
+    const injected = Object.entries(f.injected)
+      .map(([kind, n]) => `${n} ${kind}`)
+      .join(', ');
+    detail(
+      `faults: ${f.calls.toLocaleString('en-US')} AWS calls, ${(f.attempts - f.calls).toLocaleString('en-US')} retried (${injected}), ${f.failed} failed after the SDK's retries, ${(f.failedAttemptMs / 1000).toFixed(1)} s spent in failed attempts`,
+    );
+  }
   detail(`report:    ${paint(`file://${run.reportFile}`, 'cyan')}`);
   detail(
     `snapshots: s3://${cloud.physicalName('SnapshotsBucket', 'AWS::S3::Bucket')}/kpi_values/ (local, in memory: gone when this exits)`,

@@ -10,6 +10,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Environment } from '../../runtime/environment';
+import { faultInjectionPlugin } from './fault-injection';
 
 export interface AwsClients {
   readonly dynamodb: DynamoDBDocumentClient;
@@ -40,8 +41,14 @@ export function createAwsClients(env: Environment = process.env, options: AwsCli
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const base = region ? { region } : {};
   const cache = new Map<string, unknown>();
+  // Faults injected into every client's middleware, when the local runtime or a test asks for them.
+  const faults = env.AWS_FAULT_INJECTION ? faultInjectionPlugin(env.AWS_FAULT_INJECTION) : undefined;
   const lazy = <T>(key: string, build: () => T): T => {
-    if (!cache.has(key)) cache.set(key, instrument(build()));
+    if (!cache.has(key)) {
+      const client = build();
+      if (faults) (client as { middlewareStack: { use(p: typeof faults): void } }).middlewareStack.use(faults);
+      cache.set(key, instrument(client));
+    }
     return cache.get(key) as T;
   };
   return {
