@@ -47,6 +47,8 @@ export interface ComputationProps {
 const TRANSIENT_ERRORS = [
   'Lambda.ServiceException',
   'Lambda.TooManyRequestsException',
+  // The function died mid-run (out of memory, a crash): every step is idempotent, so run it again.
+  'Lambda.Unknown',
   'Lambda.SdkClientException',
   'TransientError',
   'ConflictError',

@@ -65,6 +65,8 @@ const TRANSIENT_ERRORS = [
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
+  // The function died mid-run (out of memory, a crash): every step is idempotent, so run it again.
+  'Lambda.Unknown',
   'TransientError',
   'ConflictError',
   'ProvisionedThroughputExceededException',

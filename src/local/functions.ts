@@ -2,6 +2,7 @@
 // module (functions/<entry>.ts) built with the environment its template gives it.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runInvocation } from '../adapters/aws/fault-injection';
 import type { Environment } from '../runtime/environment';
 import type { LambdaHandler } from '../runtime/handler';
 import type { TemplateResolver } from './template';
@@ -108,7 +109,8 @@ export class LocalFunctions {
     this.running.set(fn.functionName, running + 1);
     try {
       const handler = await this.handler(fn);
-      return await handler(event, localContext(fn));
+      // One invocation, for the fault injector's crash plans (a crashed invocation stays dead).
+      return await runInvocation(fn.entry, () => handler(event, localContext(fn)));
     } finally {
       this.running.set(fn.functionName, (this.running.get(fn.functionName) ?? 1) - 1);
     }

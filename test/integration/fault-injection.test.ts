@@ -13,6 +13,7 @@ import {
   type FaultKind,
   faultInjection,
   faultInjectionPlugin,
+  runInvocation,
   SimulatedCrash,
 } from '../../src/adapters/aws/fault-injection';
 import { LocalCloud } from '../../src/local/local-cloud';
@@ -127,17 +128,22 @@ describe('retries', () => {
 });
 
 describe('crash plans', () => {
-  it('stops at the chosen write before it is sent, and fails every call after it', async () => {
+  it('stops an invocation at the chosen write before it is sent, fails its every call after it, and lets the next invocation run', async () => {
     const dynamodb = faulty(DynamoDBClient, 'throttle');
     faultInjection.setPlan({ rate: 0 });
-    faultInjection.setCrash({ atWrite: 2, when: 'before' });
+    faultInjection.setCrash({ entry: 'probe', atWrite: 2, when: 'before' });
     const put = (pk: string) =>
       dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, sk: { S: '1' } } }));
-    await put('crash-1');
-    await expect(put('crash-2')).rejects.toBeInstanceOf(SimulatedCrash);
-    await expect(
-      dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'crash-1' }, sk: { S: '1' } } })),
-    ).rejects.toBeInstanceOf(SimulatedCrash);
+    const get = (pk: string) =>
+      dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: '1' } } }));
+    await runInvocation('probe', async () => {
+      await put('crash-1');
+      await expect(put('crash-2')).rejects.toBeInstanceOf(SimulatedCrash);
+      await expect(get('crash-1')).rejects.toBeInstanceOf(SimulatedCrash);
+    });
+    await runInvocation('probe', async () => {
+      expect((await get('crash-1')).Item).toBeDefined();
+    });
     const { Item } = await cloud.clients.dynamodb.send(
       new GetItemCommand({ TableName: table, Key: { pk: { S: 'crash-2' }, sk: { S: '1' } } }),
     );
@@ -147,10 +153,12 @@ describe('crash plans', () => {
   it('stops after the chosen write reached the service', async () => {
     const dynamodb = faulty(DynamoDBClient, 'throttle');
     faultInjection.setPlan({ rate: 0 });
-    faultInjection.setCrash({ atWrite: 1, when: 'after' });
+    faultInjection.setCrash({ entry: 'probe', atWrite: 1, when: 'after' });
     const item = { pk: { S: 'crash-after' }, sk: { S: '1' } };
-    await expect(dynamodb.send(new PutItemCommand({ TableName: table, Item: item }))).rejects.toBeInstanceOf(
-      SimulatedCrash,
+    await runInvocation('probe', () =>
+      expect(dynamodb.send(new PutItemCommand({ TableName: table, Item: item }))).rejects.toBeInstanceOf(
+        SimulatedCrash,
+      ),
     );
     const { Item } = await cloud.clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: item }));
     expect(Item).toBeDefined();

@@ -4,8 +4,10 @@
 // as the service would send it (S3 `SlowDown` 503, DynamoDB `ProvisionedThroughputExceededException`,
 // `ThrottlingException`, Lambda `TooManyRequestsException`, 5xx) or a socket timeout, before the
 // request is sent or after the service applied it; the SDK parses and retries it as it would a real
-// one. A crash plan instead fails every call from the n-th write of an invocation on, as if the
-// process had died there (before or after that write reached AWS).
+// one. A crash plan instead stops one invocation of one function at its n-th write, as if the
+// process had died there (before or after that write reached AWS): every later call of that
+// invocation fails too, and the next invocation (the rerun) starts afresh.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pluggable } from '@smithy/types';
 
 export type FaultKind = 'throttle' | 'server' | 'timeout' | 'timeout-after';
@@ -23,7 +25,9 @@ export interface FaultPlan {
 }
 
 export interface CrashPlan {
-  /** The write (1-based, counted from when the plan is armed) at which the process "dies". */
+  /** The function (its entry under functions/) whose invocation dies. */
+  readonly entry: string;
+  /** The write of that function (1-based, counted from when the plan is armed) at which it dies. */
   readonly atWrite: number;
   /** Die before the write is sent, or after AWS applied it and before its answer is read. */
   readonly when: 'before' | 'after';
@@ -41,9 +45,22 @@ export interface FaultStats {
   failed: number;
   /** Time spent in attempts that failed, ms (timeouts' hang included). */
   failedAttemptMs: number;
-  /** Writes counted by a crash plan, and whether it fired. */
+  /** Writes of the crash plan's function since it was armed, and whether it fired. */
   writes: number;
   crashed: boolean;
+}
+
+interface Invocation {
+  readonly entry: string;
+  /** The process of this invocation "died": every later call fails. */
+  dead: boolean;
+}
+
+const invocations = new AsyncLocalStorage<Invocation>();
+
+/** Runs one invocation of the function `entry` (the local runtime wraps every handler call in it). */
+export function runInvocation<T>(entry: string, run: () => Promise<T>): Promise<T> {
+  return invocations.run({ entry, dead: false }, run);
 }
 
 /** The error a crash plan raises: not retryable, as a dead process retries nothing. */
@@ -139,17 +156,17 @@ export function faultInjectionPlugin(spec: string): Pluggable<object, object> {
           const started = Date.now();
           const { clientName = '', commandName = '' } = context as { clientName?: string; commandName?: string };
           const write = isWriteCommand(commandName);
-          if (crash) {
-            if (stats.crashed) throw new SimulatedCrash(`the process died before ${commandName}`);
-            if (write) {
-              stats.writes += 1;
-              if (stats.writes === crash.atWrite) {
-                stats.crashed = true;
-                if (crash.when === 'before') throw new SimulatedCrash(`the process died before ${commandName}`);
-                const result = await next(args);
-                await drain((result as { response?: { body?: unknown } }).response?.body);
-                throw new SimulatedCrash(`the process died after ${commandName} reached AWS`);
-              }
+          const invocation = invocations.getStore();
+          if (invocation?.dead) throw new SimulatedCrash(`the process died before ${commandName}`);
+          if (crash && !stats.crashed && write && invocation?.entry === crash.entry) {
+            stats.writes += 1;
+            if (stats.writes === crash.atWrite) {
+              stats.crashed = true;
+              invocation.dead = true;
+              if (crash.when === 'before') throw new SimulatedCrash(`the process died before ${commandName}`);
+              const result = await next(args);
+              await drain((result as { response?: { body?: unknown } }).response?.body);
+              throw new SimulatedCrash(`the process died after ${commandName} reached AWS`);
             }
           }
           if (plan.rate <= 0 || random() >= plan.rate) return next(args);

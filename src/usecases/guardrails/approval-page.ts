@@ -246,6 +246,12 @@ export async function decideApproval(
   }
   const refused = refusal(auth.context, deps.clock.now());
   if (refused) {
+    // The approver's own decision, posted again: the first POST may have died after recording it and
+    // before auditing it or resuming the workflow. Both are idempotent, so finish them now.
+    const outcome = auth.context.request.outcome;
+    if (refused.kind === 'decided' && refused.byYou && outcome) {
+      await completeDecision(auth.context.request, outcome, client, deps);
+    }
     await auditRefusal(auth.context, refused, client, deps);
     return refused;
   }
@@ -265,26 +271,39 @@ export async function decideApproval(
     await auditRefusal(context, lost, client, deps);
     return lost;
   }
+  const resumed = await completeDecision(request, outcome, client, deps);
+  return { kind: 'recorded', resumed, ...context };
+}
+
+/**
+ * What follows a recorded decision, safe to run again: its audit event (one per approval, however
+ * often recorded) and the callback that resumes the workflow (a token already answered is gone).
+ */
+async function completeDecision(
+  request: ApprovalRequest,
+  outcome: ApprovalOutcome,
+  client: PageClient,
+  deps: ApprovalPageDeps,
+): Promise<Resumed> {
   await deps.audit.record(
     auditEvent(request.violation, {
       eventId: `${request.approvalId}|decision`,
       type: 'decision_recorded',
       occurredAt: outcome.decidedAt,
-      actor: `approver:${claims.approver}`,
+      actor: `approver:${outcome.approver}`,
       approvalId: request.approvalId,
-      tier: claims.tier,
-      tierName: request.tiers[claims.tier]?.name ?? null,
+      tier: outcome.tier,
+      tierName: request.tiers[outcome.tier]?.name ?? null,
       decision: outcome.decision,
       reason: outcome.reason,
-      latencyMs: Math.max(0, now - Date.parse(request.requestedAt)),
+      latencyMs: Math.max(0, Date.parse(outcome.decidedAt) - Date.parse(request.requestedAt)),
       falseAlarm: isFalseAlarm(request.proposal, outcome.decision),
       detail: describeClient(client),
     }),
   );
-  const token = await deps.approvals.getTaskToken(request.approvalId, claims.tier);
+  const token = await deps.approvals.getTaskToken(request.approvalId, outcome.tier);
   // Without a live token the decision still stands: when the tier's deadline fires, the workflow
   // finds it recorded and applies it (see closeTier). So a failed callback is not the approver's problem.
-  let resumed: Resumed = 'no_token';
-  if (token) resumed = await deps.workflow.resume(token, request.approvalId, outcome).catch(() => 'deferred' as const);
-  return { kind: 'recorded', resumed, ...context };
+  if (!token) return 'no_token';
+  return deps.workflow.resume(token, request.approvalId, outcome).catch(() => 'deferred' as const);
 }

@@ -97,6 +97,23 @@ describe('deciding through an approval link', () => {
     });
   });
 
+  it('finishes a decision whose first POST died after recording it, when the approver posts again', async () => {
+    const { world, ana, approvalId } = await opened();
+    const decidedAt = new Date(world.clock.now()).toISOString();
+    await world.approvals.recordDecision(approvalId, {
+      decision: 'approved',
+      approver: 'ana@example.com',
+      reason: null,
+      decidedAt,
+      tier: 0,
+    });
+    expect(await decideApproval(ana, approve, world)).toMatchObject({ kind: 'decided', byYou: true });
+    expect(world.audit.events.filter((e) => e.type === 'decision_recorded')).toEqual([
+      expect.objectContaining({ occurredAt: decidedAt, actor: 'approver:ana@example.com', decision: 'approved' }),
+    ]);
+    expect(world.workflow.resumed).toEqual([expect.objectContaining({ taskToken: 'token-0', approvalId })]);
+  });
+
   it('tells a second approver who decided first, and keeps the first decision', async () => {
     const { world, ana, ben, approvalId } = await opened();
     await decideApproval(ana, approve, world);

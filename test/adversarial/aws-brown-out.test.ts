@@ -1,0 +1,180 @@
+// An AWS brown-out: the sample pipeline run twice on fresh local clouds, once clean and once with
+// 5 % of the functions' AWS calls throttled, failed with a 5xx or timed out (before or after the
+// service applied a write). The faulted run must end where the clean one did: the same KPI values,
+// the same raw objects, the same approvals with one decision each, and no audit event lost.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GetObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FaultStats, faultInjection } from '../../src/adapters/aws/fault-injection';
+import { APPROVAL_STATUSES } from '../../src/domain/guardrails/approval';
+import { LocalCloud, type LocalCloudOptions } from '../../src/local/local-cloud';
+import { runLocalPipeline } from '../../src/local/pipeline-run';
+import { LocalApprovals } from '../support/local-approvals';
+
+const HOUR = 3_600_000;
+const END = Math.floor(Date.now() / HOUR) * HOUR;
+const DAYS = 7;
+const dirs: string[] = [];
+
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+interface EndState {
+  /** `pk|sk` of each KPI value → what it says. */
+  readonly values: Map<string, string>;
+  /** Key → SHA-256 of the body, for every record object of the raw bucket (the pipeline's own datasets by key only). */
+  readonly raw: Map<string, string>;
+  readonly quarantine: string[];
+  readonly snapshots: string[];
+  /** Approvals by status, and how many decisions each decided approval has in the audit trail. */
+  readonly approvals: Record<string, number>;
+  readonly decisionsPerApproval: number[];
+  /** Audit events by type. */
+  readonly auditTypes: Record<string, number>;
+  /** Subject → mode, in the controls table. */
+  readonly controls: Map<string, string>;
+}
+
+async function keysOf(cloud: LocalCloud, bucket: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of paginateListObjectsV2({ client: cloud.clients.s3 }, { Bucket: bucket })) {
+    for (const object of page.Contents ?? []) keys.push(object.Key as string);
+  }
+  return keys.sort();
+}
+
+async function captureEndState(cloud: LocalCloud): Promise<EndState> {
+  const { dynamodb, s3 } = cloud.clients;
+  const values = new Map<string, string>();
+  for await (const page of paginateScan({ client: dynamodb }, { TableName: 'AgentKpi-values' })) {
+    for (const item of page.Items ?? []) {
+      if (!('status' in item) || !('value' in item)) continue;
+      values.set(
+        `${item.pk}|${item.sk}`,
+        JSON.stringify([item.value, item.status, item.sampleSize, item.provisional, item.version]),
+      );
+    }
+  }
+  const rawBucket = cloud.physicalName('RawBucket', 'AWS::S3::Bucket');
+  const raw = new Map<string, string>();
+  for (const key of await keysOf(cloud, rawBucket)) {
+    // Manifests, data-quality and governance records hold times of the run itself: compared by key.
+    if (key.startsWith('raw/_') || key.startsWith('raw/dataset=pipeline_')) {
+      if (!key.startsWith('raw/dataset=pipeline_governance/')) raw.set(key, 'present');
+      continue;
+    }
+    const { Body } = await s3.send(new GetObjectCommand({ Bucket: rawBucket, Key: key }));
+    const bytes = await (Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+    raw.set(key, createHash('sha256').update(bytes).digest('hex'));
+  }
+  const approvals = await LocalApprovals.attach(cloud);
+  const byStatus: Record<string, number> = {};
+  const decisionsPerApproval: number[] = [];
+  const range = {
+    from: new Date(END - 2 * 86_400_000).toISOString(),
+    to: new Date(Date.now() + 86_400_000).toISOString(),
+  };
+  const events = await approvals.audit.byTime(range);
+  for (const status of APPROVAL_STATUSES) {
+    const requests = await approvals.approvals.listRequests(status, 1000);
+    byStatus[status] = requests.length;
+    for (const request of requests) {
+      if (status !== 'approved' && status !== 'rejected') continue;
+      decisionsPerApproval.push(
+        events.filter((e) => e.type === 'decision_recorded' && e.approvalId === request.approvalId).length,
+      );
+    }
+  }
+  const auditTypes: Record<string, number> = {};
+  for (const event of events) auditTypes[event.type] = (auditTypes[event.type] ?? 0) + 1;
+  const controls = new Map<string, string>();
+  for await (const page of paginateScan({ client: dynamodb }, { TableName: 'AgentKpi-controls' })) {
+    for (const item of page.Items ?? []) controls.set(String(item.pk), String(item.mode));
+  }
+  return {
+    values,
+    raw,
+    quarantine: await keysOf(cloud, cloud.physicalName('QuarantineBucket', 'AWS::S3::Bucket')),
+    snapshots: await keysOf(cloud, cloud.physicalName('SnapshotsBucket', 'AWS::S3::Bucket')),
+    approvals: byStatus,
+    decisionsPerApproval,
+    auditTypes,
+    controls,
+  };
+}
+
+async function runOnce(options: LocalCloudOptions): Promise<{ state: EndState; seconds: number; stats: FaultStats }> {
+  const outDir = mkdtempSync(path.join(tmpdir(), 'agent-kpi-brown-out-'));
+  dirs.push(outDir);
+  faultInjection.resetStats();
+  const started = performance.now();
+  const cloud = await LocalCloud.start(options);
+  try {
+    await runLocalPipeline(cloud, {
+      days: DAYS,
+      end: END,
+      outDir,
+      decide: 'approve',
+      log: () => undefined,
+      stage: () => undefined,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const stats = faultInjection.stats();
+    // The end state is read without faults: the harness is not under test.
+    faultInjection.setPlan({ rate: 0 });
+    return { state: await captureEndState(cloud), seconds, stats };
+  } finally {
+    await cloud.stop();
+  }
+}
+
+type Run = Awaited<ReturnType<typeof runOnce>>;
+let clean: Run;
+let faulted: Run;
+
+// Each run is a whole `npm start` (seven days of sample data): minutes on a busy 2-core machine.
+beforeAll(async () => {
+  clean = await runOnce({ faults: { rate: 0 } });
+}, 900_000);
+
+beforeAll(async () => {
+  faulted = await runOnce({ faults: { rate: 0.05, seed: 20261126, timeoutMs: 100 } });
+  const { stats } = faulted;
+  console.info(
+    `brown-out: clean run ${clean.seconds.toFixed(1)} s (${clean.stats.calls} AWS calls); faulted run ${faulted.seconds.toFixed(1)} s, ${stats.calls} calls, ${stats.attempts - stats.calls} retried (${JSON.stringify(stats.injected)}), ${stats.failed} failed after the SDK's retries, ${(stats.failedAttemptMs / 1000).toFixed(1)} s in failed attempts`,
+  );
+}, 900_000);
+
+describe('the sample pipeline under an AWS brown-out (5 % of AWS calls throttled, failed or timed out)', () => {
+  it('retried the faults it met', () => {
+    expect(faulted.stats.attempts - faulted.stats.calls).toBeGreaterThan(0);
+    expect(faulted.stats.injected['timeout-after']).toBeGreaterThan(0);
+  });
+
+  it('computes the same KPI values as a clean run', () => {
+    expect(faulted.state.values.size).toBeGreaterThan(0);
+    expect(Object.fromEntries(faulted.state.values)).toEqual(Object.fromEntries(clean.state.values));
+  });
+
+  it('writes the same raw, quarantine and snapshot objects as a clean run', () => {
+    expect(Object.fromEntries(faulted.state.raw)).toEqual(Object.fromEntries(clean.state.raw));
+    expect(faulted.state.quarantine).toEqual(clean.state.quarantine);
+    expect(faulted.state.snapshots).toEqual(clean.state.snapshots);
+  });
+
+  it('decides the same approvals, each exactly once, and leaves the agents in the same modes', () => {
+    expect(faulted.state.approvals).toEqual(clean.state.approvals);
+    expect(faulted.state.decisionsPerApproval).toHaveLength(clean.state.decisionsPerApproval.length);
+    expect(faulted.state.decisionsPerApproval.every((n) => n === 1)).toBe(true);
+    expect(Object.fromEntries(faulted.state.controls)).toEqual(Object.fromEntries(clean.state.controls));
+  });
+
+  it('loses no audit event', () => {
+    expect(faulted.state.auditTypes).toEqual(clean.state.auditTypes);
+  });
+});
