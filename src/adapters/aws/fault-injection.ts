@@ -22,6 +22,8 @@ export interface FaultPlan {
   readonly seed?: number;
   /** How long an injected socket timeout hangs before failing, in ms. @default 100 */
   readonly timeoutMs?: number;
+  /** Functions (entries under functions/) whose invocations run without faults. @default none */
+  readonly except?: readonly string[];
 }
 
 export interface CrashPlan {
@@ -169,7 +171,8 @@ export function faultInjectionPlugin(spec: string): Pluggable<object, object> {
               throw new SimulatedCrash(`the process died after ${commandName} reached AWS`);
             }
           }
-          if (plan.rate <= 0 || random() >= plan.rate) return next(args);
+          if (plan.rate <= 0 || (invocation && plan.except?.includes(invocation.entry))) return next(args);
+          if (random() >= plan.rate) return next(args);
           const kinds = (plan.kinds ?? FAULT_KINDS).filter((k) => k !== 'timeout-after' || write);
           const kind = kinds[Math.floor(random() * kinds.length)] ?? 'throttle';
           stats.injected[kind] += 1;
