@@ -26,7 +26,8 @@ HTML report, then prints a summary.
   --serve               keep serving the report and the approval pages until Ctrl-C
   --out DIR             where the report and sample files go (default .local/run)
   --faults RATE         inject throttling, 5xx and socket timeouts into this share (0 to 1) of the
-                        functions' AWS calls, and print how many were retried (an AWS brown-out)
+                        AWS calls of the compute, guardrail and export functions, and print how many
+                        were retried (an AWS brown-out)
   -h, --help            show this help`;
 
 const { values: options } = parseArgs({
@@ -86,7 +87,11 @@ const timedStage = (title: string) => {
 timedStage('Local cloud: DynamoDB, S3, SNS/SQS, Step Functions, Scheduler, Secrets Manager, Lambda on 127.0.0.1');
 const cloud = await LocalCloud.start({
   ...(dataDir ? { functionEnvironment: { DATASETS_DIR: path.join(dataDir, 'datasets') } } : {}),
-  ...(faultRate !== undefined ? { faults: { rate: faultRate, seed } } : {}),
+  // The ingestion connectors run without faults: their batch claim and commit do not yet survive a
+  // write that timed out after DynamoDB applied it (see test/adversarial/aws-brown-out.test.ts).
+  ...(faultRate !== undefined
+    ? { faults: { rate: faultRate, seed, except: ['ingest-drop-zone', 'ingest-http', 'ingest-telemetry'] } }
+    : {}),
 });
 let keepServing = false;
 try {
