@@ -1,10 +1,10 @@
 // Lambda: the approval page behind the HTTP API (API Gateway payload 2.0; the local runtime serves
 // it the same way). GET /approvals/{approvalId} shows the request; POST decides it.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { renderApprovalPage, renderNotFound } from '../src/adapters/http/approval-page-html';
 import { AuditBudget } from '../src/domain/guardrails/audit-budget';
-import { guardrailAdapters, guardrailVariables } from '../src/runtime/guardrail-environment';
+import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { PipelineMetric } from '../src/shared/metrics';
 import {
@@ -54,6 +54,7 @@ export const { handler, create } = defineHandler({
   environment,
   event: httpEvent,
   correlationId: (event) => event.pathParameters?.approvalId,
+  clients: guardrailClients,
   dependencies: (env, { clients }) => {
     const adapters = guardrailAdapters(env, clients);
     // Per warm instance: with the page's reserved concurrency, a bound on refusals audited overall.

@@ -1,8 +1,8 @@
 // Lambda: the steps of the approval workflow (lib/constructs/approval-workflow.ts). The state
 // machine names the step; each is one use case of src/usecases/guardrails/approval-steps.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 import { approvalIdSchema, approvalStartSchema } from '../src/domain/guardrails/approval';
-import { guardrailAdapters, guardrailVariables } from '../src/runtime/guardrail-environment';
+import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { PipelineMetric } from '../src/shared/metrics';
 import {
@@ -45,6 +45,7 @@ export const { handler, create } = defineHandler({
   environment,
   event: approvalStepEventSchema,
   correlationId: (event) => ('approvalId' in event ? event.approvalId : event.start.approvalId),
+  clients: guardrailClients,
   dependencies: (env, { clients }) => {
     const adapters = guardrailAdapters(env, clients);
     return {

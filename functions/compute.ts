@@ -2,10 +2,11 @@
 // sends `{ kpiId, scheduledTime }`: a refresh of the recent periods whose inputs changed, with the
 // violations handed to the guardrail intake. The backfill state machine and the CLI send
 // `{ kpiId, from, to, asOf }`: those periods, computed without evaluation.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
 import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
 import { DynamoDbIngestLedger } from '../src/adapters/aws/dynamodb-ingest-ledger';
+import { DynamoDbRawCommitLog } from '../src/adapters/aws/dynamodb-raw-commit-log';
 import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
 import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
 import { S3InputArchive } from '../src/adapters/aws/s3-input-archive';
@@ -27,8 +28,8 @@ const environment = z.object({
   PARTITION_TIME_FIELDS: z.string().transform((text) => z.record(z.string(), z.string()).parse(JSON.parse(text))),
   /** The guardrail intake function; without it, violations are counted and logged only. */
   GUARDRAIL_INTAKE_FUNCTION: z.string().min(1).optional(),
-  /** The ingestion state table, where late data is marked for recomputation (read only). */
-  STATE_TABLE: z.string().min(1).optional(),
+  /** The ingestion state table: the raw store's commit log, and the hours marked for recomputation (read only). */
+  STATE_TABLE: name,
   /** Decoded raw records kept in memory between invocations (about 300 bytes each). */
   RAW_RECORD_CACHE: z.coerce.number().int().nonnegative().default(300_000),
 });
@@ -69,6 +70,7 @@ export const { handler, create } = defineHandler({
   environment,
   event,
   correlationId: (e) => e.kpiId,
+  clients: ['dynamodb', 's3', 'lambda'],
   dependencies: (env, { clients }) => {
     // Decoded raw objects shared by the KPIs a warm container computes one after another.
     const recordCache = new RawRecordCache(env.RAW_RECORD_CACHE);
@@ -76,13 +78,19 @@ export const { handler, create } = defineHandler({
       definitions: kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, { now: () => Date.now() }),
       annotationStore: new DynamoAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
       // A fresh raw reader per invocation: its manifest listings are only valid for one run.
-      newRawReader: () => new S3RawPartitions(clients.s3, env.RAW_BUCKET, recordCache),
+      newRawReader: () =>
+        new S3RawPartitions(
+          clients.s3,
+          env.RAW_BUCKET,
+          new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE),
+          recordCache,
+        ),
       cache: new S3PartialCache(clients.s3, env.WORK_BUCKET),
       inputs: new S3InputArchive(clients.s3, env.WORK_BUCKET),
       values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
       codeVersion: env.CODE_VERSION,
       partitionTimeField: (dataset: string) => env.PARTITION_TIME_FIELDS[dataset],
-      lateData: env.STATE_TABLE ? new DynamoDbIngestLedger(clients.dynamodb, env.STATE_TABLE) : undefined,
+      lateData: new DynamoDbIngestLedger(clients.dynamodb, env.STATE_TABLE),
       violations: env.GUARDRAIL_INTAKE_FUNCTION
         ? new LambdaViolationSink(clients.lambda, env.GUARDRAIL_INTAKE_FUNCTION)
         : null,

@@ -1,8 +1,8 @@
 // Lambda: the guardrail intake. Evaluate (the compute stage) invokes it with a batch of violations
 // (src/domain/guardrails/violation.ts); it applies the guardrail policy to each.
-import { z } from 'zod';
+import * as z from 'zod';
 import { violationBatchSchema } from '../src/domain/guardrails/violation';
-import { guardrailAdapters, guardrailVariables } from '../src/runtime/guardrail-environment';
+import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { PipelineMetric } from '../src/shared/metrics';
 import { handleViolations } from '../src/usecases/guardrails/handle-violations';
@@ -24,6 +24,7 @@ export const { handler, create } = defineHandler({
   name: 'governance',
   environment,
   event: violationBatchSchema,
+  clients: guardrailClients,
   dependencies: (env, { clients }) => {
     const adapters = guardrailAdapters(env, clients);
     return {

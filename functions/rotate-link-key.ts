@@ -1,7 +1,7 @@
 // Lambda: rotates the approval link signing key when Secrets Manager asks (its rotation schedule,
 // or `aws secretsmanager rotate-secret`), one step per invocation.
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { secretsManagerVersions } from '../src/adapters/aws/secrets-manager-versions';
 import { MIN_SIGNING_KEY_LENGTH } from '../src/adapters/crypto/hmac-link-signer';
 import { ValidationError } from '../src/domain/errors';
@@ -35,6 +35,7 @@ export const { handler, create } = defineHandler({
   environment,
   event: rotationEvent,
   correlationId: (event) => event.ClientRequestToken,
+  clients: ['secrets'],
   dependencies: (env, { clients }) => ({
     secretArn: env.LINK_KEY_SECRET_ARN,
     versions: secretsManagerVersions(clients.secrets, env.LINK_KEY_SECRET_ARN),

@@ -1,6 +1,6 @@
 // CDK: the deployment configuration, one object under the `agentKpiPipeline` context key of
 // cdk.json (or `-c agentKpiPipeline='{...}'`), validated once at synth time.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const emailSchema = z.email({ message: 'must be an email address' });
 
@@ -30,6 +30,7 @@ export const scheduleExpressionSchema = z
 const DEFAULT_SCHEDULES = {
   selfCheck: 'rate(1 day)',
   ingestDropZone: 'rate(5 minutes)',
+  sweepRawStore: 'rate(1 day)',
 };
 
 /** Concurrent executions reserved for one function: at most this many run at once, and they always can. */
@@ -67,9 +68,21 @@ export const deploymentConfigSchema = z
         selfCheck: scheduleExpressionSchema.default(DEFAULT_SCHEDULES.selfCheck),
         /** The S3 drop zone connector (files under landing/<dataset>/). */
         ingestDropZone: scheduleExpressionSchema.default(DEFAULT_SCHEDULES.ingestDropZone),
+        /** The raw store's sweeper (objects no commit names, superseded batches past retention). */
+        sweepRawStore: scheduleExpressionSchema.default(DEFAULT_SCHEDULES.sweepRawStore),
       })
       .strict()
       .default(DEFAULT_SCHEDULES),
+    /** The raw store's garbage collection. */
+    rawStore: z
+      .object({
+        /** Hours an object no commit names is kept: longer than any run may take to commit it. */
+        sweepGraceHours: z.number().int().min(1).default(48),
+        /** Days the objects of a batch a corrected export superseded are kept, to look at what was replaced. */
+        supersededRetentionDays: z.number().int().min(0).default(30),
+      })
+      .strict()
+      .default({ sweepGraceHours: 48, supersededRetentionDays: 30 }),
     /** A KPI with no new value for this many hours raises the stale-KPI alarm. */
     staleKpiHours: z.number().int().positive().default(6),
     /** Who hears about pipeline failures (alarms). Empty: the topic exists, nobody is subscribed. */

@@ -11,7 +11,7 @@ import { readDefinitionFile } from '../../src/adapters/files/kpi-definition-file
 import type { TypedRecord } from '../../src/domain/records';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { generateAdRecords } from '../../src/sample/generate';
-import { putRawBatch } from '../../test/support/raw-store';
+import { putRawBatch, rawStoreOf } from '../../test/support/raw-store';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RECORDS = Number(process.env.BENCH_REFRESH_RECORDS ?? 1_000_000);
@@ -23,7 +23,7 @@ const HOUR = 3_600_000;
 export async function run(): Promise<void> {
   const cloud = await LocalCloud.start();
   try {
-    const rawBucket = cloud.physicalName('RawBucket', 'AWS::S3::Bucket');
+    const _rawBucket = cloud.physicalName('RawBucket', 'AWS::S3::Bucket');
     const store = kpiDefinitionStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
       now: () => Date.parse(START),
     });
@@ -51,7 +51,7 @@ export async function run(): Promise<void> {
       byDay.set(day, list);
     }
     for (const [day, records] of byDay) {
-      await putRawBatch(cloud.clients.s3, rawBucket, {
+      await putRawBatch(rawStoreOf(cloud), {
         dataset: 'ad_performance',
         batchId: `day-${day}`,
         records,
@@ -82,7 +82,7 @@ export async function run(): Promise<void> {
     const fullMs = performance.now() - fullStarted;
     describe('full', full, fullMs);
 
-    await putRawBatch(cloud.clients.s3, rawBucket, {
+    await putRawBatch(rawStoreOf(cloud), {
       dataset: 'ad_performance',
       batchId: 'new-hour',
       records: lastHour,

@@ -4,8 +4,8 @@
 // its own; a backfill state machine fans a range out over periods (Map, JSONPath).
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { type Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
@@ -24,7 +24,7 @@ import { Construct } from 'constructs';
 import { LINEAGE_PREFIX } from '../../src/adapters/aws/s3-input-archive';
 import { PARTIALS_PREFIX } from '../../src/adapters/aws/s3-partial-cache';
 import { RAW_PREFIX } from '../../src/domain/ingest/layout';
-import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
+import { acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { readDatasetCatalog } from './ingestion/catalog';
@@ -82,9 +82,9 @@ export class Computation extends Construct {
     });
     this.compute.bindTable('DEFINITIONS_TABLE', props.tables.definitions, 'read');
     this.compute.bindTable('VALUES_TABLE', props.tables.values, 'readWrite');
-    // The hours ingestion marked for recomputation when late data landed, and the days' commit logs
-    // of ingested batches: queried, never written, and no other state.
-    this.compute.bindTableItems('STATE_TABLE', props.tables.state, ['Query'], ['RECOMPUTE#*', 'COMMITS#*']);
+    // The raw store's commit log (what is visible) and the hours ingestion marked for recomputation
+    // when late data landed: queried, never written, and no other state.
+    this.compute.bindTableItems('STATE_TABLE', props.tables.state, ['Query'], ['COMMITS#*', 'RECOMPUTE#*']);
     this.compute.bindBucket('RAW_BUCKET', props.buckets.raw, 'read', RAW_PREFIX);
     this.compute.bindBucket('WORK_BUCKET', props.buckets.work, 'readWrite', PARTIALS_PREFIX);
     // The full input list of each computed period, referenced from its values' lineage.

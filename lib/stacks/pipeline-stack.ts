@@ -88,6 +88,11 @@ export class PipelineStack extends Stack {
       messagingKey: this.messagingKey,
       dropZoneSchedule: props.config.schedules.ingestDropZone,
       telemetryConcurrency: props.config.concurrency.telemetry,
+      sweep: {
+        schedule: props.config.schedules.sweepRawStore,
+        graceHours: props.config.rawStore.sweepGraceHours,
+        supersededRetentionDays: props.config.rawStore.supersededRetentionDays,
+      },
     });
 
     this.computation = new Computation(this, 'Computation', {

@@ -126,7 +126,7 @@ async function openAws(
     if (!key) throw new UsageError(`${file}: the stack ${prefix}-Pipeline has no output ${name}`);
     return outputs[key] as string;
   };
-  const clients = createAwsClients(env);
+  const clients = await createAwsClients(env);
   // Table names are fixed per stack prefix (lib/naming.ts).
   const names = {
     definitionsTable: `${prefix}-definitions`,

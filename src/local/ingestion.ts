@@ -4,16 +4,15 @@
 // URL. `npm start` and the tests use it.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Upload } from '@aws-sdk/lib-storage';
 import { type PushEventsResult, pushEvents } from '../adapters/http/telemetry-client';
 import { type LoadedDataset, loadDatasetCatalog, readDatasetFiles } from '../adapters/local/dataset-files';
 import { ingestionOf } from '../domain/dataset';
 import { GOVERNANCE_DATASET_ID } from '../domain/guardrails/audit';
-import { hourPartition, landingPrefix, rawPartitionPrefix } from '../domain/ingest/layout';
+import { landingPrefix } from '../domain/ingest/layout';
 import type { TypedRecord } from '../domain/records';
 import { datasetsDirectory } from '../runtime/ingestion';
 import { writeSampleFiles } from '../sample/files';
@@ -21,6 +20,7 @@ import { generateSampleData } from '../sample/generate';
 import type { DropZoneReport } from '../usecases/ingest-drop-zone';
 import { startLocalFunctionUrls } from './function-urls';
 import type { LocalCloud } from './local-cloud';
+import { importRawBatch, rawStoreOf } from './raw-import';
 
 export interface LocalDrop {
   readonly dataset: string;
@@ -135,23 +135,18 @@ export async function pushAgentEvents(
  * Seeds the governance dataset with exported history (the sample's weeks of audit records), as an
  * operator migrating an audit trail would, with their own credentials: no connector may write this
  * dataset, which the guardrail stage owns. Every row is read through the dataset's declaration and
- * a row it refuses stops the import, naming the file, line, field and reason. The records land in
- * the layout the guardrail stage writes: gzip NDJSON under `raw/dataset=pipeline_governance/`,
- * one object per hour of event time, named by its content (importing twice writes the same keys).
+ * a row it refuses stops the import, naming the file, line, field and reason. The records land as
+ * one batch laid out as ingestion lays out its batches (objects by hour, a manifest, a commit per
+ * day), its id the SHA-256 of the file, so importing the same file twice writes the same keys.
  */
 export async function importGovernanceHistory(
   cloud: LocalCloud,
   governance: LoadedDataset,
   file: string,
-): Promise<{ records: number; objects: number }> {
-  const bucket = cloud.functions.get('approval-page').environment.GOVERNANCE_BUCKET;
-  if (!bucket) throw new Error('the approval page has no GOVERNANCE_BUCKET');
-  const timeField =
-    typeof governance.declaration.eventTime === 'string'
-      ? governance.declaration.eventTime
-      : governance.declaration.eventTime.field;
-  const byHour = new Map<number, TypedRecord[]>();
-  let records = 0;
+): Promise<{ records: number }> {
+  const eventTime = governance.declaration.eventTime;
+  const timeField = typeof eventTime === 'string' ? eventTime : eventTime.field;
+  const records: TypedRecord[] = [];
   for await (const batch of readDatasetFiles(governance, [file])) {
     const [refused] = batch.quarantined;
     if (refused) {
@@ -159,23 +154,19 @@ export async function importGovernanceHistory(
         `${refused.file}:${refused.line}${refused.field ? ` (${refused.field})` : ''}: ${refused.reason}; the governance history was not imported`,
       );
     }
-    for (const record of batch.records) {
-      const hour = hourPartition(Number(record[timeField])).start;
-      byHour.set(hour, [...(byHour.get(hour) ?? []), record]);
-      records++;
-    }
+    records.push(...batch.records);
   }
-  for (const [hour, list] of byHour) {
-    const body = `${list.map((r) => JSON.stringify(r)).join('\n')}\n`;
-    const digest = createHash('sha256').update(body).digest('hex').slice(0, 40);
-    await cloud.clients.s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: `${rawPartitionPrefix(GOVERNANCE_DATASET_ID, hourPartition(hour))}history-${digest}-0000.ndjson.gz`,
-        Body: gzipSync(body),
-        ContentType: 'application/x-ndjson',
-      }),
-    );
-  }
-  return { records, objects: byHour.size };
+  if (records.length === 0) return { records: 0 };
+  const batchId = `history-${createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex')
+    .slice(0, 32)}`;
+  await importRawBatch(rawStoreOf(cloud), {
+    dataset: GOVERNANCE_DATASET_ID,
+    batchId,
+    records,
+    eventTimeField: timeField,
+    codeVersion: 'governance history import',
+  });
+  return { records: records.length };
 }

@@ -235,7 +235,7 @@ export class LocalCloud {
         sfn.stopAll();
         await sfn.drain();
       });
-      const clients = createAwsClients({ ...process.env, ...environment });
+      const clients = await createAwsClients({ ...process.env, ...environment });
       return new LocalCloud(
         environment,
         resolver,

@@ -13,6 +13,8 @@ export type BatchClaim =
       readonly outcome: string;
       readonly manifestKey: string;
       readonly problems: readonly string[];
+      /** The declaration the batch was read with (absent for batches completed before it was recorded). */
+      readonly declarationSha256?: string;
     }
   /** Another run holds it until `leaseUntil`. */
   | { readonly kind: 'busy'; readonly leaseUntil: number };
@@ -39,6 +41,18 @@ export interface CompletionRequest {
   readonly quarantined: number;
   /** First problems of a rejected batch, returned to a client that sends it again. */
   readonly problems: readonly string[];
+  /** The declaration the batch was read with: a refused file is read again once it changes. */
+  readonly declarationSha256?: string;
+}
+
+/** A name under which a batch is known besides its id (a landing file's key and version). */
+export interface BatchAlias {
+  readonly dataset: string;
+  /** The name: e.g. a batch id derived from a landing file's key, ETag and upload time. */
+  readonly aliasId: string;
+  readonly batchId: string;
+  readonly outcome: string;
+  readonly completedAt: number;
 }
 
 /**
@@ -82,6 +96,13 @@ export interface IngestLedger {
   complete(request: CompletionRequest): Promise<void>;
   /** Gives up a claim so that the next run may take it at once. */
   release(dataset: string, batchId: string, owner: string): Promise<void>;
+  /** Records that `aliasId` is done as `batchId`: `completed` then lists it without reading it again. */
+  alias(alias: BatchAlias): Promise<void>;
+  /**
+   * Makes a done batch claimable again if its outcome is still `outcome` (a file refused as
+   * unreadable or too large, once its declaration changed). False when it was not so.
+   */
+  reopen(dataset: string, batchId: string, outcome: string): Promise<boolean>;
   /** Records hours to recompute; idempotent per (dataset, hour, batch). */
   markForRecompute(marks: readonly RecomputeMark[]): Promise<void>;
   /**

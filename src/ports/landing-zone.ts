@@ -7,6 +7,8 @@ export interface LandingObject {
   /** Identifies the content: the same file dropped again has the same ETag. */
   readonly etag: string;
   readonly size: number;
+  /** When it was uploaded, epoch ms: the same bytes uploaded again are a new drop. */
+  readonly lastModified: number;
 }
 
 export interface LandingZone {

@@ -1,5 +1,6 @@
-// Port: the buckets ingestion writes to. Objects of a batch are staged (uploaded but invisible)
-// and committed together at the end, so a batch that fails half-way leaves nothing readable.
+// Port: the buckets ingestion writes to. A large object is staged (uploaded in parts, not yet under
+// its key) and committed once whole. What readers see is decided by the commit log, not by the
+// objects: an object no commit names is never read (see src/domain/ingest/commit-log.ts).
 
 /** Which bucket: raw records and manifests, or the quarantine. */
 export type StorageArea = 'raw' | 'quarantine';
@@ -27,5 +28,7 @@ export interface IngestObjectStore {
   /** Starts a staged object. */
   stage(ref: ObjectRef, contentType: string): StagedObject;
   /** Writes a small object at once (manifests, reasons). */
-  put(ref: ObjectRef, body: string, contentType: string): Promise<void>;
+  put(ref: ObjectRef, body: string | Uint8Array, contentType: string): Promise<void>;
+  /** An object's bytes, or null when there is none under the key. */
+  get(ref: ObjectRef): Promise<Uint8Array | null>;
 }

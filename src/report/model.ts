@@ -1,6 +1,6 @@
 // Report: what the HTML report shows, as one validated object. Built from the KPI values, the
 // quarantine and data-quality records, the approvals and the audit trail of a run.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const statusSchema = z.enum(['green', 'yellow', 'red', 'insufficient_data', 'not_computable']);
 export type ReportStatus = z.infer<typeof statusSchema>;

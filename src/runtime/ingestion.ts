@@ -2,10 +2,12 @@
 // dependencies built from it once per cold start: the S3 store, the ledger, and the dataset
 // declarations bundled with the function (the repository's datasets/ folder).
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AwsClients } from '../adapters/aws/clients';
 import { DynamoDbIngestLedger } from '../adapters/aws/dynamodb-ingest-ledger';
+import { DynamoDbRawCommitLog } from '../adapters/aws/dynamodb-raw-commit-log';
 import { S3IngestStore } from '../adapters/aws/s3-ingest-store';
+import { LocalSpillStore } from '../adapters/files/spill-files';
 import { nodeGunzip } from '../adapters/gzip';
 import { type LoadedDataset, loadDatasetCatalog } from '../adapters/local/dataset-files';
 import type { IngestDependencies } from '../usecases/ingest-batch';
@@ -23,6 +25,10 @@ export const ingestionEnvironment = z.object({
   CODE_VERSION: name,
   /** gzip level of raw objects, 1-9. */
   RAW_GZIP_LEVEL: z.coerce.number().int().min(1).max(9).default(6),
+  /** MiB of records a run holds in memory before it spills them to scratch files (SPILL_DIR). */
+  INGEST_MEMORY_MIB: z.coerce.number().int().min(1).default(64),
+  /** Where scratch runs go: the function's ephemeral storage. @default the OS temporary directory */
+  SPILL_DIR: z.string().min(1).optional(),
 });
 
 export type IngestionEnvironment = z.infer<typeof ingestionEnvironment>;
@@ -37,7 +43,13 @@ export function datasetsDirectory(dir: string): string {
   return path.resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), dir);
 }
 
-export async function buildIngestionRuntime(env: IngestionEnvironment, clients: AwsClients): Promise<IngestionRuntime> {
+/** The clients `buildIngestionRuntime` uses. */
+export const ingestionClients = ['s3', 'dynamodb'] as const;
+
+export async function buildIngestionRuntime(
+  env: IngestionEnvironment,
+  clients: Pick<AwsClients, (typeof ingestionClients)[number]>,
+): Promise<IngestionRuntime> {
   const store = new S3IngestStore(clients.s3, { raw: env.RAW_BUCKET, quarantine: env.QUARANTINE_BUCKET });
   const ledger = new DynamoDbIngestLedger(clients.dynamodb, env.STATE_TABLE);
   const catalog = await loadDatasetCatalog(datasetsDirectory(env.DATASETS_DIR));
@@ -45,10 +57,13 @@ export async function buildIngestionRuntime(env: IngestionEnvironment, clients: 
     ingest: {
       store,
       ledger,
+      log: new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE),
+      spill: new LocalSpillStore(env.SPILL_DIR),
       clock: { now: () => Date.now() },
       codeVersion: env.CODE_VERSION,
       gunzip: nodeGunzip,
       gzipLevel: env.RAW_GZIP_LEVEL,
+      memoryBudgetBytes: env.INGEST_MEMORY_MIB * 1024 * 1024,
     },
     catalog,
   };

@@ -10,6 +10,10 @@ export const PipelineMetric = {
   RowsQuarantined: 'RowsQuarantined',
   /** Whole files that could not be read at all (service: ingest-*). */
   FilesQuarantined: 'FilesQuarantined',
+  /** Rows dropped because their key was already ingested (service: ingest-*). */
+  RowsDuplicate: 'RowsDuplicate',
+  /** Objects the raw store's sweeper deleted: uncommitted leftovers and superseded batches (service: sweep-raw-store). */
+  ObjectsSwept: 'ObjectsSwept',
   /** KPI values written (service: compute). A KPI that stops producing them is stale. */
   KpiValuesComputed: 'KpiValuesComputed',
   /** The overall value of a KPI (service: compute, dimension `kpi`), for the dashboard. */

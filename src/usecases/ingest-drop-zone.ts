@@ -1,19 +1,26 @@
-// Use case: one run of the S3 drop zone. For each dataset whose declaration keeps a drop zone,
-// every file under `landing/<dataset>/` not ingested yet becomes one batch, identified by its key
-// and ETag: dropping the same file again writes nothing, dropping a changed file is a new batch.
-// A run stops starting files at its deadline; the next run picks up the rest.
+// Use case: one run of the S3 drop zone. For each dataset whose declaration keeps a drop zone, every
+// file under `landing/<dataset>/` not seen yet is read as one batch, identified by its content: the
+// same bytes under another name or uploaded another way (plain or multipart: other ETags) add
+// nothing. A file already handled is skipped without being read (its key, ETag and upload time are
+// remembered as an alias of its batch). In a `replace` dataset, a file is a version of a logical file
+// (its key, or the `replaceBy` capture) and supersedes the version before it. Files start largest
+// first, so a big file gets a run of its own; a run stops starting files at its deadline, and the
+// next run picks up the rest.
 import { type CompiledDataset, ingestionOf } from '../domain/dataset';
 import { describeError } from '../domain/errors';
-import { landingPrefix } from '../domain/ingest/layout';
+import { LANDING_PREFIX, landingPrefix } from '../domain/ingest/layout';
 import type { LandingObject, LandingZone } from '../ports/landing-zone';
-import { batchIdOf, type IngestDependencies, ingestBatch } from './ingest-batch';
+import { batchIdOf, type IngestDependencies, type IngestResult, ingestBatch } from './ingest-batch';
 
 export interface DatasetDropReport {
   readonly dataset: string;
   readonly files: number;
   readonly ingested: number;
+  /** Files whose content was ingested before (under any name), or that were handled before. */
   readonly duplicates: number;
   readonly unreadable: number;
+  /** Files refused for their size (expanded bytes, rows, or too slow to read in one run). */
+  readonly tooLarge: number;
   readonly busy: number;
   readonly failed: number;
   /** Files left for the next run because the deadline came. */
@@ -21,6 +28,8 @@ export interface DatasetDropReport {
   readonly rowsRead: number;
   readonly rowsValid: number;
   readonly rowsQuarantined: number;
+  /** Rows dropped because their key was ingested before. */
+  readonly rowsDuplicate: number;
   readonly failures: { readonly key: string; readonly error: string }[];
 }
 
@@ -32,10 +41,20 @@ export interface DropZoneDependencies extends IngestDependencies {
   readonly landing: LandingZone;
 }
 
-/** The batch id of a dropped file: dataset, key and content (ETag). */
-export function dropZoneBatchId(dataset: string, object: LandingObject): string {
-  return batchIdOf('drop_zone', dataset, object.key, object.etag);
+/** The id a dropped file is remembered by: dataset, key, ETag and upload time. */
+export function dropZoneFileId(dataset: string, object: LandingObject): string {
+  return batchIdOf('drop_zone', dataset, object.key, object.etag, String(object.lastModified));
 }
+
+/** The logical file a dropped file is a version of, in a `replace` dataset. */
+export function logicalFileOf(dataset: CompiledDataset, key: string): string {
+  const path = key.slice(landingPrefix(dataset.id).length);
+  const pattern = ingestionOf(dataset.declaration).replaceBy;
+  const captured = pattern ? new RegExp(pattern).exec(path)?.[1] : undefined;
+  return `${LANDING_PREFIX}${dataset.id}/${captured ?? path}`;
+}
+
+type Counters = Omit<DatasetDropReport, 'dataset' | 'failures'>;
 
 /**
  * Ingests what waits in the drop zone for `datasets` (those with `ingestion.dropZone` off are
@@ -48,35 +67,36 @@ export async function ingestDropZone(
   deps: DropZoneDependencies,
 ): Promise<DropZoneReport> {
   const reports: DatasetDropReport[] = [];
+  let started = 0;
   for (const dataset of datasets) {
     const ingestion = ingestionOf(dataset.declaration);
     if (!ingestion.dropZone) continue;
     const objects: LandingObject[] = [];
     for await (const object of deps.landing.list(landingPrefix(dataset.id))) objects.push(object);
-    const ids = objects.map((object) => dropZoneBatchId(dataset.id, object));
-    const done = await deps.ledger.completed(dataset.id, ids);
-    const report = {
-      dataset: dataset.id,
+    const ids = new Map(objects.map((object) => [object, dropZoneFileId(dataset.id, object)]));
+    const seen = await deps.ledger.completed(dataset.id, [...ids.values()]);
+    const counters: { -readonly [K in keyof Counters]: Counters[K] } = {
       files: objects.length,
       ingested: 0,
       duplicates: 0,
       unreadable: 0,
+      tooLarge: 0,
       busy: 0,
       failed: 0,
       deferred: 0,
       rowsRead: 0,
       rowsValid: 0,
       rowsQuarantined: 0,
-      failures: [] as { key: string; error: string }[],
+      rowsDuplicate: 0,
     };
-    for (const [i, object] of objects.entries()) {
-      const batchId = ids[i] as string;
-      if (done.has(batchId)) {
-        report.duplicates += 1;
-        continue;
-      }
+    const failures: { key: string; error: string }[] = [];
+    const pending = objects.filter((object) => !seen.has(ids.get(object) as string));
+    counters.duplicates += objects.length - pending.length;
+    // Largest first: the file most likely to need a whole run gets one.
+    pending.sort((a, b) => b.size - a.size || (a.key < b.key ? -1 : 1));
+    for (const object of pending) {
       if (deps.clock.now() >= deadline) {
-        report.deferred += 1;
+        counters.deferred += 1;
         continue;
       }
       const uri = `s3://${deps.landing.bucket}/${object.key}`;
@@ -85,7 +105,6 @@ export async function ingestDropZone(
           {
             dataset,
             connector: 'drop_zone',
-            batchId,
             source: uri,
             parts: [
               {
@@ -97,25 +116,58 @@ export async function ingestDropZone(
             ],
             mode: 'partial',
             lateAfterMinutes: ingestion.lateAfterMinutes,
+            ...(ingestion.files === 'replace' ? { replaces: logicalFileOf(dataset, object.key) } : {}),
+            readTime: object.lastModified || deps.clock.now(),
+            deadline,
+            wholeRun: started === 0,
             preserveUnreadable: (target) => deps.landing.copyTo(object, target),
           },
           deps,
         );
-        if (result.status === 'duplicate') report.duplicates += 1;
-        else if (result.status === 'busy') report.busy += 1;
-        else {
-          if (result.status === 'unreadable') report.unreadable += 1;
-          else report.ingested += 1;
-          report.rowsRead += result.manifest.counts.read;
-          report.rowsValid += result.manifest.counts.valid;
-          report.rowsQuarantined += result.manifest.counts.quarantined;
+        started += 1;
+        count(counters, result);
+        if (result.status !== 'busy' && result.status !== 'deferred') {
+          await deps.ledger.alias({
+            dataset: dataset.id,
+            aliasId: ids.get(object) as string,
+            batchId: result.batchId,
+            outcome: result.status === 'duplicate' ? result.outcome : result.status,
+            completedAt: deps.clock.now(),
+          });
         }
       } catch (error) {
-        report.failed += 1;
-        report.failures.push({ key: object.key, error: describeError(error) });
+        started += 1;
+        counters.failed += 1;
+        failures.push({ key: object.key, error: describeError(error) });
       }
     }
-    reports.push(report);
+    reports.push({ dataset: dataset.id, ...counters, failures });
   }
   return { datasets: reports };
+}
+
+function count(counters: { -readonly [K in keyof Counters]: Counters[K] }, result: IngestResult): void {
+  switch (result.status) {
+    case 'duplicate':
+      counters.duplicates += 1;
+      return;
+    case 'busy':
+      counters.busy += 1;
+      return;
+    case 'deferred':
+      counters.deferred += 1;
+      return;
+    case 'unreadable':
+      counters.unreadable += 1;
+      return;
+    case 'too_large':
+      counters.tooLarge += 1;
+      return;
+    default:
+      counters.ingested += 1;
+      counters.rowsRead += result.manifest.counts.read;
+      counters.rowsValid += result.manifest.counts.valid;
+      counters.rowsQuarantined += result.manifest.counts.quarantined;
+      counters.rowsDuplicate += result.manifest.counts.duplicate;
+  }
 }

@@ -1,15 +1,8 @@
-// Use case: one run of the HTTP pull connector for one dataset. It walks the API's pages from where
-// the last run stopped (cursor, page number or next link), sends the watermark so the API returns
-// only what is new, and ingests the pages of the run as one batch. The batch id is the starting
-// point (watermark and resume position), so a run that crashed is redone under the same id, and
-// the new position is saved just before the batch is marked done. A run cut short by its page
-// limit, its deadline or a failing page commits what it fetched and resumes there next time.
-import { createHash } from 'node:crypto';
 import { type CompiledDataset, type HttpSourceDeclaration, ingestionOf } from '../domain/dataset';
 import { TransientError, ValidationError } from '../domain/errors';
 import type { IngestLedger, WatermarkState } from '../ports/ingest-ledger';
 import type { ApiPage, JsonApi } from '../ports/json-api';
-import { batchIdOf, type IngestDependencies, type IngestPart, ingestBatch } from './ingest-batch';
+import { type IngestDependencies, type IngestPart, ingestBatch } from './ingest-batch';
 
 export interface PullDependencies extends IngestDependencies {
   readonly api: JsonApi;
@@ -129,19 +122,10 @@ export async function pullHttpSource(
   const startResume = state.traversal?.resume ?? null;
   const headers = { ...http.headers, ...(await deps.authHeaders(http)) };
 
-  // The first page is fetched before the batch is claimed: a run that cannot reach the API
-  // claims nothing. The batch id is the starting point and the first page's content: the same
-  // pages again are the same batch (nothing new is written), new data is a new batch.
+  // Every page is fetched before the batch is claimed: a run that cannot reach the API claims
+  // nothing. The same pages again are the same content, so the same batch (nothing new is written).
   const firstUrl = pageUrl(http, watermarkSent, startResume);
   const first = await deps.api.get(firstUrl, headers, deadline);
-  const batchId = batchIdOf(
-    'http',
-    dataset.id,
-    http.url,
-    watermarkSent ?? '',
-    startResume ?? '',
-    createHash('sha256').update(first.body).digest('hex'),
-  );
 
   let pages = 0;
   let resume: string | null = startResume;
@@ -220,7 +204,10 @@ export async function pullHttpSource(
     {
       dataset,
       connector: 'http',
-      batchId,
+      // A run is identified by its content, and stands for its starting point: a rerun from the same
+      // point (the first run died before it saved its position) that fetched other pages supersedes
+      // whatever the first run had committed, so no page is counted twice.
+      replaces: `http:${watermarkSent ?? ''}:${startResume ?? ''}`,
       source: http.url,
       parts: parts(),
       mode: 'partial',
@@ -240,10 +227,7 @@ export async function pullHttpSource(
   );
   if (failure)
     throw new TransientError(`${dataset.id}: stopped after ${pages} page(s): ${stoppedBecause}`, { cause: failure });
-  const counts =
-    result.status === 'ingested' || result.status === 'rejected' || result.status === 'unreadable'
-      ? result.manifest.counts
-      : undefined;
+  const counts = 'manifest' in result ? result.manifest.counts : undefined;
   return {
     dataset: dataset.id,
     status:
@@ -254,7 +238,7 @@ export async function pullHttpSource(
           : result.status === 'busy'
             ? 'busy'
             : 'duplicate',
-    batchId,
+    batchId: 'batchId' in result ? result.batchId : '',
     pages,
     rowsRead: counts?.read ?? 0,
     rowsValid: counts?.valid ?? 0,

@@ -17,7 +17,7 @@ import type { ViolationInput } from '../../src/domain/guardrails/violation';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { generateSampleData } from '../../src/sample/generate';
 import { decide, LocalApprovals } from '../support/local-approvals';
-import { putRawBatch } from '../support/raw-store';
+import { putRawBatch, rawStoreOf } from '../support/raw-store';
 import { BASE_VIOLATION } from '../support/violations';
 
 const DAY = 86_400_000;
@@ -204,12 +204,11 @@ describe('a crash at each write of the compute and export functions, then a reru
   let snapshotsBucket: string;
 
   beforeAll(async () => {
-    const rawBucket = cloud.physicalName('RawBucket', 'AWS::S3::Bucket');
     snapshotsBucket = cloud.physicalName('SnapshotsBucket', 'AWS::S3::Bucket');
     values = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
     const records = generateSampleData({ start: '2026-06-01', days: DAYS }).ad_performance;
     for (let day = 0; day < DAYS; day += 1) {
-      await putRawBatch(cloud.clients.s3, rawBucket, {
+      await putRawBatch(rawStoreOf(cloud), {
         dataset: 'ad_performance',
         batchId: `day-${day}`,
         records: records.filter((r) => Math.floor(((r.ts as number) - START) / DAY) === day),

@@ -6,9 +6,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readDatasetCatalog } from '../../lib/constructs/ingestion/catalog';
+import { declarationsAsJson, readDatasetCatalog } from '../../lib/constructs/ingestion/catalog';
 import { HttpPullIngestion } from '../../lib/constructs/ingestion/http-pull-ingestion';
 import { PipelineResources } from '../../lib/stacks/resources';
+import { loadDatasetCatalog } from '../../src/adapters/local/dataset-files';
 import type { DatasetDeclarationInput } from '../../src/domain/dataset';
 import { validateDatasetDeclaration } from '../../src/domain/dataset';
 import { type SynthesizedApp, synthesizeApp } from './app-synth';
@@ -53,16 +54,41 @@ describe('ingestion constructs', () => {
     });
   });
 
-  it('lets the drop zone read landing/ and never delete anything', () => {
+  it('lets the drop zone read landing/ and the key indexes of its datasets, and never delete anything', () => {
     const statements = statementsOf(app.pipeline, 'ingest-drop-zone').filter((s) =>
       actions(s).some((a) => a.startsWith('s3:')),
     );
-    const landingReads = statements
+    const reads = statements
       .filter((s) => actions(s).includes('s3:GetObject'))
-      .flatMap((s) => ([] as unknown[]).concat(s.Resource).map(text))
-      .filter((r) => r.includes('landing'));
-    expect(landingReads).toEqual([expect.stringContaining('/landing/*')]);
+      .flatMap((s) => ([] as unknown[]).concat(s.Resource).map(text));
+    expect(reads.filter((r) => r.includes('landing'))).toEqual([expect.stringContaining('/landing/*')]);
+    expect(reads.some((r) => r.includes('/raw/_keys/dataset=ad_performance/*'))).toBe(true);
     expect(statements.flatMap(actions).filter((a) => /Delete|\*/.test(a))).toEqual([]);
+  });
+
+  it('gives the drop zone scratch space for records spilled by hour', () => {
+    expect(functionOf('ingest-drop-zone')?.Properties.EphemeralStorage).toEqual({ Size: 10_240 });
+    expect(functionOf('ingest-drop-zone')?.Properties.Environment.Variables.SPILL_DIR).toBe('/tmp');
+  });
+
+  it('lets the sweeper delete under raw/ and quarantine/ and put only its reports', () => {
+    const statements = statementsOf(app.pipeline, 'sweep-raw-store').filter((s) =>
+      actions(s).some((a) => a.startsWith('s3:')),
+    );
+    const resources = (action: string) =>
+      statements
+        .filter((s) => actions(s).includes(action))
+        .flatMap((s) => ([] as unknown[]).concat(s.Resource).map(text))
+        .sort();
+    expect(resources('s3:DeleteObject')).toEqual([
+      expect.stringMatching(/quarantine-.*\/quarantine\/\*/),
+      expect.stringMatching(/raw-.*\/raw\/\*/),
+    ]);
+    expect(resources('s3:PutObject')).toEqual([expect.stringContaining('/raw/_sweeps/*')]);
+    app.pipeline.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 day)',
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestionSweeper'), 'Arn'] } }),
+    });
   });
 
   it('runs the drop zone on its schedule with retries and a dead-letter queue', () => {
@@ -123,6 +149,7 @@ describe('ingestion constructs', () => {
       ...resources,
       logRetention: RetentionDays.ONE_WEEK,
       datasetsFolder: 'kpis/datasets',
+      declarationFiles: { 'kpis/datasets/crm_leads.json': JSON.stringify(declaration) },
       codeVersion: '0.0.0',
       datasets: [validateDatasetDeclaration(declaration, 'crm_leads.yaml')],
       deadLetterQueue: new Queue(stack, 'Dlq'),
@@ -149,7 +176,37 @@ describe('ingestion constructs', () => {
     }
   });
 
-  it('lets the compute function query the late-data marks and commit logs of the state table, and nothing else of it', () => {
+  it('gives the functions the declarations as JSON that loads to the same datasets as the YAML', async () => {
+    const files = declarationsAsJson(path.resolve('kpis/datasets'), 'kpis/datasets');
+    const dir = mkdtempSync(path.join(tmpdir(), 'agent-kpi-json-'));
+    try {
+      for (const [file, text] of Object.entries(files)) {
+        expect(file).toMatch(/^kpis\/datasets\/[a-z_]+\.json$/);
+        writeFileSync(path.join(dir, path.basename(file)), text);
+      }
+      const fromJson = await loadDatasetCatalog(dir);
+      const fromYaml = await loadDatasetCatalog(path.resolve('kpis/datasets'));
+      expect([...fromJson.keys()]).toEqual([...fromYaml.keys()]);
+      expect(fromJson.size).toBeGreaterThan(0);
+      for (const [id, loaded] of fromYaml) expect(fromJson.get(id)?.declaration).toEqual(loaded.declaration);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to carry a declaration holding a value JSON cannot represent, naming the file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'agent-kpi-json-'));
+    try {
+      writeFileSync(path.join(dir, 'leads.yaml'), 'id: leads\nlimit: .inf\n');
+      expect(() => declarationsAsJson(dir, 'kpis/datasets')).toThrow(
+        /leads\.yaml: holds a value JSON cannot represent/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lets the compute function query the raw commit log and the late-data marks of the state table, and nothing else of it', () => {
     const onState = statementsOf(app.pipeline, 'compute').filter((s) =>
       text(s.Resource).includes(':table/AgentKpi-state'),
     );
@@ -157,7 +214,7 @@ describe('ingestion constructs', () => {
       expect.objectContaining({
         Effect: 'Allow',
         Action: 'dynamodb:Query',
-        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RECOMPUTE#*', 'COMMITS#*'] } },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COMMITS#*', 'RECOMPUTE#*'] } },
       }),
     ]);
     expect(functionOf('compute')?.Properties.Environment.Variables.STATE_TABLE).toBeDefined();

@@ -16,7 +16,7 @@ import { summarizeInputs } from '../../src/domain/values/kpi-value';
 import { sha256Hex } from '../../src/domain/versioning/sha256';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { generateSampleData } from '../../src/sample/generate';
-import { putRawBatch } from '../support/raw-store';
+import { putRawBatch, rawStoreOf } from '../support/raw-store';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 5, 1);
@@ -36,7 +36,7 @@ const compute = (event: Record<string, unknown>) => cloud.functions.invoke('comp
 
 beforeAll(async () => {
   cloud = await LocalCloud.start();
-  const rawBucket = cloud.physicalName('RawBucket', 'AWS::S3::Bucket');
+  const _rawBucket = cloud.physicalName('RawBucket', 'AWS::S3::Bucket');
   values = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
   definition = storedDefinition(readDefinitionFile(path.resolve('kpis/definitions/ctr.yaml')).definition);
   const store = kpiDefinitionStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
@@ -49,7 +49,7 @@ beforeAll(async () => {
   records = all.filter((r) => (r.ts as number) < lastHour);
   for (let day = 0; day < DAYS; day += 1) {
     const batch = records.filter((r) => Math.floor(((r.ts as number) - START) / DAY) === day);
-    await putRawBatch(cloud.clients.s3, rawBucket, {
+    await putRawBatch(rawStoreOf(cloud), {
       dataset: 'ad_performance',
       batchId: `day-${day}`,
       records: batch,
@@ -158,7 +158,7 @@ describe('compute function', () => {
           (r.ts as number) >= START + 3 * DAY + 5 * 3_600_000 && (r.ts as number) < START + 3 * DAY + 6 * 3_600_000,
       )
       .map((r) => ({ ...r, clicks: (r.clicks as number) * 40 }));
-    await putRawBatch(cloud.clients.s3, cloud.physicalName('RawBucket', 'AWS::S3::Bucket'), {
+    await putRawBatch(rawStoreOf(cloud), {
       dataset: 'ad_performance',
       batchId: 'late-correction',
       records: late,
@@ -178,7 +178,7 @@ describe('compute function', () => {
   });
 
   it('merges a new hour into the stored state of its period and stores the one-pass values', async () => {
-    await putRawBatch(cloud.clients.s3, cloud.physicalName('RawBucket', 'AWS::S3::Bucket'), {
+    await putRawBatch(rawStoreOf(cloud), {
       dataset: 'ad_performance',
       batchId: 'new-hour',
       records: newHour,
@@ -211,7 +211,7 @@ describe('compute function', () => {
   });
 
   it('recomputes, on a later schedule, the old period late data was marked for, and nothing else', async () => {
-    const rawBucket = cloud.physicalName('RawBucket', 'AWS::S3::Bucket');
+    const _rawBucket = cloud.physicalName('RawBucket', 'AWS::S3::Bucket');
     const ledger = new DynamoDbIngestLedger(cloud.clients.dynamodb, cloud.physicalName('StateTable'));
     // Three weeks on, far beyond the refresh's seven-day lookback, a correction for day 1 arrives.
     const scheduledTime = START + 21 * DAY + 3_600_000;
@@ -219,7 +219,7 @@ describe('compute function', () => {
     const late = records
       .filter((r) => (r.ts as number) >= hour && (r.ts as number) < hour + 3_600_000)
       .map((r) => ({ ...r, clicks: (r.clicks as number) * 25 }));
-    await putRawBatch(cloud.clients.s3, rawBucket, {
+    await putRawBatch(rawStoreOf(cloud), {
       dataset: 'ad_performance',
       batchId: 'late-correction-day-1',
       records: late,

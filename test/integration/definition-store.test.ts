@@ -1,6 +1,6 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoDefinitionStore } from '../../src/adapters/aws/dynamo-definition-store';
 import {
   DefinitionIntegrityError,

@@ -111,7 +111,7 @@ describe('faults as each service sends them', () => {
 describe('retries', () => {
   it('lets the SDK retry injected faults until the call goes through, and counts the retries', async () => {
     faultInjection.resetStats();
-    const clients = createAwsClients({
+    const clients = await createAwsClients({
       ...cloud.environment,
       AWS_FAULT_INJECTION: JSON.stringify({ rate: 0.3, seed: 3, timeoutMs: 1 }),
     });

@@ -1,32 +1,33 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbIngestLedger } from '../../src/adapters/aws/dynamodb-ingest-ledger';
 import { S3IngestStore } from '../../src/adapters/aws/s3-ingest-store';
 import { parseDatasetDeclarationText } from '../../src/adapters/local/dataset-files';
+import { MemorySpillStore } from '../../src/adapters/memory/memory-spill-store';
 import { compileDataset, readDataset } from '../../src/domain/dataset';
 import type { BatchManifest } from '../../src/domain/ingest/manifest';
 import type { QuarantinedRow, TypedRecord } from '../../src/domain/records';
 import { LocalCloud } from '../../src/local/local-cloud';
-import type { IngestObjectStore } from '../../src/ports/object-store';
 import type { LambdaHandler } from '../../src/runtime/handler';
 import { ingestBatch } from '../../src/usecases/ingest-batch';
 import type { DropZoneReport } from '../../src/usecases/ingest-drop-zone';
-import { dropZoneBatchId } from '../../src/usecases/ingest-drop-zone';
 import { chunked, declare, utf8 } from '../support/datasets';
 import { ManualClock } from '../support/ingest-fakes';
 import {
   type Buckets,
   bucketsOf,
+  commitLogOf,
   fixturesDatasets,
   getBytes,
   handlerOf,
   listKeys,
+  manifestsReading,
   putObject,
   readJson,
   readJsonLines,
+  visibleRecords,
 } from '../support/ingestion';
 
 let cloud: LocalCloud;
@@ -45,20 +46,13 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-/** Drops a file, runs the connector, and returns the batch manifest of that file. */
+/** Drops a file, runs the connector, and returns the manifest of the batch that read it last. */
 async function dropAndIngest(key: string, body: string | Uint8Array) {
   await putObject(cloud, buckets.landing, key, body);
   const report = await run({});
-  const { Contents = [] } = await cloud.clients.s3.send(
-    new ListObjectsV2Command({ Bucket: buckets.landing, Prefix: key }),
-  );
-  const etag = Contents.find((c) => c.Key === key)?.ETag ?? '';
   const dataset = key.split('/')[1] as string;
-  const batchId = dropZoneBatchId(dataset, { key, etag, size: 0 });
-  const manifests = await listKeys(cloud, buckets.raw, `raw/_manifests/dataset=${dataset}/`);
-  const manifestKey = manifests.find((k) => k.endsWith(`/${batchId}.json`));
-  const manifest = manifestKey ? await readJson<BatchManifest>(cloud, buckets.raw, manifestKey) : undefined;
-  return { report, manifest, batchId };
+  const manifest = (await manifestsReading(cloud, dataset, `s3://${buckets.landing}/${key}`)).at(-1);
+  return { report, manifest, batchId: manifest?.batchId ?? '' };
 }
 
 async function recordsOf(manifest: BatchManifest, kind: 'raw' | 'data_quality') {
@@ -92,6 +86,7 @@ describe('S3 drop zone connector', () => {
       read: 10,
       valid: 4,
       quarantined: 6,
+      duplicate: 0,
       quarantinedByReason: {
         not_in_enum: 1,
         invalid_integer: 1,
@@ -207,6 +202,7 @@ describe('S3 drop zone connector', () => {
       read: 6,
       valid: 2,
       quarantined: 4,
+      duplicate: 0,
       quarantinedByReason: { invalid_json: 1, row_too_large: 1, invalid_encoding: 1, invalid_number: 1 },
     });
   });
@@ -266,32 +262,21 @@ describe('S3 drop zone connector', () => {
     ]);
   });
 
-  it('leaves exactly one copy in S3 when a run dies in the middle of a batch and a later run redoes it', async () => {
+  it('leaves exactly one copy visible when a run dies in the middle of its commit and a later run redoes it', async () => {
     const stateTable = String(cloud.functions.get('ingest-drop-zone').environment.STATE_TABLE);
     const ledger = new DynamoDbIngestLedger(cloud.clients.dynamodb, stateTable);
     const store = new S3IngestStore(cloud.clients.s3, { raw: buckets.raw, quarantine: buckets.quarantine });
+    const log = commitLogOf(cloud);
     const clock = new ManualClock(now);
-    let commits = 0;
-    // Commits the first object, then dies: no abort, no release, as when Lambda times out.
-    const dying: IngestObjectStore = {
-      bucket: (area) => store.bucket(area),
-      put: (ref, body, type) => store.put(ref, body, type),
-      stage: (ref, type) => {
-        const staged = store.stage(ref, type);
-        return {
-          write: (chunk) => staged.write(chunk),
-          end: () => staged.end(),
-          commit: async () => {
-            commits += 1;
-            if (commits === 2) throw new Error('Task timed out');
-            await staged.commit();
-          },
-          abort: async () => {
-            throw new Error('dead');
-          },
-        };
+    let appends = 0;
+    // Commits the first day, then dies: no release, as when Lambda times out.
+    const dyingLog = Object.assign(Object.create(log) as typeof log, {
+      append: async (entry: Parameters<typeof log.append>[0]) => {
+        appends += 1;
+        if (appends === 2) throw new Error('Task timed out');
+        return log.append(entry);
       },
-    };
+    });
     const crashLedger = Object.assign(Object.create(ledger) as DynamoDbIngestLedger, {
       release: async () => {
         throw new Error('dead');
@@ -302,28 +287,40 @@ describe('S3 drop zone connector', () => {
       format: { type: 'ndjson' },
       fields: { id: { type: 'string' }, at: { type: 'timestamp' } },
     });
-    const text = ['a', 'b', 'c', 'd'].map((id, i) => JSON.stringify({ id, at: iso(-60 * (i + 1)) })).join('\n');
+    const text = ['a', 'b', 'c', 'd'].map((id, i) => JSON.stringify({ id, at: iso(-60 * 24 * i - 5) })).join('\n');
     const batch = () => ({
       dataset: events,
       connector: 'drop_zone' as const,
-      batchId: 'crash-batch',
       source: 'test',
       parts: [{ origin: { source: 'test', file: 'f' }, bytes: chunked(utf8(text)), uri: 'test://f' }],
       mode: 'partial' as const,
       lateAfterMinutes: 60,
     });
-    const deps = { store, ledger, clock, codeVersion: 'test' };
-    await expect(ingestBatch(batch(), { ...deps, store: dying, ledger: crashLedger })).rejects.toThrow(
+    const deps = { store, ledger, log, spill: new MemorySpillStore(), clock, codeVersion: 'test' };
+    await expect(ingestBatch(batch(), { ...deps, log: dyingLog, ledger: crashLedger })).rejects.toThrow(
       'Task timed out',
     );
-    expect(await listKeys(cloud, buckets.raw, 'raw/dataset=crash_test/')).toHaveLength(1);
+    const partial = (await visibleRecords(cloud, 'crash_test')).map((r) => r.id);
+    expect(partial).toHaveLength(1);
+    const keys = await listKeys(cloud, buckets.raw, 'raw/dataset=crash_test/');
 
     clock.advance(17 * 60_000);
     expect((await ingestBatch(batch(), deps)).status).toBe('ingested');
-    const keys = await listKeys(cloud, buckets.raw, 'raw/dataset=crash_test/');
-    const ids: unknown[] = [];
-    for (const key of keys) ids.push(...(await readJsonLines(cloud, buckets.raw, key)).map((r) => r.id));
+    expect(await listKeys(cloud, buckets.raw, 'raw/dataset=crash_test/')).toEqual(keys);
+    const ids = (await visibleRecords(cloud, 'crash_test')).map((r) => r.id);
     expect(ids.sort()).toEqual(['a', 'b', 'c', 'd']);
     expect(await listKeys(cloud, buckets.raw, 'raw/_manifests/dataset=crash_test/')).toHaveLength(1);
+  });
+
+  it('ingests the same bytes dropped under another name once: the batch is its content', async () => {
+    const body = `${header}\nsame1,${iso(-30)},email,1,false,7\nsame2,${iso(-31)},email,1,false,5\n`;
+    await dropAndIngest('landing/web_sessions/export-a.csv', body);
+    const before = await visibleRecords(cloud, 'web_sessions');
+    const { report } = await dropAndIngest('landing/web_sessions/renamed/export-a copy.csv', body);
+    expect(report.datasets.find((d) => d.dataset === 'web_sessions')).toMatchObject({ ingested: 0 });
+    expect(await visibleRecords(cloud, 'web_sessions')).toHaveLength(before.length);
+    // Handled files are remembered: the next run reads neither of them again.
+    const next = await run({});
+    expect(next.datasets.find((d) => d.dataset === 'web_sessions')).toMatchObject({ ingested: 0, rowsRead: 0 });
   });
 });

@@ -6,12 +6,21 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbIngestLedger } from '../../src/adapters/aws/dynamodb-ingest-ledger';
 import { S3IngestStore } from '../../src/adapters/aws/s3-ingest-store';
 import { JsonApiClient } from '../../src/adapters/http/json-api-client';
+import { MemorySpillStore } from '../../src/adapters/memory/memory-spill-store';
 import type { DatasetDeclarationInput } from '../../src/domain/dataset';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { type PullReport, pullHttpSource } from '../../src/usecases/pull-http-source';
 import { declare } from '../support/datasets';
 import { type FakeApi, itemsFrom, startFakeApi } from '../support/fake-api';
-import { type Buckets, bucketsOf, handlerOf, listKeys, readJsonLines } from '../support/ingestion';
+import {
+  type Buckets,
+  bucketsOf,
+  commitLogOf,
+  handlerOf,
+  listKeys,
+  readJsonLines,
+  visibleRecords,
+} from '../support/ingestion';
 
 let cloud: LocalCloud;
 let buckets: Buckets;
@@ -82,6 +91,8 @@ function pullDeps(waits: number[] = []) {
   return {
     store,
     ledger,
+    log: commitLogOf(cloud),
+    spill: new MemorySpillStore(),
     clock: { now: () => Date.now() },
     codeVersion: 'test',
     api: new JsonApiClient({ baseDelayMillis: 100, sleep: async (ms) => void waits.push(ms) }),
@@ -90,11 +101,7 @@ function pullDeps(waits: number[] = []) {
 }
 
 async function ingestedIds(dataset: string): Promise<string[]> {
-  const ids: string[] = [];
-  for (const key of await listKeys(cloud, buckets.raw, `raw/dataset=${dataset}/`)) {
-    ids.push(...(await readJsonLines(cloud, buckets.raw, key)).map((r) => String(r.id)));
-  }
-  return ids.sort();
+  return (await visibleRecords(cloud, dataset)).map((r) => String(r.id)).sort();
 }
 
 const inAnHour = () => Date.now() + 3_600_000;

@@ -2,7 +2,9 @@
 // from visible ones, as S3 multipart uploads do; the ledger follows the DynamoDB adapter's rules.
 import { gunzipSync } from 'node:zlib';
 import { ConflictError } from '../../src/domain/errors';
+import type { CommitEntry, SourceHead } from '../../src/domain/ingest/commit-log';
 import type {
+  BatchAlias,
   BatchClaim,
   ClaimRequest,
   CompletionRequest,
@@ -11,6 +13,7 @@ import type {
   WatermarkState,
 } from '../../src/ports/ingest-ledger';
 import type { IngestObjectStore, ObjectRef, StagedObject, StorageArea } from '../../src/ports/object-store';
+import type { RawCommitLog } from '../../src/ports/raw-commit-log';
 
 export class InMemoryIngestStore implements IngestObjectStore {
   /** Visible objects by `area:key`. */
@@ -53,8 +56,12 @@ export class InMemoryIngestStore implements IngestObjectStore {
     };
   }
 
-  async put(ref: ObjectRef, body: string): Promise<void> {
-    this.objects.set(`${ref.area}:${ref.key}`, Buffer.from(body));
+  async put(ref: ObjectRef, body: string | Uint8Array): Promise<void> {
+    this.objects.set(`${ref.area}:${ref.key}`, typeof body === 'string' ? Buffer.from(body) : Uint8Array.from(body));
+  }
+
+  async get(ref: ObjectRef): Promise<Uint8Array | null> {
+    return this.objects.get(`${ref.area}:${ref.key}`) ?? null;
   }
 
   keys(area: StorageArea, prefix = ''): string[] {
@@ -84,6 +91,7 @@ export class InMemoryIngestStore implements IngestObjectStore {
 
 interface BatchItem {
   status: 'in_progress' | 'done' | 'released';
+  aliasOf?: string;
   owner?: string;
   leaseUntil?: number;
   firstClaimedAt: number;
@@ -107,6 +115,7 @@ export class InMemoryIngestLedger implements IngestLedger {
         outcome: c.outcome,
         manifestKey: c.manifestKey,
         problems: c.problems,
+        ...(c.declarationSha256 ? { declarationSha256: c.declarationSha256 } : {}),
       };
     }
     if (item?.status === 'in_progress' && (item.leaseUntil ?? 0) >= request.now) {
@@ -144,6 +153,36 @@ export class InMemoryIngestLedger implements IngestLedger {
     delete item.leaseUntil;
   }
 
+  async alias(alias: BatchAlias): Promise<void> {
+    const id = `${alias.dataset}/${alias.aliasId}`;
+    if (this.batches.has(id)) return;
+    this.batches.set(id, {
+      status: 'done',
+      aliasOf: alias.batchId,
+      firstClaimedAt: alias.completedAt,
+      attempt: 0,
+      completion: {
+        dataset: alias.dataset,
+        batchId: alias.aliasId,
+        owner: '',
+        completedAt: alias.completedAt,
+        outcome: alias.outcome,
+        manifestKey: '',
+        read: 0,
+        valid: 0,
+        quarantined: 0,
+        problems: [],
+      },
+    });
+  }
+
+  async reopen(dataset: string, batchId: string, outcome: string): Promise<boolean> {
+    const item = this.batches.get(`${dataset}/${batchId}`);
+    if (item?.status !== 'done' || item.completion?.outcome !== outcome) return false;
+    item.status = 'released';
+    return true;
+  }
+
   async markForRecompute(marks: readonly RecomputeMark[]): Promise<void> {
     for (const mark of marks) this.marks.set(`${mark.dataset}/${mark.periodStart}/${mark.batchId}`, mark);
   }
@@ -162,6 +201,40 @@ export class InMemoryIngestLedger implements IngestLedger {
     const current = this.watermarks.get(dataset)?.version ?? 0;
     if (current !== state.version) throw new ConflictError('watermark changed');
     this.watermarks.set(dataset, { ...state, version: state.version + 1 });
+  }
+}
+
+/** The commit log as the DynamoDB adapter keeps it: entries put if absent, heads by stamp. */
+export class InMemoryRawCommitLog implements RawCommitLog {
+  readonly commits = new Map<string, CommitEntry>();
+  readonly heads = new Map<string, SourceHead>();
+  /** Called before every append, to let a test commit something in between. */
+  beforeAppend: ((entry: CommitEntry) => Promise<void>) | undefined;
+
+  async entries(dataset: string, fromDate: string | null, toDate: string): Promise<CommitEntry[]> {
+    return [...this.commits.values()]
+      .filter((e) => e.dataset === dataset && (fromDate === null || e.date >= fromDate) && e.date <= toDate)
+      .sort((a, b) => (a.date === b.date ? a.version - b.version : a.date < b.date ? -1 : 1));
+  }
+
+  async append(entry: CommitEntry): Promise<boolean> {
+    await this.beforeAppend?.(entry);
+    const id = `${entry.dataset}/${entry.date}/${entry.version}`;
+    if (this.commits.has(id)) return false;
+    this.commits.set(id, structuredClone(entry));
+    return true;
+  }
+
+  async readSource(dataset: string, source: string): Promise<SourceHead | null> {
+    const head = this.heads.get(`${dataset}/${source}`);
+    return head ? structuredClone(head) : null;
+  }
+
+  async writeSource(next: SourceHead): Promise<boolean> {
+    const id = `${next.dataset}/${next.source}`;
+    if ((this.heads.get(id)?.stamp ?? 0) !== next.stamp - 1) return false;
+    this.heads.set(id, structuredClone(next));
+    return true;
   }
 }
 

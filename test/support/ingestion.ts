@@ -3,6 +3,9 @@
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
+import { S3RawPartitions } from '../../src/adapters/aws/s3-raw-partitions';
+import type { BatchManifest } from '../../src/domain/ingest/manifest';
 import type { LocalCloud } from '../../src/local/local-cloud';
 import type { LambdaHandler } from '../../src/runtime/handler';
 
@@ -83,4 +86,30 @@ export async function readJson<T = Record<string, unknown>>(
   key: string,
 ): Promise<T> {
   return JSON.parse(Buffer.from(await getBytes(cloud, bucket, key)).toString('utf8')) as T;
+}
+
+/** The commit log of a local cloud's raw store. */
+export function commitLogOf(cloud: LocalCloud): DynamoDbRawCommitLog {
+  return new DynamoDbRawCommitLog(cloud.clients.dynamodb, cloud.physicalName('StateTable'));
+}
+
+/** The records of a dataset a reader sees: those of the objects its commit log makes visible. */
+export async function visibleRecords<T = Record<string, unknown>>(cloud: LocalCloud, dataset: string): Promise<T[]> {
+  const raw = new S3RawPartitions(cloud.clients.s3, bucketsOf(cloud).raw, commitLogOf(cloud));
+  const records: T[] = [];
+  for (const partition of await raw.list(dataset, null, Date.parse('2100-01-01T00:00:00Z'))) {
+    records.push(...((await raw.records(partition)) as T[]));
+  }
+  return records;
+}
+
+/** Every batch manifest of a dataset that read `uri`, oldest first. */
+export async function manifestsReading(cloud: LocalCloud, dataset: string, uri: string): Promise<BatchManifest[]> {
+  const { raw } = bucketsOf(cloud);
+  const manifests: BatchManifest[] = [];
+  for (const key of await listKeys(cloud, raw, `raw/_manifests/dataset=${dataset}/`)) {
+    const manifest = await readJson<BatchManifest>(cloud, raw, key);
+    if (manifest.sources.some((s) => s.uri === uri)) manifests.push(manifest);
+  }
+  return manifests.sort((a, b) => a.completedAt - b.completedAt);
 }

@@ -29,9 +29,12 @@ export class DropZoneIngestion extends Construct {
       {
         entry: 'ingest-drop-zone',
         description: 'Ingests the files dropped under landing/<dataset>/ into raw and quarantine',
-        // A 1 GB file streams through in bounded memory; 1024 MB leaves room for the parts in flight.
+        // A 1 GB file in any row order streams through in bounded memory (64 MiB of records, then
+        // spilled by hour to /tmp); 1024 MB leaves room for the parts in flight.
         memorySize: 1024,
         timeout: Duration.minutes(15),
+        // Spilled records are typed NDJSON, up to twice a CSV's bytes: room for a 4 GiB input.
+        ephemeralStorageMiB: 10_240,
         invocation: { kind: 'asynchronous', deadLetterQueue: props.deadLetterQueue },
         datasets: props.datasets,
       },

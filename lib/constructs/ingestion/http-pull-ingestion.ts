@@ -29,6 +29,7 @@ export class HttpPullIngestion extends Construct {
         description: 'Pulls new items from a paginated JSON API into raw and quarantine',
         memorySize: 512,
         timeout: Duration.minutes(15),
+        ephemeralStorageMiB: 2048,
         invocation: { kind: 'asynchronous', deadLetterQueue: props.deadLetterQueue },
         datasets: props.datasets.filter((d) => ingestionOf(d).http).map((d) => d.id),
       },

@@ -1,7 +1,7 @@
 // CDK: an ingestion Lambda with what every connector needs: the declarations folder in its bundle,
-// the code version, and its datasets' prefixes of raw and quarantine and items of the state table
-// (claims, recompute marks, watermarks, commit logs), for the datasets it serves only.
-import { Duration } from 'aws-cdk-lib';
+// the code version, scratch space, and its datasets' prefixes of raw and quarantine and items of
+// the state table (claims, recompute marks, watermarks, commit logs), for the datasets it serves only.
+import { Duration, Size } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -18,8 +18,10 @@ export interface IngestionBaseProps {
   readonly buckets: PipelineBuckets;
   readonly tables: PipelineTables;
   readonly logRetention: RetentionDays;
-  /** The declarations folder, relative to the repository root; bundled with each function. */
+  /** The declarations folder, relative to the repository root. */
   readonly datasetsFolder: string;
+  /** The declarations each function carries, as JSON files under `datasetsFolder` (see `declarationsAsJson`). */
+  readonly declarationFiles: Readonly<Record<string, string>>;
   readonly codeVersion: string;
 }
 
@@ -33,6 +35,11 @@ export interface IngestionFunctionProps {
   readonly datasets: readonly string[];
   /** Executions reserved for the function (null: none). */
   readonly reservedConcurrency?: number | null;
+  /**
+   * Scratch space for records spilled by hour while a large input is read in any time order.
+   * @default 512 (Lambda's default)
+   */
+  readonly ephemeralStorageMiB?: number;
 }
 
 export function ingestionFunction(
@@ -50,8 +57,11 @@ export function ingestionFunction(
     logRetention: base.logRetention,
     invocation: props.invocation,
     reservedConcurrency: props.reservedConcurrency ?? null,
-    bundledFolders: [base.datasetsFolder],
-    environment: { DATASETS_DIR: base.datasetsFolder, CODE_VERSION: base.codeVersion },
+    bundledFiles: base.declarationFiles,
+    environment: { DATASETS_DIR: base.datasetsFolder, CODE_VERSION: base.codeVersion, SPILL_DIR: '/tmp' },
+    ...(props.ephemeralStorageMiB
+      ? { overrides: { ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMiB) } }
+      : {}),
   });
   // The datasets it serves and the data-quality records of its batches; nothing of any other dataset.
   fn.bindDatasetStorage({ raw: base.buckets.raw, quarantine: base.buckets.quarantine, state: base.tables.state }, [

@@ -10,11 +10,12 @@ import { type DatasetDeclaration, ingestionOf } from '../../../src/domain/datase
 import { PIPELINE_DATASET_OWNERS } from '../../../src/domain/ingest/ownership';
 import type { PipelineBuckets, PipelineTables } from '../../stacks/resources';
 import { DeadLetterQueue } from '../dead-letter-queue';
-import { readDatasetCatalog } from './catalog';
+import { declarationsAsJson, readDatasetCatalog } from './catalog';
 import { codeVersion } from './code-version';
 import { DropZoneIngestion } from './drop-zone-ingestion';
 import { HttpPullIngestion } from './http-pull-ingestion';
 import type { IngestionBaseProps } from './ingestion-function';
+import { RawStoreSweeper } from './raw-store-sweeper';
 import { TelemetryIngestion } from './telemetry-ingestion';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -29,6 +30,12 @@ export interface IngestionProps {
   readonly dropZoneSchedule: string;
   /** Executions reserved for the telemetry endpoint (null: none). @default 20 */
   readonly telemetryConcurrency?: number | null;
+  /** Schedule and settings of the raw store's sweeper. */
+  readonly sweep: {
+    readonly schedule: string;
+    readonly graceHours: number;
+    readonly supersededRetentionDays: number;
+  };
   /** Declarations folder, relative to the repository root (the one `kpi compute` reads). @default 'kpis/datasets' */
   readonly datasetsFolder?: string;
 }
@@ -37,6 +44,7 @@ export class Ingestion extends Construct {
   readonly dropZone: DropZoneIngestion;
   readonly httpPull: HttpPullIngestion;
   readonly telemetry: TelemetryIngestion;
+  readonly sweeper: RawStoreSweeper;
   readonly deadLetters: DeadLetterQueue;
   readonly datasets: DatasetDeclaration[];
 
@@ -54,6 +62,7 @@ export class Ingestion extends Construct {
       tables: props.tables,
       logRetention: props.logRetention,
       datasetsFolder,
+      declarationFiles: declarationsAsJson(path.join(repoRoot, datasetsFolder), datasetsFolder),
       codeVersion: codeVersion(repoRoot),
     };
     const served = (connector: (ingestion: ReturnType<typeof ingestionOf>) => boolean) =>
@@ -73,6 +82,11 @@ export class Ingestion extends Construct {
       ...base,
       datasets: served((i) => i.push?.enabled === true),
       ...(props.telemetryConcurrency !== undefined ? { reservedConcurrency: props.telemetryConcurrency } : {}),
+    });
+    this.sweeper = new RawStoreSweeper(this, 'Sweeper', {
+      ...base,
+      ...props.sweep,
+      deadLetterQueue: this.deadLetters.queue,
     });
   }
 }

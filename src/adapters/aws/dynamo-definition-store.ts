@@ -14,7 +14,7 @@ import {
   type PutCommandInput,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, ValidationError } from '../../domain/errors';
 import { canonicalJson } from '../../domain/versioning/canonical-json';
 import { contentHash } from '../../domain/versioning/content-hash';

@@ -17,9 +17,10 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError } from '../../domain/errors';
 import type {
+  BatchAlias,
   BatchClaim,
   ClaimRequest,
   CompletionRequest,
@@ -39,6 +40,7 @@ const batchItemSchema = z.object({
   outcome: z.string().optional(),
   manifestKey: z.string().optional(),
   problems: z.array(z.string()).optional(),
+  declarationSha256: z.string().optional(),
 });
 
 const markItemSchema = z.object({
@@ -117,6 +119,7 @@ export class DynamoDbIngestLedger implements IngestLedger {
         outcome: item.outcome ?? 'ingested',
         manifestKey: item.manifestKey ?? '',
         problems: item.problems ?? [],
+        ...(item.declarationSha256 ? { declarationSha256: item.declarationSha256 } : {}),
       };
     }
     return { kind: 'busy', leaseUntil: item.leaseUntil ?? 0 };
@@ -155,7 +158,7 @@ export class DynamoDbIngestLedger implements IngestLedger {
           TableName: this.table,
           Key: batchKey(request.dataset, request.batchId),
           UpdateExpression:
-            'SET #status = :done, completedAt = :completedAt, outcome = :outcome, manifestKey = :manifestKey, #read = :read, valid = :valid, quarantined = :quarantined, problems = :problems, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk REMOVE leaseUntil, #owner',
+            'SET #status = :done, completedAt = :completedAt, outcome = :outcome, manifestKey = :manifestKey, #read = :read, valid = :valid, quarantined = :quarantined, problems = :problems, declarationSha256 = :declaration, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk REMOVE leaseUntil, #owner',
           ConditionExpression: '#owner = :owner',
           ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner', '#read': 'read' },
           ExpressionAttributeValues: {
@@ -167,6 +170,7 @@ export class DynamoDbIngestLedger implements IngestLedger {
             ':valid': request.valid,
             ':quarantined': request.quarantined,
             ':problems': [...request.problems],
+            ':declaration': request.declarationSha256 ?? '',
             ':gsi1pk': `INGEST#${request.dataset}`,
             ':gsi1sk': `${new Date(request.completedAt).toISOString()}#${request.batchId}`,
             ':owner': request.owner,
@@ -198,6 +202,46 @@ export class DynamoDbIngestLedger implements IngestLedger {
     } catch (error) {
       // Someone else took it over meanwhile: nothing of ours to release.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async alias(alias: BatchAlias): Promise<void> {
+    try {
+      await this.dynamodb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...batchKey(alias.dataset, alias.aliasId),
+            status: 'done',
+            outcome: alias.outcome,
+            aliasOf: alias.batchId,
+            completedAt: alias.completedAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      // Already recorded: an alias never changes.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async reopen(dataset: string, batchId: string, outcome: string): Promise<boolean> {
+    try {
+      await this.dynamodb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: batchKey(dataset, batchId),
+          UpdateExpression: 'SET #status = :released REMOVE gsi1pk, gsi1sk',
+          ConditionExpression: '#status = :done AND outcome = :outcome',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':released': 'released', ':done': 'done', ':outcome': outcome },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 

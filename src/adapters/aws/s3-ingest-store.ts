@@ -6,6 +6,8 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  GetObjectCommand,
+  NoSuchKey,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
@@ -52,10 +54,20 @@ export class S3IngestStore implements IngestObjectStore {
     );
   }
 
-  async put(ref: ObjectRef, body: string, contentType: string): Promise<void> {
+  async put(ref: ObjectRef, body: string | Uint8Array, contentType: string): Promise<void> {
     await this.s3.send(
       new PutObjectCommand({ Bucket: this.buckets[ref.area], Key: ref.key, Body: body, ContentType: contentType }),
     );
+  }
+
+  async get(ref: ObjectRef): Promise<Uint8Array | null> {
+    try {
+      const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.buckets[ref.area], Key: ref.key }));
+      return Body ? await Body.transformToByteArray() : new Uint8Array(0);
+    } catch (error) {
+      if (error instanceof NoSuchKey) return null;
+      throw error;
+    }
   }
 }
 

@@ -19,7 +19,12 @@ export class S3LandingZone implements LandingZone {
       );
       for (const object of page.Contents ?? []) {
         if (!object.Key || object.Key.endsWith('/')) continue;
-        yield { key: object.Key, etag: object.ETag ?? '', size: object.Size ?? 0 };
+        yield {
+          key: object.Key,
+          etag: object.ETag ?? '',
+          size: object.Size ?? 0,
+          lastModified: object.LastModified?.getTime() ?? 0,
+        };
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);

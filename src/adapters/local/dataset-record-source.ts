@@ -1,6 +1,10 @@
 // Adapter (local files): a RecordSource over dataset declarations and their files.
+import { createHash } from 'node:crypto';
 import type { DatasetFields, FieldKind } from '../../domain/definition/check-fields';
 import { ValidationError } from '../../domain/errors';
+import { dayOf } from '../../domain/ingest/commit-log';
+import { KEY_BYTES, KeySet, keyTextOf } from '../../domain/ingest/key-set';
+import type { TypedRecord } from '../../domain/records';
 import type { DatasetBatches, DatasetReadReport, RecordSource, SourceBatch } from '../../ports/record-source';
 import { type LoadedDataset, readDatasetFiles, resolveDatasetFiles } from './dataset-files';
 
@@ -21,7 +25,9 @@ export function fileRecordSource(
       async function* batches(): AsyncGenerator<SourceBatch> {
         const files = await resolveDatasetFiles(loaded as LoadedDataset, overrides.get(dataset));
         const read = readDatasetFiles(loaded as LoadedDataset, files, now === undefined ? {} : { now });
-        for await (const batch of read) yield batch;
+        // A keyed dataset counts a key once per day of event time, as ingestion does.
+        const unique = keyFilter(loaded as LoadedDataset);
+        for await (const batch of read) yield unique ? { ...batch, records: unique.keep(batch.records) } : batch;
         const summaries = read.summaries();
         const byReason: Record<string, number> = {};
         let total = 0;
@@ -35,10 +41,13 @@ export function fileRecordSource(
             byReason[reason] = (byReason[reason] ?? 0) + count;
           }
         }
+        const duplicates = unique?.duplicates ?? 0;
         report = {
           dataset,
           inputs: summaries.map((s) => s.file),
-          counts: { read: total, valid, quarantined, quarantinedByReason: byReason },
+          counts: { read: total, valid: valid - duplicates, quarantined, quarantinedByReason: byReason },
+          duplicates,
+          warnings: summaries.flatMap((summary) => summary.warnings),
         };
       }
       return {
@@ -50,6 +59,35 @@ export function fileRecordSource(
       };
     },
   };
+}
+
+/** Drops records whose key was seen before on the same day of event time; counts them. */
+function keyFilter(
+  loaded: LoadedDataset,
+): { keep(records: readonly TypedRecord[]): TypedRecord[]; duplicates: number } | null {
+  const fields = loaded.declaration.key;
+  if (!fields) return null;
+  const days = new Map<string, KeySet>();
+  const eventTime = loaded.dataset.eventTimeField;
+  const filter = {
+    duplicates: 0,
+    keep(records: readonly TypedRecord[]): TypedRecord[] {
+      const kept: TypedRecord[] = [];
+      for (const record of records) {
+        const day = dayOf(record[eventTime] as number);
+        let keys = days.get(day);
+        if (!keys) {
+          keys = new KeySet();
+          days.set(day, keys);
+        }
+        const hash = createHash('sha256').update(keyTextOf(record, fields)).digest().subarray(0, KEY_BYTES);
+        if (keys.add(hash)) kept.push(record);
+        else filter.duplicates += 1;
+      }
+      return kept;
+    },
+  };
+  return filter;
 }
 
 /** The fields of a declared dataset's records, with their kinds: declared, constants and derived. */

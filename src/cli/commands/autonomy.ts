@@ -52,7 +52,7 @@ the environment (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, ...).
       ? { kind: 'agent', id: values.agent }
       : { kind: 'use_case', id: values['use-case'] ?? '' };
     const env = context.env;
-    const clients = createAwsClients(env);
+    const clients = await createAwsClients(env);
     const controls = new DynamoDbAutonomyControls(
       clients.dynamodb,
       values['controls-table'] ?? env.CONTROLS_TABLE ?? 'AgentKpi-controls',

@@ -150,12 +150,13 @@ Example:
         .map(([reason, count]) => `${reason} ${count}`)
         .join(', ');
       context.stderr(
-        `read ${read.dataset}: ${counts.read} rows, ${counts.valid} valid, ${counts.quarantined} quarantined${reasons ? ` (${reasons})` : ''}\n`,
+        `read ${read.dataset}: ${counts.read} rows, ${counts.valid} valid, ${counts.quarantined} quarantined${reasons ? ` (${reasons})` : ''}${read.duplicates > 0 ? `, ${read.duplicates} duplicate (key seen before that day)` : ''}\n`,
       );
       for (const row of examples.get(read.dataset) ?? []) {
         const where = `${path.relative(context.cwd, row.file) || row.file}:${row.line}`;
         context.stderr(`  quarantined ${where}${row.field ? ` ${row.field}` : ''}: ${row.reason}\n`);
       }
+      for (const warning of read.warnings ?? []) context.stderr(`  warning ${warning.code}: ${warning.message}\n`);
     }
     for (const { kpi, computation } of results) {
       for (const [part, reasons] of Object.entries(computation.skipped)) {

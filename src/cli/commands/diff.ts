@@ -1,6 +1,7 @@
 // CLI: `kpi diff` compares two versions of a KPI, or the active one with a file, field by field;
 // with --impact it recomputes recent periods under both and shows values and statuses side by side.
 import path from 'node:path';
+import { DynamoDbRawCommitLog } from '../../adapters/aws/dynamodb-raw-commit-log';
 import { storedDefinition } from '../../adapters/aws/kpi-definitions';
 import { S3RawPartitions } from '../../adapters/aws/s3-raw-partitions';
 import { readDefinitionFile } from '../../adapters/files/kpi-definition-files';
@@ -136,7 +137,11 @@ async function impactOf(
     await computeKpi(
       {
         definitions: { get: async () => fixed },
-        raw: new S3RawPartitions(deployment.clients.s3, deployment.names.rawBucket),
+        raw: new S3RawPartitions(
+          deployment.clients.s3,
+          deployment.names.rawBucket,
+          new DynamoDbRawCommitLog(deployment.clients.dynamodb, deployment.names.stateTable),
+        ),
         cache: new MemoryPartialCache(),
         values,
         codeVersion: 'impact',

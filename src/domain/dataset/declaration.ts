@@ -2,7 +2,7 @@
 // how they are encoded, and how each row becomes a typed record (types, renames, constants,
 // derived fields, validation, event time). The JSON Schema in schemas/dataset.schema.json is
 // generated from this zod schema.
-import { z } from 'zod';
+import * as z from 'zod';
 import { TIMESTAMP_PRESETS, timestampPatternProblem } from './timestamp';
 
 /** A dataset or field identifier: lowercase letters, digits and underscores, starting with a letter. */
@@ -32,7 +32,9 @@ const maxRowBytes = z
   .min(1024)
   .max(64 * 1024 * 1024)
   .default(1024 * 1024)
-  .describe('A row (or a quoted CSV field) longer than this is quarantined instead of read whole. @default 1048576');
+  .describe(
+    'A row longer than this (a CSV row with its quoted line breaks, an NDJSON line, a JSON array element) is quarantined whole, and reading goes on after it. @default 1048576',
+  );
 
 export const csvFormatSchema = z
   .object({
@@ -271,6 +273,35 @@ export const httpSourceSchema = z
   })
   .strict();
 
+/** What to do with a pushed event that names another agent than the one whose key signed the request. */
+export const AGENT_MISMATCH_POLICIES = ['refuse', 'overwrite'] as const;
+
+export const pushSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    agents: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Agents allowed to push this dataset; any agent with a key when absent.'),
+    agentField: identifier
+      .optional()
+      .describe(
+        'The text field that names the agent of an event; required when pushes are enabled. The agent whose key signed the request is the agent of its events: an event without the field gets the signer, one naming another agent is handled by `onMismatch`.',
+      ),
+    onMismatch: z
+      .enum(AGENT_MISMATCH_POLICIES)
+      .default('refuse')
+      .describe(
+        '`refuse`: a request holding an event that names another agent than the signer is refused whole (403, the lines listed, nothing stored). `overwrite`: the field is set to the signer. @default refuse',
+      ),
+  })
+  .strict();
+
+/** Bytes an input may expand to by default: a decompression bomb stops here. */
+export const DEFAULT_MAX_INPUT_BYTES = 4 * 1024 * 1024 * 1024;
+/** Rows an input may hold by default. */
+export const DEFAULT_MAX_INPUT_ROWS = 100_000_000;
+
 export const ingestionSchema = z
   .object({
     dropZone: z
@@ -278,23 +309,48 @@ export const ingestionSchema = z
       .default(true)
       .describe('Ingest files dropped in the landing bucket under `landing/<dataset>/`.'),
     http: httpSourceSchema.optional().describe('Pull pages from a JSON API on a schedule.'),
-    push: z
-      .object({
-        enabled: z.boolean().default(true),
-        agents: z
-          .array(z.string().min(1))
-          .optional()
-          .describe('Agents allowed to push this dataset; any agent with a key when absent.'),
-      })
-      .strict()
-      .optional()
-      .describe('Accept batches posted by agents to the telemetry endpoint.'),
+    push: pushSchema.optional().describe('Accept batches posted by agents to the telemetry endpoint.'),
     lateAfterMinutes: z
       .number()
       .int()
       .min(0)
       .default(60)
       .describe('A record whose hour ended more than this long before ingestion marks that hour for recomputation.'),
+    files: z
+      .enum(['append', 'replace'])
+      .default('append')
+      .describe(
+        '`append`: every new content adds its rows (the same content again adds nothing). `replace`: a file is a corrected export of the one before it under the same landing key (or the same `replaceBy` capture); the newest replaces the previous one, whose rows stop counting.',
+      ),
+    replaceBy: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "With `files: replace`: a regular expression over the file's path under `landing/<dataset>/` whose first capture group names the logical file (e.g. `leads-(\\d{4}-\\d{2}-\\d{2})` for a daily export whose name also carries a time stamp). Files with the same capture replace each other; a file it does not match replaces only itself.",
+      ),
+    limits: z
+      .object({
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(DEFAULT_MAX_INPUT_BYTES)
+          .describe(
+            'Bytes one file (or request, or run of pages) may expand to once decompressed. @default 4294967296 (4 GiB)',
+          ),
+        maxRows: z
+          .number()
+          .int()
+          .min(1)
+          .default(DEFAULT_MAX_INPUT_ROWS)
+          .describe('Rows one file may hold. @default 100000000'),
+      })
+      .strict()
+      .default({ maxBytes: DEFAULT_MAX_INPUT_BYTES, maxRows: DEFAULT_MAX_INPUT_ROWS })
+      .describe(
+        'Beyond these, the input is refused as `too_large` once (never retried), and kept whole in quarantine.',
+      ),
   })
   .strict();
 
@@ -326,6 +382,13 @@ export const datasetDeclarationSchema = z
     eventTime: z
       .union([identifier, eventTimeSchema])
       .describe('The timestamp field that places a record in time (partitions, periods).'),
+    key: z
+      .array(identifier)
+      .min(1)
+      .optional()
+      .describe(
+        'Fields that identify a record (its primary key), each `required: true`. A row whose key was already ingested for the dataset with an event time on the same UTC day is dropped as a `duplicate`, counted in the batch manifest and the data-quality records.',
+      ),
     ingestion: ingestionSchema.optional(),
   })
   .strict()
@@ -389,6 +452,43 @@ export const datasetDeclarationSchema = z
     if (typeof declaration.eventTime === 'object' && Number.isNaN(Date.parse(declaration.eventTime.notBefore))) {
       issue(['eventTime', 'notBefore'], `"${declaration.eventTime.notBefore}" is not an ISO-8601 instant`);
     }
+    const push = declaration.ingestion?.push;
+    if (push?.enabled) {
+      if (push.agentField === undefined) {
+        issue(
+          ['ingestion', 'push', 'agentField'],
+          'name the field that holds the agent of an event (e.g. agentField: agent_id): pushed events are held to the agent whose key signed them',
+        );
+      } else if (declaration.fields[push.agentField]?.type !== 'string') {
+        issue(['ingestion', 'push', 'agentField'], `"${push.agentField}" must be a declared string field`);
+      }
+    }
+    const keyFields = new Set<string>();
+    for (const [i, name] of (declaration.key ?? []).entries()) {
+      if (keyFields.has(name)) issue(['key', i], `"${name}" is named twice`);
+      keyFields.add(name);
+      const field = declaration.fields[name];
+      if (!field) issue(['key', i], `"${name}" is not a declared field`);
+      else if (!field.required && field.default === undefined) {
+        issue(['fields', name, 'required'], `"${name}" is part of the key: declare it \`required: true\``);
+      }
+    }
+    const replaceBy = declaration.ingestion?.replaceBy;
+    if (replaceBy !== undefined) {
+      if (declaration.ingestion?.files !== 'replace') {
+        issue(['ingestion', 'replaceBy'], 'replaceBy only applies with `files: replace`');
+      }
+      try {
+        if (new RegExp(`${replaceBy}|`).exec('')?.length === 1) {
+          issue(
+            ['ingestion', 'replaceBy'],
+            'needs a capture group, e.g. `leads-(\\d{4}-\\d{2}-\\d{2})`: it names the logical file',
+          );
+        }
+      } catch (error) {
+        issue(['ingestion', 'replaceBy'], `not a valid regular expression: ${(error as Error).message}`);
+      }
+    }
     const watermark = declaration.ingestion?.http?.watermark;
     if (watermark && declaration.fields[watermark.field]?.type !== 'timestamp') {
       issue(['ingestion', 'http', 'watermark', 'field'], `"${watermark.field}" must be a declared timestamp field`);
@@ -405,6 +505,8 @@ export type FieldType = FieldDeclaration['type'];
 export type DerivedFieldDeclaration = z.infer<typeof derivedFieldSchema>;
 export type HttpSourceDeclaration = z.infer<typeof httpSourceSchema>;
 export type IngestionDeclaration = z.infer<typeof ingestionSchema>;
+export type PushDeclaration = z.infer<typeof pushSchema>;
+export type AgentMismatchPolicy = (typeof AGENT_MISMATCH_POLICIES)[number];
 export type EventTimeDeclaration = z.infer<typeof eventTimeSchema>;
 
 /** The event time settings with defaults, whichever form the declaration used. */

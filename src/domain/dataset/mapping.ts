@@ -142,6 +142,19 @@ export class CompiledDataset {
   }
 
   /**
+   * Fields a source may lack without any row failing, with the column or key each reads: optional
+   * fields without a default. When their column is gone, every record has null there.
+   */
+  optionalSources(): { field: string; source: string }[] {
+    return this.fields
+      .filter((f) => {
+        const field = this.declaration.fields[f.name];
+        return field?.default === undefined && !field?.required && f.name !== this.eventTimeField;
+      })
+      .map((f) => ({ field: f.name, source: f.source }));
+  }
+
+  /**
    * Binds the mapping to a CSV header. Columns that no field reads are ignored; a missing optional
    * column reads as no value.
    * @returns the mapper, or the required columns the header lacks
@@ -175,6 +188,23 @@ export class CompiledDataset {
       return this.finish(record, now);
     };
     return { map };
+  }
+
+  /**
+   * The value of one declared field as a record would hold it (trimmed, cased, typed), or undefined
+   * when the value does not fit the field (see `problem`).
+   */
+  convertField(name: string, value: unknown): FieldValue | undefined {
+    const field = this.fields.find((f) => f.name === name);
+    if (field === undefined) throw new Error(`dataset ${this.id} has no field "${name}"`);
+    return field.convert(value);
+  }
+
+  /** The column or JSON key (a dotted path for a nested value) a declared field reads. */
+  sourceOf(name: string): string {
+    const field = this.fields.find((f) => f.name === name);
+    if (field === undefined) throw new Error(`dataset ${this.id} has no field "${name}"`);
+    return field.source;
   }
 
   /** Maps a JSON object (an NDJSON line, an array element, an API item). */

@@ -1,5 +1,5 @@
 // Domain: turning a parsed definition document into a validated KpiDefinition, or every problem in it.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { DefinitionError, type ValidationIssue } from './errors';
 import { CALCULATION_TYPES, type KpiDefinition, kpiDefinitionSchema } from './schema';
 

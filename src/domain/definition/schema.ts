@@ -1,6 +1,6 @@
 // Domain: the KPI definition format. One KPI per file; the JSON Schema users' editors read is generated
 // from these zod schemas (`kpi schema`), so the two never disagree.
-import { z } from 'zod';
+import * as z from 'zod';
 import { driftSettingsSchema } from '../drift/settings';
 import { DURATION_PATTERN } from './duration';
 import { ExpressionSyntaxError, expressionMeasures, parseExpression } from './expression';

@@ -1,7 +1,7 @@
 // Domain: an approval request and what its decision does. The guardrail intake opens one per concern
 // (see violation.ts `concernKey`); the approval workflow notifies the approver tiers in turn, the
 // approval page records the one decision, and the workflow applies it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AutonomyMode, type AutonomySubject, autonomyModeSchema, autonomySubjectSchema } from './autonomy';
 import { GUARDRAIL_ACTIONS, type GuardrailAction } from './policy';
 import { violationSchema } from './violation';

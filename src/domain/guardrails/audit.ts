@@ -2,7 +2,7 @@
 // decision, escalation, timeout and autonomy change is one AuditEvent, stored in DynamoDB (queryable
 // by KPI, governed subject and day) and written as a record of the `pipeline_governance` dataset so
 // the governance KPIs are computed by the same engine as every other KPI.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TypedRecord } from '../records';
 import { DECISIONS } from './approval';
 import { AUTONOMY_MODES, type AutonomySubject, subjectKey, subjectOf } from './autonomy';

@@ -1,7 +1,7 @@
 // Domain: the violation contract between evaluate (compute stage) and the guardrail stage. Evaluate
 // emits one Violation per KPI value that breaks its definition (red status, drift, data quality);
 // the guardrail intake (functions/guardrail-intake.ts) takes a batch of them and applies the policy.
-import { z } from 'zod';
+import * as z from 'zod';
 import { dimensionKey, keyPart } from '../values/dimension-key';
 
 /** What was broken: the status turned red, the value drifted from its own history, or the data is bad. */

@@ -3,8 +3,8 @@
 // with its totals, and one `quarantine_reason` record per reason code. The data-quality KPIs
 // (freshness, schema conformity, validation-failure rate) are computed from them by the same
 // engine as every other KPI.
-import type { ReadCounts, TypedRecord } from '../records';
-import type { BatchOutcome, Connector } from './manifest';
+import type { TypedRecord } from '../records';
+import type { BatchCounts, BatchOutcome, Connector, ReadWarning } from './manifest';
 
 /** The dataset id of the data-quality records. */
 export const PIPELINE_INGEST_DATASET = 'pipeline_ingest';
@@ -19,7 +19,9 @@ export interface BatchQualityFacts {
   /** Reason code of an unreadable or rejected batch. */
   readonly problemCode: string | null;
   readonly ingestedAt: number;
-  readonly counts: ReadCounts;
+  readonly counts: BatchCounts;
+  /** File-level warnings (a missing or renamed optional column): the file does not conform to its declaration. */
+  readonly warnings: readonly ReadWarning[];
   readonly newestEventTime: number | null;
   readonly oldestEventTime: number | null;
   readonly lateRecords: number;
@@ -31,6 +33,8 @@ export interface BatchQualityFacts {
 export const BATCH_ONLY_FIELDS = {
   rows_received: null,
   rows_valid: null,
+  rows_duplicate: null,
+  warnings: null,
   schema_conformity: null,
   newest_event_time: null,
   oldest_event_time: null,
@@ -43,7 +47,9 @@ export const BATCH_ONLY_FIELDS = {
 /**
  * The `pipeline_ingest` records of one batch.
  *
- * `schema_conformity` is valid / received (null when nothing was received); `freshness_lag_seconds`
+ * `schema_conformity` is the share of the rows received (duplicates aside) that conform to the
+ * declaration: valid rows, none of them when a declared column is missing or renamed (every row
+ * lacks it); null when nothing was received. `freshness_lag_seconds`
  * is how far the newest event time trails the ingestion.
  */
 export function dataQualityRecords(facts: BatchQualityFacts): TypedRecord[] {
@@ -63,7 +69,12 @@ export function dataQualityRecords(facts: BatchQualityFacts): TypedRecord[] {
     rows_received: counts.read,
     rows_valid: counts.valid,
     rows_quarantined: counts.quarantined,
-    schema_conformity: counts.read > 0 ? counts.valid / counts.read : null,
+    rows_duplicate: counts.duplicate,
+    warnings: facts.warnings.length,
+    schema_conformity: conformity(
+      counts,
+      facts.warnings.some((w) => COLUMN_WARNINGS.has(w.code)),
+    ),
     newest_event_time: facts.newestEventTime,
     oldest_event_time: facts.oldestEventTime,
     freshness_lag_seconds:
@@ -84,4 +95,13 @@ export function dataQualityRecords(facts: BatchQualityFacts): TypedRecord[] {
       }),
     );
   return [batch, ...reasons];
+}
+
+/** Warnings that say the file's columns are not the declared ones: no row of it conforms. */
+const COLUMN_WARNINGS = new Set(['missing_optional_column', 'unknown_column']);
+
+function conformity(counts: BatchCounts, fileWarned: boolean): number | null {
+  const received = counts.read - counts.duplicate;
+  if (received <= 0) return null;
+  return fileWarned ? 0 : counts.valid / received;
 }

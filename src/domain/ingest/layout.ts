@@ -7,6 +7,10 @@
 /** Key prefixes, each in its own bucket (raw and manifests share the raw bucket). */
 export const RAW_PREFIX = 'raw/';
 export const MANIFEST_PREFIX = 'raw/_manifests/';
+/** Reports of the raw store's sweeper, one per run. */
+export const SWEEP_REPORTS_PREFIX = 'raw/_sweeps/';
+/** Key indexes of keyed datasets: the key hashes a batch added, per day. */
+export const KEY_INDEX_PREFIX = 'raw/_keys/';
 export const QUARANTINE_PREFIX = 'quarantine/';
 export const QUARANTINED_FILES_PREFIX = 'quarantine/_files/';
 /** Drop zone: files for dataset `x` go under `landing/x/`. */
@@ -37,11 +41,21 @@ export function rawPartitionPrefix(dataset: string, partition: HourPartition): s
 }
 
 /**
- * A raw object: `raw/dataset=<id>/date=<d>/hour=<h>/<batchId>-<segment>.ndjson.gz`. A batch writes
- * one segment per hour it touches (more only when it keeps very many hours open at once).
+ * A raw object: `raw/dataset=<id>/date=<d>/hour=<h>/<batchId>-<part>.ndjson.gz`. A batch writes one
+ * object per event hour (part 0000), more parts only when an hour holds more than a part's worth.
  */
-export function rawObjectKey(dataset: string, partition: HourPartition, batchId: string, segment: number): string {
-  return `${rawPartitionPrefix(dataset, partition)}${batchId}-${String(segment).padStart(4, '0')}.ndjson.gz`;
+export function rawObjectKey(dataset: string, partition: HourPartition, batchId: string, part: number): string {
+  return `${rawPartitionPrefix(dataset, partition)}${batchId}-${String(part).padStart(4, '0')}.ndjson.gz`;
+}
+
+/** The data-quality records of a batch, in the `pipeline_ingest` dataset's hour of ingestion. */
+export function dataQualityObjectKey(dataset: string, partition: HourPartition, batchId: string): string {
+  return `${rawPartitionPrefix(dataset, partition)}${batchId}-dq.ndjson.gz`;
+}
+
+/** The key hashes a batch added to a keyed dataset on one day: `raw/_keys/dataset=<id>/date=<d>/<batchId>.keys`. */
+export function keyIndexKey(dataset: string, date: string, batchId: string): string {
+  return `${KEY_INDEX_PREFIX}dataset=${dataset}/date=${date}/${batchId}.keys`;
 }
 
 /** Rejected rows of a batch: `quarantine/dataset=<id>/date=<d>/hour=<h>/<batchId>.ndjson.gz`. */

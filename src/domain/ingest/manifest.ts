@@ -1,20 +1,25 @@
-// Domain: the batch manifest, written last, once every object of a batch is in place. It is the
-// batch's lineage (what was read, with checksums; what was written, with counts and checksums;
-// which code and which declaration did it) and the commit mark: objects that no manifest lists
-// are leftovers of an attempt that crashed, and a rerun of that batch rewrites them.
-import { z } from 'zod';
+// Domain: the batch manifest, written once every object of a batch is in place and before the batch
+// is committed. It is the batch's lineage (what was read, with checksums; what was written, with
+// counts and checksums; which code and which declaration did it) and its plan: the commit makes its
+// objects visible day by day in the commit log (commit-log.ts), and a run that dies during the commit
+// resumes from the manifest. A manifest alone makes nothing visible.
+import * as z from 'zod';
 
 export const CONNECTORS = ['drop_zone', 'http', 'push'] as const;
 export type Connector = (typeof CONNECTORS)[number];
 
 /** What happened to a batch. */
-export const BATCH_OUTCOMES = ['ingested', 'unreadable', 'rejected'] as const;
+export const BATCH_OUTCOMES = ['ingested', 'unreadable', 'rejected', 'too_large'] as const;
 export type BatchOutcome = (typeof BATCH_OUTCOMES)[number];
 
 const countsSchema = z.object({
+  /** Rows read: always valid + quarantined + duplicate. */
   read: z.number().int().min(0),
+  /** Rows stored in raw. */
   valid: z.number().int().min(0),
   quarantined: z.number().int().min(0),
+  /** Rows dropped because a row with the same key was already ingested (keyed datasets). */
+  duplicate: z.number().int().min(0),
   quarantinedByReason: z.record(z.string(), z.number().int().min(0)),
 });
 
@@ -29,8 +34,8 @@ export const sourceInputSchema = z.object({
 
 /** One object the batch wrote. */
 export const writtenObjectSchema = z.object({
-  /** `raw` (records), `quarantine` (rejected rows), `quarantined_file`, `data_quality` (pipeline_ingest records). */
-  kind: z.enum(['raw', 'quarantine', 'quarantined_file', 'data_quality']),
+  /** `raw` (records), `quarantine` (rejected rows), `quarantined_file`, `data_quality` (pipeline_ingest records), `key_index`. */
+  kind: z.enum(['raw', 'quarantine', 'quarantined_file', 'data_quality', 'key_index']),
   bucket: z.string(),
   key: z.string(),
   dataset: z.string(),
@@ -43,16 +48,42 @@ export const writtenObjectSchema = z.object({
   maxEventTime: z.number().nullable(),
 });
 
+/** A file-level warning of the reader (a renamed or missing optional column, say). */
+export const readWarningSchema = z.object({
+  code: z.string(),
+  field: z.string().nullable().optional(),
+  column: z.string().nullable().optional(),
+  message: z.string(),
+});
+
+/** What a batch did on one day of event time. */
+export const batchDaySchema = z.object({
+  date: z.string(),
+  /** Version of the day's commit log the batch's duplicates were decided against. */
+  snapshotVersion: z.number().int().min(0),
+  records: z.number().int().min(0),
+  duplicates: z.number().int().min(0),
+  /** Its key index object, for a keyed dataset. */
+  keysKey: z.string().nullable(),
+});
+
 export const batchManifestSchema = z.object({
-  manifestVersion: z.literal(1),
+  manifestVersion: z.literal(2),
   batchId: z.string(),
   dataset: z.string(),
   connector: z.enum(CONNECTORS),
   outcome: z.enum(BATCH_OUTCOMES),
   /** Reason code and sentence when the batch was not ingested. */
   problem: z.object({ code: z.string(), reason: z.string() }).nullable(),
+  /** SHA-256 over the content read, decompressed (each part's SHA-256 in order): the batch's identity. */
+  contentSha256: z.string(),
+  /** The logical file a `replace` dataset's batch stands for, its revision, and the batches it supersedes. */
+  replaces: z
+    .object({ source: z.string(), revision: z.number().int().min(1), supersedes: z.array(z.string()) })
+    .nullable(),
   /** First claim of the batch, epoch ms: the ingestion time, the same on every attempt. */
   ingestedAt: z.number(),
+  /** When this manifest was written (the objects were all in place). */
   completedAt: z.number(),
   attempt: z.number().int().min(1),
   codeVersion: z.string(),
@@ -60,13 +91,18 @@ export const batchManifestSchema = z.object({
   declarationSha256: z.string(),
   sources: z.array(sourceInputSchema),
   counts: countsSchema,
+  warnings: z.array(readWarningSchema),
   newestEventTime: z.number().nullable(),
   oldestEventTime: z.number().nullable(),
-  /** Hours that received late records and were marked for recomputation. */
+  /** Hours that received late records (or lost superseded ones) and were marked for recomputation. */
   latePartitions: z.array(z.object({ date: z.string(), hour: z.string(), records: z.number().int() })),
+  days: z.array(batchDaySchema),
   objects: z.array(writtenObjectSchema),
 });
 
 export type BatchManifest = z.infer<typeof batchManifestSchema>;
 export type WrittenObject = z.infer<typeof writtenObjectSchema>;
 export type SourceInput = z.infer<typeof sourceInputSchema>;
+export type BatchDay = z.infer<typeof batchDaySchema>;
+export type ReadWarning = z.infer<typeof readWarningSchema>;
+export type BatchCounts = z.infer<typeof countsSchema>;

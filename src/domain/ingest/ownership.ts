@@ -3,16 +3,13 @@
 // the pipeline's data-quality dataset; the governance dataset is written by the guardrail stage only.
 import { GOVERNANCE_DATASET_ID } from '../guardrails/audit';
 import { PIPELINE_INGEST_DATASET } from './data-quality';
-import { MANIFEST_PREFIX, QUARANTINE_PREFIX, QUARANTINED_FILES_PREFIX, RAW_PREFIX } from './layout';
+import { KEY_INDEX_PREFIX, MANIFEST_PREFIX, QUARANTINE_PREFIX, QUARANTINED_FILES_PREFIX, RAW_PREFIX } from './layout';
 
 /** The stage that writes each of the pipeline's own datasets; no other function may write them. */
 export const PIPELINE_DATASET_OWNERS: Readonly<Record<string, 'ingestion' | 'guardrails'>> = {
   [PIPELINE_INGEST_DATASET]: 'ingestion',
   [GOVERNANCE_DATASET_ID]: 'guardrails',
 };
-
-/** Key index files of the raw bucket: which record keys a dataset already holds. */
-export const KEY_INDEX_PREFIX = `${RAW_PREFIX}_keys/`;
 
 /** Every key prefix of one dataset, in the raw bucket and in the quarantine bucket. Each ends with `/`. */
 export function datasetStoragePrefixes(dataset: string): { readonly raw: string[]; readonly quarantine: string[] } {

@@ -1,7 +1,7 @@
 // Domain (compute): one KPI value as stored, with the lineage that makes it traceable and
 // reproducible: which definition version computed it from which input partitions, with which code,
 // when, whether it may still change, and how much its inputs can be trusted.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const GRAINS = ['minute', 'hour', 'day', 'week', 'month', 'quarter'] as const;
 export type ValueGrain = (typeof GRAINS)[number];

@@ -1,7 +1,7 @@
 // Domain (compute): a restatement is a final value that changed after it was stored. Provisional
 // values are expected to move until their period closes; a final one moving is news for everyone
 // who already read it (dashboards, snapshots, approvals), so it is recorded with both versions.
-import { z } from 'zod';
+import * as z from 'zod';
 import { GRAINS, type KpiValue, kpiValueSchema, VALUE_STATUSES } from './kpi-value';
 
 const restatedSideSchema = z
@@ -27,6 +27,11 @@ export const restatementSchema = z
      * partitions changed (late or corrected data); `code_change`: same definition and inputs, new code.
      */
     cause: z.enum(['definition_change', 'input_change', 'code_change']),
+    /**
+     * For an input change: the ingestion batches (manifest keys) the new value reads and the old one
+     * did not, and those it no longer reads (superseded by a corrected export). Capped like lineage.
+     */
+    batches: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }).optional(),
     previous: restatedSideSchema,
     current: restatedSideSchema,
     /** When it was restated: the new value's computedAt. */
@@ -56,16 +61,29 @@ export function restatementOf(previous: StoredKpiValue | null, next: KpiValue, r
     definitionVersion: v.lineage.definition.version,
     computedAt: v.lineage.computedAt,
   });
+  const cause = causeOf(previous, next);
   return {
     kpiId: next.kpiId,
     grain: next.grain,
     periodStart: next.periodStart,
     dimensions: next.dimensions,
     revision,
-    cause: causeOf(previous, next),
+    cause,
+    ...(cause === 'input_change' ? { batches: batchChanges(previous, next) } : {}),
     previous: side(previous),
     current: side(next),
     restatedAt: next.lineage.computedAt,
+  };
+}
+
+/** Which batches the new value reads that the old one did not, and the other way round. */
+function batchChanges(previous: KpiValue, next: KpiValue): { added: string[]; removed: string[] } {
+  const of = (value: KpiValue) => new Set(value.lineage.inputs.flatMap((input) => input.manifests));
+  const before = of(previous);
+  const after = of(next);
+  return {
+    added: [...after].filter((key) => !before.has(key)).sort(),
+    removed: [...before].filter((key) => !after.has(key)).sort(),
   };
 }
 

@@ -20,6 +20,8 @@ export class GzipNdjsonObject {
   private outBytes = 0;
   private bytes = 0;
   private records = 0;
+  /** Bytes appended before compression. */
+  uncompressedBytes = 0;
   private minEventTime = Number.POSITIVE_INFINITY;
   private maxEventTime = Number.NEGATIVE_INFINITY;
   private failure: Error | undefined;
@@ -44,9 +46,15 @@ export class GzipNdjsonObject {
   }
 
   /** Appends complete lines (each ending in `\n`) holding `records` records. */
-  async append(lines: string, records: number, minEventTime?: number, maxEventTime?: number): Promise<void> {
+  async append(
+    lines: string | Uint8Array,
+    records: number,
+    minEventTime?: number,
+    maxEventTime?: number,
+  ): Promise<void> {
     if (this.failure) throw this.failure;
     this.records += records;
+    this.uncompressedBytes += typeof lines === 'string' ? Buffer.byteLength(lines) : lines.byteLength;
     if (minEventTime !== undefined && minEventTime < this.minEventTime) this.minEventTime = minEventTime;
     if (maxEventTime !== undefined && maxEventTime > this.maxEventTime) this.maxEventTime = maxEventTime;
     if (!this.gzip.write(lines)) await once(this.gzip, 'drain');

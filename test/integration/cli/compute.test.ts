@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +139,38 @@ describe('kpi compute', () => {
     expect(table[0]).toMatch(/^ctr — Click-through rate \(business_impact, per day; target ≥ 1\.5 %/);
     expect(table[1]).toMatch(/^period\s+campaign_id\s+value\s+status\s+sample\s+note$/);
     expect(table[3]).toMatch(/^2026-03-03 {2}\(all\)\s+\d+(\.\d+)? % {2}\w+/);
+  });
+
+  it('counts a row whose key came before on the same day once, as ingestion does, and says so', () => {
+    const original = readFileSync(path.join(dir, 'ad_performance.ndjson'), 'utf8');
+    const first = JSON.parse(original.split('\n')[0] as string) as Record<string, unknown>;
+    const resent = path.join(dir, 'ad_performance-resent.ndjson');
+    // The first row sent again (as an overlapping export would), with other counts.
+    writeFileSync(resent, `${original}${JSON.stringify({ ...first, clicks: 999, impressions: 1000 })}\n`);
+    const args = (file: string) => [
+      'compute',
+      '--definitions',
+      'kpis/definitions',
+      '--datasets',
+      'kpis/datasets',
+      '--kpi',
+      'ctr',
+      '--input',
+      `ad_performance=${file}`,
+      '--from',
+      '2026-03-02',
+      '--to',
+      '2026-03-08',
+      '--as-of',
+      '2026-03-09T00:00:00Z',
+      '--format',
+      'json',
+    ];
+    const once = runKpi(args(path.join(dir, 'ad_performance.ndjson')));
+    const twice = runKpi(args(resent));
+    expect(twice.code).toBe(0);
+    expect(JSON.parse(twice.stdout)).toEqual(JSON.parse(once.stdout));
+    expect(twice.stderr).toContain('1 duplicate (key seen before that day)');
   });
 
   it('says in one line which input file is missing', () => {

@@ -25,6 +25,22 @@ function problems(value: unknown): string[] {
 }
 
 describe('dataset declaration', () => {
+  it('requires pushes to name the field that holds the agent of an event, a string field', () => {
+    const pushing = (push: object) => ({ ...minimal, ingestion: { push } });
+    expect(problems(pushing({ enabled: true }))).toEqual([
+      'ingestion.push.agentField: name the field that holds the agent of an event (e.g. agentField: agent_id): pushed events are held to the agent whose key signed them',
+    ]);
+    expect(problems(pushing({ agentField: 'created_at' }))).toEqual([
+      'ingestion.push.agentField: "created_at" must be a declared string field',
+    ]);
+    expect(problems(pushing({ enabled: false }))).toEqual([]);
+    const declaration = validateDatasetDeclaration(pushing({ agentField: 'lead_id' }), 'leads.yaml');
+    expect(declaration.ingestion?.push).toEqual({ enabled: true, agentField: 'lead_id', onMismatch: 'refuse' });
+    expect(problems(pushing({ agentField: 'lead_id', onMismatch: 'ignore' }))[0]).toMatch(
+      /^ingestion\.push\.onMismatch: /,
+    );
+  });
+
   it('applies the documented defaults to a minimal declaration', () => {
     const declaration = validateDatasetDeclaration(minimal, 'leads.yaml');
     expect(declaration.format).toMatchObject({

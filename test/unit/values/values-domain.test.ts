@@ -36,6 +36,24 @@ describe('restatementOf', () => {
     });
   });
 
+  it('names the batches a correction brought in and those it superseded', () => {
+    const base = sampleValue();
+    const input = base.lineage.inputs[0] as (typeof base.lineage.inputs)[number];
+    const before = {
+      ...base,
+      lineage: { ...base.lineage, inputs: [{ ...input, manifests: ['m/a.json', 'm/b.json'] }] },
+    };
+    const after = {
+      ...base,
+      value: 0.02,
+      lineage: { ...base.lineage, inputs: [{ ...input, digest: 'd2', manifests: ['m/a.json', 'm/c.json'] }] },
+    };
+    expect(restatementOf({ ...stored(), ...before }, after, 2)).toMatchObject({
+      cause: 'input_change',
+      batches: { added: ['m/c.json'], removed: ['m/b.json'] },
+    });
+  });
+
   it('names a new definition version as the cause when the definition changed', () => {
     const base = sampleValue();
     const next = {

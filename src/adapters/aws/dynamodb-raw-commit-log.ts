@@ -1,0 +1,81 @@
+// AWS adapters: the raw store's commit log and the heads of replaced files, in the `state` table.
+// Single-item conditional writes only, so it runs the same on DynamoDB and the local emulator.
+//
+// Items (pk / sk):
+// - `COMMITS#<dataset>` / `<YYYY-MM-DD>#<version, 10 digits>`: one commit entry (put if absent).
+//   One partition per dataset, sorted by day then version: a range of days is one Query.
+// - `SOURCE#<dataset>` / `<SHA-256 of the logical file's name>`: its head (optimistic locking on `stamp`).
+import { createHash } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type CommitEntry, commitEntrySchema, type SourceHead, sourceHeadSchema } from '../../domain/ingest/commit-log';
+import type { RawCommitLog } from '../../ports/raw-commit-log';
+import { queryAll } from './dynamo-query';
+
+const versionLabel = (version: number) => String(version).padStart(10, '0');
+const sourceKey = (dataset: string, source: string) => ({
+  pk: `SOURCE#${dataset}`,
+  sk: createHash('sha256').update(source).digest('hex'),
+});
+
+export class DynamoDbRawCommitLog implements RawCommitLog {
+  constructor(
+    private readonly dynamodb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async entries(dataset: string, fromDate: string | null, toDate: string): Promise<CommitEntry[]> {
+    const items = await queryAll(this.dynamodb, {
+      TableName: this.table,
+      ConsistentRead: true,
+      KeyConditionExpression: fromDate === null ? 'pk = :pk AND sk < :to' : 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': `COMMITS#${dataset}`,
+        ':to': `${toDate}#~`,
+        ...(fromDate === null ? {} : { ':from': `${fromDate}#` }),
+      },
+    });
+    return items.map((item) => commitEntrySchema.parse(item));
+  }
+
+  async append(entry: CommitEntry): Promise<boolean> {
+    try {
+      await this.dynamodb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `COMMITS#${entry.dataset}`, sk: `${entry.date}#${versionLabel(entry.version)}`, ...entry },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async readSource(dataset: string, source: string): Promise<SourceHead | null> {
+    const { Item } = await this.dynamodb.send(
+      new GetCommand({ TableName: this.table, Key: sourceKey(dataset, source), ConsistentRead: true }),
+    );
+    return Item ? sourceHeadSchema.parse(Item) : null;
+  }
+
+  async writeSource(next: SourceHead): Promise<boolean> {
+    const first = next.stamp === 1;
+    try {
+      await this.dynamodb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...sourceKey(next.dataset, next.source), ...next },
+          ConditionExpression: first ? 'attribute_not_exists(pk)' : 'stamp = :previous',
+          ...(first ? {} : { ExpressionAttributeValues: { ':previous': next.stamp - 1 } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}

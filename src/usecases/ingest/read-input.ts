@@ -1,0 +1,229 @@
+// Use case support, first step of a batch: read every part of the input once, to scratch runs. The
+// valid records go to hour lanes (HourRuns), the quarantined rows to a lane of their own, and the
+// content is hashed as it streams by: the hash is the batch's identity, known before anything is
+// written to the stores. Limits stop a decompression bomb or a file too slow to read in one run,
+// once, with a `too_large` outcome that is never retried.
+import { createHash } from 'node:crypto';
+import {
+  type CompiledDataset,
+  type DatasetFormat,
+  type Gunzip,
+  type ReadOrigin,
+  type RecordBatch,
+  readDataset,
+  UnreadableInputError,
+} from '../../domain/dataset';
+import { KEY_BYTES, keyTextOf } from '../../domain/ingest/key-set';
+import type { ReadWarning, SourceInput } from '../../domain/ingest/manifest';
+import type { QuarantinedRow, ReadCounts } from '../../domain/records';
+import type { Clock } from '../../ports/clock';
+import type { SpillStore } from '../../ports/spill-store';
+import { HourRuns } from './hour-runs';
+
+const HOUR = 3_600_000;
+
+/** One input of a batch: a file, a page, a request body. */
+export interface IngestPart {
+  readonly origin: ReadOrigin;
+  readonly bytes: AsyncIterable<Uint8Array>;
+  /** Reads with this format instead of the declared one (API pages are turned into NDJSON). */
+  readonly format?: DatasetFormat;
+  /** Recorded in the manifest. */
+  readonly uri: string;
+  readonly version?: string;
+}
+
+export interface ReadInputOptions {
+  readonly dataset: CompiledDataset;
+  readonly parts: AsyncIterable<IngestPart> | Iterable<IngestPart>;
+  /** The read time: event times too far after it are quarantined. Stable per input (e.g. the file's upload time). */
+  readonly readTime: number;
+  readonly spill: SpillStore;
+  /** Bytes of records held in memory before they are spilled. */
+  readonly budgetBytes: number;
+  readonly clock: Clock;
+  /** Reading stops here; what happens then is the caller's choice (`too_large` or try again later). */
+  readonly readDeadline: number;
+  readonly gunzip?: Gunzip;
+  /** Sees each batch of records as it is read. */
+  readonly observe?: (batch: RecordBatch) => void;
+  /** First problems kept for a rejected batch. */
+  readonly maxProblems: number;
+}
+
+/** Why reading stopped before the end. */
+export type ReadFailure =
+  | { readonly kind: 'unreadable'; readonly error: UnreadableInputError }
+  | { readonly kind: 'too_large'; readonly code: 'too_large'; readonly reason: string }
+  | { readonly kind: 'out_of_time'; readonly reason: string };
+
+export interface ReadInput {
+  /** SHA-256 over each part's decompressed content's SHA-256, in order: the batch's identity. */
+  readonly contentSha256: string;
+  readonly sources: SourceInput[];
+  readonly counts: ReadCounts;
+  readonly newestEventTime: number | null;
+  readonly oldestEventTime: number | null;
+  readonly bytesRead: number;
+  /** Valid records, one lane per event hour (its start, epoch ms), as NDJSON lines. */
+  readonly records: HourRuns;
+  /** Quarantined rows as NDJSON lines, lane 0. */
+  readonly quarantined: HourRuns;
+  /** First problems, as `line N (field): reason`. */
+  readonly problems: string[];
+  /** File-level warnings of the reader (a missing or renamed optional column), each part's in order. */
+  readonly warnings: ReadWarning[];
+  readonly failure: ReadFailure | null;
+  readonly startedAt: number;
+}
+
+const NO_COUNTS: ReadCounts = { read: 0, valid: 0, quarantined: 0, quarantinedByReason: {} };
+
+/** Reads the parts into scratch runs. Errors other than an unreadable input are thrown (the caller disposes nothing yet). */
+export async function readInput(options: ReadInputOptions): Promise<ReadInput> {
+  const { dataset } = options;
+  const startedAt = options.clock.now();
+  const keyFields = dataset.declaration.key;
+  const limits = dataset.declaration.ingestion?.limits ?? {
+    maxBytes: Number.POSITIVE_INFINITY,
+    maxRows: Number.POSITIVE_INFINITY,
+  };
+  const records = new HourRuns(options.spill, options.budgetBytes, keyFields !== undefined);
+  const quarantined = new HourRuns(options.spill, Math.max(1024 * 1024, options.budgetBytes / 8), false);
+  const content = createHash('sha256');
+  const sources: SourceInput[] = [];
+  const problems: string[] = [];
+  const warnings: ReadWarning[] = [];
+  let counts = NO_COUNTS;
+  let newest: number | null = null;
+  let oldest: number | null = null;
+  let bytesRead = 0;
+  let expanded = 0;
+  let failure: ReadFailure | null = null;
+  const eventTimeField = dataset.eventTimeField;
+  try {
+    for await (const part of options.parts) {
+      // The bytes as received are hashed for lineage; the content, once decompressed, for identity:
+      // the same rows plain or gzipped (at any level) are one batch.
+      const hash = createHash('sha256');
+      const decompressed = createHash('sha256');
+      let partBytes = 0;
+      let rows = counts.read;
+      const read = readDataset(
+        dataset,
+        tapped(part.bytes, (chunk) => {
+          hash.update(chunk);
+          partBytes += chunk.byteLength;
+        }),
+        part.origin,
+        {
+          now: options.readTime,
+          ...(part.format ? { format: part.format } : {}),
+          ...(options.gunzip ? { gunzip: options.gunzip } : {}),
+          // A decompression bomb stops at the limit, not at the end of its expansion.
+          maxExpandedBytes: limits.maxBytes - expanded,
+          maxRows: limits.maxRows - counts.read,
+          onDecompressed: (chunk) => decompressed.update(chunk),
+        },
+      );
+      try {
+        for await (const batch of read) {
+          options.observe?.(batch);
+          rows += batch.records.length + batch.quarantined.length;
+          for (const record of batch.records) {
+            const time = record[eventTimeField] as number;
+            await records.add(
+              Math.floor(time / HOUR) * HOUR,
+              JSON.stringify(record),
+              time,
+              keyFields
+                ? createHash('sha256').update(keyTextOf(record, keyFields)).digest().subarray(0, KEY_BYTES)
+                : undefined,
+            );
+          }
+          for (const row of batch.quarantined) {
+            if (problems.length < options.maxProblems) problems.push(describeProblem(row));
+            await quarantined.add(0, JSON.stringify(row), 0);
+          }
+          if (options.clock.now() > options.readDeadline) {
+            throw new OutOfTimeError(
+              `reading stopped at the run's time limit after ${rows} rows and ${bytesRead + partBytes} bytes`,
+            );
+          }
+        }
+      } catch (error) {
+        if (error instanceof UnreadableInputError && error.code === 'too_large') {
+          const reason = `${error.reason} (ingestion.limits of ${dataset.id}: maxBytes ${limits.maxBytes}, maxRows ${limits.maxRows})`;
+          failure = { kind: 'too_large', code: 'too_large', reason };
+        } else if (error instanceof UnreadableInputError) failure = { kind: 'unreadable', error };
+        else if (error instanceof OutOfTimeError) failure = { kind: 'out_of_time', reason: error.message };
+        else throw error;
+      }
+      const digest = hash.digest('hex');
+      content.update(`${decompressed.digest('hex')}\n`);
+      sources.push({
+        uri: part.uri,
+        ...(part.version ? { version: part.version } : {}),
+        bytes: partBytes,
+        sha256: digest,
+      });
+      bytesRead += partBytes;
+      if (failure) break;
+      const summary = read.summary();
+      warnings.push(...summary.warnings);
+      expanded += summary.expandedBytes;
+      counts = addCounts(counts, summary.counts);
+      if (summary.newestEventTime !== null)
+        newest = Math.max(newest ?? summary.newestEventTime, summary.newestEventTime);
+      if (summary.oldestEventTime !== null)
+        oldest = Math.min(oldest ?? summary.oldestEventTime, summary.oldestEventTime);
+    }
+  } catch (error) {
+    await records.dispose();
+    await quarantined.dispose();
+    throw error;
+  }
+  return {
+    contentSha256: content.digest('hex'),
+    sources,
+    counts,
+    newestEventTime: newest,
+    oldestEventTime: oldest,
+    bytesRead,
+    records,
+    quarantined,
+    problems,
+    warnings,
+    failure,
+    startedAt,
+  };
+}
+
+class OutOfTimeError extends Error {
+  override readonly name = 'OutOfTimeError';
+}
+
+async function* tapped(
+  bytes: AsyncIterable<Uint8Array>,
+  onChunk: (chunk: Uint8Array) => void,
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of bytes) {
+    onChunk(chunk);
+    yield chunk;
+  }
+}
+
+export function addCounts(total: ReadCounts, more: ReadCounts): ReadCounts {
+  const byReason = { ...total.quarantinedByReason };
+  for (const [code, n] of Object.entries(more.quarantinedByReason)) byReason[code] = (byReason[code] ?? 0) + n;
+  return {
+    read: total.read + more.read,
+    valid: total.valid + more.valid,
+    quarantined: total.quarantined + more.quarantined,
+    quarantinedByReason: byReason,
+  };
+}
+
+function describeProblem(row: QuarantinedRow): string {
+  return `line ${row.line}${row.field ? ` (${row.field})` : ''}: ${row.reason}`;
+}

@@ -1,0 +1,293 @@
+// Use case support, second step of a batch: write the records gathered in hour lanes to raw, day by
+// day of event time. Each hour becomes one gzip NDJSON object (more parts only past PART_BYTES), its
+// key a function of the batch, the hour and the data alone, so a retry writes the same keys. For a
+// keyed dataset, each day first loads the keys that the day's visible batches added (their key
+// indexes, as the commit log names them), drops rows whose key is among them or earlier in this
+// batch, and writes the keys it added as the batch's key index of that day. Nothing written here is
+// visible until the commit log names it.
+import { createHash } from 'node:crypto';
+import { type CommitEntry, type CommittedObject, dayOf, visibleEntries } from '../../domain/ingest/commit-log';
+import { KEY_BYTES, KeySet } from '../../domain/ingest/key-set';
+import { hourPartition, keyIndexKey, rawObjectKey } from '../../domain/ingest/layout';
+import type { BatchDay, WrittenObject } from '../../domain/ingest/manifest';
+import type { IngestObjectStore, StagedObject } from '../../ports/object-store';
+import type { RawCommitLog } from '../../ports/raw-commit-log';
+import { GzipNdjsonObject } from './gzip-ndjson-object';
+import { forEachLine, type HourRuns } from './hour-runs';
+
+/** Uncompressed bytes of one raw object before the hour continues in a next part. */
+export const PART_BYTES = 256 * 1024 * 1024;
+/** Key hashes handed to the store at once (one multipart part). */
+const INDEX_PART_BYTES = 8 * 1024 * 1024;
+
+export interface WriteDaysContext {
+  readonly dataset: string;
+  readonly batchId: string;
+  readonly keyed: boolean;
+  readonly records: HourRuns;
+  readonly store: IngestObjectStore;
+  readonly log: RawCommitLog;
+  /** Batches whose rows do not count (those this batch supersedes, and itself on a rerun). */
+  readonly ignore: ReadonlySet<string>;
+  readonly gzipLevel: number;
+  /** @default PART_BYTES */
+  readonly partBytes?: number;
+}
+
+/** A day written: what the manifest says of it, its objects, and what its commit names. */
+export interface WrittenDay {
+  readonly day: BatchDay;
+  readonly objects: WrittenObject[];
+  /** The raw objects as the commit log names them. */
+  readonly committed: CommittedObject[];
+  /** Keys the day's key index holds. */
+  readonly keys: number;
+  /** Records kept per hour start. */
+  readonly recordsPerHour: Map<number, number>;
+  /** An earlier attempt of the batch committed this day already: nothing was written again. */
+  readonly alreadyCommitted: boolean;
+}
+
+/** The days the batch's records fall on, oldest first, with their hours. */
+export function daysOf(records: HourRuns): Map<string, number[]> {
+  const days = new Map<string, number[]>();
+  for (const hour of records.lanes()) {
+    const date = dayOf(hour);
+    days.set(date, [...(days.get(date) ?? []), hour]);
+  }
+  return days;
+}
+
+/** The keys the visible batches of a day added (but those to ignore), and the version of the log read. */
+export async function loadDayKeys(
+  context: Pick<WriteDaysContext, 'dataset' | 'store' | 'log' | 'ignore'>,
+  date: string,
+): Promise<{ keys: KeySet; snapshotVersion: number; entries: CommitEntry[] }> {
+  const entries = await context.log.entries(context.dataset, date, date);
+  const snapshotVersion = entries.reduce((max, entry) => Math.max(max, entry.version), 0);
+  const visible = visibleEntries(entries).filter((entry) => !context.ignore.has(entry.batchId));
+  const keys = new KeySet(visible.reduce((n, entry) => n + entry.keys, 0));
+  for (const entry of visible) {
+    if (!entry.keysKey || entry.keys === 0) continue;
+    const index = await context.store.get({ area: 'raw', key: entry.keysKey });
+    if (!index) throw new Error(`the key index ${entry.keysKey} named by the commit log is missing`);
+    keys.addAll(index);
+  }
+  return { keys, snapshotVersion, entries };
+}
+
+/**
+ * Writes one day's hours; for a keyed dataset, against the keys visible now. A day an earlier attempt
+ * of the batch committed is described from its commit and not written again: committed objects never
+ * change.
+ */
+export async function writeDay(context: WriteDaysContext, date: string, hours: readonly number[]): Promise<WrittenDay> {
+  const entries = await context.log.entries(context.dataset, date, date);
+  const mine = entries.find((entry) => entry.batchId === context.batchId);
+  if (mine) return fromCommit(context, mine, hours);
+  const loaded = context.keyed ? await loadDayKeys(context, date) : null;
+  const snapshotVersion = (loaded?.entries ?? entries).reduce((max, entry) => Math.max(max, entry.version), 0);
+  const known = loaded?.keys ?? null;
+  const added = context.keyed ? new KeyIndexWriter(context, keyIndexKey(context.dataset, date, context.batchId)) : null;
+  const objects: WrittenObject[] = [];
+  const committed: CommittedObject[] = [];
+  const recordsPerHour = new Map<number, number>();
+  let records = 0;
+  let duplicates = 0;
+  try {
+    for (const hour of hours) {
+      const written = await writeHour(context, hour, known, added);
+      objects.push(...written.objects);
+      committed.push(...written.objects.map((o) => committedObject(o, hour)));
+      recordsPerHour.set(hour, written.records);
+      records += written.records;
+      duplicates += written.duplicates;
+    }
+  } catch (error) {
+    await added?.abort();
+    throw error;
+  }
+  const index = added ? await added.end() : null;
+  if (index) objects.push(index);
+  return {
+    day: { date, snapshotVersion, records, duplicates, keysKey: index?.key ?? null },
+    objects,
+    committed,
+    keys: index?.records ?? 0,
+    recordsPerHour,
+    alreadyCommitted: false,
+  };
+}
+
+function fromCommit(context: WriteDaysContext, entry: CommitEntry, hours: readonly number[]): WrittenDay {
+  const recordsPerHour = new Map<number, number>();
+  for (const object of entry.objects)
+    recordsPerHour.set(object.hour, (recordsPerHour.get(object.hour) ?? 0) + object.records);
+  const records = entry.objects.reduce((n, o) => n + o.records, 0);
+  const read = hours.reduce((n, hour) => n + context.records.statsOf(hour).records, 0);
+  const bucket = context.store.bucket('raw');
+  const objects: WrittenObject[] = entry.objects.map((o) => ({
+    kind: 'raw',
+    bucket,
+    key: o.key,
+    dataset: context.dataset,
+    records: o.records,
+    bytes: o.bytes,
+    sha256: o.sha256,
+    minEventTime: o.minEventTime,
+    maxEventTime: o.maxEventTime,
+  }));
+  return {
+    day: {
+      date: entry.date,
+      snapshotVersion: entry.version - 1,
+      records,
+      duplicates: Math.max(0, read - records),
+      keysKey: entry.keysKey,
+    },
+    objects,
+    committed: [...entry.objects],
+    keys: entry.keys,
+    recordsPerHour,
+    alreadyCommitted: true,
+  };
+}
+
+function committedObject(object: WrittenObject, hour: number): CommittedObject {
+  return {
+    key: object.key,
+    hour,
+    records: object.records,
+    bytes: object.bytes,
+    sha256: object.sha256,
+    minEventTime: object.minEventTime,
+    maxEventTime: object.maxEventTime,
+  };
+}
+
+async function writeHour(
+  context: WriteDaysContext,
+  hour: number,
+  known: KeySet | null,
+  added: KeyIndexWriter | null,
+): Promise<{ objects: WrittenObject[]; records: number; duplicates: number }> {
+  const limit = context.partBytes ?? PART_BYTES;
+  const stats = context.records.statsOf(hour);
+  const objects: WrittenObject[] = [];
+  let part = 0;
+  let object: GzipNdjsonObject | undefined;
+  let records = 0;
+  let duplicates = 0;
+  const open = (): GzipNdjsonObject => {
+    const ref = {
+      area: 'raw' as const,
+      key: rawObjectKey(context.dataset, hourPartition(hour), context.batchId, part),
+    };
+    part += 1;
+    return new GzipNdjsonObject(
+      ref,
+      context.store.stage(ref, 'application/x-ndjson'),
+      { kind: 'raw', bucket: context.store.bucket('raw'), dataset: context.dataset },
+      context.gzipLevel,
+    );
+  };
+  const finish = async (current: GzipNdjsonObject): Promise<void> => {
+    objects.push(await current.end());
+    await current.staged.commit();
+  };
+  for await (const segment of context.records.segmentsOf(hour)) {
+    const kept: Uint8Array[] = [];
+    let keptRecords = 0;
+    if (known && segment.keys) {
+      const keys = segment.keys;
+      const fresh: Uint8Array[] = [];
+      forEachLine(segment.lines, (start, end, index) => {
+        const offset = index * KEY_BYTES;
+        if (!known.add(keys, offset)) {
+          duplicates += 1;
+          return;
+        }
+        fresh.push(keys.subarray(offset, offset + KEY_BYTES));
+        kept.push(segment.lines.subarray(start, end + 1));
+        keptRecords += 1;
+      });
+      await added?.write(Buffer.concat(fresh));
+    } else {
+      kept.push(segment.lines);
+      keptRecords = segment.records;
+    }
+    if (keptRecords === 0) continue;
+    // Parts are cut at segment boundaries, which depend on the data and the budget alone.
+    if (object && object.uncompressedBytes >= limit) {
+      await finish(object);
+      object = undefined;
+    }
+    object ??= open();
+    await object.append(Buffer.concat(kept), keptRecords, stats.minEventTime, stats.maxEventTime);
+    records += keptRecords;
+  }
+  if (object) await finish(object);
+  return { objects, records, duplicates };
+}
+
+/**
+ * The key index of a batch's day, streamed to its object as keys are added: memory holds one part of
+ * it at most, whatever the number of keys. Nothing is written when the day adds no key.
+ */
+class KeyIndexWriter {
+  private readonly staged: StagedObject;
+  private readonly hash = createHash('sha256');
+  private readonly chunks: Uint8Array[] = [];
+  private buffered = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly context: WriteDaysContext,
+    readonly key: string,
+  ) {
+    this.staged = context.store.stage({ area: 'raw', key }, 'application/octet-stream');
+  }
+
+  async write(keys: Uint8Array): Promise<void> {
+    if (keys.byteLength === 0) return;
+    this.hash.update(keys);
+    this.chunks.push(keys);
+    this.buffered += keys.byteLength;
+    this.bytes += keys.byteLength;
+    if (this.buffered >= INDEX_PART_BYTES) await this.flush();
+  }
+
+  /** Finishes the index; null when no key was added (nothing is left behind). */
+  async end(): Promise<WrittenObject | null> {
+    if (this.bytes === 0) {
+      await this.staged.abort();
+      return null;
+    }
+    await this.flush();
+    await this.staged.end();
+    await this.staged.commit();
+    return {
+      kind: 'key_index',
+      bucket: this.context.store.bucket('raw'),
+      key: this.key,
+      dataset: this.context.dataset,
+      records: this.bytes / KEY_BYTES,
+      bytes: this.bytes,
+      sha256: this.hash.digest('hex'),
+      minEventTime: null,
+      maxEventTime: null,
+    };
+  }
+
+  async abort(): Promise<void> {
+    await this.staged.abort();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.buffered === 0) return;
+    const body = Buffer.concat(this.chunks, this.buffered);
+    this.chunks.length = 0;
+    this.buffered = 0;
+    await this.staged.write(body);
+  }
+}
