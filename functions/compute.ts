@@ -12,6 +12,7 @@ import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
 import { S3InputArchive } from '../src/adapters/aws/s3-input-archive';
 import { S3PartialCache } from '../src/adapters/aws/s3-partial-cache';
 import { RawRecordCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
+import { augursForecastModel } from '../src/adapters/forecasting/augurs-forecast-model';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { PipelineMetric } from '../src/shared/metrics';
 import { type ComputeKpiResult, computeKpi } from '../src/usecases/compute-kpi';
@@ -94,19 +95,28 @@ export const { handler, create } = defineHandler({
       violations: env.GUARDRAIL_INTAKE_FUNCTION
         ? new LambdaViolationSink(clients.lambda, env.GUARDRAIL_INTAKE_FUNCTION)
         : null,
+      // Compiled on the first refresh that forecasts, not at cold start.
+      forecasting: augursForecastModel(),
     };
   },
   run: async (input, deps, { logger, metrics }): Promise<ComputeSummary> => {
     // Annotations are read on every run: one added a minute ago already explains or suppresses.
-    const invocationDeps = { ...deps, raw: deps.newRawReader(), annotations: await deps.annotationStore.list() };
+    const { forecasting, ...invocationDeps } = {
+      ...deps,
+      raw: deps.newRawReader(),
+      annotations: await deps.annotationStore.list(),
+    };
     let result: ComputeKpiResult;
     let violations = 0;
     let late: ComputeSummary['late'] = { periods: 0, restatements: 0 };
     if ('scheduledTime' in input) {
-      const refresh = await refreshKpi(invocationDeps, {
-        kpiId: input.kpiId,
-        scheduledTime: Date.parse(input.scheduledTime),
-      });
+      const refresh = await refreshKpi(
+        { ...invocationDeps, forecasting },
+        {
+          kpiId: input.kpiId,
+          scheduledTime: Date.parse(input.scheduledTime),
+        },
+      );
       result = refresh.compute;
       violations = refresh.violations.length;
       late = {
@@ -122,6 +132,15 @@ export const { handler, create } = defineHandler({
         const single = metrics.singleMetric();
         single.addDimension('kpi', latest.kpiId);
         single.addMetric(PipelineMetric.KpiValue, MetricUnit.NoUnit, latest.value);
+      }
+      // The overall forecast, for the dashboard's at-risk view of this KPI.
+      const forecast = result.written.findLast((v) => Object.keys(v.dimensions).length === 0 && v.forecast)?.forecast;
+      const horizon = forecast?.steps.at(-1);
+      if (forecast && horizon) {
+        const single = metrics.singleMetric();
+        single.addDimension('kpi', result.kpiId);
+        single.addMetric(PipelineMetric.KpiForecast, MetricUnit.NoUnit, horizon.point);
+        single.addMetric(PipelineMetric.KpiRedProbability, MetricUnit.NoUnit, forecast.probabilityRed);
       }
       if (violations > 0 && !deps.violations)
         logger.warn('violations found, but no guardrail intake is configured', { violations });

@@ -43,6 +43,9 @@ const DEFAULT_CONCURRENCY = {
   guardrailIntake: 10,
 };
 
+/** How an at-risk forecast is routed (mirrors src/domain/guardrails/policy.ts `AT_RISK_ROUTES`). */
+const atRiskRoute = z.enum(['like_yellow', 'notify_owner', 'like_red']).default('notify_owner');
+
 export const deploymentConfigSchema = z
   .object({
     /** Prefix of every stack name, so several installations can share an account. */
@@ -130,6 +133,14 @@ export const deploymentConfigSchema = z
       })
       .strict()
       .default(DEFAULT_CONCURRENCY),
+    /**
+     * How the guardrail policy routes an at-risk forecast, per level of decision: `like_yellow`
+     * (recorded only), `notify_owner` (the default) or `like_red` (the level's own action).
+     */
+    atRiskRouting: z
+      .object({ low: atRiskRoute, high: atRiskRoute, critical: atRiskRoute })
+      .strict()
+      .default({ low: 'notify_owner', high: 'notify_owner', critical: 'notify_owner' }),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -146,6 +157,7 @@ export const deploymentConfigSchema = z
   });
 
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
+export type AtRiskRouting = DeploymentConfig['atRiskRouting'];
 export type ApproverTier = z.infer<typeof approverTierSchema>;
 export type ConcurrencyConfig = DeploymentConfig['concurrency'];
 

@@ -4,7 +4,8 @@
 // shuffled (every row in a random hour of the 48). The dataset is keyed by event id, so the key
 // index is built and checked as in production. Prints rows/s and MB/s (input bytes, uncompressed),
 // the CPU time, the objects written, and the peak memory of the function (the handler runs in a
-// process of its own, as in Lambda), with the shuffled/ordered ratios, then one JSON line.
+// process of its own with the heap limits Lambda's Node.js runtime sets for the function's memory,
+// 1024 MB), with the shuffled/ordered ratios, then one JSON line.
 //
 // BENCH_INGEST_ROWS sets the rows per file (default 1,000,000, about 70 MB of CSV and 170 MB of
 // NDJSON); BENCH_INGEST_GB=1 instead sizes each file to about that many gigabytes, to show that
@@ -157,7 +158,7 @@ export async function run(): Promise<void> {
         // The handler runs in a process of its own, as in Lambda: its peak memory is its own, not the
         // emulators'. It is told it has two hours: the bench measures throughput and memory, not the
         // time limit (a loaded machine reads slower than a Lambda function would).
-        const child = await runHandler('ingest-drop-zone', { datasets: [id] }, env, 7_200_000);
+        const child = await runHandler('ingest-drop-zone', { datasets: [id] }, env, 7_200_000, fn.memoryMb);
         const report = child.result as DropZoneReport;
         const seconds = child.seconds;
         const dataset = report.datasets[0];
@@ -212,16 +213,23 @@ interface HandlerRun {
   readonly maxRssMb: number;
 }
 
-/** Runs a handler in a process of its own (bench/support/run-handler.ts) and returns what it printed. */
+/**
+ * Runs a handler in a process of its own (bench/support/run-handler.ts) with the heap Lambda's
+ * Node.js runtime gives a function of `memoryMb` (old space 90 %, semi-space 5 % of it), and returns
+ * what it printed.
+ */
 async function runHandler(
   entry: string,
   event: unknown,
   env: NodeJS.ProcessEnv,
   remainingMs: number,
+  memoryMb: number,
 ): Promise<HandlerRun> {
   const child = spawn(
     process.execPath,
     [
+      `--max-old-space-size=${Math.floor(memoryMb * 0.9)}`,
+      `--max-semi-space-size=${Math.max(1, Math.floor(memoryMb * 0.05))}`,
       '--import',
       'tsx',
       path.join(root, 'bench', 'support', 'run-handler.ts'),

@@ -62,6 +62,12 @@ export interface KpiFunctionProps {
    */
   readonly bundledFiles?: Readonly<Record<string, string>>;
   /**
+   * Repository files (paths from the repository root) copied beside the bundle under their base
+   * name: a module the code loads on demand (a WebAssembly library), kept out of the bundle so it
+   * costs nothing at import. @default none
+   */
+  readonly copiedFiles?: readonly string[];
+  /**
    * Executions reserved for this function: it never runs more at once (a flood is throttled here),
    * and the rest of the account can never take them. @default none reserved
    */
@@ -192,6 +198,9 @@ export class KpiFunction extends Construct {
             ...Object.entries(props.bundledFiles ?? {}).map(
               ([file, content]) =>
                 `mkdir -p "${path.dirname(path.join(outputDir, file))}" && printf '%s' ${shellQuote(content)} > "${path.join(outputDir, file)}"`,
+            ),
+            ...(props.copiedFiles ?? []).map(
+              (file) => `cp "${path.join(inputDir, file)}" "${path.join(outputDir, path.basename(file))}"`,
             ),
           ],
         },

@@ -2,8 +2,7 @@
 // emulators on loopback, creates what the synthesized templates declare, and wires the production
 // handlers and state machines to them by endpoint. Nothing here is a second implementation.
 
-import { mkdirSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -13,22 +12,21 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import dynalite from 'dynalite';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
 import type { FaultPlan } from '../adapters/aws/fault-injection';
 import { type AwsJsonEndpoint, startAwsJsonEndpoint } from './aws-json-endpoint';
+import { startLocalDynamoDb } from './dynalite-server';
 import { startLoopbackFauxqs } from './fauxqs';
 import { LocalFunctions } from './functions';
 import { LocalHttpApis } from './http-apis';
 import { type LambdaEndpoint, startLambdaEndpoint } from './lambda-endpoint';
-import { closeServer, listenOnLoopback } from './loopback-http';
 import { type ProvisionedResources, provisionResources } from './provision';
 import { LocalScheduler, startSchedulerEndpoint } from './scheduler';
 import { LocalSchedules } from './schedules';
 import { LocalSecretsManager } from './secrets-manager';
 import { extractStateMachines } from './stepfunctions/asl';
 import { LocalStepFunctions, type LocalStepFunctionsEvent } from './stepfunctions/local-step-functions';
-import { synthesizeTemplates } from './synth';
+import { localTemplates } from './synth';
 import { LOCAL_REGION, type StackTemplate, TemplateResolver } from './template';
 
 export interface LocalCloudOptions {
@@ -127,14 +125,8 @@ export class LocalCloud {
       const stateDir = options.stateDir ? path.resolve(options.stateDir) : undefined;
       if (stateDir)
         for (const dir of ['dynamodb', 'messaging', 's3']) mkdirSync(path.join(stateDir, dir), { recursive: true });
-      const dynamo: Server = dynalite({
-        createTableMs: 0,
-        deleteTableMs: 0,
-        updateTableMs: 0,
-        ...(stateDir ? { path: path.join(stateDir, 'dynamodb') } : {}),
-      });
-      const dynamoPort = await listenOnLoopback(dynamo);
-      closers.push(() => closeServer(dynamo));
+      const dynamo = await startLocalDynamoDb(stateDir ? path.join(stateDir, 'dynamodb') : undefined);
+      closers.push(() => dynamo.close());
 
       const fauxqs = await startLoopbackFauxqs(
         stateDir ? { dataDir: path.join(stateDir, 'messaging'), s3StorageDir: path.join(stateDir, 's3') } : {},
@@ -182,7 +174,7 @@ export class LocalCloud {
       closers.push(() => lambdaEndpoint.stop());
 
       const environment: Record<string, string> = {
-        AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoPort}`,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
         AWS_ENDPOINT_URL_S3: fauxqsUrl,
         AWS_ENDPOINT_URL_SNS: fauxqsUrl,
         AWS_ENDPOINT_URL_SQS: fauxqsUrl,
@@ -201,7 +193,7 @@ export class LocalCloud {
       };
       Object.assign(process.env, environment);
 
-      const templates = options.templates ?? preSynthesized(options) ?? (await synthesizeTemplates(options.context));
+      const templates = options.templates ?? (await localTemplates(options.context));
       const resolver = new TemplateResolver(templates);
       const resources = await provisionResources(resolver);
       // Before the functions: their environment may name an API's endpoint.
@@ -331,14 +323,4 @@ export class LocalCloud {
     this.stopped = true;
     await this.shutdown();
   }
-}
-
-/**
- * Templates synthesized earlier in this run (the test suite synthesizes once for every file), when
- * AGENT_KPI_TEMPLATES_FILE names them and no custom context asks for a different app.
- */
-function preSynthesized(options: LocalCloudOptions): StackTemplate[] | undefined {
-  const file = process.env.AGENT_KPI_TEMPLATES_FILE;
-  if (!file || options.context) return undefined;
-  return JSON.parse(readFileSync(file, 'utf8')) as StackTemplate[];
 }

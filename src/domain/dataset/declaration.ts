@@ -3,6 +3,7 @@
 // derived fields, validation, event time). The JSON Schema in schemas/dataset.schema.json is
 // generated from this zod schema.
 import * as z from 'zod';
+import { type FilePattern, FilePatternError, parseFilePattern } from './path-captures';
 import { TIMESTAMP_PRESETS, timestampPatternProblem } from './timestamp';
 
 /** A dataset or field identifier: lowercase letters, digits and underscores, starting with a letter. */
@@ -363,7 +364,9 @@ export const datasetDeclarationSchema = z
     files: z
       .union([z.string().min(1), z.array(z.string().min(1))])
       .optional()
-      .describe('Local files: paths or globs (`*`, `**`, `?`) relative to this declaration.'),
+      .describe(
+        'Local files: paths or globs (`*`, `**`, `?`, `{a,b}`) relative to this declaration. `{field}` captures a part of the path into a declared field of every record of the file, e.g. `../exports/{campaign}/policy={policy}/*.csv`; in the drop zone the part from the first wildcard or capture on is matched against the key below `landing/<dataset>/`.',
+      ),
     format: datasetFormatSchema,
     nullValues: nullValues.default(['']),
     fields: z
@@ -423,8 +426,29 @@ export const datasetDeclarationSchema = z
         }
       }
     }
+    const captured = new Set<string>();
+    ([] as string[]).concat(declaration.files ?? []).forEach((text, index) => {
+      const at = Array.isArray(declaration.files) ? ['files', index] : ['files'];
+      let pattern: FilePattern;
+      try {
+        pattern = parseFilePattern(text);
+      } catch (error) {
+        if (!(error instanceof FilePatternError)) throw error;
+        issue(at, error.message);
+        return;
+      }
+      for (const name of pattern.captures) {
+        captured.add(name);
+        if (!declared.has(name)) {
+          issue(at, `captures {${name}}, which is not a declared field: add ${name}: { type: string } to fields`);
+        }
+      }
+    });
     const sources = new Map<string, string>();
     for (const [source, target] of Object.entries(declaration.renames)) {
+      if (captured.has(target)) {
+        issue(['renames', source], `"${target}" comes from the file's path ({${target}} in files): it reads no column`);
+      }
       if (!declared.has(target)) issue(['renames', source], `renames to "${target}", which is not a declared field`);
       const previous = sources.get(target);
       if (previous !== undefined) issue(['renames', source], `"${target}" is already renamed from "${previous}"`);

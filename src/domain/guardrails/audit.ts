@@ -4,7 +4,7 @@
 // the governance KPIs are computed by the same engine as every other KPI.
 import * as z from 'zod';
 import type { TypedRecord } from '../records';
-import { DECISIONS } from './approval';
+import { type ApprovalStart, DECISIONS, isViolationApproval } from './approval';
 import { AUTONOMY_MODES, type AutonomySubject, subjectKey, subjectOf } from './autonomy';
 import { LEVELS_OF_DECISION, VIOLATION_KINDS, type Violation } from './violation';
 
@@ -44,6 +44,8 @@ export const AUDIT_EVENT_TYPES = [
   'autonomy_changed',
   /** The workflow failed; operations were alarmed and the safe default applied. */
   'workflow_failed',
+  /** An approved definition change was published as a new version. */
+  'definition_published',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -149,6 +151,26 @@ export function auditEvent(
     agentId: violation.governs.agentId,
     useCase: violation.governs.useCase,
     subject: subject ? subjectKey(subject) : null,
+    ...NO_DETAILS,
+    ...fields,
+  };
+}
+
+/** The fields every event about an approval request share: its violation's, or its definition change's. */
+export function approvalAuditEvent(
+  start: ApprovalStart,
+  fields: Pick<EventFields, 'eventId' | 'type' | 'occurredAt' | 'actor'> & Partial<EventFields>,
+): AuditEvent {
+  if (isViolationApproval(start)) return auditEvent(start.violation, fields);
+  const { change } = start;
+  return {
+    kpiId: change.kpi.id,
+    kpiVersion: change.fromVersion,
+    violationKind: null,
+    levelOfDecision: change.kpi.levelOfDecision,
+    agentId: null,
+    useCase: change.kpi.useCase,
+    subject: null,
     ...NO_DETAILS,
     ...fields,
   };

@@ -3,9 +3,9 @@
 // workflow. Forged, tampered, expired, escalated, already-decided and replayed links change nothing,
 // and are audited (at a bounded rate) with who sent them; a known link scanner's GET is a scan.
 import type { ApprovalOutcome, ApprovalRequest, Decision, TierNotice } from '../../domain/guardrails/approval';
-import { isFalseAlarm } from '../../domain/guardrails/approval';
+import { isFalseAlarm, isViolationApproval } from '../../domain/guardrails/approval';
 import { type ApprovalLinkClaims, parseApprovalLink } from '../../domain/guardrails/approval-link';
-import { type AuditEvent, auditEvent, unattributedAuditEvent } from '../../domain/guardrails/audit';
+import { type AuditEvent, approvalAuditEvent, unattributedAuditEvent } from '../../domain/guardrails/audit';
 import type { AuditBudget } from '../../domain/guardrails/audit-budget';
 import { linkScannerOf } from '../../domain/guardrails/link-scanners';
 import type { ApprovalLinkSigner } from '../../ports/approval-link-signer';
@@ -176,7 +176,7 @@ async function auditRefusal(
 ): Promise<void> {
   const { request, claims } = context;
   await auditRefused(client, deps, (occurredAt, detail) =>
-    auditEvent(request.violation, {
+    approvalAuditEvent(request, {
       // One event per refused request: repeated attempts are each on the record, not merged.
       eventId: `refused|${client.requestId}`,
       type: 'link_refused',
@@ -211,7 +211,7 @@ export async function viewApproval(
   const { request, claims } = context;
   const scanner = linkScannerOf(client.userAgent);
   await deps.audit.record(
-    auditEvent(request.violation, {
+    approvalAuditEvent(request, {
       eventId: scanner
         ? `${request.approvalId}|tier-${claims.tier}|scanned|${claims.approver}|${scanner}`
         : `${request.approvalId}|tier-${claims.tier}|viewed|${claims.approver}`,
@@ -286,7 +286,7 @@ async function completeDecision(
   deps: ApprovalPageDeps,
 ): Promise<Resumed> {
   await deps.audit.record(
-    auditEvent(request.violation, {
+    approvalAuditEvent(request, {
       eventId: `${request.approvalId}|decision`,
       type: 'decision_recorded',
       occurredAt: outcome.decidedAt,
@@ -297,7 +297,7 @@ async function completeDecision(
       decision: outcome.decision,
       reason: outcome.reason,
       latencyMs: Math.max(0, Date.parse(outcome.decidedAt) - Date.parse(request.requestedAt)),
-      falseAlarm: isFalseAlarm(request.proposal, outcome.decision),
+      falseAlarm: isViolationApproval(request) ? isFalseAlarm(request.proposal, outcome.decision) : null,
       detail: describeClient(client),
     }),
   );

@@ -62,11 +62,13 @@ export function daysOf(records: HourRuns): Map<string, number[]> {
 export async function loadDayKeys(
   context: Pick<WriteDaysContext, 'dataset' | 'store' | 'log' | 'ignore'>,
   date: string,
+  adding: number,
 ): Promise<{ keys: KeySet; snapshotVersion: number; entries: CommitEntry[] }> {
   const entries = await context.log.entries(context.dataset, date, date);
   const snapshotVersion = entries.reduce((max, entry) => Math.max(max, entry.version), 0);
   const visible = visibleEntries(entries).filter((entry) => !context.ignore.has(entry.batchId));
-  const keys = new KeySet(visible.reduce((n, entry) => n + entry.keys, 0));
+  // Sized once for the keys there and the rows this batch brings to the day.
+  const keys = new KeySet(visible.reduce((n, entry) => n + entry.keys, adding));
   for (const entry of visible) {
     if (!entry.keysKey || entry.keys === 0) continue;
     const index = await context.store.get({ area: 'raw', key: entry.keysKey });
@@ -85,7 +87,8 @@ export async function writeDay(context: WriteDaysContext, date: string, hours: r
   const entries = await context.log.entries(context.dataset, date, date);
   const mine = entries.find((entry) => entry.batchId === context.batchId);
   if (mine) return fromCommit(context, mine, hours);
-  const loaded = context.keyed ? await loadDayKeys(context, date) : null;
+  const adding = hours.reduce((n, hour) => n + context.records.statsOf(hour).records, 0);
+  const loaded = context.keyed ? await loadDayKeys(context, date, adding) : null;
   const snapshotVersion = (loaded?.entries ?? entries).reduce((max, entry) => Math.max(max, entry.version), 0);
   const known = loaded?.keys ?? null;
   const added = context.keyed ? new KeyIndexWriter(context, keyIndexKey(context.dataset, date, context.batchId)) : null;

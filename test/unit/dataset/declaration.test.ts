@@ -65,6 +65,26 @@ describe('dataset declaration', () => {
     expect(problems({ ...minimal, eventTime: 'lead_id' })).toEqual(['eventTime: "lead_id" must be a timestamp field']);
   });
 
+  it('says the naming rule and the rename to use for a field named like its column', () => {
+    const { lead_id, ...rest } = minimal.fields;
+    expect(problems({ ...minimal, fields: { ...rest, VisitorType: lead_id } })).toEqual([
+      'fields.VisitorType: "VisitorType" is not a valid field name: names are lowercase letters, digits and underscores, starting with a letter. To read the column "VisitorType", declare the field visitor_type and add `renames: { VisitorType: visitor_type }`',
+    ]);
+  });
+
+  it('quotes a column with a space in the rename it suggests', () => {
+    expect(problems({ ...minimal, fields: { ...minimal.fields, 'Opportunity ID': { type: 'string' } } })).toEqual([
+      expect.stringContaining(
+        'declare the field opportunity_id and add `renames: { "Opportunity ID": opportunity_id }`',
+      ),
+    ]);
+  });
+
+  it('says a missing section is required rather than of the wrong type', () => {
+    const { format: _format, eventTime: _eventTime, ...rest } = minimal;
+    expect(problems(rest)).toEqual(['format: is required', 'eventTime: is required']);
+  });
+
   it('rejects a rename to an undeclared field', () => {
     expect(problems({ ...minimal, renames: { 'Lead ID': 'lead' } })).toEqual([
       'renames.Lead ID: renames to "lead", which is not a declared field',
