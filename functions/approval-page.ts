@@ -18,6 +18,7 @@ const environment = z.object({
   APPROVALS_TABLE: guardrailVariables.APPROVALS_TABLE,
   AUDIT_TABLE: guardrailVariables.AUDIT_TABLE,
   GOVERNANCE_BUCKET: guardrailVariables.GOVERNANCE_BUCKET,
+  STATE_TABLE: guardrailVariables.STATE_TABLE,
   LINK_KEY_SECRET_ARN: guardrailVariables.LINK_KEY_SECRET_ARN,
   APPROVAL_STATE_MACHINE_ARN: guardrailVariables.APPROVAL_STATE_MACHINE_ARN,
 });

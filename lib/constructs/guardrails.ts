@@ -29,7 +29,11 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke, SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { GOVERNANCE_RECORDS_PREFIX } from '../../src/adapters/aws/dynamodb-audit-log';
+import {
+  GOVERNANCE_COMMITS_KEY,
+  GOVERNANCE_MANIFESTS_PREFIX,
+  GOVERNANCE_RECORDS_PREFIX,
+} from '../../src/adapters/aws/dynamodb-audit-log';
 import { APPROVER_ATTRIBUTE, OWNER_ATTRIBUTE } from '../../src/adapters/aws/sns-guardrail-notifier';
 import { APPROVAL_REJECTED_ERROR } from '../../src/ports/approval-workflow';
 import type { ApproverTier, AtRiskRouting, ConcurrencyConfig } from '../config';
@@ -203,7 +207,11 @@ export class Guardrails extends Construct {
       // The audit trail is append-only: an event is put once, on the condition that it is not there
       // yet, and read back by a retried step; nothing updates or deletes it.
       fn.bindTableItems('AUDIT_TABLE', tables.audit, ['GetItem', 'PutItem'], AUDIT_EVENT_KEYS);
+      // Each event is also a record of the governance dataset: its object and manifest put, then
+      // committed in the dataset's commit log (read the day's entries, put the next one if absent).
       fn.bindBucket('GOVERNANCE_BUCKET', buckets.raw, 'put', GOVERNANCE_RECORDS_PREFIX);
+      fn.bindBucket('GOVERNANCE_BUCKET', buckets.raw, 'put', GOVERNANCE_MANIFESTS_PREFIX);
+      fn.bindTableItems('STATE_TABLE', tables.state, ['PutItem', 'Query'], [GOVERNANCE_COMMITS_KEY]);
     }
     // The public page reads a request (its tier notices and task tokens) and records a decision with
     // one conditional update: no put, no delete, no scan, and no item but the approval's own.

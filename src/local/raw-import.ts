@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DynamoDbRawCommitLog } from '../adapters/aws/dynamodb-raw-commit-log';
+import { commitRecordDay, DynamoDbRawCommitLog } from '../adapters/aws/dynamodb-raw-commit-log';
 import type { CommittedObject } from '../domain/ingest/commit-log';
 import { hourPartition, manifestKey, rawObjectKey } from '../domain/ingest/layout';
-import type { BatchManifest } from '../domain/ingest/manifest';
+import { recordBatchManifest, type WrittenObject } from '../domain/ingest/manifest';
 import type { TypedRecord } from '../domain/records';
 import type { RawCommitLog } from '../ports/raw-commit-log';
 import type { LocalCloud } from './local-cloud';
@@ -50,92 +50,51 @@ export async function importRawBatch(target: RawStoreTarget, batch: RawBatch): P
     const start = hourPartition(record[batch.eventTimeField] as number).start;
     byHour.set(start, [...(byHour.get(start) ?? []), record]);
   }
-  const objects: BatchManifest['objects'] = [];
+  const objects: (WrittenObject & { date: string })[] = [];
   const byDay = new Map<string, CommittedObject[]>();
   for (const [start, records] of [...byHour].sort(([a], [b]) => a - b)) {
     const key = rawObjectKey(batch.dataset, hourPartition(start), batch.batchId, 0);
     const body = gzipSync(`${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     const times = records.map((r) => r[batch.eventTimeField] as number);
-    const object = {
-      kind: 'raw' as const,
-      bucket,
+    const written = {
       key,
-      dataset: batch.dataset,
       records: records.length,
       bytes: body.byteLength,
       sha256: createHash('sha256').update(body).digest('hex'),
       minEventTime: Math.min(...times),
       maxEventTime: Math.max(...times),
     };
-    objects.push(object);
     const date = hourPartition(start).date;
-    byDay.set(date, [...(byDay.get(date) ?? []), { ...object, hour: start }]);
+    objects.push({ ...written, kind: 'raw', bucket, dataset: batch.dataset, date });
+    byDay.set(date, [...(byDay.get(date) ?? []), { ...written, hour: start }]);
   }
   const times = batch.records.map((r) => r[batch.eventTimeField] as number);
   const ingestedAt = batch.ingestedAt ?? Math.max(...times);
-  const quarantined = batch.quarantined ?? 0;
-  const manifest: BatchManifest = {
-    manifestVersion: 2,
-    batchId: batch.batchId,
+  const manifest = recordBatchManifest({
     dataset: batch.dataset,
-    connector: 'drop_zone',
-    outcome: 'ingested',
-    problem: null,
+    batchId: batch.batchId,
     contentSha256: batch.batchId,
-    replaces: null,
     ingestedAt,
-    completedAt: ingestedAt,
-    attempt: 1,
     codeVersion: batch.codeVersion ?? 'import',
-    declarationSha256: 'import',
-    sources: [],
-    counts: {
-      read: batch.records.length + quarantined,
-      valid: batch.records.length,
-      quarantined,
-      duplicate: 0,
-      quarantinedByReason: quarantined ? { invalid_value: quarantined } : {},
-    },
-    warnings: [],
-    newestEventTime: Math.max(...times),
-    oldestEventTime: Math.min(...times),
-    latePartitions: [],
-    days: [...byDay].map(([date, list]) => ({
-      date,
-      snapshotVersion: 0,
-      records: list.reduce((n, o) => n + o.records, 0),
-      duplicates: 0,
-      keysKey: null,
-    })),
     objects,
-  };
+    ...(batch.quarantined ? { quarantined: batch.quarantined } : {}),
+  });
   const mKey = manifestKey(batch.dataset, hourPartition(ingestedAt), batch.batchId);
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: mKey, Body: JSON.stringify(manifest) }));
+  // Exactly once: a day the batch committed already (an import run again) is left as it is.
   for (const [date, list] of byDay) {
-    const version =
-      (await target.log.entries(batch.dataset, date, date)).reduce((n, e) => Math.max(n, e.version), 0) + 1;
-    const committed = await target.log.append({
+    await commitRecordDay(target.log, {
       dataset: batch.dataset,
       date,
-      version,
       batchId: batch.batchId,
       source: batch.batchId,
       supersedes: [],
-      objects: list.map(({ key, hour, records, bytes, sha256, minEventTime, maxEventTime }) => ({
-        key,
-        hour,
-        records,
-        bytes,
-        sha256,
-        minEventTime,
-        maxEventTime,
-      })),
+      objects: list,
       keysKey: null,
       keys: 0,
       manifestKey: mKey,
       committedAt: ingestedAt,
     });
-    if (!committed) throw new Error(`version ${version} of ${batch.dataset} on ${date} was taken meanwhile`);
   }
 }

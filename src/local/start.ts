@@ -30,8 +30,8 @@ HTML report, then prints a summary.
   --keep                keep the local deployment (.local/state) of the previous run instead of
                         starting afresh (definitions, data and values add up across runs)
   --faults RATE         inject throttling, 5xx and socket timeouts into this share (0 to 1) of the
-                        AWS calls of the compute, guardrail and export functions, and print how many
-                        were retried (an AWS brown-out)
+                        AWS calls of every function, and print how many were retried (an AWS
+                        brown-out)
   -h, --help            show this help`;
 
 const { values: options } = parseArgs({
@@ -105,11 +105,7 @@ const local = await openLocalDeployment({
   },
   onWaiting: (holder) =>
     detail(`waiting for ${describeHolder(holder)} to finish with the local deployment (${shown(stateDir)})…`),
-  // The ingestion connectors run without faults: their batch claim and commit do not yet survive a
-  // write that timed out after DynamoDB applied it (see test/adversarial/aws-brown-out.test.ts).
-  ...(faultRate !== undefined
-    ? { faults: { rate: faultRate, seed, except: ['ingest-drop-zone', 'ingest-http', 'ingest-telemetry'] } }
-    : {}),
+  ...(faultRate !== undefined ? { faults: { rate: faultRate, seed } } : {}),
 });
 const cloud = local.cloud;
 let keepServing = false;

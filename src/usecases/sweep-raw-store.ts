@@ -12,6 +12,7 @@ import { type CommitEntry, visibleEntries } from '../domain/ingest/commit-log';
 import { PIPELINE_INGEST_DATASET } from '../domain/ingest/data-quality';
 import { MANIFEST_PREFIX, QUARANTINE_PREFIX, RAW_PREFIX, SWEEP_REPORTS_PREFIX } from '../domain/ingest/layout';
 import { batchManifestSchema } from '../domain/ingest/manifest';
+import { PIPELINE_DATASET_OWNERS } from '../domain/ingest/ownership';
 import type { Clock } from '../ports/clock';
 import type { IngestObjectStore } from '../ports/object-store';
 import type { RawCommitLog } from '../ports/raw-commit-log';
@@ -222,7 +223,9 @@ async function rollForward(
   const finished = new Set((logs.get(PIPELINE_INGEST_DATASET) ?? []).map((entry) => entry.manifestKey));
   const started = new Map<string, Set<string>>();
   for (const [dataset, entries] of logs) {
-    if (dataset === PIPELINE_INGEST_DATASET) continue;
+    // The pipeline's own datasets commit without data-quality records (data quality itself, and
+    // governance records, which are committed as they are written): nothing of theirs to finish.
+    if (PIPELINE_DATASET_OWNERS[dataset]) continue;
     for (const entry of entries) {
       if (finished.has(entry.manifestKey)) continue;
       started.set(entry.manifestKey, new Set([...(started.get(entry.manifestKey) ?? []), entry.date]));

@@ -9,6 +9,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Ingestion } from '../../lib/constructs/ingestion/ingestion';
 import { PipelineResources } from '../../lib/stacks/resources';
+import { commitLogPartition } from '../../src/adapters/aws/dynamodb-raw-commit-log';
 import { datasetStoragePrefixes, ingestionStateKeys } from '../../src/domain/ingest/ownership';
 import {
   actionsOf,
@@ -124,8 +125,48 @@ describe('ingestion', () => {
     }
     for (const entry of GUARDRAIL_ENTRIES) {
       expect(objectGrants(statementsOfFunction(app.pipeline, entry), 's3:PutObject'), entry).toEqual([
+        'raw:raw/_manifests/dataset=pipeline_governance/*',
         'raw:raw/dataset=pipeline_governance/*',
       ]);
+    }
+  });
+
+  it("lets the guardrail functions commit the governance dataset's records, and touch no other state item", () => {
+    for (const entry of GUARDRAIL_ENTRIES) {
+      expect(onTable(statementsOfFunction(app.pipeline, entry), 'state'), entry).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:PutItem', 'dynamodb:Query'],
+          Resource: expect.anything(),
+          Condition: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [commitLogPartition('pipeline_governance')] },
+          },
+        },
+      ]);
+    }
+  });
+
+  it('grants the partition keys the ledger and the commit log write, and none of another dataset', () => {
+    // IAM StringLike: `*` matches any run of characters.
+    const matches = (pattern: string, key: string) =>
+      new RegExp(
+        `^${pattern
+          .split('*')
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      ).test(key);
+    const granted = ingestionStateKeys('ad');
+    for (const key of [commitLogPartition('ad'), 'INGEST#ad', 'RECOMPUTE#ad', 'WATERMARK#ad', 'SOURCE#ad']) {
+      expect(
+        granted.some((pattern) => matches(pattern, key)),
+        key,
+      ).toBe(true);
+    }
+    for (const key of [commitLogPartition('ad_performance'), 'INGEST#ad_performance', 'SOURCE#adx']) {
+      expect(
+        granted.some((pattern) => matches(pattern, key)),
+        key,
+      ).toBe(false);
     }
   });
 

@@ -23,14 +23,13 @@ export function datasetStoragePrefixes(dataset: string): { readonly raw: string[
 /**
  * The partition keys of the state table that ingestion keeps for one dataset, as IAM `StringLike`
  * patterns: claims and completions (`INGEST#<id>`), late-data marks (`RECOMPUTE#<id>`), HTTP
- * watermarks (`WATERMARK#<id>`), the per-day commit log (`COMMITS#<id>#<day>`) and the heads of
- * replaced sources (`SOURCE#<id>`). `X#<id>#*` follows each exact key, so no other dataset whose
- * id starts the same way is matched (`INGEST#ad*` would also match `INGEST#ad_performance`).
+ * watermarks (`WATERMARK#<id>`), the commit log (`COMMITS#<id>`, its days in the sort key) and the
+ * heads of replaced sources (`SOURCE#<id>`). `X#<id>#*` follows each exact key, so no other dataset
+ * whose id starts the same way is matched (`INGEST#ad*` would also match `INGEST#ad_performance`).
  */
 export function ingestionStateKeys(dataset: string): string[] {
-  const exact = ['INGEST', 'RECOMPUTE', 'WATERMARK', 'SOURCE'].flatMap((kind) => [
+  return ['INGEST', 'RECOMPUTE', 'WATERMARK', 'SOURCE', 'COMMITS'].flatMap((kind) => [
     `${kind}#${dataset}`,
     `${kind}#${dataset}#*`,
   ]);
-  return [...exact, `COMMITS#${dataset}#*`];
 }
