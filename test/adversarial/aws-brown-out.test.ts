@@ -185,7 +185,7 @@ beforeAll(async () => {
   });
   const { stats } = faulted;
   console.info(
-    `brown-out: clean run ${clean.seconds.toFixed(1)} s (${clean.stats.calls} AWS calls); faulted run ${faulted.seconds.toFixed(1)} s, ${stats.calls} calls, ${stats.attempts - stats.calls} retried (${JSON.stringify(stats.injected)}), ${stats.failed} failed after the SDK's retries, ${(stats.failedAttemptMs / 1000).toFixed(1)} s in failed attempts`,
+    `brown-out: clean run ${clean.seconds.toFixed(1)} s (${clean.stats.calls} AWS calls); faulted run ${faulted.seconds.toFixed(1)} s, ${stats.calls} calls, ${stats.attempts - stats.calls} retried (${JSON.stringify(stats.injected)}), ${stats.failed} failed after the SDK's retries, ${(stats.failedAttemptMs / 1000).toFixed(1)} s in failed attempts; end state: ${faulted.state.values.size} KPI values, ${faulted.state.raw.size} raw objects, ${faulted.state.quarantine.length} quarantine objects, ${faulted.state.governance.events} audit events (clean: ${clean.state.values.size}, ${clean.state.raw.size}, ${clean.state.quarantine.length}, ${clean.state.governance.events})`,
   );
 }, 900_000);
 

@@ -2,17 +2,20 @@
 // snapshot export) is stopped at each call that writes to AWS, once just before the write and once
 // just after AWS applied it, as if its process had died there; then it runs again the way it would
 // on AWS (a retried invocation, a workflow's Retry, an approver clicking again). Every run must end
-// as a clean one does: nothing doubled, nothing lost. The ingestion handlers have suites of their own.
+// as a clean one does: nothing doubled, nothing lost, in the audit table and in the governance
+// dataset's commit log alike. The ingestion handlers have suites of their own.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComputeSummary } from '../../functions/compute';
 import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
+import { governanceBatchId } from '../../src/adapters/aws/dynamodb-audit-log';
+import { DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
 import { faultInjection } from '../../src/adapters/aws/fault-injection';
 import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
 import { readDefinitionFile } from '../../src/adapters/files/kpi-definition-files';
-import type { AuditEvent } from '../../src/domain/guardrails/audit';
+import { type AuditEvent, GOVERNANCE_DATASET_ID } from '../../src/domain/guardrails/audit';
 import type { ViolationInput } from '../../src/domain/guardrails/violation';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { generateSampleData } from '../../src/sample/generate';
@@ -97,6 +100,20 @@ function violationFor(agentId: string, overrides: Partial<ViolationInput> = {}):
   };
 }
 
+/**
+ * How the governance dataset holds these events: how many its commit log misses, and how many it
+ * names more than once (both 0 when each event reaches the governance KPIs exactly once).
+ */
+async function governanceCommits(events: readonly AuditEvent[]): Promise<{ uncommitted: number; doubled: number }> {
+  const log = new DynamoDbRawCommitLog(cloud.clients.dynamodb, cloud.physicalName('StateTable'));
+  const counts = new Map<string, number>();
+  for (const entry of await log.entries(GOVERNANCE_DATASET_ID, null, '9999-12-31')) {
+    counts.set(entry.batchId, (counts.get(entry.batchId) ?? 0) + 1);
+  }
+  const times = events.map((event) => counts.get(governanceBatchId(event)) ?? 0);
+  return { uncommitted: times.filter((n) => n === 0).length, doubled: times.filter((n) => n > 1).length };
+}
+
 /** The audit trail of one approval by type, the events a rerun legitimately adds left out. */
 async function auditShape(approvalId: string): Promise<Record<string, number>> {
   const events: AuditEvent[] = await approvals.auditOf(BASE_VIOLATION.kpi.id, approvalId);
@@ -106,7 +123,7 @@ async function auditShape(approvalId: string): Promise<Record<string, number>> {
     if (e.type === 'link_refused' || e.type === 'link_scanned') continue;
     shape[e.type] = (shape[e.type] ?? 0) + 1;
   }
-  return shape;
+  return { ...shape, ...(await governanceCommits(events)) };
 }
 
 /** Where an approval ended: its status, decisions, audit trail, workflow and the agent's mode. */
@@ -158,6 +175,7 @@ describe('a crash at each write, then a rerun', () => {
               })
             ).filter((e) => e.type === 'violation_received' && e.agentId === agentId).length,
             status: (await approvals.request(id))?.status,
+            governance: await governanceCommits(events),
           };
         },
       };
