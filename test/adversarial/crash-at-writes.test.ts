@@ -114,6 +114,18 @@ async function governanceCommits(events: readonly AuditEvent[]): Promise<{ uncom
   return { uncommitted: times.filter((n) => n === 0).length, doubled: times.filter((n) => n > 1).length };
 }
 
+/** The commits once none is missing, or as they are after five seconds. */
+async function settled(
+  probe: () => Promise<{ uncommitted: number; doubled: number }>,
+): Promise<{ uncommitted: number; doubled: number }> {
+  const until = Date.now() + 5_000;
+  for (;;) {
+    const commits = await probe();
+    if (commits.uncommitted === 0 || Date.now() > until) return commits;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** The audit trail of one approval by type, the events a rerun legitimately adds left out. */
 async function auditShape(approvalId: string): Promise<Record<string, number>> {
   const events: AuditEvent[] = await approvals.auditOf(BASE_VIOLATION.kpi.id, approvalId);
@@ -175,7 +187,8 @@ describe('a crash at each write, then a rerun', () => {
               })
             ).filter((e) => e.type === 'violation_received' && e.agentId === agentId).length,
             status: (await approvals.request(id))?.status,
-            governance: await governanceCommits(events),
+            // The workflow's first steps record their events while this is read: given a moment.
+            governance: await settled(() => governanceCommits(events)),
           };
         },
       };
