@@ -3,10 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { renderApprovalPage, renderNotFound } from '../src/adapters/http/approval-page-html';
+import { PipelineMetric } from '../src/contracts/metrics';
 import { AuditBudget } from '../src/domain/guardrails/audit-budget';
 import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
-import { PipelineMetric } from '../src/shared/metrics';
 import {
   type ApprovalPage,
   decideApproval,

@@ -29,13 +29,13 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke, SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { GOVERNANCE_DATASET_ID } from '../../src/contracts/dataset-ownership';
+import { APPROVAL_REJECTED_ERROR, APPROVER_ATTRIBUTE, OWNER_ATTRIBUTE } from '../../src/contracts/messages';
 import {
-  GOVERNANCE_COMMITS_KEY,
+  commitLogPartition,
   GOVERNANCE_MANIFESTS_PREFIX,
   GOVERNANCE_RECORDS_PREFIX,
-} from '../../src/adapters/aws/dynamodb-audit-log';
-import { APPROVER_ATTRIBUTE, OWNER_ATTRIBUTE } from '../../src/adapters/aws/sns-guardrail-notifier';
-import { APPROVAL_REJECTED_ERROR } from '../../src/ports/approval-workflow';
+} from '../../src/contracts/raw-layout';
 import type { ApproverTier, AtRiskRouting, ConcurrencyConfig } from '../config';
 import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
@@ -211,7 +211,7 @@ export class Guardrails extends Construct {
       // committed in the dataset's commit log (read the day's entries, put the next one if absent).
       fn.bindBucket('GOVERNANCE_BUCKET', buckets.raw, 'put', GOVERNANCE_RECORDS_PREFIX);
       fn.bindBucket('GOVERNANCE_BUCKET', buckets.raw, 'put', GOVERNANCE_MANIFESTS_PREFIX);
-      fn.bindTableItems('STATE_TABLE', tables.state, ['PutItem', 'Query'], [GOVERNANCE_COMMITS_KEY]);
+      fn.bindTableItems('STATE_TABLE', tables.state, ['PutItem', 'Query'], [commitLogPartition(GOVERNANCE_DATASET_ID)]);
     }
     // The public page reads a request (its tier notices and task tokens) and records a decision with
     // one conditional update: no put, no delete, no scan, and no item but the approval's own.

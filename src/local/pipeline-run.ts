@@ -7,23 +7,23 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
-import type { ComputeSummary } from '../../functions/compute';
 import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
 import { kpiDefinitionStore, storedDefinition } from '../adapters/aws/kpi-definitions';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
 import { definitionsNotFitting } from '../adapters/files/definition-fit';
-import { readDefinitionFiles } from '../adapters/files/kpi-definition-files';
 import {
   type LoadedDataset,
   landingNameOf,
   loadDatasetCatalog,
   resolveDatasetFiles,
 } from '../adapters/local/dataset-files';
+import type { ComputeSummary } from '../contracts/compute-function';
+import { readDefinitionFiles } from '../contracts/kpi-definition-files';
+import { MANIFEST_PREFIX } from '../contracts/raw-layout';
 import { ingestionOf } from '../domain/dataset';
 import type { KpiDefinition } from '../domain/definition/schema';
 import { periodStart, shiftPeriod } from '../domain/engine/time';
 import { GOVERNANCE_DATASET_ID } from '../domain/guardrails/audit';
-import { MANIFEST_PREFIX } from '../domain/ingest/layout';
 import { type BatchManifest, batchManifestSchema } from '../domain/ingest/manifest';
 import { DefinitionUnchangedError } from '../domain/versioning/errors';
 import { buildReportModel, type DataQualityRow, proposalRows } from '../report/build-report';

@@ -9,8 +9,8 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Ingestion } from '../../lib/constructs/ingestion/ingestion';
 import { PipelineResources } from '../../lib/stacks/resources';
-import { commitLogPartition } from '../../src/adapters/aws/dynamodb-raw-commit-log';
-import { datasetStoragePrefixes, ingestionStateKeys } from '../../src/domain/ingest/ownership';
+import { datasetStoragePrefixes, ingestionStateKeys } from '../../src/contracts/dataset-ownership';
+import { commitLogPartition } from '../../src/contracts/raw-layout';
 import {
   actionsOf,
   type PolicyStatementJson,

@@ -4,12 +4,12 @@
 // approval_latency_p95. A retried step that records the event again changes nothing.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ComputeSummary } from '../../functions/compute';
 import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { governanceBatchId } from '../../src/adapters/aws/dynamodb-audit-log';
 import { DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
 import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
-import { readDefinitionFile } from '../../src/adapters/files/kpi-definition-files';
+import type { ComputeSummary } from '../../src/contracts/compute-function';
+import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
 import { periodStart } from '../../src/domain/engine/time';
 import { GOVERNANCE_DATASET_ID } from '../../src/domain/guardrails/audit';
 import { LocalCloud } from '../../src/local/local-cloud';

@@ -7,7 +7,7 @@ import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/a
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PIPELINE_INGEST_DATASET } from '../../../src/domain/ingest/data-quality';
+import { PIPELINE_INGEST_DATASET } from '../../../src/contracts/dataset-ownership';
 import { acknowledgeWildcardResource } from '../../nag';
 import type { PipelineBuckets, PipelineTables } from '../../stacks/resources';
 import { KpiFunction, type KpiFunctionProps } from '../kpi-function';

@@ -18,25 +18,18 @@ import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GOVERNANCE_RECORDS_PREFIX, hourPartition, manifestKey } from '../../contracts/raw-layout';
 import {
   type AuditEvent,
   auditEventSchema,
   GOVERNANCE_DATASET_ID,
   governanceRecord,
 } from '../../domain/guardrails/audit';
-import { hourPartition, MANIFEST_PREFIX, manifestKey } from '../../domain/ingest/layout';
 import { recordBatchManifest } from '../../domain/ingest/manifest';
 import type { AuditLog, AuditQuery, TimeRange } from '../../ports/audit-log';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
 import { queryAll } from './dynamo-query';
-import { commitLogPartition, commitRecordDay } from './dynamodb-raw-commit-log';
-
-/** Prefix of the governance dataset in the raw bucket; the functions' write grant is narrowed to it. */
-export const GOVERNANCE_RECORDS_PREFIX = `raw/dataset=${GOVERNANCE_DATASET_ID}/`;
-/** Prefix of the governance batches' manifests in the raw bucket. */
-export const GOVERNANCE_MANIFESTS_PREFIX = `${MANIFEST_PREFIX}dataset=${GOVERNANCE_DATASET_ID}/`;
-/** Partition key of the governance dataset's commit log in the state table. */
-export const GOVERNANCE_COMMITS_KEY = commitLogPartition(GOVERNANCE_DATASET_ID);
+import { commitRecordDay } from './dynamodb-raw-commit-log';
 
 /**
  * Key of an event's record in the raw bucket, in the layout ingestion writes every dataset in

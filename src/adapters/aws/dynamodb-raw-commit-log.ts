@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { commitLogPartition } from '../../contracts/raw-layout';
 import { ConflictError } from '../../domain/errors';
 import {
   type CommitEntry,
@@ -23,9 +24,6 @@ import {
 } from '../../domain/ingest/commit-log';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
 import { queryAll } from './dynamo-query';
-
-/** Partition key of a dataset's commit log (its days and versions are in the sort key). */
-export const commitLogPartition = (dataset: string) => `COMMITS#${dataset}`;
 
 const versionLabel = (version: number) => String(version).padStart(10, '0');
 const sourceKey = (dataset: string, source: string) => ({

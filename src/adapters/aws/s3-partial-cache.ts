@@ -3,12 +3,10 @@
 // one object per period's merged state, and an index. Derived data: losing it costs a recompute,
 // never a wrong value (a partial belongs to exactly one partition fingerprint, checked by the index).
 import type { S3Client } from '@aws-sdk/client-s3';
+import { PARTIALS_PREFIX } from '../../contracts/work-layout';
 import type { KpiPartialState } from '../../domain/engine/state';
 import type { PartialCache, PartialIndex } from '../../ports/partial-cache';
 import { getGzipText, putGzipText } from './s3-gzip-text';
-
-/** Key prefix of everything this cache writes in the work bucket. */
-export const PARTIALS_PREFIX = 'partials/';
 
 export class S3PartialCache implements PartialCache {
   constructor(

@@ -1,9 +1,18 @@
-// Domain: who may write which dataset, and where a dataset's data and state live, so the CDK grants
-// (lib/constructs/ingestion) and the runtime agree. Every connector writes the datasets it serves and
+// Contract: who may write which dataset, and where a dataset's data and state live, so the CDK grants
+// (lib/constructs/ingestion, lib/constructs/kpi-function.ts) and the runtime agree. Every connector writes the datasets it serves and
 // the pipeline's data-quality dataset; the governance dataset is written by the guardrail stage only.
-import { GOVERNANCE_DATASET_ID } from '../guardrails/audit';
-import { PIPELINE_INGEST_DATASET } from './data-quality';
-import { KEY_INDEX_PREFIX, MANIFEST_PREFIX, QUARANTINE_PREFIX, QUARANTINED_FILES_PREFIX, RAW_PREFIX } from './layout';
+import { GOVERNANCE_DATASET_ID } from '../domain/guardrails/audit';
+import { PIPELINE_INGEST_DATASET } from '../domain/ingest/data-quality';
+import {
+  commitLogPartition,
+  KEY_INDEX_PREFIX,
+  MANIFEST_PREFIX,
+  QUARANTINE_PREFIX,
+  QUARANTINED_FILES_PREFIX,
+  RAW_PREFIX,
+} from './raw-layout';
+
+export { GOVERNANCE_DATASET_ID, PIPELINE_INGEST_DATASET };
 
 /** The stage that writes each of the pipeline's own datasets; no other function may write them. */
 export const PIPELINE_DATASET_OWNERS: Readonly<Record<string, 'ingestion' | 'guardrails'>> = {
@@ -28,8 +37,10 @@ export function datasetStoragePrefixes(dataset: string): { readonly raw: string[
  * whose id starts the same way is matched (`INGEST#ad*` would also match `INGEST#ad_performance`).
  */
 export function ingestionStateKeys(dataset: string): string[] {
-  return ['INGEST', 'RECOMPUTE', 'WATERMARK', 'SOURCE', 'COMMITS'].flatMap((kind) => [
-    `${kind}#${dataset}`,
-    `${kind}#${dataset}#*`,
-  ]);
+  const commits = commitLogPartition(dataset);
+  return [
+    ...['INGEST', 'RECOMPUTE', 'WATERMARK', 'SOURCE'].flatMap((kind) => [`${kind}#${dataset}`, `${kind}#${dataset}#*`]),
+    commits,
+    `${commits}#*`,
+  ];
 }
