@@ -22,6 +22,7 @@ const environment = z.object({
   AUDIT_TABLE: guardrailVariables.AUDIT_TABLE,
   CONTROLS_TABLE: guardrailVariables.CONTROLS_TABLE,
   GOVERNANCE_BUCKET: guardrailVariables.GOVERNANCE_BUCKET,
+  STATE_TABLE: guardrailVariables.STATE_TABLE,
   APPROVER_TIERS: guardrailVariables.APPROVER_TIERS,
   APPROVALS_TOPIC_ARN: guardrailVariables.APPROVALS_TOPIC_ARN,
   LINK_KEY_SECRET_ARN: guardrailVariables.LINK_KEY_SECRET_ARN,

@@ -13,6 +13,7 @@ const environment = z.object({
   AUDIT_TABLE: guardrailVariables.AUDIT_TABLE,
   CONTROLS_TABLE: guardrailVariables.CONTROLS_TABLE,
   GOVERNANCE_BUCKET: guardrailVariables.GOVERNANCE_BUCKET,
+  STATE_TABLE: guardrailVariables.STATE_TABLE,
   APPROVER_TIERS: guardrailVariables.APPROVER_TIERS,
   APPROVAL_STATE_MACHINE_ARN: guardrailVariables.APPROVAL_STATE_MACHINE_ARN,
   OWNERS_TOPIC_ARN: guardrailVariables.OWNERS_TOPIC_ARN,

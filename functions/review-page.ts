@@ -15,6 +15,7 @@ const environment = z.object({
   REVIEWS_TABLE: reviewVariables.REVIEWS_TABLE,
   AUDIT_TABLE: reviewVariables.AUDIT_TABLE,
   GOVERNANCE_BUCKET: reviewVariables.GOVERNANCE_BUCKET,
+  STATE_TABLE: reviewVariables.STATE_TABLE,
   SNAPSHOTS_BUCKET: reviewVariables.SNAPSHOTS_BUCKET,
   LINK_KEY_SECRET_ARN: reviewVariables.LINK_KEY_SECRET_ARN,
 });

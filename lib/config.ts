@@ -109,6 +109,16 @@ const DEFAULT_SCHEDULES = {
   sweepRawStore: 'rate(1 day)',
 };
 
+/** Concurrent executions reserved for one function: at most this many run at once, and they always can. */
+const reservedConcurrencySchema = z.number().int().min(1).max(1000).nullable();
+
+const DEFAULT_CONCURRENCY = {
+  telemetry: 20,
+  approvalPage: 5,
+  approvalSteps: 5,
+  guardrailIntake: 10,
+};
+
 /** How an at-risk forecast is routed (mirrors src/domain/guardrails/policy.ts `AT_RISK_ROUTES`). */
 const atRiskRoute = z.enum(['like_yellow', 'notify_owner', 'like_red']).default('notify_owner');
 
@@ -175,6 +185,31 @@ export const deploymentConfigSchema = z
      */
     approvalPageUrl: z.url({ protocol: /^https$/, message: 'must be an https URL' }).optional(),
     /**
+     * Days between automatic rotations of the approval link signing key (a rotation function run
+     * by Secrets Manager); null rotates only when an operator does. Links signed before a rotation
+     * keep verifying until the next one, so this must outlast the longest tier deadline.
+     */
+    linkKeyRotationDays: z.number().int().min(1).max(365).nullable().default(30),
+    /**
+     * Reserved concurrency of the public functions and the approval path. Each number caps the
+     * function (a flood of requests gets throttled there, not in the rest of the account) and keeps
+     * that many executions for it whatever else runs. `null` reserves nothing (accounts whose
+     * concurrency quota leaves no room: Lambda keeps 100 unreserved).
+     */
+    concurrency: z
+      .object({
+        /** The agent telemetry Function URL (public; requests are HMAC-signed). */
+        telemetry: reservedConcurrencySchema.default(DEFAULT_CONCURRENCY.telemetry),
+        /** The approval page (public; links are HMAC-signed). */
+        approvalPage: reservedConcurrencySchema.default(DEFAULT_CONCURRENCY.approvalPage),
+        /** The steps of the approval workflow. */
+        approvalSteps: reservedConcurrencySchema.default(DEFAULT_CONCURRENCY.approvalSteps),
+        /** The guardrail intake, which evaluate hands violations to. */
+        guardrailIntake: reservedConcurrencySchema.default(DEFAULT_CONCURRENCY.guardrailIntake),
+      })
+      .strict()
+      .default(DEFAULT_CONCURRENCY),
+    /**
      * How the guardrail policy routes an at-risk forecast, per level of decision: `like_yellow`
      * (recorded only), `notify_owner` (the default) or `like_red` (the level's own action).
      */
@@ -185,13 +220,26 @@ export const deploymentConfigSchema = z
     /** The review packs: one schedule per kind, its audience, and what counts as an incident. */
     reviews: reviewsConfigSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    const longest = Math.max(...config.approverTiers.map((tier) => tier.deadlineMinutes));
+    // A link lives until its tier's deadline; signed just before a rotation (or with a key a warm
+    // function cached for up to five minutes), it verifies as the previous key until the next one.
+    if (config.linkKeyRotationDays !== null && config.linkKeyRotationDays * 24 * 60 < longest + 60) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['linkKeyRotationDays'],
+        message: `must give links more time than the longest tier deadline (${longest} minutes) plus an hour, or links still in inboxes would stop verifying`,
+      });
+    }
+  });
 
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
 export type AtRiskRouting = DeploymentConfig['atRiskRouting'];
 export type { ApproverTier } from '../src/contracts/approver-tiers';
 export type ReviewSchedule = z.infer<typeof reviewScheduleSchema>;
 export type ReviewsConfig = z.infer<typeof reviewsConfigSchema>;
+export type ConcurrencyConfig = DeploymentConfig['concurrency'];
 
 /** Raised at synth time when the deployment configuration is invalid; the message lists every problem. */
 export class DeploymentConfigError extends Error {

@@ -2,7 +2,6 @@
 // stores a proposal for each KPI whose calibration cadence (a week, a month) has none yet. It reads
 // the values and writes proposals to the definitions table; it publishes nothing.
 import { Duration } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -12,6 +11,7 @@ import { acknowledgeWildcardResource } from '../nag';
 import type { PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { KpiFunction } from './kpi-function';
+import { schedulerRole } from './service-role';
 
 export interface CalibrationProps {
   readonly tables: PipelineTables;
@@ -43,9 +43,9 @@ export class Calibration extends Construct {
     this.proposer.bindTable('DEFINITIONS_TABLE', props.tables.definitions, 'readWrite');
     this.proposer.bindTable('VALUES_TABLE', props.tables.values, 'read');
 
-    const scheduleRole = new Role(this, 'ScheduleRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+    const scheduleRole = schedulerRole(this, 'ScheduleRole', {
       description: 'Lets EventBridge Scheduler invoke the calibration proposer',
+      scheduleGroupName: 'default',
     });
     new Schedule(this, 'Schedule', {
       description: 'Makes the calibration proposals that are due',

@@ -4,8 +4,8 @@
 // its own; a backfill state machine fans a range out over periods (Map, JSONPath).
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
@@ -24,11 +24,12 @@ import { Construct } from 'constructs';
 import { FORECAST_ASSET_FILES } from '../../src/contracts/forecast-assets';
 import { RAW_PREFIX } from '../../src/contracts/raw-layout';
 import { LINEAGE_PREFIX, PARTIALS_PREFIX } from '../../src/contracts/work-layout';
-import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
+import { acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { readDatasetCatalog } from './ingestion/catalog';
 import { KpiFunction } from './kpi-function';
+import { schedulerRole, stateMachineRole } from './service-role';
 
 export interface ComputationProps {
   readonly stackPrefix: string;
@@ -46,6 +47,8 @@ export interface ComputationProps {
 const TRANSIENT_ERRORS = [
   'Lambda.ServiceException',
   'Lambda.TooManyRequestsException',
+  // The function died mid-run (out of memory, a crash): every step is idempotent, so run it again.
+  'Lambda.Unknown',
   'Lambda.SdkClientException',
   'TransientError',
   'ConflictError',
@@ -82,8 +85,8 @@ export class Computation extends Construct {
     this.compute.bindTable('DEFINITIONS_TABLE', props.tables.definitions, 'read');
     this.compute.bindTable('VALUES_TABLE', props.tables.values, 'readWrite');
     // The raw store's commit log (what is visible) and the hours ingestion marked for recomputation
-    // when late data landed; no other state.
-    this.compute.bindTableQuery('STATE_TABLE', props.tables.state, ['COMMITS#*', 'RECOMPUTE#*']);
+    // when late data landed: queried, never written, and no other state.
+    this.compute.bindTableItems('STATE_TABLE', props.tables.state, ['Query'], ['COMMITS#*', 'RECOMPUTE#*']);
     this.compute.bindBucket('RAW_BUCKET', props.buckets.raw, 'read', RAW_PREFIX);
     this.compute.bindBucket('WORK_BUCKET', props.buckets.work, 'readWrite', PARTIALS_PREFIX);
     // The full input list of each computed period, referenced from its values' lineage.
@@ -98,11 +101,9 @@ export class Computation extends Construct {
       encryptionKey: props.messagingKey,
       purpose: 'KPI schedule deliveries Lambda refused',
     });
-    this.schedulerRole = new Role(this, 'SchedulerRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
+    this.schedulerRole = schedulerRole(this, 'SchedulerRole', {
       description: 'Lets the KPI schedules invoke the compute function',
+      scheduleGroupName: this.scheduleGroup.scheduleGroupName,
     });
     this.compute.fn.grantInvoke(this.schedulerRole);
     this.scheduleDeadLetters.queue.grantSendMessages(this.schedulerRole);
@@ -158,7 +159,9 @@ export class Computation extends Construct {
       resultPath: '$.chunks',
     });
     fanOut.itemProcessor(computeChunk);
+    const role = stateMachineRole(this, 'BackfillRole', 'Runs KPI backfills');
     const machine = new StateMachine(this, 'Backfill', {
+      role,
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(fanOut.next(new Succeed(this, 'Done'))),
       timeout: Duration.hours(12),
@@ -173,14 +176,9 @@ export class Computation extends Construct {
       },
     });
     acknowledgeWildcardResource(
-      machine,
+      role,
       `${this.compute.fn.functionArn}:*`,
       'LambdaInvoke grants the compute function and its versions; the state machine calls nothing else.',
-    );
-    acknowledge(
-      machine,
-      'AwsSolutions-IAM5[Resource::*]',
-      'Tracing needs xray:PutTraceSegments, PutTelemetryRecords and GetSampling*, which X-Ray grants on * only.',
     );
     return machine;
   }

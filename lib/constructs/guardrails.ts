@@ -9,7 +9,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnRotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { type ITopic, SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import {
@@ -29,13 +29,19 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke, SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { GOVERNANCE_DATASET_ID } from '../../src/contracts/dataset-ownership';
 import { APPROVAL_REJECTED_ERROR, APPROVER_ATTRIBUTE, OWNER_ATTRIBUTE } from '../../src/contracts/messages';
-import { GOVERNANCE_RECORDS_PREFIX } from '../../src/contracts/raw-layout';
-import type { ApproverTier, AtRiskRouting } from '../config';
+import {
+  commitLogPartition,
+  GOVERNANCE_MANIFESTS_PREFIX,
+  GOVERNANCE_RECORDS_PREFIX,
+} from '../../src/contracts/raw-layout';
+import type { ApproverTier, AtRiskRouting, ConcurrencyConfig } from '../config';
 import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { KpiFunction } from './kpi-function';
+import { stateMachineRole } from './service-role';
 
 export interface GuardrailsProps {
   readonly buckets: PipelineBuckets;
@@ -53,6 +59,10 @@ export interface GuardrailsProps {
   /** How at-risk forecasts are routed per level of decision. @default notify_owner everywhere */
   readonly atRiskRouting?: AtRiskRouting;
   readonly logRetention: RetentionDays;
+  /** Days between rotations of the link signing key; null: no rotation function. @default null */
+  readonly linkKeyRotationDays?: number | null;
+  /** Reserved concurrency of the page, the steps and the intake (null: none reserved). */
+  readonly concurrency?: Partial<Pick<ConcurrencyConfig, 'approvalPage' | 'approvalSteps' | 'guardrailIntake'>>;
 }
 
 /** Errors worth a retry with backoff: Lambda's own, throttling, and the pipeline's transient ones. */
@@ -61,6 +71,8 @@ const TRANSIENT_ERRORS = [
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
+  // The function died mid-run (out of memory, a crash): every step is idempotent, so run it again.
+  'Lambda.Unknown',
   'TransientError',
   'ConflictError',
   'ProvisionedThroughputExceededException',
@@ -69,6 +81,11 @@ const TRANSIENT_ERRORS = [
   'InternalServerError',
   'ServiceUnavailable',
 ];
+
+/** Partition keys of the audit table's items: the first-write guards and the events by KPI. */
+const AUDIT_EVENT_KEYS = ['EVENT#*', 'KPI#*'];
+/** Partition keys of the approvals table's items (src/adapters/aws/dynamodb-approval-store.ts). */
+const APPROVAL_WORKFLOW_KEYS = ['APPROVAL#*', 'CONCERN#*', 'NOTICE#*', 'VIOLATION#*'];
 
 /**
  * The approval page takes a handful of requests per approver; these limits stop a flood (or a
@@ -93,6 +110,8 @@ export class Guardrails extends Construct {
   readonly approvalsTopic: Topic;
   readonly ownersTopic: Topic;
   readonly linkSigningKey: Secret;
+  /** Rotates the link signing key on its schedule, when one is configured. */
+  readonly rotator?: KpiFunction;
   readonly api: HttpApi;
   /** The base URL approval links start with. */
   readonly pageUrl: string;
@@ -107,11 +126,14 @@ export class Guardrails extends Construct {
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    acknowledge(
-      this.linkSigningKey,
-      'AwsSolutions-SMG4',
-      'The key only signs approval links that expire within the escalation chain; the page verifies the previous version too, so it is rotated by putting a new value (docs/approvals.md), without a rotation Lambda.',
-    );
+    if (props.linkKeyRotationDays) this.rotator = this.rotateLinkKey(props.linkKeyRotationDays, props.logRetention);
+    else {
+      acknowledge(
+        this.linkSigningKey,
+        'AwsSolutions-SMG4',
+        'Rotation was turned off in the configuration (linkKeyRotationDays: null): operators rotate by putting a new value (docs/approvals.md); the page verifies the previous version too.',
+      );
+    }
 
     // Messages SNS could not deliver to an email endpoint land here (and raise the DLQ alarm).
     const undelivered = new DeadLetterQueue(this, 'UndeliveredEmails', {
@@ -158,6 +180,7 @@ export class Guardrails extends Construct {
       description: 'Steps of the approval workflow: record, notify a tier, close a tier, apply',
       timeout: Duration.seconds(30),
       invocation: { kind: 'synchronous', caller: 'the approval state machine' },
+      reservedConcurrency: props.concurrency?.approvalSteps ?? null,
     });
     this.page = new KpiFunction(this, 'Page', {
       ...common,
@@ -165,6 +188,7 @@ export class Guardrails extends Construct {
       description: 'The approval page: GET shows a request, POST records the one decision',
       timeout: Duration.seconds(15),
       invocation: { kind: 'synchronous', caller: 'the approval page HTTP API' },
+      reservedConcurrency: props.concurrency?.approvalPage ?? null,
     });
     const intakeDeadLetters = new DeadLetterQueue(this, 'IntakeDeadLetters', {
       encryptionKey: props.messagingKey,
@@ -176,16 +200,30 @@ export class Guardrails extends Construct {
       description: 'Applies the guardrail policy to a batch of violations',
       timeout: Duration.minutes(2),
       invocation: { kind: 'asynchronous', deadLetterQueue: intakeDeadLetters.queue },
+      reservedConcurrency: props.concurrency?.guardrailIntake ?? null,
     });
 
     for (const fn of [this.intake, this.steps, this.page]) {
-      fn.bindTable('APPROVALS_TABLE', tables.approvals, 'readWrite');
-      // Read too: a retried step reads back when it first recorded an event.
-      fn.bindTable('AUDIT_TABLE', tables.audit, 'readWrite');
+      // The audit trail is append-only: an event is put once, on the condition that it is not there
+      // yet, and read back by a retried step; nothing updates or deletes it.
+      fn.bindTableItems('AUDIT_TABLE', tables.audit, ['GetItem', 'PutItem'], AUDIT_EVENT_KEYS);
+      // Each event is also a record of the governance dataset: its object and manifest put, then
+      // committed in the dataset's commit log (read the day's entries, put the next one if absent).
       fn.bindBucket('GOVERNANCE_BUCKET', buckets.raw, 'put', GOVERNANCE_RECORDS_PREFIX);
+      fn.bindBucket('GOVERNANCE_BUCKET', buckets.raw, 'put', GOVERNANCE_MANIFESTS_PREFIX);
+      fn.bindTableItems('STATE_TABLE', tables.state, ['PutItem', 'Query'], [commitLogPartition(GOVERNANCE_DATASET_ID)]);
     }
+    // The public page reads a request (its tier notices and task tokens) and records a decision with
+    // one conditional update: no put, no delete, no scan, and no item but the approval's own.
+    this.page.bindTableItems('APPROVALS_TABLE', tables.approvals, ['GetItem', 'Query', 'UpdateItem'], ['APPROVAL#*']);
     for (const fn of [this.intake, this.steps]) {
-      fn.bindTable('CONTROLS_TABLE', tables.controls, 'readWrite');
+      fn.bindTableItems(
+        'APPROVALS_TABLE',
+        tables.approvals,
+        ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+        APPROVAL_WORKFLOW_KEYS,
+      );
+      fn.bindTableItems('CONTROLS_TABLE', tables.controls, ['GetItem', 'PutItem'], ['SUBJECT#*']);
       fn.addEnvironment('APPROVER_TIERS', tiersJson);
     }
     for (const fn of [this.steps, this.page]) fn.bindSecret('LINK_KEY_SECRET_ARN', this.linkSigningKey);
@@ -219,6 +257,37 @@ export class Guardrails extends Construct {
       value: this.intake.fn.functionName,
       description: 'Evaluate invokes this function with { violations: [...] }',
     });
+  }
+
+  /**
+   * A rotation function for the link signing key, run by Secrets Manager every `days` days. Secrets
+   * Manager may invoke it for this secret of this account only; it may rotate nothing else.
+   */
+  private rotateLinkKey(days: number, logRetention: RetentionDays): KpiFunction {
+    const rotator = new KpiFunction(this, 'RotateLinkKey', {
+      entry: 'rotate-link-key',
+      description: 'Rotates the approval link signing key (Secrets Manager rotation steps)',
+      serviceName: 'governance',
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      logRetention,
+      invocation: { kind: 'synchronous', caller: 'Secrets Manager rotation, which retries a failed step' },
+    });
+    rotator.bindSecret('LINK_KEY_SECRET_ARN', this.linkSigningKey, 'rotate');
+    rotator.fn.addPermission('InvokedBySecretsManager', {
+      principal: new ServicePrincipal('secretsmanager.amazonaws.com'),
+      sourceAccount: Stack.of(this).account,
+      sourceArn: this.linkSigningKey.secretArn,
+    });
+    const schedule = new CfnRotationSchedule(this, 'LinkKeyRotation', {
+      secretId: this.linkSigningKey.secretArn,
+      rotationLambdaArn: rotator.fn.functionArn,
+      rotationRules: { scheduleExpression: `rate(${days} days)` },
+      // Rotating on every deployment would retire keys of links still in inboxes sooner than the schedule says.
+      rotateImmediatelyOnUpdate: false,
+    });
+    schedule.node.addDependency(rotator);
+    return rotator;
   }
 
   private approvalPageApi(logRetention: RetentionDays): HttpApi {
@@ -378,7 +447,9 @@ export class Guardrails extends Construct {
     recordRequest.next(notifyApprovers);
 
     const chainMinutes = props.approverTiers.reduce((sum, tier) => sum + tier.deadlineMinutes, 0);
+    const role = stateMachineRole(this, 'StateMachineRole', 'Runs the approval workflow');
     const stateMachine = new StateMachine(this, 'StateMachine', {
+      role,
       stateMachineType: StateMachineType.STANDARD,
       comment: 'Asks the approver tiers in turn for a guardrail decision, then applies it or the safe default',
       definitionBody: DefinitionBody.fromChainable(recordRequest),
@@ -399,14 +470,9 @@ export class Guardrails extends Construct {
     // Publishing to the KMS-encrypted operations topic needs a data key from its key.
     props.messagingKey.grant(stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
     acknowledgeWildcardResource(
-      stateMachine,
+      role,
       `${stepsFn.functionArn}:*`,
       'LambdaInvoke grants the steps function and its versions; the state machine invokes nothing else.',
-    );
-    acknowledge(
-      stateMachine,
-      'AwsSolutions-IAM5[Resource::*]',
-      'Tracing needs xray:PutTraceSegments, PutTelemetryRecords and GetSampling*, which X-Ray grants on * only.',
     );
     return stateMachine;
   }

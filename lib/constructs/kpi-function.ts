@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   Architecture,
@@ -22,9 +22,11 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { datasetStoragePrefixes, ingestionStateKeys } from '../../src/contracts/dataset-ownership';
 import { METRICS_NAMESPACE } from '../../src/contracts/metrics';
 import { acknowledge, acknowledgeWildcardResource } from '../nag';
 import { hasSecondaryIndexes } from '../stacks/resources';
+import { ServiceRole } from './service-role';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -67,9 +69,19 @@ export interface KpiFunctionProps {
    * as the chart library a page inlines). @default none
    */
   readonly copiedFiles?: readonly (string | { readonly from: string; readonly to: string })[];
-  /** Escape hatch for the few settings a stage needs (reserved concurrency, DLQ, ...). */
+  /**
+   * Executions reserved for this function: it never runs more at once (a flood is throttled here),
+   * and the rest of the account can never take them. @default none reserved
+   */
+  readonly reservedConcurrency?: number | null;
+  /** Escape hatch for the few settings a stage needs. */
   readonly overrides?: Partial<NodejsFunctionProps>;
 }
+
+/** The DynamoDB actions that address items by key (Scan is not one: it names no key). */
+export const DYNAMO_ITEM_READS = ['GetItem', 'BatchGetItem', 'Query', 'ConditionCheckItem'] as const;
+export const DYNAMO_ITEM_WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'] as const;
+export type DynamoItemAction = (typeof DYNAMO_ITEM_READS)[number] | (typeof DYNAMO_ITEM_WRITES)[number];
 
 /**
  * Modules left out of every bundle. The AWS SDK v3 comes with the nodejs24.x runtime; the tracer
@@ -121,7 +133,7 @@ export const FUNCTION_ENTRY_METADATA = 'agentKpi:entry';
 export class KpiFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly logGroup: LogGroup;
-  readonly role: Role;
+  readonly role: ServiceRole;
   /** Powertools service name, the `service` dimension of its metrics. */
   readonly serviceName: string;
 
@@ -134,7 +146,7 @@ export class KpiFunction extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // An explicit role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
-    this.role = new Role(this, 'Role', {
+    this.role = new ServiceRole(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of ${props.entry}`,
     });
@@ -196,16 +208,13 @@ export class KpiFunction extends Construct {
           ],
         },
       },
+      ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       ...props.overrides,
     });
     // The local runtime finds the handler module of each synthesized function through this.
     (this.fn.node.defaultChild as CfnFunction).addMetadata(FUNCTION_ENTRY_METADATA, props.entry);
-    acknowledge(
-      this,
-      'AwsSolutions-IAM5[Resource::*]',
-      'Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which X-Ray grants on * only.',
-    );
-    acknowledge(this, 'Serverless-LambdaStarPermissions', 'The only * resource is the X-Ray one acknowledged above.');
+    // Active tracing's X-Ray statement (on `*`, the only way X-Ray grants it) went to the role's
+    // Tracing policy, acknowledged there alone: a wildcard granted later is still reported.
     if (invocation.kind === 'synchronous') {
       const reason = `Invoked synchronously by ${invocation.caller}, which receives and handles the error; Lambda keeps no event to dead-letter.`;
       acknowledge(this, 'Serverless-LambdaDLQ', reason);
@@ -241,20 +250,80 @@ export class KpiFunction extends Construct {
   }
 
   /**
-   * Table name in `envName`, with one grant: Query on the items whose partition key matches one of
-   * `leadingKeys` (IAM `StringLike` patterns, e.g. `RECOMPUTE#*`), and on nothing else of the table.
+   * Table name in `envName`, with one grant: `actions` on the items whose partition key matches one
+   * of `leadingKeys` (IAM `StringLike` patterns, e.g. `APPROVAL#*`), on the table itself (not its
+   * indexes), and nothing else of it. Scan is not an item action: a Scan names no partition key, so
+   * a `ForAllValues` condition would not hold it back.
    */
-  bindTableQuery(envName: string, table: ITableV2, leadingKeys: readonly string[]): this {
+  bindTableItems(
+    envName: string,
+    table: ITableV2,
+    actions: readonly DynamoItemAction[],
+    leadingKeys: readonly string[],
+  ): this {
     this.fn.addEnvironment(envName, table.tableName);
     this.role.addToPrincipalPolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
-        actions: ['dynamodb:Query'],
+        actions: actions.map((action) => `dynamodb:${action}`),
         resources: [table.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } },
       }),
     );
     return this;
+  }
+
+  /**
+   * What ingestion keeps of `datasets` and of nothing else. `write`: the raw, manifest and key-index
+   * prefixes of the raw bucket read, listed and written, the row and file prefixes of the quarantine
+   * bucket written; the state table's items of those datasets (`ingestionStateKeys`) read and
+   * written. `sweep`: the same prefixes listed and objects deleted (raw read, to find what a
+   * commit names), the state items read. The bucket and table names go in `RAW_BUCKET`,
+   * `QUARANTINE_BUCKET` and `STATE_TABLE`.
+   */
+  bindDatasetStorage(
+    stores: { readonly raw: IBucket; readonly quarantine: IBucket; readonly state: ITableV2 },
+    datasets: readonly string[],
+    access: 'write' | 'sweep' = 'write',
+  ): this {
+    const ids = [...new Set(datasets)].sort();
+    if (ids.length === 0) throw new Error(`${this.node.path}: bindDatasetStorage needs at least one dataset`);
+    const prefixes = ids.map((id) => datasetStoragePrefixes(id));
+    const raw = prefixes.flatMap((p) => p.raw);
+    const quarantine = prefixes.flatMap((p) => p.quarantine);
+    const rawActions =
+      access === 'write'
+        ? ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload']
+        : ['s3:GetObject', 's3:DeleteObject'];
+    const quarantineActions = access === 'write' ? ['s3:PutObject', 's3:AbortMultipartUpload'] : ['s3:DeleteObject'];
+    for (const [envName, bucket, keyPrefixes, actions, listed] of [
+      ['RAW_BUCKET', stores.raw, raw, rawActions, true],
+      ['QUARANTINE_BUCKET', stores.quarantine, quarantine, quarantineActions, access === 'sweep'],
+    ] as const) {
+      this.fn.addEnvironment(envName, bucket.bucketName);
+      const objects = keyPrefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`));
+      this.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...actions], resources: objects }));
+      if (listed) {
+        this.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: ['s3:ListBucket'],
+            resources: [bucket.bucketArn],
+            conditions: { StringLike: { 's3:prefix': keyPrefixes.map((prefix) => `${prefix}*`) } },
+          }),
+        );
+      }
+      for (const resource of objects) {
+        acknowledgeWildcardResource(
+          this,
+          resource,
+          `Object keys are generated per batch; access is limited to one prefix of one dataset this function ${access === 'write' ? 'ingests' : 'sweeps'}.`,
+        );
+      }
+    }
+    const state = ids.flatMap((id) => ingestionStateKeys(id));
+    const stateActions: DynamoItemAction[] =
+      access === 'write' ? [...DYNAMO_ITEM_READS, ...DYNAMO_ITEM_WRITES] : [...DYNAMO_ITEM_READS];
+    return this.bindTableItems('STATE_TABLE', stores.state, stateActions, state);
   }
 
   /**
@@ -324,10 +393,21 @@ export class KpiFunction extends Construct {
     return this;
   }
 
-  /** Secret ARN in `envName`, with GetSecretValue on that secret only. */
-  bindSecret(envName: string, secret: ISecret): this {
+  /**
+   * Secret ARN in `envName`, with read access (GetSecretValue, DescribeSecret) to that secret only;
+   * `rotate` adds what a rotation function needs on it: PutSecretValue and UpdateSecretVersionStage.
+   */
+  bindSecret(envName: string, secret: ISecret, access: 'read' | 'rotate' = 'read'): this {
     this.fn.addEnvironment(envName, secret.secretArn);
-    secret.grantRead(this.fn);
+    secret.grantRead(this.role);
+    if (access === 'rotate') {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+          resources: [secret.secretArn],
+        }),
+      );
+    }
     return this;
   }
 

@@ -1,7 +1,7 @@
 // CDK: what an operator lives with. One dashboard (pipeline health, functions, workflows,
 // governance, KPI values with their threshold bands) and alarms to the operations topic for every
 // function, dead-letter queue and state machine of the stack, plus stale KPIs and slow approvals.
-import { Duration, type Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -15,7 +15,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -69,7 +69,27 @@ export class Observability extends Construct {
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     this.props = props;
-    props.opsTopicKey.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
+    // CloudWatch publishes alarms to the encrypted topic with a data key of this key: for the alarms
+    // of this account and region only (the confused-deputy conditions SNS documents for this case).
+    const stack = Stack.of(this);
+    props.opsTopicKey.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.days(7),
@@ -106,6 +126,8 @@ export class Observability extends Construct {
           searchSum(PipelineMetric.ApprovalsEscalated, 'escalated'),
           searchSum(PipelineMetric.ApprovalsExpired, 'expired (safe default)'),
         ],
+        // Forged, altered, expired and replayed links the page refused: a rising line is a probe.
+        right: [searchSum(PipelineMetric.LinksRefused, 'links refused')],
         width: 12,
       }),
       new GraphWidget({

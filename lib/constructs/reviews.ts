@@ -16,11 +16,13 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { GOVERNANCE_DATASET_ID } from '../../src/contracts/dataset-ownership';
 import {
   DATA_QUALITY_COMMITS_KEY,
   DATA_QUALITY_RECORDS_PREFIX,
   GOVERNANCE_RECORDS_PREFIX,
 } from '../../src/contracts/pipeline-records';
+import { commitLogPartition, GOVERNANCE_MANIFESTS_PREFIX } from '../../src/contracts/raw-layout';
 import {
   REVIEW_KINDS,
   REVIEW_PAGE_ROUTE,
@@ -130,7 +132,7 @@ export class Reviews extends Construct {
       builder.bindBucket('SNAPSHOTS_BUCKET', buckets.snapshots, 'readWrite', REVIEWS_PREFIX);
       builder.bindBucket('RAW_BUCKET', buckets.raw, 'read', DATA_QUALITY_RECORDS_PREFIX);
       // What is visible in the raw store is what the commit log names: this dataset's commits only.
-      builder.bindTableQuery('STATE_TABLE', tables.state, [DATA_QUALITY_COMMITS_KEY]);
+      builder.bindTableItems('STATE_TABLE', tables.state, ['Query'], [DATA_QUALITY_COMMITS_KEY]);
       for (const [name, table] of [
         ['DEFINITIONS_TABLE', tables.definitions],
         ['VALUES_TABLE', tables.values],
@@ -175,7 +177,16 @@ export class Reviews extends Construct {
     fn.bindTable('REVIEWS_TABLE', props.tables.reviews, 'readWrite');
     // Read too: a retried step reads back when it first recorded an event.
     fn.bindTable('AUDIT_TABLE', props.tables.audit, 'readWrite');
+    // Audit events are committed to the governance dataset like any batch: its records and manifests,
+    // and its commit log (read the day's entries, put the next one if absent).
     fn.bindBucket('GOVERNANCE_BUCKET', props.buckets.raw, 'put', GOVERNANCE_RECORDS_PREFIX);
+    fn.bindBucket('GOVERNANCE_BUCKET', props.buckets.raw, 'put', GOVERNANCE_MANIFESTS_PREFIX);
+    fn.bindTableItems(
+      'STATE_TABLE',
+      props.tables.state,
+      ['PutItem', 'Query'],
+      [commitLogPartition(GOVERNANCE_DATASET_ID)],
+    );
     fn.bindSecret('LINK_KEY_SECRET_ARN', props.linkSigningKey);
   }
 

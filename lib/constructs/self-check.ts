@@ -20,10 +20,11 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { DynamoAttributeValue, DynamoPutItem, LambdaInvoke, SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeWildcardResource } from '../nag';
+import { acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { KpiFunction } from './kpi-function';
+import { stateMachineRole } from './service-role';
 
 export interface SelfCheckProps {
   /** When the check runs, e.g. `rate(1 day)`. */
@@ -142,7 +143,9 @@ export class SelfCheck extends Construct {
         ),
     );
 
+    const role = stateMachineRole(this, 'StateMachineRole', 'Runs the self check');
     this.stateMachine = new StateMachine(this, 'StateMachine', {
+      role,
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(definition),
       timeout: Duration.minutes(5),
@@ -157,7 +160,7 @@ export class SelfCheck extends Construct {
       },
     });
     acknowledgeWildcardResource(
-      this.stateMachine,
+      role,
       `${this.probe.fn.functionArn}:*`,
       'LambdaInvoke grants the probe function and its versions; the state machine calls nothing else.',
     );
@@ -176,10 +179,5 @@ export class SelfCheck extends Construct {
         maxEventAge: Duration.hours(1),
       }),
     });
-    acknowledge(
-      this.stateMachine,
-      'AwsSolutions-IAM5[Resource::*]',
-      'Tracing needs xray:PutTraceSegments, PutTelemetryRecords and GetSampling*, which X-Ray grants on * only.',
-    );
   }
 }

@@ -11,7 +11,6 @@ import {
   Schema,
   type Type,
 } from 'aws-cdk-lib/aws-glue';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -27,6 +26,7 @@ import { acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { KpiFunction } from './kpi-function';
+import { schedulerRole } from './service-role';
 
 export interface SnapshotsProps {
   readonly stackPrefix: string;
@@ -72,9 +72,9 @@ export class Snapshots extends Construct {
     // The manifest is read back to skip rewriting a date whose values did not change.
     this.exporter.bindBucket('SNAPSHOTS_BUCKET', props.buckets.snapshots, 'readWrite', SNAPSHOT_MANIFEST_PREFIX);
 
-    const scheduleRole = new Role(this, 'ScheduleRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+    const scheduleRole = schedulerRole(this, 'ScheduleRole', {
       description: 'Lets EventBridge Scheduler invoke the snapshot exporter',
+      scheduleGroupName: 'default',
     });
     new Schedule(this, 'Schedule', {
       description: 'Exports the KPI values of recent days to Parquet snapshots',

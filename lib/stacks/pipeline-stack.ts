@@ -84,6 +84,8 @@ export class PipelineStack extends Stack {
       atRiskRouting: props.config.atRiskRouting,
       ...(props.config.approvalPageUrl ? { approvalPageUrl: props.config.approvalPageUrl } : {}),
       logRetention,
+      concurrency: props.config.concurrency,
+      linkKeyRotationDays: props.config.linkKeyRotationDays,
     });
 
     this.ingestion = new Ingestion(this, 'Ingestion', {
@@ -92,6 +94,7 @@ export class PipelineStack extends Stack {
       logRetention,
       messagingKey: this.messagingKey,
       dropZoneSchedule: props.config.schedules.ingestDropZone,
+      telemetryConcurrency: props.config.concurrency.telemetry,
       sweep: {
         schedule: props.config.schedules.sweepRawStore,
         graceHours: props.config.rawStore.sweepGraceHours,

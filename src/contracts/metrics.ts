@@ -34,6 +34,8 @@ export const PipelineMetric = {
   ApprovalsEscalated: 'ApprovalsEscalated',
   /** Requests that ran out of tiers and took the safe default (service: governance). */
   ApprovalsExpired: 'ApprovalsExpired',
+  /** Requests the approval page refused: forged, altered, expired, replayed links (service: governance). */
+  LinksRefused: 'LinksRefused',
   /** Minutes from request to decision (service: governance). */
   ApprovalLatencyMinutes: 'ApprovalLatencyMinutes',
   /** Resources the self check could not reach (service: self-check). */

@@ -19,6 +19,13 @@ export const QUARANTINED_FILES_PREFIX = 'quarantine/_files/';
 export const LANDING_PREFIX = 'landing/';
 /** The governance dataset in the raw bucket; the guardrail functions' write grant is narrowed to it. */
 export const GOVERNANCE_RECORDS_PREFIX = `${RAW_PREFIX}dataset=${GOVERNANCE_DATASET_ID}/`;
+/** The governance batches' manifests (each audit event is a batch of one record). */
+export const GOVERNANCE_MANIFESTS_PREFIX = `${MANIFEST_PREFIX}dataset=${GOVERNANCE_DATASET_ID}/`;
+
+/** Partition key of a dataset's commit log in the state table (its days and versions are in the sort key). */
+export function commitLogPartition(dataset: string): string {
+  return `COMMITS#${dataset}`;
+}
 
 const HOUR = 3_600_000;
 
@@ -94,4 +101,9 @@ export function landingPrefix(dataset: string): string {
  */
 export function isLate(partition: HourPartition, ingestedAt: number, lateAfterMinutes: number): boolean {
   return partition.start + HOUR + lateAfterMinutes * 60_000 < ingestedAt;
+}
+
+/** The commit-log name of a dataset's quarantine log (never a dataset id: those have no colon). */
+export function quarantineLogOf(dataset: string): string {
+  return `quarantine:${dataset}`;
 }

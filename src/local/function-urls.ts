@@ -116,8 +116,11 @@ export async function startLocalFunctionUrls(
             result.headers ?? {},
             result.isBase64Encoded ? Buffer.from(payload, 'base64') : payload,
           );
-        } catch {
-          send(502, { 'content-type': 'application/json' }, '{"message":"Internal Server Error"}');
+        } catch (error) {
+          // Beyond the function's reserved concurrency the Function URL answers 429, as on AWS.
+          if ((error as Error).name === 'TooManyRequestsException') {
+            send(429, { 'content-type': 'application/json' }, '{"Message":"Rate Exceeded."}');
+          } else send(502, { 'content-type': 'application/json' }, '{"message":"Internal Server Error"}');
         }
       });
       servers.push(server);

@@ -2,6 +2,7 @@
 // module (functions/<entry>.ts) built with the environment its template gives it.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runInvocation } from '../adapters/aws/fault-injection';
 import type { Environment } from '../runtime/environment';
 import type { LambdaHandler } from '../runtime/handler';
 import type { TemplateResolver } from './template';
@@ -24,10 +25,17 @@ export interface LocalFunction {
   readonly timeoutSeconds: number;
   /** The function's memory in the template (Lambda's default, 128 MB, when it sets none). */
   readonly memoryMb: number;
+  /** ReservedConcurrentExecutions of the template: at most this many invocations run at once. */
+  readonly reservedConcurrency?: number;
 }
 
 export class LocalFunctionNotFoundError extends Error {
   override readonly name = 'ResourceNotFoundException';
+}
+
+/** Lambda's answer to an invocation beyond the function's reserved concurrency (HTTP 429). */
+export class LocalFunctionThrottledError extends Error {
+  override readonly name = 'TooManyRequestsException';
 }
 
 interface HandlerModule {
@@ -38,6 +46,7 @@ interface HandlerModule {
 export class LocalFunctions {
   private readonly byKey = new Map<string, LocalFunction>();
   private readonly handlers = new Map<string, Promise<LambdaHandler<unknown>>>();
+  private readonly running = new Map<string, number>();
 
   /**
    * @param baseEnvironment what every function sees beneath its template environment (endpoints, region)
@@ -58,6 +67,7 @@ export class LocalFunctions {
           ([k, v]) => [k, String(v)],
         ),
       );
+      const reserved = resource.Properties?.ReservedConcurrentExecutions;
       const fn: LocalFunction = {
         stackName,
         logicalId,
@@ -70,6 +80,7 @@ export class LocalFunctions {
           ...environment,
           ...Object.fromEntries(Object.entries(this.overrides).filter(([k]) => k in environment)),
         },
+        ...(typeof reserved === 'number' ? { reservedConcurrency: reserved } : {}),
       };
       for (const key of [fn.functionName, fn.arn, fn.logicalId]) this.byKey.set(key, fn);
       // Several functions may share an entry; the first one registered answers to the entry name.
@@ -89,11 +100,26 @@ export class LocalFunctions {
     return fn;
   }
 
-  /** Invokes a function with an event, as Lambda would: same handler module, same environment. */
+  /**
+   * Invokes a function with an event, as Lambda would: same handler module, same environment, and
+   * beyond its reserved concurrency a `TooManyRequestsException` instead of a run.
+   */
   async invoke(key: string, event: unknown): Promise<unknown> {
     const fn = this.get(key);
-    const handler = await this.handler(fn);
-    return handler(event, localContext(fn));
+    const running = this.running.get(fn.functionName) ?? 0;
+    if (fn.reservedConcurrency !== undefined && running >= fn.reservedConcurrency) {
+      throw new LocalFunctionThrottledError(
+        `Rate Exceeded: ${fn.functionName} runs ${running} of its ${fn.reservedConcurrency} reserved executions`,
+      );
+    }
+    this.running.set(fn.functionName, running + 1);
+    try {
+      const handler = await this.handler(fn);
+      // One invocation, for the fault injector's crash plans (a crashed invocation stays dead).
+      return await runInvocation(fn.entry, () => handler(event, localContext(fn)));
+    } finally {
+      this.running.set(fn.functionName, (this.running.get(fn.functionName) ?? 1) - 1);
+    }
   }
 
   private handler(fn: LocalFunction): Promise<LambdaHandler<unknown>> {

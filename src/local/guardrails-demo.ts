@@ -4,6 +4,7 @@
 import { DynamoDbApprovalStore } from '../adapters/aws/dynamodb-approval-store';
 import { DynamoDbAuditLog } from '../adapters/aws/dynamodb-audit-log';
 import { DynamoDbAutonomyControls } from '../adapters/aws/dynamodb-autonomy-controls';
+import { DynamoDbRawCommitLog } from '../adapters/aws/dynamodb-raw-commit-log';
 import { type ApprovalRequest, describeSubject, isViolationApproval } from '../domain/guardrails/approval';
 import { effectiveMode } from '../domain/guardrails/autonomy';
 import type { ViolationInput } from '../domain/guardrails/violation';
@@ -44,7 +45,13 @@ export function localGuardrailStores(cloud: LocalCloud) {
   const { dynamodb, s3 } = cloud.clients;
   return {
     approvals: new DynamoDbApprovalStore(dynamodb, String(env.APPROVALS_TABLE)),
-    audit: new DynamoDbAuditLog(dynamodb, String(env.AUDIT_TABLE), s3, String(env.GOVERNANCE_BUCKET)),
+    audit: new DynamoDbAuditLog(
+      dynamodb,
+      String(env.AUDIT_TABLE),
+      s3,
+      String(env.GOVERNANCE_BUCKET),
+      new DynamoDbRawCommitLog(dynamodb, String(env.STATE_TABLE)),
+    ),
     controls: new DynamoDbAutonomyControls(dynamodb, String(env.CONTROLS_TABLE)),
   };
 }

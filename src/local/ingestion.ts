@@ -2,20 +2,25 @@
 // bucket under landing/<dataset>/ and the drop-zone connector runs through its template schedule,
 // with the input EventBridge Scheduler would deliver; agents push through the telemetry Function
 // URL. `npm start` and the tests use it.
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Upload } from '@aws-sdk/lib-storage';
 import { type PushEventsResult, pushEvents } from '../adapters/http/telemetry-client';
-import { loadDatasetCatalog } from '../adapters/local/dataset-files';
+import { type LoadedDataset, loadDatasetCatalog, readDatasetFiles } from '../adapters/local/dataset-files';
 import { landingPrefix } from '../contracts/raw-layout';
 import { ingestionOf } from '../domain/dataset';
+import { GOVERNANCE_DATASET_ID } from '../domain/guardrails/audit';
+import type { TypedRecord } from '../domain/records';
 import { datasetsDirectory } from '../runtime/ingestion';
 import { writeSampleFiles } from '../sample/files';
 import { generateSampleData } from '../sample/generate';
 import type { DropZoneReport } from '../usecases/ingest-drop-zone';
 import { startLocalFunctionUrls } from './function-urls';
 import type { LocalCloud } from './local-cloud';
+import { importRawBatch, rawStoreOf } from './raw-import';
 
 export interface LocalDrop {
   readonly dataset: string;
@@ -80,6 +85,10 @@ export async function ingestSample(
     drops.map((f) => ({ dataset: f.dataset, file: f.file })),
   );
   const dropZone = await runDropZone(cloud);
+  const governance = catalog.get(GOVERNANCE_DATASET_ID);
+  for (const f of files.filter((f) => f.dataset === GOVERNANCE_DATASET_ID)) {
+    if (governance) await importGovernanceHistory(cloud, governance, f.file);
+  }
 
   const push = await pushAgentEvents(cloud, Date.now());
   return { dropZone, push, files };
@@ -120,4 +129,44 @@ export async function pushAgentEvents(
   } finally {
     await urls.stop();
   }
+}
+
+/**
+ * Seeds the governance dataset with exported history (the sample's weeks of audit records), as an
+ * operator migrating an audit trail would, with their own credentials: no connector may write this
+ * dataset, which the guardrail stage owns. Every row is read through the dataset's declaration and
+ * a row it refuses stops the import, naming the file, line, field and reason. The records land as
+ * one batch laid out as ingestion lays out its batches (objects by hour, a manifest, a commit per
+ * day), its id the SHA-256 of the file, so importing the same file twice writes the same keys.
+ */
+export async function importGovernanceHistory(
+  cloud: LocalCloud,
+  governance: LoadedDataset,
+  file: string,
+): Promise<{ records: number }> {
+  const eventTime = governance.declaration.eventTime;
+  const timeField = typeof eventTime === 'string' ? eventTime : eventTime.field;
+  const records: TypedRecord[] = [];
+  for await (const batch of readDatasetFiles(governance, [file])) {
+    const [refused] = batch.quarantined;
+    if (refused) {
+      throw new Error(
+        `${refused.file}:${refused.line}${refused.field ? ` (${refused.field})` : ''}: ${refused.reason}; the governance history was not imported`,
+      );
+    }
+    records.push(...batch.records);
+  }
+  if (records.length === 0) return { records: 0 };
+  const batchId = `history-${createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex')
+    .slice(0, 32)}`;
+  await importRawBatch(rawStoreOf(cloud), {
+    dataset: GOVERNANCE_DATASET_ID,
+    batchId,
+    records,
+    eventTimeField: timeField,
+    codeVersion: 'governance history import',
+  });
+  return { records: records.length };
 }

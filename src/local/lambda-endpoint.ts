@@ -1,6 +1,7 @@
 // Local runtime: the Lambda Invoke API for the functions of the templates, so that one function can
 // invoke another with the real @aws-sdk/client-lambda (evaluate hands violations to the guardrail
-// intake this way). Event invocations run in the background, as Lambda runs them; `drain` waits.
+// intake this way). Event invocations run in the background, as Lambda runs them (throttled ones
+// wait for room, failed ones are retried twice); `drain` waits.
 import { createServer, type Server } from 'node:http';
 import type { LocalFunctions } from './functions';
 import { closeServer, listenOnLoopback, readBodyText } from './loopback-http';
@@ -9,12 +10,36 @@ export interface LambdaEndpoint {
   readonly url: string;
   /** Resolves once every Event invocation started so far has finished (successfully or not). */
   drain(): Promise<void>;
-  /** Errors of Event invocations (Lambda would retry them, then dead-letter them). */
+  /** Errors of Event invocations after their retries (on AWS they would be dead-lettered). */
   readonly asyncErrors: { functionName: string; error: string }[];
   stop(): Promise<void>;
 }
 
 const INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+
+/** Retries of an Event invocation whose function failed, as Lambda's default (MaximumRetryAttempts). */
+const ASYNC_RETRIES = 2;
+
+/**
+ * An Event invocation as Lambda's asynchronous queue runs it: a throttled one (the function at its
+ * reserved concurrency) waits and tries again until it runs, and a failed one is retried twice
+ * before it counts as failed (on AWS, then dead-lettered). Delays are short here; on AWS they are
+ * minutes.
+ */
+async function invokeAsynchronously(local: LocalFunctions, name: string, event: unknown): Promise<unknown> {
+  let failures = 0;
+  for (let wait = 10; ; wait = Math.min(wait * 2, 500)) {
+    try {
+      return await local.invoke(name, event);
+    } catch (error) {
+      if ((error as Error).name !== 'TooManyRequestsException') {
+        failures += 1;
+        if (failures > ASYNC_RETRIES) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
 
 /** Serves Invoke on 127.0.0.1; `functions` is read on each request, so it may be bound later. */
 export async function startLambdaEndpoint(functions: () => LocalFunctions | undefined): Promise<LambdaEndpoint> {
@@ -50,8 +75,7 @@ export async function startLambdaEndpoint(functions: () => LocalFunctions | unde
       return;
     }
     if (type === 'Event') {
-      const run = local
-        .invoke(name, event)
+      const run = invokeAsynchronously(local, name, event)
         .catch((error: Error) => asyncErrors.push({ functionName: name, error: `${error.name}: ${error.message}` }))
         .finally(() => pending.delete(run));
       pending.add(run);
@@ -62,6 +86,17 @@ export async function startLambdaEndpoint(functions: () => LocalFunctions | unde
       send(200, (await local.invoke(name, event)) ?? null, { 'x-amz-executed-version': '$LATEST' });
     } catch (error) {
       const failure = error as Error;
+      if (failure.name === 'TooManyRequestsException') {
+        // Throttled before it ran: Lambda answers 429, which the SDK retries with backoff.
+        send(
+          429,
+          { Type: 'User', message: failure.message, Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' },
+          {
+            'x-amzn-errortype': 'TooManyRequestsException',
+          },
+        );
+        return;
+      }
       send(200, { errorType: failure.name, errorMessage: failure.message }, { 'x-amz-function-error': 'Unhandled' });
     }
   });

@@ -13,6 +13,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
+import type { FaultPlan } from '../adapters/aws/fault-injection';
 import { type AwsJsonEndpoint, startAwsJsonEndpoint } from './aws-json-endpoint';
 import { startLocalDynamoDb } from './dynalite-server';
 import { startLoopbackFauxqs } from './fauxqs';
@@ -43,6 +44,12 @@ export interface LocalCloudOptions {
   readonly stateDir?: string;
   /** Variables every function gets on top of its template environment (e.g. DATASETS_DIR for your own data). */
   readonly functionEnvironment?: Record<string, string>;
+  /**
+   * Faults injected into the AWS calls of every function (AWS_FAULT_INJECTION, see
+   * src/adapters/aws/fault-injection.ts), e.g. `{ rate: 0.05 }`. The runtime's own calls (provisioning,
+   * `cloud.clients`) are left alone. @default none
+   */
+  readonly faults?: FaultPlan;
 }
 
 /** A message an SNS topic published, as the local outbox received it. */
@@ -146,10 +153,14 @@ export class LocalCloud {
       let secrets: LocalSecretsManager | undefined;
       const secretsEndpoint = await startAwsJsonEndpoint('secretsmanager', {
         ...Object.fromEntries(
-          ['GetSecretValue', 'DescribeSecret', 'PutSecretValue', 'CreateSecret'].map((op) => [
-            op,
-            (input: Record<string, unknown>) => secrets?.operations()[op]?.(input),
-          ]),
+          [
+            'GetSecretValue',
+            'DescribeSecret',
+            'PutSecretValue',
+            'UpdateSecretVersionStage',
+            'RotateSecret',
+            'CreateSecret',
+          ].map((op) => [op, (input: Record<string, unknown>) => secrets?.operations()[op]?.(input)]),
         ),
       });
       closers.push(() => secretsEndpoint.stop());
@@ -188,7 +199,12 @@ export class LocalCloud {
       // Before the functions: their environment may name an API's endpoint.
       const httpApis = await LocalHttpApis.start(resolver);
       closers.push(() => httpApis.stop());
-      functions = new LocalFunctions(resolver, () => ({ ...process.env, ...environment }), options.functionEnvironment);
+      const faults = options.faults ? { AWS_FAULT_INJECTION: JSON.stringify(options.faults) } : {};
+      functions = new LocalFunctions(
+        resolver,
+        () => ({ ...process.env, ...environment, ...faults }),
+        options.functionEnvironment,
+      );
       httpApis.bind(functions);
       stepFunctions = new LocalStepFunctions({
         functions,
@@ -197,6 +213,8 @@ export class LocalCloud {
       });
       for (const machine of extractStateMachines(resolver)) stepFunctions.register(machine);
       secrets = new LocalSecretsManager(resolver, stateDir ? path.join(stateDir, 'secrets.json') : undefined);
+      const localFunctions = functions;
+      secrets.bindRotation((arn, event) => localFunctions.invoke(arn, event));
       const schedules = new LocalSchedules(resolver, functions, stepFunctions);
       scheduler = new LocalScheduler(
         resolver,

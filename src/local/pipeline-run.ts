@@ -11,7 +11,12 @@ import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
 import { kpiDefinitionStore, storedDefinition } from '../adapters/aws/kpi-definitions';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
 import { definitionsNotFitting } from '../adapters/files/definition-fit';
-import { landingNameOf, loadDatasetCatalog, resolveDatasetFiles } from '../adapters/local/dataset-files';
+import {
+  type LoadedDataset,
+  landingNameOf,
+  loadDatasetCatalog,
+  resolveDatasetFiles,
+} from '../adapters/local/dataset-files';
 import { systemClock } from '../adapters/system-clock';
 import type { ComputeSummary } from '../contracts/compute-function';
 import { readDefinitionFiles } from '../contracts/kpi-definition-files';
@@ -19,6 +24,7 @@ import { MANIFEST_PREFIX } from '../contracts/raw-layout';
 import { ingestionOf } from '../domain/dataset';
 import type { KpiDefinition } from '../domain/definition/schema';
 import { periodStart, shiftPeriod } from '../domain/engine/time';
+import { GOVERNANCE_DATASET_ID } from '../domain/guardrails/audit';
 import { type BatchManifest, batchManifestSchema } from '../domain/ingest/manifest';
 import { DefinitionUnchangedError } from '../domain/versioning/errors';
 import { buildReportModel, type DataQualityRow, proposalRows } from '../report/build-report';
@@ -37,7 +43,7 @@ import {
 } from './calibration-stage';
 import { publishDatasetCatalog } from './dataset-versions';
 import { localGuardrailStores, runGuardrailsDemo } from './guardrails-demo';
-import { dropFiles, pushAgentEvents, runDropZone } from './ingestion';
+import { dropFiles, importGovernanceHistory, pushAgentEvents, runDropZone } from './ingestion';
 import type { LocalCloud } from './local-cloud';
 import { type RecoveryResult, runRecoveryStage } from './recovery-stage';
 import { type ReviewsDemoResult, runReviewsDemo } from './reviews-demo';
@@ -115,6 +121,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
   });
   log(`  ${datasetVersions} dataset declarations published as versions the ingestion reads at run time`);
   const drops: { dataset: string; file: string; name?: string }[] = [];
+  const histories: { loaded: LoadedDataset; file: string }[] = [];
   let from = periodStart('day', end - days * DAY);
   if (options.dataDir) {
     for (const [id, loaded] of catalog) {
@@ -133,6 +140,8 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     for (const f of [...files, flawed]) {
       const loaded = catalog.get(f.dataset);
       if (loaded && ingestionOf(loaded.declaration).dropZone) drops.push({ dataset: f.dataset, file: f.file });
+      // No connector writes the governance dataset: its history is copied in as a migration would.
+      else if (loaded && f.dataset === GOVERNANCE_DATASET_ID) histories.push({ loaded, file: f.file });
     }
     log(
       `  sample: seed ${options.seed ?? 42}, ${start} → ${new Date(end).toISOString().slice(0, 16)}Z, planted anomalies included`,
@@ -143,6 +152,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     `  dropped ${drops.length} files in s3://${cloud.functions.get('ingest-drop-zone').environment.LANDING_BUCKET}/landing/`,
   );
   const dropZone = await runDropZone(cloud);
+  for (const history of histories) await importGovernanceHistory(cloud, history.loaded, history.file);
   if (!options.dataDir) {
     const push = await pushAgentEvents(cloud, end);
     log(`  telemetry endpoint: an agent pushed ${push.accepted} signed events → HTTP ${push.status}`);
@@ -214,10 +224,11 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
   );
 
   // The flawed export's quarantine, fixed by a new declaration version and replayed; the refresh restates.
-  const recovery = options.dataDir
-    ? null
-    : (stage('Recover: a fixed web_sessions declaration is published and its quarantine replayed'),
-      await runRecoveryStage(cloud, catalog, definitions, end, log));
+  let recovery: Awaited<ReturnType<typeof runRecoveryStage>> | null = null;
+  if (!options.dataDir) {
+    stage('Recover: a fixed web_sessions declaration is published and its quarantine replayed');
+    recovery = await runRecoveryStage(cloud, catalog, definitions, end, log);
+  }
 
   stage('Calibrate: threshold proposals on each calibration cadence; a target change on a high KPI waits for approval');
   const calibration = await runCalibrationStage(cloud, end, log);

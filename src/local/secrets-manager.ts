@@ -1,6 +1,9 @@
 // Local runtime: Secrets Manager for the secrets the templates declare. Values are generated the way
 // GenerateSecretString asks (or taken from SecretString) and served over the AWS JSON protocol,
-// so handlers read them with the real @aws-sdk/client-secrets-manager.
+// so handlers read them with the real @aws-sdk/client-secrets-manager. Versions carry staging
+// labels as on AWS (AWSCURRENT, AWSPREVIOUS, AWSPENDING): moving AWSCURRENT hands AWSPREVIOUS to
+// the version it leaves, and RotateSecret runs the template's rotation function through its four
+// steps (createSecret, setSecret, testSecret, finishSecret).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { AwsServiceError } from './aws-json-endpoint';
@@ -14,14 +17,38 @@ interface GenerateSecretString {
   GenerateStringKey?: string;
 }
 
+interface SecretVersion {
+  readonly id: string;
+  /** Unset while a rotation has labelled the version AWSPENDING but its createSecret step has not put a value yet. */
+  value: string | undefined;
+  readonly createdDate: number;
+  readonly stages: Set<string>;
+}
+
 interface StoredSecret {
   readonly arn: string;
   readonly name: string;
-  value: string;
-  versionId: string;
   readonly createdDate: number;
+  readonly versions: Map<string, SecretVersion>;
+  rotation?: { lambdaArn: string; days: number | null; lastRotated: number | null };
 }
 
+/** What the state file keeps per secret: the current value and, after a rotation, the previous one. */
+type KeptSecret = string | { current: string; previous?: string };
+
+/** Runs a rotation function with one step's event (Lambda Invoke, synchronously). */
+export type RotationInvoker = (functionArn: string, event: RotationEvent) => Promise<unknown>;
+
+/** The event Secrets Manager sends a rotation function, once per step. */
+export interface RotationEvent {
+  readonly Step: 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
+  readonly SecretId: string;
+  readonly ClientRequestToken: string;
+}
+
+const CURRENT = 'AWSCURRENT';
+const PREVIOUS = 'AWSPREVIOUS';
+const PENDING = 'AWSPENDING';
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
 
@@ -42,6 +69,7 @@ function generate(spec: GenerateSecretString): string {
 /** The secrets of the templates, addressable by ARN or name, as Secrets Manager would serve them. */
 export class LocalSecretsManager {
   private readonly secrets = new Map<string, StoredSecret>();
+  private invokeRotation: RotationInvoker | undefined;
 
   /**
    * @param stateFile where values are kept across starts (a persistent local deployment); values
@@ -52,9 +80,19 @@ export class LocalSecretsManager {
     private readonly stateFile?: string,
   ) {
     const kept =
-      stateFile && existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, string>) : {};
-    for (const [name, value] of Object.entries(kept)) {
-      this.add(`arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}`, name, value, false);
+      stateFile && existsSync(stateFile)
+        ? (JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, KeptSecret>)
+        : {};
+    const restore = (arn: string, name: string, fallback: () => string) => {
+      const found = kept[name];
+      const secret = this.add(arn, name, typeof found === 'string' ? found : (found?.current ?? fallback()));
+      if (typeof found === 'object' && found.previous !== undefined) {
+        const previous = this.newVersion(secret, found.previous, [PREVIOUS]);
+        secret.versions.set(previous.id, previous);
+      }
+    };
+    for (const [name] of Object.entries(kept)) {
+      restore(`arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}`, name, () => '');
     }
     for (const { stackName, logicalId, resource } of resolver.resourcesOfType('AWS::SecretsManager::Secret')) {
       const name = resolver.physicalName(stackName, logicalId);
@@ -62,23 +100,55 @@ export class LocalSecretsManager {
         SecretString?: string;
         GenerateSecretString?: GenerateSecretString;
       };
-      const value = kept[name] ?? props.SecretString ?? generate(props.GenerateSecretString ?? {});
-      this.add(resolver.arn(stackName, logicalId), name, value, false);
+      restore(
+        resolver.arn(stackName, logicalId),
+        name,
+        () => props.SecretString ?? generate(props.GenerateSecretString ?? {}),
+      );
+    }
+    for (const { stackName, resource } of resolver.resourcesOfType('AWS::SecretsManager::RotationSchedule')) {
+      const props = (resolver.resolve(stackName, resource.Properties ?? {}) ?? {}) as {
+        SecretId?: string;
+        RotationLambdaARN?: string;
+        RotationRules?: { AutomaticallyAfterDays?: number; ScheduleExpression?: string };
+      };
+      const secret = props.SecretId ? this.secrets.get(props.SecretId) : undefined;
+      if (secret && props.RotationLambdaARN) {
+        const days = props.RotationRules?.AutomaticallyAfterDays ?? daysOf(props.RotationRules?.ScheduleExpression);
+        secret.rotation = { lambdaArn: props.RotationLambdaARN, days, lastRotated: null };
+      }
     }
     this.save();
   }
 
-  private add(arn: string, name: string, value: string, save = true): StoredSecret {
-    const secret: StoredSecret = { arn, name, value, versionId: randomUUID(), createdDate: Date.now() / 1000 };
+  /** Lets RotateSecret run rotation functions (bound once the local functions exist). */
+  bindRotation(invoke: RotationInvoker): void {
+    this.invokeRotation = invoke;
+  }
+
+  private newVersion(secret: Pick<StoredSecret, 'versions'>, value: string, stages: string[], id = randomUUID()) {
+    for (const stage of stages) for (const version of secret.versions.values()) version.stages.delete(stage);
+    return { id, value, createdDate: Date.now() / 1000, stages: new Set(stages) };
+  }
+
+  private add(arn: string, name: string, value: string): StoredSecret {
+    const secret: StoredSecret = { arn, name, createdDate: Date.now() / 1000, versions: new Map() };
+    const version = this.newVersion(secret, value, [CURRENT]);
+    secret.versions.set(version.id, version);
     this.secrets.set(arn, secret);
     this.secrets.set(name, secret);
-    if (save) this.save();
     return secret;
   }
 
   private save(): void {
     if (!this.stateFile) return;
-    const values = Object.fromEntries([...new Set(this.secrets.values())].map((s) => [s.name, s.value]));
+    const values = Object.fromEntries(
+      [...new Set(this.secrets.values())].map((s) => {
+        const current = this.versionAt(s, CURRENT)?.value ?? '';
+        const previous = this.versionAt(s, PREVIOUS)?.value;
+        return [s.name, previous === undefined ? current : { current, previous }];
+      }),
+    );
     writeFileSync(this.stateFile, JSON.stringify(values, null, 2), { mode: 0o600 });
   }
 
@@ -89,12 +159,65 @@ export class LocalSecretsManager {
     return secret;
   }
 
-  /** Replaces a secret's value (tests, `npm start --data` with an API key of one's own). */
+  private versionAt(secret: StoredSecret, stage: string): SecretVersion | undefined {
+    return [...secret.versions.values()].find((v) => v.stages.has(stage));
+  }
+
+  /**
+   * Moves `stage` to the version `to` (taking it from wherever it was); moving AWSCURRENT gives
+   * AWSPREVIOUS to the version it left, as Secrets Manager does.
+   */
+  private moveStage(secret: StoredSecret, stage: string, to: SecretVersion): void {
+    const from = this.versionAt(secret, stage);
+    if (from === to) return;
+    from?.stages.delete(stage);
+    to.stages.add(stage);
+    if (stage === CURRENT && from) {
+      this.versionAt(secret, PREVIOUS)?.stages.delete(PREVIOUS);
+      from.stages.add(PREVIOUS);
+    }
+    // Versions without a label are deprecated; Secrets Manager drops them eventually.
+    for (const version of [...secret.versions.values()]) {
+      if (version.stages.size === 0) secret.versions.delete(version.id);
+    }
+  }
+
+  /** Puts a new value as AWSCURRENT, the old one becoming AWSPREVIOUS (tests, `npm start --data`). */
   setValue(secretId: string, value: string): void {
     const secret = this.find(secretId);
-    secret.value = value;
-    secret.versionId = randomUUID();
+    const version = { id: randomUUID(), value, createdDate: Date.now() / 1000, stages: new Set<string>() };
+    secret.versions.set(version.id, version);
+    this.moveStage(secret, CURRENT, version);
     this.save();
+  }
+
+  /** Runs the secret's rotation function through its four steps, as RotateSecret does. */
+  async rotate(secretId: string, token: string = randomUUID()): Promise<string> {
+    const secret = this.find(secretId);
+    if (!secret.rotation) {
+      throw new AwsServiceError('InvalidRequestException', `secret ${secret.name} has no rotation function`);
+    }
+    if (!this.invokeRotation) throw new AwsServiceError('InternalServiceError', 'rotation is not bound locally');
+    // As on AWS, the new version exists (labelled AWSPENDING, without a value) before createSecret runs.
+    if (!secret.versions.has(token)) {
+      const pending: SecretVersion = { id: token, value: undefined, createdDate: Date.now() / 1000, stages: new Set() };
+      secret.versions.set(token, pending);
+      this.moveStage(secret, PENDING, pending);
+    }
+    for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) {
+      await this.invokeRotation(secret.rotation.lambdaArn, { Step, SecretId: secret.arn, ClientRequestToken: token });
+    }
+    const pending = secret.versions.get(token);
+    if (!pending?.stages.has(CURRENT)) {
+      throw new AwsServiceError(
+        'InternalServiceError',
+        `rotation of ${secret.name} did not make version ${token} current`,
+      );
+    }
+    pending.stages.delete(PENDING);
+    secret.rotation.lastRotated = Date.now() / 1000;
+    this.save();
+    return token;
   }
 
   /** The operations served as `secretsmanager.*`. */
@@ -102,23 +225,94 @@ export class LocalSecretsManager {
     return {
       GetSecretValue: (input) => {
         const s = this.find(input.SecretId);
+        const stage = typeof input.VersionStage === 'string' ? input.VersionStage : undefined;
+        const byId = typeof input.VersionId === 'string' ? s.versions.get(input.VersionId) : undefined;
+        const version = typeof input.VersionId === 'string' ? byId : this.versionAt(s, stage ?? CURRENT);
+        if (!version || version.value === undefined || (stage && !version.stages.has(stage))) {
+          throw new AwsServiceError(
+            'ResourceNotFoundException',
+            `Secrets Manager can't find the specified secret value for ${input.VersionId ? `VersionId: ${input.VersionId}` : `staging label: ${stage ?? CURRENT}`}`,
+          );
+        }
         return {
           ARN: s.arn,
           Name: s.name,
-          SecretString: s.value,
-          VersionId: s.versionId,
-          VersionStages: ['AWSCURRENT'],
-          CreatedDate: s.createdDate,
+          SecretString: version.value,
+          VersionId: version.id,
+          VersionStages: [...version.stages],
+          CreatedDate: version.createdDate,
         };
       },
       DescribeSecret: (input) => {
         const s = this.find(input.SecretId);
-        return { ARN: s.arn, Name: s.name, CreatedDate: s.createdDate };
+        return {
+          ARN: s.arn,
+          Name: s.name,
+          CreatedDate: s.createdDate,
+          VersionIdsToStages: Object.fromEntries([...s.versions.values()].map((v) => [v.id, [...v.stages]])),
+          RotationEnabled: Boolean(s.rotation),
+          ...(s.rotation
+            ? {
+                RotationLambdaARN: s.rotation.lambdaArn,
+                RotationRules: s.rotation.days ? { AutomaticallyAfterDays: s.rotation.days } : {},
+                ...(s.rotation.lastRotated ? { LastRotatedDate: s.rotation.lastRotated } : {}),
+              }
+            : {}),
+        };
       },
       PutSecretValue: (input) => {
         const s = this.find(input.SecretId);
-        this.setValue(s.arn, String(input.SecretString ?? ''));
-        return { ARN: s.arn, Name: s.name, VersionId: s.versionId, VersionStages: ['AWSCURRENT'] };
+        const value = String(input.SecretString ?? '');
+        const token = typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : randomUUID();
+        const stages = Array.isArray(input.VersionStages) ? input.VersionStages.map(String) : [CURRENT];
+        const existing = s.versions.get(token);
+        if (existing && existing.value === undefined) {
+          // The version a rotation labelled AWSPENDING gets its value.
+          existing.value = value;
+          for (const stage of stages) this.moveStage(s, stage, existing);
+          this.save();
+          return { ARN: s.arn, Name: s.name, VersionId: existing.id, VersionStages: [...existing.stages] };
+        }
+        if (existing) {
+          // A retried put of the same version is a no-op; another value under its token is refused.
+          if (existing.value !== value) {
+            throw new AwsServiceError('ResourceExistsException', `version ${token} already exists with another value`);
+          }
+          return { ARN: s.arn, Name: s.name, VersionId: existing.id, VersionStages: [...existing.stages] };
+        }
+        const version: SecretVersion = { id: token, value, createdDate: Date.now() / 1000, stages: new Set() };
+        s.versions.set(version.id, version);
+        for (const stage of stages) this.moveStage(s, stage, version);
+        this.save();
+        return { ARN: s.arn, Name: s.name, VersionId: version.id, VersionStages: [...version.stages] };
+      },
+      UpdateSecretVersionStage: (input) => {
+        const s = this.find(input.SecretId);
+        const stage = String(input.VersionStage ?? '');
+        const to = typeof input.MoveToVersionId === 'string' ? s.versions.get(input.MoveToVersionId) : undefined;
+        const from =
+          typeof input.RemoveFromVersionId === 'string' ? s.versions.get(input.RemoveFromVersionId) : undefined;
+        if (input.RemoveFromVersionId !== undefined && !from?.stages.has(stage)) {
+          throw new AwsServiceError(
+            'InvalidParameterException',
+            `${stage} is not attached to version ${input.RemoveFromVersionId}`,
+          );
+        }
+        if (input.MoveToVersionId !== undefined && !to) {
+          throw new AwsServiceError('ResourceNotFoundException', `version ${input.MoveToVersionId} not found`);
+        }
+        if (to) this.moveStage(s, stage, to);
+        else from?.stages.delete(stage);
+        this.save();
+        return { ARN: s.arn, Name: s.name };
+      },
+      RotateSecret: async (input) => {
+        const s = this.find(input.SecretId);
+        const token = await this.rotate(
+          s.arn,
+          typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : undefined,
+        );
+        return { ARN: s.arn, Name: s.name, VersionId: token };
       },
       CreateSecret: (input) => {
         const name = String(input.Name);
@@ -129,8 +323,15 @@ export class LocalSecretsManager {
           name,
           String(input.SecretString ?? ''),
         );
-        return { ARN: s.arn, Name: s.name, VersionId: s.versionId };
+        this.save();
+        return { ARN: s.arn, Name: s.name, VersionId: this.versionAt(s, CURRENT)?.id };
       },
     };
   }
+}
+
+/** `rate(30 days)` → 30; anything else (a cron) → null. */
+function daysOf(expression: string | undefined): number | null {
+  const match = /^rate\((\d+) days?\)$/.exec(expression ?? '');
+  return match ? Number(match[1]) : null;
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { faultInjection } from '../adapters/aws/fault-injection';
 import { describeError } from '../domain/errors';
 import type { ReportKpi } from '../report/model';
 import { detail, formatTable, paint, paintStatus, progressPrinter, stage } from './console-output';
@@ -28,6 +29,9 @@ the weekly review pack and an HTML report, then prints a summary.
   --out DIR             where the report, the snapshots and the sample files go (default .local/run)
   --keep                keep the local deployment (.local/state) of the previous run instead of
                         starting afresh (definitions, data and values add up across runs)
+  --faults RATE         inject throttling, 5xx and socket timeouts into this share (0 to 1) of the
+                        AWS calls of every function, and print how many were retried (an AWS
+                        brown-out)
   -h, --help            show this help`;
 
 const { values: options } = parseArgs({
@@ -39,6 +43,7 @@ const { values: options } = parseArgs({
     'demo-approver': { type: 'string' },
     serve: { type: 'boolean', default: false },
     out: { type: 'string', default: '.local/run' },
+    faults: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
   strict: true,
@@ -63,6 +68,11 @@ const seed = positiveInteger('seed', options.seed);
 const decide = options['demo-approver'] ?? (options.serve ? 'none' : 'approve');
 if (decide !== 'approve' && decide !== 'reject' && decide !== 'none') {
   console.error(`--demo-approver must be approve, reject or none, not ${decide}`);
+  process.exit(2);
+}
+const faultRate = options.faults === undefined ? undefined : Number(options.faults);
+if (faultRate !== undefined && !(faultRate >= 0 && faultRate <= 1)) {
+  console.error(`--faults must be a share from 0 to 1, not ${options.faults}`);
   process.exit(2);
 }
 const outDir = path.resolve(options.out);
@@ -95,6 +105,7 @@ const local = await openLocalDeployment({
   },
   onWaiting: (holder) =>
     detail(`waiting for ${describeHolder(holder)} to finish with the local deployment (${shown(stateDir)})…`),
+  ...(faultRate !== undefined ? { faults: { rate: faultRate, seed } } : {}),
 });
 const cloud = local.cloud;
 let keepServing = false;
@@ -159,6 +170,15 @@ try {
     const r = run.recovery;
     detail(
       `recovery:  ${r.dataset} fixed as version ${r.version} and its quarantine replayed: ${r.replay.totals.moved} rows moved to raw, ${r.replay.totals.after} still quarantined with their reasons; ${r.restatements} values of ${r.kpis.join(', ')} restated`,
+    );
+  }
+  if (faultRate !== undefined) {
+    const f = faultInjection.stats();
+    const injected = Object.entries(f.injected)
+      .map(([kind, n]) => `${n} ${kind}`)
+      .join(', ');
+    detail(
+      `faults: ${f.calls.toLocaleString('en-US')} AWS calls, ${(f.attempts - f.calls).toLocaleString('en-US')} retried (${injected}), ${f.failed} failed after the SDK's retries, ${(f.failedAttemptMs / 1000).toFixed(1)} s spent in failed attempts`,
     );
   }
   detail(`report:    ${paint(`file://${run.reportFile}`, 'cyan')}`);

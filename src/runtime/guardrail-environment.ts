@@ -6,6 +6,7 @@ import type { AwsClients } from '../adapters/aws/clients';
 import { DynamoDbApprovalStore } from '../adapters/aws/dynamodb-approval-store';
 import { DynamoDbAuditLog } from '../adapters/aws/dynamodb-audit-log';
 import { DynamoDbAutonomyControls } from '../adapters/aws/dynamodb-autonomy-controls';
+import { DynamoDbRawCommitLog } from '../adapters/aws/dynamodb-raw-commit-log';
 import { secretsManagerSigningKeys } from '../adapters/aws/secrets-signing-keys';
 import { StepFunctionsApprovalWorkflow } from '../adapters/aws/sfn-approval-workflow';
 import { SnsGuardrailNotifier } from '../adapters/aws/sns-guardrail-notifier';
@@ -27,6 +28,8 @@ export const guardrailVariables = {
   CONTROLS_TABLE: name,
   /** The raw bucket; audit events are written under `dataset=pipeline_governance/`. */
   GOVERNANCE_BUCKET: name,
+  /** The state table: audit events are committed to the raw store's commit log (`COMMITS#pipeline_governance`). */
+  STATE_TABLE: name,
   APPROVER_TIERS: approverTiersVariable,
   APPROVAL_STATE_MACHINE_ARN: arn,
   APPROVALS_TOPIC_ARN: arn,
@@ -47,12 +50,19 @@ export function guardrailAdapters(
     APPROVALS_TABLE: string;
     AUDIT_TABLE: string;
     GOVERNANCE_BUCKET: string;
+    STATE_TABLE: string;
   },
   clients: GuardrailClients,
   clock: Clock = systemClock,
 ) {
   const approvals = new DynamoDbApprovalStore(clients.dynamodb, env.APPROVALS_TABLE, () => clock.now());
-  const audit = new DynamoDbAuditLog(clients.dynamodb, env.AUDIT_TABLE, clients.s3, env.GOVERNANCE_BUCKET);
+  const audit = new DynamoDbAuditLog(
+    clients.dynamodb,
+    env.AUDIT_TABLE,
+    clients.s3,
+    env.GOVERNANCE_BUCKET,
+    new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE),
+  );
   return {
     clock,
     approvals,

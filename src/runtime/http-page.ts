@@ -5,7 +5,14 @@ import * as z from 'zod';
 /** The parts of the event a page reads; anything else is ignored. */
 export const httpPageEvent = z
   .object({
-    requestContext: z.object({ http: z.object({ method: z.string() }).loose() }).loose(),
+    requestContext: z
+      .object({
+        requestId: z.string().optional(),
+        http: z
+          .object({ method: z.string(), sourceIp: z.string().optional(), userAgent: z.string().optional() })
+          .loose(),
+      })
+      .loose(),
     pathParameters: z.record(z.string(), z.string()).optional(),
     queryStringParameters: z.record(z.string(), z.string()).optional(),
     body: z.string().optional(),

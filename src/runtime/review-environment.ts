@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import type { AwsClients } from '../adapters/aws/clients';
 import { DynamoDbAuditLog } from '../adapters/aws/dynamodb-audit-log';
+import { DynamoDbRawCommitLog } from '../adapters/aws/dynamodb-raw-commit-log';
 import { DynamoDbReviewStore } from '../adapters/aws/dynamodb-review-store';
 import { S3ReviewPacks } from '../adapters/aws/s3-review-packs';
 import { secretsManagerSigningKeys } from '../adapters/aws/secrets-signing-keys';
@@ -18,6 +19,8 @@ export const reviewVariables = {
   AUDIT_TABLE: name,
   /** The raw bucket; audit events are written under `dataset=pipeline_governance/`. */
   GOVERNANCE_BUCKET: name,
+  /** The state table: the governance dataset's commit log, which makes each audit event visible. */
+  STATE_TABLE: name,
   /** The snapshots bucket; packs live under `reviews/`. */
   SNAPSHOTS_BUCKET: name,
   LINK_KEY_SECRET_ARN: arn,
@@ -47,6 +50,7 @@ export function reviewStores(
     REVIEWS_TABLE: string;
     AUDIT_TABLE: string;
     GOVERNANCE_BUCKET: string;
+    STATE_TABLE: string;
     SNAPSHOTS_BUCKET: string;
     LINK_KEY_SECRET_ARN: string;
   },
@@ -55,7 +59,13 @@ export function reviewStores(
   return {
     reviews: new DynamoDbReviewStore(clients.dynamodb, env.REVIEWS_TABLE),
     packs: new S3ReviewPacks(clients.s3, env.SNAPSHOTS_BUCKET),
-    audit: new DynamoDbAuditLog(clients.dynamodb, env.AUDIT_TABLE, clients.s3, env.GOVERNANCE_BUCKET),
+    audit: new DynamoDbAuditLog(
+      clients.dynamodb,
+      env.AUDIT_TABLE,
+      clients.s3,
+      env.GOVERNANCE_BUCKET,
+      new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE),
+    ),
     signer: createHmacSigner(cachedSigningKeys(secretsManagerSigningKeys(clients.secrets, env.LINK_KEY_SECRET_ARN))),
   };
 }

@@ -13,7 +13,7 @@
 // that dies anywhere is rerun with the same id and finishes; a day whose quarantine was last
 // replayed under the same declaration is left alone, so a second replay adds nothing.
 import { createHash } from 'node:crypto';
-import { hourPartition, MANIFEST_PREFIX, QUARANTINE_PREFIX } from '../contracts/raw-layout';
+import { hourPartition, MANIFEST_PREFIX, QUARANTINE_PREFIX, quarantineLogOf } from '../contracts/raw-layout';
 import { type CompiledDataset, type DatasetFormat, ingestionOf, webGunzip } from '../domain/dataset';
 import { ValidationError } from '../domain/errors';
 import { type CommitEntry, daysBetween, visibleEntries } from '../domain/ingest/commit-log';
@@ -26,10 +26,7 @@ import { batchIdOf, declarationSha256, type IngestDependencies, type IngestPart,
 
 const DAY = 86_400_000;
 
-/** The commit-log name of a dataset's quarantine log (never a dataset id: those have no colon). */
-export function quarantineLogOf(dataset: string): string {
-  return `quarantine:${dataset}`;
-}
+export { quarantineLogOf };
 
 export interface ReplayRequest {
   /** The dataset, compiled from the declaration in force. */

@@ -7,6 +7,7 @@
 // kind, under `raw/_sweeps/`. Batches written before the commit log existed (manifest version 1) are
 // adopted into the log first, so an upgrade loses nothing.
 import * as z from 'zod';
+import { PIPELINE_DATASET_OWNERS } from '../contracts/dataset-ownership';
 import { MANIFEST_PREFIX, QUARANTINE_PREFIX, RAW_PREFIX, SWEEP_REPORTS_PREFIX } from '../contracts/raw-layout';
 import { ConflictError } from '../domain/errors';
 import { type CommitEntry, visibleEntries } from '../domain/ingest/commit-log';
@@ -222,7 +223,9 @@ async function rollForward(
   const finished = new Set((logs.get(PIPELINE_INGEST_DATASET) ?? []).map((entry) => entry.manifestKey));
   const started = new Map<string, Set<string>>();
   for (const [dataset, entries] of logs) {
-    if (dataset === PIPELINE_INGEST_DATASET) continue;
+    // The pipeline's own datasets commit without data-quality records (data quality itself, and
+    // governance records, which are committed as they are written): nothing of theirs to finish.
+    if (PIPELINE_DATASET_OWNERS[dataset]) continue;
     for (const entry of entries) {
       if (finished.has(entry.manifestKey)) continue;
       started.set(entry.manifestKey, new Set([...(started.get(entry.manifestKey) ?? []), entry.date]));

@@ -229,18 +229,33 @@ describe('a crash at any call', () => {
       `r12,${at(1)},not-a-number`,
     ].join('\n');
 
-  /** The real adapters, every call of which goes through `gate` first. */
-  function adapters(clock: ManualClock, gate: () => void): IngestDependencies {
+  /** What watches the adapters' calls: each call's number (from 1) before it is made, and once it is answered. */
+  interface Probe {
+    before?(call: number): void;
+    after?(call: number): void;
+  }
+
+  /** The real adapters, every call of which `probe` sees. */
+  function adapters(clock: ManualClock, probe: Probe = {}): IngestDependencies {
+    let calls = 0;
     const wrap = <T extends object>(target: T): T =>
       new Proxy(target, {
         get(object, property, receiver) {
           const value = Reflect.get(object, property, receiver);
           if (typeof value !== 'function') return value;
           return (...args: unknown[]) => {
-            gate();
+            const call = ++calls;
+            probe.before?.(call);
             const result = value.apply(object, args);
-            // A staged object's own calls are gated too.
-            return property === 'stage' ? wrap(result as object) : result;
+            // A staged object's own calls are watched too.
+            if (property === 'stage') return wrap(result as object);
+            if (probe.after && result instanceof Promise) {
+              return result.then((answer) => {
+                probe.after?.(call);
+                return answer;
+              });
+            }
+            return result;
           };
         },
       });
@@ -277,66 +292,72 @@ describe('a crash at any call', () => {
     );
   }
 
-  it('leaves every row counted once or quarantined once the batch is run again', async () => {
-    const text = input((i) => (i % 3) * 24 + 2);
-    // An earlier batch already holds r5 on its day.
-    const earlier = `${HEADER}\nr5,${at(2 * 24 + 2)},5\n`;
-    const counting = new ManualClock(NOW);
-    let calls = 0;
-    await ingest(
-      'crash_probe',
-      adapters(counting, () => void calls++),
-      earlier,
-    );
-    calls = 0;
-    await ingest(
-      'crash_probe',
-      adapters(counting, () => void calls++),
-      text,
-    );
-    expect(calls).toBeGreaterThan(20);
+  /**
+   * Kills the run at call `crashAt`: before it is made, or once the service has applied it and
+   * before its answer is read (a timeout after a write). That call and every later one fail.
+   */
+  function killedAt(crashAt: number, when: 'before' | 'after'): Probe {
+    let dead = false;
+    const killed = () => new Error(`killed ${when} call ${crashAt}`);
+    return {
+      before: (call) => {
+        if (dead || (when === 'before' && call >= crashAt)) {
+          dead = true;
+          throw killed();
+        }
+      },
+      after: (call) => {
+        if (when === 'after' && call >= crashAt) {
+          dead = true;
+          throw killed();
+        }
+      },
+    };
+  }
 
-    for (let crashAt = 1; crashAt <= calls; crashAt++) {
-      const dataset = `crash_${crashAt}`;
-      const clock = new ManualClock(NOW);
-      await ingest(
-        dataset,
-        adapters(clock, () => undefined),
-        earlier,
-      );
-      let seen = 0;
-      const dying = adapters(clock, () => {
-        seen += 1;
+  it.each(['before', 'after'] as const)(
+    'leaves every row counted once or quarantined once the batch is run again (killed %s a call)',
+    async (when) => {
+      const text = input((i) => (i % 3) * 24 + 2);
+      // An earlier batch already holds r5 on its day.
+      const earlier = `${HEADER}\nr5,${at(2 * 24 + 2)},5\n`;
+      const counting = new ManualClock(NOW);
+      let calls = 0;
+      await ingest(`crash_probe_${when}`, adapters(counting, { before: () => void calls++ }), earlier);
+      calls = 0;
+      await ingest(`crash_probe_${when}`, adapters(counting, { before: () => void calls++ }), text);
+      expect(calls).toBeGreaterThan(20);
+      console.info(`ingest batch: killed ${when} each of its ${calls} calls, then run again`);
+
+      for (let crashAt = 1; crashAt <= calls; crashAt++) {
+        const dataset = `crash_${when}_${crashAt}`;
+        const clock = new ManualClock(NOW);
+        await ingest(dataset, adapters(clock), earlier);
         // Killed: this call and every one after it fail, the clean-up included.
-        if (seen >= crashAt) throw new Error(`killed at call ${crashAt}`);
-      });
-      await ingest(dataset, dying, text).catch(() => undefined);
-      clock.advance(17 * 60_000);
-      const rerun = await ingest(
-        dataset,
-        adapters(clock, () => undefined),
-        text,
-      );
-      const ids = (await visible(dataset)).map((r) => r.event_id).sort();
-      expect(ids, `crash at call ${crashAt}`).toEqual(Array.from({ length: 12 }, (_, i) => `r${i}`).sort());
-      if (rerun.status === 'ingested') {
-        const { counts } = rerun.manifest;
-        expect(counts.read, `crash at call ${crashAt}`).toBe(counts.valid + counts.quarantined + counts.duplicate);
-        expect(counts, `crash at call ${crashAt}`).toMatchObject({ read: 15, valid: 11, quarantined: 2, duplicate: 2 });
-      } else {
-        // The killed run had finished all but its last steps; the batch is done.
-        expect(rerun.status, `crash at call ${crashAt}`).toBe('duplicate');
+        const dying = adapters(clock, killedAt(crashAt, when));
+        await ingest(dataset, dying, text).catch(() => undefined);
+        clock.advance(17 * 60_000);
+        const rerun = await ingest(dataset, adapters(clock), text);
+        const ids = (await visible(dataset)).map((r) => r.event_id).sort();
+        expect(ids, `crash ${when} call ${crashAt}`).toEqual(Array.from({ length: 12 }, (_, i) => `r${i}`).sort());
+        if (rerun.status === 'ingested') {
+          const { counts } = rerun.manifest;
+          expect(counts.read, `crash ${when} call ${crashAt}`).toBe(
+            counts.valid + counts.quarantined + counts.duplicate,
+          );
+          expect(counts, `crash ${when} call ${crashAt}`).toMatchObject({
+            read: 15,
+            valid: 11,
+            quarantined: 2,
+            duplicate: 2,
+          });
+        } else {
+          // The killed run had finished all but its last steps; the batch is done.
+          expect(rerun.status, `crash ${when} call ${crashAt}`).toBe('duplicate');
+        }
+        expect((await ingest(dataset, adapters(clock), text)).status).toBe('duplicate');
       }
-      expect(
-        (
-          await ingest(
-            dataset,
-            adapters(clock, () => undefined),
-            text,
-          )
-        ).status,
-      ).toBe('duplicate');
-    }
-    expect(await listKeys(cloud, buckets.raw, 'raw/dataset=crash_1/')).not.toEqual([]);
-  });
+      expect(await listKeys(cloud, buckets.raw, `raw/dataset=crash_${when}_1/`)).not.toEqual([]);
+    },
+  );
 });

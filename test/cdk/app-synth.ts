@@ -22,3 +22,25 @@ export function synthesizeApp(context: Record<string, unknown> = {}): Synthesize
     pipeline: Template.fromStack(built.pipeline),
   };
 }
+
+/** One statement of an IAM policy, as synthesized. */
+export interface PolicyStatementJson {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** Every statement of the policies attached to the role of the function with `entry` (functions/<entry>.ts). */
+export function statementsOfFunction(template: Template, entry: string): PolicyStatementJson[] {
+  const functions = template.findResources('AWS::Lambda::Function', { Metadata: { 'agentKpi:entry': entry } });
+  const [fn] = Object.values(functions);
+  if (!fn) throw new Error(`no function ${entry}`);
+  const role = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as PolicyStatementJson[]);
+}
+
+/** The actions of a statement, as a list. */
+export const actionsOf = (statement: PolicyStatementJson): string[] => [statement.Action].flat();

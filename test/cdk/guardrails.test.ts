@@ -144,7 +144,7 @@ describe('who may do what', () => {
     ]);
   });
 
-  it('lets the steps and page functions and the review functions (which sign review links), and no other, read the link signing key', () => {
+  it('lets the steps, page and rotation functions and the review functions (which sign review links), and no other, read the link signing key', () => {
     const readers = Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
       .filter((p) =>
         (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).some(
@@ -161,11 +161,23 @@ describe('who may do what', () => {
       );
     expect(readers.sort()).toEqual([
       'GuardrailsPage',
+      'GuardrailsRotateLinkKey',
       'GuardrailsSteps',
       'ReviewsMonthlyBusiness',
       'ReviewsPage',
       'ReviewsWeeklyOperational',
     ]);
+  });
+
+  it('lets only the rotation function write the link signing key', () => {
+    const writers = Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:PutSecretValue'))
+      .map((p) => JSON.stringify(p.Properties.Roles).match(/Guardrails(\w+?)Role/)?.[1]);
+    expect(writers).toEqual(['RotateLinkKey']);
+    expect(actionsOf('GuardrailsRotateLinkKeyRole')).toEqual(
+      expect.arrayContaining(['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']),
+    );
+    expect(actionsOf('GuardrailsRotateLinkKeyRole')).not.toContain('secretsmanager:GetRandomPassword');
   });
 
   it('lets the steps function, and no other guardrail function, write the definitions table (approved changes)', () => {
@@ -196,6 +208,31 @@ describe('who may do what', () => {
     const puts = policyOf('GuardrailsPageRole').filter((s) => [s.Action].flat().includes('s3:PutObject'));
     expect(JSON.stringify(puts.map((s) => s.Resource))).toContain('/raw/dataset=pipeline_governance/*');
     expect(actionsOf('GuardrailsPageRole')).not.toContain('s3:GetObject');
+  });
+});
+
+describe('link signing key rotation', () => {
+  it('rotates the key every 30 days by default, never on a deployment', () => {
+    app.pipeline.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: Match.stringLikeRegexp('^GuardrailsLinkSigningKey') },
+      RotationLambdaARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^GuardrailsRotateLinkKey'), 'Arn'] },
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotateImmediatelyOnUpdate: false,
+    });
+  });
+
+  it('lets Secrets Manager invoke the rotation function for this secret of this account only', () => {
+    app.pipeline.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'secretsmanager.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp('^GuardrailsRotateLinkKey'), 'Arn'] },
+      SourceAccount: { Ref: 'AWS::AccountId' },
+      SourceArn: { Ref: Match.stringLikeRegexp('^GuardrailsLinkSigningKey') },
+    });
+  });
+
+  it('leaves rotation to operators when the configuration turns it off', () => {
+    const manual = synthesizeApp({ agentKpiPipeline: { linkKeyRotationDays: null } });
+    manual.pipeline.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
   });
 });
 
@@ -248,7 +285,10 @@ describe('approval page', () => {
   });
 
   it('builds approval links from the API endpoint unless a custom domain is configured', () => {
-    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Alone');
+    const stack = new Stack(
+      new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false }),
+      'Alone',
+    );
     const { buckets, tables } = new PipelineResources(stack, 'Resources', 'Test');
     const key = new Key(stack, 'Key');
     new Guardrails(stack, 'Guardrails', {

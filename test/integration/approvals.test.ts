@@ -9,9 +9,11 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { governanceRecordKey } from '../../src/adapters/aws/dynamodb-audit-log';
 import { StepFunctionsApprovalWorkflow } from '../../src/adapters/aws/sfn-approval-workflow';
 import { createHmacLinkSigner } from '../../src/adapters/crypto/hmac-link-signer';
 import { approvalLinkUrl } from '../../src/domain/guardrails/approval-link';
+import type { AuditEvent } from '../../src/domain/guardrails/audit';
 import type { ViolationInput } from '../../src/domain/guardrails/violation';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { createAutonomyReader } from '../../src/sdk/autonomy';
@@ -29,7 +31,11 @@ let cloud: LocalCloud;
 let approvals: LocalApprovals;
 
 beforeAll(async () => {
-  cloud = await LocalCloud.start({ context: { agentKpiPipeline: { approverTiers: TIERS } } });
+  // Room on the page for the fifty concurrent POSTs of the race below: all of them must reach the
+  // conditional write (with the default reservation of 5, most would be throttled before it).
+  cloud = await LocalCloud.start({
+    context: { agentKpiPipeline: { approverTiers: TIERS, concurrency: { approvalPage: 60 } } },
+  });
   approvals = await LocalApprovals.attach(cloud);
 });
 
@@ -286,6 +292,38 @@ describe('attacks on approval links', () => {
     expect(answer.status).toBe(403);
     expect(answer.html).toContain('This link is not valid');
     expect(await unchanged(approvalId)).toEqual({ status: 'pending', execution: 'RUNNING' });
+  });
+
+  it('audits a forged link with who sent it, in the audit table and the governance dataset, without its signature', async () => {
+    const { link } = await pending('forged-audited');
+    const forgedSignature = 'Q'.repeat(43);
+    const response = await fetch(tamper(link, { sig: forgedSignature }), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'forger/1.0' },
+      body: 'decision=approve',
+    });
+    expect(response.status).toBe(403);
+    const day = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+    const events = await approvals.audit.byTime({ from: `${day}T00:00:00.000Z`, to: tomorrow });
+    const refused = events.find((e) => e.type === 'link_refused' && e.detail?.includes('forger/1.0'));
+    expect(refused).toMatchObject({
+      actor: expect.stringMatching(/^client:/),
+      reason: 'forged or altered link: the signature does not match',
+    });
+    expect(refused?.detail).toMatch(/source \S+; user agent "forger\/1.0"; POST/);
+    expect(JSON.stringify(refused)).not.toContain(forgedSignature);
+    expect(JSON.stringify(refused)).not.toContain(new URL(link).searchParams.get('sig'));
+    const record = await cloud.clients.s3.send(
+      new GetObjectCommand({
+        Bucket: 'agentkpi-raw-000000000000-us-east-1',
+        Key: governanceRecordKey(refused as AuditEvent),
+      }),
+    );
+    const text = gunzipSync(
+      await (record.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+    expect(JSON.parse(text.toString('utf8'))).toMatchObject({ type: 'link_refused', detail: refused?.detail });
   });
 
   it('refuses a link whose approver, tier or expiry was changed', async () => {

@@ -56,7 +56,6 @@ describe('ingestion of the sample data', () => {
         'content_events',
         'crm_leads',
         'crm_opportunities',
-        'pipeline_governance',
         'pipeline_ingest',
         'web_sessions',
       ].sort(),

@@ -4,6 +4,7 @@
 import { DynamoDbApprovalStore } from '../../src/adapters/aws/dynamodb-approval-store';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
 import { DynamoDbAutonomyControls } from '../../src/adapters/aws/dynamodb-autonomy-controls';
+import { DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
 import type { ApprovalRequest } from '../../src/domain/guardrails/approval';
 import type { AuditEvent } from '../../src/domain/guardrails/audit';
 import type { AutonomySubject } from '../../src/domain/guardrails/autonomy';
@@ -47,7 +48,13 @@ export class LocalApprovals {
     this.ownersTopic = topicArn('GuardrailsOwnersTopic');
     const { dynamodb, s3 } = cloud.clients;
     this.approvals = new DynamoDbApprovalStore(dynamodb, 'AgentKpi-approvals');
-    this.audit = new DynamoDbAuditLog(dynamodb, 'AgentKpi-audit', s3, 'agentkpi-raw-000000000000-us-east-1');
+    this.audit = new DynamoDbAuditLog(
+      dynamodb,
+      'AgentKpi-audit',
+      s3,
+      'agentkpi-raw-000000000000-us-east-1',
+      new DynamoDbRawCommitLog(dynamodb, 'AgentKpi-state'),
+    );
     this.controls = new DynamoDbAutonomyControls(dynamodb, 'AgentKpi-controls');
   }
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { ReviewPackSummary } from '../../functions/review-pack';
 import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
+import { DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
 import { DynamoDbReviewStore } from '../../src/adapters/aws/dynamodb-review-store';
 import { storedDefinition } from '../../src/adapters/aws/kpi-definitions';
 import { kpiDefinitionAndProposalStore } from '../../src/adapters/aws/kpi-proposals';
@@ -56,6 +57,7 @@ export class LocalReviews {
       cloud.physicalName('AuditTable'),
       s3,
       cloud.physicalName('RawBucket', 'AWS::S3::Bucket'),
+      new DynamoDbRawCommitLog(dynamodb, cloud.physicalName('StateTable')),
     );
     this.packs = new S3ReviewPacks(s3, cloud.physicalName('SnapshotsBucket', 'AWS::S3::Bucket'));
     this.values = new DynamoKpiValueStore({ client: dynamodb, tableName: cloud.physicalName('ValuesTable') });

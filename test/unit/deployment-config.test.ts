@@ -81,4 +81,30 @@ describe('deployment configuration', () => {
     expect(reviews['monthly-business'].timeZone).toBe('America/New_York');
     expect(reviewCron(reviews['weekly-operational'])).toBe('cron(0 8 ? * MON *)');
   });
+
+  it('reserves concurrency for the public functions and the approval path unless told otherwise', () => {
+    expect(parseDeploymentConfig(undefined).concurrency).toEqual({
+      telemetry: 20,
+      approvalPage: 5,
+      approvalSteps: 5,
+      guardrailIntake: 10,
+    });
+    expect(parseDeploymentConfig({ concurrency: { telemetry: null } }).concurrency.telemetry).toBeNull();
+    expect(() => parseDeploymentConfig({ concurrency: { approvalPage: 0 } })).toThrow(
+      /agentKpiPipeline\.concurrency\.approvalPage/,
+    );
+  });
+
+  it('rotates the link signing key every 30 days unless told otherwise, and never faster than links live', () => {
+    expect(parseDeploymentConfig(undefined).linkKeyRotationDays).toBe(30);
+    expect(parseDeploymentConfig({ linkKeyRotationDays: null }).linkKeyRotationDays).toBeNull();
+    expect(() =>
+      parseDeploymentConfig({
+        linkKeyRotationDays: 1,
+        approverTiers: [{ name: 'ops', emails: ['ops@example.com'], deadlineMinutes: 24 * 60 }],
+      }),
+    ).toThrow(
+      /agentKpiPipeline\.linkKeyRotationDays: must give links more time than the longest tier deadline \(1440 minutes\)/,
+    );
+  });
 });

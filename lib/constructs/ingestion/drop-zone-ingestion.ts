@@ -14,6 +14,8 @@ export interface DropZoneIngestionProps extends IngestionBaseProps {
   readonly schedule: string;
   /** Failed deliveries and failed asynchronous invocations. */
   readonly deadLetterQueue: IQueue;
+  /** Ids of the datasets whose declarations keep a drop zone. */
+  readonly datasets: readonly string[];
 }
 
 export class DropZoneIngestion extends Construct {
@@ -35,6 +37,7 @@ export class DropZoneIngestion extends Construct {
         // Spilled records are typed NDJSON, up to twice a CSV's bytes: room for a 4 GiB input.
         ephemeralStorageMiB: 10_240,
         invocation: { kind: 'asynchronous', deadLetterQueue: props.deadLetterQueue },
+        datasets: props.datasets,
       },
       props,
     );

@@ -31,6 +31,7 @@ export class HttpPullIngestion extends Construct {
         timeout: Duration.minutes(15),
         ephemeralStorageMiB: 2048,
         invocation: { kind: 'asynchronous', deadLetterQueue: props.deadLetterQueue },
+        datasets: props.datasets.filter((d) => ingestionOf(d).http).map((d) => d.id),
       },
       props,
     );
@@ -41,7 +42,7 @@ export class HttpPullIngestion extends Construct {
       if (http.auth && !granted.has(http.auth.secretName)) {
         granted.add(http.auth.secretName);
         // The handler reads the secret by the name in the declaration; the grant covers that secret only.
-        Secret.fromSecretNameV2(this, `Secret-${declaration.id}`, http.auth.secretName).grantRead(this.function.fn);
+        Secret.fromSecretNameV2(this, `Secret-${declaration.id}`, http.auth.secretName).grantRead(this.function.role);
       }
       this.schedules.push(
         scheduleIngestion(this, `Schedule-${declaration.id}`, this.function, {

@@ -1,18 +1,19 @@
 // CDK: an ingestion Lambda with what every connector needs: the declarations folder in its bundle,
-// the code version, puts narrowed to `raw/` and `quarantine/`, and the state table (claims,
-// recompute marks, watermarks).
+// the code version, scratch space, and its datasets' prefixes of raw and quarantine and items of
+// the state table (claims, recompute marks, watermarks, commit logs), for the datasets it serves only.
 import { Duration, Size } from 'aws-cdk-lib';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PIPELINE_INGEST_DATASET } from '../../../src/contracts/dataset-ownership';
 import { DATASET_STATUS_KEYS } from '../../../src/contracts/definitions-table';
-import { KEY_INDEX_PREFIX, QUARANTINE_PREFIX, RAW_PREFIX } from '../../../src/contracts/raw-layout';
 import { acknowledgeWildcardResource } from '../../nag';
 import type { PipelineBuckets, PipelineTables } from '../../stacks/resources';
 import { KpiFunction, type KpiFunctionProps } from '../kpi-function';
+import { schedulerRole } from '../service-role';
 
 /** What every ingestion construct receives. */
 export interface IngestionBaseProps {
@@ -32,6 +33,10 @@ export interface IngestionFunctionProps {
   readonly memorySize: number;
   readonly timeout: Duration;
   readonly invocation: KpiFunctionProps['invocation'];
+  /** Ids of the datasets this connector ingests (its grants cover these and `pipeline_ingest`). */
+  readonly datasets: readonly string[];
+  /** Executions reserved for the function (null: none). */
+  readonly reservedConcurrency?: number | null;
   /**
    * Scratch space for records spilled by hour while a large input is read in any time order.
    * @default 512 (Lambda's default)
@@ -53,6 +58,7 @@ export function ingestionFunction(
     timeout: props.timeout,
     logRetention: base.logRetention,
     invocation: props.invocation,
+    reservedConcurrency: props.reservedConcurrency ?? null,
     bundledFiles: base.declarationFiles,
     environment: {
       DATASETS_DIR: base.datasetsFolder,
@@ -67,11 +73,11 @@ export function ingestionFunction(
       ? { overrides: { ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMiB) } }
       : {}),
   });
-  fn.bindBucket('RAW_BUCKET', base.buckets.raw, 'put', RAW_PREFIX);
-  // The key indexes of keyed datasets: a batch reads those of the days it writes to drop duplicates.
-  fn.bindBucket('RAW_BUCKET', base.buckets.raw, 'read', KEY_INDEX_PREFIX);
-  fn.bindBucket('QUARANTINE_BUCKET', base.buckets.quarantine, 'put', QUARANTINE_PREFIX);
-  fn.bindTable('STATE_TABLE', base.tables.state, 'readWrite');
+  // The datasets it serves and the data-quality records of its batches; nothing of any other dataset.
+  fn.bindDatasetStorage({ raw: base.buckets.raw, quarantine: base.buckets.quarantine, state: base.tables.state }, [
+    ...props.datasets,
+    PIPELINE_INGEST_DATASET,
+  ]);
   // The dataset declarations in force (`kpi dataset publish`): one Query of the definitions table's
   // status index for the dataset pointers, and nothing else of that table (no KPI, no proposal).
   fn.fn.addEnvironment('DEFINITIONS_TABLE', base.tables.definitions.tableName);
@@ -99,10 +105,7 @@ export function scheduleIngestion(
   props: { expression: string; description: string; input: unknown; deadLetterQueue: IQueue },
 ): Schedule {
   const construct = new Construct(scope, id);
-  const role = new Role(construct, 'Role', {
-    assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
-    description: props.description,
-  });
+  const role = schedulerRole(construct, 'Role', { description: props.description, scheduleGroupName: 'default' });
   const schedule = new Schedule(construct, 'Schedule', {
     description: props.description,
     schedule: ScheduleExpression.expression(props.expression),

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { DatasetDeclaration } from '../../../src/contracts/dataset-declaration-files';
+import { type DatasetDeclaration, ingestionOf } from '../../../src/contracts/dataset-declaration-files';
+import { PIPELINE_DATASET_OWNERS } from '../../../src/contracts/dataset-ownership';
 import type { PipelineBuckets, PipelineTables } from '../../stacks/resources';
 import { DeadLetterQueue } from '../dead-letter-queue';
 import { declarationsAsJson, readDatasetCatalog } from './catalog';
@@ -27,6 +28,8 @@ export interface IngestionProps {
   readonly messagingKey: IKey;
   /** Schedule of the drop zone connector. */
   readonly dropZoneSchedule: string;
+  /** Executions reserved for the telemetry endpoint (null: none). @default 20 */
+  readonly telemetryConcurrency?: number | null;
   /** Schedule and settings of the raw store's sweeper. */
   readonly sweep: {
     readonly schedule: string;
@@ -49,6 +52,7 @@ export class Ingestion extends Construct {
     super(scope, id);
     const datasetsFolder = props.datasetsFolder ?? 'kpis/datasets';
     this.datasets = readDatasetCatalog(path.join(repoRoot, datasetsFolder));
+    refuseConnectorsOnOwnedDatasets(this.datasets);
     this.deadLetters = new DeadLetterQueue(this, 'DeadLetters', {
       encryptionKey: props.messagingKey,
       purpose: 'ingestion schedule deliveries and failed ingestion runs',
@@ -61,8 +65,13 @@ export class Ingestion extends Construct {
       declarationFiles: declarationsAsJson(path.join(repoRoot, datasetsFolder), datasetsFolder),
       codeVersion: codeVersion(repoRoot),
     };
+    const served = (connector: (ingestion: ReturnType<typeof ingestionOf>) => boolean) =>
+      this.datasets.filter((d) => connector(ingestionOf(d))).map((d) => d.id);
     this.dropZone = new DropZoneIngestion(this, 'DropZone', {
       ...base,
+      // `kpi replay` runs in the drop-zone function and may move the quarantined rows of any dataset
+      // back into raw: its grants cover every dataset but the governance one (the guardrail stage's).
+      datasets: this.datasets.map((d) => d.id).filter((id) => PIPELINE_DATASET_OWNERS[id] !== 'guardrails'),
       schedule: props.dropZoneSchedule,
       deadLetterQueue: this.deadLetters.queue,
     });
@@ -71,11 +80,38 @@ export class Ingestion extends Construct {
       datasets: this.datasets,
       deadLetterQueue: this.deadLetters.queue,
     });
-    this.telemetry = new TelemetryIngestion(this, 'Telemetry', base);
+    this.telemetry = new TelemetryIngestion(this, 'Telemetry', {
+      ...base,
+      datasets: served((i) => i.push?.enabled === true),
+      ...(props.telemetryConcurrency !== undefined ? { reservedConcurrency: props.telemetryConcurrency } : {}),
+    });
     this.sweeper = new RawStoreSweeper(this, 'Sweeper', {
       ...base,
       ...props.sweep,
       deadLetterQueue: this.deadLetters.queue,
     });
+  }
+}
+
+/**
+ * A dataset another stage owns (the governance audit records) is written by that stage only: a
+ * declaration that lets a connector write it would let whoever feeds the connector forge its
+ * records, so the synth stops.
+ */
+function refuseConnectorsOnOwnedDatasets(datasets: readonly DatasetDeclaration[]): void {
+  for (const declaration of datasets) {
+    const owner = PIPELINE_DATASET_OWNERS[declaration.id];
+    if (!owner || owner === 'ingestion') continue;
+    const ingestion = ingestionOf(declaration);
+    const connectors = [
+      ingestion.dropZone ? 'dropZone' : null,
+      ingestion.http ? 'http' : null,
+      ingestion.push?.enabled ? 'push' : null,
+    ].filter((c) => c !== null);
+    if (connectors.length > 0) {
+      throw new Error(
+        `dataset ${declaration.id}: it is written by the ${owner} stage only, so no connector may ingest it; set ingestion.dropZone: false and remove ${connectors.join(', ')} from its declaration`,
+      );
+    }
   }
 }

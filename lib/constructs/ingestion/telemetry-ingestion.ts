@@ -12,6 +12,14 @@ import { type IngestionBaseProps, ingestionFunction } from './ingestion-function
 export interface TelemetryIngestionProps extends IngestionBaseProps {
   /** Largest request body, as sent. @default 1 MiB */
   readonly maxBodyBytes?: number;
+  /** Ids of the datasets whose declarations accept pushes. */
+  readonly datasets: readonly string[];
+  /**
+   * Executions reserved for the endpoint: a flood of requests (signed or not) beyond it gets 429
+   * from the function URL and cannot take the account's concurrency from the other functions.
+   * @default 20
+   */
+  readonly reservedConcurrency?: number | null;
 }
 
 export class TelemetryIngestion extends Construct {
@@ -45,6 +53,8 @@ export class TelemetryIngestion extends Construct {
         memorySize: 512,
         timeout: Duration.seconds(30),
         invocation: { kind: 'synchronous', caller: 'its function URL' },
+        datasets: props.datasets,
+        reservedConcurrency: props.reservedConcurrency === undefined ? 20 : props.reservedConcurrency,
       },
       props,
     );

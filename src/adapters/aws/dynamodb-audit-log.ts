@@ -1,20 +1,35 @@
 // AWS adapter: the audit trail on the `audit` table, each event also written as a record of the
-// `pipeline_governance` dataset in the raw bucket.
+// `pipeline_governance` dataset in the raw store and committed there, as ingestion commits a batch
+// (docs/ingestion.md, "The commit protocol"): each event is a batch of one record, its id derived
+// from the event id; the record object and the batch's manifest are put, then one entry in the
+// day's commit log (put if absent, skipped when the batch is in the log already). Compute reads
+// only what the log names, so an event reaches the governance KPIs once, however often recorded.
 //   EVENT#<eventId>  / EVENT                      first-write guard: when the event happened
 //   KPI#<kpiId|->    / <occurredAt>#<eventId>     the event, by KPI and time
 //     gsi1: SUBJECT#<agent#…|use_case#…|-> / same sort key   by governed subject and time
 //     gsi2: DAY#<YYYY-MM-DD>               / same sort key   by time
 // A retried step records an event again with a new clock reading; the guard keeps the first
-// reading, so the event item, its sort key and its raw object are the same on every attempt.
+// reading, so the event item, its sort key and its raw object are the same on every attempt. Every
+// put is conditional on the item not existing: the trail is append-only (the functions' roles hold
+// PutItem and GetItem on it, no UpdateItem or DeleteItem). A retry records what the first attempt
+// stored (the first write wins), so the raw record is the same bytes on every attempt.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { GOVERNANCE_RECORDS_PREFIX } from '../../contracts/raw-layout';
-import { type AuditEvent, auditEventSchema, governanceRecord } from '../../domain/guardrails/audit';
+import { GOVERNANCE_RECORDS_PREFIX, hourPartition, manifestKey } from '../../contracts/raw-layout';
+import {
+  type AuditEvent,
+  auditEventSchema,
+  GOVERNANCE_DATASET_ID,
+  governanceRecord,
+} from '../../domain/guardrails/audit';
+import { recordBatchManifest } from '../../domain/ingest/manifest';
 import type { AuditLog, AuditQuery, TimeRange } from '../../ports/audit-log';
+import type { RawCommitLog } from '../../ports/raw-commit-log';
 import { queryAll } from './dynamo-query';
+import { commitRecordDay } from './dynamodb-raw-commit-log';
 
 /** Prefix of the governance dataset in the raw bucket; the functions' write grant is narrowed to it. */
 export { GOVERNANCE_RECORDS_PREFIX };
@@ -25,10 +40,21 @@ export { GOVERNANCE_RECORDS_PREFIX };
  * batch: `raw/dataset=pipeline_governance/date=<YYYY-MM-DD>/hour=<HH>/audit-<sha-256 of the event id>-0000.ndjson.gz`.
  */
 export function governanceRecordKey(event: Pick<AuditEvent, 'eventId' | 'occurredAt'>): string {
-  const digest = createHash('sha256').update(event.eventId).digest('hex').slice(0, 40);
   const date = event.occurredAt.slice(0, 10);
   const hour = event.occurredAt.slice(11, 13);
-  return `${GOVERNANCE_RECORDS_PREFIX}date=${date}/hour=${hour}/audit-${digest}-0000.ndjson.gz`;
+  return `${GOVERNANCE_RECORDS_PREFIX}date=${date}/hour=${hour}/${governanceBatchId(event)}-0000.ndjson.gz`;
+}
+
+/** The batch an event's record is committed as: `audit-` and the first 40 hex digits of the event id's SHA-256. */
+export function governanceBatchId(event: Pick<AuditEvent, 'eventId'>): string {
+  return `audit-${createHash('sha256').update(event.eventId).digest('hex').slice(0, 40)}`;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as Error | undefined)?.name === 'ConditionalCheckFailedException'
+  );
 }
 
 const sortKey = (event: Pick<AuditEvent, 'eventId' | 'occurredAt'>) => `${event.occurredAt}#${event.eventId}`;
@@ -39,35 +65,99 @@ export class DynamoDbAuditLog implements AuditLog, AuditQuery {
     private readonly tableName: string,
     private readonly s3: S3Client,
     private readonly rawBucket: string,
+    private readonly commitLog: RawCommitLog,
+    /** Recorded in each batch's manifest as the code that wrote it. */
+    private readonly codeVersion = 'guardrails',
   ) {}
 
   async record(candidate: AuditEvent): Promise<void> {
+    const event = await this.append(candidate);
+    await this.commitRecord(event);
+  }
+
+  /** Puts the event in the table once; returns the event as stored (a retry's reading is not kept). */
+  private async append(candidate: AuditEvent): Promise<AuditEvent> {
     const event = { ...candidate, occurredAt: await this.firstOccurrence(candidate) };
     const sk = sortKey(event);
-    await this.dynamodb.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: `KPI#${event.kpiId ?? '-'}`,
-          sk,
-          gsi1pk: `SUBJECT#${event.subject ?? '-'}`,
-          gsi1sk: sk,
-          gsi2pk: `DAY#${event.occurredAt.slice(0, 10)}`,
-          gsi2sk: sk,
-          ...event,
-        },
-      }),
+    const pk = `KPI#${event.kpiId ?? '-'}`;
+    try {
+      await this.dynamodb.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk,
+            sk,
+            gsi1pk: `SUBJECT#${event.subject ?? '-'}`,
+            gsi1sk: sk,
+            gsi2pk: `DAY#${event.occurredAt.slice(0, 10)}`,
+            gsi2sk: sk,
+            ...event,
+          },
+          // Append-only: an event once written is never replaced. A retry finds it there (same key,
+          // since the guard kept the first occurrence) and goes on to the raw record.
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return event;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const { Item } = await this.dynamodb.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }),
     );
-    const record = governanceRecord(event);
+    if (!Item)
+      throw new Error(`audit event ${event.eventId} failed its put's condition, yet is not stored at ${pk} ${sk}`);
+    return auditEventSchema.parse(Item);
+  }
+
+  /** The event's record in the raw store: object, manifest, then the commit that makes it visible. */
+  private async commitRecord(event: AuditEvent): Promise<void> {
+    const key = governanceRecordKey(event);
+    const body = gzipSync(`${JSON.stringify(governanceRecord(event))}\n`);
+    await this.s3.send(
+      // As ingestion writes raw objects: the `.gz` key says how to read it, no Content-Encoding.
+      new PutObjectCommand({ Bucket: this.rawBucket, Key: key, Body: body, ContentType: 'application/x-ndjson' }),
+    );
+    const at = Date.parse(event.occurredAt);
+    const hour = hourPartition(at);
+    const batchId = governanceBatchId(event);
+    const written = {
+      key,
+      records: 1,
+      bytes: body.byteLength,
+      sha256: createHash('sha256').update(body).digest('hex'),
+      minEventTime: at,
+      maxEventTime: at,
+    };
+    const manifest = recordBatchManifest({
+      dataset: GOVERNANCE_DATASET_ID,
+      batchId,
+      contentSha256: createHash('sha256').update(event.eventId).digest('hex'),
+      ingestedAt: at,
+      codeVersion: this.codeVersion,
+      objects: [{ ...written, kind: 'raw', bucket: this.rawBucket, dataset: GOVERNANCE_DATASET_ID, date: hour.date }],
+    });
+    const mKey = manifestKey(GOVERNANCE_DATASET_ID, hour, batchId);
     await this.s3.send(
       new PutObjectCommand({
         Bucket: this.rawBucket,
-        Key: governanceRecordKey(event),
-        Body: gzipSync(`${JSON.stringify(record)}\n`),
-        // As ingestion writes raw objects: the `.gz` key says how to read it, no Content-Encoding.
-        ContentType: 'application/x-ndjson',
+        Key: mKey,
+        Body: `${JSON.stringify(manifest, null, 2)}\n`,
+        ContentType: 'application/json',
       }),
     );
+    await commitRecordDay(this.commitLog, {
+      dataset: GOVERNANCE_DATASET_ID,
+      date: hour.date,
+      batchId,
+      source: batchId,
+      supersedes: [],
+      objects: [{ ...written, hour: hour.start }],
+      keysKey: null,
+      keys: 0,
+      manifestKey: mKey,
+      committedAt: at,
+    });
   }
 
   /** Claims the event id with this reading of the clock, or returns the reading of the first claim. */
@@ -83,9 +173,7 @@ export class DynamoDbAuditLog implements AuditLog, AuditQuery {
       );
       return event.occurredAt;
     } catch (error) {
-      const name = (error as Error | undefined)?.name;
-      if (!(error instanceof ConditionalCheckFailedException) && name !== 'ConditionalCheckFailedException')
-        throw error;
+      if (!isConditionFailure(error)) throw error;
       const { Item } = await this.dynamodb.send(
         new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
       );

@@ -7,6 +7,11 @@
 // - `RECOMPUTE#<dataset>` / `<YYYY-MM-DDTHH>#<batchId>`: an hour that got late records. Index gsi1
 //   (`RECOMPUTE` / `<markedAt ISO>#<dataset>#<hour>`) lists marks of every dataset.
 // - `WATERMARK#<dataset>` / `http`: where the pull connector stands.
+//
+// A write whose answer was lost (a socket timeout after DynamoDB applied it) is sent again by the
+// SDK, and the retry fails its own condition. So every conditional write that fails reads the item
+// back and takes it as done when the item is what this write would have left (this run's claim,
+// this run's completion, this version of the watermark).
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -35,8 +40,12 @@ const HOUR = 3_600_000;
 
 const batchItemSchema = z.object({
   status: z.enum(['in_progress', 'done', 'released']),
+  owner: z.string().optional(),
+  firstClaimedAt: z.number().optional(),
+  attempt: z.number().optional(),
   leaseUntil: z.number().optional(),
   completedAt: z.number().optional(),
+  completedBy: z.string().optional(),
   outcome: z.string().optional(),
   manifestKey: z.string().optional(),
   problems: z.array(z.string()).optional(),
@@ -65,6 +74,16 @@ const watermarkItemSchema = z.object({
 });
 
 const batchKey = (dataset: string, batchId: string) => ({ pk: `INGEST#${dataset}`, sk: `BATCH#${batchId}` });
+
+function sameTraversal(a: WatermarkState['traversal'], b: WatermarkState['traversal']): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.watermarkSent === b.watermarkSent &&
+    a.resume === b.resume &&
+    a.pendingWatermark === b.pendingWatermark &&
+    a.pages === b.pages
+  );
+}
 
 function hourLabel(periodStart: number): string {
   return new Date(periodStart).toISOString().slice(0, 13);
@@ -108,10 +127,15 @@ export class DynamoDbIngestLedger implements IngestLedger {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
-    const { Item } = await this.dynamodb.send(
-      new GetCommand({ TableName: this.table, Key: batchKey(request.dataset, request.batchId), ConsistentRead: true }),
-    );
-    const item = batchItemSchema.parse(Item);
+    const item = await this.readBatch(request.dataset, request.batchId);
+    if (!item)
+      throw new Error(
+        `the claim of batch ${request.batchId} of ${request.dataset} failed its condition, yet no claim is there`,
+      );
+    if (item.status === 'in_progress' && item.owner === request.owner) {
+      // This run's own claim: the SDK sent the write again after its first answer was lost.
+      return { kind: 'claimed', firstClaimedAt: Number(item.firstClaimedAt), attempt: Number(item.attempt) };
+    }
     if (item.status === 'done') {
       return {
         kind: 'done',
@@ -123,6 +147,13 @@ export class DynamoDbIngestLedger implements IngestLedger {
       };
     }
     return { kind: 'busy', leaseUntil: item.leaseUntil ?? 0 };
+  }
+
+  private async readBatch(dataset: string, batchId: string): Promise<z.infer<typeof batchItemSchema> | undefined> {
+    const { Item } = await this.dynamodb.send(
+      new GetCommand({ TableName: this.table, Key: batchKey(dataset, batchId), ConsistentRead: true }),
+    );
+    return Item ? batchItemSchema.parse(Item) : undefined;
   }
 
   async completed(dataset: string, batchIds: readonly string[]): Promise<Set<string>> {
@@ -158,7 +189,7 @@ export class DynamoDbIngestLedger implements IngestLedger {
           TableName: this.table,
           Key: batchKey(request.dataset, request.batchId),
           UpdateExpression:
-            'SET #status = :done, completedAt = :completedAt, outcome = :outcome, manifestKey = :manifestKey, #read = :read, valid = :valid, quarantined = :quarantined, problems = :problems, declarationSha256 = :declaration, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk REMOVE leaseUntil, #owner',
+            'SET #status = :done, completedAt = :completedAt, outcome = :outcome, manifestKey = :manifestKey, #read = :read, valid = :valid, quarantined = :quarantined, problems = :problems, declarationSha256 = :declaration, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, completedBy = :owner REMOVE leaseUntil, #owner',
           ConditionExpression: '#owner = :owner',
           ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner', '#read': 'read' },
           ExpressionAttributeValues: {
@@ -179,6 +210,11 @@ export class DynamoDbIngestLedger implements IngestLedger {
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
+        // Completed by this very write, whose first answer was lost: done.
+        const item = await this.readBatch(request.dataset, request.batchId);
+        if (item?.status === 'done' && item.completedBy === request.owner && item.manifestKey === request.manifestKey) {
+          return;
+        }
         throw new ConflictError(`batch ${request.batchId} of ${request.dataset} is no longer held by this run`, {
           cause: error,
         });
@@ -240,8 +276,11 @@ export class DynamoDbIngestLedger implements IngestLedger {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Reopened (by this write, whose answer was lost, or by a run racing it, which is as good:
+      // the claim that follows decides who reads it), unless it has been claimed since.
+      const item = await this.readBatch(dataset, batchId);
+      return item?.status === 'released' && item.outcome === outcome && item.owner === undefined;
     }
   }
 
@@ -315,6 +354,15 @@ export class DynamoDbIngestLedger implements IngestLedger {
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
+        // Saved by this very write (its first answer lost): the item holds this state, one version on.
+        const saved = await this.readWatermark(dataset);
+        if (
+          saved.version === state.version + 1 &&
+          saved.watermark === state.watermark &&
+          sameTraversal(saved.traversal, state.traversal)
+        ) {
+          return;
+        }
         throw new ConflictError(`the watermark of ${dataset} was changed by another run`, { cause: error });
       }
       throw error;

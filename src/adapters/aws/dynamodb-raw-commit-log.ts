@@ -5,10 +5,23 @@
 // - `COMMITS#<dataset>` / `<YYYY-MM-DD>#<version, 10 digits>`: one commit entry (put if absent).
 //   One partition per dataset, sorted by day then version: a range of days is one Query.
 // - `SOURCE#<dataset>` / `<SHA-256 of the logical file's name>`: its head (optimistic locking on `stamp`).
+//
+// A put whose answer was lost is sent again by the SDK and fails its own condition: a commit entry
+// then reads as taken (the writer reads the day's log again and finds its batch there), a head
+// reads back as written when the item is exactly the head this write put.
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type CommitEntry, commitEntrySchema, type SourceHead, sourceHeadSchema } from '../../domain/ingest/commit-log';
+import { commitLogPartition } from '../../contracts/raw-layout';
+import { ConflictError } from '../../domain/errors';
+import {
+  type CommitEntry,
+  type CommitProposal,
+  commitEntrySchema,
+  type SourceHead,
+  sourceHeadSchema,
+} from '../../domain/ingest/commit-log';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
 import { queryAll } from './dynamo-query';
 
@@ -30,7 +43,7 @@ export class DynamoDbRawCommitLog implements RawCommitLog {
       ConsistentRead: true,
       KeyConditionExpression: fromDate === null ? 'pk = :pk AND sk < :to' : 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: {
-        ':pk': `COMMITS#${dataset}`,
+        ':pk': commitLogPartition(dataset),
         ':to': `${toDate}#~`,
         ...(fromDate === null ? {} : { ':from': `${fromDate}#` }),
       },
@@ -43,7 +56,7 @@ export class DynamoDbRawCommitLog implements RawCommitLog {
       await this.dynamodb.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: `COMMITS#${entry.dataset}`, sk: `${entry.date}#${versionLabel(entry.version)}`, ...entry },
+          Item: { pk: commitLogPartition(entry.dataset), sk: `${entry.date}#${versionLabel(entry.version)}`, ...entry },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -74,8 +87,27 @@ export class DynamoDbRawCommitLog implements RawCommitLog {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const stored = await this.readSource(next.dataset, next.source);
+      return stored !== null && isDeepStrictEqual(stored, sourceHeadSchema.parse(next));
     }
   }
+}
+
+/**
+ * Commits one day of a batch that adds no keys (records the pipeline writes itself): under the
+ * day's next version, unless the day's log already has an entry of the batch (an earlier attempt's,
+ * or this attempt's whose answer was lost). True when this call committed it. The same steps as
+ * ingestion's commit (src/usecases/ingest/commit-days.ts) without the key check.
+ */
+export async function commitRecordDay(log: RawCommitLog, proposal: CommitProposal, maxAttempts = 50): Promise<boolean> {
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const entries = await log.entries(proposal.dataset, proposal.date, proposal.date);
+    if (entries.some((entry) => entry.batchId === proposal.batchId)) return false;
+    const version = entries.reduce((max, entry) => Math.max(max, entry.version), 0) + 1;
+    if (await log.append({ ...proposal, version })) return true;
+  }
+  throw new ConflictError(
+    `the commit log of ${proposal.dataset} on ${proposal.date} kept moving: ${maxAttempts} attempts to commit batch ${proposal.batchId}`,
+  );
 }

@@ -26,13 +26,28 @@ function hmac(key: string, payload: string): Buffer {
   return createHmac('sha256', key).update(payload, 'utf8').digest();
 }
 
+/** Where the signer takes its keys: the cached ones, and a fresh read. */
+export interface SigningKeySource {
+  (): Promise<SigningKeys>;
+  /**
+   * Reads the keys again, unless they were read less than a moment ago (then undefined): a rotation
+   * may have made a new current key, or retired the previous one, since they were cached.
+   */
+  refresh?: () => Promise<SigningKeys | undefined>;
+}
+
 /**
- * Signs payloads with `keys().current`, verifies against current then previous. `keys` is called on
- * every operation; cache inside it (see `cachedSigningKeys`).
+/**
+ * Signs payloads with the current key, verifies against current then previous, with the keys as the
+ * secret holds them now: each operation reads the secret again unless it was read less than a second
+ * ago (`cachedSigningKeys`). So a link signed with a key rotated in a second ago verifies, one signed
+ * with a key two rotations old never does, and no new link is signed with a retired key. Links are
+ * opened by people, a few times each: the reads cost nothing worth caching longer, and a flood of
+ * forged links costs at most one read a second per instance.
  */
-export function createHmacSigner(keys: () => Promise<SigningKeys>): PayloadSigner {
+export function createHmacSigner(keys: SigningKeySource): PayloadSigner {
   const load = async () => {
-    const loaded = await keys();
+    const loaded = (await keys.refresh?.()) ?? (await keys());
     if (loaded.current.length < MIN_SIGNING_KEY_LENGTH) {
       throw new SigningKeyError(
         `the link signing key has ${loaded.current.length} characters; at least ${MIN_SIGNING_KEY_LENGTH} are needed`,
@@ -57,7 +72,7 @@ export function createHmacSigner(keys: () => Promise<SigningKeys>): PayloadSigne
 }
 
 /** The approval links' signer: HMAC over the approval link's claims. */
-export function createHmacLinkSigner(keys: () => Promise<SigningKeys>): ApprovalLinkSigner {
+export function createHmacLinkSigner(keys: SigningKeySource): ApprovalLinkSigner {
   const signer = createHmacSigner(keys);
   return {
     sign: (claims) => signer.sign(linkSigningPayload(claims)),
@@ -65,21 +80,39 @@ export function createHmacLinkSigner(keys: () => Promise<SigningKeys>): Approval
   };
 }
 
-/** Caches what `fetch` returns for `ttlMs`, so a warm function reads the secret once in a while. */
+/**
+ * The keys `fetch` returns, read again on `refresh()` unless the last read is younger than
+ * `minRefreshMs`. When a read fails (Secrets Manager throttled or unreachable), the last keys read
+ * stand in for up to `ttlMs`, so a brown-out of Secrets Manager does not take the page down with it.
+ */
 export function cachedSigningKeys(
   fetch: () => Promise<SigningKeys>,
   ttlMs = 5 * 60_000,
   now: () => number = Date.now,
-): () => Promise<SigningKeys> {
-  let cached: { keys: Promise<SigningKeys>; until: number } | undefined;
-  return () => {
-    if (!cached || cached.until <= now()) {
-      const keys = fetch();
-      cached = { keys, until: now() + ttlMs };
-      keys.catch(() => {
-        cached = undefined;
-      });
-    }
-    return cached.keys;
+  minRefreshMs = 1000,
+): SigningKeySource {
+  let lastRead: { keys: Promise<SigningKeys>; readAt: number } | undefined;
+  let lastGood: { keys: SigningKeys; readAt: number } | undefined;
+  const read = (): Promise<SigningKeys> => {
+    const readAt = now();
+    const keys = fetch().then(
+      (loaded) => {
+        lastGood = { keys: loaded, readAt };
+        return loaded;
+      },
+      (error: unknown) => {
+        if (lastGood && now() < lastGood.readAt + ttlMs) return lastGood.keys;
+        throw error;
+      },
+    );
+    const entry = { keys, readAt };
+    lastRead = entry;
+    keys.catch(() => {
+      if (lastRead === entry) lastRead = undefined;
+    });
+    return keys;
   };
+  const source: SigningKeySource = () => (lastRead && now() < lastRead.readAt + ttlMs ? lastRead.keys : read());
+  source.refresh = async () => (lastRead && now() < lastRead.readAt + minRefreshMs ? undefined : read());
+  return source;
 }

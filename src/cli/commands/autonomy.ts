@@ -1,8 +1,10 @@
 // CLI: `kpi autonomy show|set` reads and changes the autonomy mode of an agent or a use case. A
 // change is an operator's audited decision: who, why and from what to what go to the audit trail.
 // Like the other commands, it acts on the local deployment unless given --aws.
+
 import { DynamoDbAuditLog } from '../../adapters/aws/dynamodb-audit-log';
 import { DynamoDbAutonomyControls } from '../../adapters/aws/dynamodb-autonomy-controls';
+import { DynamoDbRawCommitLog } from '../../adapters/aws/dynamodb-raw-commit-log';
 import {
   AUTONOMY_MODES,
   type AutonomyMode,
@@ -74,7 +76,14 @@ ${DEPLOYMENT_USAGE}
         context.stdout(`on ${deployment.where}\n`);
         return 0;
       }
-      const audit = new DynamoDbAuditLog(dynamodb, deployment.names.auditTable, s3, deployment.names.governanceBucket);
+      const audit = new DynamoDbAuditLog(
+        dynamodb,
+        deployment.names.auditTable,
+        s3,
+        deployment.names.governanceBucket,
+        new DynamoDbRawCommitLog(dynamodb, deployment.names.stateTable),
+        'kpi autonomy',
+      );
       const change = await setAutonomyMode(
         { subject, mode: mode as AutonomyMode, operator, reason: (values.reason ?? '').trim() },
         { controls, audit, clock: { now: context.now } },

@@ -24,8 +24,14 @@ export const AUDIT_EVENT_TYPES = [
   'approvers_notified',
   /** An approver opened the approval page (first view per approver and tier). */
   'approval_viewed',
-  /** A genuine link was used when it could no longer decide (expired, escalated, already decided). */
+  /**
+   * A request the page refused: a forged, altered or malformed link (GET or POST), or a genuine link
+   * posted when it could no longer decide (expired, escalated, already decided). Audited at a
+   * bounded rate, with the client's address and user agent, never the signature.
+   */
   'link_refused',
+  /** A known link scanner or previewer opened a genuine link (not the approver viewing it). */
+  'link_scanned',
   /** An approver's decision was recorded. */
   'decision_recorded',
   /** A tier's deadline passed with no decision. */
@@ -166,6 +172,23 @@ export function reviewAuditEvent(
     subject: null,
     ...NO_DETAILS,
     ...rest,
+  };
+}
+
+/** An event about no KPI and no subject: a request refused before any approval could be trusted. */
+export function unattributedAuditEvent(
+  fields: Pick<EventFields, 'eventId' | 'type' | 'occurredAt' | 'actor'> & Partial<EventFields>,
+): AuditEvent {
+  return {
+    kpiId: null,
+    kpiVersion: null,
+    violationKind: null,
+    levelOfDecision: null,
+    agentId: null,
+    useCase: null,
+    subject: null,
+    ...NO_DETAILS,
+    ...fields,
   };
 }
 

@@ -12,7 +12,7 @@ import {
 } from './approval';
 import { subjectOf } from './autonomy';
 import type { GuardrailDecision } from './policy';
-import { canonicalDimensions, type Violation } from './violation';
+import type { Violation } from './violation';
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 const precise = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
@@ -77,8 +77,9 @@ export function describePeriod(violation: Violation): string {
 
 /** `agent=lead-router-1, channel=web`, or `all (overall)`. */
 export function describeDimensions(violation: Violation): string {
-  const canonical = canonicalDimensions(violation.dimensions);
-  return canonical === '*' ? 'all (overall)' : canonical.replaceAll(',', ', ');
+  const names = Object.keys(violation.dimensions).sort();
+  if (names.length === 0) return 'all (overall)';
+  return names.map((name) => `${name}=${violation.dimensions[name] ?? '∅'}`).join(', ');
 }
 
 const KIND_WORDS: Record<Violation['kind'], string> = {

@@ -2,6 +2,7 @@
 // emits one Violation per KPI value that breaks its definition (red status, drift, data quality);
 // the guardrail intake (functions/guardrail-intake.ts) takes a batch of them and applies the policy.
 import * as z from 'zod';
+import { dimensionKey, keyPart } from '../values/dimension-key';
 
 /**
  * What was broken: the status turned red, the value drifted from its own history, the data is bad,
@@ -172,19 +173,14 @@ export const violationBatchSchema = z.object({
 });
 export type ViolationBatch = z.infer<typeof violationBatchSchema>;
 
-/** Dimension values in a canonical order, as `key=value` pairs joined by `,` (`*` for the overall row). */
-export function canonicalDimensions(dimensions: Violation['dimensions']): string {
-  const keys = Object.keys(dimensions).sort();
-  if (keys.length === 0) return '*';
-  return keys.map((k) => `${k}=${dimensions[k] === null ? '∅' : String(dimensions[k])}`).join(',');
-}
-
 /**
  * Identifies one violation: the same kind of breach of the same KPI, dimensions and period is the
  * same violation however often evaluate reports it (every refresh of a provisional period, say).
+ * Every free-text part is encoded (`keyPart`, `dimensionKey`), so no crafted KPI id or dimension
+ * value can make two violations share a key.
  */
 export function violationKey(v: Pick<Violation, 'kind' | 'kpi' | 'grain' | 'period' | 'dimensions'>): string {
-  return [v.kind, v.kpi.id, v.grain, v.period.start, canonicalDimensions(v.dimensions)].join('|');
+  return [v.kind, keyPart(v.kpi.id), v.grain, v.period.start, dimensionKey(v.dimensions)].join('|');
 }
 
 /**
@@ -194,5 +190,5 @@ export function violationKey(v: Pick<Violation, 'kind' | 'kpi' | 'grain' | 'peri
  * decision governs the agent, so one question per agent and concern is what approvers answer.
  */
 export function concernKey(v: Pick<Violation, 'kind' | 'kpi' | 'governs'>): string {
-  return [v.kind, v.kpi.id, v.governs.agentId ?? '-', v.governs.useCase ?? '-'].join('|');
+  return [v.kind, keyPart(v.kpi.id), dimensionKey({ agent: v.governs.agentId, use_case: v.governs.useCase })].join('|');
 }

@@ -524,8 +524,13 @@ export class LocalStepFunctions {
     try {
       return await this.options.functions.invoke(functionKey, payload);
     } catch (error) {
-      // Step Functions names a Lambda failure after the error the handler threw.
+      // Step Functions names a Lambda failure after the error the handler threw, and a throttled
+      // invocation (reserved concurrency reached) after the Lambda service's error.
       const e = error as Error;
+      if (e.name === 'TooManyRequestsException') throw new TaskError('Lambda.TooManyRequestsException', e.message);
+      // A function whose process died mid-invocation (a crash plan of the fault injector): Step
+      // Functions reports what Lambda tells it then, an error of unknown type.
+      if (e.name === 'SimulatedCrash') throw new TaskError('Lambda.Unknown', e.message);
       throw new TaskError(e.name || 'Error', e.message);
     }
   }

@@ -139,12 +139,8 @@ export async function notifyApprovers(
     deadline: new Date(expiresAt * 1000).toISOString(),
   };
   await deps.approvals.openTier(notice, input.taskToken);
-  for (const approver of notice.approvers) {
-    const claims: ApprovalLinkClaims = { approvalId: request.approvalId, approver, tier: input.tier, expiresAt };
-    const link = approvalLinkUrl(deps.pageBaseUrl, claims, await deps.signer.sign(claims));
-    const email = approverEmail(request, notice, approver, link);
-    await deps.notifier.notifyApprover({ approver, approvalId: request.approvalId, tier: input.tier, ...email });
-  }
+  // Audited before the links go out: once an approver holds one, the request may be decided before
+  // a retry of this step (after a crash) gets here, and the retry then stops at the check above.
   await deps.audit.record(
     approvalAuditEvent(request, {
       eventId: `${request.approvalId}|tier-${input.tier}|notified`,
@@ -157,6 +153,12 @@ export async function notifyApprovers(
       detail: `to ${notice.approvers.join(', ')}; deadline ${notice.deadline}`,
     }),
   );
+  for (const approver of notice.approvers) {
+    const claims: ApprovalLinkClaims = { approvalId: request.approvalId, approver, tier: input.tier, expiresAt };
+    const link = approvalLinkUrl(deps.pageBaseUrl, claims, await deps.signer.sign(claims));
+    const email = approverEmail(request, notice, approver, link);
+    await deps.notifier.notifyApprover({ approver, approvalId: request.approvalId, tier: input.tier, ...email });
+  }
   return { notified: notice.approvers.length, deadline: notice.deadline };
 }
 

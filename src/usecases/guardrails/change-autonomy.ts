@@ -51,6 +51,10 @@ export async function changeAutonomy(
     const changed = applyTransition(current, transition);
     const from = effectiveMode(current);
     if (changed.baseMode === current.baseMode && sameHolds(changed.holds, current.holds)) {
+      // Nothing to write. If this very transition wrote the state (a retried step whose first run
+      // died between the write and its audit), its event may be missing: record it (once, by its id).
+      const earlier = earlierWriteOf(current, transition, by);
+      if (earlier) await deps.audit.record(auditEventFor(earlier));
       return { from, to: from, written: false, state: current };
     }
     const at = new Date(deps.clock.now()).toISOString();
@@ -68,6 +72,26 @@ export async function changeAutonomy(
     }
   }
   throw new ConflictError(`autonomy of ${subjectKey(subject)}: ${MAX_ATTEMPTS} concurrent writes in a row, giving up`);
+}
+
+/**
+ * The change `transition` made when `state` is the one it wrote (same actor and reason, the hold in
+ * place or the release done), reconstructed from the state: from, to and when. Null otherwise, and
+ * for an operator's `set`, whose mode before cannot be read back.
+ */
+function earlierWriteOf(
+  state: AutonomyControlState,
+  transition: AutonomyTransition,
+  by: { readonly actor: string; readonly reason: string },
+): { from: AutonomyMode; to: AutonomyMode; at: string } | null {
+  if (!state.updatedAt || state.updatedBy !== by.actor || state.reason !== by.reason) return null;
+  let before: AutonomyControlState;
+  if (transition.type === 'hold' && state.holds.includes(transition.approvalId)) {
+    before = { ...state, holds: state.holds.filter((id) => id !== transition.approvalId) };
+  } else if (transition.type === 'release' && !state.holds.includes(transition.approvalId)) {
+    before = { ...state, holds: [...state.holds, transition.approvalId] };
+  } else return null;
+  return { from: effectiveMode(before), to: effectiveMode(state), at: state.updatedAt };
 }
 
 function sameHolds(a: readonly string[], b: readonly string[]): boolean {

@@ -1,6 +1,7 @@
 // The approval page's use cases against every way a link can be misused.
 import { describe, expect, it } from 'vitest';
-import { decideApproval, viewApproval } from '../../../src/usecases/guardrails/approval-page';
+import { AuditBudget } from '../../../src/domain/guardrails/audit-budget';
+import { decideApproval, type PageClient, viewApproval } from '../../../src/usecases/guardrails/approval-page';
 import { closeTier } from '../../../src/usecases/guardrails/approval-steps';
 import { linkInput, openApproval } from '../../support/approval-flow';
 import { guardrailWorld } from '../../support/guardrail-fakes';
@@ -96,6 +97,23 @@ describe('deciding through an approval link', () => {
     });
   });
 
+  it('finishes a decision whose first POST died after recording it, when the approver posts again', async () => {
+    const { world, ana, approvalId } = await opened();
+    const decidedAt = new Date(world.clock.now()).toISOString();
+    await world.approvals.recordDecision(approvalId, {
+      decision: 'approved',
+      approver: 'ana@example.com',
+      reason: null,
+      decidedAt,
+      tier: 0,
+    });
+    expect(await decideApproval(ana, approve, world)).toMatchObject({ kind: 'decided', byYou: true });
+    expect(world.audit.events.filter((e) => e.type === 'decision_recorded')).toEqual([
+      expect.objectContaining({ occurredAt: decidedAt, actor: 'approver:ana@example.com', decision: 'approved' }),
+    ]);
+    expect(world.workflow.resumed).toEqual([expect.objectContaining({ taskToken: 'token-0', approvalId })]);
+  });
+
   it('tells a second approver who decided first, and keeps the first decision', async () => {
     const { world, ana, ben, approvalId } = await opened();
     await decideApproval(ana, approve, world);
@@ -138,5 +156,84 @@ describe('deciding through an approval link', () => {
     world.clock.advance(12 * 60_000);
     await decideApproval(ana, approve, world);
     expect(world.audit.events.find((e) => e.type === 'decision_recorded')?.latencyMs).toBe(12 * 60_000);
+  });
+});
+
+const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36';
+let requests = 0;
+function client(method: PageClient['method'], userAgent = BROWSER): PageClient {
+  requests += 1;
+  return { requestId: `req-${requests}`, sourceIp: '203.0.113.9', userAgent, method };
+}
+
+describe('auditing refused requests and scanners', () => {
+  it('audits a forged link with the source address and user agent, and never its signature', async () => {
+    const { world, ana } = await opened();
+    const forged = tampered(ana, { sig: 'Z'.repeat(43) });
+    expect((await viewApproval(forged, world, client('GET'))).kind).toBe('invalid');
+    const [event] = world.audit.events.filter((e) => e.type === 'link_refused');
+    expect(event).toMatchObject({
+      actor: 'client:203.0.113.9',
+      kpiId: null,
+      approvalId: null,
+      reason: 'forged or altered link: the signature does not match',
+    });
+    expect(event?.detail).toContain('source 203.0.113.9');
+    expect(event?.detail).toContain(BROWSER);
+    expect(event?.detail).toContain('ana@example.com');
+    expect(JSON.stringify(event)).not.toContain('Z'.repeat(43));
+    expect(JSON.stringify(world.audit.events)).not.toContain(ana.query.sig);
+  });
+
+  it('audits a malformed link naming the fields at fault', async () => {
+    const { world, ana } = await opened();
+    await decideApproval({ ...ana, query: { ...ana.query, tier: 'x' } }, approve, world, client('POST'));
+    expect(world.audit.events.find((e) => e.type === 'link_refused')?.reason).toBe('malformed link (tier)');
+  });
+
+  it('audits each refused POST of one approver as an event of its own', async () => {
+    const { world, ana } = await opened();
+    await decideApproval(ana, approve, world, client('POST'));
+    for (let i = 0; i < 3; i++) await decideApproval(ana, approve, world, client('POST'));
+    const refused = world.audit.events.filter((e) => e.type === 'link_refused');
+    expect(refused).toHaveLength(3);
+    expect(refused.map((e) => e.reason)).toEqual(
+      Array(3).fill(
+        'a decision was posted through a link that could no longer decide: replayed: the request was decided already',
+      ),
+    );
+  });
+
+  it('says why an expired link was refused', async () => {
+    const { world, ana } = await opened();
+    world.clock.advance(61 * 60_000);
+    await decideApproval(ana, approve, world, client('POST'));
+    expect(world.audit.events.find((e) => e.type === 'link_refused')?.reason).toMatch(/the link has expired$/);
+  });
+
+  it('audits refusals at a bounded rate and says how many it left out', async () => {
+    const { world, ana } = await opened();
+    const deps = { ...world, refusals: new AuditBudget({ perMinute: 1, burst: 2 }) };
+    const forged = tampered(ana, { sig: 'Y'.repeat(43) });
+    for (let i = 0; i < 5; i++) await viewApproval(forged, deps, client('GET'));
+    expect(world.audit.types().filter((t) => t === 'link_refused')).toHaveLength(2);
+    world.clock.advance(60_000);
+    await viewApproval(forged, deps, client('GET'));
+    const refused = world.audit.events.filter((e) => e.type === 'link_refused');
+    expect(refused).toHaveLength(3);
+    expect(refused.at(-1)?.detail).toContain('3 refused requests before this one were not audited');
+  });
+
+  it("records a known link scanner's GET as a scan, not as the approver's view", async () => {
+    const { world, ana, approvalId } = await opened();
+    const page = await viewApproval(ana, world, client('GET', 'Mozilla/5.0 (compatible; Proofpoint URL Defense)'));
+    expect(page.kind).toBe('open');
+    expect(world.audit.types()).not.toContain('approval_viewed');
+    expect(world.audit.events.find((e) => e.type === 'link_scanned')).toMatchObject({
+      actor: 'scanner:Proofpoint URL Defense',
+      approvalId,
+    });
+    await viewApproval(ana, world, client('GET'));
+    expect(world.audit.events.find((e) => e.type === 'approval_viewed')?.actor).toBe('approver:ana@example.com');
   });
 });

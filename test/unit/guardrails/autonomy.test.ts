@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { operatorAuditEvent } from '../../../src/domain/guardrails/audit';
 import {
+  type AutonomyMode,
   applyTransition,
   effectiveMode,
   mostRestrictive,
@@ -46,19 +47,43 @@ describe('autonomy controls', () => {
   it('writes and audits a hold once when it is applied twice', async () => {
     const world = guardrailWorld();
     const hold = { type: 'hold', approvalId: 'x' } as const;
-    let audited = 0;
-    const event = ({ at }: { at: string }) => {
-      audited += 1;
-      return operatorAuditEvent(agent, {
-        eventId: `e${audited}`,
+    const event = ({ at, from, to }: { at: string; from: AutonomyMode; to: AutonomyMode }) =>
+      operatorAuditEvent(agent, {
+        eventId: 'x|held',
         type: 'autonomy_changed',
         occurredAt: at,
         actor: 't',
+        fromMode: from,
+        toMode: to,
       });
-    };
     await changeAutonomy(agent, hold, { actor: 't', reason: 'r' }, event, world);
     await changeAutonomy(agent, hold, { actor: 't', reason: 'r' }, event, world);
-    expect({ audited, version: (await world.controls.read(agent)).version }).toEqual({ audited: 1, version: 1 });
+    expect(world.audit.types()).toEqual(['autonomy_changed']);
+    expect((await world.controls.read(agent)).version).toBe(1);
+  });
+
+  it('audits on the retry a change whose first run died between the write and its audit', async () => {
+    const world = guardrailWorld();
+    const hold = { type: 'hold', approvalId: 'x' } as const;
+    const event = ({ at, from, to }: { at: string; from: AutonomyMode; to: AutonomyMode }) =>
+      operatorAuditEvent(agent, {
+        eventId: 'x|held',
+        type: 'autonomy_changed',
+        occurredAt: at,
+        actor: 't',
+        fromMode: from,
+        toMode: to,
+      });
+    const record = world.audit.record.bind(world.audit);
+    world.audit.record = () => Promise.reject(new Error('the process died'));
+    await expect(changeAutonomy(agent, hold, { actor: 't', reason: 'r' }, event, world)).rejects.toThrow(/died/);
+    const writtenAt = (await world.controls.read(agent)).updatedAt;
+    world.audit.record = record;
+    world.clock.advance(60_000);
+    await changeAutonomy(agent, hold, { actor: 't', reason: 'r' }, event, world);
+    expect(world.audit.events).toEqual([
+      expect.objectContaining({ occurredAt: writtenAt, fromMode: 'autonomous', toMode: 'supervised' }),
+    ]);
   });
 
   it('retries a write that lost a race to another writer', async () => {

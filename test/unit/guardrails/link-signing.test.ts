@@ -52,6 +52,100 @@ describe('approval link signing', () => {
   });
 });
 
+describe('approval link signing across a rotation', () => {
+  /** A secret whose versions rotate, read through the cache with a clock the test moves. */
+  function rotatingSecret() {
+    const keys = ['k'.repeat(64)];
+    let reads = 0;
+    let clock = 1_000_000;
+    const source = cachedSigningKeys(
+      async () => {
+        reads += 1;
+        return { current: keys.at(-1) as string, ...(keys.length > 1 ? { previous: keys.at(-2) as string } : {}) };
+      },
+      5 * 60_000,
+      () => clock,
+    );
+    const signWith = (key: string) => createHmacLinkSigner(async () => ({ current: key })).sign(claims);
+    return {
+      signer: createHmacLinkSigner(source),
+      signWith,
+      rotate: () => keys.push(String(keys.length).repeat(64)),
+      key: (age: number) => keys.at(-1 - age) as string,
+      advance: (ms: number) => {
+        clock += ms;
+      },
+      reads: () => reads,
+    };
+  }
+
+  it('verifies a link signed with a key rotated in after the cache was filled', async () => {
+    const secret = rotatingSecret();
+    expect(await secret.signer.verify(claims, await secret.signWith(secret.key(0)))).toBe(true);
+    secret.advance(1000);
+    secret.rotate();
+    secret.advance(1000);
+    expect(await secret.signer.verify(claims, await secret.signWith(secret.key(0)))).toBe(true);
+    expect(await secret.signer.verify(claims, await secret.signWith(secret.key(1)))).toBe(true);
+  });
+
+  it('refuses a link signed with a key two rotations old, whatever the cache held', async () => {
+    const secret = rotatingSecret();
+    secret.rotate();
+    const old = await secret.signWith(secret.key(1));
+    expect(await secret.signer.verify(claims, old)).toBe(true);
+    secret.advance(2000);
+    secret.rotate();
+    expect(await secret.signer.verify(claims, old)).toBe(false);
+  });
+
+  it('reads the secret at most once a second however many forged links arrive', async () => {
+    const secret = rotatingSecret();
+    const forged = await secret.signWith('f'.repeat(64));
+    for (let i = 0; i < 100; i++) expect(await secret.signer.verify(claims, forged)).toBe(false);
+    expect(secret.reads()).toBe(1);
+    secret.advance(1000);
+    for (let i = 0; i < 100; i++) await secret.signer.verify(claims, forged);
+    expect(secret.reads()).toBe(2);
+  });
+
+  it('signs a new link with the key rotated in, not the one it cached', async () => {
+    const secret = rotatingSecret();
+    await secret.signer.sign(claims);
+    secret.advance(1000);
+    secret.rotate();
+    expect(await secret.signer.sign(claims)).toBe(await secret.signWith(secret.key(0)));
+  });
+
+  it('verifies with the keys it last read while Secrets Manager fails, for five minutes', async () => {
+    let failing = false;
+    let clock = 0;
+    const source = cachedSigningKeys(
+      async () => {
+        if (failing) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+        return { current: KEY };
+      },
+      5 * 60_000,
+      () => clock,
+    );
+    const browned = createHmacLinkSigner(source);
+    const link = await signer.sign(claims);
+    expect(await browned.verify(claims, link)).toBe(true);
+    failing = true;
+    clock += 60_000;
+    expect(await browned.verify(claims, link)).toBe(true);
+    clock += 5 * 60_000;
+    await expect(browned.verify(claims, link)).rejects.toThrow(/Rate exceeded/);
+  });
+
+  it('reads the secret for a genuine link at most once a second too', async () => {
+    const secret = rotatingSecret();
+    const link = await secret.signWith(secret.key(0));
+    for (let i = 0; i < 10; i++) expect(await secret.signer.verify(claims, link)).toBe(true);
+    expect(secret.reads()).toBe(1);
+  });
+});
+
 describe('approval link format', () => {
   it('puts the claims and the signature in the query, and nothing else', () => {
     const url = new URL(approvalLinkUrl('https://x.example.com/prod', claims, 's'.repeat(43)));

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { inputConfidence } from '../../../src/domain/values/confidence';
-import { dimensionKey } from '../../../src/domain/values/dimension-key';
 import { MAX_LINEAGE_MANIFESTS, summarizeInputs } from '../../../src/domain/values/kpi-value';
 import { restatementOf, type StoredKpiValue } from '../../../src/domain/values/restatement';
 import { valueFingerprint } from '../../../src/domain/values/value-fingerprint';
@@ -12,22 +11,6 @@ const stored = (overrides = {}): StoredKpiValue => ({
   revision: 1,
   fingerprint: 'x',
   restatements: [],
-});
-
-describe('dimensionKey', () => {
-  it('writes the overall row as *', () => {
-    expect(dimensionKey({})).toBe('*');
-  });
-
-  it('sorts keys and percent-encodes separators inside values', () => {
-    expect(dimensionKey({ channel: 'a&b=c', campaign: 'spring sale' })).toBe(
-      'campaign=spring%20sale&channel=a%26b%3Dc',
-    );
-  });
-
-  it('keeps a missing value apart from an empty one', () => {
-    expect(dimensionKey({ agent: null })).not.toBe(dimensionKey({ agent: '' }));
-  });
 });
 
 describe('valueFingerprint', () => {

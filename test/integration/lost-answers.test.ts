@@ -1,0 +1,175 @@
+// Writes whose answer was lost, against the emulators: DynamoDB applied a conditional write, the
+// answer timed out on the way back (the fault injector's `timeout-after`), and the same write is
+// sent again, as the SDK's retry sends it. The retry fails its own condition; the adapters read the
+// item back and take their own write as done, instead of reading it as another run's.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type AwsClients, createAwsClients } from '../../src/adapters/aws/clients';
+import { DynamoDbIngestLedger } from '../../src/adapters/aws/dynamodb-ingest-ledger';
+import { commitRecordDay, DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
+import { faultInjection } from '../../src/adapters/aws/fault-injection';
+import type { CommitProposal, SourceHead } from '../../src/domain/ingest/commit-log';
+import { LocalCloud } from '../../src/local/local-cloud';
+import type { CompletionRequest } from '../../src/ports/ingest-ledger';
+
+let cloud: LocalCloud;
+/** Clients that make one attempt per call, with the fault injector in their middleware. */
+let clients: Pick<AwsClients, 'dynamodb'>;
+let ledger: DynamoDbIngestLedger;
+let log: DynamoDbRawCommitLog;
+const NOW = Date.parse('2026-11-20T10:00:00Z');
+const LEASE = 16 * 60_000;
+
+beforeAll(async () => {
+  cloud = await LocalCloud.start();
+  clients = await createAwsClients(
+    { ...cloud.environment, AWS_MAX_ATTEMPTS: '1', AWS_FAULT_INJECTION: '{"rate":0}' },
+    { services: ['dynamodb'] },
+  );
+  ledger = new DynamoDbIngestLedger(clients.dynamodb, cloud.physicalName('StateTable'));
+  log = new DynamoDbRawCommitLog(clients.dynamodb, cloud.physicalName('StateTable'));
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+afterEach(() => {
+  faultInjection.setPlan({ rate: 0 });
+});
+
+/** Runs `write` once with its answer lost after DynamoDB applied it, then sends it again. */
+async function sentTwice<T>(write: () => Promise<T>): Promise<T> {
+  faultInjection.setPlan({ rate: 1, kinds: ['timeout-after'], timeoutMs: 1 });
+  const first = await write().then(
+    () => 'answered',
+    (error: Error) => error.name,
+  );
+  faultInjection.setPlan({ rate: 0 });
+  expect(first).toBe('TimeoutError');
+  return write();
+}
+
+const claimOf = (batchId: string, owner: string) => ({
+  dataset: 'orders',
+  batchId,
+  owner,
+  now: NOW,
+  leaseMillis: LEASE,
+});
+
+const completionOf = (batchId: string, owner: string): CompletionRequest => ({
+  dataset: 'orders',
+  batchId,
+  owner,
+  completedAt: NOW + 60_000,
+  outcome: 'ingested',
+  manifestKey: `raw/_manifests/dataset=orders/date=2026-11-20/${batchId}.json`,
+  read: 10,
+  valid: 10,
+  quarantined: 0,
+  problems: [],
+});
+
+describe('the ingestion ledger', () => {
+  it("takes a claim it made itself, whose answer was lost, as its own, and another run's claim as busy", async () => {
+    const claim = await sentTwice(() => ledger.claim(claimOf('lost-claim', 'run-a')));
+    expect(claim).toEqual({ kind: 'claimed', firstClaimedAt: NOW, attempt: 1 });
+    expect(await ledger.claim(claimOf('lost-claim', 'run-b'))).toEqual({ kind: 'busy', leaseUntil: NOW + LEASE });
+  });
+
+  it('takes a completion it made itself, whose answer was lost, as done, and refuses one by a run that no longer holds the batch', async () => {
+    await ledger.claim(claimOf('lost-completion', 'run-a'));
+    await sentTwice(() => ledger.complete(completionOf('lost-completion', 'run-a')));
+    expect(await ledger.completed('orders', ['lost-completion'])).toEqual(new Set(['lost-completion']));
+    await expect(ledger.complete(completionOf('lost-completion', 'run-b'))).rejects.toThrow(
+      'is no longer held by this run',
+    );
+  });
+
+  it('takes a reopening it made itself, whose answer was lost, as made', async () => {
+    await ledger.claim(claimOf('lost-reopen', 'run-a'));
+    await ledger.complete({ ...completionOf('lost-reopen', 'run-a'), outcome: 'too_large' });
+    expect(await sentTwice(() => ledger.reopen('orders', 'lost-reopen', 'too_large'))).toBe(true);
+    expect(await ledger.claim(claimOf('lost-reopen', 'run-b'))).toMatchObject({ kind: 'claimed', attempt: 2 });
+  });
+
+  it('takes a watermark it saved itself, whose answer was lost, as saved, and one saved by another run as a conflict', async () => {
+    const state = { watermark: '2026-11-20T09:00:00Z', traversal: null, version: 0 };
+    await sentTwice(() => ledger.saveWatermark('orders', state));
+    expect(await ledger.readWatermark('orders')).toEqual({ ...state, version: 1 });
+    await expect(ledger.saveWatermark('orders', { ...state, watermark: '2026-11-20T09:30:00Z' })).rejects.toThrow(
+      'was changed by another run',
+    );
+  });
+});
+
+describe('the raw commit log', () => {
+  const proposal = (batchId: string): CommitProposal => ({
+    dataset: 'orders',
+    date: '2026-11-20',
+    batchId,
+    source: batchId,
+    supersedes: [],
+    objects: [
+      {
+        key: `raw/dataset=orders/date=2026-11-20/hour=09/${batchId}-0000.ndjson.gz`,
+        hour: Date.parse('2026-11-20T09:00:00Z'),
+        records: 3,
+        bytes: 120,
+        sha256: 'ab'.repeat(32),
+        minEventTime: Date.parse('2026-11-20T09:05:00Z'),
+        maxEventTime: Date.parse('2026-11-20T09:55:00Z'),
+      },
+    ],
+    keysKey: null,
+    keys: 0,
+    manifestKey: `raw/_manifests/dataset=orders/date=2026-11-20/${batchId}.json`,
+    committedAt: NOW,
+  });
+
+  it('commits a batch whose commit answer was lost once, under one version', async () => {
+    // The put of the entry was applied; sent again, it finds its version taken (by itself)...
+    expect(await sentTwice(() => log.append({ ...proposal('lost-commit'), version: 1 }))).toBe(false);
+    // ...and the commit, asking again, finds the batch in the day's log: nothing more to write.
+    expect(await commitRecordDay(log, proposal('lost-commit'))).toBe(false);
+    const entries = await log.entries('orders', '2026-11-20', '2026-11-20');
+    expect(entries.filter((entry) => entry.batchId === 'lost-commit').map((entry) => entry.version)).toEqual([1]);
+  });
+
+  it('commits a batch once when two attempts of it commit at the same time', async () => {
+    const results = await Promise.all([
+      commitRecordDay(log, proposal('racing-commit')),
+      commitRecordDay(log, proposal('racing-commit')),
+    ]);
+    const entries = await log.entries('orders', '2026-11-20', '2026-11-20');
+    expect(entries.filter((entry) => entry.batchId === 'racing-commit')).toHaveLength(1);
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it("takes a file's head it wrote itself, whose answer was lost, as written, and another writer's as moved", async () => {
+    const head: SourceHead = {
+      dataset: 'orders',
+      source: 'landing/orders/daily.csv',
+      current: null,
+      committing: {
+        batchId: 'b1',
+        contentSha256: 'c1',
+        revision: 1,
+        days: [],
+        owner: 'run-a',
+        leaseUntil: NOW + LEASE,
+      },
+      stamp: 1,
+    };
+    expect(await sentTwice(() => log.writeSource(head))).toBe(true);
+    const other = {
+      batchId: 'b2',
+      contentSha256: 'c2',
+      revision: 1,
+      days: [],
+      owner: 'run-b',
+      leaseUntil: NOW + LEASE,
+    };
+    expect(await log.writeSource({ ...head, committing: other })).toBe(false);
+  });
+});
