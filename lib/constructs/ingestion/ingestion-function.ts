@@ -65,8 +65,7 @@ export function ingestionFunction(
       CODE_VERSION: base.codeVersion,
       SPILL_DIR: '/tmp',
       // glibc gives each thread that allocates (zlib, hashing and file reads run on libuv's pool) an
-      // arena of its own, and keeps what they freed: reading a large file in random order left some
-      // 200 MB of the process's memory in freed arenas (npm run bench -- ingest). Two arenas bound it.
+      // arena of its own and keeps what they freed for reuse; two arenas bound that memory.
       MALLOC_ARENA_MAX: '2',
     },
     ...(props.ephemeralStorageMiB
