@@ -35,7 +35,6 @@ import {
 const DATASETS = path.resolve(import.meta.dirname, 'datasets');
 const HEADER = 'event_id,at,amount';
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const NOW = Date.now();
 const at = (hoursAgo: number) => new Date(NOW - hoursAgo * HOUR).toISOString();
 

@@ -56,7 +56,10 @@ describe('restatementOf', () => {
   it('names the batches a correction brought in and those it superseded', () => {
     const base = sampleValue();
     const input = base.lineage.inputs[0] as (typeof base.lineage.inputs)[number];
-    const before = { ...base, lineage: { ...base.lineage, inputs: [{ ...input, manifests: ['m/a.json', 'm/b.json'] }] } };
+    const before = {
+      ...base,
+      lineage: { ...base.lineage, inputs: [{ ...input, manifests: ['m/a.json', 'm/b.json'] }] },
+    };
     const after = {
       ...base,
       value: 0.02,
