@@ -11,7 +11,7 @@ import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
 import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
 import { S3InputArchive } from '../src/adapters/aws/s3-input-archive';
 import { S3PartialCache } from '../src/adapters/aws/s3-partial-cache';
-import { RawRecordCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
+import { RawObjectCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { PipelineMetric } from '../src/shared/metrics';
 import { type ComputeKpiResult, computeKpi } from '../src/usecases/compute-kpi';
@@ -30,8 +30,8 @@ const environment = z.object({
   GUARDRAIL_INTAKE_FUNCTION: z.string().min(1).optional(),
   /** The ingestion state table: the raw store's commit log, and the hours marked for recomputation (read only). */
   STATE_TABLE: name,
-  /** Decoded raw records kept in memory between invocations (about 300 bytes each). */
-  RAW_RECORD_CACHE: z.coerce.number().int().nonnegative().default(300_000),
+  /** MiB of raw objects (as stored, gzip) kept in memory between invocations. */
+  RAW_CACHE_MIB: z.coerce.number().int().nonnegative().default(256),
 });
 
 const instant = z.iso.datetime();
@@ -71,8 +71,8 @@ export const { handler, create } = defineHandler({
   event,
   correlationId: (e) => e.kpiId,
   dependencies: (env, { clients }) => {
-    // Decoded raw objects shared by the KPIs a warm container computes one after another.
-    const recordCache = new RawRecordCache(env.RAW_RECORD_CACHE);
+    // Raw objects shared by the KPIs a warm container computes one after another.
+    const objectCache = new RawObjectCache(env.RAW_CACHE_MIB * 1024 * 1024);
     return {
       definitions: kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, { now: () => Date.now() }),
       annotationStore: new DynamoAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
@@ -82,7 +82,7 @@ export const { handler, create } = defineHandler({
           clients.s3,
           env.RAW_BUCKET,
           new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE),
-          recordCache,
+          objectCache,
         ),
       cache: new S3PartialCache(clients.s3, env.WORK_BUCKET),
       inputs: new S3InputArchive(clients.s3, env.WORK_BUCKET),

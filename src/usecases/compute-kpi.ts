@@ -285,23 +285,32 @@ async function aggregate(
   partition: RawPartition,
   deps: Pick<ComputeKpiDependencies, 'raw'>,
 ): Promise<{ state: KpiPartialState; cached: CachedPartition }> {
-  const [records, batches] = await Promise.all([deps.raw.records(partition), deps.raw.batches(partition)]);
   const timeField = definition.datasets.find((d) => d.id === partition.dataset)?.timeField;
+  const accumulator = kpi.accumulator();
+  let rows = 0;
   let newest = Number.NEGATIVE_INFINITY;
-  if (timeField) {
-    for (const record of records) {
-      const time = record[timeField];
-      if (typeof time === 'number' && time > newest) newest = time;
+  const batches = deps.raw.batches(partition);
+  // Streamed: a batch of records at a time goes into the accumulator, so memory holds the groups
+  // of the partial state and one batch, whatever the partition's size.
+  for await (const records of deps.raw.scan(partition)) {
+    accumulator.addAll(partition.dataset, records);
+    rows += records.length;
+    if (timeField) {
+      for (const record of records) {
+        const time = record[timeField];
+        if (typeof time === 'number' && time > newest) newest = time;
+      }
     }
   }
+  const summary = await batches;
   return {
-    state: kpi.partial(partition.dataset, records),
+    state: accumulator.state(),
     cached: {
       fingerprint: partition.fingerprint,
-      rows: records.length,
-      quarantined: batches.quarantined,
+      rows,
+      quarantined: summary.quarantined,
       newestEventAt: Number.isFinite(newest) ? isoTime(newest) : null,
-      manifests: batches.manifests,
+      manifests: summary.manifests,
       objects: partition.objects.length,
     },
   };
