@@ -74,6 +74,8 @@ export class Computation extends Construct {
       invocation: { kind: 'asynchronous', deadLetterQueue: deadLetters.queue },
       environment: {
         CODE_VERSION: props.codeVersion,
+        // Raw objects (gzip) kept in memory between invocations, for KPIs of one dataset computed in turn.
+        RAW_CACHE_MIB: '256',
         PARTITION_TIME_FIELDS: JSON.stringify(partitionTimeFields(props.repoRoot, props.datasetFolders)),
       },
     });

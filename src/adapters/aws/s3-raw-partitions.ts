@@ -3,6 +3,8 @@
 // commit names (a run that died, a batch a correction superseded) is never read. Objects are gzip
 // NDJSON, streamed: gunzip, then the NDJSON fast path (src/domain/ingest/raw-records.ts), in batches;
 // batch manifests give the quarantine counts of lineage.
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { daysBetween, visibleHours } from '../../domain/ingest/commit-log';
 import { type BatchManifest, batchManifestSchema } from '../../domain/ingest/manifest';
@@ -11,7 +13,6 @@ import type { TypedRecord } from '../../domain/records';
 import { sha256Hex } from '../../domain/versioning/sha256';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
 import type { PartitionBatchSummary, RawObject, RawPartition, RawPartitionSource } from '../../ports/raw-partitions';
-import { nodeGunzip } from '../gzip';
 
 const MIB = 1024 * 1024;
 
@@ -68,6 +69,27 @@ export class RawObjectCache {
   }
 }
 
+/**
+ * Decompressed text comes in pieces of this size: below V8's large-object threshold, so each piece
+ * (and the string decoded from it) is young garbage a scavenge frees, not old-space garbage that
+ * waits for a full collection while the heap grows.
+ */
+const TEXT_CHUNK_BYTES = 64 * 1024;
+
+/** Gunzips a byte stream; source errors and corrupt data surface as iteration errors. */
+async function* gunzipped(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const source = Readable.from(compressed, { objectMode: false });
+  const gunzip = createGunzip({ chunkSize: TEXT_CHUNK_BYTES });
+  source.on('error', (error) => gunzip.destroy(error));
+  source.pipe(gunzip);
+  try {
+    for await (const chunk of gunzip) yield chunk as Uint8Array;
+  } finally {
+    source.destroy();
+    gunzip.destroy();
+  }
+}
+
 /** The default budget of a compute function's raw object cache. */
 export const DEFAULT_RAW_CACHE_BYTES = 256 * MIB;
 
@@ -121,7 +143,7 @@ export class S3RawPartitions implements RawPartitionSource {
     for (const object of objects) {
       const decoder = new RawRecordDecoder(`s3://${this.bucket}/${object.key}`, this.batchRecords);
       const text = new TextDecoder('utf-8', { fatal: true });
-      for await (const chunk of nodeGunzip(this.stored(object))) {
+      for await (const chunk of gunzipped(this.stored(object))) {
         yield* decoder.push(text.decode(chunk, { stream: true }));
       }
       yield* decoder.push(text.decode());

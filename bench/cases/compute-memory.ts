@@ -1,0 +1,115 @@
+// Bench: the memory of one KPI over one day, as the day grows from 1 to 20 million records. A day
+// of generated ad records (40 campaigns: the CTR KPI keeps 41 groups, the overall row included) is
+// written per size through the commit log, laid out as ingestion lays it out (one gzip NDJSON object
+// per hour). Each size is then computed by the compute function's handler in a process of its own
+// (cold, as Lambda runs it; the emulators stay in this process, as the services stay outside a
+// function), with the raw object cache off (RAW_CACHE_MIB=0: it adds at most its own budget), and
+// the peak RSS above the idle function is reported.
+//
+// BENCH_COMPUTE_MEMORY_RECORDS: the sizes, comma-separated (default 1000000,5000000,10000000,20000000);
+// BENCH_RAW_CACHE_MIB: the cache's budget (default 0); BENCH_CHILD_FLAGS: more node flags for the
+// function's process (e.g. --max-old-space-size=128).
+// Ends with {"bench":"compute-memory","sizes":[{"records":…,"rssMb":…},…]}.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
+import { readDefinitionFile } from '../../src/adapters/files/kpi-definition-files';
+import { LocalCloud } from '../../src/local/local-cloud';
+import { synthesizeTemplates } from '../../src/local/synth';
+import { generateAdRecords } from '../../src/sample/generate';
+import { putRawBatchStreamed, rawStoreOf } from '../../test/support/raw-store';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SIZES = (process.env.BENCH_COMPUTE_MEMORY_RECORDS ?? '1000000,5000000,10000000,20000000').split(',').map(Number);
+const DAY = 86_400_000;
+const FIRST_DAY = Date.UTC(2026, 5, 2);
+
+interface Measure {
+  readonly idleMb: number;
+  readonly peakMb: number;
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly aggregated: number;
+  /** Peaks of process.memoryUsage() during the run, MB. */
+  readonly detail: { readonly heapUsed: number; readonly heapTotal: number; readonly arrayBuffers: number };
+}
+
+export async function run(): Promise<void> {
+  const work = mkdtempSync(path.join(tmpdir(), 'bench-compute-memory-'));
+  const stateDir = path.join(work, 'state');
+  try {
+    const sizes: { records: number; rssMb: number; idleMb: number; seconds: number; recordsPerSecond: number }[] = [];
+    const templates = await synthesizeTemplates();
+    const days = SIZES.map((_, i) => new Date(FIRST_DAY + i * DAY).toISOString().slice(0, 10));
+    const cloud = await LocalCloud.start({ stateDir, templates });
+    try {
+      const fn = cloud.functions.get('compute');
+      const functionEnvironment = JSON.stringify({
+        ...cloud.environment,
+        ...fn.environment,
+        AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+        RAW_CACHE_MIB: process.env.BENCH_RAW_CACHE_MIB ?? '0',
+      });
+      const definition = storedDefinition(readDefinitionFile(path.join(root, 'kpis/definitions/ctr.yaml')).definition);
+      await kpiDefinitionStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
+        now: () => FIRST_DAY,
+      }).publish(definition, { author: 'bench', reason: 'compute-memory benchmark' });
+      for (const [i, records] of SIZES.entries()) {
+        const started = performance.now();
+        const written = await putRawBatchStreamed(rawStoreOf(cloud), {
+          dataset: 'ad_performance',
+          batchId: `day-${i}`,
+          eventTimeField: 'ts',
+          gzipLevel: 1,
+          records: generateAdRecords(records, { seed: 7 + i, start: days[i] as string, days: 1, campaigns: 40 }),
+        });
+        console.log(
+          `  wrote ${records.toLocaleString('en')} records of ${days[i]}: ${written.objects} objects, ${(written.bytes / 2 ** 20).toFixed(0)} MiB gzip, in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+        );
+      }
+      const idleDay = new Date(FIRST_DAY - DAY).toISOString().slice(0, 10);
+      for (const [i, records] of SIZES.entries()) {
+        const measure = await measureInChild(functionEnvironment, days[i] as string, idleDay);
+        if (measure.aggregated !== 24)
+          throw new Error(`expected the 24 hours of ${days[i]} aggregated: ${JSON.stringify(measure)}`);
+        const rssMb = measure.peakMb - measure.idleMb;
+        sizes.push({
+          records,
+          rssMb,
+          idleMb: measure.idleMb,
+          seconds: measure.seconds,
+          recordsPerSecond: Math.round(records / measure.cpuSeconds),
+        });
+        console.log(
+          `  ${records.toLocaleString('en').padStart(10)} records: ${rssMb} MB above the idle function (${measure.idleMb} MB), ${measure.seconds} s, ${measure.cpuSeconds} s CPU (${Math.round(records / measure.cpuSeconds).toLocaleString('en')} records per CPU second); peaks: heap used ${measure.detail.heapUsed} MB of ${measure.detail.heapTotal} MB, buffers ${measure.detail.arrayBuffers} MB`,
+        );
+      }
+    } finally {
+      await cloud.stop();
+    }
+    console.log(JSON.stringify({ bench: 'compute-memory', sizes }));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function measureInChild(functionEnvironment: string, day: string, idleDay: string): Promise<Measure> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      '--expose-gc',
+      ...(process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter(Boolean),
+      '--import',
+      'tsx',
+      path.join(root, 'bench/support/measure-compute.ts'),
+      day,
+      idleDay,
+    ],
+    { env: { ...process.env, BENCH_FUNCTION_ENV: functionEnvironment }, maxBuffer: 16 * 2 ** 20 },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1) as string) as Measure;
+}
