@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createGzip, type Gzip, gzipSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
 import { hourPartition, manifestKey, rawObjectKey } from '../../src/domain/ingest/layout';
 import type { BatchManifest } from '../../src/domain/ingest/manifest';
@@ -134,7 +135,16 @@ async function putHourObject(
   stats: HourStats,
 ): Promise<HourObject> {
   const key = rawObjectKey(batch.dataset, hourPartition(start), batch.batchId, 0);
-  await target.s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: body }));
+  // Large objects go up in parts, as ingestion uploads them.
+  if (body.byteLength > 8 * 2 ** 20) {
+    await new Upload({
+      client: target.s3,
+      params: { Bucket: target.bucket, Key: key, Body: body },
+      partSize: 8 * 2 ** 20,
+    }).done();
+  } else {
+    await target.s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: body }));
+  }
   return {
     kind: 'raw' as const,
     bucket: target.bucket,

@@ -1,78 +1,164 @@
 // AWS adapter: partial aggregates in the work bucket under `partials/kpi=<id>/sig=<signature>/`:
-// one object per dataset and day holding the partials of its hours (24 partitions, one request),
-// one object per period's merged state, and an index. Derived data: losing it costs a recompute,
-// never a wrong value (a partial belongs to exactly one partition fingerprint, checked by the index).
+//
+//   day=<YYYY-MM-DD>.json.gz     the partial states of that day's hour partitions (every dataset the
+//                                KPI reads) and the merged states of the periods starting that day
+//   index/<YYYY-MM>.json.gz      what is known of that month's partitions and periods
+//
+// A run reads the index months it needs and the day objects whose states it reuses, and writes each
+// day object it changed once (read first only when it holds states the run did not recompute), then
+// the index months that changed: a refresh of a daily KPI reads and writes one day object, a 42-day
+// history writes 42. Derived data: losing it costs a recomputation, never a wrong value, since each
+// state is stored with the fingerprint (or digest) of what it was made of and is used only for that.
+import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { KpiPartialState } from '../../domain/engine/state';
-import type { PartialCache, PartialIndex } from '../../ports/partial-cache';
+import {
+  type KeptPartition,
+  type KeptPeriod,
+  monthOf,
+  type PartialCache,
+  type PartialCacheWrite,
+  type PartialIndex,
+} from '../../ports/partial-cache';
 import { getGzipText, putGzipText } from './s3-gzip-text';
 
 /** Key prefix of everything this cache writes in the work bucket. */
 export const PARTIALS_PREFIX = 'partials/';
 
+const PERIOD_KEY_PREFIX = 'period/';
+
+interface DayObject {
+  partitions: Record<string, KeptPartition>;
+  periods: Record<string, KeptPeriod>;
+}
+
 export class S3PartialCache implements PartialCache {
+  /** SHA-256 of each index month as last read or written, so an unchanged month is not written again. */
+  private readonly indexDigests = new Map<string, string>();
+
+  /** @param concurrency requests in flight at once */
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    private readonly concurrency = 8,
   ) {}
 
-  async readIndex(kpiId: string, signature: string): Promise<PartialIndex> {
-    const body = await this.get(`${base(kpiId, signature)}index.json.gz`);
-    return body ? (JSON.parse(body) as PartialIndex) : { partitions: {}, periods: {} };
+  async readIndex(kpiId: string, signature: string, months: readonly string[]): Promise<PartialIndex> {
+    const index: PartialIndex = { partitions: {}, periods: {} };
+    const parts = new Map<string, PartialIndex>();
+    await forEachConcurrently([...new Set(months)], this.concurrency, async (month) => {
+      const key = `${base(kpiId, signature)}index/${month}.json.gz`;
+      const body = await getGzipText(this.s3, this.bucket, key);
+      if (body !== null) this.indexDigests.set(key, digest(body));
+      parts.set(month, body ? (JSON.parse(body) as PartialIndex) : { partitions: {}, periods: {} });
+    });
+    for (const month of [...parts.keys()].sort()) {
+      const part = parts.get(month) as PartialIndex;
+      Object.assign(index.partitions, part.partitions);
+      Object.assign(index.periods, part.periods);
+    }
+    return index;
   }
 
-  async writeIndex(kpiId: string, signature: string, index: PartialIndex): Promise<void> {
-    await this.put(`${base(kpiId, signature)}index.json.gz`, JSON.stringify(index));
-  }
-
-  async readPartials(kpiId: string, signature: string, keys: readonly string[]): Promise<Map<string, KpiPartialState>> {
+  async readStates(
+    kpiId: string,
+    signature: string,
+    wanted: ReadonlyMap<string, string>,
+  ): Promise<Map<string, KpiPartialState>> {
     const found = new Map<string, KpiPartialState>();
-    const groups = groupByObject(keys);
-    await forEachConcurrently([...groups.keys()], 8, async (group) => {
-      const stored = await this.readGroup(kpiId, signature, group);
-      for (const key of groups.get(group) ?? []) {
-        const state = stored[key];
-        if (state) found.set(key, state);
+    const byDay = groupByDay([...wanted.keys()]);
+    await forEachConcurrently([...byDay.keys()], this.concurrency, async (day) => {
+      const stored = await this.readDay(kpiId, signature, day);
+      if (!stored) return;
+      for (const key of byDay.get(day) ?? []) {
+        const want = wanted.get(key);
+        if (key.startsWith(PERIOD_KEY_PREFIX)) {
+          const period = stored.periods[key.slice(PERIOD_KEY_PREFIX.length)];
+          if (period && period.inputs === want) found.set(key, period.state);
+        } else {
+          const partition = stored.partitions[key];
+          if (partition && partition.fingerprint === want) found.set(key, partition.state);
+        }
       }
     });
     return found;
   }
 
-  async writePartials(kpiId: string, signature: string, states: ReadonlyMap<string, KpiPartialState>): Promise<void> {
-    const groups = groupByObject([...states.keys()]);
-    await forEachConcurrently([...groups.keys()], 8, async (group) => {
-      // A day object may hold hours this run did not touch: keep them.
-      const kept = group.startsWith(PERIOD_KEY_PREFIX) ? {} : await this.readGroup(kpiId, signature, group);
-      for (const key of groups.get(group) ?? []) kept[key] = states.get(key) as KpiPartialState;
-      await this.put(`${base(kpiId, signature)}${group}.json.gz`, JSON.stringify(kept));
+  async write(kpiId: string, signature: string, write: PartialCacheWrite): Promise<void> {
+    const days = new Map<string, DayObject>();
+    const dayOf = (key: string) => {
+      const day = dayKey(key);
+      let object = days.get(day);
+      if (!object) {
+        object = { partitions: {}, periods: {} };
+        days.set(day, object);
+      }
+      return object;
+    };
+    for (const [key, kept] of write.partitions) dayOf(key).partitions[key] = kept;
+    for (const [start, kept] of write.periods) dayOf(`${PERIOD_KEY_PREFIX}${start}`).periods[start] = kept;
+    // A day object also holds states this run did not recompute (the index knows them): keep them.
+    const keptBefore = new Set<string>();
+    for (const key of Object.keys(write.index.partitions)) if (!write.partitions.has(key)) keptBefore.add(dayKey(key));
+    for (const start of Object.keys(write.index.periods))
+      if (!write.periods.has(start)) keptBefore.add(start.slice(0, 10));
+    await forEachConcurrently([...days.keys()], this.concurrency, async (day) => {
+      const fresh = days.get(day) as DayObject;
+      const before = keptBefore.has(day) ? await this.readDay(kpiId, signature, day) : null;
+      const merged: DayObject = {
+        partitions: { ...before?.partitions, ...fresh.partitions },
+        periods: { ...before?.periods, ...fresh.periods },
+      };
+      // Fast compression: today's object is rewritten on every refresh.
+      await putGzipText(this.s3, this.bucket, dayObjectKey(kpiId, signature, day), JSON.stringify(merged), 1);
+    });
+    await forEachConcurrently([...new Set(write.months)], this.concurrency, async (month) => {
+      const part: PartialIndex = { partitions: {}, periods: {} };
+      for (const [key, entry] of Object.entries(write.index.partitions))
+        if (monthOf(key) === month) part.partitions[key] = entry;
+      for (const [start, entry] of Object.entries(write.index.periods))
+        if (monthOf(start) === month) part.periods[start] = entry;
+      const key = `${base(kpiId, signature)}index/${month}.json.gz`;
+      const body = JSON.stringify(part);
+      const hash = digest(body);
+      if (this.indexDigests.get(key) === hash) return;
+      if (
+        Object.keys(part.partitions).length === 0 &&
+        Object.keys(part.periods).length === 0 &&
+        !this.indexDigests.has(key)
+      ) {
+        return;
+      }
+      await putGzipText(this.s3, this.bucket, key, body, 1);
+      this.indexDigests.set(key, hash);
     });
   }
 
-  private async readGroup(kpiId: string, signature: string, group: string): Promise<Record<string, KpiPartialState>> {
-    const body = await this.get(`${base(kpiId, signature)}${group}.json.gz`);
-    return body ? (JSON.parse(body) as Record<string, KpiPartialState>) : {};
-  }
-
-  private get(key: string): Promise<string | null> {
-    return getGzipText(this.s3, this.bucket, key);
-  }
-
-  private put(key: string, body: string): Promise<void> {
-    // Fast compression: these objects are rewritten on every refresh.
-    return putGzipText(this.s3, this.bucket, key, body, 1);
+  private async readDay(kpiId: string, signature: string, day: string): Promise<DayObject | null> {
+    const body = await getGzipText(this.s3, this.bucket, dayObjectKey(kpiId, signature, day));
+    return body ? (JSON.parse(body) as DayObject) : null;
   }
 }
 
-const PERIOD_KEY_PREFIX = 'period/';
+/** The day object a key is kept in: the date of a partition, the start date of a period. */
+function dayKey(key: string): string {
+  if (key.startsWith(PERIOD_KEY_PREFIX)) return key.slice(PERIOD_KEY_PREFIX.length, PERIOD_KEY_PREFIX.length + 10);
+  const date = /date=(\d{4}-\d{2}-\d{2})/.exec(key)?.[1];
+  if (!date) throw new Error(`not a partition key: ${key}`);
+  return date;
+}
 
-/** The object a key is kept in: its dataset's day for an hour partition, itself for a period. */
-function groupByObject(keys: readonly string[]): Map<string, string[]> {
+function groupByDay(keys: readonly string[]): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (const key of keys) {
-    const group = key.startsWith(PERIOD_KEY_PREFIX) ? key : key.replace(/\/hour=\d\d$/, '');
-    groups.set(group, [...(groups.get(group) ?? []), key]);
+    const day = dayKey(key);
+    groups.set(day, [...(groups.get(day) ?? []), key]);
   }
   return groups;
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 async function forEachConcurrently<T>(items: readonly T[], concurrency: number, run: (item: T) => Promise<void>) {
@@ -85,4 +171,8 @@ async function forEachConcurrently<T>(items: readonly T[], concurrency: number, 
 
 function base(kpiId: string, signature: string): string {
   return `${PARTIALS_PREFIX}kpi=${kpiId}/sig=${signature}/`;
+}
+
+function dayObjectKey(kpiId: string, signature: string, day: string): string {
+  return `${base(kpiId, signature)}day=${day}.json.gz`;
 }
