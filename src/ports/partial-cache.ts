@@ -12,6 +12,8 @@ export interface CachedPartition {
   readonly newestEventAt: string | null;
   readonly manifests: readonly string[];
   readonly objects: number;
+  /** Where the cache keeps its state (the cache's own name for it; absent: its default place). */
+  readonly location?: string;
 }
 
 /** What was last computed for one period: recomputed when any of this changes, or while provisional. */
@@ -24,6 +26,8 @@ export interface CachedPeriod {
   readonly partitions?: Readonly<Record<string, string>>;
   /** Where its list of input partitions is archived (lineage), when it was. */
   readonly inputsRef?: string | null;
+  /** Where the cache keeps its merged state (the cache's own name for it; absent: its default place). */
+  readonly location?: string;
 }
 
 export interface PartialIndex {
@@ -45,6 +49,12 @@ export interface KeptPeriod {
   readonly state: KpiPartialState;
 }
 
+/** A kept state asked for: what it must have been made of, and where the index says it is. */
+export interface WantedState {
+  readonly made: string;
+  readonly location?: string | undefined;
+}
+
 /** What a run keeps, written in one go (each object the cache holds is written once). */
 export interface PartialCacheWrite {
   readonly partitions: ReadonlyMap<string, KeptPartition>;
@@ -59,16 +69,20 @@ export interface PartialCache {
   /** The index entries of partitions and periods in these months (`YYYY-MM`), together. */
   readIndex(kpiId: string, signature: string, months: readonly string[]): Promise<PartialIndex>;
   /**
-   * The partial states kept of partitions (`<dataset>/date=…/hour=…` → the fingerprint wanted), and
-   * of periods (`period/<start ISO>` → the digest of their inputs wanted). A state kept for another
-   * fingerprint or digest, or not kept, is absent from the result.
+   * The partial states kept of partitions (`<dataset>/date=…/hour=…`) and periods (`period/<start
+   * ISO>`): each wanted with what it must have been made of (a partition's fingerprint, the digest
+   * of a period's inputs) and where the index says it is kept. A state kept for something else, or
+   * not kept, is absent from the result.
    */
   readStates(
     kpiId: string,
     signature: string,
-    wanted: ReadonlyMap<string, string>,
+    wanted: ReadonlyMap<string, WantedState>,
   ): Promise<Map<string, KpiPartialState>>;
-  /** Keeps states and index entries, beside what was kept before for other partitions and periods. */
+  /**
+   * Keeps states and index entries, beside what was kept before for other partitions and periods;
+   * sets the `location` of the index entries it writes.
+   */
   write(kpiId: string, signature: string, write: PartialCacheWrite): Promise<void>;
 }
 

@@ -26,6 +26,7 @@ import {
   monthOf,
   type PartialCache,
   type PartialIndex,
+  type WantedState,
 } from '../ports/partial-cache';
 import type { RawPartition, RawPartitionSource } from '../ports/raw-partitions';
 
@@ -421,23 +422,32 @@ async function mergedInputs(
       reusable.set(plan.start, previous);
     }
   }
-  const wanted = new Map<string, string>();
-  for (const [start, previous] of reusable) wanted.set(periodKey(start), partitionsDigest(previous));
+  const wanted = new Map<string, WantedState>();
+  const partitionWanted = (p: RawPartition): WantedState => ({
+    made: p.fingerprint,
+    location: index.partitions[partitionKey(p)]?.location,
+  });
+  for (const [start, previous] of reusable) {
+    wanted.set(periodKey(start), {
+      made: partitionsDigest(previous),
+      location: index.periods[isoTime(start)]?.location,
+    });
+  }
   for (const plan of plans) {
     const previous = reusable.get(plan.start);
     for (const p of plan.inputs) {
       const key = partitionKey(p);
-      if (!(previous && key in previous) && !states.has(key)) wanted.set(key, p.fingerprint);
+      if (!(previous && key in previous) && !states.has(key)) wanted.set(key, partitionWanted(p));
     }
   }
   const read = await deps.cache.readStates(definition.id, kpi.signature, wanted);
   // A period whose kept state is gone merges every input again: read those partials too.
-  const lost = new Map<string, string>();
+  const lost = new Map<string, WantedState>();
   for (const plan of plans) {
     if (!reusable.has(plan.start) || read.has(periodKey(plan.start))) continue;
     for (const p of plan.inputs) {
       const key = partitionKey(p);
-      if (!states.has(key) && !read.has(key)) lost.set(key, p.fingerprint);
+      if (!states.has(key) && !read.has(key)) lost.set(key, partitionWanted(p));
     }
   }
   if (lost.size > 0)

@@ -15,7 +15,7 @@ import type { TypedRecord } from '../../src/domain/records';
 import { summarizeInputs } from '../../src/domain/values/kpi-value';
 import { sha256Hex } from '../../src/domain/versioning/sha256';
 import { LocalCloud } from '../../src/local/local-cloud';
-import type { PartialIndex } from '../../src/ports/partial-cache';
+import type { KeptPartition, PartialIndex, WantedState } from '../../src/ports/partial-cache';
 import { generateSampleData } from '../../src/sample/generate';
 import { putRawBatch, rawStoreOf } from '../support/raw-store';
 
@@ -296,7 +296,13 @@ describe('partial cache in the work bucket', () => {
     const partitions = new Map(
       Array.from({ length: 23 }, (_, h) => [hourKey(h), { fingerprint: `f${h}`, state: state(h) }]),
     );
-    for (const h of partitions.keys()) index.partitions[h] = entry(`f${h.slice(-2)}`);
+    for (const [key, kept] of partitions) index.partitions[key] = entry(kept.fingerprint);
+    index.periods['2026-01-01T00:00:00.000Z'] = {
+      inputs: 'd1',
+      definitionHash: 'h',
+      codeVersion: 'c',
+      provisional: false,
+    };
     await cache.write('probe', 'sig', {
       partitions,
       periods: new Map([['2026-01-01T00:00:00.000Z', { inputs: 'd1', state: state(100) }]]),
@@ -314,16 +320,59 @@ describe('partial cache in the work bucket', () => {
       'partials/kpi=probe/sig=sig/day=2026-01-01.json.gz',
       'partials/kpi=probe/sig=sig/index/2026-01.json.gz',
     ]);
-    const wanted = new Map<string, string>([
-      ...[...partitions].map(([key, kept]) => [key, kept.fingerprint] as [string, string]),
-      [hourKey(23), 'f23'],
-      ['period/2026-01-01T00:00:00.000Z', 'd1'],
+    expect(index.partitions[hourKey(0)]?.location).toBe('day=2026-01-01');
+    const index2 = await cacheOf().readIndex('probe', 'sig', ['2026-01']);
+    const wanted = new Map<string, WantedState>([
+      ...[...partitions].map(
+        ([key, kept]) =>
+          [key, { made: kept.fingerprint, location: index2.partitions[key]?.location }] as [string, WantedState],
+      ),
+      [hourKey(23), { made: 'f23', location: index2.partitions[hourKey(23)]?.location }],
+      [
+        'period/2026-01-01T00:00:00.000Z',
+        { made: 'd1', location: index2.periods['2026-01-01T00:00:00.000Z']?.location },
+      ],
     ]);
     const read = await cache.readStates('probe', 'sig', wanted);
     expect(read.size).toBe(25);
     expect(read.get(hourKey(23))).toEqual(state(23));
     expect(read.get('period/2026-01-01T00:00:00.000Z')).toEqual(state(100));
     expect(Object.keys((await cacheOf().readIndex('probe', 'sig', ['2026-01'])).partitions)).toHaveLength(24);
+  });
+
+  it('keeps the states of a run that writes most of a month in one object, and finds them there', async () => {
+    const cache = cacheOf();
+    const index: PartialIndex = { partitions: {}, periods: {} };
+    const partitions = new Map<string, KeptPartition>();
+    for (let day = 1; day <= 10; day += 1) {
+      const key = `ds/date=2026-02-${String(day).padStart(2, '0')}/hour=00`;
+      partitions.set(key, { fingerprint: `f${day}`, state: state(day) });
+      index.partitions[key] = entry(`f${day}`);
+    }
+    await cache.write('probe3', 'sig', { partitions, periods: new Map(), index, months: ['2026-02'] });
+    expect(await listKeys('partials/kpi=probe3/')).toEqual([
+      'partials/kpi=probe3/sig=sig/index/2026-02.json.gz',
+      'partials/kpi=probe3/sig=sig/month=2026-02.json.gz',
+    ]);
+    // A later run rewrites one day: it goes to a day object; the others are still read from the month.
+    const later = await cacheOf().readIndex('probe3', 'sig', ['2026-02']);
+    const changed = 'ds/date=2026-02-03/hour=00';
+    later.partitions[changed] = entry('g3');
+    await cache.write('probe3', 'sig', {
+      partitions: new Map([[changed, { fingerprint: 'g3', state: state(33) }]]),
+      periods: new Map(),
+      index: later,
+      months: ['2026-02'],
+    });
+    const final = await cacheOf().readIndex('probe3', 'sig', ['2026-02']);
+    const wanted = new Map<string, WantedState>(
+      Object.entries(final.partitions).map(([key, e]) => [key, { made: e.fingerprint, location: e.location }]),
+    );
+    const read = await cache.readStates('probe3', 'sig', wanted);
+    expect(read.size).toBe(10);
+    expect(read.get(changed)).toEqual(state(33));
+    expect(final.partitions[changed]?.location).toBe('day=2026-02-03');
+    expect(final.partitions['ds/date=2026-02-04/hour=00']?.location).toBe('month=2026-02');
   });
 
   it('gives a kept state only for what it was made of: another fingerprint or digest reads as nothing', async () => {
@@ -338,8 +387,8 @@ describe('partial cache in the work bucket', () => {
       'probe2',
       'sig',
       new Map([
-        [hourKey(1), 'new'],
-        ['period/2026-01-01T00:00:00.000Z', 'new'],
+        [hourKey(1), { made: 'new' }],
+        ['period/2026-01-01T00:00:00.000Z', { made: 'new' }],
       ]),
     );
     expect(read.size).toBe(0);

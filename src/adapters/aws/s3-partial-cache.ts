@@ -1,14 +1,17 @@
 // AWS adapter: partial aggregates in the work bucket under `partials/kpi=<id>/sig=<signature>/`:
 //
-//   day=<YYYY-MM-DD>.json.gz     the partial states of that day's hour partitions (every dataset the
-//                                KPI reads) and the merged states of the periods starting that day
-//   index/<YYYY-MM>.json.gz      what is known of that month's partitions and periods
+//   day=<YYYY-MM-DD>.json.gz     partial states of that day's hour partitions (every dataset the KPI
+//                                reads) and merged states of the periods starting that day
+//   month=<YYYY-MM>.json.gz      the same for a whole month, when a run writes most of one at once
+//   index/<YYYY-MM>.json.gz      what is known of that month's partitions and periods, and where
+//                                each state is kept
 //
-// A run reads the index months it needs and the day objects whose states it reuses, and writes each
-// day object it changed once (read first only when it holds states the run did not recompute), then
-// the index months that changed: a refresh of a daily KPI reads and writes one day object, a 42-day
-// history writes 42. Derived data: losing it costs a recomputation, never a wrong value, since each
-// state is stored with the fingerprint (or digest) of what it was made of and is used only for that.
+// A run reads the index months it needs and the objects holding the states it reuses, and writes
+// each object it changes once (read first only when it holds states the run did not recompute),
+// then the index months that changed. A refresh of a daily KPI reads and writes one day object; a
+// history or a backfill writes one object per month instead of one per day. Derived data: losing it
+// costs a recomputation, never a wrong value, since each state is stored with the fingerprint (or
+// digest) of what it was made of and is used only for that.
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { KpiPartialState } from '../../domain/engine/state';
@@ -19,6 +22,7 @@ import {
   type PartialCache,
   type PartialCacheWrite,
   type PartialIndex,
+  type WantedState,
 } from '../../ports/partial-cache';
 import { getGzipText, putGzipText } from './s3-gzip-text';
 
@@ -26,8 +30,12 @@ import { getGzipText, putGzipText } from './s3-gzip-text';
 export const PARTIALS_PREFIX = 'partials/';
 
 const PERIOD_KEY_PREFIX = 'period/';
+/** A run that writes states of more days than this in one month writes them in one month object. */
+const DAYS_FOR_A_MONTH_OBJECT = 3;
+/** … unless they come to more than this, as JSON. */
+const MONTH_OBJECT_MAX_CHARS = 32 * 1024 * 1024;
 
-interface DayObject {
+interface StoredObject {
   partitions: Record<string, KeptPartition>;
   periods: Record<string, KeptPeriod>;
 }
@@ -63,21 +71,25 @@ export class S3PartialCache implements PartialCache {
   async readStates(
     kpiId: string,
     signature: string,
-    wanted: ReadonlyMap<string, string>,
+    wanted: ReadonlyMap<string, WantedState>,
   ): Promise<Map<string, KpiPartialState>> {
     const found = new Map<string, KpiPartialState>();
-    const byDay = groupByDay([...wanted.keys()]);
-    await forEachConcurrently([...byDay.keys()], this.concurrency, async (day) => {
-      const stored = await this.readDay(kpiId, signature, day);
+    const byObject = new Map<string, string[]>();
+    for (const [key, want] of wanted) {
+      const object = want.location ?? dayLocation(key);
+      byObject.set(object, [...(byObject.get(object) ?? []), key]);
+    }
+    await forEachConcurrently([...byObject.keys()], this.concurrency, async (object) => {
+      const stored = await this.readObject(kpiId, signature, object);
       if (!stored) return;
-      for (const key of byDay.get(day) ?? []) {
-        const want = wanted.get(key);
+      for (const key of byObject.get(object) ?? []) {
+        const made = wanted.get(key)?.made;
         if (key.startsWith(PERIOD_KEY_PREFIX)) {
           const period = stored.periods[key.slice(PERIOD_KEY_PREFIX.length)];
-          if (period && period.inputs === want) found.set(key, period.state);
+          if (period && period.inputs === made) found.set(key, period.state);
         } else {
           const partition = stored.partitions[key];
-          if (partition && partition.fingerprint === want) found.set(key, partition.state);
+          if (partition && partition.fingerprint === made) found.set(key, partition.state);
         }
       }
     });
@@ -85,33 +97,76 @@ export class S3PartialCache implements PartialCache {
   }
 
   async write(kpiId: string, signature: string, write: PartialCacheWrite): Promise<void> {
-    const days = new Map<string, DayObject>();
-    const dayOf = (key: string) => {
-      const day = dayKey(key);
-      let object = days.get(day);
-      if (!object) {
-        object = { partitions: {}, periods: {} };
-        days.set(day, object);
-      }
-      return object;
+    // Each state as JSON once: its size decides between day and month objects, and the objects are
+    // assembled from these pieces.
+    const pieces: { key: string; id: string; kind: 'partitions' | 'periods'; json: string }[] = [];
+    for (const [key, kept] of write.partitions)
+      pieces.push({ key, id: key, kind: 'partitions', json: JSON.stringify(kept) });
+    for (const [start, kept] of write.periods) {
+      pieces.push({ key: `${PERIOD_KEY_PREFIX}${start}`, id: start, kind: 'periods', json: JSON.stringify(kept) });
+    }
+    const monthly = new Map<string, { days: Set<string>; chars: number }>();
+    for (const piece of pieces) {
+      const day = dayLocation(piece.key).slice('day='.length);
+      const month = monthly.get(day.slice(0, 7)) ?? { days: new Set(), chars: 0 };
+      month.days.add(day);
+      month.chars += piece.json.length;
+      monthly.set(day.slice(0, 7), month);
+    }
+    const locationOf = (key: string) => {
+      const day = dayLocation(key);
+      const month = monthly.get(day.slice('day='.length, 'day='.length + 7));
+      return month && month.days.size > DAYS_FOR_A_MONTH_OBJECT && month.chars <= MONTH_OBJECT_MAX_CHARS
+        ? `month=${day.slice('day='.length, 'day='.length + 7)}`
+        : day;
     };
-    for (const [key, kept] of write.partitions) dayOf(key).partitions[key] = kept;
-    for (const [start, kept] of write.periods) dayOf(`${PERIOD_KEY_PREFIX}${start}`).periods[start] = kept;
-    // A day object also holds states this run did not recompute (the index knows them): keep them.
-    const keptBefore = new Set<string>();
-    for (const key of Object.keys(write.index.partitions)) if (!write.partitions.has(key)) keptBefore.add(dayKey(key));
-    for (const start of Object.keys(write.index.periods))
-      if (!write.periods.has(start)) keptBefore.add(start.slice(0, 10));
-    await forEachConcurrently([...days.keys()], this.concurrency, async (day) => {
-      const fresh = days.get(day) as DayObject;
-      const before = keptBefore.has(day) ? await this.readDay(kpiId, signature, day) : null;
-      const merged: DayObject = {
-        partitions: { ...before?.partitions, ...fresh.partitions },
-        periods: { ...before?.periods, ...fresh.periods },
-      };
+    const objects = new Map<string, typeof pieces>();
+    for (const piece of pieces) {
+      const location = locationOf(piece.key);
+      objects.set(location, [...(objects.get(location) ?? []), piece]);
+    }
+    // An object may also hold states this run did not recompute, which the index still points at.
+    const keptIn = new Map<string, { partitions: Set<string>; periods: Set<string> }>();
+    const keep = (location: string, kind: 'partitions' | 'periods', id: string) => {
+      const entry = keptIn.get(location) ?? { partitions: new Set<string>(), periods: new Set<string>() };
+      entry[kind].add(id);
+      keptIn.set(location, entry);
+    };
+    for (const [key, entry] of Object.entries(write.index.partitions)) {
+      if (!write.partitions.has(key)) keep(entry.location ?? dayLocation(key), 'partitions', key);
+    }
+    for (const [start, entry] of Object.entries(write.index.periods)) {
+      if (!write.periods.has(start))
+        keep(entry.location ?? dayLocation(`${PERIOD_KEY_PREFIX}${start}`), 'periods', start);
+    }
+    await forEachConcurrently([...objects.keys()], this.concurrency, async (location) => {
+      const parts = { partitions: [] as string[], periods: [] as string[] };
+      for (const piece of objects.get(location) ?? [])
+        parts[piece.kind].push(`${JSON.stringify(piece.id)}:${piece.json}`);
+      const kept = keptIn.get(location);
+      const before = kept ? await this.readObject(kpiId, signature, location) : null;
+      if (before && kept) {
+        for (const id of kept.partitions) {
+          const state = before.partitions[id];
+          if (state) parts.partitions.push(`${JSON.stringify(id)}:${JSON.stringify(state)}`);
+        }
+        for (const id of kept.periods) {
+          const state = before.periods[id];
+          if (state) parts.periods.push(`${JSON.stringify(id)}:${JSON.stringify(state)}`);
+        }
+      }
+      const body = `{"partitions":{${parts.partitions.join(',')}},"periods":{${parts.periods.join(',')}}}`;
       // Fast compression: today's object is rewritten on every refresh.
-      await putGzipText(this.s3, this.bucket, dayObjectKey(kpiId, signature, day), JSON.stringify(merged), 1);
+      await putGzipText(this.s3, this.bucket, objectKey(kpiId, signature, location), body, 1);
     });
+    for (const key of write.partitions.keys()) {
+      const entry = write.index.partitions[key];
+      if (entry) write.index.partitions[key] = { ...entry, location: locationOf(key) };
+    }
+    for (const start of write.periods.keys()) {
+      const entry = write.index.periods[start];
+      if (entry) write.index.periods[start] = { ...entry, location: locationOf(`${PERIOD_KEY_PREFIX}${start}`) };
+    }
     await forEachConcurrently([...new Set(write.months)], this.concurrency, async (month) => {
       const part: PartialIndex = { partitions: {}, periods: {} };
       for (const [key, entry] of Object.entries(write.index.partitions))
@@ -122,39 +177,27 @@ export class S3PartialCache implements PartialCache {
       const body = JSON.stringify(part);
       const hash = digest(body);
       if (this.indexDigests.get(key) === hash) return;
-      if (
-        Object.keys(part.partitions).length === 0 &&
-        Object.keys(part.periods).length === 0 &&
-        !this.indexDigests.has(key)
-      ) {
-        return;
-      }
+      const empty = Object.keys(part.partitions).length === 0 && Object.keys(part.periods).length === 0;
+      if (empty && !this.indexDigests.has(key)) return;
       await putGzipText(this.s3, this.bucket, key, body, 1);
       this.indexDigests.set(key, hash);
     });
   }
 
-  private async readDay(kpiId: string, signature: string, day: string): Promise<DayObject | null> {
-    const body = await getGzipText(this.s3, this.bucket, dayObjectKey(kpiId, signature, day));
-    return body ? (JSON.parse(body) as DayObject) : null;
+  private async readObject(kpiId: string, signature: string, location: string): Promise<StoredObject | null> {
+    const body = await getGzipText(this.s3, this.bucket, objectKey(kpiId, signature, location));
+    return body ? (JSON.parse(body) as StoredObject) : null;
   }
 }
 
-/** The day object a key is kept in: the date of a partition, the start date of a period. */
-function dayKey(key: string): string {
-  if (key.startsWith(PERIOD_KEY_PREFIX)) return key.slice(PERIOD_KEY_PREFIX.length, PERIOD_KEY_PREFIX.length + 10);
+/** The day object of a key: the date of a partition, the start date of a period. */
+function dayLocation(key: string): string {
+  if (key.startsWith(PERIOD_KEY_PREFIX)) {
+    return `day=${key.slice(PERIOD_KEY_PREFIX.length, PERIOD_KEY_PREFIX.length + 10)}`;
+  }
   const date = /date=(\d{4}-\d{2}-\d{2})/.exec(key)?.[1];
   if (!date) throw new Error(`not a partition key: ${key}`);
-  return date;
-}
-
-function groupByDay(keys: readonly string[]): Map<string, string[]> {
-  const groups = new Map<string, string[]>();
-  for (const key of keys) {
-    const day = dayKey(key);
-    groups.set(day, [...(groups.get(day) ?? []), key]);
-  }
-  return groups;
+  return `day=${date}`;
 }
 
 function digest(text: string): string {
@@ -173,6 +216,9 @@ function base(kpiId: string, signature: string): string {
   return `${PARTIALS_PREFIX}kpi=${kpiId}/sig=${signature}/`;
 }
 
-function dayObjectKey(kpiId: string, signature: string, day: string): string {
-  return `${base(kpiId, signature)}day=${day}.json.gz`;
+/** `day=YYYY-MM-DD` or `month=YYYY-MM` → its object's key. */
+function objectKey(kpiId: string, signature: string, location: string): string {
+  if (!/^(day=\d{4}-\d{2}-\d{2}|month=\d{4}-\d{2})$/.test(location))
+    throw new Error(`not a cache location: ${location}`);
+  return `${base(kpiId, signature)}${location}.json.gz`;
 }

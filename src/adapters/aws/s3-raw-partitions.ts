@@ -3,14 +3,15 @@
 // commit names (a run that died, a batch a correction superseded) is never read. Objects are gzip
 // NDJSON, streamed: gunzip, then the NDJSON fast path (src/domain/ingest/raw-records.ts), in batches;
 // batch manifests give the quarantine counts of lineage.
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { createGunzip, gunzip } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { daysBetween, visibleHours } from '../../domain/ingest/commit-log';
 import { type BatchManifest, batchManifestSchema } from '../../domain/ingest/manifest';
 import { RAW_BATCH_RECORDS, RawRecordDecoder } from '../../domain/ingest/raw-records';
 import type { TypedRecord } from '../../domain/records';
-import { sha256Hex } from '../../domain/versioning/sha256';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
 import type { PartitionBatchSummary, RawObject, RawPartition, RawPartitionSource } from '../../ports/raw-partitions';
 
@@ -76,6 +77,18 @@ export class RawObjectCache {
  */
 const TEXT_CHUNK_BYTES = 64 * 1024;
 
+/** Objects up to this size (compressed) are inflated in one piece. */
+const SMALL_OBJECT_BYTES = 16 * 1024;
+
+const gunzipAsync = promisify(gunzip);
+
+async function* inflatedWhole(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of compressed) chunks.push(chunk);
+  const text = await gunzipAsync(Buffer.concat(chunks));
+  for (let at = 0; at < text.byteLength; at += TEXT_CHUNK_BYTES) yield text.subarray(at, at + TEXT_CHUNK_BYTES);
+}
+
 /** Gunzips a byte stream; source errors and corrupt data surface as iteration errors. */
 async function* gunzipped(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const source = Readable.from(compressed, { objectMode: false });
@@ -134,7 +147,9 @@ export class S3RawPartitions implements RawPartitionSource {
         start: hour.start,
         label: `date=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}`,
         objects,
-        fingerprint: sha256Hex(objects.map((o) => `${o.key}:${o.etag}`).join('\n')),
+        fingerprint: createHash('sha256')
+          .update(objects.map((o) => `${o.key}:${o.etag}`).join('\n'))
+          .digest('hex'),
       };
     });
   }
@@ -143,7 +158,10 @@ export class S3RawPartitions implements RawPartitionSource {
     for (const object of objects) {
       const decoder = new RawRecordDecoder(`s3://${this.bucket}/${object.key}`, this.batchRecords);
       const text = new TextDecoder('utf-8', { fatal: true });
-      for await (const chunk of gunzipped(this.stored(object))) {
+      // A small object is one read buffer's worth: inflated in one piece, it skips a stream's setup.
+      const pieces =
+        object.bytes <= SMALL_OBJECT_BYTES ? inflatedWhole(this.stored(object)) : gunzipped(this.stored(object));
+      for await (const chunk of pieces) {
         yield* decoder.push(text.decode(chunk, { stream: true }));
       }
       yield* decoder.push(text.decode());

@@ -6,7 +6,7 @@ import type { KpiValue, ValueGrain } from '../../domain/values/kpi-value';
 import type { StoredKpiValue } from '../../domain/values/restatement';
 import { valueFingerprint } from '../../domain/values/value-fingerprint';
 import type { KpiValueStore, SeriesPoint, SeriesQuery, ValueWriteReport } from '../../ports/kpi-value-store';
-import type { PartialCache, PartialCacheWrite, PartialIndex } from '../../ports/partial-cache';
+import type { PartialCache, PartialCacheWrite, PartialIndex, WantedState } from '../../ports/partial-cache';
 
 export class MemoryKpiValueStore implements KpiValueStore {
   private readonly values = new Map<string, StoredKpiValue>();
@@ -73,10 +73,10 @@ export class MemoryPartialCache implements PartialCache {
   async readStates(
     kpiId: string,
     signature: string,
-    wanted: ReadonlyMap<string, string>,
+    wanted: ReadonlyMap<string, WantedState>,
   ): Promise<Map<string, KpiPartialState>> {
     const found = new Map<string, KpiPartialState>();
-    for (const [key, made] of wanted) {
+    for (const [key, { made }] of wanted) {
       const kept = this.states.get(`${kpiId}|${signature}|${key}`);
       if (kept?.made === made) found.set(key, kept.state);
     }
