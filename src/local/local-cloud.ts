@@ -2,8 +2,7 @@
 // emulators on loopback, creates what the synthesized templates declare, and wires the production
 // handlers and state machines to them by endpoint. Nothing here is a second implementation.
 
-import { mkdirSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -13,14 +12,13 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import dynalite from 'dynalite';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
 import { type AwsJsonEndpoint, startAwsJsonEndpoint } from './aws-json-endpoint';
-import { startLoopbackFauxqs } from './fauxqs';
+import { startEmulators, startEmulatorsHere } from './emulators';
 import { LocalFunctions } from './functions';
 import { LocalHttpApis } from './http-apis';
 import { type LambdaEndpoint, startLambdaEndpoint } from './lambda-endpoint';
-import { closeServer, listenOnLoopback } from './loopback-http';
+
 import { type ProvisionedResources, provisionResources } from './provision';
 import { LocalScheduler, startSchedulerEndpoint } from './scheduler';
 import { LocalSchedules } from './schedules';
@@ -45,6 +43,11 @@ export interface LocalCloudOptions {
   readonly stateDir?: string;
   /** Variables every function gets on top of its template environment (e.g. DATASETS_DIR for your own data). */
   readonly functionEnvironment?: Record<string, string>;
+  /**
+   * Run DynamoDB, S3, SNS and SQS on a thread of their own, so that they and the functions use two
+   * cores. @default true
+   */
+  readonly emulatorThread?: boolean;
 }
 
 /** A message an SNS topic published, as the local outbox received it. */
@@ -102,6 +105,8 @@ export class LocalCloud {
     readonly httpApis: LocalHttpApis,
     readonly clients: AwsClients,
     private readonly shutdown: () => Promise<void>,
+    /** Whether DynamoDB, S3, SNS and SQS run on a thread of their own (see LocalCloudOptions). */
+    readonly emulatorThread: boolean,
   ) {}
 
   static async start(options: LocalCloudOptions = {}): Promise<LocalCloud> {
@@ -118,22 +123,11 @@ export class LocalCloud {
     };
     try {
       const stateDir = options.stateDir ? path.resolve(options.stateDir) : undefined;
-      if (stateDir)
-        for (const dir of ['dynamodb', 'messaging', 's3']) mkdirSync(path.join(stateDir, dir), { recursive: true });
-      const dynamo: Server = dynalite({
-        createTableMs: 0,
-        deleteTableMs: 0,
-        updateTableMs: 0,
-        ...(stateDir ? { path: path.join(stateDir, 'dynamodb') } : {}),
-      });
-      const dynamoPort = await listenOnLoopback(dynamo);
-      closers.push(() => closeServer(dynamo));
-
-      const fauxqs = await startLoopbackFauxqs(
-        stateDir ? { dataDir: path.join(stateDir, 'messaging'), s3StorageDir: path.join(stateDir, 's3') } : {},
+      const emulators = await (options.emulatorThread === false ? startEmulatorsHere : startEmulators)(
+        stateDir ? { stateDir } : {},
       );
-      const fauxqsUrl = fauxqs.url;
-      closers.push(() => fauxqs.close());
+      closers.push(() => emulators.stop());
+      const fauxqsUrl = emulators.fauxqsUrl;
 
       let stepFunctions: LocalStepFunctions | undefined;
       const sfnEndpoint: AwsJsonEndpoint = await startAwsJsonEndpoint('AWSStepFunctions', {
@@ -171,7 +165,7 @@ export class LocalCloud {
       closers.push(() => lambdaEndpoint.stop());
 
       const environment: Record<string, string> = {
-        AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoPort}`,
+        AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbUrl,
         AWS_ENDPOINT_URL_S3: fauxqsUrl,
         AWS_ENDPOINT_URL_SNS: fauxqsUrl,
         AWS_ENDPOINT_URL_SQS: fauxqsUrl,
@@ -231,6 +225,7 @@ export class LocalCloud {
         httpApis,
         clients,
         shutdown,
+        options.emulatorThread !== false,
       );
     } catch (error) {
       await shutdown();

@@ -34,7 +34,22 @@ export interface OperationCount {
 /** `service:Operation` → count. */
 export type MeterReading = Readonly<Record<string, Readonly<OperationCount>>>;
 
-/** Where each service of a local cloud listens: the `AWS_ENDPOINT_URL_<SERVICE>` variables. */
+/**
+ * Where each service of a local cloud listens. The meter sees the requests servers on its own thread
+ * receive: the cloud must run its emulators on this thread (`emulatorThread: false`).
+ * @throws Error when the cloud's emulators run on a thread of their own
+ */
+export function servicePortsOf(cloud: {
+  readonly environment: Readonly<Record<string, string>>;
+  readonly emulatorThread: boolean;
+}): Map<number, MeteredService> {
+  if (cloud.emulatorThread) {
+    throw new Error('the requests of a local cloud are metered on its own thread: start it with emulatorThread: false');
+  }
+  return servicePorts(cloud.environment);
+}
+
+/** Where each service listens, from the `AWS_ENDPOINT_URL_<SERVICE>` variables. */
 export function servicePorts(environment: Readonly<Record<string, string>>): Map<number, MeteredService> {
   const ports = new Map<number, MeteredService>();
   const named: [string, MeteredService][] = [
@@ -60,7 +75,7 @@ interface ServerRequestStart {
 /**
  * Counts requests while attached.
  * @example
- * const meter = RequestMeter.attach(servicePorts(cloud.environment));
+ * const meter = RequestMeter.attach(servicePortsOf(cloud)); // cloud started with emulatorThread: false
  * await runSomething();
  * console.log(meter.reading());
  * meter.detach();

@@ -2,14 +2,15 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { LocalCloud } from '../../src/local/local-cloud';
-import { RequestMeter, servicePorts } from '../../src/local/request-meter';
+import { RequestMeter, servicePortsOf } from '../../src/local/request-meter';
 import { computedAt, sampleValue, withLateBatch } from '../support/kpi-values';
 
 let cloud: LocalCloud;
 let store: DynamoKpiValueStore;
 
 beforeAll(async () => {
-  cloud = await LocalCloud.start();
+  // On this thread: the request meter sees the emulators' requests.
+  cloud = await LocalCloud.start({ emulatorThread: false });
   store = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
 });
 
@@ -143,7 +144,7 @@ describe('DynamoKpiValueStore', () => {
     const values = Array.from({ length: 120 }, (_, n) =>
       sampleValue({ kpiId: 'many', dimensions: { campaign: `c${n}` }, value: n }),
     );
-    const meter = RequestMeter.attach(servicePorts(cloud.environment));
+    const meter = RequestMeter.attach(servicePortsOf(cloud));
     const report = await store.write(values);
     meter.detach();
     expect(report).toMatchObject({ created: 120, updated: 0, unchanged: 0 });
