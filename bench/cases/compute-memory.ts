@@ -7,6 +7,8 @@
 // the peak RSS above the idle function is reported.
 //
 // BENCH_COMPUTE_MEMORY_RECORDS: the sizes, comma-separated (default 1000000,5000000,10000000,20000000);
+// BENCH_COMPUTE_MEMORY_ROUNDS: fresh processes per size (default 3; rssMb is their median, with the
+// min and max beside it);
 // BENCH_RAW_CACHE_MIB: the cache's budget (default 0); BENCH_CHILD_FLAGS: more node flags for the
 // function's process (e.g. --max-old-space-size=128).
 // Ends with {"bench":"compute-memory","sizes":[{"records":…,"rssMb":…},…]}.
@@ -25,6 +27,7 @@ import { putRawBatchStreamed, rawStoreOf } from '../../test/support/raw-store';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SIZES = (process.env.BENCH_COMPUTE_MEMORY_RECORDS ?? '1000000,5000000,10000000,20000000').split(',').map(Number);
+const ROUNDS = Number(process.env.BENCH_COMPUTE_MEMORY_ROUNDS ?? '3');
 const DAY = 86_400_000;
 const FIRST_DAY = Date.UTC(2026, 5, 2);
 
@@ -42,7 +45,15 @@ export async function run(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'bench-compute-memory-'));
   const stateDir = path.join(work, 'state');
   try {
-    const sizes: { records: number; rssMb: number; idleMb: number; seconds: number; recordsPerSecond: number }[] = [];
+    const sizes: {
+      records: number;
+      rssMb: number;
+      rssMbMin: number;
+      rssMbMax: number;
+      idleMb: number;
+      seconds: number;
+      recordsPerSecond: number;
+    }[] = [];
     const templates = await synthesizeTemplates();
     const days = SIZES.map((_, i) => new Date(FIRST_DAY + i * DAY).toISOString().slice(0, 10));
     const cloud = await LocalCloud.start({ stateDir, templates });
@@ -73,19 +84,30 @@ export async function run(): Promise<void> {
       }
       const idleDay = new Date(FIRST_DAY - DAY).toISOString().slice(0, 10);
       for (const [i, records] of SIZES.entries()) {
-        const measure = await measureInChild(functionEnvironment, days[i] as string, idleDay);
-        if (measure.aggregated !== 24)
-          throw new Error(`expected the 24 hours of ${days[i]} aggregated: ${JSON.stringify(measure)}`);
-        const rssMb = measure.peakMb - measure.idleMb;
+        const rounds: Measure[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          const measure = await measureInChild(functionEnvironment, days[i] as string, idleDay);
+          if (measure.aggregated !== 24)
+            throw new Error(`expected the 24 hours of ${days[i]} aggregated: ${JSON.stringify(measure)}`);
+          rounds.push(measure);
+          console.log(
+            `  ${records.toLocaleString('en').padStart(10)} records, round ${round + 1}: ${measure.peakMb - measure.idleMb} MB above the idle function (${measure.idleMb} MB), ${measure.seconds} s, ${measure.cpuSeconds} s CPU (${Math.round(records / measure.cpuSeconds).toLocaleString('en')} records per CPU second); peaks: heap used ${measure.detail.heapUsed} MB of ${measure.detail.heapTotal} MB, buffers ${measure.detail.arrayBuffers} MB`,
+          );
+        }
+        const above = rounds.map((m) => m.peakMb - m.idleMb).sort((a, b) => a - b);
+        const cpu = rounds.map((m) => m.cpuSeconds).sort((a, b) => a - b);
+        const rssMb = median(above);
         sizes.push({
           records,
           rssMb,
-          idleMb: measure.idleMb,
-          seconds: measure.seconds,
-          recordsPerSecond: Math.round(records / measure.cpuSeconds),
+          rssMbMin: above[0] as number,
+          rssMbMax: above.at(-1) as number,
+          idleMb: median(rounds.map((m) => m.idleMb).sort((a, b) => a - b)),
+          seconds: median(rounds.map((m) => m.seconds).sort((a, b) => a - b)),
+          recordsPerSecond: Math.round(records / median(cpu)),
         });
         console.log(
-          `  ${records.toLocaleString('en').padStart(10)} records: ${rssMb} MB above the idle function (${measure.idleMb} MB), ${measure.seconds} s, ${measure.cpuSeconds} s CPU (${Math.round(records / measure.cpuSeconds).toLocaleString('en')} records per CPU second); peaks: heap used ${measure.detail.heapUsed} MB of ${measure.detail.heapTotal} MB, buffers ${measure.detail.arrayBuffers} MB`,
+          `  ${records.toLocaleString('en').padStart(10)} records: ${above[0]} / ${rssMb} / ${above.at(-1)} MB above the idle function (min / median / max of ${ROUNDS}), ${Math.round(records / median(cpu)).toLocaleString('en')} records per CPU second (median)`,
         );
       }
     } finally {
@@ -95,6 +117,14 @@ export async function run(): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The middle of sorted figures (the mean of the two middle ones for an even count). */
+function median(sorted: readonly number[]): number {
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 async function measureInChild(functionEnvironment: string, day: string, idleDay: string): Promise<Measure> {
