@@ -1,8 +1,8 @@
 // Lambda: the approval page behind the HTTP API (API Gateway payload 2.0; the local runtime serves
 // it the same way). GET /approvals/{approvalId} shows the request; POST decides it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { renderApprovalPage, renderNotFound } from '../src/adapters/http/approval-page-html';
-import { guardrailAdapters, guardrailVariables } from '../src/runtime/guardrail-environment';
+import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { PipelineMetric } from '../src/shared/metrics';
 import { decideApproval, viewApproval } from '../src/usecases/guardrails/approval-page';
@@ -40,6 +40,7 @@ export const { handler, create } = defineHandler({
   environment,
   event: httpEvent,
   correlationId: (event) => event.pathParameters?.approvalId,
+  clients: guardrailClients,
   dependencies: (env, { clients }) => {
     const adapters = guardrailAdapters(env, clients);
     return { ...adapters, signer: adapters.signer(), workflow: adapters.workflow() };

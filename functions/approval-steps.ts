@@ -1,10 +1,13 @@
-// Lambda: the steps of the approval workflow (lib/constructs/approval-workflow.ts). The state
-// machine names the step; each is one use case of src/usecases/guardrails/approval-steps.ts.
-import { z } from 'zod';
+// Lambda: the steps of the approval workflow (lib/constructs/guardrails.ts). The state machine names
+// the step; each is one use case of src/usecases/guardrails/approval-steps.ts. Approved definition
+// changes are published to the definitions table.
+import * as z from 'zod';
+import { definitionBodyStore } from '../src/adapters/aws/definition-bodies';
 import { approvalIdSchema, approvalStartSchema } from '../src/domain/guardrails/approval';
-import { guardrailAdapters, guardrailVariables } from '../src/runtime/guardrail-environment';
+import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { PipelineMetric } from '../src/shared/metrics';
+import { definitionChangesIn } from '../src/usecases/definition-change-approval';
 import {
   applyDecision,
   applySafeDefault,
@@ -23,6 +26,8 @@ const environment = z.object({
   APPROVALS_TOPIC_ARN: guardrailVariables.APPROVALS_TOPIC_ARN,
   LINK_KEY_SECRET_ARN: guardrailVariables.LINK_KEY_SECRET_ARN,
   APPROVAL_PAGE_URL: guardrailVariables.APPROVAL_PAGE_URL,
+  /** Where approved definition changes are published. */
+  DEFINITIONS_TABLE: z.string().min(1),
 });
 
 const tier = z.number().int().nonnegative();
@@ -45,6 +50,7 @@ export const { handler, create } = defineHandler({
   environment,
   event: approvalStepEventSchema,
   correlationId: (event) => ('approvalId' in event ? event.approvalId : event.start.approvalId),
+  clients: guardrailClients,
   dependencies: (env, { clients }) => {
     const adapters = guardrailAdapters(env, clients);
     return {
@@ -54,6 +60,9 @@ export const { handler, create } = defineHandler({
       signer: adapters.signer(),
       tiers: env.APPROVER_TIERS,
       pageBaseUrl: env.APPROVAL_PAGE_URL,
+      definitionChanges: definitionChangesIn(
+        definitionBodyStore(clients.dynamodb, env.DEFINITIONS_TABLE, adapters.clock),
+      ),
     };
   },
   run: async (event, deps, { metrics }) => {

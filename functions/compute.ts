@@ -2,7 +2,7 @@
 // sends `{ kpiId, scheduledTime }`: a refresh of the recent periods whose inputs changed, with the
 // violations handed to the guardrail intake. The backfill state machine and the CLI send
 // `{ kpiId, from, to, asOf }`: those periods, computed without evaluation.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
 import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
 import { DynamoDbIngestLedger } from '../src/adapters/aws/dynamodb-ingest-ledger';
@@ -12,6 +12,7 @@ import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
 import { S3InputArchive } from '../src/adapters/aws/s3-input-archive';
 import { S3PartialCache } from '../src/adapters/aws/s3-partial-cache';
 import { RawObjectCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
+import { augursForecastModel } from '../src/adapters/forecasting/augurs-forecast-model';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { PipelineMetric } from '../src/shared/metrics';
 import { type ComputeKpiResult, computeKpi } from '../src/usecases/compute-kpi';
@@ -70,6 +71,7 @@ export const { handler, create } = defineHandler({
   environment,
   event,
   correlationId: (e) => e.kpiId,
+  clients: ['dynamodb', 's3', 'lambda'],
   dependencies: (env, { clients }) => {
     // Raw objects shared by the KPIs a warm container computes one after another.
     const objectCache = new RawObjectCache(env.RAW_CACHE_MIB * 1024 * 1024);
@@ -93,19 +95,28 @@ export const { handler, create } = defineHandler({
       violations: env.GUARDRAIL_INTAKE_FUNCTION
         ? new LambdaViolationSink(clients.lambda, env.GUARDRAIL_INTAKE_FUNCTION)
         : null,
+      // Compiled on the first refresh that forecasts, not at cold start.
+      forecasting: augursForecastModel(),
     };
   },
   run: async (input, deps, { logger, metrics }): Promise<ComputeSummary> => {
     // Annotations are read on every run: one added a minute ago already explains or suppresses.
-    const invocationDeps = { ...deps, raw: deps.newRawReader(), annotations: await deps.annotationStore.list() };
+    const { forecasting, ...invocationDeps } = {
+      ...deps,
+      raw: deps.newRawReader(),
+      annotations: await deps.annotationStore.list(),
+    };
     let result: ComputeKpiResult;
     let violations = 0;
     let late: ComputeSummary['late'] = { periods: 0, restatements: 0 };
     if ('scheduledTime' in input) {
-      const refresh = await refreshKpi(invocationDeps, {
-        kpiId: input.kpiId,
-        scheduledTime: Date.parse(input.scheduledTime),
-      });
+      const refresh = await refreshKpi(
+        { ...invocationDeps, forecasting },
+        {
+          kpiId: input.kpiId,
+          scheduledTime: Date.parse(input.scheduledTime),
+        },
+      );
       result = refresh.compute;
       violations = refresh.violations.length;
       late = {
@@ -121,6 +132,15 @@ export const { handler, create } = defineHandler({
         const single = metrics.singleMetric();
         single.addDimension('kpi', latest.kpiId);
         single.addMetric(PipelineMetric.KpiValue, MetricUnit.NoUnit, latest.value);
+      }
+      // The overall forecast, for the dashboard's at-risk view of this KPI.
+      const forecast = result.written.findLast((v) => Object.keys(v.dimensions).length === 0 && v.forecast)?.forecast;
+      const horizon = forecast?.steps.at(-1);
+      if (forecast && horizon) {
+        const single = metrics.singleMetric();
+        single.addDimension('kpi', result.kpiId);
+        single.addMetric(PipelineMetric.KpiForecast, MetricUnit.NoUnit, horizon.point);
+        single.addMetric(PipelineMetric.KpiRedProbability, MetricUnit.NoUnit, forecast.probabilityRed);
       }
       if (violations > 0 && !deps.violations)
         logger.warn('violations found, but no guardrail intake is configured', { violations });

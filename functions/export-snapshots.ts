@@ -1,6 +1,6 @@
 // Lambda: the scheduled Parquet export (lib/constructs/snapshots.ts). Exports given dates, or the
 // days around the scheduled time, so restated values of recent days reach the snapshots too.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
 import { S3SnapshotStore } from '../src/adapters/aws/s3-snapshot-store';
 import { encodeSnapshot } from '../src/adapters/parquet/kpi-values-parquet';
@@ -28,6 +28,7 @@ export const { handler, create } = defineHandler({
   name: 'export-snapshots',
   environment,
   event,
+  clients: ['dynamodb', 's3'],
   dependencies: (env, { clients }) => ({
     env,
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),

@@ -1,8 +1,9 @@
 // Lambda: the guardrail intake. Evaluate (the compute stage) invokes it with a batch of violations
 // (src/domain/guardrails/violation.ts); it applies the guardrail policy to each.
-import { z } from 'zod';
+import * as z from 'zod';
+import { AT_RISK_ROUTES, DEFAULT_AT_RISK_ROUTING } from '../src/domain/guardrails/policy';
 import { violationBatchSchema } from '../src/domain/guardrails/violation';
-import { guardrailAdapters, guardrailVariables } from '../src/runtime/guardrail-environment';
+import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { PipelineMetric } from '../src/shared/metrics';
 import { handleViolations } from '../src/usecases/guardrails/handle-violations';
@@ -15,6 +16,15 @@ const environment = z.object({
   APPROVER_TIERS: guardrailVariables.APPROVER_TIERS,
   APPROVAL_STATE_MACHINE_ARN: guardrailVariables.APPROVAL_STATE_MACHINE_ARN,
   OWNERS_TOPIC_ARN: guardrailVariables.OWNERS_TOPIC_ARN,
+  /** JSON: level of decision → how an at-risk forecast is routed (like_yellow, notify_owner, like_red). */
+  AT_RISK_ROUTING: z
+    .string()
+    .transform((text) =>
+      z
+        .object({ low: z.enum(AT_RISK_ROUTES), high: z.enum(AT_RISK_ROUTES), critical: z.enum(AT_RISK_ROUTES) })
+        .parse(JSON.parse(text)),
+    )
+    .optional(),
 });
 
 /** A concern stays claimed for the whole chain of deadlines, plus a day for the workflow to finish. */
@@ -24,6 +34,7 @@ export const { handler, create } = defineHandler({
   name: 'governance',
   environment,
   event: violationBatchSchema,
+  clients: guardrailClients,
   dependencies: (env, { clients }) => {
     const adapters = guardrailAdapters(env, clients);
     return {
@@ -32,6 +43,7 @@ export const { handler, create } = defineHandler({
       workflow: adapters.workflow(),
       notifier: adapters.notifier(),
       concernTtlSeconds: env.APPROVER_TIERS.reduce((sum, tier) => sum + tier.deadlineMinutes * 60, 0) + MARGIN_SECONDS,
+      atRiskRouting: env.AT_RISK_ROUTING ?? DEFAULT_AT_RISK_ROUTING,
     };
   },
   run: async ({ violations }, deps, { logger, metrics }) => {
@@ -41,6 +53,7 @@ export const { handler, create } = defineHandler({
     logger.info('violations handled', { received: violations.length, outcomes });
     return {
       received: violations.length,
+      recorded: count('recorded'),
       ownerNotified: count('owner_notified'),
       ownerAlreadyNotified: count('owner_already_notified'),
       approvalsStarted: count('approval_started'),

@@ -1,11 +1,11 @@
 // Lambda: the S3 drop zone connector, run by its EventBridge Scheduler schedule
 // (lib/constructs/ingestion/drop-zone-ingestion.ts). Ingests the files waiting under
 // `landing/<dataset>/` of every dataset that keeps a drop zone, or of the datasets named.
-import { z } from 'zod';
+import * as z from 'zod';
 import { S3LandingZone } from '../src/adapters/aws/s3-landing-zone';
 import { TransientError, ValidationError } from '../src/domain/errors';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
-import { buildIngestionRuntime, ingestionEnvironment } from '../src/runtime/ingestion';
+import { buildIngestionRuntime, ingestionClients, ingestionEnvironment } from '../src/runtime/ingestion';
 import { PipelineMetric } from '../src/shared/metrics';
 import { ingestDropZone } from '../src/usecases/ingest-drop-zone';
 
@@ -27,6 +27,7 @@ export const { handler, create } = defineHandler({
   name: 'ingest-drop-zone',
   environment,
   event,
+  clients: ingestionClients,
   dependencies: async (env, { clients }) => {
     const runtime = await buildIngestionRuntime(env, clients);
     const landing = new S3LandingZone(clients.s3, env.LANDING_BUCKET, {

@@ -1,13 +1,13 @@
 // Lambda: the HTTP pull connector, one EventBridge Scheduler schedule per dataset that declares
 // `ingestion.http` (lib/constructs/ingestion/http-pull-ingestion.ts). Each run fetches what is new
 // since the dataset's watermark and ingests it as one batch.
-import { z } from 'zod';
+import * as z from 'zod';
 import { SecretAuthHeaders } from '../src/adapters/aws/secret-auth';
 import { JsonApiClient } from '../src/adapters/http/json-api-client';
 import { ingestionOf } from '../src/domain/dataset';
 import { ValidationError } from '../src/domain/errors';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
-import { buildIngestionRuntime, ingestionEnvironment } from '../src/runtime/ingestion';
+import { buildIngestionRuntime, ingestionClients, ingestionEnvironment } from '../src/runtime/ingestion';
 import { PipelineMetric } from '../src/shared/metrics';
 import { pullHttpSource } from '../src/usecases/pull-http-source';
 
@@ -21,6 +21,7 @@ export const { handler, create } = defineHandler({
   environment: ingestionEnvironment,
   event,
   correlationId: (input) => input.dataset,
+  clients: [...ingestionClients, 'secrets'],
   dependencies: async (env, { clients }) => ({
     ...(await buildIngestionRuntime(env, clients)),
     auth: new SecretAuthHeaders(clients.secrets),

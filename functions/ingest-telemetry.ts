@@ -1,12 +1,13 @@
 // Lambda: the agent telemetry endpoint, behind a Function URL
 // (lib/constructs/ingestion/telemetry-ingestion.ts). Agents POST batches of events to
 // /v1/datasets/<dataset>/events, signed with their key; see src/usecases/receive-push.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 import { SecretAgentKeyring } from '../src/adapters/aws/secret-agent-keyring';
 import { describeError } from '../src/domain/errors';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
-import { buildIngestionRuntime, ingestionEnvironment } from '../src/runtime/ingestion';
+import { buildIngestionRuntime, ingestionClients, ingestionEnvironment } from '../src/runtime/ingestion';
 import { PipelineMetric } from '../src/shared/metrics';
+import { PUSH_HEADERS } from '../src/usecases/push/signature';
 import { DEFAULT_PUSH_LIMITS, receivePush } from '../src/usecases/receive-push';
 
 const environment = ingestionEnvironment.extend({
@@ -39,6 +40,7 @@ export const { handler, create } = defineHandler({
   environment,
   event,
   correlationId: (input) => input.requestContext.requestId,
+  clients: [...ingestionClients, 'secrets'],
   dependencies: async (env, { clients }) => {
     const runtime = await buildIngestionRuntime(env, clients);
     return {
@@ -63,7 +65,15 @@ export const { handler, create } = defineHandler({
       );
       const accepted = typeof response.body.accepted === 'number' ? response.body.accepted : 0;
       metrics.addMetric(PipelineMetric.RowsIngested, MetricUnit.Count, accepted);
-      if (response.status >= 400) logger.warn('push refused', { status: response.status, error: response.body.error });
+      if (response.status >= 400) {
+        // An agent pushing events in another agent's name (agent_mismatch) shows here with the signer.
+        logger.warn('push refused', {
+          status: response.status,
+          error: response.body.error,
+          agent: headers[PUSH_HEADERS.agent],
+          ...(typeof response.body.mismatched === 'number' ? { mismatched: response.body.mismatched } : {}),
+        });
+      }
       return {
         statusCode: response.status,
         headers: { 'content-type': 'application/json', ...response.headers },

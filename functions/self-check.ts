@@ -1,5 +1,5 @@
 // Lambda: the probe step of the self-check state machine (lib/constructs/self-check.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import { bucketProbe, tableProbe } from '../src/adapters/aws/resource-probes';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { PipelineMetric } from '../src/shared/metrics';
@@ -29,6 +29,7 @@ export const { handler, create } = defineHandler({
   name: 'self-check',
   environment,
   event,
+  clients: ['s3', 'dynamodb'],
   dependencies: (env, { clients }) => [
     ...BUCKETS.map((b) => bucketProbe(clients, b.toLowerCase(), env[`${b}_BUCKET`])),
     ...TABLES.map((t) => tableProbe(clients, t.toLowerCase(), env[`${t}_TABLE`])),

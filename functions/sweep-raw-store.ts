@@ -1,7 +1,7 @@
 // Lambda: the raw store's sweeper, run by its EventBridge Scheduler schedule
 // (lib/constructs/ingestion/raw-store-sweeper.ts). Deletes what no commit names once no run can
 // still be writing it, and superseded batches after their retention; writes a report of each run.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoDbRawCommitLog } from '../src/adapters/aws/dynamodb-raw-commit-log';
 import { S3IngestStore } from '../src/adapters/aws/s3-ingest-store';
 import { S3RawMaintenance } from '../src/adapters/aws/s3-raw-maintenance';
@@ -26,6 +26,7 @@ export const { handler, create } = defineHandler({
   name: 'sweep-raw-store',
   environment,
   event,
+  clients: ['s3', 'dynamodb'],
   dependencies: (env, { clients }) => {
     const buckets = { raw: env.RAW_BUCKET, quarantine: env.QUARANTINE_BUCKET };
     return {

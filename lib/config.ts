@@ -1,6 +1,6 @@
 // CDK: the deployment configuration, one object under the `agentKpiPipeline` context key of
 // cdk.json (or `-c agentKpiPipeline='{...}'`), validated once at synth time.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const emailSchema = z.email({ message: 'must be an email address' });
 
@@ -32,6 +32,9 @@ const DEFAULT_SCHEDULES = {
   ingestDropZone: 'rate(5 minutes)',
   sweepRawStore: 'rate(1 day)',
 };
+
+/** How an at-risk forecast is routed (mirrors src/domain/guardrails/policy.ts `AT_RISK_ROUTES`). */
+const atRiskRoute = z.enum(['like_yellow', 'notify_owner', 'like_red']).default('notify_owner');
 
 export const deploymentConfigSchema = z
   .object({
@@ -95,10 +98,19 @@ export const deploymentConfigSchema = z
      * `https://approvals.example.com/`). @default the HTTP API's own https endpoint
      */
     approvalPageUrl: z.url({ protocol: /^https$/, message: 'must be an https URL' }).optional(),
+    /**
+     * How the guardrail policy routes an at-risk forecast, per level of decision: `like_yellow`
+     * (recorded only), `notify_owner` (the default) or `like_red` (the level's own action).
+     */
+    atRiskRouting: z
+      .object({ low: atRiskRoute, high: atRiskRoute, critical: atRiskRoute })
+      .strict()
+      .default({ low: 'notify_owner', high: 'notify_owner', critical: 'notify_owner' }),
   })
   .strict();
 
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
+export type AtRiskRouting = DeploymentConfig['atRiskRouting'];
 export type ApproverTier = z.infer<typeof approverTierSchema>;
 
 /** Raised at synth time when the deployment configuration is invalid; the message lists every problem. */

@@ -32,7 +32,7 @@ import { Construct } from 'constructs';
 import { GOVERNANCE_RECORDS_PREFIX } from '../../src/adapters/aws/dynamodb-audit-log';
 import { APPROVER_ATTRIBUTE, OWNER_ATTRIBUTE } from '../../src/adapters/aws/sns-guardrail-notifier';
 import { APPROVAL_REJECTED_ERROR } from '../../src/ports/approval-workflow';
-import type { ApproverTier } from '../config';
+import type { ApproverTier, AtRiskRouting } from '../config';
 import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';
@@ -51,6 +51,8 @@ export interface GuardrailsProps {
   readonly kpiOwnerEmails: readonly string[];
   /** Public base URL of the approval page. @default the HTTP API's endpoint */
   readonly approvalPageUrl?: string;
+  /** How at-risk forecasts are routed per level of decision. @default notify_owner everywhere */
+  readonly atRiskRouting?: AtRiskRouting;
   readonly logRetention: RetentionDays;
 }
 
@@ -189,7 +191,10 @@ export class Guardrails extends Construct {
     }
     for (const fn of [this.steps, this.page]) fn.bindSecret('LINK_KEY_SECRET_ARN', this.linkSigningKey);
     this.steps.bindTopic('APPROVALS_TOPIC_ARN', this.approvalsTopic);
+    // An approved guardrail change of a definition is published by the workflow's last step.
+    this.steps.bindTable('DEFINITIONS_TABLE', tables.definitions, 'readWrite');
     this.intake.bindTopic('OWNERS_TOPIC_ARN', this.ownersTopic);
+    if (props.atRiskRouting) this.intake.addEnvironment('AT_RISK_ROUTING', JSON.stringify(props.atRiskRouting));
     for (const fn of [this.steps, this.intake]) {
       acknowledgeWildcardAction(
         fn,
@@ -207,6 +212,10 @@ export class Guardrails extends Construct {
     this.page.bindStateMachine('APPROVAL_STATE_MACHINE_ARN', this.stateMachine, 'taskResponse');
 
     new CfnOutput(this, 'ApprovalPageUrl', { value: this.pageUrl, description: 'Base URL of approval links' });
+    new CfnOutput(this, 'ApprovalStateMachineArn', {
+      value: this.stateMachine.stateMachineArn,
+      description: '`kpi publish --aws` starts it for a guardrail change of a high or critical KPI',
+    });
     new CfnOutput(this, 'GuardrailIntakeFunction', {
       value: this.intake.fn.functionName,
       description: 'Evaluate invokes this function with { violations: [...] }',

@@ -54,12 +54,50 @@ export interface KpiFunctionProps {
   /** Extra environment, beyond what the bind helpers add. */
   readonly environment?: Record<string, string>;
   /**
-   * Repository folders copied beside the bundle (e.g. `datasets`), read at run time relative to
-   * the code root. @default none
+   * Files written beside the bundle, by path relative to the code root (e.g.
+   * `kpis/datasets/leads.json`) with their content; read at run time relative to the code root.
+   * @default none
    */
-  readonly bundledFolders?: readonly string[];
+  readonly bundledFiles?: Readonly<Record<string, string>>;
+  /**
+   * Repository files (paths from the repository root) copied beside the bundle under their base
+   * name: a module the code loads on demand (a WebAssembly library), kept out of the bundle so it
+   * costs nothing at import. @default none
+   */
+  readonly copiedFiles?: readonly string[];
   /** Escape hatch for the few settings a stage needs (reserved concurrency, DLQ, ...). */
   readonly overrides?: Partial<NodejsFunctionProps>;
+}
+
+/**
+ * Modules left out of every bundle. The AWS SDK v3 comes with the nodejs24.x runtime; the tracer
+ * (Powertools and the X-Ray SDK, ~120 KB) is imported only when tracing is on, from a package of its
+ * own that bundling writes beside the code (see `tracerPackageCommands`).
+ */
+export const EXTERNAL_MODULES = ['@aws-sdk/*', '@aws-lambda-powertools/tracer'] as const;
+
+/** The tracer's import name, shipped as `node_modules/<name>` in each function's asset. */
+export const TRACER_PACKAGE = '@aws-lambda-powertools/tracer';
+
+/**
+ * Shell commands that bundle the tracer and its dependencies into one CommonJS file, installed as
+ * `node_modules/@aws-lambda-powertools/tracer` of the asset: `import('@aws-lambda-powertools/tracer')`
+ * in the handler resolves to it at run time, so the X-Ray SDK is read from disk only when tracing
+ * is on and costs the bundle nothing otherwise.
+ */
+export function tracerPackageCommands(inputDir: string, outputDir: string): string[] {
+  const dir = path.join(outputDir, 'node_modules', ...TRACER_PACKAGE.split('/'));
+  const packageJson = JSON.stringify({ name: TRACER_PACKAGE, private: true, main: './index.cjs' });
+  return [
+    `mkdir -p "${dir}"`,
+    `cd "${inputDir}" && "${path.join(inputDir, 'node_modules', '.bin', 'esbuild')}" ${TRACER_PACKAGE} --bundle --platform=node --format=cjs --target=node24 --minify '--external:@aws-sdk/*' --log-level=warning --outfile="${path.join(dir, 'index.cjs')}"`,
+    `echo '${packageJson}' > "${path.join(dir, 'package.json')}"`,
+  ];
+}
+
+/** `text` as one single-quoted shell word. */
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 /** Template metadata key naming a function's entry under `functions/`, read by the local runtime. */
@@ -67,8 +105,9 @@ export const FUNCTION_ENTRY_METADATA = 'agentKpi:entry';
 
 /**
  * A Lambda function with the pipeline's defaults set once: Node.js 24 on ARM64, active X-Ray
- * tracing, a CDK-managed log group with retention, JSON logs, ESM bundling with source maps and
- * the AWS SDK v3 left to the runtime.
+ * tracing, a CDK-managed log group with retention, JSON logs, minified ESM bundling with the AWS
+ * SDK v3 left to the runtime and the tracer loaded on demand, and a source map beside the code that
+ * is read only when an error's stack is printed (`src/runtime/source-maps.ts`), never at cold start.
  *
  * The `bind*` helpers each add exactly one environment variable and one narrow grant, so the
  * environment a handler validates at cold start and the permissions it holds never drift apart.
@@ -121,7 +160,6 @@ export class KpiFunction extends Construct {
       projectRoot: repoRoot,
       depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -130,27 +168,30 @@ export class KpiFunction extends Construct {
       bundling: {
         format: OutputFormat.ESM,
         target: 'node24',
+        // index.mjs.map, without the sources (stack traces need positions only); no
+        // --enable-source-maps, which would read and parse it at every cold start.
         sourceMap: true,
+        sourcesContent: false,
         minify: true,
         mainFields: ['module', 'main'],
-        // The nodejs24.x runtime ships AWS SDK v3; bundling it would only add cold-start weight.
-        externalModules: ['@aws-sdk/*'],
-        // Some CommonJS dependencies (X-Ray SDK) call require(); give ESM bundles one.
+        externalModules: [...EXTERNAL_MODULES],
+        // Some CommonJS dependencies call require(); give ESM bundles one.
         banner:
           "import { createRequire as __kpiCreateRequire } from 'node:module';const require = __kpiCreateRequire(import.meta.url);",
-        ...(props.bundledFolders?.length
-          ? {
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: (inputDir: string, outputDir: string) =>
-                  (props.bundledFolders ?? []).map(
-                    (folder) =>
-                      `mkdir -p "${path.dirname(path.join(outputDir, folder))}" && cp -R "${path.join(inputDir, folder)}" "${path.join(outputDir, folder)}"`,
-                  ),
-              },
-            }
-          : {}),
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) => [
+            ...tracerPackageCommands(inputDir, outputDir),
+            ...Object.entries(props.bundledFiles ?? {}).map(
+              ([file, content]) =>
+                `mkdir -p "${path.dirname(path.join(outputDir, file))}" && printf '%s' ${shellQuote(content)} > "${path.join(outputDir, file)}"`,
+            ),
+            ...(props.copiedFiles ?? []).map(
+              (file) => `cp "${path.join(inputDir, file)}" "${path.join(outputDir, path.basename(file))}"`,
+            ),
+          ],
+        },
       },
       ...props.overrides,
     });

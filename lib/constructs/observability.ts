@@ -33,6 +33,8 @@ export interface DashboardKpi {
   readonly critical?: number;
   readonly bandLow?: number;
   readonly bandHigh?: number;
+  /** Above this probability of red at its horizon the KPI is at risk; absent when it is not forecast. */
+  readonly atRiskProbability?: number;
 }
 
 export interface ObservabilityProps {
@@ -199,7 +201,10 @@ export class Observability extends Construct {
     }
   }
 
-  /** Adds one graph per KPI, its overall value with the green/yellow/red thresholds as bands. */
+  /**
+   * Adds one graph per KPI: its overall value with the green/yellow/red thresholds as bands, its
+   * forecast at the horizon, and (right axis) the probability of red there, at risk above its level.
+   */
   watchKpis(kpis: readonly DashboardKpi[]): void {
     const widgets = kpis.map((kpi) => {
       const annotations: HorizontalAnnotation[] = [];
@@ -216,19 +221,38 @@ export class Observability extends Construct {
         band(kpi.bandLow, 'band low', '#cf222e', Shading.BELOW);
         band(kpi.bandHigh, 'band high', '#cf222e', Shading.ABOVE);
       }
+      const metric = (metricName: string, label: string) =>
+        new Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName,
+          dimensionsMap: { service: 'compute', kpi: kpi.id },
+          statistic: 'Average',
+          period: Duration.hours(1),
+          label,
+        });
+      const forecast = kpi.atRiskProbability !== undefined;
       return new GraphWidget({
         title: kpi.name,
         left: [
-          new Metric({
-            namespace: METRICS_NAMESPACE,
-            metricName: PipelineMetric.KpiValue,
-            dimensionsMap: { service: 'compute', kpi: kpi.id },
-            statistic: 'Average',
-            period: Duration.hours(1),
-            label: kpi.id,
-          }),
+          metric(PipelineMetric.KpiValue, kpi.id),
+          ...(forecast ? [metric(PipelineMetric.KpiForecast, 'forecast at the horizon')] : []),
         ],
         leftAnnotations: annotations,
+        // The probability of red at the horizon; at risk above the KPI's level.
+        ...(forecast
+          ? {
+              right: [metric(PipelineMetric.KpiRedProbability, 'P(red) at the horizon')],
+              rightYAxis: { min: 0, max: 1, showUnits: false },
+              rightAnnotations: [
+                {
+                  value: kpi.atRiskProbability as number,
+                  label: 'at risk above',
+                  color: '#d1580b',
+                  fill: Shading.ABOVE,
+                },
+              ],
+            }
+          : {}),
         width: 8,
         height: 5,
       });

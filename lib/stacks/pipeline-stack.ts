@@ -10,6 +10,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { readDefinitionFiles } from '../../src/adapters/files/kpi-definition-files';
 import type { DeploymentConfig } from '../config';
+import { Calibration } from '../constructs/calibration';
 import { Computation } from '../constructs/computation';
 import { Guardrails } from '../constructs/guardrails';
 import { codeVersion } from '../constructs/ingestion/code-version';
@@ -40,6 +41,8 @@ export class PipelineStack extends Stack {
   readonly computation: Computation;
   /** Parquet snapshots of KPI values, their export schedule and the Glue table over them. */
   readonly snapshots: Snapshots;
+  /** Scheduled calibration proposals. */
+  readonly calibration: Calibration;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -75,6 +78,7 @@ export class PipelineStack extends Stack {
       opsTopic: this.opsTopic,
       approverTiers: props.config.approverTiers,
       kpiOwnerEmails: props.config.kpiOwnerEmails,
+      atRiskRouting: props.config.atRiskRouting,
       ...(props.config.approvalPageUrl ? { approvalPageUrl: props.config.approvalPageUrl } : {}),
       logRetention,
     });
@@ -117,6 +121,7 @@ export class PipelineStack extends Stack {
       messagingKey: this.messagingKey,
       logRetention,
     });
+    this.calibration = new Calibration(this, 'Calibration', { tables, messagingKey: this.messagingKey, logRetention });
 
     // Last: it watches every function, dead-letter queue and workflow added above.
     this.observability = new Observability(this, 'Observability', {
@@ -134,12 +139,12 @@ export class PipelineStack extends Stack {
 function dashboardKpis(dir: string): DashboardKpi[] {
   const { definitions, errors } = readDefinitionFiles([dir]);
   if (errors.length > 0) throw new Error(`the KPI pack does not validate: ${errors.map((e) => e.message).join('; ')}`);
-  return definitions.map(({ definition: d }) =>
-    d.target.direction === 'within_band'
+  return definitions.map(({ definition: d }) => ({
+    ...(d.target.direction === 'within_band'
       ? {
           id: d.id,
           name: d.name,
-          direction: 'within_band',
+          direction: 'within_band' as const,
           bandLow: d.target.thresholds.green.min,
           bandHigh: d.target.thresholds.green.max,
         }
@@ -149,6 +154,7 @@ function dashboardKpis(dir: string): DashboardKpi[] {
           direction: d.target.direction,
           warning: d.target.thresholds.green,
           critical: d.target.thresholds.yellow,
-        },
-  );
+        }),
+    ...(d.forecast?.enabled === false ? {} : { atRiskProbability: d.forecast?.atRiskProbability ?? 0.5 }),
+  }));
 }

@@ -14,6 +14,8 @@ export interface CliContext {
   readonly stderr: (text: string) => void;
   /** Epoch milliseconds now: the only place the CLI reads the clock. */
   readonly now: () => number;
+  /** The command being run, as other processes are told about it (`kpi publish`). */
+  readonly command?: string;
 }
 
 /** One `kpi` command. */

@@ -8,11 +8,13 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { ComputeEvent, ComputeSummary } from '../../functions/compute';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
-import type { DynamoDefinitionStore } from '../adapters/aws/dynamo-definition-store';
 import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
-import { kpiDefinitionStore } from '../adapters/aws/kpi-definitions';
+import type { DynamoDefinitionAndProposalStore } from '../adapters/aws/dynamo-proposal-store';
+import { kpiDefinitionAndProposalStore } from '../adapters/aws/kpi-proposals';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
+import { StepFunctionsApprovalWorkflow } from '../adapters/aws/sfn-approval-workflow';
 import type { KpiDefinition } from '../domain/definition/schema';
+import type { ApprovalWorkflow } from '../ports/approval-workflow';
 import { UsageError } from './command';
 
 /** Options every deployment-aware command accepts. */
@@ -22,6 +24,7 @@ export const DEPLOYMENT_OPTIONS = {
   'stack-prefix': { type: 'string' },
   region: { type: 'string' },
   profile: { type: 'string' },
+  wait: { type: 'string' },
 } as const;
 
 export const DEPLOYMENT_USAGE = `Target (default: the local deployment under .local/state):
@@ -29,12 +32,13 @@ export const DEPLOYMENT_USAGE = `Target (default: the local deployment under .lo
   --outputs FILE          outputs of \`cdk deploy --outputs-file FILE\` (default cdk-outputs.json)
   --stack-prefix PREFIX   the deployment's stack prefix (default AgentKpi)
   --region REGION         AWS region (default: AWS_REGION or the profile's)
-  --profile NAME          AWS profile (default: AWS_PROFILE)`;
+  --profile NAME          AWS profile (default: AWS_PROFILE)
+  --wait SECONDS          how long to wait while another process uses the local deployment (default 120)`;
 
 export interface Deployment {
   readonly where: string;
   readonly clients: AwsClients;
-  readonly definitions: DynamoDefinitionStore<KpiDefinition>;
+  readonly definitions: DynamoDefinitionAndProposalStore<KpiDefinition>;
   readonly values: DynamoKpiValueStore;
   readonly schedules: SchedulerKpiSchedules;
   readonly names: {
@@ -42,11 +46,31 @@ export interface Deployment {
     readonly valuesTable: string;
     readonly stateTable: string;
     readonly rawBucket: string;
+    readonly landingBucket: string;
+    readonly controlsTable: string;
+    readonly auditTable: string;
+    /** Where governance records (the pipeline_governance dataset) are written. */
+    readonly governanceBucket: string;
   };
+  /**
+   * Runs the drop-zone connector on the files waiting under `landing/<dataset>/` and returns its
+   * report; null where this tool cannot invoke it (on AWS its schedule picks the files up).
+   */
+  runDropZone(datasets: readonly string[]): Promise<unknown | null>;
   /** Runs the compute function with an event and returns its summary. */
   computeNow(event: ComputeEvent): Promise<ComputeSummary>;
   /** Starts the backfill state machine; resolves with its final status. */
   backfillWorkflow(input: unknown): Promise<{ status: string; output?: unknown }>;
+  /** The approval workflow a guardrail change of a high or critical KPI goes through. */
+  readonly approvalWorkflow: ApprovalWorkflow;
+  /**
+   * The local deployment only (its workflows live in this process): reports each approval link as
+   * it is sent and resolves when the approval's workflow ends.
+   */
+  readonly awaitApproval?: (
+    approvalId: string,
+    onLink: (approver: string, link: string) => void,
+  ) => Promise<{ status: string; output?: unknown }>;
   close(): Promise<void>;
 }
 
@@ -56,24 +80,60 @@ export interface DeploymentOptions {
   readonly 'stack-prefix'?: string;
   readonly region?: string;
   readonly profile?: string;
+  readonly wait?: string;
 }
 
-export async function openDeployment(
-  options: DeploymentOptions,
-  context: { cwd: string; env: Readonly<Record<string, string | undefined>>; now: () => number },
-): Promise<Deployment> {
-  return options.aws ? openAws(options, context) : openLocal(context);
+/** What opening a deployment may use of the command's context. */
+export interface DeploymentContext {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => number;
+  /** Says that the command waits for another process (the local deployment is busy). */
+  readonly stderr?: (text: string) => void;
+  /** The command, as the processes waiting for this one are told (e.g. `kpi publish`). */
+  readonly command?: string;
 }
 
-async function openLocal(context: { cwd: string; now: () => number }): Promise<Deployment> {
-  const { LocalCloud } = await import('../local/local-cloud');
-  const cloud = await LocalCloud.start({ stateDir: path.join(context.cwd, '.local', 'state') });
+export async function openDeployment(options: DeploymentOptions, context: DeploymentContext): Promise<Deployment> {
+  return options.aws ? openAws(options, context) : openLocal(options, context);
+}
+
+/** `--wait SECONDS` in milliseconds. */
+function waitOf(options: DeploymentOptions): number {
+  if (options.wait === undefined) return 120_000;
+  const seconds = Number(options.wait);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new UsageError(`--wait ${options.wait} is not a number of seconds`);
+  return seconds * 1000;
+}
+
+async function openLocal(options: DeploymentOptions, context: DeploymentContext): Promise<Deployment> {
+  const waitMs = waitOf(options);
+  const { openLocalDeployment, localStateDir } = await import('../local/local-deployment');
+  const { describeHolder } = await import('../local/state-lock');
+  const stateDir = localStateDir(context.cwd);
+  const shown = path.relative(context.cwd, stateDir) || stateDir;
+  const local = await openLocalDeployment({
+    stateDir,
+    command: context.command ?? 'kpi',
+    waitMs,
+    onWaiting: (holder) =>
+      context.stderr?.(
+        `${context.command ?? 'kpi'}: waiting for ${describeHolder(holder)} to finish with the local deployment (${shown})…\n`,
+      ),
+  });
+  const cloud = local.cloud;
   const clients = cloud.clients;
+  const guardrails = cloud.functions.get('guardrail-intake').environment;
   const names = {
     definitionsTable: cloud.physicalName('DefinitionsTable'),
     valuesTable: cloud.physicalName('ValuesTable'),
     stateTable: cloud.physicalName('StateTable'),
     rawBucket: cloud.physicalName('RawBucket', 'AWS::S3::Bucket'),
+    landingBucket: cloud.physicalName('LandingBucket', 'AWS::S3::Bucket'),
+    controlsTable: String(guardrails.CONTROLS_TABLE),
+    auditTable: String(guardrails.AUDIT_TABLE),
+    governanceBucket: String(guardrails.GOVERNANCE_BUCKET),
   };
   const role = cloud.resolver
     .resourcesOfType('AWS::IAM::Role')
@@ -81,11 +141,18 @@ async function openLocal(context: { cwd: string; now: () => number }): Promise<D
   if (!role) throw new Error('the app has no KPI scheduler role');
   const compute = cloud.functions.get('compute');
   const backfill = cloud.stepFunctions.stateMachines.find((m) => m.logicalId.startsWith('ComputationBackfill'));
+  const approval = cloud.stepFunctions.stateMachines.find((m) => m.logicalId.startsWith('GuardrailsStateMachine'));
+  const approvalsTopic = cloud.resolver
+    .resourcesOfType('AWS::SNS::Topic')
+    .find((t) => t.logicalId.startsWith('GuardrailsApprovalsTopic'));
+  if (!approval || !approvalsTopic) throw new Error('the app has no approval workflow');
+  const approvalsTopicArn = cloud.resolver.arn(approvalsTopic.stackName, approvalsTopic.logicalId);
+  await cloud.watchTopic(approvalsTopicArn);
   return {
-    where: 'the local deployment (.local/state)',
+    where: `the local deployment (${shown})`,
     clients,
     names,
-    definitions: kpiDefinitionStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
+    definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,
@@ -94,19 +161,32 @@ async function openLocal(context: { cwd: string; now: () => number }): Promise<D
       roleArn: cloud.resolver.arn(role.stackName, role.logicalId),
     }),
     computeNow: (event) => cloud.functions.invoke('compute', event) as Promise<ComputeSummary>,
+    runDropZone: (datasets) => cloud.functions.invoke('ingest-drop-zone', { datasets }),
     backfillWorkflow: async (input) => {
       if (!backfill) throw new Error('the app has no backfill state machine');
       const execution = await cloud.stepFunctions.startExecution(backfill.arn, input).done;
       return { status: execution.status, output: execution.output };
     },
-    close: () => cloud.stop(),
+    approvalWorkflow: new StepFunctionsApprovalWorkflow(clients.sfn, approval.arn),
+    awaitApproval: async (approvalId, onLink) => {
+      for (;;) {
+        for (const message of await cloud.takePublished(approvalsTopicArn)) {
+          const link = /https?:\/\/\S+/.exec(message.message)?.[0];
+          if (link && message.attributes.approvalId === approvalId) onLink(message.attributes.approver ?? '', link);
+        }
+        const execution = cloud.stepFunctions.listExecutions().find((e) => e.name === approvalId);
+        if (execution && execution.status !== 'RUNNING') {
+          const done = await execution.done;
+          return { status: done.status, output: done.output };
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    },
+    close: () => local.close(),
   };
 }
 
-async function openAws(
-  options: DeploymentOptions,
-  context: { cwd: string; env: Readonly<Record<string, string | undefined>> },
-): Promise<Deployment> {
+async function openAws(options: DeploymentOptions, context: DeploymentContext): Promise<Deployment> {
   const env: Record<string, string | undefined> = { ...context.env };
   if (options.region) env.AWS_REGION = options.region;
   if (options.profile) process.env.AWS_PROFILE = options.profile;
@@ -126,20 +206,26 @@ async function openAws(
     if (!key) throw new UsageError(`${file}: the stack ${prefix}-Pipeline has no output ${name}`);
     return outputs[key] as string;
   };
-  const clients = createAwsClients(env);
+  const clients = await createAwsClients(env);
   // Table names are fixed per stack prefix (lib/naming.ts).
+  const rawBucket = output('ComputationRawBucketName');
   const names = {
     definitionsTable: `${prefix}-definitions`,
     valuesTable: `${prefix}-values`,
     stateTable: `${prefix}-state`,
-    rawBucket: output('ComputationRawBucketName'),
+    rawBucket,
+    // Bucket names differ only by their role (lib/naming.ts): <prefix>-<role>-<account>-<region>.
+    landingBucket: rawBucket.replace(`${prefix.toLowerCase()}-raw-`, `${prefix.toLowerCase()}-landing-`),
+    controlsTable: `${prefix}-controls`,
+    auditTable: `${prefix}-audit`,
+    governanceBucket: rawBucket,
   };
   const sfn = new SFNClient(env.AWS_REGION ? { region: env.AWS_REGION } : {});
   return {
     where: `the ${prefix} stacks on AWS`,
     clients,
     names,
-    definitions: kpiDefinitionStore(clients.dynamodb, names.definitionsTable, { now: () => Date.now() }),
+    definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, { now: () => Date.now() }),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,
@@ -158,6 +244,14 @@ async function openAws(
       const body = JSON.parse(new TextDecoder().decode(response.Payload ?? new Uint8Array()));
       if (response.FunctionError) throw new Error(`compute failed: ${body.errorType}: ${body.errorMessage}`);
       return body as ComputeSummary;
+    },
+    runDropZone: async () => null,
+    // Looked up when used: a deployment from before the output existed still serves other commands.
+    approvalWorkflow: {
+      start: (start) =>
+        new StepFunctionsApprovalWorkflow(sfn, output('GuardrailsApprovalStateMachineArn')).start(start),
+      resume: (token, id, outcome) =>
+        new StepFunctionsApprovalWorkflow(sfn, output('GuardrailsApprovalStateMachineArn')).resume(token, id, outcome),
     },
     backfillWorkflow: async (input) => {
       const { executionArn } = await sfn.send(

@@ -1,8 +1,19 @@
-// CLI: formatting KPI values for people: periods by grain, values by unit, a plain-text table.
+// CLI: formatting for people: file paths, periods by grain, values by unit, a plain-text table.
+import path from 'node:path';
 import type { Grain, KpiDefinition } from '../domain/definition/schema';
 import type { KpiValue } from '../domain/engine/value';
 
-/** A period as people name it: `2026-06-01`, `2026-06-01 14:00`, `2026-W23`, `2026-06`, `2026-Q3`. */
+/**
+ * A file as people can find it: relative to the working folder when that is shorter, else as
+ * absolute (a file elsewhere reads `/data/leads.csv`, not `../../../data/leads.csv`).
+ */
+export function displayPath(cwd: string, file: string): string {
+  const absolute = path.resolve(cwd, file);
+  const relative = path.relative(cwd, absolute);
+  return relative !== '' && relative.length <= absolute.length ? relative : absolute;
+}
+
+/** A period as people name it: `2026-06-01`, `2026-06-01 14:00`, `2026-W23`, `2026-06`, `2026-Q3`, `2026`, `all time`. */
 export function periodLabel(periodStart: string, grain: Grain): string {
   const date = new Date(periodStart);
   switch (grain) {
@@ -22,6 +33,10 @@ export function periodLabel(periodStart: string, grain: Grain): string {
       return periodStart.slice(0, 7);
     case 'quarter':
       return `${date.getUTCFullYear()}-Q${Math.floor(date.getUTCMonth() / 3) + 1}`;
+    case 'year':
+      return String(date.getUTCFullYear());
+    case 'all_time':
+      return 'all time';
   }
 }
 

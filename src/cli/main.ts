@@ -38,7 +38,7 @@ export async function main(argv: readonly string[], context: Omit<CliContext, 'a
     return 0;
   }
   try {
-    return await command.run({ ...context, args: rest });
+    return await command.run({ ...context, args: rest, command: `kpi ${command.name}` });
   } catch (error) {
     const line = error instanceof UsageError ? error.message : describeError(error);
     context.stderr(`kpi ${command.name}: ${line.replace(/\s*\n\s*/g, ' ')}\n`);

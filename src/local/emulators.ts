@@ -4,12 +4,10 @@
 // two cores instead of taking turns on one, which is most of what a local run does. Nothing talks
 // to them but through their ports, so where they run changes nothing else.
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import dynalite from 'dynalite';
+import { startLocalDynamoDb } from './dynalite-server';
 import { startLoopbackFauxqs } from './fauxqs';
-import { closeServer, listenOnLoopback } from './loopback-http';
 
 export interface EmulatorOptions {
   /** Keep DynamoDB, S3, SNS and SQS state under this folder (survives restarts). */
@@ -28,27 +26,21 @@ export async function startEmulatorsHere(options: EmulatorOptions = {}): Promise
   const stateDir = options.stateDir;
   if (stateDir)
     for (const dir of ['dynamodb', 'messaging', 's3']) mkdirSync(path.join(stateDir, dir), { recursive: true });
-  const dynamo: Server = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(stateDir ? { path: path.join(stateDir, 'dynamodb') } : {}),
-  });
-  const dynamoPort = await listenOnLoopback(dynamo);
+  const dynamo = await startLocalDynamoDb(stateDir ? path.join(stateDir, 'dynamodb') : undefined);
   try {
     const fauxqs = await startLoopbackFauxqs(
       stateDir ? { dataDir: path.join(stateDir, 'messaging'), s3StorageDir: path.join(stateDir, 's3') } : {},
     );
     return {
-      dynamodbUrl: `http://127.0.0.1:${dynamoPort}`,
+      dynamodbUrl: dynamo.url,
       fauxqsUrl: fauxqs.url,
       stop: async () => {
         await fauxqs.close();
-        await closeServer(dynamo);
+        await dynamo.close();
       },
     };
   } catch (error) {
-    await closeServer(dynamo);
+    await dynamo.close();
     throw error;
   }
 }

@@ -20,6 +20,10 @@ export interface LocalFunction {
   readonly entry: string;
   /** The environment variables of the template, resolved to local names. */
   readonly environment: Record<string, string>;
+  /** The function's timeout in the template (Lambda's default, 3 s, when it sets none). */
+  readonly timeoutSeconds: number;
+  /** The function's memory in the template (Lambda's default, 128 MB, when it sets none). */
+  readonly memoryMb: number;
 }
 
 export class LocalFunctionNotFoundError extends Error {
@@ -60,6 +64,8 @@ export class LocalFunctions {
         functionName: resolver.physicalName(stackName, logicalId),
         arn: resolver.arn(stackName, logicalId),
         entry,
+        timeoutSeconds: Number(resource.Properties?.Timeout ?? 3),
+        memoryMb: Number(resource.Properties?.MemorySize ?? 128),
         environment: {
           ...environment,
           ...Object.fromEntries(Object.entries(this.overrides).filter(([k]) => k in environment)),
@@ -113,16 +119,18 @@ let invocationCounter = 0;
 
 function localContext(fn: LocalFunction) {
   invocationCounter += 1;
+  const started = Date.now();
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: fn.functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: fn.arn,
-    memoryLimitInMB: '512',
+    memoryLimitInMB: String(fn.memoryMb),
     awsRequestId: `local-${process.pid}-${invocationCounter}`,
     logGroupName: `/aws/lambda/${fn.functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => 60_000,
+    // As in Lambda: the time left of the function's timeout (a long ingestion paces itself by it).
+    getRemainingTimeInMillis: () => Math.max(0, started + fn.timeoutSeconds * 1000 - Date.now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

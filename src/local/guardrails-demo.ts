@@ -4,10 +4,10 @@
 import { DynamoDbApprovalStore } from '../adapters/aws/dynamodb-approval-store';
 import { DynamoDbAuditLog } from '../adapters/aws/dynamodb-audit-log';
 import { DynamoDbAutonomyControls } from '../adapters/aws/dynamodb-autonomy-controls';
-import { describeSubject } from '../domain/guardrails/approval';
+import { type ApprovalRequest, describeSubject, isViolationApproval } from '../domain/guardrails/approval';
 import { effectiveMode } from '../domain/guardrails/autonomy';
 import type { ViolationInput } from '../domain/guardrails/violation';
-import type { LocalCloud } from './local-cloud';
+import type { LocalCloud, PublishedMessage } from './local-cloud';
 
 export interface GuardrailsDemoOptions {
   /** What the demo approver answers; `none` leaves the approvals open. @default 'none' */
@@ -80,11 +80,7 @@ export async function runGuardrailsDemo(
     await untilWorkflowsWait(cloud);
     const pending = await stores.approvals.listRequests('pending', 1000);
     approvalIds = pending.map((r) => r.approvalId);
-    for (const r of pending) {
-      log(
-        `  ${r.violation.kind} ${r.violation.kpi.id} (${r.violation.period.start.slice(0, 10)}): approval ${r.approvalId} for ${describeSubject(r.subject)}`,
-      );
-    }
+    for (const r of pending) log(`  ${describeRequest(r)}: approval ${r.approvalId}`);
   }
 
   // Each workflow records its request and emails its first tier; wait until every one has.
@@ -108,17 +104,18 @@ export async function runGuardrailsDemo(
     }
     if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  for (const notice of await cloud.takePublished(ownersTopic)) {
-    ownerNotices += 1;
-    log(`  owner notice to ${notice.attributes.owner}: ${notice.subject}`);
-  }
+  const notices = await cloud.takePublished(ownersTopic);
+  ownerNotices = notices.length;
+  for (const line of describeOwnerNotices(notices)) log(line);
 
   if ((options.decide ?? 'none') === 'none') return { approvalIds, ownerNotices, links };
   for (const approvalId of approvalIds) {
     const request = await stores.approvals.getRequest(approvalId);
     const link = links[approvalId]?.[0];
     if (!request || !link) continue;
-    const before = effectiveMode(await stores.controls.read(request.subject));
+    const modeOf = async () =>
+      isViolationApproval(request) ? effectiveMode(await stores.controls.read(request.subject)) : null;
+    const before = await modeOf();
     const viewed = await fetch(link);
     const decided = await fetch(link, {
       method: 'POST',
@@ -127,13 +124,30 @@ export async function runGuardrailsDemo(
     });
     const execution = cloud.stepFunctions.listExecutions().find((e) => e.name === approvalId);
     const finished = await execution?.done;
-    const after = effectiveMode(await stores.controls.read(request.subject));
+    const after = await modeOf();
+    const effect = isViolationApproval(request)
+      ? `${describeSubject(request.subject)}: ${before} → ${after}`
+      : `definition of ${request.change.kpi.id}: ${describeApplied(finished?.output)}`;
     log(
-      `  ${request.violation.kpi.name}, approval ${approvalId}: GET ${viewed.status}, POST ${options.decide} ${decided.status}; workflow ${finished?.status} ` +
-        `(${finished?.history.map((h) => h.state).join(' → ')}); ${describeSubject(request.subject)}: ${before} → ${after}`,
+      `  ${describeRequest(request)}, approval ${approvalId}: GET ${viewed.status}, POST ${options.decide} ${decided.status}; workflow ${finished?.status} ` +
+        `(${finished?.history.map((h) => h.state).join(' → ')}); ${effect}`,
     );
   }
   return { approvalIds, ownerNotices, links };
+}
+
+/** `red_status ctr (2026-11-19) for agent x`, or `target change of ctr (proposal p)`. */
+function describeRequest(r: ApprovalRequest): string {
+  return isViolationApproval(r)
+    ? `${r.violation.kind} ${r.violation.kpi.id} (${r.violation.period.start.slice(0, 10)}) for ${describeSubject(r.subject)}`
+    : `target change of ${r.change.kpi.id} (proposal ${r.change.proposalId}, v${r.change.fromVersion} in force)`;
+}
+
+/** What the workflow's ApplyDecision step reported for a definition change. */
+function describeApplied(output: unknown): string {
+  const applied = (output as { applied?: { decision?: string; version?: number } } | undefined)?.applied;
+  if (applied?.version) return `version ${applied.version} in force`;
+  return applied?.decision === 'rejected' ? 'rejected, the version in force stays' : 'unchanged';
 }
 
 /** Resolves once every running execution waits for a task token (or has finished); 30 s at most. */
@@ -152,4 +166,50 @@ async function untilWorkflowsWait(cloud: LocalCloud): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+const MAX_DIMENSIONS_SHOWN = 4;
+
+/**
+ * Owner notices grouped by owner, then by what happened (the notice's headline) and period, naming
+ * the dimensions: one period of a KPI with eight campaigns in red is one line, not eight alike.
+ */
+export function describeOwnerNotices(notices: readonly PublishedMessage[]): string[] {
+  if (notices.length === 0) return [];
+  const byOwner = new Map<string, Map<string, string[]>>();
+  for (const notice of notices) {
+    const owner = notice.attributes.owner ?? 'unknown owner';
+    const headline = (notice.subject ?? '').replace(/^KPI alert: /, '');
+    // The email says `Period: 2026-12-03 00:00 to 2026-12-04 00:00 UTC (day); dimensions: campaign_id=c-1`.
+    const match = /Period: (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) to .*? UTC \((\w+)\); dimensions: (.*)$/m.exec(
+      notice.message,
+    );
+    const period = match ? periodText(match[1] as string, match[2] as string, match[3] as string) : 'period not stated';
+    const key = `${headline} — ${period}`;
+    const groups = byOwner.get(owner) ?? new Map<string, string[]>();
+    groups.set(key, [...(groups.get(key) ?? []), match ? (match[4] as string) : '']);
+    byOwner.set(owner, groups);
+  }
+  const lines = [`  ${notices.length} owner notices (the policy told the KPI owner and asked nobody), by owner:`];
+  for (const [owner, groups] of [...byOwner].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    lines.push(`    ${owner}`);
+    for (const [key, dimensions] of groups) {
+      const named = dimensions.filter((d) => d !== '' && d !== 'all (overall)');
+      const shown = named.slice(0, MAX_DIMENSIONS_SHOWN).join('; ');
+      const more = named.length > MAX_DIMENSIONS_SHOWN ? `; and ${named.length - MAX_DIMENSIONS_SHOWN} more` : '';
+      const overall = dimensions.length > named.length ? 'overall' : '';
+      const which = [overall, named.length > 0 ? `${shown}${more}` : ''].filter(Boolean).join('; ');
+      lines.push(
+        `      ${key}${which ? `: ${which}` : ''}${dimensions.length > 1 ? ` (${dimensions.length} notices)` : ''}`,
+      );
+    }
+  }
+  return lines;
+}
+
+/** `2026-12-03` for a day, `2026-12-03 14:00` for an hour, `month of 2026-11-01` for longer grains. */
+function periodText(date: string, time: string, grain: string): string {
+  if (grain === 'day') return date;
+  if (grain === 'hour' || grain === 'minute') return `${date} ${time}`;
+  return `${grain} of ${date}`;
 }

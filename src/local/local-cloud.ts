@@ -2,7 +2,6 @@
 // emulators on loopback, creates what the synthesized templates declare, and wires the production
 // handlers and state machines to them by endpoint. Nothing here is a second implementation.
 
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -18,14 +17,13 @@ import { startEmulators, startEmulatorsHere } from './emulators';
 import { LocalFunctions } from './functions';
 import { LocalHttpApis } from './http-apis';
 import { type LambdaEndpoint, startLambdaEndpoint } from './lambda-endpoint';
-
 import { type ProvisionedResources, provisionResources } from './provision';
 import { LocalScheduler, startSchedulerEndpoint } from './scheduler';
 import { LocalSchedules } from './schedules';
 import { LocalSecretsManager } from './secrets-manager';
 import { extractStateMachines } from './stepfunctions/asl';
 import { LocalStepFunctions, type LocalStepFunctionsEvent } from './stepfunctions/local-step-functions';
-import { synthesizeTemplates } from './synth';
+import { localTemplates } from './synth';
 import { LOCAL_REGION, type StackTemplate, TemplateResolver } from './template';
 
 export interface LocalCloudOptions {
@@ -184,7 +182,7 @@ export class LocalCloud {
       };
       Object.assign(process.env, environment);
 
-      const templates = options.templates ?? preSynthesized(options) ?? (await synthesizeTemplates(options.context));
+      const templates = options.templates ?? (await localTemplates(options.context));
       const resolver = new TemplateResolver(templates);
       const resources = await provisionResources(resolver);
       // Before the functions: their environment may name an API's endpoint.
@@ -211,7 +209,7 @@ export class LocalCloud {
         sfn.stopAll();
         await sfn.drain();
       });
-      const clients = createAwsClients({ ...process.env, ...environment });
+      const clients = await createAwsClients({ ...process.env, ...environment });
       return new LocalCloud(
         environment,
         resolver,
@@ -308,14 +306,4 @@ export class LocalCloud {
     this.stopped = true;
     await this.shutdown();
   }
-}
-
-/**
- * Templates synthesized earlier in this run (the test suite synthesizes once for every file), when
- * AGENT_KPI_TEMPLATES_FILE names them and no custom context asks for a different app.
- */
-function preSynthesized(options: LocalCloudOptions): StackTemplate[] | undefined {
-  const file = process.env.AGENT_KPI_TEMPLATES_FILE;
-  if (!file || options.context) return undefined;
-  return JSON.parse(readFileSync(file, 'utf8')) as StackTemplate[];
 }

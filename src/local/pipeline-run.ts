@@ -11,21 +11,28 @@ import type { ComputeSummary } from '../../functions/compute';
 import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
 import { kpiDefinitionStore, storedDefinition } from '../adapters/aws/kpi-definitions';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
+import { definitionsNotFitting } from '../adapters/files/definition-fit';
 import { readDefinitionFiles } from '../adapters/files/kpi-definition-files';
-import { loadDatasetCatalog, resolveDatasetFiles } from '../adapters/local/dataset-files';
+import { landingNameOf, loadDatasetCatalog, resolveDatasetFiles } from '../adapters/local/dataset-files';
 import { ingestionOf } from '../domain/dataset';
 import type { KpiDefinition } from '../domain/definition/schema';
 import { periodStart, shiftPeriod } from '../domain/engine/time';
 import { MANIFEST_PREFIX } from '../domain/ingest/layout';
 import { type BatchManifest, batchManifestSchema } from '../domain/ingest/manifest';
 import { DefinitionUnchangedError } from '../domain/versioning/errors';
-import { buildReportModel, type DataQualityRow } from '../report/build-report';
+import { buildReportModel, type DataQualityRow, proposalRows } from '../report/build-report';
 import { governanceReportData } from '../report/governance';
 import { type ReportModel, reportModelSchema } from '../report/model';
 import { renderReportHtml } from '../report/render-html';
 import { writeFlawedSample, writeSampleFiles } from '../sample/files';
 import { generateSampleData } from '../sample/generate';
 import { publishDefinition } from '../usecases/publish-definition';
+import {
+  type CalibrationStageResult,
+  describeGatedOutcome,
+  proposalsSince,
+  runCalibrationStage,
+} from './calibration-stage';
 import { localGuardrailStores, runGuardrailsDemo } from './guardrails-demo';
 import { dropFiles, pushAgentEvents, runDropZone } from './ingestion';
 import type { LocalCloud } from './local-cloud';
@@ -51,6 +58,8 @@ export interface LocalRunOptions {
   readonly decide: 'approve' | 'reject' | 'none';
   readonly log: (line: string) => void;
   readonly stage: (title: string) => void;
+  /** After each KPI of the compute and evaluate stages: how many of how many, and what it did. */
+  readonly progress?: (done: number, total: number, what: string) => void;
 }
 
 export interface LocalRunResult {
@@ -59,6 +68,8 @@ export interface LocalRunResult {
   /** Approval links sent to approvers, by approval id. */
   readonly links: Record<string, string[]>;
   readonly window: { readonly from: number; readonly to: number };
+  /** The calibration proposals, and the target change of a high KPI that waited for approval. */
+  readonly calibration: CalibrationStageResult;
   readonly counts: {
     readonly definitions: number;
     readonly rowsRead: number;
@@ -81,7 +92,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
   const datasetsDir = options.dataDir ? path.join(options.dataDir, 'datasets') : path.join(root, 'kpis', 'datasets');
 
   stage('Define: the KPI definitions published as immutable versions, with a schedule per cadence');
-  const definitions = await publishDefinitions(cloud, definitionsDir, log);
+  const definitions = await publishDefinitions(cloud, definitionsDir, datasetsDir, log);
 
   stage(
     options.dataDir
@@ -89,12 +100,14 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
       : `Ingest: ${days} days of sample data through the connectors`,
   );
   const catalog = await loadDatasetCatalog(datasetsDir);
-  const drops: { dataset: string; file: string }[] = [];
+  const drops: { dataset: string; file: string; name?: string }[] = [];
   let from = periodStart('day', end - days * DAY);
   if (options.dataDir) {
     for (const [id, loaded] of catalog) {
       if (!ingestionOf(loaded.declaration).dropZone) continue;
-      for (const file of await resolveDatasetFiles(loaded)) drops.push({ dataset: id, file });
+      // Keys keep the folders `files` captures fields from, so the drop zone reads the same values.
+      for (const file of await resolveDatasetFiles(loaded))
+        drops.push({ dataset: id, file, name: landingNameOf(loaded, file) });
     }
   } else {
     const start = new Date(from).toISOString().slice(0, 10);
@@ -142,16 +155,23 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
   // History up to the previous period, computed without evaluation (the past wakes nobody); the
   // schedules then compute the latest periods as they do every day, and evaluate them.
   const computed: ComputeSummary[] = [];
-  for (const definition of definitions) {
+  for (const [index, definition] of definitions.entries()) {
     const refresh = shiftPeriod(definition.grain, periodStart(definition.grain, end), -1);
-    if (refresh <= from) continue;
-    computed.push(
-      (await cloud.functions.invoke('compute', {
-        kpiId: definition.id,
-        from: new Date(from).toISOString(),
-        to: new Date(refresh).toISOString(),
-        asOf: new Date(end).toISOString(),
-      })) as ComputeSummary,
+    if (refresh <= from) {
+      options.progress?.(index + 1, definitions.length, `${definition.id}: no complete period before the latest`);
+      continue;
+    }
+    const summary = (await cloud.functions.invoke('compute', {
+      kpiId: definition.id,
+      from: new Date(from).toISOString(),
+      to: new Date(refresh).toISOString(),
+      asOf: new Date(end).toISOString(),
+    })) as ComputeSummary;
+    computed.push(summary);
+    options.progress?.(
+      index + 1,
+      definitions.length,
+      `${definition.id}: ${summary.periods.finalized} periods, ${summary.values.created + summary.values.updated} values`,
     );
   }
   const sum = (pick: (c: ComputeSummary) => number) => computed.reduce((n, c) => n + pick(c), 0);
@@ -159,20 +179,28 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     `  ${computed.length} KPIs, ${sum((c) => c.periods.finalized)} periods, ${sum((c) => c.values.created + c.values.updated)} values written; ${sum((c) => c.partitions.aggregated)} raw partitions aggregated`,
   );
 
-  stage('Evaluate: each KPI schedule fires; the refresh computes the latest periods, status and drift');
+  stage('Evaluate: each KPI schedule fires; the refresh computes the latest periods, status, drift and forecasts');
   const { approvalsTopic, ownersTopic } = await watchGuardrailTopics(cloud);
   const groupName = cloud.physicalName('ComputationKpiSchedules', 'AWS::Scheduler::ScheduleGroup');
   let violations = 0;
   const refreshed: ComputeSummary[] = [];
-  for (const definition of definitions) {
+  for (const [index, definition] of definitions.entries()) {
     const summary = (await cloud.scheduler.fire(`kpi-${definition.id}`, groupName, new Date(end))) as ComputeSummary;
     refreshed.push(summary);
     violations += summary.violations;
+    options.progress?.(
+      index + 1,
+      definitions.length,
+      `${definition.id}: ${summary.periods.finalized} periods${summary.violations > 0 ? `, ${summary.violations} violations` : ''}`,
+    );
   }
   await cloud.lambda.drain();
   log(
     `  ${refreshed.length} schedules fired at ${new Date(end).toISOString().slice(0, 16)}Z: ${refreshed.reduce((n, c) => n + c.periods.finalized, 0)} periods refreshed, ${violations} violations handed to the guardrail intake`,
   );
+
+  stage('Calibrate: threshold proposals on each calibration cadence; a target change on a high KPI waits for approval');
+  const calibration = await runCalibrationStage(cloud, end, log);
 
   stage('Govern: the guardrail policy notifies owners or asks approvers through the approval workflow');
   const guardrails = await runGuardrailsDemo(cloud, null, {
@@ -180,10 +208,16 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     log,
     topics: { approvals: approvalsTopic, owners: ownersTopic },
   });
+  if (calibration.gated) log(`  ${await describeGatedOutcome(cloud, calibration.gated)}`);
 
   stage('Publish: Parquet snapshots with manifests for data teams');
   const dates: string[] = [];
   for (let day = from; day < end; day += DAY) dates.push(new Date(day).toISOString().slice(0, 10));
+  // A value is filed under the date its period starts: a month, year or all_time period may start earlier.
+  for (const definition of definitions) {
+    const date = new Date(periodStart(definition.grain, from)).toISOString().slice(0, 10);
+    if (!dates.includes(date)) dates.unshift(date);
+  }
   const exported = (await cloud.functions.invoke('export-snapshots', { dates })) as {
     exports: { date: string; outcome: string; rows: number; key: string | null }[];
   };
@@ -211,6 +245,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
       to: end,
       dataQuality,
       governance,
+      proposals: proposalRows(await proposalsSince(cloud, from), (id) => definitions.find((d) => d.id === id)),
       run: {
         description: options.dataDir
           ? `your data from ${options.dataDir}`
@@ -228,6 +263,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     reportFile,
     links: guardrails.links,
     window: { from, to: end },
+    calibration,
     counts: {
       definitions: definitions.length,
       rowsRead: dataQuality.reduce((n, d) => n + d.read, 0),
@@ -245,6 +281,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
 async function publishDefinitions(
   cloud: LocalCloud,
   dir: string,
+  datasetsDir: string,
   log: (line: string) => void,
 ): Promise<KpiDefinition[]> {
   const store = kpiDefinitionStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
@@ -262,6 +299,7 @@ async function publishDefinitions(
     roleArn: role ? cloud.resolver.arn(role.stackName, role.logicalId) : '',
   });
   const { definitions, errors } = readDefinitionFiles([dir]);
+  errors.push(...definitionsNotFitting(definitions, await loadDatasetCatalog(datasetsDir)));
   if (errors.length > 0)
     throw new Error(`the KPI definitions do not validate:\n  ${errors.map((e) => e.message).join('\n  ')}`);
   let published = 0;

@@ -5,10 +5,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError } from '../domain/errors';
 import type { ReportKpi } from '../report/model';
-import { detail, formatTable, paint, paintStatus, stage } from './console-output';
-import { LocalCloud } from './local-cloud';
+import { detail, formatTable, paint, paintStatus, progressPrinter, stage } from './console-output';
+import { localStateDir, openLocalDeployment } from './local-deployment';
 import { listenOnLoopback } from './loopback-http';
 import { runLocalPipeline } from './pipeline-run';
+import { copySnapshotFiles } from './snapshot-files';
+import { describeHolder } from './state-lock';
 
 const USAGE = `Usage: npm start [-- options]
 
@@ -23,7 +25,9 @@ HTML report, then prints a summary.
   --demo-approver MODE  approve | reject | none: how the demo approver answers each approval
                         (default approve; none with --serve)
   --serve               keep serving the report and the approval pages until Ctrl-C
-  --out DIR             where the report and sample files go (default .local/run)
+  --out DIR             where the report, the snapshots and the sample files go (default .local/run)
+  --keep                keep the local deployment (.local/state) of the previous run instead of
+                        starting afresh (definitions, data and values add up across runs)
   -h, --help            show this help`;
 
 const { values: options } = parseArgs({
@@ -35,6 +39,7 @@ const { values: options } = parseArgs({
     'demo-approver': { type: 'string' },
     serve: { type: 'boolean', default: false },
     out: { type: 'string', default: '.local/run' },
+    keep: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -75,11 +80,26 @@ const timedStage = (title: string) => {
 };
 
 timedStage('Local cloud: DynamoDB, S3, SNS/SQS, Step Functions, Scheduler, Secrets Manager, Lambda on 127.0.0.1');
-const cloud = await LocalCloud.start({
-  ...(dataDir ? { functionEnvironment: { DATASETS_DIR: path.join(dataDir, 'datasets') } } : {}),
+// The CLI's local deployment: `kpi history`, `kpi backfill`, `kpi diff --impact` act on this run afterwards.
+const stateDir = localStateDir(process.cwd());
+const shown = (file: string) =>
+  file.startsWith(`${process.cwd()}${path.sep}`) ? path.relative(process.cwd(), file) : file;
+const local = await openLocalDeployment({
+  stateDir,
+  // Who waits for this run is told what it is: a --serve run holds the deployment until Ctrl-C.
+  command: options.serve ? 'npm start --serve, until Ctrl-C' : 'npm start',
+  fresh: !options.keep,
+  record: {
+    createdBy: 'npm start',
+    functionEnvironment: dataDir ? { DATASETS_DIR: path.join(dataDir, 'datasets') } : {},
+  },
+  onWaiting: (holder) =>
+    detail(`waiting for ${describeHolder(holder)} to finish with the local deployment (${shown(stateDir)})…`),
 });
+const cloud = local.cloud;
 let keepServing = false;
 try {
+  detail(`state in ${shown(stateDir)} (${options.keep ? 'kept from the previous run: --keep' : 'fresh'})`);
   detail(
     `synthesized ${cloud.resolver.stackNames.join(' and ')}; created ${Object.keys(cloud.resources.buckets).length} buckets, ${Object.keys(cloud.resources.tables).length} tables, ${Object.keys(cloud.resources.topics).length} topics`,
   );
@@ -103,7 +123,13 @@ try {
     ...(dataDir ? { dataDir } : {}),
     log: detail,
     stage: timedStage,
+    progress: progressPrinter(),
   });
+  local.updateRecord({
+    window: { from: new Date(run.window.from).toISOString(), to: new Date(run.window.to).toISOString() },
+  });
+  const snapshotBucket = cloud.physicalName('SnapshotsBucket', 'AWS::S3::Bucket');
+  const snapshots = await copySnapshotFiles(cloud.clients.s3, snapshotBucket, path.join(outDir, 'snapshots'));
 
   timedStage(`Summary (${elapsed()})`);
   // The latest complete period: the current one is still open (provisional).
@@ -130,10 +156,17 @@ try {
     `${c.definitions} KPIs, ${c.rowsRead.toLocaleString('en-US')} rows ingested (${c.rowsQuarantined} quarantined with reasons), ${c.values.toLocaleString('en-US')} values, ${c.violations} violations, ${c.approvals} approvals, ${c.snapshots} snapshot dates`,
   );
   detail(`report:    ${paint(`file://${run.reportFile}`, 'cyan')}`);
+  const table = path.join(snapshots.dir, 'kpi_values');
   detail(
-    `snapshots: s3://${cloud.physicalName('SnapshotsBucket', 'AWS::S3::Bucket')}/kpi_values/ (local, in memory: gone when this exits)`,
+    `snapshots: ${shown(table)}/ (${snapshots.parquetFiles} Parquet files, manifests in ${shown(path.join(snapshots.dir, 'manifests'))}/; the same as s3://${snapshotBucket}/ of the local deployment)`,
   );
-  detail(`sample:    ${path.join(outDir, 'sample-data')}${dataDir ? ' (not used: --data)' : ''}`);
+  detail(
+    `           duckdb -c "SELECT kpi_id, period_start, value, status FROM read_parquet('${shown(table)}/date=*/values.parquet', hive_partitioning = true) LIMIT 10"`,
+  );
+  detail(`sample:    ${shown(path.join(outDir, 'sample-data'))}${dataDir ? ' (not used: --data)' : ''}`);
+  detail(
+    `state:     ${shown(stateDir)}: \`npx kpi history ctr\`, \`npx kpi backfill\`, \`npx kpi diff --impact\` act on this run; \`npm start -- --keep\` builds on it`,
+  );
 
   if (options.serve) {
     const html = readFileSync(run.reportFile);
@@ -148,6 +181,7 @@ try {
     const port = await listenOnLoopback(server);
     stage('Serving until Ctrl-C');
     detail(`report: http://127.0.0.1:${port}/`);
+    detail('kpi commands on the local deployment wait until this stops (Ctrl-C)');
     for (const [approvalId, links] of Object.entries(run.links)) detail(`approval ${approvalId}: ${links.at(-1)}`);
     keepServing = true;
     await new Promise<void>((resolve) => process.once('SIGINT', resolve));
@@ -159,7 +193,7 @@ try {
   process.exitCode = 1;
 } finally {
   if (keepServing) detail('stopping');
-  await cloud.stop();
+  await local.close();
 }
 
 function formatValue(value: number, unit: string): string {

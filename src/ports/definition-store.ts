@@ -1,10 +1,49 @@
 // Port: the versioned store of KPI definitions (publish, rollback, retire, history).
-import type { ChangeLogEntry, DefinitionVersion, IdentifiedDefinition } from '../domain/versioning/definition-versions';
+import type {
+  ChangeLogEntry,
+  ChangeProvenance,
+  DefinitionVersion,
+  IdentifiedDefinition,
+} from '../domain/versioning/definition-versions';
+import type { DefinitionProposal, ProposalApproval, ProposalStatus } from '../domain/versioning/proposals';
 
-/** Who changes a definition and why; the store adds the time from its clock. */
-export interface ChangeAuthor {
+/** Who changes a definition and why (and, for a publish, the proposal and approval behind it); the store adds the time. */
+export interface ChangeAuthor extends ChangeProvenance {
   readonly author: string;
   readonly reason: string;
+}
+
+/** Which proposals to list: of one KPI, or in one status across KPIs; newest first. */
+export interface ProposalQuery {
+  readonly kpiId?: string;
+  readonly status?: ProposalStatus;
+  /** Only those made at or after this instant (epoch ms). */
+  readonly since?: number;
+  /** @default 100 */
+  readonly limit?: number;
+}
+
+/** What a status move may add to a proposal. */
+export interface ProposalUpdate {
+  readonly status: ProposalStatus;
+  readonly approval?: ProposalApproval;
+  readonly publishedVersion?: number;
+}
+
+/**
+ * Proposals of new versions, kept beside the versions: what calibration proposes and what waits
+ * for an approval. The read half (`getProposal`, `listProposals`) is what a review reads.
+ */
+export interface ProposalStore<T> {
+  /** Stores a new proposal; false when one with the same KPI and id exists (made already). */
+  propose(proposal: DefinitionProposal<T>): Promise<boolean>;
+  getProposal(kpiId: string, proposalId: string): Promise<DefinitionProposal<T> | null>;
+  listProposals(query: ProposalQuery): Promise<DefinitionProposal<T>[]>;
+  /**
+   * Moves a proposal's status forward (see `mayMove`), conditionally on the status it had.
+   * @throws ConflictError when it is no longer in a status that may move there
+   */
+  updateProposal(kpiId: string, proposalId: string, update: ProposalUpdate): Promise<DefinitionProposal<T>>;
 }
 
 /** A KPI as the store sees it now. */

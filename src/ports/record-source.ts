@@ -1,4 +1,5 @@
 // Port: where typed records come from (local files, raw S3 partitions), one dataset at a time.
+import type { ReadWarning } from '../domain/dataset';
 import type { QuarantinedRow, ReadCounts, TypedRecord } from '../domain/records';
 
 /** A batch as a source delivers it: the records, and the rows it had to quarantine. */
@@ -15,6 +16,8 @@ export interface DatasetReadReport {
   readonly counts: ReadCounts;
   /** Rows of a keyed dataset dropped because their key came before on the same day. */
   readonly duplicates: number;
+  /** What the files' owners should hear of although no row failed for it (a likely renamed column). */
+  readonly warnings?: readonly ReadWarning[];
 }
 
 /** One dataset's batches; `report()` is complete once iteration has ended. */

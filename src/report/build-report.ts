@@ -3,7 +3,9 @@
 // ingested batches, and the governance section.
 import type { KpiDefinition } from '../domain/definition/schema';
 import { isoTime, periodStart } from '../domain/engine/time';
+import { describeThresholds, evidenceLines } from '../domain/evaluation/calibration/describe';
 import type { StoredKpiValue } from '../domain/values/restatement';
+import type { DefinitionProposal } from '../domain/versioning/proposals';
 import type { KpiValueStore } from '../ports/kpi-value-store';
 import type { ReportModelInput } from './model';
 
@@ -21,6 +23,8 @@ export interface ReportSources {
   readonly to: number;
   readonly dataQuality: readonly DataQualityRow[];
   readonly governance: Pick<ReportModelInput, 'approvals' | 'audit' | 'controls'>;
+  /** Proposed definition changes to list (see proposalRows). @default none */
+  readonly proposals?: ReportModelInput['proposals'];
   readonly run: { readonly description: string };
   /** @default now */
   readonly generatedAt?: number;
@@ -48,6 +52,35 @@ export function reportThresholds(target: KpiDefinition['target']): ReportKpiInpu
   };
 }
 
+/** The report's rows for stored proposals, newest first, with their evidence in words. */
+export function proposalRows(
+  proposals: readonly DefinitionProposal<KpiDefinition>[],
+  currentOf: (kpiId: string) => KpiDefinition | undefined,
+): ReportModelInput['proposals'] {
+  return [...proposals]
+    .sort((a, b) => b.createdAt - a.createdAt)
+    .map((p) => {
+      const current = currentOf(p.kpiId);
+      return {
+        kpiId: p.kpiId,
+        id: p.id,
+        source: p.source,
+        status: p.status,
+        createdAt: isoTime(p.createdAt),
+        baseVersion: p.baseVersion,
+        current: p.evidence
+          ? describeThresholds(p.evidence.current)
+          : current
+            ? describeThresholds(current.target.thresholds)
+            : '',
+        proposed: describeThresholds(p.definition.target.thresholds),
+        evidence: evidenceLines(p.evidence, p.impact),
+        decidedBy: p.approval?.decidedBy ?? null,
+        publishedVersion: p.publishedVersion,
+      };
+    });
+}
+
 function unitOf(definition: KpiDefinition): string {
   return definition.unit === 'currency' ? `currency:${definition.currency ?? ''}`.replace(/:$/, '') : definition.unit;
 }
@@ -68,6 +101,7 @@ function point(value: StoredKpiValue): PointInput {
     provisional: value.provisional,
     drift: signal ? { method: signal.method, score: signal.score, explanation: value.drift?.message } : null,
     ...(note ? { note } : {}),
+    ...(value.forecast ? { probabilityRed: value.forecast.probabilityRed } : {}),
     lineage: {
       definitionVersion: value.lineage.definition.version,
       definitionHash: value.lineage.definition.hash,
@@ -120,6 +154,7 @@ export async function buildReportModel(sources: ReportSources): Promise<ReportMo
       });
       // The breakdown of the latest complete period (the current one is still open).
       const latest = series.filter((v) => !v.provisional).at(-1) ?? series.at(-1);
+      const forecast = latest?.forecast;
       const breakdown = latest
         ? breakdownOf(
             (await sources.values.forPeriod(definition.grain, latest.periodStart)).filter(
@@ -139,6 +174,17 @@ export async function buildReportModel(sources: ReportSources): Promise<ReportMo
         ...(definition.guardrail?.useCase ? { useCase: definition.guardrail.useCase } : {}),
         thresholds: reportThresholds(definition.target),
         series: series.map(point),
+        forecast:
+          latest && forecast
+            ? {
+                from: latest.periodStart,
+                horizonEnd: forecast.horizonEnd,
+                model: forecast.model,
+                probabilityRed: forecast.probabilityRed,
+                atRiskProbability: forecast.atRiskProbability,
+                steps: forecast.steps,
+              }
+            : null,
         breakdown,
       };
     }),
@@ -150,5 +196,6 @@ export async function buildReportModel(sources: ReportSources): Promise<ReportMo
     kpis,
     dataQuality: [...sources.dataQuality],
     ...sources.governance,
+    proposals: [...(sources.proposals ?? [])],
   };
 }

@@ -1,6 +1,6 @@
 // Report: the approvals, audit timeline and autonomy controls of a run, from the guardrail stage's
 // tables, in the report model's shape (src/report/model.ts).
-import { APPROVAL_STATUSES, describeSubject } from '../domain/guardrails/approval';
+import { APPROVAL_STATUSES, describeSubject, isViolationApproval, kpiOfApproval } from '../domain/guardrails/approval';
 import type { AutonomySubject } from '../domain/guardrails/autonomy';
 import { effectiveMode } from '../domain/guardrails/autonomy';
 import type { ApprovalStore } from '../ports/approvals';
@@ -44,8 +44,10 @@ export async function governanceReportData(sources: GovernanceSources, range: Ti
   return {
     approvals: requests.map((r) => ({
       approvalId: r.approvalId,
-      kpiId: r.violation.kpi.id,
-      subject: describeSubject(r.subject),
+      kpiId: kpiOfApproval(r).id,
+      subject: isViolationApproval(r)
+        ? describeSubject(r.subject)
+        : `definition of ${r.change.kpi.id}: v${r.change.fromVersion} → proposal ${r.change.proposalId}`,
       status: r.status,
       tier: r.tiers[r.currentTier]?.name,
       requestedAt: r.requestedAt,

@@ -1,8 +1,8 @@
 // Report: what the HTML report shows, as one validated object. Built from the KPI values, the
 // quarantine and data-quality records, the approvals and the audit trail of a run.
-import { z } from 'zod';
+import * as z from 'zod';
 
-export const statusSchema = z.enum(['green', 'yellow', 'red', 'insufficient_data', 'not_computable']);
+export const statusSchema = z.enum(['green', 'yellow', 'at_risk', 'red', 'insufficient_data', 'not_computable']);
 export type ReportStatus = z.infer<typeof statusSchema>;
 
 export const categorySchema = z.enum([
@@ -61,6 +61,8 @@ export const pointSchema = z.object({
     .default(null),
   /** Why the value is null, or an annotation (a launch, an agent release). */
   note: z.string().optional(),
+  /** For a value with a forecast: the probability of red at its horizon (at_risk above its level). */
+  probabilityRed: z.number().min(0).max(1).optional(),
   lineage: lineageSchema.optional(),
 });
 
@@ -77,6 +79,31 @@ export const reportKpiSchema = z.object({
   thresholds: thresholdsSchema,
   /** Overall series (the row with no dimension), oldest first. */
   series: z.array(pointSchema),
+  /**
+   * The forecast from the latest final value: steps after it with 80 % and 95 % bands, and the
+   * probability of red at the end of the horizon. Null when the KPI has none (too short a history,
+   * forecasts off, or not refreshed since).
+   */
+  forecast: z
+    .object({
+      from: z.string(),
+      horizonEnd: z.string(),
+      model: z.string(),
+      probabilityRed: z.number().min(0).max(1),
+      atRiskProbability: z.number().gt(0).lt(1),
+      steps: z.array(
+        z.object({
+          periodStart: z.string(),
+          point: z.number(),
+          lower80: z.number(),
+          upper80: z.number(),
+          lower95: z.number(),
+          upper95: z.number(),
+        }),
+      ),
+    })
+    .nullable()
+    .default(null),
   /** Latest period broken down by each dimension the KPI groups by: dimension name → rows. */
   breakdown: z.record(
     z.string(),
@@ -118,6 +145,24 @@ export const reportModelSchema = z.object({
       reason: z.string().nullable(),
     }),
   ),
+  /** Proposed definition changes (calibrations, changes awaiting approval) of the window, newest first. */
+  proposals: z
+    .array(
+      z.object({
+        kpiId: z.string(),
+        id: z.string(),
+        source: z.string(),
+        status: z.string(),
+        createdAt: z.string(),
+        baseVersion: z.number().nullable(),
+        current: z.string(),
+        proposed: z.string(),
+        evidence: z.array(z.string()),
+        decidedBy: z.string().nullable(),
+        publishedVersion: z.number().nullable(),
+      }),
+    )
+    .default([]),
   audit: z.array(
     z.object({ at: z.string(), type: z.string(), actor: z.string(), subject: z.string(), detail: z.string() }),
   ),

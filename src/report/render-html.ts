@@ -1,6 +1,7 @@
 // Report: one self-contained HTML file (data, styles, script and the ECharts library inlined) that
-// opens from disk with no network: KPI tiles by category, trends with threshold bands and drift
-// markers, drill-down by dimension, lineage per value, data quality, approvals and the audit trail.
+// opens from disk with no network: KPI tiles by category with their outlook (on track / at risk),
+// trends with threshold bands, drift and at-risk markers and the forecast's bands, drill-down by
+// dimension, lineage per value, data quality, threshold proposals, approvals and the audit trail.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type ReportModel, type ReportModelInput, reportModelSchema } from './model';
@@ -79,6 +80,11 @@ export function renderReportHtml(input: ReportModelInput): string {
     </div>
   </section>
   <section class="panel">
+    <h2>Threshold proposals</h2>
+    <p class="muted">Calibrations made on each KPI's cadence or by <code>kpi calibrate</code>, and target changes held for approval.</p>
+    <table id="proposals"></table>
+  </section>
+  <section class="panel">
     <h2>Approvals and autonomy</h2>
     <table id="approvals"></table>
     <table id="controls"></table>
@@ -97,7 +103,7 @@ export function renderReportHtml(input: ReportModelInput): string {
 }
 
 const STYLES = `
-:root { --green:#1a7f37; --yellow:#bf8700; --red:#cf222e; --grey:#6e7781; --bg:#f6f8fa; --card:#fff; --line:#d0d7de; --text:#1f2328; }
+:root { --green:#1a7f37; --yellow:#bf8700; --orange:#d1580b; --red:#cf222e; --grey:#6e7781; --bg:#f6f8fa; --card:#fff; --line:#d0d7de; --text:#1f2328; }
 * { box-sizing: border-box; }
 body { margin:0; font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; color:var(--text); background:var(--bg); }
 header { display:flex; justify-content:space-between; align-items:center; gap:16px; padding:16px 24px; background:#24292f; color:#fff; flex-wrap:wrap; }
@@ -115,9 +121,10 @@ main { padding:0 24px 24px; display:grid; gap:16px; }
 .tile .name { font-weight:600; }
 .tile .value { font-size:24px; font-weight:700; margin:6px 0 2px; }
 .tile .meta { color:var(--grey); font-size:12px; }
-.tile.green { border-left-color:var(--green); } .tile.yellow { border-left-color:var(--yellow); } .tile.red { border-left-color:var(--red); }
+.tile.green { border-left-color:var(--green); } .tile.yellow { border-left-color:var(--yellow); } .tile.at_risk { border-left-color:var(--orange); } .tile.red { border-left-color:var(--red); }
+.tile .outlook { font-size:12px; margin-top:4px; } .tile .outlook.at-risk { color:var(--orange); font-weight:600; } .tile .outlook.on-track { color:var(--green); }
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600; color:#fff; background:var(--grey); }
-.badge.green { background:var(--green); } .badge.yellow { background:var(--yellow); } .badge.red { background:var(--red); }
+.badge.green { background:var(--green); } .badge.yellow { background:var(--yellow); } .badge.at_risk { background:var(--orange); } .badge.red { background:var(--red); }
 .badge.drift { background:#8250df; margin-left:4px; }
 .panel { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:16px; }
 .panel h2 { margin:0 0 8px; font-size:17px; } .panel h3 { font-size:14px; margin:12px 0 6px; }
@@ -143,8 +150,8 @@ const CLIENT_SCRIPT = `
 (function () {
   'use strict';
   var model = JSON.parse(document.getElementById('report-data').textContent);
-  var COLORS = { green: '#1a7f37', yellow: '#bf8700', red: '#cf222e', insufficient_data: '#6e7781', not_computable: '#6e7781' };
-  var STATUS_LABEL = { green: 'green', yellow: 'yellow', red: 'red', insufficient_data: 'insufficient data', not_computable: 'not computable' };
+  var COLORS = { green: '#1a7f37', yellow: '#bf8700', at_risk: '#d1580b', red: '#cf222e', insufficient_data: '#6e7781', not_computable: '#6e7781' };
+  var STATUS_LABEL = { green: 'green', yellow: 'yellow', at_risk: 'at risk', red: 'red', insufficient_data: 'insufficient data', not_computable: 'not computable' };
   var CATEGORY_LABEL = { operational_health: 'Operational health', data_quality: 'Data quality', governance: 'Governance', reliability: 'Reliability', business_impact: 'Business impact' };
   var charts = {};
   function el(tag, attrs, text) {
@@ -166,6 +173,12 @@ const CLIENT_SCRIPT = `
     return suffix ? text + ' ' + suffix : text;
   }
   function day(iso) { return iso ? iso.replace('T', ' ').replace(/:00\\.000Z$|\\.000Z$/, '').replace(/ 00:00$/, '') : ''; }
+  // A period as its grain names it: a year by its number, the one all_time period as such.
+  function period(kpi, iso) {
+    if (kpi.grain === 'all_time') return 'all time';
+    if (kpi.grain === 'year') return iso ? iso.slice(0, 4) : '';
+    return day(iso);
+  }
   // The latest complete period; the current one is still open (provisional) and shown on the chart.
   function latest(kpi) {
     for (var i = kpi.series.length - 1; i >= 0; i--) if (!kpi.series[i].provisional) return kpi.series[i];
@@ -202,7 +215,7 @@ const CLIENT_SCRIPT = `
   var counts = {};
   model.kpis.forEach(function (k) { var p = latest(k); var s = p ? p.status : 'insufficient_data'; counts[s] = (counts[s] || 0) + 1; });
   var summary = document.getElementById('summary');
-  ['green', 'yellow', 'red', 'insufficient_data', 'not_computable'].forEach(function (s) {
+  ['green', 'yellow', 'at_risk', 'red', 'insufficient_data', 'not_computable'].forEach(function (s) {
     if (!counts[s]) return;
     var chip = el('span', { 'data-status': s }, counts[s] + ' ' + STATUS_LABEL[s]);
     chip.style.color = COLORS[s];
@@ -235,11 +248,26 @@ const CLIENT_SCRIPT = `
       var meta = el('div', { class: 'meta' });
       meta.appendChild(badge(status));
       if (recentDrift(kpi)) meta.appendChild(el('span', { class: 'badge drift', title: 'drift in the last 7 periods' }, 'drift'));
-      meta.appendChild(document.createTextNode(' ' + (CATEGORY_LABEL[kpi.category] || kpi.category) + (p ? ' · ' + day(p.periodStart) : '')));
+      meta.appendChild(document.createTextNode(' ' + (CATEGORY_LABEL[kpi.category] || kpi.category) + (p ? ' · ' + period(kpi, p.periodStart) : '')));
       tile.appendChild(meta);
+      var outlook = outlookOf(kpi);
+      if (outlook) tile.appendChild(el('div', { class: 'outlook ' + outlook.kind, title: outlook.title }, outlook.text));
       tile.addEventListener('click', function () { showDetail(kpi); });
       tiles.appendChild(tile);
     });
+  }
+
+  // "on track" or "at risk (p = …)" for the KPI's horizon, from the forecast of its latest final value.
+  function outlookOf(kpi) {
+    var f = kpi.forecast;
+    if (!f) return null;
+    var atRisk = f.probabilityRed > f.atRiskProbability;
+    var p = f.probabilityRed.toFixed(2);
+    return {
+      kind: atRisk ? 'at-risk' : 'on-track',
+      text: (atRisk ? 'at risk (p = ' + p + ')' : 'on track (p = ' + p + ')') + ' by ' + day(f.steps.length ? f.steps[f.steps.length - 1].periodStart : f.horizonEnd),
+      title: 'probability of red at the end of the horizon, from a ' + f.model + ' forecast; at risk above ' + f.atRiskProbability
+    };
   }
 
   function bands(kpi, min, max) {
@@ -265,14 +293,41 @@ const CLIENT_SCRIPT = `
     document.getElementById('detail-name').textContent = kpi.name + ' (' + kpi.id + ')';
     document.getElementById('detail-description').textContent = kpi.description + ' · owner ' + kpi.owner + (kpi.useCase ? ' · ' + kpi.useCase : '') + (kpi.levelOfDecision ? ' · level of decision ' + kpi.levelOfDecision : '');
     var values = kpi.series.map(function (p) { return p.value; }).filter(function (v) { return v !== null; });
+    var f = kpi.forecast;
+    var steps = f ? f.steps : [];
+    steps.forEach(function (s) { values.push(s.lower95, s.upper95); });
     var min = values.length ? Math.min.apply(null, values) : 0; var max = values.length ? Math.max.apply(null, values) : 1;
     var scale = kpi.unit === 'percent' ? 100 : 1;
+    // The forecast continues the axis after the last value; its bands start at the value it was made from.
+    var origin = f ? kpi.series.findIndex(function (p) { return p.periodStart === f.from; }) : -1;
+    // Steps are placed by period: the open period (provisional) is already on the axis.
+    var starts = kpi.series.map(function (p) { return p.periodStart; });
+    steps.forEach(function (s) { if (starts.indexOf(s.periodStart) < 0) starts.push(s.periodStart); });
+    var labels = starts.map(function (s) { return period(kpi, s); });
+    // A series over the axis: empty before the origin, first there (the value, or a band's zero width), then the steps.
+    function ahead(pick, first) {
+      if (origin < 0) return [];
+      var data = labels.map(function () { return null; });
+      var start = kpi.series[origin].value === null ? null : kpi.series[origin].value * scale;
+      data[origin] = first === undefined ? start : first;
+      steps.forEach(function (s) { data[starts.indexOf(s.periodStart)] = pick === null ? s.point * scale : pick(s) * scale; });
+      return data;
+    }
+    function band(name, lower, upper, opacity) {
+      return [
+        { type: 'line', name: name + ' low', stack: name, data: ahead(lower), symbol: 'none', lineStyle: { opacity: 0 }, silent: true, tooltip: { show: false } },
+        { type: 'line', name: name, stack: name, data: ahead(function (s) { return upper(s) - lower(s); }, 0), symbol: 'none', lineStyle: { opacity: 0 }, areaStyle: { color: 'rgba(9,105,218,' + opacity + ')' }, silent: true, tooltip: { show: false } }
+      ];
+    }
+    var forecastSeries = origin < 0 ? [] : band('95 % band', function (s) { return s.lower95; }, function (s) { return s.upper95; }, 0.10)
+      .concat(band('80 % band', function (s) { return s.lower80; }, function (s) { return s.upper80; }, 0.18))
+      .concat([{ type: 'line', name: 'forecast', data: ahead(null), symbol: 'none', lineStyle: { type: 'dashed', color: '#0969da' } }]);
     var c = chart('trend');
     c.setOption({
       animation: false,
       grid: { left: 64, right: 56, top: 24, bottom: 48 },
-      tooltip: { trigger: 'axis', valueFormatter: function (v) { return fmt(v === null ? null : v / scale, kpi.unit); } },
-      xAxis: { type: 'category', data: kpi.series.map(function (p) { return day(p.periodStart); }) },
+      tooltip: { trigger: 'axis', valueFormatter: function (v) { return fmt(v === null || v === undefined ? null : v / scale, kpi.unit); } },
+      xAxis: { type: 'category', data: labels },
       yAxis: { type: 'value', scale: true, axisLabel: { formatter: function (v) { return fmt(v / scale, kpi.unit); } } },
       series: [{
         type: 'line', name: kpi.name, connectNulls: false, showSymbol: true,
@@ -283,10 +338,12 @@ const CLIENT_SCRIPT = `
         markArea: { silent: true, data: bands(kpi, min, max).map(function (pair) { return [{ yAxis: pair[0].yAxis * scale, itemStyle: pair[0].itemStyle }, { yAxis: pair[1].yAxis * scale }]; }) },
         markLine: kpi.thresholds.target === null ? undefined : { silent: true, symbol: 'none', lineStyle: { type: 'dashed', color: '#0969da' }, label: { formatter: 'target' }, data: [{ yAxis: kpi.thresholds.target * scale }] },
         markPoint: {
-          symbol: 'pin', symbolSize: 34, itemStyle: { color: '#8250df' }, label: { formatter: 'drift', fontSize: 9 },
-          data: kpi.series.map(function (p, i) { return p.drift && p.value !== null ? { coord: [i, p.value * scale], name: p.drift.method } : null; }).filter(Boolean)
+          symbolSize: 34, label: { fontSize: 9 },
+          data: kpi.series.map(function (p, i) { return p.drift && p.value !== null ? { coord: [i, p.value * scale], name: p.drift.method, symbol: 'pin', itemStyle: { color: '#8250df' }, label: { formatter: 'drift' } } : null; })
+            .concat(kpi.series.map(function (p, i) { return p.status === 'at_risk' && p.value !== null ? { coord: [i, p.value * scale], name: 'at risk', symbol: 'triangle', symbolSize: 16, symbolOffset: [0, -14], itemStyle: { color: COLORS.at_risk }, label: { show: false } } : null; }))
+            .filter(Boolean)
         }
-      }]
+      }].concat(forecastSeries)
     });
     c.off('click');
     c.on('click', function (params) { showLineage(kpi, kpi.series[params.dataIndex]); });
@@ -312,7 +369,7 @@ const CLIENT_SCRIPT = `
   }
   function showLineage(kpi, point) {
     var node = document.getElementById('lineage');
-    document.getElementById('lineage-period').textContent = point ? day(point.periodStart) + ' → ' + day(point.periodEnd) : '';
+    document.getElementById('lineage-period').textContent = point ? (kpi.grain === 'all_time' || kpi.grain === 'year' ? period(kpi, point.periodStart) : day(point.periodStart) + ' → ' + day(point.periodEnd)) : '';
     if (!point) { node.replaceChildren(); return; }
     var l = point.lineage;
     var rows = [
@@ -322,6 +379,7 @@ const CLIENT_SCRIPT = `
       ['provisional', point.provisional ? 'yes: the conversion window is still open' : 'no'],
       ['drift', point.drift ? point.drift.method + ' score ' + point.drift.score.toFixed(2) + (point.drift.explanation ? ': ' + point.drift.explanation : '') : 'none']
     ];
+    if (point.probabilityRed !== undefined) rows.push(['forecast', 'probability of red at the horizon ' + point.probabilityRed.toFixed(2)]);
     if (l) {
       rows.push(['definition', 'version ' + l.definitionVersion + ' · ' + l.definitionHash.slice(0, 12)]);
       rows.push(['code version', l.codeVersion]);
@@ -351,6 +409,12 @@ const CLIENT_SCRIPT = `
       return [d.dataset, d.read, d.quarantined, reasons || '—', day(d.newestEventAt), d.freshnessLagMinutes === null ? '—' : fmt(d.freshnessLagMinutes, 'min')];
     }));
   }
+  function renderProposals() {
+    table(document.getElementById('proposals'), ['KPI', 'proposal', 'source', 'status', 'made', 'thresholds now', 'proposed', 'evidence', 'decided by'], model.proposals.map(function (p) {
+      var status = p.status + (p.publishedVersion ? ' as v' + p.publishedVersion : '');
+      return [p.kpiId, p.id, p.source, status, day(p.createdAt), p.current, p.proposed, p.evidence.join(' · '), p.decidedBy];
+    }));
+  }
   function renderGovernance() {
     table(document.getElementById('approvals'), ['approval', 'KPI', 'subject', 'status', 'tier', 'requested', 'decided', 'by', 'reason'], model.approvals.map(function (a) {
       return [a.approvalId, a.kpiId, a.subject, a.status, a.tier || '—', day(a.requestedAt), day(a.decidedAt), a.decidedBy, a.reason];
@@ -368,6 +432,7 @@ const CLIENT_SCRIPT = `
   }
   renderTiles();
   renderDataQuality();
+  renderProposals();
   renderGovernance();
   window.addEventListener('resize', function () { Object.keys(charts).forEach(function (k) { charts[k].resize(); }); });
   document.body.setAttribute('data-ready', 'true');

@@ -1,5 +1,5 @@
 // Runtime: reading a function's environment once, through its own zod schema.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConfigurationError } from '../domain/errors';
 
 export type Environment = Readonly<Record<string, string | undefined>>;

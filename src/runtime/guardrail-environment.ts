@@ -1,7 +1,7 @@
 // Runtime: the environment the guardrail functions share, and the one place their adapters are
 // built from it (functions/guardrail-intake.ts, approval-steps.ts, approval-page.ts).
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AwsClients } from '../adapters/aws/clients';
 import { DynamoDbApprovalStore } from '../adapters/aws/dynamodb-approval-store';
 import { DynamoDbAuditLog } from '../adapters/aws/dynamodb-audit-log';
@@ -46,6 +46,11 @@ export const guardrailVariables = {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+/** The clients `guardrailAdapters` builds its adapters on. */
+export const guardrailClients = ['dynamodb', 's3', 'sfn', 'sns', 'secrets'] as const;
+
+export type GuardrailClients = Pick<AwsClients, (typeof guardrailClients)[number]>;
+
 /** Builds only the adapters whose variables a function has; each is built once per cold start. */
 export function guardrailAdapters(
   env: Partial<Record<Exclude<keyof typeof guardrailVariables, 'APPROVER_TIERS'>, string>> & {
@@ -53,7 +58,7 @@ export function guardrailAdapters(
     AUDIT_TABLE: string;
     GOVERNANCE_BUCKET: string;
   },
-  clients: AwsClients,
+  clients: GuardrailClients,
   clock: Clock = systemClock,
 ) {
   const approvals = new DynamoDbApprovalStore(clients.dynamodb, env.APPROVALS_TABLE, () => clock.now());

@@ -5,10 +5,15 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
-import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
+import type * as z from 'zod';
+import { type AwsClients, type AwsService, createAwsClients } from '../adapters/aws/clients';
 import { ValidationError } from '../domain/errors';
 import { type Environment, readEnvironment } from './environment';
+import { installLazySourceMaps } from './source-maps';
+
+// In a bundle, `import.meta.url` is the bundle itself: its stack frames map to the sources through
+// the map beside it, read the first time an error's stack is printed.
+installLazySourceMaps(import.meta.url);
 
 export { MetricUnit };
 
@@ -20,15 +25,23 @@ export interface Observability {
   readonly tracer: Tracer | undefined;
 }
 
-export interface HandlerSpec<Env, Event, Deps, Result> {
+export interface HandlerSpec<Env, Event, Deps, Result, Service extends AwsService = never> {
   /** Service name in logs, metrics and traces; matches POWERTOOLS_SERVICE_NAME in CDK. */
   readonly name: string;
   /** The function's environment; variables without a default are required. */
   readonly environment: z.ZodType<Env>;
   /** The event the function accepts; anything else fails with ValidationError. */
   readonly event: z.ZodType<Event>;
+  /**
+   * The AWS services whose clients `dependencies` uses. Only their SDK packages are loaded: every
+   * other client stays out of the cold start.
+   */
+  readonly clients: readonly Service[];
   /** Builds adapters and use-case dependencies once per cold start. */
-  readonly dependencies: (env: Env, context: { clients: AwsClients } & Observability) => Deps | Promise<Deps>;
+  readonly dependencies: (
+    env: Env,
+    context: { clients: Pick<AwsClients, Service> } & Observability,
+  ) => Deps | Promise<Deps>;
   /** Runs one invocation. */
   readonly run: (event: Event, deps: Deps, context: Observability & { lambda?: Context }) => Promise<Result>;
   /** A correlation id to put on every log line of the invocation (a run id, an approval id). */
@@ -63,8 +76,8 @@ async function loadTracer(serviceName: string, env: Environment): Promise<Tracer
   return tracer.isTracingEnabled() ? tracer : undefined;
 }
 
-export function defineHandler<Env, Event, Deps, Result>(
-  spec: HandlerSpec<Env, Event, Deps, Result>,
+export function defineHandler<Env, Event, Deps, Result, Service extends AwsService = never>(
+  spec: HandlerSpec<Env, Event, Deps, Result, Service>,
 ): DefinedHandler<Result> {
   const create = (env: Environment): LambdaHandler<Result> => {
     let ready: Promise<{ deps: Deps; observability: Observability }> | undefined;
@@ -75,7 +88,8 @@ export function defineHandler<Env, Event, Deps, Result>(
       const tracer = await loadTracer(spec.name, env);
       const observability = { logger, metrics, tracer };
       const parsedEnv = readEnvironment(spec.environment, env, spec.name);
-      const clients = createAwsClients(env, {
+      const clients = await createAwsClients(env, {
+        services: spec.clients,
         instrument: (client) => (tracer ? tracer.captureAWSv3Client(client) : client),
       });
       const deps = await spec.dependencies(parsedEnv, { clients, ...observability });

@@ -2,7 +2,7 @@
 // dependencies built from it once per cold start: the S3 store, the ledger, and the dataset
 // declarations bundled with the function (the repository's datasets/ folder).
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AwsClients } from '../adapters/aws/clients';
 import { DynamoDbIngestLedger } from '../adapters/aws/dynamodb-ingest-ledger';
 import { DynamoDbRawCommitLog } from '../adapters/aws/dynamodb-raw-commit-log';
@@ -43,7 +43,13 @@ export function datasetsDirectory(dir: string): string {
   return path.resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), dir);
 }
 
-export async function buildIngestionRuntime(env: IngestionEnvironment, clients: AwsClients): Promise<IngestionRuntime> {
+/** The clients `buildIngestionRuntime` uses. */
+export const ingestionClients = ['s3', 'dynamodb'] as const;
+
+export async function buildIngestionRuntime(
+  env: IngestionEnvironment,
+  clients: Pick<AwsClients, (typeof ingestionClients)[number]>,
+): Promise<IngestionRuntime> {
   const store = new S3IngestStore(clients.s3, { raw: env.RAW_BUCKET, quarantine: env.QUARANTINE_BUCKET });
   const ledger = new DynamoDbIngestLedger(clients.dynamodb, env.STATE_TABLE);
   const catalog = await loadDatasetCatalog(datasetsDirectory(env.DATASETS_DIR));

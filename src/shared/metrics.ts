@@ -18,6 +18,12 @@ export const PipelineMetric = {
   KpiValuesComputed: 'KpiValuesComputed',
   /** The overall value of a KPI (service: compute, dimension `kpi`), for the dashboard. */
   KpiValue: 'KpiValue',
+  /**
+   * The overall forecast of a KPI at the end of its horizon, and its probability of red there
+   * (service: compute, dimension `kpi`), for the dashboard; above the KPI's level it is at_risk.
+   */
+  KpiForecast: 'KpiForecast',
+  KpiRedProbability: 'KpiRedProbability',
   /** Violations handed to the guardrail stage (service: compute). */
   Violations: 'Violations',
   /** Approval requests started (service: governance). */

@@ -36,6 +36,11 @@ export interface BackfillRequest {
   readonly chunkPeriods: number;
   /** The instant to compute as of when the run is new (a resumed run keeps its first one). */
   readonly asOf: string;
+  /**
+   * Compute every chunk again, those a previous run finished too (as of that run's instant, so
+   * values move only where inputs, definition or code changed). @default false
+   */
+  readonly force?: boolean;
 }
 
 export interface BackfillReport {
@@ -43,6 +48,8 @@ export interface BackfillReport {
   readonly chunks: number;
   /** Chunks a previous run had finished. */
   readonly resumed: number;
+  /** Chunks computed by this run (with `force`, all of them). */
+  readonly computed: number;
   readonly values: { created: number; updated: number; unchanged: number };
   readonly restatements: number;
 }
@@ -61,9 +68,11 @@ export async function backfillKpi(
   const done = new Set(checkpoint.done);
   const totals = { created: 0, updated: 0, unchanged: 0 };
   let restatements = 0;
-  deps.onProgress?.(done.size, chunks.length);
+  const force = request.force ?? false;
+  let computed = 0;
+  deps.onProgress?.(force ? 0 : done.size, chunks.length);
   for (const [index, chunk] of chunks.entries()) {
-    if (done.has(index)) continue;
+    if (done.has(index) && !force) continue;
     const result = await deps.computeChunk({ kpiId: request.kpiId, asOf: checkpoint.asOf, ...chunk });
     totals.created += result.values.created;
     totals.updated += result.values.updated;
@@ -71,12 +80,14 @@ export async function backfillKpi(
     restatements += result.restatements;
     await deps.checkpoints.markDone(key, index);
     done.add(index);
-    deps.onProgress?.(done.size, chunks.length);
+    computed += 1;
+    deps.onProgress?.(force ? computed : done.size, chunks.length);
   }
   return {
     asOf: checkpoint.asOf,
     chunks: chunks.length,
     resumed: checkpoint.done.length,
+    computed,
     values: totals,
     restatements,
   };

@@ -10,6 +10,7 @@ import { type CompiledKpi, compileKpi } from '../domain/engine/kpi';
 import type { KpiPartialState } from '../domain/engine/state';
 import { isoTime, periodEnd, periodsBetween, shiftPeriod } from '../domain/engine/time';
 import { driftLookbackPeriods, driftOf } from '../domain/evaluation/evaluate-value';
+import { forecastLookbackPeriods } from '../domain/evaluation/forecast-value';
 import { inputConfidence } from '../domain/values/confidence';
 import { dimensionKey } from '../domain/values/dimension-key';
 import { type InputPartition, type KpiValue, summarizeInputs } from '../domain/values/kpi-value';
@@ -17,6 +18,7 @@ import type { Restatement } from '../domain/values/restatement';
 import { sha256Hex } from '../domain/versioning/sha256';
 import type { Clock } from '../ports/clock';
 import type { DefinitionState, DefinitionStore } from '../ports/definition-store';
+import type { ForecastModelSource } from '../ports/forecast-model';
 import type { InputArchive } from '../ports/input-archive';
 import type { KpiValueStore } from '../ports/kpi-value-store';
 import {
@@ -29,6 +31,7 @@ import {
   type WantedState,
 } from '../ports/partial-cache';
 import type { RawPartition, RawPartitionSource } from '../ports/raw-partitions';
+import { forecastValues } from './forecast-values';
 
 const HOUR = 3_600_000;
 
@@ -58,6 +61,11 @@ export interface ComputeKpiDependencies {
   /** Partitions read and aggregated at once. @default 4 */
   readonly concurrency?: number;
   readonly clock?: Clock;
+  /**
+   * Forecasts the latest final value of each series (scheduled refreshes). Without it nothing is
+   * forecast: backfills and explicit recomputes leave the past as it was evaluated.
+   */
+  readonly forecasting?: ForecastModelSource;
   /** Partial states aggregated elsewhere (the workers of a fan-out), used before reading the raw store. */
   readonly preAggregated?: PreAggregatedPartitions;
 }
@@ -222,6 +230,7 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
         provisional: v.provisional,
         confidence,
         drift: null,
+        forecast: null,
         lineage: {
           definition: { id: definition.id, version: state.version, hash: state.hash },
           inputs: summaries,
@@ -235,7 +244,9 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
 
   // The stored history of every series the run touches, read once and concurrently.
   const series = new Map<string, Pick<KpiValue, 'periodStart' | 'periodEnd' | 'value'>[]>();
-  const lookback = driftLookbackPeriods(definition);
+  // Drift compares each value with its own lookback; a forecast may read further back.
+  const driftLookback = driftLookbackPeriods(definition);
+  const lookback = Math.max(driftLookback, deps.forecasting ? forecastLookbackPeriods(definition) : 0);
   if (due.length > 0) {
     const first = (due[0] as { start: number }).start;
     const rows = new Map(finalized.flatMap((f) => f.values.map((v) => [dimensionKey(v.dimensions), v.dimensions])));
@@ -252,7 +263,7 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
   }
   const computed: KpiValue[] = [];
   for (const { plan, values, inputsRef } of finalized) {
-    const from = isoTime(shiftPeriod(definition.grain, plan.start, -lookback));
+    const from = isoTime(shiftPeriod(definition.grain, plan.start, -driftLookback));
     const before = isoTime(plan.start);
     let provisional = false;
     for (const value of values) {
@@ -273,7 +284,16 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
       inputsRef,
     };
   }
-  const report = await deps.values.write(computed);
+  const evaluated = deps.forecasting
+    ? await forecastValues(deps.forecasting, {
+        definition,
+        values: computed,
+        latestStoredFinal: latestUnchangedPeriod(plans),
+        history: (key) => series.get(key) ?? [],
+        asOf: request.asOf,
+      })
+    : computed;
+  const report = await deps.values.write(evaluated);
   await deps.cache.write(definition.id, kpi.signature, { partitions: fresh, periods: changedPeriods, index, months });
   const read = [...partitions.values()].flat().length;
   return {
@@ -288,6 +308,12 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
     state,
     keptPartitions: index.partitions,
   };
+}
+
+/** The latest period of the range the run left as stored (final, since only final periods are skipped). */
+function latestUnchangedPeriod(plans: readonly { start: number; due: boolean }[]): string | null {
+  const skipped = plans.filter((p) => !p.due).at(-1);
+  return skipped ? isoTime(skipped.start) : null;
 }
 
 function inactive(kpiId: string, state: DefinitionState<KpiDefinition> | null): ComputeKpiResult {

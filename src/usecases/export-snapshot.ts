@@ -1,5 +1,7 @@
 // Use case: export the KPI values of one date as a Parquet snapshot with its manifest. Exporting a
 // date again rewrites nothing unless its values changed (late data, restatements, new versions).
+import type { Grain } from '../domain/definition/schema';
+import { isoTime, periodStart } from '../domain/engine/time';
 import { type SnapshotManifest, snapshotManifest, snapshotRows } from '../domain/snapshots/snapshot';
 import { sha256Hex } from '../domain/versioning/sha256';
 import type { Clock } from '../ports/clock';
@@ -37,10 +39,19 @@ export async function exportSnapshot(deps: ExportSnapshotDependencies, date: str
   return { date, outcome: 'written', rows: values.length, manifest };
 }
 
-/** The dates a scheduled export covers: the `lookbackDays` days before `scheduledTime`'s day, and that day. */
+/**
+ * The dates a scheduled export covers: the `lookbackDays` days before `scheduledTime`'s day, and that
+ * day; then the dates the still-open longer periods are filed under (values are filed by the date
+ * their period starts): the current week's Monday, month's, quarter's and year's first day, and
+ * 1970-01-01 for all_time values.
+ */
 export function exportDates(scheduledTime: number, lookbackDays: number): string[] {
   const day = Math.floor(scheduledTime / 86_400_000) * 86_400_000;
-  return Array.from({ length: lookbackDays + 1 }, (_, i) =>
+  const recent = Array.from({ length: lookbackDays + 1 }, (_, i) =>
     new Date(day - (lookbackDays - i) * 86_400_000).toISOString().slice(0, 10),
   );
+  const open = LONG_GRAINS.map((grain) => isoTime(periodStart(grain, scheduledTime)).slice(0, 10));
+  return [...new Set([...recent, ...open.filter((date) => !recent.includes(date)).sort()])];
 }
+
+const LONG_GRAINS: readonly Grain[] = ['week', 'month', 'quarter', 'year', 'all_time'];

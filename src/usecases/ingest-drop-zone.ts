@@ -6,7 +6,7 @@
 // (its key, or the `replaceBy` capture) and supersedes the version before it. Files start largest
 // first, so a big file gets a run of its own; a run stops starting files at its deadline, and the
 // next run picks up the rest.
-import { type CompiledDataset, ingestionOf } from '../domain/dataset';
+import { type CompiledDataset, filePatternsOf, ingestionOf, pathValuesOf } from '../domain/dataset';
 import { describeError } from '../domain/errors';
 import { LANDING_PREFIX, landingPrefix } from '../domain/ingest/layout';
 import type { LandingObject, LandingZone } from '../ports/landing-zone';
@@ -52,6 +52,22 @@ export function logicalFileOf(dataset: CompiledDataset, key: string): string {
   const pattern = ingestionOf(dataset.declaration).replaceBy;
   const captured = pattern ? new RegExp(pattern).exec(path)?.[1] : undefined;
   return `${LANDING_PREFIX}${dataset.id}/${captured ?? path}`;
+}
+
+/**
+ * The dataset bound to one dropped file: its key below `landing/<dataset>/` gives the fields the
+ * declaration's `files` capture (`{field}`), as a local path does. Those values are part of the
+ * batch's identity: the same bytes under another campaign's folder are other records.
+ */
+export function droppedFileDataset(
+  dataset: CompiledDataset,
+  key: string,
+): { readonly dataset: CompiledDataset; readonly scope: readonly string[] } {
+  if (dataset.capturedFields.length === 0) return { dataset, scope: [] };
+  const path = key.slice(landingPrefix(dataset.id).length);
+  const { values } = pathValuesOf(filePatternsOf(dataset.declaration.files), path);
+  const scope = dataset.capturedFields.map((name) => `path:${name}=${values[name] ?? ''}`);
+  return { dataset: dataset.forFile({ path, values }), scope };
 }
 
 type Counters = Omit<DatasetDropReport, 'dataset' | 'failures'>;
@@ -100,10 +116,12 @@ export async function ingestDropZone(
         continue;
       }
       const uri = `s3://${deps.landing.bucket}/${object.key}`;
+      const dropped = droppedFileDataset(dataset, object.key);
       try {
         const result = await ingestBatch(
           {
-            dataset,
+            dataset: dropped.dataset,
+            ...(dropped.scope.length > 0 ? { identity: { scope: dropped.scope } } : {}),
             connector: 'drop_zone',
             source: uri,
             parts: [

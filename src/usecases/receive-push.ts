@@ -1,12 +1,14 @@
 // Use case: a batch of events pushed by an agent to the telemetry endpoint. The request is
 // authenticated (per-agent HMAC signature, bounded clock skew), limited in size, and validated
 // whole: one invalid event rejects the batch with 422 and the list of problems, so the agent can
-// fix and resend; nothing of a rejected batch reaches raw. An accepted batch is ingested like any
-// other, its id derived from the agent and the body: a resent batch is acknowledged, not doubled.
+// fix and resend; nothing of a rejected batch reaches raw. An event's agent is the agent whose key
+// signed the request (push/agent-identity.ts). An accepted batch is ingested like any other, its id
+// derived from the agent and the body: a resent batch is acknowledged, not doubled.
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { type CompiledDataset, ingestionOf } from '../domain/dataset';
 import { type IngestDependencies, ingestBatch } from './ingest-batch';
+import { holdEventsToSigner } from './push/agent-identity';
 import { PUSH_HEADERS, verifyPush } from './push/signature';
 
 export interface PushRequest {
@@ -141,6 +143,19 @@ export async function receivePush(request: PushRequest, deps: PushDependencies):
   if (body.byteLength === 0) return error(400, 'empty_body', 'the body holds no events');
 
   const bodyId = createHash('sha256').update(body).digest('hex').slice(0, 32);
+  const identity = holdEventsToSigner(body, type, dataset, push, agentId);
+  if (!identity.ok) {
+    const listed = identity.mismatches.map(({ line, agent }) => `${line} (${JSON.stringify(agent)})`).join(', ');
+    const more =
+      identity.count > identity.mismatches.length ? ` and ${identity.count - identity.mismatches.length} more` : '';
+    return error(
+      403,
+      'agent_mismatch',
+      `${identity.count} event${identity.count === 1 ? '' : 's'} name${identity.count === 1 ? 's' : ''} another agent than "${agentId}", whose key signed the request, in field ${push.agentField}: ${type === 'json' ? 'element' : 'line'}${identity.count === 1 ? '' : 's'} ${listed}${more}. An agent pushes only its own events; nothing was stored`,
+      { mismatched: identity.count, events: identity.mismatches },
+    );
+  }
+  body = identity.body;
   const result = await ingestBatch(
     {
       dataset,
@@ -201,7 +216,12 @@ export async function receivePush(request: PushRequest, deps: PushDependencies):
       return {
         status: 200,
         headers: {},
-        body: { batchId, status: 'ingested', accepted: result.manifest.counts.valid },
+        body: {
+          batchId,
+          status: 'ingested',
+          accepted: result.manifest.counts.valid,
+          ...(identity.overwritten > 0 ? { agentOverwritten: identity.overwritten } : {}),
+        },
       };
   }
 }

@@ -1,5 +1,6 @@
-// Use case: a scheduled refresh of one KPI: compute the recent periods incrementally, then hand the
-// violations among the values that changed (red, drift, data quality) to the guardrail stage.
+// Use case: a scheduled refresh of one KPI: compute the recent periods incrementally, forecast the
+// latest final value of each series, then hand the violations among the values that changed (red,
+// at risk, drift, data quality) to the guardrail stage.
 // Backfills compute without evaluating: history must not wake approvers.
 import type { Grain, KpiDefinition } from '../domain/definition/schema';
 import { periodEnd, periodStart, shiftPeriod } from '../domain/engine/time';
@@ -18,6 +19,9 @@ export const REFRESH_LOOKBACK: Readonly<Record<Grain, number>> = {
   week: 4,
   month: 2,
   quarter: 1,
+  year: 1,
+  // One period: the refresh recomputes it whenever a partition it reads has changed.
+  all_time: 0,
 };
 
 /** The range a refresh at `time` covers: the period containing it and the lookback before it. */
@@ -53,8 +57,9 @@ export async function refreshKpi(
   // like a backfill, the past wakes nobody.
   const late: ComputeKpiResult[] = [];
   const kept = compute.keptPartitions ?? {};
+  const { forecasting: _forecasting, ...pastOnly } = deps;
   for (const run of await latePeriodRuns(deps, compute.state.definition, kept, range.from, request.scheduledTime)) {
-    late.push(await computeKpi(deps, { kpiId: request.kpiId, asOf: request.scheduledTime, ...run }));
+    late.push(await computeKpi(pastOnly, { kpiId: request.kpiId, asOf: request.scheduledTime, ...run }));
   }
   const evaluated = { definition: compute.state.definition, version: compute.state.version, hash: compute.state.hash };
   const violations: ViolationInput[] = [];

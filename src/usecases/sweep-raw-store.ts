@@ -6,7 +6,7 @@
 // deletes nothing more) and audited: each run writes a report of what it deleted, by dataset and
 // kind, under `raw/_sweeps/`. Batches written before the commit log existed (manifest version 1) are
 // adopted into the log first, so an upgrade loses nothing.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError } from '../domain/errors';
 import { type CommitEntry, visibleEntries } from '../domain/ingest/commit-log';
 import { PIPELINE_INGEST_DATASET } from '../domain/ingest/data-quality';

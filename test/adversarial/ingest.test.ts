@@ -211,7 +211,7 @@ describe('decompression bombs', () => {
     expect(first).toMatchObject({ tooLarge: 1, ingested: 0, failed: 0 });
     const [manifest] = await manifestsReading(cloud, 'bombs', `s3://${buckets.landing}/landing/bombs/innocent.csv.gz`);
     expect(manifest).toMatchObject({ outcome: 'too_large', problem: { code: 'too_large' } });
-    expect(manifest?.problem?.reason).toContain('maxBytes (20000000 bytes)');
+    expect(manifest?.problem?.reason).toContain('more than 20000000 bytes once decompressed');
     expect(manifest?.objects.some((o) => o.kind === 'quarantined_file')).toBe(true);
     expect(await visible('bombs')).toEqual([]);
     expect(reportOf(await drop({ datasets: ['bombs'] }), 'bombs')).toMatchObject({ tooLarge: 0, duplicates: 1 });

@@ -157,6 +157,30 @@ describe('who may do what', () => {
     expect(readers.sort()).toEqual(['Page', 'Steps']);
   });
 
+  it('lets the steps function, and no other guardrail function, write the definitions table (approved changes)', () => {
+    const writers = Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
+      .filter((p) =>
+        (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).some(
+          (st) =>
+            [st.Action].flat().includes('dynamodb:PutItem') && JSON.stringify(st.Resource).includes('-definitions'),
+        ),
+      )
+      .map((p) => JSON.stringify(p.Properties.Roles).match(/(Guardrails\w+?|Calibration\w+?)Role/)?.[1])
+      .filter((role) => role !== undefined);
+    expect(writers.sort()).toEqual(['CalibrationProposer', 'GuardrailsSteps']);
+  });
+
+  it('routes at-risk forecasts as the deployment configuration says, per level of decision', () => {
+    app.pipeline.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Applies the guardrail policy'),
+      Environment: {
+        Variables: Match.objectLike({
+          AT_RISK_ROUTING: JSON.stringify({ low: 'notify_owner', high: 'notify_owner', critical: 'notify_owner' }),
+        }),
+      },
+    });
+  });
+
   it('writes governance records only under raw/dataset=pipeline_governance/ of the raw bucket', () => {
     const puts = policyOf('GuardrailsPageRole').filter((s) => [s.Action].flat().includes('s3:PutObject'));
     expect(JSON.stringify(puts.map((s) => s.Resource))).toContain('/raw/dataset=pipeline_governance/*');

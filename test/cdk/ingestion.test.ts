@@ -6,9 +6,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readDatasetCatalog } from '../../lib/constructs/ingestion/catalog';
+import { declarationsAsJson, readDatasetCatalog } from '../../lib/constructs/ingestion/catalog';
 import { HttpPullIngestion } from '../../lib/constructs/ingestion/http-pull-ingestion';
 import { PipelineResources } from '../../lib/stacks/resources';
+import { loadDatasetCatalog } from '../../src/adapters/local/dataset-files';
 import type { DatasetDeclarationInput } from '../../src/domain/dataset';
 import { validateDatasetDeclaration } from '../../src/domain/dataset';
 import { type SynthesizedApp, synthesizeApp } from './app-synth';
@@ -152,6 +153,7 @@ describe('ingestion constructs', () => {
       ...resources,
       logRetention: RetentionDays.ONE_WEEK,
       datasetsFolder: 'kpis/datasets',
+      declarationFiles: { 'kpis/datasets/crm_leads.json': JSON.stringify(declaration) },
       codeVersion: '0.0.0',
       datasets: [validateDatasetDeclaration(declaration, 'crm_leads.yaml')],
       deadLetterQueue: new Queue(stack, 'Dlq'),
@@ -173,6 +175,36 @@ describe('ingestion constructs', () => {
     try {
       writeFileSync(path.join(dir, 'leads.yaml'), 'id: Leads\n');
       expect(() => readDatasetCatalog(dir)).toThrow(/leads\.yaml: [\s\S]*id: must be lowercase/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives the functions the declarations as JSON that loads to the same datasets as the YAML', async () => {
+    const files = declarationsAsJson(path.resolve('kpis/datasets'), 'kpis/datasets');
+    const dir = mkdtempSync(path.join(tmpdir(), 'agent-kpi-json-'));
+    try {
+      for (const [file, text] of Object.entries(files)) {
+        expect(file).toMatch(/^kpis\/datasets\/[a-z_]+\.json$/);
+        writeFileSync(path.join(dir, path.basename(file)), text);
+      }
+      const fromJson = await loadDatasetCatalog(dir);
+      const fromYaml = await loadDatasetCatalog(path.resolve('kpis/datasets'));
+      expect([...fromJson.keys()]).toEqual([...fromYaml.keys()]);
+      expect(fromJson.size).toBeGreaterThan(0);
+      for (const [id, loaded] of fromYaml) expect(fromJson.get(id)?.declaration).toEqual(loaded.declaration);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to carry a declaration holding a value JSON cannot represent, naming the file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'agent-kpi-json-'));
+    try {
+      writeFileSync(path.join(dir, 'leads.yaml'), 'id: leads\nlimit: .inf\n');
+      expect(() => declarationsAsJson(dir, 'kpis/datasets')).toThrow(
+        /leads\.yaml: holds a value JSON cannot represent/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -213,6 +213,14 @@ describe('observability', () => {
     // lead handoff p95: yellow above 300 s, red above 420 s.
     expect(body).toMatch(/\\"value\\":300,\\"label\\":\\"yellow above/);
   });
+
+  it('graphs each forecast KPI with its forecast and its probability of red against the at-risk level', () => {
+    const [dashboard] = Object.values(app.pipeline.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    expect(body).toContain('\\"KpiForecast\\"');
+    expect(body).toContain('\\"KpiRedProbability\\"');
+    expect(body).toMatch(/\\"value\\":0.5,\\"label\\":\\"at risk above/);
+  });
 });
 
 describe('self check permissions', () => {

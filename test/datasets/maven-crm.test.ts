@@ -69,6 +69,22 @@ describe('Maven CRM sales pipeline', () => {
     for (const value of values) expect(value.value, keyOf(value)).toBe(reference.get(keyOf(value)));
   });
 
+  it('gives the p95 engage-to-close cycle of each agent over the whole history, in one all_time period', () => {
+    const days = new Map<string, number[]>();
+    for (const row of closed.filter((r) => r.deal_stage === 'Won')) {
+      const cycle = (Date.parse(row.close_date as string) - Date.parse(row.engage_date as string)) / 86_400_000;
+      for (const key of [row.sales_agent as string, '']) days.set(key, [...(days.get(key) ?? []), cycle]);
+    }
+    const values = computed.values('maven_engage_to_close_p95_all_time');
+    expect(values).toHaveLength(days.size);
+    for (const value of values) {
+      const agent = (value.dimensions.sales_agent as string | undefined) ?? '';
+      expect([value.periodStart, value.periodEnd]).toEqual(['1970-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z']);
+      expect(value.value, agent).toBe(nearestRankBySort(days.get(agent) as number[], 95));
+      expect(value.sampleSize, agent).toBe(days.get(agent)?.length);
+    }
+  });
+
   it('keeps the engaged deals without an account as their own visible group', () => {
     const quarterOf = (date: string) => `${date.slice(0, 4)}-Q${Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1}`;
     const missing = new Map<string, number>();

@@ -91,4 +91,12 @@ describe('Olist marketing funnel', () => {
       [...cycles].sort().map(([month, list]) => [month, nearestRankBySort(list, 50), list.length]),
     );
   });
+
+  it('counts the deal won before its first contact, and the leads never won, among the skipped', () => {
+    const result = computed.results.find((r) => r.kpi.definition.id === 'olist_contact_to_win_median');
+    const won = new Set(deals.map((d) => d.mql_id));
+    expect(result?.computation.skipped).toEqual({
+      durations: { negative_duration: 1, no_end: mqls.filter((m) => !won.has(m.mql_id)).length },
+    });
+  });
 });

@@ -17,7 +17,12 @@ const files = {
 let computed: Awaited<ReturnType<typeof computeFixture>>;
 
 beforeAll(async () => {
-  computed = await computeFixture('obd', { obd_bts: files.bts, obd_random: files.random });
+  computed = await computeFixture('obd', {
+    obd_bts: files.bts,
+    obd_random: files.random,
+    // One declaration for the four files: the policy and campaign come from their folders.
+    obd_impressions: path.join(folder, '{policy}', '{campaign}', '*men.csv'),
+  });
 });
 
 /** Clicks and impressions per `day|position` and `day|` (all positions) for one policy. */
@@ -46,8 +51,22 @@ describe('Open Bandit Dataset', () => {
   it('reads the four files, unnamed column and microsecond timestamps included, without quarantine', () => {
     expect(computed.reads.map((r) => [r.dataset, r.inputs.length, r.counts.read, r.counts.quarantined])).toEqual([
       ['obd_bts', 2, 20_000, 0],
+      ['obd_impressions', 4, 40_000, 0],
       ['obd_random', 2, 20_000, 0],
     ]);
+  });
+
+  it('gives the same lift from one declaration whose policy comes from the folders', () => {
+    const twoDatasets = computed.values('obd_ctr_lift_bts');
+    const oneDataset = computed.values('obd_ctr_lift_bts_by_policy');
+    expect(oneDataset.map((v) => [v.periodStart, v.dimensions])).toEqual(
+      twoDatasets.map((v) => [v.periodStart, v.dimensions]),
+    );
+    oneDataset.forEach((value, i) => {
+      const expected = twoDatasets[i]?.value ?? null;
+      if (expected === null) expect(value.value).toBeNull();
+      else expect(value.value).toBeCloseTo(expected, 12);
+    });
   });
 
   it('gives the lift of every day and position, and overall, that tallying the CSVs gives', () => {

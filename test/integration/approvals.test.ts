@@ -11,11 +11,11 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFunctionsApprovalWorkflow } from '../../src/adapters/aws/sfn-approval-workflow';
 import { createHmacLinkSigner } from '../../src/adapters/crypto/hmac-link-signer';
-import { main } from '../../src/cli/main';
 import { approvalLinkUrl } from '../../src/domain/guardrails/approval-link';
 import type { ViolationInput } from '../../src/domain/guardrails/violation';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { createAutonomyReader } from '../../src/sdk/autonomy';
+import { setAutonomyMode } from '../../src/usecases/guardrails/change-autonomy';
 import { launchBrowser } from '../support/browser';
 import { decide, LocalApprovals, tamper, view } from '../support/local-approvals';
 import { BASE_VIOLATION } from '../support/violations';
@@ -205,39 +205,19 @@ describe('decisions', () => {
 });
 
 describe('operators', () => {
-  it('restore an agent an approval supervised with kpi autonomy set, audited with their reason', async () => {
+  it('restore an agent an approval supervised by setting its mode as an operator (kpi autonomy set), audited with their reason', async () => {
     const approvalId = await approvals.open(violationFor('restored'));
     await decide((await approvals.email(approvalId, 0, 'ana@example.com')).link, 'approve');
     await approvals.execution(approvalId).done;
-    const output: string[] = [];
-    const code = await main(
-      [
-        'autonomy',
-        'set',
-        '--agent',
-        'restored',
-        '--mode',
-        'autonomous',
-        '--reason',
-        'SLA back',
-        '--operator',
-        'ops-ana',
-      ],
-      {
-        cwd: process.cwd(),
-        env: { ...process.env, GOVERNANCE_BUCKET: 'agentkpi-raw-000000000000-us-east-1' },
-        stdout: (text) => output.push(text),
-        stderr: (text) => output.push(text),
-        now: () => Date.now(),
-      },
+    // What `kpi autonomy set` runs (the command itself is tested on the local deployment in cli-local-deployment).
+    const change = await setAutonomyMode(
+      { subject: { kind: 'agent', id: 'restored' }, mode: 'autonomous', operator: 'ops-ana', reason: 'SLA back' },
+      { controls: approvals.controls, audit: approvals.audit, clock: { now: () => Date.now() } },
     );
     const changes = (
       await approvals.audit.bySubject('agent#restored', { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' })
     ).filter((e) => e.type === 'autonomy_changed');
-    expect({ code, output: output.join('') }).toEqual({
-      code: 0,
-      output: 'agent restored: supervised → autonomous (by operator ops-ana, audited)\n',
-    });
+    expect(change).toMatchObject({ from: 'supervised', to: 'autonomous' });
     expect(changes.at(-1)).toMatchObject({ actor: 'operator:ops-ana', reason: 'SLA back', toMode: 'autonomous' });
   });
 });

@@ -75,21 +75,43 @@ describe('kpi backfill', () => {
     const run = await backfill('--chunk', '2');
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('[########################] 2/2 chunks  100%');
-    expect(run.stdout).toMatch(/ctr: 2 chunks \(0 done before\) as of 2026-06-10T00:00:00.000Z .* values created \d+/);
+    expect(run.stdout).toMatch(
+      /ctr: 2026-06-01 → 2026-06-05, 2 chunks \(0 done by an earlier run, 2 computed now\) as of 2026-06-10T00:00:00.000Z .* values created [1-9]\d*/,
+    );
   });
 
-  it('resumes a finished run without computing anything again', async () => {
+  it('says that a finished backfill was done before, computes nothing, and names --force', async () => {
     const before = await valuesTable();
     const run = await backfill('--chunk', '2');
-    expect(run.stdout).toContain('2 chunks (2 done before)');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      'ctr: this backfill (2026-06-01 → 2026-06-05, 2 chunks of 2 periods, as of 2026-06-10T00:00:00.000Z) was finished by an earlier run: nothing computed. Add --force',
+    );
+    expect(await valuesTable()).toBe(before);
+  });
+
+  it('computes every chunk of a finished backfill again with --force, counting the unchanged values', async () => {
+    const before = await valuesTable();
+    const run = await backfill('--chunk', '2', '--force');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('[########################] 2/2 chunks  100%');
+    expect(run.stdout).toMatch(
+      /ctr: 2026-06-01 → 2026-06-05, 2 chunks computed again \(--force\) as of 2026-06-10T00:00:00.000Z .*values created 0, updated 0, unchanged [1-9]\d*; restatements 0/,
+    );
     expect(await valuesTable()).toBe(before);
   });
 
   it('gives byte-identical values when the whole range is computed again from scratch', async () => {
     const before = await valuesTable();
     const run = await backfill('--chunk', '1', '--force');
-    expect(run.stdout).toMatch(/4 chunks \(0 done before\).*values created 0, updated 0, unchanged [1-9]/);
+    expect(run.stdout).toMatch(/4 chunks computed again \(--force\).*values created 0, updated 0, unchanged [1-9]/);
     expect(await valuesTable()).toBe(before);
+  });
+
+  it('refuses --force through the workflow, which would skip nothing anyway', async () => {
+    const run = await backfill('--workflow', '--force');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('leave out --workflow to force a backfill');
   });
 
   it('runs the same chunks through the backfill state machine', async () => {

@@ -1,10 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAnnotationStore } from '../../src/adapters/aws/dynamo-annotation-store';
+import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { runKpiInProcess as runKpi } from '../support/cli-in-process';
+import { sampleValue } from '../support/kpi-values';
 
 let cwd: string;
 let v1: string;
@@ -77,6 +79,28 @@ describe('kpi publish, history, diff, rollback and retire on the local deploymen
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('give --reason');
   });
+
+  it('refuses a filter value the field never holds, with a did-you-mean, and publishes nothing', async () => {
+    const agentOnly = path.join(cwd, 'agent-ctr', 'ctr_agent.yaml');
+    mkdirSync(path.dirname(agentOnly), { recursive: true });
+    writeFileSync(
+      agentOnly,
+      readFileSync(v1, 'utf8')
+        .replace('id: ctr\n', 'id: ctr_agent\n')
+        .replace(
+          'numerator: { dataset: ad_performance, aggregate: sum, field: clicks }',
+          "numerator: { dataset: ad_performance, aggregate: sum, field: clicks, filter: { field: variant, eq: 'Agent' } }",
+        ),
+    );
+    const datasets = path.resolve('kpis/datasets');
+    const run = await runKpi(['publish', '--reason', 'agent ads only', '--datasets', datasets, agentOnly], cwd);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^agent-ctr\/ctr_agent\.yaml:\d+: calculation\.numerator\.filter\.eq: "Agent" is never a value of ad_performance\.variant \(its values: agent, control\); did you mean "agent"\?$/m,
+    );
+    expect(run.stderr).toContain('nothing published');
+    expect(run.stdout).not.toContain('published');
+  });
 });
 
 describe('kpi annotate', () => {
@@ -129,5 +153,63 @@ describe('kpi annotate', () => {
     );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--effect');
+  });
+});
+
+describe('kpi calibrate on the local deployment', () => {
+  const DAY = 86_400_000;
+
+  it('proposes thresholds with the evidence and the impact, and writes a file that publishes the proposal', async () => {
+    const file = path.join(cwd, 'ctr_calibrated.yaml');
+    writeFileSync(file, readFileSync(v1, 'utf8').replace('id: ctr', 'id: ctr_calibrated'));
+    expect((await runKpi(['publish', '--reason', 'first version', file], cwd)).code).toBe(0);
+    // Four weeks of overall values before today, between 2.0 % and 2.6 %.
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    const cloud = await LocalCloud.start({ stateDir: path.join(cwd, '.local', 'state') });
+    try {
+      const values = new DynamoKpiValueStore({
+        client: cloud.clients.dynamodb,
+        tableName: cloud.physicalName('ValuesTable'),
+      });
+      await values.write(
+        Array.from({ length: 28 }, (_, i) =>
+          sampleValue({
+            kpiId: 'ctr_calibrated',
+            dimensions: {},
+            periodStart: new Date(today - (28 - i) * DAY).toISOString(),
+            periodEnd: new Date(today - (27 - i) * DAY).toISOString(),
+            value: 0.02 + (i % 7) * 0.001,
+            sampleSize: 12_000,
+          }),
+        ),
+      );
+    } finally {
+      await cloud.stop();
+    }
+
+    const run = await runKpi(['calibrate', '--kpi', 'ctr_calibrated'], cwd);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ctr_calibrated: proposal calibration-\d{8}t\d{9}z \(v1 in force\)$/m);
+    expect(run.stdout).toContain('Method: historical quantiles (60 % green, 90 % green or yellow)');
+    expect(run.stdout).toContain('Thresholds: green 0.015, yellow 0.008 →');
+    expect(run.stdout).toMatch(/\d+ of 28 periods change status; violations: \d+ would appear, \d+ disappear/);
+    const proposed = path.join(cwd, 'ctr_calibrated.calibrated.yaml');
+    expect(readFileSync(proposed, 'utf8')).toContain('id: ctr_calibrated');
+
+    const published = await runKpi(['publish', '--reason', 'monthly calibration', proposed], cwd);
+    expect(published.stdout).toMatch(/ctr_calibrated: published version 2 .*; from proposal calibration-/);
+    const history = await runKpi(['history', 'ctr_calibrated'], cwd);
+    expect(history.stdout).toMatch(/from proposal calibration-\S+ \(calibration\)/);
+    expect(history.stdout).toContain('evidence: Method: historical quantiles');
+    expect(history.stdout).toMatch(/calibration-\S+ .* calibration {2}published as v2/);
+  });
+
+  it('says so when the KPI has too little history to calibrate', async () => {
+    const file = path.join(cwd, 'ctr_new.yaml');
+    writeFileSync(file, readFileSync(v1, 'utf8').replace('id: ctr', 'id: ctr_new'));
+    await runKpi(['publish', '--reason', 'first version', file], cwd);
+    const run = await runKpi(['calibrate', '--kpi', 'ctr_new'], cwd);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('ctr_new: 0 usable periods, 10 needed: nothing proposed');
   });
 });

@@ -97,6 +97,29 @@ describe('compute function', () => {
     expect(actual.sort(order)).toEqual(expected.sort(order));
   });
 
+  it('computes a KPI over all time on its schedule, reading every partition, as one pass over all the records does', async () => {
+    const overAllTime: KpiDefinition = { ...definition, id: 'ctr_all_time', grain: 'all_time' };
+    const store = kpiDefinitionStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
+      now: () => START,
+    });
+    await store.publish(overAllTime, { author: 'paid-media@example.com', reason: 'CTR since the first ad' });
+    const summary = await compute({ kpiId: 'ctr_all_time', scheduledTime: asOf });
+    expect(summary).toMatchObject({
+      outcome: 'computed',
+      periods: { inRange: 1, finalized: 1 },
+      partitions: { read: DAYS * 24 - 1 },
+    });
+    const kpi = compileKpi(overAllTime);
+    const expected = kpi
+      .finalize(kpi.partial('ad_performance', records), { asOf: Date.parse(asOf), version: 1 })
+      .values.map((v) => [JSON.stringify(v.dimensions), v.value, v.sampleSize, v.provisional]);
+    const stored = (await values.forPeriod('all_time', '1970-01-01T00:00:00.000Z'))
+      .filter((v) => v.kpiId === 'ctr_all_time')
+      .map((v) => [JSON.stringify(v.dimensions), v.value, v.sampleSize, v.provisional]);
+    expect(stored.sort()).toEqual(expected.sort());
+    expect(stored.length).toBeGreaterThan(1);
+  });
+
   it('records the lineage of every value: definition, input partitions with manifests, code, confidence', async () => {
     const [value] = await values.history({
       kpiId: 'ctr',

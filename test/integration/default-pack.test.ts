@@ -32,13 +32,21 @@ beforeAll(() => {
 const DAY = 86_400_000;
 
 describe('the default KPI pack over the sample data', () => {
-  it('computes every KPI, skipping only the content never delivered', () => {
+  it('computes every KPI, skipping only the content never delivered and the entities not ended yet', () => {
     expect(computed.size).toBeGreaterThanOrEqual(20);
-    for (const [id, { computation }] of computed) {
+    for (const [id, { definition, computation }] of computed) {
       expect(computation.values.length, id).toBeGreaterThan(0);
-      expect(computation.skipped, id).toEqual(
-        id === 'time_to_personalize' ? { durations: { missing_start_or_end: expect.any(Number) } } : {},
-      );
+      const expected =
+        id === 'time_to_personalize'
+          ? { durations: { missing_start_or_end: expect.any(Number) } }
+          : definition.calculation.type === 'entity_duration'
+            ? { durations: { no_end: expect.any(Number) } }
+            : {};
+      if (definition.calculation.type === 'entity_duration' && !('durations' in computation.skipped)) {
+        expect(computation.skipped, id).toEqual({});
+      } else {
+        expect(computation.skipped, id).toEqual(expected);
+      }
     }
   });
 

@@ -1,7 +1,9 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { DynamoDefinitionStore } from '../../src/adapters/aws/dynamo-definition-store';
+import * as z from 'zod';
+import { DynamoDefinitionAndProposalStore } from '../../src/adapters/aws/dynamo-proposal-store';
+import { ConflictError } from '../../src/domain/errors';
+import { contentHash } from '../../src/domain/versioning/content-hash';
 import {
   DefinitionIntegrityError,
   DefinitionNotFoundError,
@@ -9,6 +11,7 @@ import {
   DefinitionUnchangedError,
   DefinitionVersionNotFoundError,
 } from '../../src/domain/versioning/errors';
+import type { DefinitionProposal } from '../../src/domain/versioning/proposals';
 import { LocalCloud } from '../../src/local/local-cloud';
 
 const definitionSchema = z.object({ id: z.string().min(1), grain: z.string(), red: z.number() }).strict();
@@ -20,7 +23,7 @@ let now = Date.UTC(2024, 5, 1);
 const clock = { now: () => now++ };
 
 function store(client = cloud.clients.dynamodb) {
-  return new DynamoDefinitionStore<Definition>({
+  return new DynamoDefinitionAndProposalStore<Definition>({
     client,
     tableName,
     clock,
@@ -79,7 +82,9 @@ describe('DynamoDefinitionStore', () => {
   it('lets exactly one of 20 concurrent publishes of the same content through', async () => {
     const definitions = store();
     const results = await Promise.allSettled(
-      Array.from({ length: 20 }, () => definitions.publish({ id: 'uptime', grain: 'day', red: 0.99 }, by('same'))),
+      Array.from({ length: 20 }, () =>
+        definitions.publish({ id: 'availability', grain: 'day', red: 0.99 }, by('same')),
+      ),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
@@ -173,5 +178,87 @@ describe('DynamoDefinitionStore', () => {
       }),
     );
     await expect(definitions.getVersion('tampered', 1)).rejects.toBeInstanceOf(DefinitionIntegrityError);
+  });
+});
+
+describe('DynamoDefinitionStore proposals', () => {
+  const proposal = (
+    kpiId: string,
+    id: string,
+    red: number,
+    createdAt: number,
+    status: DefinitionProposal<Definition>['status'] = 'proposed',
+  ): DefinitionProposal<Definition> => {
+    const definition = { id: kpiId, grain: 'day', red };
+    return {
+      id,
+      kpiId,
+      source: 'calibration',
+      status,
+      createdAt,
+      updatedAt: createdAt,
+      author: 'calibration',
+      reason: 'weekly calibration',
+      baseVersion: 1,
+      definition,
+      hash: contentHash(definition),
+      evidence: null,
+      impact: { periods: 7, from: null, to: null, statusChanges: 2, violationsAppeared: 0, violationsDisappeared: 1 },
+      approval: null,
+      publishedVersion: null,
+    };
+  };
+
+  it('stores a proposal once and reads it back with its definition and impact', async () => {
+    const definitions = store();
+    expect(await definitions.propose(proposal('bounce', 'cal-2024-w23', 0.3, Date.UTC(2024, 5, 3)))).toBe(true);
+    expect(await definitions.propose(proposal('bounce', 'cal-2024-w23', 0.9, Date.UTC(2024, 5, 3)))).toBe(false);
+    const read = await definitions.getProposal('bounce', 'cal-2024-w23');
+    expect(read).toMatchObject({ status: 'proposed', definition: { red: 0.3 }, impact: { statusChanges: 2 } });
+    expect(await definitions.getProposal('bounce', 'missing')).toBeNull();
+  });
+
+  it('lists the proposals of a KPI, and those in one status across KPIs, newest first', async () => {
+    const definitions = store();
+    await definitions.propose(proposal('leads', 'cal-a', 1, Date.UTC(2024, 6, 1)));
+    await definitions.propose(proposal('leads', 'cal-b', 2, Date.UTC(2024, 6, 8)));
+    await definitions.propose(proposal('spend', 'cal-c', 3, Date.UTC(2024, 6, 5), 'awaiting_approval'));
+    expect((await definitions.listProposals({ kpiId: 'leads' })).map((p) => p.id)).toEqual(['cal-b', 'cal-a']);
+    const awaiting = await definitions.listProposals({ status: 'awaiting_approval' });
+    expect(awaiting.map((p) => [p.kpiId, p.id])).toEqual([['spend', 'cal-c']]);
+    const recent = await definitions.listProposals({ status: 'proposed', since: Date.UTC(2024, 6, 2) });
+    expect(recent.map((p) => p.id)).toEqual(['cal-b']);
+  });
+
+  it('moves a proposal forward only, and refuses a move its status does not allow', async () => {
+    const definitions = store();
+    await definitions.propose(proposal('handoff', 'change-1', 5, Date.UTC(2024, 7, 1), 'awaiting_approval'));
+    const approval = { id: 'a1', decidedBy: 'lead@example.com', decidedAt: Date.UTC(2024, 7, 2), reason: 'fine' };
+    const published = await definitions.updateProposal('handoff', 'change-1', {
+      status: 'published',
+      approval,
+      publishedVersion: 4,
+    });
+    expect(published).toMatchObject({ status: 'published', approval, publishedVersion: 4 });
+    expect((await definitions.listProposals({ status: 'published' })).map((p) => p.id)).toContain('change-1');
+    expect((await definitions.listProposals({ status: 'awaiting_approval' })).map((p) => p.id)).not.toContain(
+      'change-1',
+    );
+    await expect(definitions.updateProposal('handoff', 'change-1', { status: 'rejected' })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+  });
+
+  it('records the proposal, its evidence and the approver in the change log of a publish', async () => {
+    const definitions = store();
+    await definitions.publish({ id: 'reach', grain: 'day', red: 0.99 }, by('first'));
+    const provenance = {
+      proposal: { id: 'cal-1', source: 'calibration' as const, evidence: 'control limits over 56 days' },
+      approval: { id: 'a2', approver: 'lead@example.com', decidedAt: Date.UTC(2024, 7, 3), reason: null },
+    };
+    await definitions.publish({ id: 'reach', grain: 'day', red: 0.98 }, { ...by('calibrated'), ...provenance });
+    const changes = await definitions.history('reach');
+    expect(changes.at(-1)).toMatchObject({ action: 'publish', toVersion: 2, ...provenance });
+    expect((await definitions.get('reach'))?.lastChange).toMatchObject(provenance);
   });
 });

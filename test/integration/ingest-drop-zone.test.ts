@@ -312,6 +312,49 @@ describe('S3 drop zone connector', () => {
     expect(await listKeys(cloud, buckets.raw, 'raw/_manifests/dataset=crash_test/')).toHaveLength(1);
   });
 
+  it('gives each record the values its key captures, and reads the same bytes under two captures as two batches', async () => {
+    const body = `item_id,shown_at,click\ni1,${iso(-30)},1\ni2,${iso(-29)},0\n`;
+    const bts = await dropAndIngest('landing/ad_clicks/policy=bts/men/day-1.csv', body);
+    const random = await dropAndIngest('landing/ad_clicks/policy=random/women/day-1.csv', body);
+    expect(random.batchId).not.toBe(bts.batchId);
+    expect(
+      (await recordsOf(bts.manifest as BatchManifest, 'raw')).map((r) => [r.item_id, r.policy, r.campaign]),
+    ).toEqual([
+      ['i1', 'bts', 'men'],
+      ['i2', 'bts', 'men'],
+    ]);
+    expect((await recordsOf(random.manifest as BatchManifest, 'raw')).map((r) => [r.policy, r.campaign])).toEqual([
+      ['random', 'women'],
+      ['random', 'women'],
+    ]);
+    // The same bytes under the same captures, in another file name: one batch, as for any dataset.
+    const again = await dropAndIngest('landing/ad_clicks/policy=bts/men/day-1 (copy).csv', body);
+    expect(again.report.datasets.find((d) => d.dataset === 'ad_clicks')).toMatchObject({ ingested: 0 });
+    expect(await visibleRecords(cloud, 'ad_clicks')).toHaveLength(4);
+  });
+
+  it('quarantines the rows of a file whose key does not give a required captured field, saying so', async () => {
+    const { manifest } = await dropAndIngest(
+      'landing/ad_clicks/policy=bts/stray.csv',
+      `item_id,shown_at,click\ni9,${iso(-30)},1\n`,
+    );
+    expect(manifest?.counts).toMatchObject({ read: 1, valid: 0, quarantined: 1 });
+    const quarantine = manifest?.objects.find((o) => o.kind === 'quarantine');
+    const [row] = await readJsonLines<QuarantinedRow>(cloud, buckets.quarantine, quarantine?.key ?? '');
+    expect(row).toMatchObject({ field: 'policy', code: 'missing_required' });
+    expect(row?.reason).toContain(
+      '"policy" comes from the file\'s path: the path policy=bts/stray.csv matches no pattern of "files" that captures it',
+    );
+  });
+
+  it('quarantines the rows of a file whose key captures a value outside the enum', async () => {
+    const { manifest } = await dropAndIngest(
+      'landing/ad_clicks/policy=greedy/men/day-1.csv',
+      `item_id,shown_at,click\ni8,${iso(-30)},1\n`,
+    );
+    expect(manifest?.counts.quarantinedByReason).toEqual({ not_in_enum: 1 });
+  });
+
   it('ingests the same bytes dropped under another name once: the batch is its content', async () => {
     const body = `${header}\nsame1,${iso(-30)},email,1,false,7\nsame2,${iso(-31)},email,1,false,5\n`;
     await dropAndIngest('landing/web_sessions/export-a.csv', body);

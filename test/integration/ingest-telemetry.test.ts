@@ -74,12 +74,22 @@ async function push(
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-async function rawEventIds(): Promise<string[]> {
-  const ids: string[] = [];
-  for (const key of await listKeys(cloud, buckets.raw, 'raw/dataset=agent_events/')) {
-    ids.push(...(await readJsonLines(cloud, buckets.raw, key)).map((r) => String(r.event_id)));
+async function rawRecords(dataset = 'agent_events'): Promise<Record<string, unknown>[]> {
+  const records: Record<string, unknown>[] = [];
+  for (const key of await listKeys(cloud, buckets.raw, `raw/dataset=${dataset}/`)) {
+    records.push(...(await readJsonLines(cloud, buckets.raw, key)));
   }
-  return ids;
+  return records;
+}
+
+async function rawEventIds(): Promise<string[]> {
+  return (await rawRecords()).map((r) => String(r.event_id));
+}
+
+/** The agent of each stored event, by event id. */
+async function agentsOf(ids: readonly string[], dataset = 'agent_events'): Promise<Record<string, unknown>> {
+  const stored = new Map((await rawRecords(dataset)).map((r) => [String(r.event_id), r.agent_id]));
+  return Object.fromEntries(ids.map((id) => [id, stored.get(id)]));
 }
 
 describe('agent telemetry endpoint', () => {
@@ -192,5 +202,66 @@ describe('agent telemetry endpoint', () => {
       status: 400,
       body: { error: 'unreadable_body', message: expect.stringContaining('array') },
     });
+  });
+
+  it('refuses with 403 a batch holding events that name another agent than the signer, listing them, storing nothing', async () => {
+    const batch = [...events(2), ...events(1, { agent_id: 'agent-b' }), ...events(1, { agent_id: 'agent-c' })];
+    const before = await rawEventIds();
+    const response = await push(ndjson(batch));
+    expect(response).toMatchObject({
+      status: 403,
+      body: {
+        error: 'agent_mismatch',
+        message:
+          '2 events name another agent than "agent-a", whose key signed the request, in field agent_id: lines 3 ("agent-b"), 4 ("agent-c"). An agent pushes only its own events; nothing was stored',
+        mismatched: 2,
+        events: [
+          { line: 3, agent: 'agent-b' },
+          { line: 4, agent: 'agent-c' },
+        ],
+      },
+    });
+    expect(await rawEventIds()).toEqual(before);
+  });
+
+  it('refuses an element of a JSON array naming another agent, by its element number', async () => {
+    const batch = [...events(1), ...events(1, { agent_id: 'agent-b' })];
+    const response = await push(Buffer.from(JSON.stringify(batch)), {
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response).toMatchObject({
+      status: 403,
+      body: { error: 'agent_mismatch', events: [{ line: 2, agent: 'agent-b' }] },
+    });
+  });
+
+  it('gives events that name no agent the agent whose key signed them', async () => {
+    const batch = events(3).map(({ agent_id: _agent, ...event }, i) => (i === 1 ? { ...event, agent_id: '' } : event));
+    const response = await push(ndjson(batch), { agent: 'agent-b', key: 'old-key-of-agent-b-0123' });
+    expect(response).toMatchObject({ status: 200, body: { status: 'ingested', accepted: 3 } });
+    const ids = batch.map((e) => e.event_id);
+    expect(await agentsOf(ids)).toEqual(Object.fromEntries(ids.map((id) => [id, 'agent-b'])));
+  });
+
+  it('overwrites the agent of events naming another agent where the dataset says so, and says how many', async () => {
+    const batch = [
+      {
+        event_id: `act-${Date.now()}-1`,
+        agent: { id: 'agent-a' },
+        occurred_at: new Date().toISOString(),
+        action: 'bid',
+      },
+      {
+        event_id: `act-${Date.now()}-2`,
+        agent: { id: 'agent-b' },
+        occurred_at: new Date().toISOString(),
+        action: 'bid',
+      },
+      { event_id: `act-${Date.now()}-3`, occurred_at: new Date().toISOString(), action: 'bid' },
+    ];
+    const response = await push(ndjson(batch), { path: '/v1/datasets/agent_actions/events' });
+    expect(response).toMatchObject({ status: 200, body: { status: 'ingested', accepted: 3, agentOverwritten: 1 } });
+    const ids = batch.map((e) => e.event_id);
+    expect(await agentsOf(ids, 'agent_actions')).toEqual(Object.fromEntries(ids.map((id) => [id, 'agent-a'])));
   });
 });

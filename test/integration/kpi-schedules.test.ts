@@ -1,6 +1,6 @@
 import { GetScheduleCommand, ListSchedulesCommand, ValidationException } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoDefinitionStore } from '../../src/adapters/aws/dynamo-definition-store';
 import { SchedulerKpiSchedules } from '../../src/adapters/aws/scheduler-kpi-schedules';
 import { planKpiSchedule } from '../../src/domain/scheduling/kpi-schedule';

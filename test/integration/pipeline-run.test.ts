@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { kpiDefinitionAndProposalStore } from '../../src/adapters/aws/kpi-proposals';
 import { FLAWED_ROWS } from '../../src/sample/files';
 import { runPipelineOnce } from '../support/local-run';
 
@@ -13,6 +14,7 @@ describe('the whole pipeline on the local cloud', () => {
       '# Ingest',
       '# Compute',
       '# Evaluate',
+      '# Calibrate',
       '# Govern',
       '# Publish',
       '# Report',
@@ -49,6 +51,39 @@ describe('the whole pipeline on the local cloud', () => {
     );
   });
 
+  it('holds the calibrated target change of a high KPI for approval, and puts it in force once approved', async () => {
+    const gated = local.result.calibration.gated;
+    // Read right after the publish, before anyone decided: the approval is pending, version 1 in force.
+    expect(gated).toMatchObject({
+      kpiId: 'runtime_error_rate',
+      versionWhilePending: 1,
+      proposalStatusWhilePending: 'awaiting_approval',
+    });
+    const store = kpiDefinitionAndProposalStore(
+      local.cloud.clients.dynamodb,
+      local.cloud.physicalName('DefinitionsTable'),
+      {
+        now: () => Date.now(),
+      },
+    );
+    const state = await store.get('runtime_error_rate');
+    expect(state?.version).toBe(2);
+    expect(state?.lastChange).toMatchObject({
+      author: 'npm-start',
+      proposal: { id: gated?.proposalId, source: 'calibration' },
+      approval: { id: gated?.approvalId, approver: 'kpi-owners@example.com' },
+    });
+    expect(state?.lastChange.proposal?.evidence).toContain('robust control limits');
+    expect(await store.getProposal('runtime_error_rate', gated?.proposalId ?? '')).toMatchObject({
+      status: 'published',
+      publishedVersion: 2,
+    });
+    expect(local.result.report.approvals.find((a) => a.approvalId === gated?.approvalId)).toMatchObject({
+      kpiId: 'runtime_error_rate',
+      status: 'approved',
+    });
+  });
+
   it('gives every value its lineage: definition version, inputs with a digest, and the archived list', () => {
     const points = local.result.report.kpis
       .flatMap((k) => k.series)
@@ -61,7 +96,8 @@ describe('the whole pipeline on the local cloud', () => {
   });
 
   it('writes a snapshot per day and a report that names every KPI', () => {
-    expect(local.result.counts.snapshots).toBe(15);
+    // 15 days, and the dates the first week, month and quarter are filed under (they start before the first day).
+    expect(local.result.counts.snapshots).toBe(18);
     expect(existsSync(local.result.reportFile)).toBe(true);
     const html = readFileSync(local.result.reportFile, 'utf8');
     for (const kpi of local.result.report.kpis) expect(html).toContain(`"id":"${kpi.id}"`);

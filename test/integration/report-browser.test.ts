@@ -34,6 +34,20 @@ describe('report in headless Chromium', () => {
     expect(await page.locator('.tile').count()).toBe(3);
     expect(await page.locator('.tile.red').count()).toBe(1);
     expect(await page.locator('#summary').textContent()).toContain('1 red');
+    expect(await page.locator('#summary').textContent()).toContain('1 at risk');
+    const atRisk = page.locator('.tile.at_risk');
+    expect(await atRisk.count()).toBe(1);
+    expect(await atRisk.locator('.outlook').textContent()).toBe('at risk (p = 0.64) by 2026-10-27');
+    expect(await page.locator('#proposals').textContent()).toContain('calibration-2026-w43');
+
+    await atRisk.click();
+    await page.waitForSelector('#detail:not([hidden]) #trend svg');
+    // The trend runs seven forecast days past the last value, the bands shaded, the point marked at risk.
+    expect(await page.locator('#trend svg path[fill="rgb(9,105,218)"]').count()).toBe(2);
+    // The at-risk point in its colour, and its marker.
+    expect(await page.locator('#trend svg path[fill="#d1580b"]').count()).toBe(2);
+    expect(await page.locator('#lineage').textContent()).toContain('probability of red at the horizon 0.64');
+    await page.screenshot({ path: path.join(artifacts, 'report-forecast.png'), fullPage: true });
 
     await page.locator('.tile[data-kpi="lead_handoff_cycle_time_p95"]').click();
     await page.waitForSelector('#detail:not([hidden]) #trend svg');

@@ -129,7 +129,7 @@ describe('Parquet snapshots', () => {
     expect(row).toEqual({ value: 0.025, revision: 2, restatements: 1 });
   });
 
-  it('exports the scheduled day and the days before it when its schedule fires', async () => {
+  it('exports the scheduled day, the days before it and the dates of the open longer periods when its schedule fires', async () => {
     const [schedule] = cloud.schedules.targeting('export-snapshots');
     expect(schedule?.expression).toBe('cron(30 1 * * ? *)');
     const result = (await cloud.schedules.run(
@@ -141,6 +141,10 @@ describe('Parquet snapshots', () => {
       ['2024-03-04', 'unchanged'],
       ['2024-03-05', 'written'],
       ['2024-03-06', 'empty'],
+      // The dates values of the open year (and quarter), month and all_time are filed under.
+      ['1970-01-01', 'empty'],
+      ['2024-01-01', 'empty'],
+      ['2024-03-01', 'empty'],
     ]);
   });
 });

@@ -48,6 +48,8 @@ export interface ReadResult {
   readonly quarantined: QuarantinedRow[];
   readonly summary: ReadSummary;
   readonly batches: number;
+  /** Records and quarantined rows of each batch, in order. */
+  readonly sizes: [number, number][];
 }
 
 /** Reads everything; rethrows what the reader throws. */
@@ -61,12 +63,14 @@ export async function readAll(
   const records: TypedRecord[] = [];
   const quarantined: QuarantinedRow[] = [];
   let batches = 0;
+  const sizes: [number, number][] = [];
   for await (const batch of read) {
     batches += 1;
+    sizes.push([batch.records.length, batch.quarantined.length]);
     records.push(...batch.records);
     quarantined.push(...batch.quarantined);
   }
-  return { records, quarantined, summary: read.summary(), batches };
+  return { records, quarantined, summary: read.summary(), batches, sizes };
 }
 
 /** The reason codes of quarantined rows, via the summary counts. */

@@ -20,6 +20,7 @@ export function sampleValue(overrides: Partial<KpiValue> = {}): KpiValue {
     provisional: false,
     confidence: 0.98,
     drift: null,
+    forecast: null,
     lineage: {
       definition: { id: 'ctr', version: 3, hash: 'sha256:abc' },
       inputs: [

@@ -12,6 +12,8 @@ export interface LocalRun {
   readonly result: LocalRunResult;
   /** Every line the run logged; stage titles start with `# `. */
   readonly lines: string[];
+  /** The local cloud the run happened on, until the file's tests are done. */
+  readonly cloud: LocalCloud;
 }
 
 /** Registers hooks that run the pipeline before the file's tests and stop the cloud after them. */
@@ -41,6 +43,10 @@ export function runPipelineOnce(
     get result() {
       if (!result) throw new Error('the pipeline has not run: read `result` inside a test');
       return result;
+    },
+    get cloud() {
+      if (!cloud) throw new Error('the pipeline has not run: read `cloud` inside a test');
+      return cloud;
     },
   };
 }

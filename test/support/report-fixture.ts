@@ -7,6 +7,25 @@ const iso = (t: number) => new Date(t).toISOString();
 
 export function reportFixture(): ReportModelInput {
   const days = 21;
+  /** A forecast made from day `from` of a series: seven steps falling towards red, 64 % for red at the end. */
+  const forecastFrom = (from: number, value: number) => ({
+    from: iso(start + from * DAY),
+    horizonEnd: iso(start + (from + 8) * DAY),
+    model: 'mstl(7)+auto_ets',
+    probabilityRed: 0.64,
+    atRiskProbability: 0.5,
+    steps: Array.from({ length: 7 }, (_, i) => {
+      const point = value - (i + 1) * 0.007;
+      return {
+        periodStart: iso(start + (from + 1 + i) * DAY),
+        point,
+        lower80: point - 0.01,
+        upper80: point + 0.01,
+        lower95: point - 0.02,
+        upper95: point + 0.02,
+      };
+    }),
+  });
   const series = (base: number, drift: (i: number) => number, status: (v: number) => 'green' | 'yellow' | 'red') =>
     Array.from({ length: days }, (_, i) => {
       const value = base + drift(i);
@@ -89,11 +108,13 @@ export function reportFixture(): ReportModelInput {
           bandHigh: null,
           target: 0.1,
         },
+        // The latest final day (19) is yellow by the thresholds and at risk by its forecast.
         series: series(
           0.12,
           (i) => -i * 0.001,
           (v) => (v < 0.05 ? 'red' : v < 0.1 ? 'yellow' : 'green'),
-        ),
+        ).map((p, i) => (i === 19 ? { ...p, status: 'at_risk' as const, probabilityRed: 0.64 } : p)),
+        forecast: forecastFrom(19, 0.101),
         breakdown: { campaign: [{ key: 'spring-sale', value: 0.14, status: 'green', sampleSize: 9000 }] },
       },
       {
@@ -123,6 +144,21 @@ export function reportFixture(): ReportModelInput {
           },
         ],
         breakdown: {},
+      },
+    ],
+    proposals: [
+      {
+        kpiId: 'ctr_lift',
+        id: 'calibration-2026-w43',
+        source: 'calibration',
+        status: 'published',
+        createdAt: iso(start + 20 * DAY),
+        baseVersion: 3,
+        current: 'green 0.1, yellow 0.05',
+        proposed: 'green 0.11, yellow 0.07',
+        evidence: ['Method: historical quantiles (60 % green, 90 % green or yellow), over 28 periods'],
+        decidedBy: 'lead@example.com',
+        publishedVersion: 4,
       },
     ],
     dataQuality: [

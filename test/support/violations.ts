@@ -47,3 +47,25 @@ export function violation(overrides: DeepPartial<ViolationInput> = {}): Violatio
   }
   return violationSchema.parse(merged);
 }
+
+/** The forecast evidence of an at-risk violation: 6.6 min expected by the end of the day, 70 % for red. */
+export const AT_RISK_EVIDENCE = {
+  summary: 'p95 5.4 min (yellow), but the forecast gives 70 % for red by 2026-11-21',
+  trend: [],
+  forecast: {
+    horizonEnd: '2026-11-21T00:00:00Z',
+    point: 6.6,
+    lower80: 5.9,
+    upper80: 7.3,
+    lower95: 5.5,
+    upper95: 7.7,
+    probabilityRed: 0.7,
+    atRiskProbability: 0.5,
+    model: 'mstl(24)+auto_ets',
+  },
+};
+
+/** An at-risk violation of BASE_VIOLATION's KPI, with overrides. */
+export function atRiskViolation(overrides: DeepPartial<ViolationInput> = {}): Violation {
+  return violation({ kind: 'at_risk', status: 'at_risk', value: 5.4, evidence: AT_RISK_EVIDENCE, ...overrides });
+}

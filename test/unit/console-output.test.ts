@@ -19,6 +19,12 @@ describe('console output', () => {
     expect(paintStatus('red')).toBe('\u001b[31mred\u001b[0m');
   });
 
+  it('colours an at-risk status orange, between yellow and red', () => {
+    process.env.FORCE_COLOR = '1';
+    expect(paintStatus('at_risk')).toBe('\u001b[38;5;208mat risk\u001b[0m');
+    expect(stripColors(paintStatus('at_risk'))).toBe('at risk');
+  });
+
   it('prints plain text when NO_COLOR is set, even if colour is forced', () => {
     process.env.NO_COLOR = '';
     process.env.FORCE_COLOR = '1';

@@ -1,5 +1,6 @@
 // The examples of docs/kpi-definitions.md are valid: complete definitions and declarations as they
-// are, calculation / target / dimension / filter snippets inside a definition that lacks only them.
+// are, calculation / target / dimension / filter snippets inside a definition that lacks only them;
+// and those of docs/datasets.md, parts of a declaration inside a minimal one.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -76,6 +77,54 @@ describe('docs/kpi-definitions.md', () => {
       parseDefinition(definitionInput({ datasets, calculation, dimensions: document.dimensions as never }), 'docs');
     } else {
       throw new Error(`an example the test does not know how to check:\n${block}`);
+    }
+  });
+});
+
+describe('docs/datasets.md', () => {
+  const text = readFileSync('docs/datasets.md', 'utf8');
+  const yamlBlocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1] as string) as unknown);
+  const minimal = {
+    id: 'example',
+    description: 'an example',
+    owner: 'data@example.com',
+    format: { type: 'csv' },
+    fields: { at: { type: 'timestamp' } },
+    eventTime: 'at',
+  };
+
+  it.each(yamlBlocks.map((block, index) => [index, block] as const))('example %i is valid', (_index, block) => {
+    const document = (block ?? {}) as Record<string, unknown>;
+    if ('id' in document) {
+      expect(validateDatasetDeclaration(document, 'docs').id).toBe(document.id);
+      return;
+    }
+    // A part of a declaration: completed with the minimal one (its fields added to the minimal ones).
+    const keyFields = ((document.key as string[] | undefined) ?? []).map((name) => [
+      name,
+      { type: 'string', required: true },
+    ]);
+    const fields = {
+      ...minimal.fields,
+      ...Object.fromEntries(keyFields),
+      ...((document.fields as object | undefined) ?? {}),
+    };
+    const eventTime = 'day' in fields ? 'day' : 'at';
+    expect(() => validateDatasetDeclaration({ ...minimal, ...document, fields, eventTime }, 'docs')).not.toThrow();
+  });
+});
+
+describe('docs/forecasts-and-calibration.md', () => {
+  const page = readFileSync('docs/forecasts-and-calibration.md', 'utf8');
+  const snippets = [...page.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1] as string) as object);
+
+  it('has the forecast and calibration blocks to check', () => {
+    expect(snippets.map((s) => Object.keys(s)[0])).toEqual(['forecast', 'calibration']);
+  });
+
+  it('shows blocks a definition accepts as they are', () => {
+    for (const snippet of snippets) {
+      expect(() => parseDefinition(definitionInput({ ...base, ...snippet }), 'docs')).not.toThrow();
     }
   });
 });

@@ -18,8 +18,10 @@ export interface IngestionBaseProps {
   readonly buckets: PipelineBuckets;
   readonly tables: PipelineTables;
   readonly logRetention: RetentionDays;
-  /** The declarations folder, relative to the repository root; bundled with each function. */
+  /** The declarations folder, relative to the repository root. */
   readonly datasetsFolder: string;
+  /** The declarations each function carries, as JSON files under `datasetsFolder` (see `declarationsAsJson`). */
+  readonly declarationFiles: Readonly<Record<string, string>>;
   readonly codeVersion: string;
 }
 
@@ -50,7 +52,7 @@ export function ingestionFunction(
     timeout: props.timeout,
     logRetention: base.logRetention,
     invocation: props.invocation,
-    bundledFolders: [base.datasetsFolder],
+    bundledFiles: base.declarationFiles,
     environment: { DATASETS_DIR: base.datasetsFolder, CODE_VERSION: base.codeVersion, SPILL_DIR: '/tmp' },
     ...(props.ephemeralStorageMiB
       ? { overrides: { ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMiB) } }

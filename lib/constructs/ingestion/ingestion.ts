@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import type { DatasetDeclaration } from '../../../src/domain/dataset';
 import type { PipelineBuckets, PipelineTables } from '../../stacks/resources';
 import { DeadLetterQueue } from '../dead-letter-queue';
-import { readDatasetCatalog } from './catalog';
+import { declarationsAsJson, readDatasetCatalog } from './catalog';
 import { codeVersion } from './code-version';
 import { DropZoneIngestion } from './drop-zone-ingestion';
 import { HttpPullIngestion } from './http-pull-ingestion';
@@ -58,6 +58,7 @@ export class Ingestion extends Construct {
       tables: props.tables,
       logRetention: props.logRetention,
       datasetsFolder,
+      declarationFiles: declarationsAsJson(path.join(repoRoot, datasetsFolder), datasetsFolder),
       codeVersion: codeVersion(repoRoot),
     };
     this.dropZone = new DropZoneIngestion(this, 'DropZone', {

@@ -1,14 +1,18 @@
 // AWS adapters: the one place SDK clients are built. Endpoints come from the standard
 // AWS_ENDPOINT_URL_<SERVICE> variables, so the same code talks to AWS or to the local emulators.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+// Each SDK package is imported on demand, for the services asked for only: a Lambda handler that
+// needs S3 and DynamoDB never loads the other six clients (each costs tens of milliseconds of cold
+// start). The packages are imported with a literal specifier so that bundlers leave them to the
+// Lambda runtime's SDK (they are external) and never see one package loaded under two names.
+
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Environment } from '../../runtime/environment';
 
 export interface AwsClients {
@@ -22,59 +26,107 @@ export interface AwsClients {
   readonly lambda: LambdaClient;
 }
 
-export interface AwsClientOptions {
+/** A service a client is built for: a key of {@link AwsClients}. */
+export type AwsService = keyof AwsClients;
+
+/** Every service, in the order `createAwsClients` loads them when none are named. */
+export const AWS_SERVICES: readonly AwsService[] = [
+  'dynamodb',
+  's3',
+  'sns',
+  'sqs',
+  'sfn',
+  'scheduler',
+  'secrets',
+  'lambda',
+];
+
+export interface AwsClientOptions<S extends AwsService = AwsService> {
+  /** The services to build clients for. @default every service */
+  readonly services?: readonly S[];
   /** Wraps each client once it is built, e.g. `tracer.captureAWSv3Client`. */
   readonly instrument?: <T>(client: T) => T;
 }
 
+interface ClientSettings {
+  readonly env: Environment;
+  readonly base: { region?: string };
+}
+
+/** How each service's client is loaded and configured. */
+const builders: { readonly [S in AwsService]: (settings: ClientSettings) => Promise<() => AwsClients[S]> } = {
+  async dynamodb({ base }) {
+    const [{ DynamoDBClient }, { DynamoDBDocumentClient }] = await Promise.all([
+      import('@aws-sdk/client-dynamodb'),
+      import('@aws-sdk/lib-dynamodb'),
+    ]);
+    return () =>
+      DynamoDBDocumentClient.from(new DynamoDBClient(base), {
+        marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+      });
+  },
+  async s3({ env, base }) {
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    // Emulators need path-style addressing, which AWS accepts too.
+    const forcePathStyle = Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
+    return () => new S3Client({ ...base, forcePathStyle });
+  },
+  async sns({ base }) {
+    const { SNSClient } = await import('@aws-sdk/client-sns');
+    return () => new SNSClient(base);
+  },
+  async sqs({ env, base }) {
+    const { SQSClient } = await import('@aws-sdk/client-sqs');
+    // Against an emulator, queue URLs may name a host that does not resolve; the endpoint decides.
+    const useQueueUrlAsEndpoint = !(env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL);
+    return () => new SQSClient({ ...base, useQueueUrlAsEndpoint });
+  },
+  async sfn({ base }) {
+    const { SFNClient } = await import('@aws-sdk/client-sfn');
+    return () => new SFNClient(base);
+  },
+  async scheduler({ base }) {
+    const { SchedulerClient } = await import('@aws-sdk/client-scheduler');
+    return () => new SchedulerClient(base);
+  },
+  async secrets({ base }) {
+    const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+    return () => new SecretsManagerClient(base);
+  },
+  async lambda({ base }) {
+    const { LambdaClient } = await import('@aws-sdk/client-lambda');
+    return () => new LambdaClient(base);
+  },
+};
+
 /**
- * Builds SDK v3 clients on first use. With `AWS_ENDPOINT_URL_S3` set, S3 switches to path-style
- * addressing, which emulators need and AWS accepts.
+ * Loads the SDK packages of `options.services` (every service when omitted) and returns their
+ * clients, each built on first use.
  *
  * @example
- * const clients = createAwsClients(process.env, { instrument: (c) => tracer.captureAWSv3Client(c) });
+ * const clients = await createAwsClients(process.env, { services: ['s3'] });
  * await clients.s3.send(new HeadBucketCommand({ Bucket }));
  */
-export function createAwsClients(env: Environment = process.env, options: AwsClientOptions = {}): AwsClients {
+export async function createAwsClients<S extends AwsService = AwsService>(
+  env: Environment = process.env,
+  options: AwsClientOptions<S> = {},
+): Promise<Pick<AwsClients, S>> {
   const instrument = options.instrument ?? (<T>(client: T) => client);
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const base = region ? { region } : {};
-  const cache = new Map<string, unknown>();
-  const lazy = <T>(key: string, build: () => T): T => {
-    if (!cache.has(key)) cache.set(key, instrument(build()));
-    return cache.get(key) as T;
-  };
-  return {
-    get dynamodb() {
-      return lazy('dynamodb', () =>
-        DynamoDBDocumentClient.from(new DynamoDBClient(base), {
-          marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-        }),
-      );
-    },
-    get s3() {
-      const forcePathStyle = Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
-      return lazy('s3', () => new S3Client({ ...base, forcePathStyle }));
-    },
-    get sns() {
-      return lazy('sns', () => new SNSClient(base));
-    },
-    get sqs() {
-      // Against an emulator, queue URLs may name a host that does not resolve; the endpoint decides.
-      const useQueueUrlAsEndpoint = !(env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL);
-      return lazy('sqs', () => new SQSClient({ ...base, useQueueUrlAsEndpoint }));
-    },
-    get sfn() {
-      return lazy('sfn', () => new SFNClient(base));
-    },
-    get scheduler() {
-      return lazy('scheduler', () => new SchedulerClient(base));
-    },
-    get lambda() {
-      return lazy('lambda', () => new LambdaClient(base));
-    },
-    get secrets() {
-      return lazy('secrets', () => new SecretsManagerClient(base));
-    },
-  };
+  const settings: ClientSettings = { env, base: region ? { region } : {} };
+  const services = [...new Set(options.services ?? (AWS_SERVICES as readonly S[]))];
+  const factories = await Promise.all(services.map((service) => builders[service](settings)));
+  const clients: Partial<Record<S, unknown>> = {};
+  services.forEach((service, i) => {
+    const build = factories[i] as () => unknown;
+    let client: unknown;
+    Object.defineProperty(clients, service, {
+      enumerable: true,
+      get: () => {
+        client ??= instrument(build());
+        return client;
+      },
+    });
+  });
+  return clients as Pick<AwsClients, S>;
 }

@@ -1,6 +1,6 @@
 // AWS adapter: backfill checkpoints in the state table (`BACKFILL#<key>` / `CHECKPOINT`).
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BackfillCheckpoint, BackfillCheckpoints } from '../../ports/backfill-checkpoints';
 
 const itemSchema = z.object({

@@ -6,6 +6,7 @@
 //   pk DEF#<id>  sk POINTER        gsi1pk KPI#<status>  gsi1sk <id>     the head: version in force
 //   pk DEF#<id>  sk V#<00000001>                                         an immutable version
 //   pk DEF#<id>  sk LOG#<00000001>                                       an immutable change
+//   pk DEF#<id>  sk PROPOSAL#<pid>                                       a proposal (dynamo-proposal-store.ts)
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -14,7 +15,7 @@ import {
   type PutCommandInput,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, ValidationError } from '../../domain/errors';
 import { canonicalJson } from '../../domain/versioning/canonical-json';
 import { contentHash } from '../../domain/versioning/content-hash';
@@ -24,6 +25,7 @@ import {
   type DefinitionVersion,
   type IdentifiedDefinition,
   type PointerTransition,
+  PROPOSAL_SOURCES,
   publishTransition,
   retireTransition,
   rollbackTransition,
@@ -59,6 +61,10 @@ const changeSchema = z.object({
   author: z.string(),
   reason: z.string(),
   at: z.number(),
+  proposal: z.object({ id: z.string(), source: z.enum(PROPOSAL_SOURCES), evidence: z.string().nullable() }).optional(),
+  approval: z
+    .object({ id: z.string(), approver: z.string(), decidedAt: z.number(), reason: z.string().nullable() })
+    .optional(),
 });
 
 const versionItemSchema = z.object({
@@ -85,7 +91,8 @@ const pointerItemSchema = z.object({
 
 type VersionItem = z.infer<typeof versionItemSchema>;
 
-const pk = (id: string) => `DEF#${id}`;
+/** The partition of a KPI's items. */
+export const pk = (id: string) => `DEF#${id}`;
 const versionSk = (version: number) => `V#${String(version).padStart(8, '0')}`;
 const logSk = (seq: number) => `LOG#${String(seq).padStart(8, '0')}`;
 const POINTER = 'POINTER';
@@ -99,7 +106,7 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
   private readonly maxAttempts: number;
   private readonly backoff: (attempt: number) => Promise<void>;
 
-  constructor(private readonly options: DynamoDefinitionStoreOptions<T>) {
+  constructor(protected readonly options: DynamoDefinitionStoreOptions<T>) {
     this.maxAttempts = options.maxAttempts ?? 60;
     this.backoff =
       options.backoff ??
@@ -234,7 +241,7 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
     }
   }
 
-  private async put(item: Record<string, unknown>, extra: Partial<PutCommandInput>): Promise<void> {
+  protected async put(item: Record<string, unknown>, extra: Partial<PutCommandInput>): Promise<void> {
     await this.options.client.send(new PutCommand({ TableName: this.options.tableName, Item: item, ...extra }));
   }
 
@@ -249,7 +256,7 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
     return Item ? this.pointer(Item) : null;
   }
 
-  private async query(
+  protected async query(
     input: Pick<QueryCommandInput, 'KeyConditionExpression'>,
     partition: string,
     prefix: string,
@@ -321,7 +328,7 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
   }
 
   /** Parses a stored body after checking it is the content its hash names. */
-  private body(id: string, body: string, hash: string): T {
+  protected body(id: string, body: string, hash: string): T {
     const raw = JSON.parse(body) as unknown;
     if (contentHash(raw) !== hash) {
       throw new DefinitionIntegrityError(`${id}: stored content does not match its hash ${hash}`);

@@ -24,7 +24,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError } from '../../domain/errors';
 import { dimensionKey } from '../../domain/values/dimension-key';
 import { type KpiValue, kpiValueSchema, type ValueGrain } from '../../domain/values/kpi-value';

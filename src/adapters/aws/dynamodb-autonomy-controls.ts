@@ -4,7 +4,7 @@
 // conditional on the version read, so concurrent holds and releases never overwrite each other.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AUTONOMY_MODES,
   type AutonomyControlState,

@@ -4,7 +4,7 @@ import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { ResourceProbe } from '../../ports/resource-probe';
 import type { AwsClients } from './clients';
 
-export function bucketProbe(clients: AwsClients, role: string, bucket: string): ResourceProbe {
+export function bucketProbe(clients: Pick<AwsClients, 's3'>, role: string, bucket: string): ResourceProbe {
   return {
     kind: 'bucket',
     role,
@@ -15,7 +15,7 @@ export function bucketProbe(clients: AwsClients, role: string, bucket: string): 
   };
 }
 
-export function tableProbe(clients: AwsClients, role: string, table: string): ResourceProbe {
+export function tableProbe(clients: Pick<AwsClients, 'dynamodb'>, role: string, table: string): ResourceProbe {
   return {
     kind: 'table',
     role,

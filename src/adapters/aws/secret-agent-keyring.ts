@@ -2,7 +2,7 @@
 // `{ "<agent id>": "<key>" }` (or a list of keys during a rotation). Cached for a minute, so a new
 // agent or a revoked key takes effect quickly without a read per request.
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationError } from '../../domain/errors';
 import type { AgentKeyring } from '../../usecases/receive-push';
 

@@ -44,7 +44,7 @@ export function definitionFromDocument(document: SourceDocument): KpiDefinition 
   if (document.syntaxIssues.length > 0) throw new DefinitionError(document.file, document.syntaxIssues);
   const result = kpiDefinitionSchema.safeParse(document.content);
   if (result.success) return result.data;
-  const issues: ValidationIssue[] = issuesOf(result.error).map((issue) => {
+  const issues: ValidationIssue[] = issuesOf(result.error, document.content).map((issue) => {
     const line = document.lineOf(issue.path);
     return line === undefined ? issue : { ...issue, line };
   });

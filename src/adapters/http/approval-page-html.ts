@@ -1,14 +1,21 @@
 // HTTP adapter: the approval page as HTML. One self-contained document per answer, readable on a
 // phone, with no script and a strict Content-Security-Policy; every value is escaped.
 import { createHash } from 'node:crypto';
-import { describeProposal, effectOf, safeDefaultEffect } from '../../domain/guardrails/approval';
 import {
+  type ApprovalRequest,
+  effectOfDecision,
+  isViolationApproval,
+  questionOf,
+  safeDefaultOf,
+} from '../../domain/guardrails/approval';
+import type { DefinitionChange } from '../../domain/guardrails/definition-change';
+import {
+  approvalHeadline,
   describeDimensions,
   describePeriod,
   describeTarget,
   formatInstant,
   formatValue,
-  headline,
 } from '../../domain/guardrails/messages';
 import type { Violation } from '../../domain/guardrails/violation';
 import type { ApprovalPage } from '../../usecases/guardrails/approval-page';
@@ -29,13 +36,13 @@ export function escapeHtml(value: unknown): string {
 }
 
 const STYLE = `
-:root{color-scheme:light;--red:#cf222e;--yellow:#bf8700;--green:#1a7f37;--muted:#57606a;--line:#d0d7de}
+:root{color-scheme:light;--red:#cf222e;--orange:#d1580b;--yellow:#bf8700;--green:#1a7f37;--muted:#57606a;--line:#d0d7de}
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;background:#f6f8fa}
 main{max-width:44rem;margin:0 auto;padding:1rem}section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:1rem;margin:0 0 1rem}
 h1{font-size:1.35rem;line-height:1.3;margin:.5rem 0 1rem}h2{font-size:1rem;margin:0 0 .5rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}dt{color:var(--muted)}dd{margin:0}
 .status{display:inline-block;padding:0 .5rem;border-radius:1rem;color:#fff;font-weight:600;font-size:.85rem}
-.status.red{background:var(--red)}.status.yellow{background:var(--yellow)}.status.green{background:var(--green)}.status.insufficient_data{background:var(--muted)}
+.status.red{background:var(--red)}.status.at_risk{background:var(--orange)}.status.yellow{background:var(--yellow)}.status.green{background:var(--green)}.status.insufficient_data{background:var(--muted)}
 .muted{color:var(--muted);font-size:.9rem}ol{padding-left:1.25rem;margin:0 0 .5rem}li{margin-bottom:.5rem}label{display:block;margin-top:.75rem}
 svg.trend line{stroke:var(--red);stroke-width:1;stroke-dasharray:4 3}
 .notice{border-left:4px solid var(--muted)}.notice.ok{border-color:var(--green)}.notice.warn{border-color:var(--yellow)}.notice.bad{border-color:var(--red)}
@@ -112,6 +119,25 @@ function violationSection(violation: Violation): string {
 </dl>${sparkline(violation)}</section>`;
 }
 
+/** What would change, and the evidence behind it (a definition change). */
+function changeSection(change: DefinitionChange): string {
+  const items = (lines: readonly string[]) => lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('');
+  return `<section aria-labelledby="what"><h2 id="what">What would change</h2>
+<p>${escapeHtml(change.reason)}</p>
+<dl>
+<dt>KPI</dt><dd>${escapeHtml(change.kpi.name)} (${escapeHtml(change.kpi.id)})</dd>
+<dt>In force</dt><dd>version ${escapeHtml(change.fromVersion)}, until this is approved</dd>
+<dt>Proposed by</dt><dd>${escapeHtml(change.proposedBy)} (${escapeHtml(change.source)})</dd>
+<dt>Level</dt><dd>${escapeHtml(change.kpi.levelOfDecision)} (guardrail change)</dd>
+</dl>
+<h2>Changes</h2><ol id="changes">${items(change.changes)}</ol>
+${change.evidence.length > 0 ? `<h2>Evidence</h2><ol id="evidence">${items(change.evidence)}</ol>` : ''}</section>`;
+}
+
+function contextSection(request: ApprovalRequest): string {
+  return isViolationApproval(request) ? violationSection(request.violation) : changeSection(request.change);
+}
+
 type WithContext = Exclude<ApprovalPage, { kind: 'invalid' }>;
 
 function askedSection(page: WithContext): string {
@@ -132,22 +158,24 @@ function askedSection(page: WithContext): string {
     .join('');
   return `<section aria-labelledby="who"><h2 id="who">Who is asked</h2>
 <ol id="tiers">${items}</ol>
-<p>Without an answer from the last tier, the safe default applies: ${escapeHtml(safeDefaultEffect(request.subject))}</p></section>`;
+<p>Without an answer from the last tier, the safe default applies: ${escapeHtml(safeDefaultOf(request))}</p></section>`;
 }
 
 function footerOf(page: WithContext): string {
-  const { kpi } = page.request.violation;
-  return `KPI ${escapeHtml(kpi.id)} v${escapeHtml(kpi.version)} (${escapeHtml(kpi.hash)}) · approval ${escapeHtml(page.request.approvalId)} · link for ${escapeHtml(page.claims.approver)}, tier ${page.claims.tier + 1}`;
+  const { request } = page;
+  const kpi = isViolationApproval(request)
+    ? `KPI ${escapeHtml(request.violation.kpi.id)} v${escapeHtml(request.violation.kpi.version)} (${escapeHtml(request.violation.kpi.hash)})`
+    : `KPI ${escapeHtml(request.change.kpi.id)} v${escapeHtml(request.change.fromVersion)} → proposal ${escapeHtml(request.change.proposalId)} (${escapeHtml(request.change.hash)})`;
+  return `${kpi} · approval ${escapeHtml(request.approvalId)} · link for ${escapeHtml(page.claims.approver)}, tier ${page.claims.tier + 1}`;
 }
 
 function decisionSection(page: WithContext, now: number): string {
   const { request, claims } = page;
-  const { proposal, subject, previousMode } = request;
   const minutes = Math.max(0, Math.round((claims.expiresAt * 1000 - now) / 60_000));
   return `<section aria-labelledby="decide"><h2 id="decide">What you decide</h2>
-<p id="proposal">${escapeHtml(describeProposal(proposal, subject, previousMode))}</p>
-<dl><dt>Approve</dt><dd>${escapeHtml(effectOf(proposal, 'approved', subject, previousMode))}</dd>
-<dt>Reject</dt><dd>${escapeHtml(effectOf(proposal, 'rejected', subject, previousMode))}</dd>
+<p id="proposal">${escapeHtml(questionOf(request))}</p>
+<dl><dt>Approve</dt><dd>${escapeHtml(effectOfDecision(request, 'approved'))}</dd>
+<dt>Reject</dt><dd>${escapeHtml(effectOfDecision(request, 'rejected'))}</dd>
 <dt>Deadline</dt><dd id="deadline">${escapeHtml(formatInstant(new Date(claims.expiresAt * 1000).toISOString()))} (in ${minutes} min)</dd></dl>
 <form method="post"><label for="reason">Reason (optional, kept in the audit trail)</label>
 <textarea id="reason" name="reason" maxlength="1000"></textarea>
@@ -164,9 +192,8 @@ function notice(kind: 'ok' | 'warn' | 'bad', title: string, text: string): strin
 function outcomeText(page: WithContext): string {
   const outcome = page.request.outcome;
   if (!outcome) return '';
-  const { proposal, subject, previousMode } = page.request;
   const reason = outcome.reason ? ` with the reason “${escapeHtml(outcome.reason)}”` : '';
-  return `${outcome.decision === 'approved' ? 'Approved' : 'Rejected'} by ${escapeHtml(outcome.approver)} at ${escapeHtml(formatInstant(outcome.decidedAt))}${reason}. ${escapeHtml(capitalized(effectOf(proposal, outcome.decision, subject, previousMode)))}`;
+  return `${outcome.decision === 'approved' ? 'Approved' : 'Rejected'} by ${escapeHtml(outcome.approver)} at ${escapeHtml(formatInstant(outcome.decidedAt))}${reason}. ${escapeHtml(capitalized(effectOfDecision(page.request, outcome.decision)))}`;
 }
 
 /**
@@ -190,9 +217,9 @@ export function renderApprovalPage(page: ApprovalPage, method: 'GET' | 'POST', n
     );
   }
   const { request } = page;
-  const title = headline(request.violation);
+  const title = approvalHeadline(request);
   const body = (top: string, decide = '') =>
-    `<h1>${escapeHtml(title)}</h1>${top}${violationSection(request.violation)}${decide}${askedSection(page)}`;
+    `<h1>${escapeHtml(title)}</h1>${top}${contextSection(request)}${decide}${askedSection(page)}`;
   const current = request.tiers[request.currentTier];
   switch (page.kind) {
     case 'open':
@@ -230,7 +257,7 @@ export function renderApprovalPage(page: ApprovalPage, method: 'GET' | 'POST', n
             notice(
               'warn',
               'This request is closed',
-              `${request.status === 'failed' ? 'The approval workflow failed and operations were alerted.' : 'Nobody answered before the last deadline.'} The safe default applied: ${escapeHtml(safeDefaultEffect(request.subject))} Nothing was changed by this link.`,
+              `${request.status === 'failed' ? 'The approval workflow failed and operations were alerted.' : 'Nobody answered before the last deadline.'} The safe default applied: ${escapeHtml(safeDefaultOf(request))} Nothing was changed by this link.`,
             ),
           ),
           footerOf(page),

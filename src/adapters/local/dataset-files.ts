@@ -2,13 +2,18 @@
 // through the streaming dataset reader. Used by the `kpi` CLI and by the Lambda functions, which
 // carry the declarations folder in their bundle.
 import { glob, open, readdir, readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import {
   type CompiledDataset,
+  captureFromPath,
   compileDataset,
   type DatasetDeclaration,
   DatasetDeclarationError,
+  type FilePathValues,
+  type FilePattern,
+  FilePatternError,
+  parseFilePattern,
   type ReadOptions,
   type ReadSummary,
   type RecordBatch,
@@ -30,6 +35,18 @@ export interface LoadedDataset {
 /** Extensions of declaration files in a datasets folder. */
 const DECLARATION_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
+let yamlModule: typeof import('yaml') | undefined;
+
+/**
+ * The YAML parser, loaded the first time a YAML declaration is read. Lambda functions carry their
+ * declarations as JSON (lib/constructs/ingestion/catalog.ts), so their bundles leave it out (a
+ * `require` made by createRequire is not followed by the bundler) and never load it.
+ */
+function yaml(): typeof import('yaml') {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yamlModule;
+}
+
 /**
  * Parses a declaration's text: YAML (which includes JSON) or JSON by extension.
  * @throws DatasetDeclarationError naming the file, and the line for syntax errors
@@ -37,9 +54,9 @@ const DECLARATION_EXTENSIONS = ['.yaml', '.yml', '.json'];
 export function parseDatasetDeclarationText(text: string, location: string): DatasetDeclaration {
   let value: unknown;
   try {
-    value = location.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
+    value = location.endsWith('.json') ? JSON.parse(text) : yaml().parse(text, { prettyErrors: true });
   } catch (error) {
-    const message = error instanceof YAMLParseError ? error.message.split('\n')[0] : (error as Error).message;
+    const message = error instanceof yaml().YAMLParseError ? error.message.split('\n')[0] : (error as Error).message;
     throw new DatasetDeclarationError(
       location,
       [`not valid ${location.endsWith('.json') ? 'JSON' : 'YAML'}: ${message}`],
@@ -103,9 +120,8 @@ export async function loadDatasetCatalog(dir: string): Promise<Map<string, Loade
  * @throws ValidationError when a pattern matches no file
  */
 export async function resolveDatasetFiles(loaded: LoadedDataset, overrides?: readonly string[]): Promise<string[]> {
-  const patterns = overrides?.length
-    ? overrides.map((p) => path.resolve(p))
-    : ([] as string[]).concat(loaded.declaration.files ?? []).map((p) => path.resolve(path.dirname(loaded.path), p));
+  // `{field}` captures match like `*` when looking for files.
+  const patterns = filePatternsFor(loaded, overrides).map((pattern) => pattern.glob);
   if (patterns.length === 0) {
     throw new ValidationError(
       `dataset "${loaded.declaration.id}" names no files: add "files" to its declaration or pass --input ${loaded.declaration.id}=PATH`,
@@ -131,6 +147,64 @@ export async function resolveDatasetFiles(loaded: LoadedDataset, overrides?: rea
   return [...files].sort();
 }
 
+/**
+ * The patterns files are looked for with, as absolute paths: `overrides` (relative to the working
+ * folder) when given, else the declaration's `files` (relative to the declaration).
+ */
+function filePatternsFor(loaded: LoadedDataset, overrides?: readonly string[]): FilePattern[] {
+  const patterns = overrides?.length
+    ? overrides.map((p) => path.resolve(p))
+    : ([] as string[]).concat(loaded.declaration.files ?? []).map((p) => path.resolve(path.dirname(loaded.path), p));
+  return patterns.map((text) => {
+    let pattern: FilePattern;
+    try {
+      pattern = parseFilePattern(text);
+    } catch (error) {
+      if (!(error instanceof FilePatternError)) throw error;
+      throw new ValidationError(error.message, { location: loaded.path });
+    }
+    const unknown = pattern.captures.filter((name) => !loaded.dataset.capturedFields.includes(name));
+    if (unknown.length > 0) {
+      throw new ValidationError(
+        `${text} captures ${unknown.map((name) => `{${name}}`).join(', ')}, which the files of dataset "${loaded.declaration.id}" do not capture: capture a field in the declaration's files first`,
+        { location: loaded.path },
+      );
+    }
+    return pattern;
+  });
+}
+
+/**
+ * What a file's path gives the fields its dataset's `files` capture (`{field}`): the values of the
+ * first pattern whose folder holds the file and whose rest its path below that folder matches.
+ * @param overrides the patterns the file was found with instead of the declaration's (`--input`)
+ */
+export function filePathValues(loaded: LoadedDataset, file: string, overrides?: readonly string[]): FilePathValues {
+  for (const pattern of filePatternsFor(loaded, overrides)) {
+    const below = path.relative(pattern.base, file);
+    if (below.startsWith('..') || path.isAbsolute(below)) continue;
+    const values = captureFromPath(pattern, below.split(path.sep).join('/'));
+    if (values) return { path: file, values };
+  }
+  return { path: file, values: {} };
+}
+
+/**
+ * The key a local file gets below `landing/<dataset>/` when it is dropped in the landing zone: its
+ * path below the folder of the pattern that found it when the dataset captures fields from the
+ * path (so the drop zone reads the same values from the key), else its name.
+ */
+export function landingNameOf(loaded: LoadedDataset, file: string): string {
+  if (loaded.dataset.capturedFields.length === 0) return path.basename(file);
+  for (const pattern of filePatternsFor(loaded)) {
+    const below = path.relative(pattern.base, file);
+    if (below.startsWith('..') || path.isAbsolute(below)) continue;
+    const key = below.split(path.sep).join('/');
+    if (captureFromPath(pattern, key)) return key;
+  }
+  return path.basename(file);
+}
+
 /** A batch of records, tagged with the file it came from. */
 export interface FileBatch extends RecordBatch {
   readonly file: string;
@@ -150,6 +224,8 @@ export interface DatasetFilesRead extends AsyncIterable<FileBatch> {
 export interface ReadDatasetFilesOptions extends ReadOptions {
   /** Bytes per read from disk; 64 KiB keeps each decoded block and its records in V8's young generation. @default 65536 */
   readonly chunkBytes?: number;
+  /** The patterns the files were found with, when not the declaration's (`--input`): their `{field}`s capture. */
+  readonly patterns?: readonly string[];
 }
 
 /**
@@ -191,7 +267,11 @@ export function readDatasetFiles(
   async function* batches(): AsyncGenerator<FileBatch> {
     for (const file of files) {
       const origin = { source: `file://${path.dirname(file)}`, file };
-      const read = readDataset(loaded.dataset, fileChunks(file, options.chunkBytes ?? 64 * 1024), origin, {
+      const dataset =
+        loaded.dataset.capturedFields.length === 0
+          ? loaded.dataset
+          : loaded.dataset.forFile(filePathValues(loaded, file, options.patterns));
+      const read = readDataset(dataset, fileChunks(file, options.chunkBytes ?? 64 * 1024), origin, {
         gunzip: nodeGunzip,
         ...options,
       });

@@ -1,6 +1,6 @@
 // Adapter (local files): a RecordSource over dataset declarations and their files.
 import { createHash } from 'node:crypto';
-import type { DatasetFields, FieldKind } from '../../domain/definition/check-fields';
+import type { DatasetFields, EnumeratedField, FieldKind } from '../../domain/definition/check-fields';
 import { ValidationError } from '../../domain/errors';
 import { dayOf } from '../../domain/ingest/commit-log';
 import { KEY_BYTES, KeySet, keyTextOf } from '../../domain/ingest/key-set';
@@ -24,7 +24,11 @@ export function fileRecordSource(
       let report: DatasetReadReport | undefined;
       async function* batches(): AsyncGenerator<SourceBatch> {
         const files = await resolveDatasetFiles(loaded as LoadedDataset, overrides.get(dataset));
-        const read = readDatasetFiles(loaded as LoadedDataset, files, now === undefined ? {} : { now });
+        const patterns = overrides.get(dataset);
+        const read = readDatasetFiles(loaded as LoadedDataset, files, {
+          ...(now === undefined ? {} : { now }),
+          ...(patterns?.length ? { patterns } : {}),
+        });
         // A keyed dataset counts a key once per day of event time, as ingestion does.
         const unique = keyFilter(loaded as LoadedDataset);
         for await (const batch of read) yield unique ? { ...batch, records: unique.keep(batch.records) } : batch;
@@ -47,6 +51,7 @@ export function fileRecordSource(
           inputs: summaries.map((s) => s.file),
           counts: { read: total, valid: valid - duplicates, quarantined, quarantinedByReason: byReason },
           duplicates,
+          warnings: summaries.flatMap((summary) => summary.warnings),
         };
       }
       return {
@@ -89,17 +94,22 @@ function keyFilter(
   return filter;
 }
 
-/** The fields of a declared dataset's records, with their kinds: declared, constants and derived. */
+/**
+ * The fields of a declared dataset's records, with their kinds: declared, constants and derived;
+ * with their values where they are known (an `enum`, a text constant).
+ */
 export function datasetFieldsOf(loaded: LoadedDataset): DatasetFields {
-  const fields: Record<string, FieldKind> = {};
+  const fields: Record<string, FieldKind | EnumeratedField> = {};
   const declaration = loaded.declaration;
-  for (const [name, field] of Object.entries(declaration.fields)) fields[name] = field.type;
+  for (const [name, field] of Object.entries(declaration.fields)) {
+    fields[name] = field.type === 'string' && field.enum ? { kind: 'string', values: field.enum } : field.type;
+  }
   for (const [name, value] of Object.entries(declaration.constants ?? {})) {
     fields[name] =
       value === null
         ? 'unknown'
         : typeof value === 'string'
-          ? 'string'
+          ? { kind: 'string', values: [value] }
           : typeof value === 'number'
             ? 'number'
             : 'boolean';

@@ -5,7 +5,7 @@ import { isoTime } from '../../domain/engine/time';
 import { DefinitionNotFoundError } from '../../domain/versioning/errors';
 import { backfillChunks, backfillKpi } from '../../usecases/backfill-kpi';
 import { type CliCommand, UsageError } from '../command';
-import { instantOf, withDeployment } from '../definition-commands';
+import { instantOf, warnEmptyInputs, withDeployment } from '../definition-commands';
 import { DEPLOYMENT_OPTIONS, DEPLOYMENT_USAGE } from '../deployment';
 import { parseOptions } from '../options';
 import { duration, progressLine } from '../progress';
@@ -22,8 +22,10 @@ instant, so two runs give byte-identical values. Values that did not change are 
 Backfills do not hand violations to the guardrail stage.
 
   --as-of INSTANT   what the values are computed as of, for a new run (default: now)
-  --force           finalize every period again even where inputs, definition and code are unchanged
-                    (values that come out the same are still not rewritten)
+  --force           compute every chunk again, those a previous run of the same backfill finished
+                    too, and finalize every period even where inputs, definition and code are
+                    unchanged (as of that run's instant; values that come out the same are not
+                    rewritten, and the summary counts them as unchanged)
   --workflow        run the chunks through the backfill state machine (Step Functions Map; on AWS
                     this fans out in parallel) instead of one by one from here
 
@@ -51,11 +53,27 @@ ${DEPLOYMENT_USAGE}
     const asOf = values['as-of'] === undefined ? context.now() : instantOf(values['as-of']);
     if (asOf === null) throw new UsageError('--as-of must be an ISO-8601 instant');
     const kpiId = values.kpi;
+    if (values.workflow && values.force) {
+      throw new UsageError('--force runs the chunks from here; leave out --workflow to force a backfill');
+    }
 
     return withDeployment(values, context, async (deployment) => {
       const state = await deployment.definitions.get(kpiId);
       if (state?.status !== 'active') throw new DefinitionNotFoundError(kpiId);
+      await warnEmptyInputs(
+        deployment,
+        state.definition,
+        from,
+        to,
+        context,
+        'then run this backfill again with --force',
+      );
       const started = context.now();
+      if (state.definition.grain === 'all_time') {
+        context.stderr(
+          `backfill ${kpiId}: its grain is all_time, one period over every record: --from and --to only select it\n`,
+        );
+      }
       if (values.workflow) {
         const chunks = backfillChunks(state.definition.grain, from, to, chunk);
         context.stderr(
@@ -78,11 +96,31 @@ ${DEPLOYMENT_USAGE}
             context.stderr(tty ? `\r${line}` : `${line}\n`);
           },
         },
-        { kpiId, hash: state.hash, grain: state.definition.grain, from, to, chunkPeriods: chunk, asOf: isoTime(asOf) },
+        {
+          kpiId,
+          hash: state.hash,
+          grain: state.definition.grain,
+          from,
+          to,
+          chunkPeriods: chunk,
+          asOf: isoTime(asOf),
+          force: values.force,
+        },
       );
       if (tty) context.stderr('\n');
+      const range = `${isoTime(from).slice(0, 10)} → ${isoTime(to).slice(0, 10)}`;
+      if (report.computed === 0) {
+        context.stdout(
+          `${kpiId}: this backfill (${range}, ${report.chunks} chunks of ${chunk} periods, as of ${report.asOf}) was finished by an earlier run: nothing computed. ` +
+            'Add --force to compute every chunk again (values that come out the same are not rewritten).\n',
+        );
+        return 0;
+      }
+      const what = values.force
+        ? `${report.computed} chunks computed again (--force)`
+        : `${report.chunks} chunks (${report.resumed} done by an earlier run, ${report.computed} computed now)`;
       context.stdout(
-        `${kpiId}: ${report.chunks} chunks (${report.resumed} done before) as of ${report.asOf} in ${duration(context.now() - started)}; values created ${report.values.created}, updated ${report.values.updated}, unchanged ${report.values.unchanged}; restatements ${report.restatements}\n`,
+        `${kpiId}: ${range}, ${what} as of ${report.asOf} in ${duration(context.now() - started)}; values created ${report.values.created}, updated ${report.values.updated}, unchanged ${report.values.unchanged}; restatements ${report.restatements}\n`,
       );
       return 0;
     });

@@ -1,18 +1,18 @@
 // CLI: `kpi compute` computes KPI values from local files, with no AWS and no emulator (DESIGN.md contract).
 import path from 'node:path';
-import { readSourceDocument } from '../../adapters/files/documents';
+import { definitionsNotFitting } from '../../adapters/files/definition-fit';
 import { readDefinitionFiles } from '../../adapters/files/kpi-definition-files';
 import { loadDatasetCatalog } from '../../adapters/local/dataset-files';
-import { datasetFieldsOf, fileRecordSource } from '../../adapters/local/dataset-record-source';
-import { checkDefinitionFields, type DatasetFields } from '../../domain/definition/check-fields';
-import { DefinitionError, formatIssue } from '../../domain/definition/errors';
+import { fileRecordSource } from '../../adapters/local/dataset-record-source';
+import { type DefinitionError, formatIssue } from '../../domain/definition/errors';
 import { compileKpi } from '../../domain/engine/kpi';
 import { ValidationError } from '../../domain/errors';
 import type { QuarantinedRow } from '../../domain/records';
+import { roundForUnit } from '../../domain/values/precision';
 import { SAMPLE_DATA_DIR } from '../../sample/files';
 import { computeKpiValues } from '../../usecases/compute-kpi-values';
 import { type CliCommand, type CliContext, UsageError } from '../command';
-import { kpiTable } from '../format';
+import { displayPath, kpiTable } from '../format';
 import { parseOptions } from '../options';
 
 const EXAMPLES_PER_DATASET = 3;
@@ -40,7 +40,7 @@ function parseInputs(inputs: readonly string[], cwd: string): Map<string, string
 
 function reportDefinitionErrors(context: CliContext, errors: readonly DefinitionError[]): void {
   for (const error of errors) {
-    const shown = path.relative(context.cwd, error.file) || error.file;
+    const shown = displayPath(context.cwd, error.file);
     for (const issue of error.issues) {
       context.stderr(
         `${issue.line === undefined ? shown : `${shown}:${issue.line}`}: ${formatIssue({ ...issue, line: undefined })}\n`,
@@ -106,18 +106,7 @@ Example:
     for (const dataset of overrides.keys()) {
       if (!catalog.has(dataset)) throw new UsageError(`--input ${dataset}=...: no declaration of dataset ${dataset}`);
     }
-    const fields = new Map<string, DatasetFields>([...catalog].map(([id, loaded]) => [id, datasetFieldsOf(loaded)]));
-    const fieldErrors = selected.flatMap(({ file, definition }) => {
-      const issues = checkDefinitionFields(definition, fields);
-      if (issues.length === 0) return [];
-      const document = readSourceDocument(file);
-      return [
-        new DefinitionError(
-          file,
-          issues.map((issue) => ({ ...issue, line: document.lineOf(issue.path) })),
-        ),
-      ];
-    });
+    const fieldErrors = definitionsNotFitting(selected, catalog);
     if (fieldErrors.length > 0) {
       reportDefinitionErrors(context, fieldErrors);
       context.stderr(`kpi compute: ${fieldErrors.length} definition(s) do not fit their datasets; nothing computed\n`);
@@ -153,9 +142,10 @@ Example:
         `read ${read.dataset}: ${counts.read} rows, ${counts.valid} valid, ${counts.quarantined} quarantined${reasons ? ` (${reasons})` : ''}${read.duplicates > 0 ? `, ${read.duplicates} duplicate (key seen before that day)` : ''}\n`,
       );
       for (const row of examples.get(read.dataset) ?? []) {
-        const where = `${path.relative(context.cwd, row.file) || row.file}:${row.line}`;
+        const where = `${displayPath(context.cwd, row.file)}:${row.line}`;
         context.stderr(`  quarantined ${where}${row.field ? ` ${row.field}` : ''}: ${row.reason}\n`);
       }
+      for (const warning of read.warnings ?? []) context.stderr(`  warning ${warning.code}: ${warning.message}\n`);
     }
     for (const { kpi, computation } of results) {
       for (const [part, reasons] of Object.entries(computation.skipped)) {
@@ -169,7 +159,10 @@ Example:
     if (format === 'json') {
       context.stdout(
         `${JSON.stringify(
-          results.flatMap(({ computation }) => computation.values),
+          // Values in their unit's precision (money to the cent, no floating-point noise).
+          results.flatMap(({ kpi, computation }) =>
+            computation.values.map((value) => ({ ...value, value: roundForUnit(value.value, kpi.definition) })),
+          ),
           null,
           2,
         )}\n`,

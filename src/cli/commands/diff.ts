@@ -7,13 +7,15 @@ import { S3RawPartitions } from '../../adapters/aws/s3-raw-partitions';
 import { readDefinitionFile } from '../../adapters/files/kpi-definition-files';
 import { MemoryKpiValueStore, MemoryPartialCache } from '../../adapters/memory/memory-stores';
 import type { KpiDefinition } from '../../domain/definition/schema';
-import { periodStart, shiftPeriod } from '../../domain/engine/time';
+import { ALL_TIME_END, ALL_TIME_START, isoTime, periodStart, shiftPeriod } from '../../domain/engine/time';
+import { evaluationImpact } from '../../domain/evaluation/impact';
+import { roundForUnit } from '../../domain/values/precision';
 import { contentHash } from '../../domain/versioning/content-hash';
 import { describeChanges, diffDefinitions } from '../../domain/versioning/semantic-diff';
 import type { DefinitionState } from '../../ports/definition-store';
 import { computeKpi } from '../../usecases/compute-kpi';
 import { type CliCommand, UsageError } from '../command';
-import { withDeployment } from '../definition-commands';
+import { warnEmptyInputs, withDeployment } from '../definition-commands';
 import { DEPLOYMENT_OPTIONS, DEPLOYMENT_USAGE, type Deployment } from '../deployment';
 import { parseOptions } from '../options';
 
@@ -27,8 +29,10 @@ active one). With FILE: compares the active version with the definition in FILE,
 Each change is one line: the path inside the definition, before → after, and what it affects
 (calculation, evaluation, governance, schedule, metadata).
 
-  --impact       recompute the last N periods under both versions from the raw data and show the
-                 overall values and statuses side by side (nothing is stored)
+  --impact       the last N periods under both versions, overall values and statuses side by side
+                 (nothing is stored): a change of evaluation only (target, thresholds, guardrail)
+                 re-evaluates the stored values and lists the violations that would appear or
+                 disappear; a change of calculation recomputes them from the raw data
   --periods N    how many periods --impact recomputes (default 7)
 
 ${DEPLOYMENT_USAGE}
@@ -74,10 +78,22 @@ ${DEPLOYMENT_USAGE}
         ? { label: path.basename(file as string), version: 0, definition: proposedFromFile }
         : await version(values.to, activeVersion);
       const diff = diffDefinitions(before.definition ?? {}, after.definition);
-      const impact =
-        values.impact && before.definition
-          ? await impactOf(deployment, before.definition, after.definition, state, periods, context.now())
-          : null;
+      let impact: ImpactRow[] | null = null;
+      if (values.impact && before.definition) {
+        // The last `periods` complete periods; all_time has only its one, never complete.
+        const grain = after.definition.grain;
+        const end = grain === 'all_time' ? ALL_TIME_END : periodStart(grain, context.now());
+        const from = grain === 'all_time' ? ALL_TIME_START : shiftPeriod(grain, end, -periods);
+        await warnEmptyInputs(deployment, after.definition, from, end, context);
+        const ids = (d: KpiDefinition) => d.datasets.map((dataset) => dataset.id).join(',');
+        // The active version reads other datasets: they may be empty too.
+        if (ids(before.definition) !== ids(after.definition)) {
+          await warnEmptyInputs(deployment, before.definition, from, end, context);
+        }
+        impact = diff.requiresRecompute
+          ? await impactOf(deployment, before.definition, after.definition, state, from, end, context.now())
+          : await reevaluated(deployment, before.definition, after.definition, from, end);
+      }
       if (values.format === 'json') {
         context.stdout(`${JSON.stringify({ id, from: before.label, to: after.label, ...diff, impact }, null, 2)}\n`);
         return 0;
@@ -96,7 +112,11 @@ ${DEPLOYMENT_USAGE}
         for (const row of impact) {
           const cell = (v: { value: number | null; status: string } | null) =>
             v ? `${v.value === null ? '—' : Number(v.value.toPrecision(6))} ${v.status}` : 'no value';
-          const mark = row.statusChanged ? '  ← status changes' : '';
+          const violations = [
+            ...(row.appeared ?? []).map((k) => `+${k}`),
+            ...(row.disappeared ?? []).map((k) => `−${k}`),
+          ];
+          const mark = `${row.statusChanged ? '  ← status changes' : ''}${violations.length > 0 ? ` ${violations.join(' ')}` : ''}`;
           context.stdout(`  ${row.periodStart.padEnd(24)} ${cell(row.before).padEnd(26)} ${cell(row.after)}${mark}\n`);
         }
       }
@@ -110,6 +130,34 @@ interface ImpactRow {
   before: { value: number | null; status: string } | null;
   after: { value: number | null; status: string } | null;
   statusChanged: boolean;
+  /** Violations the new version would raise that the old did not, and the reverse (re-evaluation only). */
+  appeared?: readonly string[];
+  disappeared?: readonly string[];
+}
+
+/** The stored overall values of the last `periods` periods, re-evaluated under both versions. */
+async function reevaluated(
+  deployment: Deployment,
+  active: KpiDefinition,
+  proposed: KpiDefinition,
+  from: number,
+  end: number,
+): Promise<ImpactRow[]> {
+  const history = await deployment.values.history({
+    kpiId: active.id,
+    dimensions: {},
+    grain: active.grain,
+    from: isoTime(from),
+    to: isoTime(end),
+  });
+  return evaluationImpact(active, proposed, history).rows.map((row) => ({
+    periodStart: row.periodStart,
+    before: { value: row.before.value, status: row.before.status },
+    after: { value: row.after.value, status: row.after.status },
+    statusChanged: row.statusChanged,
+    appeared: row.appeared,
+    disappeared: row.disappeared,
+  }));
 }
 
 /** Recomputes the last `periods` periods under both definitions, in memory only. */
@@ -118,11 +166,10 @@ async function impactOf(
   active: KpiDefinition,
   proposed: KpiDefinition,
   state: DefinitionState<KpiDefinition> | null,
-  periods: number,
+  from: number,
+  end: number,
   now: number,
 ): Promise<ImpactRow[]> {
-  const end = periodStart(proposed.grain, now);
-  const from = shiftPeriod(proposed.grain, end, -periods);
   const overall = async (definition: KpiDefinition, version: number) => {
     const values = new MemoryKpiValueStore();
     const fixed: DefinitionState<KpiDefinition> = {
@@ -153,7 +200,7 @@ async function impactOf(
       const [value] = (await values.forPeriod(definition.grain, date)).filter(
         (v) => Object.keys(v.dimensions).length === 0,
       );
-      if (value) rows.set(date, { value: value.value, status: value.status });
+      if (value) rows.set(date, { value: roundForUnit(value.value, definition), status: value.status });
     }
     return rows;
   };

@@ -4,6 +4,7 @@ import { PLANTED_ANOMALIES } from '../../sample/calendar';
 import { SAMPLE_DATA_DIR, writeSampleFiles } from '../../sample/files';
 import { DEFAULT_SAMPLE, generateSampleData } from '../../sample/generate';
 import { type CliCommand, UsageError } from '../command';
+import { displayPath } from '../format';
 import { parseOptions } from '../options';
 
 export const command: CliCommand = {
@@ -47,7 +48,7 @@ Then: kpi compute --definitions kpis/definitions --datasets kpis/datasets`,
     const dir = path.resolve(context.cwd, values.out ?? SAMPLE_DATA_DIR);
     const written = await writeSampleFiles(dir, generateSampleData(options));
     for (const { file, records } of written) {
-      context.stdout(`${String(records).padStart(8)}  ${path.relative(context.cwd, file) || file}\n`);
+      context.stdout(`${String(records).padStart(8)}  ${displayPath(context.cwd, file)}\n`);
     }
     context.stdout(
       `seed ${options.seed}, ${options.days} days from ${options.start}; planted anomalies: ${PLANTED_ANOMALIES.map((a) => a.id).join(', ')}\n`,

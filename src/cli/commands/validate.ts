@@ -11,6 +11,7 @@ import { DefinitionError, formatIssue } from '../../domain/definition/errors';
 import type { KpiDefinition } from '../../domain/definition/schema';
 import type { CliCommand, CliContext } from '../command';
 import { UsageError } from '../command';
+import { displayPath } from '../format';
 import { parseOptions } from '../options';
 
 /** Whether a document is a dataset declaration (by its `$schema`, or by having `fields` and `format`). */
@@ -40,7 +41,7 @@ Exit status: 0 when every file is valid, 1 otherwise.
     if (positionals.length === 0) throw new UsageError('give at least one file or folder to validate');
     const files = documentFiles(positionals.map((p) => path.resolve(context.cwd, p)));
     if (files.length === 0) throw new UsageError(`no .yaml, .yml or .json file under ${positionals.join(', ')}`);
-    const shown = (file: string) => path.relative(context.cwd, file) || file;
+    const shown = (file: string) => displayPath(context.cwd, file);
     let invalid = 0;
     let valid = 0;
     const fail = (file: string, line: number | undefined, message: string) =>

@@ -2,7 +2,8 @@
 // how they are encoded, and how each row becomes a typed record (types, renames, constants,
 // derived fields, validation, event time). The JSON Schema in schemas/dataset.schema.json is
 // generated from this zod schema.
-import { z } from 'zod';
+import * as z from 'zod';
+import { type FilePattern, FilePatternError, parseFilePattern } from './path-captures';
 import { TIMESTAMP_PRESETS, timestampPatternProblem } from './timestamp';
 
 /** A dataset or field identifier: lowercase letters, digits and underscores, starting with a letter. */
@@ -32,7 +33,9 @@ const maxRowBytes = z
   .min(1024)
   .max(64 * 1024 * 1024)
   .default(1024 * 1024)
-  .describe('A row (or a quoted CSV field) longer than this is quarantined instead of read whole. @default 1048576');
+  .describe(
+    'A row longer than this (a CSV row with its quoted line breaks, an NDJSON line, a JSON array element) is quarantined whole, and reading goes on after it. @default 1048576',
+  );
 
 export const csvFormatSchema = z
   .object({
@@ -271,6 +274,30 @@ export const httpSourceSchema = z
   })
   .strict();
 
+/** What to do with a pushed event that names another agent than the one whose key signed the request. */
+export const AGENT_MISMATCH_POLICIES = ['refuse', 'overwrite'] as const;
+
+export const pushSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    agents: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Agents allowed to push this dataset; any agent with a key when absent.'),
+    agentField: identifier
+      .optional()
+      .describe(
+        'The text field that names the agent of an event; required when pushes are enabled. The agent whose key signed the request is the agent of its events: an event without the field gets the signer, one naming another agent is handled by `onMismatch`.',
+      ),
+    onMismatch: z
+      .enum(AGENT_MISMATCH_POLICIES)
+      .default('refuse')
+      .describe(
+        '`refuse`: a request holding an event that names another agent than the signer is refused whole (403, the lines listed, nothing stored). `overwrite`: the field is set to the signer. @default refuse',
+      ),
+  })
+  .strict();
+
 /** Bytes an input may expand to by default: a decompression bomb stops here. */
 export const DEFAULT_MAX_INPUT_BYTES = 4 * 1024 * 1024 * 1024;
 /** Rows an input may hold by default. */
@@ -283,17 +310,7 @@ export const ingestionSchema = z
       .default(true)
       .describe('Ingest files dropped in the landing bucket under `landing/<dataset>/`.'),
     http: httpSourceSchema.optional().describe('Pull pages from a JSON API on a schedule.'),
-    push: z
-      .object({
-        enabled: z.boolean().default(true),
-        agents: z
-          .array(z.string().min(1))
-          .optional()
-          .describe('Agents allowed to push this dataset; any agent with a key when absent.'),
-      })
-      .strict()
-      .optional()
-      .describe('Accept batches posted by agents to the telemetry endpoint.'),
+    push: pushSchema.optional().describe('Accept batches posted by agents to the telemetry endpoint.'),
     lateAfterMinutes: z
       .number()
       .int()
@@ -347,7 +364,9 @@ export const datasetDeclarationSchema = z
     files: z
       .union([z.string().min(1), z.array(z.string().min(1))])
       .optional()
-      .describe('Local files: paths or globs (`*`, `**`, `?`) relative to this declaration.'),
+      .describe(
+        'Local files: paths or globs (`*`, `**`, `?`, `{a,b}`) relative to this declaration. `{field}` captures a part of the path into a declared field of every record of the file, e.g. `../exports/{campaign}/policy={policy}/*.csv`; in the drop zone the part from the first wildcard or capture on is matched against the key below `landing/<dataset>/`.',
+      ),
     format: datasetFormatSchema,
     nullValues: nullValues.default(['']),
     fields: z
@@ -407,8 +426,29 @@ export const datasetDeclarationSchema = z
         }
       }
     }
+    const captured = new Set<string>();
+    ([] as string[]).concat(declaration.files ?? []).forEach((text, index) => {
+      const at = Array.isArray(declaration.files) ? ['files', index] : ['files'];
+      let pattern: FilePattern;
+      try {
+        pattern = parseFilePattern(text);
+      } catch (error) {
+        if (!(error instanceof FilePatternError)) throw error;
+        issue(at, error.message);
+        return;
+      }
+      for (const name of pattern.captures) {
+        captured.add(name);
+        if (!declared.has(name)) {
+          issue(at, `captures {${name}}, which is not a declared field: add ${name}: { type: string } to fields`);
+        }
+      }
+    });
     const sources = new Map<string, string>();
     for (const [source, target] of Object.entries(declaration.renames)) {
+      if (captured.has(target)) {
+        issue(['renames', source], `"${target}" comes from the file's path ({${target}} in files): it reads no column`);
+      }
       if (!declared.has(target)) issue(['renames', source], `renames to "${target}", which is not a declared field`);
       const previous = sources.get(target);
       if (previous !== undefined) issue(['renames', source], `"${target}" is already renamed from "${previous}"`);
@@ -435,6 +475,17 @@ export const datasetDeclarationSchema = z
     else if (eventField.type !== 'timestamp') issue(['eventTime'], `"${eventTime}" must be a timestamp field`);
     if (typeof declaration.eventTime === 'object' && Number.isNaN(Date.parse(declaration.eventTime.notBefore))) {
       issue(['eventTime', 'notBefore'], `"${declaration.eventTime.notBefore}" is not an ISO-8601 instant`);
+    }
+    const push = declaration.ingestion?.push;
+    if (push?.enabled) {
+      if (push.agentField === undefined) {
+        issue(
+          ['ingestion', 'push', 'agentField'],
+          'name the field that holds the agent of an event (e.g. agentField: agent_id): pushed events are held to the agent whose key signed them',
+        );
+      } else if (declaration.fields[push.agentField]?.type !== 'string') {
+        issue(['ingestion', 'push', 'agentField'], `"${push.agentField}" must be a declared string field`);
+      }
     }
     const keyFields = new Set<string>();
     for (const [i, name] of (declaration.key ?? []).entries()) {
@@ -478,6 +529,8 @@ export type FieldType = FieldDeclaration['type'];
 export type DerivedFieldDeclaration = z.infer<typeof derivedFieldSchema>;
 export type HttpSourceDeclaration = z.infer<typeof httpSourceSchema>;
 export type IngestionDeclaration = z.infer<typeof ingestionSchema>;
+export type PushDeclaration = z.infer<typeof pushSchema>;
+export type AgentMismatchPolicy = (typeof AGENT_MISMATCH_POLICIES)[number];
 export type EventTimeDeclaration = z.infer<typeof eventTimeSchema>;
 
 /** The event time settings with defaults, whichever form the declaration used. */

@@ -1,6 +1,6 @@
 // Domain: the JSON Schema of dataset declarations, generated from the zod schema so editors check
 // the same rules as the pipeline. Committed as schemas/dataset.schema.json (`npm run schemas`).
-import { z } from 'zod';
+import * as z from 'zod';
 import { datasetDeclarationSchema } from './declaration';
 
 /** Where the committed schema lives, relative to the repository root. */

@@ -11,6 +11,7 @@ import {
 } from './declaration';
 import { DatasetDeclarationError } from './errors';
 import { type FlatSpans, SpanKind } from './flat-json';
+import { capturedFieldsOf } from './path-captures';
 import type { RowReasonCode } from './reasons';
 import { offsetMinutes, parseIso8601, parseIso8601Span, timestampParser } from './timestamp';
 
@@ -60,8 +61,10 @@ interface SpanRule {
 
 interface CompiledField {
   readonly name: string;
-  /** Column or JSON key the value comes from (after renames). */
+  /** Column or JSON key the value comes from (after renames); unread for a field captured from the path. */
   readonly source: string;
+  /** Whether the value comes from the file's path (a `{field}` of `files`), not from the row. */
+  readonly fromPath: boolean;
   /** For JSON: the dotted path of `source` when it names a nested value. */
   readonly path: readonly string[] | null;
   readonly convert: Converter;
@@ -80,13 +83,24 @@ function describeValue(value: SourceValue): string {
   return String(value);
 }
 
+/** A file's path and what it gives the fields `files` captures (see path-captures.ts). */
+export interface FilePathValues {
+  /** The path as quarantine reasons name it: a local path, or the key below `landing/<dataset>/`. */
+  readonly path: string;
+  /** Captured field → its text in the path; a field the path does not give is absent. */
+  readonly values: Readonly<Record<string, string>>;
+}
+
 /**
  * The compiled form of a declaration: how to map rows of that dataset. Build once per dataset
- * (`compileDataset`), then bind it to a CSV header or to JSON objects.
+ * (`compileDataset`), then bind it to a CSV header or to JSON objects. A dataset whose `files`
+ * capture fields from the path is bound to each file with {@link CompiledDataset.forFile}.
  */
 export class CompiledDataset {
   readonly id: string;
   readonly eventTimeField: string;
+  /** Fields whose value comes from the file's path (`{field}` in `files`), in order. */
+  readonly capturedFields: readonly string[];
   /** Every field of a record, in order: declared fields, constants, derived fields. */
   readonly recordFields: readonly string[];
   private readonly fields: CompiledField[];
@@ -99,8 +113,16 @@ export class CompiledDataset {
   /** The problem of the last row that failed; valid right after a mapper returned null. */
   problem: RowProblem = { field: null, code: 'invalid_type', reason: '' };
 
-  constructor(readonly declaration: DatasetDeclaration) {
+  /**
+   * @param file the file being read and what its path gives the captured fields; without it (an
+   * API page, a pushed batch) they get their default, or no value
+   */
+  constructor(
+    readonly declaration: DatasetDeclaration,
+    readonly file?: FilePathValues,
+  ) {
     this.id = declaration.id;
+    this.capturedFields = capturedFieldsOf(declaration.files);
     const eventTime = eventTimeOf(declaration);
     this.eventTimeField = eventTime.field;
     const notBefore = parseIso8601(eventTime.notBefore);
@@ -109,12 +131,12 @@ export class CompiledDataset {
     const sourceOf = new Map(Object.entries(declaration.renames).map(([source, field]) => [field, source]));
     this.fields = Object.entries(declaration.fields).map(([name, field]) => {
       const source = sourceOf.get(name) ?? name;
-      return {
-        name,
-        source,
-        path: source.includes('.') ? source.split('.') : null,
-        ...this.converters(name, field, declaration.nullValues),
-      };
+      const converters = this.converters(name, field, declaration.nullValues);
+      if (this.capturedFields.includes(name)) {
+        const fromPath = this.pathConverter(name, converters.convert);
+        return { name, source, fromPath: true, path: null, convert: fromPath, typed: fromPath, rule: GENERAL };
+      }
+      return { name, source, fromPath: false, path: source.includes('.') ? source.split('.') : null, ...converters };
     });
     this.constants = Object.entries(declaration.constants);
     this.derivations = Object.entries(declaration.derived).map(([name, d]) => [name, derivation(d)]);
@@ -126,9 +148,14 @@ export class CompiledDataset {
     this.template = Object.fromEntries(this.fields.map((f) => [f.name, null]));
   }
 
+  /** The same mapping for rows of one file, whose path gives the fields `files` captures. */
+  forFile(file: FilePathValues): CompiledDataset {
+    return new CompiledDataset(this.declaration, file);
+  }
+
   /** Every column (or JSON key) some field reads. */
   sourceColumns(): string[] {
-    return this.fields.map((f) => f.source);
+    return this.fields.filter((f) => !f.fromPath).map((f) => f.source);
   }
 
   /** Columns the header must have: those of required fields and of the event time. */
@@ -136,9 +163,23 @@ export class CompiledDataset {
     return this.fields
       .filter((f) => {
         const field = this.declaration.fields[f.name];
-        return field?.default === undefined && (field?.required || f.name === this.eventTimeField);
+        return !f.fromPath && field?.default === undefined && (field?.required || f.name === this.eventTimeField);
       })
       .map((f) => f.source);
+  }
+
+  /**
+   * Fields a source may lack without any row failing, with the column or key each reads: optional
+   * fields without a default (not those captured from the path). When their column is gone, every
+   * record has null there.
+   */
+  optionalSources(): { field: string; source: string }[] {
+    return this.fields
+      .filter((f) => {
+        const field = this.declaration.fields[f.name];
+        return !f.fromPath && field?.default === undefined && !field?.required && f.name !== this.eventTimeField;
+      })
+      .map((f) => ({ field: f.name, source: f.source }));
   }
 
   /**
@@ -175,6 +216,23 @@ export class CompiledDataset {
       return this.finish(record, now);
     };
     return { map };
+  }
+
+  /**
+   * The value of one declared field as a record would hold it (trimmed, cased, typed), or undefined
+   * when the value does not fit the field (see `problem`).
+   */
+  convertField(name: string, value: unknown): FieldValue | undefined {
+    const field = this.fields.find((f) => f.name === name);
+    if (field === undefined) throw new Error(`dataset ${this.id} has no field "${name}"`);
+    return field.convert(value);
+  }
+
+  /** The column or JSON key (a dotted path for a nested value) a declared field reads. */
+  sourceOf(name: string): string {
+    const field = this.fields.find((f) => f.name === name);
+    if (field === undefined) throw new Error(`dataset ${this.id} has no field "${name}"`);
+    return field.source;
   }
 
   /** Maps a JSON object (an NDJSON line, an array element, an API item). */
@@ -299,6 +357,29 @@ export class CompiledDataset {
   private fail(field: string | null, code: RowReasonCode, reason: string): null {
     this.problem = { field, code, reason };
     return null;
+  }
+
+  /**
+   * The converter of a field captured from the path: the path's text typed once for the whole file
+   * (trimmed, nulls, default, validation as for a cell), or the problem every row then has.
+   */
+  private pathConverter(name: string, convert: Converter): Converter {
+    const text = this.file?.values[name];
+    const value = convert(text);
+    if (value !== undefined) return () => value;
+    const where = this.file
+      ? text === undefined
+        ? `the path ${this.file.path} matches no pattern of "files" that captures it`
+        : `in the path ${this.file.path}`
+      : 'this input has no file path (an API page, a pushed batch) and the field no default';
+    const problem: RowProblem = {
+      ...this.problem,
+      reason: `${this.problem.reason} ("${name}" comes from the file's path: ${where})`,
+    };
+    return () => {
+      this.problem = problem;
+      return undefined;
+    };
   }
 
   /** The converters of a field, and the checks `mapSpans` makes itself. */

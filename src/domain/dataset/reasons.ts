@@ -31,11 +31,24 @@ export const FILE_REASONS = {
   unreadable_compression: 'the file is not valid gzip, or is truncated',
   unsupported_compression: 'the file is compressed in a format other than gzip (e.g. zip)',
   unsupported_encoding: 'the file is not in the declared text encoding (e.g. UTF-16)',
-  invalid_header: 'the CSV header is empty or names a column twice',
+  invalid_header:
+    'the CSV header is missing, names a column twice, or cannot be read (a stray quote that runs into the data rows)',
   missing_columns: 'the CSV header lacks columns that required fields are read from',
   not_a_json_array: 'a JSON file does not hold an array at the top level',
-  too_large: 'the input is larger than the connector accepts',
+  unclosed_quote:
+    'a CSV quote never closes and the rest of the file, longer than format.maxRowBytes, would be one value',
+  too_large: 'the input is larger than a limit allows (maxExpandedBytes or maxRows of the read, or the connector)',
 } as const;
 
 export type RowReasonCode = keyof typeof ROW_REASONS;
 export type FileReasonCode = keyof typeof FILE_REASONS;
+
+/** What a read reports about a whole file, although no row failed for it (`ReadSummary.warnings`). */
+export const READ_WARNINGS = {
+  missing_optional_column:
+    'a column (or JSON key) an optional field reads is absent from the file, so the field is null in every record',
+  unknown_column: 'a column (or JSON key) no field reads, while an optional field has none: a likely rename',
+  mixed_line_endings: 'some rows end with a lone carriage return (CR), others with a line feed',
+} as const;
+
+export type ReadWarningCode = keyof typeof READ_WARNINGS;

@@ -1,14 +1,22 @@
 // Domain: checking a definition against the datasets it reads: every dataset declared, every field it
 // names present, and of a type the calculation can use (a sum over text, a filter comparing a number
-// with a word, a time field that is not a timestamp are caught before anything is computed).
+// with a word, a time field that is not a timestamp, a filter on a value the field never holds are
+// caught before anything is computed).
 import type { ValidationIssue } from './errors';
 import type { Calculation, EntityStep, Filter, KpiDefinition, Measure } from './schema';
 
 /** The type of a field of a dataset's records, as far as a definition is concerned. */
 export type FieldKind = 'string' | 'number' | 'integer' | 'boolean' | 'timestamp' | 'unknown';
 
-/** Fields of one dataset's records, by name. */
-export type DatasetFields = Readonly<Record<string, FieldKind>>;
+/** A field with the only values it can hold: a declared `enum`, or a constant. */
+export interface EnumeratedField {
+  readonly kind: FieldKind;
+  /** Every value a record can hold in this field (besides none). */
+  readonly values: readonly string[];
+}
+
+/** Fields of one dataset's records, by name: their kind, or their kind and values. */
+export type DatasetFields = Readonly<Record<string, FieldKind | EnumeratedField>>;
 
 type Path = readonly (string | number)[];
 
@@ -28,12 +36,21 @@ export function checkDefinitionFields(
   const fieldOf = (dataset: string, field: string, path: Path): FieldKind | undefined => {
     const fields = datasets.get(dataset);
     if (fields === undefined) return undefined; // reported once, on the datasets list
-    const kind = fields[field];
-    if (kind === undefined) {
+    const entry = fields[field];
+    if (entry === undefined) {
       const known = Object.keys(fields).sort();
       problem(path, `dataset ${dataset} has no field "${field}" (it has ${known.join(', ')})`);
     }
-    return kind;
+    return typeof entry === 'object' ? entry.kind : entry;
+  };
+  /** A value compared with a field of known values must be one of them (a typo matches nothing). */
+  const checkValues = (dataset: string, field: string, values: readonly unknown[], path: Path): void => {
+    const entry = datasets.get(dataset)?.[field];
+    if (entry === undefined || typeof entry !== 'object') return;
+    for (const value of values) {
+      if (typeof value !== 'string' || entry.values.includes(value)) continue;
+      problem(path, notAValue(`${dataset}.${field}`, value, entry.values));
+    }
   };
   const needTimestamp = (dataset: string, field: string, path: Path) => {
     const kind = fieldOf(dataset, field, path);
@@ -76,6 +93,9 @@ export function checkDefinitionFields(
       }
       if (kind === 'boolean' && ['lt', 'lte', 'gt', 'gte'].includes(operator)) {
         problem([...path, operator], `${dataset}.${filter.field} is a boolean field: use eq or ne`);
+      }
+      if (['eq', 'ne', 'in', 'not_in'].includes(operator)) {
+        checkValues(dataset, filter.field, Array.isArray(operand) ? operand : [operand], [...path, operator]);
       }
     }
   };
@@ -145,7 +165,13 @@ export function checkDefinitionFields(
             : calc.of.type === 'entity_duration'
               ? [calc.of.start.dataset]
               : datasetsOf(calc.of);
-        for (const dataset of readers) fieldOf(dataset, calc.field, [...path, 'field']);
+        for (const dataset of readers) {
+          fieldOf(dataset, calc.field, [...path, 'field']);
+          for (const side of ['treatment', 'control'] as const) {
+            const group = calc[side];
+            checkValues(dataset, calc.field, Array.isArray(group) ? group : [group], [...path, side]);
+          }
+        }
         return;
       }
       case 'change':
@@ -164,6 +190,47 @@ export function checkDefinitionFields(
     }
   });
   return dedupe(issues);
+}
+
+/**
+ * `"won" is never a value of crm.stage (its values: Prospecting, Won, Lost); did you mean "Won"?`. The suggestion
+ * is the value that differs only by case, else the nearest by edits (at most a third of the letters).
+ */
+export function notAValue(field: string, value: string, values: readonly string[]): string {
+  const listed = values.length <= 12 ? values.join(', ') : `${values.slice(0, 12).join(', ')}, …`;
+  const base = `"${value}" is never a value of ${field} (its values: ${listed})`;
+  const suggestion = nearestValue(value, values);
+  return suggestion === undefined ? base : `${base}; did you mean "${suggestion}"?`;
+}
+
+function nearestValue(value: string, values: readonly string[]): string | undefined {
+  const folded = value.toLowerCase();
+  const sameLetters = values.find((candidate) => candidate.toLowerCase() === folded);
+  if (sameLetters !== undefined) return sameLetters;
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(value.length / 3)) + 1;
+  for (const candidate of values) {
+    const distance = editDistance(folded, candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(substitution, (previous[j] as number) + 1, (current[j - 1] as number) + 1);
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
 }
 
 /** `a number`, `an integer`. */

@@ -1,5 +1,5 @@
 // Domain: the JSON Schema of definition files, generated from the zod schema (never written by hand).
-import { z } from 'zod';
+import * as z from 'zod';
 import { kpiDefinitionSchema } from './schema';
 
 /** Where the committed JSON Schema lives, relative to the repository root. */

@@ -1,5 +1,5 @@
 // Domain: turning a parsed definition document into a validated KpiDefinition, or every problem in it.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { DefinitionError, type ValidationIssue } from './errors';
 import { CALCULATION_TYPES, type KpiDefinition, kpiDefinitionSchema } from './schema';
 
@@ -11,11 +11,14 @@ import { CALCULATION_TYPES, type KpiDefinition, kpiDefinitionSchema } from './sc
 export function parseDefinition(document: unknown, source: string): KpiDefinition {
   const result = kpiDefinitionSchema.safeParse(document);
   if (result.success) return result.data;
-  throw new DefinitionError(source, issuesOf(result.error));
+  throw new DefinitionError(source, issuesOf(result.error, document));
 }
 
-/** Flattens zod issues into path + message pairs; a failed union reports its closest branch. */
-export function issuesOf(error: z.ZodError): ValidationIssue[] {
+/**
+ * Flattens zod issues into path + message pairs; a failed union reports its closest branch.
+ * @param document the document validated: a key it lacks is reported as required, not as a wrong value
+ */
+export function issuesOf(error: z.ZodError, document?: unknown): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const visit = (issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]): void => {
     const path = [...prefix, ...issue.path];
@@ -28,7 +31,10 @@ export function issuesOf(error: z.ZodError): ValidationIssue[] {
         return;
       }
     }
-    issues.push({ path: path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: messageOf(issue) });
+    const at = path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    const message = messageOf(issue);
+    const missing = REQUIRED_CODES.has(issue.code) && document !== undefined && isAbsent(document, at);
+    issues.push({ path: at, message: missing ? required(message) : message });
   };
   for (const issue of error.issues) visit(issue, []);
   return issues;
@@ -38,6 +44,28 @@ const DISCRIMINATOR_OPTIONS: Record<string, readonly string[]> = {
   type: CALCULATION_TYPES,
   direction: ['higher_is_better', 'lower_is_better', 'within_band'],
 };
+
+/** Issue codes that, for a key not there at all, mean it is required (not that its value is wrong). */
+const REQUIRED_CODES = new Set<string>(['invalid_type', 'invalid_value', 'invalid_union']);
+
+/** Whether the last key of `path` is missing from an object that is there (the parent exists). */
+export function isAbsent(document: unknown, path: readonly (string | number)[]): boolean {
+  if (path.length === 0) return false;
+  let value: unknown = document;
+  for (const key of path.slice(0, -1)) {
+    if (value === null || typeof value !== 'object') return false;
+    value = (value as Record<string | number, unknown>)[key];
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  return (value as Record<string | number, unknown>)[path[path.length - 1] as string | number] === undefined;
+}
+
+/** `is required: one of a, b` for a missing key whose type has a list of values. */
+function required(message: string): string {
+  if (message === 'is required') return message;
+  const options = /^must be one of (.+)$/.exec(message);
+  return options ? `is required: one of ${options[1]}` : 'is required';
+}
 
 function depth(branch: readonly z.core.$ZodIssue[]): number {
   return Math.max(...branch.map((issue) => issue.path.length));

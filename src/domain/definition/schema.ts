@@ -1,7 +1,9 @@
 // Domain: the KPI definition format. One KPI per file; the JSON Schema users' editors read is generated
 // from these zod schemas (`kpi schema`), so the two never disagree.
-import { z } from 'zod';
+import * as z from 'zod';
 import { driftSettingsSchema } from '../drift/settings';
+import { calibrationSettingsSchema } from '../evaluation/calibration/settings';
+import { forecastSettingsSchema } from '../evaluation/forecast-settings';
 import { DURATION_PATTERN } from './duration';
 import { ExpressionSyntaxError, expressionMeasures, parseExpression } from './expression';
 
@@ -14,8 +16,11 @@ export const KPI_CATEGORIES = [
   'business_impact',
 ] as const;
 
-/** Time grains a KPI is reported at. Periods are UTC and half-open; weeks start on Monday (ISO 8601). */
-export const GRAINS = ['minute', 'hour', 'day', 'week', 'month', 'quarter'] as const;
+/**
+ * Time grains a KPI is reported at. Periods are UTC and half-open; weeks start on Monday (ISO 8601);
+ * `all_time` is one period holding every record (see `ALL_TIME_START` in engine/time.ts).
+ */
+export const GRAINS = ['minute', 'hour', 'day', 'week', 'month', 'quarter', 'year', 'all_time'] as const;
 
 /** Calculation types, each documented in docs/kpi-definitions.md. */
 export const CALCULATION_TYPES = [
@@ -369,6 +374,10 @@ const entityDurationCalculation = z
     placeBy: z.enum(['start', 'end']).default('end').meta({
       description: 'Which timestamp puts the duration in a period. @default end',
     }),
+    negativeDurations: z.enum(['drop', 'keep']).optional().meta({
+      description:
+        'An entity whose end records all come before its start: drop it (counted as skipped, negative_duration) or keep it, paired with its latest end before the start (needs a window, which then bounds the duration on both sides). @default drop',
+    }),
     ...statisticFields,
   })
   .superRefine((calc, ctx) => {
@@ -378,6 +387,14 @@ const entityDurationCalculation = z
         code: 'custom',
         path: ['window'],
         message: 'placeBy start needs a window, so that a period can be final',
+      });
+    }
+    if (calc.negativeDurations === 'keep' && calc.window === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['window'],
+        message:
+          'negativeDurations keep needs a window (e.g. 365d): an end may then come up to that long before its start, and a period can be final',
       });
     }
   })
@@ -612,7 +629,10 @@ export const kpiDefinitionSchema = z
     dimensions: z.array(dimensionSchema).default([]).meta({
       description: 'Fields to group by. An overall row (no dimension) is always computed too. @default []',
     }),
-    grain: z.enum(GRAINS).meta({ description: 'Length of a period: minute, hour, day, week (ISO), month, quarter.' }),
+    grain: z.enum(GRAINS).meta({
+      description:
+        'Length of a period: minute, hour, day, week (ISO), month, quarter, year, or all_time (one period holding every record).',
+    }),
     cadence: z
       .string()
       .regex(
@@ -637,6 +657,8 @@ export const kpiDefinitionSchema = z
       description:
         'Drift detection against the KPI history (robust z-score on a seasonal median/MAD, CUSUM for slow drift). Every setting has a default.',
     }),
+    forecast: forecastSettingsSchema.optional(),
+    calibration: calibrationSettingsSchema.optional(),
     guardrail: guardrailSchema,
     tags: z.array(z.string().min(1)).default([]),
   })
@@ -692,6 +714,14 @@ export const kpiDefinitionSchema = z
         code: 'custom',
         path: ['guardrail', 'agentFromDimension'],
         message: `${agentDimension} is not one of the dimensions`,
+      });
+    }
+    const comparesPeriods = definition.calculation.type === 'change' || definition.calculation.type === 'streak';
+    if (definition.grain === 'all_time' && comparesPeriods) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grain'],
+        message: `a ${definition.calculation.type} compares a period with earlier ones, and all_time has only one period: use year or a shorter grain`,
       });
     }
     if (definition.unit === 'currency' && definition.currency === undefined) {

@@ -1,7 +1,7 @@
 // Domain (evaluate): exclusion windows and annotations. A launch, a campaign start or an agent
 // release changes a KPI on purpose; the window says whether that suppresses a drift alert or only
 // explains it, and keeps those periods out of the baseline that later periods are compared with.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const annotationSchema = z
   .object({

@@ -1,6 +1,6 @@
 // Domain (evaluate): how drift is detected for one KPI. Every field has a default, so a definition
 // may say nothing and still get sound drift detection.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const driftSettingsSchema = z
   .object({

@@ -20,7 +20,9 @@ export type SkipReason =
   | 'missing_entity_key'
   | 'not_a_number'
   | 'missing_start_or_end'
-  | 'negative_duration';
+  | 'negative_duration'
+  | 'no_end'
+  | 'outside_window';
 
 /** A reader's verdict that the record cannot be used, and why. */
 export interface Skip {
@@ -86,8 +88,11 @@ export type CalculationNode =
   | {
       readonly kind: 'entity_duration';
       readonly entity: EntityPlan;
+      /** Ends at or after start + window are not paired; with `keepNegative`, nor ends at or before start − window. */
       readonly windowMillis: number | null;
       readonly placeBy: 'start' | 'end';
+      /** Whether an entity whose ends all precede its start keeps its latest end (a negative duration). */
+      readonly keepNegative: boolean;
       readonly statistic: AggregationKind;
       readonly unitMillis: number;
     }
@@ -213,7 +218,12 @@ export function compilePlan(definition: KpiDefinition): CompiledPlan {
       }
       case 'entity_duration': {
         const windowMillis = calc.window === undefined ? null : durationMillis(calc.window);
-        if (calc.placeBy === 'start' && windowMillis !== null) settleMillis = Math.max(settleMillis, windowMillis);
+        const keepNegative = calc.negativeDurations === 'keep';
+        // A period is final once no later record can pair into it: an end within the window after
+        // a start placed in it, or (keeping negatives) a start within the window after an end.
+        if ((calc.placeBy === 'start' || keepNegative) && windowMillis !== null) {
+          settleMillis = Math.max(settleMillis, windowMillis);
+        }
         const entity: EntityPlan = {
           key: `${prefix}durations`,
           start: sidePlan(calc.start, extra, true),
@@ -225,6 +235,7 @@ export function compilePlan(definition: KpiDefinition): CompiledPlan {
           entity,
           windowMillis,
           placeBy: calc.placeBy,
+          keepNegative,
           statistic: statisticOf(calc),
           unitMillis: DURATION_UNIT_MILLIS[calc.unit],
         };

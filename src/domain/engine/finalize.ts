@@ -10,7 +10,7 @@ import {
   createAggregator,
   resultOfMerged,
 } from './aggregators';
-import type { CalculationNode, CompiledPlan, EntityPlan } from './compile';
+import type { CalculationNode, CompiledPlan, EntityPlan, SkipReason } from './compile';
 import { compareText, type EntityTable, type KpiState, type MeasureTable } from './state';
 import { evaluateStatus } from './status';
 import { isoTime, periodEnd, periodStart, periodsBetween, shiftPeriod } from './time';
@@ -144,13 +144,20 @@ export function finalizeState(
     }
     return table;
   };
+  /** Entity join key → reason → entities that gave no duration. */
+  const dropped = new Map<string, Map<string, number>>();
   const durationTable = (node: Extract<CalculationNode, { kind: 'entity_duration' }>): AggregatorTable => {
     let table = durations.get(node.entity.key);
     if (table === undefined) {
-      table = buildDurations(entityTables.get(node.entity.key) as EntityTable, node, (time) =>
-        periodStart(grain, time),
+      const counts = new Map<string, number>();
+      table = buildDurations(
+        entityTables.get(node.entity.key) as EntityTable,
+        node,
+        (time) => periodStart(grain, time),
+        counts,
       );
       durations.set(node.entity.key, table);
+      dropped.set(node.entity.key, counts);
     }
     return table;
   };
@@ -328,7 +335,7 @@ export function finalizeState(
       });
     }
   }
-  return { values, skipped: state.skippedCounts() };
+  return { values, skipped: withDropped(state.skippedCounts(), dropped) };
 }
 
 function reportedPeriods(definition: KpiDefinition, dataPeriods: Set<number>, options: FinalizeOptions): number[] {
@@ -401,20 +408,63 @@ function buildFunnel(
   return table;
 }
 
+/**
+ * The durations of an entity join by period and group: each entity's first start paired with its
+ * first end at or after it (or, keeping negatives, its latest end before it), within the window.
+ * `dropped` counts, by reason, the entities that give no duration.
+ */
 function buildDurations(
   entities: EntityTable,
   node: Extract<CalculationNode, { kind: 'entity_duration' }>,
   periodOf: (time: number) => number,
+  dropped: Map<string, number>,
 ): AggregatorTable {
   const table = new AggregatorTable(node.statistic);
+  const drop = (reason: SkipReason) => dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
+  const window = node.windowMillis;
   for (const [entity, start] of entities.starts) {
-    const end = firstAtOrAfter(entities.endTimes(entity), start.time);
-    if (end === undefined) continue;
-    if (node.windowMillis !== null && end >= start.time + node.windowMillis) continue;
+    const times = entities.endTimes(entity);
+    if (times.length === 0) {
+      drop('no_end');
+      continue;
+    }
+    let end = firstAtOrAfter(times, start.time);
+    if (end === undefined) {
+      if (!node.keepNegative) {
+        drop('negative_duration');
+        continue;
+      }
+      end = times[times.length - 1] as number;
+    }
+    if (window !== null && (end >= start.time + window || end <= start.time - window)) {
+      drop('outside_window');
+      continue;
+    }
     const placedAt = node.placeBy === 'start' ? start.time : end;
     table.slot(periodOf(placedAt), start.group).add(end - start.time);
   }
   return table;
+}
+
+/** The engine's skipped records with the entities dropped at the join added, parts and reasons sorted. */
+function withDropped(
+  skipped: Record<string, Record<string, number>>,
+  dropped: ReadonlyMap<string, ReadonlyMap<string, number>>,
+): Record<string, Record<string, number>> {
+  const merged = new Map<string, Map<string, number>>();
+  for (const [part, reasons] of Object.entries(skipped)) merged.set(part, new Map(Object.entries(reasons)));
+  for (const [part, reasons] of dropped) {
+    if (reasons.size === 0) continue;
+    const target = merged.get(part) ?? new Map<string, number>();
+    for (const [reason, count] of reasons) target.set(reason, (target.get(reason) ?? 0) + count);
+    merged.set(part, target);
+  }
+  const sorted: Record<string, Record<string, number>> = {};
+  for (const part of [...merged.keys()].sort(compareText)) {
+    const reasons = merged.get(part) as Map<string, number>;
+    sorted[part] = Object.fromEntries([...reasons].sort((a, b) => compareText(a[0], b[0])));
+  }
+  return sorted;
 }
 
 /** The first of sorted `times` that is ≥ `time`. */

@@ -8,7 +8,7 @@ import { type CompiledPlan, compilePlan } from './compile';
 import { type FinalizeOptions, finalizeState, type KpiComputation } from './finalize';
 import { SKETCH_RELATIVE_ACCURACY } from './quantiles';
 import { type KpiPartialState, KpiState, PARTIAL_STATE_FORMAT, RecordPlacers } from './state';
-import { periodStart, shiftPeriod } from './time';
+import { ALL_TIME_END, periodStart, shiftPeriod } from './time';
 
 /** Time range of raw records a computation needs from one dataset: [from, to), from null = unbounded. */
 export interface InputRange {
@@ -183,15 +183,19 @@ function inputRanges(
         widen(node.entity.start.dataset, first, to);
         widen(node.entity.end.dataset, first, to + node.windowMillis);
         return;
-      case 'entity_duration':
+      case 'entity_duration': {
+        // Kept negative durations pair an end with a start up to a window after it (validation
+        // requires the window then).
+        const ahead = node.keepNegative ? (node.windowMillis as number) : 0;
         if (node.placeBy === 'start') {
           widen(node.entity.start.dataset, first, to);
-          widen(node.entity.end.dataset, first, to + (node.windowMillis as number));
+          widen(node.entity.end.dataset, first - ahead, to + (node.windowMillis as number));
         } else {
-          widen(node.entity.start.dataset, node.windowMillis === null ? null : first - node.windowMillis, to);
+          widen(node.entity.start.dataset, node.windowMillis === null ? null : first - node.windowMillis, to + ahead);
           widen(node.entity.end.dataset, first, to);
         }
         return;
+      }
       case 'treatment_lift':
         visit(node.treatment);
         visit(node.control);
@@ -205,5 +209,13 @@ function inputRanges(
     }
   };
   visit(plan.root);
+  for (const [dataset, range] of Object.entries(ranges)) {
+    // The all_time period reads every record, however early or late; no range reaches past the
+    // last instant a period can hold (a window added to it would write a five-digit year).
+    ranges[dataset] =
+      definition.grain === 'all_time'
+        ? { from: null, to: ALL_TIME_END }
+        : { from: range.from, to: Math.min(range.to, ALL_TIME_END) };
+  }
   return ranges;
 }

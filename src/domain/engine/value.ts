@@ -1,5 +1,5 @@
 // Domain: a computed KPI value, as `kpi compute` prints it and the compute service stores it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { GRAINS } from '../definition/schema';
 import { KPI_STATUSES } from './status';
 

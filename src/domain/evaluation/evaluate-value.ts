@@ -1,6 +1,6 @@
 // Domain (evaluate): drift of a computed value against its own history, and the violations it
 // raises for the guardrail stage: a red status, a drift, a data-quality failure, each only when the
-// definition's guardrail triggers on it.
+// definition's guardrail triggers on it, and an at-risk forecast when it triggers on red.
 import type { KpiDefinition } from '../definition/schema';
 import type { Annotation } from '../drift/annotations';
 import { type AdverseDirection, assessDrift, type DriftAssessment } from '../drift/assess-drift';
@@ -40,7 +40,7 @@ export function driftOf(
   });
   const assessment = assessDrift({
     kpiId: definition.id,
-    grain: (definition.grain === 'quarter' ? 'month' : definition.grain) as DriftGrain,
+    grain: driftGrainOf(definition.grain),
     current: point(value),
     history: history.map(point),
     settings: definition.drift,
@@ -130,6 +130,33 @@ export function violationsOf(
       },
     });
   }
+  const forecast = value.forecast;
+  const horizon = forecast?.steps.at(-1);
+  if (triggers.has('red_status') && value.status === 'at_risk' && forecast && horizon) {
+    violations.push({
+      ...base,
+      kind: 'at_risk',
+      evidence: {
+        summary:
+          `${definition.name} is ${shown(value.value)} (${forecast.baseStatus}), but the forecast gives ${Math.round(forecast.probabilityRed * 100)} % for red by ${forecast.horizonEnd.slice(0, 10)}: ${definition.target.description}`.slice(
+            0,
+            500,
+          ),
+        trend: recent,
+        forecast: {
+          horizonEnd: forecast.horizonEnd,
+          point: horizon.point,
+          lower80: horizon.lower80,
+          upper80: horizon.upper80,
+          lower95: horizon.lower95,
+          upper95: horizon.upper95,
+          probabilityRed: forecast.probabilityRed,
+          atRiskProbability: forecast.atRiskProbability,
+          model: forecast.model,
+        },
+      },
+    });
+  }
   const drift = value.drift;
   const signal = drift?.signals[0];
   if (triggers.has('drift') && drift?.verdict === 'drift' && signal) {
@@ -155,4 +182,9 @@ export function violationsOf(
     });
   }
   return violations;
+}
+
+/** The grain drift seasonality is chosen by: grains longer than a month have no season of their own. */
+function driftGrainOf(grain: KpiDefinition['grain']): DriftGrain {
+  return grain === 'quarter' || grain === 'year' || grain === 'all_time' ? 'month' : grain;
 }

@@ -1,7 +1,7 @@
 // Domain: the approval link. It names an approval, the approver it was sent to, the tier and an
 // expiry, signed with an HMAC; the task token never appears in it. A GET shows the request, a POST
 // decides it. Signing itself happens in an adapter (the key lives in Secrets Manager).
-import { z } from 'zod';
+import * as z from 'zod';
 import { approvalIdSchema } from './approval';
 
 /** Version of the signed payload; a change of format bumps it and old links stop verifying. */

@@ -1,8 +1,14 @@
 // Domain: an approval request and what its decision does. The guardrail intake opens one per concern
 // (see violation.ts `concernKey`); the approval workflow notifies the approver tiers in turn, the
 // approval page records the one decision, and the workflow applies it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AutonomyMode, type AutonomySubject, autonomyModeSchema, autonomySubjectSchema } from './autonomy';
+import {
+  definitionChangeSchema,
+  describeDefinitionChange,
+  effectOfDefinitionChange,
+  safeDefaultOfDefinitionChange,
+} from './definition-change';
 import { GUARDRAIL_ACTIONS, type GuardrailAction } from './policy';
 import { violationSchema } from './violation';
 
@@ -21,10 +27,13 @@ export type ApproverTier = z.infer<typeof approverTierSchema>;
 
 /**
  * What approving does: `supervise` the governed subject (level of decision high), or let it go back
- * to its previous mode, `restore_autonomy` (critical: it was supervised at once).
+ * to its previous mode, `restore_autonomy` (critical: it was supervised at once), or
+ * `publish_definition`: put a proposed version of a KPI (a target change) in force.
  */
-export const APPROVAL_PROPOSALS = ['supervise', 'restore_autonomy'] as const;
+export const APPROVAL_PROPOSALS = ['supervise', 'restore_autonomy', 'publish_definition'] as const;
 export type ApprovalProposal = (typeof APPROVAL_PROPOSALS)[number];
+/** The proposals about a violation's governed subject. */
+export type AutonomyProposal = Exclude<ApprovalProposal, 'publish_definition'>;
 
 /** `expired`: no tier answered, the safe default applied. `failed`: the workflow broke, the safe default applied. */
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'failed'] as const;
@@ -43,28 +52,45 @@ export const approvalOutcomeSchema = z.object({
 });
 export type ApprovalOutcome = z.infer<typeof approvalOutcomeSchema>;
 
-/** What the guardrail intake hands the workflow (its execution input). */
-export const approvalStartSchema = z.object({
+const policySchema = z.object({
+  action: z.enum(GUARDRAIL_ACTIONS),
+  rule: z.string().min(1),
+  reason: z.string().min(1),
+  version: z.number().int().positive(),
+});
+
+/** What the guardrail intake hands the workflow for a violation (its execution input). */
+export const violationApprovalStartSchema = z.object({
   approvalId: approvalIdSchema,
   concernKey: z.string().min(1),
   violationKey: z.string().min(1),
   violation: violationSchema,
-  policy: z.object({
-    action: z.enum(GUARDRAIL_ACTIONS),
-    rule: z.string().min(1),
-    reason: z.string().min(1),
-    version: z.number().int().positive(),
-  }),
-  proposal: z.enum(APPROVAL_PROPOSALS),
+  policy: policySchema,
+  proposal: z.enum(['supervise', 'restore_autonomy']),
   subject: autonomySubjectSchema,
   /** The subject's mode before this violation (what `restore_autonomy` goes back to). */
   previousMode: autonomyModeSchema,
   requestedAt: utcInstant,
 });
-export type ApprovalStart = z.infer<typeof approvalStartSchema>;
 
-/** An approval request as stored. */
-export const approvalRequestSchema = approvalStartSchema.extend({
+/** What a publish hands the workflow for a guardrail change of a definition (its execution input). */
+export const changeApprovalStartSchema = z.object({
+  approvalId: approvalIdSchema,
+  /** One approval at a time per KPI definition: `definition|<kpi id>`. */
+  concernKey: z.string().min(1),
+  policy: policySchema,
+  proposal: z.literal('publish_definition'),
+  change: definitionChangeSchema,
+  requestedAt: utcInstant,
+});
+
+/** The workflow's execution input: about a violation, or about a definition change. */
+export const approvalStartSchema = z.union([violationApprovalStartSchema, changeApprovalStartSchema]);
+export type ApprovalStart = z.infer<typeof approvalStartSchema>;
+export type ViolationApprovalStart = z.infer<typeof violationApprovalStartSchema>;
+export type ChangeApprovalStart = z.infer<typeof changeApprovalStartSchema>;
+
+const requestFields = {
   /** The escalation chain, as configured when the request was recorded. */
   tiers: z.array(approverTierSchema).min(1),
   status: z.enum(APPROVAL_STATUSES),
@@ -75,8 +101,45 @@ export const approvalRequestSchema = approvalStartSchema.extend({
   outcome: approvalOutcomeSchema.nullable(),
   closedAt: utcInstant.nullable(),
   executionArn: z.string().nullable(),
-});
+};
+
+/** An approval request as stored. */
+export const approvalRequestSchema = z.union([
+  violationApprovalStartSchema.extend(requestFields),
+  changeApprovalStartSchema.extend(requestFields),
+]);
 export type ApprovalRequest = z.infer<typeof approvalRequestSchema>;
+
+/** Whether a request (or start) is about a violation, rather than a definition change. */
+export function isViolationApproval<T extends ApprovalStart>(
+  start: T,
+): start is Extract<T, { readonly proposal: AutonomyProposal }> {
+  return start.proposal !== 'publish_definition';
+}
+
+/** The KPI an approval is about. */
+export function kpiOfApproval(start: ApprovalStart): { id: string; name: string } {
+  return isViolationApproval(start) ? start.violation.kpi : start.change.kpi;
+}
+
+/** The question an approver answers, for either kind of request. */
+export function questionOf(start: ApprovalStart): string {
+  return isViolationApproval(start)
+    ? describeProposal(start.proposal, start.subject, start.previousMode)
+    : describeDefinitionChange(start.change);
+}
+
+/** What an answer does, for either kind of request. */
+export function effectOfDecision(start: ApprovalStart, decision: Decision): string {
+  return isViolationApproval(start)
+    ? effectOf(start.proposal, decision, start.subject, start.previousMode)
+    : effectOfDefinitionChange(start.change, decision);
+}
+
+/** What happens without an answer, for either kind of request. */
+export function safeDefaultOf(start: ApprovalStart): string {
+  return isViolationApproval(start) ? safeDefaultEffect(start.subject) : safeDefaultOfDefinitionChange(start.change);
+}
 
 /** One tier's notification, as stored (the task token is kept apart and never leaves the server). */
 export const tierNoticeSchema = z.object({
@@ -90,7 +153,7 @@ export const tierNoticeSchema = z.object({
 export type TierNotice = z.infer<typeof tierNoticeSchema>;
 
 /** The proposal behind a policy action; `notify_owner` asks nothing. */
-export function proposalFor(action: GuardrailAction): ApprovalProposal | null {
+export function proposalFor(action: GuardrailAction): AutonomyProposal | null {
   if (action === 'request_approval') return 'supervise';
   if (action === 'supervise_and_request_restore') return 'restore_autonomy';
   return null;
@@ -101,8 +164,8 @@ export function describeSubject(subject: AutonomySubject): string {
   return subject.kind === 'agent' ? `agent ${subject.id}` : `every agent of use case ${subject.id}`;
 }
 
-/** The question an approver answers, as one line. */
-export function describeProposal(proposal: ApprovalProposal, subject: AutonomySubject, previousMode: AutonomyMode) {
+/** The question an approver answers about a violation, as one line. */
+export function describeProposal(proposal: AutonomyProposal, subject: AutonomySubject, previousMode: AutonomyMode) {
   return proposal === 'supervise'
     ? `Supervise ${describeSubject(subject)}: a person confirms each of its actions until autonomy is restored.`
     : `Let ${describeSubject(subject)}, supervised since this violation, go back to ${previousMode}.`;
@@ -110,7 +173,7 @@ export function describeProposal(proposal: ApprovalProposal, subject: AutonomySu
 
 /** What each answer does, for the approval page and the email. */
 export function effectOf(
-  proposal: ApprovalProposal,
+  proposal: AutonomyProposal,
   decision: Decision,
   subject: AutonomySubject,
   previousMode: AutonomyMode,

@@ -2,9 +2,9 @@
 // decision, escalation, timeout and autonomy change is one AuditEvent, stored in DynamoDB (queryable
 // by KPI, governed subject and day) and written as a record of the `pipeline_governance` dataset so
 // the governance KPIs are computed by the same engine as every other KPI.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TypedRecord } from '../records';
-import { DECISIONS } from './approval';
+import { type ApprovalStart, DECISIONS, isViolationApproval } from './approval';
 import { AUTONOMY_MODES, type AutonomySubject, subjectKey, subjectOf } from './autonomy';
 import { LEVELS_OF_DECISION, VIOLATION_KINDS, type Violation } from './violation';
 
@@ -38,6 +38,8 @@ export const AUDIT_EVENT_TYPES = [
   'autonomy_changed',
   /** The workflow failed; operations were alarmed and the safe default applied. */
   'workflow_failed',
+  /** An approved definition change was published as a new version. */
+  'definition_published',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -126,6 +128,26 @@ export function auditEvent(
     agentId: violation.governs.agentId,
     useCase: violation.governs.useCase,
     subject: subject ? subjectKey(subject) : null,
+    ...NO_DETAILS,
+    ...fields,
+  };
+}
+
+/** The fields every event about an approval request share: its violation's, or its definition change's. */
+export function approvalAuditEvent(
+  start: ApprovalStart,
+  fields: Pick<EventFields, 'eventId' | 'type' | 'occurredAt' | 'actor'> & Partial<EventFields>,
+): AuditEvent {
+  if (isViolationApproval(start)) return auditEvent(start.violation, fields);
+  const { change } = start;
+  return {
+    kpiId: change.kpi.id,
+    kpiVersion: change.fromVersion,
+    violationKind: null,
+    levelOfDecision: change.kpi.levelOfDecision,
+    agentId: null,
+    useCase: change.kpi.useCase,
+    subject: null,
     ...NO_DETAILS,
     ...fields,
   };

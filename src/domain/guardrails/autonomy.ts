@@ -1,6 +1,6 @@
 // Domain: autonomy controls. Each agent and each use case runs in one mode; the guardrail policy and
 // human decisions change it, and agents read it before they act.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Violation } from './violation';
 
 /**

@@ -2,10 +2,12 @@
 // targets and periods shared with the approval page. Plain text, ASCII where email subjects need it.
 import {
   type ApprovalRequest,
-  describeProposal,
+  type ApprovalStart,
   describeSubject,
-  effectOf,
-  safeDefaultEffect,
+  effectOfDecision,
+  isViolationApproval,
+  questionOf,
+  safeDefaultOf,
   type TierNotice,
 } from './approval';
 import { subjectOf } from './autonomy';
@@ -64,8 +66,9 @@ export function formatInstant(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
-/** `2026-11-20 14:00 to 15:00 UTC (hour)`. */
+/** `2026-11-20 14:00 to 15:00 UTC (hour)`; `all time (…)` for the all_time grain. */
 export function describePeriod(violation: Violation): string {
+  if (violation.grain === 'all_time') return 'all time (all_time: every record so far)';
   const { start, end } = violation.period;
   const sameDay = start.slice(0, 10) === end.slice(0, 10);
   const until = sameDay ? end.slice(11, 16) : `${end.slice(0, 10)} ${end.slice(11, 16)}`;
@@ -82,6 +85,7 @@ const KIND_WORDS: Record<Violation['kind'], string> = {
   red_status: 'is red',
   drift: 'has drifted',
   data_quality: 'failed a data-quality check',
+  at_risk: 'is at risk of turning red',
 };
 
 /** `Lead handoff cycle time (p95) is red for agent lead-router-1`. */
@@ -111,7 +115,34 @@ function evidenceLines(violation: Violation): string[] {
     const trend = violation.evidence.trend.map((p) => formatValue(p.value, violation.kpi)).join(', ');
     lines.push(`  Trend (oldest first): ${trend}`);
   }
+  const forecast = violation.evidence.forecast;
+  if (forecast) {
+    const shown = (n: number) => formatValue(n, violation.kpi);
+    lines.push(
+      `  Forecast for ${formatInstant(forecast.horizonEnd)}: ${shown(forecast.point)} (80 %: ${shown(forecast.lower80)} to ${shown(forecast.upper80)}; 95 %: ${shown(forecast.lower95)} to ${shown(forecast.upper95)}); probability of red ${Math.round(forecast.probabilityRed * 100)} % (at risk above ${Math.round(forecast.atRiskProbability * 100)} %)`,
+    );
+  }
   return lines;
+}
+
+/** What an approval request is about, as one line: the violation's headline or the change. */
+export function approvalHeadline(start: ApprovalStart): string {
+  return isViolationApproval(start)
+    ? headline(start.violation)
+    : `Target change of ${start.change.kpi.name} (level of decision ${start.change.kpi.levelOfDecision})`;
+}
+
+/** The context an approver reads before deciding: what happened, or what would change and why. */
+function contextLines(start: ApprovalStart): string[] {
+  if (isViolationApproval(start)) return ['What happened', ...evidenceLines(start.violation)];
+  const { change } = start;
+  return [
+    'What would change',
+    `  Proposed by ${change.proposedBy} (${change.source}): ${change.reason}`,
+    ...change.changes.map((c) => `  ${c}`),
+    ...(change.evidence.length > 0 ? ['', 'Evidence', ...change.evidence.map((e) => `  ${e}`)] : []),
+    `  Version ${change.fromVersion} stays in force until this is approved.`,
+  ];
 }
 
 /** The email one approver receives: the context, the question, the deadline and their own link. */
@@ -121,21 +152,22 @@ export function approverEmail(
   approver: string,
   link: string,
 ): { subject: string; body: string } {
-  const { violation, proposal, subject, previousMode } = request;
   const next = request.tiers[notice.tier + 1];
   const fallback = next
     ? `Without an answer by then, the request goes to ${next.name}.`
-    : `Without an answer by then, the safe default applies: ${safeDefaultEffect(subject)}`;
+    : `Without an answer by then, the safe default applies: ${safeDefaultOf(request)}`;
+  const footer = isViolationApproval(request)
+    ? `KPI ${request.violation.kpi.id} v${request.violation.kpi.version} (${request.violation.kpi.hash})`
+    : `KPI ${request.change.kpi.id} v${request.change.fromVersion} → proposal ${request.change.proposalId} (${request.change.hash})`;
   const body = [
-    `Approval needed: ${headline(violation)}.`,
+    `Approval needed: ${approvalHeadline(request)}.`,
     '',
-    'What happened',
-    ...evidenceLines(violation),
+    ...contextLines(request),
     '',
     'What you decide',
-    `  ${describeProposal(proposal, subject, previousMode)}`,
-    `  Approve: ${effectOf(proposal, 'approved', subject, previousMode)}`,
-    `  Reject: ${effectOf(proposal, 'rejected', subject, previousMode)}`,
+    `  ${questionOf(request)}`,
+    `  Approve: ${effectOfDecision(request, 'approved')}`,
+    `  Reject: ${effectOfDecision(request, 'rejected')}`,
     '',
     `Decide by ${formatInstant(notice.deadline)}. ${fallback}`,
     '',
@@ -143,10 +175,10 @@ export function approverEmail(
     `  ${link}`,
     '',
     `This link is yours alone: it records you (${approver}) as the approver. Please do not forward it.`,
-    `KPI ${violation.kpi.id} v${violation.kpi.version} (${violation.kpi.hash}); approval ${request.approvalId}; tier ${notice.tier + 1} of ${request.tiers.length} (${notice.name}).`,
+    `${footer}; approval ${request.approvalId}; tier ${notice.tier + 1} of ${request.tiers.length} (${notice.name}).`,
   ].join('\n');
   return {
-    subject: emailSubject(`Approval needed by ${formatInstant(notice.deadline)}: ${headline(violation)}`),
+    subject: emailSubject(`Approval needed by ${formatInstant(notice.deadline)}: ${approvalHeadline(request)}`),
     body,
   };
 }

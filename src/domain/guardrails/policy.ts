@@ -2,21 +2,42 @@
 // rules (one pure function per file under rules/) choose what happens: notify the KPI owner, ask
 // for approval, or supervise at once and ask for approval to restore autonomy.
 import type { AutonomyMode } from './autonomy';
-import type { Violation } from './violation';
+import type { LevelOfDecision, Violation } from './violation';
 
 /**
  * - `notify_owner`: tell the KPI owner on SNS; nothing changes.
  * - `request_approval`: ask the approver chain to confirm supervising the governed subject.
  * - `supervise_and_request_restore`: supervise the governed subject now, and ask the approver
  *   chain whether it may go back to its previous mode.
+ * - `record_only`: keep it in the audit trail; nobody is told (an at-risk forecast routed like yellow).
  */
-export const GUARDRAIL_ACTIONS = ['notify_owner', 'request_approval', 'supervise_and_request_restore'] as const;
+export const GUARDRAIL_ACTIONS = [
+  'notify_owner',
+  'request_approval',
+  'supervise_and_request_restore',
+  'record_only',
+] as const;
 export type GuardrailAction = (typeof GUARDRAIL_ACTIONS)[number];
+
+/** How an at-risk forecast is routed: like a yellow value, to the owner, or like a red value. */
+export const AT_RISK_ROUTES = ['like_yellow', 'notify_owner', 'like_red'] as const;
+export type AtRiskRoute = (typeof AT_RISK_ROUTES)[number];
+
+/** The routing of at-risk forecasts per level of decision. @default notify_owner at every level */
+export type AtRiskRouting = Readonly<Record<LevelOfDecision, AtRiskRoute>>;
+
+export const DEFAULT_AT_RISK_ROUTING: AtRiskRouting = {
+  low: 'notify_owner',
+  high: 'notify_owner',
+  critical: 'notify_owner',
+};
 
 /** What a rule sees besides the violation. */
 export interface PolicyContext {
   /** The current mode of the subject the violation governs; null when it governs none. */
   readonly currentMode: AutonomyMode | null;
+  /** How at-risk forecasts are routed per level of decision. @default DEFAULT_AT_RISK_ROUTING */
+  readonly atRiskRouting?: AtRiskRouting;
 }
 
 /** A rule's answer when it applies. */

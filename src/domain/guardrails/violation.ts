@@ -1,10 +1,14 @@
 // Domain: the violation contract between evaluate (compute stage) and the guardrail stage. Evaluate
 // emits one Violation per KPI value that breaks its definition (red status, drift, data quality);
 // the guardrail intake (functions/guardrail-intake.ts) takes a batch of them and applies the policy.
-import { z } from 'zod';
+import * as z from 'zod';
 
-/** What was broken: the status turned red, the value drifted from its own history, or the data is bad. */
-export const VIOLATION_KINDS = ['red_status', 'drift', 'data_quality'] as const;
+/**
+ * What was broken: the status turned red, the value drifted from its own history, the data is bad,
+ * or the forecast makes red likely by the end of the KPI's horizon (`at_risk`, raised when the
+ * definition's guardrail triggers on `red_status`).
+ */
+export const VIOLATION_KINDS = ['red_status', 'drift', 'data_quality', 'at_risk'] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
 /**
@@ -15,10 +19,10 @@ export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 export const LEVELS_OF_DECISION = ['low', 'high', 'critical'] as const;
 export type LevelOfDecision = (typeof LEVELS_OF_DECISION)[number];
 
-export const KPI_STATUSES = ['green', 'yellow', 'red', 'insufficient_data'] as const;
+export const KPI_STATUSES = ['green', 'yellow', 'at_risk', 'red', 'insufficient_data'] as const;
 export type KpiStatus = (typeof KPI_STATUSES)[number];
 
-export const GRAINS = ['minute', 'hour', 'day', 'week', 'month', 'quarter'] as const;
+export const GRAINS = ['minute', 'hour', 'day', 'week', 'month', 'quarter', 'year', 'all_time'] as const;
 export type Grain = (typeof GRAINS)[number];
 
 export const DIRECTIONS = ['higher_is_better', 'lower_is_better', 'within_band'] as const;
@@ -106,6 +110,20 @@ export const violationSchema = z
           baseline: finite.nullable(),
         })
         .optional(),
+      /** For `at_risk`: the forecast at the end of the horizon and the probability of red there. */
+      forecast: z
+        .object({
+          horizonEnd: utcInstant,
+          point: finite,
+          lower80: finite,
+          upper80: finite,
+          lower95: finite,
+          upper95: finite,
+          probabilityRed: z.number().min(0).max(1),
+          atRiskProbability: z.number().gt(0).lt(1),
+          model: z.string().min(1).max(100),
+        })
+        .optional(),
       /** For `data_quality`: which check failed, what was seen and what was expected. */
       dataQuality: z
         .object({
@@ -125,6 +143,13 @@ export const violationSchema = z
         code: 'custom',
         path: ['evidence', 'drift'],
         message: 'a drift violation carries its drift test',
+      });
+    }
+    if (v.kind === 'at_risk' && !v.evidence.forecast) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['evidence', 'forecast'],
+        message: 'an at_risk violation carries the forecast that caused it',
       });
     }
     if (v.kind === 'data_quality' && !v.evidence.dataQuality) {

@@ -5,7 +5,7 @@
 // same number and a commit is one atomic write. An entry adds a batch's objects of that day and
 // may name batches it supersedes on that day. The visible state of a day is a pure function of its
 // entries: the objects of every batch that no entry supersedes.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const HOUR = 3_600_000;
 

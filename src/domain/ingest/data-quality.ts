@@ -48,8 +48,8 @@ export const BATCH_ONLY_FIELDS = {
  * The `pipeline_ingest` records of one batch.
  *
  * `schema_conformity` is the share of the rows received (duplicates aside) that conform to the
- * declaration: valid rows, none of them when the file has a file-level warning (a declared column
- * missing or renamed: every row lacks it); null when nothing was received. `freshness_lag_seconds`
+ * declaration: valid rows, none of them when a declared column is missing or renamed (every row
+ * lacks it); null when nothing was received. `freshness_lag_seconds`
  * is how far the newest event time trails the ingestion.
  */
 export function dataQualityRecords(facts: BatchQualityFacts): TypedRecord[] {
@@ -71,7 +71,10 @@ export function dataQualityRecords(facts: BatchQualityFacts): TypedRecord[] {
     rows_quarantined: counts.quarantined,
     rows_duplicate: counts.duplicate,
     warnings: facts.warnings.length,
-    schema_conformity: conformity(counts, facts.warnings.length > 0),
+    schema_conformity: conformity(
+      counts,
+      facts.warnings.some((w) => COLUMN_WARNINGS.has(w.code)),
+    ),
     newest_event_time: facts.newestEventTime,
     oldest_event_time: facts.oldestEventTime,
     freshness_lag_seconds:
@@ -93,6 +96,9 @@ export function dataQualityRecords(facts: BatchQualityFacts): TypedRecord[] {
     );
   return [batch, ...reasons];
 }
+
+/** Warnings that say the file's columns are not the declared ones: no row of it conforms. */
+const COLUMN_WARNINGS = new Set(['missing_optional_column', 'unknown_column']);
 
 function conformity(counts: BatchCounts, fileWarned: boolean): number | null {
   const received = counts.read - counts.duplicate;

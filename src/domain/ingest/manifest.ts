@@ -3,7 +3,7 @@
 // counts and checksums; which code and which declaration did it) and its plan: the commit makes its
 // objects visible day by day in the commit log (commit-log.ts), and a run that dies during the commit
 // resumes from the manifest. A manifest alone makes nothing visible.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CONNECTORS = ['drop_zone', 'http', 'push'] as const;
 export type Connector = (typeof CONNECTORS)[number];
@@ -52,6 +52,7 @@ export const writtenObjectSchema = z.object({
 export const readWarningSchema = z.object({
   code: z.string(),
   field: z.string().nullable().optional(),
+  column: z.string().nullable().optional(),
   message: z.string(),
 });
 
@@ -74,7 +75,7 @@ export const batchManifestSchema = z.object({
   outcome: z.enum(BATCH_OUTCOMES),
   /** Reason code and sentence when the batch was not ingested. */
   problem: z.object({ code: z.string(), reason: z.string() }).nullable(),
-  /** SHA-256 over the content read (each part's SHA-256 in order): the batch's identity. */
+  /** SHA-256 over the content read, decompressed (each part's SHA-256 in order): the batch's identity. */
   contentSha256: z.string(),
   /** The logical file a `replace` dataset's batch stands for, its revision, and the batches it supersedes. */
   replaces: z

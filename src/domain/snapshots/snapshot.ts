@@ -20,6 +20,8 @@ export interface SnapshotRow {
   readonly provisional: boolean;
   readonly confidence: number | null;
   readonly drift_verdict: string | null;
+  readonly red_probability: number | null;
+  readonly forecast: string | null;
   readonly definition_version: number;
   readonly definition_hash: string;
   readonly code_version: string;
@@ -47,6 +49,8 @@ export function snapshotRows(values: readonly StoredKpiValue[]): SnapshotRow[] {
       provisional: v.provisional,
       confidence: v.confidence,
       drift_verdict: v.drift?.verdict ?? null,
+      red_probability: v.forecast?.probabilityRed ?? null,
+      forecast: v.forecast ? canonicalJson(v.forecast) : null,
       definition_version: v.lineage.definition.version,
       definition_hash: v.lineage.definition.hash,
       code_version: v.lineage.codeVersion,

@@ -1,13 +1,19 @@
 // Domain (compute): one KPI value as stored, with the lineage that makes it traceable and
 // reproducible: which definition version computed it from which input partitions, with which code,
 // when, whether it may still change, and how much its inputs can be trusted.
-import { z } from 'zod';
+import * as z from 'zod';
 
-export const GRAINS = ['minute', 'hour', 'day', 'week', 'month', 'quarter'] as const;
+export const GRAINS = ['minute', 'hour', 'day', 'week', 'month', 'quarter', 'year', 'all_time'] as const;
 export type ValueGrain = (typeof GRAINS)[number];
 
-export const VALUE_STATUSES = ['green', 'yellow', 'red', 'insufficient_data', 'not_computable'] as const;
+/**
+ * Every status a stored value can have, from best to worst: the thresholds give green, yellow or
+ * red; `at_risk` is a green or yellow value whose forecast is likely to end its horizon in red.
+ */
+export const VALUE_STATUSES = ['green', 'yellow', 'at_risk', 'red', 'insufficient_data', 'not_computable'] as const;
 export type ValueStatus = (typeof VALUE_STATUSES)[number];
+/** The statuses thresholds and samples give, before any forecast. */
+export const THRESHOLD_STATUSES = ['green', 'yellow', 'red', 'insufficient_data', 'not_computable'] as const;
 
 const utcInstant = z.iso.datetime({ offset: false });
 const dimensionValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -100,6 +106,52 @@ export const driftSummarySchema = z
   .strict();
 export type DriftSummary = z.infer<typeof driftSummarySchema>;
 
+const finite = z.number().refine(Number.isFinite, 'must be finite');
+
+/** The forecast a refresh made from a value: where the series is heading, and how likely red is. */
+export const valueForecastSchema = z
+  .object({
+    /** The model, e.g. `mstl(7)+auto_ets` or `auto_ets`. */
+    model: z.string().min(1),
+    /** The seasonality used, in periods; 1 for none. */
+    seasonLength: z.number().int().positive(),
+    /** Values of the series the model was fitted on, up to and including this one. */
+    trainedOn: z.number().int().positive(),
+    /** Rolling origins the intervals were calibrated on, and the factor each level was scaled by. */
+    calibration: z
+      .object({
+        origins: z.number().int().nonnegative(),
+        factor80: finite.nonnegative(),
+        factor95: finite.nonnegative(),
+      })
+      .strict(),
+    /** One step per period after this one, to the end of the horizon. */
+    steps: z
+      .array(
+        z
+          .object({
+            periodStart: utcInstant,
+            point: finite,
+            lower80: finite,
+            upper80: finite,
+            lower95: finite,
+            upper95: finite,
+          })
+          .strict(),
+      )
+      .min(1),
+    /** End (exclusive) of the last step's period. */
+    horizonEnd: utcInstant,
+    /** Probability that the KPI is red at the end of the horizon. */
+    probabilityRed: z.number().min(0).max(1),
+    /** Above this probability a green or yellow value is at_risk (the definition's setting). */
+    atRiskProbability: z.number().gt(0).lt(1),
+    /** The status the thresholds gave; `status` says at_risk when the forecast made it so. */
+    baseStatus: z.enum(THRESHOLD_STATUSES),
+  })
+  .strict();
+export type ValueForecast = z.infer<typeof valueForecastSchema>;
+
 export const kpiValueSchema = z
   .object({
     kpiId: z.string().min(1),
@@ -118,6 +170,8 @@ export const kpiValueSchema = z
     /** 0–1: how far the inputs can be trusted (quarantine share, freshness); null when unknown. */
     confidence: z.number().min(0).max(1).nullable(),
     drift: driftSummarySchema.nullable().default(null),
+    /** Set by a scheduled refresh on the latest final value of each series; null otherwise. */
+    forecast: valueForecastSchema.nullable().default(null),
     lineage: lineageSchema,
   })
   .strict();

@@ -1,7 +1,7 @@
 // Domain (compute): a restatement is a final value that changed after it was stored. Provisional
 // values are expected to move until their period closes; a final one moving is news for everyone
 // who already read it (dashboards, snapshots, approvals), so it is recorded with both versions.
-import { z } from 'zod';
+import * as z from 'zod';
 import { GRAINS, type KpiValue, kpiValueSchema, VALUE_STATUSES } from './kpi-value';
 
 const restatedSideSchema = z
@@ -54,7 +54,8 @@ export interface StoredKpiValue extends KpiValue {
 /** The restatement `next` makes of `previous`, or null when it is none. */
 export function restatementOf(previous: StoredKpiValue | null, next: KpiValue, revision: number): Restatement | null {
   if (!previous || previous.provisional) return null;
-  if (previous.value === next.value && previous.status === next.status) return null;
+  // A forecast moving a value to or from at_risk re-evaluates it; the value itself did not change.
+  if (previous.value === next.value && thresholdStatus(previous) === thresholdStatus(next)) return null;
   const side = (v: KpiValue): RestatedSide => ({
     value: v.value,
     status: v.status,
@@ -74,6 +75,11 @@ export function restatementOf(previous: StoredKpiValue | null, next: KpiValue, r
     current: side(next),
     restatedAt: next.lineage.computedAt,
   };
+}
+
+/** The status by the thresholds alone, under any forecast. */
+function thresholdStatus(value: KpiValue): string {
+  return value.forecast?.baseStatus ?? value.status;
 }
 
 /** Which batches the new value reads that the old one did not, and the other way round. */

@@ -5,6 +5,21 @@ import { canonicalJson } from './canonical-json';
 import { contentHash } from './content-hash';
 import { DefinitionStateError, DefinitionUnchangedError } from './errors';
 
+/** `calibration`: thresholds recalibrated from history; `publish`: a person's edit held for approval. */
+export const PROPOSAL_SOURCES = ['calibration', 'publish'] as const;
+export type ProposalSource = (typeof PROPOSAL_SOURCES)[number];
+
+/** What the change log keeps of the proposal (proposals.ts) and the approval behind a publish. */
+export interface ChangeProvenance {
+  readonly proposal?: { readonly id: string; readonly source: ProposalSource; readonly evidence: string | null };
+  readonly approval?: {
+    readonly id: string;
+    readonly approver: string;
+    readonly decidedAt: number;
+    readonly reason: string | null;
+  };
+}
+
 /** What a definition must have for the store: an id. The engine's schema validates the rest. */
 export interface IdentifiedDefinition {
   readonly id: string;
@@ -26,8 +41,11 @@ export interface DefinitionVersion<T> {
 
 export type ChangeAction = 'publish' | 'rollback' | 'retire';
 
-/** One move of the pointer, in the order they happened (`seq` 1, 2, 3, …). */
-export interface ChangeLogEntry {
+/**
+ * One move of the pointer, in the order they happened (`seq` 1, 2, 3, …). A publish that came from
+ * a proposal names it (with its evidence, in one line) and, when it needed one, the approval.
+ */
+export interface ChangeLogEntry extends ChangeProvenance {
   readonly id: string;
   readonly seq: number;
   readonly action: ChangeAction;
@@ -71,7 +89,7 @@ export interface PointerTransition<T> {
   readonly newVersion: DefinitionVersion<T> | null;
 }
 
-export interface ChangeRequest {
+export interface ChangeRequest extends ChangeProvenance {
   readonly author: string;
   readonly reason: string;
   /** Epoch milliseconds. */
@@ -112,6 +130,8 @@ export function publishTransition<T extends IdentifiedDefinition>(
     author: request.author,
     reason: request.reason,
     at: request.at,
+    ...(request.proposal ? { proposal: request.proposal } : {}),
+    ...(request.approval ? { approval: request.approval } : {}),
   };
   return {
     change,

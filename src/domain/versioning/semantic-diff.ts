@@ -54,6 +54,8 @@ export const DEFAULT_FIELD_IMPACT: Readonly<Record<string, ChangeImpact>> = {
   minimumSample: 'evaluation',
   minSample: 'evaluation',
   drift: 'evaluation',
+  forecast: 'evaluation',
+  calibration: 'governance',
   cadence: 'schedule',
   guardrail: 'governance',
   guardrailPolicy: 'governance',

@@ -47,8 +47,9 @@ export class InvalidStateMachineError extends Error {
 }
 
 /**
- * Every state machine of the app, with its definition resolved and validated by asl-validator.
- * @throws InvalidStateMachineError when a definition is not valid ASL, or uses JSONata (not run locally)
+ * Every state machine of the app, with its definition resolved. Validation (asl-validator compiles
+ * its schemas: seconds of CPU) waits for the first execution, in `validateStateMachine`, so that a
+ * process that runs none (most `kpi` commands) does not pay for it.
  */
 export function extractStateMachines(resolver: TemplateResolver): SynthesizedStateMachine[] {
   return resolver.resourcesOfType('AWS::StepFunctions::StateMachine').map(({ stackName, logicalId, resource }) => {
@@ -56,12 +57,6 @@ export function extractStateMachines(resolver: TemplateResolver): SynthesizedSta
     const raw = props.DefinitionString ?? props.Definition;
     const resolved = resolver.resolve(stackName, raw);
     const definition = (typeof resolved === 'string' ? JSON.parse(resolved) : resolved) as AslDefinition;
-    const where = `${stackName}/${logicalId}`;
-    const validation = validateAsl(definition, { checkPaths: true, checkArn: true });
-    if (!validation.isValid) throw new InvalidStateMachineError(`${where}: ${validation.errorsText('; ')}`);
-    if (JSON.stringify(definition).includes('"QueryLanguage":"JSONata"')) {
-      throw new InvalidStateMachineError(`${where}: JSONata is not supported locally; keep state machines on JSONPath`);
-    }
     return {
       stackName,
       logicalId,
@@ -71,6 +66,19 @@ export function extractStateMachines(resolver: TemplateResolver): SynthesizedSta
       definition,
     };
   });
+}
+
+/**
+ * Checks a state machine's definition with asl-validator before it first runs.
+ * @throws InvalidStateMachineError when it is not valid ASL, or uses JSONata (not run locally)
+ */
+export function validateStateMachine(machine: SynthesizedStateMachine): void {
+  const where = `${machine.stackName}/${machine.logicalId}`;
+  const validation = validateAsl(machine.definition, { checkPaths: true, checkArn: true });
+  if (!validation.isValid) throw new InvalidStateMachineError(`${where}: ${validation.errorsText('; ')}`);
+  if (JSON.stringify(machine.definition).includes('"QueryLanguage":"JSONata"')) {
+    throw new InvalidStateMachineError(`${where}: JSONata is not supported locally; keep state machines on JSONPath`);
+  }
 }
 
 /** Every state of a definition, including those inside Map and Parallel states, by name. */

@@ -16,7 +16,13 @@ import { StateMachine as AslInterpreter } from 'aws-local-stepfunctions';
 import { JSONPath } from 'jsonpath-plus';
 import { AwsServiceError } from '../aws-json-endpoint';
 import type { LocalFunctions } from '../functions';
-import { type AslDefinition, type AslState, allStates, type SynthesizedStateMachine } from './asl';
+import {
+  type AslDefinition,
+  type AslState,
+  allStates,
+  type SynthesizedStateMachine,
+  validateStateMachine,
+} from './asl';
 
 /** What `$$.Task.Token` resolves to before the task's own token replaces it. */
 const TOKEN_PLACEHOLDER = '__LOCAL_TASK_TOKEN__';
@@ -88,6 +94,8 @@ interface Registered {
   readonly timeouts: Map<string, { seconds?: number; path?: string; viaParameters: boolean }>;
   readonly waitOverrides: Record<string, number>;
   readonly retryOverrides: Record<string, number[]>;
+  /** Checked with asl-validator before its first execution. */
+  validated: boolean;
 }
 
 /**
@@ -135,7 +143,7 @@ export class LocalStepFunctions {
       }
     }
     const interpreter = new AslInterpreter(definition as never, { validationOptions: { noValidate: true } });
-    this.machines.set(machine.arn, { machine, interpreter, timeouts, waitOverrides, retryOverrides });
+    this.machines.set(machine.arn, { machine, interpreter, timeouts, waitOverrides, retryOverrides, validated: false });
   }
 
   get stateMachines(): SynthesizedStateMachine[] {
@@ -155,6 +163,10 @@ export class LocalStepFunctions {
     const registered = this.machines.get(this.stateMachine(stateMachineArn).arn);
     if (!registered) throw new AwsServiceError('StateMachineDoesNotExist', stateMachineArn);
     const { machine } = registered;
+    if (!registered.validated) {
+      validateStateMachine(machine);
+      registered.validated = true;
+    }
     const executionArn = `${machine.arn.replace(':stateMachine:', ':execution:')}:${name}`;
     if (this.executions.has(executionArn)) {
       throw new AwsServiceError('ExecutionAlreadyExists', `Execution already exists: ${executionArn}`);

@@ -2,9 +2,9 @@
 // changes nothing; a POST records their decision once (a conditional write) and resumes the waiting
 // workflow. Forged, tampered, expired, escalated, already-decided and replayed links change nothing.
 import type { ApprovalOutcome, ApprovalRequest, Decision, TierNotice } from '../../domain/guardrails/approval';
-import { isFalseAlarm } from '../../domain/guardrails/approval';
+import { isFalseAlarm, isViolationApproval } from '../../domain/guardrails/approval';
 import { type ApprovalLinkClaims, parseApprovalLink } from '../../domain/guardrails/approval-link';
-import { auditEvent } from '../../domain/guardrails/audit';
+import { approvalAuditEvent } from '../../domain/guardrails/audit';
 import type { ApprovalLinkSigner } from '../../ports/approval-link-signer';
 import type { ApprovalWorkflow } from '../../ports/approval-workflow';
 import type { ApprovalStore } from '../../ports/approvals';
@@ -89,7 +89,7 @@ function refusal(context: Context, now: number): ApprovalPage | null {
 async function auditRefusal(context: Context, page: ApprovalPage, deps: ApprovalPageDeps): Promise<void> {
   const { request, claims } = context;
   await deps.audit.record(
-    auditEvent(request.violation, {
+    approvalAuditEvent(request, {
       eventId: `${request.approvalId}|tier-${claims.tier}|refused|${claims.approver}|${page.kind}`,
       type: 'link_refused',
       occurredAt: new Date(deps.clock.now()).toISOString(),
@@ -111,7 +111,7 @@ export async function viewApproval(link: ApprovalLinkInput, deps: ApprovalPageDe
   if (refused) return refused;
   const { request, claims } = context;
   await deps.audit.record(
-    auditEvent(request.violation, {
+    approvalAuditEvent(request, {
       eventId: `${request.approvalId}|tier-${claims.tier}|viewed|${claims.approver}`,
       type: 'approval_viewed',
       occurredAt: new Date(deps.clock.now()).toISOString(),
@@ -158,7 +158,7 @@ export async function decideApproval(
     return lost;
   }
   await deps.audit.record(
-    auditEvent(request.violation, {
+    approvalAuditEvent(request, {
       eventId: `${request.approvalId}|decision`,
       type: 'decision_recorded',
       occurredAt: outcome.decidedAt,
@@ -169,7 +169,7 @@ export async function decideApproval(
       decision: outcome.decision,
       reason: outcome.reason,
       latencyMs: Math.max(0, now - Date.parse(request.requestedAt)),
-      falseAlarm: isFalseAlarm(request.proposal, outcome.decision),
+      falseAlarm: isViolationApproval(request) ? isFalseAlarm(request.proposal, outcome.decision) : null,
     }),
   );
   const token = await deps.approvals.getTaskToken(request.approvalId, claims.tier);

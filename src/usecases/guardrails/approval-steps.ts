@@ -1,18 +1,22 @@
-// Use cases: the steps of the approval workflow (lib/constructs/approval-workflow.ts). The state
-// machine records the request, notifies one tier at a time and waits for the decision with a
-// deadline, escalates on timeout, and finally applies the decision or the safe default.
+// Use cases: the steps of the approval workflow (lib/constructs/guardrails.ts). The state machine
+// records the request, notifies one tier at a time and waits for the decision with a deadline,
+// escalates on timeout, and finally applies the decision or the safe default: to the autonomy of
+// the agent a violation governs, or to the definition whose guardrail change was asked about.
 
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import {
   type ApprovalRequest,
   type ApprovalStart,
   type ApproverTier,
+  type ChangeApprovalStart,
   isFalseAlarm,
-  safeDefaultEffect,
+  isViolationApproval,
+  safeDefaultOf,
   type TierNotice,
+  type ViolationApprovalStart,
 } from '../../domain/guardrails/approval';
 import { type ApprovalLinkClaims, approvalLinkUrl } from '../../domain/guardrails/approval-link';
-import { auditEvent } from '../../domain/guardrails/audit';
+import { approvalAuditEvent } from '../../domain/guardrails/audit';
 import { type AutonomyTransition, effectiveMode } from '../../domain/guardrails/autonomy';
 import { approverEmail } from '../../domain/guardrails/messages';
 import type { ApprovalLinkSigner } from '../../ports/approval-link-signer';
@@ -20,6 +24,7 @@ import type { ApprovalStore } from '../../ports/approvals';
 import type { AuditLog } from '../../ports/audit-log';
 import type { AutonomyControls } from '../../ports/autonomy-controls';
 import type { Clock } from '../../ports/clock';
+import type { ChangeApproval, DefinitionChanges } from '../../ports/definition-changes';
 import type { GuardrailNotifier } from '../../ports/guardrail-notifier';
 import { changeAutonomy } from './change-autonomy';
 
@@ -47,6 +52,13 @@ export interface ApprovalStepDeps {
   readonly audit: AuditLog;
   readonly controls: AutonomyControls;
   readonly clock: Clock;
+  /** Where approved definition changes are published; needed only by requests about one. */
+  readonly definitionChanges?: DefinitionChanges;
+}
+
+function changesOf(deps: ApprovalStepDeps): DefinitionChanges {
+  if (!deps.definitionChanges) throw new ConflictError('this function cannot apply definition changes');
+  return deps.definitionChanges;
 }
 
 function tierState(tiers: readonly ApproverTier[], index: number, outcome: TierState['outcome']): TierState {
@@ -68,7 +80,7 @@ export async function recordApprovalRequest(
   executionArn: string,
   deps: ApprovalStepDeps & { readonly tiers: readonly ApproverTier[] },
 ): Promise<TierState> {
-  const request: ApprovalRequest = {
+  const request = {
     ...start,
     tiers: [...deps.tiers],
     status: 'pending',
@@ -77,12 +89,12 @@ export async function recordApprovalRequest(
     outcome: null,
     closedAt: null,
     executionArn,
-  };
+  } as ApprovalRequest;
   // A retried step finds the request it created: go on with the stored one.
   const created = await deps.approvals.createRequest(request);
   const stored = created ? request : await requestOf(deps.approvals, start.approvalId);
   await deps.audit.record(
-    auditEvent(stored.violation, {
+    approvalAuditEvent(stored, {
       eventId: `${stored.approvalId}|requested`,
       type: 'approval_requested',
       occurredAt: iso(deps.clock),
@@ -133,7 +145,7 @@ export async function notifyApprovers(
     await deps.notifier.notifyApprover({ approver, approvalId: request.approvalId, tier: input.tier, ...email });
   }
   await deps.audit.record(
-    auditEvent(request.violation, {
+    approvalAuditEvent(request, {
       eventId: `${request.approvalId}|tier-${input.tier}|notified`,
       type: 'approvers_notified',
       occurredAt: notice.notifiedAt,
@@ -165,7 +177,7 @@ export async function closeTier(
     const at = iso(deps.clock);
     const tierName = before.tiers[input.tier]?.name ?? null;
     await deps.audit.record(
-      auditEvent(request.violation, {
+      approvalAuditEvent(request, {
         eventId: `${request.approvalId}|tier-${input.tier}|timed-out`,
         type: 'tier_timed_out',
         occurredAt: at,
@@ -177,7 +189,7 @@ export async function closeTier(
     );
     if (request.status === 'pending') {
       await deps.audit.record(
-        auditEvent(request.violation, {
+        approvalAuditEvent(request, {
           eventId: `${request.approvalId}|tier-${input.tier}|escalated`,
           type: 'escalated',
           occurredAt: at,
@@ -199,16 +211,17 @@ async function finish(request: ApprovalRequest, deps: ApprovalStepDeps): Promise
   await deps.approvals.markClosed(request.approvalId, iso(deps.clock));
 }
 
-/** Step 4a: applies a recorded decision to the governed subject's autonomy. */
+/** Step 4a: applies a recorded decision: to the governed subject's autonomy, or to the definition. */
 export async function applyDecision(
   input: { approvalId: string },
   deps: ApprovalStepDeps,
-): Promise<{ decision: string; mode: string }> {
+): Promise<{ decision: string; mode?: string; version?: number }> {
   const request = await requestOf(deps.approvals, input.approvalId);
   const outcome = request.outcome;
   if (!outcome || (request.status !== 'approved' && request.status !== 'rejected')) {
     throw new ConflictError(`approval ${request.approvalId} is ${request.status}, not decided`);
   }
+  if (!isViolationApproval(request)) return applyChangeDecision(request, outcome, deps);
   const transition: AutonomyTransition | null =
     outcome.decision === 'approved'
       ? request.proposal === 'supervise'
@@ -223,7 +236,7 @@ export async function applyDecision(
         transition,
         { actor, reason },
         ({ from, to, at }) =>
-          auditEvent(request.violation, {
+          approvalAuditEvent(request, {
             eventId: `${request.approvalId}|decision-applied`,
             type: 'autonomy_changed',
             occurredAt: at,
@@ -243,19 +256,66 @@ export async function applyDecision(
   return { decision: outcome.decision, mode: change.to };
 }
 
-/** Step 4b: no tier answered; the subject is (or stays) supervised, and that is audited. */
+function approvalOf(request: ApprovalRequest, outcome: NonNullable<ApprovalRequest['outcome']>): ChangeApproval {
+  return {
+    approvalId: request.approvalId,
+    approver: outcome.approver,
+    decidedAt: Date.parse(outcome.decidedAt),
+    reason: outcome.reason,
+  };
+}
+
+/** An approved change is published (unless another version went in force meanwhile); a rejected one closed. */
+async function applyChangeDecision(
+  request: ChangeApprovalStart & ApprovalRequest,
+  outcome: NonNullable<ApprovalRequest['outcome']>,
+  deps: ApprovalStepDeps,
+): Promise<{ decision: string; version?: number }> {
+  const changes = changesOf(deps);
+  const approval = approvalOf(request, outcome);
+  if (outcome.decision === 'rejected') {
+    await changes.close(request.change, 'rejected', approval);
+    await finish(request, deps);
+    return { decision: outcome.decision };
+  }
+  const applied = await changes.publish(request.change, approval);
+  const published = applied.outcome === 'published';
+  await deps.audit.record(
+    approvalAuditEvent(request, {
+      eventId: `${request.approvalId}|decision-applied`,
+      type: published ? 'definition_published' : 'decision_recorded',
+      occurredAt: iso(deps.clock),
+      actor: `approver:${outcome.approver}`,
+      approvalId: request.approvalId,
+      tier: outcome.tier,
+      decision: outcome.decision,
+      reason: outcome.reason,
+      detail: published
+        ? `proposal ${request.change.proposalId} published as version ${applied.version}`
+        : `not applied: version ${applied.activeVersion} went in force meanwhile; publish the proposal again`,
+    }),
+  );
+  await finish(request, deps);
+  return published ? { decision: outcome.decision, version: applied.version } : { decision: outcome.decision };
+}
+
+/** Step 4b: no tier answered; the subject is (or stays) supervised, or the change stays unpublished. */
 export async function applySafeDefault(
   input: { approvalId: string },
   deps: ApprovalStepDeps,
-): Promise<{ mode: string }> {
+): Promise<{ mode?: string }> {
   const request = await requestOf(deps.approvals, input.approvalId);
   if (request.status !== 'expired') {
     throw new ConflictError(`approval ${request.approvalId} is ${request.status}, not expired`);
   }
-  const reason = `No answer from ${request.tiers.map((t) => t.name).join(', ')} by the last deadline: ${safeDefaultEffect(request.subject)}`;
-  const change = await holdForSafety(request, 'workflow:safe-default', reason, deps);
+  const reason = `No answer from ${request.tiers.map((t) => t.name).join(', ')} by the last deadline: ${safeDefaultOf(request)}`;
+  const change = isViolationApproval(request)
+    ? await holdForSafety(request, 'workflow:safe-default', reason, deps)
+    : await changesOf(deps)
+        .close(request.change, 'expired', null)
+        .then(() => null);
   await deps.audit.record(
-    auditEvent(request.violation, {
+    approvalAuditEvent(request, {
       eventId: `${request.approvalId}|safe-default`,
       type: 'safe_default_applied',
       occurredAt: iso(deps.clock),
@@ -263,22 +323,22 @@ export async function applySafeDefault(
       approvalId: request.approvalId,
       tier: request.currentTier,
       tierName: request.tiers[request.currentTier]?.name ?? null,
-      fromMode: change.from,
-      toMode: change.to,
+      fromMode: change?.from ?? null,
+      toMode: change?.to ?? null,
       reason,
     }),
   );
   await finish(request, deps);
-  return { mode: change.to };
+  return change ? { mode: change.to } : {};
 }
 
-async function holdForSafety(request: ApprovalStart, actor: string, reason: string, deps: ApprovalStepDeps) {
+async function holdForSafety(request: ViolationApprovalStart, actor: string, reason: string, deps: ApprovalStepDeps) {
   return changeAutonomy(
     request.subject,
     { type: 'hold', approvalId: request.approvalId },
     { actor, reason },
     ({ from, to, at }) =>
-      auditEvent(request.violation, {
+      approvalAuditEvent(request, {
         eventId: `${request.approvalId}|held-for-safety`,
         type: 'autonomy_changed',
         occurredAt: at,
@@ -294,32 +354,39 @@ async function holdForSafety(request: ApprovalStart, actor: string, reason: stri
 
 /**
  * The Catch path: the workflow broke (after its retries). Whatever was decided, the subject is held
- * supervised (an operator restores it once the failure is understood), the failure is audited, and
- * the state machine then alarms operations.
+ * supervised (an operator restores it once the failure is understood), or a definition change stays
+ * unpublished; the failure is audited, and the state machine then alarms operations.
  */
 export async function failSafe(
   input: { start: ApprovalStart; error: string; cause: string },
   deps: ApprovalStepDeps,
-): Promise<{ mode: string }> {
+): Promise<{ mode?: string }> {
   const { start } = input;
   const stored = await deps.approvals.getRequest(start.approvalId);
   if (stored?.status === 'pending') await deps.approvals.markFailed(start.approvalId);
-  const reason = `The approval workflow failed (${input.error}); the agent is held supervised until someone restores it.`;
-  const change = await holdForSafety(start, 'workflow:fail-safe', reason, deps);
+  const violation = isViolationApproval(start);
+  const reason = violation
+    ? `The approval workflow failed (${input.error}); the agent is held supervised until someone restores it.`
+    : `The approval workflow failed (${input.error}); ${safeDefaultOf(start)}`;
+  const change = violation
+    ? await holdForSafety(start, 'workflow:fail-safe', reason, deps)
+    : await changesOf(deps)
+        .close(start.change, 'failed', null)
+        .then(() => null);
   await deps.audit.record(
-    auditEvent(start.violation, {
+    approvalAuditEvent(start, {
       eventId: `${start.approvalId}|workflow-failed`,
       type: 'workflow_failed',
       occurredAt: iso(deps.clock),
       actor: 'workflow',
       approvalId: start.approvalId,
-      fromMode: change.from,
-      toMode: change.to,
+      fromMode: change?.from ?? null,
+      toMode: change?.to ?? null,
       reason,
       detail: `${input.error}: ${input.cause}`.slice(0, 1000),
     }),
   );
   await deps.approvals.releaseConcern(start.concernKey, start.approvalId);
   if (stored) await deps.approvals.markClosed(start.approvalId, iso(deps.clock));
-  return { mode: change.to };
+  return change ? { mode: change.to } : {};
 }

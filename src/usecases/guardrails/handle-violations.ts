@@ -4,11 +4,16 @@
 // batch: every step is idempotent, keyed by the violation and its concern.
 
 import { describeError, PipelineError } from '../../domain/errors';
-import { type ApprovalStart, proposalFor } from '../../domain/guardrails/approval';
+import { proposalFor, type ViolationApprovalStart } from '../../domain/guardrails/approval';
 import { auditEvent } from '../../domain/guardrails/audit';
 import { effectiveMode, subjectOf } from '../../domain/guardrails/autonomy';
 import { ownerEmail } from '../../domain/guardrails/messages';
-import { decideGuardrailAction, type GuardrailDecision, type GuardrailRule } from '../../domain/guardrails/policy';
+import {
+  type AtRiskRouting,
+  decideGuardrailAction,
+  type GuardrailDecision,
+  type GuardrailRule,
+} from '../../domain/guardrails/policy';
 import { GUARDRAIL_POLICY_VERSION, GUARDRAIL_RULES } from '../../domain/guardrails/rules';
 import { concernKey, type Violation, violationKey } from '../../domain/guardrails/violation';
 import type { ApprovalWorkflow } from '../../ports/approval-workflow';
@@ -36,9 +41,13 @@ export interface HandleViolationsDeps {
   readonly ownerNoticeTtlSeconds?: number;
   /** The policy rules, in order. @default GUARDRAIL_RULES */
   readonly rules?: readonly GuardrailRule[];
+  /** How at-risk forecasts are routed per level of decision. @default notify_owner everywhere */
+  readonly atRiskRouting?: AtRiskRouting;
 }
 
 export type ViolationResult =
+  /** Recorded in the audit trail only (an at-risk forecast routed like yellow). */
+  | 'recorded'
   /** The owner was told. */
   | 'owner_notified'
   /** The owner had been told about this violation already. */
@@ -102,7 +111,11 @@ async function handleViolation(violation: Violation, deps: HandleViolationsDeps)
   const subject = subjectOf(violation.governs);
   const control = subject ? await deps.controls.read(subject) : null;
   const currentMode = control ? effectiveMode(control) : null;
-  const decision = decideGuardrailAction(violation, { currentMode }, deps.rules ?? GUARDRAIL_RULES);
+  const decision = decideGuardrailAction(
+    violation,
+    { currentMode, ...(deps.atRiskRouting ? { atRiskRouting: deps.atRiskRouting } : {}) },
+    deps.rules ?? GUARDRAIL_RULES,
+  );
   const now = () => new Date(deps.clock.now()).toISOString();
 
   await deps.audit.record(
@@ -116,6 +129,7 @@ async function handleViolation(violation: Violation, deps: HandleViolationsDeps)
     }),
   );
 
+  if (decision.action === 'record_only') return { violationKey: key, decision, result: 'recorded' };
   const proposal = proposalFor(decision.action);
   if (!proposal || !subject || currentMode === null) {
     return { violationKey: key, decision, result: await notifyOwner(violation, key, decision, deps) };
@@ -187,7 +201,7 @@ async function handleViolation(violation: Violation, deps: HandleViolationsDeps)
     );
   }
 
-  const start: ApprovalStart = {
+  const start: ViolationApprovalStart = {
     approvalId,
     concernKey: concern,
     violationKey: key,

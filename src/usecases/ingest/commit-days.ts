@@ -105,20 +105,23 @@ export async function commitDays(request: CommitDaysRequest): Promise<CommitDays
   return result;
 }
 
-/** Whether a batch committed since the snapshot added one of the keys this day adds. */
+/**
+ * Whether a batch committed since the snapshot added one of the keys this day adds. The set is made
+ * of theirs (a few batches committed in the meantime); ours is scanned, however large.
+ */
 async function sharesKeys(store: IngestObjectStore, day: DayCommit, since: readonly CommitEntry[]): Promise<boolean> {
   const others = since.filter((entry) => entry.keysKey && entry.keys > 0);
   if (others.length === 0 || !day.keysKey) return false;
+  const theirs = new KeySet(others.reduce((n, entry) => n + entry.keys, 0));
+  for (const entry of others) {
+    const index = await store.get({ area: 'raw', key: entry.keysKey as string });
+    if (!index) throw new Error(`the key index ${entry.keysKey} named by the commit log is missing`);
+    theirs.addAll(index);
+  }
   const ours = await store.get({ area: 'raw', key: day.keysKey });
   if (!ours) throw new Error(`the key index ${day.keysKey} of the batch being committed is missing`);
-  const set = new KeySet(ours.byteLength / KEY_BYTES);
-  set.addAll(ours);
-  for (const entry of others) {
-    const theirs = await store.get({ area: 'raw', key: entry.keysKey as string });
-    if (!theirs) throw new Error(`the key index ${entry.keysKey} named by the commit log is missing`);
-    for (let offset = 0; offset + KEY_BYTES <= theirs.byteLength; offset += KEY_BYTES) {
-      if (set.has(theirs, offset)) return true;
-    }
+  for (let offset = 0; offset + KEY_BYTES <= ours.byteLength; offset += KEY_BYTES) {
+    if (theirs.has(ours, offset)) return true;
   }
   return false;
 }

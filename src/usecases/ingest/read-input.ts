@@ -12,7 +12,6 @@ import {
   type RecordBatch,
   readDataset,
   UnreadableInputError,
-  webGunzip,
 } from '../../domain/dataset';
 import { KEY_BYTES, keyTextOf } from '../../domain/ingest/key-set';
 import type { ReadWarning, SourceInput } from '../../domain/ingest/manifest';
@@ -59,7 +58,7 @@ export type ReadFailure =
   | { readonly kind: 'out_of_time'; readonly reason: string };
 
 export interface ReadInput {
-  /** SHA-256 of every part's bytes, in order, each part's hash joined: the batch's content. */
+  /** SHA-256 over each part's decompressed content's SHA-256, in order: the batch's identity. */
   readonly contentSha256: string;
   readonly sources: SourceInput[];
   readonly counts: ReadCounts;
@@ -99,11 +98,15 @@ export async function readInput(options: ReadInputOptions): Promise<ReadInput> {
   let newest: number | null = null;
   let oldest: number | null = null;
   let bytesRead = 0;
+  let expanded = 0;
   let failure: ReadFailure | null = null;
   const eventTimeField = dataset.eventTimeField;
   try {
     for await (const part of options.parts) {
+      // The bytes as received are hashed for lineage; the content, once decompressed, for identity:
+      // the same rows plain or gzipped (at any level) are one batch.
       const hash = createHash('sha256');
+      const decompressed = createHash('sha256');
       let partBytes = 0;
       let rows = counts.read;
       const read = readDataset(
@@ -111,29 +114,22 @@ export async function readInput(options: ReadInputOptions): Promise<ReadInput> {
         tapped(part.bytes, (chunk) => {
           hash.update(chunk);
           partBytes += chunk.byteLength;
-          if (bytesRead + partBytes > limits.maxBytes) {
-            throw new InputLimitError(
-              `the input is larger than ingestion.limits.maxBytes (${limits.maxBytes} bytes): refused after ${bytesRead + partBytes} bytes and ${rows} rows`,
-            );
-          }
         }),
         part.origin,
         {
           now: options.readTime,
           ...(part.format ? { format: part.format } : {}),
-          // Expanded bytes count against the limit as they come out: a bomb stops at the limit.
-          gunzip: limitedGunzip(options.gunzip ?? webGunzip, limits.maxBytes - bytesRead, () => rows),
+          ...(options.gunzip ? { gunzip: options.gunzip } : {}),
+          // A decompression bomb stops at the limit, not at the end of its expansion.
+          maxExpandedBytes: limits.maxBytes - expanded,
+          maxRows: limits.maxRows - counts.read,
+          onDecompressed: (chunk) => decompressed.update(chunk),
         },
       );
       try {
         for await (const batch of read) {
           options.observe?.(batch);
           rows += batch.records.length + batch.quarantined.length;
-          if (rows > limits.maxRows) {
-            throw new InputLimitError(
-              `the input has more rows than ingestion.limits.maxRows (${limits.maxRows}): refused at row ${rows}`,
-            );
-          }
           for (const record of batch.records) {
             const time = record[eventTimeField] as number;
             await records.add(
@@ -157,15 +153,14 @@ export async function readInput(options: ReadInputOptions): Promise<ReadInput> {
         }
       } catch (error) {
         if (error instanceof UnreadableInputError && error.code === 'too_large') {
-          failure = { kind: 'too_large', code: 'too_large', reason: error.reason };
+          const reason = `${error.reason} (ingestion.limits of ${dataset.id}: maxBytes ${limits.maxBytes}, maxRows ${limits.maxRows})`;
+          failure = { kind: 'too_large', code: 'too_large', reason };
         } else if (error instanceof UnreadableInputError) failure = { kind: 'unreadable', error };
-        else if (error instanceof InputLimitError)
-          failure = { kind: 'too_large', code: 'too_large', reason: error.message };
         else if (error instanceof OutOfTimeError) failure = { kind: 'out_of_time', reason: error.message };
         else throw error;
       }
       const digest = hash.digest('hex');
-      content.update(`${digest}\n`);
+      content.update(`${decompressed.digest('hex')}\n`);
       sources.push({
         uri: part.uri,
         ...(part.version ? { version: part.version } : {}),
@@ -175,7 +170,8 @@ export async function readInput(options: ReadInputOptions): Promise<ReadInput> {
       bytesRead += partBytes;
       if (failure) break;
       const summary = read.summary();
-      warnings.push(...((summary as { warnings?: ReadWarning[] }).warnings ?? []));
+      warnings.push(...summary.warnings);
+      expanded += summary.expandedBytes;
       counts = addCounts(counts, summary.counts);
       if (summary.newestEventTime !== null)
         newest = Math.max(newest ?? summary.newestEventTime, summary.newestEventTime);
@@ -201,28 +197,6 @@ export async function readInput(options: ReadInputOptions): Promise<ReadInput> {
     failure,
     startedAt,
   };
-}
-
-/** Gunzip that refuses to expand past `maxBytes`: it throws as soon as it has. */
-function limitedGunzip(gunzip: Gunzip, maxBytes: number, rows: () => number): Gunzip {
-  return async function* (compressed) {
-    let expanded = 0;
-    for await (const chunk of gunzip(compressed)) {
-      expanded += chunk.byteLength;
-      if (expanded > maxBytes) {
-        throw new UnreadableInputError(
-          'too_large',
-          `the input expands to more than ingestion.limits.maxBytes (${maxBytes} bytes) once decompressed: refused after ${rows()} rows`,
-          { read: 0, valid: 0, quarantined: 0, quarantinedByReason: {} },
-        );
-      }
-      yield chunk;
-    }
-  };
-}
-
-class InputLimitError extends Error {
-  override readonly name = 'InputLimitError';
 }
 
 class OutOfTimeError extends Error {

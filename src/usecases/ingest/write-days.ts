@@ -10,13 +10,15 @@ import { type CommitEntry, type CommittedObject, dayOf, visibleEntries } from '.
 import { KEY_BYTES, KeySet } from '../../domain/ingest/key-set';
 import { hourPartition, keyIndexKey, rawObjectKey } from '../../domain/ingest/layout';
 import type { BatchDay, WrittenObject } from '../../domain/ingest/manifest';
-import type { IngestObjectStore } from '../../ports/object-store';
+import type { IngestObjectStore, StagedObject } from '../../ports/object-store';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
 import { GzipNdjsonObject } from './gzip-ndjson-object';
 import { forEachLine, type HourRuns } from './hour-runs';
 
 /** Uncompressed bytes of one raw object before the hour continues in a next part. */
 export const PART_BYTES = 256 * 1024 * 1024;
+/** Key hashes handed to the store at once (one multipart part). */
+const INDEX_PART_BYTES = 8 * 1024 * 1024;
 
 export interface WriteDaysContext {
   readonly dataset: string;
@@ -60,11 +62,13 @@ export function daysOf(records: HourRuns): Map<string, number[]> {
 export async function loadDayKeys(
   context: Pick<WriteDaysContext, 'dataset' | 'store' | 'log' | 'ignore'>,
   date: string,
+  adding: number,
 ): Promise<{ keys: KeySet; snapshotVersion: number; entries: CommitEntry[] }> {
   const entries = await context.log.entries(context.dataset, date, date);
   const snapshotVersion = entries.reduce((max, entry) => Math.max(max, entry.version), 0);
   const visible = visibleEntries(entries).filter((entry) => !context.ignore.has(entry.batchId));
-  const keys = new KeySet(visible.reduce((n, entry) => n + entry.keys, 0));
+  // Sized once for the keys there and the rows this batch brings to the day.
+  const keys = new KeySet(visible.reduce((n, entry) => n + entry.keys, adding));
   for (const entry of visible) {
     if (!entry.keysKey || entry.keys === 0) continue;
     const index = await context.store.get({ area: 'raw', key: entry.keysKey });
@@ -83,33 +87,36 @@ export async function writeDay(context: WriteDaysContext, date: string, hours: r
   const entries = await context.log.entries(context.dataset, date, date);
   const mine = entries.find((entry) => entry.batchId === context.batchId);
   if (mine) return fromCommit(context, mine, hours);
-  const loaded = context.keyed ? await loadDayKeys(context, date) : null;
+  const adding = hours.reduce((n, hour) => n + context.records.statsOf(hour).records, 0);
+  const loaded = context.keyed ? await loadDayKeys(context, date, adding) : null;
   const snapshotVersion = (loaded?.entries ?? entries).reduce((max, entry) => Math.max(max, entry.version), 0);
   const known = loaded?.keys ?? null;
-  const added = context.keyed ? new GrowingBytes() : null;
+  const added = context.keyed ? new KeyIndexWriter(context, keyIndexKey(context.dataset, date, context.batchId)) : null;
   const objects: WrittenObject[] = [];
   const committed: CommittedObject[] = [];
   const recordsPerHour = new Map<number, number>();
   let records = 0;
   let duplicates = 0;
-  for (const hour of hours) {
-    const written = await writeHour(context, hour, known, added);
-    objects.push(...written.objects);
-    committed.push(...written.objects.map((o) => committedObject(o, hour)));
-    recordsPerHour.set(hour, written.records);
-    records += written.records;
-    duplicates += written.duplicates;
+  try {
+    for (const hour of hours) {
+      const written = await writeHour(context, hour, known, added);
+      objects.push(...written.objects);
+      committed.push(...written.objects.map((o) => committedObject(o, hour)));
+      recordsPerHour.set(hour, written.records);
+      records += written.records;
+      duplicates += written.duplicates;
+    }
+  } catch (error) {
+    await added?.abort();
+    throw error;
   }
-  let keysKey: string | null = null;
-  if (added && added.length > 0) {
-    keysKey = keyIndexKey(context.dataset, date, context.batchId);
-    objects.push(await writeKeyIndex(context, keysKey, added.bytes()));
-  }
+  const index = added ? await added.end() : null;
+  if (index) objects.push(index);
   return {
-    day: { date, snapshotVersion, records, duplicates, keysKey },
+    day: { date, snapshotVersion, records, duplicates, keysKey: index?.key ?? null },
     objects,
     committed,
-    keys: (added?.length ?? 0) / KEY_BYTES,
+    keys: index?.records ?? 0,
     recordsPerHour,
     alreadyCommitted: false,
   };
@@ -165,7 +172,7 @@ async function writeHour(
   context: WriteDaysContext,
   hour: number,
   known: KeySet | null,
-  added: GrowingBytes | null,
+  added: KeyIndexWriter | null,
 ): Promise<{ objects: WrittenObject[]; records: number; duplicates: number }> {
   const limit = context.partBytes ?? PART_BYTES;
   const stats = context.records.statsOf(hour);
@@ -196,16 +203,18 @@ async function writeHour(
     let keptRecords = 0;
     if (known && segment.keys) {
       const keys = segment.keys;
+      const fresh: Uint8Array[] = [];
       forEachLine(segment.lines, (start, end, index) => {
         const offset = index * KEY_BYTES;
         if (!known.add(keys, offset)) {
           duplicates += 1;
           return;
         }
-        added?.append(keys.subarray(offset, offset + KEY_BYTES));
+        fresh.push(keys.subarray(offset, offset + KEY_BYTES));
         kept.push(segment.lines.subarray(start, end + 1));
         keptRecords += 1;
       });
+      await added?.write(Buffer.concat(fresh));
     } else {
       kept.push(segment.lines);
       keptRecords = segment.records;
@@ -224,43 +233,64 @@ async function writeHour(
   return { objects, records, duplicates };
 }
 
-async function writeKeyIndex(context: WriteDaysContext, key: string, bytes: Uint8Array): Promise<WrittenObject> {
-  const staged = context.store.stage({ area: 'raw', key }, 'application/octet-stream');
-  const slice = 8 * 1024 * 1024;
-  for (let offset = 0; offset < bytes.byteLength; offset += slice) {
-    await staged.write(bytes.subarray(offset, Math.min(bytes.byteLength, offset + slice)));
+/**
+ * The key index of a batch's day, streamed to its object as keys are added: memory holds one part of
+ * it at most, whatever the number of keys. Nothing is written when the day adds no key.
+ */
+class KeyIndexWriter {
+  private readonly staged: StagedObject;
+  private readonly hash = createHash('sha256');
+  private readonly chunks: Uint8Array[] = [];
+  private buffered = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly context: WriteDaysContext,
+    readonly key: string,
+  ) {
+    this.staged = context.store.stage({ area: 'raw', key }, 'application/octet-stream');
   }
-  await staged.end();
-  await staged.commit();
-  return {
-    kind: 'key_index',
-    bucket: context.store.bucket('raw'),
-    key,
-    dataset: context.dataset,
-    records: bytes.byteLength / KEY_BYTES,
-    bytes: bytes.byteLength,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    minEventTime: null,
-    maxEventTime: null,
-  };
-}
 
-/** Bytes appended to a buffer that doubles as it fills. */
-class GrowingBytes {
-  private buffer = new Uint8Array(64 * KEY_BYTES);
-  length = 0;
+  async write(keys: Uint8Array): Promise<void> {
+    if (keys.byteLength === 0) return;
+    this.hash.update(keys);
+    this.chunks.push(keys);
+    this.buffered += keys.byteLength;
+    this.bytes += keys.byteLength;
+    if (this.buffered >= INDEX_PART_BYTES) await this.flush();
+  }
 
-  append(bytes: Uint8Array): void {
-    if (this.length + bytes.byteLength > this.buffer.byteLength) {
-      const grown = new Uint8Array(Math.max(this.buffer.byteLength * 2, this.length + bytes.byteLength));
-      grown.set(this.buffer.subarray(0, this.length));
-      this.buffer = grown;
+  /** Finishes the index; null when no key was added (nothing is left behind). */
+  async end(): Promise<WrittenObject | null> {
+    if (this.bytes === 0) {
+      await this.staged.abort();
+      return null;
     }
-    this.buffer.set(bytes, this.length);
-    this.length += bytes.byteLength;
+    await this.flush();
+    await this.staged.end();
+    await this.staged.commit();
+    return {
+      kind: 'key_index',
+      bucket: this.context.store.bucket('raw'),
+      key: this.key,
+      dataset: this.context.dataset,
+      records: this.bytes / KEY_BYTES,
+      bytes: this.bytes,
+      sha256: this.hash.digest('hex'),
+      minEventTime: null,
+      maxEventTime: null,
+    };
   }
 
-  bytes(): Uint8Array {
-    return this.buffer.subarray(0, this.length);
+  async abort(): Promise<void> {
+    await this.staged.abort();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.buffered === 0) return;
+    const body = Buffer.concat(this.chunks, this.buffered);
+    this.chunks.length = 0;
+    this.buffered = 0;
+    await this.staged.write(body);
   }
 }

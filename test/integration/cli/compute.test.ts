@@ -115,6 +115,13 @@ describe('kpi compute --format json', () => {
     );
     expect(json.stderr).toMatch(new RegExp(`quarantined \\S+web_sessions\\.ndjson:${sessions} bounced: `));
   });
+
+  it('names an input given by its absolute path by that path or a shorter relative one, never a long ../ chain', () => {
+    const shown = /quarantined (\S+web_sessions\.ndjson):/.exec(json.stderr)?.[1] ?? '';
+    const absolute = path.join(dir, 'web_sessions.ndjson');
+    expect([absolute, path.relative(process.cwd(), absolute)]).toContain(shown);
+    expect(shown.length).toBeLessThanOrEqual(absolute.length);
+  });
 });
 
 describe('kpi compute', () => {

@@ -24,7 +24,7 @@ describe('kpi validate', () => {
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
-        /retry_rate\.yaml:\d+: grain: must be one of "minute", "hour", "day", "week", "month", "quarter"$/,
+        /retry_rate\.yaml:\d+: grain: must be one of "minute", "hour", "day", "week", "month", "quarter", "year", "all_time"$/,
       ),
     ]);
     writeFileSync(path.join(dir, 'retry_rate.yaml'), broken.replace('grain: fortnight', 'grain: day'));
@@ -33,6 +33,31 @@ describe('kpi validate', () => {
     expect(typed.stderr).toMatch(
       /retry_rate\.yaml:16: calculation\.numerator\.filter\.and\[1\]\.gt: agent_events\.attempt is an integer field: compare it with a number, not "1"/,
     );
+  });
+});
+
+describe('kpi validate, for a new author', () => {
+  const original = readFileSync(path.join(REPO_ROOT, 'kpis/definitions/retry_rate.yaml'), 'utf8');
+  const validate = (text: string) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kpi-validate-'));
+    writeFileSync(path.join(dir, 'retry_rate.yaml'), text);
+    return runKpi(['validate', '--datasets', path.join(REPO_ROOT, 'kpis/datasets'), dir]);
+  };
+
+  it('rejects a filter value outside the field enum and suggests the value of another case', () => {
+    const run = validate(
+      original.replace('filter: { field: event_type, eq: run }', 'filter: { field: event_type, eq: Run }'),
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /retry_rate\.yaml:20: calculation\.denominator\.filter\.eq: "Run" is never a value of agent_events\.event_type \(its values: run, .*\); did you mean "run"\?$/m,
+    );
+  });
+
+  it('says a missing grain is required', () => {
+    const run = validate(original.replace('grain: day\n', ''));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/retry_rate\.yaml(:\d+)?: grain: is required: one of "minute", "hour", "day"/);
   });
 });
 

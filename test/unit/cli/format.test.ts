@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { formatValue, periodLabel } from '../../../src/cli/format';
+import { displayPath, formatValue, periodLabel } from '../../../src/cli/format';
+
+describe('file paths shown to people', () => {
+  it('are relative to the working folder when that is shorter', () => {
+    expect(displayPath('/home/ana/project', '/home/ana/project/data/leads.csv')).toBe('data/leads.csv');
+    expect(displayPath('/home/ana/project', '/home/ana/shared/leads.csv')).toBe('../shared/leads.csv');
+  });
+
+  it('stay absolute when the relative path would be a longer climb', () => {
+    expect(displayPath('/home/ana/project/sub', '/tmp/leads.csv')).toBe('/tmp/leads.csv');
+  });
+
+  it('resolve a relative path against the working folder first', () => {
+    expect(displayPath('/home/ana/project', 'data/../leads.csv')).toBe('leads.csv');
+  });
+});
 
 describe('period labels', () => {
   it('name ISO weeks by the year of their Thursday', () => {
@@ -7,6 +22,11 @@ describe('period labels', () => {
     expect(periodLabel('2024-12-30T00:00:00.000Z', 'week')).toBe('2025-W01');
     expect(periodLabel('2027-01-04T00:00:00.000Z', 'week')).toBe('2027-W01');
     expect(periodLabel('2026-12-28T00:00:00.000Z', 'week')).toBe('2026-W53');
+  });
+
+  it('name years, and the one all_time period', () => {
+    expect(periodLabel('2026-01-01T00:00:00.000Z', 'year')).toBe('2026');
+    expect(periodLabel('1970-01-01T00:00:00.000Z', 'all_time')).toBe('all time');
   });
 
   it('name quarters, months, days and hours', () => {

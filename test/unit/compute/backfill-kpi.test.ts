@@ -38,6 +38,21 @@ describe('backfillChunks', () => {
   });
 });
 
+describe('backfillChunks over long grains', () => {
+  it('cuts years by the calendar', () => {
+    expect(backfillChunks('year', Date.UTC(2024, 5, 1), Date.UTC(2026, 0, 1), 1).map((c) => c.from)).toEqual([
+      '2024-01-01T00:00:00.000Z',
+      '2025-01-01T00:00:00.000Z',
+    ]);
+  });
+
+  it('gives all_time one chunk, its one period, whatever the range', () => {
+    expect(backfillChunks('all_time', request.from, request.to, 3)).toEqual([
+      { from: '1970-01-01T00:00:00.000Z', to: '9999-12-31T23:59:59.999Z' },
+    ]);
+  });
+});
+
 describe('backfillKpi', () => {
   it('resumes after a crash with the chunks left, as of the instant of the first run', async () => {
     const checkpoints = new MemoryCheckpoints();
@@ -85,5 +100,30 @@ describe('backfillKpi', () => {
       request,
     );
     expect(progress).toEqual(['0/4', '1/4', '2/4', '3/4', '4/4']);
+  });
+
+  it("computes the chunks of a finished run again with force, as of that run's instant", async () => {
+    const checkpoints = new MemoryCheckpoints();
+    const seen: string[] = [];
+    const computeChunk = async (chunk: { from: string; asOf: string }) => {
+      seen.push(`${chunk.from.slice(0, 10)}@${chunk.asOf}`);
+      return result;
+    };
+    await backfillKpi({ checkpoints, computeChunk }, request);
+    seen.length = 0;
+    const again = await backfillKpi({ checkpoints, computeChunk }, { ...request, asOf: '2030-01-01T00:00:00.000Z' });
+    expect(again).toMatchObject({ chunks: 4, resumed: 4, computed: 0 });
+    expect(seen).toEqual([]);
+    const forced = await backfillKpi(
+      { checkpoints, computeChunk },
+      { ...request, asOf: '2030-01-01T00:00:00.000Z', force: true },
+    );
+    expect(forced).toMatchObject({ chunks: 4, resumed: 4, computed: 4, values: { created: 4 } });
+    expect(seen).toEqual([
+      '2026-06-01@2026-06-20T00:00:00.000Z',
+      '2026-06-04@2026-06-20T00:00:00.000Z',
+      '2026-06-07@2026-06-20T00:00:00.000Z',
+      '2026-06-10@2026-06-20T00:00:00.000Z',
+    ]);
   });
 });

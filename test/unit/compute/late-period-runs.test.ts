@@ -4,7 +4,7 @@ import { readDefinitionFile } from '../../../src/adapters/files/kpi-definition-f
 import type { KpiDefinition } from '../../../src/domain/definition/schema';
 import type { RecomputeMark } from '../../../src/ports/ingest-ledger';
 import type { CachedPartition } from '../../../src/ports/partial-cache';
-import { latePeriodRuns } from '../../../src/usecases/refresh-kpi';
+import { latePeriodRuns, refreshRange } from '../../../src/usecases/refresh-kpi';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -87,5 +87,15 @@ describe('late period runs', () => {
 
   it('asks nothing without a ledger', async () => {
     expect(await latePeriodRuns({}, definition('mttr'), {}, NOW, NOW)).toEqual([]);
+  });
+});
+
+describe('refreshRange over long grains', () => {
+  it('refreshes the current year and the one before it', () => {
+    expect(refreshRange('year', NOW)).toEqual({ from: Date.UTC(2025, 0, 1), to: Date.UTC(2027, 0, 1) });
+  });
+
+  it('refreshes the one all_time period', () => {
+    expect(refreshRange('all_time', NOW)).toEqual({ from: 0, to: Date.UTC(9999, 11, 31, 23, 59, 59, 999) });
   });
 });

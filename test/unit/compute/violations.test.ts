@@ -2,7 +2,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { storedDefinition } from '../../../src/adapters/aws/kpi-definitions';
 import { readDefinitionFile } from '../../../src/adapters/files/kpi-definition-files';
-import { adverseDirection, violationsOf } from '../../../src/domain/evaluation/evaluate-value';
+import { adverseDirection, driftOf, violationsOf } from '../../../src/domain/evaluation/evaluate-value';
+import { describePeriod } from '../../../src/domain/guardrails/messages';
 import { violationSchema } from '../../../src/domain/guardrails/violation';
 import type { KpiValue } from '../../../src/domain/values/kpi-value';
 import { sampleValue } from '../../support/kpi-values';
@@ -67,5 +68,31 @@ describe('adverseDirection', () => {
       'up',
       'both',
     ]);
+  });
+});
+
+describe('values of the year and all_time grains', () => {
+  const allTime = { ...evaluated, definition: { ...evaluated.definition, grain: 'all_time' as const } };
+  const overall = value({
+    grain: 'all_time',
+    periodStart: '1970-01-01T00:00:00.000Z',
+    periodEnd: '9999-12-31T23:59:59.999Z',
+    value: 0.002,
+    status: 'red',
+    provisional: true,
+  });
+
+  it('raise violations the guardrail contract accepts, described as all time', () => {
+    const [violation] = violationsOf(allTime as never, overall, [], detectedAt);
+    const parsed = violationSchema.parse(violation);
+    expect(parsed.grain).toBe('all_time');
+    expect(describePeriod(parsed)).toBe('all time (all_time: every record so far)');
+  });
+
+  it('assess drift without seasons, finding none without earlier periods', () => {
+    const year = { ...ctr, grain: 'year' as const };
+    const { summary } = driftOf(year, value({ grain: 'year', periodStart: '2026-01-01T00:00:00.000Z' }), [], []);
+    expect(summary.verdict).not.toBe('drift');
+    expect(driftOf(allTime.definition as never, overall, [], []).summary.verdict).not.toBe('drift');
   });
 });

@@ -32,6 +32,37 @@ describe('CSV reader', () => {
     expect(result.records).toHaveLength(2);
   });
 
+  it('reads a CR-only file (Excel for Mac) with a line feed inside a quoted cell, whatever the chunking', async () => {
+    const text = 'id,note,at\r1,"first\nsecond",2024-01-01\r2,plain,2024-01-02\r,missing,2024-01-03\r';
+    for (const chunk of [1, 3, 7, 1000]) {
+      const result = await readAll(dataset, text, { chunk });
+      expect(result.records.map((r) => r.note)).toEqual(['first\nsecond', 'plain']);
+      // The line feed inside the quotes is a line of its own: the third row starts on line 5.
+      expect(result.quarantined.map((q) => q.line)).toEqual([5]);
+      expect(result.summary.warnings).toEqual([]);
+    }
+  });
+
+  it('reads lone carriage returns in a file of line feeds as line breaks, and warns of the mix', async () => {
+    const result = await readAll(dataset, 'id,note,at\n1,a,2024-01-01\r2,b,2024-01-02\r\n3,c,2024-01-03\n');
+    expect(result.records.map((r) => r.id)).toEqual(['1', '2', '3']);
+    expect(result.summary.warnings).toEqual([
+      {
+        code: 'mixed_line_endings',
+        field: null,
+        column: null,
+        message:
+          'input: 1 row end with a lone carriage return (CR) and 3 with a line feed (LF or CRLF); each was read as the end of a row. If a CR belongs inside a value, quote the value',
+      },
+    ]);
+  });
+
+  it('keeps a carriage return inside a quoted cell as it is', async () => {
+    const result = await readAll(dataset, 'id,note,at\n1,"a\rb",2024-01-01\n2,c,2024-01-02\n');
+    expect(result.records.map((r) => r.note)).toEqual(['a\rb', 'c']);
+    expect(result.summary.warnings).toEqual([]);
+  });
+
   it('reads a last row without a final line break', async () => {
     const result = await readAll(dataset, 'id,note,at\n1,a,2024-01-01');
     expect(result.records).toHaveLength(1);
@@ -58,7 +89,7 @@ describe('CSV reader', () => {
     expect(result.quarantined[0]?.reason).toMatch(/^the quote that opens column 2 on line 2 is never closed/);
   });
 
-  it('sets aside an unclosed quote once it runs past the row limit, without reading the rest into memory', async () => {
+  it('sets aside an unclosed quote and reads on from the next line when the rest of the file fits in the row limit', async () => {
     const filler = Array.from({ length: 200 }, (_, i) => `${i},ok,2024-01-01`).join('\n');
     const result = await readAll(dataset, `id,note,at\n1,"broken,2024-01-01\n${filler}\n`, { chunk: 512 });
     expect(reasonCounts(result)).toEqual({ unbalanced_quote: 1 });
@@ -78,6 +109,76 @@ describe('CSV reader', () => {
     expect(reasonCounts(result)).toEqual({ row_too_large: 1 });
     expect(result.quarantined[0]?.raw.length).toBe(4096);
     expect(result.records.map((r) => r.id)).toEqual(['2']);
+  });
+
+  it('skips a quoted field longer than the limit as one row, never reading the lines inside it as rows', async () => {
+    const inside = Array.from({ length: 400 }, (_, i) => `${i},phantom,2024-01-01`).join('\n');
+    const text = `id,note,at\n1,"${inside}",2024-01-01\n2,after,2024-01-02\n`;
+    for (const chunk of [64, 512, 4096, text.length]) {
+      const result = await readAll(dataset, text, { chunk });
+      expect(result.records.map((r) => r.id)).toEqual(['2']);
+      expect(result.quarantined).toHaveLength(1);
+      expect(result.quarantined[0]).toMatchObject({ line: 2, code: 'row_too_large', field: null });
+      expect(result.quarantined[0]?.reason).toBe(
+        `the row has ${inside.length + 15} characters over 400 lines (a quoted field with line breaks), more than format.maxRowBytes (4096); it was set aside whole and reading went on after it. Check the quoting, or raise the limit`,
+      );
+      expect(result.quarantined[0]?.raw).toHaveLength(4096);
+      expect(result.summary.counts).toMatchObject({ read: 2, valid: 1, quarantined: 1 });
+    }
+  });
+
+  it('numbers the rows after a skipped multi-line row by their real lines', async () => {
+    const inside = 'x\n'.repeat(3000);
+    const result = await readAll(dataset, `id,note,at\n1,"${inside}",2024-01-01\n,after,2024-01-02\n`, { chunk: 100 });
+    expect(result.quarantined.map((q) => [q.line, q.code])).toEqual([
+      [2, 'row_too_large'],
+      [3003, 'missing_required'],
+    ]);
+  });
+
+  it('refuses the file when a quote never closes and the rest of the file is longer than the row limit', async () => {
+    const rest = Array.from({ length: 400 }, (_, i) => `${i},ok,2024-01-01`).join('\n');
+    const text = `id,note,at\n1,a,2024-01-01\n2,"broken,2024-01-01\n${rest}\n`;
+    for (const chunk of [256, text.length]) {
+      await expect(readAll(dataset, text, { chunk })).rejects.toMatchObject({
+        name: 'UnreadableInputError',
+        code: 'unclosed_quote',
+        message: expect.stringContaining(
+          'the quote that opens column 2 on line 3 is never closed: the rest of the file (',
+        ),
+      });
+    }
+  });
+
+  it('refuses a header whose stray quote swallows the first data rows, saying so', async () => {
+    await expect(readAll(dataset, 'id,"note,at\n1,a",2024-01-01\n2,b,2024-01-02\n')).rejects.toMatchObject({
+      code: 'invalid_header',
+      message:
+        'input: the header on line 1 is broken: a quote in it opens a column name that closes only on line 2, so the data rows up to there were read as part of the header. Remove the stray quote from the header (or double it: "")',
+    });
+  });
+
+  it('refuses a header whose quote never closes, instead of reading a data row as the header', async () => {
+    await expect(readAll(dataset, 'id,"note,at\n1,a,2024-01-01\n2,b,2024-01-02\n')).rejects.toMatchObject({
+      code: 'invalid_header',
+      message: expect.stringContaining('a quote in it opens a column name that never closes'),
+    });
+  });
+
+  it('refuses a header with text after a closing quote', async () => {
+    await expect(readAll(dataset, 'id,"note"x,at\n1,a,2024-01-01\n')).rejects.toMatchObject({
+      code: 'invalid_header',
+      message: expect.stringContaining(
+        'the header on line 1 cannot be read: column 2 has text after its closing quote',
+      ),
+    });
+  });
+
+  it('refuses a file without a header line', async () => {
+    await expect(readAll(dataset, '\n\r\n  \n')).rejects.toMatchObject({
+      code: 'invalid_header',
+      message: 'input: the file has no header line: it holds only blank lines',
+    });
   });
 
   it('skips blank lines without counting them as rows', async () => {

@@ -25,6 +25,22 @@ function problems(value: unknown): string[] {
 }
 
 describe('dataset declaration', () => {
+  it('requires pushes to name the field that holds the agent of an event, a string field', () => {
+    const pushing = (push: object) => ({ ...minimal, ingestion: { push } });
+    expect(problems(pushing({ enabled: true }))).toEqual([
+      'ingestion.push.agentField: name the field that holds the agent of an event (e.g. agentField: agent_id): pushed events are held to the agent whose key signed them',
+    ]);
+    expect(problems(pushing({ agentField: 'created_at' }))).toEqual([
+      'ingestion.push.agentField: "created_at" must be a declared string field',
+    ]);
+    expect(problems(pushing({ enabled: false }))).toEqual([]);
+    const declaration = validateDatasetDeclaration(pushing({ agentField: 'lead_id' }), 'leads.yaml');
+    expect(declaration.ingestion?.push).toEqual({ enabled: true, agentField: 'lead_id', onMismatch: 'refuse' });
+    expect(problems(pushing({ agentField: 'lead_id', onMismatch: 'ignore' }))[0]).toMatch(
+      /^ingestion\.push\.onMismatch: /,
+    );
+  });
+
   it('applies the documented defaults to a minimal declaration', () => {
     const declaration = validateDatasetDeclaration(minimal, 'leads.yaml');
     expect(declaration.format).toMatchObject({
@@ -47,6 +63,26 @@ describe('dataset declaration', () => {
 
   it('rejects an event time that is not a timestamp field', () => {
     expect(problems({ ...minimal, eventTime: 'lead_id' })).toEqual(['eventTime: "lead_id" must be a timestamp field']);
+  });
+
+  it('says the naming rule and the rename to use for a field named like its column', () => {
+    const { lead_id, ...rest } = minimal.fields;
+    expect(problems({ ...minimal, fields: { ...rest, VisitorType: lead_id } })).toEqual([
+      'fields.VisitorType: "VisitorType" is not a valid field name: names are lowercase letters, digits and underscores, starting with a letter. To read the column "VisitorType", declare the field visitor_type and add `renames: { VisitorType: visitor_type }`',
+    ]);
+  });
+
+  it('quotes a column with a space in the rename it suggests', () => {
+    expect(problems({ ...minimal, fields: { ...minimal.fields, 'Opportunity ID': { type: 'string' } } })).toEqual([
+      expect.stringContaining(
+        'declare the field opportunity_id and add `renames: { "Opportunity ID": opportunity_id }`',
+      ),
+    ]);
+  });
+
+  it('says a missing section is required rather than of the wrong type', () => {
+    const { format: _format, eventTime: _eventTime, ...rest } = minimal;
+    expect(problems(rest)).toEqual(['format: is required', 'eventTime: is required']);
   });
 
   it('rejects a rename to an undeclared field', () => {

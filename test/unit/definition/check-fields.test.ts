@@ -92,3 +92,71 @@ describe('checking a definition against its datasets', () => {
     expect(issues).toEqual([{ path: ['dimensions', 0], message: 'dataset crm has no field "campaign" (it has ts)' }]);
   });
 });
+
+describe('filter values against the values a field can hold', () => {
+  const crm: DatasetFields = {
+    closed_at: 'timestamp',
+    stage: { kind: 'string', values: ['Prospecting', 'Engaging', 'Won', 'Lost'] },
+    source_system: { kind: 'string', values: ['maven_crm'] },
+    variant: { kind: 'string', values: ['agent', 'control'] },
+  };
+  const deals = (filter: unknown) =>
+    definition({
+      datasets: [{ id: 'crm', timeField: 'closed_at' }],
+      calculation: { type: 'aggregate', dataset: 'crm', aggregate: 'count', filter },
+    });
+  const check = (filter: unknown) => checkDefinitionFields(deals(filter), new Map([['crm', crm]]));
+
+  it('rejects a value outside the enum and suggests the one that differs only by case', () => {
+    expect(check({ field: 'stage', eq: 'won' })).toEqual([
+      {
+        path: ['calculation', 'filter', 'eq'],
+        message:
+          '"won" is never a value of crm.stage (its values: Prospecting, Engaging, Won, Lost); did you mean "Won"?',
+      },
+    ]);
+  });
+
+  it('suggests the nearest value for a typo', () => {
+    expect(check({ field: 'stage', in: ['Won', 'Losst'] })[0]?.message).toMatch(
+      /"Losst" is never .*did you mean "Lost"\?$/,
+    );
+  });
+
+  it('lists the values without a guess when none is near', () => {
+    expect(check({ field: 'stage', ne: 'closed' })[0]?.message).toBe(
+      '"closed" is never a value of crm.stage (its values: Prospecting, Engaging, Won, Lost)',
+    );
+  });
+
+  it('checks values nested in and / or / not, and a constant field', () => {
+    const issues = check({ and: [{ not: { field: 'stage', eq: 'WON' } }, { field: 'source_system', eq: 'maven' }] });
+    expect(issues.map((i) => i.path.join('.'))).toEqual([
+      'calculation.filter.and.0.not.eq',
+      'calculation.filter.and.1.eq',
+    ]);
+  });
+
+  it('accepts values of the enum', () => {
+    expect(check({ field: 'stage', in: ['Won', 'Lost'] })).toEqual([]);
+  });
+
+  it('checks the treatment and control values of a lift', () => {
+    const lift = definition({
+      datasets: [{ id: 'crm', timeField: 'closed_at' }],
+      calculation: {
+        type: 'treatment_lift',
+        field: 'variant',
+        treatment: 'Agent',
+        control: 'control',
+        of: { type: 'aggregate', dataset: 'crm', aggregate: 'count' },
+      },
+    });
+    expect(checkDefinitionFields(lift, new Map([['crm', crm]]))).toEqual([
+      {
+        path: ['calculation', 'treatment'],
+        message: '"Agent" is never a value of crm.variant (its values: agent, control); did you mean "agent"?',
+      },
+    ]);
+  });
+});

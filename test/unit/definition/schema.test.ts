@@ -45,6 +45,63 @@ describe('KPI definition schema', () => {
     expect(error?.issues.map((i) => i.path.join('.'))).toEqual(['owner.email', 'grain']);
   });
 
+  it('says a missing grain is required, and which grains there are', () => {
+    const { grain: _grain, ...withoutGrain } = valid;
+    expect(issuesOf(withoutGrain)).toEqual([
+      { path: ['grain'], message: expect.stringMatching(/^is required: one of "minute", "hour", "day"/) },
+    ]);
+  });
+
+  it('says a missing calculation type and target description are required', () => {
+    const { description: _description, ...target } = valid.target as Record<string, unknown>;
+    const { type: _type, ...calculation } = valid.calculation as Record<string, unknown>;
+    const messages = issuesOf({ ...valid, target, calculation }).map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(messages).toContain('target.description: is required');
+    expect(messages).toContainEqual(expect.stringMatching(/^calculation\.type: is required: one of aggregate, ratio/));
+  });
+
+  it('keeps "must be one of" for a grain that is there but wrong', () => {
+    expect(issuesOf({ ...valid, grain: 'fortnight' })[0]?.message).toMatch(/^must be one of "minute"/);
+  });
+
+  it('refuses an arithmetic sample size that names no measure', () => {
+    const calculation = {
+      type: 'arithmetic',
+      expression: 'spend * 2',
+      measures: { spend: { dataset: 'ads', aggregate: 'sum', field: 'spend' } },
+      sampleSize: 'rows',
+    };
+    expect(issuesOf(withCalculation(calculation))).toEqual([
+      { path: ['calculation', 'sampleSize'], message: '"rows" is not one of the measures' },
+    ]);
+  });
+
+  it('accepts the year and all_time grains', () => {
+    expect(parseDefinition({ ...valid, grain: 'year' }, 'kpi.yaml').grain).toBe('year');
+    expect(parseDefinition({ ...valid, grain: 'all_time' }, 'kpi.yaml').grain).toBe('all_time');
+  });
+
+  it('refuses a change or a streak over all_time, which has no earlier period', () => {
+    const change = { type: 'change', of: valid.calculation };
+    expect(issuesOf({ ...withCalculation(change), grain: 'all_time' })).toEqual([
+      { path: ['grain'], message: expect.stringMatching(/^a change compares a period with earlier ones/) },
+    ]);
+  });
+
+  it('requires a window to keep the negative durations of an entity join', () => {
+    const calculation = {
+      type: 'entity_duration',
+      start: { dataset: 'ads', entityKey: 'lead' },
+      end: { dataset: 'ads', entityKey: 'lead' },
+      statistic: 'avg',
+      negativeDurations: 'keep',
+    };
+    expect(issuesOf(withCalculation(calculation))).toEqual([
+      { path: ['calculation', 'window'], message: expect.stringMatching(/^negativeDurations keep needs a window/) },
+    ]);
+    expect(() => parseDefinition(withCalculation({ ...calculation, window: '365d' }), 'kpi.yaml')).not.toThrow();
+  });
+
   it('rejects a calculation reading a dataset the definition does not list', () => {
     expect(
       issuesOf(withCalculation({ type: 'aggregate', dataset: 'crm', aggregate: 'count' })).map((i) => i.message),

@@ -187,6 +187,55 @@ describe('time', () => {
     ]);
   });
 
+  it('uses calendar years', () => {
+    const perYear = definition({
+      datasets: [events],
+      calculation: { type: 'aggregate', dataset: 'events', aggregate: 'count' },
+      grain: 'year',
+    });
+    const { values } = compute(perYear, {
+      events: [{ t: at('2025-12-31T23:59') }, { t: at('2026-01-01') }, { t: at('2026-07-01') }],
+    });
+    expect(values.map((v) => [v.periodStart, v.periodEnd, v.value])).toEqual([
+      ['2025-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 1],
+      ['2026-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z', 2],
+    ]);
+  });
+
+  // p95 cycle time per sales agent over the whole history: one value per agent.
+  const overAllTime = definition({
+    datasets: [{ id: 'deals', timeField: 'closed_at' }],
+    calculation: { type: 'aggregate', dataset: 'deals', aggregate: 'percentile', percentile: 95, field: 'days' },
+    dimensions: ['agent'],
+    grain: 'all_time',
+  });
+  const deals = [
+    { closed_at: at('1969-07-20'), agent: 'ana', days: 30 },
+    { closed_at: at('2016-01-04'), agent: 'ana', days: 10 },
+    { closed_at: at('2026-03-02'), agent: 'bo', days: 5 },
+  ];
+
+  it('puts every record of every time in the one all_time period, per group', () => {
+    const { values } = compute(overAllTime, { deals });
+    expect(values.map((v) => [v.periodStart, v.periodEnd, v.dimensions, v.value, v.sampleSize])).toEqual([
+      ['1970-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z', {}, 30, 3],
+      ['1970-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z', { agent: 'ana' }, 30, 2],
+      ['1970-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z', { agent: 'bo' }, 5, 1],
+    ]);
+  });
+
+  it('reports the all_time period for any range asked for, always provisional (records can still come)', () => {
+    const { values } = compute(overAllTime, { deals }, { from: at('2026-01-01'), to: at('2026-02-01') });
+    expect(values).toHaveLength(3);
+    expect(values.every((v) => v.provisional && v.grain === 'all_time')).toBe(true);
+  });
+
+  it('reads every record, however early, for the all_time period', () => {
+    expect(compileKpi(overAllTime).inputRanges(at('2026-01-01'), at('2026-02-01'))).toEqual({
+      deals: { from: null, to: Date.UTC(9999, 11, 31, 23, 59, 59, 999) },
+    });
+  });
+
   it('reports an overall row for a period without data between periods with data', () => {
     const perDay = definition({
       datasets: [events],
@@ -341,6 +390,50 @@ describe('arithmetic sample size', () => {
   });
 });
 
+describe('arithmetic sample size by group', () => {
+  // Return on ad spend per campaign: a campaign that spent and won nothing is a real −1.
+  const roas = (sampleSize?: string) =>
+    definition({
+      datasets: [
+        { id: 'deals', timeField: 'closed_at' },
+        { id: 'ads', timeField: 't' },
+      ],
+      calculation: {
+        type: 'arithmetic',
+        expression: '(revenue - spend) / spend',
+        measures: {
+          revenue: { dataset: 'deals', aggregate: 'sum', field: 'amount' },
+          spend: { dataset: 'ads', aggregate: 'sum', field: 'cost' },
+        },
+        ...(sampleSize ? { sampleSize } : {}),
+      },
+      dimensions: ['campaign'],
+    });
+  const records = {
+    deals: [{ closed_at: at('2026-03-02'), campaign: 'spring', amount: 300 }],
+    ads: [
+      { t: at('2026-03-02'), campaign: 'spring', cost: 100 },
+      { t: at('2026-03-02'), campaign: 'summer', cost: 50 },
+    ],
+  };
+
+  it('is the smallest measure by default: a group where one term has no records has too small a sample', () => {
+    expect(row(compute(roas(), records).values, '2026-03-02', { campaign: 'summer' })).toMatchObject({
+      value: -1,
+      sampleSize: 0,
+      status: 'insufficient_data',
+    });
+  });
+
+  it('is the named measure when the author says which records are the sample', () => {
+    expect(row(compute(roas('spend'), records).values, '2026-03-02', { campaign: 'summer' })).toMatchObject({
+      value: -1,
+      sampleSize: 1,
+      status: 'red',
+    });
+  });
+});
+
 describe('duration', () => {
   const timeToPersonalize = definition({
     datasets: [{ id: 'content', timeField: 'requested_at' }],
@@ -458,6 +551,79 @@ describe('entity_duration', () => {
     // a: 10 min, ending on 03-02; b: 60 min, ending on 03-03; c never handed off.
     expect(row(values, '2026-03-02')).toMatchObject({ value: 10, sampleSize: 1 });
     expect(row(values, '2026-03-03')).toMatchObject({ value: 60, sampleSize: 1 });
+  });
+
+  // A deal won before the lead's first contact was recorded: the end comes before the start.
+  const contactToWin = (options: Record<string, unknown>) =>
+    definition({
+      datasets: [
+        { id: 'leads', timeField: 'contacted_at' },
+        { id: 'deals', timeField: 'won_at' },
+      ],
+      calculation: {
+        type: 'entity_duration',
+        start: { dataset: 'leads', entityKey: 'lead' },
+        end: { dataset: 'deals', entityKey: 'lead' },
+        statistic: 'sum',
+        unit: 'days',
+        ...options,
+      },
+    });
+  const day = 86_400_000;
+  const crm = {
+    leads: [
+      { contacted_at: at('2026-03-02'), lead: 'on-time' },
+      { contacted_at: at('2026-03-05'), lead: 'won-before-contact' },
+      { contacted_at: at('2026-03-02'), lead: 'still-open' },
+      { contacted_at: at('2026-01-01'), lead: 'won-a-year-on' },
+    ],
+    deals: [
+      { won_at: at('2026-03-04'), lead: 'on-time' },
+      { won_at: at('2026-03-04'), lead: 'won-before-contact' },
+      { won_at: at('2027-01-10'), lead: 'won-a-year-on' },
+    ],
+  };
+
+  it('drops an end that comes before its start by default, and counts it with the others dropped, by reason', () => {
+    const result = compute(contactToWin({ window: '90d' }), crm);
+    expect(row(result.values, '2026-03-04')).toMatchObject({ value: 2, sampleSize: 1 });
+    expect(result.skipped).toEqual({ durations: { negative_duration: 1, no_end: 1, outside_window: 1 } });
+  });
+
+  it('counts what it drops without a window too', () => {
+    const result = compute(contactToWin({}), crm);
+    expect(result.skipped).toEqual({ durations: { negative_duration: 1, no_end: 1 } });
+    expect(row(result.values, '2027-01-10')).toMatchObject({ value: 374, sampleSize: 1 });
+  });
+
+  it('keeps a negative duration when asked, paired with the latest end before the start', () => {
+    const result = compute(contactToWin({ window: '90d', negativeDurations: 'keep' }), {
+      ...crm,
+      deals: [...crm.deals, { won_at: at('2026-03-03'), lead: 'won-before-contact' }],
+    });
+    // on-time: +2 days; won-before-contact: won 03-03 and 03-04, first contact 03-05: −1 day, placed on 03-04.
+    expect(row(result.values, '2026-03-04')).toMatchObject({ value: 1, sampleSize: 2 });
+    expect(result.skipped).toEqual({ durations: { no_end: 1, outside_window: 1 } });
+  });
+
+  it('drops an end further before the start than the window when keeping negatives', () => {
+    const result = compute(contactToWin({ window: '1d', negativeDurations: 'keep' }), crm);
+    expect(result.skipped.durations).toMatchObject({ outside_window: 3 });
+  });
+
+  it('keeps a period provisional, and reads starts a window ahead, while a later start can still pair into it', () => {
+    const kpi = compileKpi(contactToWin({ window: '7d', negativeDurations: 'keep' }));
+    expect(kpi.inputRanges(at('2026-03-04'), at('2026-03-05'))).toEqual({
+      leads: { from: at('2026-03-04') - 7 * day, to: at('2026-03-05') + 7 * day },
+      deals: { from: at('2026-03-04'), to: at('2026-03-05') },
+    });
+    const accumulator = kpi.accumulator();
+    accumulator.addAll('leads', crm.leads);
+    accumulator.addAll('deals', crm.deals);
+    const early = accumulator.finalize({ asOf: at('2026-03-06'), from: at('2026-03-04'), to: at('2026-03-05') });
+    expect(early.values[0]?.provisional).toBe(true);
+    const settled = accumulator.finalize({ asOf: at('2026-03-12'), from: at('2026-03-04'), to: at('2026-03-05') });
+    expect(settled.values[0]?.provisional).toBe(false);
   });
 });
 

@@ -128,6 +128,21 @@ const calculations: Record<string, Essentials> = {
       statistic: 'avg',
     },
   },
+  entity_duration_keeping_negatives: {
+    datasets: [{ id: 'a', timeField: 't' }],
+    calculation: {
+      type: 'entity_duration',
+      start: { dataset: 'a', entityKey: 'entity', filter: { field: 'event', eq: 'start' } },
+      end: { dataset: 'a', entityKey: 'entity', filter: { field: 'event', eq: 'end' }, timeField: 't2' },
+      statistic: 'sum',
+      window: '2d',
+      negativeDurations: 'keep',
+    },
+  },
+  all_time: {
+    datasets: [{ id: 'a', timeField: 't' }],
+    calculation: { type: 'aggregate', dataset: 'a', aggregate: 'percentile', field: 'x', percentile: 90 },
+  },
   treatment_lift: {
     datasets: [
       { id: 'a', timeField: 't' },
@@ -160,8 +175,10 @@ function reorder<T>(items: readonly T[], keys: readonly number[]): T[] {
     .map((entry) => entry.item);
 }
 
-describe.each(Object.entries(calculations))('%s', (_name, essentials) => {
-  const kpi = compileKpi(definition({ ...essentials, dimensions: ['channel'] }));
+describe.each(Object.entries(calculations))('%s', (name, essentials) => {
+  const kpi = compileKpi(
+    definition({ ...essentials, dimensions: ['channel'], ...(name === 'all_time' ? { grain: 'all_time' } : {}) }),
+  );
 
   it('gives the one-pass state and values for any partitioning, order and merge grouping', () => {
     fc.assert(

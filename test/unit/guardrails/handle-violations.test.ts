@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { effectiveMode } from '../../../src/domain/guardrails/autonomy';
 import { GuardrailIntakeError, handleViolations } from '../../../src/usecases/guardrails/handle-violations';
 import { guardrailWorld } from '../../support/guardrail-fakes';
-import { violation } from '../../support/violations';
+import { atRiskViolation, violation } from '../../support/violations';
 
 const agent = { kind: 'agent', id: 'lead-router-1' } as const;
 
@@ -71,12 +71,30 @@ describe('handleViolations', () => {
     expect(world.workflow.started.size).toBe(1);
   });
 
+  it('tells the owner of an at-risk forecast by default and asks no approver', async () => {
+    const world = guardrailWorld();
+    const [outcome] = await handleViolations([atRiskViolation({ levelOfDecision: 'high' })], world);
+    expect(outcome).toMatchObject({ result: 'owner_notified', decision: { rule: 'atRiskRoutedByLevel' } });
+    expect(world.workflow.started.size).toBe(0);
+  });
+
+  it('only records an at-risk forecast routed like yellow', async () => {
+    const world = {
+      ...guardrailWorld(),
+      atRiskRouting: { low: 'like_yellow', high: 'like_yellow', critical: 'like_red' } as const,
+    };
+    const [outcome] = await handleViolations([atRiskViolation()], world);
+    expect(outcome).toMatchObject({ result: 'recorded', decision: { action: 'record_only' } });
+    expect(world.notifier.ownerMessages).toHaveLength(0);
+    expect(world.audit.events.map((e) => e.type)).toEqual(['violation_received']);
+  });
+
   it('finishes the same approval when a batch is retried, instead of opening a second one', async () => {
     const world = guardrailWorld();
     const [first] = await handleViolations([violation({ levelOfDecision: 'critical' })], world);
     const [retry] = await handleViolations([violation({ levelOfDecision: 'critical' })], world);
     expect(retry).toMatchObject({ result: 'approval_started', approvalId: first?.approvalId });
-    expect(world.workflow.started.get(first?.approvalId ?? '')?.previousMode).toBe('autonomous');
+    expect(world.workflow.started.get(first?.approvalId ?? '')).toMatchObject({ previousMode: 'autonomous' });
   });
 
   it('handles the rest of a batch when one violation fails, then reports that one', async () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideGuardrailAction, type PolicyContext } from '../../../src/domain/guardrails/policy';
 import {
+  atRiskRoutedByLevel,
   criticalDecisionSupervisesAtOnce,
   GUARDRAIL_RULES,
   highDecisionRequestsApproval,
@@ -11,7 +12,7 @@ import {
   supervisedSubjectNeedsNoApproval,
   ungovernedKpiNotifiesOwner,
 } from '../../../src/domain/guardrails/rules';
-import { violation } from '../../support/violations';
+import { atRiskViolation, violation } from '../../support/violations';
 
 const autonomous: PolicyContext = { currentMode: 'autonomous' };
 
@@ -46,6 +47,30 @@ describe('provisionalValueWaitsForFinal', () => {
   it('does not soften a critical violation on a provisional value', () => {
     const critical = violation({ provisional: true, levelOfDecision: 'critical' });
     expect(provisionalValueWaitsForFinal(critical, autonomous)).toBeUndefined();
+  });
+});
+
+describe('atRiskRoutedByLevel', () => {
+  it('notifies the owner of an at-risk forecast by default, whatever the level', () => {
+    for (const level of ['low', 'high', 'critical'] as const) {
+      expect(atRiskRoutedByLevel(atRiskViolation({ levelOfDecision: level }), autonomous)?.action).toBe('notify_owner');
+    }
+  });
+
+  it('records it only where it is routed like yellow, and leaves it to the level rules where like red', () => {
+    const atRiskRouting = { low: 'like_yellow', high: 'like_red', critical: 'notify_owner' } as const;
+    expect(
+      atRiskRoutedByLevel(atRiskViolation({ levelOfDecision: 'low' }), { ...autonomous, atRiskRouting })?.action,
+    ).toBe('record_only');
+    const high = atRiskViolation({ levelOfDecision: 'high' });
+    expect(atRiskRoutedByLevel(high, { ...autonomous, atRiskRouting })).toBeUndefined();
+    expect(decideGuardrailAction(high, { ...autonomous, atRiskRouting }, GUARDRAIL_RULES).action).toBe(
+      'request_approval',
+    );
+  });
+
+  it('does not apply to a red value', () => {
+    expect(atRiskRoutedByLevel(violation(), autonomous)).toBeUndefined();
   });
 });
 

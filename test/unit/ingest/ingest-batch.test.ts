@@ -4,7 +4,7 @@ import { visibleHours } from '../../../src/domain/ingest/commit-log';
 import type { BatchManifest } from '../../../src/domain/ingest/manifest';
 import type { TypedRecord } from '../../../src/domain/records';
 import { type IngestBatchRequest, type IngestDependencies, ingestBatch } from '../../../src/usecases/ingest-batch';
-import { chunked, declare, utf8 } from '../../support/datasets';
+import { chunked, declare, gzip, utf8 } from '../../support/datasets';
 import {
   InMemoryIngestLedger,
   InMemoryIngestStore,
@@ -141,6 +141,20 @@ describe('ingest a batch', () => {
     );
     expect(again).toMatchObject({ status: 'duplicate', batchId: first.status === 'ingested' ? first.batchId : '' });
     expect(store.objects).toEqual(before);
+  });
+
+  it('is the same batch plain or gzipped: the content is what is read, not the bytes sent', async () => {
+    const { deps } = setup();
+    const first = await ingestBatch(request(lines(rows)), deps);
+    const gzipped = await ingestBatch(
+      request('', {
+        parts: [
+          { origin: { source: 's', file: 'e.ndjson.gz' }, bytes: chunked(gzip(lines(rows)), 7), uri: 'e.ndjson.gz' },
+        ],
+      }),
+      deps,
+    );
+    expect(gzipped).toMatchObject({ status: 'duplicate', batchId: first.status === 'ingested' ? first.batchId : '' });
   });
 
   it('leaves a batch alone while another run holds its claim', async () => {
@@ -318,7 +332,8 @@ describe('limits', () => {
     const { store, log, deps } = setup();
     const refused = await ingestBatch(request(lines(rows), { dataset: small }), deps);
     expect(refused).toMatchObject({ status: 'too_large' });
-    expect(refused.status === 'too_large' && refused.problems[0]).toContain('ingestion.limits.maxRows (2)');
+    expect(refused.status === 'too_large' && refused.problems[0]).toContain('more than 2 rows');
+    expect(refused.status === 'too_large' && refused.problems[0]).toContain('ingestion.limits of events');
     expect(await visible({ store, log })).toEqual([]);
     expect((await ingestBatch(request(lines(rows), { dataset: small }), deps)).status).toBe('duplicate');
     const raised = declare({ format: { type: 'ndjson' }, fields, ingestion: { limits: { maxRows: 10 } } });

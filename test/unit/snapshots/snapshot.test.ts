@@ -55,6 +55,36 @@ describe('encodeSnapshot', () => {
   });
 });
 
+describe('snapshot of an at-risk value', () => {
+  it('carries its status, its probability of red and its forecast as JSON text', async () => {
+    const forecast = {
+      model: 'mstl(7)+auto_ets',
+      seasonLength: 7,
+      trainedOn: 56,
+      calibration: { origins: 4, factor80: 1.2, factor95: 1.1 },
+      steps: [
+        {
+          periodStart: '2024-03-05T00:00:00.000Z',
+          point: 0.02,
+          lower80: 0.015,
+          upper80: 0.025,
+          lower95: 0.01,
+          upper95: 0.03,
+        },
+      ],
+      horizonEnd: '2024-03-06T00:00:00.000Z',
+      probabilityRed: 0.7,
+      atRiskProbability: 0.5,
+      baseStatus: 'yellow' as const,
+    };
+    const rows = snapshotRows([stored({ status: 'at_risk', forecast }), stored({ kpiId: 'other' })]);
+    const read = await readParquet(encodeSnapshot(rows, '2024-03-04'));
+    expect(read[0]).toMatchObject({ status: 'at_risk', red_probability: 0.7 });
+    expect(JSON.parse(String(read[0]?.forecast))).toEqual(forecast);
+    expect(read[1]).toMatchObject({ red_probability: null, forecast: null });
+  });
+});
+
 describe('snapshotManifest', () => {
   it('names the definition versions, row counts, inputs and restatements of the date', () => {
     const restated = stored({
@@ -90,7 +120,15 @@ describe('snapshotManifest', () => {
 });
 
 describe('exportDates', () => {
-  it('covers the scheduled day and the lookback days before it', () => {
-    expect(exportDates(Date.parse('2024-03-06T01:30:00Z'), 2)).toEqual(['2024-03-04', '2024-03-05', '2024-03-06']);
+  it('covers the scheduled day and the lookback days before it, then the dates of the open longer periods', () => {
+    // 2024-03-06 is a Wednesday: its week's Monday is among the lookback days.
+    expect(exportDates(Date.parse('2024-03-06T01:30:00Z'), 2)).toEqual([
+      '2024-03-04',
+      '2024-03-05',
+      '2024-03-06',
+      '1970-01-01',
+      '2024-01-01',
+      '2024-03-01',
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 // Domain: the registry of guardrail rules, in the order they are tried (the first that applies decides).
 // Exceptions come first and may only soften an action; the level-of-decision rules close the list.
 import type { GuardrailRule } from '../policy';
+import { atRiskRoutedByLevel } from './at-risk-routed-by-level';
 import { criticalDecisionSupervisesAtOnce } from './critical-decision-supervises-at-once';
 import { highDecisionRequestsApproval } from './high-decision-requests-approval';
 import { lowDecisionNotifiesOwner } from './low-decision-notifies-owner';
@@ -14,6 +15,7 @@ export const GUARDRAIL_RULES: readonly GuardrailRule[] = [
   pausedSubjectNotifiesOwner,
   provisionalValueWaitsForFinal,
   supervisedSubjectNeedsNoApproval,
+  atRiskRoutedByLevel,
   lowDecisionNotifiesOwner,
   highDecisionRequestsApproval,
   criticalDecisionSupervisesAtOnce,
@@ -23,9 +25,10 @@ export const GUARDRAIL_RULES: readonly GuardrailRule[] = [
  * Version of the rule set, recorded with every decision so that an audit entry says which policy
  * decided. Bump it whenever a rule is added, removed, reordered or changes its verdict.
  */
-export const GUARDRAIL_POLICY_VERSION = 1;
+export const GUARDRAIL_POLICY_VERSION = 2;
 
 export {
+  atRiskRoutedByLevel,
   criticalDecisionSupervisesAtOnce,
   highDecisionRequestsApproval,
   lowDecisionNotifiesOwner,

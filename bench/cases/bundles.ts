@@ -1,0 +1,191 @@
+// Bench: the size of every Lambda function's bundle and the time a fresh Node process takes to
+// import it, measured on the synthesized assets. By default the app is synthesized here with
+// bundling (into .local/bench/cdk.out, inside the repository so that the bundles' `@aws-sdk/*`
+// imports resolve to node_modules as they resolve to the runtime's SDK on Lambda);
+// BENCH_BUNDLES_CDK_OUT=cdk.out measures the output of an earlier `npx cdk synth` instead.
+// Each bundle is imported BENCH_BUNDLES_ROUNDS times (default 7), the functions in turn, each time
+// in a new process under the function's own NODE_OPTIONS; wall and CPU time are both reported (on a
+// busy machine the CPU time is the better estimate of the wall time on an idle core). Beside each,
+// the same measure of importing only the AWS SDK packages the bundle imports: the part that comes
+// from the Lambda runtime and that no bundling setting changes. Ends with one JSON line:
+// {"bench":"bundles","functions":…,"maxKb":…,"maxImportMs":…,"maxImportCpuMs":…} (the largest
+// bundle, the slowest median import).
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { FUNCTION_ENTRY_METADATA, TRACER_PACKAGE } from '../../lib/constructs/kpi-function';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROUNDS = Number(process.env.BENCH_BUNDLES_ROUNDS ?? 7);
+const execFileAsync = promisify(execFile);
+
+interface FunctionAsset {
+  readonly entry: string;
+  readonly dir: string;
+  readonly nodeOptions: string | undefined;
+}
+
+interface Sample {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+}
+
+interface Figures {
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+}
+
+function figures(samples: readonly number[]): Figures {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    min: sorted[0] ?? Number.NaN,
+    median: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN,
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+  };
+}
+
+function kb(bytes: number): number {
+  return Math.round((bytes / 1024) * 10) / 10;
+}
+
+/** Synthesizes the app with bundling (no cdk-nag, no template validation: only the assets matter). */
+async function synthesize(outdir: string): Promise<void> {
+  rmSync(outdir, { recursive: true, force: true });
+  const { buildApp } = await import('../../lib/app');
+  // Asset metadata (which asset folder is whose code) is on when the cdk CLI synthesizes; ask for it.
+  buildApp({ nag: false, validate: false, outdir, context: { 'aws:cdk:enable-asset-metadata': true } }).app.synth();
+}
+
+/** Every function of every template in `cdkOut`, with its asset folder and NODE_OPTIONS. */
+function functionAssets(cdkOut: string): FunctionAsset[] {
+  const assets: FunctionAsset[] = [];
+  for (const file of readdirSync(cdkOut).filter((f) => f.endsWith('.template.json'))) {
+    const template = JSON.parse(readFileSync(path.join(cdkOut, file), 'utf8')) as {
+      Resources?: Record<
+        string,
+        {
+          Type: string;
+          Metadata?: Record<string, unknown>;
+          Properties?: { Environment?: { Variables?: Record<string, unknown> } };
+        }
+      >;
+    };
+    for (const resource of Object.values(template.Resources ?? {})) {
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      const entry = resource.Metadata?.[FUNCTION_ENTRY_METADATA];
+      const assetPath = resource.Metadata?.['aws:asset:path'];
+      if (typeof entry !== 'string' || typeof assetPath !== 'string') continue;
+      const nodeOptions = resource.Properties?.Environment?.Variables?.NODE_OPTIONS;
+      assets.push({
+        entry,
+        dir: path.resolve(cdkOut, assetPath),
+        nodeOptions: typeof nodeOptions === 'string' ? nodeOptions : undefined,
+      });
+    }
+  }
+  return assets.sort((a, b) => a.entry.localeCompare(b.entry));
+}
+
+/**
+ * Wall and CPU milliseconds from the first `import()` to the last module evaluated, in a new Node
+ * process (the pinned Node 24) whose working folder is `cwd`.
+ */
+async function importTime(
+  specifiers: readonly string[],
+  nodeOptions: string | undefined,
+  cwd: string,
+): Promise<Sample> {
+  const imports = specifiers.map((s) => `await import(${JSON.stringify(s)});`).join(' ');
+  const script = `const c = process.cpuUsage(); const t = performance.now(); ${imports} const u = process.cpuUsage(c); process.stdout.write(JSON.stringify({ wallMs: performance.now() - t, cpuMs: (u.user + u.system) / 1000 }));`;
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', LAMBDA_TASK_ROOT: cwd };
+  if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
+  const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], { cwd, env });
+  return JSON.parse(stdout) as Sample;
+}
+
+/** The `@aws-sdk/*` packages a bundle imports statically (those it loads at import time). */
+function sdkImports(bundle: string): string[] {
+  const found = bundle.matchAll(/(?:^|[;}])import\s*\{[^}]*\}\s*from\s*"(@aws-sdk\/[^"]+)"/g);
+  return [...new Set([...found].map((m) => m[1] as string))].sort();
+}
+
+export async function run(): Promise<void> {
+  const cdkOut = process.env.BENCH_BUNDLES_CDK_OUT
+    ? path.resolve(root, process.env.BENCH_BUNDLES_CDK_OUT)
+    : path.join(root, '.local', 'bench', 'cdk.out');
+  if (process.env.BENCH_BUNDLES_CDK_OUT) {
+    if (!existsSync(cdkOut)) throw new Error(`BENCH_BUNDLES_CDK_OUT: ${cdkOut} does not exist`);
+    console.log(`assets of ${path.relative(root, cdkOut)}`);
+  } else {
+    const started = performance.now();
+    await synthesize(cdkOut);
+    console.log(`synthesized with bundling in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  const functions = functionAssets(cdkOut);
+  if (functions.length === 0) throw new Error(`no bundled function in ${cdkOut}`);
+
+  const bundleSamples = new Map<string, Sample[]>(functions.map((f) => [f.entry, []]));
+  const sdkSamples = new Map<string, Sample[]>(functions.map((f) => [f.entry, []]));
+  const sdk = new Map(functions.map((f) => [f.entry, sdkImports(readFileSync(path.join(f.dir, 'index.mjs'), 'utf8'))]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const fn of functions) {
+      const bundleUrl = pathToFileURL(path.join(fn.dir, 'index.mjs')).href;
+      bundleSamples.get(fn.entry)?.push(await importTime([bundleUrl], fn.nodeOptions, fn.dir));
+      sdkSamples.get(fn.entry)?.push(await importTime(sdk.get(fn.entry) ?? [], undefined, fn.dir));
+    }
+  }
+
+  const rows = functions.map((fn) => {
+    const bundle = statSync(path.join(fn.dir, 'index.mjs')).size;
+    const map = path.join(fn.dir, 'index.mjs.map');
+    const tracer = path.join(fn.dir, 'node_modules', ...TRACER_PACKAGE.split('/'), 'index.cjs');
+    return {
+      fn,
+      bundleKb: kb(bundle),
+      mapKb: existsSync(map) ? kb(statSync(map).size) : 0,
+      tracerKb: existsSync(tracer) ? kb(statSync(tracer).size) : 0,
+      wall: figures((bundleSamples.get(fn.entry) ?? []).map((s) => s.wallMs)),
+      cpu: figures((bundleSamples.get(fn.entry) ?? []).map((s) => s.cpuMs)),
+      sdkCpu: figures((sdkSamples.get(fn.entry) ?? []).map((s) => s.cpuMs)),
+    };
+  });
+  const range = (f: Figures) => `${f.min.toFixed(0)} / ${f.median.toFixed(0)} / ${f.max.toFixed(0)}`;
+  console.log(
+    `import ms, min / median / max of ${ROUNDS} fresh processes; "SDK only" imports just the @aws-sdk packages the bundle imports`,
+  );
+  console.log(
+    `${'function'.padEnd(18)} ${'bundle'.padStart(9)} ${'map'.padStart(9)} ${'tracer'.padStart(9)}  ${'wall'.padStart(15)}  ${'CPU'.padStart(15)}  ${'SDK only, CPU'.padStart(15)}`,
+  );
+  for (const row of rows) {
+    const options = row.fn.nodeOptions ? `   (NODE_OPTIONS=${row.fn.nodeOptions})` : '';
+    console.log(
+      `${row.fn.entry.padEnd(18)} ${`${row.bundleKb} KB`.padStart(9)} ${`${row.mapKb} KB`.padStart(9)} ${`${row.tracerKb} KB`.padStart(9)}  ${range(row.wall).padStart(15)}  ${range(row.cpu).padStart(15)}  ${range(row.sdkCpu).padStart(15)}${options}`,
+    );
+  }
+
+  // What tracing adds when it is on: the tracer package, imported in a new process of its own.
+  const withTracer = rows.find((row) => row.tracerKb > 0);
+  if (withTracer) {
+    const tracer = path.join(withTracer.fn.dir, 'node_modules', ...TRACER_PACKAGE.split('/'), 'index.cjs');
+    const tracerMs: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      tracerMs.push((await importTime([pathToFileURL(tracer).href], undefined, withTracer.fn.dir)).wallMs);
+    }
+    console.log(
+      `tracer package (loaded at the first invocation when tracing is on): ${range(figures(tracerMs))} ms wall`,
+    );
+  }
+
+  console.log(
+    JSON.stringify({
+      bench: 'bundles',
+      functions: rows.length,
+      maxKb: Math.max(...rows.map((row) => row.bundleKb)),
+      maxImportMs: Math.round(Math.max(...rows.map((row) => row.wall.median))),
+      maxImportCpuMs: Math.round(Math.max(...rows.map((row) => row.cpu.median))),
+    }),
+  );
+}

@@ -1,0 +1,32 @@
+// Bench support: runs one production handler in a process of its own, as Lambda would, and prints
+// what it returned with the process's peak memory (max RSS) and CPU time as one JSON line. The
+// environment (endpoints of the emulators, resource names) comes from the parent; argv[2] is the
+// function entry under functions/, argv[3] the event as JSON, argv[4] the milliseconds the handler
+// is told it has left.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Context } from 'aws-lambda';
+import type { LambdaHandler } from '../../src/runtime/handler';
+
+const [entry, event, remaining] = process.argv.slice(2);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const module = (await import(path.join(root, 'functions', `${entry}.ts`))) as {
+  create: (env: Record<string, string | undefined>) => LambdaHandler<unknown>;
+};
+const handler = module.create(process.env);
+const idleRssMb = process.memoryUsage().rss / 1024 / 1024;
+const cpu = process.cpuUsage();
+const began = performance.now();
+const result = await handler(JSON.parse(event ?? '{}'), {
+  getRemainingTimeInMillis: () => Number(remaining ?? 900_000),
+} as Context);
+const used = process.cpuUsage(cpu);
+console.log(
+  JSON.stringify({
+    result,
+    seconds: (performance.now() - began) / 1000,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    idleRssMb: Math.round(idleRssMb),
+    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  }),
+);

@@ -1,0 +1,41 @@
+// Lambda: scheduled calibration proposals (lib/constructs/calibration.ts). Once a day the schedule
+// sends `{ scheduledTime }`; every active KPI with calibration settings gets a proposal for its
+// cadence period (an ISO week, a month) the first time round, stored in the definitions table for
+// review. Nothing is published.
+import * as z from 'zod';
+import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
+import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
+import { kpiDefinitionAndProposalStore } from '../src/adapters/aws/kpi-proposals';
+import { defineHandler, MetricUnit } from '../src/runtime/handler';
+import { proposeDueCalibrations } from '../src/usecases/calibrate-kpi';
+
+const environment = z.object({
+  DEFINITIONS_TABLE: z.string().min(1),
+  VALUES_TABLE: z.string().min(1),
+});
+
+const event = z.object({ scheduledTime: z.iso.datetime() }).strict();
+
+export const { handler, create } = defineHandler({
+  name: 'calibrate',
+  environment,
+  event,
+  clients: ['dynamodb'],
+  dependencies: (env, { clients }) => {
+    const clock = { now: () => Date.now() };
+    return {
+      store: kpiDefinitionAndProposalStore(clients.dynamodb, env.DEFINITIONS_TABLE, clock),
+      values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
+      annotations: new DynamoAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
+    };
+  },
+  run: async (input, deps, { logger, metrics }) => {
+    const at = Date.parse(input.scheduledTime);
+    // The proposals are made as of the scheduled time, so a late delivery proposes for its own period.
+    const calibrations = await proposeDueCalibrations({ ...deps, clock: { now: () => at } }, at);
+    const proposed = calibrations.filter((c) => c.result === 'proposed').length;
+    metrics.addMetric('CalibrationsProposed', MetricUnit.Count, proposed);
+    logger.info('calibrations', { calibrations });
+    return { calibrations };
+  },
+});

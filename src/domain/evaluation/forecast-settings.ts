@@ -1,0 +1,44 @@
+// Domain (evaluate): how a KPI's series is forecast on each refresh, and when the forecast makes a
+// value `at_risk`. The block is optional: a definition that says nothing is forecast with the
+// defaults below, and its stored content (and so its hash) does not change.
+import * as z from 'zod';
+import type { Grain } from '../definition/schema';
+
+export const forecastSettingsSchema = z
+  .strictObject({
+    /** Turn forecasts (and so `at_risk`) off for this KPI. @default true */
+    enabled: z.boolean().default(true).meta({ description: 'Forecast this KPI on each refresh. @default true' }),
+    horizon: z.number().int().min(1).max(400).optional().meta({
+      description:
+        'Periods ahead to forecast when the target is not period-over-period (a `change` calculation forecasts to the end of the current period, a `streak` one period). @default minute 60, hour 24, day 7, week 4, month 3, quarter 1',
+    }),
+    atRiskProbability: z.number().gt(0).lt(1).default(0.5).meta({
+      description:
+        'A green or yellow value becomes at_risk when the forecast gives more than this probability of ending the horizon in red. @default 0.5',
+    }),
+  })
+  .meta({
+    id: 'ForecastSettings',
+    description:
+      'Forecasts of the KPI on each refresh (MSTL with an AutoETS trend, 80 % and 95 % prediction intervals), and the probability of red at the horizon that makes a value at_risk.',
+  });
+
+export type ForecastSettings = z.output<typeof forecastSettingsSchema>;
+
+/** Periods ahead a forecast looks when the definition does not say. */
+export const DEFAULT_FORECAST_HORIZON: Readonly<Record<Grain, number>> = {
+  minute: 60,
+  hour: 24,
+  day: 7,
+  week: 4,
+  month: 3,
+  quarter: 1,
+  year: 1,
+  // One period, never complete: nothing to forecast.
+  all_time: 0,
+};
+
+/** The settings in force for a definition: its own block, defaults filled in. */
+export function forecastSettingsOf(definition: { readonly forecast?: ForecastSettings | undefined }): ForecastSettings {
+  return definition.forecast ?? forecastSettingsSchema.parse({});
+}

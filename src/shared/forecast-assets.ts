@@ -1,0 +1,4 @@
+// The files of the forecasting model (augurs: two JavaScript modules and their WebAssembly), which
+// the compute function carries beside its bundle (lib/constructs/computation.ts), outside it, and
+// the forecasting adapter loads on its first forecast.
+export const FORECAST_ASSET_FILES = ['mstl.js', 'mstl_bg.wasm', 'ets.js', 'ets_bg.wasm'] as const;

@@ -1,0 +1,46 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { AWS_SERVICES, createAwsClients } from '../../../src/adapters/aws/clients';
+
+describe('createAwsClients', () => {
+  it('builds clients for the services asked for and no other', async () => {
+    const clients = await createAwsClients({ AWS_REGION: 'eu-west-1' }, { services: ['s3', 'dynamodb'] });
+    expect(Object.keys(clients).sort()).toEqual(['dynamodb', 's3']);
+    expect(clients.s3).toBeInstanceOf(S3Client);
+    expect(clients.dynamodb).toBeInstanceOf(DynamoDBDocumentClient);
+    expect(await clients.s3.config.region()).toBe('eu-west-1');
+  });
+
+  it('builds every client when no service is named', async () => {
+    const clients = await createAwsClients({ AWS_REGION: 'eu-west-1' });
+    expect(Object.keys(clients).sort()).toEqual([...AWS_SERVICES].sort());
+  });
+
+  it('builds each client once, on first use, and instruments it once', async () => {
+    const instrumented: unknown[] = [];
+    const clients = await createAwsClients(
+      { AWS_REGION: 'eu-west-1' },
+      {
+        services: ['sns', 'sqs'],
+        instrument: (client) => {
+          instrumented.push(client);
+          return client;
+        },
+      },
+    );
+    expect(instrumented).toEqual([]);
+    expect(clients.sns).toBe(clients.sns);
+    expect(instrumented).toEqual([clients.sns]);
+  });
+
+  it('addresses S3 by path when an endpoint is set, as emulators need', async () => {
+    const local = await createAwsClients(
+      { AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4566' },
+      { services: ['s3'] },
+    );
+    const aws = await createAwsClients({ AWS_REGION: 'eu-west-1' }, { services: ['s3'] });
+    expect(local.s3.config.forcePathStyle).toBe(true);
+    expect(aws.s3.config.forcePathStyle).toBe(false);
+  });
+});
