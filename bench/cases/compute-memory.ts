@@ -3,8 +3,9 @@
 // written per size through the commit log, laid out as ingestion lays it out (one gzip NDJSON object
 // per hour). Each size is then computed by the compute function's handler in a process of its own
 // (cold, as Lambda runs it; the emulators stay in this process, as the services stay outside a
-// function), with the raw object cache off (RAW_CACHE_MIB=0: it adds at most its own budget), and
-// the peak RSS above the idle function is reported.
+// function), with the partial cache emptied before each round (every round reads the whole day) and
+// the raw object cache off (RAW_CACHE_MIB=0: it adds at most its own budget), and the peak RSS above
+// the idle function is reported.
 //
 // BENCH_COMPUTE_MEMORY_RECORDS: the sizes, comma-separated (default 1000000,5000000,10000000,20000000);
 // BENCH_COMPUTE_MEMORY_ROUNDS: fresh processes per size (default 3; rssMb is their median, with the
@@ -18,7 +19,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
+import { PARTIALS_PREFIX } from '../../src/adapters/aws/s3-partial-cache';
 import { readDefinitionFile } from '../../src/adapters/files/kpi-definition-files';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { synthesizeTemplates } from '../../src/local/synth';
@@ -86,6 +89,8 @@ export async function run(): Promise<void> {
       for (const [i, records] of SIZES.entries()) {
         const rounds: Measure[] = [];
         for (let round = 0; round < ROUNDS; round++) {
+          // Each round aggregates the day again: no partial state kept by the previous one.
+          await emptyPrefix(cloud.clients.s3, cloud.physicalName('WorkBucket', 'AWS::S3::Bucket'), PARTIALS_PREFIX);
           const measure = await measureInChild(functionEnvironment, days[i] as string, idleDay);
           if (measure.aggregated !== 24)
             throw new Error(`expected the 24 hours of ${days[i]} aggregated: ${JSON.stringify(measure)}`);
@@ -116,6 +121,20 @@ export async function run(): Promise<void> {
     console.log(JSON.stringify({ bench: 'compute-memory', sizes }));
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Deletes every object under `prefix`. */
+async function emptyPrefix(s3: S3Client, bucket: string, prefix: string): Promise<void> {
+  for (;;) {
+    const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    if (Contents.length === 0) return;
+    await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: Contents.map((o) => ({ Key: o.Key as string })) },
+      }),
+    );
   }
 }
 
