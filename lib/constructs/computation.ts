@@ -24,7 +24,7 @@ import { Construct } from 'constructs';
 import { LINEAGE_PREFIX } from '../../src/adapters/aws/s3-input-archive';
 import { PARTIALS_PREFIX } from '../../src/adapters/aws/s3-partial-cache';
 import { RAW_PREFIX } from '../../src/domain/ingest/layout';
-import { FORECAST_ASSET_FILES } from '../../src/shared/forecast-assets';
+import { FORECAST_ASSET_FILES, FORECASTER_BUNDLE } from '../../src/shared/forecast-assets';
 import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';
@@ -73,8 +73,10 @@ export class Computation extends Construct {
       timeout: Duration.minutes(10),
       logRetention: props.logRetention,
       invocation: { kind: 'asynchronous', deadLetterQueue: deadLetters.queue },
-      // The forecasting model (augurs, WebAssembly) is loaded from beside the bundle on the first forecast.
+      // The forecasting code and its model (augurs, WebAssembly) are loaded from beside the bundle on
+      // the first forecast.
       copiedFiles: FORECAST_ASSET_FILES.map((file) => `node_modules/@bsull/augurs/${file}`),
+      lazyBundles: { [FORECASTER_BUNDLE.file]: FORECASTER_BUNDLE.entry },
       environment: {
         CODE_VERSION: props.codeVersion,
         // Raw objects (gzip) kept in memory between invocations, for KPIs of one dataset computed in turn.

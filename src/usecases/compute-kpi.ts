@@ -18,7 +18,7 @@ import type { Restatement } from '../domain/values/restatement';
 import { sha256Hex } from '../domain/versioning/sha256';
 import type { Clock } from '../ports/clock';
 import type { DefinitionState, DefinitionStore } from '../ports/definition-store';
-import type { ForecastModelSource } from '../ports/forecast-model';
+import type { Forecaster } from '../ports/forecast-model';
 import type { InputArchive } from '../ports/input-archive';
 import type { KpiValueStore } from '../ports/kpi-value-store';
 import {
@@ -31,7 +31,7 @@ import {
   type WantedState,
 } from '../ports/partial-cache';
 import type { RawPartition, RawPartitionSource } from '../ports/raw-partitions';
-import { forecastValues } from './forecast-values';
+import { forecastPeriod } from './forecast-values';
 
 const HOUR = 3_600_000;
 
@@ -65,7 +65,7 @@ export interface ComputeKpiDependencies {
    * Forecasts the latest final value of each series (scheduled refreshes). Without it nothing is
    * forecast: backfills and explicit recomputes leave the past as it was evaluated.
    */
-  readonly forecasting?: ForecastModelSource;
+  readonly forecasting?: Forecaster;
   /** Partial states aggregated elsewhere (the workers of a fan-out), used before reading the raw store. */
   readonly preAggregated?: PreAggregatedPartitions;
 }
@@ -284,15 +284,16 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
       inputsRef,
     };
   }
-  const evaluated = deps.forecasting
-    ? await forecastValues(deps.forecasting, {
-        definition,
-        values: computed,
-        latestStoredFinal: latestUnchangedPeriod(plans),
-        history: (key) => series.get(key) ?? [],
-        asOf: request.asOf,
-      })
-    : computed;
+  // The forecaster (and its code) is asked only when there is something to forecast.
+  const forecast = {
+    definition,
+    values: computed,
+    latestStoredFinal: latestUnchangedPeriod(plans),
+    history: (key: string) => series.get(key) ?? [],
+    asOf: request.asOf,
+  };
+  const evaluated =
+    deps.forecasting && forecastPeriod(forecast) !== null ? await deps.forecasting.forecast(forecast) : computed;
   const report = await deps.values.write(evaluated);
   await deps.cache.write(definition.id, kpi.signature, { partitions: fresh, periods: changedPeriods, index, months });
   const read = [...partitions.values()].flat().length;
