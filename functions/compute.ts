@@ -12,7 +12,7 @@ import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
 import { S3InputArchive } from '../src/adapters/aws/s3-input-archive';
 import { S3PartialCache } from '../src/adapters/aws/s3-partial-cache';
 import { RawObjectCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
-import { augursForecastModel } from '../src/adapters/forecasting/augurs-forecast-model';
+import { lazyForecaster } from '../src/adapters/forecasting/lazy-forecaster';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { PipelineMetric } from '../src/shared/metrics';
 import { type ComputeKpiResult, computeKpi } from '../src/usecases/compute-kpi';
@@ -95,8 +95,8 @@ export const { handler, create } = defineHandler({
       violations: env.GUARDRAIL_INTAKE_FUNCTION
         ? new LambdaViolationSink(clients.lambda, env.GUARDRAIL_INTAKE_FUNCTION)
         : null,
-      // Compiled on the first refresh that forecasts, not at cold start.
-      forecasting: augursForecastModel(),
+      // Imported and compiled on the first refresh that forecasts, not at cold start.
+      forecasting: lazyForecaster(),
     };
   },
   run: async (input, deps, { logger, metrics }): Promise<ComputeSummary> => {
