@@ -66,21 +66,13 @@ export interface ComputeKpiDependencies {
    * forecast: backfills and explicit recomputes leave the past as it was evaluated.
    */
   readonly forecasting?: Forecaster;
-  /** Partial states aggregated elsewhere (the workers of a fan-out), used before reading the raw store. */
-  readonly preAggregated?: PreAggregatedPartitions;
 }
 
-/** What a partition's records come to, aggregated by someone else. */
+/** What a partition's records (or some of its objects) come to. */
 export interface AggregatedPartition {
   readonly state: KpiPartialState;
   readonly rows: number;
   readonly newestEventAt: string | null;
-}
-
-/** Partial states aggregated elsewhere, each for one fingerprint of its partition. */
-export interface PreAggregatedPartitions {
-  /** The state of `partition` aggregated from exactly its current objects, or null. */
-  take(partition: RawPartition): Promise<AggregatedPartition | null>;
 }
 
 export interface ComputeKpiResult {
@@ -358,23 +350,8 @@ async function aggregate(
   kpi: CompiledKpi,
   definition: KpiDefinition,
   partition: RawPartition,
-  deps: Pick<ComputeKpiDependencies, 'raw' | 'preAggregated'>,
+  deps: Pick<ComputeKpiDependencies, 'raw'>,
 ): Promise<{ state: KpiPartialState; cached: CachedPartition }> {
-  const done = await deps.preAggregated?.take(partition);
-  if (done) {
-    const summary = await deps.raw.batches(partition);
-    return {
-      state: done.state,
-      cached: {
-        fingerprint: partition.fingerprint,
-        rows: done.rows,
-        quarantined: summary.quarantined,
-        newestEventAt: done.newestEventAt,
-        manifests: summary.manifests,
-        objects: partition.objects.length,
-      },
-    };
-  }
   const { state, rows, newestEventAt } = await aggregateRecords(kpi, definition, partition, deps);
   const summary = await deps.raw.batches(partition);
   return {
@@ -438,7 +415,7 @@ async function mergedInputs(
   states: Map<string, KpiPartialState>,
   fresh: Map<string, KeptPartition>,
   index: PartialIndex,
-  deps: Pick<ComputeKpiDependencies, 'raw' | 'cache' | 'concurrency' | 'preAggregated'>,
+  deps: Pick<ComputeKpiDependencies, 'raw' | 'cache' | 'concurrency'>,
 ): Promise<{ merged: Map<number, KpiPartialState>; changed: Map<string, KeptPeriod> }> {
   const periodKey = (start: number) => `period/${isoTime(start)}`;
   const reusable = new Map<number, Readonly<Record<string, string>>>();
