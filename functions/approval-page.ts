@@ -2,9 +2,9 @@
 // it the same way). GET /approvals/{approvalId} shows the request; POST decides it.
 import * as z from 'zod';
 import { renderApprovalPage, renderNotFound } from '../src/adapters/http/approval-page-html';
+import { PipelineMetric } from '../src/contracts/metrics';
 import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
-import { PipelineMetric } from '../src/shared/metrics';
 import { decideApproval, viewApproval } from '../src/usecases/guardrails/approval-page';
 
 const environment = z.object({

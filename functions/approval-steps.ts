@@ -3,10 +3,10 @@
 // changes are published to the definitions table.
 import * as z from 'zod';
 import { definitionBodyStore } from '../src/adapters/aws/definition-bodies';
+import { PipelineMetric } from '../src/contracts/metrics';
 import { approvalIdSchema, approvalStartSchema } from '../src/domain/guardrails/approval';
 import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
-import { PipelineMetric } from '../src/shared/metrics';
 import { definitionChangesIn } from '../src/usecases/definition-change-approval';
 import {
   applyDecision,

@@ -12,9 +12,10 @@ import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
 import { S3InputArchive } from '../src/adapters/aws/s3-input-archive';
 import { S3PartialCache } from '../src/adapters/aws/s3-partial-cache';
 import { RawObjectCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
-import { lazyForecaster } from '../src/adapters/forecasting/lazy-forecaster';
+import { type ComputeSummary, computeEventSchema } from '../src/contracts/compute-function';
+import { PipelineMetric } from '../src/contracts/metrics';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
-import { PipelineMetric } from '../src/shared/metrics';
+import { lazyForecaster } from '../src/runtime/lazy-forecaster';
 import { type ComputeKpiResult, computeKpi } from '../src/usecases/compute-kpi';
 import { refreshKpi } from '../src/usecases/refresh-kpi';
 
@@ -35,41 +36,10 @@ const environment = z.object({
   RAW_CACHE_MIB: z.coerce.number().int().nonnegative().default(256),
 });
 
-const instant = z.iso.datetime();
-const event = z.union([
-  z.object({ kpiId: name, scheduledTime: instant }).strict(),
-  z
-    .object({
-      kpiId: name,
-      from: instant,
-      to: instant,
-      /** The instant values are computed as of; a backfill passes its own, so reruns agree. */
-      asOf: instant,
-      force: z.boolean().default(false),
-    })
-    .strict(),
-]);
-
-export type ComputeEvent = z.input<typeof event>;
-
-/** What the function returns: counts only, small enough for a state machine's payload. */
-export interface ComputeSummary {
-  readonly kpiId: string;
-  readonly outcome: ComputeKpiResult['outcome'];
-  readonly version: number;
-  readonly periods: ComputeKpiResult['periods'];
-  readonly partitions: ComputeKpiResult['partitions'];
-  readonly values: ComputeKpiResult['values'];
-  readonly restatements: number;
-  readonly violations: number;
-  /** A scheduled refresh: the older periods it recomputed for late data, and what that restated. */
-  readonly late: { readonly periods: number; readonly restatements: number };
-}
-
 export const { handler, create } = defineHandler({
   name: 'compute',
   environment,
-  event,
+  event: computeEventSchema,
   correlationId: (e) => e.kpiId,
   clients: ['dynamodb', 's3', 'lambda'],
   dependencies: (env, { clients }) => {

@@ -1,11 +1,11 @@
 // Lambda: the guardrail intake. Evaluate (the compute stage) invokes it with a batch of violations
 // (src/domain/guardrails/violation.ts); it applies the guardrail policy to each.
 import * as z from 'zod';
+import { PipelineMetric } from '../src/contracts/metrics';
 import { AT_RISK_ROUTES, DEFAULT_AT_RISK_ROUTING } from '../src/domain/guardrails/policy';
 import { violationBatchSchema } from '../src/domain/guardrails/violation';
 import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
-import { PipelineMetric } from '../src/shared/metrics';
 import { handleViolations } from '../src/usecases/guardrails/handle-violations';
 
 const environment = z.object({

@@ -3,10 +3,10 @@
 // `landing/<dataset>/` of every dataset that keeps a drop zone, or of the datasets named.
 import * as z from 'zod';
 import { S3LandingZone } from '../src/adapters/aws/s3-landing-zone';
+import { PipelineMetric } from '../src/contracts/metrics';
 import { TransientError, ValidationError } from '../src/domain/errors';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { buildIngestionRuntime, ingestionClients, ingestionEnvironment } from '../src/runtime/ingestion';
-import { PipelineMetric } from '../src/shared/metrics';
 import { ingestDropZone } from '../src/usecases/ingest-drop-zone';
 
 const environment = ingestionEnvironment.extend({ LANDING_BUCKET: z.string().min(1) });

@@ -4,11 +4,11 @@
 import * as z from 'zod';
 import { SecretAuthHeaders } from '../src/adapters/aws/secret-auth';
 import { JsonApiClient } from '../src/adapters/http/json-api-client';
+import { PipelineMetric } from '../src/contracts/metrics';
 import { ingestionOf } from '../src/domain/dataset';
 import { ValidationError } from '../src/domain/errors';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { buildIngestionRuntime, ingestionClients, ingestionEnvironment } from '../src/runtime/ingestion';
-import { PipelineMetric } from '../src/shared/metrics';
 import { pullHttpSource } from '../src/usecases/pull-http-source';
 
 const event = z.object({ dataset: z.string().min(1) }).loose();

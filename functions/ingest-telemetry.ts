@@ -3,11 +3,11 @@
 // /v1/datasets/<dataset>/events, signed with their key; see src/usecases/receive-push.ts.
 import * as z from 'zod';
 import { SecretAgentKeyring } from '../src/adapters/aws/secret-agent-keyring';
+import { PipelineMetric } from '../src/contracts/metrics';
+import { PUSH_HEADERS } from '../src/contracts/push-signature';
 import { describeError } from '../src/domain/errors';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { buildIngestionRuntime, ingestionClients, ingestionEnvironment } from '../src/runtime/ingestion';
-import { PipelineMetric } from '../src/shared/metrics';
-import { PUSH_HEADERS } from '../src/usecases/push/signature';
 import { DEFAULT_PUSH_LIMITS, receivePush } from '../src/usecases/receive-push';
 
 const environment = ingestionEnvironment.extend({

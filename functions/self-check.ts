@@ -1,8 +1,8 @@
 // Lambda: the probe step of the self-check state machine (lib/constructs/self-check.ts).
 import * as z from 'zod';
 import { bucketProbe, tableProbe } from '../src/adapters/aws/resource-probes';
+import { PipelineMetric } from '../src/contracts/metrics';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
-import { PipelineMetric } from '../src/shared/metrics';
 import { runSelfCheck } from '../src/usecases/run-self-check';
 
 const BUCKETS = ['LANDING', 'RAW', 'QUARANTINE', 'SNAPSHOTS', 'WORK'] as const;

@@ -5,8 +5,8 @@ import * as z from 'zod';
 import { DynamoDbRawCommitLog } from '../src/adapters/aws/dynamodb-raw-commit-log';
 import { S3IngestStore } from '../src/adapters/aws/s3-ingest-store';
 import { S3RawMaintenance } from '../src/adapters/aws/s3-raw-maintenance';
+import { PipelineMetric } from '../src/contracts/metrics';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
-import { PipelineMetric } from '../src/shared/metrics';
 import { sweepRawStore } from '../src/usecases/sweep-raw-store';
 
 const name = z.string().min(1);

@@ -15,10 +15,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readDefinitionFiles } from '../../src/adapters/files/kpi-definition-files';
 import { augursForecastModel } from '../../src/adapters/forecasting/augurs-forecast-model';
 import { loadDatasetCatalog } from '../../src/adapters/local/dataset-files';
 import { fileRecordSource } from '../../src/adapters/local/dataset-record-source';
+import { readDefinitionFiles } from '../../src/contracts/kpi-definition-files';
 import type { KpiDefinition } from '../../src/domain/definition/schema';
 import { compileKpi } from '../../src/domain/engine/kpi';
 import { type ForecastModel, forecastSeries } from '../../src/domain/evaluation/forecast';

@@ -5,9 +5,9 @@
 // Ends with one JSON line: {"bench":"refresh","fullMs":…,"incrementalMs":…,"ratio":…}.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ComputeSummary } from '../../functions/compute';
 import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
-import { readDefinitionFile } from '../../src/adapters/files/kpi-definition-files';
+import type { ComputeSummary } from '../../src/contracts/compute-function';
+import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
 import type { TypedRecord } from '../../src/domain/records';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { generateAdRecords } from '../../src/sample/generate';

@@ -21,10 +21,9 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { LINEAGE_PREFIX } from '../../src/adapters/aws/s3-input-archive';
-import { PARTIALS_PREFIX } from '../../src/adapters/aws/s3-partial-cache';
-import { RAW_PREFIX } from '../../src/domain/ingest/layout';
-import { FORECAST_ASSET_FILES, FORECASTER_BUNDLE } from '../../src/shared/forecast-assets';
+import { FORECAST_ASSET_FILES, FORECASTER_BUNDLE } from '../../src/contracts/forecast-assets';
+import { RAW_PREFIX } from '../../src/contracts/raw-layout';
+import { LINEAGE_PREFIX, PARTIALS_PREFIX } from '../../src/contracts/work-layout';
 import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';

@@ -29,9 +29,8 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke, SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { GOVERNANCE_RECORDS_PREFIX } from '../../src/adapters/aws/dynamodb-audit-log';
-import { APPROVER_ATTRIBUTE, OWNER_ATTRIBUTE } from '../../src/adapters/aws/sns-guardrail-notifier';
-import { APPROVAL_REJECTED_ERROR } from '../../src/ports/approval-workflow';
+import { APPROVAL_REJECTED_ERROR, APPROVER_ATTRIBUTE, OWNER_ATTRIBUTE } from '../../src/contracts/messages';
+import { GOVERNANCE_RECORDS_PREFIX } from '../../src/contracts/raw-layout';
 import type { ApproverTier, AtRiskRouting } from '../config';
 import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';

@@ -22,7 +22,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../src/shared/metrics';
+import { METRICS_NAMESPACE } from '../../src/contracts/metrics';
 import { acknowledge, acknowledgeWildcardResource } from '../nag';
 import { hasSecondaryIndexes } from '../stacks/resources';
 

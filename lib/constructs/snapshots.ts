@@ -22,7 +22,7 @@ import {
   SNAPSHOT_MANIFEST_PREFIX,
   SNAPSHOT_TABLE_PREFIX,
   type SnapshotColumn,
-} from '../../src/shared/snapshot-layout';
+} from '../../src/contracts/snapshot-layout';
 import { acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';

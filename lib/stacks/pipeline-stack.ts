@@ -8,7 +8,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { readDefinitionFiles } from '../../src/adapters/files/kpi-definition-files';
+import { readDefinitionFiles } from '../../src/contracts/kpi-definition-files';
 import type { DeploymentConfig } from '../config';
 import { Calibration } from '../constructs/calibration';
 import { Computation } from '../constructs/computation';

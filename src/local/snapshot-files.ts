@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import { SNAPSHOT_MANIFEST_PREFIX, SNAPSHOT_TABLE_PREFIX } from '../shared/snapshot-layout';
+import { SNAPSHOT_MANIFEST_PREFIX, SNAPSHOT_TABLE_PREFIX } from '../contracts/snapshot-layout';
 
 export interface CopiedSnapshots {
   /** The folder the keys were copied under. */

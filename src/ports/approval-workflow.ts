@@ -1,9 +1,6 @@
 // Port: the approval workflow (a Step Functions state machine on AWS and locally).
 import type { ApprovalOutcome, ApprovalStart } from '../domain/guardrails/approval';
 
-/** The error name a rejection resumes the waiting task with; the state machine catches it by name. */
-export const APPROVAL_REJECTED_ERROR = 'ApprovalRejected';
-
 export interface ApprovalWorkflow {
   /** Starts the workflow for one approval; starting the same approval twice starts it once. */
   start(start: ApprovalStart): Promise<{ executionArn: string; alreadyStarted: boolean }>;

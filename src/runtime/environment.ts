@@ -1,8 +1,9 @@
 // Runtime: reading a function's environment once, through its own zod schema.
 import type * as z from 'zod';
+import type { Environment } from '../contracts/environment';
 import { ConfigurationError } from '../domain/errors';
 
-export type Environment = Readonly<Record<string, string | undefined>>;
+export type { Environment } from '../contracts/environment';
 
 /**
  * Validates `env` against `schema`; fails with every problem listed, naming each variable.

@@ -1,5 +1,7 @@
 // Use case: export the KPI values of one date as a Parquet snapshot with its manifest. Exporting a
 // date again rewrites nothing unless its values changed (late data, restatements, new versions).
+
+import { snapshotObjectKey } from '../contracts/snapshot-layout';
 import type { Grain } from '../domain/definition/schema';
 import { isoTime, periodStart } from '../domain/engine/time';
 import { type SnapshotManifest, snapshotManifest, snapshotRows } from '../domain/snapshots/snapshot';
@@ -7,7 +9,6 @@ import { sha256Hex } from '../domain/versioning/sha256';
 import type { Clock } from '../ports/clock';
 import type { KpiValueStore } from '../ports/kpi-value-store';
 import type { SnapshotStore } from '../ports/snapshot-store';
-import { snapshotObjectKey } from '../shared/snapshot-layout';
 
 export interface SnapshotExport {
   readonly date: string;

@@ -10,10 +10,6 @@
 // A run that dies anywhere leaves either nothing visible or whole committed days; the rerun writes
 // the same keys and commits the days left. See docs/ingestion.md for the protocol and its invariants.
 import { createHash, randomUUID } from 'node:crypto';
-import { canonicalJson } from '../domain/canonical';
-import type { CompiledDataset, Gunzip, RecordBatch } from '../domain/dataset';
-import type { CommitEntry, SourceRevision } from '../domain/ingest/commit-log';
-import { dataQualityRecords, PIPELINE_INGEST_DATASET } from '../domain/ingest/data-quality';
 import {
   dataQualityObjectKey,
   hourPartition,
@@ -22,7 +18,11 @@ import {
   quarantinedFileKey,
   quarantinedFileReasonKey,
   quarantineRowsKey,
-} from '../domain/ingest/layout';
+} from '../contracts/raw-layout';
+import { canonicalJson } from '../domain/canonical';
+import type { CompiledDataset, Gunzip, RecordBatch } from '../domain/dataset';
+import type { CommitEntry, SourceRevision } from '../domain/ingest/commit-log';
+import { dataQualityRecords, PIPELINE_INGEST_DATASET } from '../domain/ingest/data-quality';
 import type {
   BatchCounts,
   BatchDay,

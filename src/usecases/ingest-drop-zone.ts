@@ -6,9 +6,10 @@
 // (its key, or the `replaceBy` capture) and supersedes the version before it. Files start largest
 // first, so a big file gets a run of its own; a run stops starting files at its deadline, and the
 // next run picks up the rest.
+
+import { LANDING_PREFIX, landingPrefix } from '../contracts/raw-layout';
 import { type CompiledDataset, filePatternsOf, ingestionOf, pathValuesOf } from '../domain/dataset';
 import { describeError } from '../domain/errors';
-import { LANDING_PREFIX, landingPrefix } from '../domain/ingest/layout';
 import type { LandingObject, LandingZone } from '../ports/landing-zone';
 import { batchIdOf, type IngestDependencies, type IngestResult, ingestBatch } from './ingest-batch';
 

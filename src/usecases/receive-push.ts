@@ -6,10 +6,11 @@
 // derived from the agent and the body: a resent batch is acknowledged, not doubled.
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import { PUSH_HEADERS, verifyPush } from '../contracts/push-signature';
 import { type CompiledDataset, ingestionOf } from '../domain/dataset';
+import type { AgentKeyring } from '../ports/agent-keyring';
 import { type IngestDependencies, ingestBatch } from './ingest-batch';
 import { holdEventsToSigner } from './push/agent-identity';
-import { PUSH_HEADERS, verifyPush } from './push/signature';
 
 export interface PushRequest {
   readonly method: string;
@@ -23,12 +24,6 @@ export interface PushResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: Record<string, unknown>;
-}
-
-/** Keys of the agents allowed to push. */
-export interface AgentKeyring {
-  /** The agent's current keys (more than one during a rotation); none if unknown. */
-  keysOf(agentId: string): Promise<readonly string[]>;
 }
 
 export interface PushLimits {

@@ -7,10 +7,10 @@
 // kind, under `raw/_sweeps/`. Batches written before the commit log existed (manifest version 1) are
 // adopted into the log first, so an upgrade loses nothing.
 import * as z from 'zod';
+import { MANIFEST_PREFIX, QUARANTINE_PREFIX, RAW_PREFIX, SWEEP_REPORTS_PREFIX } from '../contracts/raw-layout';
 import { ConflictError } from '../domain/errors';
 import { type CommitEntry, visibleEntries } from '../domain/ingest/commit-log';
 import { PIPELINE_INGEST_DATASET } from '../domain/ingest/data-quality';
-import { MANIFEST_PREFIX, QUARANTINE_PREFIX, RAW_PREFIX, SWEEP_REPORTS_PREFIX } from '../domain/ingest/layout';
 import { batchManifestSchema } from '../domain/ingest/manifest';
 import type { Clock } from '../ports/clock';
 import type { IngestObjectStore } from '../ports/object-store';

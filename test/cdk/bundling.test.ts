@@ -10,8 +10,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KpiFunction, TRACER_PACKAGE } from '../../lib/constructs/kpi-function';
 import { storedDefinition } from '../../src/adapters/aws/kpi-definitions';
-import { readDefinitionFile } from '../../src/adapters/files/kpi-definition-files';
-import { FORECAST_ASSET_FILES, FORECASTER_BUNDLE } from '../../src/shared/forecast-assets';
+import { FORECAST_ASSET_FILES, FORECASTER_BUNDLE } from '../../src/contracts/forecast-assets';
+import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
 import { sampleValue } from '../support/kpi-values';
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SNAPSHOT_COLUMNS } from '../../src/shared/snapshot-layout';
+import { SNAPSHOT_COLUMNS } from '../../src/contracts/snapshot-layout';
 import { type SynthesizedApp, synthesizeApp } from './app-synth';
 
 let app: SynthesizedApp;

@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readDefinitionFiles } from '../../src/adapters/files/kpi-definition-files';
 import { loadDatasetCatalog } from '../../src/adapters/local/dataset-files';
 import { fileRecordSource } from '../../src/adapters/local/dataset-record-source';
+import { readDefinitionFiles } from '../../src/contracts/kpi-definition-files';
 import { compileKpi } from '../../src/domain/engine/kpi';
 import type { KpiValue } from '../../src/domain/engine/value';
 import { computeKpiValues } from '../../src/usecases/compute-kpi-values';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
-import { readDefinitionFile } from '../../src/adapters/files/kpi-definition-files';
+import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { generateSampleData } from '../../src/sample/generate';
 import { runKpiInProcess as runKpi } from '../support/cli-in-process';

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ComputeSummary } from '../../functions/compute';
 import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { DynamoDbIngestLedger } from '../../src/adapters/aws/dynamodb-ingest-ledger';
 import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
 import { S3InputArchive } from '../../src/adapters/aws/s3-input-archive';
 import { S3PartialCache } from '../../src/adapters/aws/s3-partial-cache';
-import { readDefinitionFile } from '../../src/adapters/files/kpi-definition-files';
+import type { ComputeSummary } from '../../src/contracts/compute-function';
+import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
 import type { KpiDefinition } from '../../src/domain/definition/schema';
 import { compileKpi } from '../../src/domain/engine/kpi';
 import type { KpiPartialState } from '../../src/domain/engine/state';

@@ -2,7 +2,7 @@
 // planted anomaly shows on the KPIs it was planted for (drift through the evaluate stage's detector).
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readDefinitionFiles } from '../../src/adapters/files/kpi-definition-files';
+import { readDefinitionFiles } from '../../src/contracts/kpi-definition-files';
 import type { KpiDefinition } from '../../src/domain/definition/schema';
 import { assessDrift } from '../../src/domain/drift/assess-drift';
 import type { KpiComputation } from '../../src/domain/engine/finalize';

@@ -8,7 +8,7 @@ import { DynamoAnnotationStore } from '../../src/adapters/aws/dynamo-annotation-
 import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { storedDefinition } from '../../src/adapters/aws/kpi-definitions';
 import { kpiDefinitionAndProposalStore } from '../../src/adapters/aws/kpi-proposals';
-import { readDefinitionFile } from '../../src/adapters/files/kpi-definition-files';
+import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
 import type { KpiDefinition } from '../../src/domain/definition/schema';
 import { ConflictError, ValidationError } from '../../src/domain/errors';
 import type { ChangeApprovalStart } from '../../src/domain/guardrails/approval';

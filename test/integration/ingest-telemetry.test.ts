@@ -1,9 +1,9 @@
 import { gzipSync } from 'node:zlib';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signedPushHeaders } from '../../src/contracts/push-signature';
 import { type LocalFunctionUrls, startLocalFunctionUrls } from '../../src/local/function-urls';
 import { LocalCloud } from '../../src/local/local-cloud';
-import { signedPushHeaders } from '../../src/usecases/push/signature';
 import { type Buckets, bucketsOf, fixturesDatasets, handlerOf, listKeys, readJsonLines } from '../support/ingestion';
 
 let cloud: LocalCloud;

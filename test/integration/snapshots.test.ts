@@ -1,9 +1,9 @@
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
+import { snapshotManifestKey, snapshotObjectKey } from '../../src/contracts/snapshot-layout';
 import { sha256Hex } from '../../src/domain/versioning/sha256';
 import { LocalCloud } from '../../src/local/local-cloud';
-import { snapshotManifestKey, snapshotObjectKey } from '../../src/shared/snapshot-layout';
 import { computedAt, sampleValue, withLateBatch } from '../support/kpi-values';
 import { queryParquetWithDuckDb } from '../support/parquet';
 

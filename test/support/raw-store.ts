@@ -6,7 +6,7 @@ import { createGzip, type Gzip, gzipSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
-import { hourPartition, manifestKey, rawObjectKey } from '../../src/domain/ingest/layout';
+import { hourPartition, manifestKey, rawObjectKey } from '../../src/contracts/raw-layout';
 import type { BatchManifest } from '../../src/domain/ingest/manifest';
 import type { TypedRecord } from '../../src/domain/records';
 import type { LocalCloud } from '../../src/local/local-cloud';

@@ -6,8 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { parseDatasetDeclarationText } from '../../../src/adapters/local/dataset-files';
-import type { DatasetDeclaration } from '../../../src/domain/dataset';
+import type { DatasetDeclaration } from '../../../src/contracts/dataset-declaration-files';
+import { parseDatasetDeclarationText } from '../../../src/contracts/dataset-declaration-files';
 
 function declarationFiles(dir: string): string[] {
   return readdirSync(dir)

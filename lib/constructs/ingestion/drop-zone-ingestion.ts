@@ -4,7 +4,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LANDING_PREFIX } from '../../../src/domain/ingest/layout';
+import { LANDING_PREFIX } from '../../../src/contracts/raw-layout';
 import type { KpiFunction } from '../kpi-function';
 import { type IngestionBaseProps, ingestionFunction, scheduleIngestion } from './ingestion-function';
 

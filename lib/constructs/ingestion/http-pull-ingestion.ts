@@ -6,7 +6,7 @@ import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { type DatasetDeclaration, ingestionOf } from '../../../src/domain/dataset';
+import { type DatasetDeclaration, ingestionOf } from '../../../src/contracts/dataset-declaration-files';
 import type { KpiFunction } from '../kpi-function';
 import { type IngestionBaseProps, ingestionFunction, scheduleIngestion } from './ingestion-function';
 

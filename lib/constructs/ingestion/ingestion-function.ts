@@ -8,7 +8,7 @@ import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/a
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { KEY_INDEX_PREFIX, QUARANTINE_PREFIX, RAW_PREFIX } from '../../../src/domain/ingest/layout';
+import { KEY_INDEX_PREFIX, QUARANTINE_PREFIX, RAW_PREFIX } from '../../../src/contracts/raw-layout';
 import { acknowledgeWildcardResource } from '../../nag';
 import type { PipelineBuckets, PipelineTables } from '../../stacks/resources';
 import { KpiFunction, type KpiFunctionProps } from '../kpi-function';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { DatasetDeclaration } from '../../../src/domain/dataset';
+import type { DatasetDeclaration } from '../../../src/contracts/dataset-declaration-files';
 import type { PipelineBuckets, PipelineTables } from '../../stacks/resources';
 import { DeadLetterQueue } from '../dead-letter-queue';
 import { declarationsAsJson, readDatasetCatalog } from './catalog';

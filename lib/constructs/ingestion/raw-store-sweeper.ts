@@ -5,7 +5,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { QUARANTINE_PREFIX, RAW_PREFIX, SWEEP_REPORTS_PREFIX } from '../../../src/domain/ingest/layout';
+import { QUARANTINE_PREFIX, RAW_PREFIX, SWEEP_REPORTS_PREFIX } from '../../../src/contracts/raw-layout';
 import { KpiFunction } from '../kpi-function';
 import { type IngestionBaseProps, scheduleIngestion } from './ingestion-function';
 

@@ -13,7 +13,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Environment } from '../../runtime/environment';
+import type { Environment } from '../../contracts/environment';
 
 export interface AwsClients {
   readonly dynamodb: DynamoDBDocumentClient;

@@ -11,17 +11,10 @@ import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  type AuditEvent,
-  auditEventSchema,
-  GOVERNANCE_DATASET_ID,
-  governanceRecord,
-} from '../../domain/guardrails/audit';
+import { GOVERNANCE_RECORDS_PREFIX } from '../../contracts/raw-layout';
+import { type AuditEvent, auditEventSchema, governanceRecord } from '../../domain/guardrails/audit';
 import type { AuditLog, AuditQuery, TimeRange } from '../../ports/audit-log';
 import { queryAll } from './dynamo-query';
-
-/** Prefix of the governance dataset in the raw bucket; the functions' write grant is narrowed to it. */
-export const GOVERNANCE_RECORDS_PREFIX = `raw/dataset=${GOVERNANCE_DATASET_ID}/`;
 
 /**
  * Key of an event's record in the raw bucket, in the layout ingestion writes every dataset in

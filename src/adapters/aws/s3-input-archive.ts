@@ -2,13 +2,11 @@
 // one object per distinct list (values of one period share it; reruns rewrite the same bytes).
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { LINEAGE_PREFIX } from '../../contracts/work-layout';
 import { type InputPartition, inputPartitionSchema } from '../../domain/values/kpi-value';
 import { canonicalJson } from '../../domain/versioning/canonical-json';
 import type { InputArchive } from '../../ports/input-archive';
 import { getGzipText, putGzipText } from './s3-gzip-text';
-
-/** Key prefix of the archived input lists in the work bucket. */
-export const LINEAGE_PREFIX = 'lineage/';
 
 export class S3InputArchive implements InputArchive {
   constructor(

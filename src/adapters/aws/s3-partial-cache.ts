@@ -14,6 +14,7 @@
 // digest) of what it was made of and is used only for that.
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { PARTIALS_PREFIX } from '../../contracts/work-layout';
 import type { KpiPartialState } from '../../domain/engine/state';
 import {
   type KeptPartition,
@@ -25,9 +26,6 @@ import {
   type WantedState,
 } from '../../ports/partial-cache';
 import { getGzipText, putGzipText } from './s3-gzip-text';
-
-/** Key prefix of everything this cache writes in the work bucket. */
-export const PARTIALS_PREFIX = 'partials/';
 
 const PERIOD_KEY_PREFIX = 'period/';
 /** A run that writes states of more days than this in one month writes them in one month object. */

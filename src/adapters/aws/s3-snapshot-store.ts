@@ -1,8 +1,8 @@
-// AWS adapter: snapshots in the snapshots bucket, Hive-partitioned by date (see src/shared/snapshot-layout.ts).
+// AWS adapter: snapshots in the snapshots bucket, Hive-partitioned by date (see src/contracts/snapshot-layout.ts).
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { snapshotManifestKey, snapshotObjectKey } from '../../contracts/snapshot-layout';
 import type { SnapshotManifest } from '../../domain/snapshots/snapshot';
 import type { SnapshotStore } from '../../ports/snapshot-store';
-import { snapshotManifestKey, snapshotObjectKey } from '../../shared/snapshot-layout';
 
 export class S3SnapshotStore implements SnapshotStore {
   constructor(

@@ -4,7 +4,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { ConfigurationError } from '../../domain/errors';
-import type { AgentKeyring } from '../../usecases/receive-push';
+import type { AgentKeyring } from '../../ports/agent-keyring';
 
 const keysSchema = z.record(z.string(), z.union([z.string().min(16), z.array(z.string().min(16))]));
 const TTL_MILLIS = 60_000;

@@ -6,8 +6,9 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { APPROVAL_REJECTED_ERROR } from '../../contracts/messages';
 import type { ApprovalOutcome, ApprovalStart } from '../../domain/guardrails/approval';
-import { APPROVAL_REJECTED_ERROR, type ApprovalWorkflow } from '../../ports/approval-workflow';
+import type { ApprovalWorkflow } from '../../ports/approval-workflow';
 
 /** Errors Step Functions answers with when the token's task is no longer waiting. */
 const GONE = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);

@@ -3,12 +3,8 @@
 // approver receives their own link and nobody else's. Owner notices go to the owners topic with
 // an `owner` attribute, filtered the same way.
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { APPROVER_ATTRIBUTE, OWNER_ATTRIBUTE } from '../../contracts/messages';
 import type { ApproverMessage, GuardrailNotifier, OwnerMessage } from '../../ports/guardrail-notifier';
-
-/** Message attribute the approvers topic's subscriptions filter on (see lib/constructs/approval-workflow.ts). */
-export const APPROVER_ATTRIBUTE = 'approver';
-/** Message attribute the owners topic's subscriptions filter on. */
-export const OWNER_ATTRIBUTE = 'owner';
 
 const text = (value: string) => ({ DataType: 'String', StringValue: value });
 

@@ -1,12 +1,12 @@
 // Adapter (local files): KPI definitions checked against the dataset declarations they read (fields
 // present, types that fit, filter values the fields can hold), each problem with its line in the file.
 
+import { readSourceDocument } from '../../contracts/documents';
 import { checkDefinitionFields, type DatasetFields } from '../../domain/definition/check-fields';
 import { DefinitionError } from '../../domain/definition/errors';
 import type { KpiDefinition } from '../../domain/definition/schema';
 import type { LoadedDataset } from '../local/dataset-files';
 import { datasetFieldsOf } from '../local/dataset-record-source';
-import { readSourceDocument } from './documents';
 
 /**
  * One error per definition file that does not fit the datasets of `catalog` (empty when all fit).

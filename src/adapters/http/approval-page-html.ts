@@ -8,6 +8,7 @@ import {
   questionOf,
   safeDefaultOf,
 } from '../../domain/guardrails/approval';
+import type { ApprovalPage } from '../../domain/guardrails/approval-page-state';
 import type { DefinitionChange } from '../../domain/guardrails/definition-change';
 import {
   approvalHeadline,
@@ -18,7 +19,6 @@ import {
   formatValue,
 } from '../../domain/guardrails/messages';
 import type { Violation } from '../../domain/guardrails/violation';
-import type { ApprovalPage } from '../../usecases/guardrails/approval-page';
 
 export interface RenderedPage {
   readonly statusCode: number;

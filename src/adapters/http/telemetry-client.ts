@@ -1,7 +1,7 @@
 // Adapters (HTTP): what an agent runs to push telemetry: events as NDJSON (or a JSON array),
 // optionally gzip-compressed, signed with the agent's key, POSTed to the telemetry endpoint.
 import { gzipSync } from 'node:zlib';
-import { signedPushHeaders } from '../../usecases/push/signature';
+import { signedPushHeaders } from '../../contracts/push-signature';
 
 export interface PushEventsOptions {
   /** The telemetry Function URL, e.g. `https://abc.lambda-url.eu-west-1.on.aws/`. */

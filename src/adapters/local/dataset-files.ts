@@ -2,8 +2,8 @@
 // through the streaming dataset reader. Used by the `kpi` CLI and by the Lambda functions, which
 // carry the declarations folder in their bundle.
 import { glob, open, readdir, readFile, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { parseDatasetDeclarationText } from '../../contracts/dataset-declaration-files';
 import {
   type CompiledDataset,
   captureFromPath,
@@ -19,7 +19,6 @@ import {
   type RecordBatch,
   readDataset,
   UnreadableInputError,
-  validateDatasetDeclaration,
 } from '../../domain/dataset';
 import { ValidationError } from '../../domain/errors';
 import { nodeGunzip } from '../gzip';
@@ -34,39 +33,6 @@ export interface LoadedDataset {
 
 /** Extensions of declaration files in a datasets folder. */
 const DECLARATION_EXTENSIONS = ['.yaml', '.yml', '.json'];
-
-let yamlModule: typeof import('yaml') | undefined;
-
-/**
- * The YAML parser, loaded the first time a YAML declaration is read. Lambda functions carry their
- * declarations as JSON (lib/constructs/ingestion/catalog.ts), so their bundles leave it out (a
- * `require` made by createRequire is not followed by the bundler) and never load it.
- */
-function yaml(): typeof import('yaml') {
-  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
-  return yamlModule;
-}
-
-/**
- * Parses a declaration's text: YAML (which includes JSON) or JSON by extension.
- * @throws DatasetDeclarationError naming the file, and the line for syntax errors
- */
-export function parseDatasetDeclarationText(text: string, location: string): DatasetDeclaration {
-  let value: unknown;
-  try {
-    value = location.endsWith('.json') ? JSON.parse(text) : yaml().parse(text, { prettyErrors: true });
-  } catch (error) {
-    const message = error instanceof yaml().YAMLParseError ? error.message.split('\n')[0] : (error as Error).message;
-    throw new DatasetDeclarationError(
-      location,
-      [`not valid ${location.endsWith('.json') ? 'JSON' : 'YAML'}: ${message}`],
-      {
-        cause: error,
-      },
-    );
-  }
-  return validateDatasetDeclaration(value, location);
-}
 
 /** Reads, validates and compiles one declaration file. */
 export async function loadDatasetFile(file: string): Promise<LoadedDataset> {

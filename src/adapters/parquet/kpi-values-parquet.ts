@@ -1,8 +1,8 @@
 // Adapter: snapshot rows to a Parquet file with hyparquet-writer, column by column as
-// src/shared/snapshot-layout.ts declares them. Deterministic: the same rows give the same bytes.
+// src/contracts/snapshot-layout.ts declares them. Deterministic: the same rows give the same bytes.
 import { ByteWriter, type ColumnSource, parquetWrite } from 'hyparquet-writer';
+import { SNAPSHOT_COLUMNS } from '../../contracts/snapshot-layout';
 import type { SnapshotRow } from '../../domain/snapshots/snapshot';
-import { SNAPSHOT_COLUMNS } from '../../shared/snapshot-layout';
 
 /** Encodes rows as one Parquet file (Snappy, statistics on), with the date in the key-value metadata. */
 export function encodeSnapshot(rows: readonly SnapshotRow[], date: string): Uint8Array {

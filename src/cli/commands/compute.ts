@@ -1,9 +1,9 @@
 // CLI: `kpi compute` computes KPI values from local files, with no AWS and no emulator (DESIGN.md contract).
 import path from 'node:path';
 import { definitionsNotFitting } from '../../adapters/files/definition-fit';
-import { readDefinitionFiles } from '../../adapters/files/kpi-definition-files';
 import { loadDatasetCatalog } from '../../adapters/local/dataset-files';
 import { fileRecordSource } from '../../adapters/local/dataset-record-source';
+import { readDefinitionFiles } from '../../contracts/kpi-definition-files';
 import { type DefinitionError, formatIssue } from '../../domain/definition/errors';
 import { compileKpi } from '../../domain/engine/kpi';
 import { ValidationError } from '../../domain/errors';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import * as z from 'zod';
-import { landingPrefix } from '../../domain/ingest/layout';
+import { landingPrefix } from '../../contracts/raw-layout';
 import { type CliCommand, UsageError } from '../command';
 import { withDeployment } from '../definition-commands';
 import { DEPLOYMENT_OPTIONS, DEPLOYMENT_USAGE } from '../deployment';

@@ -1,10 +1,10 @@
 // CLI: `kpi validate PATH...` checks KPI definitions and dataset declarations, and each definition
 // against the datasets it reads; exit 1 on any problem.
 import path from 'node:path';
-import { readSourceDocument, type SourceDocument } from '../../adapters/files/documents';
-import { definitionFromDocument, documentFiles, isDefinitionDocument } from '../../adapters/files/kpi-definition-files';
 import { type LoadedDataset, loadDatasetCatalog, loadDatasetFile } from '../../adapters/local/dataset-files';
 import { datasetFieldsOf } from '../../adapters/local/dataset-record-source';
+import { readSourceDocument, type SourceDocument } from '../../contracts/documents';
+import { definitionFromDocument, documentFiles, isDefinitionDocument } from '../../contracts/kpi-definition-files';
 import { DatasetDeclarationError } from '../../domain/dataset/errors';
 import { checkDefinitionFields, type DatasetFields } from '../../domain/definition/check-fields';
 import { DefinitionError, formatIssue } from '../../domain/definition/errors';

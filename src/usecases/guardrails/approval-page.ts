@@ -1,15 +1,22 @@
 // Use cases: the approval page. A GET shows the request to the approver the link was sent to and
 // changes nothing; a POST records their decision once (a conditional write) and resumes the waiting
 // workflow. Forged, tampered, expired, escalated, already-decided and replayed links change nothing.
-import type { ApprovalOutcome, ApprovalRequest, Decision, TierNotice } from '../../domain/guardrails/approval';
+import type { ApprovalOutcome, Decision } from '../../domain/guardrails/approval';
 import { isFalseAlarm, isViolationApproval } from '../../domain/guardrails/approval';
-import { type ApprovalLinkClaims, parseApprovalLink } from '../../domain/guardrails/approval-link';
+import { parseApprovalLink } from '../../domain/guardrails/approval-link';
+import type {
+  ApprovalPage,
+  ApprovalPageContext as Context,
+  Resumed,
+} from '../../domain/guardrails/approval-page-state';
 import { approvalAuditEvent } from '../../domain/guardrails/audit';
 import type { ApprovalLinkSigner } from '../../ports/approval-link-signer';
 import type { ApprovalWorkflow } from '../../ports/approval-workflow';
 import type { ApprovalStore } from '../../ports/approvals';
 import type { AuditLog } from '../../ports/audit-log';
 import type { Clock } from '../../ports/clock';
+
+export type { ApprovalPage, Resumed } from '../../domain/guardrails/approval-page-state';
 
 export interface ApprovalPageDeps {
   readonly approvals: ApprovalStore;
@@ -24,39 +31,6 @@ export interface ApprovalLinkInput {
   readonly approvalId: string | undefined;
   readonly query: Readonly<Record<string, string | undefined>>;
 }
-
-interface Context {
-  readonly request: ApprovalRequest;
-  readonly claims: ApprovalLinkClaims;
-  /** Every tier asked so far, first first. */
-  readonly notices: readonly TierNotice[];
-}
-
-/**
- * What the page shows:
- * - `invalid`: not a link this service signed (forged, tampered, malformed, unknown approval).
- * - `expired`: a genuine link past its expiry.
- * - `escalated`: a genuine link of a tier whose deadline passed; the request moved on.
- * - `closed`: nobody answered in time or the workflow failed; the safe default applied.
- * - `decided`: somebody (`byYou`: this approver) decided already.
- * - `open`: the approver may decide.
- * - `recorded`: this POST decided.
- */
-export type ApprovalPage =
-  | { readonly kind: 'invalid' }
-  | ({ readonly kind: 'expired' } & Context)
-  | ({ readonly kind: 'escalated' } & Context)
-  | ({ readonly kind: 'closed' } & Context)
-  | ({ readonly kind: 'decided'; readonly byYou: boolean } & Context)
-  | ({ readonly kind: 'open' } & Context)
-  | ({ readonly kind: 'recorded'; readonly resumed: Resumed } & Context);
-
-/**
- * How the waiting workflow heard of the decision: `resumed` at once; otherwise (its token timed
- * out, is missing, or Step Functions failed to answer) it applies the recorded decision when the
- * tier's deadline fires.
- */
-export type Resumed = 'resumed' | 'token_expired' | 'no_token' | 'deferred';
 
 type Authenticated = { ok: true; context: Context } | { ok: false; page: ApprovalPage };
 

@@ -4,7 +4,7 @@
 // the budget together, the least recently used one is finished (uploaded, still invisible) and a
 // later record of its hour starts the next segment. A file in time order keeps one object per hour;
 // a file of shuffled hours costs at most `maxOpen` zlib streams and `budgetBytes` of buffers.
-import { hourPartition, rawObjectKey } from '../../domain/ingest/layout';
+import { hourPartition, rawObjectKey } from '../../contracts/raw-layout';
 import type { WrittenObject } from '../../domain/ingest/manifest';
 import type { TypedRecord } from '../../domain/records';
 import type { IngestObjectStore } from '../../ports/object-store';

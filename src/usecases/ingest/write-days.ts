@@ -6,9 +6,9 @@
 // batch, and writes the keys it added as the batch's key index of that day. Nothing written here is
 // visible until the commit log names it.
 import { createHash } from 'node:crypto';
+import { hourPartition, keyIndexKey, rawObjectKey } from '../../contracts/raw-layout';
 import { type CommitEntry, type CommittedObject, dayOf, visibleEntries } from '../../domain/ingest/commit-log';
 import { KEY_BYTES, KeySet } from '../../domain/ingest/key-set';
-import { hourPartition, keyIndexKey, rawObjectKey } from '../../domain/ingest/layout';
 import type { BatchDay, WrittenObject } from '../../domain/ingest/manifest';
 import type { IngestObjectStore, StagedObject } from '../../ports/object-store';
 import type { RawCommitLog } from '../../ports/raw-commit-log';

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readDefinitionFile, readDefinitionFiles } from '../../../src/adapters/files/kpi-definition-files';
+import { readDefinitionFile, readDefinitionFiles } from '../../../src/contracts/kpi-definition-files';
 import { DefinitionError } from '../../../src/domain/definition/errors';
 
 const GOOD = `# yaml-language-server: $schema=../schemas/kpi-definition.schema.json

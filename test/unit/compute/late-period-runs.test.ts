@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readDefinitionFile } from '../../../src/adapters/files/kpi-definition-files';
+import { readDefinitionFile } from '../../../src/contracts/kpi-definition-files';
 import type { KpiDefinition } from '../../../src/domain/definition/schema';
 import type { RecomputeMark } from '../../../src/ports/ingest-ledger';
 import type { CachedPartition } from '../../../src/ports/partial-cache';

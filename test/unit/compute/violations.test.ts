@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { storedDefinition } from '../../../src/adapters/aws/kpi-definitions';
-import { readDefinitionFile } from '../../../src/adapters/files/kpi-definition-files';
+import { readDefinitionFile } from '../../../src/contracts/kpi-definition-files';
 import { adverseDirection, driftOf, violationsOf } from '../../../src/domain/evaluation/evaluate-value';
 import { describePeriod } from '../../../src/domain/guardrails/messages';
 import { violationSchema } from '../../../src/domain/guardrails/violation';

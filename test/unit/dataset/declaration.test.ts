@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDatasetDeclarationText } from '../../../src/adapters/local/dataset-files';
+import { parseDatasetDeclarationText } from '../../../src/contracts/dataset-declaration-files';
 import { DatasetDeclarationError, eventTimeOf, validateDatasetDeclaration } from '../../../src/domain/dataset';
 import { DATASET_SCHEMA_PATH, datasetJsonSchemaText } from '../../../src/domain/dataset/json-schema';
 

@@ -9,5 +9,5 @@ export const FORECAST_ASSET_FILES = ['mstl.js', 'mstl_bg.wasm', 'ets.js', 'ets_b
  */
 export const FORECASTER_BUNDLE = {
   file: 'forecasting.mjs',
-  entry: 'src/adapters/forecasting/augurs-forecaster.ts',
+  entry: 'src/runtime/augurs-forecaster.ts',
 } as const;

@@ -1,8 +1,8 @@
-// Use case support: how agents sign what they push. Each agent holds a key (in the pipeline's
-// agent-keys secret) and signs every request with HMAC-SHA256 over the timestamp, its id, the
-// method, the path and the SHA-256 of the body as sent. The endpoint recomputes it with the same
-// key: a request that was altered, replayed after the allowed clock skew, or signed with another
-// agent's key is refused.
+// Contract (between agents and the telemetry endpoint): how agents sign what they push. Each agent
+// holds a key (in the pipeline's agent-keys secret) and signs every request with HMAC-SHA256 over
+// the timestamp, its id, the method, the path and the SHA-256 of the body as sent. The endpoint
+// recomputes it with the same key: a request that was altered, replayed after the allowed clock
+// skew, or signed with another agent's key is refused.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SIGNATURE_VERSION = 'v1';

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { storedDefinition } from '../../../src/adapters/aws/kpi-definitions';
-import { readDefinitionFile } from '../../../src/adapters/files/kpi-definition-files';
-import { forecasterModuleUrl, lazyForecaster } from '../../../src/adapters/forecasting/lazy-forecaster';
-import { DEFAULT_FORECAST_SETTINGS, forecastSettingsSchema } from '../../../src/domain/evaluation/forecast-settings';
-import type { ForecastValuesInput } from '../../../src/ports/forecast-model';
-import { FORECASTER_BUNDLE } from '../../../src/shared/forecast-assets';
-import { sampleValue } from '../../support/kpi-values';
+import { storedDefinition } from '../../src/adapters/aws/kpi-definitions';
+import { FORECASTER_BUNDLE } from '../../src/contracts/forecast-assets';
+import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
+import { DEFAULT_FORECAST_SETTINGS, forecastSettingsSchema } from '../../src/domain/evaluation/forecast-settings';
+import type { ForecastValuesInput } from '../../src/ports/forecast-model';
+import { forecasterModuleUrl, lazyForecaster } from '../../src/runtime/lazy-forecaster';
+import { sampleValue } from '../support/kpi-values';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'lazy-forecaster-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,7 +63,7 @@ describe('lazyForecaster', () => {
     expect(forecasterModuleUrl(bundle)).toBe(pathToFileURL(path.join(bundleDir, 'augurs-forecaster.ts')).href);
     writeFileSync(path.join(bundleDir, FORECASTER_BUNDLE.file), '');
     expect(forecasterModuleUrl(bundle)).toBe(pathToFileURL(path.join(bundleDir, FORECASTER_BUNDLE.file)).href);
-    expect(forecasterModuleUrl()).toMatch(/\/src\/adapters\/forecasting\/augurs-forecaster\.ts$/);
+    expect(forecasterModuleUrl()).toMatch(/\/src\/runtime\/augurs-forecaster\.ts$/);
   });
 
   it('forecasts with the real model from the sources', async () => {

@@ -1,12 +1,12 @@
-// Adapter: a forecaster whose code is imported on the first forecast. In a function bundle it is
+// Runtime: a forecaster whose code is imported on the first forecast. In a function bundle it is
 // `forecasting.mjs` beside the bundle (built from augurs-forecaster.ts by the compute function's
 // bundling, see lib/constructs/computation.ts), so neither the forecasting code nor the model weighs
 // on the bundle or its import; from the sources (CLI, local runtime, tests) it is augurs-forecaster.ts.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Forecaster } from '../../ports/forecast-model';
-import { FORECASTER_BUNDLE } from '../../shared/forecast-assets';
+import { FORECASTER_BUNDLE } from '../contracts/forecast-assets';
+import type { Forecaster } from '../ports/forecast-model';
 
 type ForecasterModule = typeof import('./augurs-forecaster');
 

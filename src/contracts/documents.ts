@@ -1,8 +1,8 @@
-// Adapter (local files): reading YAML or JSON documents with the line of every node, so that errors
-// can point at `file:line`.
+// Contract (the pack's files): reading YAML or JSON documents with the line of every node, so that
+// errors can point at `file:line`.
 import { readFileSync } from 'node:fs';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { ValidationIssue } from '../../domain/definition/errors';
+import type { ValidationIssue } from '../domain/definition/errors';
 
 /** A document read from a file, with a way to find the line of a path inside it. */
 export interface SourceDocument {

@@ -1,9 +1,10 @@
-// Adapter (local files): KPI definition files, one KPI per YAML or JSON file.
+// Contract (the pack's files): KPI definition files, one KPI per YAML or JSON file, read the same
+// way by the synth (schedules, dashboard), the CLI and the local runtime.
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DefinitionError, type ValidationIssue } from '../../domain/definition/errors';
-import { issuesOf } from '../../domain/definition/parse';
-import { type KpiDefinition, kpiDefinitionSchema } from '../../domain/definition/schema';
+import { DefinitionError, type ValidationIssue } from '../domain/definition/errors';
+import { issuesOf } from '../domain/definition/parse';
+import { type KpiDefinition, kpiDefinitionSchema } from '../domain/definition/schema';
 import { readSourceDocument, type SourceDocument } from './documents';
 
 /** A definition and the file it came from. */

@@ -1,8 +1,10 @@
-// Domain: where ingested data lives. Raw records are partitioned Hive-style by event time; the
-// quarantine mirrors that layout (by ingestion time, since a rejected row may have no usable
-// event time); manifests sit beside raw under a `_`-prefixed folder that Hive, Spark and Athena
-// skip. Every key is derived from the dataset, the hour and a deterministic batch id, so a rerun
-// of the same input writes the same keys: one copy, never two.
+// Contract: where ingested data lives (the ingestion functions write it; their grants, written in
+// lib/, cover it). Raw records are partitioned Hive-style by event time; the quarantine mirrors that
+// layout (by ingestion time, since a rejected row may have no usable event time); manifests sit
+// beside raw under a `_`-prefixed folder that Hive, Spark and Athena skip. Every key is derived from
+// the dataset, the hour and a deterministic batch id, so a rerun of the same input writes the same
+// keys: one copy, never two.
+import { GOVERNANCE_DATASET_ID } from '../domain/guardrails/audit';
 
 /** Key prefixes, each in its own bucket (raw and manifests share the raw bucket). */
 export const RAW_PREFIX = 'raw/';
@@ -15,6 +17,8 @@ export const QUARANTINE_PREFIX = 'quarantine/';
 export const QUARANTINED_FILES_PREFIX = 'quarantine/_files/';
 /** Drop zone: files for dataset `x` go under `landing/x/`. */
 export const LANDING_PREFIX = 'landing/';
+/** The governance dataset in the raw bucket; the guardrail functions' write grant is narrowed to it. */
+export const GOVERNANCE_RECORDS_PREFIX = `${RAW_PREFIX}dataset=${GOVERNANCE_DATASET_ID}/`;
 
 const HOUR = 3_600_000;
 
