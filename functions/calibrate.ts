@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
 import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
 import { kpiDefinitionAndProposalStore } from '../src/adapters/aws/kpi-proposals';
+import { systemClock } from '../src/adapters/system-clock';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { proposeDueCalibrations } from '../src/usecases/calibrate-kpi';
 
@@ -22,7 +23,7 @@ export const { handler, create } = defineHandler({
   event,
   clients: ['dynamodb'],
   dependencies: (env, { clients }) => {
-    const clock = { now: () => Date.now() };
+    const clock = systemClock;
     return {
       store: kpiDefinitionAndProposalStore(clients.dynamodb, env.DEFINITIONS_TABLE, clock),
       values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),

@@ -12,6 +12,7 @@ import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
 import { S3InputArchive } from '../src/adapters/aws/s3-input-archive';
 import { S3PartialCache } from '../src/adapters/aws/s3-partial-cache';
 import { RawObjectCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
+import { systemClock } from '../src/adapters/system-clock';
 import { type ComputeSummary, computeEventSchema } from '../src/contracts/compute-function';
 import { PipelineMetric } from '../src/contracts/metrics';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
@@ -46,7 +47,7 @@ export const { handler, create } = defineHandler({
     // Raw objects shared by the KPIs a warm container computes one after another.
     const objectCache = new RawObjectCache(env.RAW_CACHE_MIB * 1024 * 1024);
     return {
-      definitions: kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, { now: () => Date.now() }),
+      definitions: kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, systemClock),
       annotationStore: new DynamoAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
       // A fresh raw reader per invocation: its manifest listings are only valid for one run.
       newRawReader: () =>

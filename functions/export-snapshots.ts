@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
 import { S3SnapshotStore } from '../src/adapters/aws/s3-snapshot-store';
 import { encodeSnapshot } from '../src/adapters/parquet/kpi-values-parquet';
+import { systemClock } from '../src/adapters/system-clock';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { exportDates, exportSnapshot } from '../src/usecases/export-snapshot';
 
@@ -40,7 +41,7 @@ export const { handler, create } = defineHandler({
     const exports = [];
     for (const date of dates) {
       const result = await exportSnapshot(
-        { values: deps.values, snapshots: deps.snapshots, encode: encodeSnapshot, clock: { now: () => Date.now() } },
+        { values: deps.values, snapshots: deps.snapshots, encode: encodeSnapshot, clock: systemClock },
         date,
       );
       exports.push({ date, outcome: result.outcome, rows: result.rows, key: result.manifest?.object.key ?? null });

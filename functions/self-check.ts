@@ -1,6 +1,7 @@
 // Lambda: the probe step of the self-check state machine (lib/constructs/self-check.ts).
 import * as z from 'zod';
 import { bucketProbe, tableProbe } from '../src/adapters/aws/resource-probes';
+import { systemClock } from '../src/adapters/system-clock';
 import { PipelineMetric } from '../src/contracts/metrics';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { runSelfCheck } from '../src/usecases/run-self-check';
@@ -35,7 +36,7 @@ export const { handler, create } = defineHandler({
     ...TABLES.map((t) => tableProbe(clients, t.toLowerCase(), env[`${t}_TABLE`])),
   ],
   run: async (_event, probes, { logger, metrics }) => {
-    const report = await runSelfCheck(probes, { now: () => Date.now() });
+    const report = await runSelfCheck(probes, systemClock);
     metrics.addMetric(PipelineMetric.UnreachableResources, MetricUnit.Count, report.failures.length);
     if (report.healthy) logger.info(report.summary);
     else logger.warn(report.summary, { failures: report.failures });

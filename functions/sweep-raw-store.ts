@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { DynamoDbRawCommitLog } from '../src/adapters/aws/dynamodb-raw-commit-log';
 import { S3IngestStore } from '../src/adapters/aws/s3-ingest-store';
 import { S3RawMaintenance } from '../src/adapters/aws/s3-raw-maintenance';
+import { systemClock } from '../src/adapters/system-clock';
 import { PipelineMetric } from '../src/contracts/metrics';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { sweepRawStore } from '../src/usecases/sweep-raw-store';
@@ -34,7 +35,7 @@ export const { handler, create } = defineHandler({
         maintenance: new S3RawMaintenance(clients.s3, buckets),
         store: new S3IngestStore(clients.s3, buckets),
         log: new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE),
-        clock: { now: () => Date.now() },
+        clock: systemClock,
       },
       options: {
         graceMillis: env.SWEEP_GRACE_HOURS * 3_600_000,

@@ -144,7 +144,10 @@ export async function run(): Promise<void> {
     const results: Record<string, Figures> = {};
     const formats = (process.env.BENCH_INGEST_FORMATS ?? 'csv,ndjson').split(',') as ('csv' | 'ndjson')[];
     for (const format of formats) {
-      for (const order of ['ordered', 'shuffled'] as const) {
+      for (const order of (process.env.BENCH_INGEST_ORDERS ?? 'ordered,shuffled').split(',') as (
+        | 'ordered'
+        | 'shuffled'
+      )[]) {
         const id = `bench_${format}_${order}`;
         writeFileSync(path.join(datasetsDir, `${id}.yaml`), DECLARATION(id, format));
         const count = rowsWanted(format);
@@ -189,11 +192,12 @@ export async function run(): Promise<void> {
         console.log(
           `${format} ${order}: ${figures.rows.toLocaleString('en')} rows, ${(figures.bytes / MB).toFixed(0)} MB in ${figures.seconds} s (${figures.cpuSeconds} s CPU): ` +
             `${figures.rowsPerSec.toLocaleString('en')} rows/s, ${figures.mbPerSec} MB/s; ${figures.valid.toLocaleString('en')} valid, ` +
-            `${figures.quarantined.toLocaleString('en')} quarantined; ${objects} raw objects; the function's peak memory ${figures.peakRssMb} MB (${figures.handlerRssMb} MB above its idle ${child.idleRssMb} MB)`,
+            `${figures.quarantined.toLocaleString('en')} quarantined; ${objects} raw objects; the function's peak memory ${figures.peakRssMb} MB (${figures.handlerRssMb} MB above its idle ${child.idleRssMb} MB; highest sampled RSS ${child.atPeakMb.rss} MB: heap ${child.atPeakMb.heapUsed} MB used of ${child.atPeakMb.heapTotal} MB, ${child.atPeakMb.external} MB outside it)`,
         );
       }
-      const ordered = results[`${format}_ordered`] as Figures;
-      const shuffled = results[`${format}_shuffled`] as Figures;
+      const ordered = results[`${format}_ordered`] as Figures | undefined;
+      const shuffled = results[`${format}_shuffled`] as Figures | undefined;
+      if (!ordered || !shuffled) continue;
       console.log(
         `${format}: shuffled/ordered CPU seconds ${(shuffled.cpuSeconds / ordered.cpuSeconds).toFixed(2)}, rows/s ${(shuffled.rowsPerSec / ordered.rowsPerSec).toFixed(2)}; peak memory ${shuffled.peakRssMb} vs ${ordered.peakRssMb} MB`,
       );
@@ -211,6 +215,14 @@ interface HandlerRun {
   readonly cpuSeconds: number;
   readonly idleRssMb: number;
   readonly maxRssMb: number;
+  /** At the highest sampled RSS: V8's heap (used, reserved) and the memory outside it. */
+  readonly atPeakMb: {
+    readonly rss: number;
+    readonly heapUsed: number;
+    readonly heapTotal: number;
+    readonly external: number;
+    readonly arrayBuffers: number;
+  };
 }
 
 /**
@@ -228,7 +240,7 @@ async function runHandler(
   const child = spawn(
     process.execPath,
     [
-      `--max-old-space-size=${Math.floor(memoryMb * 0.9)}`,
+      `--max-old-space-size=${Number(process.env.BENCH_INGEST_OLD_SPACE_MB ?? Math.floor(memoryMb * 0.9))}`,
       `--max-semi-space-size=${Math.max(1, Math.floor(memoryMb * 0.05))}`,
       '--import',
       'tsx',

@@ -17,10 +17,18 @@ const handler = module.create(process.env);
 const idleRssMb = process.memoryUsage().rss / 1024 / 1024;
 const cpu = process.cpuUsage();
 const began = performance.now();
+// Where the memory is at the highest sampled RSS: V8's heap, and the buffers outside it.
+let atPeak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+const sampler = setInterval(() => {
+  const usage = process.memoryUsage();
+  if (usage.rss > atPeak.rss) atPeak = usage;
+}, 100);
 const result = await handler(JSON.parse(event ?? '{}'), {
   getRemainingTimeInMillis: () => Number(remaining ?? 900_000),
 } as Context);
 const used = process.cpuUsage(cpu);
+clearInterval(sampler);
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 console.log(
   JSON.stringify({
     result,
@@ -28,5 +36,12 @@ console.log(
     cpuSeconds: (used.user + used.system) / 1e6,
     idleRssMb: Math.round(idleRssMb),
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    atPeakMb: {
+      rss: mb(atPeak.rss),
+      heapUsed: mb(atPeak.heapUsed),
+      heapTotal: mb(atPeak.heapTotal),
+      external: mb(atPeak.external),
+      arrayBuffers: mb(atPeak.arrayBuffers),
+    },
   }),
 );

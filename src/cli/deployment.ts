@@ -12,6 +12,7 @@ import type { DynamoDefinitionAndProposalStore } from '../adapters/aws/dynamo-pr
 import { kpiDefinitionAndProposalStore } from '../adapters/aws/kpi-proposals';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
 import { StepFunctionsApprovalWorkflow } from '../adapters/aws/sfn-approval-workflow';
+import { systemClock } from '../adapters/system-clock';
 import type { ComputeEvent, ComputeSummary } from '../contracts/compute-function';
 import type { KpiDefinition } from '../domain/definition/schema';
 import type { ApprovalWorkflow } from '../ports/approval-workflow';
@@ -225,7 +226,7 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
     where: `the ${prefix} stacks on AWS`,
     clients,
     names,
-    definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, { now: () => Date.now() }),
+    definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, systemClock),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,

@@ -1,25 +1,7 @@
 // Domain: canonical JSON and a content fingerprint, so equal content always gives equal bytes.
 
-/** JSON with object keys sorted at every level; arrays keep their order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-      return sortKeys((value as { toJSON: () => unknown }).toJSON());
-    }
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const inner = (value as Record<string, unknown>)[key];
-      if (inner !== undefined) sorted[key] = sortKeys(inner);
-    }
-    return sorted;
-  }
-  return value;
-}
+/** JSON with object keys sorted at every level (one implementation: versioning/canonical-json). */
+export { canonicalJson } from './versioning/canonical-json';
 
 /**
  * A 64-bit FNV-1a fingerprint of a text, as 16 hex digits. For telling content apart (change

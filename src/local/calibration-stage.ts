@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
 import { kpiDefinitionAndProposalStore } from '../adapters/aws/kpi-proposals';
 import { StepFunctionsApprovalWorkflow } from '../adapters/aws/sfn-approval-workflow';
+import { systemClock } from '../adapters/system-clock';
 import type { KpiDefinition } from '../domain/definition/schema';
 import { describeThresholds, evidenceLines } from '../domain/evaluation/calibration/describe';
 import { type DefinitionProposal, PROPOSAL_STATUSES } from '../domain/versioning/proposals';
@@ -70,7 +71,7 @@ export async function runCalibrationStage(
         schedules: { ensure: async () => 'unchanged', remove: async () => 'absent', names: async () => [] },
         workflow: new StepFunctionsApprovalWorkflow(cloud.clients.sfn, machine.arn),
         values,
-        clock: { now: () => Date.now() },
+        clock: systemClock,
         newApprovalId: randomUUID,
       },
       proposal.definition,

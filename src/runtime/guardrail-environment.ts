@@ -10,6 +10,7 @@ import { secretsManagerSigningKeys } from '../adapters/aws/secrets-signing-keys'
 import { StepFunctionsApprovalWorkflow } from '../adapters/aws/sfn-approval-workflow';
 import { SnsGuardrailNotifier } from '../adapters/aws/sns-guardrail-notifier';
 import { cachedSigningKeys, createHmacLinkSigner } from '../adapters/crypto/hmac-link-signer';
+import { systemClock } from '../adapters/system-clock';
 import { approverTierSchema } from '../domain/guardrails/approval';
 import type { Clock } from '../ports/clock';
 
@@ -43,8 +44,6 @@ export const guardrailVariables = {
   /** Base URL of the approval page (the HTTP API's endpoint, or a custom domain). */
   APPROVAL_PAGE_URL: z.url(),
 } as const;
-
-export const systemClock: Clock = { now: () => Date.now() };
 
 /** The clients `guardrailAdapters` builds its adapters on. */
 export const guardrailClients = ['dynamodb', 's3', 'sfn', 'sns', 'secrets'] as const;

@@ -10,6 +10,7 @@ import { S3IngestStore } from '../adapters/aws/s3-ingest-store';
 import { LocalSpillStore } from '../adapters/files/spill-files';
 import { nodeGunzip } from '../adapters/gzip';
 import { type LoadedDataset, loadDatasetCatalog } from '../adapters/local/dataset-files';
+import { systemClock } from '../adapters/system-clock';
 import type { IngestDependencies } from '../usecases/ingest-batch';
 
 const name = z.string().min(1);
@@ -59,7 +60,7 @@ export async function buildIngestionRuntime(
       ledger,
       log: new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE),
       spill: new LocalSpillStore(env.SPILL_DIR),
-      clock: { now: () => Date.now() },
+      clock: systemClock,
       codeVersion: env.CODE_VERSION,
       gunzip: nodeGunzip,
       gzipLevel: env.RAW_GZIP_LEVEL,

@@ -78,6 +78,12 @@ describe('ingestion constructs', () => {
     expect(functionOf('ingest-drop-zone')?.Properties.Environment.Variables.SPILL_DIR).toBe('/tmp');
   });
 
+  it('bounds the memory glibc keeps in per-thread arenas in every ingestion function', () => {
+    for (const name of ['ingest-drop-zone', 'ingest-http', 'ingest-telemetry']) {
+      expect(functionOf(name)?.Properties.Environment.Variables.MALLOC_ARENA_MAX).toBe('2');
+    }
+  });
+
   it('lets the sweeper delete under raw/ and quarantine/ and put only its reports', () => {
     const statements = statementsOf(app.pipeline, 'sweep-raw-store').filter((s) =>
       actions(s).some((a) => a.startsWith('s3:')),

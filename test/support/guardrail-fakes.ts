@@ -23,6 +23,9 @@ import type { AuditLog } from '../../src/ports/audit-log';
 import type { AutonomyControls } from '../../src/ports/autonomy-controls';
 import type { Clock } from '../../src/ports/clock';
 import type { ApproverMessage, GuardrailNotifier, OwnerMessage } from '../../src/ports/guardrail-notifier';
+import { ManualClock } from './manual-clock';
+
+export { ManualClock };
 
 export class InMemoryApprovalStore implements ApprovalStore {
   readonly concerns = new Map<string, ConcernClaim>();
@@ -191,17 +194,6 @@ export class RecordingWorkflow implements ApprovalWorkflow {
     if (this.tokenExpired) return 'token_expired' as const;
     this.resumed.push({ taskToken, approvalId, outcome });
     return 'resumed' as const;
-  }
-}
-
-/** A clock tests move by hand. */
-export class ManualClock implements Clock {
-  constructor(private epochMillis: number) {}
-  now() {
-    return this.epochMillis;
-  }
-  advance(ms: number) {
-    this.epochMillis += ms;
   }
 }
 

@@ -238,13 +238,4 @@ export class InMemoryRawCommitLog implements RawCommitLog {
   }
 }
 
-/** A clock tests move by hand. */
-export class ManualClock {
-  constructor(public time: number) {}
-  now(): number {
-    return this.time;
-  }
-  advance(millis: number): void {
-    this.time += millis;
-  }
-}
+export { ManualClock } from './manual-clock';

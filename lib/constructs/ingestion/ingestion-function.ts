@@ -53,7 +53,15 @@ export function ingestionFunction(
     logRetention: base.logRetention,
     invocation: props.invocation,
     bundledFiles: base.declarationFiles,
-    environment: { DATASETS_DIR: base.datasetsFolder, CODE_VERSION: base.codeVersion, SPILL_DIR: '/tmp' },
+    environment: {
+      DATASETS_DIR: base.datasetsFolder,
+      CODE_VERSION: base.codeVersion,
+      SPILL_DIR: '/tmp',
+      // glibc gives each thread that allocates (zlib, hashing and file reads run on libuv's pool) an
+      // arena of its own, and keeps what they freed: reading a large file in random order left some
+      // 200 MB of the process's memory in freed arenas (npm run bench -- ingest). Two arenas bound it.
+      MALLOC_ARENA_MAX: '2',
+    },
     ...(props.ephemeralStorageMiB
       ? { overrides: { ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMiB) } }
       : {}),

@@ -27,6 +27,10 @@ function write(value: unknown, path: string, seen: Set<object>): string {
       if (!Number.isFinite(value)) throw new ValidationError(`${value} has no JSON form`, { location: path });
       return Object.is(value, -0) ? '0' : JSON.stringify(value);
     case 'object': {
+      // A value that says how it is written in JSON (a Date, say) is written that way.
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+        return write((value as { toJSON: () => unknown }).toJSON(), path, seen);
+      }
       if (seen.has(value)) throw new ValidationError('the value refers to itself', { location: path });
       seen.add(value);
       try {

@@ -199,25 +199,14 @@ async function writeHour(
     await current.staged.commit();
   };
   for await (const segment of context.records.segmentsOf(hour)) {
-    const kept: Uint8Array[] = [];
-    let keptRecords = 0;
+    let lines = segment.lines;
+    let keptRecords = segment.records;
     if (known && segment.keys) {
-      const keys = segment.keys;
-      const fresh: Uint8Array[] = [];
-      forEachLine(segment.lines, (start, end, index) => {
-        const offset = index * KEY_BYTES;
-        if (!known.add(keys, offset)) {
-          duplicates += 1;
-          return;
-        }
-        fresh.push(keys.subarray(offset, offset + KEY_BYTES));
-        kept.push(segment.lines.subarray(start, end + 1));
-        keptRecords += 1;
-      });
-      await added?.write(Buffer.concat(fresh));
-    } else {
-      kept.push(segment.lines);
-      keptRecords = segment.records;
+      const kept = keepFresh(segment.lines, segment.keys, known);
+      duplicates += segment.records - kept.records;
+      await added?.write(kept.keys);
+      lines = kept.lines;
+      keptRecords = kept.records;
     }
     if (keptRecords === 0) continue;
     // Parts are cut at segment boundaries, which depend on the data and the budget alone.
@@ -226,11 +215,47 @@ async function writeHour(
       object = undefined;
     }
     object ??= open();
-    await object.append(Buffer.concat(kept), keptRecords, stats.minEventTime, stats.maxEventTime);
+    await object.append(lines, keptRecords, stats.minEventTime, stats.maxEventTime);
     records += keptRecords;
   }
   if (object) await finish(object);
   return { objects, records, duplicates };
+}
+
+/**
+ * The lines of a segment whose key `known` did not hold yet (adding them to it), and their keys, in
+ * order. Copied into two buffers, runs of kept lines at once: no object per row, so a segment of a
+ * million rows costs its bytes, not a million views.
+ */
+function keepFresh(
+  lines: Uint8Array,
+  keys: Uint8Array,
+  known: KeySet,
+): { lines: Uint8Array; keys: Uint8Array; records: number } {
+  const keptLines = Buffer.allocUnsafe(lines.byteLength);
+  const keptKeys = new Uint8Array(keys.byteLength);
+  let lineBytes = 0;
+  let records = 0;
+  // The run of consecutive kept lines not copied yet: [runStart, runEnd).
+  let runStart = 0;
+  let runEnd = 0;
+  const copyRun = () => {
+    if (runEnd > runStart) keptLines.set(lines.subarray(runStart, runEnd), lineBytes);
+    lineBytes += runEnd - runStart;
+  };
+  forEachLine(lines, (start, end, index) => {
+    const offset = index * KEY_BYTES;
+    if (!known.add(keys, offset)) return;
+    for (let i = 0; i < KEY_BYTES; i++) keptKeys[records * KEY_BYTES + i] = keys[offset + i] as number;
+    records += 1;
+    if (start !== runEnd) {
+      copyRun();
+      runStart = start;
+    }
+    runEnd = end + 1;
+  });
+  copyRun();
+  return { lines: keptLines.subarray(0, lineBytes), keys: keptKeys.subarray(0, records * KEY_BYTES), records };
 }
 
 /**
