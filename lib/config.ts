@@ -1,23 +1,11 @@
 // CDK: the deployment configuration, one object under the `agentKpiPipeline` context key of
 // cdk.json (or `-c agentKpiPipeline='{...}'`), validated once at synth time.
 import * as z from 'zod';
+import { approverTierSchema } from '../src/contracts/approver-tiers';
+
+export { approverTierSchema };
 
 const emailSchema = z.email({ message: 'must be an email address' });
-
-export const approverTierSchema = z
-  .object({
-    /** Shown in the approval page and the audit trail, e.g. `marketing-ops`. */
-    name: z.string().min(1),
-    /** Who receives the approval links of this tier. */
-    emails: z.array(emailSchema).min(1),
-    /** How long this tier has before the request escalates to the next one. */
-    deadlineMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(7 * 24 * 60),
-  })
-  .strict();
 
 /** An EventBridge Scheduler expression: `rate(5 minutes)`, `cron(0 2 * * ? *)` or `at(2030-01-01T00:00:00)`. */
 export const scheduleExpressionSchema = z
@@ -111,7 +99,7 @@ export const deploymentConfigSchema = z
 
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
 export type AtRiskRouting = DeploymentConfig['atRiskRouting'];
-export type ApproverTier = z.infer<typeof approverTierSchema>;
+export type { ApproverTier } from '../src/contracts/approver-tiers';
 
 /** Raised at synth time when the deployment configuration is invalid; the message lists every problem. */
 export class DeploymentConfigError extends Error {

@@ -17,12 +17,21 @@ const utcInstant = z.iso.datetime({ offset: false });
 /** An approval id: a UUID, also the name of the workflow execution. */
 export const approvalIdSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 
-/** One tier of the escalation chain (mirrors the deployment configuration's `approverTiers`). */
-export const approverTierSchema = z.object({
-  name: z.string().min(1),
-  emails: z.array(z.email()).min(1),
-  deadlineMinutes: z.number().int().positive(),
-});
+/** One tier of the escalation chain: the deployment configuration's `approverTiers` and the stored requests. */
+export const approverTierSchema = z
+  .object({
+    /** Shown in the approval page and the audit trail, e.g. `marketing-ops`. */
+    name: z.string().min(1),
+    /** Who receives the approval links of this tier. */
+    emails: z.array(z.email({ message: 'must be an email address' })).min(1),
+    /** How long this tier has before the request escalates to the next one (a week at most). */
+    deadlineMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60),
+  })
+  .strict();
 export type ApproverTier = z.infer<typeof approverTierSchema>;
 
 /**
