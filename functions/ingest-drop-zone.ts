@@ -1,6 +1,8 @@
 // Lambda: the S3 drop zone connector, run by its EventBridge Scheduler schedule
 // (lib/constructs/ingestion/drop-zone-ingestion.ts). Ingests the files waiting under
-// `landing/<dataset>/` of every dataset that keeps a drop zone, or of the datasets named.
+// `landing/<dataset>/` of every dataset that keeps a drop zone, or of the datasets named. Invoked
+// with `{ replay: { dataset, from, to } }` (`kpi replay`), it reads the quarantined rows of those
+// days again under the declaration in force instead (src/usecases/replay-quarantine.ts).
 import * as z from 'zod';
 import { S3LandingZone } from '../src/adapters/aws/s3-landing-zone';
 import { PipelineMetric } from '../src/contracts/metrics';
@@ -8,6 +10,7 @@ import { TransientError, ValidationError } from '../src/domain/errors';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { buildIngestionRuntime, ingestionClients, ingestionEnvironment } from '../src/runtime/ingestion';
 import { ingestDropZone } from '../src/usecases/ingest-drop-zone';
+import { replayQuarantine } from '../src/usecases/replay-quarantine';
 
 const environment = ingestionEnvironment.extend({ LANDING_BUCKET: z.string().min(1) });
 
@@ -15,6 +18,8 @@ const event = z
   .object({
     /** Only these datasets; all with a drop zone when absent. */
     datasets: z.array(z.string()).optional(),
+    /** Replay the quarantine of a dataset's days `[from, to)` (ISO-8601) instead of reading the drop zone. */
+    replay: z.object({ dataset: z.string().min(1), from: z.iso.datetime(), to: z.iso.datetime() }).optional(),
   })
   .loose();
 
@@ -36,16 +41,49 @@ export const { handler, create } = defineHandler({
     });
     return { ...runtime, landing };
   },
-  run: async (input, { ingest, catalog, landing }, { logger, metrics, lambda }) => {
+  run: async (input, { ingest, datasets: active, landing }, { logger, metrics, lambda }) => {
+    if (input.replay) {
+      // An operator fixed the declaration just now: read it from the table, not from the cache.
+      const resolved = (await active.resolve(true)).get(input.replay.dataset);
+      if (!resolved) throw new ValidationError(`unknown dataset: ${input.replay.dataset}`);
+      if (resolved.version === null) {
+        throw new ValidationError(
+          `${input.replay.dataset} has no published declaration: publish the fixed one first (kpi dataset publish)`,
+        );
+      }
+      const report = await replayQuarantine(
+        {
+          dataset: resolved.dataset,
+          declarationVersion: resolved.version,
+          from: Date.parse(input.replay.from),
+          to: Date.parse(input.replay.to),
+        },
+        ingest,
+      );
+      logger.info('quarantine replay', {
+        ...report.totals,
+        dataset: report.dataset,
+        version: report.declarationVersion,
+      });
+      metrics.addMetric(PipelineMetric.RowsIngested, MetricUnit.Count, report.totals.moved);
+      return report;
+    }
+    // The declarations in force now: a version published since the last run applies without a redeploy.
+    const catalog = await active.resolve();
     const unknown = (input.datasets ?? []).filter((id) => !catalog.has(id));
     if (unknown.length > 0) throw new ValidationError(`unknown datasets: ${unknown.join(', ')}`);
     const datasets = [...catalog.values()]
-      .filter((loaded) => !input.datasets || input.datasets.includes(loaded.declaration.id))
-      .map((loaded) => loaded.dataset);
+      .filter((resolved) => !input.datasets || input.datasets.includes(resolved.declaration.id))
+      .map((resolved) => resolved.dataset);
     const remaining = lambda?.getRemainingTimeInMillis() ?? LOCAL_BUDGET_MILLIS + SAFETY_MILLIS;
     // A quarter of a short run, at most SAFETY_MILLIS, is kept in hand.
     const deadline = ingest.clock.now() + remaining - Math.min(SAFETY_MILLIS, remaining / 4);
-    const report = await ingestDropZone(datasets, deadline, { ...ingest, landing });
+    const report = await ingestDropZone(
+      datasets,
+      deadline,
+      { ...ingest, landing },
+      (id) => catalog.get(id)?.version ?? null,
+    );
     const total = { rows: 0, quarantined: 0, files: 0 };
     for (const dataset of report.datasets) {
       total.rows += dataset.rowsValid;

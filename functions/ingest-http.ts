@@ -26,19 +26,20 @@ export const { handler, create } = defineHandler({
     ...(await buildIngestionRuntime(env, clients)),
     auth: new SecretAuthHeaders(clients.secrets),
   }),
-  run: async (input, { ingest, catalog, auth }, { logger, metrics, lambda }) => {
-    const loaded = catalog.get(input.dataset);
+  run: async (input, { ingest, datasets, auth }, { logger, metrics, lambda }) => {
+    const loaded = (await datasets.resolve()).get(input.dataset);
     const http = loaded && ingestionOf(loaded.declaration).http;
     if (!loaded || !http) throw new ValidationError(`dataset "${input.dataset}" declares no ingestion.http source`);
     const remaining = lambda?.getRemainingTimeInMillis() ?? LOCAL_BUDGET_MILLIS + SAFETY_MILLIS;
     // A quarter of a short run, at most SAFETY_MILLIS, is kept in hand.
     const deadline = ingest.clock.now() + remaining - Math.min(SAFETY_MILLIS, remaining / 4);
     const api = new JsonApiClient({ maxAttempts: http.maxAttempts, timeoutMillis: http.timeoutSeconds * 1000 });
-    const report = await pullHttpSource(loaded.dataset, deadline, {
-      ...ingest,
-      api,
-      authHeaders: (source) => auth.headersFor(source),
-    });
+    const report = await pullHttpSource(
+      loaded.dataset,
+      deadline,
+      { ...ingest, api, authHeaders: (source) => auth.headersFor(source) },
+      loaded.version,
+    );
     metrics.addDimensions({ dataset: input.dataset });
     metrics.addMetric(PipelineMetric.RowsIngested, MetricUnit.Count, report.rowsValid);
     metrics.addMetric(PipelineMetric.RowsQuarantined, MetricUnit.Count, report.rowsQuarantined);

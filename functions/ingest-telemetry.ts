@@ -45,7 +45,6 @@ export const { handler, create } = defineHandler({
     const runtime = await buildIngestionRuntime(env, clients);
     return {
       ...runtime,
-      datasets: new Map([...runtime.catalog].map(([id, loaded]) => [id, loaded.dataset])),
       keyring: new SecretAgentKeyring(clients.secrets, env.AGENT_KEYS_SECRET),
       limits: {
         maxBodyBytes: env.MAX_BODY_BYTES,
@@ -59,9 +58,17 @@ export const { handler, create } = defineHandler({
     const body =
       input.body === undefined ? new Uint8Array() : Buffer.from(input.body, input.isBase64Encoded ? 'base64' : 'utf8');
     try {
+      // The declarations in force now (published versions first), cached briefly per instance.
+      const inForce = await deps.datasets.resolve();
       const response = await receivePush(
         { method: input.requestContext.http.method, path: input.rawPath, headers, body },
-        { ...deps.ingest, datasets: deps.datasets, keyring: deps.keyring, limits: deps.limits },
+        {
+          ...deps.ingest,
+          datasets: new Map([...inForce].map(([id, resolved]) => [id, resolved.dataset])),
+          versionOf: (id) => inForce.get(id)?.version ?? null,
+          keyring: deps.keyring,
+          limits: deps.limits,
+        },
       );
       const accepted = typeof response.body.accepted === 'number' ? response.body.accepted : 0;
       metrics.addMetric(PipelineMetric.RowsIngested, MetricUnit.Count, accepted);

@@ -14,7 +14,17 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -255,7 +265,31 @@ async function runHandler(
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString('utf8');
   });
+  // BENCH_INGEST_TRACE=file: the process's RSS every 50 ms, read from outside it (a handler that
+  // holds the event loop cannot sample itself), beside the lines it logs, for finding where the
+  // peak happens.
+  const trace = process.env.BENCH_INGEST_TRACE;
+  const began = Date.now();
+  const poller = trace
+    ? setInterval(() => {
+        try {
+          const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+          const rss = /VmRSS:\s+(\d+)/.exec(status)?.[1];
+          if (rss) appendFileSync(trace, `${Date.now() - began} rss ${Math.round(Number(rss) / 1024)}\n`);
+        } catch {
+          // The process has ended.
+        }
+      }, 50)
+    : undefined;
+  if (trace) {
+    child.stdout.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line) appendFileSync(trace, `${Date.now() - began} log ${line.slice(0, 200)}\n`);
+      }
+    });
+  }
   const [code] = (await once(child, 'exit')) as [number | null];
+  if (poller) clearInterval(poller);
   if (code !== 0) throw new Error(`the ${entry} handler exited with ${code}`);
   return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as HandlerRun;
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
+import { datasetDeclarationStore } from '../adapters/aws/dataset-declarations';
 import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
 import type { DynamoDefinitionAndProposalStore } from '../adapters/aws/dynamo-proposal-store';
 import { kpiDefinitionAndProposalStore } from '../adapters/aws/kpi-proposals';
@@ -14,8 +15,10 @@ import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
 import { StepFunctionsApprovalWorkflow } from '../adapters/aws/sfn-approval-workflow';
 import { systemClock } from '../adapters/system-clock';
 import type { ComputeEvent, ComputeSummary } from '../contracts/compute-function';
+import type { DatasetDeclaration } from '../domain/dataset';
 import type { KpiDefinition } from '../domain/definition/schema';
 import type { ApprovalWorkflow } from '../ports/approval-workflow';
+import type { DefinitionStore } from '../ports/definition-store';
 import { UsageError } from './command';
 
 /** Options every deployment-aware command accepts. */
@@ -40,6 +43,8 @@ export interface Deployment {
   readonly where: string;
   readonly clients: AwsClients;
   readonly definitions: DynamoDefinitionAndProposalStore<KpiDefinition>;
+  /** The versioned dataset declarations (`kpi dataset`), in the same table. */
+  readonly datasets: DefinitionStore<DatasetDeclaration>;
   readonly values: DynamoKpiValueStore;
   readonly schedules: SchedulerKpiSchedules;
   readonly names: {
@@ -48,6 +53,7 @@ export interface Deployment {
     readonly stateTable: string;
     readonly rawBucket: string;
     readonly landingBucket: string;
+    readonly quarantineBucket: string;
     readonly controlsTable: string;
     readonly auditTable: string;
     /** Where governance records (the pipeline_governance dataset) are written. */
@@ -58,6 +64,8 @@ export interface Deployment {
    * report; null where this tool cannot invoke it (on AWS its schedule picks the files up).
    */
   runDropZone(datasets: readonly string[]): Promise<unknown | null>;
+  /** Runs the drop-zone function on a quarantine replay (`kpi replay`) and returns its report. */
+  runReplay(replay: { dataset: string; from: string; to: string }): Promise<unknown>;
   /** Runs the compute function with an event and returns its summary. */
   computeNow(event: ComputeEvent): Promise<ComputeSummary>;
   /** Starts the backfill state machine; resolves with its final status. */
@@ -132,6 +140,7 @@ async function openLocal(options: DeploymentOptions, context: DeploymentContext)
     stateTable: cloud.physicalName('StateTable'),
     rawBucket: cloud.physicalName('RawBucket', 'AWS::S3::Bucket'),
     landingBucket: cloud.physicalName('LandingBucket', 'AWS::S3::Bucket'),
+    quarantineBucket: String(cloud.functions.get('ingest-drop-zone').environment.QUARANTINE_BUCKET),
     controlsTable: String(guardrails.CONTROLS_TABLE),
     auditTable: String(guardrails.AUDIT_TABLE),
     governanceBucket: String(guardrails.GOVERNANCE_BUCKET),
@@ -154,6 +163,7 @@ async function openLocal(options: DeploymentOptions, context: DeploymentContext)
     clients,
     names,
     definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
+    datasets: datasetDeclarationStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,
@@ -163,6 +173,7 @@ async function openLocal(options: DeploymentOptions, context: DeploymentContext)
     }),
     computeNow: (event) => cloud.functions.invoke('compute', event) as Promise<ComputeSummary>,
     runDropZone: (datasets) => cloud.functions.invoke('ingest-drop-zone', { datasets }),
+    runReplay: (replay) => cloud.functions.invoke('ingest-drop-zone', { replay }),
     backfillWorkflow: async (input) => {
       if (!backfill) throw new Error('the app has no backfill state machine');
       const execution = await cloud.stepFunctions.startExecution(backfill.arn, input).done;
@@ -217,6 +228,7 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
     rawBucket,
     // Bucket names differ only by their role (lib/naming.ts): <prefix>-<role>-<account>-<region>.
     landingBucket: rawBucket.replace(`${prefix.toLowerCase()}-raw-`, `${prefix.toLowerCase()}-landing-`),
+    quarantineBucket: rawBucket.replace(`${prefix.toLowerCase()}-raw-`, `${prefix.toLowerCase()}-quarantine-`),
     controlsTable: `${prefix}-controls`,
     auditTable: `${prefix}-audit`,
     governanceBucket: rawBucket,
@@ -227,6 +239,7 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
     clients,
     names,
     definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, systemClock),
+    datasets: datasetDeclarationStore(clients.dynamodb, names.definitionsTable, systemClock),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,
@@ -247,6 +260,18 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
       return body as ComputeSummary;
     },
     runDropZone: async () => null,
+    runReplay: async (replay) => {
+      // Synchronously, as the schedule would invoke it asynchronously: the report comes back.
+      const response = await clients.lambda.send(
+        new InvokeCommand({
+          FunctionName: output('IngestionDropZoneFunctionArn'),
+          Payload: new TextEncoder().encode(JSON.stringify({ replay })),
+        }),
+      );
+      const body = JSON.parse(new TextDecoder().decode(response.Payload ?? new Uint8Array()));
+      if (response.FunctionError) throw new Error(`the replay failed: ${body.errorType}: ${body.errorMessage}`);
+      return body;
+    },
     // Looked up when used: a deployment from before the output existed still serves other commands.
     approvalWorkflow: {
       start: (start) =>

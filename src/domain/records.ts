@@ -24,6 +24,8 @@ export interface QuarantinedRow {
   readonly code?: string;
   /** The row's raw text, as read (possibly truncated for huge rows, with a marker). */
   readonly raw: string;
+  /** For a row of a CSV file with a header: the header's columns, so that the row can be read again alone. */
+  readonly columns?: readonly string[];
 }
 
 /** Counts of one read; always `read = valid + quarantined`. */

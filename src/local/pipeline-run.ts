@@ -33,9 +33,11 @@ import {
   proposalsSince,
   runCalibrationStage,
 } from './calibration-stage';
+import { publishDatasetCatalog } from './dataset-versions';
 import { localGuardrailStores, runGuardrailsDemo } from './guardrails-demo';
 import { dropFiles, pushAgentEvents, runDropZone } from './ingestion';
 import type { LocalCloud } from './local-cloud';
+import { type RecoveryResult, runRecoveryStage } from './recovery-stage';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DAY = 86_400_000;
@@ -70,6 +72,8 @@ export interface LocalRunResult {
   readonly window: { readonly from: number; readonly to: number };
   /** The calibration proposals, and the target change of a high KPI that waited for approval. */
   readonly calibration: CalibrationStageResult;
+  /** The fix-and-replay of the flawed export (sample data only). */
+  readonly recovery: RecoveryResult | null;
   readonly counts: {
     readonly definitions: number;
     readonly rowsRead: number;
@@ -100,6 +104,11 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
       : `Ingest: ${days} days of sample data through the connectors`,
   );
   const catalog = await loadDatasetCatalog(datasetsDir);
+  const datasetVersions = await publishDatasetCatalog(cloud, catalog, {
+    author: 'npm-start',
+    reason: 'initial publication of the dataset declarations',
+  });
+  log(`  ${datasetVersions} dataset declarations published as versions the ingestion reads at run time`);
   const drops: { dataset: string; file: string; name?: string }[] = [];
   let from = periodStart('day', end - days * DAY);
   if (options.dataDir) {
@@ -199,6 +208,12 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     `  ${refreshed.length} schedules fired at ${new Date(end).toISOString().slice(0, 16)}Z: ${refreshed.reduce((n, c) => n + c.periods.finalized, 0)} periods refreshed, ${violations} violations handed to the guardrail intake`,
   );
 
+  // The flawed export's quarantine, fixed by a new declaration version and replayed; the refresh restates.
+  const recovery = options.dataDir
+    ? null
+    : (stage('Recover: a fixed web_sessions declaration is published and its quarantine replayed'),
+      await runRecoveryStage(cloud, catalog, definitions, end, log));
+
   stage('Calibrate: threshold proposals on each calibration cadence; a target change on a high KPI waits for approval');
   const calibration = await runCalibrationStage(cloud, end, log);
 
@@ -243,7 +258,19 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
       values,
       from,
       to: end,
-      dataQuality,
+      dataQuality: dataQuality.map((row) =>
+        recovery && row.dataset === recovery.dataset
+          ? {
+              ...row,
+              replay: {
+                version: recovery.version,
+                moved: recovery.replay.totals.moved,
+                stillQuarantined: recovery.replay.totals.after,
+                restated: recovery.restatements,
+              },
+            }
+          : row,
+      ),
       governance,
       proposals: proposalRows(await proposalsSince(cloud, from), (id) => definitions.find((d) => d.id === id)),
       run: {
@@ -264,6 +291,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     links: guardrails.links,
     window: { from, to: end },
     calibration,
+    recovery,
     counts: {
       definitions: definitions.length,
       rowsRead: dataQuality.reduce((n, d) => n + d.read, 0),

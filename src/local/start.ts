@@ -155,6 +155,12 @@ try {
   detail(
     `${c.definitions} KPIs, ${c.rowsRead.toLocaleString('en-US')} rows ingested (${c.rowsQuarantined} quarantined with reasons), ${c.values.toLocaleString('en-US')} values, ${c.violations} violations, ${c.approvals} approvals, ${c.snapshots} snapshot dates`,
   );
+  if (run.recovery) {
+    const r = run.recovery;
+    detail(
+      `recovery:  ${r.dataset} fixed as version ${r.version} and its quarantine replayed: ${r.replay.totals.moved} rows moved to raw, ${r.replay.totals.after} still quarantined with their reasons; ${r.restatements} values of ${r.kpis.join(', ')} restated`,
+    );
+  }
   detail(`report:    ${paint(`file://${run.reportFile}`, 'cyan')}`);
   const table = path.join(snapshots.dir, 'kpi_values');
   detail(

@@ -130,6 +130,10 @@ export const reportModelSchema = z.object({
       byReason: z.record(z.string(), z.number()),
       newestEventAt: z.string().nullable(),
       freshnessLagMinutes: z.number().nullable(),
+      /** Quarantined rows read again under a fixed declaration version (`kpi replay`), and what it restated. */
+      replay: z
+        .object({ version: z.number(), moved: z.number(), stillQuarantined: z.number(), restated: z.number() })
+        .optional(),
     }),
   ),
   approvals: z.array(

@@ -1,9 +1,10 @@
 // Runtime: what every ingestion function shares. The environment its construct sets, and the
 // dependencies built from it once per cold start: the S3 store, the ledger, and the dataset
-// declarations bundled with the function (the repository's datasets/ folder).
+// declarations: those published in the definitions table, else those bundled with the function.
 import path from 'node:path';
 import * as z from 'zod';
 import type { AwsClients } from '../adapters/aws/clients';
+import { datasetDeclarationStore } from '../adapters/aws/dataset-declarations';
 import { DynamoDbIngestLedger } from '../adapters/aws/dynamodb-ingest-ledger';
 import { DynamoDbRawCommitLog } from '../adapters/aws/dynamodb-raw-commit-log';
 import { S3IngestStore } from '../adapters/aws/s3-ingest-store';
@@ -11,6 +12,7 @@ import { LocalSpillStore } from '../adapters/files/spill-files';
 import { nodeGunzip } from '../adapters/gzip';
 import { type LoadedDataset, loadDatasetCatalog } from '../adapters/local/dataset-files';
 import { systemClock } from '../adapters/system-clock';
+import { ActiveDatasets } from '../usecases/active-datasets';
 import type { IngestDependencies } from '../usecases/ingest-batch';
 
 const name = z.string().min(1);
@@ -30,13 +32,20 @@ export const ingestionEnvironment = z.object({
   INGEST_MEMORY_MIB: z.coerce.number().int().min(1).default(64),
   /** Where scratch runs go: the function's ephemeral storage. @default the OS temporary directory */
   SPILL_DIR: z.string().min(1).optional(),
+  /** Where published dataset declarations are versioned; absent: only the bundled declarations are read. */
+  DEFINITIONS_TABLE: z.string().min(1).optional(),
+  /** Seconds a resolution of the declarations in force is reused. */
+  DECLARATIONS_CACHE_SECONDS: z.coerce.number().int().min(0).default(60),
 });
 
 export type IngestionEnvironment = z.infer<typeof ingestionEnvironment>;
 
 export interface IngestionRuntime {
   readonly ingest: IngestDependencies;
+  /** The declarations bundled with the function (what the deployment ships). */
   readonly catalog: Map<string, LoadedDataset>;
+  /** The declarations in force: published versions first, the bundled ones for datasets never published. */
+  readonly datasets: ActiveDatasets;
 }
 
 /** The declarations folder: relative paths are read from the code root (LAMBDA_TASK_ROOT in Lambda). */
@@ -54,6 +63,14 @@ export async function buildIngestionRuntime(
   const store = new S3IngestStore(clients.s3, { raw: env.RAW_BUCKET, quarantine: env.QUARANTINE_BUCKET });
   const ledger = new DynamoDbIngestLedger(clients.dynamodb, env.STATE_TABLE);
   const catalog = await loadDatasetCatalog(datasetsDirectory(env.DATASETS_DIR));
+  const datasets = new ActiveDatasets({
+    ...(env.DEFINITIONS_TABLE
+      ? { store: datasetDeclarationStore(clients.dynamodb, env.DEFINITIONS_TABLE, systemClock) }
+      : {}),
+    deployed: catalog,
+    clock: systemClock,
+    ttlMillis: env.DECLARATIONS_CACHE_SECONDS * 1000,
+  });
   return {
     ingest: {
       store,
@@ -67,5 +84,6 @@ export async function buildIngestionRuntime(
       memoryBudgetBytes: env.INGEST_MEMORY_MIB * 1024 * 1024,
     },
     catalog,
+    datasets,
   };
 }

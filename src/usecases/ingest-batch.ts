@@ -62,6 +62,10 @@ export interface IngestBatchRequest {
   readonly identity?: { readonly batchId: string } | { readonly scope: readonly string[] };
   /** For a `replace` dataset: the logical file this input is a version of (see source-head.ts). */
   readonly replaces?: string;
+  /** The published version of the declaration `dataset` was compiled from; null (default) for the deployed one. */
+  readonly declarationVersion?: number | null;
+  /** A replay of quarantined rows: the batches whose rows it reads again (recorded in the manifest). */
+  readonly replayOf?: readonly string[];
   /** The read time (future event times are judged against it). @default now */
   readonly readTime?: number;
   /** When the batch must be committed by; reading may take half of the time left. @default no limit */
@@ -343,6 +347,8 @@ async function writeAndCommit(
     attempt: claimed.attempt,
     codeVersion: deps.codeVersion,
     declarationSha256: declarationSha256(dataset.declaration),
+    declarationVersion: request.declarationVersion ?? null,
+    replayOf: [...(request.replayOf ?? [])],
     sources: input.sources,
     counts,
     warnings: warningsOf(input),

@@ -82,6 +82,8 @@ export async function ingestDropZone(
   datasets: readonly CompiledDataset[],
   deadline: number,
   deps: DropZoneDependencies,
+  /** The published version each dataset's declaration is (recorded in the manifests); none: the deployed one. */
+  versionOf: (dataset: string) => number | null = () => null,
 ): Promise<DropZoneReport> {
   const reports: DatasetDropReport[] = [];
   let started = 0;
@@ -122,6 +124,7 @@ export async function ingestDropZone(
         const result = await ingestBatch(
           {
             dataset: dropped.dataset,
+            declarationVersion: versionOf(dataset.id),
             ...(dropped.scope.length > 0 ? { identity: { scope: dropped.scope } } : {}),
             connector: 'drop_zone',
             source: uri,

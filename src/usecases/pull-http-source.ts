@@ -111,6 +111,8 @@ export async function pullHttpSource(
   dataset: CompiledDataset,
   deadline: number,
   deps: PullDependencies,
+  /** The published version of the declaration (recorded in the manifest); null: the deployed one. */
+  declarationVersion: number | null = null,
 ): Promise<PullReport> {
   const ingestion = ingestionOf(dataset.declaration);
   const http = ingestion.http;
@@ -203,6 +205,7 @@ export async function pullHttpSource(
   const result = await ingestBatch(
     {
       dataset,
+      declarationVersion,
       connector: 'http',
       // A run is identified by its content, and stands for its starting point: a rerun from the same
       // point (the first run died before it saved its position) that fetched other pages supersedes

@@ -43,6 +43,8 @@ export const DEFAULT_PUSH_LIMITS: PushLimits = {
 
 export interface PushDependencies extends IngestDependencies {
   readonly datasets: ReadonlyMap<string, CompiledDataset>;
+  /** The published version of each dataset's declaration (recorded in the manifest); absent: the deployed one. */
+  readonly versionOf?: (dataset: string) => number | null;
   readonly keyring: AgentKeyring;
   readonly limits?: PushLimits;
 }
@@ -154,6 +156,7 @@ export async function receivePush(request: PushRequest, deps: PushDependencies):
   const result = await ingestBatch(
     {
       dataset,
+      declarationVersion: deps.versionOf?.(datasetId) ?? null,
       connector: 'push',
       // The same events pushed again are one batch; another agent's identical body is its own.
       identity: { scope: ['push', agentId, type] },

@@ -54,7 +54,7 @@ describe('ingestion constructs', () => {
     });
   });
 
-  it('lets the drop zone read landing/ and key indexes, put under raw/ and quarantine/ only, and never delete', () => {
+  it('lets the drop zone read landing/, key indexes, manifests and quarantine (replay), put under raw/ and quarantine/ only, and never delete', () => {
     const statements = statementsOf(app.pipeline, 'ingest-drop-zone').filter((s) =>
       actions(s).some((a) => a.startsWith('s3:')),
     );
@@ -64,13 +64,28 @@ describe('ingestion constructs', () => {
         .flatMap((s) => ([] as unknown[]).concat(s.Resource).map(text));
     expect(resources('s3:GetObject').sort()).toEqual([
       expect.stringContaining('/landing/*'),
+      expect.stringContaining('/quarantine/*'),
       expect.stringContaining('/raw/_keys/*'),
+      expect.stringContaining('/raw/_manifests/*'),
     ]);
     expect(resources('s3:PutObject').sort()).toEqual([
       expect.stringContaining('/quarantine/*'),
       expect.stringContaining('/raw/*'),
     ]);
     expect(statements.flatMap(actions).filter((a) => /Delete|\*/.test(a))).toEqual([]);
+  });
+
+  it('lets every connector query the dataset pointers of the definitions table, and nothing else of it', () => {
+    for (const entry of ['ingest-drop-zone', 'ingest-http', 'ingest-telemetry']) {
+      const onDefinitions = statementsOf(app.pipeline, entry).filter((s) => text(s).includes('definitions'));
+      expect(onDefinitions).toHaveLength(1);
+      expect(onDefinitions[0]).toMatchObject({
+        Action: 'dynamodb:Query',
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['DATASET#active', 'DATASET#retired'] } },
+      });
+      expect(text(onDefinitions[0]?.Resource)).toContain('/index/gsi1');
+      expect(functionOf(entry)?.Properties.Environment.Variables.DEFINITIONS_TABLE).toBeDefined();
+    }
   });
 
   it('gives the drop zone scratch space for records spilled by hour', () => {

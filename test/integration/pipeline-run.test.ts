@@ -14,6 +14,7 @@ describe('the whole pipeline on the local cloud', () => {
       '# Ingest',
       '# Compute',
       '# Evaluate',
+      '# Recover',
       '# Calibrate',
       '# Govern',
       '# Publish',
@@ -38,6 +39,31 @@ describe('the whole pipeline on the local cloud', () => {
     expect(web?.read).toBe((web?.valid ?? 0) + broken);
     expect(Object.values(web?.byReason ?? {}).reduce((n, k) => n + k, 0)).toBe(broken);
     expect(Object.keys(web?.byReason ?? {}).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('fixes the flawed export with a new declaration version, replays its quarantine once, and restates', () => {
+    const recovery = local.result.recovery;
+    const broken =
+      FLAWED_ROWS.invalidTimestamp +
+      FLAWED_ROWS.unknownVariant +
+      FLAWED_ROWS.missingBounced +
+      FLAWED_ROWS.truncatedJson;
+    expect(recovery).toMatchObject({ dataset: 'web_sessions', version: 2 });
+    expect(recovery?.replay.totals).toEqual({
+      before: broken,
+      after: broken - FLAWED_ROWS.missingBounced,
+      moved: FLAWED_ROWS.missingBounced,
+      duplicate: 0,
+    });
+    expect(recovery?.restatements).toBeGreaterThan(0);
+    const web = local.result.report.dataQuality.find((d) => d.dataset === 'web_sessions');
+    expect(web?.replay).toEqual({
+      version: 2,
+      moved: FLAWED_ROWS.missingBounced,
+      stillQuarantined: broken - FLAWED_ROWS.missingBounced,
+      restated: recovery?.restatements,
+    });
+    expect(lines.some((l) => l.includes('replayed the quarantine under version 2'))).toBe(true);
   });
 
   it('turns the violations the schedules find into approvals the demo approver decides', () => {

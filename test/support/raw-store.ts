@@ -181,6 +181,8 @@ async function commitBatch(
     connector: 'drop_zone',
     outcome: 'ingested',
     problem: null,
+    declarationVersion: null,
+    replayOf: [],
     contentSha256: batch.batchId,
     replaces: null,
     ingestedAt,

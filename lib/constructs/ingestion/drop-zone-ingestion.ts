@@ -1,10 +1,11 @@
 // CDK: the S3 drop zone connector. One function, on one schedule, reads what waits under
-// `landing/<dataset>/` for every dataset whose declaration keeps a drop zone.
-import { Duration } from 'aws-cdk-lib';
+// `landing/<dataset>/` for every dataset whose declaration keeps a drop zone; invoked by
+// `kpi replay`, the same function reads quarantined rows again under a fixed declaration.
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LANDING_PREFIX } from '../../../src/contracts/raw-layout';
+import { LANDING_PREFIX, MANIFEST_PREFIX, QUARANTINE_PREFIX } from '../../../src/contracts/raw-layout';
 import type { KpiFunction } from '../kpi-function';
 import { type IngestionBaseProps, ingestionFunction, scheduleIngestion } from './ingestion-function';
 
@@ -38,6 +39,11 @@ export class DropZoneIngestion extends Construct {
       props,
     );
     this.function.bindBucket('LANDING_BUCKET', props.buckets.landing, 'read', LANDING_PREFIX);
+    // `kpi replay`: the quarantined rows read again (quarantine/), found through the batch manifests.
+    this.function.bindBucket('QUARANTINE_BUCKET', props.buckets.quarantine, 'read', QUARANTINE_PREFIX);
+    this.function.bindBucket('RAW_BUCKET', props.buckets.raw, 'read', MANIFEST_PREFIX);
+    // What `kpi replay --aws` invokes.
+    new CfnOutput(this, 'FunctionArn', { value: this.function.fn.functionArn });
     this.schedule = scheduleIngestion(this, 'Schedule', this.function, {
       expression: props.schedule,
       description: 'Runs the S3 drop zone connector',

@@ -2,12 +2,13 @@
 // the code version, puts narrowed to `raw/` and `quarantine/`, and the state table (claims,
 // recompute marks, watermarks).
 import { Duration, Size } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DATASET_STATUS_KEYS } from '../../../src/contracts/definitions-table';
 import { KEY_INDEX_PREFIX, QUARANTINE_PREFIX, RAW_PREFIX } from '../../../src/contracts/raw-layout';
 import { acknowledgeWildcardResource } from '../../nag';
 import type { PipelineBuckets, PipelineTables } from '../../stacks/resources';
@@ -71,6 +72,18 @@ export function ingestionFunction(
   fn.bindBucket('RAW_BUCKET', base.buckets.raw, 'read', KEY_INDEX_PREFIX);
   fn.bindBucket('QUARANTINE_BUCKET', base.buckets.quarantine, 'put', QUARANTINE_PREFIX);
   fn.bindTable('STATE_TABLE', base.tables.state, 'readWrite');
+  // The dataset declarations in force (`kpi dataset publish`): one Query of the definitions table's
+  // status index for the dataset pointers, and nothing else of that table (no KPI, no proposal).
+  fn.fn.addEnvironment('DEFINITIONS_TABLE', base.tables.definitions.tableName);
+  fn.role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:Query'],
+      resources: [`${base.tables.definitions.tableArn}/index/gsi1`],
+      conditions: {
+        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...DATASET_STATUS_KEYS] },
+      },
+    }),
+  );
   return fn;
 }
 

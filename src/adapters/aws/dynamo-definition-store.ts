@@ -7,6 +7,8 @@
 //   pk DEF#<id>  sk V#<00000001>                                         an immutable version
 //   pk DEF#<id>  sk LOG#<00000001>                                       an immutable change
 //   pk DEF#<id>  sk PROPOSAL#<pid>                                       a proposal (dynamo-proposal-store.ts)
+// Dataset declarations are versioned the same way under their own namespace (`DATASET#<id>`, gsi1pk
+// `DATASET#<status>`; see dataset-declarations.ts), so a dataset and a KPI may share an id.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -16,6 +18,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { DATASET_PARTITION_PREFIX } from '../../contracts/definitions-table';
 import { ConflictError, ValidationError } from '../../domain/errors';
 import { canonicalJson } from '../../domain/versioning/canonical-json';
 import { contentHash } from '../../domain/versioning/content-hash';
@@ -49,7 +52,21 @@ export interface DynamoDefinitionStoreOptions<T> {
   readonly maxAttempts?: number;
   /** Pause between attempts, given the attempt number. @default jittered, growing from 5 ms */
   readonly backoff?: (attempt: number) => Promise<void>;
+  /** What is versioned: the partition (`<prefix><id>`) and status index (`<prefix><status>`) prefixes. @default KPI_NAMESPACE */
+  readonly namespace?: DefinitionNamespace;
 }
+
+/** The key prefixes of one kind of versioned definition in the table. */
+export interface DefinitionNamespace {
+  readonly partition: string;
+  readonly status: string;
+}
+
+export const KPI_NAMESPACE: DefinitionNamespace = { partition: 'DEF#', status: 'KPI#' };
+export const DATASET_NAMESPACE: DefinitionNamespace = {
+  partition: DATASET_PARTITION_PREFIX,
+  status: DATASET_PARTITION_PREFIX,
+};
 
 const changeSchema = z.object({
   id: z.string(),
@@ -105,13 +122,20 @@ const POINTER = 'POINTER';
 export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements DefinitionStore<T> {
   private readonly maxAttempts: number;
   private readonly backoff: (attempt: number) => Promise<void>;
+  private readonly namespace: DefinitionNamespace;
 
   constructor(protected readonly options: DynamoDefinitionStoreOptions<T>) {
     this.maxAttempts = options.maxAttempts ?? 60;
+    this.namespace = options.namespace ?? KPI_NAMESPACE;
     this.backoff =
       options.backoff ??
       ((attempt) =>
         new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6)))));
+  }
+
+  /** The partition of a definition's items. */
+  protected pk(id: string): string {
+    return `${this.namespace.partition}${id}`;
   }
 
   async publish(definition: T, by: ChangeAuthor): Promise<PublishOutcome<T>> {
@@ -143,7 +167,7 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
 
   async getVersion(id: string, version: number): Promise<DefinitionVersion<T>> {
     const { Item } = await this.options.client.send(
-      new GetCommand({ TableName: this.options.tableName, Key: { pk: pk(id), sk: versionSk(version) } }),
+      new GetCommand({ TableName: this.options.tableName, Key: { pk: this.pk(id), sk: versionSk(version) } }),
     );
     if (Item) return this.version(versionItemSchema.parse(Item));
     // Not written yet, or never: the pointer knows a version its writer could not store before a crash.
@@ -160,7 +184,7 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
     const pointer = await this.readPointer(id, true);
     if (!pointer) throw new DefinitionNotFoundError(id);
     await this.materialize(pointer);
-    const items = await this.query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)' }, pk(id), 'V#');
+    const items = await this.query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)' }, this.pk(id), 'V#');
     return items.map((item) => this.version(versionItemSchema.parse(item)));
   }
 
@@ -168,7 +192,7 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
     const pointer = await this.readPointer(id, true);
     if (!pointer) throw new DefinitionNotFoundError(id);
     await this.materialize(pointer);
-    const items = await this.query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)' }, pk(id), 'LOG#');
+    const items = await this.query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)' }, this.pk(id), 'LOG#');
     return items.map((item) => changeSchema.parse(item));
   }
 
@@ -177,7 +201,7 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
       TableName: this.options.tableName,
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :status',
-      ExpressionAttributeValues: { ':status': `KPI#${status}` },
+      ExpressionAttributeValues: { ':status': `${this.namespace.status}${status}` },
     });
     // The index is eventually consistent: keep only items whose status still says so.
     return items
@@ -219,12 +243,12 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
   /** Writes the version and change-log items a pointer names, unless they are there already. */
   private async materialize(pointer: DefinitionPointer<T>): Promise<void> {
     const writes: Promise<void>[] = [
-      this.putIfAbsent({ pk: pk(pointer.id), sk: logSk(pointer.lastChange.seq), ...pointer.lastChange }),
+      this.putIfAbsent({ pk: this.pk(pointer.id), sk: logSk(pointer.lastChange.seq), ...pointer.lastChange }),
     ];
     if (pointer.lastPublished) {
       writes.push(
         this.putIfAbsent({
-          pk: pk(pointer.id),
+          pk: this.pk(pointer.id),
           sk: versionSk(pointer.lastPublished.version),
           ...this.versionItem(pointer.lastPublished),
         }),
@@ -249,7 +273,7 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
     const { Item } = await this.options.client.send(
       new GetCommand({
         TableName: this.options.tableName,
-        Key: { pk: pk(id), sk: POINTER },
+        Key: { pk: this.pk(id), sk: POINTER },
         ConsistentRead: consistent,
       }),
     );
@@ -272,9 +296,9 @@ export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements De
 
   private pointerItem(pointer: DefinitionPointer<T>): Record<string, unknown> {
     return {
-      pk: pk(pointer.id),
+      pk: this.pk(pointer.id),
       sk: POINTER,
-      gsi1pk: `KPI#${pointer.status}`,
+      gsi1pk: `${this.namespace.status}${pointer.status}`,
       gsi1sk: pointer.id,
       id: pointer.id,
       status: pointer.status,

@@ -15,7 +15,7 @@ import { datasetFieldsOf } from '../local/dataset-record-source';
  */
 export function definitionsNotFitting(
   definitions: readonly { readonly file: string; readonly definition: KpiDefinition }[],
-  catalog: ReadonlyMap<string, LoadedDataset>,
+  catalog: ReadonlyMap<string, Pick<LoadedDataset, 'declaration'>>,
 ): DefinitionError[] {
   const fields = new Map<string, DatasetFields>([...catalog].map(([id, loaded]) => [id, datasetFieldsOf(loaded)]));
   return definitions.flatMap(({ file, definition }) => {

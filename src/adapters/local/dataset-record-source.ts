@@ -1,6 +1,7 @@
 // Adapter (local files): a RecordSource over dataset declarations and their files.
 import { createHash } from 'node:crypto';
-import type { DatasetFields, EnumeratedField, FieldKind } from '../../domain/definition/check-fields';
+import { declaredFieldsOf } from '../../domain/dataset/declared-fields';
+import type { DatasetFields } from '../../domain/definition/check-fields';
 import { ValidationError } from '../../domain/errors';
 import { dayOf } from '../../domain/ingest/commit-log';
 import { KEY_BYTES, KeySet, keyTextOf } from '../../domain/ingest/key-set';
@@ -98,25 +99,6 @@ function keyFilter(
  * The fields of a declared dataset's records, with their kinds: declared, constants and derived;
  * with their values where they are known (an `enum`, a text constant).
  */
-export function datasetFieldsOf(loaded: LoadedDataset): DatasetFields {
-  const fields: Record<string, FieldKind | EnumeratedField> = {};
-  const declaration = loaded.declaration;
-  for (const [name, field] of Object.entries(declaration.fields)) {
-    fields[name] = field.type === 'string' && field.enum ? { kind: 'string', values: field.enum } : field.type;
-  }
-  for (const [name, value] of Object.entries(declaration.constants ?? {})) {
-    fields[name] =
-      value === null
-        ? 'unknown'
-        : typeof value === 'string'
-          ? { kind: 'string', values: [value] }
-          : typeof value === 'number'
-            ? 'number'
-            : 'boolean';
-  }
-  for (const [name, derived] of Object.entries(declaration.derived ?? {})) {
-    fields[name] =
-      derived.kind === 'equals' || derived.kind === 'in' ? 'boolean' : derived.kind === 'concat' ? 'string' : 'unknown';
-  }
-  return fields;
+export function datasetFieldsOf(loaded: Pick<LoadedDataset, 'declaration'>): DatasetFields {
+  return declaredFieldsOf(loaded.declaration);
 }

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { storedDefinition } from '../../adapters/aws/kpi-definitions';
 import { definitionsNotFitting } from '../../adapters/files/definition-fit';
-import { loadDatasetCatalog } from '../../adapters/local/dataset-files';
+import { type LoadedDataset, loadDatasetCatalog } from '../../adapters/local/dataset-files';
 import { readDefinitionFiles } from '../../contracts/kpi-definition-files';
 import { formatIssue } from '../../domain/definition/errors';
 import { DefinitionUnchangedError } from '../../domain/versioning/errors';
@@ -37,8 +37,9 @@ the approval links and waits for the decision (or the last deadline). A file wri
 
   --reason TEXT    why (recorded in the change log)
   --author NAME    who (default: KPI_AUTHOR, else git config user.email or user.name, else USER)
-  --datasets DIR   the dataset declarations the definitions are checked against
-                   (default: ${DEFAULT_DATASETS_DIR}, the ones the deployment ships, when it exists)
+  --datasets DIR   the dataset declarations the definitions are checked against (default: the
+                   ones in force on the deployment: published versions (\`kpi dataset publish\`),
+                   else ${DEFAULT_DATASETS_DIR}, the ones it ships, when it exists)
 
 ${DEPLOYMENT_USAGE}
 
@@ -53,24 +54,34 @@ ${DEPLOYMENT_USAGE}
     if (positionals.length === 0) throw new UsageError('give the definition files or folders to publish');
     const { definitions, errors } = readDefinitionFiles(positionals.map((p) => path.resolve(context.cwd, p)));
     const datasetsDir = path.resolve(context.cwd, values.datasets ?? DEFAULT_DATASETS_DIR);
-    const checkFields = values.datasets !== undefined || existsSync(datasetsDir);
-    if (checkFields) errors.push(...definitionsNotFitting(definitions, await loadDatasetCatalog(datasetsDir)));
-    for (const error of errors) {
-      const shown = displayPath(context.cwd, error.file);
-      for (const issue of error.issues) {
-        const where = issue.line === undefined ? shown : `${shown}:${issue.line}`;
-        context.stderr(`${where}: ${formatIssue({ ...issue, line: undefined })}\n`);
+    const folder =
+      values.datasets !== undefined || existsSync(datasetsDir) ? await loadDatasetCatalog(datasetsDir) : null;
+    const report = (): number => {
+      for (const error of errors) {
+        const shown = displayPath(context.cwd, error.file);
+        for (const issue of error.issues) {
+          const where = issue.line === undefined ? shown : `${shown}:${issue.line}`;
+          context.stderr(`${where}: ${formatIssue({ ...issue, line: undefined })}\n`);
+        }
       }
-    }
-    if (errors.length > 0) {
       context.stderr(`kpi publish: ${errors.length} definition file(s) invalid; nothing published\n`);
       return 1;
-    }
-    if (!checkFields) {
-      context.stdout(`note  no ${DEFAULT_DATASETS_DIR} here: fields were not checked (add --datasets DIR)\n`);
-    }
+    };
+    if (errors.length > 0) return report();
     const by = { author: authorOf(values.author, context), reason: values.reason };
     return withDeployment(values, context, async (deployment) => {
+      // The datasets the KPIs will read: those in force on the deployment (published versions, and the
+      // folder's declarations for datasets never published), unless --datasets names a folder.
+      const inForce = values.datasets === undefined ? await deployment.datasets.list('active') : [];
+      const catalog = new Map<string, Pick<LoadedDataset, 'declaration'>>(folder ?? []);
+      for (const state of inForce) catalog.set(state.id, { declaration: state.definition });
+      if (catalog.size > 0) errors.push(...definitionsNotFitting(definitions, catalog));
+      if (errors.length > 0) return report();
+      if (catalog.size === 0) {
+        context.stdout(`note  no ${DEFAULT_DATASETS_DIR} here: fields were not checked (add --datasets DIR)\n`);
+      } else if (inForce.length > 0) {
+        context.stdout(`checked against the dataset declarations in force on ${deployment.where}\n`);
+      }
       for (const { definition } of definitions) {
         try {
           const result = await publishKpiDefinition(

@@ -5,7 +5,8 @@
 // resumes from the manifest. A manifest alone makes nothing visible.
 import * as z from 'zod';
 
-export const CONNECTORS = ['drop_zone', 'http', 'push'] as const;
+/** `replay`: quarantined rows read again under a newer declaration (`kpi replay`). */
+export const CONNECTORS = ['drop_zone', 'http', 'push', 'replay'] as const;
 export type Connector = (typeof CONNECTORS)[number];
 
 /** What happened to a batch. */
@@ -89,6 +90,10 @@ export const batchManifestSchema = z.object({
   codeVersion: z.string(),
   /** SHA-256 of the declaration (canonical JSON) the batch was mapped with. */
   declarationSha256: z.string(),
+  /** The published version of that declaration (`kpi dataset publish`); null for the one the deployment ships. */
+  declarationVersion: z.number().int().min(1).nullable().default(null),
+  /** For a replay of quarantined rows: the batches whose quarantined rows it read again. */
+  replayOf: z.array(z.string()).default([]),
   sources: z.array(sourceInputSchema),
   counts: countsSchema,
   warnings: z.array(readWarningSchema),

@@ -31,6 +31,8 @@ export interface IngestPart {
   /** Recorded in the manifest. */
   readonly uri: string;
   readonly version?: string;
+  /** Gives a quarantined row back where it came from (a replay reads rows gathered from several places). */
+  readonly relocate?: (row: QuarantinedRow) => QuarantinedRow;
 }
 
 export interface ReadInputOptions {
@@ -141,7 +143,8 @@ export async function readInput(options: ReadInputOptions): Promise<ReadInput> {
                 : undefined,
             );
           }
-          for (const row of batch.quarantined) {
+          for (const read of batch.quarantined) {
+            const row = part.relocate ? part.relocate(read) : read;
             if (problems.length < options.maxProblems) problems.push(describeProblem(row));
             await quarantined.add(0, JSON.stringify(row), 0);
           }

@@ -196,6 +196,7 @@ export class CsvParser implements FormatParser, LineParser {
       );
     }
     this.mapper = (bound as { map: CellMapper }).map;
+    if (!this.fixedColumns) this.sink.setColumns(columns);
     const present = new Set(columns);
     const missing = this.dataset.optionalSources().filter(({ source }) => !present.has(source));
     const unread = [...new Set(columns)].filter((column) => column !== '' && !used.has(column));

@@ -64,6 +64,8 @@ export class RowSink {
   newest = Number.NEGATIVE_INFINITY;
   oldest = Number.POSITIVE_INFINITY;
   readonly warnings: ReadWarning[] = [];
+  /** The header's columns of a CSV file, kept with each quarantined row (a replay reads the row again). */
+  private columns: readonly string[] | undefined;
 
   constructor(
     private readonly dataset: SinkDataset,
@@ -85,6 +87,11 @@ export class RowSink {
     this.grow(size);
   }
 
+  /** The columns the file's header names; quarantined rows carry them from now on. */
+  setColumns(columns: readonly string[]): void {
+    this.columns = columns;
+  }
+
   reject(line: number, field: string | null, code: RowReasonCode, reason: string, raw: string): void {
     this.count();
     this.rejected += 1;
@@ -99,6 +106,7 @@ export class RowSink {
       reason,
       code,
       raw: kept,
+      ...(this.columns ? { columns: this.columns } : {}),
     });
     this.grow(kept.length);
   }
