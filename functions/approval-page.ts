@@ -5,6 +5,7 @@ import { renderApprovalPage, renderNotFound } from '../src/adapters/http/approva
 import { PipelineMetric } from '../src/contracts/metrics';
 import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
+import { bodyText, httpPageEvent } from '../src/runtime/http-page';
 import { decideApproval, viewApproval } from '../src/usecases/guardrails/approval-page';
 
 const environment = z.object({
@@ -14,17 +15,6 @@ const environment = z.object({
   LINK_KEY_SECRET_ARN: guardrailVariables.LINK_KEY_SECRET_ARN,
   APPROVAL_STATE_MACHINE_ARN: guardrailVariables.APPROVAL_STATE_MACHINE_ARN,
 });
-
-/** The parts of an API Gateway HTTP API (payload 2.0) event the page reads; anything else is ignored. */
-const httpEvent = z
-  .object({
-    requestContext: z.object({ http: z.object({ method: z.string() }).loose() }).loose(),
-    pathParameters: z.record(z.string(), z.string()).optional(),
-    queryStringParameters: z.record(z.string(), z.string()).optional(),
-    body: z.string().optional(),
-    isBase64Encoded: z.boolean().default(false),
-  })
-  .loose();
 
 /** The form fields of a decision: `decision=approve|reject`, an optional `reason`. */
 const decisionForm = z.object({
@@ -38,7 +28,7 @@ const decisionForm = z.object({
 export const { handler, create } = defineHandler({
   name: 'governance',
   environment,
-  event: httpEvent,
+  event: httpPageEvent,
   correlationId: (event) => event.pathParameters?.approvalId,
   clients: guardrailClients,
   dependencies: (env, { clients }) => {
@@ -51,7 +41,7 @@ export const { handler, create } = defineHandler({
     if (method === 'GET') return renderApprovalPage(await viewApproval(link, deps), 'GET', deps.clock.now());
     if (method !== 'POST') return renderNotFound(405, 'Only GET and POST are served here');
 
-    const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+    const raw = bodyText(event);
     const form = decisionForm.safeParse(Object.fromEntries(new URLSearchParams(raw)));
     if (!form.success) return renderNotFound(400, 'The form must say approve or reject');
     const decision = form.data.decision === 'approve' ? 'approved' : 'rejected';

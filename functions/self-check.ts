@@ -7,7 +7,7 @@ import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { runSelfCheck } from '../src/usecases/run-self-check';
 
 const BUCKETS = ['LANDING', 'RAW', 'QUARANTINE', 'SNAPSHOTS', 'WORK'] as const;
-const TABLES = ['DEFINITIONS', 'VALUES', 'STATE', 'APPROVALS', 'AUDIT', 'CONTROLS'] as const;
+const TABLES = ['DEFINITIONS', 'VALUES', 'STATE', 'APPROVALS', 'AUDIT', 'CONTROLS', 'REVIEWS'] as const;
 
 const name = z.string().min(1);
 const environment = z.object({
@@ -22,6 +22,7 @@ const environment = z.object({
   APPROVALS_TABLE: name,
   AUDIT_TABLE: name,
   CONTROLS_TABLE: name,
+  REVIEWS_TABLE: name,
 });
 
 const event = z.object({ requestedAt: z.string().optional() }).loose();

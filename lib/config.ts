@@ -15,6 +15,94 @@ export const scheduleExpressionSchema = z
     'must be rate(N minutes|hours|days), cron(six fields) or at(yyyy-mm-ddThh:mm:ss)',
   );
 
+export const WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
+
+/** When one kind of review pack is built, and who receives it. */
+export const reviewScheduleSchema = z
+  .object({
+    /** Build and send this kind of pack. */
+    enabled: z.boolean().default(true),
+    /** Who receives the pack, each with a personal link to sign it off. */
+    audience: z.array(emailSchema).min(1),
+    /** Weekly reviews: the weekday (`MON`…`SUN`); monthly reviews: the day of the month (1–28). */
+    day: z.union([z.enum(WEEKDAYS), z.number().int().min(1).max(28)]),
+    /** Local time of day, `HH:MM` (24 h). */
+    time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)'),
+    /** IANA time zone the day and time are in, e.g. `Europe/Paris`. */
+    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris or UTC'),
+  })
+  .strict();
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const DEFAULT_DATA_QUALITY = { freshnessMinutes: 60, spikeFactor: 2, spikeMinRows: 20 };
+const defaultWeekly = (): z.input<typeof reviewScheduleSchema> => ({
+  audience: ['ops-lead@example.com'],
+  day: 'MON',
+  time: '08:00',
+  timeZone: 'UTC',
+});
+const defaultMonthly = (): z.input<typeof reviewScheduleSchema> => ({
+  audience: ['head-of-growth@example.com'],
+  day: 1,
+  time: '09:00',
+  timeZone: 'UTC',
+});
+
+export const reviewsConfigSchema = z
+  .object({
+    /** The weekly operational review: operational health, data quality, reliability, governance. */
+    'weekly-operational': reviewScheduleSchema
+      .refine((r) => typeof r.day === 'string', {
+        message: 'a weekly review takes a weekday, MON to SUN',
+        path: ['day'],
+      })
+      .default(() => reviewScheduleSchema.parse(defaultWeekly())),
+    /** The monthly business review: business impact, with the governance summary. */
+    'monthly-business': reviewScheduleSchema
+      .refine((r) => typeof r.day === 'number', {
+        message: 'a monthly review takes a day of the month, 1 to 28',
+        path: ['day'],
+      })
+      .default(() => reviewScheduleSchema.parse(defaultMonthly())),
+    /** Days a reviewer's link can record (sign-off, items, decisions). */
+    linkDays: z.number().int().min(1).max(90).default(14),
+    /** What the packs call a data-quality incident. */
+    dataQuality: z
+      .object({
+        /** A batch landing more than this many minutes after its newest event breaches freshness. */
+        freshnessMinutes: z.number().positive().default(DEFAULT_DATA_QUALITY.freshnessMinutes),
+        /** A reason's quarantine rate this many times its rate in the window before is a spike. */
+        spikeFactor: z.number().min(1).default(DEFAULT_DATA_QUALITY.spikeFactor),
+        /** Fewer quarantined rows than this is no spike. */
+        spikeMinRows: z.number().int().nonnegative().default(DEFAULT_DATA_QUALITY.spikeMinRows),
+      })
+      .strict()
+      .default(() => ({ ...DEFAULT_DATA_QUALITY })),
+  })
+  .strict()
+  .default(() => ({
+    'weekly-operational': reviewScheduleSchema.parse(defaultWeekly()),
+    'monthly-business': reviewScheduleSchema.parse(defaultMonthly()),
+    linkDays: 14,
+    dataQuality: { ...DEFAULT_DATA_QUALITY },
+  }));
+
+/** The EventBridge Scheduler cron of a review: weekly on a weekday, or monthly on a day of the month. */
+export function reviewCron(schedule: Pick<ReviewSchedule, 'day' | 'time'>): string {
+  const [hour, minute] = schedule.time.split(':').map(Number);
+  return typeof schedule.day === 'string'
+    ? `cron(${minute} ${hour} ? * ${schedule.day} *)`
+    : `cron(${minute} ${hour} ${schedule.day} * ? *)`;
+}
+
 const DEFAULT_SCHEDULES = {
   selfCheck: 'rate(1 day)',
   ingestDropZone: 'rate(5 minutes)',
@@ -94,12 +182,16 @@ export const deploymentConfigSchema = z
       .object({ low: atRiskRoute, high: atRiskRoute, critical: atRiskRoute })
       .strict()
       .default({ low: 'notify_owner', high: 'notify_owner', critical: 'notify_owner' }),
+    /** The review packs: one schedule per kind, its audience, and what counts as an incident. */
+    reviews: reviewsConfigSchema,
   })
   .strict();
 
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
 export type AtRiskRouting = DeploymentConfig['atRiskRouting'];
 export type { ApproverTier } from '../src/contracts/approver-tiers';
+export type ReviewSchedule = z.infer<typeof reviewScheduleSchema>;
+export type ReviewsConfig = z.infer<typeof reviewsConfigSchema>;
 
 /** Raised at synth time when the deployment configuration is invalid; the message lists every problem. */
 export class DeploymentConfigError extends Error {

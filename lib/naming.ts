@@ -4,7 +4,7 @@
 import { Aws } from 'aws-cdk-lib';
 
 export const BUCKET_ROLES = ['landing', 'raw', 'quarantine', 'snapshots', 'work'] as const;
-export const TABLE_ROLES = ['definitions', 'values', 'state', 'approvals', 'audit', 'controls'] as const;
+export const TABLE_ROLES = ['definitions', 'values', 'state', 'approvals', 'audit', 'controls', 'reviews'] as const;
 export type BucketRole = (typeof BUCKET_ROLES)[number];
 export type TableRole = (typeof TABLE_ROLES)[number];
 
@@ -16,6 +16,7 @@ export const TABLE_INDEXES: Record<TableRole, number> = {
   approvals: 1,
   audit: 2,
   controls: 0,
+  reviews: 1,
 };
 
 /** Bucket names are global: account and region keep two installations apart. */

@@ -3,6 +3,7 @@
 // environment (endpoints of the emulators, resource names) comes from the parent; argv[2] is the
 // function entry under functions/, argv[3] the event as JSON, argv[4] the milliseconds the handler
 // is told it has left.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
@@ -35,7 +36,7 @@ console.log(
     seconds: (performance.now() - began) / 1000,
     cpuSeconds: (used.user + used.system) / 1e6,
     idleRssMb: Math.round(idleRssMb),
-    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    maxRssMb: peakRssMb(),
     atPeakMb: {
       rss: mb(atPeak.rss),
       heapUsed: mb(atPeak.heapUsed),
@@ -45,3 +46,19 @@ console.log(
     },
   }),
 );
+
+/**
+ * The process's peak resident memory since it started. On Linux, VmHWM of /proc/self/status: the
+ * high-water mark of this process's own memory. Not getrusage's maxRSS, which Linux carries over
+ * from the process it was forked from (the bench's, which holds the emulated bucket), so a small
+ * handler spawned by a large parent would report the parent's size.
+ */
+function peakRssMb(): number {
+  try {
+    const kb = /VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb) return Math.round(Number(kb) / 1024);
+  } catch {
+    // Not Linux: fall back to getrusage.
+  }
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}

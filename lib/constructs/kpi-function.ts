@@ -60,11 +60,13 @@ export interface KpiFunctionProps {
    */
   readonly bundledFiles?: Readonly<Record<string, string>>;
   /**
-   * Repository files (paths from the repository root) copied beside the bundle under their base
-   * name: a module the code loads on demand (a WebAssembly library), kept out of the bundle so it
-   * costs nothing at import. @default none
+   * Repository files (paths from the repository root) copied beside the bundle: a path alone lands
+   * under its base name (a module the code loads on demand, such as a WebAssembly library, kept out
+   * of the bundle so it costs nothing at import); `{ from, to }` lands at `to`, relative to the code
+   * root (a file too large to write from the command line that the code resolves as a package, such
+   * as the chart library a page inlines). @default none
    */
-  readonly copiedFiles?: readonly string[];
+  readonly copiedFiles?: readonly (string | { readonly from: string; readonly to: string })[];
   /**
    * Modules bundled on their own beside the function's bundle, by output file name (e.g.
    * `forecasting.mjs`) with their entry (path from the repository root), with the same settings as
@@ -208,9 +210,10 @@ export class KpiFunction extends Construct {
               ([file, content]) =>
                 `mkdir -p "${path.dirname(path.join(outputDir, file))}" && printf '%s' ${shellQuote(content)} > "${path.join(outputDir, file)}"`,
             ),
-            ...(props.copiedFiles ?? []).map(
-              (file) => `cp "${path.join(inputDir, file)}" "${path.join(outputDir, path.basename(file))}"`,
-            ),
+            ...(props.copiedFiles ?? []).map((file) => {
+              const { from, to } = typeof file === 'string' ? { from: file, to: path.basename(file) } : file;
+              return `mkdir -p "${path.dirname(path.join(outputDir, to))}" && cp "${path.join(inputDir, from)}" "${path.join(outputDir, to)}"`;
+            }),
             ...Object.entries(props.lazyBundles ?? {}).flatMap(([file, entry]) =>
               lazyBundleCommands(inputDir, outputDir, file, entry),
             ),

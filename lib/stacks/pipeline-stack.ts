@@ -16,6 +16,7 @@ import { Guardrails } from '../constructs/guardrails';
 import { codeVersion } from '../constructs/ingestion/code-version';
 import { Ingestion } from '../constructs/ingestion/ingestion';
 import { type DashboardKpi, Observability } from '../constructs/observability';
+import { Reviews } from '../constructs/reviews';
 import { SelfCheck } from '../constructs/self-check';
 import { Snapshots } from '../constructs/snapshots';
 import { acknowledgeWildcardResource } from '../nag';
@@ -43,6 +44,8 @@ export class PipelineStack extends Stack {
   readonly snapshots: Snapshots;
   /** Scheduled calibration proposals. */
   readonly calibration: Calibration;
+  /** Review packs: a schedule and a function per review kind, the reviews topic and the review page. */
+  readonly reviews: Reviews;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -122,6 +125,17 @@ export class PipelineStack extends Stack {
       logRetention,
     });
     this.calibration = new Calibration(this, 'Calibration', { tables, messagingKey: this.messagingKey, logRetention });
+
+    this.reviews = new Reviews(this, 'Reviews', {
+      buckets,
+      tables,
+      messagingKey: this.messagingKey,
+      config: props.config.reviews,
+      linkSigningKey: this.guardrails.linkSigningKey,
+      pageApi: this.guardrails.api,
+      pageUrl: this.guardrails.pageUrl,
+      logRetention,
+    });
 
     // Last: it watches every function, dead-letter queue and workflow added above.
     this.observability = new Observability(this, 'Observability', {

@@ -10,6 +10,8 @@ import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
 import { datasetDeclarationStore } from '../adapters/aws/dataset-declarations';
 import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
 import type { DynamoDefinitionAndProposalStore } from '../adapters/aws/dynamo-proposal-store';
+import { DynamoDbApprovalStore } from '../adapters/aws/dynamodb-approval-store';
+import { DynamoDbReviewStore } from '../adapters/aws/dynamodb-review-store';
 import { kpiDefinitionAndProposalStore } from '../adapters/aws/kpi-proposals';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
 import { StepFunctionsApprovalWorkflow } from '../adapters/aws/sfn-approval-workflow';
@@ -46,11 +48,17 @@ export interface Deployment {
   /** The versioned dataset declarations (`kpi dataset`), in the same table. */
   readonly datasets: DefinitionStore<DatasetDeclaration>;
   readonly values: DynamoKpiValueStore;
+  /** Approval requests (what waits for a decision). */
+  readonly approvals: DynamoDbApprovalStore;
+  /** Review packs, action items and drift review cases. */
+  readonly reviews: DynamoDbReviewStore;
   readonly schedules: SchedulerKpiSchedules;
   readonly names: {
     readonly definitionsTable: string;
     readonly valuesTable: string;
     readonly stateTable: string;
+    readonly approvalsTable: string;
+    readonly reviewsTable: string;
     readonly rawBucket: string;
     readonly landingBucket: string;
     readonly quarantineBucket: string;
@@ -138,6 +146,8 @@ async function openLocal(options: DeploymentOptions, context: DeploymentContext)
     definitionsTable: cloud.physicalName('DefinitionsTable'),
     valuesTable: cloud.physicalName('ValuesTable'),
     stateTable: cloud.physicalName('StateTable'),
+    approvalsTable: cloud.physicalName('ApprovalsTable'),
+    reviewsTable: cloud.physicalName('ReviewsTable'),
     rawBucket: cloud.physicalName('RawBucket', 'AWS::S3::Bucket'),
     landingBucket: cloud.physicalName('LandingBucket', 'AWS::S3::Bucket'),
     quarantineBucket: String(cloud.functions.get('ingest-drop-zone').environment.QUARANTINE_BUCKET),
@@ -165,6 +175,8 @@ async function openLocal(options: DeploymentOptions, context: DeploymentContext)
     definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
     datasets: datasetDeclarationStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
+    approvals: new DynamoDbApprovalStore(clients.dynamodb, names.approvalsTable),
+    reviews: new DynamoDbReviewStore(clients.dynamodb, names.reviewsTable),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,
       groupName: cloud.physicalName('ComputationKpiSchedules', 'AWS::Scheduler::ScheduleGroup'),
@@ -225,6 +237,8 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
     definitionsTable: `${prefix}-definitions`,
     valuesTable: `${prefix}-values`,
     stateTable: `${prefix}-state`,
+    approvalsTable: `${prefix}-approvals`,
+    reviewsTable: `${prefix}-reviews`,
     rawBucket,
     // Bucket names differ only by their role (lib/naming.ts): <prefix>-<role>-<account>-<region>.
     landingBucket: rawBucket.replace(`${prefix.toLowerCase()}-raw-`, `${prefix.toLowerCase()}-landing-`),
@@ -241,6 +255,8 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
     definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, systemClock),
     datasets: datasetDeclarationStore(clients.dynamodb, names.definitionsTable, systemClock),
     values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
+    approvals: new DynamoDbApprovalStore(clients.dynamodb, names.approvalsTable),
+    reviews: new DynamoDbReviewStore(clients.dynamodb, names.reviewsTable),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,
       groupName: output('ComputationKpiScheduleGroupName'),

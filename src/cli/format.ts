@@ -82,20 +82,23 @@ export function formatTarget(definition: KpiDefinition): string {
   return `${value} (${target.description})`;
 }
 
+const ANSI_COLOR = new RegExp(`${String.fromCharCode(27)}\\[[\\d;]+m`, 'g');
+
 /** Left-aligned text columns, numbers right-aligned, two spaces apart. */
 export function table(
   header: readonly string[],
   rows: readonly (readonly string[])[],
   rightAligned: ReadonlySet<number>,
 ): string {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
+  // Widths count what shows: a cell may be coloured (ANSI codes take no room).
+  const shown = (cell: string) => cell.replace(ANSI_COLOR, '').length;
+  const widths = header.map((title, column) => Math.max(shown(title), ...rows.map((row) => shown(row[column] ?? ''))));
   const line = (cells: readonly string[]) =>
     cells
-      .map((cell, column) =>
-        rightAligned.has(column) ? cell.padStart(widths[column] as number) : cell.padEnd(widths[column] as number),
-      )
+      .map((cell, column) => {
+        const gap = ' '.repeat(Math.max(0, (widths[column] as number) - shown(cell)));
+        return rightAligned.has(column) ? gap + cell : cell + gap;
+      })
       .join('  ')
       .trimEnd();
   return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');

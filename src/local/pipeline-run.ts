@@ -12,6 +12,7 @@ import { kpiDefinitionStore, storedDefinition } from '../adapters/aws/kpi-defini
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
 import { definitionsNotFitting } from '../adapters/files/definition-fit';
 import { landingNameOf, loadDatasetCatalog, resolveDatasetFiles } from '../adapters/local/dataset-files';
+import { systemClock } from '../adapters/system-clock';
 import type { ComputeSummary } from '../contracts/compute-function';
 import { readDefinitionFiles } from '../contracts/kpi-definition-files';
 import { MANIFEST_PREFIX } from '../contracts/raw-layout';
@@ -27,6 +28,7 @@ import { renderReportHtml } from '../report/render-html';
 import { writeFlawedSample, writeSampleFiles } from '../sample/files';
 import { generateSampleData } from '../sample/generate';
 import { publishDefinition } from '../usecases/publish-definition';
+import { definitionChangesOf } from '../usecases/reviews/definition-changes';
 import {
   type CalibrationStageResult,
   describeGatedOutcome,
@@ -38,6 +40,7 @@ import { localGuardrailStores, runGuardrailsDemo } from './guardrails-demo';
 import { dropFiles, pushAgentEvents, runDropZone } from './ingestion';
 import type { LocalCloud } from './local-cloud';
 import { type RecoveryResult, runRecoveryStage } from './recovery-stage';
+import { type ReviewsDemoResult, runReviewsDemo } from './reviews-demo';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DAY = 86_400_000;
@@ -67,6 +70,8 @@ export interface LocalRunOptions {
 export interface LocalRunResult {
   readonly report: ReportModel;
   readonly reportFile: string;
+  /** The weekly review packs built after the run, and what the demo reviewer recorded. */
+  readonly review: ReviewsDemoResult;
   /** Approval links sent to approvers, by approval id. */
   readonly links: Record<string, string[]>;
   readonly window: { readonly from: number; readonly to: number };
@@ -242,12 +247,25 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     `  ${written.length} dates, ${written.reduce((n, e) => n + e.rows, 0)} rows in s3://${snapshotBucket}/kpi_values/date=…/values.parquet, each with a manifest`,
   );
 
+  stage('Review: the weekly review pack, built from the stores as its schedule would, signed off');
+  const review = await runReviewsDemo(cloud, {
+    at: end,
+    outDir: options.outDir,
+    decide: options.decide === 'none' ? 'none' : 'sign',
+    log,
+  });
+
   stage('Report');
   const values = new DynamoKpiValueStore({
     client: cloud.clients.dynamodb,
     tableName: cloud.physicalName('ValuesTable'),
   });
   const stores = localGuardrailStores(cloud);
+  const definitionStore = kpiDefinitionStore(
+    cloud.clients.dynamodb,
+    cloud.physicalName('DefinitionsTable'),
+    systemClock,
+  );
   const governance = await governanceReportData(stores, {
     from: new Date(from - DAY).toISOString(),
     to: new Date(Date.now() + DAY).toISOString(),
@@ -272,6 +290,13 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
           : row,
       ),
       governance,
+      links: [
+        {
+          label: `Review pack ${review.latest.reviewId}`,
+          href: path.relative(options.outDir, review.latest.htmlFile).split(path.sep).join('/'),
+        },
+      ],
+      changeLog: (id) => definitionChangesOf(definitionStore, id),
       proposals: proposalRows(await proposalsSince(cloud, from), (id) => definitions.find((d) => d.id === id)),
       run: {
         description: options.dataDir
@@ -288,6 +313,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
   return {
     report,
     reportFile,
+    review,
     links: guardrails.links,
     window: { from, to: end },
     calibration,

@@ -16,14 +16,14 @@ const USAGE = `Usage: npm start [-- options]
 
 Runs the Agent KPI Pipeline on this machine: starts the emulators, creates what the CDK app
 declares, publishes the KPI definitions, ingests weeks of sample data through the connectors,
-computes and evaluates every KPI, routes violations to approval, writes Parquet snapshots and an
-HTML report, then prints a summary.
+computes and evaluates every KPI, routes violations to approval, writes Parquet snapshots, builds
+the weekly review pack and an HTML report, then prints a summary.
 
   --days N              days of sample data, ending now (default 42: six weeks, so drift has a baseline)
   --seed N              seed of the sample data (default 42)
   --data DIR            your own data instead: DIR/datasets/*.yaml (with their files) and DIR/definitions/*.yaml
-  --demo-approver MODE  approve | reject | none: how the demo approver answers each approval
-                        (default approve; none with --serve)
+  --demo-approver MODE  approve | reject | none: how the demo approver answers each approval, and
+                        whether the demo reviewer signs the weekly pack off (default approve; none with --serve)
   --serve               keep serving the report and the approval pages until Ctrl-C
   --out DIR             where the report, the snapshots and the sample files go (default .local/run)
   --keep                keep the local deployment (.local/state) of the previous run instead of
@@ -164,6 +164,9 @@ try {
   detail(`report:    ${paint(`file://${run.reportFile}`, 'cyan')}`);
   const table = path.join(snapshots.dir, 'kpi_values');
   detail(
+    `review:    ${paint(`file://${run.review.latest.htmlFile}`, 'cyan')} (${run.review.latest.reviewId}, ${run.review.latest.headline})`,
+  );
+  detail(
     `snapshots: ${shown(table)}/ (${snapshots.parquetFiles} Parquet files, manifests in ${shown(path.join(snapshots.dir, 'manifests'))}/; the same as s3://${snapshotBucket}/ of the local deployment)`,
   );
   detail(
@@ -171,15 +174,19 @@ try {
   );
   detail(`sample:    ${shown(path.join(outDir, 'sample-data'))}${dataDir ? ' (not used: --data)' : ''}`);
   detail(
-    `state:     ${shown(stateDir)}: \`npx kpi history ctr\`, \`npx kpi backfill\`, \`npx kpi diff --impact\` act on this run; \`npm start -- --keep\` builds on it`,
+    `state:     ${shown(stateDir)}: \`npx kpi status\`, \`npx kpi history ctr\`, \`npx kpi backfill\`, \`npx kpi diff --impact\` act on this run; \`npm start -- --keep\` builds on it`,
   );
 
   if (options.serve) {
     const html = readFileSync(run.reportFile);
     const server = createServer((request, response) => {
+      const pack = path.relative(outDir, run.review.latest.htmlFile).split(path.sep).join('/');
       if (request.method === 'GET' && (request.url === '/' || request.url === '/report.html')) {
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         response.end(html);
+      } else if (request.method === 'GET' && request.url === `/${pack}`) {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        response.end(readFileSync(run.review.latest.htmlFile));
       } else {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the report is at /');
       }
@@ -189,6 +196,7 @@ try {
     detail(`report: http://127.0.0.1:${port}/`);
     detail('kpi commands on the local deployment wait until this stops (Ctrl-C)');
     for (const [approvalId, links] of Object.entries(run.links)) detail(`approval ${approvalId}: ${links.at(-1)}`);
+    for (const link of run.review.latest.links) detail(`review ${run.review.latest.reviewId}: ${link}`);
     keepServing = true;
     await new Promise<void>((resolve) => process.once('SIGINT', resolve));
     server.close();

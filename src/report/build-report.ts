@@ -4,10 +4,13 @@
 import type { KpiDefinition } from '../domain/definition/schema';
 import { isoTime, periodStart } from '../domain/engine/time';
 import { describeThresholds, evidenceLines } from '../domain/evaluation/calibration/describe';
+import { restatementReason } from '../domain/reviews/what-changed';
 import type { StoredKpiValue } from '../domain/values/restatement';
+import type { DiffedChange } from '../domain/versioning/definition-versions';
 import type { DefinitionProposal } from '../domain/versioning/proposals';
+import { describeChanges } from '../domain/versioning/semantic-diff';
 import type { KpiValueStore } from '../ports/kpi-value-store';
-import type { ReportModelInput } from './model';
+import type { ReportDefinitionChange, ReportModelInput } from './model';
 
 type ReportKpiInput = ReportModelInput['kpis'][number];
 type PointInput = ReportKpiInput['series'][number];
@@ -28,6 +31,23 @@ export interface ReportSources {
   readonly run: { readonly description: string };
   /** @default now */
   readonly generatedAt?: number;
+  /** A KPI's definition changes, marked on its chart. @default none */
+  readonly changeLog?: (kpiId: string) => Promise<readonly DiffedChange[]>;
+  /** Pages the report links to (a review pack). @default none */
+  readonly links?: ReportModelInput['links'];
+}
+
+/** A definition change as the report's change log shows it. */
+export function reportChange({ change, diff }: DiffedChange): ReportDefinitionChange {
+  return {
+    at: isoTime(change.at),
+    action: change.action,
+    fromVersion: change.fromVersion,
+    toVersion: change.toVersion,
+    author: change.author,
+    reason: change.reason,
+    diff: diff ? describeChanges(diff) : [],
+  };
 }
 
 /** The thresholds of a definition in the report's terms (where yellow and red begin). */
@@ -101,6 +121,13 @@ function point(value: StoredKpiValue): PointInput {
     provisional: value.provisional,
     drift: signal ? { method: signal.method, score: signal.score, explanation: value.drift?.message } : null,
     ...(note ? { note } : {}),
+    restatements: value.restatements.map((r) => ({
+      value: r.previous.value,
+      status: r.previous.status,
+      definitionVersion: r.previous.definitionVersion,
+      why: restatementReason(r),
+      restatedAt: r.restatedAt,
+    })),
     ...(value.forecast ? { probabilityRed: value.forecast.probabilityRed } : {}),
     lineage: {
       definitionVersion: value.lineage.definition.version,
@@ -174,6 +201,7 @@ export async function buildReportModel(sources: ReportSources): Promise<ReportMo
         ...(definition.guardrail?.useCase ? { useCase: definition.guardrail.useCase } : {}),
         thresholds: reportThresholds(definition.target),
         series: series.map(point),
+        changes: sources.changeLog ? (await sources.changeLog(definition.id)).map(reportChange) : [],
         forecast:
           latest && forecast
             ? {
@@ -194,6 +222,7 @@ export async function buildReportModel(sources: ReportSources): Promise<ReportMo
     generatedAt: isoTime(sources.generatedAt ?? Date.now()),
     run: { description: sources.run.description, from: isoTime(sources.from), to: isoTime(sources.to) },
     kpis,
+    links: [...(sources.links ?? [])],
     dataQuality: [...sources.dataQuality],
     ...sources.governance,
     proposals: [...(sources.proposals ?? [])],

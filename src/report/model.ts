@@ -64,6 +64,31 @@ export const pointSchema = z.object({
   /** For a value with a forecast: the probability of red at its horizon (at_risk above its level). */
   probabilityRed: z.number().min(0).max(1).optional(),
   lineage: lineageSchema.optional(),
+  /** Earlier values of this period that a restatement replaced, oldest first. */
+  restatements: z
+    .array(
+      z.object({
+        value: z.number().nullable(),
+        status: statusSchema,
+        definitionVersion: z.number().int(),
+        /** Why it was restated, for people. */
+        why: z.string(),
+        restatedAt: z.string(),
+      }),
+    )
+    .default([]),
+});
+
+/** One move of a KPI's definition (publish, rollback, retire), for the change log on its chart. */
+export const definitionChangeSchema = z.object({
+  at: z.string(),
+  action: z.enum(['publish', 'rollback', 'retire']),
+  fromVersion: z.number().int().nullable(),
+  toVersion: z.number().int(),
+  author: z.string(),
+  reason: z.string(),
+  /** The semantic diff against the version in force before, one line per change. */
+  diff: z.array(z.string()).default([]),
 });
 
 export const reportKpiSchema = z.object({
@@ -79,6 +104,8 @@ export const reportKpiSchema = z.object({
   thresholds: thresholdsSchema,
   /** Overall series (the row with no dimension), oldest first. */
   series: z.array(pointSchema),
+  /** The definition's change log, oldest first: each change is marked on the trend chart. */
+  changes: z.array(definitionChangeSchema).default([]),
   /**
    * The forecast from the latest final value: steps after it with 80 % and 95 % bands, and the
    * probability of red at the end of the horizon. Null when the KPI has none (too short a history,
@@ -120,6 +147,16 @@ export const reportModelSchema = z.object({
     to: z.string(),
     durationMs: z.number().optional(),
   }),
+  /** Pages the report points to (a review pack, the report it belongs to). */
+  links: z
+    .array(
+      z.object({
+        label: z.string(),
+        // A relative path or an http(s) URL: never a script.
+        href: z.string().regex(/^(https?:\/\/|[^:]*$)/i, 'must be a relative path or an http(s) URL'),
+      }),
+    )
+    .default([]),
   kpis: z.array(reportKpiSchema),
   dataQuality: z.array(
     z.object({
@@ -178,3 +215,4 @@ export const reportModelSchema = z.object({
 export type ReportModel = z.infer<typeof reportModelSchema>;
 export type ReportModelInput = z.input<typeof reportModelSchema>;
 export type ReportKpi = z.infer<typeof reportKpiSchema>;
+export type ReportDefinitionChange = z.input<typeof definitionChangeSchema>;

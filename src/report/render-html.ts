@@ -24,15 +24,24 @@ export function scriptSafeJson(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
-function escapeHtml(text: string): string {
+/** Text as HTML: `&`, `<`, `>`, quotes and apostrophes as character references. */
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** What a page built on the report adds to it (a review pack). */
+export interface ReportPageExtras {
+  /** Panels put first in the page's main column: HTML the caller built and escaped. */
+  readonly prelude?: string;
+  /** Styles for those panels. */
+  readonly styles?: string;
 }
 
 /**
  * Renders the report. The model is validated first; everything the page shows comes from it and
- * is inserted as text, never as HTML.
+ * is inserted as text, never as HTML (`extras.prelude` is the caller's own escaped HTML).
  */
-export function renderReportHtml(input: ReportModelInput): string {
+export function renderReportHtml(input: ReportModelInput, extras: ReportPageExtras = {}): string {
   const model: ReportModel = reportModelSchema.parse(input);
   return `<!doctype html>
 <html lang="en">
@@ -41,18 +50,20 @@ export function renderReportHtml(input: ReportModelInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
 <title>${escapeHtml(model.title)}</title>
-<style>${STYLES}</style>
+<style>${STYLES}${extras.styles ?? ''}</style>
 </head>
 <body>
 <header>
   <div>
     <h1 id="title"></h1>
     <p id="run" class="muted"></p>
+    <p id="links" class="links"></p>
   </div>
   <div id="summary" class="summary" aria-label="status summary"></div>
 </header>
 <nav id="categories" aria-label="categories"></nav>
 <main>
+${extras.prelude ?? ''}
   <section id="tiles" class="tiles" aria-label="KPIs"></section>
   <section id="detail" class="panel" hidden>
     <div class="detail-head">
@@ -60,6 +71,7 @@ export function renderReportHtml(input: ReportModelInput): string {
       <button id="detail-close" type="button" aria-label="close">×</button>
     </div>
     <div id="trend" class="chart" role="img" aria-label="trend"></div>
+    <div id="changes" class="changes"></div>
     <div class="split">
       <div>
         <h3>Drill-down <select id="dimension" aria-label="dimension"></select></h3>
@@ -109,6 +121,9 @@ body { margin:0; font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-s
 header { display:flex; justify-content:space-between; align-items:center; gap:16px; padding:16px 24px; background:#24292f; color:#fff; flex-wrap:wrap; }
 header h1 { margin:0; font-size:20px; }
 header .muted { color:#c9d1d9; margin:4px 0 0; }
+header .links { margin:4px 0 0; } header .links a { color:#79c0ff; margin-right:12px; }
+.changes table { margin-top:0; } .changes tr[aria-selected="true"] td { background:#fff8c5; }
+.changes .diff { font-family:ui-monospace,SFMono-Regular,Menlo,monospace; font-size:12px; white-space:pre-wrap; }
 .summary { display:flex; gap:8px; flex-wrap:wrap; }
 .summary span { padding:4px 10px; border-radius:12px; font-weight:600; background:#fff; color:var(--text); }
 nav { display:flex; gap:8px; padding:12px 24px; flex-wrap:wrap; }
@@ -210,7 +225,12 @@ const CLIENT_SCRIPT = `
   }
   function badge(status) { return el('span', { class: 'badge ' + status }, STATUS_LABEL[status] || status); }
 
+  function safeHref(href) { return /^(https?:|[^:]*$)/i.test(href) ? href : '#'; }
+  function escapeText(text) { return String(text).replace(/[&<>"']/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; }); }
   document.getElementById('title').textContent = model.title;
+  model.links.forEach(function (link) {
+    document.getElementById('links').appendChild(el('a', { href: safeHref(link.href) }, link.label));
+  });
   document.getElementById('run').textContent = model.run.description + ' · ' + day(model.run.from) + ' → ' + day(model.run.to) + ' · generated ' + day(model.generatedAt);
   var counts = {};
   model.kpis.forEach(function (k) { var p = latest(k); var s = p ? p.status : 'insufficient_data'; counts[s] = (counts[s] || 0) + 1; });
@@ -326,7 +346,13 @@ const CLIENT_SCRIPT = `
     c.setOption({
       animation: false,
       grid: { left: 64, right: 56, top: 24, bottom: 48 },
-      tooltip: { trigger: 'axis', valueFormatter: function (v) { return fmt(v === null || v === undefined ? null : v / scale, kpi.unit); } },
+      tooltip: { trigger: 'axis', formatter: function (params) {
+        var i = params[0].dataIndex;
+        if (kpi.series[i]) return pointTooltip(kpi, kpi.series[i]);
+        // A forecast step after the last value.
+        return [labels[i]].concat(params.filter(function (q) { return q.value !== null && q.value !== undefined && q.seriesName === 'forecast'; })
+          .map(function (q) { return 'forecast ' + fmt(q.value / scale, kpi.unit); })).map(escapeText).join('<br>');
+      } },
       xAxis: { type: 'category', data: labels },
       yAxis: { type: 'value', scale: true, axisLabel: { formatter: function (v) { return fmt(v / scale, kpi.unit); } } },
       series: [{
@@ -336,17 +362,30 @@ const CLIENT_SCRIPT = `
         }),
         lineStyle: { color: '#57606a' },
         markArea: { silent: true, data: bands(kpi, min, max).map(function (pair) { return [{ yAxis: pair[0].yAxis * scale, itemStyle: pair[0].itemStyle }, { yAxis: pair[1].yAxis * scale }]; }) },
-        markLine: kpi.thresholds.target === null ? undefined : { silent: true, symbol: 'none', lineStyle: { type: 'dashed', color: '#0969da' }, label: { formatter: 'target' }, data: [{ yAxis: kpi.thresholds.target * scale }] },
+        markLine: {
+          symbol: 'none', lineStyle: { type: 'dashed', color: '#0969da' }, label: { formatter: 'target' },
+          tooltip: { trigger: 'item', formatter: function (params) { return params.data.change ? changeTooltip(params.data.change) : 'target'; } },
+          data: (kpi.thresholds.target === null ? [] : [{ yAxis: kpi.thresholds.target * scale }]).concat(changeMarks(kpi))
+        },
         markPoint: {
           symbolSize: 34, label: { fontSize: 9 },
           data: kpi.series.map(function (p, i) { return p.drift && p.value !== null ? { coord: [i, p.value * scale], name: p.drift.method, symbol: 'pin', itemStyle: { color: '#8250df' }, label: { formatter: 'drift' } } : null; })
             .concat(kpi.series.map(function (p, i) { return p.status === 'at_risk' && p.value !== null ? { coord: [i, p.value * scale], name: 'at risk', symbol: 'triangle', symbolSize: 16, symbolOffset: [0, -14], itemStyle: { color: COLORS.at_risk }, label: { show: false } } : null; }))
             .filter(Boolean)
         }
+      }, {
+        // Restated values: what the period showed before its value was replaced.
+        type: 'scatter', name: 'restated from', symbol: 'diamond', symbolSize: 9, z: 3,
+        itemStyle: { color: '#fff', borderColor: '#6e7781', borderWidth: 1.5 },
+        data: kpi.series.map(function (p) { var r = p.restatements[0]; return r && r.value !== null ? r.value * scale : null; })
       }].concat(forecastSeries)
     });
     c.off('click');
-    c.on('click', function (params) { showLineage(kpi, kpi.series[params.dataIndex]); });
+    c.on('click', function (params) {
+      if (params.componentType === 'markLine' && params.data && params.data.change) showChanges(kpi, params.data.change);
+      else if (params.componentType === 'series') showLineage(kpi, kpi.series[params.dataIndex]);
+    });
+    showChanges(kpi, null);
     var select = document.getElementById('dimension');
     select.replaceChildren();
     Object.keys(kpi.breakdown).forEach(function (d) { select.appendChild(el('option', { value: d }, d)); });
@@ -355,6 +394,44 @@ const CLIENT_SCRIPT = `
     else { document.getElementById('breakdown-table').replaceChildren(); chart('breakdown-chart').clear(); }
     showLineage(kpi, latest(kpi));
     detail.scrollIntoView({ behavior: 'auto', block: 'start' });
+  }
+  // The change log on the chart: a dashed line at each period a definition change took effect in.
+  function periodIndex(kpi, at) {
+    for (var i = 0; i < kpi.series.length; i++) if (kpi.series[i].periodStart <= at && at < kpi.series[i].periodEnd) return i;
+    return -1;
+  }
+  var ACTION_WORD = { publish: 'published', rollback: 'rolled back to', retire: 'retired' };
+  function changeTitle(ch) { return ch.action === 'retire' ? 'retired at v' + ch.toVersion : (ch.action === 'publish' && ch.fromVersion === null ? 'v' + ch.toVersion + ' published' : 'v' + ch.fromVersion + ' → v' + ch.toVersion + ' (' + ACTION_WORD[ch.action] + ')'); }
+  function changeMarks(kpi) {
+    return kpi.changes.map(function (ch) {
+      var i = periodIndex(kpi, ch.at);
+      return i < 0 ? null : { xAxis: i, change: ch, lineStyle: { type: 'dashed', color: '#bc4c00', width: 1.5 }, label: { formatter: (ch.action === 'retire' ? '✕ v' : 'v') + ch.toVersion, position: 'insideEndTop', color: '#bc4c00' } };
+    }).filter(Boolean);
+  }
+  function changeTooltip(ch) {
+    var lines = [changeTitle(ch), day(ch.at) + ' by ' + ch.author, ch.reason].concat(ch.diff.slice(0, 8));
+    if (ch.diff.length > 8) lines.push('… ' + (ch.diff.length - 8) + ' more (click)');
+    return lines.map(escapeText).join('<br>');
+  }
+  function pointTooltip(kpi, p) {
+    if (!p) return '';
+    var lines = [period(kpi, p.periodStart), fmt(p.value, kpi.unit) + ' · ' + (STATUS_LABEL[p.status] || p.status) + (p.provisional ? ' · provisional' : '') + (p.lineage ? ' · definition v' + p.lineage.definitionVersion : '')];
+    p.restatements.forEach(function (r) { lines.push('restated from ' + fmt(r.value, kpi.unit) + ' (v' + r.definitionVersion + ', ' + day(r.restatedAt) + ': ' + r.why + ')'); });
+    if (p.drift) lines.push('drift: ' + p.drift.method + ' ' + p.drift.score.toFixed(2));
+    if (typeof p.probabilityRed === 'number') lines.push('forecast: ' + Math.round(p.probabilityRed * 100) + ' % chance of red');
+    return lines.map(escapeText).join('<br>');
+  }
+  function showChanges(kpi, selected) {
+    var node = document.getElementById('changes');
+    node.replaceChildren();
+    if (kpi.changes.length === 0) return;
+    node.appendChild(el('h3', null, 'Definition changes'));
+    var t = el('table');
+    table(t, ['when', 'change', 'by', 'reason', 'what changed'], kpi.changes.map(function (ch) {
+      return [day(ch.at), changeTitle(ch), ch.author, ch.reason, { node: el('div', { class: 'diff' }, ch.diff.length ? ch.diff.join('\\n') : (ch.action === 'publish' && ch.fromVersion === null ? 'first version' : 'no difference in content')) }];
+    }));
+    kpi.changes.forEach(function (ch, i) { if (ch === selected) t.querySelectorAll('tbody tr')[i].setAttribute('aria-selected', 'true'); });
+    node.appendChild(t);
   }
   function showBreakdown(kpi, dimension) {
     var rows = (kpi.breakdown[dimension] || []).slice().sort(function (a, b) { return (b.value || 0) - (a.value || 0); });
@@ -432,6 +509,11 @@ const CLIENT_SCRIPT = `
     });
   }
   renderTiles();
+  // Links elsewhere on the page (a review pack's scorecard) open a KPI's detail.
+  document.querySelectorAll('[data-kpi-link]').forEach(function (link) {
+    var kpi = model.kpis.find(function (k) { return k.id === link.getAttribute('data-kpi-link'); });
+    if (kpi) link.addEventListener('click', function (event) { event.preventDefault(); showDetail(kpi); });
+  });
   renderDataQuality();
   renderProposals();
   renderGovernance();

@@ -1,5 +1,5 @@
 // Runtime: reading a function's environment once, through its own zod schema.
-import type * as z from 'zod';
+import * as z from 'zod';
 import type { Environment } from '../contracts/environment';
 import { ConfigurationError } from '../domain/errors';
 
@@ -14,4 +14,19 @@ export function readEnvironment<S extends z.ZodType>(schema: S, env: Environment
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
   throw new ConfigurationError(`${functionName}: invalid environment: ${problems.join('; ')}`);
+}
+
+/** A variable holding JSON, parsed and then validated by `schema` (CDK writes lists and settings so). */
+export function jsonVariable<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
 }

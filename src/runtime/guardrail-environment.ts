@@ -13,22 +13,13 @@ import { cachedSigningKeys, createHmacLinkSigner } from '../adapters/crypto/hmac
 import { systemClock } from '../adapters/system-clock';
 import { approverTierSchema } from '../domain/guardrails/approval';
 import type { Clock } from '../ports/clock';
+import { jsonVariable } from './environment';
 
 const name = z.string().min(1);
 const arn = z.string().startsWith('arn:');
 
 /** The escalation chain, as CDK writes it from the deployment configuration (JSON). */
-export const approverTiersVariable = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.array(approverTierSchema).min(1));
+export const approverTiersVariable = jsonVariable(z.array(approverTierSchema).min(1));
 
 export const guardrailVariables = {
   APPROVALS_TABLE: name,

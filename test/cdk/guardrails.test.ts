@@ -144,7 +144,7 @@ describe('who may do what', () => {
     ]);
   });
 
-  it('lets the steps and page functions, and no other, read the link signing key', () => {
+  it('lets the steps and page functions and the review functions (which sign review links), and no other, read the link signing key', () => {
     const readers = Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
       .filter((p) =>
         (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).some(
@@ -153,8 +153,19 @@ describe('who may do what', () => {
             JSON.stringify(st.Resource).includes('GuardrailsLinkSigningKey'),
         ),
       )
-      .map((p) => JSON.stringify(p.Properties.Roles).match(/Guardrails(\w+?)Role/)?.[1]);
-    expect(readers.sort()).toEqual(['Page', 'Steps']);
+      .map((p) =>
+        JSON.stringify(p.Properties.Roles)
+          .match(/(Guardrails|Reviews)(\w+?)Role/)
+          ?.slice(1)
+          .join(''),
+      );
+    expect(readers.sort()).toEqual([
+      'GuardrailsPage',
+      'GuardrailsSteps',
+      'ReviewsMonthlyBusiness',
+      'ReviewsPage',
+      'ReviewsWeeklyOperational',
+    ]);
   });
 
   it('lets the steps function, and no other guardrail function, write the definitions table (approved changes)', () => {
@@ -213,11 +224,16 @@ describe('approval emails', () => {
 });
 
 describe('approval page', () => {
-  it('serves GET and POST of one approval path, nothing else', () => {
+  it('serves GET and POST of one approval path and of one review path (docs/reviews.md), nothing else', () => {
     const routes = Object.values(app.pipeline.findResources('AWS::ApiGatewayV2::Route')).map(
       (r) => r.Properties.RouteKey,
     );
-    expect(routes.sort()).toEqual(['GET /approvals/{approvalId}', 'POST /approvals/{approvalId}']);
+    expect(routes.sort()).toEqual([
+      'GET /approvals/{approvalId}',
+      'GET /reviews/{kind}/{period}',
+      'POST /approvals/{approvalId}',
+      'POST /reviews/{kind}/{period}',
+    ]);
   });
 
   it('throttles requests and logs access as JSON without the query string that holds the signature', () => {

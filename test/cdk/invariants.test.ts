@@ -72,7 +72,7 @@ describe('buckets', () => {
 describe('tables', () => {
   it('bills every table on demand, encrypts it and keeps point-in-time recovery on', () => {
     const tables = app.stateful.findResources('AWS::DynamoDB::GlobalTable');
-    expect(Object.keys(tables)).toHaveLength(6);
+    expect(Object.keys(tables)).toHaveLength(7);
     app.stateful.allResourcesProperties('AWS::DynamoDB::GlobalTable', {
       BillingMode: 'PAY_PER_REQUEST',
       SSESpecification: { SSEEnabled: true },

@@ -39,6 +39,14 @@ describe('kpi publish, history, diff, rollback and retire on the local deploymen
     expect(run.stdout).toMatch(/^ctr: published version 1 \(sha256:[0-9a-f]{12}…\); schedule kpi-ctr created$/m);
   });
 
+  it('shows the published KPI in kpi status on the local deployment, with no value before it is computed', async () => {
+    const run = await runKpi(['status'], cwd);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('KPIs on the local deployment (.local/state), at');
+    expect(run.stdout).toMatch(/business impact\s+ctr\s+—\s+—\s+no value/);
+  });
+
   it('reports an identical definition as unchanged instead of publishing it', async () => {
     const run = await runKpi(['publish', '--reason', 'again', v1], cwd);
     expect(run.stdout).toContain('ctr: unchanged (identical to active version 1)');

@@ -126,7 +126,7 @@ describe('local Step Functions endpoint', () => {
     await cloud.stepFunctions.execution(String(executionArn)).done;
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     expect(described.status).toBe('SUCCEEDED');
-    expect(JSON.parse(described.output ?? '{}').report.summary).toBe('11 of 11 resources reachable');
+    expect(JSON.parse(described.output ?? '{}').report.summary).toBe('12 of 12 resources reachable');
     sfn.destroy();
   });
 
@@ -167,7 +167,7 @@ describe('self check against a broken deployment', () => {
     const [alarm] = await cloud.takePublished(opsTopic);
     expect(alarm?.subject).toBe('Agent KPI Pipeline resources unreachable');
     expect(JSON.parse(alarm?.message ?? '{}')).toMatchObject({
-      summary: '10 of 11 resources reachable',
+      summary: '11 of 12 resources reachable',
       failures: [expect.objectContaining({ kind: 'bucket', role: 'work', name: work })],
     });
   });

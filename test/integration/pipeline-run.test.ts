@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { kpiDefinitionAndProposalStore } from '../../src/adapters/aws/kpi-proposals';
+import type { ReviewDocument } from '../../src/report/review-pack';
 import { FLAWED_ROWS } from '../../src/sample/files';
 import { runPipelineOnce } from '../support/local-run';
 
@@ -18,14 +19,15 @@ describe('the whole pipeline on the local cloud', () => {
       '# Calibrate',
       '# Govern',
       '# Publish',
+      '# Review',
       '# Report',
     ]);
   });
 
   it('publishes every definition of the pack and computes a series for each', () => {
-    expect(local.result.counts.definitions).toBe(26);
+    expect(local.result.counts.definitions).toBe(29);
     const withValues = local.result.report.kpis.filter((k) => k.series.length > 0);
-    expect(withValues.length).toBe(26);
+    expect(withValues.length).toBe(29);
   });
 
   it('quarantines exactly the broken rows of the flawed export, each with its reason', () => {
@@ -127,5 +129,48 @@ describe('the whole pipeline on the local cloud', () => {
     expect(existsSync(local.result.reportFile)).toBe(true);
     const html = readFileSync(local.result.reportFile, 'utf8');
     for (const kpi of local.result.report.kpis) expect(html).toContain(`"id":"${kpi.id}"`);
+  });
+
+  it('builds the weekly review pack from the stores, signs it off and links it from the report', () => {
+    const { previous, latest, recorded } = local.result.review;
+    expect(recorded.some((line) => line.startsWith('Action item for ops-lead@example.com'))).toBe(true);
+    expect(latest.links).toHaveLength(1);
+    expect(latest.links[0]).toMatch(
+      /\/reviews\/weekly-operational\/\d{4}-W\d{2}\?reviewer=ops-lead%40example\.com&expires=\d+&sig=/,
+    );
+    const document = JSON.parse(readFileSync(latest.jsonFile, 'utf8')) as ReviewDocument;
+    expect(document.pack.previous?.reviewId).toBe(previous.reviewId);
+    expect(document.pack.previous?.signOffs.map((s) => s.reviewer)).toEqual(['ops-lead@example.com']);
+    expect(document.pack.actionItems.open).toEqual([
+      expect.objectContaining({ carried: true, owner: 'ops-lead@example.com' }),
+    ]);
+    // Every KPI of the weekly review was published during the run, after the pack before was built,
+    // and the calibrated target of runtime_error_rate went in force once approved.
+    const changes = document.pack.changes.definitionChanges;
+    expect(changes.filter((c) => c.fromVersion === null).map((c) => c.kpiId)).toEqual(
+      expect.arrayContaining(document.pack.scorecard.map((e) => e.kpiId)),
+    );
+    expect(changes.filter((c) => c.fromVersion !== null).map((c) => [c.kpiId, c.fromVersion, c.toVersion])).toEqual([
+      ['runtime_error_rate', 1, 2],
+    ]);
+    // The pack holds that proposal, decided since the pack before, with its evidence.
+    const gated = local.result.calibration.gated;
+    expect(document.pack.changes.proposals).toContainEqual(
+      expect.objectContaining({
+        kpiId: 'runtime_error_rate',
+        proposalId: gated?.proposalId,
+        status: 'published',
+        state: 'decided',
+        publishedVersion: 2,
+      }),
+    );
+    expect(
+      document.pack.changes.proposals.find((p) => p.proposalId === gated?.proposalId)?.evidenceLines.length,
+    ).toBeGreaterThan(1);
+    expect(document.pack.scorecard).toHaveLength(18);
+    expect(readFileSync(latest.htmlFile, 'utf8')).toContain('What changed');
+    expect(local.result.report.links).toEqual([
+      { label: `Review pack ${latest.reviewId}`, href: `reviews/${latest.reviewId}/pack.html` },
+    ]);
   });
 });

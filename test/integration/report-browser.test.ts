@@ -63,6 +63,21 @@ describe('report in headless Chromium', () => {
     );
     await page.screenshot({ path: path.join(artifacts, 'report-detail.png'), fullPage: true });
 
+    // The change log: every definition change listed under the chart, and marked on it when in range.
+    expect(await page.locator('#changes tbody tr').count()).toBe(2);
+    expect(await page.locator('#changes').textContent()).toContain('v2 → v3 (published)');
+    expect(await page.locator('#changes').textContent()).toContain('<i>too</i>');
+    expect(await page.locator('#trend svg text').allTextContents()).toContain('v3');
+    // Hovering the 13th day (the test's tsconfig has no DOM types: the page code is a string).
+    const tooltip = await page.evaluate(`(() => {
+      const trend = document.getElementById('trend');
+      echarts.getInstanceByDom(trend).dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: 12 });
+      return trend.parentElement.textContent;
+    })()`);
+    expect(tooltip).toContain('definition v3');
+    expect(tooltip).toContain('restated from 2.9');
+    expect(await page.locator('#links a').getAttribute('href')).toBe('reviews/weekly-operational/2026-W41/pack.html');
+
     await page.locator('nav button[data-category="data_quality"]').click();
     expect(await page.locator('.tile').count()).toBe(1);
     expect(await page.locator('#dq-table').textContent()).toContain('invalid_timestamp: 30');

@@ -60,12 +60,26 @@ export function reportFixture(): ReportModelInput {
           inputsRef: 's3://agentkpi-work/lineage/kpi=lead_handoff_cycle_time_p95/c0ffee.json.gz',
           confidence: 0.97,
         },
+        // Day 12 was restated after a late batch: it first showed a better value.
+        restatements:
+          i === 12
+            ? [
+                {
+                  value: 2.9,
+                  status: 'green' as const,
+                  definitionVersion: 3,
+                  why: 'late or corrected input data',
+                  restatedAt: iso(start + 14 * DAY),
+                },
+              ]
+            : [],
       };
     });
   return {
     title: 'Agent KPI Pipeline <local run>',
     generatedAt: iso(start + days * DAY),
     run: { description: 'seed 42, 21 days of sample data', from: iso(start), to: iso(start + days * DAY) },
+    links: [{ label: 'Weekly operational review 2026-W41', href: 'reviews/weekly-operational/2026-W41/pack.html' }],
     kpis: [
       {
         id: 'lead_handoff_cycle_time_p95',
@@ -83,6 +97,25 @@ export function reportFixture(): ReportModelInput {
           (i) => (i > 17 ? 3 : i * 0.02),
           (v) => (v >= 5 ? 'red' : v >= 4 ? 'yellow' : 'green'),
         ),
+        changes: [
+          {
+            at: iso(start - 30 * DAY),
+            action: 'publish',
+            fromVersion: null,
+            toVersion: 1,
+            author: 'maria@example.com',
+            reason: 'first version',
+          },
+          {
+            at: iso(start + 10 * DAY + 3_600_000),
+            action: 'publish',
+            fromVersion: 2,
+            toVersion: 3,
+            author: 'maria@example.com',
+            reason: 'count handoffs to the new CRM queue <i>too</i>',
+            diff: ['~ calculation.end.filter.in: ["handed_off"] → ["handed_off","queued"] [calculation]'],
+          },
+        ],
         breakdown: {
           agent: [
             { key: 'router-a', value: 6.2, status: 'red', sampleSize: 400 },

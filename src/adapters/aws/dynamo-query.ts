@@ -1,4 +1,5 @@
 // AWS adapters: one paginated DynamoDB Query, shared by every table adapter.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, paginateQuery, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 
 /**
@@ -16,4 +17,12 @@ export async function queryAll(
     if (items.length >= limit) break;
   }
   return Number.isFinite(limit) ? items.slice(0, limit) : items;
+}
+
+/** Whether a conditional write lost its condition (by class, or by name across SDK copies). */
+export function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as Error | undefined)?.name === 'ConditionalCheckFailedException'
+  );
 }

@@ -6,7 +6,6 @@
 //   VIOLATION#<key> / APPROVAL  the approval that took up a violation (expires after 35 days)
 // Every transition is a single-item conditional write (no transactions: dynalite has none, and
 // none is needed), and `expiresAt` is the table's TTL attribute.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -27,7 +26,7 @@ import {
 } from '../../domain/guardrails/approval';
 import { autonomyModeSchema } from '../../domain/guardrails/autonomy';
 import type { ApprovalStore, ConcernClaim, Transition } from '../../ports/approvals';
-import { queryAll } from './dynamo-query';
+import { isConditionFailure, queryAll } from './dynamo-query';
 
 const requestKey = (approvalId: string) => ({ pk: `APPROVAL#${approvalId}`, sk: 'REQUEST' });
 const tierKey = (approvalId: string, tier: number) => ({
@@ -46,13 +45,6 @@ const concernSchema = z.object({
   previousMode: autonomyModeSchema,
   claimedAt: z.string(),
 });
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as Error | undefined)?.name === 'ConditionalCheckFailedException'
-  );
-}
 
 function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, expiresAt: _e, taskToken: _t, ...rest } = item;

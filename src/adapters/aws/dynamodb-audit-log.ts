@@ -16,6 +16,9 @@ import { type AuditEvent, auditEventSchema, governanceRecord } from '../../domai
 import type { AuditLog, AuditQuery, TimeRange } from '../../ports/audit-log';
 import { queryAll } from './dynamo-query';
 
+/** Prefix of the governance dataset in the raw bucket; the functions' write grant is narrowed to it. */
+export { GOVERNANCE_RECORDS_PREFIX };
+
 /**
  * Key of an event's record in the raw bucket, in the layout ingestion writes every dataset in
  * (partitioned by event time, gzip NDJSON, `<batch id>-<segment>.ndjson.gz`), each event its own

@@ -1,9 +1,12 @@
-// Adapter: approval link signatures, HMAC-SHA256 over the link's claims. The key comes from a
-// provider (Secrets Manager on AWS and locally); a rotated key keeps verifying as `previous` so the
-// links already in inboxes keep working until they expire.
+// Adapter: link signatures (approval links, review links), HMAC-SHA256 over the link's signing
+// payload. The key comes from a provider (Secrets Manager on AWS and locally); a rotated key keeps
+// verifying as `previous` so the links already in inboxes keep working until they expire. Each kind
+// of link has its own payload format, starting with its own version tag, so that a signature of one
+// kind never verifies as another.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type ApprovalLinkClaims, linkSigningPayload } from '../../domain/guardrails/approval-link';
+import { linkSigningPayload } from '../../domain/guardrails/approval-link';
 import type { ApprovalLinkSigner } from '../../ports/approval-link-signer';
+import type { PayloadSigner } from '../../ports/payload-signer';
 
 export interface SigningKeys {
   /** Signs new links. */
@@ -19,15 +22,15 @@ export class SigningKeyError extends Error {
   override readonly name = 'SigningKeyError';
 }
 
-function hmac(key: string, claims: ApprovalLinkClaims): Buffer {
-  return createHmac('sha256', key).update(linkSigningPayload(claims), 'utf8').digest();
+function hmac(key: string, payload: string): Buffer {
+  return createHmac('sha256', key).update(payload, 'utf8').digest();
 }
 
 /**
- * Signs with `keys().current`, verifies against current then previous. `keys` is called on every
- * operation; cache inside it (see `cachedSigningKeys`).
+ * Signs payloads with `keys().current`, verifies against current then previous. `keys` is called on
+ * every operation; cache inside it (see `cachedSigningKeys`).
  */
-export function createHmacLinkSigner(keys: () => Promise<SigningKeys>): ApprovalLinkSigner {
+export function createHmacSigner(keys: () => Promise<SigningKeys>): PayloadSigner {
   const load = async () => {
     const loaded = await keys();
     if (loaded.current.length < MIN_SIGNING_KEY_LENGTH) {
@@ -38,18 +41,27 @@ export function createHmacLinkSigner(keys: () => Promise<SigningKeys>): Approval
     return loaded;
   };
   return {
-    async sign(claims) {
-      return hmac((await load()).current, claims).toString('base64url');
+    async sign(payload) {
+      return hmac((await load()).current, payload).toString('base64url');
     },
-    async verify(claims, signature) {
+    async verify(payload, signature) {
       const given = Buffer.from(signature, 'base64url');
       if (given.length !== 32 || given.toString('base64url') !== signature) return false;
       const { current, previous } = await load();
       for (const key of previous ? [current, previous] : [current]) {
-        if (timingSafeEqual(hmac(key, claims), given)) return true;
+        if (timingSafeEqual(hmac(key, payload), given)) return true;
       }
       return false;
     },
+  };
+}
+
+/** The approval links' signer: HMAC over the approval link's claims. */
+export function createHmacLinkSigner(keys: () => Promise<SigningKeys>): ApprovalLinkSigner {
+  const signer = createHmacSigner(keys);
+  return {
+    sign: (claims) => signer.sign(linkSigningPayload(claims)),
+    verify: (claims, signature) => signer.verify(linkSigningPayload(claims), signature),
   };
 }
 

@@ -55,15 +55,26 @@ footer{color:var(--muted);font-size:.8rem;padding:0 1rem 2rem;max-width:44rem;ma
 `;
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
 
-const SECURITY_HEADERS: Record<string, string> = {
-  'content-type': 'text/html; charset=utf-8',
-  // Every answer reflects live state, and the query string carries the link's signature.
-  'cache-control': 'no-store',
-  'content-security-policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-};
+/**
+ * The headers of every page a signed link serves (approval pages, review pages): no caching, no
+ * referrer, no framing, no sniffing, and `policy` as the Content-Security-Policy, which should keep
+ * `form-action 'self'; base-uri 'none'; frame-ancestors 'none'`.
+ */
+export function hardenedHeaders(policy: string): Record<string, string> {
+  return {
+    'content-type': 'text/html; charset=utf-8',
+    // Every answer reflects live state, and the query string carries the link's signature.
+    'cache-control': 'no-store',
+    'content-security-policy': policy,
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+  };
+}
+
+const SECURITY_HEADERS = hardenedHeaders(
+  `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+);
 
 function document(title: string, main: string, footer = ''): string {
   return `<!doctype html>
@@ -298,9 +309,14 @@ export function renderApprovalPage(page: ApprovalPage, method: 'GET' | 'POST', n
 
 /** The plain page for a request that is not a GET or POST of an approval link. */
 export function renderNotFound(statusCode: 404 | 405 | 400, message: string): RenderedPage {
+  return renderNotice(statusCode, 'Not found', message, 'Nothing was changed.');
+}
+
+/** A plain page with one notice (a link that is not valid, a request that is not served). */
+export function renderNotice(statusCode: number, title: string, heading: string, text: string): RenderedPage {
   return {
     statusCode,
     headers: SECURITY_HEADERS,
-    body: document('Not found', notice('bad', message, 'Nothing was changed.')),
+    body: document(title, notice('bad', heading, escapeHtml(text))),
   };
 }

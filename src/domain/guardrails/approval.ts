@@ -201,6 +201,15 @@ export function safeDefaultEffect(subject: AutonomySubject): string {
   return `${describeSubject(subject)} is supervised until someone restores it.`;
 }
 
+/**
+ * Whether the governed agent goes on acting on its own after the decision: a request to supervise
+ * rejected, or autonomy restored after a supervision at once. Either way the approver judged the
+ * guardrail's alarm not worth acting on; guardrail precision is the share of decisions where it was.
+ */
+export function agentContinues(proposal: AutonomyProposal, decision: Decision): boolean {
+  return proposal === 'supervise' ? decision === 'rejected' : decision === 'approved';
+}
+
 /** A rejected request to supervise is a false alarm: the approver saw no reason to act. */
 export function isFalseAlarm(proposal: ApprovalProposal, decision: Decision): boolean {
   return proposal === 'supervise' && decision === 'rejected';

@@ -40,6 +40,24 @@ export const AUDIT_EVENT_TYPES = [
   'workflow_failed',
   /** An approved definition change was published as a new version. */
   'definition_published',
+  /** A review pack was built and sent to its audience (src/domain/reviews). */
+  'review_published',
+  /** A reviewer opened a pack's page (first view per reviewer). */
+  'review_viewed',
+  /** A reviewer signed a pack off, with a note or none. */
+  'review_signed_off',
+  /** A reviewer added a note to a pack without signing it off. */
+  'review_note_added',
+  /** A reviewer raised an action item (what, owner, due date). */
+  'action_item_opened',
+  /** Someone closed an action item. */
+  'action_item_closed',
+  /** A pack found an open action item past its due date. */
+  'action_item_overdue',
+  /** A drift episode on a KPI opened a review case. */
+  'review_case_opened',
+  /** A reviewer closed a drift review case with a decision. */
+  'review_case_closed',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -72,10 +90,23 @@ export const auditEventSchema = z.object({
   latencyMs: z.number().int().nonnegative().nullable(),
   /** For decisions: whether the approver judged the violation a false alarm. */
   falseAlarm: z.boolean().nullable(),
+  /**
+   * For decisions: whether the agent went on acting on its own after it (a supervision rejected, or
+   * autonomy restored): the guardrail's alarm was not acted on. Guardrail precision counts these.
+   */
+  agentContinued: z.boolean().nullable().default(null),
+  /** For review events: the pack (`weekly-operational/2026-W47`), its kind, the action item or case concerned. */
+  reviewId: nullableString.default(null),
+  reviewKind: nullableString.default(null),
+  itemId: nullableString.default(null),
+  /** For action items: the end of the due day. */
+  dueAt: z.iso.datetime({ offset: false }).nullable().default(null),
   /** Anything else worth keeping, as one line (e.g. the policy action, the approvers asked). */
   detail: nullableString,
 });
 export type AuditEvent = z.infer<typeof auditEventSchema>;
+/** An event as built; the review fields may be left out. */
+export type AuditEventInput = z.input<typeof auditEventSchema>;
 
 type EventFields = Omit<
   AuditEvent,
@@ -93,6 +124,11 @@ const NO_DETAILS: Omit<EventFields, 'eventId' | 'type' | 'occurredAt' | 'actor'>
   reason: null,
   latencyMs: null,
   falseAlarm: null,
+  agentContinued: null,
+  reviewId: null,
+  reviewKind: null,
+  itemId: null,
+  dueAt: null,
   detail: null,
 };
 
@@ -111,6 +147,25 @@ export function operatorAuditEvent(
     subject: subjectKey(subject),
     ...NO_DETAILS,
     ...fields,
+  };
+}
+
+/** An event of the review loop (a pack, an action item, a drift case), about one KPI or none. */
+export function reviewAuditEvent(
+  fields: Pick<EventFields, 'eventId' | 'type' | 'occurredAt' | 'actor' | 'reviewId' | 'reviewKind'> &
+    Partial<EventFields> & { readonly kpiId?: string | null },
+): AuditEvent {
+  const { kpiId = null, ...rest } = fields;
+  return {
+    kpiId,
+    kpiVersion: null,
+    violationKind: null,
+    levelOfDecision: null,
+    agentId: null,
+    useCase: null,
+    subject: null,
+    ...NO_DETAILS,
+    ...rest,
   };
 }
 
@@ -179,6 +234,11 @@ export function governanceRecord(event: AuditEvent): TypedRecord {
     reason: event.reason,
     latency_ms: event.latencyMs,
     false_alarm: event.falseAlarm,
+    agent_continued: event.agentContinued,
+    review_id: event.reviewId,
+    review_kind: event.reviewKind,
+    item_id: event.itemId,
+    due_at: event.dueAt === null ? null : Date.parse(event.dueAt),
     detail: event.detail,
   };
 }

@@ -4,6 +4,7 @@
 import { canonicalJson } from './canonical-json';
 import { contentHash } from './content-hash';
 import { DefinitionStateError, DefinitionUnchangedError } from './errors';
+import type { SemanticDiff } from './semantic-diff';
 
 /** `calibration`: thresholds recalibrated from history; `publish`: a person's edit held for approval. */
 export const PROPOSAL_SOURCES = ['calibration', 'publish'] as const;
@@ -79,6 +80,13 @@ export interface DefinitionPointer<T> {
   readonly lastChange: ChangeLogEntry;
   /** Set when the last change published a new version: that version, to be written as an item. */
   readonly lastPublished: DefinitionVersion<T> | null;
+}
+
+/** A change of the log with what it changed: the semantic diff against the version in force before. */
+export interface DiffedChange {
+  readonly change: ChangeLogEntry;
+  /** Null for a first publication or a retirement. */
+  readonly diff: SemanticDiff | null;
 }
 
 /** A pointer change, as the store must apply it. */

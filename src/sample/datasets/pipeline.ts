@@ -3,6 +3,7 @@
 // quality and governance KPIs be computed and tested from files alone.
 import { BATCH_ONLY_FIELDS } from '../../domain/ingest/data-quality';
 import type { TypedRecord } from '../../domain/records';
+import { type ReviewKind, reviewIdOf, reviewPeriodBefore } from '../../domain/reviews/kinds';
 import { anomaly, DAY, during, HOUR, MINUTE, type SampleCalendar } from '../calendar';
 import { AGENTS } from '../campaigns';
 import { SeededRandom } from '../random';
@@ -166,9 +167,98 @@ export function pipelineGovernance(seed: number, calendar: SampleCalendar): Type
         decision: rejected ? 'rejected' : 'approved',
         latency_ms: decided - requested,
         false_alarm: rejected && random.chance(0.4),
+        // High asks to supervise (a rejection lets the agent go on); critical supervised at once
+        // and asks to restore autonomy (an approval lets it go on).
+        agent_continued: governed.level === 'critical' ? !rejected : rejected,
       });
     }
   }
   events.sort((a, b) => (a.occurred_at as number) - (b.occurred_at as number));
-  return events.map((event, index) => ({ event_id: `GOV${String(index + 1).padStart(6, '0')}`, ...event }));
+  const governance: TypedRecord[] = events.map((event, index) => ({
+    event_id: `GOV${String(index + 1).padStart(6, '0')}`,
+    ...event,
+  }));
+  return [...governance, ...reviewHistory(seed, calendar)].sort(
+    (a, b) => (a.occurred_at as number) - (b.occurred_at as number),
+  );
+}
+
+const REVIEWS: readonly { kind: ReviewKind; reviewer: string; weekday: number | null; hour: number }[] = [
+  { kind: 'weekly-operational', reviewer: 'ops-lead@example.com', weekday: 1, hour: 8 },
+  { kind: 'monthly-business', reviewer: 'head-of-growth@example.com', weekday: null, hour: 9 },
+];
+
+/**
+ * The review loop's records (src/domain/reviews): a weekly operational pack each Monday and a monthly
+ * business pack on the first, most signed off within a day or two, some late or never; action items
+ * raised at sign-off, most closed within a week, and those still open past their due day found
+ * overdue by each later weekly pack. Its own random stream, so the rest of the sample is unchanged.
+ */
+function reviewHistory(seed: number, calendar: SampleCalendar): TypedRecord[] {
+  const random = SeededRandom.derive(seed, 'pipeline_reviews');
+  const events: Omit<TypedRecord, 'event_id'>[] = [];
+  const items: { id: string; due: number; closedAt: number | null }[] = [];
+  const packs: { kind: ReviewKind; at: number }[] = [];
+  for (let day = 0; day < calendar.days; day++) {
+    const date = new Date(calendar.dayStart(day));
+    for (const review of REVIEWS) {
+      const due = review.weekday === null ? date.getUTCDate() === 1 : date.getUTCDay() === review.weekday;
+      if (due) packs.push({ kind: review.kind, at: calendar.dayStart(day) + review.hour * HOUR });
+    }
+  }
+  for (const pack of packs) {
+    const review = REVIEWS.find((r) => r.kind === pack.kind) ?? REVIEWS[0];
+    if (!review) continue;
+    const reviewId = reviewIdOf(pack.kind, reviewPeriodBefore(pack.kind, pack.at).label);
+    const common = { review_id: reviewId, review_kind: pack.kind };
+    events.push({ ...common, occurred_at: pack.at, type: 'review_published', actor: 'review:schedule' });
+    if (pack.kind === 'weekly-operational') {
+      for (const item of items) {
+        const open = item.closedAt === null || item.closedAt > pack.at;
+        if (open && item.due <= pack.at) {
+          events.push({
+            ...common,
+            occurred_at: pack.at,
+            type: 'action_item_overdue',
+            actor: 'review:schedule',
+            item_id: item.id,
+            due_at: item.due,
+          });
+        }
+      }
+    }
+    if (!random.chance(0.85)) continue;
+    const signed = pack.at + Math.round(random.logNormal(20 * HOUR, 0.9));
+    if (signed >= calendar.end) continue;
+    events.push({
+      ...common,
+      occurred_at: signed,
+      type: 'review_signed_off',
+      actor: `reviewer:${review.reviewer}`,
+      latency_ms: signed - pack.at,
+    });
+    const raised = random.poisson(1.5);
+    for (let i = 0; i < raised; i++) {
+      const id = `ITEM-${String(items.length + 1).padStart(4, '0')}`;
+      const dueDay = Math.floor(signed / DAY) * DAY + 7 * DAY;
+      const closes = random.chance(0.65) ? signed + Math.round(random.logNormal(6 * DAY, 0.7)) : null;
+      const closedAt = closes !== null && closes < calendar.end ? closes : null;
+      items.push({ id, due: dueDay, closedAt });
+      events.push({
+        ...common,
+        occurred_at: signed + i + 1,
+        type: 'action_item_opened',
+        actor: `reviewer:${review.reviewer}`,
+        item_id: id,
+        due_at: dueDay,
+      });
+      if (closedAt !== null) {
+        events.push({ ...common, occurred_at: closedAt, type: 'action_item_closed', actor: 'owner', item_id: id });
+      }
+    }
+  }
+  events.sort((a, b) => (a.occurred_at as number) - (b.occurred_at as number));
+  return events.map(
+    (event, index): TypedRecord => ({ event_id: `REV${String(index + 1).padStart(6, '0')}`, ...event }),
+  );
 }

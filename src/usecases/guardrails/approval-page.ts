@@ -2,7 +2,7 @@
 // changes nothing; a POST records their decision once (a conditional write) and resumes the waiting
 // workflow. Forged, tampered, expired, escalated, already-decided and replayed links change nothing.
 import type { ApprovalOutcome, Decision } from '../../domain/guardrails/approval';
-import { isFalseAlarm, isViolationApproval } from '../../domain/guardrails/approval';
+import { agentContinues, isFalseAlarm, isViolationApproval } from '../../domain/guardrails/approval';
 import { parseApprovalLink } from '../../domain/guardrails/approval-link';
 import type {
   ApprovalPage,
@@ -144,6 +144,7 @@ export async function decideApproval(
       reason: outcome.reason,
       latencyMs: Math.max(0, now - Date.parse(request.requestedAt)),
       falseAlarm: isViolationApproval(request) ? isFalseAlarm(request.proposal, outcome.decision) : null,
+      agentContinued: isViolationApproval(request) ? agentContinues(request.proposal, outcome.decision) : null,
     }),
   );
   const token = await deps.approvals.getTaskToken(request.approvalId, claims.tier);

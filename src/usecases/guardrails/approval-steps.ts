@@ -8,6 +8,7 @@ import {
   type ApprovalRequest,
   type ApprovalStart,
   type ApproverTier,
+  agentContinues,
   type ChangeApprovalStart,
   isFalseAlarm,
   isViolationApproval,
@@ -248,6 +249,7 @@ export async function applyDecision(
             toMode: to,
             reason,
             falseAlarm: isFalseAlarm(request.proposal, outcome.decision),
+            agentContinued: agentContinues(request.proposal, outcome.decision),
           }),
         deps,
       )

@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { governanceRecordKey } from '../../../src/adapters/aws/dynamodb-audit-log';
 import { loadDataset, readDataset } from '../../../src/domain/dataset';
-import { AUDIT_EVENT_TYPES, type AuditEvent, auditEvent, governanceRecord } from '../../../src/domain/guardrails/audit';
+import {
+  AUDIT_EVENT_TYPES,
+  type AuditEvent,
+  auditEvent,
+  governanceRecord,
+  reviewAuditEvent,
+} from '../../../src/domain/guardrails/audit';
 import { decideApproval, viewApproval } from '../../../src/usecases/guardrails/approval-page';
 import { applyDecision, closeTier } from '../../../src/usecases/guardrails/approval-steps';
 import { handleViolations } from '../../../src/usecases/guardrails/handle-violations';
@@ -78,6 +84,41 @@ describe('pipeline_governance records', () => {
       false_alarm: true,
       latency_ms: 600_000,
     });
+  });
+
+  it('carry the review, its kind, the item and its due day for the review loop, read without quarantine', async () => {
+    const opened = reviewAuditEvent({
+      eventId: 'weekly-operational/2026-W47|item-1|opened',
+      type: 'action_item_opened',
+      occurredAt: '2026-11-23T09:12:00.000Z',
+      actor: 'reviewer:ops-lead@example.com',
+      reviewId: 'weekly-operational/2026-W47',
+      reviewKind: 'weekly-operational',
+      itemId: 'item-1',
+      dueAt: '2026-12-01T00:00:00.000Z',
+      kpiId: 'data_freshness',
+    });
+    expect(governanceRecord(opened)).toMatchObject({
+      type: 'action_item_opened',
+      review_id: 'weekly-operational/2026-W47',
+      review_kind: 'weekly-operational',
+      item_id: 'item-1',
+      due_at: Date.parse('2026-12-01T00:00:00.000Z'),
+      kpi_id: 'data_freshness',
+      subject: null,
+    });
+    const { records, quarantined } = await read([opened]);
+    expect(quarantined).toEqual([]);
+    expect(records[0]).toMatchObject({ item_id: 'item-1', due_at: Date.parse('2026-12-01T00:00:00.000Z') });
+  });
+
+  it('say whether the agent went on after a decision: a rejected supervision, or restored autonomy', async () => {
+    const world = guardrailWorld();
+    const { links } = await openApproval(world, violation({ levelOfDecision: 'critical' }));
+    await decideApproval(linkInput(links['ana@example.com'] ?? ''), { decision: 'approved', reason: null }, world);
+    const decision = world.audit.events.find((e) => e.type === 'decision_recorded');
+    expect(decision?.agentContinued).toBe(true);
+    expect(governanceRecord(decision as AuditEvent).agent_continued).toBe(true);
   });
 
   it('are filed under the hour of their event, as one-record batches in the raw layout of ingestion', () => {
