@@ -11,12 +11,12 @@ import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
 import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
 import { S3InputArchive } from '../src/adapters/aws/s3-input-archive';
 import { S3PartialCache } from '../src/adapters/aws/s3-partial-cache';
-import { RawRecordCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
-import { augursForecastModel } from '../src/adapters/forecasting/augurs-forecast-model';
+import { RawObjectCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
 import { systemClock } from '../src/adapters/system-clock';
 import { type ComputeSummary, computeEventSchema } from '../src/contracts/compute-function';
 import { PipelineMetric } from '../src/contracts/metrics';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
+import { lazyForecaster } from '../src/runtime/lazy-forecaster';
 import { type ComputeKpiResult, computeKpi } from '../src/usecases/compute-kpi';
 import { refreshKpi } from '../src/usecases/refresh-kpi';
 
@@ -33,8 +33,8 @@ const environment = z.object({
   GUARDRAIL_INTAKE_FUNCTION: z.string().min(1).optional(),
   /** The ingestion state table: the raw store's commit log, and the hours marked for recomputation (read only). */
   STATE_TABLE: name,
-  /** Decoded raw records kept in memory between invocations (about 300 bytes each). */
-  RAW_RECORD_CACHE: z.coerce.number().int().nonnegative().default(300_000),
+  /** MiB of raw objects (as stored, gzip) kept in memory between invocations. */
+  RAW_CACHE_MIB: z.coerce.number().int().nonnegative().default(256),
 });
 
 export const { handler, create } = defineHandler({
@@ -44,8 +44,8 @@ export const { handler, create } = defineHandler({
   correlationId: (e) => e.kpiId,
   clients: ['dynamodb', 's3', 'lambda'],
   dependencies: (env, { clients }) => {
-    // Decoded raw objects shared by the KPIs a warm container computes one after another.
-    const recordCache = new RawRecordCache(env.RAW_RECORD_CACHE);
+    // Raw objects shared by the KPIs a warm container computes one after another.
+    const objectCache = new RawObjectCache(env.RAW_CACHE_MIB * 1024 * 1024);
     return {
       definitions: kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, systemClock),
       annotationStore: new DynamoAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
@@ -55,7 +55,7 @@ export const { handler, create } = defineHandler({
           clients.s3,
           env.RAW_BUCKET,
           new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE),
-          recordCache,
+          objectCache,
         ),
       cache: new S3PartialCache(clients.s3, env.WORK_BUCKET),
       inputs: new S3InputArchive(clients.s3, env.WORK_BUCKET),
@@ -66,8 +66,8 @@ export const { handler, create } = defineHandler({
       violations: env.GUARDRAIL_INTAKE_FUNCTION
         ? new LambdaViolationSink(clients.lambda, env.GUARDRAIL_INTAKE_FUNCTION)
         : null,
-      // Compiled on the first refresh that forecasts, not at cold start.
-      forecasting: augursForecastModel(),
+      // Imported and compiled on the first refresh that forecasts, not at cold start.
+      forecasting: lazyForecaster(),
     };
   },
   run: async (input, deps, { logger, metrics }): Promise<ComputeSummary> => {

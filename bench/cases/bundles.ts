@@ -166,6 +166,15 @@ export async function run(): Promise<void> {
     );
   }
 
+  // Modules a function loads on demand beside its bundle (e.g. the compute function's forecasting
+  // code and model, read on the first forecast).
+  for (const row of rows) {
+    const onDemand = readdirSync(row.fn.dir, { withFileTypes: true })
+      .filter((f) => f.isFile() && !f.name.startsWith('index.mjs') && /\.(mjs|js|cjs|wasm)$/.test(f.name))
+      .map((f) => `${f.name} ${kb(statSync(path.join(row.fn.dir, f.name)).size)} KB`);
+    if (onDemand.length > 0) console.log(`${row.fn.entry}, loaded on demand: ${onDemand.join(', ')}`);
+  }
+
   // What tracing adds when it is on: the tracer package, imported in a new process of its own.
   const withTracer = rows.find((row) => row.tracerKb > 0);
   if (withTracer) {

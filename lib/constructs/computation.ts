@@ -21,7 +21,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { FORECAST_ASSET_FILES } from '../../src/contracts/forecast-assets';
+import { FORECAST_ASSET_FILES, FORECASTER_BUNDLE } from '../../src/contracts/forecast-assets';
 import { RAW_PREFIX } from '../../src/contracts/raw-layout';
 import { LINEAGE_PREFIX, PARTIALS_PREFIX } from '../../src/contracts/work-layout';
 import { acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
@@ -75,10 +75,14 @@ export class Computation extends Construct {
       timeout: Duration.minutes(10),
       logRetention: props.logRetention,
       invocation: { kind: 'asynchronous', deadLetterQueue: deadLetters.queue },
-      // The forecasting model (augurs, WebAssembly) is loaded from beside the bundle on the first forecast.
+      // The forecasting code and its model (augurs, WebAssembly) are loaded from beside the bundle on
+      // the first forecast.
       copiedFiles: FORECAST_ASSET_FILES.map((file) => `node_modules/@bsull/augurs/${file}`),
+      lazyBundles: { [FORECASTER_BUNDLE.file]: FORECASTER_BUNDLE.entry },
       environment: {
         CODE_VERSION: props.codeVersion,
+        // Raw objects (gzip) kept in memory between invocations, for KPIs of one dataset computed in turn.
+        RAW_CACHE_MIB: '256',
         PARTITION_TIME_FIELDS: JSON.stringify(partitionTimeFields(props.repoRoot, props.datasetFolders)),
       },
     });

@@ -74,7 +74,14 @@ export interface KpiFunctionProps {
    * and the rest of the account can never take them. @default none reserved
    */
   readonly reservedConcurrency?: number | null;
-  /** Escape hatch for the few settings a stage needs. */
+  /**
+   * Modules bundled on their own beside the function's bundle, by output file name (e.g.
+   * `forecasting.mjs`) with their entry (path from the repository root), with the same settings as
+   * the bundle: code the function imports by file URL only when it needs it, so that it costs the
+   * bundle and its import nothing. @default none
+   */
+  readonly lazyBundles?: Readonly<Record<string, string>>;
+  /** Escape hatch for the few settings a stage needs (reserved concurrency, DLQ, ...). */
   readonly overrides?: Partial<NodejsFunctionProps>;
 }
 
@@ -106,6 +113,21 @@ export function tracerPackageCommands(inputDir: string, outputDir: string): stri
     `mkdir -p "${dir}"`,
     `cd "${inputDir}" && "${path.join(inputDir, 'node_modules', '.bin', 'esbuild')}" ${TRACER_PACKAGE} --bundle --platform=node --format=cjs --target=node24 --minify '--external:@aws-sdk/*' --log-level=warning --outfile="${path.join(dir, 'index.cjs')}"`,
     `echo '${packageJson}' > "${path.join(dir, 'package.json')}"`,
+  ];
+}
+
+/** Lets CommonJS dependencies call require() in an ESM bundle. */
+const REQUIRE_BANNER =
+  "import { createRequire as __kpiCreateRequire } from 'node:module';const require = __kpiCreateRequire(import.meta.url);";
+
+/**
+ * Shell commands that bundle `entry` (a path from the repository root) into `outputDir/file`, minified
+ * ESM for Node 24 with the same modules left out as the function's own bundle.
+ */
+export function lazyBundleCommands(inputDir: string, outputDir: string, file: string, entry: string): string[] {
+  const externals = EXTERNAL_MODULES.map((module) => shellQuote(`--external:${module}`)).join(' ');
+  return [
+    `cd "${inputDir}" && "${path.join(inputDir, 'node_modules', '.bin', 'esbuild')}" "${path.join(inputDir, entry)}" --bundle --platform=node --format=esm --target=node24 --minify --main-fields=module,main ${externals} ${shellQuote(`--banner:js=${REQUIRE_BANNER}`)} --log-level=warning --outfile="${path.join(outputDir, file)}"`,
   ];
 }
 
@@ -190,8 +212,7 @@ export class KpiFunction extends Construct {
         mainFields: ['module', 'main'],
         externalModules: [...EXTERNAL_MODULES],
         // Some CommonJS dependencies call require(); give ESM bundles one.
-        banner:
-          "import { createRequire as __kpiCreateRequire } from 'node:module';const require = __kpiCreateRequire(import.meta.url);",
+        banner: REQUIRE_BANNER,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
@@ -205,6 +226,9 @@ export class KpiFunction extends Construct {
               const { from, to } = typeof file === 'string' ? { from: file, to: path.basename(file) } : file;
               return `mkdir -p "${path.dirname(path.join(outputDir, to))}" && cp "${path.join(inputDir, from)}" "${path.join(outputDir, to)}"`;
             }),
+            ...Object.entries(props.lazyBundles ?? {}).flatMap(([file, entry]) =>
+              lazyBundleCommands(inputDir, outputDir, file, entry),
+            ),
           ],
         },
       },

@@ -2,7 +2,6 @@
 // emulators on loopback, creates what the synthesized templates declare, and wires the production
 // handlers and state machines to them by endpoint. Nothing here is a second implementation.
 
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -15,8 +14,7 @@ import {
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
 import type { FaultPlan } from '../adapters/aws/fault-injection';
 import { type AwsJsonEndpoint, startAwsJsonEndpoint } from './aws-json-endpoint';
-import { startLocalDynamoDb } from './dynalite-server';
-import { startLoopbackFauxqs } from './fauxqs';
+import { startEmulators, startEmulatorsHere } from './emulators';
 import { LocalFunctions } from './functions';
 import { LocalHttpApis } from './http-apis';
 import { type LambdaEndpoint, startLambdaEndpoint } from './lambda-endpoint';
@@ -50,6 +48,11 @@ export interface LocalCloudOptions {
    * `cloud.clients`) are left alone. @default none
    */
   readonly faults?: FaultPlan;
+  /**
+   * Run DynamoDB, S3, SNS and SQS on a thread of their own, so that they and the functions use two
+   * cores. @default true
+   */
+  readonly emulatorThread?: boolean;
 }
 
 /** A message an SNS topic published, as the local outbox received it. */
@@ -107,6 +110,8 @@ export class LocalCloud {
     readonly httpApis: LocalHttpApis,
     readonly clients: AwsClients,
     private readonly shutdown: () => Promise<void>,
+    /** Whether DynamoDB, S3, SNS and SQS run on a thread of their own (see LocalCloudOptions). */
+    readonly emulatorThread: boolean,
   ) {}
 
   static async start(options: LocalCloudOptions = {}): Promise<LocalCloud> {
@@ -123,16 +128,11 @@ export class LocalCloud {
     };
     try {
       const stateDir = options.stateDir ? path.resolve(options.stateDir) : undefined;
-      if (stateDir)
-        for (const dir of ['dynamodb', 'messaging', 's3']) mkdirSync(path.join(stateDir, dir), { recursive: true });
-      const dynamo = await startLocalDynamoDb(stateDir ? path.join(stateDir, 'dynamodb') : undefined);
-      closers.push(() => dynamo.close());
-
-      const fauxqs = await startLoopbackFauxqs(
-        stateDir ? { dataDir: path.join(stateDir, 'messaging'), s3StorageDir: path.join(stateDir, 's3') } : {},
+      const emulators = await (options.emulatorThread === false ? startEmulatorsHere : startEmulators)(
+        stateDir ? { stateDir } : {},
       );
-      const fauxqsUrl = fauxqs.url;
-      closers.push(() => fauxqs.close());
+      closers.push(() => emulators.stop());
+      const fauxqsUrl = emulators.fauxqsUrl;
 
       let stepFunctions: LocalStepFunctions | undefined;
       const sfnEndpoint: AwsJsonEndpoint = await startAwsJsonEndpoint('AWSStepFunctions', {
@@ -174,7 +174,7 @@ export class LocalCloud {
       closers.push(() => lambdaEndpoint.stop());
 
       const environment: Record<string, string> = {
-        AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+        AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbUrl,
         AWS_ENDPOINT_URL_S3: fauxqsUrl,
         AWS_ENDPOINT_URL_SNS: fauxqsUrl,
         AWS_ENDPOINT_URL_SQS: fauxqsUrl,
@@ -241,6 +241,7 @@ export class LocalCloud {
         httpApis,
         clients,
         shutdown,
+        options.emulatorThread !== false,
       );
     } catch (error) {
       await shutdown();

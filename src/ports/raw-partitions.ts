@@ -1,12 +1,17 @@
 // Port: the raw store as the compute stage reads it: hour partitions of a dataset, each with the
-// objects (batches) it holds, and the records inside them.
+// objects (batches) it holds, and the records inside them, streamed.
 import type { TypedRecord } from '../domain/records';
 
 export interface RawObject {
   readonly key: string;
+  /** What identifies the object's content: the SHA-256 its commit names. */
   readonly etag: string;
   /** The ingestion batch that wrote it. */
   readonly batchId: string;
+  /** Records in the object, as committed (what work is planned by). */
+  readonly records: number;
+  /** Bytes of the object as stored (compressed). */
+  readonly bytes: number;
 }
 
 /** One hour of one dataset in the raw store. */
@@ -32,8 +37,11 @@ export interface PartitionBatchSummary {
 export interface RawPartitionSource {
   /** Hour partitions of `dataset` with `from <= start < to` (from null: from the beginning), oldest first. */
   list(dataset: string, from: number | null, to: number): Promise<RawPartition[]>;
-  /** Every record of the partition. */
-  records(partition: RawPartition): Promise<TypedRecord[]>;
+  /**
+   * The records of the partition's objects (all of them, or `objects`, a subset), in batches as
+   * they are read: memory holds a batch and a read buffer, never an object.
+   */
+  scan(partition: RawPartition, objects?: readonly RawObject[]): AsyncIterable<readonly TypedRecord[]>;
   /** What the manifests of the partition's batches say (read once per batch). */
   batches(partition: RawPartition): Promise<PartitionBatchSummary>;
 }

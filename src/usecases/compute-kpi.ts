@@ -18,12 +18,20 @@ import type { Restatement } from '../domain/values/restatement';
 import { sha256Hex } from '../domain/versioning/sha256';
 import type { Clock } from '../ports/clock';
 import type { DefinitionState, DefinitionStore } from '../ports/definition-store';
-import type { ForecastModelSource } from '../ports/forecast-model';
+import type { Forecaster } from '../ports/forecast-model';
 import type { InputArchive } from '../ports/input-archive';
 import type { KpiValueStore } from '../ports/kpi-value-store';
-import type { CachedPartition, PartialCache, PartialIndex } from '../ports/partial-cache';
+import {
+  type CachedPartition,
+  type KeptPartition,
+  type KeptPeriod,
+  monthOf,
+  type PartialCache,
+  type PartialIndex,
+  type WantedState,
+} from '../ports/partial-cache';
 import type { RawPartition, RawPartitionSource } from '../ports/raw-partitions';
-import { forecastValues } from './forecast-values';
+import { forecastPeriod } from './forecast-values';
 
 const HOUR = 3_600_000;
 
@@ -57,7 +65,14 @@ export interface ComputeKpiDependencies {
    * Forecasts the latest final value of each series (scheduled refreshes). Without it nothing is
    * forecast: backfills and explicit recomputes leave the past as it was evaluated.
    */
-  readonly forecasting?: ForecastModelSource;
+  readonly forecasting?: Forecaster;
+}
+
+/** What a partition's records (or some of its objects) come to. */
+export interface AggregatedPartition {
+  readonly state: KpiPartialState;
+  readonly rows: number;
+  readonly newestEventAt: string | null;
 }
 
 export interface ComputeKpiResult {
@@ -94,25 +109,29 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
   const widen = (dataset: string, range: Range): Range => widenRange(definition, dataset, range, deps);
 
   // 1. The partitions the whole range reads, and which of them changed since they were aggregated.
-  const index = await deps.cache.readIndex(definition.id, kpi.signature);
   const partitions = new Map<string, RawPartition[]>();
-  for (const [dataset, range] of Object.entries(kpi.inputRanges(rangeStart, rangeEnd))) {
-    const wide = widen(dataset, range);
-    partitions.set(dataset, await deps.raw.list(dataset, wide.from, wide.to));
-  }
+  await Promise.all(
+    Object.entries(kpi.inputRanges(rangeStart, rangeEnd)).map(async ([dataset, range]) => {
+      const wide = widen(dataset, range);
+      partitions.set(dataset, await deps.raw.list(dataset, wide.from, wide.to));
+    }),
+  );
+  const listed = [...partitions.values()].flat();
+  const months = [
+    ...new Set([...listed.map((p) => monthOf(partitionKey(p))), ...starts.map((start) => monthOf(isoTime(start)))]),
+  ].sort();
+  const index = await deps.cache.readIndex(definition.id, kpi.signature, months);
   const states = new Map<string, KpiPartialState>();
-  const stale = [...partitions.values()]
-    .flat()
-    .filter((p) => index.partitions[partitionKey(p)]?.fingerprint !== p.fingerprint);
-  const aggregated = new Map<string, KpiPartialState>();
+  /** States this run aggregated: kept for the next one. */
+  const fresh = new Map<string, KeptPartition>();
+  const stale = listed.filter((p) => index.partitions[partitionKey(p)]?.fingerprint !== p.fingerprint);
   await forEachConcurrently(stale, deps.concurrency ?? 4, async (partition) => {
     const key = partitionKey(partition);
     const { state: partial, cached } = await aggregate(kpi, definition, partition, deps);
     states.set(key, partial);
-    aggregated.set(key, partial);
+    fresh.set(key, { fingerprint: partition.fingerprint, state: partial });
     index.partitions[key] = cached;
   });
-  await deps.cache.writePartials(definition.id, kpi.signature, aggregated);
   // 2. The periods to finalize: those whose inputs, definition or code changed, or were provisional.
   const computedAt = isoTime(deps.clock?.now() ?? request.asOf);
   const plans = starts.map((start) => {
@@ -137,17 +156,19 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
   const due = plans.filter((p) => p.due);
 
   // 3. Finalize them, then assess drift in time order against each series' history.
-  const finalized: { plan: (typeof due)[number]; values: KpiValue[] }[] = [];
-  const mergedByPeriod = await mergedInputs(kpi, definition, due, states, index, deps);
-  for (const plan of due) {
-    const merged = mergedByPeriod.get(plan.start) as KpiPartialState;
-    const { values } = kpi.finalize(merged, {
-      asOf: request.asOf,
-      from: plan.start,
-      to: plan.end,
-      version: state.version,
-    });
-    const lineageInputs: InputPartition[] = plan.inputs.map((p) => {
+  const finalized: { plan: (typeof due)[number]; values: KpiValue[]; inputsRef: string | null }[] = [];
+  const { merged: mergedByPeriod, changed: changedPeriods } = await mergedInputs(
+    kpi,
+    definition,
+    due,
+    states,
+    fresh,
+    index,
+    deps,
+  );
+  // The full input list of each period, archived where it changed (content-addressed, all at once).
+  const lineageOf = (plan: (typeof due)[number]): InputPartition[] =>
+    plan.inputs.map((p) => {
       const cached = index.partitions[partitionKey(p)] as CachedPartition;
       return {
         dataset: p.dataset,
@@ -160,8 +181,25 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
         newestEventAt: cached.newestEventAt,
       };
     });
-    const summaries = summarizeInputs(lineageInputs, sha256Hex);
-    const inputsRef = deps.inputs ? await deps.inputs.put(definition.id, lineageInputs) : null;
+  const refs = new Map<number, string | null>();
+  await forEachConcurrently(due, 8, async (plan) => {
+    const previous = index.periods[isoTime(plan.start)];
+    if (previous?.inputs === plan.digest && previous.inputsRef !== undefined) {
+      refs.set(plan.start, previous.inputsRef);
+      return;
+    }
+    refs.set(plan.start, deps.inputs ? await deps.inputs.put(definition.id, lineageOf(plan)) : null);
+  });
+  for (const plan of due) {
+    const merged = mergedByPeriod.get(plan.start) as KpiPartialState;
+    const { values } = kpi.finalize(merged, {
+      asOf: request.asOf,
+      from: plan.start,
+      to: plan.end,
+      version: state.version,
+    });
+    const summaries = summarizeInputs(lineageOf(plan), sha256Hex);
+    const inputsRef = refs.get(plan.start) ?? null;
     const confidence = inputConfidence({
       inputs: summaries,
       periodStart: plan.start,
@@ -170,6 +208,7 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
     });
     finalized.push({
       plan,
+      inputsRef,
       values: values.map((v) => ({
         kpiId: v.kpiId,
         grain: v.grain,
@@ -215,7 +254,7 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
     });
   }
   const computed: KpiValue[] = [];
-  for (const { plan, values } of finalized) {
+  for (const { plan, values, inputsRef } of finalized) {
     const from = isoTime(shiftPeriod(definition.grain, plan.start, -driftLookback));
     const before = isoTime(plan.start);
     let provisional = false;
@@ -234,26 +273,28 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
       codeVersion: deps.codeVersion,
       provisional,
       partitions: Object.fromEntries(plan.inputs.map((p) => [partitionKey(p), p.fingerprint])),
+      inputsRef,
     };
   }
-  const evaluated = deps.forecasting
-    ? await forecastValues(deps.forecasting, {
-        definition,
-        values: computed,
-        latestStoredFinal: latestUnchangedPeriod(plans),
-        history: (key) => series.get(key) ?? [],
-        asOf: request.asOf,
-      })
-    : computed;
+  // The forecaster (and its code) is asked only when there is something to forecast.
+  const forecast = {
+    definition,
+    values: computed,
+    latestStoredFinal: latestUnchangedPeriod(plans),
+    history: (key: string) => series.get(key) ?? [],
+    asOf: request.asOf,
+  };
+  const evaluated =
+    deps.forecasting && forecastPeriod(forecast) !== null ? await deps.forecasting.forecast(forecast) : computed;
   const report = await deps.values.write(evaluated);
-  await deps.cache.writeIndex(definition.id, kpi.signature, index);
+  await deps.cache.write(definition.id, kpi.signature, { partitions: fresh, periods: changedPeriods, index, months });
   const read = [...partitions.values()].flat().length;
   return {
     kpiId: definition.id,
     outcome: 'computed',
     version: state.version,
     periods: { inRange: starts.length, finalized: due.length },
-    partitions: { read, aggregated: stale.length, reused: read - stale.length },
+    partitions: { read, aggregated: fresh.size, reused: read - fresh.size },
     values: { created: report.created, updated: report.updated, unchanged: report.unchanged },
     restatements: report.restatements,
     written: report.written,
@@ -311,25 +352,51 @@ async function aggregate(
   partition: RawPartition,
   deps: Pick<ComputeKpiDependencies, 'raw'>,
 ): Promise<{ state: KpiPartialState; cached: CachedPartition }> {
-  const [records, batches] = await Promise.all([deps.raw.records(partition), deps.raw.batches(partition)]);
+  const { state, rows, newestEventAt } = await aggregateRecords(kpi, definition, partition, deps);
+  const summary = await deps.raw.batches(partition);
+  return {
+    state,
+    cached: {
+      fingerprint: partition.fingerprint,
+      rows,
+      quarantined: summary.quarantined,
+      newestEventAt,
+      manifests: summary.manifests,
+      objects: partition.objects.length,
+    },
+  };
+}
+
+/**
+ * The partial state of a partition's records (all its objects, or some), streamed: a batch of
+ * records at a time goes into the accumulator, so memory holds the groups of the state and one
+ * batch, whatever the partition's size.
+ */
+export async function aggregateRecords(
+  kpi: CompiledKpi,
+  definition: KpiDefinition,
+  partition: RawPartition,
+  deps: Pick<ComputeKpiDependencies, 'raw'>,
+  objects: RawPartition['objects'] = partition.objects,
+): Promise<AggregatedPartition> {
   const timeField = definition.datasets.find((d) => d.id === partition.dataset)?.timeField;
+  const accumulator = kpi.accumulator();
+  let rows = 0;
   let newest = Number.NEGATIVE_INFINITY;
-  if (timeField) {
-    for (const record of records) {
-      const time = record[timeField];
-      if (typeof time === 'number' && time > newest) newest = time;
+  for await (const records of deps.raw.scan(partition, objects)) {
+    accumulator.addAll(partition.dataset, records);
+    rows += records.length;
+    if (timeField) {
+      for (const record of records) {
+        const time = record[timeField];
+        if (typeof time === 'number' && time > newest) newest = time;
+      }
     }
   }
   return {
-    state: kpi.partial(partition.dataset, records),
-    cached: {
-      fingerprint: partition.fingerprint,
-      rows: records.length,
-      quarantined: batches.quarantined,
-      newestEventAt: Number.isFinite(newest) ? isoTime(newest) : null,
-      manifests: batches.manifests,
-      objects: partition.objects.length,
-    },
+    state: accumulator.state(),
+    rows,
+    newestEventAt: Number.isFinite(newest) ? isoTime(newest) : null,
   };
 }
 
@@ -337,17 +404,19 @@ async function aggregate(
  * The merged partial state of each period's inputs. A period merged before from a subset of today's
  * inputs, all unchanged (a new hour arrived, nothing was corrected), starts from that merged state
  * plus the new partitions: the same state, since merging is associative and order-free. Otherwise
- * every input partial is merged again. Partials and kept states are read in batches, partials the
- * cache lost are rebuilt from the raw store, and the new merged states are kept for the next refresh.
+ * every input partial is merged again. Kept states are read in one go (each checked against what it
+ * must have been made of); partials the cache lost are rebuilt from the raw store. Returns the
+ * merged states and, to be kept, those that differ from what the cache holds.
  */
 async function mergedInputs(
   kpi: CompiledKpi,
   definition: KpiDefinition,
   plans: readonly { start: number; inputs: RawPartition[] }[],
   states: Map<string, KpiPartialState>,
+  fresh: Map<string, KeptPartition>,
   index: PartialIndex,
   deps: Pick<ComputeKpiDependencies, 'raw' | 'cache' | 'concurrency'>,
-): Promise<Map<number, KpiPartialState>> {
+): Promise<{ merged: Map<number, KpiPartialState>; changed: Map<string, KeptPeriod> }> {
   const periodKey = (start: number) => `period/${isoTime(start)}`;
   const reusable = new Map<number, Readonly<Record<string, string>>>();
   for (const plan of plans) {
@@ -357,40 +426,81 @@ async function mergedInputs(
       reusable.set(plan.start, previous);
     }
   }
-  const kept = await deps.cache.readPartials(definition.id, kpi.signature, [...reusable.keys()].map(periodKey));
-  const inputsOf = (plan: { start: number; inputs: RawPartition[] }) => {
-    const previous = kept.has(periodKey(plan.start)) ? reusable.get(plan.start) : undefined;
-    return previous ? plan.inputs.filter((p) => !(partitionKey(p) in previous)) : plan.inputs;
-  };
-  const needed = new Map<string, RawPartition>();
-  for (const plan of plans)
-    for (const p of inputsOf(plan)) if (!states.has(partitionKey(p))) needed.set(partitionKey(p), p);
-  for (const [key, state] of await deps.cache.readPartials(definition.id, kpi.signature, [...needed.keys()])) {
-    states.set(key, state);
+  const wanted = new Map<string, WantedState>();
+  const partitionWanted = (p: RawPartition): WantedState => ({
+    made: p.fingerprint,
+    location: index.partitions[partitionKey(p)]?.location,
+  });
+  for (const [start, previous] of reusable) {
+    wanted.set(periodKey(start), {
+      made: partitionsDigest(previous),
+      location: index.periods[isoTime(start)]?.location,
+    });
   }
-  // The index knew these partitions but their partials are gone (the work bucket is derived data).
-  const rebuilt = new Map<string, KpiPartialState>();
-  await forEachConcurrently(
-    [...needed.values()].filter((p) => !states.has(partitionKey(p))),
-    deps.concurrency ?? 4,
-    async (partition) => {
-      const { state, cached } = await aggregate(kpi, definition, partition, deps);
-      states.set(partitionKey(partition), state);
-      rebuilt.set(partitionKey(partition), state);
-      index.partitions[partitionKey(partition)] = cached;
-    },
-  );
-  const merged = new Map<number, KpiPartialState>();
-  const toKeep = new Map<string, KpiPartialState>(rebuilt);
   for (const plan of plans) {
-    const start = kept.get(periodKey(plan.start));
-    const parts = inputsOf(plan).map((p) => states.get(partitionKey(p)) as KpiPartialState);
+    const previous = reusable.get(plan.start);
+    for (const p of plan.inputs) {
+      const key = partitionKey(p);
+      if (!(previous && key in previous) && !states.has(key)) wanted.set(key, partitionWanted(p));
+    }
+  }
+  const read = await deps.cache.readStates(definition.id, kpi.signature, wanted);
+  // A period whose kept state is gone merges every input again: read those partials too.
+  const lost = new Map<string, WantedState>();
+  for (const plan of plans) {
+    if (!reusable.has(plan.start) || read.has(periodKey(plan.start))) continue;
+    for (const p of plan.inputs) {
+      const key = partitionKey(p);
+      if (!states.has(key) && !read.has(key)) lost.set(key, partitionWanted(p));
+    }
+  }
+  if (lost.size > 0)
+    for (const [key, state] of await deps.cache.readStates(definition.id, kpi.signature, lost)) read.set(key, state);
+  for (const [key, state] of read) if (!key.startsWith('period/')) states.set(key, state);
+  // The index knew these partitions but their partials are gone (the work bucket is derived data).
+  const missing = new Map<string, RawPartition>();
+  for (const plan of plans) {
+    const kept = read.has(periodKey(plan.start)) ? reusable.get(plan.start) : undefined;
+    for (const p of plan.inputs) {
+      const key = partitionKey(p);
+      if (!(kept && key in kept) && !states.has(key)) missing.set(key, p);
+    }
+  }
+  await forEachConcurrently([...missing.values()], deps.concurrency ?? 4, async (partition) => {
+    const { state, cached } = await aggregate(kpi, definition, partition, deps);
+    states.set(partitionKey(partition), state);
+    fresh.set(partitionKey(partition), { fingerprint: partition.fingerprint, state });
+    index.partitions[partitionKey(partition)] = cached;
+  });
+  const merged = new Map<number, KpiPartialState>();
+  const changed = new Map<string, KeptPeriod>();
+  for (const plan of plans) {
+    const start = read.get(periodKey(plan.start));
+    const kept = start ? reusable.get(plan.start) : undefined;
+    const parts = plan.inputs
+      .filter((p) => !(kept && partitionKey(p) in kept))
+      .map((p) => states.get(partitionKey(p)) as KpiPartialState);
+    if (start && parts.length === 0) {
+      // Nothing new since it was kept: the same state, not written again.
+      merged.set(plan.start, start);
+      continue;
+    }
     const state = kpi.merge(start ? [start, ...parts] : parts);
     merged.set(plan.start, state);
-    toKeep.set(periodKey(plan.start), state);
+    const partitions = Object.fromEntries(plan.inputs.map((p) => [partitionKey(p), p.fingerprint]));
+    changed.set(isoTime(plan.start), { inputs: partitionsDigest(partitions), state });
   }
-  await deps.cache.writePartials(definition.id, kpi.signature, toKeep);
-  return merged;
+  return { merged, changed };
+}
+
+/** What identifies the partitions a merged state was made of: their keys and fingerprints. */
+function partitionsDigest(partitions: Readonly<Record<string, string>>): string {
+  return sha256Hex(
+    Object.entries(partitions)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, fingerprint]) => `${key}:${fingerprint}`)
+      .join('\n'),
+  );
 }
 
 async function forEachConcurrently<T>(items: readonly T[], concurrency: number, run: (item: T) => Promise<void>) {

@@ -117,20 +117,21 @@ export async function declarationImpact(request: ImpactRequest, deps: ImpactDepe
   let recordsChecked = 0;
   const fieldsBefore = new Set(Object.keys(request.current?.fields ?? {}));
   for (const partition of await deps.raw.list(proposed.id, from, to)) {
-    for (const record of await deps.raw.records(partition)) {
-      recordsChecked += 1;
-      const refusal = refusalOf(record, proposed.declaration, fieldsBefore);
-      if (!refusal) continue;
-      const code = `${refusal.field}: ${refusal.code}`;
-      bump(validToQuarantined, code);
-      movingDays.add(dayOf(record[proposed.eventTimeField]));
-      example({
-        where: new Date(record[proposed.eventTimeField] as number).toISOString(),
-        from: 'valid',
-        to: code,
-        row: cut(JSON.stringify(record)),
-      });
-    }
+    for await (const batch of deps.raw.scan(partition))
+      for (const record of batch) {
+        recordsChecked += 1;
+        const refusal = refusalOf(record, proposed.declaration, fieldsBefore);
+        if (!refusal) continue;
+        const code = `${refusal.field}: ${refusal.code}`;
+        bump(validToQuarantined, code);
+        movingDays.add(dayOf(record[proposed.eventTimeField]));
+        example({
+          where: new Date(record[proposed.eventTimeField] as number).toISOString(),
+          from: 'valid',
+          to: code,
+          row: cut(JSON.stringify(record)),
+        });
+      }
   }
 
   const days = [...movingDays].sort();

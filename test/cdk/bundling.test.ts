@@ -9,6 +9,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KpiFunction, TRACER_PACKAGE } from '../../lib/constructs/kpi-function';
+import { storedDefinition } from '../../src/adapters/aws/kpi-definitions';
+import { FORECAST_ASSET_FILES, FORECASTER_BUNDLE } from '../../src/contracts/forecast-assets';
+import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
+import { sampleValue } from '../support/kpi-values';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
@@ -41,6 +45,9 @@ beforeAll(() => {
     serviceName: 'self-check',
     invocation: { kind: 'synchronous', caller: 'the test' },
     bundledFiles: { 'kpis/datasets/quoted.json': DECLARATION },
+    // As the compute function carries its forecasting code and model.
+    copiedFiles: FORECAST_ASSET_FILES.map((file) => `node_modules/@bsull/augurs/${file}`),
+    lazyBundles: { [FORECASTER_BUNDLE.file]: FORECASTER_BUNDLE.entry },
   });
   template = Template.fromStack(stack);
   const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
@@ -103,6 +110,33 @@ describe('KpiFunction bundling', () => {
        console.log(JSON.stringify({ url, traced: typeof tracer.captureAWSv3Client }));`,
     );
     expect(JSON.parse(out)).toEqual({ url: `file://${chunk}`, traced: 'function' });
+  });
+
+  it('bundles a lazily imported module on its own, without zod, and it forecasts from beside the bundle', async () => {
+    const lazy = readFileSync(path.join(assetDir, FORECASTER_BUNDLE.file), 'utf8');
+    expect(lazy.length).toBeLessThan(20_000);
+    expect(lazy).not.toMatch(/ZodError|\$ZodType/);
+    // A Monday-to-Sunday pattern over eight weeks; the last day is forecast.
+    const definition = storedDefinition(
+      readDefinitionFile(path.join(repoRoot, 'kpis/definitions/ctr.yaml')).definition,
+    );
+    const day = (n: number) => new Date(Date.UTC(2024, 0, 1 + n)).toISOString();
+    const history = Array.from({ length: 56 }, (_, n) => ({
+      periodStart: day(n),
+      periodEnd: day(n + 1),
+      value: 0.03 + (n % 7) * 0.001,
+    }));
+    const value = sampleValue({ kpiId: definition.id, periodStart: day(56), dimensions: {}, value: 0.03 });
+    const input = JSON.stringify({ definition, values: [value], latestStoredFinal: null, asOf: Date.parse(day(60)) });
+    const out = await node(
+      `const { augursForecaster } = await import('./${FORECASTER_BUNDLE.file}');
+       const input = ${input};
+       const [value] = await augursForecaster().forecast({ ...input, history: () => ${JSON.stringify(history)} });
+       console.log(JSON.stringify(value.forecast));`,
+    );
+    const forecast = JSON.parse(out) as { model: string; steps: unknown[] };
+    expect(forecast.model).toMatch(/^mstl\(7\)/);
+    expect(forecast.steps.length).toBeGreaterThan(0);
   });
 
   it('writes the bundled files with their exact content', () => {

@@ -15,6 +15,7 @@ import type { TypedRecord } from '../../src/domain/records';
 import { summarizeInputs } from '../../src/domain/values/kpi-value';
 import { sha256Hex } from '../../src/domain/versioning/sha256';
 import { LocalCloud } from '../../src/local/local-cloud';
+import type { KeptPartition, PartialIndex, WantedState } from '../../src/ports/partial-cache';
 import { generateSampleData } from '../../src/sample/generate';
 import { putRawBatch, rawStoreOf } from '../support/raw-store';
 
@@ -295,25 +296,124 @@ describe('compute function', () => {
 });
 
 describe('partial cache in the work bucket', () => {
-  it('keeps the partials of a dataset day in one object and the hours of a later write beside them', async () => {
+  const state = (n: number) => ({ probe: n }) as unknown as KpiPartialState;
+  const hourKey = (h: number) => `ds/date=2026-01-01/hour=${String(h).padStart(2, '0')}`;
+  const entry = (fingerprint: string) => ({
+    fingerprint,
+    rows: 1,
+    quarantined: 0,
+    newestEventAt: null,
+    manifests: [],
+    objects: 1,
+  });
+  const listKeys = async (prefix: string) => {
     const bucket = cloud.physicalName('WorkBucket', 'AWS::S3::Bucket');
-    const cache = new S3PartialCache(cloud.clients.s3, bucket);
-    const state = (n: number) => ({ probe: n }) as unknown as KpiPartialState;
-    const hours = new Map(
-      Array.from({ length: 23 }, (_, h) => [`ds/date=2026-01-01/hour=${String(h).padStart(2, '0')}`, state(h)]),
+    const { Contents = [] } = await cloud.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    return Contents.map((c) => c.Key);
+  };
+  const cacheOf = () => new S3PartialCache(cloud.clients.s3, cloud.physicalName('WorkBucket', 'AWS::S3::Bucket'));
+
+  it('keeps the states of a day (hours of every dataset, periods starting then) in one object, and a later hour beside them', async () => {
+    const cache = cacheOf();
+    const index: PartialIndex = { partitions: {}, periods: {} };
+    const partitions = new Map(
+      Array.from({ length: 23 }, (_, h) => [hourKey(h), { fingerprint: `f${h}`, state: state(h) }]),
     );
-    await cache.writePartials('probe', 'sig', hours);
-    await cache.writePartials('probe', 'sig', new Map([['ds/date=2026-01-01/hour=23', state(23)]]));
-    const { Contents = [] } = await cloud.clients.s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'partials/kpi=probe/' }),
-    );
-    expect(Contents.map((c) => c.Key)).toEqual(['partials/kpi=probe/sig=sig/ds/date=2026-01-01.json.gz']);
-    const read = await cache.readPartials('probe', 'sig', [
-      ...hours.keys(),
-      'ds/date=2026-01-01/hour=23',
-      'ds/date=2026-01-02/hour=00',
+    for (const [key, kept] of partitions) index.partitions[key] = entry(kept.fingerprint);
+    index.periods['2026-01-01T00:00:00.000Z'] = {
+      inputs: 'd1',
+      definitionHash: 'h',
+      codeVersion: 'c',
+      provisional: false,
+    };
+    await cache.write('probe', 'sig', {
+      partitions,
+      periods: new Map([['2026-01-01T00:00:00.000Z', { inputs: 'd1', state: state(100) }]]),
+      index,
+      months: ['2026-01'],
+    });
+    index.partitions[hourKey(23)] = entry('f23');
+    await cache.write('probe', 'sig', {
+      partitions: new Map([[hourKey(23), { fingerprint: 'f23', state: state(23) }]]),
+      periods: new Map(),
+      index,
+      months: ['2026-01'],
+    });
+    expect(await listKeys('partials/kpi=probe/')).toEqual([
+      'partials/kpi=probe/sig=sig/day=2026-01-01.json.gz',
+      'partials/kpi=probe/sig=sig/index/2026-01.json.gz',
     ]);
-    expect(read.size).toBe(24);
-    expect(read.get('ds/date=2026-01-01/hour=23')).toEqual(state(23));
+    expect(index.partitions[hourKey(0)]?.location).toBe('day=2026-01-01');
+    const index2 = await cacheOf().readIndex('probe', 'sig', ['2026-01']);
+    const wanted = new Map<string, WantedState>([
+      ...[...partitions].map(
+        ([key, kept]) =>
+          [key, { made: kept.fingerprint, location: index2.partitions[key]?.location }] as [string, WantedState],
+      ),
+      [hourKey(23), { made: 'f23', location: index2.partitions[hourKey(23)]?.location }],
+      [
+        'period/2026-01-01T00:00:00.000Z',
+        { made: 'd1', location: index2.periods['2026-01-01T00:00:00.000Z']?.location },
+      ],
+    ]);
+    const read = await cache.readStates('probe', 'sig', wanted);
+    expect(read.size).toBe(25);
+    expect(read.get(hourKey(23))).toEqual(state(23));
+    expect(read.get('period/2026-01-01T00:00:00.000Z')).toEqual(state(100));
+    expect(Object.keys((await cacheOf().readIndex('probe', 'sig', ['2026-01'])).partitions)).toHaveLength(24);
+  });
+
+  it('keeps the states of a run that writes most of a month in one object, and finds them there', async () => {
+    const cache = cacheOf();
+    const index: PartialIndex = { partitions: {}, periods: {} };
+    const partitions = new Map<string, KeptPartition>();
+    for (let day = 1; day <= 10; day += 1) {
+      const key = `ds/date=2026-02-${String(day).padStart(2, '0')}/hour=00`;
+      partitions.set(key, { fingerprint: `f${day}`, state: state(day) });
+      index.partitions[key] = entry(`f${day}`);
+    }
+    await cache.write('probe3', 'sig', { partitions, periods: new Map(), index, months: ['2026-02'] });
+    expect(await listKeys('partials/kpi=probe3/')).toEqual([
+      'partials/kpi=probe3/sig=sig/index/2026-02.json.gz',
+      'partials/kpi=probe3/sig=sig/month=2026-02.json.gz',
+    ]);
+    // A later run rewrites one day: it goes to a day object; the others are still read from the month.
+    const later = await cacheOf().readIndex('probe3', 'sig', ['2026-02']);
+    const changed = 'ds/date=2026-02-03/hour=00';
+    later.partitions[changed] = entry('g3');
+    await cache.write('probe3', 'sig', {
+      partitions: new Map([[changed, { fingerprint: 'g3', state: state(33) }]]),
+      periods: new Map(),
+      index: later,
+      months: ['2026-02'],
+    });
+    const final = await cacheOf().readIndex('probe3', 'sig', ['2026-02']);
+    const wanted = new Map<string, WantedState>(
+      Object.entries(final.partitions).map(([key, e]) => [key, { made: e.fingerprint, location: e.location }]),
+    );
+    const read = await cache.readStates('probe3', 'sig', wanted);
+    expect(read.size).toBe(10);
+    expect(read.get(changed)).toEqual(state(33));
+    expect(final.partitions[changed]?.location).toBe('day=2026-02-03');
+    expect(final.partitions['ds/date=2026-02-04/hour=00']?.location).toBe('month=2026-02');
+  });
+
+  it('gives a kept state only for what it was made of: another fingerprint or digest reads as nothing', async () => {
+    const cache = cacheOf();
+    await cache.write('probe2', 'sig', {
+      partitions: new Map([[hourKey(1), { fingerprint: 'old', state: state(1) }]]),
+      periods: new Map([['2026-01-01T00:00:00.000Z', { inputs: 'old', state: state(2) }]]),
+      index: { partitions: { [hourKey(1)]: entry('old') }, periods: {} },
+      months: ['2026-01'],
+    });
+    const read = await cache.readStates(
+      'probe2',
+      'sig',
+      new Map([
+        [hourKey(1), { made: 'new' }],
+        ['period/2026-01-01T00:00:00.000Z', { made: 'new' }],
+      ]),
+    );
+    expect(read.size).toBe(0);
   });
 });

@@ -1,13 +1,16 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { LocalCloud } from '../../src/local/local-cloud';
+import { RequestMeter, servicePortsOf } from '../../src/local/request-meter';
 import { computedAt, sampleValue, withLateBatch } from '../support/kpi-values';
 
 let cloud: LocalCloud;
 let store: DynamoKpiValueStore;
 
 beforeAll(async () => {
-  cloud = await LocalCloud.start();
+  // On this thread: the request meter sees the emulators' requests.
+  cloud = await LocalCloud.start({ emulatorThread: false });
   store = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
 });
 
@@ -135,5 +138,60 @@ describe('DynamoKpiValueStore', () => {
       to: day(5),
     });
     expect(stored?.revision).toBe(3);
+  });
+
+  it('writes many values in few requests, and every one of them', async () => {
+    const values = Array.from({ length: 120 }, (_, n) =>
+      sampleValue({ kpiId: 'many', dimensions: { campaign: `c${n}` }, value: n }),
+    );
+    const meter = RequestMeter.attach(servicePortsOf(cloud));
+    const report = await store.write(values);
+    meter.detach();
+    expect(report).toMatchObject({ created: 120, updated: 0, unchanged: 0 });
+    expect(report.written).toHaveLength(120);
+    // One read of values and lease, the lease taken, five batches of 25, the lease given back.
+    expect(meter.reading()).toMatchObject({
+      'dynamodb:BatchGetItem': { requests: 2 },
+      'dynamodb:UpdateItem': { requests: 2 },
+      'dynamodb:BatchWriteItem': { requests: 5 },
+    });
+    expect(RequestMeter.total(meter.reading())).toBe(9);
+    const stored = await store.forDate('2024-03-04');
+    expect(
+      stored
+        .filter((v) => v.kpiId === 'many')
+        .map((v) => v.value)
+        .sort((a, b) => Number(a) - Number(b)),
+    ).toEqual(values.map((v) => v.value));
+  });
+
+  it('waits for the lease of a writer that died holding it, then writes', async () => {
+    const table = cloud.physicalName('ValuesTable');
+    const short = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: table, leaseMillis: 1000 });
+    const value = sampleValue({ kpiId: 'orphan' });
+    await short.write([value]);
+    // A writer took the lease and never came back.
+    await cloud.clients.dynamodb.send(
+      new PutCommand({
+        TableName: table,
+        Item: { pk: 'WRITER#orphan', sk: 'lease', version: 1, owner: 'dead', expiresAt: Date.now() + 800 },
+      }),
+    );
+    const started = Date.now();
+    const report = await short.write([{ ...withLateBatch(value), provisional: true }]);
+    expect(report.updated).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+  });
+
+  it('gives up with a ConflictError when another writer keeps the lease', async () => {
+    const table = cloud.physicalName('ValuesTable');
+    const impatient = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: table, maxWaitMillis: 300 });
+    await cloud.clients.dynamodb.send(
+      new PutCommand({
+        TableName: table,
+        Item: { pk: 'WRITER#stuck', sk: 'lease', version: 1, owner: 'other', expiresAt: Date.now() + 60_000 },
+      }),
+    );
+    await expect(impatient.write([sampleValue({ kpiId: 'stuck' })])).rejects.toMatchObject({ name: 'ConflictError' });
   });
 });

@@ -98,7 +98,7 @@ export async function visibleRecords<T = Record<string, unknown>>(cloud: LocalCl
   const raw = new S3RawPartitions(cloud.clients.s3, bucketsOf(cloud).raw, commitLogOf(cloud));
   const records: T[] = [];
   for (const partition of await raw.list(dataset, null, Date.parse('2100-01-01T00:00:00Z'))) {
-    records.push(...((await raw.records(partition)) as T[]));
+    for await (const batch of raw.scan(partition)) records.push(...(batch as T[]));
   }
   return records;
 }

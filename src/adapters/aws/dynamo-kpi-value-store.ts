@@ -4,18 +4,25 @@
 //   pk  KPI#<kpiId>#<dimensionKey>   sk  <grain>#<periodStart ISO>       the series of one KPI and row
 //   gsi1pk DATE#<YYYY-MM-DD>         gsi1sk <grain>#<periodStart>#<kpiId>#<dimensionKey>
 //                                                                        every KPI for a date / period
+//   pk  WRITER#<kpiId>               sk  lease                          who writes the KPI's values now
 //
-// A write reads the stored fingerprints first (BatchGetItem) and puts only values whose content
-// changed, conditioned on the fingerprint it read, so two writers cannot lose each other's update.
-// A restatement is appended to the value's own list in that same put: with no transactions, one
-// item is the only way the new value and the record of what it replaced land together or not at all.
+// A write reads the stored fingerprints first (BatchGetItem, strongly consistent) and writes only
+// values whose content changed, in BatchWriteItem requests of 25. BatchWriteItem takes no condition,
+// so writers of one KPI take turns through a lease item: a writer takes it with a conditional write
+// that also checks the lease's version is the one it read beside the values (nobody wrote since),
+// writes, and gives it back with the version raised. Two writers never lose each other's update,
+// and a restatement is appended to the value's own item in the same write: with no transactions,
+// one item is the only way the new value and the record of what it replaced land together.
+// A writer that dies holding the lease holds it until it expires (a minute, renewed while a long
+// write goes on); the others wait for it.
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
   type QueryCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { ConflictError } from '../../domain/errors';
@@ -36,8 +43,12 @@ const seriesPointSchema = z.object({ periodStart: z.string(), periodEnd: z.strin
 export interface DynamoKpiValueStoreOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
-  /** Conditional puts in flight at once. @default 16 */
+  /** BatchWriteItem requests in flight at once. @default 4 */
   readonly concurrency?: number;
+  /** How long a writer's lease lasts unless renewed, ms. @default 60000 */
+  readonly leaseMillis?: number;
+  /** How long a writer waits for another's lease before giving up with a ConflictError, ms. @default 180000 */
+  readonly maxWaitMillis?: number;
 }
 
 const valueKey = (v: Pick<KpiValue, 'kpiId' | 'dimensions' | 'grain' | 'periodStart'>) => ({
@@ -45,29 +56,42 @@ const valueKey = (v: Pick<KpiValue, 'kpiId' | 'dimensions' | 'grain' | 'periodSt
   sk: `${v.grain}#${v.periodStart}`,
 });
 
+const leaseKey = (kpiId: string) => ({ pk: `WRITER#${kpiId}`, sk: 'lease' });
+
 type Outcome = { index: number; kind: 'created' | 'updated' | 'unchanged'; restatement: Restatement | null };
+
+/** What a writer read of a lease: its version (writes committed under it) and who holds it until when. */
+interface LeaseState {
+  readonly version: number;
+  readonly owner: string | null;
+  readonly expiresAt: number;
+}
 
 export class DynamoKpiValueStore implements KpiValueStore {
   private readonly concurrency: number;
+  private readonly leaseMillis: number;
+  private readonly maxWaitMillis: number;
 
   constructor(private readonly options: DynamoKpiValueStoreOptions) {
-    this.concurrency = options.concurrency ?? 16;
+    this.concurrency = options.concurrency ?? 4;
+    this.leaseMillis = options.leaseMillis ?? 60_000;
+    this.maxWaitMillis = options.maxWaitMillis ?? 180_000;
   }
 
   async write(values: readonly KpiValue[]): Promise<ValueWriteReport> {
     const parsed = values.map((v) => kpiValueSchema.parse(v));
-    const stored = await this.batchGet(parsed.map(valueKey));
+    const byKpi = new Map<string, number[]>();
+    parsed.forEach((value, index) => {
+      byKpi.set(value.kpiId, [...(byKpi.get(value.kpiId) ?? []), index]);
+    });
     const outcomes: Outcome[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < parsed.length) {
-        const index = next++;
-        const value = parsed[index] as KpiValue;
-        const { pk, sk } = valueKey(value);
-        outcomes.push({ index, ...(await this.writeOne(value, stored.get(`${pk}|${sk}`) ?? null)) });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, parsed.length) }, worker));
+    for (const [kpiId, indexes] of byKpi) {
+      const written = await this.writeKpi(
+        kpiId,
+        indexes.map((i) => parsed[i] as KpiValue),
+      );
+      outcomes.push(...written.map((o) => ({ ...o, index: indexes[o.index] as number })));
+    }
     return {
       created: outcomes.filter((o) => o.kind === 'created').length,
       updated: outcomes.filter((o) => o.kind === 'updated').length,
@@ -128,35 +152,163 @@ export class DynamoKpiValueStore implements KpiValueStore {
     return items.map(toStored);
   }
 
-  /** Writes one value unless unchanged; retries when another writer changed it in between. */
-  private async writeOne(value: KpiValue, previous: StoredKpiValue | null): Promise<Omit<Outcome, 'index'>> {
-    const fingerprint = valueFingerprint(value);
-    let current = previous;
-    for (let attempt = 0; attempt < 10; attempt += 1) {
-      if (current && current.fingerprint === fingerprint) return { kind: 'unchanged', restatement: null };
-      const revision = (current?.revision ?? 0) + 1;
-      const restatement = restatementOf(current, value, revision);
-      const restatements = [...(current?.restatements ?? []), ...(restatement ? [restatement] : [])];
-      try {
-        await this.options.client.send(
-          new PutCommand({
-            TableName: this.options.tableName,
-            Item: { ...this.item(value), fingerprint, revision, restatements },
-            ...(current
-              ? { ConditionExpression: 'fingerprint = :fp', ExpressionAttributeValues: { ':fp': current.fingerprint } }
-              : { ConditionExpression: 'attribute_not_exists(pk)' }),
-          }),
-        );
-        return { kind: current ? 'updated' : 'created', restatement };
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const { Item } = await this.options.client.send(
-          new GetCommand({ TableName: this.options.tableName, Key: valueKey(value), ConsistentRead: true }),
-        );
-        current = Item ? toStored(Item) : null;
+  /**
+   * Writes the values of one KPI that changed, under the KPI's lease: read (values and lease
+   * together), take the lease if nobody wrote since, write in batches, give the lease back.
+   */
+  private async writeKpi(kpiId: string, values: readonly KpiValue[]): Promise<Outcome[]> {
+    const fingerprints = values.map(valueFingerprint);
+    const waitUntil = Date.now() + this.maxWaitMillis;
+    for (let attempt = 0; ; attempt += 1) {
+      const { stored, lease } = await this.readForWrite(kpiId, values.map(valueKey));
+      const outcomes: Outcome[] = [];
+      const items: Record<string, unknown>[] = [];
+      values.forEach((value, index) => {
+        const { pk, sk } = valueKey(value);
+        const current = stored.get(`${pk}|${sk}`) ?? null;
+        const fingerprint = fingerprints[index] as string;
+        if (current && current.fingerprint === fingerprint) {
+          outcomes.push({ index, kind: 'unchanged', restatement: null });
+          return;
+        }
+        const revision = (current?.revision ?? 0) + 1;
+        const restatement = restatementOf(current, value, revision);
+        const restatements = [...(current?.restatements ?? []), ...(restatement ? [restatement] : [])];
+        items.push({ ...this.item(value), fingerprint, revision, restatements });
+        outcomes.push({ index, kind: current ? 'updated' : 'created', restatement });
+      });
+      if (items.length === 0) return outcomes;
+      // Values read while another writer held the lease may be half-written: they are read again
+      // once it is free. Read while it was free, they hold unless someone writes before we take it,
+      // which the version the lease is taken at tells.
+      const held = lease.owner !== null && lease.expiresAt > Date.now();
+      if (!held) {
+        const owner = randomUUID();
+        if (await this.takeLease(kpiId, owner, lease)) {
+          await this.writeUnderLease(kpiId, owner, items);
+          await this.releaseLease(kpiId, owner, lease.version);
+          return outcomes;
+        }
       }
+      if (Date.now() > waitUntil) {
+        throw new ConflictError(`${kpiId}: another writer kept the values' lease for ${this.maxWaitMillis / 1000} s`);
+      }
+      if (held) await sleep(Math.min(1000, 25 * 2 ** Math.min(attempt, 6), Math.max(1, lease.expiresAt - Date.now())));
     }
-    throw new ConflictError(`${value.kpiId} ${value.periodStart}: too many concurrent writes of one value`);
+  }
+
+  /** The stored values at `keys` and the KPI's lease, in one strongly consistent read. */
+  private async readForWrite(
+    kpiId: string,
+    keys: { pk: string; sk: string }[],
+  ): Promise<{ stored: Map<string, StoredKpiValue>; lease: LeaseState }> {
+    const lease = leaseKey(kpiId);
+    const items = await this.batchGet([lease, ...keys]);
+    const leaseItem = items.get(`${lease.pk}|${lease.sk}`);
+    items.delete(`${lease.pk}|${lease.sk}`);
+    const stored = new Map<string, StoredKpiValue>();
+    for (const [key, item] of items) stored.set(key, toStored(item));
+    return { stored, lease: leaseStateOf(leaseItem) };
+  }
+
+  /** Takes the lease if it is free (or expired) and still at the version read; false otherwise. */
+  private async takeLease(kpiId: string, owner: string, seen: LeaseState): Promise<boolean> {
+    try {
+      await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: leaseKey(kpiId),
+          UpdateExpression: 'SET #owner = :owner, expiresAt = :expires',
+          ConditionExpression:
+            '(attribute_not_exists(#owner) OR expiresAt < :now) AND ' +
+            (seen.version === 0 ? 'attribute_not_exists(version)' : 'version = :version'),
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: {
+            ':owner': owner,
+            ':expires': Date.now() + this.leaseMillis,
+            ':now': Date.now(),
+            ...(seen.version === 0 ? {} : { ':version': seen.version }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Extends the lease while it is still ours. @throws ConflictError when it was lost */
+  private async renewLease(kpiId: string, owner: string): Promise<number> {
+    const expiresAt = Date.now() + this.leaseMillis;
+    try {
+      await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: leaseKey(kpiId),
+          UpdateExpression: 'SET expiresAt = :expires',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner, ':expires': expiresAt },
+        }),
+      );
+      return expiresAt;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new ConflictError(`${kpiId}: the values' lease expired during a write`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Gives the lease back with its version raised: readers of the old version know something changed. */
+  private async releaseLease(kpiId: string, owner: string, version: number): Promise<void> {
+    try {
+      await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: leaseKey(kpiId),
+          UpdateExpression: 'SET version = :next REMOVE #owner, expiresAt',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner, ':next': version + 1 },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new ConflictError(`${kpiId}: the values' lease expired during a write`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** BatchWriteItem in requests of 25, a few at once, renewing the lease before it runs short. */
+  private async writeUnderLease(kpiId: string, owner: string, items: readonly Record<string, unknown>[]) {
+    let expiresAt = Date.now() + this.leaseMillis;
+    const chunks: Record<string, unknown>[][] = [];
+    for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length) {
+        const chunk = chunks[next++] as Record<string, unknown>[];
+        if (expiresAt - Date.now() < this.leaseMillis / 2) expiresAt = await this.renewLease(kpiId, owner);
+        await this.batchWrite(chunk);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, chunks.length) }, worker));
+  }
+
+  private async batchWrite(items: readonly Record<string, unknown>[]): Promise<void> {
+    let pending: { PutRequest: { Item: Record<string, unknown> } }[] | undefined = items.map((Item) => ({
+      PutRequest: { Item },
+    }));
+    for (let round = 0; pending && pending.length > 0; round += 1) {
+      const response = await this.options.client.send(
+        new BatchWriteCommand({ RequestItems: { [this.options.tableName]: pending } }),
+      );
+      pending = response.UnprocessedItems?.[this.options.tableName] as typeof pending;
+      if (pending?.length) await sleep(Math.min(1000, 20 * 2 ** round));
+    }
   }
 
   private item(value: KpiValue): Record<string, unknown> {
@@ -169,8 +321,8 @@ export class DynamoKpiValueStore implements KpiValueStore {
     };
   }
 
-  private async batchGet(keys: { pk: string; sk: string }[]): Promise<Map<string, StoredKpiValue>> {
-    const found = new Map<string, StoredKpiValue>();
+  private async batchGet(keys: { pk: string; sk: string }[]): Promise<Map<string, Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
     const unique = [...new Map(keys.map((k) => [`${k.pk}|${k.sk}`, k])).values()];
     for (let i = 0; i < unique.length; i += 100) {
       let pending: Record<string, unknown>[] | undefined = unique.slice(i, i + 100);
@@ -181,10 +333,10 @@ export class DynamoKpiValueStore implements KpiValueStore {
           }),
         );
         for (const item of response.Responses?.[this.options.tableName] ?? []) {
-          found.set(`${item.pk}|${item.sk}`, toStored(item));
+          found.set(`${item.pk}|${item.sk}`, item);
         }
         pending = response.UnprocessedKeys?.[this.options.tableName]?.Keys as Record<string, unknown>[] | undefined;
-        if (pending?.length) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** round)));
+        if (pending?.length) await sleep(Math.min(1000, 20 * 2 ** round));
       }
     }
     return found;
@@ -208,4 +360,16 @@ function toStored(item: Record<string, unknown>): StoredKpiValue {
     revision: Number(revision),
     restatements: restatementSchema.array().parse(restatements ?? []),
   };
+}
+
+function leaseStateOf(item: Record<string, unknown> | undefined): LeaseState {
+  return {
+    version: typeof item?.version === 'number' ? item.version : 0,
+    owner: typeof item?.owner === 'string' ? item.owner : null,
+    expiresAt: typeof item?.expiresAt === 'number' ? item.expiresAt : 0,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

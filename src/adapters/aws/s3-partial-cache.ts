@@ -1,76 +1,205 @@
 // AWS adapter: partial aggregates in the work bucket under `partials/kpi=<id>/sig=<signature>/`:
-// one object per dataset and day holding the partials of its hours (24 partitions, one request),
-// one object per period's merged state, and an index. Derived data: losing it costs a recompute,
-// never a wrong value (a partial belongs to exactly one partition fingerprint, checked by the index).
+//
+//   day=<YYYY-MM-DD>.json.gz     partial states of that day's hour partitions (every dataset the KPI
+//                                reads) and merged states of the periods starting that day
+//   month=<YYYY-MM>.json.gz      the same for a whole month, when a run writes most of one at once
+//   index/<YYYY-MM>.json.gz      what is known of that month's partitions and periods, and where
+//                                each state is kept
+//
+// A run reads the index months it needs and the objects holding the states it reuses, and writes
+// each object it changes once (read first only when it holds states the run did not recompute),
+// then the index months that changed. A refresh of a daily KPI reads and writes one day object; a
+// history or a backfill writes one object per month instead of one per day. Derived data: losing it
+// costs a recomputation, never a wrong value, since each state is stored with the fingerprint (or
+// digest) of what it was made of and is used only for that.
+import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PARTIALS_PREFIX } from '../../contracts/work-layout';
 import type { KpiPartialState } from '../../domain/engine/state';
-import type { PartialCache, PartialIndex } from '../../ports/partial-cache';
+import {
+  type KeptPartition,
+  type KeptPeriod,
+  monthOf,
+  type PartialCache,
+  type PartialCacheWrite,
+  type PartialIndex,
+  type WantedState,
+} from '../../ports/partial-cache';
 import { getGzipText, putGzipText } from './s3-gzip-text';
 
+const PERIOD_KEY_PREFIX = 'period/';
+/** A run that writes states of more days than this in one month writes them in one month object. */
+const DAYS_FOR_A_MONTH_OBJECT = 3;
+/** … unless they come to more than this, as JSON. */
+const MONTH_OBJECT_MAX_CHARS = 32 * 1024 * 1024;
+
+interface StoredObject {
+  partitions: Record<string, KeptPartition>;
+  periods: Record<string, KeptPeriod>;
+}
+
 export class S3PartialCache implements PartialCache {
+  /** SHA-256 of each index month as last read or written, so an unchanged month is not written again. */
+  private readonly indexDigests = new Map<string, string>();
+
+  /** @param concurrency requests in flight at once */
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    private readonly concurrency = 8,
   ) {}
 
-  async readIndex(kpiId: string, signature: string): Promise<PartialIndex> {
-    const body = await this.get(`${base(kpiId, signature)}index.json.gz`);
-    return body ? (JSON.parse(body) as PartialIndex) : { partitions: {}, periods: {} };
+  async readIndex(kpiId: string, signature: string, months: readonly string[]): Promise<PartialIndex> {
+    const index: PartialIndex = { partitions: {}, periods: {} };
+    const parts = new Map<string, PartialIndex>();
+    await forEachConcurrently([...new Set(months)], this.concurrency, async (month) => {
+      const key = `${base(kpiId, signature)}index/${month}.json.gz`;
+      const body = await getGzipText(this.s3, this.bucket, key);
+      if (body !== null) this.indexDigests.set(key, digest(body));
+      parts.set(month, body ? (JSON.parse(body) as PartialIndex) : { partitions: {}, periods: {} });
+    });
+    for (const month of [...parts.keys()].sort()) {
+      const part = parts.get(month) as PartialIndex;
+      Object.assign(index.partitions, part.partitions);
+      Object.assign(index.periods, part.periods);
+    }
+    return index;
   }
 
-  async writeIndex(kpiId: string, signature: string, index: PartialIndex): Promise<void> {
-    await this.put(`${base(kpiId, signature)}index.json.gz`, JSON.stringify(index));
-  }
-
-  async readPartials(kpiId: string, signature: string, keys: readonly string[]): Promise<Map<string, KpiPartialState>> {
+  async readStates(
+    kpiId: string,
+    signature: string,
+    wanted: ReadonlyMap<string, WantedState>,
+  ): Promise<Map<string, KpiPartialState>> {
     const found = new Map<string, KpiPartialState>();
-    const groups = groupByObject(keys);
-    await forEachConcurrently([...groups.keys()], 8, async (group) => {
-      const stored = await this.readGroup(kpiId, signature, group);
-      for (const key of groups.get(group) ?? []) {
-        const state = stored[key];
-        if (state) found.set(key, state);
+    const byObject = new Map<string, string[]>();
+    for (const [key, want] of wanted) {
+      const object = want.location ?? dayLocation(key);
+      byObject.set(object, [...(byObject.get(object) ?? []), key]);
+    }
+    await forEachConcurrently([...byObject.keys()], this.concurrency, async (object) => {
+      const stored = await this.readObject(kpiId, signature, object);
+      if (!stored) return;
+      for (const key of byObject.get(object) ?? []) {
+        const made = wanted.get(key)?.made;
+        if (key.startsWith(PERIOD_KEY_PREFIX)) {
+          const period = stored.periods[key.slice(PERIOD_KEY_PREFIX.length)];
+          if (period && period.inputs === made) found.set(key, period.state);
+        } else {
+          const partition = stored.partitions[key];
+          if (partition && partition.fingerprint === made) found.set(key, partition.state);
+        }
       }
     });
     return found;
   }
 
-  async writePartials(kpiId: string, signature: string, states: ReadonlyMap<string, KpiPartialState>): Promise<void> {
-    const groups = groupByObject([...states.keys()]);
-    await forEachConcurrently([...groups.keys()], 8, async (group) => {
-      // A day object may hold hours this run did not touch: keep them.
-      const kept = group.startsWith(PERIOD_KEY_PREFIX) ? {} : await this.readGroup(kpiId, signature, group);
-      for (const key of groups.get(group) ?? []) kept[key] = states.get(key) as KpiPartialState;
-      await this.put(`${base(kpiId, signature)}${group}.json.gz`, JSON.stringify(kept));
+  async write(kpiId: string, signature: string, write: PartialCacheWrite): Promise<void> {
+    // Each state as JSON once: its size decides between day and month objects, and the objects are
+    // assembled from these pieces.
+    const pieces: { key: string; id: string; kind: 'partitions' | 'periods'; json: string }[] = [];
+    for (const [key, kept] of write.partitions)
+      pieces.push({ key, id: key, kind: 'partitions', json: JSON.stringify(kept) });
+    for (const [start, kept] of write.periods) {
+      pieces.push({ key: `${PERIOD_KEY_PREFIX}${start}`, id: start, kind: 'periods', json: JSON.stringify(kept) });
+    }
+    const monthly = new Map<string, { days: Set<string>; chars: number }>();
+    for (const piece of pieces) {
+      const day = dayLocation(piece.key).slice('day='.length);
+      const month = monthly.get(day.slice(0, 7)) ?? { days: new Set(), chars: 0 };
+      month.days.add(day);
+      month.chars += piece.json.length;
+      monthly.set(day.slice(0, 7), month);
+    }
+    const locationOf = (key: string) => {
+      const day = dayLocation(key);
+      const month = monthly.get(day.slice('day='.length, 'day='.length + 7));
+      return month && month.days.size > DAYS_FOR_A_MONTH_OBJECT && month.chars <= MONTH_OBJECT_MAX_CHARS
+        ? `month=${day.slice('day='.length, 'day='.length + 7)}`
+        : day;
+    };
+    const objects = new Map<string, typeof pieces>();
+    for (const piece of pieces) {
+      const location = locationOf(piece.key);
+      objects.set(location, [...(objects.get(location) ?? []), piece]);
+    }
+    // An object may also hold states this run did not recompute, which the index still points at.
+    const keptIn = new Map<string, { partitions: Set<string>; periods: Set<string> }>();
+    const keep = (location: string, kind: 'partitions' | 'periods', id: string) => {
+      const entry = keptIn.get(location) ?? { partitions: new Set<string>(), periods: new Set<string>() };
+      entry[kind].add(id);
+      keptIn.set(location, entry);
+    };
+    for (const [key, entry] of Object.entries(write.index.partitions)) {
+      if (!write.partitions.has(key)) keep(entry.location ?? dayLocation(key), 'partitions', key);
+    }
+    for (const [start, entry] of Object.entries(write.index.periods)) {
+      if (!write.periods.has(start))
+        keep(entry.location ?? dayLocation(`${PERIOD_KEY_PREFIX}${start}`), 'periods', start);
+    }
+    await forEachConcurrently([...objects.keys()], this.concurrency, async (location) => {
+      const parts = { partitions: [] as string[], periods: [] as string[] };
+      for (const piece of objects.get(location) ?? [])
+        parts[piece.kind].push(`${JSON.stringify(piece.id)}:${piece.json}`);
+      const kept = keptIn.get(location);
+      const before = kept ? await this.readObject(kpiId, signature, location) : null;
+      if (before && kept) {
+        for (const id of kept.partitions) {
+          const state = before.partitions[id];
+          if (state) parts.partitions.push(`${JSON.stringify(id)}:${JSON.stringify(state)}`);
+        }
+        for (const id of kept.periods) {
+          const state = before.periods[id];
+          if (state) parts.periods.push(`${JSON.stringify(id)}:${JSON.stringify(state)}`);
+        }
+      }
+      const body = `{"partitions":{${parts.partitions.join(',')}},"periods":{${parts.periods.join(',')}}}`;
+      // Fast compression: today's object is rewritten on every refresh.
+      await putGzipText(this.s3, this.bucket, objectKey(kpiId, signature, location), body, 1);
+    });
+    for (const key of write.partitions.keys()) {
+      const entry = write.index.partitions[key];
+      if (entry) write.index.partitions[key] = { ...entry, location: locationOf(key) };
+    }
+    for (const start of write.periods.keys()) {
+      const entry = write.index.periods[start];
+      if (entry) write.index.periods[start] = { ...entry, location: locationOf(`${PERIOD_KEY_PREFIX}${start}`) };
+    }
+    await forEachConcurrently([...new Set(write.months)], this.concurrency, async (month) => {
+      const part: PartialIndex = { partitions: {}, periods: {} };
+      for (const [key, entry] of Object.entries(write.index.partitions))
+        if (monthOf(key) === month) part.partitions[key] = entry;
+      for (const [start, entry] of Object.entries(write.index.periods))
+        if (monthOf(start) === month) part.periods[start] = entry;
+      const key = `${base(kpiId, signature)}index/${month}.json.gz`;
+      const body = JSON.stringify(part);
+      const hash = digest(body);
+      if (this.indexDigests.get(key) === hash) return;
+      const empty = Object.keys(part.partitions).length === 0 && Object.keys(part.periods).length === 0;
+      if (empty && !this.indexDigests.has(key)) return;
+      await putGzipText(this.s3, this.bucket, key, body, 1);
+      this.indexDigests.set(key, hash);
     });
   }
 
-  private async readGroup(kpiId: string, signature: string, group: string): Promise<Record<string, KpiPartialState>> {
-    const body = await this.get(`${base(kpiId, signature)}${group}.json.gz`);
-    return body ? (JSON.parse(body) as Record<string, KpiPartialState>) : {};
-  }
-
-  private get(key: string): Promise<string | null> {
-    return getGzipText(this.s3, this.bucket, key);
-  }
-
-  private put(key: string, body: string): Promise<void> {
-    // Fast compression: these objects are rewritten on every refresh.
-    return putGzipText(this.s3, this.bucket, key, body, 1);
+  private async readObject(kpiId: string, signature: string, location: string): Promise<StoredObject | null> {
+    const body = await getGzipText(this.s3, this.bucket, objectKey(kpiId, signature, location));
+    return body ? (JSON.parse(body) as StoredObject) : null;
   }
 }
 
-const PERIOD_KEY_PREFIX = 'period/';
-
-/** The object a key is kept in: its dataset's day for an hour partition, itself for a period. */
-function groupByObject(keys: readonly string[]): Map<string, string[]> {
-  const groups = new Map<string, string[]>();
-  for (const key of keys) {
-    const group = key.startsWith(PERIOD_KEY_PREFIX) ? key : key.replace(/\/hour=\d\d$/, '');
-    groups.set(group, [...(groups.get(group) ?? []), key]);
+/** The day object of a key: the date of a partition, the start date of a period. */
+function dayLocation(key: string): string {
+  if (key.startsWith(PERIOD_KEY_PREFIX)) {
+    return `day=${key.slice(PERIOD_KEY_PREFIX.length, PERIOD_KEY_PREFIX.length + 10)}`;
   }
-  return groups;
+  const date = /date=(\d{4}-\d{2}-\d{2})/.exec(key)?.[1];
+  if (!date) throw new Error(`not a partition key: ${key}`);
+  return `day=${date}`;
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 async function forEachConcurrently<T>(items: readonly T[], concurrency: number, run: (item: T) => Promise<void>) {
@@ -83,4 +212,11 @@ async function forEachConcurrently<T>(items: readonly T[], concurrency: number, 
 
 function base(kpiId: string, signature: string): string {
   return `${PARTIALS_PREFIX}kpi=${kpiId}/sig=${signature}/`;
+}
+
+/** `day=YYYY-MM-DD` or `month=YYYY-MM` → its object's key. */
+function objectKey(kpiId: string, signature: string, location: string): string {
+  if (!/^(day=\d{4}-\d{2}-\d{2}|month=\d{4}-\d{2})$/.test(location))
+    throw new Error(`not a cache location: ${location}`);
+  return `${base(kpiId, signature)}${location}.json.gz`;
 }

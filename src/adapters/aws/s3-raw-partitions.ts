@@ -1,32 +1,47 @@
 // AWS adapter: reads the raw store as the commit log makes it visible (src/domain/ingest/commit-log.ts):
 // the hours of a dataset come from the log's entries, never from listing the bucket, so an object no
 // commit names (a run that died, a batch a correction superseded) is never read. Objects are gzip
-// NDJSON; batch manifests give the quarantine counts of lineage.
+// NDJSON, streamed: gunzip, then the NDJSON fast path (src/domain/ingest/raw-records.ts), in batches;
+// batch manifests give the quarantine counts of lineage.
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { createGunzip, gunzip } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { daysBetween, visibleHours } from '../../domain/ingest/commit-log';
 import { type BatchManifest, batchManifestSchema } from '../../domain/ingest/manifest';
+import { RAW_BATCH_RECORDS, RawRecordDecoder } from '../../domain/ingest/raw-records';
 import type { TypedRecord } from '../../domain/records';
-import { sha256Hex } from '../../domain/versioning/sha256';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
 import type { PartitionBatchSummary, RawObject, RawPartition, RawPartitionSource } from '../../ports/raw-partitions';
 
-const gunzipAsync = promisify(gunzip);
+const MIB = 1024 * 1024;
 
 /**
- * Decoded raw objects kept in memory across the invocations of a warm container, so KPIs computed
- * one after another over the same dataset read each object once. A committed object never changes
- * (its SHA-256 is in the commit), and the entry is keyed by key and hash, so an entry is never stale.
- * Least recently used objects go first once `maxRecords` is exceeded.
+ * Raw objects kept in memory as stored (gzip), across the invocations of a warm container, so KPIs
+ * computed one after another over the same dataset fetch each object once. Bounded in bytes: least
+ * recently used objects go first, and an object larger than an eighth of the budget is not kept.
+ * A committed object never changes (its SHA-256 is in the commit) and an entry is keyed by key and
+ * hash, so an entry is never stale.
  */
-export class RawRecordCache {
-  private readonly entries = new Map<string, readonly TypedRecord[]>();
-  private records = 0;
+export class RawObjectCache {
+  private readonly entries = new Map<string, readonly Uint8Array[]>();
+  private bytes = 0;
 
-  constructor(private readonly maxRecords: number) {}
+  /** @param maxBytes what the cache may hold in all */
+  constructor(readonly maxBytes: number) {}
 
-  get(key: string, etag: string): readonly TypedRecord[] | undefined {
+  /** The largest object kept. */
+  get maxObjectBytes(): number {
+    return Math.floor(this.maxBytes / 8);
+  }
+
+  /** Bytes held now. */
+  get size(): number {
+    return this.bytes;
+  }
+
+  get(key: string, etag: string): readonly Uint8Array[] | undefined {
     const id = `${key}|${etag}`;
     const found = this.entries.get(id);
     if (found) {
@@ -36,18 +51,60 @@ export class RawRecordCache {
     return found;
   }
 
-  set(key: string, etag: string, records: readonly TypedRecord[]): void {
-    if (records.length > this.maxRecords) return;
+  set(key: string, etag: string, chunks: readonly Uint8Array[]): void {
+    const size = chunks.reduce((n, c) => n + c.byteLength, 0);
+    if (size > this.maxObjectBytes) return;
     const id = `${key}|${etag}`;
-    this.entries.set(id, records);
-    this.records += records.length;
+    const previous = this.entries.get(id);
+    if (previous) {
+      this.entries.delete(id);
+      this.bytes -= previous.reduce((n, c) => n + c.byteLength, 0);
+    }
+    this.entries.set(id, chunks);
+    this.bytes += size;
     for (const [oldest, list] of this.entries) {
-      if (this.records <= this.maxRecords) break;
+      if (this.bytes <= this.maxBytes) break;
       this.entries.delete(oldest);
-      this.records -= list.length;
+      this.bytes -= list.reduce((n, c) => n + c.byteLength, 0);
     }
   }
 }
+
+/**
+ * Decompressed text comes in pieces of this size: below V8's large-object threshold, so each piece
+ * (and the string decoded from it) is young garbage a scavenge frees, not old-space garbage that
+ * waits for a full collection while the heap grows.
+ */
+const TEXT_CHUNK_BYTES = 64 * 1024;
+
+/** Objects up to this size (compressed) are inflated in one piece. */
+const SMALL_OBJECT_BYTES = 16 * 1024;
+
+const gunzipAsync = promisify(gunzip);
+
+async function* inflatedWhole(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of compressed) chunks.push(chunk);
+  const text = await gunzipAsync(Buffer.concat(chunks));
+  for (let at = 0; at < text.byteLength; at += TEXT_CHUNK_BYTES) yield text.subarray(at, at + TEXT_CHUNK_BYTES);
+}
+
+/** Gunzips a byte stream; source errors and corrupt data surface as iteration errors. */
+async function* gunzipped(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const source = Readable.from(compressed, { objectMode: false });
+  const gunzip = createGunzip({ chunkSize: TEXT_CHUNK_BYTES });
+  source.on('error', (error) => gunzip.destroy(error));
+  source.pipe(gunzip);
+  try {
+    for await (const chunk of gunzip) yield chunk as Uint8Array;
+  } finally {
+    source.destroy();
+    gunzip.destroy();
+  }
+}
+
+/** The default budget of a compute function's raw object cache. */
+export const DEFAULT_RAW_CACHE_BYTES = 256 * MIB;
 
 interface CommittedRawObject extends RawObject {
   readonly manifestKey: string;
@@ -56,12 +113,16 @@ interface CommittedRawObject extends RawObject {
 export class S3RawPartitions implements RawPartitionSource {
   private readonly manifests = new Map<string, Promise<BatchManifest | null>>();
 
-  /** @param recordCache decoded objects shared with earlier invocations; none by default */
+  /**
+   * @param objectCache raw objects shared with earlier invocations; none by default
+   * @param batchRecords records per batch yielded by `scan`
+   */
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
     private readonly log: RawCommitLog,
-    private readonly recordCache?: RawRecordCache,
+    private readonly objectCache?: RawObjectCache,
+    private readonly batchRecords = RAW_BATCH_RECORDS,
   ) {}
 
   async list(dataset: string, from: number | null, to: number): Promise<RawPartition[]> {
@@ -76,6 +137,8 @@ export class S3RawPartitions implements RawPartitionSource {
         key: o.key,
         etag: o.sha256,
         batchId: o.batchId,
+        records: o.records,
+        bytes: o.bytes,
         manifestKey: o.manifestKey,
       }));
       const iso = new Date(hour.start).toISOString();
@@ -84,27 +147,52 @@ export class S3RawPartitions implements RawPartitionSource {
         start: hour.start,
         label: `date=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}`,
         objects,
-        fingerprint: sha256Hex(objects.map((o) => `${o.key}:${o.etag}`).join('\n')),
+        fingerprint: createHash('sha256')
+          .update(objects.map((o) => `${o.key}:${o.etag}`).join('\n'))
+          .digest('hex'),
       };
     });
   }
 
-  async records(partition: RawPartition): Promise<TypedRecord[]> {
-    const parts = await Promise.all(
-      partition.objects.map(async (object) => {
-        const cached = this.recordCache?.get(object.key, object.etag);
-        if (cached) return cached;
-        const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: object.key }));
-        const bytes = await gunzipAsync(
-          await (Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-        );
-        const records: TypedRecord[] = [];
-        for (const line of bytes.toString('utf8').split('\n')) if (line) records.push(JSON.parse(line) as TypedRecord);
-        this.recordCache?.set(object.key, object.etag, records);
-        return records;
-      }),
-    );
-    return parts.flat();
+  async *scan(partition: RawPartition, objects = partition.objects): AsyncGenerator<readonly TypedRecord[]> {
+    for (const object of objects) {
+      const decoder = new RawRecordDecoder(`s3://${this.bucket}/${object.key}`, this.batchRecords);
+      const text = new TextDecoder('utf-8', { fatal: true });
+      // A small object is one read buffer's worth: inflated in one piece, it skips a stream's setup.
+      const pieces =
+        object.bytes <= SMALL_OBJECT_BYTES ? inflatedWhole(this.stored(object)) : gunzipped(this.stored(object));
+      for await (const chunk of pieces) {
+        yield* decoder.push(text.decode(chunk, { stream: true }));
+      }
+      yield* decoder.push(text.decode());
+      yield* decoder.end();
+    }
+  }
+
+  /**
+   * The object's bytes as stored, from the cache or streamed from S3 (and kept in the cache on the
+   * way, when it is small enough).
+   */
+  private async *stored(object: RawObject): AsyncGenerator<Uint8Array> {
+    const cached = this.objectCache?.get(object.key, object.etag);
+    if (cached) {
+      yield* cached;
+      return;
+    }
+    const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: object.key }));
+    if (!Body) throw new Error(`s3://${this.bucket}/${object.key} has no body`);
+    const cache = this.objectCache;
+    let kept: Uint8Array[] | null = cache && object.bytes <= cache.maxObjectBytes ? [] : null;
+    let size = 0;
+    for await (const chunk of Body as AsyncIterable<Uint8Array>) {
+      if (kept) {
+        size += chunk.byteLength;
+        if (cache && size <= cache.maxObjectBytes) kept.push(chunk);
+        else kept = null;
+      }
+      yield chunk;
+    }
+    if (kept && cache) cache.set(object.key, object.etag, kept);
   }
 
   async batches(partition: RawPartition): Promise<PartitionBatchSummary> {

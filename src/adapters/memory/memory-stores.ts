@@ -6,7 +6,7 @@ import type { KpiValue, ValueGrain } from '../../domain/values/kpi-value';
 import type { StoredKpiValue } from '../../domain/values/restatement';
 import { valueFingerprint } from '../../domain/values/value-fingerprint';
 import type { KpiValueStore, SeriesPoint, SeriesQuery, ValueWriteReport } from '../../ports/kpi-value-store';
-import type { PartialCache, PartialIndex } from '../../ports/partial-cache';
+import type { PartialCache, PartialCacheWrite, PartialIndex, WantedState } from '../../ports/partial-cache';
 
 export class MemoryKpiValueStore implements KpiValueStore {
   private readonly values = new Map<string, StoredKpiValue>();
@@ -63,26 +63,33 @@ export class MemoryKpiValueStore implements KpiValueStore {
 
 export class MemoryPartialCache implements PartialCache {
   private readonly indexes = new Map<string, PartialIndex>();
-  private readonly partials = new Map<string, KpiPartialState>();
+  /** `<kpi>|<signature>|<key>` → what it was made of (a fingerprint or a digest) and the state. */
+  private readonly states = new Map<string, { made: string; state: KpiPartialState }>();
 
   async readIndex(kpiId: string, signature: string): Promise<PartialIndex> {
     return structuredClone(this.indexes.get(`${kpiId}|${signature}`) ?? { partitions: {}, periods: {} });
   }
 
-  async writeIndex(kpiId: string, signature: string, index: PartialIndex): Promise<void> {
-    this.indexes.set(`${kpiId}|${signature}`, structuredClone(index));
-  }
-
-  async readPartials(kpiId: string, signature: string, keys: readonly string[]): Promise<Map<string, KpiPartialState>> {
+  async readStates(
+    kpiId: string,
+    signature: string,
+    wanted: ReadonlyMap<string, WantedState>,
+  ): Promise<Map<string, KpiPartialState>> {
     const found = new Map<string, KpiPartialState>();
-    for (const key of keys) {
-      const state = this.partials.get(`${kpiId}|${signature}|${key}`);
-      if (state) found.set(key, state);
+    for (const [key, { made }] of wanted) {
+      const kept = this.states.get(`${kpiId}|${signature}|${key}`);
+      if (kept?.made === made) found.set(key, kept.state);
     }
     return found;
   }
 
-  async writePartials(kpiId: string, signature: string, states: ReadonlyMap<string, KpiPartialState>): Promise<void> {
-    for (const [key, state] of states) this.partials.set(`${kpiId}|${signature}|${key}`, state);
+  async write(kpiId: string, signature: string, write: PartialCacheWrite): Promise<void> {
+    for (const [key, kept] of write.partitions) {
+      this.states.set(`${kpiId}|${signature}|${key}`, { made: kept.fingerprint, state: kept.state });
+    }
+    for (const [start, kept] of write.periods) {
+      this.states.set(`${kpiId}|${signature}|period/${start}`, { made: kept.inputs, state: kept.state });
+    }
+    this.indexes.set(`${kpiId}|${signature}`, structuredClone(write.index));
   }
 }

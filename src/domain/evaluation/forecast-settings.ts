@@ -1,8 +1,7 @@
 // Domain (evaluate): how a KPI's series is forecast on each refresh, and when the forecast makes a
 // value `at_risk`. The block is optional: a definition that says nothing is forecast with the
-// defaults below, and its stored content (and so its hash) does not change.
+// defaults (forecast-defaults.ts), and its stored content (and so its hash) does not change.
 import * as z from 'zod';
-import type { Grain } from '../definition/schema';
 
 export const forecastSettingsSchema = z
   .strictObject({
@@ -25,20 +24,4 @@ export const forecastSettingsSchema = z
 
 export type ForecastSettings = z.output<typeof forecastSettingsSchema>;
 
-/** Periods ahead a forecast looks when the definition does not say. */
-export const DEFAULT_FORECAST_HORIZON: Readonly<Record<Grain, number>> = {
-  minute: 60,
-  hour: 24,
-  day: 7,
-  week: 4,
-  month: 3,
-  quarter: 1,
-  year: 1,
-  // One period, never complete: nothing to forecast.
-  all_time: 0,
-};
-
-/** The settings in force for a definition: its own block, defaults filled in. */
-export function forecastSettingsOf(definition: { readonly forecast?: ForecastSettings | undefined }): ForecastSettings {
-  return definition.forecast ?? forecastSettingsSchema.parse({});
-}
+export { DEFAULT_FORECAST_HORIZON, DEFAULT_FORECAST_SETTINGS, forecastSettingsOf } from './forecast-defaults';

@@ -6,7 +6,7 @@ import { isoTime, periodEnd, periodStart, shiftPeriod } from '../engine/time';
 import type { KpiValue, ValueForecast } from '../values/kpi-value';
 import { isAtRisk, redProbability } from './at-risk';
 import { type ForecastModel, forecastSeries, historyCap } from './forecast';
-import { DEFAULT_FORECAST_HORIZON, forecastSettingsOf } from './forecast-settings';
+import { DEFAULT_FORECAST_HORIZON, forecastSettingsOf } from './forecast-defaults';
 
 /** Longest horizon forecast, in periods. */
 const MAX_HORIZON = 400;

@@ -85,7 +85,7 @@ export interface BuildReviewPackDeps {
   readonly controls: Pick<AutonomyControls, 'read'>;
   readonly annotations: Pick<AnnotationStore, 'list'>;
   /** The raw store: the `pipeline_ingest` records are read from it. */
-  readonly raw: Pick<RawPartitionSource, 'list' | 'records'>;
+  readonly raw: Pick<RawPartitionSource, 'list' | 'scan'>;
   readonly reviews: ReviewStore;
   readonly packs: ReviewPackObjects;
   readonly signer: PayloadSigner;
@@ -137,20 +137,23 @@ const HOUR = 3_600_000;
 
 /** The `pipeline_ingest` records ingested in `[from, to)`, from the raw store's hour partitions. */
 export async function dataQualityRecords(
-  raw: Pick<RawPartitionSource, 'list' | 'records'>,
+  raw: Pick<RawPartitionSource, 'list' | 'scan'>,
   range: { readonly from: number; readonly to: number },
 ): Promise<TypedRecord[]> {
   const partitions = await raw.list(DATA_QUALITY_DATASET, Math.floor(range.from / HOUR) * HOUR, range.to);
   const records: TypedRecord[] = [];
   // A few reads at a time: each partition is an object or two.
   for (let i = 0; i < partitions.length; i += 16) {
-    const batch = await Promise.all(partitions.slice(i, i + 16).map((p) => raw.records(p)));
-    for (const list of batch) {
-      for (const r of list) {
-        const at = r.ingested_at;
-        if (typeof at === 'number' && at >= range.from && at < range.to) records.push(r);
-      }
-    }
+    await Promise.all(
+      partitions.slice(i, i + 16).map(async (p) => {
+        for await (const batch of raw.scan(p)) {
+          for (const r of batch) {
+            const at = r.ingested_at;
+            if (typeof at === 'number' && at >= range.from && at < range.to) records.push(r);
+          }
+        }
+      }),
+    );
   }
   return records;
 }
