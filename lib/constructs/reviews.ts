@@ -7,7 +7,6 @@ import { Duration, TimeZone } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -35,6 +34,7 @@ import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } f
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { KpiFunction } from './kpi-function';
+import { schedulerRole } from './service-role';
 
 export interface ReviewsProps {
   readonly buckets: PipelineBuckets;
@@ -148,9 +148,9 @@ export class Reviews extends Construct {
         'Publishing to a topic encrypted with the messaging key needs a data key; grantPublish scopes it to that one key.',
       );
 
-      const scheduleRole = new Role(this, `${pascal(kind)}ScheduleRole`, {
-        assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+      const scheduleRole = schedulerRole(this, `${pascal(kind)}ScheduleRole`, {
         description: `Lets EventBridge Scheduler invoke the ${kind} review function`,
+        scheduleGroupName: 'default',
       });
       this.schedules[kind] = new Schedule(this, `${pascal(kind)}Schedule`, {
         description: `Builds the ${kind} review pack and sends it to its audience`,
@@ -175,8 +175,10 @@ export class Reviews extends Construct {
   /** What both the builders and the page record: reviews, the audit trail and its governance records, the link key. */
   private bindReviewState(fn: KpiFunction, props: ReviewsProps): void {
     fn.bindTable('REVIEWS_TABLE', props.tables.reviews, 'readWrite');
-    // Read too: a retried step reads back when it first recorded an event.
-    fn.bindTable('AUDIT_TABLE', props.tables.audit, 'readWrite');
+    // The audit trail is append-only: events are read (the pack's what changed, a retried step's own
+    // event) and put once, on the condition that they are not there yet; nothing updates or deletes them.
+    fn.bindTable('AUDIT_TABLE', props.tables.audit, 'read');
+    fn.bindTableItems('AUDIT_TABLE', props.tables.audit, ['PutItem'], ['EVENT#*', 'KPI#*']);
     // Audit events are committed to the governance dataset like any batch: its records and manifests,
     // and its commit log (read the day's entries, put the next one if absent).
     fn.bindBucket('GOVERNANCE_BUCKET', props.buckets.raw, 'put', GOVERNANCE_RECORDS_PREFIX);

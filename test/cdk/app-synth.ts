@@ -24,6 +24,18 @@ export function synthesizeApp(context: Record<string, unknown> = {}): Synthesize
 }
 
 /** One statement of an IAM policy, as synthesized. */
+/**
+ * The identity policies of a template, by logical id: the roles' inline policies and the managed
+ * policies CDK splits off when a role's inline policy outgrows IAM's size limit (both name the
+ * roles they attach to under `Roles`).
+ */
+export function rolePolicies(template: Template): Record<string, ReturnType<Template['findResources']>[string]> {
+  return {
+    ...template.findResources('AWS::IAM::Policy'),
+    ...template.findResources('AWS::IAM::ManagedPolicy'),
+  };
+}
+
 export interface PolicyStatementJson {
   readonly Effect: string;
   readonly Action: string | string[];
@@ -37,7 +49,7 @@ export function statementsOfFunction(template: Template, entry: string): PolicyS
   const [fn] = Object.values(functions);
   if (!fn) throw new Error(`no function ${entry}`);
   const role = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
-  return Object.values(template.findResources('AWS::IAM::Policy'))
+  return Object.values(rolePolicies(template))
     .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as PolicyStatementJson[]);
 }

@@ -8,7 +8,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Guardrails } from '../../lib/constructs/guardrails';
 import { PipelineResources } from '../../lib/stacks/resources';
-import { type SynthesizedApp, synthesizeApp } from './app-synth';
+import { rolePolicies, type SynthesizedApp, synthesizeApp } from './app-synth';
 
 interface AslState {
   Type: string;
@@ -45,7 +45,7 @@ beforeAll(() => {
 });
 
 const policyOf = (rolePrefix: string) =>
-  Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
+  Object.values(rolePolicies(app.pipeline))
     .filter((p) => JSON.stringify(p.Properties.Roles).includes(rolePrefix))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
 const actionsOf = (rolePrefix: string) => policyOf(rolePrefix).flatMap((s) => [s.Action].flat());
@@ -128,7 +128,7 @@ describe('approval workflow', () => {
 
 describe('who may do what', () => {
   it('lets only the approval page answer a waiting task', () => {
-    const answering = Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
+    const answering = Object.values(rolePolicies(app.pipeline))
       .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('states:SendTaskSuccess'))
       .map((p) => JSON.stringify(p.Properties.Roles));
     expect(answering).toHaveLength(1);
@@ -136,7 +136,7 @@ describe('who may do what', () => {
   });
 
   it('lets only the intake start approval workflows', () => {
-    const starting = Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
+    const starting = Object.values(rolePolicies(app.pipeline))
       .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('states:StartExecution'))
       .map((p) => JSON.stringify(p.Properties.Roles));
     expect(starting.filter((roles) => roles.includes('Guardrails'))).toEqual([
@@ -145,7 +145,7 @@ describe('who may do what', () => {
   });
 
   it('lets the steps, page and rotation functions and the review functions (which sign review links), and no other, read the link signing key', () => {
-    const readers = Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
+    const readers = Object.values(rolePolicies(app.pipeline))
       .filter((p) =>
         (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).some(
           (st) =>
@@ -170,7 +170,7 @@ describe('who may do what', () => {
   });
 
   it('lets only the rotation function write the link signing key', () => {
-    const writers = Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
+    const writers = Object.values(rolePolicies(app.pipeline))
       .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:PutSecretValue'))
       .map((p) => JSON.stringify(p.Properties.Roles).match(/Guardrails(\w+?)Role/)?.[1]);
     expect(writers).toEqual(['RotateLinkKey']);
@@ -181,7 +181,7 @@ describe('who may do what', () => {
   });
 
   it('lets the steps function, and no other guardrail function, write the definitions table (approved changes)', () => {
-    const writers = Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
+    const writers = Object.values(rolePolicies(app.pipeline))
       .filter((p) =>
         (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).some(
           (st) =>

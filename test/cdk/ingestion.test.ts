@@ -12,7 +12,7 @@ import { PipelineResources } from '../../lib/stacks/resources';
 import { loadDatasetCatalog } from '../../src/adapters/local/dataset-files';
 import type { DatasetDeclarationInput } from '../../src/domain/dataset';
 import { validateDatasetDeclaration } from '../../src/domain/dataset';
-import { type SynthesizedApp, synthesizeApp } from './app-synth';
+import { rolePolicies, type SynthesizedApp, synthesizeApp } from './app-synth';
 
 let app: SynthesizedApp;
 
@@ -28,7 +28,7 @@ function statementsOf(template: Template, entry: string): Statement[] {
   const [fn] = Object.values(functions);
   if (!fn) throw new Error(`no function ${entry}`);
   const role = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
-  return Object.values(template.findResources('AWS::IAM::Policy'))
+  return Object.values(rolePolicies(template))
     .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
 }

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type SynthesizedApp, synthesizeApp } from './app-synth';
+import { rolePolicies, type SynthesizedApp, synthesizeApp } from './app-synth';
 
 let app: SynthesizedApp;
 const templates = () => [app.stateful, app.pipeline];
@@ -117,7 +117,7 @@ describe('functions', () => {
   });
 
   it('grants no function a wildcard action', () => {
-    for (const policy of Object.values(app.pipeline.findResources('AWS::IAM::Policy'))) {
+    for (const policy of Object.values(rolePolicies(app.pipeline))) {
       for (const statement of policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]) {
         const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
         for (const action of actions) expect(action === '*' || action.endsWith(':*')).toBe(false);
@@ -151,7 +151,7 @@ describe('state machines', () => {
 
 describe('self check', () => {
   it('lets the probe list buckets but read only keys under .self-check/', () => {
-    const probePolicy = Object.values(app.pipeline.findResources('AWS::IAM::Policy')).find((p) =>
+    const probePolicy = Object.values(rolePolicies(app.pipeline)).find((p) =>
       JSON.stringify(p.Properties.Roles).includes('SelfCheckProbe'),
     );
     const statements = probePolicy?.Properties.PolicyDocument.Statement as {
@@ -225,7 +225,7 @@ describe('observability', () => {
 
 describe('self check permissions', () => {
   it('lets the self-check workflow use the key of the operations topic it publishes to', () => {
-    const policy = Object.values(app.pipeline.findResources('AWS::IAM::Policy')).find((p) =>
+    const policy = Object.values(rolePolicies(app.pipeline)).find((p) =>
       JSON.stringify(p.Properties.Roles).includes('SelfCheckStateMachineRole'),
     );
     const statements = policy?.Properties.PolicyDocument.Statement as { Action: string | string[] }[];

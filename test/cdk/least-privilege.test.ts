@@ -14,6 +14,7 @@ import { commitLogPartition } from '../../src/contracts/raw-layout';
 import {
   actionsOf,
   type PolicyStatementJson,
+  rolePolicies,
   type SynthesizedApp,
   statementsOfFunction,
   synthesizeApp,
@@ -47,6 +48,8 @@ function objectGrants(statements: PolicyStatementJson[], action: string): string
 }
 const GUARDRAIL_ENTRIES = ['guardrail-intake', 'approval-steps', 'approval-page'];
 const INGESTION_ENTRIES = ['ingest-drop-zone', 'ingest-http', 'ingest-telemetry'];
+/** The review functions record their events in the audit trail, so in the governance dataset too (one builder per kind). */
+const REVIEW_ENTRIES = ['review-pack', 'review-pack', 'review-page'];
 
 describe('the approval page', () => {
   it('may read an approval and update it, on approval items only: no put, no delete, no scan', () => {
@@ -82,7 +85,7 @@ describe('the audit trail', () => {
   });
 
   it('cannot be updated or deleted by any role of the stack', () => {
-    const writes = Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
+    const writes = Object.values(rolePolicies(app.pipeline))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as PolicyStatementJson[])
       .filter((s) => text(s.Resource).includes(':table/AgentKpi-audit'))
       .flatMap(actionsOf)
@@ -177,7 +180,7 @@ describe('ingestion', () => {
     const writers = entries.filter((entry) =>
       objectGrants(statementsOfFunction(app.pipeline, entry), 's3:PutObject').some((g) => g.includes('dataset=')),
     );
-    expect(writers.sort()).toEqual([...GUARDRAIL_ENTRIES, ...INGESTION_ENTRIES].sort());
+    expect(writers.sort()).toEqual([...GUARDRAIL_ENTRIES, ...INGESTION_ENTRIES, ...REVIEW_ENTRIES].sort());
   });
 
   it('confines each ingestion function to the state items of its own datasets, without scans', () => {

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type SynthesizedApp, synthesizeApp } from './app-synth';
+import { rolePolicies, type SynthesizedApp, synthesizeApp } from './app-synth';
 
 let app: SynthesizedApp;
 
@@ -28,7 +28,7 @@ const roleOf = (description: string) => {
 };
 
 const statementsOf = (roleId: string) =>
-  Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
+  Object.values(rolePolicies(app.pipeline))
     .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
 

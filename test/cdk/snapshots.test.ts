@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SNAPSHOT_COLUMNS } from '../../src/contracts/snapshot-layout';
-import { type SynthesizedApp, synthesizeApp } from './app-synth';
+import { rolePolicies, type SynthesizedApp, synthesizeApp } from './app-synth';
 
 let app: SynthesizedApp;
 
@@ -56,7 +56,7 @@ describe('snapshots', () => {
   });
 
   it('lets the exporter read the values table and write only under the snapshot prefixes', () => {
-    const statements = Object.values(app.pipeline.findResources('AWS::IAM::Policy'))
+    const statements = Object.values(rolePolicies(app.pipeline))
       .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === exporterRole()))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
     const puts = statements.filter((s) => [s.Action].flat().includes('s3:PutObject'));

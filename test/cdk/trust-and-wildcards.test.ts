@@ -6,7 +6,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KpiFunction } from '../../lib/constructs/kpi-function';
-import { actionsOf, type PolicyStatementJson, type SynthesizedApp, synthesizeApp } from './app-synth';
+import { actionsOf, type PolicyStatementJson, rolePolicies, type SynthesizedApp, synthesizeApp } from './app-synth';
 
 let app: SynthesizedApp;
 
@@ -89,7 +89,7 @@ const SERVICE_WIDE = new Set([
 
 describe('wildcard resources', () => {
   it('appear only in the tracing and log-delivery policies, for the actions that have no resource', () => {
-    const policies = Object.entries(app.pipeline.findResources('AWS::IAM::Policy'));
+    const policies = Object.entries(rolePolicies(app.pipeline));
     const wildcards = policies.flatMap(([id, policy]) =>
       (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])
         .filter((s) => s.Effect === 'Allow' && [s.Resource].flat().includes('*'))
@@ -107,9 +107,7 @@ describe('wildcard resources', () => {
 
   it('gives every function its tracing grant in a policy of its own', () => {
     const functions = Object.keys(app.pipeline.findResources('AWS::Lambda::Function'));
-    const tracing = Object.keys(app.pipeline.findResources('AWS::IAM::Policy')).filter((id) =>
-      /RoleTracing[0-9A-F]{8}$/.test(id),
-    );
+    const tracing = Object.keys(rolePolicies(app.pipeline)).filter((id) => /RoleTracing[0-9A-F]{8}$/.test(id));
     // Every function's, and each of the three state machines'.
     expect(tracing).toHaveLength(functions.length + 3);
   });
