@@ -4,12 +4,14 @@
 // item back and take their own write as done, instead of reading it as another run's.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsClients, createAwsClients } from '../../src/adapters/aws/clients';
+import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { DynamoDbIngestLedger } from '../../src/adapters/aws/dynamodb-ingest-ledger';
 import { commitRecordDay, DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
 import { faultInjection } from '../../src/adapters/aws/fault-injection';
 import type { CommitProposal, SourceHead } from '../../src/domain/ingest/commit-log';
 import { LocalCloud } from '../../src/local/local-cloud';
 import type { CompletionRequest } from '../../src/ports/ingest-ledger';
+import { sampleValue } from '../support/kpi-values';
 
 let cloud: LocalCloud;
 /** Clients that make one attempt per call, with the fault injector in their middleware. */
@@ -171,5 +173,26 @@ describe('the raw commit log', () => {
       leaseUntil: NOW + LEASE,
     };
     expect(await log.writeSource({ ...head, committing: other })).toBe(false);
+  });
+});
+
+describe('the KPI value store', () => {
+  it('writes under its lease when the answers of the take and the release are lost, and sees the values written once', async () => {
+    // The SDK's own retries (five attempts), with every answer of a write lost once in a while.
+    const retrying = await createAwsClients(
+      { ...cloud.environment, AWS_MAX_ATTEMPTS: '5', AWS_FAULT_INJECTION: '{"rate":0}' },
+      { services: ['dynamodb'] },
+    );
+    const store = new DynamoKpiValueStore({ client: retrying.dynamodb, tableName: cloud.physicalName('ValuesTable') });
+    const values = Array.from({ length: 30 }, (_, i) =>
+      sampleValue({ kpiId: 'lost_lease', dimensions: { campaign: `c${i}` } }),
+    );
+    faultInjection.setPlan({ rate: 0.4, kinds: ['timeout-after'], timeoutMs: 1, seed: 7 });
+    const written = await store.write(values);
+    faultInjection.setPlan({ rate: 0 });
+    expect(written).toMatchObject({ created: 30, updated: 0 });
+    expect(faultInjection.stats().injected['timeout-after']).toBeGreaterThan(0);
+    // Written once: the same values again change nothing, and the lease was given back.
+    expect(await store.write(values)).toMatchObject({ created: 0, updated: 0, unchanged: 30 });
   });
 });

@@ -21,6 +21,7 @@ import {
   BatchGetCommand,
   BatchWriteCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -233,9 +234,18 @@ export class DynamoKpiValueStore implements KpiValueStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // A retry of a take whose answer was lost fails its own condition: the lease is ours then.
+      return (await this.readLease(kpiId)).owner === owner;
     }
+  }
+
+  /** The lease as it is now (a strongly consistent read). */
+  private async readLease(kpiId: string): Promise<LeaseState> {
+    const { Item } = await this.options.client.send(
+      new GetCommand({ TableName: this.options.tableName, Key: leaseKey(kpiId), ConsistentRead: true }),
+    );
+    return leaseStateOf(Item);
   }
 
   /** Extends the lease while it is still ours. @throws ConflictError when it was lost */
@@ -275,10 +285,12 @@ export class DynamoKpiValueStore implements KpiValueStore {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new ConflictError(`${kpiId}: the values' lease expired during a write`, { cause: error });
-      }
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // A retry of a release whose answer was lost fails its own condition; the raised version says
+      // the release was applied (whoever holds the lease since took it after it).
+      const now = await this.readLease(kpiId);
+      if (now.owner !== owner && now.version >= version + 1) return;
+      throw new ConflictError(`${kpiId}: the values' lease expired during a write`, { cause: error });
     }
   }
 
