@@ -4,6 +4,7 @@
 // date; 1,425 deals have no account; the pipeline spells a product GTXPro where products.csv says GTX Pro.
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { roundForUnit } from '../../src/domain/values/precision';
 import { runKpi } from '../support/cli';
 import { computeFixture, monthOf, nearestRankBySort, readCsv } from './compute-fixture';
 import { datasetsDir } from './datasets-dir';
@@ -134,6 +135,11 @@ describe('Maven CRM sales pipeline', () => {
     ]);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(`read maven_sales_pipeline: ${rows.length} rows, ${closed.length} valid`);
-    expect(JSON.parse(run.stdout)).toEqual(computed.results.flatMap((r) => r.computation.values));
+    // The command states values in their unit's precision (15 significant digits, money to the cent).
+    expect(JSON.parse(run.stdout)).toEqual(
+      computed.results.flatMap((r) =>
+        r.computation.values.map((v) => ({ ...v, value: roundForUnit(v.value, r.kpi.definition) })),
+      ),
+    );
   });
 });
