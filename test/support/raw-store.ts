@@ -3,41 +3,16 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createGzip, type Gzip, gzipSync } from 'node:zlib';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
 import { hourPartition, manifestKey, rawObjectKey } from '../../src/contracts/raw-layout';
 import type { BatchManifest } from '../../src/domain/ingest/manifest';
 import type { TypedRecord } from '../../src/domain/records';
-import type { LocalCloud } from '../../src/local/local-cloud';
-import type { RawCommitLog } from '../../src/ports/raw-commit-log';
 
-export interface RawBatch {
-  readonly dataset: string;
-  readonly batchId: string;
-  readonly records: readonly TypedRecord[];
-  readonly eventTimeField: string;
-  /** Rows the batch quarantined (recorded in its manifest). @default 0 */
-  readonly quarantined?: number;
-  /** When it was ingested, epoch ms. @default the newest event time */
-  readonly ingestedAt?: number;
-}
+export type { RawBatch, RawStoreTarget } from '../../src/local/raw-import';
+export { rawStoreOf } from '../../src/local/raw-import';
 
-/** Where a test writes raw data: the raw bucket and the commit log in the state table. */
-export interface RawStoreTarget {
-  readonly s3: S3Client;
-  readonly bucket: string;
-  readonly log: RawCommitLog;
-}
-
-/** The raw store of a local cloud. */
-export function rawStoreOf(cloud: LocalCloud): RawStoreTarget {
-  return {
-    s3: cloud.clients.s3,
-    bucket: cloud.physicalName('RawBucket', 'AWS::S3::Bucket'),
-    log: new DynamoDbRawCommitLog(cloud.clients.dynamodb, cloud.physicalName('StateTable')),
-  };
-}
+import type { RawBatch, RawStoreTarget } from '../../src/local/raw-import';
 
 /** Writes one batch: a raw object per hour it touches, its manifest, then its commits, day by day. */
 export async function putRawBatch(target: RawStoreTarget, batch: RawBatch): Promise<void> {

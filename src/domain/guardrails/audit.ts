@@ -162,17 +162,7 @@ export function reviewAuditEvent(
     Partial<EventFields> & { readonly kpiId?: string | null },
 ): AuditEvent {
   const { kpiId = null, ...rest } = fields;
-  return {
-    kpiId,
-    kpiVersion: null,
-    violationKind: null,
-    levelOfDecision: null,
-    agentId: null,
-    useCase: null,
-    subject: null,
-    ...NO_DETAILS,
-    ...rest,
-  };
+  return { ...unattributedAuditEvent(rest), kpiId };
 }
 
 /** An event about no KPI and no subject: a request refused before any approval could be trusted. */
