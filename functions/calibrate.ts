@@ -3,8 +3,8 @@
 // cadence period (an ISO week, a month) the first time round, stored in the definitions table for
 // review. Nothing is published.
 import * as z from 'zod';
-import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
-import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
+import { DynamoDbAnnotationStore } from '../src/adapters/aws/dynamodb-annotation-store';
+import { DynamoDbKpiValueStore } from '../src/adapters/aws/dynamodb-kpi-value-store';
 import { kpiDefinitionAndProposalStore } from '../src/adapters/aws/kpi-proposals';
 import { systemClock } from '../src/adapters/system-clock';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
@@ -26,8 +26,8 @@ export const { handler, create } = defineHandler({
     const clock = systemClock;
     return {
       store: kpiDefinitionAndProposalStore(clients.dynamodb, env.DEFINITIONS_TABLE, clock),
-      values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
-      annotations: new DynamoAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
+      values: new DynamoDbKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
+      annotations: new DynamoDbAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
     };
   },
   run: async (input, deps, { logger, metrics }) => {

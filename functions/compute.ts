@@ -3,9 +3,9 @@
 // violations handed to the guardrail intake. The backfill state machine and the CLI send
 // `{ kpiId, from, to, asOf }`: those periods, computed without evaluation.
 import * as z from 'zod';
-import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
-import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
+import { DynamoDbAnnotationStore } from '../src/adapters/aws/dynamodb-annotation-store';
 import { DynamoDbIngestLedger } from '../src/adapters/aws/dynamodb-ingest-ledger';
+import { DynamoDbKpiValueStore } from '../src/adapters/aws/dynamodb-kpi-value-store';
 import { DynamoDbRawCommitLog } from '../src/adapters/aws/dynamodb-raw-commit-log';
 import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
 import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
@@ -48,7 +48,7 @@ export const { handler, create } = defineHandler({
     const objectCache = new RawObjectCache(env.RAW_CACHE_MIB * 1024 * 1024);
     return {
       definitions: kpiDefinitionStore(clients.dynamodb, env.DEFINITIONS_TABLE, systemClock),
-      annotationStore: new DynamoAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
+      annotationStore: new DynamoDbAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
       // A fresh raw reader per invocation: its manifest listings are only valid for one run.
       newRawReader: () =>
         new S3RawPartitions(
@@ -59,7 +59,7 @@ export const { handler, create } = defineHandler({
         ),
       cache: new S3PartialCache(clients.s3, env.WORK_BUCKET),
       inputs: new S3InputArchive(clients.s3, env.WORK_BUCKET),
-      values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
+      values: new DynamoDbKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
       codeVersion: env.CODE_VERSION,
       partitionTimeField: (dataset: string) => env.PARTITION_TIME_FIELDS[dataset],
       lateData: new DynamoDbIngestLedger(clients.dynamodb, env.STATE_TABLE),

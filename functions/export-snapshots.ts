@@ -1,7 +1,7 @@
 // Lambda: the scheduled Parquet export (lib/constructs/snapshots.ts). Exports given dates, or the
 // days around the scheduled time, so restated values of recent days reach the snapshots too.
 import * as z from 'zod';
-import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
+import { DynamoDbKpiValueStore } from '../src/adapters/aws/dynamodb-kpi-value-store';
 import { S3SnapshotStore } from '../src/adapters/aws/s3-snapshot-store';
 import { encodeSnapshot } from '../src/adapters/parquet/kpi-values-parquet';
 import { systemClock } from '../src/adapters/system-clock';
@@ -32,7 +32,7 @@ export const { handler, create } = defineHandler({
   clients: ['dynamodb', 's3'],
   dependencies: (env, { clients }) => ({
     env,
-    values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
+    values: new DynamoDbKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
     snapshots: new S3SnapshotStore(clients.s3, env.SNAPSHOTS_BUCKET),
   }),
   run: async (input, deps, { logger, metrics }) => {

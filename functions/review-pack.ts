@@ -2,10 +2,10 @@
 // function and one EventBridge Scheduler schedule per review kind), writes it to the snapshots bucket
 // under reviews/<kind>/<period>/ and sends each reviewer their own signed link.
 import * as z from 'zod';
-import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
-import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
+import { DynamoDbAnnotationStore } from '../src/adapters/aws/dynamodb-annotation-store';
 import { DynamoDbApprovalStore } from '../src/adapters/aws/dynamodb-approval-store';
 import { DynamoDbAutonomyControls } from '../src/adapters/aws/dynamodb-autonomy-controls';
+import { DynamoDbKpiValueStore } from '../src/adapters/aws/dynamodb-kpi-value-store';
 import { DynamoDbRawCommitLog } from '../src/adapters/aws/dynamodb-raw-commit-log';
 import { kpiDefinitionAndProposalStore } from '../src/adapters/aws/kpi-proposals';
 import { S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
@@ -60,8 +60,8 @@ export const { handler, create } = defineHandler({
     env,
     ...reviewStores(env, clients),
     definitions: kpiDefinitionAndProposalStore(clients.dynamodb, env.DEFINITIONS_TABLE, systemClock),
-    annotations: new DynamoAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
-    values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
+    annotations: new DynamoDbAnnotationStore(clients.dynamodb, env.DEFINITIONS_TABLE),
+    values: new DynamoDbKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
     approvals: new DynamoDbApprovalStore(clients.dynamodb, env.APPROVALS_TABLE),
     controls: new DynamoDbAutonomyControls(clients.dynamodb, env.CONTROLS_TABLE),
     raw: new S3RawPartitions(clients.s3, env.RAW_BUCKET, new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE)),

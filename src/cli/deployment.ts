@@ -8,9 +8,9 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
 import { datasetDeclarationStore } from '../adapters/aws/dataset-declarations';
-import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
-import type { DynamoDefinitionAndProposalStore } from '../adapters/aws/dynamo-proposal-store';
 import { DynamoDbApprovalStore } from '../adapters/aws/dynamodb-approval-store';
+import { DynamoDbKpiValueStore } from '../adapters/aws/dynamodb-kpi-value-store';
+import type { DynamoDbDefinitionAndProposalStore } from '../adapters/aws/dynamodb-proposal-store';
 import { DynamoDbReviewStore } from '../adapters/aws/dynamodb-review-store';
 import { kpiDefinitionAndProposalStore } from '../adapters/aws/kpi-proposals';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
@@ -44,10 +44,10 @@ export const DEPLOYMENT_USAGE = `Target (default: the local deployment under .lo
 export interface Deployment {
   readonly where: string;
   readonly clients: AwsClients;
-  readonly definitions: DynamoDefinitionAndProposalStore<KpiDefinition>;
+  readonly definitions: DynamoDbDefinitionAndProposalStore<KpiDefinition>;
   /** The versioned dataset declarations (`kpi dataset`), in the same table. */
   readonly datasets: DefinitionStore<DatasetDeclaration>;
-  readonly values: DynamoKpiValueStore;
+  readonly values: DynamoDbKpiValueStore;
   /** Approval requests (what waits for a decision). */
   readonly approvals: DynamoDbApprovalStore;
   /** Review packs, action items and drift review cases. */
@@ -174,7 +174,7 @@ async function openLocal(options: DeploymentOptions, context: DeploymentContext)
     names,
     definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
     datasets: datasetDeclarationStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
-    values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
+    values: new DynamoDbKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
     approvals: new DynamoDbApprovalStore(clients.dynamodb, names.approvalsTable),
     reviews: new DynamoDbReviewStore(clients.dynamodb, names.reviewsTable),
     schedules: new SchedulerKpiSchedules({
@@ -254,7 +254,7 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
     names,
     definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, systemClock),
     datasets: datasetDeclarationStore(clients.dynamodb, names.definitionsTable, systemClock),
-    values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
+    values: new DynamoDbKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
     approvals: new DynamoDbApprovalStore(clients.dynamodb, names.approvalsTable),
     reviews: new DynamoDbReviewStore(clients.dynamodb, names.reviewsTable),
     schedules: new SchedulerKpiSchedules({

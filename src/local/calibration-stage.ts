@@ -4,7 +4,7 @@
 // with that level of decision waits for the approval workflow, and the version in force stays
 // until the approver decides (the Govern stage's demo approver does).
 import { randomUUID } from 'node:crypto';
-import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
+import { DynamoDbKpiValueStore } from '../adapters/aws/dynamodb-kpi-value-store';
 import { kpiDefinitionAndProposalStore } from '../adapters/aws/kpi-proposals';
 import { StepFunctionsApprovalWorkflow } from '../adapters/aws/sfn-approval-workflow';
 import { systemClock } from '../adapters/system-clock';
@@ -36,7 +36,7 @@ function stores(cloud: LocalCloud) {
     definitions: kpiDefinitionAndProposalStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
       now: () => Date.now(),
     }),
-    values: new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') }),
+    values: new DynamoDbKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') }),
   };
 }
 

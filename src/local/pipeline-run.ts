@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
-import { DynamoKpiValueStore } from '../adapters/aws/dynamo-kpi-value-store';
+import { DynamoDbKpiValueStore } from '../adapters/aws/dynamodb-kpi-value-store';
 import { kpiDefinitionStore, storedDefinition } from '../adapters/aws/kpi-definitions';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
 import { definitionsNotFitting } from '../adapters/files/definition-fit';
@@ -267,7 +267,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
   });
 
   stage('Report');
-  const values = new DynamoKpiValueStore({
+  const values = new DynamoDbKpiValueStore({
     client: cloud.clients.dynamodb,
     tableName: cloud.physicalName('ValuesTable'),
   });

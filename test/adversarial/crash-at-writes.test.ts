@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { governanceBatchId } from '../../src/adapters/aws/dynamodb-audit-log';
+import { DynamoDbKpiValueStore } from '../../src/adapters/aws/dynamodb-kpi-value-store';
 import { DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
 import { faultInjection } from '../../src/adapters/aws/fault-injection';
 import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
@@ -231,12 +231,15 @@ describe('a crash at each write, then a rerun', () => {
 
 describe('a crash at each write of the compute and export functions, then a rerun', () => {
   const definitionFile = path.resolve('kpis/definitions/ctr.yaml');
-  let values: DynamoKpiValueStore;
+  let values: DynamoDbKpiValueStore;
   let snapshotsBucket: string;
 
   beforeAll(async () => {
     snapshotsBucket = cloud.physicalName('SnapshotsBucket', 'AWS::S3::Bucket');
-    values = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
+    values = new DynamoDbKpiValueStore({
+      client: cloud.clients.dynamodb,
+      tableName: cloud.physicalName('ValuesTable'),
+    });
     const records = generateSampleData({ start: '2026-06-01', days: DAYS }).ad_performance;
     for (let day = 0; day < DAYS; day += 1) {
       await putRawBatch(rawStoreOf(cloud), {

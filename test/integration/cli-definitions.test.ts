@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoAnnotationStore } from '../../src/adapters/aws/dynamo-annotation-store';
-import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
+import { DynamoDbAnnotationStore } from '../../src/adapters/aws/dynamodb-annotation-store';
+import { DynamoDbKpiValueStore } from '../../src/adapters/aws/dynamodb-kpi-value-store';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { runKpiInProcess as runKpi } from '../support/cli-in-process';
 import { sampleValue } from '../support/kpi-values';
@@ -134,7 +134,7 @@ describe('kpi annotate', () => {
     expect(run.stdout).toContain('spring-launch: explain drift of ctr from 2026-06-10T00:00:00.000Z');
     const cloud = await LocalCloud.start({ stateDir: path.join(cwd, '.local', 'state') });
     try {
-      const stored = await new DynamoAnnotationStore(
+      const stored = await new DynamoDbAnnotationStore(
         cloud.clients.dynamodb,
         cloud.physicalName('DefinitionsTable'),
       ).list();
@@ -175,7 +175,7 @@ describe('kpi calibrate on the local deployment', () => {
     const today = Math.floor(Date.now() / DAY) * DAY;
     const cloud = await LocalCloud.start({ stateDir: path.join(cwd, '.local', 'state') });
     try {
-      const values = new DynamoKpiValueStore({
+      const values = new DynamoDbKpiValueStore({
         client: cloud.clients.dynamodb,
         tableName: cloud.physicalName('ValuesTable'),
       });

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { DynamoDbIngestLedger } from '../../src/adapters/aws/dynamodb-ingest-ledger';
+import { DynamoDbKpiValueStore } from '../../src/adapters/aws/dynamodb-kpi-value-store';
 import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
 import { S3InputArchive } from '../../src/adapters/aws/s3-input-archive';
 import { S3PartialCache } from '../../src/adapters/aws/s3-partial-cache';
@@ -27,7 +27,7 @@ const to = new Date(START + DAYS * DAY).toISOString();
 const asOf = new Date(START + (DAYS + 2) * DAY).toISOString();
 
 let cloud: LocalCloud;
-let values: DynamoKpiValueStore;
+let values: DynamoDbKpiValueStore;
 let records: TypedRecord[];
 /** The last hour of the range, ingested only later: a new hour for the refresh. */
 let newHour: TypedRecord[];
@@ -38,7 +38,7 @@ const compute = (event: Record<string, unknown>) => cloud.functions.invoke('comp
 beforeAll(async () => {
   cloud = await LocalCloud.start();
   const _rawBucket = cloud.physicalName('RawBucket', 'AWS::S3::Bucket');
-  values = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
+  values = new DynamoDbKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
   definition = storedDefinition(readDefinitionFile(path.resolve('kpis/definitions/ctr.yaml')).definition);
   const store = kpiDefinitionStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
     now: () => START,

@@ -4,8 +4,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoAnnotationStore } from '../../src/adapters/aws/dynamo-annotation-store';
-import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
+import { DynamoDbAnnotationStore } from '../../src/adapters/aws/dynamodb-annotation-store';
+import { DynamoDbKpiValueStore } from '../../src/adapters/aws/dynamodb-kpi-value-store';
 import { storedDefinition } from '../../src/adapters/aws/kpi-definitions';
 import { kpiDefinitionAndProposalStore } from '../../src/adapters/aws/kpi-proposals';
 import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
@@ -29,7 +29,7 @@ const NOW = Date.parse('2026-11-20T12:00:00Z');
 
 let cloud: LocalCloud;
 let store: ReturnType<typeof kpiDefinitionAndProposalStore>;
-let values: DynamoKpiValueStore;
+let values: DynamoDbKpiValueStore;
 const schedules: KpiSchedules = {
   ensure: async () => 'unchanged',
   remove: async () => 'absent',
@@ -72,7 +72,7 @@ beforeAll(async () => {
   store = kpiDefinitionAndProposalStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
     now: () => NOW,
   });
-  values = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
+  values = new DynamoDbKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
 }, 120_000);
 
 afterAll(async () => {
@@ -236,7 +236,7 @@ describe('calibration proposals', () => {
   const calibrationDeps = () => ({
     store,
     values,
-    annotations: new DynamoAnnotationStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable')),
+    annotations: new DynamoDbAnnotationStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable')),
     clock: { now: () => NOW },
   });
 

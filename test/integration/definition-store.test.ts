@@ -1,7 +1,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { DynamoDefinitionAndProposalStore } from '../../src/adapters/aws/dynamo-proposal-store';
+import { DynamoDbDefinitionAndProposalStore } from '../../src/adapters/aws/dynamodb-proposal-store';
 import { ConflictError } from '../../src/domain/errors';
 import { contentHash } from '../../src/domain/versioning/content-hash';
 import {
@@ -23,7 +23,7 @@ let now = Date.UTC(2024, 5, 1);
 const clock = { now: () => now++ };
 
 function store(client = cloud.clients.dynamodb) {
-  return new DynamoDefinitionAndProposalStore<Definition>({
+  return new DynamoDbDefinitionAndProposalStore<Definition>({
     client,
     tableName,
     clock,
@@ -42,7 +42,7 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-describe('DynamoDefinitionStore', () => {
+describe('DynamoDbDefinitionStore', () => {
   it('publishes version 1 and serves it as the active definition', async () => {
     const definitions = store();
     const { published } = await definitions.publish({ id: 'ctr', grain: 'day', red: 0.01 }, by('first'));
@@ -181,7 +181,7 @@ describe('DynamoDefinitionStore', () => {
   });
 });
 
-describe('DynamoDefinitionStore proposals', () => {
+describe('DynamoDbDefinitionStore proposals', () => {
   const proposal = (
     kpiId: string,
     id: string,

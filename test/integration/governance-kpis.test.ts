@@ -4,8 +4,8 @@
 // approval_latency_p95. A retried step that records the event again changes nothing.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { governanceBatchId } from '../../src/adapters/aws/dynamodb-audit-log';
+import { DynamoDbKpiValueStore } from '../../src/adapters/aws/dynamodb-kpi-value-store';
 import { DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
 import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
 import type { ComputeSummary } from '../../src/contracts/compute-function';
@@ -21,13 +21,13 @@ const DAY = 86_400_000;
 
 let cloud: LocalCloud;
 let approvals: LocalApprovals;
-let values: DynamoKpiValueStore;
+let values: DynamoDbKpiValueStore;
 let log: DynamoDbRawCommitLog;
 
 beforeAll(async () => {
   cloud = await LocalCloud.start();
   approvals = await LocalApprovals.attach(cloud);
-  values = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
+  values = new DynamoDbKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
   log = new DynamoDbRawCommitLog(cloud.clients.dynamodb, cloud.physicalName('StateTable'));
   const definition = storedDefinition(readDefinitionFile(path.resolve(`kpis/definitions/${KPI}.yaml`)).definition);
   const store = kpiDefinitionStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), { now: Date.now });

@@ -1,7 +1,7 @@
 import { GetScheduleCommand, ListSchedulesCommand, ValidationException } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { DynamoDefinitionStore } from '../../src/adapters/aws/dynamo-definition-store';
+import { DynamoDbDefinitionStore } from '../../src/adapters/aws/dynamodb-definition-store';
 import { SchedulerKpiSchedules } from '../../src/adapters/aws/scheduler-kpi-schedules';
 import { planKpiSchedule } from '../../src/domain/scheduling/kpi-schedule';
 import { LocalCloud } from '../../src/local/local-cloud';
@@ -15,7 +15,7 @@ type Definition = z.infer<typeof definitionSchema>;
 
 let cloud: LocalCloud;
 let schedules: SchedulerKpiSchedules;
-let store: DynamoDefinitionStore<Definition>;
+let store: DynamoDbDefinitionStore<Definition>;
 const by = { author: 'ops@example.com', reason: 'test' };
 
 beforeAll(async () => {
@@ -28,7 +28,7 @@ beforeAll(async () => {
     roleArn: 'arn:aws:iam::000000000000:role/scheduler-invokes-compute',
   });
   let now = Date.UTC(2024, 0, 1);
-  store = new DynamoDefinitionStore<Definition>({
+  store = new DynamoDbDefinitionStore<Definition>({
     client: cloud.clients.dynamodb,
     tableName: cloud.physicalName('DefinitionsTable'),
     clock: { now: () => now++ },

@@ -1,17 +1,17 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
+import { DynamoDbKpiValueStore } from '../../src/adapters/aws/dynamodb-kpi-value-store';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { RequestMeter, servicePortsOf } from '../../src/local/request-meter';
 import { computedAt, sampleValue, withLateBatch } from '../support/kpi-values';
 
 let cloud: LocalCloud;
-let store: DynamoKpiValueStore;
+let store: DynamoDbKpiValueStore;
 
 beforeAll(async () => {
   // On this thread: the request meter sees the emulators' requests.
   cloud = await LocalCloud.start({ emulatorThread: false });
-  store = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
+  store = new DynamoDbKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
 });
 
 afterAll(async () => {
@@ -20,7 +20,7 @@ afterAll(async () => {
 
 const day = (n: number) => new Date(Date.UTC(2024, 2, n)).toISOString();
 
-describe('DynamoKpiValueStore', () => {
+describe('DynamoDbKpiValueStore', () => {
   it('serves the history of one KPI and dimension between two dates, half-open and oldest first', async () => {
     const values = [4, 5, 6, 7].flatMap((n) => [
       sampleValue({ kpiId: 'history_kpi', periodStart: day(n), value: n }),
@@ -167,7 +167,7 @@ describe('DynamoKpiValueStore', () => {
 
   it('waits for the lease of a writer that died holding it, then writes', async () => {
     const table = cloud.physicalName('ValuesTable');
-    const short = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: table, leaseMillis: 1000 });
+    const short = new DynamoDbKpiValueStore({ client: cloud.clients.dynamodb, tableName: table, leaseMillis: 1000 });
     const value = sampleValue({ kpiId: 'orphan' });
     await short.write([value]);
     // A writer took the lease and never came back.
@@ -185,7 +185,11 @@ describe('DynamoKpiValueStore', () => {
 
   it('gives up with a ConflictError when another writer keeps the lease', async () => {
     const table = cloud.physicalName('ValuesTable');
-    const impatient = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: table, maxWaitMillis: 300 });
+    const impatient = new DynamoDbKpiValueStore({
+      client: cloud.clients.dynamodb,
+      tableName: table,
+      maxWaitMillis: 300,
+    });
     await cloud.clients.dynamodb.send(
       new PutCommand({
         TableName: table,

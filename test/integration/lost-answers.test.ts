@@ -4,8 +4,8 @@
 // item back and take their own write as done, instead of reading it as another run's.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsClients, createAwsClients } from '../../src/adapters/aws/clients';
-import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { DynamoDbIngestLedger } from '../../src/adapters/aws/dynamodb-ingest-ledger';
+import { DynamoDbKpiValueStore } from '../../src/adapters/aws/dynamodb-kpi-value-store';
 import { commitRecordDay, DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
 import { faultInjection } from '../../src/adapters/aws/fault-injection';
 import type { CommitProposal, SourceHead } from '../../src/domain/ingest/commit-log';
@@ -183,7 +183,10 @@ describe('the KPI value store', () => {
       { ...cloud.environment, AWS_MAX_ATTEMPTS: '5', AWS_FAULT_INJECTION: '{"rate":0}' },
       { services: ['dynamodb'] },
     );
-    const store = new DynamoKpiValueStore({ client: retrying.dynamodb, tableName: cloud.physicalName('ValuesTable') });
+    const store = new DynamoDbKpiValueStore({
+      client: retrying.dynamodb,
+      tableName: cloud.physicalName('ValuesTable'),
+    });
     const values = Array.from({ length: 30 }, (_, i) =>
       sampleValue({ kpiId: 'lost_lease', dimensions: { campaign: `c${i}` } }),
     );

@@ -1,6 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
+import { DynamoDbKpiValueStore } from '../../src/adapters/aws/dynamodb-kpi-value-store';
 import { snapshotManifestKey, snapshotObjectKey } from '../../src/contracts/snapshot-layout';
 import { sha256Hex } from '../../src/domain/versioning/sha256';
 import { LocalCloud } from '../../src/local/local-cloud';
@@ -8,13 +8,13 @@ import { computedAt, sampleValue, withLateBatch } from '../support/kpi-values';
 import { queryParquetWithDuckDb } from '../support/parquet';
 
 let cloud: LocalCloud;
-let values: DynamoKpiValueStore;
+let values: DynamoDbKpiValueStore;
 let bucket: string;
 const DATE = '2024-03-04';
 
 beforeAll(async () => {
   cloud = await LocalCloud.start();
-  values = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
+  values = new DynamoDbKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
   bucket = cloud.physicalName('SnapshotsBucket', 'AWS::S3::Bucket');
   const hour = (h: number) => `${DATE}T${String(h).padStart(2, '0')}:00:00.000Z`;
   await values.write([

@@ -4,8 +4,8 @@
 // approval, a late CRM feed and a burst of quarantined web rows.
 import path from 'node:path';
 import type { ReviewPackSummary } from '../../functions/review-pack';
-import { DynamoKpiValueStore } from '../../src/adapters/aws/dynamo-kpi-value-store';
 import { DynamoDbAuditLog } from '../../src/adapters/aws/dynamodb-audit-log';
+import { DynamoDbKpiValueStore } from '../../src/adapters/aws/dynamodb-kpi-value-store';
 import { DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
 import { DynamoDbReviewStore } from '../../src/adapters/aws/dynamodb-review-store';
 import { storedDefinition } from '../../src/adapters/aws/kpi-definitions';
@@ -43,7 +43,7 @@ export class LocalReviews {
   readonly store: DynamoDbReviewStore;
   readonly audit: DynamoDbAuditLog;
   readonly packs: S3ReviewPacks;
-  readonly values: DynamoKpiValueStore;
+  readonly values: DynamoDbKpiValueStore;
   private readonly inbox: ReviewerEmail[] = [];
 
   private constructor(readonly cloud: LocalCloud) {
@@ -60,7 +60,7 @@ export class LocalReviews {
       new DynamoDbRawCommitLog(dynamodb, cloud.physicalName('StateTable')),
     );
     this.packs = new S3ReviewPacks(s3, cloud.physicalName('SnapshotsBucket', 'AWS::S3::Bucket'));
-    this.values = new DynamoKpiValueStore({ client: dynamodb, tableName: cloud.physicalName('ValuesTable') });
+    this.values = new DynamoDbKpiValueStore({ client: dynamodb, tableName: cloud.physicalName('ValuesTable') });
   }
 
   static async attach(cloud: LocalCloud): Promise<LocalReviews> {

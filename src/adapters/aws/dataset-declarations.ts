@@ -4,7 +4,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type DatasetDeclaration, validateDatasetDeclaration } from '../../domain/dataset';
 import type { Clock } from '../../ports/clock';
-import { DATASET_NAMESPACE, DynamoDefinitionStore } from './dynamo-definition-store';
+import { DATASET_NAMESPACE, DynamoDbDefinitionStore } from './dynamodb-definition-store';
 
 /** The content that is versioned: the declaration as validated (defaults filled in), without the editor's `$schema`. */
 export function storedDeclaration(declaration: DatasetDeclaration): DatasetDeclaration {
@@ -13,7 +13,7 @@ export function storedDeclaration(declaration: DatasetDeclaration): DatasetDecla
 }
 
 export function datasetDeclarationStore(client: DynamoDBDocumentClient, tableName: string, clock: Clock) {
-  return new DynamoDefinitionStore<DatasetDeclaration>({
+  return new DynamoDbDefinitionStore<DatasetDeclaration>({
     client,
     tableName,
     clock,

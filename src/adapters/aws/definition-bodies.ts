@@ -5,7 +5,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../../domain/errors';
 import type { Clock } from '../../ports/clock';
-import { DynamoDefinitionAndProposalStore } from './dynamo-proposal-store';
+import { DynamoDbDefinitionAndProposalStore } from './dynamodb-proposal-store';
 
 /** A definition as stored, read back with its id checked only (for code that passes it through). */
 export type StoredDefinitionBody = { readonly id: string } & Readonly<Record<string, unknown>>;
@@ -16,7 +16,7 @@ export type StoredDefinitionBody = { readonly id: string } & Readonly<Record<str
  * the KPI schema, which that code would otherwise carry for nothing.
  */
 export function definitionBodyStore(client: DynamoDBDocumentClient, tableName: string, clock: Clock) {
-  return new DynamoDefinitionAndProposalStore<StoredDefinitionBody>({
+  return new DynamoDbDefinitionAndProposalStore<StoredDefinitionBody>({
     client,
     tableName,
     clock,

@@ -26,7 +26,7 @@ import {
 } from '../../domain/guardrails/approval';
 import { autonomyModeSchema } from '../../domain/guardrails/autonomy';
 import type { ApprovalStore, ConcernClaim, Transition } from '../../ports/approvals';
-import { isConditionFailure, queryAll } from './dynamo-query';
+import { isConditionFailure, queryAll } from './dynamodb-query';
 
 const requestKey = (approvalId: string) => ({ pk: `APPROVAL#${approvalId}`, sk: 'REQUEST' });
 const tierKey = (approvalId: string, tier: number) => ({

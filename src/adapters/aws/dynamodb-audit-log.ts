@@ -28,7 +28,7 @@ import {
 import { recordBatchManifest } from '../../domain/ingest/manifest';
 import type { AuditLog, AuditQuery, TimeRange } from '../../ports/audit-log';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
-import { queryAll } from './dynamo-query';
+import { queryAll } from './dynamodb-query';
 import { commitRecordDay } from './dynamodb-raw-commit-log';
 
 /** Prefix of the governance dataset in the raw bucket; the functions' write grant is narrowed to it. */

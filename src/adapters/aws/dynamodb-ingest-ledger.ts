@@ -34,7 +34,7 @@ import type {
   WatermarkState,
 } from '../../ports/ingest-ledger';
 import { RECOMPUTE_MARK_DAYS } from '../../ports/ingest-ledger';
-import { queryAll } from './dynamo-query';
+import { queryAll } from './dynamodb-query';
 
 const HOUR = 3_600_000;
 

@@ -23,7 +23,7 @@ import {
   sourceHeadSchema,
 } from '../../domain/ingest/commit-log';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
-import { queryAll } from './dynamo-query';
+import { queryAll } from './dynamodb-query';
 
 const versionLabel = (version: number) => String(version).padStart(10, '0');
 const sourceKey = (dataset: string, source: string) => ({

@@ -19,7 +19,7 @@ import { type ActionItem, actionItemSchema, type SignOff, signOffSchema } from '
 import { type DriftCase, driftCaseSchema } from '../../domain/reviews/drift-cases';
 import { type ReviewKind, reviewIdOf, reviewKindSchema } from '../../domain/reviews/kinds';
 import type { InstantRange, PackRecord, ReviewNote, ReviewStore } from '../../ports/review-store';
-import { isConditionFailure, queryAll } from './dynamo-query';
+import { isConditionFailure, queryAll } from './dynamodb-query';
 
 const packRecordSchema = z.object({
   reviewId: z.string(),

@@ -3,7 +3,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type KpiDefinition, kpiDefinitionSchema } from '../../domain/definition/schema';
 import type { Clock } from '../../ports/clock';
-import { DynamoDefinitionStore } from './dynamo-definition-store';
+import { DynamoDbDefinitionStore } from './dynamodb-definition-store';
 
 /** The content that is versioned: everything but `version` and the editor's `$schema`. */
 export function storedDefinition(definition: KpiDefinition): KpiDefinition {
@@ -12,7 +12,7 @@ export function storedDefinition(definition: KpiDefinition): KpiDefinition {
 }
 
 export function kpiDefinitionStore(client: DynamoDBDocumentClient, tableName: string, clock: Clock) {
-  return new DynamoDefinitionStore<KpiDefinition>({
+  return new DynamoDbDefinitionStore<KpiDefinition>({
     client,
     tableName,
     clock,

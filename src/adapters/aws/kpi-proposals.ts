@@ -4,10 +4,10 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type KpiDefinition, kpiDefinitionSchema } from '../../domain/definition/schema';
 import type { Clock } from '../../ports/clock';
-import { DynamoDefinitionAndProposalStore } from './dynamo-proposal-store';
+import { DynamoDbDefinitionAndProposalStore } from './dynamodb-proposal-store';
 
 export function kpiDefinitionAndProposalStore(client: DynamoDBDocumentClient, tableName: string, clock: Clock) {
-  return new DynamoDefinitionAndProposalStore<KpiDefinition>({
+  return new DynamoDbDefinitionAndProposalStore<KpiDefinition>({
     client,
     tableName,
     clock,

@@ -1,6 +1,6 @@
 // CLI: `kpi annotate` records a window (a launch, an agent release, a tracking outage) that drift
 // detection suppresses or explains, and keeps out of later baselines.
-import { DynamoAnnotationStore } from '../../adapters/aws/dynamo-annotation-store';
+import { DynamoDbAnnotationStore } from '../../adapters/aws/dynamodb-annotation-store';
 import { annotationSchema } from '../../domain/drift/annotations';
 import { type CliCommand, UsageError } from '../command';
 import { instantOf, withDeployment } from '../definition-commands';
@@ -53,7 +53,9 @@ ${DEPLOYMENT_USAGE}
       );
     }
     return withDeployment(values, context, async (deployment) => {
-      await new DynamoAnnotationStore(deployment.clients.dynamodb, deployment.names.definitionsTable).put(parsed.data);
+      await new DynamoDbAnnotationStore(deployment.clients.dynamodb, deployment.names.definitionsTable).put(
+        parsed.data,
+      );
       const scope = parsed.data.kpiIds.length ? parsed.data.kpiIds.join(', ') : 'every KPI';
       context.stdout(
         `${parsed.data.id}: ${parsed.data.effect} drift of ${scope} from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}\n`,

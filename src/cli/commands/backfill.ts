@@ -1,6 +1,6 @@
 // CLI: `kpi backfill` recomputes a KPI over a historical range with a progress bar and ETA;
 // idempotent and resumable. On AWS, --workflow fans the chunks out with the backfill state machine.
-import { DynamoBackfillCheckpoints } from '../../adapters/aws/dynamo-backfill-checkpoints';
+import { DynamoDbBackfillCheckpoints } from '../../adapters/aws/dynamodb-backfill-checkpoints';
 import { isoTime } from '../../domain/engine/time';
 import { DefinitionNotFoundError } from '../../domain/versioning/errors';
 import { backfillChunks, backfillKpi } from '../../usecases/backfill-kpi';
@@ -86,7 +86,7 @@ ${DEPLOYMENT_USAGE}
       const tty = Boolean((process.stderr as { isTTY?: boolean }).isTTY) && context.env.CI !== 'true';
       const report = await backfillKpi(
         {
-          checkpoints: new DynamoBackfillCheckpoints(deployment.clients.dynamodb, deployment.names.stateTable),
+          checkpoints: new DynamoDbBackfillCheckpoints(deployment.clients.dynamodb, deployment.names.stateTable),
           computeChunk: async (event) => {
             const summary = await deployment.computeNow({ ...event, force: values.force });
             return { values: summary.values, restatements: summary.restatements };

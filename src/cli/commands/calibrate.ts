@@ -4,7 +4,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { DynamoAnnotationStore } from '../../adapters/aws/dynamo-annotation-store';
+import { DynamoDbAnnotationStore } from '../../adapters/aws/dynamodb-annotation-store';
 import { isoTime } from '../../domain/engine/time';
 import { evidenceLines } from '../../domain/evaluation/calibration/describe';
 import type { ImpactRow } from '../../domain/evaluation/impact';
@@ -66,7 +66,7 @@ ${DEPLOYMENT_USAGE}
         {
           store: deployment.definitions,
           values: deployment.values,
-          annotations: new DynamoAnnotationStore(deployment.clients.dynamodb, deployment.names.definitionsTable),
+          annotations: new DynamoDbAnnotationStore(deployment.clients.dynamodb, deployment.names.definitionsTable),
           clock: { now: context.now },
         },
         {

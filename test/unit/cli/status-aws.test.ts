@@ -9,8 +9,8 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoKpiValueStore } from '../../../src/adapters/aws/dynamo-kpi-value-store';
 import { DynamoDbApprovalStore } from '../../../src/adapters/aws/dynamodb-approval-store';
+import { DynamoDbKpiValueStore } from '../../../src/adapters/aws/dynamodb-kpi-value-store';
 import { DynamoDbReviewStore } from '../../../src/adapters/aws/dynamodb-review-store';
 import { kpiDefinitionStore, storedDefinition } from '../../../src/adapters/aws/kpi-definitions';
 import { main } from '../../../src/cli/main';
@@ -73,7 +73,7 @@ beforeAll(async () => {
     const file = files.find((f) => f.definition.id === id);
     if (file) await definitions.publish(storedDefinition(file.definition), { author: 'ops', reason: 'first' });
   }
-  const values = new DynamoKpiValueStore({ client: dynamodb, tableName: `${PREFIX}-values` });
+  const values = new DynamoDbKpiValueStore({ client: dynamodb, tableName: `${PREFIX}-values` });
   const asWritten = ({ revision: _r, fingerprint: _f, restatements: _s, ...value }: ReturnType<typeof storedPoint>) =>
     value;
   await values.write(

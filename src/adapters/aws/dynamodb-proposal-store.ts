@@ -23,8 +23,8 @@ import {
   proposalApprovalSchema,
 } from '../../domain/versioning/proposals';
 import type { ProposalQuery, ProposalStore, ProposalUpdate } from '../../ports/definition-store';
-import { DynamoDefinitionStore, pk } from './dynamo-definition-store';
-import { queryAll } from './dynamo-query';
+import { DynamoDbDefinitionStore, pk } from './dynamodb-definition-store';
+import { queryAll } from './dynamodb-query';
 
 const proposalItemSchema = z.object({
   id: z.string(),
@@ -51,9 +51,9 @@ const proposalIndex = (status: ProposalStatus, p: { id: string; proposalId: stri
   gsi1sk: `${new Date(p.createdAt).toISOString()}#${p.id}#${p.proposalId}`,
 });
 
-/** {@link DynamoDefinitionStore} with the proposals of each definition. */
-export class DynamoDefinitionAndProposalStore<T extends IdentifiedDefinition>
-  extends DynamoDefinitionStore<T>
+/** {@link DynamoDbDefinitionStore} with the proposals of each definition. */
+export class DynamoDbDefinitionAndProposalStore<T extends IdentifiedDefinition>
+  extends DynamoDbDefinitionStore<T>
   implements ProposalStore<T>
 {
   async propose(proposal: DefinitionProposal<T>): Promise<boolean> {

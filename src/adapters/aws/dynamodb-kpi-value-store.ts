@@ -37,11 +37,11 @@ import {
 } from '../../domain/values/restatement';
 import { valueFingerprint } from '../../domain/values/value-fingerprint';
 import type { KpiValueStore, SeriesPoint, SeriesQuery, ValueWriteReport } from '../../ports/kpi-value-store';
-import { queryAll } from './dynamo-query';
+import { queryAll } from './dynamodb-query';
 
 const seriesPointSchema = z.object({ periodStart: z.string(), periodEnd: z.string(), value: z.number().nullable() });
 
-export interface DynamoKpiValueStoreOptions {
+export interface DynamoDbKpiValueStoreOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   /** BatchWriteItem requests in flight at once. @default 4 */
@@ -68,12 +68,12 @@ interface LeaseState {
   readonly expiresAt: number;
 }
 
-export class DynamoKpiValueStore implements KpiValueStore {
+export class DynamoDbKpiValueStore implements KpiValueStore {
   private readonly concurrency: number;
   private readonly leaseMillis: number;
   private readonly maxWaitMillis: number;
 
-  constructor(private readonly options: DynamoKpiValueStoreOptions) {
+  constructor(private readonly options: DynamoDbKpiValueStoreOptions) {
     this.concurrency = options.concurrency ?? 4;
     this.leaseMillis = options.leaseMillis ?? 60_000;
     this.maxWaitMillis = options.maxWaitMillis ?? 180_000;

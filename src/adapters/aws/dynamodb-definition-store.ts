@@ -6,7 +6,7 @@
 //   pk DEF#<id>  sk POINTER        gsi1pk KPI#<status>  gsi1sk <id>     the head: version in force
 //   pk DEF#<id>  sk V#<00000001>                                         an immutable version
 //   pk DEF#<id>  sk LOG#<00000001>                                       an immutable change
-//   pk DEF#<id>  sk PROPOSAL#<pid>                                       a proposal (dynamo-proposal-store.ts)
+//   pk DEF#<id>  sk PROPOSAL#<pid>                                       a proposal (dynamodb-proposal-store.ts)
 // Dataset declarations are versioned the same way under their own namespace (`DATASET#<id>`, gsi1pk
 // `DATASET#<status>`; see dataset-declarations.ts), so a dataset and a KPI may share an id.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -40,9 +40,9 @@ import {
 } from '../../domain/versioning/errors';
 import type { Clock } from '../../ports/clock';
 import type { ChangeAuthor, DefinitionState, DefinitionStore, PublishOutcome } from '../../ports/definition-store';
-import { queryAll } from './dynamo-query';
+import { queryAll } from './dynamodb-query';
 
-export interface DynamoDefinitionStoreOptions<T> {
+export interface DynamoDbDefinitionStoreOptions<T> {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly clock: Clock;
@@ -119,12 +119,12 @@ const POINTER = 'POINTER';
  * each attempt reads the pointer, computes the transition and writes it only if no one else moved
  * the pointer in between; the losers read again and retry.
  */
-export class DynamoDefinitionStore<T extends IdentifiedDefinition> implements DefinitionStore<T> {
+export class DynamoDbDefinitionStore<T extends IdentifiedDefinition> implements DefinitionStore<T> {
   private readonly maxAttempts: number;
   private readonly backoff: (attempt: number) => Promise<void>;
   private readonly namespace: DefinitionNamespace;
 
-  constructor(protected readonly options: DynamoDefinitionStoreOptions<T>) {
+  constructor(protected readonly options: DynamoDbDefinitionStoreOptions<T>) {
     this.maxAttempts = options.maxAttempts ?? 60;
     this.namespace = options.namespace ?? KPI_NAMESPACE;
     this.backoff =

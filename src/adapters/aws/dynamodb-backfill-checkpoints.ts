@@ -9,7 +9,7 @@ const itemSchema = z.object({
   done: z.set(z.number()).optional(),
 });
 
-export class DynamoBackfillCheckpoints implements BackfillCheckpoints {
+export class DynamoDbBackfillCheckpoints implements BackfillCheckpoints {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,

@@ -3,9 +3,9 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Annotation, annotationSchema } from '../../domain/drift/annotations';
 import type { AnnotationStore } from '../../ports/annotation-store';
-import { queryAll } from './dynamo-query';
+import { queryAll } from './dynamodb-query';
 
-export class DynamoAnnotationStore implements AnnotationStore {
+export class DynamoDbAnnotationStore implements AnnotationStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
