@@ -4,6 +4,8 @@
 // or code changed, or it was still provisional. Values carry their lineage and drift assessment and
 // are written only when they changed. The same inputs, definition, code and `asOf` always give the
 // same values, byte for byte.
+
+import { forEachConcurrently } from '../domain/concurrency';
 import type { KpiDefinition } from '../domain/definition/schema';
 import type { Annotation } from '../domain/drift/annotations';
 import { type CompiledKpi, compileKpi } from '../domain/engine/kpi';
@@ -501,12 +503,4 @@ function partitionsDigest(partitions: Readonly<Record<string, string>>): string 
       .map(([key, fingerprint]) => `${key}:${fingerprint}`)
       .join('\n'),
   );
-}
-
-async function forEachConcurrently<T>(items: readonly T[], concurrency: number, run: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await run(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }

@@ -26,6 +26,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { forEachConcurrently } from '../../domain/concurrency';
 import { ConflictError } from '../../domain/errors';
 import { dimensionKey } from '../../domain/values/dimension-key';
 import { type KpiValue, kpiValueSchema, type ValueGrain } from '../../domain/values/kpi-value';
@@ -299,15 +300,10 @@ export class DynamoDbKpiValueStore implements KpiValueStore {
     let expiresAt = Date.now() + this.leaseMillis;
     const chunks: Record<string, unknown>[][] = [];
     for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
-    let next = 0;
-    const worker = async () => {
-      while (next < chunks.length) {
-        const chunk = chunks[next++] as Record<string, unknown>[];
-        if (expiresAt - Date.now() < this.leaseMillis / 2) expiresAt = await this.renewLease(kpiId, owner);
-        await this.batchWrite(chunk);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, chunks.length) }, worker));
+    await forEachConcurrently(chunks, this.concurrency, async (chunk) => {
+      if (expiresAt - Date.now() < this.leaseMillis / 2) expiresAt = await this.renewLease(kpiId, owner);
+      await this.batchWrite(chunk);
+    });
   }
 
   private async batchWrite(items: readonly Record<string, unknown>[]): Promise<void> {

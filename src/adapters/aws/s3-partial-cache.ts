@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PARTIALS_PREFIX } from '../../contracts/work-layout';
+import { forEachConcurrently } from '../../domain/concurrency';
 import type { KpiPartialState } from '../../domain/engine/state';
 import {
   type KeptPartition,
@@ -200,14 +201,6 @@ function dayLocation(key: string): string {
 
 function digest(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-async function forEachConcurrently<T>(items: readonly T[], concurrency: number, run: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await run(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 function base(kpiId: string, signature: string): string {

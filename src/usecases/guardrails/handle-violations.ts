@@ -3,6 +3,7 @@
 // governed subject at once when the level of decision is critical). Safe to call again with the same
 // batch: every step is idempotent, keyed by the violation and its concern.
 
+import { forEachConcurrently } from '../../domain/concurrency';
 import { describeError, PipelineError } from '../../domain/errors';
 import { proposalFor, type ViolationApprovalStart } from '../../domain/guardrails/approval';
 import { auditEvent } from '../../domain/guardrails/audit';
@@ -90,18 +91,13 @@ export async function handleViolations(
 ): Promise<ViolationOutcome[]> {
   const outcomes: ViolationOutcome[] = [];
   const failures: { violationKey: string; error: string }[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < violations.length) {
-      const violation = violations[next++] as Violation;
-      try {
-        outcomes.push(await handleViolation(violation, deps));
-      } catch (error) {
-        failures.push({ violationKey: violationKey(violation), error: describeError(error) });
-      }
+  await forEachConcurrently(violations, CONCURRENCY, async (violation) => {
+    try {
+      outcomes.push(await handleViolation(violation, deps));
+    } catch (error) {
+      failures.push({ violationKey: violationKey(violation), error: describeError(error) });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, violations.length) }, worker));
+  });
   if (failures.length > 0) throw new GuardrailIntakeError(failures, outcomes);
   return outcomes;
 }
