@@ -2,14 +2,12 @@
 // build the same app in-process so that what runs locally is what deploys.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { type DeploymentConfig, parseDeploymentConfig } from './config';
+import { repoRoot } from './repo-root';
 import { PipelineStack } from './stacks/pipeline-stack';
 import { StatefulStack } from './stacks/stateful-stack';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The context of cdk.json: feature flags and the deployment configuration. */
 export function readCdkJsonContext(): Record<string, unknown> {

@@ -13,11 +13,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { FUNCTION_ENTRY_METADATA, TRACER_PACKAGE } from '../../lib/constructs/kpi-function';
+import { repoRoot as root } from '../../lib/repo-root';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ROUNDS = Number(process.env.BENCH_BUNDLES_ROUNDS ?? 7);
 const execFileAsync = promisify(execFile);
 

@@ -17,9 +17,9 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { repoRoot as root } from '../../lib/repo-root';
 import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
 import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
 import { PARTIALS_PREFIX } from '../../src/contracts/work-layout';
@@ -28,7 +28,6 @@ import { synthesizeTemplates } from '../../src/local/synth';
 import { generateAdRecords } from '../../src/sample/generate';
 import { putRawBatchStreamed, rawStoreOf } from '../../test/support/raw-store';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SIZES = (process.env.BENCH_COMPUTE_MEMORY_RECORDS ?? '1000000,5000000,10000000,20000000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_COMPUTE_MEMORY_ROUNDS ?? '3');
 const DAY = 86_400_000;

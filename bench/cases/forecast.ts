@@ -14,7 +14,7 @@
 // {"bench":"forecast","series":…,"mase":…,"maseSeasonalNaive":…,"coverage80":…,"coverage95":…,"fitMsP95":…}.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot as root } from '../../lib/repo-root';
 import { augursForecastModel } from '../../src/adapters/forecasting/augurs-forecast-model';
 import { loadDatasetCatalog } from '../../src/adapters/local/dataset-files';
 import { fileRecordSource } from '../../src/adapters/local/dataset-record-source';
@@ -28,7 +28,6 @@ import type { DatasetBatches, RecordSource } from '../../src/ports/record-source
 import { generateSampleData } from '../../src/sample/generate';
 import { computeKpiValues } from '../../src/usecases/compute-kpi-values';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DAY = 86_400_000;
 const FIRST_ORIGIN = 56;
 const STEP = 7;

@@ -27,13 +27,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Upload } from '@aws-sdk/lib-storage';
+import { repoRoot as root } from '../../lib/repo-root';
 import { LocalCloud } from '../../src/local/local-cloud';
 import type { DropZoneReport } from '../../src/usecases/ingest-drop-zone';
 import { listKeys } from '../../test/support/ingestion';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MB = 1024 * 1024;
 
 /** About 74 bytes of CSV or 176 of NDJSON per row. */

@@ -4,7 +4,7 @@
 // lands and the same computation runs again, reusing the partial aggregates of every other hour.
 // Ends with one JSON line: {"bench":"refresh","fullMs":…,"incrementalMs":…,"ratio":…}.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot as root } from '../../lib/repo-root';
 import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
 import type { ComputeSummary } from '../../src/contracts/compute-function';
 import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
@@ -13,7 +13,6 @@ import { LocalCloud } from '../../src/local/local-cloud';
 import { generateAdRecords } from '../../src/sample/generate';
 import { putRawBatch, rawStoreOf } from '../../test/support/raw-store';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RECORDS = Number(process.env.BENCH_REFRESH_RECORDS ?? 1_000_000);
 const DAYS = 30;
 const KPIS = ['ctr', 'ad_spend', 'bid_latency_p95'];

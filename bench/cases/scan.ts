@@ -4,8 +4,8 @@
 // two agree, and ends with one JSON line.
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { repoRoot as root } from '../../lib/repo-root';
 import { loadDatasetFile, readDatasetFiles } from '../../src/adapters/local/dataset-files';
 import { fileRecordSource } from '../../src/adapters/local/dataset-record-source';
 import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
@@ -15,7 +15,6 @@ import { formatRecord, SAMPLE_FILES, writeLines } from '../../src/sample/files';
 import { generateAdRecords } from '../../src/sample/generate';
 import { computeKpiValues } from '../../src/usecases/compute-kpi-values';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RECORDS = Number(process.env.BENCH_SCAN_RECORDS ?? 1_000_000);
 const KPIS = ['ctr', 'ad_spend', 'bid_latency_p95'];
 /** Measured runs of each side, after one unmeasured warm-up run. */

@@ -5,12 +5,11 @@
 // is told it has left.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { repoRoot as root } from '../../lib/repo-root';
 import type { LambdaHandler } from '../../src/runtime/handler';
 
 const [entry, event, remaining] = process.argv.slice(2);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const module = (await import(path.join(root, 'functions', `${entry}.ts`))) as {
   create: (env: Record<string, string | undefined>) => LambdaHandler<unknown>;
 };

@@ -1,7 +1,6 @@
 // CDK: the one Lambda construct. Every function of the pipeline is a KpiFunction, so the
 // runtime, architecture, tracing, log retention and bundling are decided here and nowhere else.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -25,10 +24,9 @@ import { Construct } from 'constructs';
 import { datasetStoragePrefixes, ingestionStateKeys } from '../../src/contracts/dataset-ownership';
 import { METRICS_NAMESPACE } from '../../src/contracts/metrics';
 import { acknowledge, acknowledgeWildcardResource } from '../nag';
+import { repoRoot } from '../repo-root';
 import { hasSecondaryIndexes } from '../stacks/resources';
 import { ServiceRole } from './service-role';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Where the pipeline's Lambda entry points live: `functions/<name>.ts`. */
 export const functionsDir = path.join(repoRoot, 'functions');

@@ -1,7 +1,6 @@
 // CDK: the stateless part of the pipeline. Functions, workflows, schedules and topics; every
 // stage is one construct wired to the stateful stack's buckets and tables by narrow grants.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -20,9 +19,8 @@ import { Reviews } from '../constructs/reviews';
 import { SelfCheck } from '../constructs/self-check';
 import { Snapshots } from '../constructs/snapshots';
 import { acknowledgeWildcardResource } from '../nag';
+import { repoRoot } from '../repo-root';
 import { PipelineResources } from './resources';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface PipelineStackProps extends StackProps {
   readonly config: DeploymentConfig;

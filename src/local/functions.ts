@@ -1,13 +1,13 @@
 // Local runtime: the synthesized Lambda functions, run in-process. Each is the production handler
 // module (functions/<entry>.ts) built with the environment its template gives it.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../../lib/repo-root';
 import { runInvocation } from '../adapters/aws/fault-injection';
 import type { Environment } from '../runtime/environment';
 import type { LambdaHandler } from '../runtime/handler';
 import type { TemplateResolver } from './template';
 
-const functionsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'functions');
+const functionsDir = path.join(repoRoot, 'functions');
 
 /** Template metadata key set by lib/constructs/kpi-function.ts. */
 const ENTRY_METADATA = 'agentKpi:entry';

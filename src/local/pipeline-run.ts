@@ -5,8 +5,8 @@
 // build the report. `npm start` prints it; the end-to-end test checks it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import { repoRoot as root } from '../../lib/repo-root';
 import { DynamoDbKpiValueStore } from '../adapters/aws/dynamodb-kpi-value-store';
 import { kpiDefinitionStore, storedDefinition } from '../adapters/aws/kpi-definitions';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
@@ -48,7 +48,6 @@ import type { LocalCloud } from './local-cloud';
 import { type RecoveryResult, runRecoveryStage } from './recovery-stage';
 import { type ReviewsDemoResult, runReviewsDemo } from './reviews-demo';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DAY = 86_400_000;
 
 export interface LocalRunOptions {

@@ -6,10 +6,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../../lib/repo-root';
 import type { StackTemplate } from './template';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export async function synthesizeTemplates(context: Record<string, unknown> = {}): Promise<StackTemplate[]> {
   const { buildApp } = await import('../../lib/app');

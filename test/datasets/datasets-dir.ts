@@ -2,9 +2,7 @@
 // checkout. The suite fails, loudly, when it is missing: it never passes by skipping.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { repoRoot } from '../../lib/repo-root';
 
 export function datasetsDir(): string {
   const dir = path.resolve(repoRoot, process.env.KPI_DATASETS_DIR ?? '../shared/datasets');

@@ -2,8 +2,8 @@
 // real SDK clients). The approval workflow is recorded here; the sample run's test drives the real
 // one end to end.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot as root } from '../../lib/repo-root';
 import { DynamoDbAnnotationStore } from '../../src/adapters/aws/dynamodb-annotation-store';
 import { DynamoDbKpiValueStore } from '../../src/adapters/aws/dynamodb-kpi-value-store';
 import { storedDefinition } from '../../src/adapters/aws/kpi-definitions';
@@ -21,7 +21,6 @@ import { publishKpiDefinition } from '../../src/usecases/publish-kpi-definition'
 import { RecordingWorkflow } from '../support/guardrail-fakes';
 import { sampleValue } from '../support/kpi-values';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const pack = (id: string): KpiDefinition =>
   storedDefinition(readDefinitionFile(path.join(root, 'kpis', 'definitions', `${id}.yaml`)).definition);
 const DAY = 86_400_000;

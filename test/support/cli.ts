@@ -1,9 +1,11 @@
 // Test support: runs the `kpi` command as a process, the way people run it.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { repoRoot } from '../../lib/repo-root';
+
+/** The repository's root folder (lib/repo-root). */
+export const REPO_ROOT = repoRoot;
 
 export interface CliRun {
   readonly code: number | null;

@@ -1,9 +1,7 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { repoRoot as root } from '../../lib/repo-root';
 import { describeForbidden, forbiddenImports, layerOf } from '../support/boundaries';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 describe('the layering of docs/architecture.md', () => {
   it('holds for every import under src/, functions/ and lib/', () => {

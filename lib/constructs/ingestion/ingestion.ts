@@ -2,12 +2,12 @@
 // dataset declarations folder, which is read here at synth time: an invalid declaration fails the
 // synth, and each dataset's `ingestion` section decides which connectors serve it.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type DatasetDeclaration, ingestionOf } from '../../../src/contracts/dataset-declaration-files';
 import { PIPELINE_DATASET_OWNERS } from '../../../src/contracts/dataset-ownership';
+import { repoRoot } from '../../repo-root';
 import type { PipelineBuckets, PipelineTables } from '../../stacks/resources';
 import { DeadLetterQueue } from '../dead-letter-queue';
 import { declarationsAsJson, readDatasetCatalog } from './catalog';
@@ -17,8 +17,6 @@ import { HttpPullIngestion } from './http-pull-ingestion';
 import type { IngestionBaseProps } from './ingestion-function';
 import { RawStoreSweeper } from './raw-store-sweeper';
 import { TelemetryIngestion } from './telemetry-ingestion';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export interface IngestionProps {
   readonly buckets: PipelineBuckets;
