@@ -2,7 +2,7 @@
 // it the same way). GET /approvals/{approvalId} shows the request; POST decides it.
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
-import { renderApprovalPage, renderNotFound } from '../src/adapters/http/approval-page-html';
+import { renderApprovalPage, renderBadRequest, renderMethodNotAllowed } from '../src/adapters/http/approval-page-html';
 import { PipelineMetric } from '../src/contracts/metrics';
 import { AuditBudget } from '../src/domain/guardrails/audit-budget';
 import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
@@ -64,11 +64,11 @@ export const { handler, create } = defineHandler({
       if (page.kind === 'invalid') refused(page);
       return renderApprovalPage(page, 'GET', deps.clock.now());
     }
-    if (method !== 'POST') return renderNotFound(405, 'Only GET and POST are served here');
+    if (method !== 'POST') return renderMethodNotAllowed(['GET', 'POST']);
 
     const raw = bodyText(event);
     const form = decisionForm.safeParse(Object.fromEntries(new URLSearchParams(raw)));
-    if (!form.success) return renderNotFound(400, 'The form must say approve or reject');
+    if (!form.success) return renderBadRequest('The form must say approve or reject');
     const decision = form.data.decision === 'approve' ? 'approved' : 'rejected';
     const page = await decideApproval(link, { decision, reason: form.data.reason }, deps, client('POST'));
     if (page.kind === 'recorded') {

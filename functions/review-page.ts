@@ -2,7 +2,7 @@
 // it the same way). GET /reviews/{kind}/{period} shows the pack; POST records what the reviewer submits.
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
-import { renderNotFound } from '../src/adapters/http/approval-page-html';
+import { renderBadRequest, renderMethodNotAllowed } from '../src/adapters/http/approval-page-html';
 import { renderReviewPage } from '../src/adapters/http/review-page-html';
 import { systemClock } from '../src/adapters/system-clock';
 import { parseReviewForm } from '../src/domain/reviews/review-form';
@@ -42,9 +42,9 @@ export const { handler, create } = defineHandler({
       query: event.queryStringParameters ?? {},
     };
     if (method === 'GET') return renderReviewPage(await viewReview(link, deps), deps.clock.now());
-    if (method !== 'POST') return renderNotFound(405, 'Only GET and POST are served here');
+    if (method !== 'POST') return renderMethodNotAllowed(['GET', 'POST']);
     const raw = bodyText(event);
-    if (Buffer.byteLength(raw) > MAX_FORM_BYTES) return renderNotFound(400, 'The form is too large');
+    if (Buffer.byteLength(raw) > MAX_FORM_BYTES) return renderBadRequest('The form is too large');
     const today = new Date(deps.clock.now()).toISOString().slice(0, 10);
     const parsed = parseReviewForm([...new URLSearchParams(raw)], today);
     const page = await submitReview(link, parsed.ok ? parsed.submission : { problems: parsed.problems }, deps);

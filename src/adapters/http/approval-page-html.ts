@@ -307,9 +307,20 @@ export function renderApprovalPage(page: ApprovalPage, method: 'GET' | 'POST', n
   }
 }
 
-/** The plain page for a request that is not a GET or POST of an approval link. */
-export function renderNotFound(statusCode: 404 | 405 | 400, message: string): RenderedPage {
-  return renderNotice(statusCode, 'Not found', message, 'Nothing was changed.');
+/** 405 for a method a page does not serve, with the `Allow` header that HTTP asks of a 405. */
+export function renderMethodNotAllowed(allowed: readonly string[]): RenderedPage {
+  const page = renderNotice(
+    405,
+    'Method not allowed',
+    `Only ${allowed.join(' and ')} are served here`,
+    'Nothing was changed.',
+  );
+  return { ...page, headers: { ...page.headers, allow: allowed.join(', ') } };
+}
+
+/** 400 for a request the page cannot read (a form that is malformed or too large). */
+export function renderBadRequest(message: string): RenderedPage {
+  return renderNotice(400, 'Bad request', message, 'Nothing was changed.');
 }
 
 /** A plain page with one notice (a link that is not valid, a request that is not served). */

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { renderApprovalPage } from '../../../src/adapters/http/approval-page-html';
+import {
+  renderApprovalPage,
+  renderBadRequest,
+  renderMethodNotAllowed,
+} from '../../../src/adapters/http/approval-page-html';
 import { decideApproval, viewApproval } from '../../../src/usecases/guardrails/approval-page';
 import { linkInput, openApproval } from '../../support/approval-flow';
 import { guardrailWorld } from '../../support/guardrail-fakes';
@@ -58,5 +62,24 @@ describe('approval page HTML', () => {
     const hash = createHash('sha256').update(style).digest('base64');
     expect(headers['content-security-policy']).toContain(`style-src 'sha256-${hash}'`);
     expect(body).not.toContain('<script');
+  });
+
+  it('answers a method the page does not serve with 405, a page titled so and the Allow header', () => {
+    const { statusCode, headers, body } = renderMethodNotAllowed(['GET', 'POST']);
+    expect(statusCode).toBe(405);
+    expect(headers.allow).toBe('GET, POST');
+    expect(headers['content-security-policy']).toContain("default-src 'none'");
+    expect(body).toContain('<title>Method not allowed</title>');
+    expect(body).toContain('Only GET and POST are served here');
+    expect(body).not.toContain('Not found');
+  });
+
+  it('answers a form it cannot read with 400 and a page titled Bad request that names the problem', () => {
+    const { statusCode, headers, body } = renderBadRequest('The form must say <approve> or reject');
+    expect(statusCode).toBe(400);
+    expect(headers.allow).toBeUndefined();
+    expect(body).toContain('<title>Bad request</title>');
+    expect(body).toContain('The form must say &lt;approve&gt; or reject');
+    expect(body).toContain('Nothing was changed.');
   });
 });
