@@ -14,7 +14,7 @@ import { cachedSigningKeys, createHmacLinkSigner } from '../adapters/crypto/hmac
 import { systemClock } from '../adapters/system-clock';
 import { approverTierSchema } from '../domain/guardrails/approval';
 import type { Clock } from '../ports/clock';
-import { jsonVariable } from './environment';
+import { type Environment, jsonVariable, readEnvironment } from './environment';
 
 const name = z.string().min(1);
 const arn = z.string().startsWith('arn:');
@@ -67,7 +67,7 @@ export function guardrailAdapters(
     clock,
     approvals,
     audit,
-    controls: () => new DynamoDbAutonomyControls(clients.dynamodb, required(env.CONTROLS_TABLE, 'CONTROLS_TABLE')),
+    controls: () => new DynamoDbAutonomyControls(clients.dynamodb, variable(env, 'CONTROLS_TABLE')),
     workflow: () => new StepFunctionsApprovalWorkflow(clients.sfn, env.APPROVAL_STATE_MACHINE_ARN),
     notifier: () =>
       new SnsGuardrailNotifier(clients.sns, {
@@ -76,15 +76,19 @@ export function guardrailAdapters(
       }),
     signer: () =>
       createHmacLinkSigner(
-        cachedSigningKeys(
-          secretsManagerSigningKeys(clients.secrets, required(env.LINK_KEY_SECRET_ARN, 'LINK_KEY_SECRET_ARN')),
-        ),
+        cachedSigningKeys(secretsManagerSigningKeys(clients.secrets, variable(env, 'LINK_KEY_SECRET_ARN'))),
       ),
     newApprovalId: () => randomUUID(),
   };
 }
 
-function required(value: string | undefined, variable: string): string {
-  if (!value) throw new Error(`${variable} is not set`);
-  return value;
+/**
+ * A variable that only some guardrail functions have, read through its schema in
+ * {@link guardrailVariables} when the adapter that needs it is first built.
+ * @throws ConfigurationError when the function's environment lacks it or it is not valid
+ */
+function variable(env: Environment, key: 'CONTROLS_TABLE' | 'LINK_KEY_SECRET_ARN'): string {
+  const variables = readEnvironment(z.object({ [key]: guardrailVariables[key] }), env, 'guardrail adapters');
+  // The schema has just required the key.
+  return variables[key] as string;
 }
