@@ -12,15 +12,7 @@ import { effectiveMode } from '../../src/domain/guardrails/autonomy';
 import type { ViolationInput } from '../../src/domain/guardrails/violation';
 import type { LocalCloud, PublishedMessage } from '../../src/local/local-cloud';
 import type { LocalExecution } from '../../src/local/stepfunctions/local-step-functions';
-
-/** Polls `probe` until it returns something (not undefined); the suite's timeout bounds the wait. */
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, everyMs = 25): Promise<T> {
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
+import { eventually } from './eventually';
 
 export interface ApproverEmail extends PublishedMessage {
   readonly approver: string;
@@ -95,7 +87,7 @@ export class LocalApprovals {
 
   /** The emails of one approval's tier, once every approver of the tier has received theirs. */
   async emails(approvalId: string, tier: number, approvers: number): Promise<ApproverEmail[]> {
-    return eventually(async () => {
+    return eventually(`${approvers} emails of approval ${approvalId}, tier ${tier}`, async () => {
       await this.collect();
       const found = this.inbox.filter((m) => m.approvalId === approvalId && m.tier === tier);
       return found.length >= approvers ? found : undefined;
@@ -104,7 +96,7 @@ export class LocalApprovals {
 
   /** The email one approver received for one approval's tier. */
   email(approvalId: string, tier: number, approver: string): Promise<ApproverEmail> {
-    return eventually(async () => {
+    return eventually(`the email to ${approver} for approval ${approvalId}, tier ${tier}`, async () => {
       await this.collect();
       return this.inbox.find((m) => m.approvalId === approvalId && m.tier === tier && m.approver === approver);
     });
@@ -124,7 +116,10 @@ export class LocalApprovals {
   /** The token the execution's tier task waits on, once that tier's task is waiting. */
   waitingToken(approvalId: string): Promise<string> {
     const { executionArn } = this.execution(approvalId);
-    return eventually(() => this.cloud.stepFunctions.pendingTaskTokens(executionArn)[0]?.token);
+    return eventually(
+      `a task token of approval ${approvalId}`,
+      () => this.cloud.stepFunctions.pendingTaskTokens(executionArn)[0]?.token,
+    );
   }
 
   /** Lets the tier's deadline pass now. */
