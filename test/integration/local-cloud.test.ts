@@ -1,10 +1,14 @@
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import {
+  CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
+  GetBucketVersioningCommand,
   GetObjectCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
@@ -18,6 +22,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketProbe, tableProbe } from '../../src/adapters/aws/resource-probes';
 import { LocalCloud } from '../../src/local/local-cloud';
+import { eventually } from '../support/eventually';
 
 let cloud: LocalCloud;
 
@@ -28,6 +33,29 @@ beforeAll(async () => {
 afterAll(async () => {
   await cloud?.stop();
 });
+
+// Each test sets up what it needs and puts back what it changes, so they pass in any order
+// (`vitest --sequence.shuffle`).
+
+/** Runs `during` with the work bucket gone (emptied, deleted), then creates it again as it was. */
+async function withoutWorkBucket<T>(during: (bucket: string) => Promise<T>): Promise<T> {
+  const Bucket = cloud.physicalName('WorkBucket', 'AWS::S3::Bucket');
+  const s3 = cloud.clients.s3;
+  const { Status } = await s3.send(new GetBucketVersioningCommand({ Bucket }));
+  const { Versions = [], DeleteMarkers = [] } = await s3.send(new ListObjectVersionsCommand({ Bucket }));
+  for (const { Key, VersionId } of [...Versions, ...DeleteMarkers])
+    await s3.send(new DeleteObjectCommand({ Bucket, Key, VersionId }));
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket }))
+    for (const { Key } of page.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket, Key }));
+  await s3.send(new DeleteBucketCommand({ Bucket }));
+  try {
+    return await during(Bucket);
+  } finally {
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    if (Status === 'Enabled')
+      await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status } }));
+  }
+}
 
 describe('local cloud', () => {
   it('listens on loopback only', () => {
@@ -155,25 +183,26 @@ describe('self check against a broken deployment', () => {
   it('notifies operations and fails when a bucket is gone', async () => {
     const opsTopic = Object.values(cloud.resources.topics)[0] ?? '';
     await cloud.watchTopic(opsTopic);
-    const work = cloud.physicalName('WorkBucket', 'AWS::S3::Bucket');
-    await cloud.clients.s3.send(new DeleteObjectCommand({ Bucket: work, Key: 'probe/object.json' }));
-    await cloud.clients.s3.send(new DeleteBucketCommand({ Bucket: work }));
+    await cloud.takePublished(opsTopic);
     const machine = cloud.stepFunctions.stateMachine(
       cloud.physicalName('SelfCheckStateMachine', 'AWS::StepFunctions::StateMachine'),
     );
-    const execution = await cloud.stepFunctions.startExecution(machine.arn, {}).done;
-    expect(execution.status).toBe('FAILED');
-    expect(execution.error).toBe('ResourcesUnreachable');
-    const [alarm] = await cloud.takePublished(opsTopic);
-    expect(alarm?.subject).toBe('Agent KPI Pipeline resources unreachable');
-    expect(JSON.parse(alarm?.message ?? '{}')).toMatchObject({
-      summary: '11 of 12 resources reachable',
-      failures: [expect.objectContaining({ kind: 'bucket', role: 'work', name: work })],
+    await withoutWorkBucket(async (work) => {
+      const execution = await cloud.stepFunctions.startExecution(machine.arn, {}).done;
+      expect(execution.status).toBe('FAILED');
+      expect(execution.error).toBe('ResourcesUnreachable');
+      const [alarm] = await cloud.takePublished(opsTopic);
+      expect(alarm?.subject).toBe('Agent KPI Pipeline resources unreachable');
+      expect(JSON.parse(alarm?.message ?? '{}')).toMatchObject({
+        summary: '11 of 12 resources reachable',
+        failures: [expect.objectContaining({ kind: 'bucket', role: 'work', name: work })],
+      });
     });
   });
 });
 
 describe('task tokens', () => {
+  /** A machine whose one task publishes its token to the first topic and waits for it to come back. */
   const waitingMachine = (topicArn: string) => ({
     stackName: 'Test',
     logicalId: 'WaitForApproval',
@@ -196,16 +225,24 @@ describe('task tokens', () => {
     },
   });
 
-  it('resumes a waiting task when the token is sent back, and refuses the same token twice', async () => {
+  /** Registers the waiting machine on a watched topic with nothing left unread on it. */
+  async function registerWaitingMachine() {
     const topic = Object.values(cloud.resources.topics)[0] ?? '';
     await cloud.watchTopic(topic);
     await cloud.takePublished(topic);
     const machine = waitingMachine(topic);
     cloud.stepFunctions.register(machine);
+    return { topic, machine };
+  }
+
+  it('resumes a waiting task when the token is sent back, and refuses the same token twice', async () => {
+    const { topic, machine } = await registerWaitingMachine();
     const execution = cloud.stepFunctions.startExecution(machine.arn, { deadlineSeconds: 300 });
-    let published: Awaited<ReturnType<LocalCloud['takePublished']>> = [];
-    while (published.length === 0) published = await cloud.takePublished(topic);
-    const { token } = JSON.parse(published[0]?.message ?? '{}') as { token: string };
+    const [published] = await eventually('the task token published on the topic', async () => {
+      const messages = await cloud.takePublished(topic);
+      return messages.length > 0 ? messages : undefined;
+    });
+    const { token } = JSON.parse(published?.message ?? '{}') as { token: string };
     expect(token).not.toContain('__LOCAL_TASK_TOKEN__');
     const sfn = new SFNClient({});
     await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"decision":"approved"}' }));
@@ -219,7 +256,7 @@ describe('task tokens', () => {
   });
 
   it('times a waiting task out at its deadline so the workflow can escalate', async () => {
-    const machine = cloud.stepFunctions.stateMachine('Test-WaitForApproval');
+    const { machine } = await registerWaitingMachine();
     const finished = await cloud.stepFunctions.startExecution(machine.arn, { deadlineSeconds: 1 }).done;
     expect(finished.status).toBe('SUCCEEDED');
     expect(finished.output).toBe('expired');
