@@ -14,7 +14,7 @@ import {
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients';
 import type { FaultPlan } from '../adapters/aws/fault-injection';
 import { type AwsJsonEndpoint, startAwsJsonEndpoint } from './aws-json-endpoint';
-import { startEmulators, startEmulatorsHere } from './emulators';
+import { type RunningEmulators, startEmulators, startEmulatorsHere } from './emulators';
 import { LocalFunctions } from './functions';
 import { LocalHttpApis } from './http-apis';
 import { type LambdaEndpoint, startLambdaEndpoint } from './lambda-endpoint';
@@ -80,6 +80,75 @@ const ENDPOINT_VARIABLES = [
   'POWERTOOLS_TRACE_ENABLED',
 ] as const;
 
+/** What a running {@link LocalCloud} is made of; `LocalCloud.start` builds it. */
+interface LocalCloudParts {
+  readonly environment: Record<string, string>;
+  readonly resolver: TemplateResolver;
+  readonly resources: ProvisionedResources;
+  readonly functions: LocalFunctions;
+  readonly stepFunctions: LocalStepFunctions;
+  readonly secrets: LocalSecretsManager;
+  readonly schedules: LocalSchedules;
+  readonly scheduler: LocalScheduler;
+  readonly lambda: LambdaEndpoint;
+  readonly httpApis: LocalHttpApis;
+  readonly clients: AwsClients;
+  readonly emulatorThread: boolean;
+  readonly closers: Closers;
+}
+
+/** What to close when the cloud stops (or fails to start), closed in the reverse order of opening. */
+class Closers {
+  private readonly closers: (() => Promise<void>)[] = [];
+
+  add(close: () => Promise<void>): void {
+    this.closers.push(close);
+  }
+
+  /** Closes everything, last opened first; a close that fails does not keep the others open. */
+  async closeAll(): Promise<void> {
+    for (const close of this.closers.splice(0).reverse()) await close().catch(() => undefined);
+  }
+}
+
+/**
+ * The local services whose endpoints must listen before the services themselves can be built (the
+ * functions' environment names the endpoints): each endpoint answers through this holder, filled
+ * once the templates are wired. Until then nothing calls them.
+ */
+interface LateServices {
+  stepFunctions?: LocalStepFunctions;
+  secrets?: LocalSecretsManager;
+  scheduler?: LocalScheduler;
+  functions?: LocalFunctions;
+}
+
+const STEP_FUNCTIONS_OPERATIONS = [
+  'StartExecution',
+  'DescribeExecution',
+  'StopExecution',
+  'SendTaskSuccess',
+  'SendTaskFailure',
+  'SendTaskHeartbeat',
+];
+const SECRETS_MANAGER_OPERATIONS = [
+  'GetSecretValue',
+  'DescribeSecret',
+  'PutSecretValue',
+  'UpdateSecretVersionStage',
+  'RotateSecret',
+  'CreateSecret',
+];
+
+/** The emulators and the local AWS endpoints, listening on loopback. */
+interface LocalEndpoints {
+  readonly emulators: RunningEmulators;
+  readonly stepFunctions: AwsJsonEndpoint;
+  readonly secrets: AwsJsonEndpoint;
+  readonly scheduler: AwsJsonEndpoint;
+  readonly lambda: LambdaEndpoint;
+}
+
 /**
  * A running local deployment: dynalite (DynamoDB) and fauxqs (S3, SNS, SQS) on 127.0.0.1 with
  * OS-assigned ports, a local Step Functions endpoint, the resources of the templates, the
@@ -92,159 +161,75 @@ const ENDPOINT_VARIABLES = [
 export class LocalCloud {
   private stopped = false;
   private readonly outboxes = new Map<string, string>();
+  /** Variables that point SDK clients at the emulators (also set on process.env while running). */
+  readonly environment: Record<string, string>;
+  readonly resolver: TemplateResolver;
+  readonly resources: ProvisionedResources;
+  readonly functions: LocalFunctions;
+  readonly stepFunctions: LocalStepFunctions;
+  readonly secrets: LocalSecretsManager;
+  readonly schedules: LocalSchedules;
+  /** EventBridge Scheduler for the schedules created at run time (one per KPI). */
+  readonly scheduler: LocalScheduler;
+  /** The Lambda Invoke API over the functions; `lambda.drain()` waits for Event invocations. */
+  readonly lambda: LambdaEndpoint;
+  /** The HTTP APIs of the templates, each on its own loopback port (e.g. the approval page). */
+  readonly httpApis: LocalHttpApis;
+  readonly clients: AwsClients;
+  /** Whether DynamoDB, S3, SNS and SQS run on a thread of their own (see LocalCloudOptions). */
+  readonly emulatorThread: boolean;
+  private readonly closers: Closers;
 
-  private constructor(
-    /** Variables that point SDK clients at the emulators (also set on process.env while running). */
-    readonly environment: Record<string, string>,
-    readonly resolver: TemplateResolver,
-    readonly resources: ProvisionedResources,
-    readonly functions: LocalFunctions,
-    readonly stepFunctions: LocalStepFunctions,
-    readonly secrets: LocalSecretsManager,
-    readonly schedules: LocalSchedules,
-    /** EventBridge Scheduler for the schedules created at run time (one per KPI). */
-    readonly scheduler: LocalScheduler,
-    /** The Lambda Invoke API over the functions; `lambda.drain()` waits for Event invocations. */
-    readonly lambda: LambdaEndpoint,
-    /** The HTTP APIs of the templates, each on its own loopback port (e.g. the approval page). */
-    readonly httpApis: LocalHttpApis,
-    readonly clients: AwsClients,
-    private readonly shutdown: () => Promise<void>,
-    /** Whether DynamoDB, S3, SNS and SQS run on a thread of their own (see LocalCloudOptions). */
-    readonly emulatorThread: boolean,
-  ) {}
+  private constructor(parts: LocalCloudParts) {
+    this.environment = parts.environment;
+    this.resolver = parts.resolver;
+    this.resources = parts.resources;
+    this.functions = parts.functions;
+    this.stepFunctions = parts.stepFunctions;
+    this.secrets = parts.secrets;
+    this.schedules = parts.schedules;
+    this.scheduler = parts.scheduler;
+    this.lambda = parts.lambda;
+    this.httpApis = parts.httpApis;
+    this.clients = parts.clients;
+    this.emulatorThread = parts.emulatorThread;
+    this.closers = parts.closers;
+  }
 
+  /**
+   * Starts the emulators and endpoints, points this process's SDK clients at them, creates what the
+   * templates declare and wires their functions, state machines, secrets and schedules.
+   */
   static async start(options: LocalCloudOptions = {}): Promise<LocalCloud> {
-    const closers: (() => Promise<void>)[] = [];
-    const previous = Object.fromEntries(ENDPOINT_VARIABLES.map((name) => [name, process.env[name]]));
-    closers.push(async () => {
-      for (const [name, value] of Object.entries(previous)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    });
-    const shutdown = async () => {
-      for (const close of closers.reverse()) await close().catch(() => undefined);
-    };
+    const closers = new Closers();
+    closers.add(restoreEnvironment());
     try {
       const stateDir = options.stateDir ? path.resolve(options.stateDir) : undefined;
-      const emulators = await (options.emulatorThread === false ? startEmulatorsHere : startEmulators)(
-        stateDir ? { stateDir } : {},
-      );
-      closers.push(() => emulators.stop());
-      const fauxqsUrl = emulators.fauxqsUrl;
-
-      let stepFunctions: LocalStepFunctions | undefined;
-      const sfnEndpoint: AwsJsonEndpoint = await startAwsJsonEndpoint('AWSStepFunctions', {
-        // Operations are bound once the state machines exist (below); until then nothing calls them.
-        ...Object.fromEntries(
-          [
-            'StartExecution',
-            'DescribeExecution',
-            'StopExecution',
-            'SendTaskSuccess',
-            'SendTaskFailure',
-            'SendTaskHeartbeat',
-          ].map((op) => [op, (input: Record<string, unknown>) => stepFunctions?.operations()[op]?.(input)]),
-        ),
-      });
-      closers.push(() => sfnEndpoint.stop());
-
-      let secrets: LocalSecretsManager | undefined;
-      const secretsEndpoint = await startAwsJsonEndpoint('secretsmanager', {
-        ...Object.fromEntries(
-          [
-            'GetSecretValue',
-            'DescribeSecret',
-            'PutSecretValue',
-            'UpdateSecretVersionStage',
-            'RotateSecret',
-            'CreateSecret',
-          ].map((op) => [op, (input: Record<string, unknown>) => secrets?.operations()[op]?.(input)]),
-        ),
-      });
-      closers.push(() => secretsEndpoint.stop());
-
-      let scheduler: LocalScheduler | undefined;
-      const schedulerEndpoint = await startSchedulerEndpoint(() => scheduler);
-      closers.push(() => schedulerEndpoint.stop());
-
-      let functions: LocalFunctions | undefined;
-      const lambdaEndpoint = await startLambdaEndpoint(() => functions);
-      closers.push(() => lambdaEndpoint.stop());
-
-      const environment: Record<string, string> = {
-        AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbUrl,
-        AWS_ENDPOINT_URL_S3: fauxqsUrl,
-        AWS_ENDPOINT_URL_SNS: fauxqsUrl,
-        AWS_ENDPOINT_URL_SQS: fauxqsUrl,
-        AWS_ENDPOINT_URL_SFN: sfnEndpoint.url,
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint.url,
-        AWS_ENDPOINT_URL_SCHEDULER: schedulerEndpoint.url,
-        AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint.url,
-        AWS_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_SESSION_TOKEN: 'local',
-        // EMF lines and info logs on stdout would drown what `npm start` prints; warnings still show.
-        POWERTOOLS_METRICS_DISABLED: 'true',
-        POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-        POWERTOOLS_TRACE_ENABLED: 'false',
-      };
+      const late: LateServices = {};
+      const endpoints = await startEndpoints(late, stateDir, options.emulatorThread !== false, closers);
+      const environment = localEnvironment(endpoints);
       Object.assign(process.env, environment);
-
-      const templates = options.templates ?? (await localTemplates(options.context));
-      const resolver = new TemplateResolver(templates);
+      const resolver = new TemplateResolver(options.templates ?? (await localTemplates(options.context)));
       const resources = await provisionResources(resolver);
       // Before the functions: their environment may name an API's endpoint.
       const httpApis = await LocalHttpApis.start(resolver);
-      closers.push(() => httpApis.stop());
-      const faults = options.faults ? { AWS_FAULT_INJECTION: JSON.stringify(options.faults) } : {};
-      functions = new LocalFunctions(
-        resolver,
-        () => ({ ...process.env, ...environment, ...faults }),
-        options.functionEnvironment,
-      );
-      httpApis.bind(functions);
-      stepFunctions = new LocalStepFunctions({
-        functions,
-        ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
-        ...(options.onStepFunctionsEvent ? { onEvent: options.onStepFunctionsEvent } : {}),
-      });
-      for (const machine of extractStateMachines(resolver)) stepFunctions.register(machine);
-      secrets = new LocalSecretsManager(resolver, stateDir ? path.join(stateDir, 'secrets.json') : undefined);
-      const localFunctions = functions;
-      secrets.bindRotation((arn, event) => localFunctions.invoke(arn, event));
-      const schedules = new LocalSchedules(resolver, functions, stepFunctions);
-      scheduler = new LocalScheduler(
-        resolver,
-        functions,
-        stepFunctions,
-        stateDir ? path.join(stateDir, 'schedules.json') : undefined,
-      );
-      const sfn = stepFunctions;
-      closers.push(async () => {
-        sfn.stopAll();
-        await sfn.drain();
-      });
-      const clients = await createAwsClients({ ...process.env, ...environment });
-      return new LocalCloud(
+      closers.add(() => httpApis.stop());
+      const services = wireServices(resolver, environment, options, stateDir, closers);
+      httpApis.bind(services.functions);
+      Object.assign(late, services);
+      return new LocalCloud({
         environment,
         resolver,
         resources,
-        functions,
-        stepFunctions,
-        secrets,
-        schedules,
-        scheduler,
-        lambdaEndpoint,
         httpApis,
-        clients,
-        shutdown,
-        options.emulatorThread !== false,
-      );
+        ...services,
+        lambda: endpoints.lambda,
+        clients: await createAwsClients({ ...process.env, ...environment }),
+        emulatorThread: options.emulatorThread !== false,
+        closers,
+      });
     } catch (error) {
-      await shutdown();
+      await closers.closeAll();
       throw error;
     }
   }
@@ -322,6 +307,114 @@ export class LocalCloud {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await this.shutdown();
+    await this.closers.closeAll();
   }
+}
+
+/** Saves the variables the cloud sets on process.env; the returned close puts them back. */
+function restoreEnvironment(): () => Promise<void> {
+  const previous = Object.fromEntries(ENDPOINT_VARIABLES.map((name) => [name, process.env[name]]));
+  return async () => {
+    for (const [name, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
+/** Serves `operations` of a local service as an AWS JSON endpoint, answered by `service()` once it exists. */
+function lateOperations(
+  operations: readonly string[],
+  service: () =>
+    | { operations(): Record<string, ((input: Record<string, unknown>) => unknown) | undefined> }
+    | undefined,
+): Record<string, (input: Record<string, unknown>) => unknown> {
+  return Object.fromEntries(
+    operations.map((op) => [op, (input: Record<string, unknown>) => service()?.operations()[op]?.(input)]),
+  );
+}
+
+/** Starts the emulators (on their own thread unless `emulatorThread` is false) and the local AWS endpoints. */
+async function startEndpoints(
+  late: LateServices,
+  stateDir: string | undefined,
+  emulatorThread: boolean,
+  closers: Closers,
+): Promise<LocalEndpoints> {
+  const emulators = await (emulatorThread ? startEmulators : startEmulatorsHere)(stateDir ? { stateDir } : {});
+  closers.add(() => emulators.stop());
+  const stepFunctions = await startAwsJsonEndpoint(
+    'AWSStepFunctions',
+    lateOperations(STEP_FUNCTIONS_OPERATIONS, () => late.stepFunctions),
+  );
+  closers.add(() => stepFunctions.stop());
+  const secrets = await startAwsJsonEndpoint(
+    'secretsmanager',
+    lateOperations(SECRETS_MANAGER_OPERATIONS, () => late.secrets),
+  );
+  closers.add(() => secrets.stop());
+  const scheduler = await startSchedulerEndpoint(() => late.scheduler);
+  closers.add(() => scheduler.stop());
+  const lambda = await startLambdaEndpoint(() => late.functions);
+  closers.add(() => lambda.stop());
+  return { emulators, stepFunctions, secrets, scheduler, lambda };
+}
+
+/** The variables that point SDK clients (the functions', the CLI's, the tests') at the local endpoints. */
+function localEnvironment(endpoints: LocalEndpoints): Record<string, string> {
+  const fauxqsUrl = endpoints.emulators.fauxqsUrl;
+  return {
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.emulators.dynamodbUrl,
+    AWS_ENDPOINT_URL_S3: fauxqsUrl,
+    AWS_ENDPOINT_URL_SNS: fauxqsUrl,
+    AWS_ENDPOINT_URL_SQS: fauxqsUrl,
+    AWS_ENDPOINT_URL_SFN: endpoints.stepFunctions.url,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secrets.url,
+    AWS_ENDPOINT_URL_SCHEDULER: endpoints.scheduler.url,
+    AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda.url,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: 'local',
+    // EMF lines and info logs on stdout would drown what `npm start` prints; warnings still show.
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  };
+}
+
+/** The template's functions, state machines, secrets and schedules, run against the local endpoints. */
+function wireServices(
+  resolver: TemplateResolver,
+  environment: Record<string, string>,
+  options: LocalCloudOptions,
+  stateDir: string | undefined,
+  closers: Closers,
+) {
+  const faults = options.faults ? { AWS_FAULT_INJECTION: JSON.stringify(options.faults) } : {};
+  const functions = new LocalFunctions(
+    resolver,
+    () => ({ ...process.env, ...environment, ...faults }),
+    options.functionEnvironment,
+  );
+  const stepFunctions = new LocalStepFunctions({
+    functions,
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+    ...(options.onStepFunctionsEvent ? { onEvent: options.onStepFunctionsEvent } : {}),
+  });
+  for (const machine of extractStateMachines(resolver)) stepFunctions.register(machine);
+  closers.add(async () => {
+    stepFunctions.stopAll();
+    await stepFunctions.drain();
+  });
+  const secrets = new LocalSecretsManager(resolver, stateDir ? path.join(stateDir, 'secrets.json') : undefined);
+  secrets.bindRotation((arn, event) => functions.invoke(arn, event));
+  const schedules = new LocalSchedules(resolver, functions, stepFunctions);
+  const scheduler = new LocalScheduler(
+    resolver,
+    functions,
+    stepFunctions,
+    stateDir ? path.join(stateDir, 'schedules.json') : undefined,
+  );
+  return { functions, stepFunctions, secrets, schedules, scheduler };
 }
