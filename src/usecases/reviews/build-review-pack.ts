@@ -310,6 +310,36 @@ function reviewedPeriod(kind: ReviewKind, event: { readonly scheduledTime: numbe
   return period;
 }
 
+/** What a build is about: the kind, the period reviewed, and the time it is built as of. */
+interface PackBuild {
+  readonly kind: ReviewKind;
+  readonly spec: (typeof REVIEW_KIND_SPECS)[ReviewKind];
+  readonly limits: DataQualityLimits;
+  readonly asOfMs: number;
+  readonly asOf: string;
+  readonly period: ReturnType<typeof reviewedPeriod>;
+  readonly reviewId: string;
+}
+
+/** What the stores say about the build's window, read before anything is written. */
+interface PackInputs {
+  readonly previousRecord: Awaited<ReturnType<ReviewStore['previousPack']>>;
+  readonly previousPack: ReviewPack | undefined;
+  /** From the previous pack's time (or the period's start) to the build's. */
+  readonly window: { readonly from: number; readonly to: number };
+  readonly range: { readonly from: string; readonly to: string };
+  readonly chartFrom: number;
+  readonly definitions: KpiDefinition[];
+  readonly kpis: { readonly definition: KpiDefinition; readonly reviewed: ReviewedKpi }[];
+  readonly changeLogs: Map<string, Awaited<ReturnType<typeof definitionChangesOf>>>;
+  /** The data-quality records of the change window, the window before it and the chart window. */
+  readonly ingest: TypedRecord[];
+  readonly inWindow: TypedRecord[];
+  readonly before: TypedRecord[];
+  readonly governance: Awaited<ReturnType<AuditQuery['byTime']>>;
+  readonly proposals: Awaited<ReturnType<typeof proposalsOf>>;
+}
+
 /**
  * Builds the pack of the kind's period that ended by `scheduledTime` (or of `period`, a missed or
  * late one), as of `scheduledTime`, writes it and sends the links. Idempotent: a pack already
@@ -320,30 +350,95 @@ export async function buildReviewPack(
   settings: ReviewSettings,
   deps: BuildReviewPackDeps,
 ): Promise<BuildReviewPackResult> {
-  const { kind } = settings;
-  const spec = REVIEW_KIND_SPECS[kind];
-  const limits = settings.limits ?? DEFAULT_DATA_QUALITY_LIMITS;
-  const asOfMs = event.scheduledTime;
-  const asOf = isoTime(asOfMs);
-  const period = reviewedPeriod(kind, event);
-  const reviewId = reviewIdOf(kind, period.label);
+  const build = packBuildOf(event, settings);
+  const existing = await deps.reviews.getPack(build.kind, build.period.label);
+  if (existing) return existingPack(build, existing.headline, deps);
 
-  const existing = await deps.reviews.getPack(kind, period.label);
-  if (existing) {
-    const json = (await deps.packs.readJson(kind, period.label)) ?? '';
-    return {
-      reviewId,
-      outcome: 'exists',
-      html: '',
-      json,
-      sizes: { html: 0, json: Buffer.byteLength(json) },
-      notified: [],
-      headline: existing.headline,
-      casesOpened: 0,
-      overdueItems: 0,
-    };
-  }
+  const inputs = await readPackInputs(build, deps);
+  const changes = whatChanged({
+    period: build.period,
+    window: inputs.window,
+    kpis: inputs.kpis.map((k) => k.reviewed),
+    previousScorecard: inputs.previousPack?.scorecard ?? null,
+    definitionChanges: [...inputs.changeLogs.values()].flat(),
+    governance: inputs.governance,
+    ingest: inputs.inWindow,
+    ingestBefore: inputs.before,
+    limits: build.limits,
+    proposals: proposalsForPack(inputs.proposals, inputs.window, inputs.definitions),
+  });
+  const { reviewId, kind, period, asOf } = build;
+  const opened = await reconcileCases(
+    inputs.kpis,
+    { reviewId, kind, periodEnd: period.end, asOf, ingest: inputs.ingest },
+    build.limits,
+    deps,
+  );
+  const kpiIds = new Set(inputs.definitions.map((d) => d.id));
+  const cases = [...(await deps.reviews.listOpenCases()), ...(await deps.reviews.listClosedCases(inputs.range))].filter(
+    (c) => kpiIds.has(c.kpiId),
+  );
+  const items = actionItemsForPack(
+    [...(await deps.reviews.listOpenActionItems()), ...(await deps.reviews.listClosedActionItems(inputs.range))],
+    reviewId,
+    inputs.window,
+  );
+  const overdue = await recordOverdueItems(build, items.open, deps);
+  const pack = await assemblePack(build, settings, inputs, { changes, cases, items }, deps);
+  const { html, json } = await writePackDocument(build, pack, inputs, deps);
+  await sendReviewLinks(build, pack, settings, deps);
+  const headline = await recordPublished(build, pack, deps);
+  return {
+    reviewId,
+    outcome: 'built',
+    html,
+    json,
+    sizes: { html: Buffer.byteLength(html), json: Buffer.byteLength(json) },
+    notified: pack.audience,
+    headline,
+    casesOpened: opened.length,
+    overdueItems: overdue.length,
+  };
+}
 
+function packBuildOf(
+  event: { readonly scheduledTime: number; readonly period?: string },
+  settings: ReviewSettings,
+): PackBuild {
+  const period = reviewedPeriod(settings.kind, event);
+  return {
+    kind: settings.kind,
+    spec: REVIEW_KIND_SPECS[settings.kind],
+    limits: settings.limits ?? DEFAULT_DATA_QUALITY_LIMITS,
+    asOfMs: event.scheduledTime,
+    asOf: isoTime(event.scheduledTime),
+    period,
+    reviewId: reviewIdOf(settings.kind, period.label),
+  };
+}
+
+/** The answer for a period whose pack is recorded already (a retried schedule): nothing is built or sent. */
+async function existingPack(
+  build: PackBuild,
+  headline: string,
+  deps: Pick<BuildReviewPackDeps, 'packs'>,
+): Promise<BuildReviewPackResult> {
+  const json = (await deps.packs.readJson(build.kind, build.period.label)) ?? '';
+  return {
+    reviewId: build.reviewId,
+    outcome: 'exists',
+    html: '',
+    json,
+    sizes: { html: 0, json: Buffer.byteLength(json) },
+    notified: [],
+    headline,
+    casesOpened: 0,
+    overdueItems: 0,
+  };
+}
+
+async function readPackInputs(build: PackBuild, deps: BuildReviewPackDeps): Promise<PackInputs> {
+  const { kind, spec, period, asOf, asOfMs } = build;
   const previousRecord = await deps.reviews.previousPack(kind, period.label);
   const previousJson = previousRecord ? await deps.packs.readJson(kind, previousRecord.period) : undefined;
   // A previous pack in another format (or unreadable) counts as none: the stores give the standing.
@@ -390,41 +485,39 @@ export async function buildReviewPack(
   const range = { from: isoTime(window.from), to: asOf };
   const governance = await deps.audit.byTime(range);
   const proposals = await proposalsOf(deps.definitions, window);
-
-  const changes = whatChanged({
-    period,
+  return {
+    previousRecord,
+    previousPack,
     window,
-    kpis: kpis.map((k) => k.reviewed),
-    previousScorecard: previousPack?.scorecard ?? null,
-    definitionChanges: [...changeLogs.values()].flat(),
+    range,
+    chartFrom,
+    definitions,
+    kpis,
+    changeLogs,
+    ingest,
+    inWindow,
+    before,
     governance,
-    ingest: inWindow,
-    ingestBefore: before,
-    limits,
-    proposals: proposalsForPack(proposals, window, definitions),
-  });
+    proposals,
+  };
+}
 
-  const opened = await reconcileCases(kpis, { reviewId, kind, periodEnd: period.end, asOf, ingest }, limits, deps);
-  const kpiIds = new Set(definitions.map((d) => d.id));
-  const cases = [...(await deps.reviews.listOpenCases()), ...(await deps.reviews.listClosedCases(range))].filter((c) =>
-    kpiIds.has(c.kpiId),
-  );
-
-  const items = actionItemsForPack(
-    [...(await deps.reviews.listOpenActionItems()), ...(await deps.reviews.listClosedActionItems(range))],
-    reviewId,
-    window,
-  );
-  const overdue = items.open.filter((i) => i.overdue);
+/** Notes in the audit trail each open action item past its due date; returns them. */
+async function recordOverdueItems<I extends ReturnType<typeof actionItemsForPack>['open'][number]>(
+  build: PackBuild,
+  open: readonly I[],
+  deps: Pick<BuildReviewPackDeps, 'audit'>,
+): Promise<I[]> {
+  const overdue = open.filter((i) => i.overdue);
   for (const item of overdue) {
     await deps.audit.record(
       reviewAuditEvent({
-        eventId: `${item.itemId}|overdue|${reviewId}`,
+        eventId: `${item.itemId}|overdue|${build.reviewId}`,
         type: 'action_item_overdue',
-        occurredAt: asOf,
+        occurredAt: build.asOf,
         actor: 'review:schedule',
-        reviewId,
-        reviewKind: kind,
+        reviewId: build.reviewId,
+        reviewKind: build.kind,
         kpiId: item.kpiId,
         itemId: item.itemId,
         dueAt: isoTime(dueBy(item)),
@@ -432,18 +525,33 @@ export async function buildReviewPack(
       }),
     );
   }
+  return overdue;
+}
 
+/** The pack itself: the previous pack's sign-offs, the scorecard, what changed, cases and items. */
+async function assemblePack(
+  build: PackBuild,
+  settings: ReviewSettings,
+  inputs: PackInputs,
+  found: {
+    readonly changes: ReviewPack['changes'];
+    readonly cases: ReviewPack['cases'];
+    readonly items: ReviewPack['actionItems'];
+  },
+  deps: Pick<BuildReviewPackDeps, 'reviews' | 'approvals'>,
+): Promise<ReviewPack> {
+  const { kind, period } = build;
+  const { previousRecord, range } = inputs;
   const previousSignOffs = previousRecord ? await deps.reviews.listSignOffs(kind, previousRecord.period) : [];
   const signers = new Set(previousSignOffs.map((s) => s.reviewer));
   const openApprovals = (await deps.approvals.listRequests('pending', 1000)).length;
-  const audience = [...new Set(settings.audience.map((a) => a.toLowerCase()))];
-  const pack: ReviewPack = reviewPackSchema.parse({
+  return reviewPackSchema.parse({
     format: REVIEW_PACK_FORMAT,
-    reviewId,
+    reviewId: build.reviewId,
     kind,
-    title: spec.title,
+    title: build.spec.title,
     period: { label: period.label, start: isoTime(period.start), end: isoTime(period.end) },
-    asOf,
+    asOf: build.asOf,
     window: { from: range.from, to: range.to },
     previous: previousRecord
       ? {
@@ -453,49 +561,76 @@ export async function buildReviewPack(
           notSignedBy: previousRecord.audience.filter((a) => !signers.has(a)),
         }
       : null,
-    audience,
+    audience: [...new Set(settings.audience.map((a) => a.toLowerCase()))],
     scorecard: scorecardAt(
-      kpis.map((k) => k.reviewed),
+      inputs.kpis.map((k) => k.reviewed),
       period.end,
     ),
-    changes,
-    cases,
-    actionItems: items,
-    governance: governanceSummary({ changes }, openApprovals),
+    changes: found.changes,
+    cases: found.cases,
+    actionItems: found.items,
+    governance: governanceSummary({ changes: found.changes }, openApprovals),
   });
+}
 
+/** Renders the pack with the report built on it and writes both files; returns them. */
+async function writePackDocument(
+  build: PackBuild,
+  pack: ReviewPack,
+  inputs: PackInputs,
+  deps: BuildReviewPackDeps,
+): Promise<{ html: string; json: string }> {
+  const { spec, period, asOfMs } = build;
+  const { definitions, range } = inputs;
   const report = await buildReportModel({
     definitions,
     values: deps.values,
-    from: chartFrom,
+    from: inputs.chartFrom,
     to: period.end,
-    dataQuality: dataQualityRows(inWindow, asOfMs),
+    dataQuality: dataQualityRows(inputs.inWindow, asOfMs),
     governance: await governanceReportData(deps, range),
     run: {
       description: `${spec.title} ${period.label}: KPI periods to ${isoTime(period.end).slice(0, 10)}, changes since ${range.from.slice(0, 16)}Z`,
     },
     generatedAt: asOfMs,
-    changeLog: async (id) => changeLogs.get(id) ?? [],
+    changeLog: async (id) => inputs.changeLogs.get(id) ?? [],
     // The report's threshold proposals: those the pack holds.
     proposals: proposalRows(
-      proposals.filter((p) => changes.proposals.some((q) => q.kpiId === p.kpiId && q.proposalId === p.id)),
+      inputs.proposals.filter((p) => pack.changes.proposals.some((q) => q.kpiId === p.kpiId && q.proposalId === p.id)),
       (id) => definitions.find((d) => d.id === id),
     ),
   });
   const document = reviewDocumentSchema.parse({ pack, report: { ...report, title: `${spec.title} ${period.label}` } });
   const json = `${JSON.stringify(document)}\n`;
   const html = deps.render(document);
-  await deps.packs.write(kind, period.label, { html, json });
+  await deps.packs.write(build.kind, period.label, { html, json });
+  return { html, json };
+}
 
+/** Sends each member of the audience their own signed link to the pack's page. */
+async function sendReviewLinks(
+  build: PackBuild,
+  pack: ReviewPack,
+  settings: ReviewSettings,
+  deps: Pick<BuildReviewPackDeps, 'clock' | 'signer' | 'notifier'>,
+): Promise<void> {
   // Links expire a number of days after they are sent (now), whatever period the pack reviews.
   const expiresAt = Math.floor(deps.clock.now() / 1000) + (settings.linkDays ?? DEFAULT_REVIEW_LINK_DAYS) * 86_400;
-  for (const reviewer of audience) {
-    const claims: ReviewLinkClaims = { kind, period: period.label, reviewer, expiresAt };
+  for (const reviewer of pack.audience) {
+    const claims: ReviewLinkClaims = { kind: build.kind, period: build.period.label, reviewer, expiresAt };
     const link = reviewLinkUrl(settings.pageUrl, claims, await deps.signer.sign(reviewLinkSigningPayload(claims)));
     const message = reviewEmail(pack, link, isoTime(expiresAt * 1000));
-    await deps.notifier.notifyReviewer({ reviewer, reviewId, ...message });
+    await deps.notifier.notifyReviewer({ reviewer, reviewId: build.reviewId, ...message });
   }
+}
 
+/** Records the pack in the reviews table and its publication in the audit trail; returns its headline. */
+async function recordPublished(
+  build: PackBuild,
+  pack: ReviewPack,
+  deps: Pick<BuildReviewPackDeps, 'packs' | 'reviews' | 'audit'>,
+): Promise<string> {
+  const { reviewId, kind, period, asOf } = build;
   const headline = packHeadline(pack);
   const keys = deps.packs.location(kind, period.label);
   await deps.reviews.recordPack({
@@ -505,7 +640,7 @@ export async function buildReviewPack(
     asOf,
     htmlKey: keys.html,
     jsonKey: keys.json,
-    audience,
+    audience: pack.audience,
     headline,
   });
   await deps.audit.record(
@@ -516,18 +651,8 @@ export async function buildReviewPack(
       actor: 'review:schedule',
       reviewId,
       reviewKind: kind,
-      detail: `${headline}; sent to ${audience.length} reviewer(s)`,
+      detail: `${headline}; sent to ${pack.audience.length} reviewer(s)`,
     }),
   );
-  return {
-    reviewId,
-    outcome: 'built',
-    html,
-    json,
-    sizes: { html: Buffer.byteLength(html), json: Buffer.byteLength(json) },
-    notified: audience,
-    headline,
-    casesOpened: opened.length,
-    overdueItems: overdue.length,
-  };
+  return headline;
 }
