@@ -110,9 +110,51 @@ export async function submitReview(
   const state = await liveState(context, deps);
   if (expired(context.claims, now)) return { kind: 'expired', ...context, ...state };
   if ('problems' in submission) return { kind: 'refused', lines: submission.problems, ...context, ...state };
+  const problems = await submissionProblems(submission, context, state, deps);
+  if (problems.length > 0) return { kind: 'refused', lines: problems, ...context, ...state };
 
-  const { pack } = context.document;
-  const kpis = new Set(pack.scorecard.map((e) => e.kpiId));
+  const at = new Date(now).toISOString();
+  const { reviewer, kind } = context.claims;
+  const recording: Recording = {
+    context,
+    now,
+    at,
+    reviewer,
+    common: {
+      reviewId: context.reviewId,
+      reviewKind: kind as ReviewKind,
+      actor: `reviewer:${reviewer}`,
+      occurredAt: at,
+    },
+  };
+  const lines = [
+    ...(await recordSignOffAndNote(submission, recording, deps)),
+    ...(await openActionItems(submission.newItems, recording, deps)),
+    ...(await closeActionItems(submission.closeItems, recording, deps)),
+    ...(await decideCases(submission.caseDecisions, recording, deps)),
+  ];
+  return { kind: 'recorded', lines, ...context, ...(await liveState(context, deps)) };
+}
+
+/** Who records what when: shared by every step of a submission. */
+interface Recording {
+  readonly context: Context;
+  readonly now: number;
+  /** `now` as ISO-8601. */
+  readonly at: string;
+  readonly reviewer: string;
+  /** The fields every audit event of the submission shares. */
+  readonly common: { reviewId: string; reviewKind: ReviewKind; actor: string; occurredAt: string };
+}
+
+/** What in a submission names something that is not there: a KPI outside the pack, an unknown item or case. */
+async function submissionProblems(
+  submission: ReviewSubmission,
+  context: Context,
+  state: LiveState,
+  deps: ReviewPageDeps,
+): Promise<string[]> {
+  const kpis = new Set(context.document.pack.scorecard.map((e) => e.kpiId));
   const problems: string[] = [];
   for (const [i, item] of submission.newItems.entries()) {
     if (item.kpiId !== null && !kpis.has(item.kpiId)) {
@@ -127,20 +169,21 @@ export async function submitReview(
   for (const { caseId } of submission.caseDecisions) {
     if (!openCases.has(caseId) && !(await deps.reviews.getCase(caseId))) problems.push(`no review case ${caseId}`);
   }
-  if (problems.length > 0) return { kind: 'refused', lines: problems, ...context, ...state };
+  return problems;
+}
 
-  const at = new Date(now).toISOString();
-  const { reviewer, kind } = context.claims;
-  const actor = `reviewer:${reviewer}`;
-  const common = { reviewId: context.reviewId, reviewKind: kind as ReviewKind, actor, occurredAt: at };
+/** The sign-off (once per reviewer) and the note: a note given with a first sign-off is that sign-off's note. */
+async function recordSignOffAndNote(
+  submission: ReviewSubmission,
+  { context, now, at, reviewer, common }: Recording,
+  deps: ReviewPageDeps,
+): Promise<string[]> {
   const lines: string[] = [];
-
-  // A note given with a first sign-off is that sign-off's note; otherwise it is a note of its own.
   let noteTaken = false;
   if (submission.signOff) {
     const { recorded, signOff } = await deps.reviews.recordSignOff({
       reviewId: context.reviewId,
-      kind,
+      kind: context.claims.kind,
       period: context.claims.period,
       reviewer,
       signedAt: at,
@@ -153,7 +196,7 @@ export async function submitReview(
           eventId: `${context.reviewId}|signed-off|${reviewer}`,
           type: 'review_signed_off',
           reason: submission.note,
-          latencyMs: Math.max(0, now - Date.parse(pack.asOf)),
+          latencyMs: Math.max(0, now - Date.parse(context.document.pack.asOf)),
         }),
       );
       noteTaken = submission.note !== null;
@@ -174,7 +217,16 @@ export async function submitReview(
     );
     lines.push('Note added.');
   }
-  for (const item of submission.newItems) {
+  return lines;
+}
+
+async function openActionItems(
+  newItems: ReviewSubmission['newItems'],
+  { context, at, reviewer, common }: Recording,
+  deps: ReviewPageDeps,
+): Promise<string[]> {
+  const lines: string[] = [];
+  for (const item of newItems) {
     const actionItem: ActionItem = {
       itemId: deps.newId(),
       reviewId: context.reviewId,
@@ -203,7 +255,17 @@ export async function submitReview(
     );
     lines.push(`Action item for ${item.owner}, due ${item.due}: ${item.what}`);
   }
-  for (const { itemId, note } of submission.closeItems) {
+  return lines;
+}
+
+/** Closes the items; one another reviewer closed first stays as they closed it. */
+async function closeActionItems(
+  closeItems: ReviewSubmission['closeItems'],
+  { at, reviewer, common }: Recording,
+  deps: ReviewPageDeps,
+): Promise<string[]> {
+  const lines: string[] = [];
+  for (const { itemId, note } of closeItems) {
     const { won, item } = await deps.reviews.closeActionItem(itemId, {
       closedAt: at,
       closedBy: reviewer,
@@ -226,7 +288,17 @@ export async function submitReview(
     );
     lines.push(`Closed “${item.what}”.`);
   }
-  for (const { caseId, option, note } of submission.caseDecisions) {
+  return lines;
+}
+
+/** Decides the drift cases; one decided first by another reviewer stays as it was decided. */
+async function decideCases(
+  caseDecisions: ReviewSubmission['caseDecisions'],
+  { context, at, reviewer, common }: Recording,
+  deps: ReviewPageDeps,
+): Promise<string[]> {
+  const lines: string[] = [];
+  for (const { caseId, option, note } of caseDecisions) {
     const { won, driftCase } = await deps.reviews.closeCase(caseId, {
       option,
       note,
@@ -252,5 +324,5 @@ export async function submitReview(
     lines.push(`Closed the drift case on ${driftCase.kpiName}: ${option.replace(/_/g, ' ')}.`);
     if (option === 'recalibrate_target') lines.push(recalibrationHandOver(context.document, driftCase.kpiId));
   }
-  return { kind: 'recorded', lines, ...context, ...(await liveState(context, deps)) };
+  return lines;
 }
