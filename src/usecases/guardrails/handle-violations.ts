@@ -7,7 +7,7 @@ import { forEachConcurrently } from '../../domain/concurrency';
 import { describeError, PipelineError } from '../../domain/errors';
 import { proposalFor, type ViolationApprovalStart } from '../../domain/guardrails/approval';
 import { auditEvent } from '../../domain/guardrails/audit';
-import { effectiveMode, subjectOf } from '../../domain/guardrails/autonomy';
+import { type AutonomyMode, type AutonomySubject, effectiveMode, subjectOf } from '../../domain/guardrails/autonomy';
 import { ownerEmail } from '../../domain/guardrails/messages';
 import {
   type AtRiskRouting,
@@ -113,7 +113,6 @@ async function handleViolation(violation: Violation, deps: HandleViolationsDeps)
     deps.rules ?? GUARDRAIL_RULES,
   );
   const now = () => new Date(deps.clock.now()).toISOString();
-
   await deps.audit.record(
     auditEvent(violation, {
       eventId: `violation|${key}|${violation.provisional ? 'provisional' : 'final'}`,
@@ -130,76 +129,15 @@ async function handleViolation(violation: Violation, deps: HandleViolationsDeps)
   if (!proposal || !subject || currentMode === null) {
     return { violationKey: key, decision, result: await notifyOwner(violation, key, decision, deps) };
   }
-
-  const concern = concernKey(violation);
-  const nowSeconds = Math.floor(deps.clock.now() / 1000);
-  const remember = (approvalId: string) =>
-    deps.approvals.markViolation(key, approvalId, nowSeconds + (deps.violationMemorySeconds ?? 35 * 24 * 3600));
-  let approvalId: string;
-  let previousMode = currentMode;
-  const handled = await deps.approvals.violationMark(key);
-  if (handled) {
-    const inFlight = await deps.approvals.getConcern(concern);
-    // Its approval is over (decided, expired): re-evaluating the same period asks nothing again.
-    if (inFlight?.approvalId !== handled.approvalId) {
-      return { violationKey: key, decision, result: 'already_handled', approvalId: handled.approvalId };
-    }
-    // Still in flight (a retried batch): finish what the first attempt started.
-    approvalId = inFlight.approvalId;
-    previousMode = inFlight.previousMode;
-  } else {
-    approvalId = deps.newApprovalId();
-    const claim = await deps.approvals.claimConcern(
-      { concernKey: concern, approvalId, violationKey: key, previousMode, claimedAt: now() },
-      nowSeconds + deps.concernTtlSeconds,
-    );
-    if (!claim.claimed && claim.holder.violationKey !== key) {
-      await remember(claim.holder.approvalId);
-      await deps.audit.record(
-        auditEvent(violation, {
-          eventId: `duplicate|${key}`,
-          type: 'duplicate_suppressed',
-          occurredAt: now(),
-          actor: `policy:${decision.rule}`,
-          approvalId: claim.holder.approvalId,
-          reason:
-            'An approval is already open for this kind of breach of this KPI by this agent; the violation joins it.',
-        }),
-      );
-      return { violationKey: key, decision, result: 'joined_open_approval', approvalId: claim.holder.approvalId };
-    }
-    if (!claim.claimed) {
-      // The same violation, delivered twice at once or retried: go on with the approval that holds it.
-      approvalId = claim.holder.approvalId;
-      previousMode = claim.holder.previousMode;
-    }
-    await remember(approvalId);
-  }
-
-  if (decision.action === 'supervise_and_request_restore') {
-    const actor = `policy:${decision.rule}`;
-    await changeAutonomy(
-      subject,
-      { type: 'hold', approvalId },
-      { actor, reason: decision.reason },
-      ({ from, to, at }) =>
-        auditEvent(violation, {
-          eventId: `${approvalId}|supervised-at-once`,
-          type: 'autonomy_changed',
-          occurredAt: at,
-          actor,
-          approvalId,
-          fromMode: from,
-          toMode: to,
-          reason: decision.reason,
-        }),
-      deps,
-    );
-  }
+  const claim = await claimApproval(violation, key, decision, currentMode, deps);
+  if ('outcome' in claim) return claim.outcome;
+  const { approvalId, previousMode } = claim;
+  if (decision.action === 'supervise_and_request_restore')
+    await superviseAtOnce(violation, subject, approvalId, decision, deps);
 
   const start: ViolationApprovalStart = {
     approvalId,
-    concernKey: concern,
+    concernKey: concernKey(violation),
     violationKey: key,
     violation,
     policy: { ...decision, version: GUARDRAIL_POLICY_VERSION },
@@ -210,6 +148,99 @@ async function handleViolation(violation: Violation, deps: HandleViolationsDeps)
   };
   await deps.workflow.start(start);
   return { violationKey: key, decision, result: 'approval_started', approvalId };
+}
+
+/**
+ * The approval a violation goes on with: the one a retried batch started already, a new one that
+ * claims the violation's concern, or the one open for the same concern. Answers an outcome instead
+ * when there is nothing to start (already handled, joined an open approval).
+ */
+async function claimApproval(
+  violation: Violation,
+  key: string,
+  decision: GuardrailDecision,
+  currentMode: AutonomyMode,
+  deps: HandleViolationsDeps,
+): Promise<{ approvalId: string; previousMode: AutonomyMode } | { outcome: ViolationOutcome }> {
+  const concern = concernKey(violation);
+  const now = () => new Date(deps.clock.now()).toISOString();
+  const nowSeconds = Math.floor(deps.clock.now() / 1000);
+  const remember = (approvalId: string) =>
+    deps.approvals.markViolation(key, approvalId, nowSeconds + (deps.violationMemorySeconds ?? 35 * 24 * 3600));
+  const handled = await deps.approvals.violationMark(key);
+  if (handled) {
+    const inFlight = await deps.approvals.getConcern(concern);
+    // Its approval is over (decided, expired): re-evaluating the same period asks nothing again.
+    if (inFlight?.approvalId !== handled.approvalId) {
+      return {
+        outcome: { violationKey: key, decision, result: 'already_handled', approvalId: handled.approvalId },
+      };
+    }
+    // Still in flight (a retried batch): finish what the first attempt started.
+    return { approvalId: inFlight.approvalId, previousMode: inFlight.previousMode };
+  }
+  const approvalId = deps.newApprovalId();
+  const claim = await deps.approvals.claimConcern(
+    {
+      concernKey: concern,
+      approvalId,
+      violationKey: key,
+      previousMode: currentMode,
+      claimedAt: now(),
+    },
+    nowSeconds + deps.concernTtlSeconds,
+  );
+  if (!claim.claimed && claim.holder.violationKey !== key) {
+    await remember(claim.holder.approvalId);
+    await deps.audit.record(
+      auditEvent(violation, {
+        eventId: `duplicate|${key}`,
+        type: 'duplicate_suppressed',
+        occurredAt: now(),
+        actor: `policy:${decision.rule}`,
+        approvalId: claim.holder.approvalId,
+        reason:
+          'An approval is already open for this kind of breach of this KPI by this agent; the violation joins it.',
+      }),
+    );
+    return {
+      outcome: { violationKey: key, decision, result: 'joined_open_approval', approvalId: claim.holder.approvalId },
+    };
+  }
+  // The same violation, delivered twice at once or retried: go on with the approval that holds it.
+  const held = claim.claimed
+    ? { approvalId, previousMode: currentMode }
+    : { approvalId: claim.holder.approvalId, previousMode: claim.holder.previousMode };
+  await remember(held.approvalId);
+  return held;
+}
+
+/** Puts the agent under supervision at once, while the approval to restore it runs. */
+async function superviseAtOnce(
+  violation: Violation,
+  subject: AutonomySubject,
+  approvalId: string,
+  decision: GuardrailDecision,
+  deps: HandleViolationsDeps,
+): Promise<void> {
+  const actor = `policy:${decision.rule}`;
+  await changeAutonomy(
+    subject,
+    { type: 'hold', approvalId },
+    { actor, reason: decision.reason },
+    ({ from, to, at }) =>
+      auditEvent(violation, {
+        eventId: `${approvalId}|supervised-at-once`,
+        type: 'autonomy_changed',
+        occurredAt: at,
+        actor,
+        approvalId,
+        fromMode: from,
+        toMode: to,
+        reason: decision.reason,
+      }),
+    deps,
+  );
 }
 
 async function notifyOwner(
