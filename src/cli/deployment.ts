@@ -19,7 +19,9 @@ import { systemClock } from '../adapters/system-clock';
 import type { ComputeEvent, ComputeSummary } from '../contracts/compute-function';
 import type { DatasetDeclaration } from '../domain/dataset';
 import type { KpiDefinition } from '../domain/definition/schema';
+import type { LocalCloud } from '../local/local-cloud';
 import type { ApprovalWorkflow } from '../ports/approval-workflow';
+import type { Clock } from '../ports/clock';
 import type { DefinitionStore } from '../ports/definition-store';
 import { UsageError } from './command';
 
@@ -124,6 +126,17 @@ function waitOf(options: DeploymentOptions): number {
   return seconds * 1000;
 }
 
+/** The stores every command reads and writes, the same on both deployments. */
+function deploymentStores(clients: AwsClients, names: Deployment['names'], clock: Clock) {
+  return {
+    definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, clock),
+    datasets: datasetDeclarationStore(clients.dynamodb, names.definitionsTable, clock),
+    values: new DynamoDbKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
+    approvals: new DynamoDbApprovalStore(clients.dynamodb, names.approvalsTable),
+    reviews: new DynamoDbReviewStore(clients.dynamodb, names.reviewsTable),
+  };
+}
+
 async function openLocal(options: DeploymentOptions, context: DeploymentContext): Promise<Deployment> {
   const waitMs = waitOf(options);
   const { openLocalDeployment, localStateDir } = await import('../local/local-deployment');
@@ -141,25 +154,11 @@ async function openLocal(options: DeploymentOptions, context: DeploymentContext)
   });
   const cloud = local.cloud;
   const clients = cloud.clients;
-  const guardrails = cloud.functions.get('guardrail-intake').environment;
-  const names = {
-    definitionsTable: cloud.physicalName('DefinitionsTable'),
-    valuesTable: cloud.physicalName('ValuesTable'),
-    stateTable: cloud.physicalName('StateTable'),
-    approvalsTable: cloud.physicalName('ApprovalsTable'),
-    reviewsTable: cloud.physicalName('ReviewsTable'),
-    rawBucket: cloud.physicalName('RawBucket', 'AWS::S3::Bucket'),
-    landingBucket: cloud.physicalName('LandingBucket', 'AWS::S3::Bucket'),
-    quarantineBucket: String(cloud.functions.get('ingest-drop-zone').environment.QUARANTINE_BUCKET),
-    controlsTable: String(guardrails.CONTROLS_TABLE),
-    auditTable: String(guardrails.AUDIT_TABLE),
-    governanceBucket: String(guardrails.GOVERNANCE_BUCKET),
-  };
+  const names = localNames(cloud);
   const role = cloud.resolver
     .resourcesOfType('AWS::IAM::Role')
     .find((r) => r.logicalId.startsWith('ComputationSchedulerRole'));
   if (!role) throw new Error('the app has no KPI scheduler role');
-  const compute = cloud.functions.get('compute');
   const backfill = cloud.stepFunctions.stateMachines.find((m) => m.logicalId.startsWith('ComputationBackfill'));
   const approval = cloud.stepFunctions.stateMachines.find((m) => m.logicalId.startsWith('GuardrailsStateMachine'));
   const approvalsTopic = cloud.resolver
@@ -172,15 +171,11 @@ async function openLocal(options: DeploymentOptions, context: DeploymentContext)
     where: `the local deployment (${shown})`,
     clients,
     names,
-    definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
-    datasets: datasetDeclarationStore(clients.dynamodb, names.definitionsTable, { now: context.now }),
-    values: new DynamoDbKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
-    approvals: new DynamoDbApprovalStore(clients.dynamodb, names.approvalsTable),
-    reviews: new DynamoDbReviewStore(clients.dynamodb, names.reviewsTable),
+    ...deploymentStores(clients, names, { now: context.now }),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,
       groupName: cloud.physicalName('ComputationKpiSchedules', 'AWS::Scheduler::ScheduleGroup'),
-      targetArn: compute.arn,
+      targetArn: cloud.functions.get('compute').arn,
       roleArn: cloud.resolver.arn(role.stackName, role.logicalId),
     }),
     computeNow: (event) => cloud.functions.invoke('compute', event) as Promise<ComputeSummary>,
@@ -192,22 +187,48 @@ async function openLocal(options: DeploymentOptions, context: DeploymentContext)
       return { status: execution.status, output: execution.output };
     },
     approvalWorkflow: new StepFunctionsApprovalWorkflow(clients.sfn, approval.arn),
-    awaitApproval: async (approvalId, onLink) => {
-      for (;;) {
-        for (const message of await cloud.takePublished(approvalsTopicArn)) {
-          const link = /https?:\/\/\S+/.exec(message.message)?.[0];
-          if (link && message.attributes.approvalId === approvalId) onLink(message.attributes.approver ?? '', link);
-        }
-        const execution = cloud.stepFunctions.listExecutions().find((e) => e.name === approvalId);
-        if (execution && execution.status !== 'RUNNING') {
-          const done = await execution.done;
-          return { status: done.status, output: done.output };
-        }
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    },
+    awaitApproval: (approvalId, onLink) => awaitLocalApproval(cloud, approvalsTopicArn, approvalId, onLink),
     close: () => local.close(),
   };
+}
+
+/** The local deployment's tables and buckets, by the names the templates give them. */
+function localNames(cloud: LocalCloud): Deployment['names'] {
+  const guardrails = cloud.functions.get('guardrail-intake').environment;
+  return {
+    definitionsTable: cloud.physicalName('DefinitionsTable'),
+    valuesTable: cloud.physicalName('ValuesTable'),
+    stateTable: cloud.physicalName('StateTable'),
+    approvalsTable: cloud.physicalName('ApprovalsTable'),
+    reviewsTable: cloud.physicalName('ReviewsTable'),
+    rawBucket: cloud.physicalName('RawBucket', 'AWS::S3::Bucket'),
+    landingBucket: cloud.physicalName('LandingBucket', 'AWS::S3::Bucket'),
+    quarantineBucket: String(cloud.functions.get('ingest-drop-zone').environment.QUARANTINE_BUCKET),
+    controlsTable: String(guardrails.CONTROLS_TABLE),
+    auditTable: String(guardrails.AUDIT_TABLE),
+    governanceBucket: String(guardrails.GOVERNANCE_BUCKET),
+  };
+}
+
+/** Reports each link of one approval as the approvals topic sends it, until the approval's workflow ends. */
+async function awaitLocalApproval(
+  cloud: LocalCloud,
+  approvalsTopicArn: string,
+  approvalId: string,
+  onLink: (approver: string, link: string) => void,
+): Promise<{ status: string; output?: unknown }> {
+  for (;;) {
+    for (const message of await cloud.takePublished(approvalsTopicArn)) {
+      const link = /https?:\/\/\S+/.exec(message.message)?.[0];
+      if (link && message.attributes.approvalId === approvalId) onLink(message.attributes.approver ?? '', link);
+    }
+    const execution = cloud.stepFunctions.listExecutions().find((e) => e.name === approvalId);
+    if (execution && execution.status !== 'RUNNING') {
+      const done = await execution.done;
+      return { status: done.status, output: done.output };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 async function openAws(options: DeploymentOptions, context: DeploymentContext): Promise<Deployment> {
@@ -215,48 +236,15 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
   if (options.region) env.AWS_REGION = options.region;
   if (options.profile) process.env.AWS_PROFILE = options.profile;
   const prefix = options['stack-prefix'] ?? 'AgentKpi';
-  const file = path.resolve(context.cwd, options.outputs ?? 'cdk-outputs.json');
-  if (!existsSync(file)) {
-    throw new UsageError(
-      `no stack outputs at ${file}: deploy with \`npx cdk deploy --all --outputs-file ${path.basename(file)}\``,
-    );
-  }
-  const outputs = (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>)[
-    `${prefix}-Pipeline`
-  ];
-  if (!outputs) throw new UsageError(`${file} has no outputs of the stack ${prefix}-Pipeline`);
-  const output = (name: string) => {
-    const key = Object.keys(outputs).find((k) => k.startsWith(name));
-    if (!key) throw new UsageError(`${file}: the stack ${prefix}-Pipeline has no output ${name}`);
-    return outputs[key] as string;
-  };
+  const output = stackOutputs(path.resolve(context.cwd, options.outputs ?? 'cdk-outputs.json'), `${prefix}-Pipeline`);
   const clients = await createAwsClients(env);
-  // Table names are fixed per stack prefix (lib/naming.ts).
-  const rawBucket = output('ComputationRawBucketName');
-  const names = {
-    definitionsTable: `${prefix}-definitions`,
-    valuesTable: `${prefix}-values`,
-    stateTable: `${prefix}-state`,
-    approvalsTable: `${prefix}-approvals`,
-    reviewsTable: `${prefix}-reviews`,
-    rawBucket,
-    // Bucket names differ only by their role (lib/naming.ts): <prefix>-<role>-<account>-<region>.
-    landingBucket: rawBucket.replace(`${prefix.toLowerCase()}-raw-`, `${prefix.toLowerCase()}-landing-`),
-    quarantineBucket: rawBucket.replace(`${prefix.toLowerCase()}-raw-`, `${prefix.toLowerCase()}-quarantine-`),
-    controlsTable: `${prefix}-controls`,
-    auditTable: `${prefix}-audit`,
-    governanceBucket: rawBucket,
-  };
+  const names = awsNames(prefix, output('ComputationRawBucketName'));
   const sfn = new SFNClient(env.AWS_REGION ? { region: env.AWS_REGION } : {});
   return {
     where: `the ${prefix} stacks on AWS`,
     clients,
     names,
-    definitions: kpiDefinitionAndProposalStore(clients.dynamodb, names.definitionsTable, systemClock),
-    datasets: datasetDeclarationStore(clients.dynamodb, names.definitionsTable, systemClock),
-    values: new DynamoDbKpiValueStore({ client: clients.dynamodb, tableName: names.valuesTable }),
-    approvals: new DynamoDbApprovalStore(clients.dynamodb, names.approvalsTable),
-    reviews: new DynamoDbReviewStore(clients.dynamodb, names.reviewsTable),
+    ...deploymentStores(clients, names, systemClock),
     schedules: new SchedulerKpiSchedules({
       client: clients.scheduler,
       groupName: output('ComputationKpiScheduleGroupName'),
@@ -264,30 +252,17 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
       roleArn: output('ComputationKpiSchedulerRoleArn'),
       deadLetterArn: output('ComputationKpiScheduleDeadLetterArn'),
     }),
-    computeNow: async (event) => {
-      const response = await clients.lambda.send(
-        new InvokeCommand({
-          FunctionName: output('ComputationComputeFunctionArn'),
-          Payload: new TextEncoder().encode(JSON.stringify(event)),
-        }),
-      );
-      const body = JSON.parse(new TextDecoder().decode(response.Payload ?? new Uint8Array()));
-      if (response.FunctionError) throw new Error(`compute failed: ${body.errorType}: ${body.errorMessage}`);
-      return body as ComputeSummary;
-    },
+    computeNow: async (event) =>
+      (await invokeForResult(
+        clients,
+        output('ComputationComputeFunctionArn'),
+        event,
+        'compute failed',
+      )) as ComputeSummary,
     runDropZone: async () => null,
-    runReplay: async (replay) => {
-      // Synchronously, as the schedule would invoke it asynchronously: the report comes back.
-      const response = await clients.lambda.send(
-        new InvokeCommand({
-          FunctionName: output('IngestionDropZoneFunctionArn'),
-          Payload: new TextEncoder().encode(JSON.stringify({ replay })),
-        }),
-      );
-      const body = JSON.parse(new TextDecoder().decode(response.Payload ?? new Uint8Array()));
-      if (response.FunctionError) throw new Error(`the replay failed: ${body.errorType}: ${body.errorMessage}`);
-      return body;
-    },
+    // Synchronously, as the schedule would invoke it asynchronously: the report comes back.
+    runReplay: (replay) =>
+      invokeForResult(clients, output('IngestionDropZoneFunctionArn'), { replay }, 'the replay failed'),
     // Looked up when used: a deployment from before the output existed still serves other commands.
     approvalWorkflow: {
       start: (start) =>
@@ -295,26 +270,80 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
       resume: (token, id, outcome) =>
         new StepFunctionsApprovalWorkflow(sfn, output('GuardrailsApprovalStateMachineArn')).resume(token, id, outcome),
     },
-    backfillWorkflow: async (input) => {
-      const { executionArn } = await sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: output('ComputationBackfillStateMachineArn'),
-          input: JSON.stringify(input),
-        }),
-      );
-      for (;;) {
-        const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-        if (execution.status !== 'RUNNING') {
-          return {
-            status: String(execution.status),
-            output: execution.output ? JSON.parse(execution.output) : undefined,
-          };
-        }
-        await new Promise((resolve) => setTimeout(resolve, 5000));
-      }
-    },
+    backfillWorkflow: (input) => runExecution(sfn, output('ComputationBackfillStateMachineArn'), input),
     close: async () => {
       sfn.destroy();
     },
   };
+}
+
+/**
+ * The outputs of one stack in a `cdk deploy --outputs-file` file, looked up by the start of their
+ * name (CDK appends a hash).
+ * @throws UsageError when the file, the stack or (on lookup) the output is missing
+ */
+function stackOutputs(file: string, stack: string): (name: string) => string {
+  if (!existsSync(file)) {
+    throw new UsageError(
+      `no stack outputs at ${file}: deploy with \`npx cdk deploy --all --outputs-file ${path.basename(file)}\``,
+    );
+  }
+  const outputs = (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>)[stack];
+  if (!outputs) throw new UsageError(`${file} has no outputs of the stack ${stack}`);
+  return (name) => {
+    const key = Object.keys(outputs).find((k) => k.startsWith(name));
+    if (!key) throw new UsageError(`${file}: the stack ${stack} has no output ${name}`);
+    return outputs[key] as string;
+  };
+}
+
+/** The deployed tables and buckets: table names are fixed per stack prefix (lib/naming.ts). */
+function awsNames(prefix: string, rawBucket: string): Deployment['names'] {
+  // Bucket names differ only by their role (lib/naming.ts): <prefix>-<role>-<account>-<region>.
+  const bucketOf = (role: string) =>
+    rawBucket.replace(`${prefix.toLowerCase()}-raw-`, `${prefix.toLowerCase()}-${role}-`);
+  return {
+    definitionsTable: `${prefix}-definitions`,
+    valuesTable: `${prefix}-values`,
+    stateTable: `${prefix}-state`,
+    approvalsTable: `${prefix}-approvals`,
+    reviewsTable: `${prefix}-reviews`,
+    rawBucket,
+    landingBucket: bucketOf('landing'),
+    quarantineBucket: bucketOf('quarantine'),
+    controlsTable: `${prefix}-controls`,
+    auditTable: `${prefix}-audit`,
+    governanceBucket: rawBucket,
+  };
+}
+
+/** Invokes a deployed function synchronously and returns what it answered; its error is thrown as `failure`. */
+async function invokeForResult(
+  clients: Pick<AwsClients, 'lambda'>,
+  functionArn: string,
+  event: unknown,
+  failure: string,
+): Promise<unknown> {
+  const response = await clients.lambda.send(
+    new InvokeCommand({ FunctionName: functionArn, Payload: new TextEncoder().encode(JSON.stringify(event)) }),
+  );
+  const body = JSON.parse(new TextDecoder().decode(response.Payload ?? new Uint8Array()));
+  if (response.FunctionError) throw new Error(`${failure}: ${body.errorType}: ${body.errorMessage}`);
+  return body;
+}
+
+/** Starts a deployed state machine and polls the execution until it ends. */
+async function runExecution(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  input: unknown,
+): Promise<{ status: string; output?: unknown }> {
+  const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
+  for (;;) {
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (execution.status !== 'RUNNING') {
+      return { status: String(execution.status), output: execution.output ? JSON.parse(execution.output) : undefined };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
 }
