@@ -49,6 +49,87 @@ function reportDefinitionErrors(context: CliContext, errors: readonly Definition
   }
 }
 
+/** The command's options, checked: both folders given, dates that parse, `--from` before `--to`. */
+function computeOptions(context: CliContext) {
+  const { values } = parseOptions(context.args, {
+    definitions: { type: 'string' },
+    datasets: { type: 'string' },
+    input: { type: 'string', multiple: true },
+    kpi: { type: 'string', multiple: true },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'as-of': { type: 'string' },
+    format: { type: 'string' },
+  });
+  if (values.definitions === undefined) throw new UsageError('--definitions DIR is required');
+  if (values.datasets === undefined) throw new UsageError('--datasets DIR is required');
+  const format = values.format ?? 'table';
+  if (format !== 'table' && format !== 'json') throw new UsageError('--format must be table or json');
+  const from = values.from === undefined ? undefined : parseInstant(values.from, 'from');
+  const to = values.to === undefined ? undefined : parseInstant(values.to, 'to');
+  if (from !== undefined && to !== undefined && from >= to) throw new UsageError('--from must be before --to');
+  return {
+    definitionsDir: values.definitions,
+    datasetsDir: values.datasets,
+    kpis: values.kpi ?? [],
+    format,
+    from,
+    to,
+    asOf: values['as-of'] === undefined ? context.now() : parseInstant(values['as-of'], 'as-of'),
+    overrides: parseInputs(values.input ?? [], context.cwd),
+  } as const;
+}
+
+type Computed = Awaited<ReturnType<typeof computeKpiValues>>;
+
+/** What each dataset read gave: counts, quarantine reasons with a few examples, warnings. */
+function reportReads(context: CliContext, reads: Computed['reads'], examples: Map<string, QuarantinedRow[]>): void {
+  for (const read of reads) {
+    const { counts } = read;
+    const reasons = Object.entries(counts.quarantinedByReason)
+      .sort((a, b) => b[1] - a[1])
+      .map(([reason, count]) => `${reason} ${count}`)
+      .join(', ');
+    context.stderr(
+      `read ${read.dataset}: ${counts.read} rows, ${counts.valid} valid, ${counts.quarantined} quarantined${reasons ? ` (${reasons})` : ''}${read.duplicates > 0 ? `, ${read.duplicates} duplicate (key seen before that day)` : ''}\n`,
+    );
+    for (const row of examples.get(read.dataset) ?? []) {
+      const where = `${displayPath(context.cwd, row.file)}:${row.line}`;
+      context.stderr(`  quarantined ${where}${row.field ? ` ${row.field}` : ''}: ${row.reason}\n`);
+    }
+    for (const warning of read.warnings ?? []) context.stderr(`  warning ${warning.code}: ${warning.message}\n`);
+  }
+}
+
+/** The records each KPI could not use, by part and reason. */
+function reportSkipped(context: CliContext, results: Computed['results']): void {
+  for (const { kpi, computation } of results) {
+    for (const [part, reasons] of Object.entries(computation.skipped)) {
+      const detail = Object.entries(reasons)
+        .map(([reason, count]) => `${reason} ${count}`)
+        .join(', ');
+      context.stderr(`skipped ${kpi.definition.id} (${part}): ${detail}\n`);
+    }
+  }
+}
+
+function printValues(context: CliContext, format: 'table' | 'json', results: Computed['results']): void {
+  if (format === 'table') {
+    context.stdout(results.map(({ kpi, computation }) => kpiTable(kpi.definition, computation.values)).join('\n'));
+    return;
+  }
+  context.stdout(
+    `${JSON.stringify(
+      // Values in their unit's precision (money to the cent, no floating-point noise).
+      results.flatMap(({ kpi, computation }) =>
+        computation.values.map((value) => ({ ...value, value: roundForUnit(value.value, kpi.definition) })),
+      ),
+      null,
+      2,
+    )}\n`,
+  );
+}
+
 export const command: CliCommand = {
   name: 'compute',
   summary: 'compute KPI values from local files (no AWS, no emulator)',
@@ -71,39 +152,20 @@ reported on stderr with their counts.
 Example:
   kpi sample && kpi compute --definitions kpis/definitions --datasets kpis/datasets --kpi ctr --format json`,
   async run(context) {
-    const { values } = parseOptions(context.args, {
-      definitions: { type: 'string' },
-      datasets: { type: 'string' },
-      input: { type: 'string', multiple: true },
-      kpi: { type: 'string', multiple: true },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      'as-of': { type: 'string' },
-      format: { type: 'string' },
-    });
-    if (values.definitions === undefined) throw new UsageError('--definitions DIR is required');
-    if (values.datasets === undefined) throw new UsageError('--datasets DIR is required');
-    const format = values.format ?? 'table';
-    if (format !== 'table' && format !== 'json') throw new UsageError('--format must be table or json');
-    const from = values.from === undefined ? undefined : parseInstant(values.from, 'from');
-    const to = values.to === undefined ? undefined : parseInstant(values.to, 'to');
-    if (from !== undefined && to !== undefined && from >= to) throw new UsageError('--from must be before --to');
-    const asOf = values['as-of'] === undefined ? context.now() : parseInstant(values['as-of'], 'as-of');
-    const overrides = parseInputs(values.input ?? [], context.cwd);
-
-    const { definitions, errors } = readDefinitionFiles([path.resolve(context.cwd, values.definitions)]);
+    const options = computeOptions(context);
+    const { definitions, errors } = readDefinitionFiles([path.resolve(context.cwd, options.definitionsDir)]);
     if (errors.length > 0) {
       reportDefinitionErrors(context, errors);
       context.stderr(`kpi compute: ${errors.length} invalid definition file(s); nothing computed\n`);
       return 1;
     }
-    const wanted = new Set(values.kpi ?? []);
+    const wanted = new Set(options.kpis);
     const unknown = [...wanted].filter((id) => !definitions.some((d) => d.definition.id === id));
     if (unknown.length > 0) throw new UsageError(`no definition with id ${unknown.join(', ')}`);
     const selected = definitions.filter((d) => wanted.size === 0 || wanted.has(d.definition.id));
 
-    const catalog = await loadDatasetCatalog(path.resolve(context.cwd, values.datasets));
-    for (const dataset of overrides.keys()) {
+    const catalog = await loadDatasetCatalog(path.resolve(context.cwd, options.datasetsDir));
+    for (const dataset of options.overrides.keys()) {
       if (!catalog.has(dataset)) throw new UsageError(`--input ${dataset}=...: no declaration of dataset ${dataset}`);
     }
     const fieldErrors = definitionsNotFitting(selected, catalog);
@@ -116,10 +178,10 @@ Example:
     const examples = new Map<string, QuarantinedRow[]>();
     const { results, reads } = await computeKpiValues({
       kpis: selected.map(({ definition }) => compileKpi(definition)),
-      source: fileRecordSource(catalog, overrides, context.now()),
-      asOf,
-      ...(from === undefined ? {} : { from }),
-      ...(to === undefined ? {} : { to }),
+      source: fileRecordSource(catalog, options.overrides, context.now()),
+      asOf: options.asOf,
+      ...(options.from === undefined ? {} : { from: options.from }),
+      ...(options.to === undefined ? {} : { to: options.to }),
       onQuarantined: (row) => {
         const list = examples.get(row.dataset) ?? [];
         if (list.length < EXAMPLES_PER_DATASET) examples.set(row.dataset, [...list, row]);
@@ -131,45 +193,9 @@ Example:
       }
       throw error;
     });
-
-    for (const read of reads) {
-      const { counts } = read;
-      const reasons = Object.entries(counts.quarantinedByReason)
-        .sort((a, b) => b[1] - a[1])
-        .map(([reason, count]) => `${reason} ${count}`)
-        .join(', ');
-      context.stderr(
-        `read ${read.dataset}: ${counts.read} rows, ${counts.valid} valid, ${counts.quarantined} quarantined${reasons ? ` (${reasons})` : ''}${read.duplicates > 0 ? `, ${read.duplicates} duplicate (key seen before that day)` : ''}\n`,
-      );
-      for (const row of examples.get(read.dataset) ?? []) {
-        const where = `${displayPath(context.cwd, row.file)}:${row.line}`;
-        context.stderr(`  quarantined ${where}${row.field ? ` ${row.field}` : ''}: ${row.reason}\n`);
-      }
-      for (const warning of read.warnings ?? []) context.stderr(`  warning ${warning.code}: ${warning.message}\n`);
-    }
-    for (const { kpi, computation } of results) {
-      for (const [part, reasons] of Object.entries(computation.skipped)) {
-        const detail = Object.entries(reasons)
-          .map(([reason, count]) => `${reason} ${count}`)
-          .join(', ');
-        context.stderr(`skipped ${kpi.definition.id} (${part}): ${detail}\n`);
-      }
-    }
-
-    if (format === 'json') {
-      context.stdout(
-        `${JSON.stringify(
-          // Values in their unit's precision (money to the cent, no floating-point noise).
-          results.flatMap(({ kpi, computation }) =>
-            computation.values.map((value) => ({ ...value, value: roundForUnit(value.value, kpi.definition) })),
-          ),
-          null,
-          2,
-        )}\n`,
-      );
-    } else {
-      context.stdout(results.map(({ kpi, computation }) => kpiTable(kpi.definition, computation.values)).join('\n'));
-    }
+    reportReads(context, reads, examples);
+    reportSkipped(context, results);
+    printValues(context, options.format, results);
     return 0;
   },
 };
