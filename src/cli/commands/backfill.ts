@@ -1,14 +1,96 @@
 // CLI: `kpi backfill` recomputes a KPI over a historical range with a progress bar and ETA;
 // idempotent and resumable. On AWS, --workflow fans the chunks out with the backfill state machine.
 import { DynamoDbBackfillCheckpoints } from '../../adapters/aws/dynamodb-backfill-checkpoints';
+import type { Grain } from '../../domain/definition/schema';
 import { isoTime } from '../../domain/engine/time';
 import { DefinitionNotFoundError } from '../../domain/versioning/errors';
 import { backfillChunks, backfillKpi } from '../../usecases/backfill-kpi';
-import { type CliCommand, UsageError } from '../command';
+import { type CliCommand, type CliContext, UsageError } from '../command';
 import { instantOf, warnEmptyInputs, withDeployment } from '../definition-commands';
-import { DEPLOYMENT_OPTIONS, DEPLOYMENT_USAGE } from '../deployment';
+import { DEPLOYMENT_OPTIONS, DEPLOYMENT_USAGE, type Deployment } from '../deployment';
 import { parseOptions } from '../options';
 import { duration, progressLine } from '../progress';
+
+/** The command's options, checked: a KPI, a range that is not empty, a chunk size, an instant. */
+function backfillOptions(context: CliContext) {
+  const { values } = parseOptions(context.args, {
+    ...DEPLOYMENT_OPTIONS,
+    kpi: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    chunk: { type: 'string', default: '7' },
+    'as-of': { type: 'string' },
+    workflow: { type: 'boolean', default: false },
+    force: { type: 'boolean', default: false },
+  });
+  if (!values.kpi) throw new UsageError('give --kpi ID');
+  const from = values.from ? instantOf(values.from) : null;
+  const to = values.to ? instantOf(values.to) : null;
+  if (from === null || to === null) throw new UsageError('give --from and --to as YYYY-MM-DD or ISO-8601 instants');
+  if (to <= from) throw new UsageError('--to must be after --from');
+  const chunk = Number(values.chunk);
+  if (!Number.isInteger(chunk) || chunk < 1 || chunk > 1000) throw new UsageError('--chunk is 1 to 1000 periods');
+  const asOf = values['as-of'] === undefined ? context.now() : instantOf(values['as-of']);
+  if (asOf === null) throw new UsageError('--as-of must be an ISO-8601 instant');
+  if (values.workflow && values.force) {
+    throw new UsageError('--force runs the chunks from here; leave out --workflow to force a backfill');
+  }
+  return { kpiId: values.kpi, from, to, chunk, asOf, values };
+}
+
+type BackfillOptions = ReturnType<typeof backfillOptions>;
+type BackfillReport = Awaited<ReturnType<typeof backfillKpi>>;
+
+/** Runs the chunks one by one from here, with a progress line (redrawn in place on a terminal). */
+async function backfillHere(
+  deployment: Deployment,
+  state: { readonly hash: string; readonly definition: { readonly grain: Grain } },
+  { kpiId, from, to, chunk, asOf, values }: BackfillOptions,
+  context: CliContext,
+  started: number,
+): Promise<BackfillReport> {
+  const tty = Boolean((process.stderr as { isTTY?: boolean }).isTTY) && context.env.CI !== 'true';
+  const report = await backfillKpi(
+    {
+      checkpoints: new DynamoDbBackfillCheckpoints(deployment.clients.dynamodb, deployment.names.stateTable),
+      computeChunk: async (event) => {
+        const summary = await deployment.computeNow({ ...event, force: values.force });
+        return { values: summary.values, restatements: summary.restatements };
+      },
+      onProgress: (done, total) => {
+        const line = progressLine(done, total, context.now() - started);
+        context.stderr(tty ? `\r${line}` : `${line}\n`);
+      },
+    },
+    {
+      kpiId,
+      hash: state.hash,
+      grain: state.definition.grain,
+      from,
+      to,
+      chunkPeriods: chunk,
+      asOf: isoTime(asOf),
+      force: values.force,
+    },
+  );
+  if (tty) context.stderr('\n');
+  return report;
+}
+
+/** What the backfill did: nothing (finished by an earlier run), or chunks, values and restatements. */
+function backfillSummary(report: BackfillReport, { kpiId, from, to, chunk, values }: BackfillOptions, tookMs: number) {
+  const range = `${isoTime(from).slice(0, 10)} → ${isoTime(to).slice(0, 10)}`;
+  if (report.computed === 0) {
+    return (
+      `${kpiId}: this backfill (${range}, ${report.chunks} chunks of ${chunk} periods, as of ${report.asOf}) was finished by an earlier run: nothing computed. ` +
+      'Add --force to compute every chunk again (values that come out the same are not rewritten).\n'
+    );
+  }
+  const what = values.force
+    ? `${report.computed} chunks computed again (--force)`
+    : `${report.chunks} chunks (${report.resumed} done by an earlier run, ${report.computed} computed now)`;
+  return `${kpiId}: ${range}, ${what} as of ${report.asOf} in ${duration(tookMs)}; values created ${report.values.created}, updated ${report.values.updated}, unchanged ${report.values.unchanged}; restatements ${report.restatements}\n`;
+}
 
 export const command: CliCommand = {
   name: 'backfill',
@@ -33,30 +115,8 @@ ${DEPLOYMENT_USAGE}
 
   kpi backfill --kpi ctr --from 2026-06-01 --to 2026-07-01`,
   async run(context) {
-    const { values } = parseOptions(context.args, {
-      ...DEPLOYMENT_OPTIONS,
-      kpi: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      chunk: { type: 'string', default: '7' },
-      'as-of': { type: 'string' },
-      workflow: { type: 'boolean', default: false },
-      force: { type: 'boolean', default: false },
-    });
-    if (!values.kpi) throw new UsageError('give --kpi ID');
-    const from = values.from ? instantOf(values.from) : null;
-    const to = values.to ? instantOf(values.to) : null;
-    if (from === null || to === null) throw new UsageError('give --from and --to as YYYY-MM-DD or ISO-8601 instants');
-    if (to <= from) throw new UsageError('--to must be after --from');
-    const chunk = Number(values.chunk);
-    if (!Number.isInteger(chunk) || chunk < 1 || chunk > 1000) throw new UsageError('--chunk is 1 to 1000 periods');
-    const asOf = values['as-of'] === undefined ? context.now() : instantOf(values['as-of']);
-    if (asOf === null) throw new UsageError('--as-of must be an ISO-8601 instant');
-    const kpiId = values.kpi;
-    if (values.workflow && values.force) {
-      throw new UsageError('--force runs the chunks from here; leave out --workflow to force a backfill');
-    }
-
+    const options = backfillOptions(context);
+    const { kpiId, from, to, asOf, values } = options;
     return withDeployment(values, context, async (deployment) => {
       const state = await deployment.definitions.get(kpiId);
       if (state?.status !== 'active') throw new DefinitionNotFoundError(kpiId);
@@ -75,7 +135,7 @@ ${DEPLOYMENT_USAGE}
         );
       }
       if (values.workflow) {
-        const chunks = backfillChunks(state.definition.grain, from, to, chunk);
+        const chunks = backfillChunks(state.definition.grain, from, to, options.chunk);
         context.stderr(
           `backfill ${kpiId}: ${chunks.length} chunks through the backfill state machine on ${deployment.where}\n`,
         );
@@ -83,45 +143,8 @@ ${DEPLOYMENT_USAGE}
         context.stdout(`${kpiId}: backfill workflow ${result.status} in ${duration(context.now() - started)}\n`);
         return result.status === 'SUCCEEDED' ? 0 : 1;
       }
-      const tty = Boolean((process.stderr as { isTTY?: boolean }).isTTY) && context.env.CI !== 'true';
-      const report = await backfillKpi(
-        {
-          checkpoints: new DynamoDbBackfillCheckpoints(deployment.clients.dynamodb, deployment.names.stateTable),
-          computeChunk: async (event) => {
-            const summary = await deployment.computeNow({ ...event, force: values.force });
-            return { values: summary.values, restatements: summary.restatements };
-          },
-          onProgress: (done, total) => {
-            const line = progressLine(done, total, context.now() - started);
-            context.stderr(tty ? `\r${line}` : `${line}\n`);
-          },
-        },
-        {
-          kpiId,
-          hash: state.hash,
-          grain: state.definition.grain,
-          from,
-          to,
-          chunkPeriods: chunk,
-          asOf: isoTime(asOf),
-          force: values.force,
-        },
-      );
-      if (tty) context.stderr('\n');
-      const range = `${isoTime(from).slice(0, 10)} → ${isoTime(to).slice(0, 10)}`;
-      if (report.computed === 0) {
-        context.stdout(
-          `${kpiId}: this backfill (${range}, ${report.chunks} chunks of ${chunk} periods, as of ${report.asOf}) was finished by an earlier run: nothing computed. ` +
-            'Add --force to compute every chunk again (values that come out the same are not rewritten).\n',
-        );
-        return 0;
-      }
-      const what = values.force
-        ? `${report.computed} chunks computed again (--force)`
-        : `${report.chunks} chunks (${report.resumed} done by an earlier run, ${report.computed} computed now)`;
-      context.stdout(
-        `${kpiId}: ${range}, ${what} as of ${report.asOf} in ${duration(context.now() - started)}; values created ${report.values.created}, updated ${report.values.updated}, unchanged ${report.values.unchanged}; restatements ${report.restatements}\n`,
-      );
+      const report = await backfillHere(deployment, state, options, context, started);
+      context.stdout(backfillSummary(report, options, context.now() - started));
       return 0;
     });
   },
