@@ -14,10 +14,102 @@ import { contentHash } from '../../domain/versioning/content-hash';
 import { describeChanges, diffDefinitions } from '../../domain/versioning/semantic-diff';
 import type { DefinitionState } from '../../ports/definition-store';
 import { computeKpi } from '../../usecases/compute-kpi';
-import { type CliCommand, UsageError } from '../command';
+import { type CliCommand, type CliContext, UsageError } from '../command';
 import { warnEmptyInputs, withDeployment } from '../definition-commands';
 import { DEPLOYMENT_OPTIONS, DEPLOYMENT_USAGE, type Deployment } from '../deployment';
 import { parseOptions } from '../options';
+
+/** The command's options, checked, and the proposed definition when a file is given. */
+function diffOptions(context: CliContext) {
+  const { values, positionals } = parseOptions(
+    context.args,
+    {
+      ...DEPLOYMENT_OPTIONS,
+      from: { type: 'string' },
+      to: { type: 'string' },
+      impact: { type: 'boolean', default: false },
+      periods: { type: 'string', default: '7' },
+      format: { type: 'string', default: 'table' },
+    },
+    true,
+  );
+  const [id, file] = positionals;
+  if (!id || positionals.length > 2) throw new UsageError('give a KPI id, and optionally a definition file');
+  const periods = Number(values.periods);
+  if (!Number.isInteger(periods) || periods < 1 || periods > 400) throw new UsageError('--periods is 1 to 400');
+  if (values.format !== 'table' && values.format !== 'json') throw new UsageError('--format is table or json');
+  const proposedFromFile = file
+    ? storedDefinition(readDefinitionFile(path.resolve(context.cwd, file)).definition)
+    : null;
+  if (proposedFromFile && proposedFromFile.id !== id) {
+    throw new UsageError(`${file} defines ${proposedFromFile.id}, not ${id}`);
+  }
+  return { values, id, file, periods, proposedFromFile };
+}
+
+/** One side of the comparison: a stored version, the active one, or the file given. */
+interface ComparedVersion {
+  readonly label: string;
+  readonly version: number;
+  readonly definition: KpiDefinition | null;
+}
+
+type DefinitionDiff = ReturnType<typeof diffDefinitions>;
+
+/**
+ * The last `periods` complete periods under both versions (all_time has only its one, never
+ * complete): recomputed when the calculation changed, re-evaluated from the stored values otherwise.
+ */
+async function impactRows(
+  deployment: Deployment,
+  state: Awaited<ReturnType<Deployment['definitions']['get']>>,
+  before: KpiDefinition,
+  after: KpiDefinition,
+  diff: DefinitionDiff,
+  periods: number,
+  context: CliContext,
+): Promise<ImpactRow[]> {
+  const grain = after.grain;
+  const end = grain === 'all_time' ? ALL_TIME_END : periodStart(grain, context.now());
+  const from = grain === 'all_time' ? ALL_TIME_START : shiftPeriod(grain, end, -periods);
+  await warnEmptyInputs(deployment, after, from, end, context);
+  const ids = (d: KpiDefinition) => d.datasets.map((dataset) => dataset.id).join(',');
+  // The active version reads other datasets: they may be empty too.
+  if (ids(before) !== ids(after)) await warnEmptyInputs(deployment, before, from, end, context);
+  return diff.requiresRecompute
+    ? await impactOf(deployment, before, after, state, from, end, context.now())
+    : await reevaluated(deployment, before, after, from, end);
+}
+
+/** The changes as lines, their strongest impact, and the impact table when there is one. */
+function printDiff(
+  context: CliContext,
+  id: string,
+  beforeLabel: string,
+  afterLabel: string,
+  diff: DefinitionDiff,
+  impact: readonly ImpactRow[] | null,
+  periods: number,
+): void {
+  context.stdout(`${id}: ${beforeLabel} → ${afterLabel}\n`);
+  const lines = describeChanges(diff);
+  context.stdout(lines.length === 0 ? '  no change\n' : lines.map((l) => `  ${l}\n`).join(''));
+  if (diff.changes.length > 0) {
+    context.stdout(
+      `  strongest impact: ${diff.impact}${diff.requiresRecompute ? ' (values will change: recompute)' : ''}\n`,
+    );
+  }
+  if (!impact) return;
+  context.stdout(`\nImpact on the last ${periods} periods (overall row)\n`);
+  context.stdout(`  ${'period'.padEnd(24)} ${beforeLabel.padEnd(26)} ${afterLabel}\n`);
+  const cell = (v: { value: number | null; status: string } | null) =>
+    v ? `${v.value === null ? '—' : Number(v.value.toPrecision(6))} ${v.status}` : 'no value';
+  for (const row of impact) {
+    const violations = [...(row.appeared ?? []).map((k) => `+${k}`), ...(row.disappeared ?? []).map((k) => `−${k}`)];
+    const mark = `${row.statusChanged ? '  ← status changes' : ''}${violations.length > 0 ? ` ${violations.join(' ')}` : ''}`;
+    context.stdout(`  ${row.periodStart.padEnd(24)} ${cell(row.before).padEnd(26)} ${cell(row.after)}${mark}\n`);
+  }
+}
 
 export const command: CliCommand = {
   name: 'diff',
@@ -40,29 +132,7 @@ ${DEPLOYMENT_USAGE}
   kpi diff ctr kpis/definitions/ctr.yaml --impact
   kpi diff ctr --from 1 --to 3`,
   async run(context) {
-    const { values, positionals } = parseOptions(
-      context.args,
-      {
-        ...DEPLOYMENT_OPTIONS,
-        from: { type: 'string' },
-        to: { type: 'string' },
-        impact: { type: 'boolean', default: false },
-        periods: { type: 'string', default: '7' },
-        format: { type: 'string', default: 'table' },
-      },
-      true,
-    );
-    const [id, file] = positionals;
-    if (!id || positionals.length > 2) throw new UsageError('give a KPI id, and optionally a definition file');
-    const periods = Number(values.periods);
-    if (!Number.isInteger(periods) || periods < 1 || periods > 400) throw new UsageError('--periods is 1 to 400');
-    if (values.format !== 'table' && values.format !== 'json') throw new UsageError('--format is table or json');
-    const proposedFromFile = file
-      ? storedDefinition(readDefinitionFile(path.resolve(context.cwd, file)).definition)
-      : null;
-    if (proposedFromFile && proposedFromFile.id !== id) {
-      throw new UsageError(`${file} defines ${proposedFromFile.id}, not ${id}`);
-    }
+    const { values, id, file, periods, proposedFromFile } = diffOptions(context);
     return withDeployment(values, context, async (deployment) => {
       const state = await deployment.definitions.get(id);
       const version = async (text: string | undefined, fallback: number) => {
@@ -71,55 +141,22 @@ ${DEPLOYMENT_USAGE}
         return { label: `v${n}`, version: n, definition: (await deployment.definitions.getVersion(id, n)).definition };
       };
       const activeVersion = state?.version ?? 0;
-      const before = proposedFromFile
+      const before: ComparedVersion = proposedFromFile
         ? { label: `v${activeVersion} (active)`, version: activeVersion, definition: state?.definition ?? null }
         : await version(values.from, Math.max(1, activeVersion - 1));
       const after = proposedFromFile
         ? { label: path.basename(file as string), version: 0, definition: proposedFromFile }
         : await version(values.to, activeVersion);
       const diff = diffDefinitions(before.definition ?? {}, after.definition);
-      let impact: ImpactRow[] | null = null;
-      if (values.impact && before.definition) {
-        // The last `periods` complete periods; all_time has only its one, never complete.
-        const grain = after.definition.grain;
-        const end = grain === 'all_time' ? ALL_TIME_END : periodStart(grain, context.now());
-        const from = grain === 'all_time' ? ALL_TIME_START : shiftPeriod(grain, end, -periods);
-        await warnEmptyInputs(deployment, after.definition, from, end, context);
-        const ids = (d: KpiDefinition) => d.datasets.map((dataset) => dataset.id).join(',');
-        // The active version reads other datasets: they may be empty too.
-        if (ids(before.definition) !== ids(after.definition)) {
-          await warnEmptyInputs(deployment, before.definition, from, end, context);
-        }
-        impact = diff.requiresRecompute
-          ? await impactOf(deployment, before.definition, after.definition, state, from, end, context.now())
-          : await reevaluated(deployment, before.definition, after.definition, from, end);
-      }
+      const impact =
+        values.impact && before.definition
+          ? await impactRows(deployment, state, before.definition, after.definition, diff, periods, context)
+          : null;
       if (values.format === 'json') {
         context.stdout(`${JSON.stringify({ id, from: before.label, to: after.label, ...diff, impact }, null, 2)}\n`);
         return 0;
       }
-      context.stdout(`${id}: ${before.label} → ${after.label}\n`);
-      const lines = describeChanges(diff);
-      context.stdout(lines.length === 0 ? '  no change\n' : lines.map((l) => `  ${l}\n`).join(''));
-      if (diff.changes.length > 0) {
-        context.stdout(
-          `  strongest impact: ${diff.impact}${diff.requiresRecompute ? ' (values will change: recompute)' : ''}\n`,
-        );
-      }
-      if (impact) {
-        context.stdout(`\nImpact on the last ${periods} periods (overall row)\n`);
-        context.stdout(`  ${'period'.padEnd(24)} ${before.label.padEnd(26)} ${after.label}\n`);
-        for (const row of impact) {
-          const cell = (v: { value: number | null; status: string } | null) =>
-            v ? `${v.value === null ? '—' : Number(v.value.toPrecision(6))} ${v.status}` : 'no value';
-          const violations = [
-            ...(row.appeared ?? []).map((k) => `+${k}`),
-            ...(row.disappeared ?? []).map((k) => `−${k}`),
-          ];
-          const mark = `${row.statusChanged ? '  ← status changes' : ''}${violations.length > 0 ? ` ${violations.join(' ')}` : ''}`;
-          context.stdout(`  ${row.periodStart.padEnd(24)} ${cell(row.before).padEnd(26)} ${cell(row.after)}${mark}\n`);
-        }
-      }
+      printDiff(context, id, before.label, after.label, diff, impact, periods);
       return 0;
     });
   },
