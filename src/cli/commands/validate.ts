@@ -41,82 +41,17 @@ Exit status: 0 when every file is valid, 1 otherwise.
     if (positionals.length === 0) throw new UsageError('give at least one file or folder to validate');
     const files = documentFiles(positionals.map((p) => path.resolve(context.cwd, p)));
     if (files.length === 0) throw new UsageError(`no .yaml, .yml or .json file under ${positionals.join(', ')}`);
-    const shown = (file: string) => displayPath(context.cwd, file);
-    let invalid = 0;
-    let valid = 0;
-    const fail = (file: string, line: number | undefined, message: string) =>
-      context.stderr(`${line === undefined ? shown(file) : `${shown(file)}:${line}`}: ${message}\n`);
-
     const datasets = new Map<string, LoadedDataset>(
       values.datasets === undefined ? [] : await loadDatasetCatalog(path.resolve(context.cwd, values.datasets)),
     );
-    const definitions: { file: string; document: SourceDocument; definition: KpiDefinition }[] = [];
-    const ids = new Map<string, string>();
-    for (const file of files) {
-      if (file.endsWith('.schema.json')) continue;
-      const document = readSourceDocument(file);
-      if (document.syntaxIssues.length === 0 && isDatasetDocument(document)) {
-        try {
-          const loaded = await loadDatasetFile(file);
-          datasets.set(loaded.declaration.id, loaded);
-          valid += 1;
-          context.stdout(`ok    ${shown(file)}  dataset ${loaded.declaration.id}\n`);
-        } catch (error) {
-          if (!(error instanceof DatasetDeclarationError)) throw error;
-          invalid += 1;
-          for (const problem of error.problems) fail(file, undefined, problem);
-        }
-        continue;
-      }
-      if (document.syntaxIssues.length === 0 && !isDefinitionDocument(document)) {
-        invalid += 1;
-        fail(
-          file,
-          undefined,
-          'neither a KPI definition (it has no calculation) nor a dataset declaration (no fields and format)',
-        );
-        continue;
-      }
-      try {
-        const definition = definitionFromDocument(document);
-        const first = ids.get(definition.id);
-        if (first !== undefined) {
-          throw new DefinitionError(file, [
-            { path: ['id'], message: `${definition.id} is also defined in ${first}`, line: document.lineOf(['id']) },
-          ]);
-        }
-        ids.set(definition.id, shown(file));
-        definitions.push({ file, document, definition });
-      } catch (error) {
-        if (!(error instanceof DefinitionError)) throw error;
-        invalid += 1;
-        report(context, error, shown);
-      }
-    }
-
-    const fields = new Map<string, DatasetFields>([...datasets].map(([id, loaded]) => [id, datasetFieldsOf(loaded)]));
-    for (const { file, document, definition } of definitions) {
-      const issues = datasets.size === 0 ? [] : checkDefinitionFields(definition, fields);
-      if (issues.length > 0) {
-        invalid += 1;
-        report(
-          context,
-          new DefinitionError(
-            file,
-            issues.map((i) => ({ ...i, line: document.lineOf(i.path) })),
-          ),
-          shown,
-        );
-        continue;
-      }
-      valid += 1;
-      context.stdout(`ok    ${shown(file)}  kpi ${definition.id}\n`);
-    }
+    const tally: Tally = { valid: 0, invalid: 0, shown: (file) => displayPath(context.cwd, file) };
+    const definitions = await readDocuments(files, datasets, context, tally);
+    checkFields(definitions, datasets, context, tally);
     if (datasets.size === 0 && definitions.length > 0) {
       context.stdout('note  no dataset declarations given: fields were not checked (add --datasets DIR)\n');
     }
-    context.stdout(`${valid} valid, ${invalid} invalid\n`);
-    return invalid === 0 ? 0 : 1;
+    context.stdout(`${tally.valid} valid, ${tally.invalid} invalid\n`);
+    return tally.invalid === 0 ? 0 : 1;
   },
 };
 
@@ -124,5 +59,99 @@ function report(context: CliContext, error: DefinitionError, shown: (file: strin
   for (const issue of error.issues) {
     const where = issue.line === undefined ? shown(error.file) : `${shown(error.file)}:${issue.line}`;
     context.stderr(`${where}: ${formatIssue({ ...issue, line: undefined })}\n`);
+  }
+}
+
+/** The files found valid and invalid so far, and how a file is shown. */
+interface Tally {
+  valid: number;
+  invalid: number;
+  readonly shown: (file: string) => string;
+}
+
+interface ReadDefinition {
+  readonly file: string;
+  readonly document: SourceDocument;
+  readonly definition: KpiDefinition;
+}
+
+/**
+ * Reads every file: a dataset declaration is checked and added to `datasets`; a KPI definition is
+ * parsed (ids must be unique) and returned for the field check; anything else is invalid.
+ */
+async function readDocuments(
+  files: readonly string[],
+  datasets: Map<string, LoadedDataset>,
+  context: CliContext,
+  tally: Tally,
+): Promise<ReadDefinition[]> {
+  const { shown } = tally;
+  const fail = (file: string, message: string) => context.stderr(`${shown(file)}: ${message}\n`);
+  const definitions: ReadDefinition[] = [];
+  const ids = new Map<string, string>();
+  for (const file of files) {
+    if (file.endsWith('.schema.json')) continue;
+    const document = readSourceDocument(file);
+    if (document.syntaxIssues.length === 0 && isDatasetDocument(document)) {
+      try {
+        const loaded = await loadDatasetFile(file);
+        datasets.set(loaded.declaration.id, loaded);
+        tally.valid += 1;
+        context.stdout(`ok    ${shown(file)}  dataset ${loaded.declaration.id}\n`);
+      } catch (error) {
+        if (!(error instanceof DatasetDeclarationError)) throw error;
+        tally.invalid += 1;
+        for (const problem of error.problems) fail(file, problem);
+      }
+      continue;
+    }
+    if (document.syntaxIssues.length === 0 && !isDefinitionDocument(document)) {
+      tally.invalid += 1;
+      fail(file, 'neither a KPI definition (it has no calculation) nor a dataset declaration (no fields and format)');
+      continue;
+    }
+    try {
+      const definition = definitionFromDocument(document);
+      const first = ids.get(definition.id);
+      if (first !== undefined) {
+        throw new DefinitionError(file, [
+          { path: ['id'], message: `${definition.id} is also defined in ${first}`, line: document.lineOf(['id']) },
+        ]);
+      }
+      ids.set(definition.id, shown(file));
+      definitions.push({ file, document, definition });
+    } catch (error) {
+      if (!(error instanceof DefinitionError)) throw error;
+      tally.invalid += 1;
+      report(context, error, shown);
+    }
+  }
+  return definitions;
+}
+
+/** Checks each definition's fields against the datasets it reads (when any dataset was declared). */
+function checkFields(
+  definitions: readonly ReadDefinition[],
+  datasets: ReadonlyMap<string, LoadedDataset>,
+  context: CliContext,
+  tally: Tally,
+): void {
+  const fields = new Map<string, DatasetFields>([...datasets].map(([id, loaded]) => [id, datasetFieldsOf(loaded)]));
+  for (const { file, document, definition } of definitions) {
+    const issues = datasets.size === 0 ? [] : checkDefinitionFields(definition, fields);
+    if (issues.length > 0) {
+      tally.invalid += 1;
+      report(
+        context,
+        new DefinitionError(
+          file,
+          issues.map((i) => ({ ...i, line: document.lineOf(i.path) })),
+        ),
+        tally.shown,
+      );
+      continue;
+    }
+    tally.valid += 1;
+    context.stdout(`ok    ${tally.shown(file)}  kpi ${definition.id}\n`);
   }
 }
