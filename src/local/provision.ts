@@ -37,95 +37,100 @@ async function ensure(create: () => Promise<unknown>, alreadyExists: readonly st
   }
 }
 
+/** Creates on the emulators what the templates declare, through the real SDK clients; returns their names. */
 export async function provisionResources(resolver: TemplateResolver): Promise<ProvisionedResources> {
   const s3 = new S3Client({ forcePathStyle: true });
   const dynamodb = new DynamoDBClient({});
   const sns = new SNSClient({});
   const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
-  const result = { buckets: {}, tables: {}, topics: {}, queues: {} } as {
-    buckets: Record<string, string>;
-    tables: Record<string, string>;
-    topics: Record<string, string>;
-    queues: Record<string, string>;
-  };
   try {
-    for (const { stackName, logicalId, resource } of resolver.resourcesOfType('AWS::S3::Bucket')) {
-      const name = resolver.physicalName(stackName, logicalId);
-      await ensure(
-        () => s3.send(new CreateBucketCommand({ Bucket: name })),
-        ['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'],
-      );
-      const versioning = resource.Properties?.VersioningConfiguration as { Status?: string } | undefined;
-      if (versioning?.Status === 'Enabled') {
-        await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
-      }
-      result.buckets[logicalId] = name;
-    }
-    const tables = [
-      ...resolver.resourcesOfType('AWS::DynamoDB::GlobalTable'),
-      ...resolver.resourcesOfType('AWS::DynamoDB::Table'),
-    ];
-    for (const { stackName, logicalId, resource } of tables) {
-      const props = resolver.resolve(stackName, resource.Properties ?? {}) as GlobalTableProps;
-      const name = resolver.physicalName(stackName, logicalId);
-      const projection = (index: { Projection?: object }) => index.Projection ?? { ProjectionType: 'ALL' };
-      await ensure(
-        () =>
-          dynamodb.send(
-            new CreateTableCommand({
-              TableName: name,
-              KeySchema: props.KeySchema,
-              AttributeDefinitions: props.AttributeDefinitions,
-              BillingMode: 'PAY_PER_REQUEST',
-              ...(props.GlobalSecondaryIndexes?.length
-                ? {
-                    GlobalSecondaryIndexes: props.GlobalSecondaryIndexes.map((index) => ({
-                      IndexName: index.IndexName,
-                      KeySchema: index.KeySchema,
-                      Projection: projection(index),
-                    })),
-                  }
-                : {}),
-              ...(props.LocalSecondaryIndexes?.length
-                ? {
-                    LocalSecondaryIndexes: props.LocalSecondaryIndexes.map((index) => ({
-                      IndexName: index.IndexName,
-                      KeySchema: index.KeySchema,
-                      Projection: projection(index),
-                    })),
-                  }
-                : {}),
-            } as CreateTableCommandInput),
-          ),
-        ['ResourceInUseException'],
-      );
-      result.tables[logicalId] = name;
-    }
+    const buckets = await provisionBuckets(resolver, s3);
+    const tables = await provisionTables(resolver, dynamodb);
+    const queues: Record<string, string> = {};
     for (const { stackName, logicalId } of resolver.resourcesOfType('AWS::SQS::Queue')) {
       const name = resolver.physicalName(stackName, logicalId);
       const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-      result.queues[logicalId] = QueueUrl ?? name;
+      queues[logicalId] = QueueUrl ?? name;
     }
+    const topics: Record<string, string> = {};
     for (const { stackName, logicalId } of resolver.resourcesOfType('AWS::SNS::Topic')) {
       const name = resolver.physicalName(stackName, logicalId);
       const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
-      result.topics[logicalId] = TopicArn ?? name;
+      topics[logicalId] = TopicArn ?? name;
     }
-    // SNS delivers locally to SQS only; email and other protocols are the deployed world's concern.
-    for (const { stackName, resource } of resolver.resourcesOfType('AWS::SNS::Subscription')) {
-      const props = resolver.resolve(stackName, resource.Properties ?? {}) as {
-        Protocol: string;
-        TopicArn: string;
-        Endpoint: string;
-      };
-      if (props.Protocol !== 'sqs') continue;
-      await sns.send(new SubscribeCommand({ TopicArn: props.TopicArn, Protocol: 'sqs', Endpoint: props.Endpoint }));
-    }
-    return result;
+    await subscribeQueues(resolver, sns);
+    return { buckets, tables, topics, queues };
   } finally {
     s3.destroy();
     dynamodb.destroy();
     sns.destroy();
     sqs.destroy();
+  }
+}
+
+/** Every bucket, versioned where the template says so. */
+async function provisionBuckets(resolver: TemplateResolver, s3: S3Client): Promise<Record<string, string>> {
+  const buckets: Record<string, string> = {};
+  for (const { stackName, logicalId, resource } of resolver.resourcesOfType('AWS::S3::Bucket')) {
+    const name = resolver.physicalName(stackName, logicalId);
+    await ensure(
+      () => s3.send(new CreateBucketCommand({ Bucket: name })),
+      ['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'],
+    );
+    const versioning = resource.Properties?.VersioningConfiguration as { Status?: string } | undefined;
+    if (versioning?.Status === 'Enabled') {
+      await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
+    }
+    buckets[logicalId] = name;
+  }
+  return buckets;
+}
+
+/** Every table (global tables as plain ones), on demand, with its secondary indexes. */
+async function provisionTables(resolver: TemplateResolver, dynamodb: DynamoDBClient): Promise<Record<string, string>> {
+  const tables: Record<string, string> = {};
+  const declared = [
+    ...resolver.resourcesOfType('AWS::DynamoDB::GlobalTable'),
+    ...resolver.resourcesOfType('AWS::DynamoDB::Table'),
+  ];
+  for (const { stackName, logicalId, resource } of declared) {
+    const props = resolver.resolve(stackName, resource.Properties ?? {}) as GlobalTableProps;
+    const name = resolver.physicalName(stackName, logicalId);
+    await ensure(
+      () => dynamodb.send(new CreateTableCommand(createTableInput(name, props))),
+      ['ResourceInUseException'],
+    );
+    tables[logicalId] = name;
+  }
+  return tables;
+}
+
+function createTableInput(name: string, props: GlobalTableProps): CreateTableCommandInput {
+  const indexes = (declared: GlobalTableProps['LocalSecondaryIndexes']) =>
+    (declared ?? []).map((index) => ({
+      IndexName: index.IndexName,
+      KeySchema: index.KeySchema,
+      Projection: index.Projection ?? { ProjectionType: 'ALL' },
+    }));
+  return {
+    TableName: name,
+    KeySchema: props.KeySchema,
+    AttributeDefinitions: props.AttributeDefinitions,
+    BillingMode: 'PAY_PER_REQUEST',
+    ...(props.GlobalSecondaryIndexes?.length ? { GlobalSecondaryIndexes: indexes(props.GlobalSecondaryIndexes) } : {}),
+    ...(props.LocalSecondaryIndexes?.length ? { LocalSecondaryIndexes: indexes(props.LocalSecondaryIndexes) } : {}),
+  } as CreateTableCommandInput;
+}
+
+/** SNS delivers locally to SQS only; email and other protocols are the deployed world's concern. */
+async function subscribeQueues(resolver: TemplateResolver, sns: SNSClient): Promise<void> {
+  for (const { stackName, resource } of resolver.resourcesOfType('AWS::SNS::Subscription')) {
+    const props = resolver.resolve(stackName, resource.Properties ?? {}) as {
+      Protocol: string;
+      TopicArn: string;
+      Endpoint: string;
+    };
+    if (props.Protocol !== 'sqs') continue;
+    await sns.send(new SubscribeCommand({ TopicArn: props.TopicArn, Protocol: 'sqs', Endpoint: props.Endpoint }));
   }
 }
