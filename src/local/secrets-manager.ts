@@ -223,110 +223,127 @@ export class LocalSecretsManager {
   /** The operations served as `secretsmanager.*`. */
   operations(): Record<string, (input: Record<string, unknown>) => unknown> {
     return {
-      GetSecretValue: (input) => {
-        const s = this.find(input.SecretId);
-        const stage = typeof input.VersionStage === 'string' ? input.VersionStage : undefined;
-        const byId = typeof input.VersionId === 'string' ? s.versions.get(input.VersionId) : undefined;
-        const version = typeof input.VersionId === 'string' ? byId : this.versionAt(s, stage ?? CURRENT);
-        if (!version || version.value === undefined || (stage && !version.stages.has(stage))) {
-          throw new AwsServiceError(
-            'ResourceNotFoundException',
-            `Secrets Manager can't find the specified secret value for ${input.VersionId ? `VersionId: ${input.VersionId}` : `staging label: ${stage ?? CURRENT}`}`,
-          );
-        }
-        return {
-          ARN: s.arn,
-          Name: s.name,
-          SecretString: version.value,
-          VersionId: version.id,
-          VersionStages: [...version.stages],
-          CreatedDate: version.createdDate,
-        };
-      },
-      DescribeSecret: (input) => {
-        const s = this.find(input.SecretId);
-        return {
-          ARN: s.arn,
-          Name: s.name,
-          CreatedDate: s.createdDate,
-          VersionIdsToStages: Object.fromEntries([...s.versions.values()].map((v) => [v.id, [...v.stages]])),
-          RotationEnabled: Boolean(s.rotation),
-          ...(s.rotation
-            ? {
-                RotationLambdaARN: s.rotation.lambdaArn,
-                RotationRules: s.rotation.days ? { AutomaticallyAfterDays: s.rotation.days } : {},
-                ...(s.rotation.lastRotated ? { LastRotatedDate: s.rotation.lastRotated } : {}),
-              }
-            : {}),
-        };
-      },
-      PutSecretValue: (input) => {
-        const s = this.find(input.SecretId);
-        const value = String(input.SecretString ?? '');
-        const token = typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : randomUUID();
-        const stages = Array.isArray(input.VersionStages) ? input.VersionStages.map(String) : [CURRENT];
-        const existing = s.versions.get(token);
-        if (existing && existing.value === undefined) {
-          // The version a rotation labelled AWSPENDING gets its value.
-          existing.value = value;
-          for (const stage of stages) this.moveStage(s, stage, existing);
-          this.save();
-          return { ARN: s.arn, Name: s.name, VersionId: existing.id, VersionStages: [...existing.stages] };
-        }
-        if (existing) {
-          // A retried put of the same version is a no-op; another value under its token is refused.
-          if (existing.value !== value) {
-            throw new AwsServiceError('ResourceExistsException', `version ${token} already exists with another value`);
-          }
-          return { ARN: s.arn, Name: s.name, VersionId: existing.id, VersionStages: [...existing.stages] };
-        }
-        const version: SecretVersion = { id: token, value, createdDate: Date.now() / 1000, stages: new Set() };
-        s.versions.set(version.id, version);
-        for (const stage of stages) this.moveStage(s, stage, version);
-        this.save();
-        return { ARN: s.arn, Name: s.name, VersionId: version.id, VersionStages: [...version.stages] };
-      },
-      UpdateSecretVersionStage: (input) => {
-        const s = this.find(input.SecretId);
-        const stage = String(input.VersionStage ?? '');
-        const to = typeof input.MoveToVersionId === 'string' ? s.versions.get(input.MoveToVersionId) : undefined;
-        const from =
-          typeof input.RemoveFromVersionId === 'string' ? s.versions.get(input.RemoveFromVersionId) : undefined;
-        if (input.RemoveFromVersionId !== undefined && !from?.stages.has(stage)) {
-          throw new AwsServiceError(
-            'InvalidParameterException',
-            `${stage} is not attached to version ${input.RemoveFromVersionId}`,
-          );
-        }
-        if (input.MoveToVersionId !== undefined && !to) {
-          throw new AwsServiceError('ResourceNotFoundException', `version ${input.MoveToVersionId} not found`);
-        }
-        if (to) this.moveStage(s, stage, to);
-        else from?.stages.delete(stage);
-        this.save();
-        return { ARN: s.arn, Name: s.name };
-      },
-      RotateSecret: async (input) => {
-        const s = this.find(input.SecretId);
-        const token = await this.rotate(
-          s.arn,
-          typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : undefined,
-        );
-        return { ARN: s.arn, Name: s.name, VersionId: token };
-      },
-      CreateSecret: (input) => {
-        const name = String(input.Name);
-        if (this.secrets.has(name))
-          throw new AwsServiceError('ResourceExistsException', `the secret ${name} already exists`);
-        const s = this.add(
-          `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}`,
-          name,
-          String(input.SecretString ?? ''),
-        );
-        this.save();
-        return { ARN: s.arn, Name: s.name, VersionId: this.versionAt(s, CURRENT)?.id };
-      },
+      GetSecretValue: (input) => this.getSecretValue(input),
+      DescribeSecret: (input) => this.describeSecret(input),
+      PutSecretValue: (input) => this.putSecretValue(input),
+      UpdateSecretVersionStage: (input) => this.updateSecretVersionStage(input),
+      RotateSecret: (input) => this.rotateSecret(input),
+      CreateSecret: (input) => this.createSecret(input),
     };
+  }
+
+  /** GetSecretValue: the value of a version, by id or by stage (AWSCURRENT by default). */
+  private getSecretValue(input: Record<string, unknown>) {
+    const s = this.find(input.SecretId);
+    const stage = typeof input.VersionStage === 'string' ? input.VersionStage : undefined;
+    const byId = typeof input.VersionId === 'string' ? s.versions.get(input.VersionId) : undefined;
+    const version = typeof input.VersionId === 'string' ? byId : this.versionAt(s, stage ?? CURRENT);
+    if (!version || version.value === undefined || (stage && !version.stages.has(stage))) {
+      throw new AwsServiceError(
+        'ResourceNotFoundException',
+        `Secrets Manager can't find the specified secret value for ${input.VersionId ? `VersionId: ${input.VersionId}` : `staging label: ${stage ?? CURRENT}`}`,
+      );
+    }
+    return {
+      ARN: s.arn,
+      Name: s.name,
+      SecretString: version.value,
+      VersionId: version.id,
+      VersionStages: [...version.stages],
+      CreatedDate: version.createdDate,
+    };
+  }
+
+  /** DescribeSecret: versions with their stages, and the rotation. */
+  private describeSecret(input: Record<string, unknown>) {
+    const s = this.find(input.SecretId);
+    return {
+      ARN: s.arn,
+      Name: s.name,
+      CreatedDate: s.createdDate,
+      VersionIdsToStages: Object.fromEntries([...s.versions.values()].map((v) => [v.id, [...v.stages]])),
+      RotationEnabled: Boolean(s.rotation),
+      ...(s.rotation
+        ? {
+            RotationLambdaARN: s.rotation.lambdaArn,
+            RotationRules: s.rotation.days ? { AutomaticallyAfterDays: s.rotation.days } : {},
+            ...(s.rotation.lastRotated ? { LastRotatedDate: s.rotation.lastRotated } : {}),
+          }
+        : {}),
+    };
+  }
+
+  /** PutSecretValue: a new version, the value of the pending one, or a retried put. */
+  private putSecretValue(input: Record<string, unknown>) {
+    const s = this.find(input.SecretId);
+    const value = String(input.SecretString ?? '');
+    const token = typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : randomUUID();
+    const stages = Array.isArray(input.VersionStages) ? input.VersionStages.map(String) : [CURRENT];
+    const existing = s.versions.get(token);
+    if (existing && existing.value === undefined) {
+      // The version a rotation labelled AWSPENDING gets its value.
+      existing.value = value;
+      for (const stage of stages) this.moveStage(s, stage, existing);
+      this.save();
+      return { ARN: s.arn, Name: s.name, VersionId: existing.id, VersionStages: [...existing.stages] };
+    }
+    if (existing) {
+      // A retried put of the same version is a no-op; another value under its token is refused.
+      if (existing.value !== value) {
+        throw new AwsServiceError('ResourceExistsException', `version ${token} already exists with another value`);
+      }
+      return { ARN: s.arn, Name: s.name, VersionId: existing.id, VersionStages: [...existing.stages] };
+    }
+    const version: SecretVersion = { id: token, value, createdDate: Date.now() / 1000, stages: new Set() };
+    s.versions.set(version.id, version);
+    for (const stage of stages) this.moveStage(s, stage, version);
+    this.save();
+    return { ARN: s.arn, Name: s.name, VersionId: version.id, VersionStages: [...version.stages] };
+  }
+
+  /** UpdateSecretVersionStage: moves a stage to a version or takes it off one. */
+  private updateSecretVersionStage(input: Record<string, unknown>) {
+    const s = this.find(input.SecretId);
+    const stage = String(input.VersionStage ?? '');
+    const to = typeof input.MoveToVersionId === 'string' ? s.versions.get(input.MoveToVersionId) : undefined;
+    const from = typeof input.RemoveFromVersionId === 'string' ? s.versions.get(input.RemoveFromVersionId) : undefined;
+    if (input.RemoveFromVersionId !== undefined && !from?.stages.has(stage)) {
+      throw new AwsServiceError(
+        'InvalidParameterException',
+        `${stage} is not attached to version ${input.RemoveFromVersionId}`,
+      );
+    }
+    if (input.MoveToVersionId !== undefined && !to) {
+      throw new AwsServiceError('ResourceNotFoundException', `version ${input.MoveToVersionId} not found`);
+    }
+    if (to) this.moveStage(s, stage, to);
+    else from?.stages.delete(stage);
+    this.save();
+    return { ARN: s.arn, Name: s.name };
+  }
+
+  /** RotateSecret: runs the rotation function through its four steps. */
+  private async rotateSecret(input: Record<string, unknown>) {
+    const s = this.find(input.SecretId);
+    const token = await this.rotate(
+      s.arn,
+      typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : undefined,
+    );
+    return { ARN: s.arn, Name: s.name, VersionId: token };
+  }
+
+  /** CreateSecret: a new secret with its first version. */
+  private createSecret(input: Record<string, unknown>) {
+    const name = String(input.Name);
+    if (this.secrets.has(name))
+      throw new AwsServiceError('ResourceExistsException', `the secret ${name} already exists`);
+    const s = this.add(
+      `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}`,
+      name,
+      String(input.SecretString ?? ''),
+    );
+    this.save();
+    return { ARN: s.arn, Name: s.name, VersionId: this.versionAt(s, CURRENT)?.id };
   }
 }
 
