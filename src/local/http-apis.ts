@@ -118,56 +118,12 @@ export class LocalHttpApis {
     }
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const method = (request.method ?? 'GET').toUpperCase();
-    const path = decodeURIComponent(url.pathname);
-    const candidates = routes.filter((r) => r.routeKey !== '$default' && r.pattern.test(path));
-    const route =
-      candidates.find((r) => r.method === method) ??
-      candidates.find((r) => r.method === 'ANY') ??
-      routes.find((r) => r.routeKey === '$default');
+    const route = routeOf(routes, method, decodeURIComponent(url.pathname));
     if (!route) {
       response.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
       return;
     }
-    const match = route.pattern.exec(path);
-    const pathParameters = Object.fromEntries(route.parameterNames.map((name, i) => [name, match?.[i + 1] ?? '']));
-    const body = (await readBodyBytes(request)) as Buffer;
-    const contentType = String(request.headers['content-type'] ?? '');
-    const text = body.length === 0 || TEXT_TYPES.test(contentType);
-    const headers = Object.fromEntries(
-      Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : String(v)]),
-    );
-    const query: Record<string, string> = {};
-    for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
-    const now = new Date();
-    const event = {
-      version: '2.0',
-      routeKey: route.routeKey,
-      rawPath: url.pathname,
-      rawQueryString: url.search.replace(/^\?/, ''),
-      headers,
-      ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
-      ...(route.parameterNames.length > 0 ? { pathParameters } : {}),
-      requestContext: {
-        accountId: '000000000000',
-        apiId,
-        domainName: headers.host ?? '127.0.0.1',
-        domainPrefix: '127',
-        http: {
-          method,
-          path: url.pathname,
-          protocol: `HTTP/${request.httpVersion}`,
-          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-          userAgent: headers['user-agent'] ?? '',
-        },
-        requestId: randomUUID(),
-        routeKey: route.routeKey,
-        stage: '$default',
-        time: now.toUTCString(),
-        timeEpoch: now.getTime(),
-      },
-      ...(body.length > 0 ? { body: text ? body.toString('utf8') : body.toString('base64') } : {}),
-      isBase64Encoded: !text,
-    };
+    const event = payloadEvent(route, apiId, method, url, request, (await readBodyBytes(request)) as Buffer);
     let result: unknown;
     try {
       result = await functions.invoke(route.functionArn, event);
@@ -176,22 +132,87 @@ export class LocalHttpApis {
       response.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal Server Error"}');
       return;
     }
-    const reply = result as
-      | {
-          statusCode?: number;
-          headers?: Record<string, string>;
-          body?: string;
-          isBase64Encoded?: boolean;
-          cookies?: string[];
-        }
-      | undefined;
-    if (!reply || typeof reply !== 'object' || typeof reply.statusCode !== 'number') {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result ?? null));
-      return;
-    }
-    const responseHeaders: Record<string, string | string[]> = { ...(reply.headers ?? {}) };
-    if (reply.cookies?.length) responseHeaders['set-cookie'] = reply.cookies;
-    response.writeHead(reply.statusCode, responseHeaders);
-    response.end(reply.body ? Buffer.from(reply.body, reply.isBase64Encoded ? 'base64' : 'utf8') : undefined);
+    writeReply(response, result);
   }
+}
+
+/** The route a request takes: its method's, else the path's ANY, else `$default`. */
+function routeOf(routes: readonly Route[], method: string, path: string): Route | undefined {
+  const candidates = routes.filter((r) => r.routeKey !== '$default' && r.pattern.test(path));
+  return (
+    candidates.find((r) => r.method === method) ??
+    candidates.find((r) => r.method === 'ANY') ??
+    routes.find((r) => r.routeKey === '$default')
+  );
+}
+
+/** The API Gateway payload 2.0 event of a request: text bodies as they are, others in base64. */
+function payloadEvent(
+  route: Route,
+  apiId: string,
+  method: string,
+  url: URL,
+  request: IncomingMessage,
+  body: Buffer,
+): Record<string, unknown> {
+  const match = route.pattern.exec(decodeURIComponent(url.pathname));
+  const pathParameters = Object.fromEntries(route.parameterNames.map((name, i) => [name, match?.[i + 1] ?? '']));
+  const contentType = String(request.headers['content-type'] ?? '');
+  const text = body.length === 0 || TEXT_TYPES.test(contentType);
+  const headers = Object.fromEntries(
+    Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : String(v)]),
+  );
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: route.routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    headers,
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+    ...(route.parameterNames.length > 0 ? { pathParameters } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId,
+      domainName: headers.host ?? '127.0.0.1',
+      domainPrefix: '127',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: route.routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 ? { body: text ? body.toString('utf8') : body.toString('base64') } : {}),
+    isBase64Encoded: !text,
+  };
+}
+
+/** Answers with the function's result: a payload 2.0 response, or anything else as a JSON 200. */
+function writeReply(response: ServerResponse, result: unknown): void {
+  const reply = result as
+    | {
+        statusCode?: number;
+        headers?: Record<string, string>;
+        body?: string;
+        isBase64Encoded?: boolean;
+        cookies?: string[];
+      }
+    | undefined;
+  if (!reply || typeof reply !== 'object' || typeof reply.statusCode !== 'number') {
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result ?? null));
+    return;
+  }
+  const responseHeaders: Record<string, string | string[]> = { ...(reply.headers ?? {}) };
+  if (reply.cookies?.length) responseHeaders['set-cookie'] = reply.cookies;
+  response.writeHead(reply.statusCode, responseHeaders);
+  response.end(reply.body ? Buffer.from(reply.body, reply.isBase64Encoded ? 'base64' : 'utf8') : undefined);
 }
