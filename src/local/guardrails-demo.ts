@@ -72,27 +72,51 @@ export async function runGuardrailsDemo(
   await cloud.watchTopic(approvalsTopic);
   await cloud.watchTopic(ownersTopic);
   const stores = localGuardrailStores(cloud);
+  const approvalIds = await startedApprovals(cloud, violations, stores, log);
+  const links = await firstLinks(cloud, approvalsTopic, approvalIds, log);
+  const notices = await cloud.takePublished(ownersTopic);
+  for (const line of describeOwnerNotices(notices)) log(line);
+  const decision = options.decide ?? 'none';
+  if (decision !== 'none') {
+    for (const approvalId of approvalIds) await decideAsApprover(cloud, stores, approvalId, links, decision, log);
+  }
+  return { approvalIds, ownerNotices: notices.length, links };
+}
 
-  let approvalIds: string[];
+/**
+ * The approvals to follow: those the intake starts for `violations`, or, with null (the compute
+ * stage handed them already), the ones pending once every workflow waits for a decision.
+ */
+async function startedApprovals(
+  cloud: LocalCloud,
+  violations: readonly ViolationInput[] | null,
+  stores: ReturnType<typeof localGuardrailStores>,
+  log: (line: string) => void,
+): Promise<string[]> {
   if (violations) {
     const { outcomes } = (await cloud.functions.invoke('guardrail-intake', { violations })) as {
       outcomes: IntakeOutcome[];
     };
-    approvalIds = outcomes.flatMap((o) => (o.approvalId && o.result === 'approval_started' ? [o.approvalId] : []));
     for (const o of outcomes)
       log(`  ${o.violationKey.split('|').slice(0, 2).join(' ')}: ${o.action} (${o.rule}) → ${o.result}`);
-  } else {
-    // The schedules handed their violations to the intake, which started workflows: let each one
-    // record its request and reach its first wait for a decision before listing what is pending.
-    await untilWorkflowsWait(cloud);
-    const pending = await stores.approvals.listRequests('pending', 1000);
-    approvalIds = pending.map((r) => r.approvalId);
-    for (const r of pending) log(`  ${describeRequest(r)}: approval ${r.approvalId}`);
+    return outcomes.flatMap((o) => (o.approvalId && o.result === 'approval_started' ? [o.approvalId] : []));
   }
+  // The schedules handed their violations to the intake, which started workflows: let each one
+  // record its request and reach its first wait for a decision before listing what is pending.
+  await untilWorkflowsWait(cloud);
+  const pending = await stores.approvals.listRequests('pending', 1000);
+  for (const r of pending) log(`  ${describeRequest(r)}: approval ${r.approvalId}`);
+  return pending.map((r) => r.approvalId);
+}
 
-  // Each workflow records its request and emails its first tier; wait until every one has.
+/** Each workflow records its request and emails its first tier: the links, once every one has (30 s at most). */
+async function firstLinks(
+  cloud: LocalCloud,
+  approvalsTopic: string,
+  approvalIds: readonly string[],
+  log: (line: string) => void,
+): Promise<Record<string, string[]>> {
   const links: Record<string, string[]> = {};
-  let ownerNotices = 0;
   const pending = new Set(approvalIds);
   const giveUpAt = Date.now() + 30_000;
   while (pending.size > 0) {
@@ -111,36 +135,40 @@ export async function runGuardrailsDemo(
     }
     if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const notices = await cloud.takePublished(ownersTopic);
-  ownerNotices = notices.length;
-  for (const line of describeOwnerNotices(notices)) log(line);
+  return links;
+}
 
-  if ((options.decide ?? 'none') === 'none') return { approvalIds, ownerNotices, links };
-  for (const approvalId of approvalIds) {
-    const request = await stores.approvals.getRequest(approvalId);
-    const link = links[approvalId]?.[0];
-    if (!request || !link) continue;
-    const modeOf = async () =>
-      isViolationApproval(request) ? effectiveMode(await stores.controls.read(request.subject)) : null;
-    const before = await modeOf();
-    const viewed = await fetch(link);
-    const decided = await fetch(link, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ decision: options.decide ?? 'approve', reason: 'decided by the demo approver' }),
-    });
-    const execution = cloud.stepFunctions.listExecutions().find((e) => e.name === approvalId);
-    const finished = await execution?.done;
-    const after = await modeOf();
-    const effect = isViolationApproval(request)
-      ? `${describeSubject(request.subject)}: ${before} → ${after}`
-      : `definition of ${request.change.kpi.id}: ${describeApplied(finished?.output)}`;
-    log(
-      `  ${describeRequest(request)}, approval ${approvalId}: GET ${viewed.status}, POST ${options.decide} ${decided.status}; workflow ${finished?.status} ` +
-        `(${finished?.history.map((h) => h.state).join(' → ')}); ${effect}`,
-    );
-  }
-  return { approvalIds, ownerNotices, links };
+/** Opens the approval's first link and decides it as its approver would, then says what it changed. */
+async function decideAsApprover(
+  cloud: LocalCloud,
+  stores: ReturnType<typeof localGuardrailStores>,
+  approvalId: string,
+  links: Readonly<Record<string, string[]>>,
+  decision: 'approve' | 'reject',
+  log: (line: string) => void,
+): Promise<void> {
+  const request = await stores.approvals.getRequest(approvalId);
+  const link = links[approvalId]?.[0];
+  if (!request || !link) return;
+  const modeOf = async () =>
+    isViolationApproval(request) ? effectiveMode(await stores.controls.read(request.subject)) : null;
+  const before = await modeOf();
+  const viewed = await fetch(link);
+  const decided = await fetch(link, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ decision, reason: 'decided by the demo approver' }),
+  });
+  const execution = cloud.stepFunctions.listExecutions().find((e) => e.name === approvalId);
+  const finished = await execution?.done;
+  const after = await modeOf();
+  const effect = isViolationApproval(request)
+    ? `${describeSubject(request.subject)}: ${before} → ${after}`
+    : `definition of ${request.change.kpi.id}: ${describeApplied(finished?.output)}`;
+  log(
+    `  ${describeRequest(request)}, approval ${approvalId}: GET ${viewed.status}, POST ${decision} ${decided.status}; workflow ${finished?.status} ` +
+      `(${finished?.history.map((h) => h.state).join(' → ')}); ${effect}`,
+  );
 }
 
 /** `red_status ctr (2026-11-19) for agent x`, or `target change of ctr (proposal p)`. */
