@@ -133,44 +133,7 @@ export function pipelineGovernance(seed: number, calendar: SampleCalendar): Type
         continue;
       }
       const approvalId = `APR-${String(++approvals).padStart(5, '0')}`;
-      const requested = at + random.integer(10_000, 90_000);
-      events.push({
-        ...common,
-        occurred_at: requested,
-        type: 'approval_requested',
-        approval_id: approvalId,
-        actor: 'workflow',
-        tier: 0,
-      });
-      const escalated = random.chance(burst ? 0.5 : 0.12);
-      let decided = requested + Math.round(random.logNormal(35 * MINUTE, 0.6));
-      if (escalated) {
-        events.push({
-          ...common,
-          occurred_at: decided,
-          type: 'escalated',
-          approval_id: approvalId,
-          actor: 'workflow',
-          tier: 1,
-        });
-        decided += Math.round(random.logNormal(2 * HOUR, 0.5));
-      }
-      if (decided >= calendar.end) continue;
-      const rejected = random.chance(0.3);
-      events.push({
-        ...common,
-        occurred_at: decided,
-        type: 'decision_recorded',
-        approval_id: approvalId,
-        actor: `approver:${APPROVERS[escalated ? 1 : 0]}`,
-        tier: escalated ? 1 : 0,
-        decision: rejected ? 'rejected' : 'approved',
-        latency_ms: decided - requested,
-        false_alarm: rejected && random.chance(0.4),
-        // High asks to supervise (a rejection lets the agent go on); critical supervised at once
-        // and asks to restore autonomy (an approval lets it go on).
-        agent_continued: governed.level === 'critical' ? !rejected : rejected,
-      });
+      events.push(...approvalHistory(random, calendar, { common, at, approvalId, level: governed.level, burst }));
     }
   }
   events.sort((a, b) => (a.occurred_at as number) - (b.occurred_at as number));
@@ -181,6 +144,65 @@ export function pipelineGovernance(seed: number, calendar: SampleCalendar): Type
   return [...governance, ...reviewHistory(seed, calendar)].sort(
     (a, b) => (a.occurred_at as number) - (b.occurred_at as number),
   );
+}
+
+/**
+ * What follows a violation of a high or critical KPI: the request, perhaps an escalation, and the
+ * decision unless it falls after the calendar's end. Draws from `random` in a fixed order (the
+ * sample is the same for a seed).
+ */
+function approvalHistory(
+  random: SeededRandom,
+  calendar: SampleCalendar,
+  violation: {
+    readonly common: Omit<TypedRecord, 'event_id' | 'occurred_at' | 'type' | 'actor'>;
+    readonly at: number;
+    readonly approvalId: string;
+    readonly level: string;
+    readonly burst: boolean;
+  },
+): Omit<TypedRecord, 'event_id'>[] {
+  const { common, at, approvalId, burst } = violation;
+  const events: Omit<TypedRecord, 'event_id'>[] = [];
+  const requested = at + random.integer(10_000, 90_000);
+  events.push({
+    ...common,
+    occurred_at: requested,
+    type: 'approval_requested',
+    approval_id: approvalId,
+    actor: 'workflow',
+    tier: 0,
+  });
+  const escalated = random.chance(burst ? 0.5 : 0.12);
+  let decided = requested + Math.round(random.logNormal(35 * MINUTE, 0.6));
+  if (escalated) {
+    events.push({
+      ...common,
+      occurred_at: decided,
+      type: 'escalated',
+      approval_id: approvalId,
+      actor: 'workflow',
+      tier: 1,
+    });
+    decided += Math.round(random.logNormal(2 * HOUR, 0.5));
+  }
+  if (decided >= calendar.end) return events;
+  const rejected = random.chance(0.3);
+  events.push({
+    ...common,
+    occurred_at: decided,
+    type: 'decision_recorded',
+    approval_id: approvalId,
+    actor: `approver:${APPROVERS[escalated ? 1 : 0]}`,
+    tier: escalated ? 1 : 0,
+    decision: rejected ? 'rejected' : 'approved',
+    latency_ms: decided - requested,
+    false_alarm: rejected && random.chance(0.4),
+    // High asks to supervise (a rejection lets the agent go on); critical supervised at once
+    // and asks to restore autonomy (an approval lets it go on).
+    agent_continued: violation.level === 'critical' ? !rejected : rejected,
+  });
+  return events;
 }
 
 const REVIEWS: readonly { kind: ReviewKind; reviewer: string; weekday: number | null; hour: number }[] = [
