@@ -81,21 +81,21 @@ const ENDPOINT_VARIABLES = [
 ] as const;
 
 /** What a running {@link LocalCloud} is made of; `LocalCloud.start` builds it. */
-interface LocalCloudParts {
-  readonly environment: Record<string, string>;
-  readonly resolver: TemplateResolver;
-  readonly resources: ProvisionedResources;
-  readonly functions: LocalFunctions;
-  readonly stepFunctions: LocalStepFunctions;
-  readonly secrets: LocalSecretsManager;
-  readonly schedules: LocalSchedules;
-  readonly scheduler: LocalScheduler;
-  readonly lambda: LambdaEndpoint;
-  readonly httpApis: LocalHttpApis;
-  readonly clients: AwsClients;
-  readonly emulatorThread: boolean;
-  readonly closers: Closers;
-}
+type LocalCloudParts = Pick<
+  LocalCloud,
+  | 'environment'
+  | 'resolver'
+  | 'resources'
+  | 'functions'
+  | 'stepFunctions'
+  | 'secrets'
+  | 'schedules'
+  | 'scheduler'
+  | 'lambda'
+  | 'httpApis'
+  | 'clients'
+  | 'emulatorThread'
+> & { readonly closers: Closers };
 
 /** What to close when the cloud stops (or fails to start), closed in the reverse order of opening. */
 class Closers {
