@@ -84,7 +84,6 @@ export interface IngestDependencies {
   readonly memoryBudgetBytes?: number;
   /** Uncompressed bytes of one raw object before its hour goes on in a next part. @default 256 MiB */
   readonly partBytes?: number;
-  readonly gzipLevel?: number;
 }
 
 export type IngestResult =

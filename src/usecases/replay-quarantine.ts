@@ -21,7 +21,6 @@ import { PIPELINE_INGEST_DATASET } from '../domain/ingest/data-quality';
 import { type BatchManifest, batchManifestSchema } from '../domain/ingest/manifest';
 import type { QuarantinedRow } from '../domain/records';
 import { commitDays } from './ingest/commit-days';
-import { GzipNdjsonObject } from './ingest/gzip-ndjson-object';
 import { batchIdOf, declarationSha256, type IngestDependencies, type IngestPart, ingestBatch } from './ingest-batch';
 
 const DAY = 86_400_000;
@@ -210,7 +209,7 @@ async function replayDay(request: ReplayRequest, date: string, deps: IngestDepen
       // Rows are judged against the time they were first read, as then (future event times included).
       readTime: Math.max(...ordered.map((o) => o.ingestedAt)),
       beforeComplete: async (manifest) => {
-        keptWritten = kept.length > 0 ? await writeKept(deps, keptKey, dataset.id, kept) : null;
+        keptWritten = kept.length > 0 ? await writeKept(deps, keptKey, kept) : null;
         const residual = manifest.objects.filter((o) => o.kind === 'quarantine');
         // The quarantine log entry: from here on the replayed batches' rows are out of quarantine,
         // and this batch's residual (with the rows that could not be read again) is in.
@@ -466,20 +465,13 @@ function csvCell(value: string, delimiter: string, quote: string): string {
 async function writeKept(
   deps: IngestDependencies,
   key: string,
-  dataset: string,
   rows: readonly QuarantinedRow[],
 ): Promise<{ key: string; records: number; bytes: number; sha256: string }> {
-  const ref = { area: 'quarantine' as const, key };
-  const object = new GzipNdjsonObject(
-    ref,
-    deps.store.stage(ref, 'application/x-ndjson'),
-    { kind: 'quarantine', bucket: deps.store.bucket('quarantine'), dataset },
-    deps.gzipLevel ?? 6,
-  );
+  const object = deps.store.stageLines({ area: 'quarantine', key });
   try {
     await object.append(`${rows.map((row) => JSON.stringify(row)).join('\n')}\n`, rows.length, 0, 0);
     const written = await object.end();
-    await object.staged.commit();
+    await object.commit();
     return { key: written.key, records: written.records, bytes: written.bytes, sha256: written.sha256 };
   } catch (error) {
     await object.abort().catch(() => undefined);

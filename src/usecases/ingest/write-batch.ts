@@ -17,9 +17,8 @@ import {
   problemOf,
   type WrittenRecords,
 } from './batch-facts';
-import { GzipNdjsonObject } from './gzip-ndjson-object';
 import { recordSourceDays } from './source-head';
-import { daysOf, type WriteDaysContext, type WrittenDay, writeDay } from './write-days';
+import { daysOf, type WriteDaysContext, type WrittenDay, writeDay, writtenObject } from './write-days';
 
 /** The records written, with what a commit needs to write a day again and what a correction removes. */
 export interface WrittenBatch extends WrittenRecords {
@@ -75,13 +74,7 @@ export async function writeDataQuality(
   marks: readonly RecomputeMark[],
 ): Promise<WrittenObject> {
   const { request, deps, input, outcome, ingestedAt } = batch;
-  const ref: ObjectRef = { area: 'raw', key: batch.dataQualityKey };
-  const object = new GzipNdjsonObject(
-    ref,
-    deps.store.stage(ref, 'application/x-ndjson'),
-    { kind: 'data_quality', bucket: deps.store.bucket('raw'), dataset: PIPELINE_INGEST_DATASET },
-    deps.gzipLevel ?? 6,
-  );
+  const object = deps.store.stageLines({ area: 'raw', key: batch.dataQualityKey });
   const problem = problemOf(outcome, input, counts);
   const records = dataQualityRecords({
     batchId: batch.batchId,
@@ -101,8 +94,8 @@ export async function writeDataQuality(
   });
   await object.append(`${records.map((r) => JSON.stringify(r)).join('\n')}\n`, records.length, ingestedAt, ingestedAt);
   const written = await object.end();
-  await object.staged.commit();
-  return written;
+  await object.commit();
+  return writtenObject('data_quality', PIPELINE_INGEST_DATASET, written);
 }
 
 /** The data-quality object an earlier attempt committed: never written again. */
@@ -132,7 +125,6 @@ function writeDaysContext(batch: ClaimedBatch): WriteDaysContext {
     store: deps.store,
     log: deps.log,
     ignore: new Set([batchId, ...batch.supersedes.map((s) => s.batchId)]),
-    gzipLevel: deps.gzipLevel ?? 6,
     ...(deps.partBytes ? { partBytes: deps.partBytes } : {}),
   };
 }
@@ -149,21 +141,13 @@ async function writeSideObjects(batch: ClaimedBatch): Promise<WrittenObject[]> {
 async function writeQuarantine(batch: ClaimedBatch): Promise<WrittenObject | null> {
   const { request, deps, input } = batch;
   if (input.counts.quarantined === 0) return null;
-  const ref: ObjectRef = {
-    area: 'quarantine',
-    key: quarantineRowsKey(request.dataset.id, batch.ingestHour, batch.batchId),
-  };
-  const object = new GzipNdjsonObject(
-    ref,
-    deps.store.stage(ref, 'application/x-ndjson'),
-    { kind: 'quarantine', bucket: deps.store.bucket('quarantine'), dataset: request.dataset.id },
-    deps.gzipLevel ?? 6,
-  );
+  const key = quarantineRowsKey(request.dataset.id, batch.ingestHour, batch.batchId);
+  const object = deps.store.stageLines({ area: 'quarantine', key });
   try {
     for await (const segment of input.quarantined.segmentsOf(0)) await object.append(segment.lines, segment.records);
     const written = await object.end();
-    await object.staged.commit();
-    return written;
+    await object.commit();
+    return writtenObject('quarantine', request.dataset.id, written);
   } catch (error) {
     await object.abort().catch(() => undefined);
     throw error;
