@@ -92,7 +92,8 @@ function keyFilter(
         const day = Math.floor((record[eventTime] as number) / DAY_MILLIS);
         let keys = day === currentDay ? currentKeys : days.get(day);
         if (!keys) {
-          keys = new KeySet();
+          // Sized for as many keys as the day before had: days of one source are alike in size.
+          keys = new KeySet(currentKeys?.size ?? 0);
           days.set(day, keys);
         }
         currentDay = day;

@@ -55,4 +55,62 @@ describe('flat JSON shapes', () => {
       expect(shapes.match(line, 0, line.length, []), line).toBe(false);
     }
   });
+
+  it('takes exactly the lines a regular expression of the shape grammar takes, and reads them as JSON.parse does', () => {
+    // The grammar written as a regular expression (the reference the one-pass check replaced).
+    const value = '(?:"[^"\\\\\\x00-\\x1f]*"|-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)';
+    const reference = (keys: readonly string[], compact: boolean) => {
+      const space = compact ? '' : '[ \\t\\r]*';
+      const body = keys
+        .map((key) => `${JSON.stringify(key).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}${space}:${space}${value}`)
+        .join(`${space},${space}`);
+      return new RegExp(`^[ \\t\\r]*\\{${space}${body}${space}\\}[ \\t\\r]*$`);
+    };
+    const noise = fc.constantFrom(
+      '',
+      ' ',
+      '\t',
+      '"',
+      '\\',
+      '\u0001',
+      '0',
+      '-',
+      '.',
+      'e',
+      'E+',
+      ',',
+      ':',
+      '}',
+      '{',
+      'u',
+      'x',
+    );
+    fc.assert(
+      fc.property(row, row, fc.boolean(), fc.nat(), noise, (first, other, spaced, cut, insert) => {
+        const write = (r: unknown) => (spaced ? JSON.stringify(r, null, 1).replaceAll('\n', ' ') : JSON.stringify(r));
+        const learned = write(first);
+        const shapes = new FlatJsonShapes(KEYS);
+        shapes.learn(JSON.parse(learned), learned);
+        const clean = write(other);
+        const at = cut % (clean.length + 1);
+        const line = clean.slice(0, at) + insert + clean.slice(at);
+        const values: unknown[] = new Array(KEYS.length);
+        const matched = shapes.match(line, 0, line.length, values);
+        expect(matched, line).toBe(reference(Object.keys(first), !spaced).test(line));
+        if (matched) expect(values).toEqual(expected(line));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reads a line that ends with CRLF up to its CR', () => {
+    const shapes = new FlatJsonShapes(KEYS);
+    const first = '{"id":"a","n":1,"flag":true,"note":null}';
+    shapes.learn(JSON.parse(first), first);
+    const text = `${first}\r\n{"id":"b","n":2,"flag":false,"note":"z"}\r\n`;
+    const values: unknown[] = [];
+    expect(shapes.match(text, 0, first.length, values)).toBe(true);
+    expect(shapes.match(text, first.length + 2, text.length - 2, values)).toBe(true);
+    expect(values).toEqual(['b', 2, false, 'z']);
+  });
 });
