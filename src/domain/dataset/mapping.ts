@@ -13,7 +13,7 @@ import { DatasetDeclarationError } from './errors';
 import { type FlatSpans, SpanKind } from './flat-json';
 import { capturedFieldsOf } from './path-captures';
 import type { RowReasonCode } from './reasons';
-import { offsetMinutes, parseIso8601, parseIso8601Span, timestampParser } from './timestamp';
+import { IsoTimeColumnParser, offsetMinutes, parseIso8601, timestampParser } from './timestamp';
 
 /** Why a row was rejected: the field at fault (null for the row as a whole), a code and a sentence. */
 export interface RowProblem {
@@ -51,8 +51,8 @@ interface SpanRule {
   readonly low: number;
   readonly high: number;
   readonly integer: boolean;
-  /** Minutes east of UTC for ISO-8601 times without a zone. */
-  readonly offset: number;
+  /** IsoTime: the field's parser (at its offset for times without a zone), which remembers dates it has read. */
+  readonly iso: IsoTimeColumnParser | null;
   /** Text: the enum, or null for any text. */
   readonly allowed: readonly string[] | null;
   /** Text: trimmed, so text with a space at either end needs the converters. */
@@ -282,7 +282,7 @@ export class CompiledDataset {
           value = number;
         }
       } else if (kind === SpanKind.String && rule.read === SpanRead.IsoTime) {
-        const millis = parseIso8601Span(text, starts[i] as number, ends[i] as number, rule.offset);
+        const millis = (rule.iso as IsoTimeColumnParser).parse(text, starts[i] as number, ends[i] as number);
         if (typeof millis === 'number' && millis >= rule.low && millis <= rule.high) value = millis;
       } else if (kind === SpanKind.String && rule.read === SpanRead.Text) {
         const start = starts[i] as number;
@@ -556,7 +556,7 @@ const GENERAL: SpanRule = {
   low: -Number.MAX_VALUE,
   high: Number.MAX_VALUE,
   integer: false,
-  offset: 0,
+  iso: null,
   allowed: null,
   trim: false,
 };
@@ -585,7 +585,7 @@ function spanRule(field: FieldDeclaration, nulls: readonly string[]): SpanRule {
         read: SpanRead.IsoTime,
         low: typeof min === 'number' ? min : Number.NEGATIVE_INFINITY,
         high: typeof max === 'number' ? max : Number.POSITIVE_INFINITY,
-        offset: offsetMinutes(field.timezone),
+        iso: new IsoTimeColumnParser(offsetMinutes(field.timezone)),
       };
     }
     case 'string':
