@@ -92,8 +92,7 @@ function keyFilter(
         const day = Math.floor((record[eventTime] as number) / DAY_MILLIS);
         let keys = day === currentDay ? currentKeys : days.get(day);
         if (!keys) {
-          // Sized for as many keys as the day before had: days of one source are alike in size.
-          keys = new KeySet(currentKeys?.size ?? 0);
+          keys = new KeySet();
           days.set(day, keys);
         }
         currentDay = day;

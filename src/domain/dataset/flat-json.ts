@@ -1,10 +1,15 @@
 // Domain: the fast path of the NDJSON reader. Most telemetry lines are flat objects whose keys
 // come in the same order line after line. From a line parsed with JSON.parse, this learns that
-// "shape": exactly those keys, in that order, each with a JSON string without escapes, a number or
-// a literal. A line is then checked against a shape and its wanted values located in one pass
-// (strings as the positions between their quotes, numbers converted as they are passed), without
-// allocating. A line that does not fit (escapes, nesting, other keys, a syntax error) goes to
-// JSON.parse, which gives the same values, or the error message.
+// "shape" as one anchored regular expression (compiled to native code by the engine) that checks a
+// line has exactly those keys, in that order, each with a JSON string without escapes, a number or
+// a literal. A line that passes is then walked once to locate each wanted value (strings as the
+// positions between their quotes, numbers converted as they are passed) without allocating. A
+// line that does not pass (escapes, nesting, other keys, a syntax error) goes to JSON.parse, which
+// gives the same values, or the error message.
+
+/** One JSON value: a string without escapes, a number, or a literal. */
+const VALUE = '(?:"[^"\\\\\\x00-\\x1f]*"|-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)';
+const SPACE = '[ \\t\\r]*';
 
 /** What a slot holds after a scan. */
 export const SpanKind = { Absent: 0, String: 1, Number: 2, True: 3, False: 4, Null: 5 } as const;
@@ -50,28 +55,28 @@ export class FlatSpans {
 interface Shape {
   /** The keys in order, joined: a line that failed for another reason (an escape) adds no shape. */
   readonly signature: string;
-  /** Whether the lines have no space between tokens (as JSON.stringify writes them). */
   readonly compact: boolean;
+  /** Matches a whole line of this shape (sticky: set `lastIndex` to the line start). */
+  readonly expression: RegExp;
   /**
-   * Per key, the text before its value: compact, `{"a":` then `,"b":`; with spaces, the key in
-   * quotes alone (the braces, commas, colons and spaces around it are checked one by one).
+   * Per key, the length of the text before its value: compact, `{"a":` then `,"b":`; with spaces,
+   * the key in quotes alone (the braces, commas, colons and spaces around it are skipped).
    */
-  readonly heads: readonly string[];
+  readonly heads: Int32Array;
   /** Per key, the slot its value fills, or -1 for a key no field reads. */
   readonly slots: Int32Array;
   /** Whether every slot has a key in this shape (no slot needs clearing). */
   readonly complete: boolean;
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
 const QUOTE = 34;
 const MINUS = 45;
 const DOT = 46;
 const PLUS = 43;
-const BACKSLASH = 92;
-const COMMA = 44;
-const COLON = 58;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
 const ZERO = 48;
 const NINE = 57;
 /** 10^k for k ≤ 22: exactly representable, so an integer below 2^53 divided by one is correctly rounded. */
@@ -112,12 +117,15 @@ export class FlatJsonShapes {
     const shapes = this.shapes;
     for (let s = 0; s < shapes.length; s++) {
       const shape = shapes[s] as Shape;
-      if (!shape.complete) spans.kinds.fill(SpanKind.Absent);
-      if (!readShape(shape, text, start, end, spans)) continue;
+      const expression = shape.expression;
+      expression.lastIndex = start;
+      if (!expression.test(text) || expression.lastIndex !== end) continue;
       if (s > 0) {
         shapes.splice(s, 1);
         shapes.unshift(shape);
       }
+      if (!shape.complete) spans.kinds.fill(SpanKind.Absent);
+      locateValues(shape, text, start, spans);
       return true;
     }
     return false;
@@ -144,150 +152,116 @@ export class FlatJsonShapes {
     const signature = Object.keys(object).join('\u0000');
     const compact = JSON.stringify(object) === line.trim();
     if (this.shapes.some((shape) => shape.signature === signature && shape.compact === compact)) return;
-    const heads: string[] = [];
+    const space = compact ? '' : SPACE;
+    const parts: string[] = [];
+    const heads: number[] = [];
     const slots: number[] = [];
     for (const key in object) {
       const value = object[key];
       if (value !== null && typeof value === 'object') return;
       const name = JSON.stringify(key);
-      heads.push(compact ? `${heads.length === 0 ? '{' : ','}${name}:` : name);
+      parts.push(`${escapeRegExp(name)}${space}:${space}${VALUE}`);
+      heads.push(compact ? name.length + 2 : name.length);
       slots.push(this.slotOf.get(key) ?? -1);
     }
     this.learned += 1;
+    const body = parts.join(`${space},${space}`);
+    const expression = new RegExp(`${SPACE}\\{${space}${body}${space}\\}${SPACE}`, 'y');
     const complete = new Set(slots.filter((slot) => slot >= 0)).size === this.keys.length;
-    this.shapes.unshift({ signature, compact, heads, slots: Int32Array.from(slots), complete });
+    this.shapes.unshift({
+      signature,
+      compact,
+      expression,
+      heads: Int32Array.from(heads),
+      slots: Int32Array.from(slots),
+      complete,
+    });
     if (this.shapes.length > this.maxShapes) this.shapes.pop();
   }
 }
 
 /**
- * Checks that `text[start, end)` is a line of `shape` and records each wanted value, in one pass:
- * spaces, tabs and CRs around the object; then, compact, each key's head (`{"a":`, `,"b":`) glued
- * to its value and a closing brace; with spaces, each token with spaces between.
- * @returns false as soon as the line departs from the shape (slots then hold partial values)
+ * Walks a line its shape's expression matched, recording each wanted value. The expression has
+ * checked the grammar, so the walk only steps: over the text before each value (its length is
+ * known when the line is compact), then over the value.
  */
-function readShape(shape: Shape, text: string, start: number, end: number, spans: FlatSpans): boolean {
+function locateValues(shape: Shape, text: string, start: number, spans: FlatSpans): void {
   const heads = shape.heads;
   const slots = shape.slots;
-  let at = skipSpaces(text, start, end);
+  let at = skipSpaces(text, start);
   if (shape.compact) {
-    for (let k = 0; k < heads.length; k++) {
-      const head = heads[k] as string;
-      if (!text.startsWith(head, at)) return false;
-      at = readValue(text, at + head.length, end, spans, slots[k] as number);
-      if (at < 0) return false;
-    }
-  } else {
-    if (text.charCodeAt(at) !== OPEN_BRACE) return false;
-    at = skipSpaces(text, at + 1, end);
-    for (let k = 0; k < heads.length; k++) {
-      if (k > 0) {
-        if (text.charCodeAt(at) !== COMMA) return false;
-        at = skipSpaces(text, at + 1, end);
-      }
-      const head = heads[k] as string;
-      if (!text.startsWith(head, at)) return false;
-      at = skipSpaces(text, at + head.length, end);
-      if (text.charCodeAt(at) !== COLON) return false;
-      at = readValue(text, skipSpaces(text, at + 1, end), end, spans, slots[k] as number);
-      if (at < 0) return false;
-      at = skipSpaces(text, at, end);
-    }
+    for (let k = 0; k < heads.length; k++) at = locateValue(text, at + (heads[k] as number), spans, slots[k] as number);
+    return;
   }
-  if (at >= end || text.charCodeAt(at) !== CLOSE_BRACE) return false;
-  return skipSpaces(text, at + 1, end) === end;
+  at += 1; // {
+  for (let k = 0; k < heads.length; k++) {
+    at = skipSpaces(text, at);
+    if (k > 0) at = skipSpaces(text, at + 1); // ,
+    at = skipSpaces(text, at + (heads[k] as number));
+    at = locateValue(text, skipSpaces(text, at + 1), spans, slots[k] as number); // :
+  }
 }
 
-/** The first position at or after `at` (before `end`) that is not a space, a tab or a CR. */
-function skipSpaces(text: string, at: number, end: number): number {
-  while (at < end) {
+function skipSpaces(text: string, at: number): number {
+  for (;;) {
     const c = text.charCodeAt(at);
     if (c !== 32 && c !== 9 && c !== 13) return at;
     at++;
   }
-  return at;
 }
 
-/**
- * Checks the JSON value at `at` (a string without escapes or control characters, a number, a
- * literal) and records it in `slot` (when ≥ 0).
- * @returns the position after it, or -1 when there is no such value there
- */
-function readValue(text: string, at: number, end: number, spans: FlatSpans, slot: number): number {
+/** Records the value at `at` in `slot` (when ≥ 0); returns the position after it. */
+function locateValue(text: string, at: number, spans: FlatSpans, slot: number): number {
   const c = text.charCodeAt(at);
   if (c === QUOTE) {
-    const first = at + 1;
-    for (let i = first; i < end; i++) {
-      const d = text.charCodeAt(i);
-      if (d === QUOTE) {
-        if (slot >= 0) {
-          spans.kinds[slot] = SpanKind.String;
-          spans.starts[slot] = first;
-          spans.ends[slot] = i;
-        }
-        return i + 1;
-      }
-      if (d === BACKSLASH || d < 0x20) return -1;
+    const close = text.indexOf('"', at + 1);
+    if (slot >= 0) {
+      spans.kinds[slot] = SpanKind.String;
+      spans.starts[slot] = at + 1;
+      spans.ends[slot] = close;
     }
-    return -1;
+    return close + 1;
   }
-  if (c === 116 || c === 110 || c === 102) {
-    const literal = c === 116 ? 'true' : c === 110 ? 'null' : 'false';
-    if (!text.startsWith(literal, at)) return -1;
-    if (slot >= 0) spans.kinds[slot] = c === 116 ? SpanKind.True : c === 110 ? SpanKind.Null : SpanKind.False;
-    return at + literal.length;
+  if (c === 116 || c === 110) {
+    if (slot >= 0) spans.kinds[slot] = c === 116 ? SpanKind.True : SpanKind.Null;
+    return at + 4;
   }
-  return readNumber(text, at, spans, slot);
+  if (c === 102) {
+    if (slot >= 0) spans.kinds[slot] = SpanKind.False;
+    return at + 5;
+  }
+  return locateNumber(text, at, spans, slot);
 }
 
 /**
- * Checks and reads a JSON number (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`). Up to 15
- * digits without an exponent, the value is the digits as an integer divided by a power of ten:
- * both exact, so the quotient is correctly rounded, the same double JSON.parse reads. Longer
- * numbers are converted from their text.
- * @returns the position after it, or -1 when there is no number there
+ * Reads a JSON number the expression has checked. Up to 15 digits without an exponent, the value
+ * is the digits as an integer divided by a power of ten: both exact, so the quotient is correctly
+ * rounded, the same double JSON.parse reads. Longer numbers are converted from their text.
  */
-function readNumber(text: string, start: number, spans: FlatSpans, slot: number): number {
+function locateNumber(text: string, start: number, spans: FlatSpans, slot: number): number {
   let at = start;
   const negative = text.charCodeAt(at) === MINUS;
   if (negative) at++;
-  let c = text.charCodeAt(at);
-  if (c < ZERO || c > NINE) return -1;
-  let mantissa = c - ZERO;
-  let digits = 1;
-  at++;
-  if (c !== ZERO) {
-    for (c = text.charCodeAt(at); c >= ZERO && c <= NINE; c = text.charCodeAt(++at)) {
-      mantissa = mantissa * 10 + (c - ZERO);
-      digits++;
-    }
-  }
-  let decimals = 0;
-  if (text.charCodeAt(at) === DOT) {
-    at++;
-    for (c = text.charCodeAt(at); c >= ZERO && c <= NINE; c = text.charCodeAt(++at)) {
-      mantissa = mantissa * 10 + (c - ZERO);
-      digits++;
-      decimals++;
-    }
-    if (decimals === 0) return -1;
-  }
+  let mantissa = 0;
+  let digits = 0;
+  let decimals = -1;
   let exponent = false;
-  c = text.charCodeAt(at);
-  if (c === 101 || c === 69) {
-    exponent = true;
+  for (;;) {
+    const c = text.charCodeAt(at);
+    if (c >= ZERO && c <= NINE) {
+      mantissa = mantissa * 10 + (c - ZERO);
+      digits++;
+      if (decimals >= 0) decimals++;
+    } else if (c === DOT) decimals = 0;
+    else if (c === 101 || c === 69 || ((c === PLUS || c === MINUS) && exponent)) exponent = true;
+    else break;
     at++;
-    c = text.charCodeAt(at);
-    if (c === PLUS || c === MINUS) at++;
-    const first = at;
-    for (c = text.charCodeAt(at); c >= ZERO && c <= NINE; c = text.charCodeAt(++at));
-    if (at === first) return -1;
   }
   if (slot >= 0) {
     let value: number;
     if (exponent || digits > MAX_FAST_DIGITS) value = Number(text.slice(start, at));
     else {
-      value = decimals === 0 ? mantissa : mantissa / (POWERS_OF_TEN[decimals] as number);
+      value = decimals <= 0 ? mantissa : mantissa / (POWERS_OF_TEN[decimals] as number);
       if (negative) value = -value;
     }
     spans.kinds[slot] = SpanKind.Number;
