@@ -1,7 +1,7 @@
 // Domain: a keyed 128-bit hash of a record's key values, for the key sets of a read that keeps them
-// in memory only (`kpi compute` over files). SipHash-2-4 with 128-bit output (Aumasson and
-// Bernstein), written on 32-bit halves: a pseudo-random function of its secret key, so without the
-// key nobody can make two different keys collide, at a fraction of the cost of a SHA-256 per record.
+// in memory only (`kpi compute` over files). SipHash with 128-bit output (Aumasson and Bernstein),
+// written on 32-bit halves: a pseudo-random function of its secret key, so without the key nobody
+// can make two different keys collide, at a fraction of the cost of a SHA-256 per record.
 // Keys that are stored (the ingestion key index) stay SHA-256 of `keyTextOf`, which every reader of
 // the index computes alike; this hash is for a set that lives and dies with one process.
 import type { FieldValue, TypedRecord } from '../records';
@@ -17,8 +17,8 @@ const float = new Float64Array(1);
 const units = new Uint16Array(float.buffer);
 
 /**
- * SipHash-2-4-128 over a message of 16-bit units, each taken as its two bytes little-endian. One
- * instance hashes one message at a time: `begin`, any `unit`/`text`, then `finish`.
+ * SipHash-c-d with 128-bit output over a message of 16-bit units, each taken as its two bytes
+ * little-endian. One instance hashes one message at a time: `begin`, any `unit`/`text`, then `finish`.
  */
 export class SipHash128 {
   private readonly k0h: number;
@@ -40,8 +40,16 @@ export class SipHash128 {
   /** Units of the message so far. */
   private length = 0;
 
-  /** @param key 16 bytes (k0 = bytes 0-7, k1 = bytes 8-15, each little-endian) */
-  constructor(key: Uint8Array) {
+  /**
+   * @param key 16 bytes (k0 = bytes 0-7, k1 = bytes 8-15, each little-endian)
+   * @param compressionRounds SipRounds per 8-byte block (c)
+   * @param finalizationRounds SipRounds per 64 bits of output (d)
+   */
+  constructor(
+    key: Uint8Array,
+    private readonly compressionRounds = 2,
+    private readonly finalizationRounds = 4,
+  ) {
     if (key.length !== 16) throw new RangeError(`a SipHash key has 16 bytes, not ${key.length}`);
     const word = (at: number) =>
       ((key[at] as number) |
@@ -105,11 +113,11 @@ export class SipHash128 {
     const high = ((((this.length * 2) & 0xff) << 24) | (this.pending === 3 ? this.mh : 0)) >>> 0;
     this.compress(high, this.pending >= 1 ? this.ml : 0);
     this.v2l = (this.v2l ^ 0xee) >>> 0;
-    for (let r = 0; r < 4; r++) this.round();
+    for (let r = 0; r < this.finalizationRounds; r++) this.round();
     out[0] = (this.v0l ^ this.v1l ^ this.v2l ^ this.v3l) >>> 0;
     out[1] = (this.v0h ^ this.v1h ^ this.v2h ^ this.v3h) >>> 0;
     this.v1l = (this.v1l ^ 0xdd) >>> 0;
-    for (let r = 0; r < 4; r++) this.round();
+    for (let r = 0; r < this.finalizationRounds; r++) this.round();
     out[2] = (this.v0l ^ this.v1l ^ this.v2l ^ this.v3l) >>> 0;
     out[3] = (this.v0h ^ this.v1h ^ this.v2h ^ this.v3h) >>> 0;
   }
@@ -117,8 +125,7 @@ export class SipHash128 {
   private compress(mh: number, ml: number): void {
     this.v3h = (this.v3h ^ mh) >>> 0;
     this.v3l = (this.v3l ^ ml) >>> 0;
-    this.round();
-    this.round();
+    for (let r = 0; r < this.compressionRounds; r++) this.round();
     this.v0h = (this.v0h ^ mh) >>> 0;
     this.v0l = (this.v0l ^ ml) >>> 0;
   }
@@ -191,7 +198,8 @@ export class SipHash128 {
 /**
  * Hashes records' key values: equal exactly when their `keyTextOf` texts are equal (a value is a
  * type tag, then its 64 bits or its length and units; -0 counts as 0 and a missing value as null,
- * as in JSON), without building that text.
+ * as in JSON), without building that text. SipHash-1-3, the variant hash tables use against
+ * flooding (Rust's, CPython's): a set of keys whose hashes are secret needs no more rounds.
  */
 export class RecordKeyHasher {
   private readonly sip: SipHash128;
@@ -200,7 +208,7 @@ export class RecordKeyHasher {
     private readonly fields: readonly string[],
     key: Uint8Array,
   ) {
-    this.sip = new SipHash128(key);
+    this.sip = new SipHash128(key, 1, 3);
   }
 
   /** Writes the hash of `record`'s key to `out` (four 32-bit words). */
@@ -215,8 +223,12 @@ export class RecordKeyHasher {
     const sip = this.sip;
     if (typeof value === 'string') {
       sip.unit(STRING);
-      sip.unit(value.length & 0xffff);
-      sip.unit(value.length >>> 16);
+      // The length in one unit below 2^15, else in two (the first with its top bit set).
+      if (value.length < 0x8000) sip.unit(value.length);
+      else {
+        sip.unit(0x8000 | (value.length & 0x7fff));
+        sip.unit(value.length >>> 15);
+      }
       sip.text(value);
     } else if (typeof value === 'number' && Number.isFinite(value)) {
       sip.unit(NUMBER);

@@ -74,6 +74,17 @@ describe('RecordKeyHasher', () => {
     );
   });
 
+  it('keeps apart texts of any length, long ones included', () => {
+    const hasher = new RecordKeyHasher(['a'], KEY);
+    const seen = new Set<string>();
+    const out = new Uint32Array(4);
+    for (const length of [0, 1, 3, 4, 5, 0x7fff, 0x8000, 0x8001, 0x10000]) {
+      hasher.hash({ a: 'x'.repeat(length) }, out);
+      seen.add(hex(out));
+    }
+    expect(seen.size).toBe(9);
+  });
+
   it('keeps apart keys whose values only run together ("ab","" and "a","b")', () => {
     const hasher = new RecordKeyHasher(['a', 'b'], KEY);
     const left = new Uint32Array(4);
