@@ -92,7 +92,9 @@ function keyFilter(
         const day = Math.floor((record[eventTime] as number) / DAY_MILLIS);
         let keys = day === currentDay ? currentKeys : days.get(day);
         if (!keys) {
-          keys = new KeySet();
+          // Sized for a quarter more keys than the day before had (days of one source are alike in
+          // size), so that a day somewhat larger does not grow its table, copying every key.
+          keys = new KeySet(Math.ceil((currentKeys?.size ?? 0) * 1.25));
           days.set(day, keys);
         }
         currentDay = day;
