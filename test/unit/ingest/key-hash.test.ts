@@ -35,6 +35,27 @@ describe('SipHash128', () => {
     }
   });
 
+  it('hashes a message longer than its first buffer, and a short one after it, as it hashes them alone', () => {
+    const sip = new SipHash128(KEY);
+    const long = new Uint32Array(4);
+    const byUnits = new Uint32Array(4);
+    const short = new Uint32Array(4);
+    const text = Array.from({ length: 1000 }, (_, i) => String.fromCharCode(0x20 + ((i * 7919) % 0xffdf))).join('');
+    sip.begin();
+    sip.text(text.slice(0, 10));
+    sip.text(text.slice(10));
+    sip.finish(long);
+    sip.begin();
+    for (let i = 0; i < text.length; i++) sip.unit(text.charCodeAt(i));
+    sip.finish(byUnits);
+    expect(hex(byUnits)).toBe(hex(long));
+    sip.begin();
+    for (let i = 0; i < 8; i++) sip.unit(2 * i + ((2 * i + 1) << 8));
+    sip.finish(short);
+    expect(hex(short)).toBe(REFERENCE[16]);
+    expect(hex(long)).not.toBe(hex(short));
+  });
+
   it('refuses a key that is not 16 bytes', () => {
     expect(() => new SipHash128(new Uint8Array(8))).toThrow(/16 bytes, not 8/);
   });
