@@ -18,7 +18,7 @@ import { computeKpiValues } from '../../src/usecases/compute-kpi-values';
 const RECORDS = Number(process.env.BENCH_SCAN_RECORDS ?? 1_000_000);
 const KPIS = ['ctr', 'ad_spend', 'bid_latency_p95'];
 /** Measured runs of each side, after one unmeasured warm-up run. */
-const ROUNDS = Number(process.env.BENCH_SCAN_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_SCAN_ROUNDS ?? 5);
 
 interface GroupFigures {
   ctr: number | null;
@@ -191,6 +191,14 @@ export async function run(): Promise<void> {
   // Rates by CPU time: on a shared machine wall time measures the neighbours as much as the code.
   const recordsPerSec = Math.round(RECORDS / (engineRun.cpuMs / 1000));
   const duckdbRecordsPerSec = Math.round(RECORDS / (duckdbRun.cpuMs / 1000));
+  // The ratio of each round (its engine run against the DuckDB run right after it).
+  const ratios = engineRuns
+    .map((run, round) => (duckdbRuns[round] as Timed<unknown>).cpuMs / run.cpuMs)
+    .sort((a, b) => a - b);
+  const ratioOf = (at: number) => Number((ratios[at] as number).toFixed(3));
+  console.log(
+    `ratio by round (engine records/s over DuckDB's): min ${ratioOf(0)}, median ${ratioOf(Math.floor(ROUNDS / 2))}, max ${ratioOf(ROUNDS - 1)}`,
+  );
   console.log(
     JSON.stringify({
       bench: 'scan',
@@ -198,6 +206,8 @@ export async function run(): Promise<void> {
       recordsPerSec,
       duckdbRecordsPerSec,
       ratio: Number((recordsPerSec / duckdbRecordsPerSec).toFixed(3)),
+      ratioMin: ratioOf(0),
+      ratioMax: ratioOf(ROUNDS - 1),
     }),
   );
 }

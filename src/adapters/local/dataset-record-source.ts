@@ -1,10 +1,10 @@
 // Adapter (local files): a RecordSource over dataset declarations and their files.
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { declaredFieldsOf } from '../../domain/dataset/declared-fields';
 import type { DatasetFields } from '../../domain/definition/check-fields';
 import { ValidationError } from '../../domain/errors';
-import { dayOf } from '../../domain/ingest/commit-log';
-import { KEY_BYTES, KeySet, keyTextOf } from '../../domain/ingest/key-set';
+import { RecordKeyHasher } from '../../domain/ingest/key-hash';
+import { KeySet } from '../../domain/ingest/key-set';
 import type { TypedRecord } from '../../domain/records';
 import type { DatasetBatches, DatasetReadReport, RecordSource, SourceBatch } from '../../ports/record-source';
 import { type LoadedDataset, readDatasetFiles, resolveDatasetFiles } from './dataset-files';
@@ -66,26 +66,40 @@ export function fileRecordSource(
   };
 }
 
-/** Drops records whose key was seen before on the same day of event time; counts them. */
+/**
+ * Drops records whose key was seen before on the same day of event time (UTC, as ingestion counts
+ * days); counts them. The set lives only as long as the read, so its keys are hashed with a keyed
+ * hash under a key drawn for this read (see key-hash.ts) rather than the SHA-256 of stored key
+ * indexes: the same verdicts at a fraction of the cost.
+ */
 function keyFilter(
   loaded: LoadedDataset,
 ): { keep(records: readonly TypedRecord[]): TypedRecord[]; duplicates: number } | null {
   const fields = loaded.declaration.key;
   if (!fields) return null;
-  const days = new Map<string, KeySet>();
+  const days = new Map<number, KeySet>();
   const eventTime = loaded.dataset.eventTimeField;
+  const hasher = new RecordKeyHasher(fields, randomBytes(16));
+  const words = new Uint32Array(4);
+  const hash = new Uint8Array(words.buffer);
+  let currentDay = Number.NaN;
+  let currentKeys: KeySet | undefined;
   const filter = {
     duplicates: 0,
     keep(records: readonly TypedRecord[]): TypedRecord[] {
       const kept: TypedRecord[] = [];
       for (const record of records) {
-        const day = dayOf(record[eventTime] as number);
-        let keys = days.get(day);
+        const day = Math.floor((record[eventTime] as number) / DAY_MILLIS);
+        let keys = day === currentDay ? currentKeys : days.get(day);
         if (!keys) {
-          keys = new KeySet();
+          // Sized for a quarter more keys than the day before had (days of one source are alike in
+          // size), so that a day somewhat larger does not grow its table, copying every key.
+          keys = new KeySet(Math.ceil((currentKeys?.size ?? 0) * 1.25));
           days.set(day, keys);
         }
-        const hash = createHash('sha256').update(keyTextOf(record, fields)).digest().subarray(0, KEY_BYTES);
+        currentDay = day;
+        currentKeys = keys;
+        hasher.hash(record, words);
         if (keys.add(hash)) kept.push(record);
         else filter.duplicates += 1;
       }
@@ -94,6 +108,8 @@ function keyFilter(
   };
   return filter;
 }
+
+const DAY_MILLIS = 86_400_000;
 
 /**
  * The fields of a declared dataset's records, with their kinds: declared, constants and derived;

@@ -9,7 +9,9 @@
 
 /** One JSON value: a string without escapes, a number, or a literal. */
 const VALUE = '(?:"[^"\\\\\\x00-\\x1f]*"|-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)';
-const SPACE = '[ \\t\\r]*';
+// No CR: a CR ends a line, so the lines scanned hold none, and a CR after a line (CRLF) must not be
+// taken as trailing space, or the match would end past the line.
+const SPACE = '[ \\t]*';
 
 /** What a slot holds after a scan. */
 export const SpanKind = { Absent: 0, String: 1, Number: 2, True: 3, False: 4, Null: 5 } as const;

@@ -13,7 +13,7 @@ import { DatasetDeclarationError } from './errors';
 import { type FlatSpans, SpanKind } from './flat-json';
 import { capturedFieldsOf } from './path-captures';
 import type { RowReasonCode } from './reasons';
-import { offsetMinutes, parseIso8601, parseIso8601Span, timestampParser } from './timestamp';
+import { IsoTimeColumnParser, offsetMinutes, parseIso8601, timestampParser } from './timestamp';
 
 /** Why a row was rejected: the field at fault (null for the row as a whole), a code and a sentence. */
 export interface RowProblem {
@@ -51,8 +51,8 @@ interface SpanRule {
   readonly low: number;
   readonly high: number;
   readonly integer: boolean;
-  /** Minutes east of UTC for ISO-8601 times without a zone. */
-  readonly offset: number;
+  /** IsoTime: the field's parser (at its offset for times without a zone), which remembers dates it has read. */
+  readonly iso: IsoTimeColumnParser | null;
   /** Text: the enum, or null for any text. */
   readonly allowed: readonly string[] | null;
   /** Text: trimmed, so text with a space at either end needs the converters. */
@@ -282,7 +282,7 @@ export class CompiledDataset {
           value = number;
         }
       } else if (kind === SpanKind.String && rule.read === SpanRead.IsoTime) {
-        const millis = parseIso8601Span(text, starts[i] as number, ends[i] as number, rule.offset);
+        const millis = (rule.iso as IsoTimeColumnParser).parse(text, starts[i] as number, ends[i] as number);
         if (typeof millis === 'number' && millis >= rule.low && millis <= rule.high) value = millis;
       } else if (kind === SpanKind.String && rule.read === SpanRead.Text) {
         const start = starts[i] as number;
@@ -436,116 +436,128 @@ export class CompiledDataset {
 
   /** Converts a present, non-null value (text already trimmed) and validates it. */
   private typedConverter(name: string, field: FieldDeclaration): Converter {
-    const fail = (code: RowReasonCode, reason: string) => this.fail(name, code, reason) ?? undefined;
+    const fail: Fail = (code, reason) => this.fail(name, code, reason) ?? undefined;
     switch (field.type) {
-      case 'string': {
-        const allowed = field.enum ? new Set(field.enum) : null;
-        const pattern = field.pattern !== undefined ? new RegExp(`^(?:${field.pattern})$`) : null;
-        const { minLength, maxLength } = field;
-        const toCase = field.case;
-        return (value) => {
-          let text: string;
-          if (typeof value === 'string') text = value;
-          else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
-          else return fail('invalid_type', `"${name}" should be text, got ${describeValue(value)}`);
-          if (toCase === 'lower') text = text.toLowerCase();
-          else if (toCase === 'upper') text = text.toUpperCase();
-          if (allowed && !allowed.has(text)) {
-            return fail(
-              'not_in_enum',
-              `"${name}" is ${describeValue(text)}, not one of ${[...allowed].map((v) => `"${v}"`).join(', ')}`,
-            );
-          }
-          if (pattern && !pattern.test(text)) {
-            return fail(
-              'pattern_mismatch',
-              `"${name}" is ${describeValue(text)}, which does not match ${field.pattern}`,
-            );
-          }
-          if (minLength !== undefined && text.length < minLength) {
-            return fail('invalid_length', `"${name}" has ${text.length} characters, fewer than ${minLength}`);
-          }
-          if (maxLength !== undefined && text.length > maxLength) {
-            return fail('invalid_length', `"${name}" has ${text.length} characters, more than ${maxLength}`);
-          }
-          return text;
-        };
-      }
+      case 'string':
+        return textConverter(name, field, fail);
       case 'number':
-      case 'integer': {
-        const integer = field.type === 'integer';
-        const comma = field.type === 'number' && field.decimalSeparator === ',';
-        const { min, max } = field;
-        const code = integer ? 'invalid_integer' : 'invalid_number';
-        const expected = integer ? 'a whole number' : 'a number';
-        return (value) => {
-          let number: number;
-          if (typeof value === 'number') number = value;
-          else if (typeof value === 'string') {
-            if (comma) number = NUMERIC_COMMA.test(value) ? Number(value.replace(',', '.')) : Number.NaN;
-            else number = NUMERIC.test(value) ? Number(value) : Number.NaN;
-          } else return fail(code, `"${name}" should be ${expected}, got ${describeValue(value)}`);
-          if (!Number.isFinite(number))
-            return fail(code, `"${name}" should be ${expected}, got ${describeValue(value)}`);
-          if (integer && !Number.isSafeInteger(number)) {
-            return fail(code, `"${name}" should be ${expected}, got ${describeValue(value)}`);
-          }
-          if (min !== undefined && number < min) return fail('out_of_range', `"${name}" is ${number}, below ${min}`);
-          if (max !== undefined && number > max) return fail('out_of_range', `"${name}" is ${number}, above ${max}`);
-          return number;
-        };
-      }
-      case 'boolean': {
-        const fold = (s: string) => (field.caseSensitive ? s : s.toLowerCase());
-        const spellings = new Map<string, boolean>();
-        for (const s of field.trueValues ?? DEFAULT_TRUE_VALUES) spellings.set(fold(s), true);
-        for (const s of field.falseValues ?? DEFAULT_FALSE_VALUES) spellings.set(fold(s), false);
-        const listed = [...spellings.keys()].map((s) => `"${s}"`).join(', ');
-        return (value) => {
-          if (typeof value === 'boolean') return value;
-          if (typeof value === 'string' || typeof value === 'number') {
-            const result = spellings.get(fold(String(value)));
-            if (result !== undefined) return result;
-          }
-          return fail('invalid_boolean', `"${name}" is ${describeValue(value)}, which is none of ${listed}`);
-        };
-      }
-      case 'timestamp': {
-        const parse = timestampParser(field.format, field.timezone);
-        const min = field.min !== undefined ? parseIso8601(field.min) : undefined;
-        const max = field.max !== undefined ? parseIso8601(field.max) : undefined;
-        // Rows of one source often share a timestamp (hourly reports): the last one is remembered.
-        let lastText: string | number | undefined;
-        let lastMillis = 0;
-        return (value) => {
-          if (typeof value !== 'string' && typeof value !== 'number') {
-            return fail(
-              'invalid_timestamp',
-              `"${name}" should be a timestamp (${field.format}), got ${describeValue(value)}`,
-            );
-          }
-          let millis: number | string;
-          if (value === lastText) millis = lastMillis;
-          else {
-            millis = parse(value);
-            if (typeof millis === 'number') {
-              lastText = value;
-              lastMillis = millis;
-            }
-          }
-          if (typeof millis === 'string')
-            return fail('invalid_timestamp', `"${name}": ${millis} (format ${field.format})`);
-          if (typeof min === 'number' && millis < min) {
-            return fail('out_of_range', `"${name}" is ${iso(millis)}, before ${field.min}`);
-          }
-          if (typeof max === 'number' && millis > max) {
-            return fail('out_of_range', `"${name}" is ${iso(millis)}, after ${field.max}`);
-          }
-          return millis;
-        };
-      }
+      case 'integer':
+        return numberConverter(name, field, fail);
+      case 'boolean':
+        return booleanConverter(name, field, fail);
+      case 'timestamp':
+        return timestampConverter(name, field, fail);
     }
   }
+}
+
+/** Records a row's problem with a field; gives undefined, a converter's "the row failed". */
+type Fail = (code: RowReasonCode, reason: string) => undefined;
+
+type FieldOf<T extends FieldDeclaration['type']> = Extract<FieldDeclaration, { type: T }>;
+
+function textConverter(name: string, field: FieldOf<'string'>, fail: Fail): Converter {
+  const allowed = field.enum ? new Set(field.enum) : null;
+  const pattern = field.pattern !== undefined ? new RegExp(`^(?:${field.pattern})$`) : null;
+  const { minLength, maxLength } = field;
+  const toCase = field.case;
+  return (value) => {
+    let text: string;
+    if (typeof value === 'string') text = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
+    else return fail('invalid_type', `"${name}" should be text, got ${describeValue(value)}`);
+    if (toCase === 'lower') text = text.toLowerCase();
+    else if (toCase === 'upper') text = text.toUpperCase();
+    if (allowed && !allowed.has(text)) {
+      return fail(
+        'not_in_enum',
+        `"${name}" is ${describeValue(text)}, not one of ${[...allowed].map((v) => `"${v}"`).join(', ')}`,
+      );
+    }
+    if (pattern && !pattern.test(text)) {
+      return fail('pattern_mismatch', `"${name}" is ${describeValue(text)}, which does not match ${field.pattern}`);
+    }
+    if (minLength !== undefined && text.length < minLength) {
+      return fail('invalid_length', `"${name}" has ${text.length} characters, fewer than ${minLength}`);
+    }
+    if (maxLength !== undefined && text.length > maxLength) {
+      return fail('invalid_length', `"${name}" has ${text.length} characters, more than ${maxLength}`);
+    }
+    return text;
+  };
+}
+
+function numberConverter(name: string, field: FieldOf<'number' | 'integer'>, fail: Fail): Converter {
+  const integer = field.type === 'integer';
+  const comma = field.type === 'number' && field.decimalSeparator === ',';
+  const { min, max } = field;
+  const code = integer ? 'invalid_integer' : 'invalid_number';
+  const expected = integer ? 'a whole number' : 'a number';
+  return (value) => {
+    let number: number;
+    if (typeof value === 'number') number = value;
+    else if (typeof value === 'string') {
+      if (comma) number = NUMERIC_COMMA.test(value) ? Number(value.replace(',', '.')) : Number.NaN;
+      else number = NUMERIC.test(value) ? Number(value) : Number.NaN;
+    } else return fail(code, `"${name}" should be ${expected}, got ${describeValue(value)}`);
+    if (!Number.isFinite(number)) return fail(code, `"${name}" should be ${expected}, got ${describeValue(value)}`);
+    if (integer && !Number.isSafeInteger(number)) {
+      return fail(code, `"${name}" should be ${expected}, got ${describeValue(value)}`);
+    }
+    if (min !== undefined && number < min) return fail('out_of_range', `"${name}" is ${number}, below ${min}`);
+    if (max !== undefined && number > max) return fail('out_of_range', `"${name}" is ${number}, above ${max}`);
+    return number;
+  };
+}
+
+function booleanConverter(name: string, field: FieldOf<'boolean'>, fail: Fail): Converter {
+  const fold = (s: string) => (field.caseSensitive ? s : s.toLowerCase());
+  const spellings = new Map<string, boolean>();
+  for (const s of field.trueValues ?? DEFAULT_TRUE_VALUES) spellings.set(fold(s), true);
+  for (const s of field.falseValues ?? DEFAULT_FALSE_VALUES) spellings.set(fold(s), false);
+  const listed = [...spellings.keys()].map((s) => `"${s}"`).join(', ');
+  return (value) => {
+    if (typeof value === 'boolean') return value;
+    if (typeof value === 'string' || typeof value === 'number') {
+      const result = spellings.get(fold(String(value)));
+      if (result !== undefined) return result;
+    }
+    return fail('invalid_boolean', `"${name}" is ${describeValue(value)}, which is none of ${listed}`);
+  };
+}
+
+function timestampConverter(name: string, field: FieldOf<'timestamp'>, fail: Fail): Converter {
+  const parse = timestampParser(field.format, field.timezone);
+  const min = field.min !== undefined ? parseIso8601(field.min) : undefined;
+  const max = field.max !== undefined ? parseIso8601(field.max) : undefined;
+  // Rows of one source often share a timestamp (hourly reports): the last one is remembered.
+  let lastText: string | number | undefined;
+  let lastMillis = 0;
+  return (value) => {
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      return fail(
+        'invalid_timestamp',
+        `"${name}" should be a timestamp (${field.format}), got ${describeValue(value)}`,
+      );
+    }
+    let millis: number | string;
+    if (value === lastText) millis = lastMillis;
+    else {
+      millis = parse(value);
+      if (typeof millis === 'number') {
+        lastText = value;
+        lastMillis = millis;
+      }
+    }
+    if (typeof millis === 'string') return fail('invalid_timestamp', `"${name}": ${millis} (format ${field.format})`);
+    if (typeof min === 'number' && millis < min) {
+      return fail('out_of_range', `"${name}" is ${iso(millis)}, before ${field.min}`);
+    }
+    if (typeof max === 'number' && millis > max) {
+      return fail('out_of_range', `"${name}" is ${iso(millis)}, after ${field.max}`);
+    }
+    return millis;
+  };
 }
 
 /** Enums up to this size are matched value by value in the text. */
@@ -556,7 +568,7 @@ const GENERAL: SpanRule = {
   low: -Number.MAX_VALUE,
   high: Number.MAX_VALUE,
   integer: false,
-  offset: 0,
+  iso: null,
   allowed: null,
   trim: false,
 };
@@ -585,7 +597,7 @@ function spanRule(field: FieldDeclaration, nulls: readonly string[]): SpanRule {
         read: SpanRead.IsoTime,
         low: typeof min === 'number' ? min : Number.NEGATIVE_INFINITY,
         high: typeof max === 'number' ? max : Number.POSITIVE_INFINITY,
-        offset: offsetMinutes(field.timezone),
+        iso: new IsoTimeColumnParser(offsetMinutes(field.timezone)),
       };
     }
     case 'string':

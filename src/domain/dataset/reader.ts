@@ -122,13 +122,10 @@ export function readDataset(
   options: ReadOptions = {},
 ): DatasetRead {
   const format = options.format ?? dataset.declaration.format;
-  const bytes: ByteProgress = { bytesRead: 0, compressed: false };
-  let expanded = 0;
+  const progress: ReadProgress = { bytes: { bytesRead: 0, compressed: false }, expanded: 0 };
   const fail: FailRead = (code: FileReasonCode, message: string, cause?: unknown): never => {
     throw new UnreadableInputError(code, message, sink.counts(), { cause, location: origin.file });
   };
-  const progress = () =>
-    `after ${expanded} bytes${bytes.compressed ? ` (${bytes.bytesRead} compressed bytes read)` : ''}`;
   const sink = new RowSink(
     dataset,
     origin,
@@ -139,67 +136,98 @@ export function readDataset(
       maxRawChars: options.maxRawChars ?? DEFAULT_MAX_RAW,
     },
     fail,
-    progress,
+    () => describeProgress(progress),
   );
-  const maxExpanded = options.maxExpandedBytes ?? Number.POSITIVE_INFINITY;
-  const parser: FormatParser =
-    format.type === 'csv'
-      ? new CsvParser(dataset, sink, format, format.maxRowBytes, options.now, fail, origin.file)
-      : format.type === 'ndjson'
-        ? new NdjsonParser(dataset, sink, format.maxRowBytes, options.now, origin.file)
-        : new JsonArrayParser(dataset, sink, format.maxRowBytes, options.now, fail, origin.file);
-
-  async function* batches(): AsyncGenerator<RecordBatch> {
-    const decoder = new TextDecoder(format.encoding === 'latin1' ? 'latin1' : 'utf-8');
-    const parse = (chunk: Uint8Array) => {
-      const text = decoder.decode(chunk, { stream: true });
-      if (text.length > 0) parser.feed(text, false);
-    };
-    // The encoding is judged on the first 4 KiB, gathered whatever the chunking.
-    let head: Uint8Array[] | null = [];
-    let headSize = 0;
-    for await (const chunk of decompressed(input, format, bytes, options.gunzip ?? webGunzip, fail)) {
-      if (chunk.byteLength === 0) continue;
-      expanded += chunk.byteLength;
-      if (expanded > maxExpanded) {
-        fail(
-          'too_large',
-          `the file holds more than ${maxExpanded} bytes once decompressed; reading stopped ${progress()} and ${sink.read} rows. Split the file, or raise the limit`,
-        );
-      }
-      options.onDecompressed?.(chunk);
-      if (head) {
-        head.push(chunk);
-        headSize += chunk.byteLength;
-        if (headSize < ENCODING_SAMPLE_BYTES) continue;
-        const joined = concatBytes(head);
-        head = null;
-        checkEncoding(joined, format, fail);
-        parse(joined);
-      } else parse(chunk);
-      yield* sink.drain();
-    }
-    if (head) {
-      if (headSize === 0) fail('empty_file', 'the file decompresses to nothing (0 bytes): was the export interrupted?');
-      const joined = concatBytes(head);
-      checkEncoding(joined, format, fail);
-      parse(joined);
-    }
-    parser.feed(decoder.decode(), true);
-    sink.flush();
-    yield* sink.drain();
-  }
-
+  const parser = formatParser(dataset, format, sink, options.now, fail, origin.file);
   return {
-    [Symbol.asyncIterator]: () => batches(),
+    [Symbol.asyncIterator]: () => readBatches(input, format, parser, sink, progress, options, fail),
     summary: () => ({
       counts: sink.counts(),
       newestEventTime: sink.valid > 0 ? sink.newest : null,
       oldestEventTime: sink.valid > 0 ? sink.oldest : null,
-      bytesRead: bytes.bytesRead,
-      expandedBytes: expanded,
-      compressed: bytes.compressed,
+      bytesRead: progress.bytes.bytesRead,
+      expandedBytes: progress.expanded,
+      compressed: progress.bytes.compressed,
       warnings: [...sink.warnings],
     }),
   };
+}
+
+/** How far a read has got: bytes received, and bytes once decompressed. */
+interface ReadProgress {
+  readonly bytes: ByteProgress;
+  expanded: number;
+}
+
+function describeProgress({ bytes, expanded }: ReadProgress): string {
+  return `after ${expanded} bytes${bytes.compressed ? ` (${bytes.bytesRead} compressed bytes read)` : ''}`;
+}
+
+function formatParser(
+  dataset: CompiledDataset,
+  format: DatasetFormat,
+  sink: RowSink,
+  now: number | undefined,
+  fail: FailRead,
+  file: string,
+): FormatParser {
+  switch (format.type) {
+    case 'csv':
+      return new CsvParser(dataset, sink, format, format.maxRowBytes, now, fail, file);
+    case 'ndjson':
+      return new NdjsonParser(dataset, sink, format.maxRowBytes, now, file);
+    default:
+      return new JsonArrayParser(dataset, sink, format.maxRowBytes, now, fail, file);
+  }
+}
+
+/** Decompresses, checks the encoding, decodes and parses `input`, yielding the batches the sink closes. */
+async function* readBatches(
+  input: AsyncIterable<Uint8Array>,
+  format: DatasetFormat,
+  parser: FormatParser,
+  sink: RowSink,
+  progress: ReadProgress,
+  options: ReadOptions,
+  fail: FailRead,
+): AsyncGenerator<RecordBatch> {
+  const maxExpanded = options.maxExpandedBytes ?? Number.POSITIVE_INFINITY;
+  const decoder = new TextDecoder(format.encoding === 'latin1' ? 'latin1' : 'utf-8');
+  const parse = (chunk: Uint8Array) => {
+    const text = decoder.decode(chunk, { stream: true });
+    if (text.length > 0) parser.feed(text, false);
+  };
+  // The encoding is judged on the first 4 KiB, gathered whatever the chunking.
+  let head: Uint8Array[] | null = [];
+  let headSize = 0;
+  for await (const chunk of decompressed(input, format, progress.bytes, options.gunzip ?? webGunzip, fail)) {
+    if (chunk.byteLength === 0) continue;
+    progress.expanded += chunk.byteLength;
+    if (progress.expanded > maxExpanded) {
+      fail(
+        'too_large',
+        `the file holds more than ${maxExpanded} bytes once decompressed; reading stopped ${describeProgress(progress)} and ${sink.read} rows. Split the file, or raise the limit`,
+      );
+    }
+    options.onDecompressed?.(chunk);
+    if (head) {
+      head.push(chunk);
+      headSize += chunk.byteLength;
+      if (headSize < ENCODING_SAMPLE_BYTES) continue;
+      const joined = concatBytes(head);
+      head = null;
+      checkEncoding(joined, format, fail);
+      parse(joined);
+    } else parse(chunk);
+    yield* sink.drain();
+  }
+  if (head) {
+    if (headSize === 0) fail('empty_file', 'the file decompresses to nothing (0 bytes): was the export interrupted?');
+    const joined = concatBytes(head);
+    checkEncoding(joined, format, fail);
+    parse(joined);
+  }
+  parser.feed(decoder.decode(), true);
+  sink.flush();
+  yield* sink.drain();
 }

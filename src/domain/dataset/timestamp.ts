@@ -29,13 +29,32 @@ function civilToEpoch(
   millis: number,
   offsetMinutes: number,
 ): number | string {
+  return (
+    dateProblem(year, month, day) ??
+    timeToEpoch(daysFromCivil(year, month, day), hour, minute, second, millis, offsetMinutes)
+  );
+}
+
+/** Why a civil date does not exist, or undefined when it does. */
+function dateProblem(year: number, month: number, day: number): string | undefined {
   if (month < 1 || month > 12) return `month ${month} does not exist`;
   if (day < 1 || day > daysIn(year, month)) return `day ${day} does not exist in ${year}-${pad2(month)}`;
+  return undefined;
+}
+
+/** Epoch ms of a time of day on an existing date (`days` since 1970-01-01), or a problem. */
+function timeToEpoch(
+  days: number,
+  hour: number,
+  minute: number,
+  second: number,
+  millis: number,
+  offsetMinutes: number,
+): number | string {
   if (hour > 24 || (hour === 24 && (minute > 0 || second > 0 || millis > 0))) return `hour ${hour} is out of range`;
   if (minute > 59) return `minute ${minute} is out of range`;
   // 60 is a leap second; it is read as the next second, as most systems do.
   if (second > 60) return `second ${second} is out of range`;
-  const days = daysFromCivil(year, month, day);
   return ((days * 24 + hour) * 60 + minute - offsetMinutes) * 60_000 + second * 1000 + millis;
 }
 
@@ -117,6 +136,22 @@ export function parseIso8601Span(text: string, start: number, end: number, defau
   const day = digits(text, start + 8, 2, end);
   if (year < 0 || month < 0 || day < 0) return `${quoted(text, start, end)} is not an ISO-8601 date or time`;
   if (n === 10) return civilToEpoch(year, month, day, 0, 0, 0, 0, defaultOffset);
+  const problem = dateProblem(year, month, day);
+  return parseIsoTimeOfDay(text, start, end, defaultOffset, problem ?? daysFromCivil(year, month, day));
+}
+
+/**
+ * The rest of an ISO-8601 text after its 10-character date: the separator, the time, the zone.
+ * @param date days since 1970-01-01 of the date, or why it does not exist (reported only when the
+ * time is well formed, as a date-time's problem)
+ */
+function parseIsoTimeOfDay(
+  text: string,
+  start: number,
+  end: number,
+  defaultOffset: number,
+  date: number | string,
+): number | string {
   const separator = text.charCodeAt(start + 10);
   if (separator !== 84 && separator !== 116 && separator !== 32)
     return `${quoted(text, start, end)} is not an ISO-8601 date or time`;
@@ -154,8 +189,45 @@ export function parseIso8601Span(text: string, start: number, end: number, defau
     offset = parseOffset(text, at, end);
     if (Number.isNaN(offset)) return `${quoted(text, start, end)} has an invalid time zone (expected Z or ±HH:MM)`;
   }
-  const result = civilToEpoch(year, month, day, hour, minute, second, millis, offset);
+  const result = typeof date === 'string' ? date : timeToEpoch(date, hour, minute, second, millis, offset);
   return typeof result === 'string' ? `${quoted(text, start, end)}: ${result}` : result;
+}
+
+/**
+ * {@link parseIso8601Span} at one default offset, for a column of timestamps: the last text parsed
+ * is remembered whole, and the date of the last valid date-time by its 10 characters, so that rows
+ * of one day read only their time of day. Gives exactly what `parseIso8601Span` gives.
+ */
+export class IsoTimeColumnParser {
+  /** The last valid text, and its value. */
+  private lastText = '';
+  private lastMillis = 0;
+  /** The first 10 characters of the last valid date-time (`YYYY-MM-DD`), and that date in days since 1970-01-01. */
+  private datePrefix = '';
+  private dateDays = 0;
+
+  constructor(private readonly defaultOffset: number) {}
+
+  parse(text: string, start: number, end: number): number | string {
+    const n = end - start;
+    const last = this.lastText;
+    if (n === last.length && n > 0 && text.startsWith(last, start)) return this.lastMillis;
+    let millis: number | string;
+    if (n > 10 && this.datePrefix !== '' && text.startsWith(this.datePrefix, start)) {
+      millis = parseIsoTimeOfDay(text, start, end, this.defaultOffset, this.dateDays);
+    } else {
+      millis = parseIso8601Span(text, start, end, this.defaultOffset);
+      if (typeof millis === 'number' && n > 10) {
+        this.datePrefix = text.slice(start, start + 10);
+        this.dateDays = daysFromCivil(digits(text, start, 4), digits(text, start + 5, 2), digits(text, start + 8, 2));
+      }
+    }
+    if (typeof millis === 'number') {
+      this.lastText = text.slice(start, end);
+      this.lastMillis = millis;
+    }
+    return millis;
+  }
 }
 
 /** Strict `YYYY-MM-DD`, at `defaultOffset`. */

@@ -125,18 +125,166 @@ export interface CompiledPlan {
 
 /** Compiles a validated definition. */
 export function compilePlan(definition: KpiDefinition): CompiledPlan {
-  const measures: MeasurePlan[] = [];
-  const entities: EntityPlan[] = [];
-  const timeFields = new Map(definition.datasets.map((use) => [use.id, use.timeField]));
-  const dimensionNames = definition.dimensions.map((d) => (typeof d === 'string' ? d : d.name));
-  const dimensionFieldsOf = (dataset: string): string[] =>
-    definition.dimensions.map((d) => (typeof d === 'string' ? d : (d.fields?.[dataset] ?? d.field ?? d.name)));
-  const timeFieldOf = (dataset: string, override: string | undefined): string =>
-    override ?? (timeFields.get(dataset) as string);
-  let settleMillis = 0;
-  let periodsBack = 0;
+  const compiler = new PlanCompiler(definition);
+  const root = compiler.compile(definition.calculation, '', null);
+  return {
+    root,
+    measures: compiler.measures,
+    entities: compiler.entities,
+    dimensionNames: definition.dimensions.map((d) => (typeof d === 'string' ? d : d.name)),
+    settleMillis: compiler.settleMillis,
+    periodsBack: compiler.periodsBack,
+  };
+}
 
-  const measurePlan = (key: string, measure: Measure, extra: RecordPredicate | null): MeasurePlan => {
+/** Walks a calculation, collecting its measures and entity joins and what they need of time. */
+class PlanCompiler {
+  readonly measures: MeasurePlan[] = [];
+  readonly entities: EntityPlan[] = [];
+  settleMillis = 0;
+  periodsBack = 0;
+  private readonly timeFields: Map<string, string>;
+
+  constructor(private readonly definition: KpiDefinition) {
+    this.timeFields = new Map(definition.datasets.map((use) => [use.id, use.timeField]));
+  }
+
+  /** The node of `calc`; its measures are keyed `prefix` + their role, and read only records passing `extra`. */
+  compile(calc: Calculation, prefix: string, extra: RecordPredicate | null): CalculationNode {
+    switch (calc.type) {
+      case 'aggregate':
+        return { kind: 'aggregate', measure: this.measurePlan(`${prefix}value`, calc, extra) };
+      case 'ratio':
+        return {
+          kind: 'ratio',
+          numerator: this.measurePlan(`${prefix}numerator`, calc.numerator, extra),
+          denominator: this.measurePlan(`${prefix}denominator`, calc.denominator, extra),
+          sampleSize: calc.sampleSize,
+        };
+      case 'arithmetic':
+        return this.arithmetic(calc, prefix, extra);
+      case 'duration':
+        return this.duration(calc, prefix, extra);
+      case 'conversion':
+        return this.conversion(calc, prefix, extra);
+      case 'entity_duration':
+        return this.entityDuration(calc, prefix, extra);
+      case 'treatment_lift':
+        return this.treatmentLift(calc, prefix, extra);
+      case 'change':
+        this.periodsBack = Math.max(this.periodsBack, 1);
+        return { kind: 'change', of: this.compile(calc.of, prefix, extra), mode: calc.mode };
+      case 'streak':
+        this.periodsBack = Math.max(this.periodsBack, calc.lookback);
+        return {
+          kind: 'streak',
+          of: this.compile(calc.of, prefix, extra),
+          direction: calc.direction,
+          lookback: calc.lookback,
+        };
+    }
+  }
+
+  private arithmetic(
+    calc: Extract<Calculation, { type: 'arithmetic' }>,
+    prefix: string,
+    extra: RecordPredicate | null,
+  ): CalculationNode {
+    const planned: Record<string, MeasurePlan> = {};
+    for (const [name, measure] of Object.entries(calc.measures)) {
+      planned[name] = this.measurePlan(`${prefix}${name}`, measure, extra);
+    }
+    return {
+      kind: 'arithmetic',
+      expression: parseExpression(calc.expression),
+      measures: planned,
+      sampleSize: calc.sampleSize ?? null,
+    };
+  }
+
+  private duration(
+    calc: Extract<Calculation, { type: 'duration' }>,
+    prefix: string,
+    extra: RecordPredicate | null,
+  ): CalculationNode {
+    const plan: MeasurePlan = {
+      key: `${prefix}durations`,
+      dataset: calc.dataset,
+      predicate: bothFilters(filterOf(calc.filter), extra),
+      timeField: this.timeFieldOf(calc.dataset, calc.timeField),
+      kind: statisticOf(calc),
+      read: durationReader(calc.start, calc.end, calc.negativeDurations === 'keep'),
+      dimensionFields: this.dimensionFieldsOf(calc.dataset),
+      label: `durations from ${calc.start} to ${calc.end}`,
+    };
+    this.measures.push(plan);
+    return { kind: 'duration', measure: plan, unitMillis: DURATION_UNIT_MILLIS[calc.unit] };
+  }
+
+  private conversion(
+    calc: Extract<Calculation, { type: 'conversion' }>,
+    prefix: string,
+    extra: RecordPredicate | null,
+  ): CalculationNode {
+    const windowMillis = durationMillis(calc.window);
+    this.settleMillis = Math.max(this.settleMillis, windowMillis);
+    const entity: EntityPlan = {
+      key: `${prefix}funnel`,
+      start: this.sidePlan(calc.base, extra, true),
+      end: this.sidePlan(calc.conversion, null, false),
+    };
+    this.entities.push(entity);
+    return { kind: 'conversion', entity, windowMillis };
+  }
+
+  private entityDuration(
+    calc: Extract<Calculation, { type: 'entity_duration' }>,
+    prefix: string,
+    extra: RecordPredicate | null,
+  ): CalculationNode {
+    const windowMillis = calc.window === undefined ? null : durationMillis(calc.window);
+    const keepNegative = calc.negativeDurations === 'keep';
+    // A period is final once no later record can pair into it: an end within the window after
+    // a start placed in it, or (keeping negatives) a start within the window after an end.
+    if ((calc.placeBy === 'start' || keepNegative) && windowMillis !== null) {
+      this.settleMillis = Math.max(this.settleMillis, windowMillis);
+    }
+    const entity: EntityPlan = {
+      key: `${prefix}durations`,
+      start: this.sidePlan(calc.start, extra, true),
+      end: this.sidePlan(calc.end, null, false),
+    };
+    this.entities.push(entity);
+    return {
+      kind: 'entity_duration',
+      entity,
+      windowMillis,
+      placeBy: calc.placeBy,
+      keepNegative,
+      statistic: statisticOf(calc),
+      unitMillis: DURATION_UNIT_MILLIS[calc.unit],
+    };
+  }
+
+  private treatmentLift(
+    calc: Extract<Calculation, { type: 'treatment_lift' }>,
+    prefix: string,
+    extra: RecordPredicate | null,
+  ): CalculationNode {
+    const inGroup = (values: FieldValue | FieldValue[]): RecordPredicate => {
+      const wanted = new Set<FieldValue>(Array.isArray(values) ? values : [values]);
+      const field = calc.field;
+      return (record) => wanted.has(record[field] as FieldValue);
+    };
+    return {
+      kind: 'treatment_lift',
+      treatment: this.compile(calc.of, `${prefix}treatment.`, bothFilters(extra, inGroup(calc.treatment))),
+      control: this.compile(calc.of, `${prefix}control.`, bothFilters(extra, inGroup(calc.control))),
+      effect: calc.effect,
+    };
+  }
+
+  private measurePlan(key: string, measure: Measure, extra: RecordPredicate | null): MeasurePlan {
     const kind: AggregationKind =
       measure.aggregate === 'percentile'
         ? {
@@ -149,126 +297,35 @@ export function compilePlan(definition: KpiDefinition): CompiledPlan {
       key,
       dataset: measure.dataset,
       predicate: bothFilters(filterOf(measure.filter), extra),
-      timeField: timeFieldOf(measure.dataset, measure.timeField),
+      timeField: this.timeFieldOf(measure.dataset, measure.timeField),
       kind,
       read: readerOf(kind, measure.field),
-      dimensionFields: dimensionFieldsOf(measure.dataset),
+      dimensionFields: this.dimensionFieldsOf(measure.dataset),
       label: labelOf(measure),
     };
-    measures.push(plan);
+    this.measures.push(plan);
     return plan;
-  };
+  }
 
-  const sidePlan = (step: EntityStep, extra: RecordPredicate | null, withDimensions: boolean): EntitySidePlan => ({
-    dataset: step.dataset,
-    predicate: bothFilters(filterOf(step.filter), extra),
-    entityKey: step.entityKey,
-    timeField: timeFieldOf(step.dataset, step.timeField),
-    dimensionFields: withDimensions ? dimensionFieldsOf(step.dataset) : [],
-  });
+  private sidePlan(step: EntityStep, extra: RecordPredicate | null, withDimensions: boolean): EntitySidePlan {
+    return {
+      dataset: step.dataset,
+      predicate: bothFilters(filterOf(step.filter), extra),
+      entityKey: step.entityKey,
+      timeField: this.timeFieldOf(step.dataset, step.timeField),
+      dimensionFields: withDimensions ? this.dimensionFieldsOf(step.dataset) : [],
+    };
+  }
 
-  const compile = (calc: Calculation, prefix: string, extra: RecordPredicate | null): CalculationNode => {
-    switch (calc.type) {
-      case 'aggregate':
-        return { kind: 'aggregate', measure: measurePlan(`${prefix}value`, calc, extra) };
-      case 'ratio':
-        return {
-          kind: 'ratio',
-          numerator: measurePlan(`${prefix}numerator`, calc.numerator, extra),
-          denominator: measurePlan(`${prefix}denominator`, calc.denominator, extra),
-          sampleSize: calc.sampleSize,
-        };
-      case 'arithmetic': {
-        const planned: Record<string, MeasurePlan> = {};
-        for (const [name, measure] of Object.entries(calc.measures)) {
-          planned[name] = measurePlan(`${prefix}${name}`, measure, extra);
-        }
-        return {
-          kind: 'arithmetic',
-          expression: parseExpression(calc.expression),
-          measures: planned,
-          sampleSize: calc.sampleSize ?? null,
-        };
-      }
-      case 'duration': {
-        const statistic = statisticOf(calc);
-        const plan: MeasurePlan = {
-          key: `${prefix}durations`,
-          dataset: calc.dataset,
-          predicate: bothFilters(filterOf(calc.filter), extra),
-          timeField: timeFieldOf(calc.dataset, calc.timeField),
-          kind: statistic,
-          read: durationReader(calc.start, calc.end, calc.negativeDurations === 'keep'),
-          dimensionFields: dimensionFieldsOf(calc.dataset),
-          label: `durations from ${calc.start} to ${calc.end}`,
-        };
-        measures.push(plan);
-        return { kind: 'duration', measure: plan, unitMillis: DURATION_UNIT_MILLIS[calc.unit] };
-      }
-      case 'conversion': {
-        const windowMillis = durationMillis(calc.window);
-        settleMillis = Math.max(settleMillis, windowMillis);
-        const entity: EntityPlan = {
-          key: `${prefix}funnel`,
-          start: sidePlan(calc.base, extra, true),
-          end: sidePlan(calc.conversion, null, false),
-        };
-        entities.push(entity);
-        return { kind: 'conversion', entity, windowMillis };
-      }
-      case 'entity_duration': {
-        const windowMillis = calc.window === undefined ? null : durationMillis(calc.window);
-        const keepNegative = calc.negativeDurations === 'keep';
-        // A period is final once no later record can pair into it: an end within the window after
-        // a start placed in it, or (keeping negatives) a start within the window after an end.
-        if ((calc.placeBy === 'start' || keepNegative) && windowMillis !== null) {
-          settleMillis = Math.max(settleMillis, windowMillis);
-        }
-        const entity: EntityPlan = {
-          key: `${prefix}durations`,
-          start: sidePlan(calc.start, extra, true),
-          end: sidePlan(calc.end, null, false),
-        };
-        entities.push(entity);
-        return {
-          kind: 'entity_duration',
-          entity,
-          windowMillis,
-          placeBy: calc.placeBy,
-          keepNegative,
-          statistic: statisticOf(calc),
-          unitMillis: DURATION_UNIT_MILLIS[calc.unit],
-        };
-      }
-      case 'treatment_lift': {
-        const inGroup = (values: FieldValue | FieldValue[]): RecordPredicate => {
-          const wanted = new Set<FieldValue>(Array.isArray(values) ? values : [values]);
-          const field = calc.field;
-          return (record) => wanted.has(record[field] as FieldValue);
-        };
-        return {
-          kind: 'treatment_lift',
-          treatment: compile(calc.of, `${prefix}treatment.`, bothFilters(extra, inGroup(calc.treatment))),
-          control: compile(calc.of, `${prefix}control.`, bothFilters(extra, inGroup(calc.control))),
-          effect: calc.effect,
-        };
-      }
-      case 'change':
-        periodsBack = Math.max(periodsBack, 1);
-        return { kind: 'change', of: compile(calc.of, prefix, extra), mode: calc.mode };
-      case 'streak':
-        periodsBack = Math.max(periodsBack, calc.lookback);
-        return {
-          kind: 'streak',
-          of: compile(calc.of, prefix, extra),
-          direction: calc.direction,
-          lookback: calc.lookback,
-        };
-    }
-  };
+  private dimensionFieldsOf(dataset: string): string[] {
+    return this.definition.dimensions.map((d) =>
+      typeof d === 'string' ? d : (d.fields?.[dataset] ?? d.field ?? d.name),
+    );
+  }
 
-  const root = compile(definition.calculation, '', null);
-  return { root, measures, entities, dimensionNames, settleMillis, periodsBack };
+  private timeFieldOf(dataset: string, override: string | undefined): string {
+    return override ?? (this.timeFields.get(dataset) as string);
+  }
 }
 
 function filterOf(filter: Filter | undefined): RecordPredicate | null {

@@ -55,4 +55,15 @@ describe('flat JSON shapes', () => {
       expect(shapes.match(line, 0, line.length, []), line).toBe(false);
     }
   });
+
+  it('reads a line that ends with CRLF up to its CR', () => {
+    const shapes = new FlatJsonShapes(KEYS);
+    const first = '{"id":"a","n":1,"flag":true,"note":null}';
+    shapes.learn(JSON.parse(first), first);
+    const text = `${first}\r\n{"id":"b","n":2,"flag":false,"note":"z"}\r\n`;
+    const values: unknown[] = [];
+    expect(shapes.match(text, 0, first.length, values)).toBe(true);
+    expect(shapes.match(text, first.length + 2, text.length - 2, values)).toBe(true);
+    expect(values).toEqual(['b', 2, false, 'z']);
+  });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseIso8601, timestampParser } from '../../../src/domain/dataset';
-import { parseIso8601Span } from '../../../src/domain/dataset/timestamp';
+import { IsoTimeColumnParser, parseIso8601Span } from '../../../src/domain/dataset/timestamp';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -84,6 +84,69 @@ describe('timestamp parsing', () => {
           expect(parseIso8601(date.toISOString())).toBe(date.getTime());
         },
       ),
+    );
+  });
+});
+
+describe('IsoTimeColumnParser', () => {
+  const two = fc.constantFrom(
+    '00',
+    '01',
+    '09',
+    '12',
+    '13',
+    '23',
+    '24',
+    '25',
+    '28',
+    '29',
+    '30',
+    '31',
+    '32',
+    '59',
+    '60',
+    '7',
+    'x1',
+  );
+  const date = fc
+    .tuple(fc.constantFrom('2024', '2023', '2100', '2000', '0000', '20x4'), fc.constantFrom('-', '/'), two, two)
+    .map(([year, dash, month, day]) => `${year}${dash}${month}-${day}`);
+  const time = fc
+    .tuple(
+      fc.constantFrom('T', 't', ' ', 'X'),
+      two,
+      two,
+      fc.constantFrom('', ':00', ':60', ':61', ':5', ':30.', ':30.5', ':30,25', ':30.1234567890'),
+      fc.constantFrom('', 'Z', 'z', '+01:00', '-05:30', '+0100', '+01', '+24:00', '+01:6', 'Zx'),
+    )
+    .map((parts) => parts.join(''));
+  // Texts that share their dates (the cache's hits) and ones that differ right after them.
+  const texts = fc.array(
+    fc.tuple(fc.constantFrom('', ' ', '"'), date, fc.option(time)).map(([pad, d, t]) => ({ pad, text: d + (t ?? '') })),
+    { maxLength: 40 },
+  );
+
+  it('gives what parseIso8601Span gives, text after text, at any offset', () => {
+    fc.assert(
+      fc.property(texts, fc.constantFrom(0, 60, -330), (sequence, offset) => {
+        const parser = new IsoTimeColumnParser(offset);
+        for (const { pad, text } of sequence) {
+          const line = `${pad}${text}${pad}`;
+          const end = line.length - pad.length;
+          expect(parser.parse(line, pad.length, end), text).toBe(parseIso8601Span(line, pad.length, end, offset));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reads the time of day of a date it has seen, and still reports a time that does not exist', () => {
+    const parser = new IsoTimeColumnParser(0);
+    expect(parser.parse('2024-02-29T10:00:00Z', 0, 20)).toBe(Date.UTC(2024, 1, 29, 10));
+    expect(parser.parse('2024-02-29T11:30:00+01:00', 0, 25)).toBe(Date.UTC(2024, 1, 29, 10, 30));
+    expect(parser.parse('2024-02-29T25:00:00Z', 0, 20)).toBe('"2024-02-29T25:00:00Z": hour 25 is out of range');
+    expect(parser.parse('2024-02-30T10:00:00Z', 0, 20)).toBe(
+      '"2024-02-30T10:00:00Z": day 30 does not exist in 2024-02',
     );
   });
 });

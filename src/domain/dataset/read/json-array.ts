@@ -45,34 +45,12 @@ export class JsonArrayParser implements FormatParser {
     let start = 0;
     while (i < n) {
       if (this.state === JsonState.InElement) {
-        // Scan to the end of the element, tracking strings and nesting.
-        let ended = false;
-        for (; i < n; i++) {
-          const c = text.charCodeAt(i);
-          if (this.inString) {
-            if (this.escaped) this.escaped = false;
-            else if (c === 92) this.escaped = true;
-            else if (c === 34) this.inString = false;
-            continue;
-          }
-          if (c === 34) this.inString = true;
-          else if (c === 123 || c === 91) this.depth += 1;
-          else if (c === 125 || c === 93) {
-            if (this.depth === 0) {
-              ended = true;
-              break;
-            }
-            this.depth -= 1;
-          } else if (c === 44 && this.depth === 0) {
-            ended = true;
-            break;
-          }
-        }
-        this.append(text, start, i);
-        if (!ended) break;
-        const closesArray = text.charCodeAt(i) === 93;
+        const end = this.elementEnd(text, i);
+        this.append(text, start, end);
+        if (end === n) break;
+        const closesArray = text.charCodeAt(end) === 93;
         this.emit();
-        i += 1;
+        i = end + 1;
         this.state = closesArray ? JsonState.AfterArray : JsonState.BeforeElement;
         continue;
       }
@@ -86,40 +64,69 @@ export class JsonArrayParser implements FormatParser {
         i += 1;
         continue;
       }
-      if (this.state === JsonState.BeforeArray) {
-        if (c !== 91) {
-          const got = c === 123 ? 'an object' : `"${text.slice(i, i + 20)}"`;
-          this.fail(
-            'not_a_json_array',
-            `a JSON file must hold an array of objects at the top level; it starts with ${got} (declare format ndjson for one object per line)`,
-          );
-        }
-        this.state = JsonState.BeforeElement;
-        i += 1;
-        continue;
+      if (this.state === JsonState.AfterArray) {
+        // After the array: anything but whitespace is kept as one quarantined row.
+        this.keepTrailing(text, i);
+        break;
       }
-      if (this.state === JsonState.BeforeElement) {
-        if (c === 93) {
-          this.state = JsonState.AfterArray;
-          i += 1;
-          continue;
-        }
-        if (c === 44) {
-          // An empty element (`[1,,2]`) or a stray comma.
-          this.element += 1;
-          this.sink.reject(this.element, null, 'invalid_json', 'an empty element between two commas', '');
-          i += 1;
-          continue;
-        }
-        this.state = JsonState.InElement;
-        this.depth = 0;
-        start = i;
-        continue;
-      }
-      // After the array: anything but whitespace is kept as one quarantined row.
-      this.keepTrailing(text, i);
-      break;
+      if (this.between(text, i, c)) i += 1;
+      else start = i;
     }
+  }
+
+  /**
+   * Scans an element from `from`, tracking strings and nesting across pieces of text.
+   * @returns the position of the comma or bracket that ends it, or `text.length` when it goes on
+   */
+  private elementEnd(text: string, from: number): number {
+    const n = text.length;
+    for (let i = from; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === 92) this.escaped = true;
+        else if (c === 34) this.inString = false;
+        continue;
+      }
+      if (c === 34) this.inString = true;
+      else if (c === 123 || c === 91) this.depth += 1;
+      else if (c === 125 || c === 93) {
+        if (this.depth === 0) return i;
+        this.depth -= 1;
+      } else if (c === 44 && this.depth === 0) return i;
+    }
+    return n;
+  }
+
+  /**
+   * Reads the character `c` (not a space) at `i` before the array or between its elements.
+   * @returns true when it was consumed; false when an element starts there
+   */
+  private between(text: string, i: number, c: number): boolean {
+    if (this.state === JsonState.BeforeArray) {
+      if (c !== 91) {
+        const got = c === 123 ? 'an object' : `"${text.slice(i, i + 20)}"`;
+        this.fail(
+          'not_a_json_array',
+          `a JSON file must hold an array of objects at the top level; it starts with ${got} (declare format ndjson for one object per line)`,
+        );
+      }
+      this.state = JsonState.BeforeElement;
+      return true;
+    }
+    if (c === 93) {
+      this.state = JsonState.AfterArray;
+      return true;
+    }
+    if (c === 44) {
+      // An empty element (`[1,,2]`) or a stray comma.
+      this.element += 1;
+      this.sink.reject(this.element, null, 'invalid_json', 'an empty element between two commas', '');
+      return true;
+    }
+    this.state = JsonState.InElement;
+    this.depth = 0;
+    return false;
   }
 
   private keepTrailing(text: string, from: number): void {
