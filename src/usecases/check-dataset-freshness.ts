@@ -145,7 +145,8 @@ async function checkDataset(
   const notBefore = at - limits.failAfterMillis - (options.lookbackDays ?? 7) * DAY;
   const lastArrivalAt = await deps.arrivals.lastArrival(declaration.id, notBefore);
   const assessment = assessFreshness(declaration, {
-    lastArrivalAt: lastArrivalAt !== null && lastArrivalAt > at ? null : lastArrivalAt,
+    // A batch committed while the run was on its way (after the scheduled time) counts: silence 0.
+    lastArrivalAt,
     knownSince: state?.knownSince ?? at,
     now: at,
   }) as FreshnessAssessment;

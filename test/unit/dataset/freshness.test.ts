@@ -3,6 +3,7 @@ import {
   assessFreshness,
   type DatasetDeclaration,
   DatasetDeclarationError,
+  freshnessLimits,
   freshnessNotice,
   freshnessRecord,
   freshnessTransition,
@@ -180,5 +181,23 @@ describe('the semantic diff of owner and freshness', () => {
     expect(describeDeclarationChanges(validateDatasetDeclaration(rest, 'x.yaml'), declaration())).toMatchObject([
       { path: 'freshness', kind: 'added', effect: 'freshness' },
     ]);
+  });
+});
+
+describe('the freshness the sample data is judged by', () => {
+  it('is the freshness the pack declares', async () => {
+    const { loadDatasetCatalog } = await import('../../../src/adapters/local/dataset-files');
+    const { SAMPLE_FRESHNESS } = await import('../../../src/sample/datasets/pipeline');
+    const catalog = await loadDatasetCatalog(new URL('../../../kpis/datasets', import.meta.url).pathname);
+    for (const [dataset, declared] of Object.entries(SAMPLE_FRESHNESS)) {
+      const freshness = catalog.get(dataset)?.declaration.freshness;
+      if (!freshness) throw new Error(`${dataset} declares no freshness`);
+      const limits = freshnessLimits(freshness);
+      expect([limits.expectedEveryMillis, limits.warnAfterMillis, limits.failAfterMillis], dataset).toEqual([
+        declared.expectedEvery,
+        declared.warnAfter,
+        declared.failAfter,
+      ]);
+    }
   });
 });

@@ -169,6 +169,13 @@ describe('checkDatasetFreshness', () => {
     ]);
   });
 
+  it('counts a batch committed after the scheduled time, while the run was on its way, as arrived', async () => {
+    const h = harness([declared('ads', hourly)]);
+    h.arrivals.set('ads', T0 + 30_000);
+    const report = await h.run(T0);
+    expect(report.datasets[0]).toMatchObject({ status: 'fresh', silentMillis: 0, lastArrivalAt: T0 + 30_000 });
+  });
+
   it('writes one freshness record per watched dataset and lists the unwatched ones', async () => {
     const h = harness([declared('ads', hourly), declared('static_export'), declared('web', hourly)]);
     h.arrivals.set('ads', T0);
