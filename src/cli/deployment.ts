@@ -74,6 +74,8 @@ export interface Deployment {
   runDropZone(datasets: readonly string[]): Promise<unknown | null>;
   /** Runs the drop-zone function on a quarantine replay (`kpi replay`) and returns its report. */
   runReplay(replay: { dataset: string; from: string; to: string }): Promise<unknown>;
+  /** Runs the freshness check now, as its schedule would, and returns its report. */
+  runFreshnessCheck(): Promise<unknown>;
   /** Runs the compute function with an event and returns its summary. */
   computeNow(event: ComputeEvent): Promise<ComputeSummary>;
   /** Starts the backfill state machine; resolves with its final status. */
@@ -186,6 +188,7 @@ async function openLocal(options: DeploymentOptions, context: DeploymentContext)
     computeNow: (event) => cloud.functions.invoke('compute', event) as Promise<ComputeSummary>,
     runDropZone: (datasets) => cloud.functions.invoke('ingest-drop-zone', { datasets }),
     runReplay: (replay) => cloud.functions.invoke('ingest-drop-zone', { replay }),
+    runFreshnessCheck: () => cloud.functions.invoke('check-freshness', {}),
     backfillWorkflow: async (input) => {
       if (!backfill) throw new Error('the app has no backfill state machine');
       const execution = await cloud.stepFunctions.startExecution(backfill.arn, input).done;
@@ -286,6 +289,18 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
       );
       const body = JSON.parse(new TextDecoder().decode(response.Payload ?? new Uint8Array()));
       if (response.FunctionError) throw new Error(`the replay failed: ${body.errorType}: ${body.errorMessage}`);
+      return body;
+    },
+    runFreshnessCheck: async () => {
+      const response = await clients.lambda.send(
+        new InvokeCommand({
+          FunctionName: output('IngestionFreshnessFunctionArn'),
+          Payload: new TextEncoder().encode('{}'),
+        }),
+      );
+      const body = JSON.parse(new TextDecoder().decode(response.Payload ?? new Uint8Array()));
+      if (response.FunctionError)
+        throw new Error(`the freshness check failed: ${body.errorType}: ${body.errorMessage}`);
       return body;
     },
     // Looked up when used: a deployment from before the output existed still serves other commands.

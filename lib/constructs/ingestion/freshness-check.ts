@@ -3,7 +3,7 @@
 // pipeline_ingest, and tells the dataset's owner of each change of level on the dataset owners
 // topic. It is scheduled apart from the connectors: a dataset that stopped arriving is found when
 // nothing is ingested at all.
-import { Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
@@ -102,6 +102,10 @@ export class FreshnessCheck extends Construct {
       // The scheduled time: every retry of one run judges the same instant.
       input: { time: '<aws.scheduler.scheduled-time>' },
       deadLetterQueue: props.deadLetterQueue,
+    });
+    new CfnOutput(this, 'FunctionArn', {
+      value: fn.fn.functionArn,
+      description: '`kpi dataset freshness --aws` invokes it to check every dataset now',
     });
   }
 }
