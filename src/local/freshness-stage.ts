@@ -9,19 +9,22 @@ import type { FreshnessCheckReport } from '../usecases/check-dataset-freshness';
 import type { LocalCloud } from './local-cloud';
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
-/** Runs the check once at `at` (the run's time, to the minute) and prints a line per dataset. */
+/**
+ * Runs the check once, as its schedule fired at the start of the current hour (or at the run's end,
+ * when later), and prints a line per dataset. The files just landed count as arrived; the run's
+ * records are named by that hour, so two runs within one hour write the same keys.
+ */
 export async function runFreshnessStage(
   cloud: LocalCloud,
-  at: number,
+  end: number,
   log: (line: string) => void,
 ): Promise<FreshnessCheckReport | null> {
   const [schedule] = cloud.schedules.targeting('check-freshness');
   if (!schedule) return null;
-  const report = (await cloud.schedules.run(
-    schedule,
-    new Date(Math.floor(at / MINUTE) * MINUTE),
-  )) as FreshnessCheckReport;
+  const at = Math.max(end, Math.floor(Date.now() / HOUR) * HOUR);
+  const report = (await cloud.schedules.run(schedule, new Date(at))) as FreshnessCheckReport;
   for (const dataset of report.datasets) {
     const since =
       dataset.lastArrivalAt === null

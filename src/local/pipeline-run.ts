@@ -175,8 +175,8 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
   }
   const dataQuality = dataQualityRows(manifests, end);
   log(`  connector runs: ${dropZone.datasets.reduce((n, d) => n + d.files, 0)} files through the drop-zone schedule`);
-  log('  freshness check (its schedule, now): each dataset against its declared freshness');
-  const freshness = await runFreshnessStage(cloud, Date.now(), log);
+  log('  freshness check (its schedule): each dataset against its declared freshness');
+  const freshness = await runFreshnessStage(cloud, end, log);
 
   stage('Compute: the history of every KPI through the compute function, with lineage');
   // History up to the previous period, computed without evaluation (the past wakes nobody); the
