@@ -107,6 +107,7 @@ const DEFAULT_SCHEDULES = {
   selfCheck: 'rate(1 day)',
   ingestDropZone: 'rate(5 minutes)',
   sweepRawStore: 'rate(1 day)',
+  freshnessCheck: 'rate(15 minutes)',
 };
 
 /** Concurrent executions reserved for one function: at most this many run at once, and they always can. */
@@ -149,6 +150,8 @@ export const deploymentConfigSchema = z
         ingestDropZone: scheduleExpressionSchema.default(DEFAULT_SCHEDULES.ingestDropZone),
         /** The raw store's sweeper (objects no commit names, superseded batches past retention). */
         sweepRawStore: scheduleExpressionSchema.default(DEFAULT_SCHEDULES.sweepRawStore),
+        /** The dataset freshness check (each dataset's `freshness` against its last arrival). */
+        freshnessCheck: scheduleExpressionSchema.default(DEFAULT_SCHEDULES.freshnessCheck),
       })
       .strict()
       .default(DEFAULT_SCHEDULES),
@@ -179,6 +182,11 @@ export const deploymentConfigSchema = z
      * to the owners topic with a filter, so an owner receives only the KPIs they own.
      */
     kpiOwnerEmails: z.array(emailSchema).default([]),
+    /**
+     * Dataset owner addresses (the `owner` of dataset declarations) that receive freshness notices by
+     * email. Each is subscribed to the dataset owners topic with a filter on its own address.
+     */
+    datasetOwnerEmails: z.array(emailSchema).default([]),
     /**
      * Public base URL of the approval page when a custom domain fronts it (for example
      * `https://approvals.example.com/`). @default the HTTP API's own https endpoint

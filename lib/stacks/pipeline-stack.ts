@@ -93,6 +93,7 @@ export class PipelineStack extends Stack {
       messagingKey: this.messagingKey,
       dropZoneSchedule: props.config.schedules.ingestDropZone,
       telemetryConcurrency: props.config.concurrency.telemetry,
+      freshness: { schedule: props.config.schedules.freshnessCheck, ownerEmails: props.config.datasetOwnerEmails },
       sweep: {
         schedule: props.config.schedules.sweepRawStore,
         graceHours: props.config.rawStore.sweepGraceHours,

@@ -76,6 +76,8 @@ export interface Deployment {
   runDropZone(datasets: readonly string[]): Promise<unknown | null>;
   /** Runs the drop-zone function on a quarantine replay (`kpi replay`) and returns its report. */
   runReplay(replay: { dataset: string; from: string; to: string }): Promise<unknown>;
+  /** Runs the freshness check now, as its schedule would, and returns its report. */
+  runFreshnessCheck(): Promise<unknown>;
   /** Runs the compute function with an event and returns its summary. */
   computeNow(event: ComputeEvent): Promise<ComputeSummary>;
   /** Starts the backfill state machine; resolves with its final status. */
@@ -181,6 +183,7 @@ async function openLocal(options: DeploymentOptions, context: DeploymentContext)
     computeNow: (event) => cloud.functions.invoke('compute', event) as Promise<ComputeSummary>,
     runDropZone: (datasets) => cloud.functions.invoke('ingest-drop-zone', { datasets }),
     runReplay: (replay) => cloud.functions.invoke('ingest-drop-zone', { replay }),
+    runFreshnessCheck: () => cloud.functions.invoke('check-freshness', {}),
     backfillWorkflow: async (input) => {
       if (!backfill) throw new Error('the app has no backfill state machine');
       const execution = await cloud.stepFunctions.startExecution(backfill.arn, input).done;
@@ -263,6 +266,8 @@ async function openAws(options: DeploymentOptions, context: DeploymentContext): 
     // Synchronously, as the schedule would invoke it asynchronously: the report comes back.
     runReplay: (replay) =>
       invokeForResult(clients, output('IngestionDropZoneFunctionArn'), { replay }, 'the replay failed'),
+    runFreshnessCheck: () =>
+      invokeForResult(clients, output('IngestionFreshnessFunctionArn'), {}, 'the freshness check failed'),
     // Looked up when used: a deployment from before the output existed still serves other commands.
     approvalWorkflow: {
       start: (start) =>

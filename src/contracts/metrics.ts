@@ -14,6 +14,8 @@ export const PipelineMetric = {
   RowsDuplicate: 'RowsDuplicate',
   /** Objects the raw store's sweeper deleted: uncommitted leftovers and superseded batches (service: sweep-raw-store). */
   ObjectsSwept: 'ObjectsSwept',
+  /** Datasets past their declared `warnAfter`, or never arrived past it (service: check-freshness). */
+  DatasetsLate: 'DatasetsLate',
   /** KPI values written (service: compute). A KPI that stops producing them is stale. */
   KpiValuesComputed: 'KpiValuesComputed',
   /** The overall value of a KPI (service: compute, dimension `kpi`), for the dashboard. */

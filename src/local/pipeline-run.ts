@@ -42,6 +42,7 @@ import {
   runCalibrationStage,
 } from './calibration-stage';
 import { publishDatasetCatalog } from './dataset-versions';
+import { runFreshnessStage, withFreshness } from './freshness-stage';
 import { localGuardrailStores, runGuardrailsDemo } from './guardrails-demo';
 import { dropFiles, importGovernanceHistory, pushAgentEvents, runDropZone } from './ingestion';
 import type { LocalCloud } from './local-cloud';
@@ -173,6 +174,8 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
   }
   const dataQuality = dataQualityRows(manifests, end);
   log(`  connector runs: ${dropZone.datasets.reduce((n, d) => n + d.files, 0)} files through the drop-zone schedule`);
+  log('  freshness check (its schedule): each dataset against its declared freshness');
+  const freshness = await runFreshnessStage(cloud, end, log);
 
   stage('Compute: the history of every KPI through the compute function, with lineage');
   // History up to the previous period, computed without evaluation (the past wakes nobody); the
@@ -286,7 +289,7 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
       values,
       from,
       to: end,
-      dataQuality: dataQuality.map((row) =>
+      dataQuality: withFreshness(dataQuality, freshness).map((row) =>
         recovery && row.dataset === recovery.dataset
           ? {
               ...row,

@@ -171,6 +171,14 @@ export const reportModelSchema = z.object({
       replay: z
         .object({ version: z.number(), moved: z.number(), stillQuarantined: z.number(), restated: z.number() })
         .optional(),
+      /** The freshness check's verdict at the run (datasets that declare `freshness`). */
+      freshness: z
+        .object({
+          status: z.enum(['fresh', 'warn', 'fail', 'never_arrived']),
+          lastArrivalAt: z.string().nullable(),
+          silentMinutes: z.number(),
+        })
+        .optional(),
     }),
   ),
   approvals: z.array(

@@ -481,10 +481,11 @@ const CLIENT_SCRIPT = `
         { name: 'quarantined', type: 'bar', stack: 'rows', itemStyle: { color: COLORS.red }, data: dq.map(function (d) { return d.quarantined; }) }
       ]
     });
-    table(document.getElementById('dq-table'), ['dataset', 'read', 'quarantined', 'by reason', 'replayed', 'newest event', 'freshness lag'], dq.map(function (d) {
+    table(document.getElementById('dq-table'), ['dataset', 'read', 'quarantined', 'by reason', 'replayed', 'newest event', 'freshness lag', 'freshness check'], dq.map(function (d) {
       var reasons = Object.keys(d.byReason).map(function (r) { return r + ': ' + d.byReason[r]; }).join(', ');
       var replay = d.replay ? 'under v' + d.replay.version + ': ' + d.replay.moved + ' rows to raw, ' + d.replay.stillQuarantined + ' still quarantined; ' + d.replay.restated + ' values restated' : '—';
-      return [d.dataset, d.read, d.quarantined, reasons || '—', replay, day(d.newestEventAt), d.freshnessLagMinutes === null ? '—' : fmt(d.freshnessLagMinutes, 'min')];
+      var check = d.freshness ? d.freshness.status.replace('_', ' ') + (d.freshness.lastArrivalAt ? ' (last batch ' + fmt(d.freshness.silentMinutes, 'min') + ' before the check)' : '') : '—';
+      return [d.dataset, d.read, d.quarantined, reasons || '—', replay, day(d.newestEventAt), d.freshnessLagMinutes === null ? '—' : fmt(d.freshnessLagMinutes, 'min'), check];
     }));
   }
   function renderProposals() {

@@ -172,6 +172,16 @@ export const PLANTED_ANOMALIES: readonly PlantedAnomaly[] = [
     description: 'the CRM feed lands six hours late for a day',
   },
   {
+    id: 'ad-report-stall',
+    datasets: ['pipeline_ingest'],
+    kpis: ['dataset_freshness', 'data_freshness'],
+    fromEnd: 3,
+    toEnd: 2,
+    shows: 'red',
+    description:
+      'the ad platform report stops arriving for eight hours (06:00 to 14:00), then lands at once: ad_performance warns, fails and recovers',
+  },
+  {
     id: 'web-schema-break',
     datasets: ['pipeline_ingest'],
     kpis: ['schema_conformity', 'validation_failure_rate'],

@@ -48,6 +48,8 @@ function objectGrants(statements: PolicyStatementJson[], action: string): string
 }
 const GUARDRAIL_ENTRIES = ['guardrail-intake', 'approval-steps', 'approval-page'];
 const INGESTION_ENTRIES = ['ingest-drop-zone', 'ingest-http', 'ingest-telemetry'];
+/** The freshness check writes its records into pipeline_ingest, and no other dataset (freshness-check.test.ts). */
+const FRESHNESS_ENTRIES = ['check-freshness'];
 /** The review functions record their events in the audit trail, so in the governance dataset too (one builder per kind). */
 const REVIEW_ENTRIES = ['review-pack', 'review-pack', 'review-page'];
 
@@ -180,7 +182,9 @@ describe('ingestion', () => {
     const writers = entries.filter((entry) =>
       objectGrants(statementsOfFunction(app.pipeline, entry), 's3:PutObject').some((g) => g.includes('dataset=')),
     );
-    expect(writers.sort()).toEqual([...GUARDRAIL_ENTRIES, ...INGESTION_ENTRIES, ...REVIEW_ENTRIES].sort());
+    expect(writers.sort()).toEqual(
+      [...GUARDRAIL_ENTRIES, ...INGESTION_ENTRIES, ...FRESHNESS_ENTRIES, ...REVIEW_ENTRIES].sort(),
+    );
   });
 
   it('confines each ingestion function to the state items of its own datasets, without scans', () => {

@@ -200,3 +200,27 @@ describe('kpi dataset: declarations versioned on the local deployment, read by i
     expect(run.stderr).toContain('nothing published');
   });
 });
+
+describe('kpi dataset freshness: the check run now on the local deployment', () => {
+  it('finds the dataset that arrived fresh and the others not arrived yet, naming their owners', async () => {
+    const run = await runKpi(['dataset', 'freshness'], cwd);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /^ {2}web_sessions +fresh +last batch \S+, \d+[smhd].* ago +owner growth@example\.com$/m,
+    );
+    expect(run.stdout).toMatch(/^ {2}crm_leads +never_arrived +no batch committed yet +owner revops@example\.com$/m);
+    expect(run.stdout).toContain('not checked (no freshness declared): pipeline_governance, pipeline_ingest');
+    const json = JSON.parse((await runKpi(['dataset', 'freshness', '--format', 'json'], cwd)).stdout) as {
+      datasets: { dataset: string; status: string; noticesSent: string[] }[];
+    };
+    expect(json.datasets.find((d) => d.dataset === 'web_sessions')).toMatchObject({ status: 'fresh', noticesSent: [] });
+  });
+
+  it("shows the declared freshness in a dataset's history", async () => {
+    const history = await runKpi(['dataset', 'history', 'web_sessions'], cwd);
+    expect(history.stdout).toContain(
+      'owner growth@example.com; freshness: expected every 1h, warn after 3h, fail after 12h',
+    );
+  });
+});

@@ -25,9 +25,22 @@ describe('the whole pipeline on the local cloud', () => {
   });
 
   it('publishes every definition of the pack and computes a series for each', () => {
-    expect(local.result.counts.definitions).toBe(29);
+    expect(local.result.counts.definitions).toBe(30);
     const withValues = local.result.report.kpis.filter((k) => k.series.length > 0);
-    expect(withValues.length).toBe(29);
+    expect(withValues.length).toBe(30);
+  });
+
+  it('checks the freshness of every dataset that declares it once the files have landed', () => {
+    const checked = local.result.report.dataQuality.filter((d) => d.freshness !== undefined);
+    expect(checked.map((d) => [d.dataset, d.freshness?.status])).toEqual([
+      ['ad_performance', 'fresh'],
+      ['agent_events', 'fresh'],
+      ['content_events', 'fresh'],
+      ['crm_leads', 'fresh'],
+      ['crm_opportunities', 'fresh'],
+      ['web_sessions', 'fresh'],
+    ]);
+    expect(lines).toContain('  not checked (no freshness declared): pipeline_governance, pipeline_ingest');
   });
 
   it('quarantines exactly the broken rows of the flawed export, each with its reason', () => {
@@ -167,7 +180,7 @@ describe('the whole pipeline on the local cloud', () => {
     expect(
       document.pack.changes.proposals.find((p) => p.proposalId === gated?.proposalId)?.evidenceLines.length,
     ).toBeGreaterThan(1);
-    expect(document.pack.scorecard).toHaveLength(18);
+    expect(document.pack.scorecard).toHaveLength(19);
     expect(readFileSync(latest.htmlFile, 'utf8')).toContain('What changed');
     expect(local.result.report.links).toEqual([
       { label: `Review pack ${latest.reviewId}`, href: `reviews/${latest.reviewId}/pack.html` },

@@ -13,6 +13,7 @@ import { DeadLetterQueue } from '../dead-letter-queue';
 import { declarationsAsJson, readDatasetCatalog } from './catalog';
 import { codeVersion } from './code-version';
 import { DropZoneIngestion } from './drop-zone-ingestion';
+import { FreshnessCheck } from './freshness-check';
 import { HttpPullIngestion } from './http-pull-ingestion';
 import type { IngestionBaseProps } from './ingestion-function';
 import { RawStoreSweeper } from './raw-store-sweeper';
@@ -34,6 +35,11 @@ export interface IngestionProps {
     readonly graceHours: number;
     readonly supersededRetentionDays: number;
   };
+  /**
+   * The freshness check's schedule, and the dataset owners subscribed to its notices by email.
+   * @default every 15 minutes, nobody subscribed
+   */
+  readonly freshness?: { readonly schedule: string; readonly ownerEmails: readonly string[] };
   /** Declarations folder, relative to the repository root (the one `kpi compute` reads). @default 'kpis/datasets' */
   readonly datasetsFolder?: string;
 }
@@ -43,6 +49,8 @@ export class Ingestion extends Construct {
   readonly httpPull: HttpPullIngestion;
   readonly telemetry: TelemetryIngestion;
   readonly sweeper: RawStoreSweeper;
+  /** The scheduled freshness check and the dataset owners topic. */
+  readonly freshness: FreshnessCheck;
   readonly deadLetters: DeadLetterQueue;
   readonly datasets: DatasetDeclaration[];
 
@@ -53,7 +61,7 @@ export class Ingestion extends Construct {
     refuseConnectorsOnOwnedDatasets(this.datasets);
     this.deadLetters = new DeadLetterQueue(this, 'DeadLetters', {
       encryptionKey: props.messagingKey,
-      purpose: 'ingestion schedule deliveries and failed ingestion runs',
+      purpose: 'ingestion and freshness check schedule deliveries and failed runs',
     });
     const base: IngestionBaseProps = {
       buckets: props.buckets,
@@ -86,6 +94,13 @@ export class Ingestion extends Construct {
     this.sweeper = new RawStoreSweeper(this, 'Sweeper', {
       ...base,
       ...props.sweep,
+      deadLetterQueue: this.deadLetters.queue,
+    });
+    this.freshness = new FreshnessCheck(this, 'Freshness', {
+      ...base,
+      schedule: props.freshness?.schedule ?? 'rate(15 minutes)',
+      ownerEmails: props.freshness?.ownerEmails ?? [],
+      messagingKey: props.messagingKey,
       deadLetterQueue: this.deadLetters.queue,
     });
   }

@@ -10,10 +10,11 @@ import { S3IngestStore } from '../../adapters/aws/s3-ingest-store';
 import { S3RawPartitions } from '../../adapters/aws/s3-raw-partitions';
 import { nodeGunzip } from '../../adapters/gzip';
 import { type LoadedDataset, loadDatasetCatalog, loadDatasetFile } from '../../adapters/local/dataset-files';
-import { compileDataset, type DatasetDeclaration } from '../../domain/dataset';
+import { compileDataset, type DatasetDeclaration, humanDuration } from '../../domain/dataset';
 import { describeDeclarationChangeLines, describeDeclarationChanges } from '../../domain/dataset/declaration-changes';
 import { datasetsOfCalculation } from '../../domain/definition/schema';
 import { DefinitionNotFoundError, DefinitionUnchangedError } from '../../domain/versioning/errors';
+import type { FreshnessCheckReport } from '../../usecases/check-dataset-freshness';
 import { type DeclarationImpact, declarationImpact, type ImpactDependencies } from '../../usecases/declaration-impact';
 import {
   DeclarationBreaksKpisError,
@@ -31,7 +32,7 @@ import { parseOptions } from '../options';
 /** The declarations the deployment ships (lib/constructs/ingestion: `datasetsFolder`). */
 const DEPLOYED_DATASETS_DIR = 'kpis/datasets';
 
-const USAGE = `Usage: kpi dataset <publish|history|diff|rollback|retire> ...
+const USAGE = `Usage: kpi dataset <publish|history|diff|rollback|retire|freshness> ...
 
 Dataset declarations as versioned definitions, like KPIs: immutable versions with content hash,
 author and reason, one version in force, a change log. Ingestion reads the version in force when it
@@ -55,6 +56,11 @@ is read with the declaration the deployment ships. Every batch manifest records 
       Puts version V back in force (refused like a publish if it would break a KPI in force).
   kpi dataset retire ID --reason TEXT [--author NAME]
       Stops ingesting the dataset (refused while a KPI in force reads it); versions and history stay.
+  kpi dataset freshness [--format table|json]
+      Runs the freshness check now, as its schedule does: each dataset that declares \`freshness\`
+      against its last committed arrival (fresh, warn, fail, never_arrived). Like a scheduled run, it
+      writes the datasets' freshness records and notifies an owner whose dataset changed level.
+      Exits 1 when a dataset is at fail.
 
 ${DEPLOYMENT_USAGE}
 
@@ -64,7 +70,8 @@ ${DEPLOYMENT_USAGE}
 
 export const command: CliCommand = {
   name: 'dataset',
-  summary: 'version dataset declarations: publish, history, diff, rollback, retire (ingestion reads the one in force)',
+  summary:
+    'version dataset declarations: publish, history, diff, rollback, retire (ingestion reads the one in force); check their freshness',
   usage: USAGE,
   async run(context) {
     const [sub, ...rest] = context.args;
@@ -78,12 +85,14 @@ export const command: CliCommand = {
         return diff(next);
       case 'rollback':
         return rollback(next);
+      case 'freshness':
+        return freshness(next);
       case 'retire':
         return retire(next);
       default:
         throw new UsageError(
           sub === undefined
-            ? 'give a subcommand: publish, history, diff, rollback or retire'
+            ? 'give a subcommand: publish, history, diff, rollback, retire or freshness'
             : `unknown subcommand "${sub}"`,
         );
     }
@@ -190,8 +199,12 @@ async function history(context: CliContext): Promise<number> {
       );
       return 0;
     }
+    const declared = state.definition.freshness;
+    const expected = declared
+      ? `; freshness: expected every ${declared.expectedEvery}, warn after ${declared.warnAfter}, fail after ${declared.failAfter}`
+      : '; no freshness declared';
     context.stdout(
-      `${id}: ${state.status}, version ${state.version} in force of ${state.latestVersion}; owner ${state.definition.owner}\n\nVersions\n`,
+      `${id}: ${state.status}, version ${state.version} in force of ${state.latestVersion}; owner ${state.definition.owner}${expected}\n\nVersions\n`,
     );
     for (const v of versions) {
       const marker = v.version === state.version ? '*' : ' ';
@@ -207,6 +220,36 @@ async function history(context: CliContext): Promise<number> {
       );
     }
     return 0;
+  });
+}
+
+async function freshness(context: CliContext): Promise<number> {
+  const { values, positionals } = parseOptions(
+    context.args,
+    { ...DEPLOYMENT_OPTIONS, format: { type: 'string', default: 'table' } },
+    true,
+  );
+  if (positionals.length > 0) throw new UsageError('kpi dataset freshness takes no dataset id: it checks them all');
+  if (values.format !== 'table' && values.format !== 'json') throw new UsageError('--format is table or json');
+  return withDeployment(values, context, async (deployment) => {
+    const report = (await deployment.runFreshnessCheck()) as FreshnessCheckReport;
+    if (values.format === 'json') {
+      context.stdout(`${JSON.stringify(report, null, 2)}\n`);
+      return 0;
+    }
+    context.stdout(`Dataset freshness at ${report.at}\n`);
+    for (const d of report.datasets) {
+      const since =
+        d.lastArrivalAt === null
+          ? 'no batch committed yet'
+          : `last batch ${iso(d.lastArrivalAt)}, ${humanDuration(d.silentMillis)} ago`;
+      const told = d.noticesSent.length > 0 ? `  → ${d.owner} notified (${d.transition})` : '';
+      context.stdout(`  ${d.dataset.padEnd(22)} ${d.status.padEnd(13)} ${since}   owner ${d.owner}${told}\n`);
+    }
+    if (report.unchecked.length > 0) {
+      context.stdout(`  not checked (no freshness declared): ${report.unchecked.join(', ')}\n`);
+    }
+    return report.datasets.some((d) => d.level === 'fail') ? 1 : 0;
   });
 }
 

@@ -1,6 +1,8 @@
 // Domain (define): what changed between two versions of a dataset declaration, said the way a data
 // owner thinks of it: fields added, removed or retyped, validation tightened or loosened, renames,
 // defaults. Built on the semantic diff of definitions (key order and formatting never count).
+
+import { parseDuration } from '../definition/duration';
 import { type ChangeImpact, type DefinitionChange, diffDefinitions } from '../versioning/semantic-diff';
 import type { DatasetDeclaration } from './declaration';
 
@@ -19,7 +21,14 @@ export type DeclarationEffect =
   | 'default'
   /** Anything else about records or reading (format, derived fields, event time, key). */
   | 'changed'
-  /** Description, owner, freshness: nothing a record holds. */
+  /** Who answers for the dataset and receives its freshness notices. */
+  | 'owner'
+  /** When the freshness check warns and fails: `freshness.warnAfter` shortened is stricter. */
+  | 'freshness_tightened'
+  | 'freshness_loosened'
+  /** Expected freshness added, removed or `expectedEvery` changed. */
+  | 'freshness'
+  /** Description: nothing a record holds. */
   | 'metadata';
 
 export interface DeclarationChange extends DefinitionChange {
@@ -60,6 +69,8 @@ export function describeDeclarationChanges(before: DatasetDeclaration, after: Da
 function effectOf(change: DefinitionChange): DeclarationEffect {
   const path = change.path.split('.');
   const [section, name, option] = path;
+  if (section === 'owner') return 'owner';
+  if (section === 'freshness') return freshnessEffect(change, name);
   if (change.impact === 'metadata' || change.impact === 'governance') return 'metadata';
   if (section === 'renames') return 'renamed';
   if (section !== 'fields' || name === undefined) {
@@ -99,6 +110,15 @@ function effectOf(change: DefinitionChange): DeclarationEffect {
   }
 }
 
+/** A shorter `warnAfter` or `failAfter` makes the check warn or fail sooner. */
+function freshnessEffect(change: DefinitionChange, limit: string | undefined): DeclarationEffect {
+  if ((limit !== 'warnAfter' && limit !== 'failAfter') || change.kind !== 'changed') return 'freshness';
+  const before = typeof change.before === 'string' ? parseDuration(change.before) : undefined;
+  const after = typeof change.after === 'string' ? parseDuration(change.after) : undefined;
+  if (before === undefined || after === undefined || before === after) return 'freshness';
+  return after < before ? 'freshness_tightened' : 'freshness_loosened';
+}
+
 function bound(change: DefinitionChange, side: 'lower' | 'upper'): DeclarationEffect {
   if (change.kind === 'added') return 'tightened';
   if (change.kind === 'removed') return 'loosened';
@@ -111,7 +131,7 @@ function bound(change: DefinitionChange, side: 'lower' | 'upper'): DeclarationEf
 export function describeDeclarationChangeLines(changes: readonly DeclarationChange[]): string[] {
   const show = (value: unknown) => JSON.stringify(value);
   return changes.map((c) => {
-    const label = c.effect.replace('_', ' ');
+    const label = c.effect.replaceAll('_', ' ');
     switch (c.kind) {
       case 'added':
         return `+ ${c.path}: ${show(c.after)} [${label}]`;

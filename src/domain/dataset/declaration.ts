@@ -3,6 +3,7 @@
 // derived fields, validation, event time). The JSON Schema in schemas/dataset.schema.json is
 // generated from this zod schema.
 import * as z from 'zod';
+import { DURATION_PATTERN, durationMillis } from '../definition/duration';
 import { type FilePattern, FilePatternError, parseFilePattern } from './path-captures';
 import { TIMESTAMP_PRESETS, timestampPatternProblem } from './timestamp';
 
@@ -355,12 +356,61 @@ export const ingestionSchema = z
   })
   .strict();
 
+const freshnessDuration = z.string().regex(DURATION_PATTERN, 'must be a duration such as 90s, 15m, 1h, 2d or 1w');
+
+/** How often a dataset is expected to arrive, and when a silence is a warning, then a failure. */
+export const freshnessSchema = z
+  .object({
+    expectedEvery: freshnessDuration.describe(
+      'How often data normally arrives (a committed batch), e.g. `1h` for an hourly export: a duration, an integer and a unit among ms, s, m, h, d, w.',
+    ),
+    warnAfter: freshnessDuration.describe(
+      'Time since the last arrival after which the dataset is `warn` and its owner is told; at least `expectedEvery`.',
+    ),
+    failAfter: freshnessDuration.describe(
+      'Time since the last arrival after which the dataset is `fail` and its owner is told again; at least `warnAfter`.',
+    ),
+  })
+  .strict()
+  .superRefine((freshness, ctx) => {
+    const millis = (text: string) => (DURATION_PATTERN.test(text) ? durationMillis(text) : null);
+    const every = millis(freshness.expectedEvery);
+    const warn = millis(freshness.warnAfter);
+    const fail = millis(freshness.failAfter);
+    if (every === null || warn === null || fail === null) return;
+    if (warn < every) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['warnAfter'],
+        message: `${freshness.warnAfter} is shorter than expectedEvery (${freshness.expectedEvery}): the dataset would warn between two normal arrivals`,
+      });
+    }
+    if (fail < warn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['failAfter'],
+        message: `${freshness.failAfter} is shorter than warnAfter (${freshness.warnAfter}): failAfter must be at least warnAfter`,
+      });
+    }
+  })
+  .describe(
+    'Expected freshness: the scheduled freshness check compares the time since the last committed batch with these and notifies the owner when the dataset turns `warn` or `fail`, and when it recovers. Absent: the dataset is not checked.',
+  );
+
 export const datasetDeclarationSchema = z
   .object({
     $schema: z.string().optional().describe('Path or URL of schemas/dataset.schema.json, for editors.'),
     id: identifier.describe('The dataset id KPI definitions refer to.'),
     description: z.string().min(1),
-    owner: z.string().min(1).describe('Team or person answerable for the data, e.g. an email.'),
+    owner: z
+      .email({
+        message:
+          'must be an email address (a team or a person): freshness notices go to it, and a subscription of the dataset owners topic filters on it',
+      })
+      .describe(
+        'Email address of the team or person answerable for the data; the freshness check notifies it (message attribute `owner`).',
+      ),
+    freshness: freshnessSchema.optional(),
     files: z
       .union([z.string().min(1), z.array(z.string().min(1))])
       .optional()
@@ -532,6 +582,7 @@ export type IngestionDeclaration = z.infer<typeof ingestionSchema>;
 export type PushDeclaration = z.infer<typeof pushSchema>;
 export type AgentMismatchPolicy = (typeof AGENT_MISMATCH_POLICIES)[number];
 export type EventTimeDeclaration = z.infer<typeof eventTimeSchema>;
+export type FreshnessDeclaration = z.infer<typeof freshnessSchema>;
 
 /** The event time settings with defaults, whichever form the declaration used. */
 export function eventTimeOf(declaration: DatasetDeclaration): EventTimeDeclaration {

@@ -6,6 +6,8 @@ import { type CompiledDataset, compileDataset } from './mapping';
 
 export * from './declaration';
 export * from './errors';
+export * from './freshness';
+export * from './freshness-state';
 export * from './mapping';
 export * from './path-captures';
 export * from './reader';

@@ -1,6 +1,7 @@
 // Sample data: the pipeline's own records, as the ingestion stage (pipeline_ingest) and the guardrail
 // stage (pipeline_governance) write them. The real pipeline produces these; the samples let the data
 // quality and governance KPIs be computed and tested from files alone.
+import { type FreshnessAssessment, freshnessRecord, levelOfSilence } from '../../domain/dataset/freshness';
 import { BATCH_ONLY_FIELDS } from '../../domain/ingest/data-quality';
 import type { TypedRecord } from '../../domain/records';
 import { type ReviewKind, reviewIdOf, reviewPeriodBefore } from '../../domain/reviews/kinds';
@@ -16,6 +17,21 @@ const FEEDS = [
   { dataset: 'web_sessions', rowsPerHour: 17, connector: 'drop_zone' },
   { dataset: 'content_events', rowsPerHour: 6, connector: 'drop_zone' },
 ] as const;
+
+/** The freshness each feed declares in kpis/datasets, in milliseconds (a test holds the two equal). */
+export const SAMPLE_FRESHNESS: Readonly<
+  Record<(typeof FEEDS)[number]['dataset'], { expectedEvery: number; warnAfter: number; failAfter: number }>
+> = {
+  ad_performance: { expectedEvery: HOUR, warnAfter: 2 * HOUR, failAfter: 6 * HOUR },
+  agent_events: { expectedEvery: 30 * MINUTE, warnAfter: HOUR, failAfter: 3 * HOUR },
+  crm_leads: { expectedEvery: DAY, warnAfter: 26 * HOUR, failAfter: 2 * DAY },
+  crm_opportunities: { expectedEvery: DAY, warnAfter: 26 * HOUR, failAfter: 2 * DAY },
+  web_sessions: { expectedEvery: HOUR, warnAfter: 3 * HOUR, failAfter: 12 * HOUR },
+  content_events: { expectedEvery: HOUR, warnAfter: 3 * HOUR, failAfter: 12 * HOUR },
+};
+
+/** Hours of the day whose ad platform reports are held during the `ad-report-stall` anomaly, then land at once. */
+const STALLED_HOURS = { from: 6, to: 14 };
 
 /**
  * Per dataset and hourly batch, what the ingestion stage writes (src/domain/ingest/data-quality.ts):
@@ -41,9 +57,16 @@ export function pipelineIngest(seed: number, calendar: SampleCalendar): TypedRec
         const quarantined = Object.values(reasons).reduce((sum, n) => sum + n, 0);
         const delayed = feed.dataset.startsWith('crm_') && during(anomaly('crm-feed-delay'), calendar, day);
         const lag = delayed ? 6 * HOUR + random.integer(0, 20 * MINUTE) : Math.round(random.logNormal(6 * MINUTE, 0.5));
-        const ingested = hourEnd + random.integer(MINUTE, 4 * MINUTE);
+        const onTime = hourEnd + random.integer(MINUTE, 4 * MINUTE);
+        const newest = onTime - lag;
+        const stalled =
+          feed.dataset === 'ad_performance' &&
+          during(anomaly('ad-report-stall'), calendar, day) &&
+          hour >= STALLED_HOURS.from &&
+          hour < STALLED_HOURS.to;
+        // A held report lands with the first one after the stall: later, its newest event as old as it was.
+        const ingested = stalled ? calendar.dayStart(day) + (STALLED_HOURS.to + 1) * HOUR + 2 * MINUTE : onTime;
         if (ingested >= calendar.end) continue;
-        const newest = ingested - lag;
         const common = {
           batch_id: `B-${feed.dataset}-${day}-${hour}`,
           dataset: feed.dataset,
@@ -62,7 +85,7 @@ export function pipelineIngest(seed: number, calendar: SampleCalendar): TypedRec
           schema_conformity: received > 0 ? (received - quarantined) / received : null,
           newest_event_time: newest,
           oldest_event_time: newest - HOUR + random.integer(0, 5 * MINUTE),
-          freshness_lag_seconds: lag / 1000,
+          freshness_lag_seconds: (ingested - newest) / 1000,
           late_records: 0,
           bytes: received * random.integer(150, 220),
           duration_ms: random.integer(200, 3_000),
@@ -80,7 +103,49 @@ export function pipelineIngest(seed: number, calendar: SampleCalendar): TypedRec
       }
     }
   }
+  records.push(...freshnessChecks(records, calendar));
   return records.sort((a, b) => (a.ingested_at as number) - (b.ingested_at as number));
+}
+
+/**
+ * The freshness check's records: each feed judged against its declared freshness at half past
+ * every hour (the check runs every 15 minutes on a deployment; hourly keeps the sample small), from
+ * the arrivals of its `batch` records.
+ */
+function freshnessChecks(batches: readonly TypedRecord[], calendar: SampleCalendar): TypedRecord[] {
+  const records: TypedRecord[] = [];
+  for (const feed of FEEDS) {
+    const arrivals = batches
+      .filter((r) => r.record_type === 'batch' && r.dataset === feed.dataset)
+      .map((r) => r.ingested_at as number)
+      .sort((a, b) => a - b);
+    const declared = SAMPLE_FRESHNESS[feed.dataset];
+    const limits = {
+      expectedEveryMillis: declared.expectedEvery,
+      warnAfterMillis: declared.warnAfter,
+      failAfterMillis: declared.failAfter,
+    };
+    let next = 0;
+    for (let at = calendar.start + HOUR + 30 * MINUTE; at < calendar.end; at += HOUR) {
+      while (next < arrivals.length && (arrivals[next] as number) <= at) next++;
+      const lastArrivalAt = next > 0 ? (arrivals[next - 1] as number) : null;
+      const silentMillis = at - (lastArrivalAt ?? calendar.start);
+      const level = levelOfSilence(silentMillis, limits);
+      const assessment: FreshnessAssessment = {
+        dataset: feed.dataset,
+        owner: `${feed.dataset}-owner@example.com`,
+        status: lastArrivalAt === null ? 'never_arrived' : level === 'ok' ? 'fresh' : level,
+        level,
+        lastArrivalAt,
+        silentMillis,
+        missedArrivals: Math.max(0, Math.floor(silentMillis / declared.expectedEvery) - 1),
+        limits,
+        checkedAt: at,
+      };
+      records.push(freshnessRecord(assessment, `F-${new Date(at).toISOString()}`));
+    }
+  }
+  return records;
 }
 
 const GOVERNED = [

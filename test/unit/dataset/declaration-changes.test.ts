@@ -63,11 +63,11 @@ describe('describeDeclarationChanges', () => {
     ]);
   });
 
-  it('reports renames, and owner changes as metadata', () => {
+  it('reports renames, and owner changes as such', () => {
     expect(effects(changed(() => undefined, { renames: { 'Lead ID': 'lead_id' } }))).toEqual([
       'renames.Lead ID added renamed',
     ]);
-    expect(effects(changed(() => undefined, { owner: 'revops@example.com' }))).toEqual(['owner changed metadata']);
+    expect(effects(changed(() => undefined, { owner: 'revops@example.com' }))).toEqual(['owner changed owner']);
   });
 });
 
@@ -91,7 +91,7 @@ describe('ActiveDatasets', () => {
     let now = 0;
     let published: DefinitionState<DatasetDeclaration>[] = [
       state(
-        changed(() => undefined, { owner: 'x@y.z' }),
+        changed(() => undefined, { owner: 'x@example.com' }),
         2,
         'active',
       ),
