@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { readDefinitionFiles } from '../../src/contracts/kpi-definition-files';
 import { PipelineMetric } from '../../src/contracts/metrics';
@@ -175,11 +175,21 @@ async function bucketBytes(cloud: LocalCloud): Promise<number> {
   return bytes;
 }
 
+/**
+ * Bytes of every table's items, as the size of their DynamoDB JSON (a little above DynamoDB's own
+ * count; the emulator reports no table size).
+ */
 async function tableBytes(cloud: LocalCloud): Promise<number> {
   let bytes = 0;
   for (const table of Object.values(cloud.resources.tables)) {
-    const { Table } = await cloud.clients.dynamodb.send(new DescribeTableCommand({ TableName: table }));
-    bytes += Table?.TableSizeBytes ?? 0;
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await cloud.clients.dynamodb.send(
+        new ScanCommand({ TableName: table, ...(start ? { ExclusiveStartKey: start } : {}) }),
+      );
+      for (const item of page.Items ?? []) bytes += Buffer.byteLength(JSON.stringify(item));
+      start = page.LastEvaluatedKey;
+    } while (start);
   }
   return bytes;
 }
@@ -251,19 +261,32 @@ function monthlyModel(m: Measured, prices: PriceTable, scale: number): MonthLine
       ),
     0,
   );
-  const customMetrics = Object.keys(PipelineMetric).length - 3 + 3 * m.definitions.length; // KpiValue, KpiForecast, KpiRedProbability per KPI
-  lines.push({
-    what: 'storage (a month of data), metrics, alarms, dashboards, secrets, logs',
-    reading: {},
-    otherUsd:
-      ((m.s3Bytes * monthOfData) / GB) * prices.s3.standardStoragePerGbMonth +
-      ((m.dynamodbBytes * monthOfData) / GB) * prices.dynamodb.standardStoragePerGbMonth +
-      customMetrics * prices.cloudwatch.customMetricPerMonth +
-      m.fixed.alarms * prices.cloudwatch.alarmPerMonth +
-      m.fixed.dashboards * prices.cloudwatch.dashboardPerMonth +
-      m.fixed.secrets * prices.secretsmanager.perSecretMonth +
-      ((invocations * LOG_BYTES_PER_INVOCATION) / GB) * prices.cloudwatch.logsIngestionPerGb,
-  });
+  // KpiValue, KpiForecast and KpiRedProbability have a series per KPI; the others one each.
+  const customMetrics = Object.keys(PipelineMetric).length - 3 + 3 * m.definitions.length;
+  const cw = prices.cloudwatch;
+  lines.push(
+    {
+      what: `storage of a month of data: S3 ${((m.s3Bytes * monthOfData) / GB).toFixed(3)} GB, DynamoDB ${((m.dynamodbBytes * monthOfData) / GB).toFixed(3)} GB`,
+      reading: {},
+      otherUsd:
+        ((m.s3Bytes * monthOfData) / GB) * prices.s3.standardStoragePerGbMonth +
+        ((m.dynamodbBytes * monthOfData) / GB) * prices.dynamodb.standardStoragePerGbMonth,
+    },
+    {
+      what: `CloudWatch: ${customMetrics} custom metrics, ${m.fixed.alarms} alarms, ${m.fixed.dashboards} dashboard(s), ${Math.round(invocations).toLocaleString('en-US')} invocations' logs (${LOG_BYTES_PER_INVOCATION} B each)`,
+      reading: {},
+      otherUsd:
+        customMetrics * cw.customMetricPerMonth +
+        m.fixed.alarms * cw.alarmPerMonth +
+        m.fixed.dashboards * cw.dashboardPerMonth +
+        ((invocations * LOG_BYTES_PER_INVOCATION) / GB) * cw.logsIngestionPerGb,
+    },
+    {
+      what: `Secrets Manager: ${m.fixed.secrets} secrets`,
+      reading: {},
+      otherUsd: m.fixed.secrets * prices.secretsmanager.perSecretMonth,
+    },
+  );
   return lines;
 }
 
