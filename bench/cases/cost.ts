@@ -58,7 +58,7 @@ interface Measured {
   readonly schedules: readonly { name: string; expression: string; reading: MeterReading }[];
   readonly s3Bytes: number;
   readonly dynamodbBytes: number;
-  readonly fixed: { alarms: number; dashboards: number; secrets: number };
+  readonly fixed: { alarms: number; dashboards: number; secrets: number; keys: number };
 }
 
 export async function run(): Promise<void> {
@@ -156,6 +156,7 @@ async function measure(cloud: LocalCloud, meter: RequestMeter, outDir: string): 
       alarms: cloud.resolver.resourcesOfType('AWS::CloudWatch::Alarm').length,
       dashboards: cloud.resolver.resourcesOfType('AWS::CloudWatch::Dashboard').length,
       secrets: cloud.resolver.resourcesOfType('AWS::SecretsManager::Secret').length,
+      keys: cloud.resolver.resourcesOfType('AWS::KMS::Key').length,
     },
   };
 }
@@ -282,9 +283,9 @@ function monthlyModel(m: Measured, prices: PriceTable, scale: number): MonthLine
         ((invocations * LOG_BYTES_PER_INVOCATION) / GB) * cw.logsIngestionPerGb,
     },
     {
-      what: `Secrets Manager: ${m.fixed.secrets} secrets`,
+      what: `Secrets Manager: ${m.fixed.secrets} secrets; KMS: ${m.fixed.keys} customer-managed key(s)`,
       reading: {},
-      otherUsd: m.fixed.secrets * prices.secretsmanager.perSecretMonth,
+      otherUsd: m.fixed.secrets * prices.secretsmanager.perSecretMonth + m.fixed.keys * prices.kms.perKeyMonth,
     },
   );
   return lines;
@@ -334,7 +335,7 @@ function report(m: Measured, prices: PriceTable): void {
     );
   }
   console.log(
-    `  stored after the run: S3 ${(m.s3Bytes / 1024 ** 2).toFixed(1)} MiB, DynamoDB ${(m.dynamodbBytes / 1024 ** 2).toFixed(1)} MiB; ${m.fixed.alarms} alarms, ${m.fixed.dashboards} dashboards, ${m.fixed.secrets} secrets`,
+    `  stored after the run: S3 ${(m.s3Bytes / 1024 ** 2).toFixed(1)} MiB, DynamoDB ${(m.dynamodbBytes / 1024 ** 2).toFixed(1)} MiB; ${m.fixed.alarms} alarms, ${m.fixed.dashboards} dashboards, ${m.fixed.secrets} secrets, ${m.fixed.keys} KMS keys`,
   );
   const totals: number[] = [];
   for (const scale of [1, SCALE]) {

@@ -37,6 +37,7 @@ export interface PriceTable {
     readonly logsIngestionPerGb: number;
     readonly logsStoragePerGbMonth: number;
   };
+  readonly kms: { readonly perKeyMonth: number; readonly requestsPerTenThousand: number };
 }
 
 export function loadPrices(): PriceTable {
