@@ -76,10 +76,11 @@ export function requestCost(reading: MeterReading, prices: PriceTable): Record<s
           add('dynamodb', (count.capacityUnits / 1e6) * prices.dynamodb.onDemandReadPerMillionUnits);
         break;
       case 'lambda':
-        if (count.operation !== 'Invocation') break;
+        // Invoke API calls start invocations, which are what is billed (with the GB-seconds of any line).
         add(
           'lambda',
-          (count.requests / 1e6) * prices.lambda.requestsPerMillion + count.gbSeconds * prices.lambda.arm64PerGbSecond,
+          (count.operation === 'Invocation' ? (count.requests / 1e6) * prices.lambda.requestsPerMillion : 0) +
+            count.gbSeconds * prices.lambda.arm64PerGbSecond,
         );
         break;
       case 'states':

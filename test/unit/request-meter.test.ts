@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runsPerMonth } from '../../bench/support/aws-prices';
+import { loadPrices, requestCost, runsPerMonth } from '../../bench/support/aws-prices';
 import { restOperation, s3Operation } from '../../src/local/request-meter';
 
 describe('the request meter', () => {
@@ -45,5 +45,52 @@ describe('runs of a schedule in a 30-day month', () => {
 
   it('refuses an expression it cannot read', () => {
     expect(() => runsPerMonth('every day')).toThrow(/not a rate, cron or at expression/);
+  });
+});
+
+describe('the price of a reading', () => {
+  const prices = loadPrices();
+  const count = (service: string, operation: string, requests: number, extra = {}) => ({
+    [`${service}:${operation}`]: {
+      service: service as 'lambda',
+      operation,
+      requests,
+      capacityUnits: 0,
+      gbSeconds: 0,
+      ...extra,
+    },
+  });
+
+  it('bills S3 writes and listings at the first tier, reads at the second, deletes not at all', () => {
+    const cost = requestCost(
+      { ...count('s3', 'PutObject', 1000), ...count('s3', 'GetObject', 1000), ...count('s3', 'DeleteObject', 1000) },
+      prices,
+    );
+    expect(cost.s3).toBeCloseTo(prices.s3.tier1PerThousand + prices.s3.tier2PerThousand);
+  });
+
+  it('bills Lambda on its invocations and their GB-seconds, not on the Invoke calls that started some', () => {
+    const cost = requestCost(
+      {
+        ...count('lambda', 'Invocation', 1e6, { gbSeconds: 10 }),
+        ...count('lambda', 'Invoke', 1e6),
+        ...count('lambda', 'ScaledCompute', 0, { gbSeconds: 5 }),
+      },
+      prices,
+    );
+    expect(cost.lambda).toBeCloseTo(prices.lambda.requestsPerMillion + 15 * prices.lambda.arm64PerGbSecond);
+  });
+
+  it('bills DynamoDB on capacity units, writes and reads at their own price', () => {
+    const cost = requestCost(
+      {
+        ...count('dynamodb', 'PutItem', 10, { capacityUnits: 1e6 }),
+        ...count('dynamodb', 'Query', 10, { capacityUnits: 1e6 }),
+      },
+      prices,
+    );
+    expect(cost.dynamodb).toBeCloseTo(
+      prices.dynamodb.onDemandWritePerMillionUnits + prices.dynamodb.onDemandReadPerMillionUnits,
+    );
   });
 });
