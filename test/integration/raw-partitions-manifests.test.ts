@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawObjectCache, S3RawPartitions } from '../../src/adapters/aws/s3-raw-partitions';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { RequestMeter, servicePortsOf } from '../../src/local/request-meter';
-import { putRawBatch, rawStoreOf } from '../support/raw-store';
+import { importRawBatch, rawStoreOf } from '../support/raw-store';
 
 let cloud: LocalCloud;
 const HOUR = 3_600_000;
@@ -11,7 +11,7 @@ const start = Date.UTC(2026, 2, 1);
 beforeAll(async () => {
   cloud = await LocalCloud.start({ emulatorThread: false });
   for (const batchId of ['first', 'second']) {
-    await putRawBatch(rawStoreOf(cloud), {
+    await importRawBatch(rawStoreOf(cloud), {
       dataset: 'ad_performance',
       batchId,
       eventTimeField: 'ts',
