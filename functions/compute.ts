@@ -4,9 +4,9 @@
 // `{ kpiId, from, to, asOf }`: those periods, computed without evaluation.
 import * as z from 'zod';
 import { DynamoDbAnnotationStore } from '../src/adapters/aws/dynamodb-annotation-store';
-import { DynamoDbIngestLedger } from '../src/adapters/aws/dynamodb-ingest-ledger';
 import { DynamoDbKpiValueStore } from '../src/adapters/aws/dynamodb-kpi-value-store';
 import { DynamoDbRawCommitLog } from '../src/adapters/aws/dynamodb-raw-commit-log';
+import { DynamoDbRecomputeMarks } from '../src/adapters/aws/dynamodb-recompute-marks';
 import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
 import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
 import { S3InputArchive } from '../src/adapters/aws/s3-input-archive';
@@ -62,7 +62,7 @@ export const { handler, create } = defineHandler({
       values: new DynamoDbKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
       codeVersion: env.CODE_VERSION,
       partitionTimeField: (dataset: string) => env.PARTITION_TIME_FIELDS[dataset],
-      lateData: new DynamoDbIngestLedger(clients.dynamodb, env.STATE_TABLE),
+      lateData: new DynamoDbRecomputeMarks(clients.dynamodb, env.STATE_TABLE),
       violations: env.GUARDRAIL_INTAKE_FUNCTION
         ? new LambdaViolationSink(clients.lambda, env.GUARDRAIL_INTAKE_FUNCTION)
         : null,

@@ -42,9 +42,16 @@ interface HandlerModule {
   create?: (env: Environment) => LambdaHandler<unknown>;
 }
 
+/** One finished invocation, as Lambda would bill it: the function and how long its handler ran. */
+export interface LocalInvocation {
+  readonly fn: LocalFunction;
+  readonly durationMs: number;
+}
+
 /** Every function of the app, invocable by name, ARN, logical id or entry. */
 export class LocalFunctions {
   private readonly byKey = new Map<string, LocalFunction>();
+  private readonly observers = new Set<(invocation: LocalInvocation) => void>();
   private readonly handlers = new Map<string, Promise<LambdaHandler<unknown>>>();
   private readonly running = new Map<string, number>();
 
@@ -113,13 +120,24 @@ export class LocalFunctions {
       );
     }
     this.running.set(fn.functionName, running + 1);
+    const started = performance.now();
     try {
       const handler = await this.handler(fn);
       // One invocation, for the fault injector's crash plans (a crashed invocation stays dead).
       return await runInvocation(fn.entry, () => handler(event, localContext(fn)));
     } finally {
       this.running.set(fn.functionName, (this.running.get(fn.functionName) ?? 1) - 1);
+      for (const observer of this.observers) observer({ fn, durationMs: performance.now() - started });
     }
+  }
+
+  /**
+   * Calls `observer` after every invocation (e.g. to count requests and GB-seconds); returns the
+   * function that stops it.
+   */
+  observe(observer: (invocation: LocalInvocation) => void): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   private handler(fn: LocalFunction): Promise<LambdaHandler<unknown>> {

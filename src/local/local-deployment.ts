@@ -2,7 +2,8 @@
 // the `kpi` commands open it: one process at a time (state-lock.ts), optionally fresh, with what the
 // run that created it recorded (the declarations its functions read), so a command run afterwards
 // acts on what that run did.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { LocalCloud, type LocalCloudOptions } from './local-cloud';
@@ -65,7 +66,8 @@ export async function openLocalDeployment(options: OpenLocalDeploymentOptions): 
   });
   try {
     const recordFile = path.join(stateDir, RECORD_FILE);
-    if (fresh) rmSync(stateDir, { recursive: true, force: true });
+    // A fresh start moves the old state aside at once and deletes it while the run goes on.
+    const discarding = fresh ? discardState(stateDir) : Promise.resolve();
     mkdirSync(stateDir, { recursive: true });
     let record = readRecord(recordFile);
     if (newRecord) {
@@ -96,6 +98,7 @@ export async function openLocalDeployment(options: OpenLocalDeploymentOptions): 
       close: async () => {
         try {
           await cloud.stop();
+          await discarding;
         } finally {
           await lock.release();
         }
@@ -105,6 +108,28 @@ export async function openLocalDeployment(options: OpenLocalDeploymentOptions): 
     await lock.release();
     throw error;
   }
+}
+
+const DISCARDED = '.discarded-';
+
+/**
+ * Renames `stateDir` aside (instant, the same file system) and deletes it and any state a stopped
+ * run left aside before, in the background: tens of thousands of small files (the emulators' S3
+ * objects and LevelDB tables) take seconds to delete, which a fresh run need not wait for.
+ */
+function discardState(stateDir: string): Promise<void> {
+  const resolved = path.resolve(stateDir);
+  const parent = path.dirname(resolved);
+  const name = path.basename(resolved);
+  if (existsSync(resolved)) renameSync(resolved, `${resolved}${DISCARDED}${process.pid}-${Date.now()}`);
+  const aside = existsSync(parent)
+    ? readdirSync(parent).filter((entry) => entry.startsWith(`${name}${DISCARDED}`))
+    : [];
+  // What cannot be deleted now (a file held open elsewhere) is tried again by the next fresh start.
+  return Promise.all(aside.map((entry) => rm(path.join(parent, entry), { recursive: true, force: true }))).then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 function readRecord(file: string): DeploymentRecord | undefined {

@@ -5,8 +5,8 @@
 // build the report. `npm start` prints it; the end-to-end test checks it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
-import { repoRoot as root } from '../../lib/repo-root';
 import { DynamoDbKpiValueStore } from '../adapters/aws/dynamodb-kpi-value-store';
 import { kpiDefinitionStore, storedDefinition } from '../adapters/aws/kpi-definitions';
 import { SchedulerKpiSchedules } from '../adapters/aws/scheduler-kpi-schedules';
@@ -49,6 +49,7 @@ import type { LocalCloud } from './local-cloud';
 import { type RecoveryResult, runRecoveryStage } from './recovery-stage';
 import { type ReviewsDemoResult, runReviewsDemo } from './reviews-demo';
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DAY = 86_400_000;
 
 export interface LocalRunOptions {
@@ -99,8 +100,7 @@ export interface LocalRunResult {
 /** Runs every stage of the pipeline once. */
 export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptions): Promise<LocalRunResult> {
   const { log, stage } = options;
-  let end = options.end ?? Math.floor(Date.now() / 3_600_000) * 3_600_000;
-  const days = options.days ?? 42;
+  const runAt = options.end ?? Math.floor(Date.now() / 3_600_000) * 3_600_000;
   const definitionsDir = options.dataDir
     ? path.join(options.dataDir, 'definitions')
     : path.join(root, 'kpis', 'definitions');
@@ -108,8 +108,86 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
 
   stage('Define: the KPI definitions published as immutable versions, with a schedule per cadence');
   const definitions = await publishDefinitions(cloud, definitionsDir, datasetsDir, log);
+  const ingested = await ingestStage(cloud, options, datasetsDir, runAt);
+  const { from, end, catalog } = ingested;
+  const computed = await computeHistoryStage(cloud, options, definitions, from, end);
+  const evaluated = await evaluateStage(cloud, options, definitions, end);
 
-  stage(
+  // The flawed export's quarantine, fixed by a new declaration version and replayed; the refresh restates.
+  let recovery: RecoveryResult | null = null;
+  if (!options.dataDir) {
+    stage('Recover: a fixed web_sessions declaration is published and its quarantine replayed');
+    recovery = await runRecoveryStage(cloud, catalog, definitions, end, log);
+  }
+
+  stage('Calibrate: threshold proposals on each calibration cadence; a target change on a high KPI waits for approval');
+  const calibration = await runCalibrationStage(cloud, end, log);
+
+  stage('Govern: the guardrail policy notifies owners or asks approvers through the approval workflow');
+  const guardrails = await runGuardrailsDemo(cloud, null, { decide: options.decide, log, topics: evaluated.topics });
+  if (calibration.gated) log(`  ${await describeGatedOutcome(cloud, calibration.gated)}`);
+
+  const snapshots = await publishStage(cloud, options, definitions, from, end);
+
+  stage('Review: the weekly review pack, built from the stores as its schedule would, signed off');
+  const review = await runReviewsDemo(cloud, {
+    at: end,
+    outDir: options.outDir,
+    decide: options.decide === 'none' ? 'none' : 'sign',
+    log,
+  });
+
+  stage('Report');
+  const dataQuality = withFreshness(ingested.dataQuality, ingested.freshness).map((row) =>
+    recovery && row.dataset === recovery.dataset ? withReplay(row, recovery) : row,
+  );
+  const { report, reportFile } = await reportStage(cloud, options, { definitions, from, end, dataQuality, review });
+  const values = (summaries: readonly ComputeSummary[]) =>
+    summaries.reduce((n, c) => n + c.values.created + c.values.updated, 0);
+  return {
+    report,
+    reportFile,
+    review,
+    links: guardrails.links,
+    window: { from, to: end },
+    calibration,
+    recovery,
+    counts: {
+      definitions: definitions.length,
+      rowsRead: ingested.dataQuality.reduce((n, d) => n + d.read, 0),
+      rowsQuarantined: ingested.dataQuality.reduce((n, d) => n + d.quarantined, 0),
+      values: values(computed) + values(evaluated.refreshed),
+      violations: evaluated.violations,
+      approvals: guardrails.approvalIds.length,
+      snapshots,
+    },
+  };
+}
+
+interface IngestStageResult {
+  readonly catalog: Awaited<ReturnType<typeof loadDatasetCatalog>>;
+  /** The window the run covers: from the first day of data to the instant the run happens at. */
+  readonly from: number;
+  readonly end: number;
+  readonly dataQuality: DataQualityRow[];
+  /** What the freshness check found after the ingestion, as its schedule would have. */
+  readonly freshness: Awaited<ReturnType<typeof runFreshnessStage>>;
+}
+
+/**
+ * Publishes the dataset declarations and feeds the sources: the sample's files (or yours) dropped in
+ * the landing zone and ingested by the drop-zone schedule, the governance history, the telemetry push.
+ */
+async function ingestStage(
+  cloud: LocalCloud,
+  options: LocalRunOptions,
+  datasetsDir: string,
+  runAt: number,
+): Promise<IngestStageResult> {
+  const { log } = options;
+  const days = options.days ?? 42;
+  let end = runAt;
+  options.stage(
     options.dataDir
       ? `Ingest: your files from ${datasetsDir}`
       : `Ingest: ${days} days of sample data through the connectors`,
@@ -120,33 +198,10 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     reason: 'initial publication of the dataset declarations',
   });
   log(`  ${datasetVersions} dataset declarations published as versions the ingestion reads at run time`);
-  const drops: { dataset: string; file: string; name?: string }[] = [];
-  const histories: { loaded: LoadedDataset; file: string }[] = [];
   let from = periodStart('day', end - days * DAY);
-  if (options.dataDir) {
-    for (const [id, loaded] of catalog) {
-      if (!ingestionOf(loaded.declaration).dropZone) continue;
-      // Keys keep the folders `files` captures fields from, so the drop zone reads the same values.
-      for (const file of await resolveDatasetFiles(loaded))
-        drops.push({ dataset: id, file, name: landingNameOf(loaded, file) });
-    }
-  } else {
-    const start = new Date(from).toISOString().slice(0, 10);
-    const sampleDir = path.join(options.outDir, 'sample-data');
-    const data = generateSampleData({ seed: options.seed ?? 42, start, days });
-    const files = await writeSampleFiles(sampleDir, data);
-    // A tracking change upstream: some rows arrive broken, and are quarantined with their reasons.
-    const flawed = await writeFlawedSample(sampleDir, data, { seed: options.seed ?? 42 });
-    for (const f of [...files, flawed]) {
-      const loaded = catalog.get(f.dataset);
-      if (loaded && ingestionOf(loaded.declaration).dropZone) drops.push({ dataset: f.dataset, file: f.file });
-      // No connector writes the governance dataset: its history is copied in as a migration would.
-      else if (loaded && f.dataset === GOVERNANCE_DATASET_ID) histories.push({ loaded, file: f.file });
-    }
-    log(
-      `  sample: seed ${options.seed ?? 42}, ${start} → ${new Date(end).toISOString().slice(0, 16)}Z, planted anomalies included`,
-    );
-  }
+  const { drops, histories } = options.dataDir
+    ? { drops: await yourDrops(catalog), histories: [] }
+    : await sampleDrops(catalog, options, from, end);
   await dropFiles(cloud, drops);
   log(
     `  dropped ${drops.length} files in s3://${cloud.functions.get('ingest-drop-zone').environment.LANDING_BUCKET}/landing/`,
@@ -172,14 +227,64 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
       );
     }
   }
-  const dataQuality = dataQualityRows(manifests, end);
   log(`  connector runs: ${dropZone.datasets.reduce((n, d) => n + d.files, 0)} files through the drop-zone schedule`);
   log('  freshness check (its schedule): each dataset against its declared freshness');
   const freshness = await runFreshnessStage(cloud, end, log);
+  return { catalog, from, end, dataQuality: dataQualityRows(manifests, end), freshness };
+}
 
-  stage('Compute: the history of every KPI through the compute function, with lineage');
-  // History up to the previous period, computed without evaluation (the past wakes nobody); the
-  // schedules then compute the latest periods as they do every day, and evaluate them.
+type LocalDrop = { dataset: string; file: string; name?: string };
+
+/** Your datasets' files, for the drop zone; keys keep the folders `files` captures fields from. */
+async function yourDrops(catalog: Awaited<ReturnType<typeof loadDatasetCatalog>>): Promise<LocalDrop[]> {
+  const drops: LocalDrop[] = [];
+  for (const [id, loaded] of catalog) {
+    if (!ingestionOf(loaded.declaration).dropZone) continue;
+    for (const file of await resolveDatasetFiles(loaded))
+      drops.push({ dataset: id, file, name: landingNameOf(loaded, file) });
+  }
+  return drops;
+}
+
+/** The sample's files, written to the out folder: those for the drop zone, and the governance history. */
+async function sampleDrops(
+  catalog: Awaited<ReturnType<typeof loadDatasetCatalog>>,
+  options: LocalRunOptions,
+  from: number,
+  end: number,
+): Promise<{ drops: LocalDrop[]; histories: { loaded: LoadedDataset; file: string }[] }> {
+  const drops: LocalDrop[] = [];
+  const histories: { loaded: LoadedDataset; file: string }[] = [];
+  const start = new Date(from).toISOString().slice(0, 10);
+  const sampleDir = path.join(options.outDir, 'sample-data');
+  const data = generateSampleData({ seed: options.seed ?? 42, start, days: options.days ?? 42 });
+  const files = await writeSampleFiles(sampleDir, data);
+  // A tracking change upstream: some rows arrive broken, and are quarantined with their reasons.
+  const flawed = await writeFlawedSample(sampleDir, data, { seed: options.seed ?? 42 });
+  for (const f of [...files, flawed]) {
+    const loaded = catalog.get(f.dataset);
+    if (loaded && ingestionOf(loaded.declaration).dropZone) drops.push({ dataset: f.dataset, file: f.file });
+    // No connector writes the governance dataset: its history is copied in as a migration would.
+    else if (loaded && f.dataset === GOVERNANCE_DATASET_ID) histories.push({ loaded, file: f.file });
+  }
+  options.log(
+    `  sample: seed ${options.seed ?? 42}, ${start} → ${new Date(end).toISOString().slice(0, 16)}Z, planted anomalies included`,
+  );
+  return { drops, histories };
+}
+
+/**
+ * History up to the previous period, computed without evaluation (the past wakes nobody); the
+ * schedules then compute the latest periods as they do every day, and evaluate them.
+ */
+async function computeHistoryStage(
+  cloud: LocalCloud,
+  options: LocalRunOptions,
+  definitions: readonly KpiDefinition[],
+  from: number,
+  end: number,
+): Promise<ComputeSummary[]> {
+  options.stage('Compute: the history of every KPI through the compute function, with lineage');
   const computed: ComputeSummary[] = [];
   for (const [index, definition] of definitions.entries()) {
     const refresh = shiftPeriod(definition.grain, periodStart(definition.grain, end), -1);
@@ -201,11 +306,22 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     );
   }
   const sum = (pick: (c: ComputeSummary) => number) => computed.reduce((n, c) => n + pick(c), 0);
-  log(
+  options.log(
     `  ${computed.length} KPIs, ${sum((c) => c.periods.finalized)} periods, ${sum((c) => c.values.created + c.values.updated)} values written; ${sum((c) => c.partitions.aggregated)} raw partitions aggregated`,
   );
+  return computed;
+}
 
-  stage('Evaluate: each KPI schedule fires; the refresh computes the latest periods, status, drift and forecasts');
+/** Each KPI's schedule fires at `end`: the refresh computes the latest periods and evaluates them. */
+async function evaluateStage(
+  cloud: LocalCloud,
+  options: LocalRunOptions,
+  definitions: readonly KpiDefinition[],
+  end: number,
+): Promise<{ refreshed: ComputeSummary[]; violations: number; topics: { approvals: string; owners: string } }> {
+  options.stage(
+    'Evaluate: each KPI schedule fires; the refresh computes the latest periods, status, drift and forecasts',
+  );
   const { approvalsTopic, ownersTopic } = await watchGuardrailTopics(cloud);
   const groupName = cloud.physicalName('ComputationKpiSchedules', 'AWS::Scheduler::ScheduleGroup');
   let violations = 0;
@@ -221,29 +337,21 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
     );
   }
   await cloud.lambda.drain();
-  log(
+  options.log(
     `  ${refreshed.length} schedules fired at ${new Date(end).toISOString().slice(0, 16)}Z: ${refreshed.reduce((n, c) => n + c.periods.finalized, 0)} periods refreshed, ${violations} violations handed to the guardrail intake`,
   );
+  return { refreshed, violations, topics: { approvals: approvalsTopic, owners: ownersTopic } };
+}
 
-  // The flawed export's quarantine, fixed by a new declaration version and replayed; the refresh restates.
-  let recovery: Awaited<ReturnType<typeof runRecoveryStage>> | null = null;
-  if (!options.dataDir) {
-    stage('Recover: a fixed web_sessions declaration is published and its quarantine replayed');
-    recovery = await runRecoveryStage(cloud, catalog, definitions, end, log);
-  }
-
-  stage('Calibrate: threshold proposals on each calibration cadence; a target change on a high KPI waits for approval');
-  const calibration = await runCalibrationStage(cloud, end, log);
-
-  stage('Govern: the guardrail policy notifies owners or asks approvers through the approval workflow');
-  const guardrails = await runGuardrailsDemo(cloud, null, {
-    decide: options.decide,
-    log,
-    topics: { approvals: approvalsTopic, owners: ownersTopic },
-  });
-  if (calibration.gated) log(`  ${await describeGatedOutcome(cloud, calibration.gated)}`);
-
-  stage('Publish: Parquet snapshots with manifests for data teams');
+/** Parquet snapshots of every date of the window; returns how many dates were written. */
+async function publishStage(
+  cloud: LocalCloud,
+  options: LocalRunOptions,
+  definitions: readonly KpiDefinition[],
+  from: number,
+  end: number,
+): Promise<number> {
+  options.stage('Publish: Parquet snapshots with manifests for data teams');
   const dates: string[] = [];
   for (let day = from; day < end; day += DAY) dates.push(new Date(day).toISOString().slice(0, 10));
   // A value is filed under the date its period starts: a month, year or all_time period may start earlier.
@@ -256,52 +364,58 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
   };
   const written = exported.exports.filter((e) => e.outcome === 'written');
   const snapshotBucket = cloud.physicalName('SnapshotsBucket', 'AWS::S3::Bucket');
-  log(
+  options.log(
     `  ${written.length} dates, ${written.reduce((n, e) => n + e.rows, 0)} rows in s3://${snapshotBucket}/kpi_values/date=…/values.parquet, each with a manifest`,
   );
+  return written.length;
+}
 
-  stage('Review: the weekly review pack, built from the stores as its schedule would, signed off');
-  const review = await runReviewsDemo(cloud, {
-    at: end,
-    outDir: options.outDir,
-    decide: options.decide === 'none' ? 'none' : 'sign',
-    log,
-  });
+/** A data-quality row with the replay of its dataset's quarantine. */
+function withReplay(row: DataQualityRow, recovery: RecoveryResult): DataQualityRow {
+  return {
+    ...row,
+    replay: {
+      version: recovery.version,
+      moved: recovery.replay.totals.moved,
+      stillQuarantined: recovery.replay.totals.after,
+      restated: recovery.restatements,
+    },
+  };
+}
 
-  stage('Report');
+/** The HTML report of the run, from the stores, written to the out folder. */
+async function reportStage(
+  cloud: LocalCloud,
+  options: LocalRunOptions,
+  run: {
+    definitions: readonly KpiDefinition[];
+    from: number;
+    end: number;
+    dataQuality: DataQualityRow[];
+    review: ReviewsDemoResult;
+  },
+): Promise<{ report: ReportModel; reportFile: string }> {
+  const { definitions, from, end, review } = run;
   const values = new DynamoDbKpiValueStore({
     client: cloud.clients.dynamodb,
     tableName: cloud.physicalName('ValuesTable'),
   });
-  const stores = localGuardrailStores(cloud);
   const definitionStore = kpiDefinitionStore(
     cloud.clients.dynamodb,
     cloud.physicalName('DefinitionsTable'),
     systemClock,
   );
-  const governance = await governanceReportData(stores, {
+  const governance = await governanceReportData(localGuardrailStores(cloud), {
     from: new Date(from - DAY).toISOString(),
     to: new Date(Date.now() + DAY).toISOString(),
   });
   const report = reportModelSchema.parse(
     await buildReportModel({
-      definitions,
+      definitions: [...definitions],
       values,
       from,
       to: end,
-      dataQuality: withFreshness(dataQuality, freshness).map((row) =>
-        recovery && row.dataset === recovery.dataset
-          ? {
-              ...row,
-              replay: {
-                version: recovery.version,
-                moved: recovery.replay.totals.moved,
-                stillQuarantined: recovery.replay.totals.after,
-                restated: recovery.restatements,
-              },
-            }
-          : row,
-      ),
+      dataQuality: run.dataQuality,
       governance,
       links: [
         {
@@ -314,35 +428,15 @@ export async function runLocalPipeline(cloud: LocalCloud, options: LocalRunOptio
       run: {
         description: options.dataDir
           ? `your data from ${options.dataDir}`
-          : `sample data, seed ${options.seed ?? 42}, ${days} days`,
+          : `sample data, seed ${options.seed ?? 42}, ${options.days ?? 42} days`,
       },
     }),
   );
   mkdirSync(options.outDir, { recursive: true });
   const reportFile = path.join(options.outDir, 'report.html');
   writeFileSync(reportFile, renderReportHtml(report));
-  log(`  ${reportFile}`);
-
-  return {
-    report,
-    reportFile,
-    review,
-    links: guardrails.links,
-    window: { from, to: end },
-    calibration,
-    recovery,
-    counts: {
-      definitions: definitions.length,
-      rowsRead: dataQuality.reduce((n, d) => n + d.read, 0),
-      rowsQuarantined: dataQuality.reduce((n, d) => n + d.quarantined, 0),
-      values:
-        sum((c) => c.values.created + c.values.updated) +
-        refreshed.reduce((n, c) => n + c.values.created + c.values.updated, 0),
-      violations,
-      approvals: guardrails.approvalIds.length,
-      snapshots: written.length,
-    },
-  };
+  options.log(`  ${reportFile}`);
+  return { report, reportFile };
 }
 
 async function publishDefinitions(

@@ -167,9 +167,28 @@ export class RequestMeter {
       else this.entry('s3', operation).requests += 1;
       return;
     }
-    const operation = target ? (target.split('.')[1] ?? target) : `${request.method} ${request.url?.split('?')[0]}`;
+    const operation = target ? (target.split('.')[1] ?? target) : restOperation(service, request);
     this.entry(service, operation).requests += 1;
   }
+}
+
+/**
+ * The operation of a REST request to Lambda (`POST /2015-03-31/functions/<name>/invocations`) or
+ * EventBridge Scheduler (`/schedules[/<name>]`, `/schedule-groups…`); `METHOD /path` otherwise.
+ */
+export function restOperation(service: MeteredService, request: Pick<IncomingMessage, 'method' | 'url'>): string {
+  const pathname = (request.url ?? '/').split('?')[0] ?? '/';
+  if (service === 'lambda' && /\/functions\/[^/]+\/invocations$/.test(pathname)) return 'Invoke';
+  if (service === 'scheduler') {
+    const [collection, name] = pathname.split('/').filter(Boolean);
+    const noun = collection === 'schedule-groups' ? 'ScheduleGroup' : collection === 'schedules' ? 'Schedule' : null;
+    if (noun) {
+      if (!name) return request.method === 'GET' ? `List${noun}s` : `${request.method} ${pathname}`;
+      const verb = { GET: 'Get', POST: 'Create', PUT: 'Update', DELETE: 'Delete' }[request.method ?? ''];
+      if (verb) return `${verb}${noun}`;
+    }
+  }
+  return `${request.method} ${pathname}`;
 }
 
 /** The S3 API operation of a request in path style (`/<bucket>/<key>?…`). */

@@ -166,6 +166,43 @@ describe('DynamoDbDefinitionStore', () => {
     expect(versions.map((v) => [v.version, v.definition.red])).toEqual([[1, 3]]);
   });
 
+  it('finishes the change log of a writer that crashed after moving the pointer when the history is read', async () => {
+    const real = cloud.clients.dynamodb;
+    await store().publish({ id: 'halfway', grain: 'hour', red: 3 }, by('first'));
+    // The second publish loses the connection right after the pointer write: its log item never lands.
+    const crashing = {
+      send: (command: { input: { Item?: { sk?: string } } }) => {
+        if (command.input.Item?.sk === 'LOG#00000002') return Promise.reject(new Error('connection reset'));
+        return real.send(command as never);
+      },
+    } as unknown as typeof real;
+    await expect(store(crashing).publish({ id: 'halfway', grain: 'hour', red: 4 }, by('second'))).rejects.toThrow(
+      'connection reset',
+    );
+    const history = await store().history('halfway');
+    expect(history.map((entry) => entry.reason)).toEqual(['first', 'second']);
+  });
+
+  it('reads the history and the versions of a definition without writing', async () => {
+    const real = cloud.clients.dynamodb;
+    await store().publish({ id: 'readonly', grain: 'day', red: 1 }, by('first'));
+    await store().publish({ id: 'readonly', grain: 'day', red: 2 }, by('second'));
+    const writes: string[] = [];
+    const send = real.send.bind(real);
+    // Every command the store sends, seen on the real client (pagination needs a document client).
+    real.send = ((command: { constructor: { name: string } }, ...rest: unknown[]) => {
+      if (!/^(Get|Query|BatchGet)/.test(command.constructor.name)) writes.push(command.constructor.name);
+      return (send as (...args: unknown[]) => unknown)(command, ...rest);
+    }) as typeof real.send;
+    try {
+      expect((await store().history('readonly')).map((entry) => entry.reason)).toEqual(['first', 'second']);
+      expect((await store().versions('readonly')).map((v) => v.definition.red)).toEqual([1, 2]);
+    } finally {
+      real.send = send;
+    }
+    expect(writes).toEqual([]);
+  });
+
   it('refuses a stored version whose content no longer matches its hash', async () => {
     const definitions = store();
     await definitions.publish({ id: 'tampered', grain: 'day', red: 1 }, by('first'));

@@ -11,7 +11,7 @@ import { commitLogPartition } from '../../contracts/raw-layout';
 import { type FreshnessState, freshnessStateSchema } from '../../domain/dataset/freshness-state';
 import { dayOf } from '../../domain/ingest/commit-log';
 import type { DatasetArrivals, FreshnessStateStore } from '../../ports/dataset-freshness';
-import { isConditionFailure, queryAll } from './dynamo-query';
+import { isConditionFailure, queryAll } from './dynamodb-query';
 
 /** Entries read when no commit falls in the recent days: enough to find the newest of older ones. */
 const OLDER_ENTRIES = 50;

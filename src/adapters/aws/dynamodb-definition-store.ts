@@ -183,17 +183,34 @@ export class DynamoDbDefinitionStore<T extends IdentifiedDefinition> implements 
   async versions(id: string): Promise<DefinitionVersion<T>[]> {
     const pointer = await this.readPointer(id, true);
     if (!pointer) throw new DefinitionNotFoundError(id);
-    await this.materialize(pointer);
-    const items = await this.query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)' }, this.pk(id), 'V#');
+    const latest = pointer.lastPublished ? versionSk(pointer.lastPublished.version) : null;
+    const items = await this.itemsMaterialized(pointer, 'V#', latest);
     return items.map((item) => this.version(versionItemSchema.parse(item)));
   }
 
   async history(id: string): Promise<ChangeLogEntry[]> {
     const pointer = await this.readPointer(id, true);
     if (!pointer) throw new DefinitionNotFoundError(id);
-    await this.materialize(pointer);
-    const items = await this.query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)' }, this.pk(id), 'LOG#');
+    const items = await this.itemsMaterialized(pointer, 'LOG#', logSk(pointer.lastChange.seq));
     return items.map((item) => changeSchema.parse(item));
+  }
+
+  /**
+   * The items of a definition under `prefix`, with `latest` among them: a writer stores the items
+   * its pointer names right after the pointer, so they are missing only when it stopped in between;
+   * then they are written here first (a read costs no write otherwise).
+   */
+  private async itemsMaterialized(
+    pointer: DefinitionPointer<T>,
+    prefix: string,
+    latest: string | null,
+  ): Promise<Record<string, unknown>[]> {
+    const read = () =>
+      this.query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)' }, this.pk(pointer.id), prefix);
+    const items = await read();
+    if (latest === null || items.some((item) => item.sk === latest)) return items;
+    await this.materialize(pointer);
+    return read();
   }
 
   async list(status: 'active' | 'retired'): Promise<DefinitionState<T>[]> {

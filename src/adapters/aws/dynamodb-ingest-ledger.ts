@@ -34,7 +34,7 @@ import type {
   WatermarkState,
 } from '../../ports/ingest-ledger';
 import { RECOMPUTE_MARK_DAYS } from '../../ports/ingest-ledger';
-import { queryAll } from './dynamodb-query';
+import { DynamoDbRecomputeMarks } from './dynamodb-recompute-marks';
 
 const HOUR = 3_600_000;
 
@@ -50,14 +50,6 @@ const batchItemSchema = z.object({
   manifestKey: z.string().optional(),
   problems: z.array(z.string()).optional(),
   declarationSha256: z.string().optional(),
-});
-
-const markItemSchema = z.object({
-  dataset: z.string(),
-  periodStart: z.number(),
-  batchId: z.string(),
-  records: z.number(),
-  markedAt: z.number(),
 });
 
 const watermarkItemSchema = z.object({
@@ -315,17 +307,8 @@ export class DynamoDbIngestLedger implements IngestLedger {
     }
   }
 
-  async recomputeMarks(dataset: string, markedSince = Number.NEGATIVE_INFINITY): Promise<RecomputeMark[]> {
-    const marks: RecomputeMark[] = [];
-    for (const item of await queryAll(this.dynamodb, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `RECOMPUTE#${dataset}` },
-    })) {
-      const mark = markItemSchema.parse(item);
-      if (mark.markedAt >= markedSince) marks.push(mark);
-    }
-    return marks;
+  recomputeMarks(dataset: string, markedSince?: number): Promise<RecomputeMark[]> {
+    return new DynamoDbRecomputeMarks(this.dynamodb, this.table).recomputeMarks(dataset, markedSince);
   }
 
   async readWatermark(dataset: string): Promise<WatermarkState> {

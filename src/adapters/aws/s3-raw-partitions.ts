@@ -26,6 +26,7 @@ const MIB = 1024 * 1024;
  */
 export class RawObjectCache {
   private readonly entries = new Map<string, readonly Uint8Array[]>();
+  private readonly manifests = new Map<string, BatchManifest>();
   private bytes = 0;
 
   /** @param maxBytes what the cache may hold in all */
@@ -68,7 +69,29 @@ export class RawObjectCache {
       this.bytes -= list.reduce((n, c) => n + c.byteLength, 0);
     }
   }
+
+  /** A batch manifest read by an earlier invocation. */
+  manifest(key: string): BatchManifest | undefined {
+    return this.manifests.get(key);
+  }
+
+  /**
+   * Keeps a batch manifest for later invocations: a manifest is written once, at its batch's commit,
+   * under a key named after the batch's content, so it never changes. The most recent
+   * {@link MAX_KEPT_MANIFESTS} are kept.
+   */
+  keepManifest(key: string, manifest: BatchManifest): void {
+    this.manifests.delete(key);
+    this.manifests.set(key, manifest);
+    for (const oldest of this.manifests.keys()) {
+      if (this.manifests.size <= MAX_KEPT_MANIFESTS) break;
+      this.manifests.delete(oldest);
+    }
+  }
 }
+
+/** Batch manifests a raw object cache keeps beside the objects (a manifest is a few KB). */
+const MAX_KEPT_MANIFESTS = 4096;
 
 /**
  * Decompressed text comes in pieces of this size: below V8's large-object threshold, so each piece
@@ -220,9 +243,13 @@ export class S3RawPartitions implements RawPartitionSource {
     let manifest = this.manifests.get(key);
     if (!manifest) {
       manifest = (async () => {
+        const kept = this.objectCache?.manifest(key);
+        if (kept) return kept;
         const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
         const parsed = batchManifestSchema.safeParse(JSON.parse((await Body?.transformToString('utf8')) ?? 'null'));
-        return parsed.success ? parsed.data : null;
+        if (!parsed.success) return null;
+        this.objectCache?.keepManifest(key, parsed.data);
+        return parsed.data;
       })();
       this.manifests.set(key, manifest);
     }

@@ -63,7 +63,9 @@ export type LocalStepFunctionsEvent =
   | { type: 'execution-started'; execution: LocalExecution }
   | { type: 'execution-finished'; execution: LocalExecution }
   | { type: 'task-token-issued'; pending: PendingTaskToken }
-  | { type: 'task-token-completed'; pending: PendingTaskToken; outcome: 'success' | 'failure' | 'timeout' };
+  | { type: 'task-token-completed'; pending: PendingTaskToken; outcome: 'success' | 'failure' | 'timeout' }
+  /** A state entered or retried: what Step Functions bills as a state transition. */
+  | { type: 'state-transition'; executionArn: string; stateName: string };
 
 export interface LocalStepFunctionsOptions {
   readonly functions: LocalFunctions;
@@ -231,6 +233,15 @@ export class LocalStepFunctions {
       ),
     };
     this.executions.set(executionArn, execution);
+    const onEvent = this.options.onEvent;
+    if (onEvent) {
+      void (async () => {
+        for await (const event of run.eventLogs) {
+          if (event.type === 'StateEntered' || event.type === 'StateRetried')
+            onEvent({ type: 'state-transition', executionArn, stateName: event.state.name });
+        }
+      })().catch(() => undefined);
+    }
     this.options.onEvent?.({ type: 'execution-started', execution });
     void execution.done.then((finished) => this.options.onEvent?.({ type: 'execution-finished', execution: finished }));
     return execution;
