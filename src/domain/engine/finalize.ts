@@ -2,6 +2,7 @@
 import { evaluateExpression } from '../definition/expression';
 import type { KpiDefinition } from '../definition/schema';
 import { ValidationError } from '../errors';
+import { evaluateStatus } from '../evaluation/status';
 import type { FieldValue } from '../records';
 import {
   type AggregateResult,
@@ -12,7 +13,6 @@ import {
 } from './aggregators';
 import type { CalculationNode, CompiledPlan, EntityPlan, SkipReason } from './compile';
 import { compareText, type EntityTable, type KpiState, type MeasureTable } from './state';
-import { evaluateStatus } from './status';
 import { isoTime, periodEnd, periodStart, periodsBetween, shiftPeriod } from './time';
 import type { KpiValue } from './value';
 

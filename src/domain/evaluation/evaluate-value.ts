@@ -1,67 +1,12 @@
-// Domain (evaluate): drift of a computed value against its own history, and the violations it
-// raises for the guardrail stage: a red status, a drift, a data-quality failure, each only when the
-// definition's guardrail triggers on it, and an at-risk forecast when it triggers on red.
+// Domain (evaluate): the violations a computed value raises for the guardrail stage: a red status,
+// a drift, a data-quality failure, each only when the definition's guardrail triggers on it, and an
+// at-risk forecast when it triggers on red. (Its drift is assessed before, in ./drift-pass.)
 import type { KpiDefinition } from '../definition/schema';
-import type { Annotation } from '../drift/annotations';
-import { type AdverseDirection, assessDrift, type DriftAssessment } from '../drift/assess-drift';
-import type { DriftGrain } from '../drift/seasonality';
 import type { ViolationInput } from '../guardrails/violation';
-import type { DriftSummary, KpiValue } from '../values/kpi-value';
+import type { KpiValue } from '../values/kpi-value';
 
 /** Below this data-quality confidence, a value raises a `data_quality` violation. */
 export const MIN_CONFIDENCE = 0.9;
-
-/** The moves that are bad news for a KPI of this direction. */
-export function adverseDirection(direction: KpiDefinition['target']['direction']): AdverseDirection {
-  if (direction === 'higher_is_better') return 'down';
-  if (direction === 'lower_is_better') return 'up';
-  return 'both';
-}
-
-/** How many earlier periods drift detection looks at (baseline seasons plus the CUSUM window). */
-export function driftLookbackPeriods(definition: KpiDefinition): number {
-  const season = { day: 7, hour: 24 } as Record<string, number>;
-  const cycle = definition.drift.seasonality === 'none' ? 1 : (season[definition.grain] ?? 1);
-  const length = definition.drift.seasonality === 'hour_of_week' ? 168 : cycle;
-  return definition.drift.baselinePeriods * length + definition.drift.cusum.window + 1;
-}
-
-/** Drift of `value` given the earlier values of its series. */
-export function driftOf(
-  definition: KpiDefinition,
-  value: Pick<KpiValue, 'periodStart' | 'periodEnd' | 'value'>,
-  history: readonly Pick<KpiValue, 'periodStart' | 'periodEnd' | 'value'>[],
-  annotations: readonly Annotation[],
-): { assessment: DriftAssessment; summary: DriftSummary } {
-  const point = (v: Pick<KpiValue, 'periodStart' | 'periodEnd' | 'value'>) => ({
-    periodStart: Date.parse(v.periodStart),
-    periodEnd: Date.parse(v.periodEnd),
-    value: v.value,
-  });
-  const assessment = assessDrift({
-    kpiId: definition.id,
-    grain: driftGrainOf(definition.grain),
-    current: point(value),
-    history: history.map(point),
-    settings: definition.drift,
-    adverse: adverseDirection(definition.target.direction),
-    annotations,
-  });
-  return {
-    assessment,
-    summary: {
-      verdict: assessment.verdict,
-      signals: assessment.signals.map((s) =>
-        s.method === 'robust_z'
-          ? { method: s.method, direction: s.direction, score: s.score, threshold: s.threshold }
-          : { method: s.method, direction: s.direction, score: s.statistic, threshold: s.threshold },
-      ),
-      baseline: assessment.baseline?.center ?? null,
-      message: assessment.message,
-      annotations: [...assessment.explainedBy, ...assessment.suppressedBy].map((a) => a.id),
-    },
-  };
-}
 
 /** The definition fields a violation names, with the version in force. */
 export interface EvaluatedDefinition {
@@ -182,9 +127,4 @@ export function violationsOf(
     });
   }
   return violations;
-}
-
-/** The grain drift seasonality is chosen by: grains longer than a month have no season of their own. */
-function driftGrainOf(grain: KpiDefinition['grain']): DriftGrain {
-  return grain === 'quarter' || grain === 'year' || grain === 'all_time' ? 'month' : grain;
 }
