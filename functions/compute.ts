@@ -2,6 +2,7 @@
 // sends `{ kpiId, scheduledTime }`: a refresh of the recent periods whose inputs changed, with the
 // violations handed to the guardrail intake. The backfill state machine and the CLI send
 // `{ kpiId, from, to, asOf }`: those periods, computed without evaluation.
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { DynamoDbAnnotationStore } from '../src/adapters/aws/dynamodb-annotation-store';
 import { DynamoDbKpiValueStore } from '../src/adapters/aws/dynamodb-kpi-value-store';
@@ -15,10 +16,11 @@ import { RawObjectCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-part
 import { systemClock } from '../src/adapters/system-clock';
 import { type ComputeSummary, computeEventSchema } from '../src/contracts/compute-function';
 import { PipelineMetric } from '../src/contracts/metrics';
+import { latestOverallForecast, latestOverallValue } from '../src/domain/evaluation/headline';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { lazyForecaster } from '../src/runtime/lazy-forecaster';
 import { type ComputeKpiResult, computeKpi } from '../src/usecases/compute-kpi';
-import { refreshKpi } from '../src/usecases/refresh-kpi';
+import { type RefreshKpiResult, refreshKpi } from '../src/usecases/refresh-kpi';
 
 const name = z.string().min(1);
 const environment = z.object({
@@ -77,68 +79,83 @@ export const { handler, create } = defineHandler({
       raw: deps.newRawReader(),
       annotations: await deps.annotationStore.list(),
     };
-    let result: ComputeKpiResult;
-    let violations = 0;
-    let late: ComputeSummary['late'] = { periods: 0, restatements: 0 };
+    let outcome: ComputeOutcome;
     if ('scheduledTime' in input) {
       const refresh = await refreshKpi(
         { ...invocationDeps, forecasting },
-        {
-          kpiId: input.kpiId,
-          scheduledTime: Date.parse(input.scheduledTime),
-        },
+        { kpiId: input.kpiId, scheduledTime: Date.parse(input.scheduledTime) },
       );
-      result = refresh.compute;
-      violations = refresh.violations.length;
-      late = {
-        periods: refresh.late.reduce((n, c) => n + c.periods.finalized, 0),
-        restatements: refresh.late.reduce((n, c) => n + c.restatements.length, 0),
-      };
-      // The overall value of the latest period, for the dashboard's graph of this KPI and its bands.
-      const latest = result.written
-        .filter((v) => Object.keys(v.dimensions).length === 0 && v.value !== null)
-        .sort((a, b) => (a.periodStart < b.periodStart ? -1 : 1))
-        .at(-1);
-      if (latest?.value != null) {
-        const single = metrics.singleMetric();
-        single.addDimension('kpi', latest.kpiId);
-        single.addMetric(PipelineMetric.KpiValue, MetricUnit.NoUnit, latest.value);
-      }
-      // The overall forecast, for the dashboard's at-risk view of this KPI.
-      const forecast = result.written.findLast((v) => Object.keys(v.dimensions).length === 0 && v.forecast)?.forecast;
-      const horizon = forecast?.steps.at(-1);
-      if (forecast && horizon) {
-        const single = metrics.singleMetric();
-        single.addDimension('kpi', result.kpiId);
-        single.addMetric(PipelineMetric.KpiForecast, MetricUnit.NoUnit, horizon.point);
-        single.addMetric(PipelineMetric.KpiRedProbability, MetricUnit.NoUnit, forecast.probabilityRed);
-      }
-      if (violations > 0 && !deps.violations)
-        logger.warn('violations found, but no guardrail intake is configured', { violations });
+      outcome = refreshOutcome(refresh);
+      publishHeadline(refresh.compute, metrics);
+      if (outcome.violations > 0 && !deps.violations)
+        logger.warn('violations found, but no guardrail intake is configured', { violations: outcome.violations });
     } else {
-      result = await computeKpi(invocationDeps, {
+      const result = await computeKpi(invocationDeps, {
         kpiId: input.kpiId,
         from: Date.parse(input.from),
         to: Date.parse(input.to),
         asOf: Date.parse(input.asOf),
         force: input.force,
       });
+      outcome = { result, violations: 0, late: { periods: 0, restatements: 0 } };
     }
-    const written = result.values.created + result.values.updated;
-    metrics.addMetric(PipelineMetric.KpiValuesComputed, MetricUnit.Count, written);
-    metrics.addMetric(PipelineMetric.Violations, MetricUnit.Count, violations);
-    const summary: ComputeSummary = {
-      kpiId: result.kpiId,
-      outcome: result.outcome,
-      version: result.version,
-      periods: result.periods,
-      partitions: result.partitions,
-      values: result.values,
-      restatements: result.restatements.length,
-      violations,
-      late,
-    };
+    const summary = computeSummary(outcome);
+    metrics.addMetric(
+      PipelineMetric.KpiValuesComputed,
+      MetricUnit.Count,
+      summary.values.created + summary.values.updated,
+    );
+    metrics.addMetric(PipelineMetric.Violations, MetricUnit.Count, summary.violations);
     logger.info('kpi computed', { ...summary });
     return summary;
   },
 });
+
+/** What one invocation came to: the computation, and for a refresh its violations and late-data work. */
+interface ComputeOutcome {
+  readonly result: ComputeKpiResult;
+  readonly violations: number;
+  readonly late: ComputeSummary['late'];
+}
+
+function refreshOutcome(refresh: RefreshKpiResult): ComputeOutcome {
+  return {
+    result: refresh.compute,
+    violations: refresh.violations.length,
+    late: {
+      periods: refresh.late.reduce((n, c) => n + c.periods.finalized, 0),
+      restatements: refresh.late.reduce((n, c) => n + c.restatements.length, 0),
+    },
+  };
+}
+
+/** The overall value of the latest period and the overall forecast, for the dashboard's graph and at-risk view. */
+function publishHeadline(result: ComputeKpiResult, metrics: Metrics): void {
+  const latest = latestOverallValue(result.written);
+  if (latest) {
+    const single = metrics.singleMetric();
+    single.addDimension('kpi', latest.kpiId);
+    single.addMetric(PipelineMetric.KpiValue, MetricUnit.NoUnit, latest.value);
+  }
+  const forecast = latestOverallForecast(result.written);
+  if (forecast) {
+    const single = metrics.singleMetric();
+    single.addDimension('kpi', result.kpiId);
+    single.addMetric(PipelineMetric.KpiForecast, MetricUnit.NoUnit, forecast.horizon.point);
+    single.addMetric(PipelineMetric.KpiRedProbability, MetricUnit.NoUnit, forecast.forecast.probabilityRed);
+  }
+}
+
+function computeSummary({ result, violations, late }: ComputeOutcome): ComputeSummary {
+  return {
+    kpiId: result.kpiId,
+    outcome: result.outcome,
+    version: result.version,
+    periods: result.periods,
+    partitions: result.partitions,
+    values: result.values,
+    restatements: result.restatements.length,
+    violations,
+    late,
+  };
+}
