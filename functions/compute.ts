@@ -1,7 +1,10 @@
 // Lambda: computes one KPI. Its schedule (one per KPI, kept in step with the cadence on publish)
 // sends `{ kpiId, scheduledTime }`: a refresh of the recent periods whose inputs changed, with the
 // violations handed to the guardrail intake. The backfill state machine and the CLI send
-// `{ kpiId, from, to, asOf }`: those periods, computed without evaluation.
+// `{ kpiId, from, to, asOf }`: those periods, computed without evaluation. A range with more stale
+// raw partitions than one invocation should read is fanned out by the backfill state machine:
+// `{ …, planParts }` counts them and writes the item list of the parts, `{ …, part }` aggregates one
+// part, and the chunks (or the refresh) with `takeParts` finalize from what the parts kept.
 import * as z from 'zod';
 import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
 import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
@@ -10,14 +13,21 @@ import { DynamoDbRawCommitLog } from '../src/adapters/aws/dynamodb-raw-commit-lo
 import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
 import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
 import { S3InputArchive } from '../src/adapters/aws/s3-input-archive';
+import { S3FanOutPlans, S3PartStates } from '../src/adapters/aws/s3-part-states';
 import { S3PartialCache } from '../src/adapters/aws/s3-partial-cache';
 import { RawObjectCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
 import { systemClock } from '../src/adapters/system-clock';
-import { type ComputeSummary, computeEventSchema } from '../src/contracts/compute-function';
+import {
+  type ComputeSummary,
+  computeEventSchema,
+  type PartPlanSummary,
+  type PartSummary,
+} from '../src/contracts/compute-function';
 import { PipelineMetric } from '../src/contracts/metrics';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { lazyForecaster } from '../src/runtime/lazy-forecaster';
 import { type ComputeKpiResult, computeKpi } from '../src/usecases/compute-kpi';
+import { computeKpiPart, DEFAULT_PARTITIONS_PER_PART, planParts } from '../src/usecases/compute-kpi-part';
 import { refreshKpi } from '../src/usecases/refresh-kpi';
 
 const name = z.string().min(1);
@@ -35,6 +45,8 @@ const environment = z.object({
   STATE_TABLE: name,
   /** MiB of raw objects (as stored, gzip) kept in memory between invocations. */
   RAW_CACHE_MIB: z.coerce.number().int().nonnegative().default(256),
+  /** Stale raw partitions one invocation aggregates; a range with more is fanned out in parts. */
+  FANOUT_PARTITIONS_PER_PART: z.coerce.number().int().positive().default(DEFAULT_PARTITIONS_PER_PART),
 });
 
 export const { handler, create } = defineHandler({
@@ -58,6 +70,9 @@ export const { handler, create } = defineHandler({
           objectCache,
         ),
       cache: new S3PartialCache(clients.s3, env.WORK_BUCKET),
+      partStates: new S3PartStates(clients.s3, env.WORK_BUCKET),
+      plans: new S3FanOutPlans(clients.s3, env.WORK_BUCKET),
+      partitionsPerPart: env.FANOUT_PARTITIONS_PER_PART,
       inputs: new S3InputArchive(clients.s3, env.WORK_BUCKET),
       values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
       codeVersion: env.CODE_VERSION,
@@ -70,12 +85,27 @@ export const { handler, create } = defineHandler({
       forecasting: lazyForecaster(),
     };
   },
-  run: async (input, deps, { logger, metrics }): Promise<ComputeSummary> => {
+  run: async (input, deps, { logger, metrics }): Promise<ComputeSummary | PartPlanSummary | PartSummary> => {
+    if ('planParts' in input || 'part' in input) {
+      const range = { kpiId: input.kpiId, from: Date.parse(input.from), to: Date.parse(input.to) };
+      const fanOut = { ...deps, raw: deps.newRawReader() };
+      const result =
+        'part' in input
+          ? await computeKpiPart({ ...fanOut, parts: deps.partStates }, { ...range, part: input.part })
+          : await planParts(fanOut, {
+              ...range,
+              name: input.planParts.name,
+              partitionsPerPart: deps.partitionsPerPart,
+            });
+      logger.info('kpi fan-out step', { ...result });
+      return result;
+    }
     // Annotations are read on every run: one added a minute ago already explains or suppresses.
     const { forecasting, ...invocationDeps } = {
       ...deps,
       raw: deps.newRawReader(),
       annotations: await deps.annotationStore.list(),
+      parts: input.takeParts ? deps.partStates : undefined,
     };
     let result: ComputeKpiResult;
     let violations = 0;

@@ -21,6 +21,7 @@ import type { DefinitionState, DefinitionStore } from '../ports/definition-store
 import type { Forecaster } from '../ports/forecast-model';
 import type { InputArchive } from '../ports/input-archive';
 import type { KpiValueStore } from '../ports/kpi-value-store';
+import type { PartStateStore } from '../ports/part-states';
 import {
   type CachedPartition,
   type KeptPartition,
@@ -60,6 +61,11 @@ export interface ComputeKpiDependencies {
   readonly annotations?: readonly Annotation[];
   /** Partitions read and aggregated at once. @default 4 */
   readonly concurrency?: number;
+  /**
+   * States the parts of a fanned-out computation kept of stale partitions (see compute-kpi-part.ts):
+   * taken, for a partition's current fingerprint only, before its raw objects are read.
+   */
+  readonly parts?: Pick<PartStateStore, 'take'>;
   readonly clock?: Clock;
   /**
    * Forecasts the latest final value of each series (scheduled refreshes). Without it nothing is
@@ -127,7 +133,8 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
   const stale = listed.filter((p) => index.partitions[partitionKey(p)]?.fingerprint !== p.fingerprint);
   await forEachConcurrently(stale, deps.concurrency ?? 4, async (partition) => {
     const key = partitionKey(partition);
-    const { state: partial, cached } = await aggregate(kpi, definition, partition, deps);
+    const taken = await deps.parts?.take(definition.id, kpi.signature, key, partition.fingerprint);
+    const { state: partial, cached } = taken ?? (await aggregate(kpi, definition, partition, deps));
     states.set(key, partial);
     fresh.set(key, { fingerprint: partition.fingerprint, state: partial });
     index.partitions[key] = cached;
@@ -333,7 +340,7 @@ export function partitionKey(partition: Pick<RawPartition, 'dataset' | 'label'>)
  * When the KPI places records by another field than the one the raw store is partitioned by, any
  * hour may hold records of the period: then every hour up to the range's end is read.
  */
-function widenRange(
+export function widenRange(
   definition: KpiDefinition,
   dataset: string,
   range: Range,
@@ -346,7 +353,8 @@ function widenRange(
   return { from: range.from === null ? null : Math.floor(range.from / HOUR) * HOUR, to };
 }
 
-async function aggregate(
+/** A partition's partial state, with what the partial cache's index keeps of it. */
+export async function aggregate(
   kpi: CompiledKpi,
   definition: KpiDefinition,
   partition: RawPartition,
@@ -503,7 +511,12 @@ function partitionsDigest(partitions: Readonly<Record<string, string>>): string 
   );
 }
 
-async function forEachConcurrently<T>(items: readonly T[], concurrency: number, run: (item: T) => Promise<void>) {
+/** Runs `run` over `items`, at most `concurrency` at once. */
+export async function forEachConcurrently<T>(
+  items: readonly T[],
+  concurrency: number,
+  run: (item: T) => Promise<void>,
+) {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await run(items[next++] as T);
