@@ -5,7 +5,7 @@
 // the item list of its parts) and then over periods (Map, JSONPath).
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -29,7 +29,7 @@ import { Construct } from 'constructs';
 import { FORECAST_ASSET_FILES, FORECASTER_BUNDLE } from '../../src/contracts/forecast-assets';
 import { RAW_PREFIX } from '../../src/contracts/raw-layout';
 import { FANOUT_PREFIX, LINEAGE_PREFIX, PARTIALS_PREFIX } from '../../src/contracts/work-layout';
-import { acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
+import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { readDatasetCatalog } from './ingestion/catalog';
@@ -266,13 +266,32 @@ export class Computation extends Construct {
         includeExecutionData: true,
       },
     });
-    // The Distributed Map reads the item lists the plan writes under fanout/, nothing else of the bucket.
-    props.buckets.work.grantRead(role, `${FANOUT_PREFIX}*`);
+    // The Distributed Map's item reader gets the item lists the plan writes under fanout/: GetObject
+    // there and nothing else of the bucket (grantRead would add listing the whole bucket).
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [props.buckets.work.arnForObjects(`${FANOUT_PREFIX}*`)],
+      }),
+    );
     acknowledgeWildcardResource(
       role,
       `${this.compute.fn.functionArn}:*`,
       'LambdaInvoke grants the compute function and its versions; the state machine calls nothing else.',
     );
+    // The Distributed Map's own grants (CDK adds them): its child executions, which are named per run.
+    const name = `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${Stack.of(this).getLogicalId(machine.node.defaultChild as CfnResource)}"}]}]}`;
+    const executions = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${name}`;
+    for (const [resource, what] of [
+      [`${executions}:*`, 'describe and stop'],
+      [`${executions}/*:*`, 'redrive'],
+    ]) {
+      acknowledge(
+        machine.node.findChild('DistributedMapPolicy'),
+        `AwsSolutions-IAM5[Resource::${resource}]`,
+        `The Distributed Map must ${what} its child executions, whose names Step Functions generates per run; the grant is limited to executions of this state machine.`,
+      );
+    }
     acknowledgeWildcardResource(
       role,
       props.buckets.work.arnForObjects(`${FANOUT_PREFIX}*`),

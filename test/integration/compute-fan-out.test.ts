@@ -30,6 +30,8 @@ const PER_PART = 20;
 let cloud: LocalCloud;
 let single: ComputeSnapshot;
 let plan: PartPlanSummary;
+/** The raw objects as ingested, while the finalizer test has them unreadable. */
+const rawBodies = new Map<string, Uint8Array>();
 
 const invoke = <T>(event: Record<string, unknown>) => cloud.functions.invoke('compute', event) as Promise<T>;
 const workBucket = () => cloud.physicalName('WorkBucket', 'AWS::S3::Bucket');
@@ -40,6 +42,7 @@ beforeAll(async () => {
   // Crash plans need the fault injector in the clients (at rate 0: no other fault).
   cloud = await LocalCloud.start({
     faults: { rate: 0 },
+    timeScale: 0.01,
     functionEnvironment: { FANOUT_PARTITIONS_PER_PART: String(PER_PART), RAW_CACHE_MIB: '0' },
   });
   const store = kpiDefinitionStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
@@ -120,6 +123,11 @@ describe('a computation fanned out over raw partitions', () => {
     const objects = (Contents ?? []).filter((o) => o.Key?.endsWith('.gz'));
     expect(objects.length).toBeGreaterThan(PARTITIONS);
     for (const { Key } of objects) {
+      const { Body } = await cloud.clients.s3.send(new GetObjectCommand({ Bucket: rawBucket(), Key }));
+      rawBodies.set(
+        Key as string,
+        await (Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      );
       await cloud.clients.s3.send(new PutObjectCommand({ Bucket: rawBucket(), Key, Body: 'not gzip' }));
     }
     const summary = await invoke<ComputeSummary>({ ...RANGE, asOf, takeParts: true });
@@ -134,5 +142,37 @@ describe('a computation fanned out over raw partitions', () => {
   it('plans nothing once the partial cache holds every partition of the range', async () => {
     const again = await invoke<PartPlanSummary>({ ...RANGE, planParts: { name: 'after-the-split-run' } });
     expect(again).toEqual({ kpiId: 'ctr', stale: 0, parts: 0, fannedOut: false });
+  });
+});
+
+describe('the backfill state machine', () => {
+  it('plans, aggregates the parts in its Distributed Map (retrying one that died) and finalizes, as one invocation does', async () => {
+    for (const [Key, Body] of rawBodies) {
+      await cloud.clients.s3.send(new PutObjectCommand({ Bucket: rawBucket(), Key, Body }));
+    }
+    await clearComputed(cloud);
+    const backfill = cloud.stepFunctions.stateMachines.find((m) => m.logicalId.startsWith('ComputationBackfill'));
+    if (!backfill) throw new Error('no backfill state machine');
+    // The plan writes one object; the crash takes the first part that writes its second state.
+    faultInjection.setCrash({ entry: 'compute', atWrite: 3, when: 'before' });
+    const execution = await cloud.stepFunctions.startExecution(backfill.arn, {
+      ...RANGE,
+      asOf,
+      periods: [{ from: RANGE.from, to: RANGE.to }],
+    }).done;
+    faultInjection.setCrash(null);
+    expect(execution.status, `${execution.error}: ${execution.cause}`).toBe('SUCCEEDED');
+    const parts = execution.history.filter((h) => h.state === 'ComputePart');
+    expect(parts.filter((h) => h.outcome === 'failed').map((h) => h.detail)).toEqual([
+      expect.stringMatching(/^Lambda\.Unknown: /),
+    ]);
+    expect(parts.filter((h) => h.outcome === 'succeeded')).toHaveLength(Math.ceil(PARTITIONS / PER_PART));
+    expect(execution.history.map((h) => h.state)).toEqual(
+      expect.arrayContaining(['PlanParts', 'EachPart', 'ComputePeriods']),
+    );
+    const output = execution.output as { plan: PartPlanSummary; chunks: ComputeSummary[] };
+    expect(output.plan).toMatchObject({ stale: PARTITIONS, fannedOut: true });
+    expect(output.chunks[0]?.partitions).toEqual({ read: PARTITIONS, aggregated: PARTITIONS, reused: 0 });
+    expect(await computeSnapshot(cloud)).toEqual(single);
   });
 });

@@ -4,7 +4,7 @@
 import { gunzipSync } from 'node:zlib';
 import { BatchWriteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { LINEAGE_PREFIX, PARTIALS_PREFIX } from '../../src/contracts/work-layout';
+import { FANOUT_PREFIX, LINEAGE_PREFIX, PARTIALS_PREFIX } from '../../src/contracts/work-layout';
 import type { LocalCloud } from '../../src/local/local-cloud';
 
 export interface ComputeSnapshot {
@@ -25,7 +25,7 @@ export async function computeSnapshot(cloud: LocalCloud): Promise<ComputeSnapsho
   return { values: values.sort(), work };
 }
 
-/** Deletes every value, every kept partial state and every archived input list. */
+/** Deletes every value, every kept partial state, every archived input list and what fan-outs kept. */
 export async function clearComputed(cloud: LocalCloud): Promise<void> {
   const keys = (await scanValues(cloud)).map(({ pk, sk }) => ({ pk, sk }));
   for (let i = 0; i < keys.length; i += 25) {
@@ -34,7 +34,7 @@ export async function clearComputed(cloud: LocalCloud): Promise<void> {
       new BatchWriteItemCommand({ RequestItems: { [valuesTable(cloud)]: DeleteRequest as never } }),
     );
   }
-  const objects = await workKeys(cloud);
+  const objects = await workKeys(cloud, [PARTIALS_PREFIX, LINEAGE_PREFIX, FANOUT_PREFIX]);
   for (let i = 0; i < objects.length; i += 1000) {
     await cloud.clients.s3.send(
       new DeleteObjectsCommand({
@@ -58,9 +58,9 @@ async function scanValues(cloud: LocalCloud): Promise<Record<string, unknown>[]>
   return items;
 }
 
-async function workKeys(cloud: LocalCloud): Promise<string[]> {
+async function workKeys(cloud: LocalCloud, prefixes = [PARTIALS_PREFIX, LINEAGE_PREFIX]): Promise<string[]> {
   const keys: string[] = [];
-  for (const Prefix of [PARTIALS_PREFIX, LINEAGE_PREFIX]) {
+  for (const Prefix of prefixes) {
     let ContinuationToken: string | undefined;
     do {
       const page = await cloud.clients.s3.send(
