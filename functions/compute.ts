@@ -16,6 +16,7 @@ import { S3InputArchive } from '../src/adapters/aws/s3-input-archive';
 import { S3FanOutPlans, S3PartStates } from '../src/adapters/aws/s3-part-states';
 import { S3PartialCache } from '../src/adapters/aws/s3-partial-cache';
 import { RawObjectCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
+import { StepFunctionsFanOutStarter } from '../src/adapters/aws/sfn-fan-out-starter';
 import { systemClock } from '../src/adapters/system-clock';
 import {
   type ComputeSummary,
@@ -27,7 +28,13 @@ import { PipelineMetric } from '../src/contracts/metrics';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { lazyForecaster } from '../src/runtime/lazy-forecaster';
 import { type ComputeKpiResult, computeKpi } from '../src/usecases/compute-kpi';
-import { computeKpiPart, DEFAULT_PARTITIONS_PER_PART, planParts } from '../src/usecases/compute-kpi-part';
+import {
+  computeKpiPart,
+  DEFAULT_PARTITIONS_PER_PART,
+  DEFAULT_REFRESH_THRESHOLD,
+  planParts,
+  refreshHandOff,
+} from '../src/usecases/compute-kpi-part';
 import { refreshKpi } from '../src/usecases/refresh-kpi';
 
 const name = z.string().min(1);
@@ -47,6 +54,9 @@ const environment = z.object({
   RAW_CACHE_MIB: z.coerce.number().int().nonnegative().default(256),
   /** Stale raw partitions one invocation aggregates; a range with more is fanned out in parts. */
   FANOUT_PARTITIONS_PER_PART: z.coerce.number().int().positive().default(DEFAULT_PARTITIONS_PER_PART),
+  /** The backfill state machine, which a refresh with more stale partitions than the threshold is handed to. */
+  FANOUT_STATE_MACHINE_ARN: z.string().min(1).optional(),
+  FANOUT_REFRESH_THRESHOLD: z.coerce.number().int().positive().default(DEFAULT_REFRESH_THRESHOLD),
 });
 
 export const { handler, create } = defineHandler({
@@ -54,7 +64,7 @@ export const { handler, create } = defineHandler({
   environment,
   event: computeEventSchema,
   correlationId: (e) => e.kpiId,
-  clients: ['dynamodb', 's3', 'lambda'],
+  clients: ['dynamodb', 's3', 'lambda', 'sfn'],
   dependencies: (env, { clients }) => {
     // Raw objects shared by the KPIs a warm container computes one after another.
     const objectCache = new RawObjectCache(env.RAW_CACHE_MIB * 1024 * 1024);
@@ -73,6 +83,10 @@ export const { handler, create } = defineHandler({
       partStates: new S3PartStates(clients.s3, env.WORK_BUCKET),
       plans: new S3FanOutPlans(clients.s3, env.WORK_BUCKET),
       partitionsPerPart: env.FANOUT_PARTITIONS_PER_PART,
+      fanOutStarter: env.FANOUT_STATE_MACHINE_ARN
+        ? new StepFunctionsFanOutStarter(clients.sfn, env.FANOUT_STATE_MACHINE_ARN)
+        : null,
+      refreshThreshold: env.FANOUT_REFRESH_THRESHOLD,
       inputs: new S3InputArchive(clients.s3, env.WORK_BUCKET),
       values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
       codeVersion: env.CODE_VERSION,
@@ -106,6 +120,12 @@ export const { handler, create } = defineHandler({
       raw: deps.newRawReader(),
       annotations: await deps.annotationStore.list(),
       parts: input.takeParts ? deps.partStates : undefined,
+      // A refresh with more new data than one invocation should read goes to the fan-out (never
+      // the refresh the fan-out itself runs, which takes the parts).
+      handOff:
+        'scheduledTime' in input && !input.takeParts && deps.fanOutStarter
+          ? refreshHandOff(deps.fanOutStarter, deps.refreshThreshold, input.scheduledTime)
+          : undefined,
     };
     let result: ComputeKpiResult;
     let violations = 0;

@@ -71,8 +71,11 @@ export interface PartSummary {
 /** What the function returns: counts only, small enough for a state machine's payload. */
 export interface ComputeSummary {
   readonly kpiId: string;
-  /** `computed`, or `inactive` when the KPI is not published or is retired. */
-  readonly outcome: 'computed' | 'inactive';
+  /**
+   * `computed`; `inactive` when the KPI is not published or is retired; `handed-off` when a
+   * refresh found more new data than one invocation should read and started the fan-out.
+   */
+  readonly outcome: 'computed' | 'inactive' | 'handed-off';
   readonly version: number;
   readonly periods: { readonly inRange: number; readonly finalized: number };
   readonly partitions: { readonly read: number; readonly aggregated: number; readonly reused: number };

@@ -30,3 +30,17 @@ export interface FanOutPlans {
   /** Writes the item list of a fan-out; returns where (the state machine's item reader reads it). */
   put(kpiId: string, name: string, items: readonly PartItem[]): Promise<{ bucket: string; key: string }>;
 }
+
+/** What a refresh hands to the fan-out: its range, as of its scheduled time. */
+export interface HandedOffRefresh {
+  readonly kpiId: string;
+  /** ISO instants. */
+  readonly from: string;
+  readonly to: string;
+  readonly scheduledTime: string;
+}
+
+export interface FanOutStarter {
+  /** Starts the fan-out of a refresh; a second start of the same refresh is a no-op. */
+  start(refresh: HandedOffRefresh): Promise<void>;
+}

@@ -8,15 +8,16 @@
 // lineage and kept states as one invocation computing everything.
 import type { KpiDefinition } from '../domain/definition/schema';
 import { type CompiledKpi, compileKpi } from '../domain/engine/kpi';
-import { periodEnd, periodsBetween } from '../domain/engine/time';
-import { sha256Hex } from '../domain/versioning/sha256';
-import type { FanOutPlans, PartItem, PartStateStore } from '../ports/part-states';
+import { isoTime, periodEnd, periodsBetween } from '../domain/engine/time';
+import type { FanOutPlans, FanOutStarter, PartItem, PartStateStore } from '../ports/part-states';
 import { monthOf } from '../ports/partial-cache';
 import type { RawPartition } from '../ports/raw-partitions';
 import { aggregate, type ComputeKpiDependencies, forEachConcurrently, partitionKey, widenRange } from './compute-kpi';
 
 /** Stale partitions one invocation aggregates before a computation is fanned out. @default 48 */
 export const DEFAULT_PARTITIONS_PER_PART = 48;
+/** Stale partitions beyond which a scheduled refresh is handed to the fan-out. @default 96 */
+export const DEFAULT_REFRESH_THRESHOLD = 96;
 
 export type FanOutDependencies = Pick<
   ComputeKpiDependencies,
@@ -104,9 +105,21 @@ export async function computeKpiPart(
   };
 }
 
-/** A fan-out's name for a range, the same on every try (an execution name, a plan's object name). */
-export function fanOutName(kpiId: string, from: string, to: string, asOf: string): string {
-  return sha256Hex(`${kpiId}\n${from}\n${to}\n${asOf}`).slice(0, 40);
+/**
+ * The `handOff` of a scheduled refresh (see ComputeKpiDependencies): with more than `threshold`
+ * stale partitions, the refresh's range goes to the fan-out, which runs the refresh once the parts
+ * are kept; otherwise the refresh computes on.
+ */
+export function refreshHandOff(
+  starter: FanOutStarter,
+  threshold: number,
+  scheduledTime: string,
+): NonNullable<ComputeKpiDependencies['handOff']> {
+  return async (stale, request) => {
+    if (stale.length <= threshold) return false;
+    await starter.start({ kpiId: request.kpiId, from: isoTime(request.from), to: isoTime(request.to), scheduledTime });
+    return true;
+  };
 }
 
 /**

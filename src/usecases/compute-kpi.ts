@@ -66,6 +66,11 @@ export interface ComputeKpiDependencies {
    * taken, for a partition's current fingerprint only, before its raw objects are read.
    */
   readonly parts?: Pick<PartStateStore, 'take'>;
+  /**
+   * Asked with the stale partitions before any is aggregated: true when it handed the computation
+   * to the fan-out (too much for one invocation), and this run stops there (`handed-off`).
+   */
+  readonly handOff?: (stale: readonly RawPartition[], request: ComputeKpiRequest) => Promise<boolean>;
   readonly clock?: Clock;
   /**
    * Forecasts the latest final value of each series (scheduled refreshes). Without it nothing is
@@ -83,8 +88,11 @@ export interface AggregatedPartition {
 
 export interface ComputeKpiResult {
   readonly kpiId: string;
-  /** `computed`, or `inactive` when the KPI is not published or is retired. */
-  readonly outcome: 'computed' | 'inactive';
+  /**
+   * `computed`; `inactive` when the KPI is not published or is retired; `handed-off` when its
+   * stale partitions were handed to the fan-out (see `handOff`).
+   */
+  readonly outcome: 'computed' | 'inactive' | 'handed-off';
   readonly version: number;
   readonly periods: { readonly inRange: number; readonly finalized: number };
   readonly partitions: { readonly read: number; readonly aggregated: number; readonly reused: number };
@@ -131,6 +139,9 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
   /** States this run aggregated: kept for the next one. */
   const fresh = new Map<string, KeptPartition>();
   const stale = listed.filter((p) => index.partitions[partitionKey(p)]?.fingerprint !== p.fingerprint);
+  if (deps.handOff && (await deps.handOff(stale, request))) {
+    return { ...inactive(request.kpiId, state), outcome: 'handed-off', version: state.version };
+  }
   await forEachConcurrently(stale, deps.concurrency ?? 4, async (partition) => {
     const key = partitionKey(partition);
     const taken = await deps.parts?.take(definition.id, kpi.signature, key, partition.fingerprint);

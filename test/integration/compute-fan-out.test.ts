@@ -26,6 +26,7 @@ const asOf = new Date(START + (DAYS + 2) * DAY).toISOString();
 /** Hour partitions of the range: 24 a day, one dataset. */
 const PARTITIONS = DAYS * 24;
 const PER_PART = 20;
+const REFRESH_THRESHOLD = 50;
 
 let cloud: LocalCloud;
 let single: ComputeSnapshot;
@@ -43,7 +44,11 @@ beforeAll(async () => {
   cloud = await LocalCloud.start({
     faults: { rate: 0 },
     timeScale: 0.01,
-    functionEnvironment: { FANOUT_PARTITIONS_PER_PART: String(PER_PART), RAW_CACHE_MIB: '0' },
+    functionEnvironment: {
+      FANOUT_PARTITIONS_PER_PART: String(PER_PART),
+      FANOUT_REFRESH_THRESHOLD: String(REFRESH_THRESHOLD),
+      RAW_CACHE_MIB: '0',
+    },
   });
   const store = kpiDefinitionStore(cloud.clients.dynamodb, cloud.physicalName('DefinitionsTable'), {
     now: () => START,
@@ -174,5 +179,32 @@ describe('the backfill state machine', () => {
     expect(output.plan).toMatchObject({ stale: PARTITIONS, fannedOut: true });
     expect(output.chunks[0]?.partitions).toEqual({ read: PARTITIONS, aggregated: PARTITIONS, reused: 0 });
     expect(await computeSnapshot(cloud)).toEqual(single);
+  });
+});
+
+describe('a scheduled refresh with more new data than one invocation should read', () => {
+  const scheduledTime = new Date(START + DAYS * DAY + 3_600_000).toISOString();
+
+  it('hands its range to the fan-out, which runs the refresh once the parts are kept: what the refresh computes itself', async () => {
+    await clearComputed(cloud);
+    const handedOff = await invoke<ComputeSummary>({ kpiId: 'ctr', scheduledTime });
+    expect(handedOff).toMatchObject({ outcome: 'handed-off', values: { created: 0, updated: 0 } });
+    const execution = cloud.stepFunctions.listExecutions().find((e) => e.name.startsWith('refresh-'));
+    if (!execution) throw new Error('the refresh started no execution');
+    const done = await execution.done;
+    expect(done.status, `${done.error}: ${done.cause}`).toBe('SUCCEEDED');
+    const output = done.output as { plan: PartPlanSummary; refresh: ComputeSummary };
+    expect(output.plan).toMatchObject({ stale: PARTITIONS, fannedOut: true, parts: Math.ceil(PARTITIONS / PER_PART) });
+    expect(output.refresh).toMatchObject({ outcome: 'computed', partitions: { aggregated: PARTITIONS } });
+    expect(done.history.filter((h) => h.state === 'ComputePart')).toHaveLength(output.plan.parts);
+    const fannedOut = await computeSnapshot(cloud);
+    // The same schedule again (a retried invocation) finds the new data computed: nothing handed on.
+    expect(await invoke<ComputeSummary>({ kpiId: 'ctr', scheduledTime })).toMatchObject({ outcome: 'computed' });
+    expect(cloud.stepFunctions.listExecutions().filter((e) => e.name.startsWith('refresh-'))).toHaveLength(1);
+
+    await clearComputed(cloud);
+    const itself = await invoke<ComputeSummary>({ kpiId: 'ctr', scheduledTime, takeParts: true });
+    expect(itself).toMatchObject({ outcome: 'computed', partitions: { aggregated: PARTITIONS } });
+    expect(fannedOut).toEqual(await computeSnapshot(cloud));
   });
 });
