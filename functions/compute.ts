@@ -5,6 +5,7 @@
 // raw partitions than one invocation should read is fanned out by the backfill state machine:
 // `{ …, planParts }` counts them and writes the item list of the parts, `{ …, part }` aggregates one
 // part, and the chunks (or the refresh) with `takeParts` finalize from what the parts kept.
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { DynamoAnnotationStore } from '../src/adapters/aws/dynamo-annotation-store';
 import { DynamoKpiValueStore } from '../src/adapters/aws/dynamo-kpi-value-store';
@@ -19,23 +20,25 @@ import { RawObjectCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-part
 import { StepFunctionsFanOutStarter } from '../src/adapters/aws/sfn-fan-out-starter';
 import { systemClock } from '../src/adapters/system-clock';
 import {
+  type ComputeEvent,
   type ComputeSummary,
   computeEventSchema,
   type PartPlanSummary,
   type PartSummary,
 } from '../src/contracts/compute-function';
 import { PipelineMetric } from '../src/contracts/metrics';
+import { latestOverallForecast, latestOverallValue } from '../src/domain/evaluation/headline';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { lazyForecaster } from '../src/runtime/lazy-forecaster';
 import { type ComputeKpiResult, computeKpi } from '../src/usecases/compute-kpi';
 import {
   computeKpiPart,
   DEFAULT_PARTITIONS_PER_PART,
-  DEFAULT_REFRESH_THRESHOLD,
+  DEFAULT_REFRESH_THRESHOLD_RECORDS,
   planParts,
   refreshHandOff,
 } from '../src/usecases/compute-kpi-part';
-import { refreshKpi } from '../src/usecases/refresh-kpi';
+import { type RefreshKpiResult, refreshKpi } from '../src/usecases/refresh-kpi';
 
 const name = z.string().min(1);
 const environment = z.object({
@@ -54,9 +57,9 @@ const environment = z.object({
   RAW_CACHE_MIB: z.coerce.number().int().nonnegative().default(256),
   /** Stale raw partitions one invocation aggregates; a range with more is fanned out in parts. */
   FANOUT_PARTITIONS_PER_PART: z.coerce.number().int().positive().default(DEFAULT_PARTITIONS_PER_PART),
-  /** The backfill state machine, which a refresh with more stale partitions than the threshold is handed to. */
+  /** The backfill state machine, which a refresh with more new records than the threshold is handed to. */
   FANOUT_STATE_MACHINE_ARN: z.string().min(1).optional(),
-  FANOUT_REFRESH_THRESHOLD: z.coerce.number().int().positive().default(DEFAULT_REFRESH_THRESHOLD),
+  FANOUT_REFRESH_THRESHOLD_RECORDS: z.coerce.number().int().positive().default(DEFAULT_REFRESH_THRESHOLD_RECORDS),
 });
 
 export const { handler, create } = defineHandler({
@@ -86,7 +89,7 @@ export const { handler, create } = defineHandler({
       fanOutStarter: env.FANOUT_STATE_MACHINE_ARN
         ? new StepFunctionsFanOutStarter(clients.sfn, env.FANOUT_STATE_MACHINE_ARN)
         : null,
-      refreshThreshold: env.FANOUT_REFRESH_THRESHOLD,
+      refreshThresholdRecords: env.FANOUT_REFRESH_THRESHOLD_RECORDS,
       inputs: new S3InputArchive(clients.s3, env.WORK_BUCKET),
       values: new DynamoKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
       codeVersion: env.CODE_VERSION,
@@ -101,16 +104,7 @@ export const { handler, create } = defineHandler({
   },
   run: async (input, deps, { logger, metrics }): Promise<ComputeSummary | PartPlanSummary | PartSummary> => {
     if ('planParts' in input || 'part' in input) {
-      const range = { kpiId: input.kpiId, from: Date.parse(input.from), to: Date.parse(input.to) };
-      const fanOut = { ...deps, raw: deps.newRawReader() };
-      const result =
-        'part' in input
-          ? await computeKpiPart({ ...fanOut, parts: deps.partStates }, { ...range, part: input.part })
-          : await planParts(fanOut, {
-              ...range,
-              name: input.planParts.name,
-              partitionsPerPart: deps.partitionsPerPart,
-            });
+      const result = await fanOutStep(input, { ...deps, raw: deps.newRawReader() });
       logger.info('kpi fan-out step', { ...result });
       return result;
     }
@@ -124,71 +118,98 @@ export const { handler, create } = defineHandler({
       // the refresh the fan-out itself runs, which takes the parts).
       handOff:
         'scheduledTime' in input && !input.takeParts && deps.fanOutStarter
-          ? refreshHandOff(deps.fanOutStarter, deps.refreshThreshold, input.scheduledTime)
+          ? refreshHandOff(deps.fanOutStarter, deps.refreshThresholdRecords, input.scheduledTime)
           : undefined,
     };
-    let result: ComputeKpiResult;
-    let violations = 0;
-    let late: ComputeSummary['late'] = { periods: 0, restatements: 0 };
+    let outcome: ComputeOutcome;
     if ('scheduledTime' in input) {
       const refresh = await refreshKpi(
         { ...invocationDeps, forecasting },
-        {
-          kpiId: input.kpiId,
-          scheduledTime: Date.parse(input.scheduledTime),
-        },
+        { kpiId: input.kpiId, scheduledTime: Date.parse(input.scheduledTime) },
       );
-      result = refresh.compute;
-      violations = refresh.violations.length;
-      late = {
-        periods: refresh.late.reduce((n, c) => n + c.periods.finalized, 0),
-        restatements: refresh.late.reduce((n, c) => n + c.restatements.length, 0),
-      };
-      // The overall value of the latest period, for the dashboard's graph of this KPI and its bands.
-      const latest = result.written
-        .filter((v) => Object.keys(v.dimensions).length === 0 && v.value !== null)
-        .sort((a, b) => (a.periodStart < b.periodStart ? -1 : 1))
-        .at(-1);
-      if (latest?.value != null) {
-        const single = metrics.singleMetric();
-        single.addDimension('kpi', latest.kpiId);
-        single.addMetric(PipelineMetric.KpiValue, MetricUnit.NoUnit, latest.value);
-      }
-      // The overall forecast, for the dashboard's at-risk view of this KPI.
-      const forecast = result.written.findLast((v) => Object.keys(v.dimensions).length === 0 && v.forecast)?.forecast;
-      const horizon = forecast?.steps.at(-1);
-      if (forecast && horizon) {
-        const single = metrics.singleMetric();
-        single.addDimension('kpi', result.kpiId);
-        single.addMetric(PipelineMetric.KpiForecast, MetricUnit.NoUnit, horizon.point);
-        single.addMetric(PipelineMetric.KpiRedProbability, MetricUnit.NoUnit, forecast.probabilityRed);
-      }
-      if (violations > 0 && !deps.violations)
-        logger.warn('violations found, but no guardrail intake is configured', { violations });
+      outcome = refreshOutcome(refresh);
+      publishHeadline(refresh.compute, metrics);
+      if (outcome.violations > 0 && !deps.violations)
+        logger.warn('violations found, but no guardrail intake is configured', { violations: outcome.violations });
     } else {
-      result = await computeKpi(invocationDeps, {
+      const result = await computeKpi(invocationDeps, {
         kpiId: input.kpiId,
         from: Date.parse(input.from),
         to: Date.parse(input.to),
         asOf: Date.parse(input.asOf),
         force: input.force,
       });
+      outcome = { result, violations: 0, late: { periods: 0, restatements: 0 } };
     }
-    const written = result.values.created + result.values.updated;
-    metrics.addMetric(PipelineMetric.KpiValuesComputed, MetricUnit.Count, written);
-    metrics.addMetric(PipelineMetric.Violations, MetricUnit.Count, violations);
-    const summary: ComputeSummary = {
-      kpiId: result.kpiId,
-      outcome: result.outcome,
-      version: result.version,
-      periods: result.periods,
-      partitions: result.partitions,
-      values: result.values,
-      restatements: result.restatements.length,
-      violations,
-      late,
-    };
+    const summary = computeSummary(outcome);
+    metrics.addMetric(
+      PipelineMetric.KpiValuesComputed,
+      MetricUnit.Count,
+      summary.values.created + summary.values.updated,
+    );
+    metrics.addMetric(PipelineMetric.Violations, MetricUnit.Count, summary.violations);
     logger.info('kpi computed', { ...summary });
     return summary;
   },
 });
+
+type FanOutEvent = Extract<ComputeEvent, { planParts: unknown } | { part: unknown }>;
+
+/** A plan or a part of a fanned-out computation. */
+function fanOutStep(
+  input: FanOutEvent,
+  deps: Parameters<typeof planParts>[0] & { partStates: S3PartStates; partitionsPerPart: number },
+): Promise<PartPlanSummary | PartSummary> {
+  const range = { kpiId: input.kpiId, from: Date.parse(input.from), to: Date.parse(input.to) };
+  if ('part' in input) return computeKpiPart({ ...deps, parts: deps.partStates }, { ...range, part: input.part });
+  return planParts(deps, { ...range, name: input.planParts.name, partitionsPerPart: deps.partitionsPerPart });
+}
+
+/** What one invocation came to: the computation, and for a refresh its violations and late-data work. */
+interface ComputeOutcome {
+  readonly result: ComputeKpiResult;
+  readonly violations: number;
+  readonly late: ComputeSummary['late'];
+}
+
+function refreshOutcome(refresh: RefreshKpiResult): ComputeOutcome {
+  return {
+    result: refresh.compute,
+    violations: refresh.violations.length,
+    late: {
+      periods: refresh.late.reduce((n, c) => n + c.periods.finalized, 0),
+      restatements: refresh.late.reduce((n, c) => n + c.restatements.length, 0),
+    },
+  };
+}
+
+/** The overall value of the latest period and the overall forecast, for the dashboard's graph and at-risk view. */
+function publishHeadline(result: ComputeKpiResult, metrics: Metrics): void {
+  const latest = latestOverallValue(result.written);
+  if (latest) {
+    const single = metrics.singleMetric();
+    single.addDimension('kpi', latest.kpiId);
+    single.addMetric(PipelineMetric.KpiValue, MetricUnit.NoUnit, latest.value);
+  }
+  const forecast = latestOverallForecast(result.written);
+  if (forecast) {
+    const single = metrics.singleMetric();
+    single.addDimension('kpi', result.kpiId);
+    single.addMetric(PipelineMetric.KpiForecast, MetricUnit.NoUnit, forecast.horizon.point);
+    single.addMetric(PipelineMetric.KpiRedProbability, MetricUnit.NoUnit, forecast.forecast.probabilityRed);
+  }
+}
+
+function computeSummary({ result, violations, late }: ComputeOutcome): ComputeSummary {
+  return {
+    kpiId: result.kpiId,
+    outcome: result.outcome,
+    version: result.version,
+    periods: result.periods,
+    partitions: result.partitions,
+    values: result.values,
+    restatements: result.restatements.length,
+    violations,
+    late,
+  };
+}

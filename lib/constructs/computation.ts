@@ -55,12 +55,16 @@ export interface FanOutSettings {
   readonly partitionsPerPart: number;
   /** Parts computed at once by the backfill's Distributed Map (its MaxConcurrency). */
   readonly maxConcurrency: number;
-  /** A scheduled refresh that finds more stale partitions than this hands its range to the fan-out. */
-  readonly refreshThreshold: number;
+  /** A scheduled refresh whose stale partitions hold more records than this hands its range to the fan-out. */
+  readonly refreshThresholdRecords: number;
 }
 
-/** A day of hour partitions per part, 40 parts at once, refreshes of more than two days handed on. */
-export const DEFAULT_FAN_OUT: FanOutSettings = { partitionsPerPart: 48, maxConcurrency: 40, refreshThreshold: 96 };
+/** Two days of hour partitions per part, 40 parts at once, refreshes of more than 50M new records handed on. */
+export const DEFAULT_FAN_OUT: FanOutSettings = {
+  partitionsPerPart: 48,
+  maxConcurrency: 40,
+  refreshThresholdRecords: 50_000_000,
+};
 
 /** Errors of the compute function worth retrying in the backfill. */
 const TRANSIENT_ERRORS = [
@@ -105,7 +109,7 @@ export class Computation extends Construct {
         RAW_CACHE_MIB: '256',
         PARTITION_TIME_FIELDS: JSON.stringify(partitionTimeFields(props.repoRoot, props.datasetFolders)),
         FANOUT_PARTITIONS_PER_PART: String(fanOut.partitionsPerPart),
-        FANOUT_REFRESH_THRESHOLD: String(fanOut.refreshThreshold),
+        FANOUT_REFRESH_THRESHOLD_RECORDS: String(fanOut.refreshThresholdRecords),
       },
     });
     this.compute.bindTable('DEFINITIONS_TABLE', props.tables.definitions, 'read');

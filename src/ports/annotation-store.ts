@@ -1,5 +1,5 @@
 // Port: exclusion windows and annotations (launches, agent releases) that drift detection reads.
-import type { Annotation } from '../domain/drift/annotations';
+import type { Annotation } from '../domain/evaluation/drift/annotations';
 
 export interface AnnotationStore {
   /** Adds an annotation, or replaces the one with the same id. */

@@ -8,16 +8,19 @@
 // lineage and kept states as one invocation computing everything.
 import type { KpiDefinition } from '../domain/definition/schema';
 import { type CompiledKpi, compileKpi } from '../domain/engine/kpi';
-import { isoTime, periodEnd, periodsBetween } from '../domain/engine/time';
+import { isoTime, periodsBetween } from '../domain/engine/time';
 import type { FanOutPlans, FanOutStarter, PartItem, PartStateStore } from '../ports/part-states';
 import { monthOf } from '../ports/partial-cache';
 import type { RawPartition } from '../ports/raw-partitions';
-import { aggregate, type ComputeKpiDependencies, forEachConcurrently, partitionKey, widenRange } from './compute-kpi';
+import { aggregate, type ComputeKpiDependencies, forEachConcurrently, listInputs, partitionKey } from './compute-kpi';
 
 /** Stale partitions one invocation aggregates before a computation is fanned out. @default 48 */
 export const DEFAULT_PARTITIONS_PER_PART = 48;
-/** Stale partitions beyond which a scheduled refresh is handed to the fan-out. @default 96 */
-export const DEFAULT_REFRESH_THRESHOLD = 96;
+/**
+ * Records in stale partitions beyond which a scheduled refresh is handed to the fan-out: about two
+ * minutes of one invocation at the throughput measured in docs/scaling.md. @default 50,000,000
+ */
+export const DEFAULT_REFRESH_THRESHOLD_RECORDS = 50_000_000;
 
 export type FanOutDependencies = Pick<
   ComputeKpiDependencies,
@@ -106,17 +109,18 @@ export async function computeKpiPart(
 }
 
 /**
- * The `handOff` of a scheduled refresh (see ComputeKpiDependencies): with more than `threshold`
- * stale partitions, the refresh's range goes to the fan-out, which runs the refresh once the parts
- * are kept; otherwise the refresh computes on.
+ * The `handOff` of a scheduled refresh (see ComputeKpiDependencies): when its stale partitions hold
+ * more than `thresholdRecords` records (as their commits counted them), the refresh's range goes to
+ * the fan-out, which runs the refresh once the parts are kept; otherwise the refresh computes on.
  */
 export function refreshHandOff(
   starter: FanOutStarter,
-  threshold: number,
+  thresholdRecords: number,
   scheduledTime: string,
 ): NonNullable<ComputeKpiDependencies['handOff']> {
   return async (stale, request) => {
-    if (stale.length <= threshold) return false;
+    const records = stale.reduce((sum, p) => sum + p.objects.reduce((n, o) => n + o.records, 0), 0);
+    if (records <= thresholdRecords) return false;
     await starter.start({ kpiId: request.kpiId, from: isoTime(request.from), to: isoTime(request.to), scheduledTime });
     return true;
   };
@@ -136,15 +140,7 @@ async function staleOfRange(
   const kpi = compileKpi(definition);
   const starts = periodsBetween(definition.grain, request.from, request.to);
   if (starts.length === 0) return { definition, kpi, stale: [] };
-  const ranges = kpi.inputRanges(starts[0] as number, periodEnd(definition.grain, starts.at(-1) as number));
-  const listed = (
-    await Promise.all(
-      Object.entries(ranges).map(([dataset, range]) => {
-        const wide = widenRange(definition, dataset, range, deps);
-        return deps.raw.list(dataset, wide.from, wide.to);
-      }),
-    )
-  ).flat();
+  const listed = [...(await listInputs(kpi, starts, deps)).values()].flat();
   const months = [...new Set(listed.map((p) => monthOf(partitionKey(p))))].sort();
   const index = await deps.cache.readIndex(definition.id, kpi.signature, months);
   const stale = listed

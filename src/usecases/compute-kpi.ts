@@ -5,15 +5,27 @@
 // are written only when they changed. The same inputs, definition, code and `asOf` always give the
 // same values, byte for byte.
 import type { KpiDefinition } from '../domain/definition/schema';
-import type { Annotation } from '../domain/drift/annotations';
 import { type CompiledKpi, compileKpi } from '../domain/engine/kpi';
 import type { KpiPartialState } from '../domain/engine/state';
-import { isoTime, periodEnd, periodsBetween, shiftPeriod } from '../domain/engine/time';
-import { driftLookbackPeriods, driftOf } from '../domain/evaluation/evaluate-value';
-import { forecastLookbackPeriods } from '../domain/evaluation/forecast-value';
-import { inputConfidence } from '../domain/values/confidence';
-import { dimensionKey } from '../domain/values/dimension-key';
-import { type InputPartition, type KpiValue, summarizeInputs } from '../domain/values/kpi-value';
+import { isoTime, periodEnd, periodsBetween } from '../domain/engine/time';
+import type { Annotation } from '../domain/evaluation/drift/annotations';
+import {
+  assessDriftInOrder,
+  type FinalizedPeriod,
+  historyLookbackPeriods,
+  type SeriesPoint,
+  type SeriesRead,
+  seriesToRead,
+} from '../domain/evaluation/drift-pass';
+import {
+  inputHours,
+  latestUnchangedPeriod,
+  type PeriodPlan,
+  partitionKey,
+  planPeriods,
+} from '../domain/evaluation/due-periods';
+import { type ComputedWith, keptPeriodEntry, periodLineage, periodValues } from '../domain/evaluation/period-values';
+import type { KpiValue } from '../domain/values/kpi-value';
 import type { Restatement } from '../domain/values/restatement';
 import { sha256Hex } from '../domain/versioning/sha256';
 import type { Clock } from '../ports/clock';
@@ -34,7 +46,8 @@ import {
 import type { RawPartition, RawPartitionSource } from '../ports/raw-partitions';
 import { forecastPeriod } from './forecast-values';
 
-const HOUR = 3_600_000;
+/** `<dataset>/date=YYYY-MM-DD/hour=HH`: a partition's name in the cache. */
+export { partitionKey };
 
 export interface ComputeKpiRequest {
   readonly kpiId: string;
@@ -106,11 +119,6 @@ export interface ComputeKpiResult {
   readonly keptPartitions?: Readonly<Record<string, CachedPartition>>;
 }
 
-interface Range {
-  readonly from: number | null;
-  readonly to: number;
-}
-
 export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeKpiRequest): Promise<ComputeKpiResult> {
   const state = await deps.definitions.get(request.kpiId);
   if (state?.status !== 'active') return inactive(request.kpiId, state ?? null);
@@ -118,22 +126,11 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
   const kpi = compileKpi(definition);
   const starts = periodsBetween(definition.grain, request.from, request.to);
   if (starts.length === 0) return { ...inactive(request.kpiId, state), outcome: 'computed', version: state.version };
-  const rangeStart = starts[0] as number;
-  const rangeEnd = periodEnd(definition.grain, starts.at(-1) as number);
-  const widen = (dataset: string, range: Range): Range => widenRange(definition, dataset, range, deps);
 
-  // 1. The partitions the whole range reads, and which of them changed since they were aggregated.
-  const partitions = new Map<string, RawPartition[]>();
-  await Promise.all(
-    Object.entries(kpi.inputRanges(rangeStart, rangeEnd)).map(async ([dataset, range]) => {
-      const wide = widen(dataset, range);
-      partitions.set(dataset, await deps.raw.list(dataset, wide.from, wide.to));
-    }),
-  );
+  // 1. The partitions the whole range reads; those changed since they were aggregated are aggregated.
+  const partitions = await listInputs(kpi, starts, deps);
   const listed = [...partitions.values()].flat();
-  const months = [
-    ...new Set([...listed.map((p) => monthOf(partitionKey(p))), ...starts.map((start) => monthOf(isoTime(start)))]),
-  ].sort();
+  const months = indexMonths(listed, starts);
   const index = await deps.cache.readIndex(definition.id, kpi.signature, months);
   const states = new Map<string, KpiPartialState>();
   /** States this run aggregated: kept for the next one. */
@@ -142,177 +139,55 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
   if (deps.handOff && (await deps.handOff(stale, request))) {
     return { ...inactive(request.kpiId, state), outcome: 'handed-off', version: state.version };
   }
-  await forEachConcurrently(stale, deps.concurrency ?? 4, async (partition) => {
-    const key = partitionKey(partition);
-    const taken = await deps.parts?.take(definition.id, kpi.signature, key, partition.fingerprint);
-    const { state: partial, cached } = taken ?? (await aggregate(kpi, definition, partition, deps));
-    states.set(key, partial);
-    fresh.set(key, { fingerprint: partition.fingerprint, state: partial });
-    index.partitions[key] = cached;
-  });
+  await aggregateInto(stale, { kpi, states, fresh, index }, deps);
+
   // 2. The periods to finalize: those whose inputs, definition or code changed, or were provisional.
-  const computedAt = isoTime(deps.clock?.now() ?? request.asOf);
-  const plans = starts.map((start) => {
-    const end = periodEnd(definition.grain, start);
-    const inputs = Object.entries(kpi.inputRanges(start, end)).flatMap(([dataset, range]) => {
-      const wide = widen(dataset, range);
-      return (partitions.get(dataset) ?? []).filter(
-        (p) => (wide.from === null || p.start >= wide.from) && p.start < wide.to,
-      );
-    });
-    const digest = sha256Hex(inputs.map((p) => `${partitionKey(p)}:${p.fingerprint}`).join('\n'));
-    const previous = index.periods[isoTime(start)];
-    const due =
-      request.force === true ||
-      !previous ||
-      previous.provisional ||
-      previous.inputs !== digest ||
-      previous.definitionHash !== state.hash ||
-      previous.codeVersion !== deps.codeVersion;
-    return { start, end, inputs, digest, due };
+  const plans = planPeriods({
+    kpi,
+    starts,
+    partitions,
+    partitionTimeField: deps.partitionTimeField,
+    kept: index.periods,
+    definitionHash: state.hash,
+    codeVersion: deps.codeVersion,
+    force: request.force === true,
   });
   const due = plans.filter((p) => p.due);
 
-  // 3. Finalize them, then assess drift in time order against each series' history.
-  const finalized: { plan: (typeof due)[number]; values: KpiValue[]; inputsRef: string | null }[] = [];
-  const { merged: mergedByPeriod, changed: changedPeriods } = await mergedInputs(
-    kpi,
-    definition,
-    due,
-    states,
-    fresh,
-    index,
-    deps,
-  );
-  // The full input list of each period, archived where it changed (content-addressed, all at once).
-  const lineageOf = (plan: (typeof due)[number]): InputPartition[] =>
-    plan.inputs.map((p) => {
-      const cached = index.partitions[partitionKey(p)] as CachedPartition;
-      return {
-        dataset: p.dataset,
-        partition: p.label,
-        objects: p.objects.length,
-        etag: p.fingerprint,
-        manifests: [...cached.manifests],
-        rows: cached.rows,
-        quarantined: cached.quarantined,
-        newestEventAt: cached.newestEventAt,
-      };
-    });
-  const refs = new Map<number, string | null>();
-  await forEachConcurrently(due, 8, async (plan) => {
-    const previous = index.periods[isoTime(plan.start)];
-    if (previous?.inputs === plan.digest && previous.inputsRef !== undefined) {
-      refs.set(plan.start, previous.inputsRef);
-      return;
-    }
-    refs.set(plan.start, deps.inputs ? await deps.inputs.put(definition.id, lineageOf(plan)) : null);
-  });
-  for (const plan of due) {
-    const merged = mergedByPeriod.get(plan.start) as KpiPartialState;
-    const { values } = kpi.finalize(merged, {
-      asOf: request.asOf,
-      from: plan.start,
-      to: plan.end,
-      version: state.version,
-    });
-    const summaries = summarizeInputs(lineageOf(plan), sha256Hex);
-    const inputsRef = refs.get(plan.start) ?? null;
-    const confidence = inputConfidence({
-      inputs: summaries,
-      periodStart: plan.start,
-      periodEnd: plan.end,
-      computedAt: request.asOf,
-    });
-    finalized.push({
-      plan,
-      inputsRef,
-      values: values.map((v) => ({
-        kpiId: v.kpiId,
-        grain: v.grain,
-        periodStart: v.periodStart,
-        periodEnd: v.periodEnd,
-        dimensions: v.dimensions,
-        value: v.value,
-        status: v.status,
-        reason: v.reason,
-        sampleSize: v.sampleSize,
-        provisional: v.provisional,
-        confidence,
-        drift: null,
-        forecast: null,
-        lineage: {
-          definition: { id: definition.id, version: state.version, hash: state.hash },
-          inputs: summaries,
-          inputsRef,
-          codeVersion: deps.codeVersion,
-          computedAt,
-        },
-      })),
-    });
+  // 3. Finalize them with their lineage, then assess drift in time order against each series' history.
+  const merged = await mergedInputs(kpi, due, { states, fresh, index }, deps);
+  const run: ComputedWith = {
+    definition: { id: definition.id, version: state.version, hash: state.hash },
+    codeVersion: deps.codeVersion,
+    computedAt: isoTime(deps.clock?.now() ?? request.asOf),
+    asOf: request.asOf,
+  };
+  const finalized = await finalizePeriods(kpi, due, merged.merged, { index, run }, deps);
+  const lookback = historyLookbackPeriods(definition, deps.forecasting !== undefined);
+  const stored = await readSeries(deps, definition, seriesToRead(definition, finalized, lookback));
+  const drift = assessDriftInOrder(definition, finalized, stored, deps.annotations ?? []);
+  for (const period of finalized) {
+    index.periods[isoTime(period.start)] = keptPeriodEntry(period.plan, period.values, period.inputsRef, run);
   }
 
-  // The stored history of every series the run touches, read once and concurrently.
-  const series = new Map<string, Pick<KpiValue, 'periodStart' | 'periodEnd' | 'value'>[]>();
-  // Drift compares each value with its own lookback; a forecast may read further back.
-  const driftLookback = driftLookbackPeriods(definition);
-  const lookback = Math.max(driftLookback, deps.forecasting ? forecastLookbackPeriods(definition) : 0);
-  if (due.length > 0) {
-    const first = (due[0] as { start: number }).start;
-    const rows = new Map(finalized.flatMap((f) => f.values.map((v) => [dimensionKey(v.dimensions), v.dimensions])));
-    await forEachConcurrently([...rows], deps.concurrency ?? 8, async ([key, dimensions]) => {
-      const history = await deps.values.series({
-        kpiId: definition.id,
-        dimensions,
-        grain: definition.grain,
-        from: isoTime(shiftPeriod(definition.grain, first, -lookback)),
-        to: isoTime(first),
-      });
-      series.set(key, history);
-    });
-  }
-  const computed: KpiValue[] = [];
-  for (const { plan, values, inputsRef } of finalized) {
-    const from = isoTime(shiftPeriod(definition.grain, plan.start, -driftLookback));
-    const before = isoTime(plan.start);
-    let provisional = false;
-    for (const value of values) {
-      provisional ||= value.provisional;
-      const known = series.get(dimensionKey(value.dimensions)) ?? [];
-      const history = known.filter((p) => p.periodStart >= from && p.periodStart < before);
-      const { summary } = driftOf(definition, value, history, deps.annotations ?? []);
-      computed.push({ ...value, drift: summary });
-      known.push({ periodStart: value.periodStart, periodEnd: value.periodEnd, value: value.value });
-      series.set(dimensionKey(value.dimensions), known);
-    }
-    index.periods[isoTime(plan.start)] = {
-      inputs: plan.digest,
-      definitionHash: state.hash,
-      codeVersion: deps.codeVersion,
-      provisional,
-      partitions: Object.fromEntries(plan.inputs.map((p) => [partitionKey(p), p.fingerprint])),
-      inputsRef,
-    };
-  }
-  // The forecaster (and its code) is asked only when there is something to forecast.
+  // 4. Forecast (the forecaster and its code are asked only when there is something to forecast), write.
   const forecast = {
     definition,
-    values: computed,
+    values: drift.values,
     latestStoredFinal: latestUnchangedPeriod(plans),
-    history: (key: string) => series.get(key) ?? [],
+    history: (key: string) => drift.series.get(key) ?? [],
     asOf: request.asOf,
   };
   const evaluated =
-    deps.forecasting && forecastPeriod(forecast) !== null ? await deps.forecasting.forecast(forecast) : computed;
+    deps.forecasting && forecastPeriod(forecast) !== null ? await deps.forecasting.forecast(forecast) : drift.values;
   const report = await deps.values.write(evaluated);
-  await deps.cache.write(definition.id, kpi.signature, { partitions: fresh, periods: changedPeriods, index, months });
-  const read = [...partitions.values()].flat().length;
+  await deps.cache.write(definition.id, kpi.signature, { partitions: fresh, periods: merged.changed, index, months });
   return {
     kpiId: definition.id,
     outcome: 'computed',
     version: state.version,
     periods: { inRange: starts.length, finalized: due.length },
-    partitions: { read, aggregated: fresh.size, reused: read - fresh.size },
+    partitions: { read: listed.length, aggregated: fresh.size, reused: listed.length - fresh.size },
     values: { created: report.created, updated: report.updated, unchanged: report.unchanged },
     restatements: report.restatements,
     written: report.written,
@@ -321,10 +196,119 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
   };
 }
 
-/** The latest period of the range the run left as stored (final, since only final periods are skipped). */
-function latestUnchangedPeriod(plans: readonly { start: number; due: boolean }[]): string | null {
-  const skipped = plans.filter((p) => !p.due).at(-1);
-  return skipped ? isoTime(skipped.start) : null;
+/** What aggregating and merging a run's partitions fills in as it goes. */
+interface RunStates {
+  /** Partition key → its partial state, as read or aggregated. */
+  readonly states: Map<string, KpiPartialState>;
+  /** Partials this run aggregated: kept for the next one. */
+  readonly fresh: Map<string, KeptPartition>;
+  readonly index: PartialIndex;
+}
+
+/** A due period finalized: its plan, its values (drift not yet assessed), where its inputs are archived. */
+interface FinalizedPlan extends FinalizedPeriod {
+  readonly plan: PeriodPlan<RawPartition>;
+  readonly values: KpiValue[];
+  readonly inputsRef: string | null;
+}
+
+/** The raw partitions of each dataset the periods starting at `starts` read. */
+export async function listInputs(
+  kpi: CompiledKpi,
+  starts: readonly number[],
+  deps: Pick<ComputeKpiDependencies, 'raw' | 'partitionTimeField'>,
+): Promise<Map<string, RawPartition[]>> {
+  const first = starts[0] as number;
+  const end = periodEnd(kpi.definition.grain, starts.at(-1) as number);
+  const partitions = new Map<string, RawPartition[]>();
+  await Promise.all(
+    inputHours(kpi, first, end, deps.partitionTimeField).map(async ([dataset, wide]) => {
+      partitions.set(dataset, await deps.raw.list(dataset, wide.from, wide.to));
+    }),
+  );
+  return partitions;
+}
+
+/** The months of the partial cache's index a run reads and writes: its partitions' and its periods'. */
+function indexMonths(partitions: readonly RawPartition[], starts: readonly number[]): string[] {
+  const months = new Set([
+    ...partitions.map((p) => monthOf(partitionKey(p))),
+    ...starts.map((s) => monthOf(isoTime(s))),
+  ]);
+  return [...months].sort();
+}
+
+/** Aggregates partitions from the raw store, recording each state, as fresh, and in the index. */
+async function aggregateInto(
+  partitions: readonly RawPartition[],
+  into: { readonly kpi: CompiledKpi } & RunStates,
+  deps: Pick<ComputeKpiDependencies, 'raw' | 'concurrency' | 'parts'>,
+): Promise<void> {
+  const { kpi } = into;
+  await forEachConcurrently(partitions, deps.concurrency ?? 4, async (partition) => {
+    const key = partitionKey(partition);
+    // What a part of a fan-out kept of this partition's current objects, else the raw store.
+    const taken = await deps.parts?.take(kpi.definition.id, kpi.signature, key, partition.fingerprint);
+    const { state, cached } = taken ?? (await aggregate(kpi, kpi.definition, partition, deps));
+    into.states.set(key, state);
+    into.fresh.set(key, { fingerprint: partition.fingerprint, state });
+    into.index.partitions[key] = cached;
+  });
+}
+
+/**
+ * Each due period's values from its merged state, with lineage. The full input list of a period is
+ * archived where it changed (content-addressed, all at once); otherwise the kept reference stands.
+ */
+async function finalizePeriods(
+  kpi: CompiledKpi,
+  due: readonly PeriodPlan<RawPartition>[],
+  merged: ReadonlyMap<number, KpiPartialState>,
+  context: { readonly index: PartialIndex; readonly run: ComputedWith },
+  deps: Pick<ComputeKpiDependencies, 'inputs'>,
+): Promise<FinalizedPlan[]> {
+  const { index, run } = context;
+  const lineageOf = (plan: PeriodPlan<RawPartition>) => periodLineage(plan.inputs, (key) => index.partitions[key]);
+  const refs = new Map<number, string | null>();
+  await forEachConcurrently(due, 8, async (plan) => {
+    const previous = index.periods[isoTime(plan.start)];
+    if (previous?.inputs === plan.digest && previous.inputsRef !== undefined) {
+      refs.set(plan.start, previous.inputsRef);
+      return;
+    }
+    refs.set(plan.start, deps.inputs ? await deps.inputs.put(kpi.definition.id, lineageOf(plan)) : null);
+  });
+  return due.map((plan) => {
+    const { values } = kpi.finalize(merged.get(plan.start) as KpiPartialState, {
+      asOf: run.asOf,
+      from: plan.start,
+      to: plan.end,
+      version: run.definition.version,
+    });
+    const inputsRef = refs.get(plan.start) ?? null;
+    return { start: plan.start, plan, inputsRef, values: periodValues(values, plan, lineageOf(plan), inputsRef, run) };
+  });
+}
+
+/** The stored history of every series the run touches, read once and concurrently. */
+async function readSeries(
+  deps: Pick<ComputeKpiDependencies, 'values' | 'concurrency'>,
+  definition: KpiDefinition,
+  read: SeriesRead | null,
+): Promise<Map<string, SeriesPoint[]>> {
+  const series = new Map<string, SeriesPoint[]>();
+  if (read === null) return series;
+  await forEachConcurrently([...read.series], deps.concurrency ?? 8, async ([key, dimensions]) => {
+    const history = await deps.values.series({
+      kpiId: definition.id,
+      dimensions,
+      grain: definition.grain,
+      from: read.from,
+      to: read.to,
+    });
+    series.set(key, history);
+  });
+  return series;
 }
 
 function inactive(kpiId: string, state: DefinitionState<KpiDefinition> | null): ComputeKpiResult {
@@ -339,29 +323,6 @@ function inactive(kpiId: string, state: DefinitionState<KpiDefinition> | null): 
     written: [],
     state,
   };
-}
-
-/** `<dataset>/date=YYYY-MM-DD/hour=HH`: a partition's name in the cache. */
-export function partitionKey(partition: Pick<RawPartition, 'dataset' | 'label'>): string {
-  return `${partition.dataset}/${partition.label}`;
-}
-
-/**
- * The raw hours a KPI's range needs from a dataset: the engine's input range on hour boundaries.
- * When the KPI places records by another field than the one the raw store is partitioned by, any
- * hour may hold records of the period: then every hour up to the range's end is read.
- */
-export function widenRange(
-  definition: KpiDefinition,
-  dataset: string,
-  range: Range,
-  deps: Pick<ComputeKpiDependencies, 'partitionTimeField'>,
-): Range {
-  const to = Math.ceil(range.to / HOUR) * HOUR;
-  const partitionField = deps.partitionTimeField?.(dataset);
-  const kpiField = definition.datasets.find((d) => d.id === dataset)?.timeField;
-  if (partitionField && kpiField && partitionField !== kpiField) return { from: null, to };
-  return { from: range.from === null ? null : Math.floor(range.from / HOUR) * HOUR, to };
 }
 
 /** A partition's partial state, with what the partial cache's index keeps of it. */
@@ -429,14 +390,36 @@ export async function aggregateRecords(
  */
 async function mergedInputs(
   kpi: CompiledKpi,
-  definition: KpiDefinition,
-  plans: readonly { start: number; inputs: RawPartition[] }[],
-  states: Map<string, KpiPartialState>,
-  fresh: Map<string, KeptPartition>,
-  index: PartialIndex,
+  plans: readonly PeriodPlan<RawPartition>[],
+  run: RunStates,
   deps: Pick<ComputeKpiDependencies, 'raw' | 'cache' | 'concurrency'>,
 ): Promise<{ merged: Map<number, KpiPartialState>; changed: Map<string, KeptPeriod> }> {
-  const periodKey = (start: number) => `period/${isoTime(start)}`;
+  const { states, index } = run;
+  const reusable = reusablePeriods(plans, index);
+  const read = await deps.cache.readStates(kpi.definition.id, kpi.signature, statesToRead(plans, reusable, run));
+  // A period whose kept state is gone merges every input again: read those partials too.
+  const lost = lostPartials(plans, reusable, read, run);
+  if (lost.size > 0)
+    for (const [key, state] of await deps.cache.readStates(kpi.definition.id, kpi.signature, lost))
+      read.set(key, state);
+  for (const [key, state] of read) if (!key.startsWith(PERIOD_PREFIX)) states.set(key, state);
+  // The index knew these partitions but their partials are gone (the work bucket is derived data).
+  await aggregateInto(unreadInputs(plans, keptParts(reusable, read), states), { kpi, ...run }, deps);
+  return mergePeriods(kpi, plans, keptParts(reusable, read), read, states);
+}
+
+const PERIOD_PREFIX = 'period/';
+
+/** A period's merged state's name among the states the cache reads. */
+function periodKey(start: number): string {
+  return `${PERIOD_PREFIX}${isoTime(start)}`;
+}
+
+/** The periods kept before from partitions that are all unchanged today: period start → those partitions. */
+function reusablePeriods(
+  plans: readonly PeriodPlan<RawPartition>[],
+  index: PartialIndex,
+): Map<number, Readonly<Record<string, string>>> {
   const reusable = new Map<number, Readonly<Record<string, string>>>();
   for (const plan of plans) {
     const previous = index.periods[isoTime(plan.start)]?.partitions;
@@ -445,11 +428,21 @@ async function mergedInputs(
       reusable.set(plan.start, previous);
     }
   }
+  return reusable;
+}
+
+/** What the cache must hold of a partition's partial. */
+function partitionWanted(p: RawPartition, index: PartialIndex): WantedState {
+  return { made: p.fingerprint, location: index.partitions[partitionKey(p)]?.location };
+}
+
+/** The kept period states to start from, and the partials neither they nor this run hold. */
+function statesToRead(
+  plans: readonly PeriodPlan<RawPartition>[],
+  reusable: ReadonlyMap<number, Readonly<Record<string, string>>>,
+  { states, index }: RunStates,
+): Map<string, WantedState> {
   const wanted = new Map<string, WantedState>();
-  const partitionWanted = (p: RawPartition): WantedState => ({
-    made: p.fingerprint,
-    location: index.partitions[partitionKey(p)]?.location,
-  });
   for (const [start, previous] of reusable) {
     wanted.set(periodKey(start), {
       made: partitionsDigest(previous),
@@ -460,51 +453,77 @@ async function mergedInputs(
     const previous = reusable.get(plan.start);
     for (const p of plan.inputs) {
       const key = partitionKey(p);
-      if (!(previous && key in previous) && !states.has(key)) wanted.set(key, partitionWanted(p));
+      if (!(previous && key in previous) && !states.has(key)) wanted.set(key, partitionWanted(p, index));
     }
   }
-  const read = await deps.cache.readStates(definition.id, kpi.signature, wanted);
-  // A period whose kept state is gone merges every input again: read those partials too.
+  return wanted;
+}
+
+/** The partials of reusable periods whose kept state the cache no longer has, not read yet. */
+function lostPartials(
+  plans: readonly PeriodPlan<RawPartition>[],
+  reusable: ReadonlyMap<number, unknown>,
+  read: ReadonlyMap<string, KpiPartialState>,
+  { states, index }: RunStates,
+): Map<string, WantedState> {
   const lost = new Map<string, WantedState>();
   for (const plan of plans) {
     if (!reusable.has(plan.start) || read.has(periodKey(plan.start))) continue;
     for (const p of plan.inputs) {
       const key = partitionKey(p);
-      if (!states.has(key) && !read.has(key)) lost.set(key, partitionWanted(p));
+      if (!states.has(key) && !read.has(key)) lost.set(key, partitionWanted(p, index));
     }
   }
-  if (lost.size > 0)
-    for (const [key, state] of await deps.cache.readStates(definition.id, kpi.signature, lost)) read.set(key, state);
-  for (const [key, state] of read) if (!key.startsWith('period/')) states.set(key, state);
-  // The index knew these partitions but their partials are gone (the work bucket is derived data).
+  return lost;
+}
+
+/** The reusable periods whose kept state was read: period start → the partitions it holds. */
+function keptParts(
+  reusable: ReadonlyMap<number, Readonly<Record<string, string>>>,
+  read: ReadonlyMap<string, KpiPartialState>,
+): Map<number, Readonly<Record<string, string>>> {
+  return new Map([...reusable].filter(([start]) => read.has(periodKey(start))));
+}
+
+/** The inputs of `plans` whose partial is neither held nor inside a kept period state. */
+function unreadInputs(
+  plans: readonly PeriodPlan<RawPartition>[],
+  kept: ReadonlyMap<number, Readonly<Record<string, string>>>,
+  states: ReadonlyMap<string, KpiPartialState>,
+): RawPartition[] {
   const missing = new Map<string, RawPartition>();
   for (const plan of plans) {
-    const kept = read.has(periodKey(plan.start)) ? reusable.get(plan.start) : undefined;
+    const parts = kept.get(plan.start);
     for (const p of plan.inputs) {
       const key = partitionKey(p);
-      if (!(kept && key in kept) && !states.has(key)) missing.set(key, p);
+      if (!(parts && key in parts) && !states.has(key)) missing.set(key, p);
     }
   }
-  await forEachConcurrently([...missing.values()], deps.concurrency ?? 4, async (partition) => {
-    const { state, cached } = await aggregate(kpi, definition, partition, deps);
-    states.set(partitionKey(partition), state);
-    fresh.set(partitionKey(partition), { fingerprint: partition.fingerprint, state });
-    index.partitions[partitionKey(partition)] = cached;
-  });
+  return [...missing.values()];
+}
+
+/** Each period's merged state: its kept state (if any) plus the partials it lacks; changed ones to keep. */
+function mergePeriods(
+  kpi: CompiledKpi,
+  plans: readonly PeriodPlan<RawPartition>[],
+  kept: ReadonlyMap<number, Readonly<Record<string, string>>>,
+  read: ReadonlyMap<string, KpiPartialState>,
+  states: ReadonlyMap<string, KpiPartialState>,
+): { merged: Map<number, KpiPartialState>; changed: Map<string, KeptPeriod> } {
   const merged = new Map<number, KpiPartialState>();
   const changed = new Map<string, KeptPeriod>();
   for (const plan of plans) {
     const start = read.get(periodKey(plan.start));
-    const kept = start ? reusable.get(plan.start) : undefined;
-    const parts = plan.inputs
-      .filter((p) => !(kept && partitionKey(p) in kept))
+    const parts = start ? kept.get(plan.start) : undefined;
+    const added = plan.inputs
+      .filter((p) => !(parts && partitionKey(p) in parts))
       .map((p) => states.get(partitionKey(p)) as KpiPartialState);
-    if (start && parts.length === 0) {
+    if (start && added.length === 0) {
       // Nothing new since it was kept: the same state, not written again.
       merged.set(plan.start, start);
       continue;
     }
-    const state = kpi.merge(start ? [start, ...parts] : parts);
+    const state = kpi.merge(start ? [start, ...added] : added);
     merged.set(plan.start, state);
     const partitions = Object.fromEntries(plan.inputs.map((p) => [partitionKey(p), p.fingerprint]));
     changed.set(isoTime(plan.start), { inputs: partitionsDigest(partitions), state });

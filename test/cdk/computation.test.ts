@@ -105,11 +105,11 @@ describe('the backfill state machine', () => {
 
   it('takes the parts per invocation, the concurrency and the refresh threshold from the deployment configuration', () => {
     const configured = synthesizeApp({
-      agentKpiPipeline: { fanOut: { partitionsPerPart: 12, maxConcurrency: 7, refreshThreshold: 30 } },
+      agentKpiPipeline: { fanOut: { partitionsPerPart: 12, maxConcurrency: 7, refreshThresholdRecords: 30 } },
     });
     expect(backfillOf(configured).definition.States.EachPart?.MaxConcurrency).toBe(7);
     configured.pipeline.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: { FANOUT_PARTITIONS_PER_PART: '12', FANOUT_REFRESH_THRESHOLD: '30' } },
+      Environment: { Variables: { FANOUT_PARTITIONS_PER_PART: '12', FANOUT_REFRESH_THRESHOLD_RECORDS: '30' } },
     });
   });
 });

@@ -26,7 +26,8 @@ const asOf = new Date(START + (DAYS + 2) * DAY).toISOString();
 /** Hour partitions of the range: 24 a day, one dataset. */
 const PARTITIONS = DAYS * 24;
 const PER_PART = 20;
-const REFRESH_THRESHOLD = 50;
+/** Records: the range holds about a thousand. */
+const REFRESH_THRESHOLD = 500;
 
 let cloud: LocalCloud;
 let single: ComputeSnapshot;
@@ -46,7 +47,7 @@ beforeAll(async () => {
     timeScale: 0.01,
     functionEnvironment: {
       FANOUT_PARTITIONS_PER_PART: String(PER_PART),
-      FANOUT_REFRESH_THRESHOLD: String(REFRESH_THRESHOLD),
+      FANOUT_REFRESH_THRESHOLD_RECORDS: String(REFRESH_THRESHOLD),
       RAW_CACHE_MIB: '0',
     },
   });

@@ -1,7 +1,7 @@
 // AWS adapter: annotations in the definitions table, beside the definitions they qualify
 // (`ANNOTATIONS` / `<id>`): one Query reads them all, which is what every computation needs.
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type Annotation, annotationSchema } from '../../domain/drift/annotations';
+import { type Annotation, annotationSchema } from '../../domain/evaluation/drift/annotations';
 import type { AnnotationStore } from '../../ports/annotation-store';
 import { queryAll } from './dynamo-query';
 

@@ -1,7 +1,7 @@
 // CLI: `kpi annotate` records a window (a launch, an agent release, a tracking outage) that drift
 // detection suppresses or explains, and keeps out of later baselines.
 import { DynamoAnnotationStore } from '../../adapters/aws/dynamo-annotation-store';
-import { annotationSchema } from '../../domain/drift/annotations';
+import { annotationSchema } from '../../domain/evaluation/drift/annotations';
 import { type CliCommand, UsageError } from '../command';
 import { instantOf, withDeployment } from '../definition-commands';
 import { DEPLOYMENT_OPTIONS, DEPLOYMENT_USAGE } from '../deployment';

@@ -30,166 +30,197 @@ export function checkDefinitionFields(
   definition: KpiDefinition,
   datasets: ReadonlyMap<string, DatasetFields>,
 ): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  const problem = (path: Path, message: string) => issues.push({ path, message });
-
-  const fieldOf = (dataset: string, field: string, path: Path): FieldKind | undefined => {
-    const fields = datasets.get(dataset);
-    if (fields === undefined) return undefined; // reported once, on the datasets list
-    const entry = fields[field];
-    if (entry === undefined) {
-      const known = Object.keys(fields).sort();
-      problem(path, `dataset ${dataset} has no field "${field}" (it has ${known.join(', ')})`);
-    }
-    return typeof entry === 'object' ? entry.kind : entry;
-  };
-  /** A value compared with a field of known values must be one of them (a typo matches nothing). */
-  const checkValues = (dataset: string, field: string, values: readonly unknown[], path: Path): void => {
-    const entry = datasets.get(dataset)?.[field];
-    if (entry === undefined || typeof entry !== 'object') return;
-    for (const value of values) {
-      if (typeof value !== 'string' || entry.values.includes(value)) continue;
-      problem(path, notAValue(`${dataset}.${field}`, value, entry.values));
-    }
-  };
-  const needTimestamp = (dataset: string, field: string, path: Path) => {
-    const kind = fieldOf(dataset, field, path);
-    if (kind !== undefined && kind !== 'timestamp' && kind !== 'unknown') {
-      problem(path, `${dataset}.${field} is ${a(kind)} field, not a timestamp`);
-    }
-  };
-
+  const checks = new FieldChecks(datasets);
   definition.datasets.forEach((use, index) => {
     if (!datasets.has(use.id)) {
-      problem(
+      checks.problem(
         ['datasets', index, 'id'],
         `no declaration of dataset ${use.id} among ${[...datasets.keys()].sort().join(', ') || 'none'}`,
       );
       return;
     }
-    needTimestamp(use.id, use.timeField, ['datasets', index, 'timeField']);
+    checks.needTimestamp(use.id, use.timeField, ['datasets', index, 'timeField']);
   });
+  checkCalculation(definition.calculation, ['calculation'], checks);
+  definition.dimensions.forEach((dimension, index) => {
+    for (const dataset of checks.dimensionDatasets) {
+      const field =
+        typeof dimension === 'string' ? dimension : (dimension.fields?.[dataset] ?? dimension.field ?? dimension.name);
+      checks.fieldOf(dataset, field, ['dimensions', index]);
+    }
+  });
+  return dedupe(checks.issues);
+}
 
-  const checkFilter = (dataset: string, filter: Filter | undefined, path: Path): void => {
+/** The issues found so far, and the checks of the parts a calculation is made of. */
+class FieldChecks {
+  readonly issues: ValidationIssue[] = [];
+  /** Datasets whose records carry the dimensions (the start side only, for entity joins). */
+  readonly dimensionDatasets = new Set<string>();
+  constructor(private readonly datasets: ReadonlyMap<string, DatasetFields>) {}
+
+  problem(path: Path, message: string): void {
+    this.issues.push({ path, message });
+  }
+
+  /** The kind of a field, reporting a field the dataset lacks; undefined for an undeclared dataset or field. */
+  fieldOf(dataset: string, field: string, path: Path): FieldKind | undefined {
+    const fields = this.datasets.get(dataset);
+    if (fields === undefined) return undefined; // reported once, on the datasets list
+    const entry = fields[field];
+    if (entry === undefined) {
+      const known = Object.keys(fields).sort();
+      this.problem(path, `dataset ${dataset} has no field "${field}" (it has ${known.join(', ')})`);
+    }
+    return typeof entry === 'object' ? entry.kind : entry;
+  }
+
+  /** A value compared with a field of known values must be one of them (a typo matches nothing). */
+  checkValues(dataset: string, field: string, values: readonly unknown[], path: Path): void {
+    const entry = this.datasets.get(dataset)?.[field];
+    if (entry === undefined || typeof entry !== 'object') return;
+    for (const value of values) {
+      if (typeof value !== 'string' || entry.values.includes(value)) continue;
+      this.problem(path, notAValue(`${dataset}.${field}`, value, entry.values));
+    }
+  }
+
+  needTimestamp(dataset: string, field: string, path: Path): void {
+    const kind = this.fieldOf(dataset, field, path);
+    if (kind !== undefined && kind !== 'timestamp' && kind !== 'unknown') {
+      this.problem(path, `${dataset}.${field} is ${a(kind)} field, not a timestamp`);
+    }
+  }
+
+  filter(dataset: string, filter: Filter | undefined, path: Path): void {
     if (filter === undefined) return;
-    for (const [i, inner] of (filter.and ?? []).entries()) checkFilter(dataset, inner, [...path, 'and', i]);
-    for (const [i, inner] of (filter.or ?? []).entries()) checkFilter(dataset, inner, [...path, 'or', i]);
-    if (filter.not) checkFilter(dataset, filter.not, [...path, 'not']);
+    for (const [i, inner] of (filter.and ?? []).entries()) this.filter(dataset, inner, [...path, 'and', i]);
+    for (const [i, inner] of (filter.or ?? []).entries()) this.filter(dataset, inner, [...path, 'or', i]);
+    if (filter.not) this.filter(dataset, filter.not, [...path, 'not']);
     if (filter.field === undefined) return;
-    const kind = fieldOf(dataset, filter.field, [...path, 'field']);
+    const kind = this.fieldOf(dataset, filter.field, [...path, 'field']);
     if (kind === undefined || kind === 'unknown') return;
     for (const operator of ['eq', 'ne', 'in', 'not_in', 'lt', 'lte', 'gt', 'gte'] as const) {
       const operand = filter[operator];
-      if (operand === undefined) continue;
-      for (const value of Array.isArray(operand) ? operand : [operand]) {
-        const expected = kind === 'string' ? 'string' : kind === 'boolean' ? 'boolean' : 'number';
-        if (typeof value !== expected) {
-          const hint = kind === 'timestamp' ? ' (timestamps are epoch milliseconds)' : '';
-          problem(
-            [...path, operator],
-            `${dataset}.${filter.field} is ${a(kind)} field: compare it with a ${expected}${hint}, not ${JSON.stringify(value)}`,
-          );
-        }
-      }
-      if (kind === 'boolean' && ['lt', 'lte', 'gt', 'gte'].includes(operator)) {
-        problem([...path, operator], `${dataset}.${filter.field} is a boolean field: use eq or ne`);
-      }
-      if (['eq', 'ne', 'in', 'not_in'].includes(operator)) {
-        checkValues(dataset, filter.field, Array.isArray(operand) ? operand : [operand], [...path, operator]);
-      }
+      if (operand !== undefined) this.comparison(dataset, filter.field, kind, operator, operand, [...path, operator]);
     }
-  };
+  }
 
-  const checkMeasure = (measure: Measure, path: Path): void => {
-    checkFilter(measure.dataset, measure.filter, [...path, 'filter']);
-    if (measure.timeField !== undefined) needTimestamp(measure.dataset, measure.timeField, [...path, 'timeField']);
+  /** One operator of a filter on a field of `kind`: operands of the field's type, known values, a usable operator. */
+  private comparison(
+    dataset: string,
+    field: string,
+    kind: FieldKind,
+    operator: 'eq' | 'ne' | 'in' | 'not_in' | 'lt' | 'lte' | 'gt' | 'gte',
+    operand: unknown,
+    path: Path,
+  ): void {
+    const operands = Array.isArray(operand) ? operand : [operand];
+    const expected = kind === 'string' ? 'string' : kind === 'boolean' ? 'boolean' : 'number';
+    for (const value of operands) {
+      if (typeof value === expected) continue;
+      const hint = kind === 'timestamp' ? ' (timestamps are epoch milliseconds)' : '';
+      this.problem(
+        path,
+        `${dataset}.${field} is ${a(kind)} field: compare it with a ${expected}${hint}, not ${JSON.stringify(value)}`,
+      );
+    }
+    if (kind === 'boolean' && ['lt', 'lte', 'gt', 'gte'].includes(operator)) {
+      this.problem(path, `${dataset}.${field} is a boolean field: use eq or ne`);
+    }
+    if (['eq', 'ne', 'in', 'not_in'].includes(operator)) this.checkValues(dataset, field, operands, path);
+  }
+
+  measure(measure: Measure, path: Path): void {
+    this.filter(measure.dataset, measure.filter, [...path, 'filter']);
+    if (measure.timeField !== undefined) this.needTimestamp(measure.dataset, measure.timeField, [...path, 'timeField']);
     if (measure.field === undefined) return;
-    const kind = fieldOf(measure.dataset, measure.field, [...path, 'field']);
+    const kind = this.fieldOf(measure.dataset, measure.field, [...path, 'field']);
     if (kind === undefined || measure.aggregate === 'count' || measure.aggregate === 'count_distinct') return;
     const allowed = measure.aggregate === 'min' || measure.aggregate === 'max' ? [...NUMERIC, 'timestamp'] : NUMERIC;
     if (!allowed.includes(kind)) {
-      problem(
+      this.problem(
         [...path, 'field'],
         `${measure.aggregate} needs numbers, but ${measure.dataset}.${measure.field} is ${a(kind)} field`,
       );
     }
-  };
+  }
 
-  const checkStep = (step: EntityStep, path: Path): void => {
-    checkFilter(step.dataset, step.filter, [...path, 'filter']);
-    fieldOf(step.dataset, step.entityKey, [...path, 'entityKey']);
-    if (step.timeField !== undefined) needTimestamp(step.dataset, step.timeField, [...path, 'timeField']);
-  };
+  step(step: EntityStep, path: Path): void {
+    this.filter(step.dataset, step.filter, [...path, 'filter']);
+    this.fieldOf(step.dataset, step.entityKey, [...path, 'entityKey']);
+    if (step.timeField !== undefined) this.needTimestamp(step.dataset, step.timeField, [...path, 'timeField']);
+  }
+}
 
-  // Datasets whose records carry the dimensions (the start side only, for entity joins).
-  const dimensionDatasets = new Set<string>();
-  const visit = (calc: Calculation, path: Path): void => {
-    switch (calc.type) {
-      case 'aggregate':
-        checkMeasure(calc, path);
-        dimensionDatasets.add(calc.dataset);
-        return;
-      case 'ratio':
-        checkMeasure(calc.numerator, [...path, 'numerator']);
-        checkMeasure(calc.denominator, [...path, 'denominator']);
-        dimensionDatasets.add(calc.numerator.dataset).add(calc.denominator.dataset);
-        return;
-      case 'arithmetic':
-        for (const [name, measure] of Object.entries(calc.measures)) {
-          checkMeasure(measure, [...path, 'measures', name]);
-          dimensionDatasets.add(measure.dataset);
-        }
-        return;
-      case 'duration':
-        checkFilter(calc.dataset, calc.filter, [...path, 'filter']);
-        needTimestamp(calc.dataset, calc.start, [...path, 'start']);
-        needTimestamp(calc.dataset, calc.end, [...path, 'end']);
-        if (calc.timeField !== undefined) needTimestamp(calc.dataset, calc.timeField, [...path, 'timeField']);
-        dimensionDatasets.add(calc.dataset);
-        return;
-      case 'conversion':
-        checkStep(calc.base, [...path, 'base']);
-        checkStep(calc.conversion, [...path, 'conversion']);
-        dimensionDatasets.add(calc.base.dataset);
-        return;
-      case 'entity_duration':
-        checkStep(calc.start, [...path, 'start']);
-        checkStep(calc.end, [...path, 'end']);
-        dimensionDatasets.add(calc.start.dataset);
-        return;
-      case 'treatment_lift': {
-        visit(calc.of, [...path, 'of']);
-        const readers =
-          calc.of.type === 'conversion'
-            ? [calc.of.base.dataset]
-            : calc.of.type === 'entity_duration'
-              ? [calc.of.start.dataset]
-              : datasetsOf(calc.of);
-        for (const dataset of readers) {
-          fieldOf(dataset, calc.field, [...path, 'field']);
-          for (const side of ['treatment', 'control'] as const) {
-            const group = calc[side];
-            checkValues(dataset, calc.field, Array.isArray(group) ? group : [group], [...path, side]);
-          }
-        }
-        return;
+type CalculationType = Calculation['type'];
+type CalculationOf<T extends CalculationType> = Extract<Calculation, { type: T }>;
+
+/** How the fields of one calculation type are checked. */
+type CalculationCheck<C> = (calc: C, path: Path, checks: FieldChecks) => void;
+
+/** One check per calculation type. */
+const CALCULATION_CHECKS: { readonly [T in CalculationType]: CalculationCheck<CalculationOf<T>> } = {
+  aggregate(calc, path, checks) {
+    checks.measure(calc, path);
+    checks.dimensionDatasets.add(calc.dataset);
+  },
+  ratio(calc, path, checks) {
+    checks.measure(calc.numerator, [...path, 'numerator']);
+    checks.measure(calc.denominator, [...path, 'denominator']);
+    checks.dimensionDatasets.add(calc.numerator.dataset).add(calc.denominator.dataset);
+  },
+  arithmetic(calc, path, checks) {
+    for (const [name, measure] of Object.entries(calc.measures)) {
+      checks.measure(measure, [...path, 'measures', name]);
+      checks.dimensionDatasets.add(measure.dataset);
+    }
+  },
+  duration(calc, path, checks) {
+    checks.filter(calc.dataset, calc.filter, [...path, 'filter']);
+    checks.needTimestamp(calc.dataset, calc.start, [...path, 'start']);
+    checks.needTimestamp(calc.dataset, calc.end, [...path, 'end']);
+    if (calc.timeField !== undefined) checks.needTimestamp(calc.dataset, calc.timeField, [...path, 'timeField']);
+    checks.dimensionDatasets.add(calc.dataset);
+  },
+  conversion(calc, path, checks) {
+    checks.step(calc.base, [...path, 'base']);
+    checks.step(calc.conversion, [...path, 'conversion']);
+    checks.dimensionDatasets.add(calc.base.dataset);
+  },
+  entity_duration(calc, path, checks) {
+    checks.step(calc.start, [...path, 'start']);
+    checks.step(calc.end, [...path, 'end']);
+    checks.dimensionDatasets.add(calc.start.dataset);
+  },
+  treatment_lift(calc, path, checks) {
+    checkCalculation(calc.of, [...path, 'of'], checks);
+    const readers =
+      calc.of.type === 'conversion'
+        ? [calc.of.base.dataset]
+        : calc.of.type === 'entity_duration'
+          ? [calc.of.start.dataset]
+          : datasetsOf(calc.of);
+    for (const dataset of readers) {
+      checks.fieldOf(dataset, calc.field, [...path, 'field']);
+      for (const side of ['treatment', 'control'] as const) {
+        const group = calc[side];
+        checks.checkValues(dataset, calc.field, Array.isArray(group) ? group : [group], [...path, side]);
       }
-      case 'change':
-      case 'streak':
-        visit(calc.of, [...path, 'of']);
-        return;
     }
-  };
-  visit(definition.calculation, ['calculation']);
+  },
+  change: (calc, path, checks) => checkCalculation(calc.of, [...path, 'of'], checks),
+  streak: (calc, path, checks) => checkCalculation(calc.of, [...path, 'of'], checks),
+};
 
-  definition.dimensions.forEach((dimension, index) => {
-    for (const dataset of dimensionDatasets) {
-      const field =
-        typeof dimension === 'string' ? dimension : (dimension.fields?.[dataset] ?? dimension.field ?? dimension.name);
-      fieldOf(dataset, field, ['dimensions', index]);
-    }
-  });
-  return dedupe(issues);
+/** Checks a calculation (and those it is built on) by its type's check. */
+function checkCalculation<T extends CalculationType>(
+  calc: CalculationOf<T> & { readonly type: T },
+  path: Path,
+  checks: FieldChecks,
+): void {
+  const check: CalculationCheck<CalculationOf<T>> = CALCULATION_CHECKS[calc.type];
+  check(calc, path, checks);
 }
 
 /**

@@ -1,8 +1,8 @@
 // Domain: the KPI definition format. One KPI per file; the JSON Schema users' editors read is generated
 // from these zod schemas (`kpi schema`), so the two never disagree.
 import * as z from 'zod';
-import { driftSettingsSchema } from '../drift/settings';
 import { calibrationSettingsSchema } from '../evaluation/calibration/settings';
+import { driftSettingsSchema } from '../evaluation/drift/settings';
 import { forecastSettingsSchema } from '../evaluation/forecast-settings';
 import { DURATION_PATTERN } from './duration';
 import { ExpressionSyntaxError, expressionMeasures, parseExpression } from './expression';

@@ -1,4 +1,6 @@
 // Domain: the calculation engine's public API.
+
+export { evaluateStatus, KPI_STATUSES, type KpiStatus } from '../evaluation/status';
 export type { AggregationKind } from './aggregators';
 export type { SkipReason } from './compile';
 export { ExactSum } from './exact-sum';
@@ -14,6 +16,5 @@ export {
 } from './kpi';
 export { nearestRank, QuantileState, SKETCH_RELATIVE_ACCURACY } from './quantiles';
 export { type KpiPartialState, PARTIAL_STATE_FORMAT } from './state';
-export { evaluateStatus, KPI_STATUSES, type KpiStatus } from './status';
 export { isoTime, periodEnd, periodStart, periodsBetween, shiftPeriod } from './time';
 export { type KpiValue, kpiValueSchema } from './value';

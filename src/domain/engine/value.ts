@@ -1,7 +1,7 @@
 // Domain: a computed KPI value, as `kpi compute` prints it and the compute service stores it.
 import * as z from 'zod';
 import { GRAINS } from '../definition/schema';
-import { KPI_STATUSES } from './status';
+import { KPI_STATUSES } from '../evaluation/status';
 
 const dimensionValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 

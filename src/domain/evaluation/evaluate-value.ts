@@ -1,67 +1,12 @@
-// Domain (evaluate): drift of a computed value against its own history, and the violations it
-// raises for the guardrail stage: a red status, a drift, a data-quality failure, each only when the
-// definition's guardrail triggers on it, and an at-risk forecast when it triggers on red.
+// Domain (evaluate): the violations a computed value raises for the guardrail stage: a red status,
+// a drift, a data-quality failure, each only when the definition's guardrail triggers on it, and an
+// at-risk forecast when it triggers on red. (Its drift is assessed before, in ./drift-pass.)
 import type { KpiDefinition } from '../definition/schema';
-import type { Annotation } from '../drift/annotations';
-import { type AdverseDirection, assessDrift, type DriftAssessment } from '../drift/assess-drift';
-import type { DriftGrain } from '../drift/seasonality';
 import type { ViolationInput } from '../guardrails/violation';
-import type { DriftSummary, KpiValue } from '../values/kpi-value';
+import type { KpiValue } from '../values/kpi-value';
 
 /** Below this data-quality confidence, a value raises a `data_quality` violation. */
 export const MIN_CONFIDENCE = 0.9;
-
-/** The moves that are bad news for a KPI of this direction. */
-export function adverseDirection(direction: KpiDefinition['target']['direction']): AdverseDirection {
-  if (direction === 'higher_is_better') return 'down';
-  if (direction === 'lower_is_better') return 'up';
-  return 'both';
-}
-
-/** How many earlier periods drift detection looks at (baseline seasons plus the CUSUM window). */
-export function driftLookbackPeriods(definition: KpiDefinition): number {
-  const season = { day: 7, hour: 24 } as Record<string, number>;
-  const cycle = definition.drift.seasonality === 'none' ? 1 : (season[definition.grain] ?? 1);
-  const length = definition.drift.seasonality === 'hour_of_week' ? 168 : cycle;
-  return definition.drift.baselinePeriods * length + definition.drift.cusum.window + 1;
-}
-
-/** Drift of `value` given the earlier values of its series. */
-export function driftOf(
-  definition: KpiDefinition,
-  value: Pick<KpiValue, 'periodStart' | 'periodEnd' | 'value'>,
-  history: readonly Pick<KpiValue, 'periodStart' | 'periodEnd' | 'value'>[],
-  annotations: readonly Annotation[],
-): { assessment: DriftAssessment; summary: DriftSummary } {
-  const point = (v: Pick<KpiValue, 'periodStart' | 'periodEnd' | 'value'>) => ({
-    periodStart: Date.parse(v.periodStart),
-    periodEnd: Date.parse(v.periodEnd),
-    value: v.value,
-  });
-  const assessment = assessDrift({
-    kpiId: definition.id,
-    grain: driftGrainOf(definition.grain),
-    current: point(value),
-    history: history.map(point),
-    settings: definition.drift,
-    adverse: adverseDirection(definition.target.direction),
-    annotations,
-  });
-  return {
-    assessment,
-    summary: {
-      verdict: assessment.verdict,
-      signals: assessment.signals.map((s) =>
-        s.method === 'robust_z'
-          ? { method: s.method, direction: s.direction, score: s.score, threshold: s.threshold }
-          : { method: s.method, direction: s.direction, score: s.statistic, threshold: s.threshold },
-      ),
-      baseline: assessment.baseline?.center ?? null,
-      message: assessment.message,
-      annotations: [...assessment.explainedBy, ...assessment.suppressedBy].map((a) => a.id),
-    },
-  };
-}
 
 /** The definition fields a violation names, with the version in force. */
 export interface EvaluatedDefinition {
@@ -70,6 +15,15 @@ export interface EvaluatedDefinition {
   readonly hash: string;
 }
 
+/** What a violation says beyond the fields every violation of the value shares. */
+type Breach = Pick<ViolationInput, 'kind' | 'evidence'>;
+
+/** The last values of the series, oldest first. */
+type Trend = readonly { periodStart: string; value: number | null }[];
+
+/** One kind of breach: what it says of the value (`trend`: the last 30 values), or null when the value does not breach it. */
+type BreachCheck = (definition: KpiDefinition, value: KpiValue, trend: Trend[number][]) => Breach | null;
+
 /**
  * The violations one value raises. Values that could not be computed raise none here (their
  * inputs' confidence does, when it is low).
@@ -77,19 +31,35 @@ export interface EvaluatedDefinition {
 export function violationsOf(
   evaluated: EvaluatedDefinition,
   value: KpiValue,
-  trend: readonly { periodStart: string; value: number | null }[],
+  trend: Trend,
   detectedAt: number,
 ): ViolationInput[] {
   const { definition } = evaluated;
   const triggers = new Set(definition.guardrail.triggers);
-  const agentDimension = definition.guardrail.agentFromDimension;
-  const agentFromValue = agentDimension ? value.dimensions[agentDimension] : undefined;
-  const base = {
+  const recent = trend.slice(-30);
+  const breaches = BREACHES.filter(([trigger]) => triggers.has(trigger))
+    .map(([, check]) => check(definition, value, recent))
+    .filter((breach) => breach !== null);
+  if (breaches.length === 0) return [];
+  const base = violationBase(evaluated, value, detectedAt);
+  return breaches.map((breach) => ({ ...base, ...breach }));
+}
+
+/** The fields every violation of `value` shares: the KPI, the period and value, who is governed. */
+function violationBase(
+  { definition, version, hash }: EvaluatedDefinition,
+  value: KpiValue,
+  detectedAt: number,
+): Omit<ViolationInput, 'kind' | 'evidence'> {
+  const agentFromValue = definition.guardrail.agentFromDimension
+    ? value.dimensions[definition.guardrail.agentFromDimension]
+    : undefined;
+  return {
     kpi: {
       id: definition.id,
       name: definition.name,
-      version: evaluated.version,
-      hash: evaluated.hash,
+      version,
+      hash,
       unit: definition.unit,
       ...(definition.currency ? { currency: definition.currency } : {}),
       category: definition.category,
@@ -115,76 +85,85 @@ export function violationsOf(
     },
     owner: { name: definition.owner.name, email: definition.owner.email },
     detectedAt: new Date(detectedAt).toISOString(),
-  } satisfies Omit<ViolationInput, 'kind' | 'evidence'>;
-  const shown = (n: number | null) => (n === null ? 'no value' : Number(n.toPrecision(4)).toString());
-  const recent = trend.slice(-30);
-  const violations: ViolationInput[] = [];
+  };
+}
 
-  if (triggers.has('red_status') && value.status === 'red' && value.value !== null) {
-    violations.push({
-      ...base,
-      kind: 'red_status',
-      evidence: {
-        summary: `${definition.name} is ${shown(value.value)}, red against the target: ${definition.target.description}`,
-        trend: recent,
-      },
-    });
-  }
+/** A number as a violation's summary shows it: four significant digits. */
+function shown(n: number | null): string {
+  return n === null ? 'no value' : Number(n.toPrecision(4)).toString();
+}
+
+const redStatus: BreachCheck = (definition, value, trend) =>
+  value.status === 'red' && value.value !== null
+    ? {
+        kind: 'red_status',
+        evidence: {
+          summary: `${definition.name} is ${shown(value.value)}, red against the target: ${definition.target.description}`,
+          trend,
+        },
+      }
+    : null;
+
+const atRisk: BreachCheck = (definition, value, trend) => {
   const forecast = value.forecast;
   const horizon = forecast?.steps.at(-1);
-  if (triggers.has('red_status') && value.status === 'at_risk' && forecast && horizon) {
-    violations.push({
-      ...base,
-      kind: 'at_risk',
-      evidence: {
-        summary:
-          `${definition.name} is ${shown(value.value)} (${forecast.baseStatus}), but the forecast gives ${Math.round(forecast.probabilityRed * 100)} % for red by ${forecast.horizonEnd.slice(0, 10)}: ${definition.target.description}`.slice(
-            0,
-            500,
-          ),
-        trend: recent,
-        forecast: {
-          horizonEnd: forecast.horizonEnd,
-          point: horizon.point,
-          lower80: horizon.lower80,
-          upper80: horizon.upper80,
-          lower95: horizon.lower95,
-          upper95: horizon.upper95,
-          probabilityRed: forecast.probabilityRed,
-          atRiskProbability: forecast.atRiskProbability,
-          model: forecast.model,
-        },
+  if (value.status !== 'at_risk' || !forecast || !horizon) return null;
+  const chance = Math.round(forecast.probabilityRed * 100);
+  return {
+    kind: 'at_risk',
+    evidence: {
+      summary:
+        `${definition.name} is ${shown(value.value)} (${forecast.baseStatus}), but the forecast gives ${chance} % for red by ${forecast.horizonEnd.slice(0, 10)}: ${definition.target.description}`.slice(
+          0,
+          500,
+        ),
+      trend,
+      forecast: {
+        horizonEnd: forecast.horizonEnd,
+        point: horizon.point,
+        lower80: horizon.lower80,
+        upper80: horizon.upper80,
+        lower95: horizon.lower95,
+        upper95: horizon.upper95,
+        probabilityRed: forecast.probabilityRed,
+        atRiskProbability: forecast.atRiskProbability,
+        model: forecast.model,
       },
-    });
-  }
-  const drift = value.drift;
-  const signal = drift?.signals[0];
-  if (triggers.has('drift') && drift?.verdict === 'drift' && signal) {
-    violations.push({
-      ...base,
-      kind: 'drift',
-      evidence: {
-        summary: `${definition.name} drifted: ${drift.message}`.slice(0, 500),
-        trend: recent,
-        drift: { method: signal.method, score: signal.score, threshold: signal.threshold, baseline: drift.baseline },
-      },
-    });
-  }
-  if (triggers.has('data_quality') && value.confidence !== null && value.confidence < MIN_CONFIDENCE) {
-    violations.push({
-      ...base,
-      kind: 'data_quality',
-      evidence: {
-        summary: `${definition.name} rests on inputs with data-quality confidence ${value.confidence} (below ${MIN_CONFIDENCE}): quarantined rows or stale data`,
-        trend: recent,
-        dataQuality: { check: 'input_confidence', observed: value.confidence, expected: MIN_CONFIDENCE },
-      },
-    });
-  }
-  return violations;
-}
+    },
+  };
+};
 
-/** The grain drift seasonality is chosen by: grains longer than a month have no season of their own. */
-function driftGrainOf(grain: KpiDefinition['grain']): DriftGrain {
-  return grain === 'quarter' || grain === 'year' || grain === 'all_time' ? 'month' : grain;
-}
+const drift: BreachCheck = (definition, value, trend) => {
+  const found = value.drift;
+  const signal = found?.signals[0];
+  if (found?.verdict !== 'drift' || !signal) return null;
+  return {
+    kind: 'drift',
+    evidence: {
+      summary: `${definition.name} drifted: ${found.message}`.slice(0, 500),
+      trend,
+      drift: { method: signal.method, score: signal.score, threshold: signal.threshold, baseline: found.baseline },
+    },
+  };
+};
+
+const dataQuality: BreachCheck = (definition, value, trend) =>
+  value.confidence !== null && value.confidence < MIN_CONFIDENCE
+    ? {
+        kind: 'data_quality',
+        evidence: {
+          summary: `${definition.name} rests on inputs with data-quality confidence ${value.confidence} (below ${MIN_CONFIDENCE}): quarantined rows or stale data`,
+          trend,
+          dataQuality: { check: 'input_confidence', observed: value.confidence, expected: MIN_CONFIDENCE },
+        },
+      }
+    : null;
+
+/** Each breach with the guardrail trigger it needs, in the order violations are raised. */
+const BREACHES: readonly (readonly [KpiDefinition['guardrail']['triggers'][number], BreachCheck])[] = [
+  ['red_status', redStatus],
+  // An at-risk forecast is the early warning of a red status: the same trigger.
+  ['red_status', atRisk],
+  ['drift', drift],
+  ['data_quality', dataQuality],
+];

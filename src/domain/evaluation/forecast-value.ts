@@ -1,10 +1,10 @@
 // Domain (evaluate): the forecast a refresh attaches to the latest final value of a series, and the
 // status it gives: `at_risk` when a green or yellow value is likely to end its horizon in red.
 import type { Grain, KpiDefinition } from '../definition/schema';
-import { resolveSeasonality } from '../drift/seasonality';
 import { isoTime, periodEnd, periodStart, shiftPeriod } from '../engine/time';
 import type { KpiValue, ValueForecast } from '../values/kpi-value';
 import { isAtRisk, redProbability } from './at-risk';
+import { resolveSeasonality } from './drift/seasonality';
 import { type ForecastModel, forecastSeries, historyCap } from './forecast';
 import { DEFAULT_FORECAST_HORIZON, forecastSettingsOf } from './forecast-defaults';
 

@@ -4,7 +4,7 @@
 // and calibrates the intervals on the series' own recent past (split conformal on rolling
 // origins), so that an 80 % band holds about 80 % of what follows. Pure: the model is
 // deterministic and every input is an argument.
-import { median, robustBaseline } from '../drift/statistics';
+import { median, robustBaseline } from './drift/statistics';
 
 /** Point forecasts and one prediction interval per requested level, as the model gives them. */
 export interface ModelForecast {

@@ -3,12 +3,12 @@
 // value is re-evaluated under both versions, and the statuses and violations compared.
 import * as z from 'zod';
 import type { KpiDefinition } from '../definition/schema';
-import { evaluateStatus } from '../engine/status';
 import type { ViolationKind } from '../guardrails/violation';
 import type { KpiValue, ValueStatus } from '../values/kpi-value';
 import { isAtRisk, redProbability } from './at-risk';
 import { violationsOf } from './evaluate-value';
 import { forecastSettingsOf } from './forecast-settings';
+import { evaluateStatus } from './status';
 
 export interface ImpactSide {
   readonly value: number | null;

@@ -5,9 +5,9 @@
 // cases, notes the overdue action items, writes the pack (HTML and JSON) and sends each member of the
 // audience their own signed link.
 import type { Grain, KpiDefinition } from '../../domain/definition/schema';
-import { annotationAppliesTo, overlaps } from '../../domain/drift/annotations';
 import { isoTime, periodEnd, periodStart, shiftPeriod } from '../../domain/engine/time';
 import { ValidationError } from '../../domain/errors';
+import { annotationAppliesTo, overlaps } from '../../domain/evaluation/drift/annotations';
 import { reviewAuditEvent } from '../../domain/guardrails/audit';
 import type { TypedRecord } from '../../domain/records';
 import { actionItemsForPack, dueBy } from '../../domain/reviews/action-items';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { KpiDefinition, Target } from '../../../src/domain/definition/schema';
-import type { Annotation } from '../../../src/domain/drift/annotations';
 import { controlLimits, quantiles } from '../../../src/domain/evaluation/calibration';
 import {
   type CalibrationPoint,
@@ -8,6 +7,7 @@ import {
   proposeCalibration,
 } from '../../../src/domain/evaluation/calibration/propose';
 import { calibrationSettingsSchema } from '../../../src/domain/evaluation/calibration/settings';
+import type { Annotation } from '../../../src/domain/evaluation/drift/annotations';
 import { definition } from '../../support/definitions';
 
 const higher: Target = {

@@ -2,7 +2,7 @@
 // on the side the direction makes bad. With seasons, the spread is that of each value around its
 // season's median, and each limit is measured from the most adverse season's median: a quiet
 // weekend is not red by construction, and a weekday slump still is.
-import { median, robustBaseline } from '../../drift/statistics';
+import { median, robustBaseline } from '../drift/statistics';
 import type { CalibrationRule } from './sample';
 import type { CalibrationSettings } from './settings';
 

@@ -4,11 +4,11 @@
 // current and the proposed thresholds). Pure: the caller reads the history and the annotations.
 import * as z from 'zod';
 import type { KpiDefinition, Target } from '../../definition/schema';
-import { type Annotation, annotationAppliesTo, overlaps } from '../../drift/annotations';
-import { type DriftGrain, resolveSeasonality, seasonKey } from '../../drift/seasonality';
-import { median, medianAbsoluteDeviation } from '../../drift/statistics';
-import { evaluateStatus } from '../../engine/status';
 import type { ValueStatus } from '../../values/kpi-value';
+import { type Annotation, annotationAppliesTo, overlaps } from '../drift/annotations';
+import { type DriftGrain, resolveSeasonality, seasonKey } from '../drift/seasonality';
+import { median, medianAbsoluteDeviation } from '../drift/statistics';
+import { evaluateStatus } from '../status';
 import { applyCalibrationMethod } from './index';
 import { quantile, type Thresholds } from './sample';
 import { type CalibrationSettings, calibrationMethodSchema, DEFAULT_CALIBRATION_LOOKBACK } from './settings';

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { annotationSchema } from '../../../src/domain/drift/annotations';
-import { assessDrift, type DriftInput, type DriftPoint } from '../../../src/domain/drift/assess-drift';
-import { DEFAULT_DRIFT_SETTINGS, driftSettingsSchema } from '../../../src/domain/drift/settings';
-import { seededNormal } from '../../support/random';
+import { annotationSchema } from '../../../../src/domain/evaluation/drift/annotations';
+import { assessDrift, type DriftInput, type DriftPoint } from '../../../../src/domain/evaluation/drift/assess-drift';
+import { DEFAULT_DRIFT_SETTINGS, driftSettingsSchema } from '../../../../src/domain/evaluation/drift/settings';
+import { seededNormal } from '../../../support/random';
 
 const DAY = 86_400_000;
 /** 2024-01-01 is a Monday. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveSeasonality, seasonKey } from '../../../src/domain/drift/seasonality';
+import { resolveSeasonality, seasonKey } from '../../../../src/domain/evaluation/drift/seasonality';
 
 const monday0900 = Date.UTC(2024, 2, 4, 9);
 

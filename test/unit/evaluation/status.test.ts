@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../../../src/domain/definition/schema';
-import { evaluateStatus } from '../../../src/domain/engine/status';
+import { evaluateStatus } from '../../../src/domain/evaluation/status';
 
 const higher: Target = {
   direction: 'higher_is_better',

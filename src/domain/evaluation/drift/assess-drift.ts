@@ -114,14 +114,7 @@ export function assessDrift(input: DriftInput): DriftAssessment {
     return { ...empty, ...noAnnotations, verdict: 'no_value', message: 'no value to assess' };
   }
   const currentValue = current.value;
-
-  const usable = input.history
-    .filter(
-      (p): p is UsablePoint => p.periodStart < current.periodStart && p.value !== null && Number.isFinite(p.value),
-    )
-    .filter((p) => !annotations.some((a) => a.excludeFromBaseline && overlaps(a, p.periodStart, p.periodEnd)))
-    .sort((a, b) => a.periodStart - b.periodStart);
-
+  const usable = usableHistory(input.history, current, annotations);
   const reference = seasonalModel(usable, current.periodStart, seasonality, settings);
   const baseline = reference.baseline(season);
   if (!baseline) {
@@ -134,36 +127,16 @@ export function assessDrift(input: DriftInput): DriftAssessment {
     };
   }
   const zScore = capped(robustZScore(currentValue, baseline));
-  const signals: DriftSignal[] = [];
-
-  const zDirection = zScore >= 0 ? 'up' : 'down';
-  const zSideCounts = settings.spikeSides === 'both' || isAdverse(zDirection, input.adverse);
-  if (Math.abs(zScore) >= settings.zThreshold && zSideCounts) {
-    signals.push({ method: 'robust_z', direction: zDirection, score: zScore, threshold: settings.zThreshold });
-  }
-
   const cusum = settings.cusum.enabled ? slowDrift(input, usable, seasonality, currentValue) : null;
-  if (cusum) {
-    for (const direction of ['up', 'down'] as const) {
-      const side = cusum.result[direction];
-      if (isAdverse(direction, input.adverse) && side.statistic >= settings.cusum.h && side.runStart !== null) {
-        signals.push({
-          method: 'cusum',
-          direction,
-          statistic: side.statistic,
-          threshold: settings.cusum.h,
-          since: side.runStart,
-        });
-      }
-    }
-  }
-
-  const baselineOut = { ...baseline, from: reference.from(season), to: current.periodStart };
-  const cusumOut = cusum
-    ? { up: cusum.result.up.statistic, down: cusum.result.down.statistic, points: cusum.points }
-    : null;
-  const base = { seasonality, season, signals, baseline: baselineOut, zScore, cusum: cusumOut };
-
+  const signals = driftSignals(input, zScore, cusum?.result ?? null);
+  const base = {
+    seasonality,
+    season,
+    signals,
+    baseline: { ...baseline, from: reference.from(season), to: current.periodStart },
+    zScore,
+    cusum: cusum ? { up: cusum.result.up.statistic, down: cusum.result.down.statistic, points: cusum.points } : null,
+  };
   if (signals.length === 0) {
     return {
       ...base,
@@ -172,37 +145,77 @@ export function assessDrift(input: DriftInput): DriftAssessment {
       message: `within ${fmt(Math.abs(zScore))} robust SD of ${describeBaseline(baseline.size, seasonality, season)}`,
     };
   }
+  const described = describeSignals(signals, currentValue, baseline, seasonality, season);
+  return { ...base, ...annotatedVerdict(current, signals, annotations, cusum?.windowStart ?? null, described) };
+}
 
+/** Earlier values with a finite value, outside annotations that exclude them from baselines, oldest first. */
+function usableHistory(
+  history: readonly DriftPoint[],
+  current: DriftPoint,
+  annotations: readonly Annotation[],
+): UsablePoint[] {
+  return history
+    .filter(
+      (p): p is UsablePoint => p.periodStart < current.periodStart && p.value !== null && Number.isFinite(p.value),
+    )
+    .filter((p) => !annotations.some((a) => a.excludeFromBaseline && overlaps(a, p.periodStart, p.periodEnd)))
+    .sort((a, b) => a.periodStart - b.periodStart);
+}
+
+/** The spike (robust z) and slow-drift (CUSUM) signals that fire on the sides that count. */
+function driftSignals(input: DriftInput, zScore: number, cusum: CusumResult | null): DriftSignal[] {
+  const { settings } = input;
+  const signals: DriftSignal[] = [];
+  const zDirection = zScore >= 0 ? 'up' : 'down';
+  const zSideCounts = settings.spikeSides === 'both' || isAdverse(zDirection, input.adverse);
+  if (Math.abs(zScore) >= settings.zThreshold && zSideCounts) {
+    signals.push({ method: 'robust_z', direction: zDirection, score: zScore, threshold: settings.zThreshold });
+  }
+  for (const direction of ['up', 'down'] as const) {
+    const side = cusum?.[direction];
+    if (side && isAdverse(direction, input.adverse) && side.statistic >= settings.cusum.h && side.runStart !== null) {
+      signals.push({
+        method: 'cusum',
+        direction,
+        statistic: side.statistic,
+        threshold: settings.cusum.h,
+        since: side.runStart,
+      });
+    }
+  }
+  return signals;
+}
+
+/**
+ * The verdict on signals that fired: suppressed by a `suppress` annotation over the current period,
+ * else a drift, explained by the `explain` annotations over it.
+ */
+function annotatedVerdict(
+  current: DriftPoint,
+  signals: readonly DriftSignal[],
+  annotations: readonly Annotation[],
+  cusumWindowStart: number | null,
+  described: string,
+): Pick<DriftAssessment, 'verdict' | 'message' | 'explainedBy' | 'suppressedBy'> {
   const suppressedBy = annotations
     .filter((a) => a.effect === 'suppress' && overlaps(a, current.periodStart, current.periodEnd))
     .map(reference_);
   // A spike is explained by what overlaps its period; a slow drift by what overlaps the window the
   // CUSUM accumulated over, since a release often precedes the excursion it causes.
   const explanationStart = signals.some((s) => s.method === 'cusum')
-    ? (cusum?.windowStart ?? current.periodStart)
+    ? (cusumWindowStart ?? current.periodStart)
     : current.periodStart;
   const explainedBy = annotations
     .filter((a) => a.effect === 'explain' && overlaps(a, explanationStart, current.periodEnd))
     .map(reference_);
-  const described = describeSignals(signals, currentValue, baseline, seasonality, season);
   if (suppressedBy.length > 0) {
-    return {
-      ...base,
-      explainedBy,
-      suppressedBy,
-      verdict: 'suppressed',
-      message: `${described} (suppressed by ${suppressedBy.map((a) => a.label).join(', ')})`,
-    };
+    const by = suppressedBy.map((a) => a.label).join(', ');
+    return { explainedBy, suppressedBy, verdict: 'suppressed', message: `${described} (suppressed by ${by})` };
   }
-  return {
-    ...base,
-    explainedBy,
-    suppressedBy,
-    verdict: 'drift',
-    message: explainedBy.length
-      ? `${described} (explained by ${explainedBy.map((a) => a.label).join(', ')})`
-      : described,
-  };
+  const by = explainedBy.map((a) => a.label).join(', ');
+  const message = explainedBy.length > 0 ? `${described} (explained by ${by})` : described;
+  return { explainedBy, suppressedBy, verdict: 'drift', message };
 }
 
 function slowDrift(

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { median, medianAbsoluteDeviation, robustBaseline, robustZScore } from '../../../src/domain/drift/statistics';
+import {
+  median,
+  medianAbsoluteDeviation,
+  robustBaseline,
+  robustZScore,
+} from '../../../../src/domain/evaluation/drift/statistics';
 
 const finite = fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { runCusum } from '../../../src/domain/drift/cusum';
+import { runCusum } from '../../../../src/domain/evaluation/drift/cusum';
 
 const series = (zs: number[]) => zs.map((z, i) => ({ periodStart: i, z }));
 
