@@ -171,13 +171,17 @@ export class Computation extends Construct {
    * or the refresh, finalize from what the parts kept.
    */
   private backfillStateMachine(props: ComputationProps, fanOut: FanOutSettings): StateMachine {
-    const computeTask = (id: string, payload: Record<string, unknown>, resultPath?: string) => {
+    const computeTask = (
+      id: string,
+      payload: Record<string, unknown>,
+      output: { resultPath?: string; resultSelector?: Record<string, unknown> } = {},
+    ) => {
       const task = new LambdaInvoke(this, id, {
         lambdaFunction: this.compute.fn,
         payload: TaskInput.fromObject(payload),
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
-        ...(resultPath ? { resultPath } : {}),
+        ...output,
       });
       task.addRetry({ errors: TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4 });
       return task;
@@ -190,7 +194,7 @@ export class Computation extends Construct {
     const plan = computeTask(
       'PlanParts',
       { ...range, planParts: { name: JsonPath.stringAt('$$.Execution.Name') } },
-      '$.plan',
+      { resultPath: '$.plan' },
     );
     const eachPart = new DistributedMap(this, 'EachPart', {
       itemReader: new S3JsonItemReader({
@@ -208,12 +212,20 @@ export class Computation extends Construct {
       resultPath: JsonPath.DISCARD,
     });
     eachPart.itemProcessor(
-      computeTask('ComputePart', {
-        kpiId: JsonPath.stringAt('$.kpiId'),
-        from: JsonPath.stringAt('$.from'),
-        to: JsonPath.stringAt('$.to'),
-        part: JsonPath.objectAt('$.part'),
-      }),
+      computeTask(
+        'ComputePart',
+        {
+          kpiId: JsonPath.stringAt('$.kpiId'),
+          from: JsonPath.stringAt('$.from'),
+          to: JsonPath.stringAt('$.to'),
+          part: JsonPath.objectAt('$.part'),
+        },
+        {
+          // The Map gathers every child's output (within the 256 KiB state limit): a count each, so
+          // ~10,000 parts fit one execution.
+          resultSelector: { 'aggregated.$': '$.partitions.aggregated' },
+        },
+      ),
     );
     const eachChunk = new MapState(this, 'EachChunk', {
       itemsPath: '$.periods',
@@ -240,7 +252,7 @@ export class Computation extends Construct {
     const refresh = computeTask(
       'Refresh',
       { kpiId: JsonPath.stringAt('$.kpiId'), scheduledTime: JsonPath.stringAt('$.scheduledTime'), takeParts: true },
-      '$.refresh',
+      { resultPath: '$.refresh' },
     );
     const done = new Succeed(this, 'Done');
     const finalize = new Choice(this, 'RefreshOrChunks')

@@ -90,6 +90,7 @@ describe('the backfill state machine', () => {
     });
     const part = asl.States.EachPart?.ItemProcessor?.States.ComputePart as { Retry: { ErrorEquals: string[] }[] };
     expect(part.Retry[0]?.ErrorEquals).toContain('Lambda.Unknown');
+    expect(part).toMatchObject({ ResultSelector: { 'aggregated.$': '$.partitions.aggregated' } });
   });
 
   it('finalizes each chunk from what the parts kept, and a handed-on refresh as a refresh that never hands on', () => {
