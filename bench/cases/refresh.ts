@@ -11,7 +11,7 @@ import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
 import type { TypedRecord } from '../../src/domain/records';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { generateAdRecords } from '../../src/sample/generate';
-import { putRawBatch, rawStoreOf } from '../../test/support/raw-store';
+import { importRawBatch, rawStoreOf } from '../../test/support/raw-store';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RECORDS = Number(process.env.BENCH_REFRESH_RECORDS ?? 1_000_000);
@@ -51,7 +51,7 @@ export async function run(): Promise<void> {
       byDay.set(day, list);
     }
     for (const [day, records] of byDay) {
-      await putRawBatch(rawStoreOf(cloud), {
+      await importRawBatch(rawStoreOf(cloud), {
         dataset: 'ad_performance',
         batchId: `day-${day}`,
         records,
@@ -82,7 +82,7 @@ export async function run(): Promise<void> {
     const fullMs = performance.now() - fullStarted;
     describe('full', full, fullMs);
 
-    await putRawBatch(rawStoreOf(cloud), {
+    await importRawBatch(rawStoreOf(cloud), {
       dataset: 'ad_performance',
       batchId: 'new-hour',
       records: lastHour,

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { commitRecordDay, DynamoDbRawCommitLog } from '../adapters/aws/dynamodb-raw-commit-log';
 import { hourPartition, manifestKey, rawObjectKey } from '../contracts/raw-layout';
 import type { CommittedObject } from '../domain/ingest/commit-log';
@@ -42,47 +43,92 @@ export function rawStoreOf(cloud: LocalCloud): RawStoreTarget {
   };
 }
 
+/** One event hour's raw object, as the manifest lists it and the commit names it. */
+export type HourObject = WrittenObject & { readonly date: string; readonly hour: number };
+
+/** Records, event-time range, of an hour object. */
+export interface HourStats {
+  readonly records: number;
+  readonly minEventTime: number;
+  readonly maxEventTime: number;
+}
+
+/** Large objects go up in parts, as ingestion uploads them. */
+const PART_BYTES = 8 * 2 ** 20;
+
 /** Writes one batch: a raw object per hour it touches, its manifest, then its commits, day by day. */
 export async function importRawBatch(target: RawStoreTarget, batch: RawBatch): Promise<void> {
-  const { s3, bucket } = target;
   const byHour = new Map<number, TypedRecord[]>();
   for (const record of batch.records) {
     const start = hourPartition(record[batch.eventTimeField] as number).start;
     byHour.set(start, [...(byHour.get(start) ?? []), record]);
   }
-  const objects: (WrittenObject & { date: string })[] = [];
-  const byDay = new Map<string, CommittedObject[]>();
+  const objects: HourObject[] = [];
   for (const [start, records] of [...byHour].sort(([a], [b]) => a - b)) {
-    const key = rawObjectKey(batch.dataset, hourPartition(start), batch.batchId, 0);
     const body = gzipSync(`${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     const times = records.map((r) => r[batch.eventTimeField] as number);
-    const written = {
-      key,
-      records: records.length,
-      bytes: body.byteLength,
-      sha256: createHash('sha256').update(body).digest('hex'),
-      minEventTime: Math.min(...times),
-      maxEventTime: Math.max(...times),
-    };
-    const date = hourPartition(start).date;
-    objects.push({ ...written, kind: 'raw', bucket, dataset: batch.dataset, date });
-    byDay.set(date, [...(byDay.get(date) ?? []), { ...written, hour: start }]);
+    const stats = { records: records.length, minEventTime: Math.min(...times), maxEventTime: Math.max(...times) };
+    objects.push(await putHourObject(target, batch, start, body, stats));
   }
-  const times = batch.records.map((r) => r[batch.eventTimeField] as number);
-  const ingestedAt = batch.ingestedAt ?? Math.max(...times);
+  await commitImportedBatch(target, batch, objects);
+}
+
+/** Puts the gzip NDJSON object of one event hour of a batch (its first part) into the raw bucket. */
+export async function putHourObject(
+  target: RawStoreTarget,
+  batch: Pick<RawBatch, 'dataset' | 'batchId'>,
+  start: number,
+  body: Uint8Array,
+  stats: HourStats,
+): Promise<HourObject> {
+  const { s3, bucket } = target;
+  const key = rawObjectKey(batch.dataset, hourPartition(start), batch.batchId, 0);
+  if (body.byteLength > PART_BYTES) {
+    await new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body }, partSize: PART_BYTES }).done();
+  } else {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  }
+  return {
+    kind: 'raw',
+    bucket,
+    key,
+    dataset: batch.dataset,
+    records: stats.records,
+    bytes: body.byteLength,
+    sha256: createHash('sha256').update(body).digest('hex'),
+    minEventTime: stats.minEventTime,
+    maxEventTime: stats.maxEventTime,
+    date: hourPartition(start).date,
+    hour: start,
+  };
+}
+
+/**
+ * The manifest of a batch whose hour objects are written, then one commit per day it has objects
+ * on. Exactly once: a day the batch committed already (an import run again) is left as it is.
+ */
+export async function commitImportedBatch(
+  target: RawStoreTarget,
+  batch: Omit<RawBatch, 'records' | 'eventTimeField'>,
+  hourObjects: readonly HourObject[],
+): Promise<void> {
+  const { s3, bucket } = target;
+  const byDay = new Map<string, CommittedObject[]>();
+  for (const { key, hour, date, records, bytes, sha256, minEventTime, maxEventTime } of hourObjects) {
+    byDay.set(date, [...(byDay.get(date) ?? []), { key, hour, records, bytes, sha256, minEventTime, maxEventTime }]);
+  }
+  const ingestedAt = batch.ingestedAt ?? Math.max(...hourObjects.map((o) => o.maxEventTime as number));
   const manifest = recordBatchManifest({
     dataset: batch.dataset,
     batchId: batch.batchId,
     contentSha256: batch.batchId,
     ingestedAt,
     codeVersion: batch.codeVersion ?? 'import',
-    objects,
+    objects: hourObjects.map(({ hour: _hour, ...object }) => object),
     ...(batch.quarantined ? { quarantined: batch.quarantined } : {}),
   });
   const mKey = manifestKey(batch.dataset, hourPartition(ingestedAt), batch.batchId);
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: mKey, Body: JSON.stringify(manifest) }));
-  // Exactly once: a day the batch committed already (an import run again) is left as it is.
   for (const [date, list] of byDay) {
     await commitRecordDay(target.log, {
       dataset: batch.dataset,

@@ -60,7 +60,11 @@ export async function buildIngestionRuntime(
   env: IngestionEnvironment,
   clients: Pick<AwsClients, (typeof ingestionClients)[number]>,
 ): Promise<IngestionRuntime> {
-  const store = new S3IngestStore(clients.s3, { raw: env.RAW_BUCKET, quarantine: env.QUARANTINE_BUCKET });
+  const store = new S3IngestStore(
+    clients.s3,
+    { raw: env.RAW_BUCKET, quarantine: env.QUARANTINE_BUCKET },
+    { gzipLevel: env.RAW_GZIP_LEVEL },
+  );
   const ledger = new DynamoDbIngestLedger(clients.dynamodb, env.STATE_TABLE);
   const catalog = await loadDatasetCatalog(datasetsDirectory(env.DATASETS_DIR));
   const datasets = new ActiveDatasets({
@@ -80,7 +84,6 @@ export async function buildIngestionRuntime(
       clock: systemClock,
       codeVersion: env.CODE_VERSION,
       gunzip: nodeGunzip,
-      gzipLevel: env.RAW_GZIP_LEVEL,
       memoryBudgetBytes: env.INGEST_MEMORY_MIB * 1024 * 1024,
     },
     catalog,

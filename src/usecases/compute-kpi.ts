@@ -142,6 +142,12 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
   await aggregateInto(stale, { kpi, states, fresh, index }, deps);
 
   // 2. The periods to finalize: those whose inputs, definition or code changed, or were provisional.
+  const run: ComputedWith = {
+    definition: { id: definition.id, version: state.version, hash: state.hash },
+    codeVersion: deps.codeVersion,
+    computedAt: isoTime(deps.clock?.now() ?? request.asOf),
+    asOf: request.asOf,
+  };
   const plans = planPeriods({
     kpi,
     starts,
@@ -156,14 +162,8 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
 
   // 3. Finalize them with their lineage, then assess drift in time order against each series' history.
   const merged = await mergedInputs(kpi, due, { states, fresh, index }, deps);
-  const run: ComputedWith = {
-    definition: { id: definition.id, version: state.version, hash: state.hash },
-    codeVersion: deps.codeVersion,
-    computedAt: isoTime(deps.clock?.now() ?? request.asOf),
-    asOf: request.asOf,
-  };
   const finalized = await finalizePeriods(kpi, due, merged.merged, { index, run }, deps);
-  const lookback = historyLookbackPeriods(definition, deps.forecasting !== undefined);
+  const lookback = historyLookbackPeriods(definition, Boolean(deps.forecasting));
   const stored = await readSeries(deps, definition, seriesToRead(definition, finalized, lookback));
   const drift = assessDriftInOrder(definition, finalized, stored, deps.annotations ?? []);
   for (const period of finalized) {

@@ -55,86 +55,36 @@ export interface ImpactDependencies extends Pick<IngestDependencies, 'log' | 'st
   readonly kpis: Pick<DefinitionStore<KpiDefinition>, 'list'>;
 }
 
+/** What the checks below find, as they find it. */
+class ImpactTally {
+  readonly quarantinedToValid: Record<string, number> = {};
+  readonly stillQuarantined: Record<string, number> = {};
+  readonly validToQuarantined: Record<string, number> = {};
+  readonly examples: ImpactExample[] = [];
+  /** Days (UTC, of event time) whose rows would move. */
+  readonly movingDays = new Set<string>();
+  quarantinedChecked = 0;
+  recordsChecked = 0;
+
+  bump(counts: Record<string, number>, code: string): void {
+    counts[code] = (counts[code] ?? 0) + 1;
+  }
+
+  /** Keeps the first few examples of each move. */
+  example(e: ImpactExample): void {
+    if (this.examples.filter((x) => x.from === e.from && x.to === e.to).length < EXAMPLES) this.examples.push(e);
+  }
+}
+
 export async function declarationImpact(request: ImpactRequest, deps: ImpactDependencies): Promise<DeclarationImpact> {
   const { proposed } = request;
   const to = Math.floor(request.now / DAY) * DAY + DAY;
   const from = to - request.days * DAY;
-  const quarantinedToValid: Record<string, number> = {};
-  const stillQuarantined: Record<string, number> = {};
-  const validToQuarantined: Record<string, number> = {};
-  const examples: ImpactExample[] = [];
-  const movingDays = new Set<string>();
-  const bump = (counts: Record<string, number>, code: string) => {
-    counts[code] = (counts[code] ?? 0) + 1;
-  };
-  const example = (e: ImpactExample) => {
-    if (examples.filter((x) => x.from === e.from && x.to === e.to).length < EXAMPLES) examples.push(e);
-  };
+  const tally = new ImpactTally();
+  for (const date of daysBetween(from, to)) await checkQuarantinedDay(proposed, date, deps, tally);
+  await checkRawRecords(request, from, to, deps, tally);
 
-  // Quarantined rows, read again as a replay would.
-  let quarantinedChecked = 0;
-  for (const date of daysBetween(from, to)) {
-    const { objects } = await quarantineOfDay(proposed.id, date, deps);
-    if (objects.length === 0) continue;
-    const tally: ReplayTally = { kept: [], replayed: {}, stillFailing: {} };
-    const readTime = Math.max(...objects.map((o) => o.ingestedAt));
-    for await (const part of partsOf(proposed, objects, deps, tally)) {
-      const originals: QuarantinedRow[] = [];
-      const read = readDataset(proposed, part.bytes, part.origin, {
-        now: readTime,
-        ...(part.format ? { format: part.format } : {}),
-      });
-      let passed = 0;
-      for await (const batch of read) {
-        passed += batch.records.length;
-        for (const record of batch.records) movingDays.add(dayOf(record[proposed.eventTimeField]));
-        for (const row of batch.quarantined) {
-          const relocated = part.relocate ? part.relocate(row) : row;
-          originals.push(relocated);
-          bump(stillQuarantined, relocated.code ?? 'unknown');
-        }
-      }
-      quarantinedChecked += read.summary().counts.read;
-      if (passed === 0) continue;
-      // The rows that passed are those of the group not among the failures: their previous reasons.
-      const failedLines = new Set(originals.map((row) => `${row.file}:${row.line}`));
-      for (const row of part.rows) {
-        if (failedLines.has(`${row.file}:${row.line}`)) continue;
-        bump(quarantinedToValid, row.code ?? 'unknown');
-        example({
-          where: `${row.file}:${row.line}`,
-          from: row.code ?? 'quarantined',
-          to: 'valid',
-          row: cut(row.raw),
-        });
-      }
-    }
-    for (const row of tally.kept) bump(stillQuarantined, row.code ?? 'unknown');
-    quarantinedChecked += tally.kept.length;
-  }
-
-  // Records in raw, checked against the proposal's rules.
-  let recordsChecked = 0;
-  const fieldsBefore = new Set(Object.keys(request.current?.fields ?? {}));
-  for (const partition of await deps.raw.list(proposed.id, from, to)) {
-    for await (const batch of deps.raw.scan(partition))
-      for (const record of batch) {
-        recordsChecked += 1;
-        const refusal = refusalOf(record, proposed.declaration, fieldsBefore);
-        if (!refusal) continue;
-        const code = `${refusal.field}: ${refusal.code}`;
-        bump(validToQuarantined, code);
-        movingDays.add(dayOf(record[proposed.eventTimeField]));
-        example({
-          where: new Date(record[proposed.eventTimeField] as number).toISOString(),
-          from: 'valid',
-          to: code,
-          row: cut(JSON.stringify(record)),
-        });
-      }
-  }
-
-  const days = [...movingDays].sort();
+  const days = [...tally.movingDays].sort();
   const kpis = (await deps.kpis.list('active'))
     .filter((kpi) => datasetsOfCalculation(kpi.definition.calculation).includes(proposed.id))
     .map((kpi) => ({ kpiId: kpi.id, days }))
@@ -143,14 +93,89 @@ export async function declarationImpact(request: ImpactRequest, deps: ImpactDepe
     dataset: proposed.id,
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
-    quarantinedToValid,
-    stillQuarantined,
-    validToQuarantined,
-    recordsChecked,
-    quarantinedChecked,
-    examples,
+    quarantinedToValid: tally.quarantinedToValid,
+    stillQuarantined: tally.stillQuarantined,
+    validToQuarantined: tally.validToQuarantined,
+    recordsChecked: tally.recordsChecked,
+    quarantinedChecked: tally.quarantinedChecked,
+    examples: tally.examples,
     kpis: days.length === 0 ? [] : kpis,
   };
+}
+
+/** A day's quarantined rows, read again under the proposal as a replay would (nothing is written). */
+async function checkQuarantinedDay(
+  proposed: CompiledDataset,
+  date: string,
+  deps: ImpactDependencies,
+  tally: ImpactTally,
+): Promise<void> {
+  const { objects } = await quarantineOfDay(proposed.id, date, deps);
+  if (objects.length === 0) return;
+  const replay: ReplayTally = { kept: [], replayed: {}, stillFailing: {} };
+  const readTime = Math.max(...objects.map((o) => o.ingestedAt));
+  for await (const part of partsOf(proposed, objects, deps, replay)) {
+    const originals: QuarantinedRow[] = [];
+    const read = readDataset(proposed, part.bytes, part.origin, {
+      now: readTime,
+      ...(part.format ? { format: part.format } : {}),
+    });
+    let passed = 0;
+    for await (const batch of read) {
+      passed += batch.records.length;
+      for (const record of batch.records) tally.movingDays.add(dayOf(record[proposed.eventTimeField]));
+      for (const row of batch.quarantined) {
+        const relocated = part.relocate ? part.relocate(row) : row;
+        originals.push(relocated);
+        tally.bump(tally.stillQuarantined, relocated.code ?? 'unknown');
+      }
+    }
+    tally.quarantinedChecked += read.summary().counts.read;
+    if (passed === 0) continue;
+    // The rows that passed are those of the group not among the failures: their previous reasons.
+    const failedLines = new Set(originals.map((row) => `${row.file}:${row.line}`));
+    for (const row of part.rows) {
+      if (failedLines.has(`${row.file}:${row.line}`)) continue;
+      tally.bump(tally.quarantinedToValid, row.code ?? 'unknown');
+      tally.example({
+        where: `${row.file}:${row.line}`,
+        from: row.code ?? 'quarantined',
+        to: 'valid',
+        row: cut(row.raw),
+      });
+    }
+  }
+  for (const row of replay.kept) tally.bump(tally.stillQuarantined, row.code ?? 'unknown');
+  tally.quarantinedChecked += replay.kept.length;
+}
+
+/** The records in raw, checked against the proposal's field rules. */
+async function checkRawRecords(
+  request: ImpactRequest,
+  from: number,
+  to: number,
+  deps: ImpactDependencies,
+  tally: ImpactTally,
+): Promise<void> {
+  const { proposed } = request;
+  const fieldsBefore = new Set(Object.keys(request.current?.fields ?? {}));
+  for (const partition of await deps.raw.list(proposed.id, from, to)) {
+    for await (const batch of deps.raw.scan(partition))
+      for (const record of batch) {
+        tally.recordsChecked += 1;
+        const refusal = refusalOf(record, proposed.declaration, fieldsBefore);
+        if (!refusal) continue;
+        const code = `${refusal.field}: ${refusal.code}`;
+        tally.bump(tally.validToQuarantined, code);
+        tally.movingDays.add(dayOf(record[proposed.eventTimeField]));
+        tally.example({
+          where: new Date(record[proposed.eventTimeField] as number).toISOString(),
+          from: 'valid',
+          to: code,
+          row: cut(JSON.stringify(record)),
+        });
+      }
+  }
 }
 
 function dayOf(value: FieldValue | undefined): string {

@@ -11,7 +11,13 @@ import { LANDING_PREFIX, landingPrefix } from '../contracts/raw-layout';
 import { type CompiledDataset, filePatternsOf, ingestionOf, pathValuesOf } from '../domain/dataset';
 import { describeError } from '../domain/errors';
 import type { LandingObject, LandingZone } from '../ports/landing-zone';
-import { batchIdOf, type IngestDependencies, type IngestResult, ingestBatch } from './ingest-batch';
+import {
+  batchIdOf,
+  type IngestBatchRequest,
+  type IngestDependencies,
+  type IngestResult,
+  ingestBatch,
+} from './ingest-batch';
 
 export interface DatasetDropReport {
   readonly dataset: string;
@@ -71,7 +77,12 @@ export function droppedFileDataset(
   return { dataset: dataset.forFile({ path, values }), scope };
 }
 
-type Counters = Omit<DatasetDropReport, 'dataset' | 'failures'>;
+type Counters = { -readonly [K in keyof Omit<DatasetDropReport, 'dataset' | 'failures'>]: DatasetDropReport[K] };
+
+/** Files started in this run: only the first has the run to itself (see `wholeRun`). */
+interface RunProgress {
+  started: number;
+}
 
 /**
  * Ingests what waits in the drop zone for `datasets` (those with `ingestion.dropZone` off are
@@ -86,89 +97,133 @@ export async function ingestDropZone(
   versionOf: (dataset: string) => number | null = () => null,
 ): Promise<DropZoneReport> {
   const reports: DatasetDropReport[] = [];
-  let started = 0;
+  const run: RunProgress = { started: 0 };
   for (const dataset of datasets) {
-    const ingestion = ingestionOf(dataset.declaration);
-    if (!ingestion.dropZone) continue;
-    const objects: LandingObject[] = [];
-    for await (const object of deps.landing.list(landingPrefix(dataset.id))) objects.push(object);
-    const ids = new Map(objects.map((object) => [object, dropZoneFileId(dataset.id, object)]));
-    const seen = await deps.ledger.completed(dataset.id, [...ids.values()]);
-    const counters: { -readonly [K in keyof Counters]: Counters[K] } = {
-      files: objects.length,
-      ingested: 0,
-      duplicates: 0,
-      unreadable: 0,
-      tooLarge: 0,
-      busy: 0,
-      failed: 0,
-      deferred: 0,
-      rowsRead: 0,
-      rowsValid: 0,
-      rowsQuarantined: 0,
-      rowsDuplicate: 0,
-    };
-    const failures: { key: string; error: string }[] = [];
-    const pending = objects.filter((object) => !seen.has(ids.get(object) as string));
-    counters.duplicates += objects.length - pending.length;
-    // Largest first: the file most likely to need a whole run gets one.
-    pending.sort((a, b) => b.size - a.size || (a.key < b.key ? -1 : 1));
-    for (const object of pending) {
-      if (deps.clock.now() >= deadline) {
-        counters.deferred += 1;
-        continue;
-      }
-      const uri = `s3://${deps.landing.bucket}/${object.key}`;
-      const dropped = droppedFileDataset(dataset, object.key);
-      try {
-        const result = await ingestBatch(
-          {
-            dataset: dropped.dataset,
-            declarationVersion: versionOf(dataset.id),
-            ...(dropped.scope.length > 0 ? { identity: { scope: dropped.scope } } : {}),
-            connector: 'drop_zone',
-            source: uri,
-            parts: [
-              {
-                origin: { source: `s3://${deps.landing.bucket}`, file: object.key },
-                bytes: deps.landing.open(object),
-                uri,
-                version: object.etag,
-              },
-            ],
-            mode: 'partial',
-            lateAfterMinutes: ingestion.lateAfterMinutes,
-            ...(ingestion.files === 'replace' ? { replaces: logicalFileOf(dataset, object.key) } : {}),
-            readTime: object.lastModified || deps.clock.now(),
-            deadline,
-            wholeRun: started === 0,
-            preserveUnreadable: (target) => deps.landing.copyTo(object, target),
-          },
-          deps,
-        );
-        started += 1;
-        count(counters, result);
-        if (result.status !== 'busy' && result.status !== 'deferred') {
-          await deps.ledger.alias({
-            dataset: dataset.id,
-            aliasId: ids.get(object) as string,
-            batchId: result.batchId,
-            outcome: result.status === 'duplicate' ? result.outcome : result.status,
-            completedAt: deps.clock.now(),
-          });
-        }
-      } catch (error) {
-        started += 1;
-        counters.failed += 1;
-        failures.push({ key: object.key, error: describeError(error) });
-      }
-    }
-    reports.push({ dataset: dataset.id, ...counters, failures });
+    if (!ingestionOf(dataset.declaration).dropZone) continue;
+    reports.push(await ingestDatasetDrops(dataset, deadline, deps, versionOf, run));
   }
   return { datasets: reports };
 }
 
-function count(counters: { -readonly [K in keyof Counters]: Counters[K] }, result: IngestResult): void {
+async function ingestDatasetDrops(
+  dataset: CompiledDataset,
+  deadline: number,
+  deps: DropZoneDependencies,
+  versionOf: (dataset: string) => number | null,
+  run: RunProgress,
+): Promise<DatasetDropReport> {
+  const { files, ids, pending } = await waitingFiles(dataset, deps);
+  const counters = emptyCounters(files);
+  const failures: { key: string; error: string }[] = [];
+  counters.duplicates += files - pending.length;
+  for (const object of pending) {
+    if (deps.clock.now() >= deadline) {
+      counters.deferred += 1;
+      continue;
+    }
+    const dropped = droppedFileDataset(dataset, object.key);
+    try {
+      const request = droppedFileBatch(dataset, dropped, object, deps, {
+        deadline,
+        declarationVersion: versionOf(dataset.id),
+        wholeRun: run.started === 0,
+      });
+      const result = await ingestBatch(request, deps);
+      run.started += 1;
+      count(counters, result);
+      await recordFileOutcome(dataset, ids.get(object) as string, result, deps);
+    } catch (error) {
+      run.started += 1;
+      counters.failed += 1;
+      failures.push({ key: object.key, error: describeError(error) });
+    }
+  }
+  return { dataset: dataset.id, ...counters, failures };
+}
+
+/** The dataset's landing files, their ids, and those not handled before, largest first. */
+async function waitingFiles(
+  dataset: CompiledDataset,
+  deps: DropZoneDependencies,
+): Promise<{ files: number; ids: Map<LandingObject, string>; pending: LandingObject[] }> {
+  const objects: LandingObject[] = [];
+  for await (const object of deps.landing.list(landingPrefix(dataset.id))) objects.push(object);
+  const ids = new Map(objects.map((object) => [object, dropZoneFileId(dataset.id, object)]));
+  const seen = await deps.ledger.completed(dataset.id, [...ids.values()]);
+  const pending = objects.filter((object) => !seen.has(ids.get(object) as string));
+  // Largest first: the file most likely to need a whole run gets one.
+  pending.sort((a, b) => b.size - a.size || (a.key < b.key ? -1 : 1));
+  return { files: objects.length, ids, pending };
+}
+
+function droppedFileBatch(
+  dataset: CompiledDataset,
+  dropped: ReturnType<typeof droppedFileDataset>,
+  object: LandingObject,
+  deps: DropZoneDependencies,
+  run: { deadline: number; declarationVersion: number | null; wholeRun: boolean },
+): IngestBatchRequest {
+  const ingestion = ingestionOf(dataset.declaration);
+  const uri = `s3://${deps.landing.bucket}/${object.key}`;
+  return {
+    dataset: dropped.dataset,
+    declarationVersion: run.declarationVersion,
+    ...(dropped.scope.length > 0 ? { identity: { scope: dropped.scope } } : {}),
+    connector: 'drop_zone',
+    source: uri,
+    parts: [
+      {
+        origin: { source: `s3://${deps.landing.bucket}`, file: object.key },
+        bytes: deps.landing.open(object),
+        uri,
+        version: object.etag,
+      },
+    ],
+    mode: 'partial',
+    lateAfterMinutes: ingestion.lateAfterMinutes,
+    ...(ingestion.files === 'replace' ? { replaces: logicalFileOf(dataset, object.key) } : {}),
+    readTime: object.lastModified || deps.clock.now(),
+    deadline: run.deadline,
+    wholeRun: run.wholeRun,
+    preserveUnreadable: (target) => deps.landing.copyTo(object, target),
+  };
+}
+
+/** Records the landing file as handled (its key, ETag and upload time), so it is not read again. */
+async function recordFileOutcome(
+  dataset: CompiledDataset,
+  aliasId: string,
+  result: IngestResult,
+  deps: DropZoneDependencies,
+): Promise<void> {
+  if (result.status === 'busy' || result.status === 'deferred') return;
+  await deps.ledger.alias({
+    dataset: dataset.id,
+    aliasId,
+    batchId: result.batchId,
+    outcome: result.status === 'duplicate' ? result.outcome : result.status,
+    completedAt: deps.clock.now(),
+  });
+}
+
+function emptyCounters(files: number): Counters {
+  return {
+    files,
+    ingested: 0,
+    duplicates: 0,
+    unreadable: 0,
+    tooLarge: 0,
+    busy: 0,
+    failed: 0,
+    deferred: 0,
+    rowsRead: 0,
+    rowsValid: 0,
+    rowsQuarantined: 0,
+    rowsDuplicate: 0,
+  };
+}
+
+function count(counters: Counters, result: IngestResult): void {
   switch (result.status) {
     case 'duplicate':
       counters.duplicates += 1;

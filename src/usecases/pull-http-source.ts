@@ -1,8 +1,8 @@
-import { type CompiledDataset, type HttpSourceDeclaration, ingestionOf } from '../domain/dataset';
+import { type CompiledDataset, type HttpSourceDeclaration, ingestionOf, type RecordBatch } from '../domain/dataset';
 import { TransientError, ValidationError } from '../domain/errors';
 import type { IngestLedger, WatermarkState } from '../ports/ingest-ledger';
 import type { ApiPage, JsonApi } from '../ports/json-api';
-import { type IngestDependencies, type IngestPart, ingestBatch } from './ingest-batch';
+import { type IngestDependencies, type IngestPart, type IngestResult, ingestBatch } from './ingest-batch';
 
 export interface PullDependencies extends IngestDependencies {
   readonly api: JsonApi;
@@ -118,88 +118,12 @@ export async function pullHttpSource(
   const http = ingestion.http;
   if (!http) throw new ValidationError(`dataset "${dataset.id}" declares no ingestion.http source`);
   const state = await deps.ledger.readWatermark(dataset.id);
-  const watermarkSent = state.traversal
-    ? state.traversal.watermarkSent
-    : (state.watermark ?? http.watermark?.initial ?? null);
-  const startResume = state.traversal?.resume ?? null;
   const headers = { ...http.headers, ...(await deps.authHeaders(http)) };
-
+  const fetchPage = (url: string) => deps.api.get(url, headers, deadline);
+  const traversal = new PageTraversal(dataset, http, state);
   // Every page is fetched before the batch is claimed: a run that cannot reach the API claims
   // nothing. The same pages again are the same content, so the same batch (nothing new is written).
-  const firstUrl = pageUrl(http, watermarkSent, startResume);
-  const first = await deps.api.get(firstUrl, headers, deadline);
-
-  let pages = 0;
-  let resume: string | null = startResume;
-  let complete = false;
-  let stoppedBecause: string | null = null;
-  let failure: unknown;
-  let newest = state.traversal?.pendingWatermark
-    ? Date.parse(state.traversal.pendingWatermark)
-    : Number.NEGATIVE_INFINITY;
-  const watermarkField = http.watermark?.field;
-
-  async function* parts(): AsyncGenerator<IngestPart> {
-    let page: ApiPage | undefined = first;
-    while (page) {
-      const items = at(page.json, http?.itemsPath ?? '');
-      if (!Array.isArray(items)) {
-        throw new ValidationError(
-          `${page.url}: expected an array of items at "${http?.itemsPath || '(the page itself)'}", found ${items === undefined ? 'nothing' : typeof items}; check ingestion.http.itemsPath`,
-        );
-      }
-      const next = nextResume(http as HttpSourceDeclaration, page, items, resume);
-      pages += 1;
-      yield {
-        origin: { source: http?.url ?? '', file: page.url },
-        bytes: (async function* () {
-          if (items.length > 0) yield ENCODER.encode(`${items.map((item) => JSON.stringify(item)).join('\n')}\n`);
-        })(),
-        format: {
-          type: 'ndjson',
-          compression: 'none',
-          encoding: 'utf-8',
-          maxRowBytes: dataset.declaration.format.maxRowBytes,
-        },
-        uri: page.url,
-      };
-      resume = next;
-      if (next === null) {
-        complete = true;
-        return;
-      }
-      if (pages >= (http?.maxPages ?? 1000)) {
-        stoppedBecause = `reached maxPages (${http?.maxPages})`;
-        return;
-      }
-      try {
-        page = await deps.api.get(pageUrl(http as HttpSourceDeclaration, watermarkSent, next), headers, deadline);
-      } catch (error) {
-        // What was fetched is committed; the next run resumes at the page that failed.
-        failure = error;
-        stoppedBecause = (error as Error).message;
-        return;
-      }
-    }
-  }
-
-  const saveState = async (): Promise<WatermarkState> => {
-    const seen = Number.isFinite(newest) ? new Date(newest).toISOString() : null;
-    const next: WatermarkState = complete
-      ? { watermark: maxIso(state.watermark, seen), traversal: null, version: state.version }
-      : {
-          watermark: state.watermark,
-          traversal: {
-            watermarkSent,
-            resume: resume ?? '',
-            pendingWatermark: seen,
-            pages: (state.traversal?.pages ?? 0) + pages,
-          },
-          version: state.version,
-        };
-    await deps.ledger.saveWatermark(dataset.id, next);
-    return next;
-  };
+  const first = await fetchPage(pageUrl(http, traversal.watermarkSent, traversal.startResume));
 
   let saved: WatermarkState | undefined;
   const result = await ingestBatch(
@@ -210,26 +134,148 @@ export async function pullHttpSource(
       // A run is identified by its content, and stands for its starting point: a rerun from the same
       // point (the first run died before it saved its position) that fetched other pages supersedes
       // whatever the first run had committed, so no page is counted twice.
-      replaces: `http:${watermarkSent ?? ''}:${startResume ?? ''}`,
+      replaces: `http:${traversal.watermarkSent ?? ''}:${traversal.startResume ?? ''}`,
       source: http.url,
-      parts: parts(),
+      parts: traversal.parts(first, fetchPage),
       mode: 'partial',
       lateAfterMinutes: ingestion.lateAfterMinutes,
-      observe: (batch) => {
-        if (!watermarkField) return;
-        for (const record of batch.records) {
-          const value = record[watermarkField];
-          if (typeof value === 'number' && value > newest) newest = value;
-        }
-      },
+      observe: (batch) => traversal.observe(batch),
       beforeComplete: async () => {
-        saved = await saveState();
+        const next = traversal.stateAfter();
+        await deps.ledger.saveWatermark(dataset.id, next);
+        saved = next;
       },
     },
     deps,
   );
-  if (failure)
-    throw new TransientError(`${dataset.id}: stopped after ${pages} page(s): ${stoppedBecause}`, { cause: failure });
+  if (traversal.failure) {
+    const { pages, stoppedBecause } = traversal;
+    throw new TransientError(`${dataset.id}: stopped after ${pages} page(s): ${stoppedBecause}`, {
+      cause: traversal.failure,
+    });
+  }
+  return pullReport(dataset, result, traversal, saved ?? null);
+}
+
+/**
+ * One run's walk over the source's pages, from where the last run stopped: the pages it yields to
+ * ingestion, how far it got, and the newest watermark value among their records.
+ */
+class PageTraversal {
+  /** The watermark this traversal sends with every request (kept while it spans runs). */
+  readonly watermarkSent: string | null;
+  readonly startResume: string | null;
+  pages = 0;
+  /** Where the next page is, or null past the last. */
+  resume: string | null;
+  complete = false;
+  stoppedBecause: string | null = null;
+  /** A page that could not be fetched: what was fetched before it is committed, the next run resumes there. */
+  failure: unknown;
+  private newest: number;
+
+  constructor(
+    private readonly dataset: CompiledDataset,
+    private readonly http: HttpSourceDeclaration,
+    readonly state: WatermarkState,
+  ) {
+    this.watermarkSent = state.traversal
+      ? state.traversal.watermarkSent
+      : (state.watermark ?? http.watermark?.initial ?? null);
+    this.startResume = state.traversal?.resume ?? null;
+    this.resume = this.startResume;
+    this.newest = state.traversal?.pendingWatermark
+      ? Date.parse(state.traversal.pendingWatermark)
+      : Number.NEGATIVE_INFINITY;
+  }
+
+  async *parts(first: ApiPage, fetchPage: (url: string) => Promise<ApiPage>): AsyncGenerator<IngestPart> {
+    const http = this.http;
+    let page: ApiPage | undefined = first;
+    while (page) {
+      const items = itemsOf(http, page);
+      const next = nextResume(http, page, items, this.resume);
+      this.pages += 1;
+      yield this.partOf(page, items);
+      this.resume = next;
+      if (next === null) {
+        this.complete = true;
+        return;
+      }
+      if (this.pages >= (http.maxPages ?? 1000)) {
+        this.stoppedBecause = `reached maxPages (${http.maxPages})`;
+        return;
+      }
+      try {
+        page = await fetchPage(pageUrl(http, this.watermarkSent, next));
+      } catch (error) {
+        this.failure = error;
+        this.stoppedBecause = (error as Error).message;
+        return;
+      }
+    }
+  }
+
+  /** Keeps the newest value of the watermark field among the records read. */
+  observe(batch: RecordBatch): void {
+    const field = this.http.watermark?.field;
+    if (!field) return;
+    for (const record of batch.records) {
+      const value = record[field];
+      if (typeof value === 'number' && value > this.newest) this.newest = value;
+    }
+  }
+
+  /** The position to save: a new watermark once the traversal is complete, else where to resume. */
+  stateAfter(): WatermarkState {
+    const { state } = this;
+    const seen = Number.isFinite(this.newest) ? new Date(this.newest).toISOString() : null;
+    if (this.complete) return { watermark: maxIso(state.watermark, seen), traversal: null, version: state.version };
+    return {
+      watermark: state.watermark,
+      traversal: {
+        watermarkSent: this.watermarkSent,
+        resume: this.resume ?? '',
+        pendingWatermark: seen,
+        pages: (state.traversal?.pages ?? 0) + this.pages,
+      },
+      version: state.version,
+    };
+  }
+
+  private partOf(page: ApiPage, items: readonly unknown[]): IngestPart {
+    return {
+      origin: { source: this.http.url, file: page.url },
+      bytes: (async function* () {
+        if (items.length > 0) yield ENCODER.encode(`${items.map((item) => JSON.stringify(item)).join('\n')}\n`);
+      })(),
+      format: {
+        type: 'ndjson',
+        compression: 'none',
+        encoding: 'utf-8',
+        maxRowBytes: this.dataset.declaration.format.maxRowBytes,
+      },
+      uri: page.url,
+    };
+  }
+}
+
+function itemsOf(http: HttpSourceDeclaration, page: ApiPage): unknown[] {
+  const items = at(page.json, http.itemsPath ?? '');
+  if (!Array.isArray(items)) {
+    throw new ValidationError(
+      `${page.url}: expected an array of items at "${http.itemsPath || '(the page itself)'}", found ${items === undefined ? 'nothing' : typeof items}; check ingestion.http.itemsPath`,
+    );
+  }
+  return items;
+}
+
+function pullReport(
+  dataset: CompiledDataset,
+  result: IngestResult,
+  traversal: PageTraversal,
+  saved: WatermarkState | null,
+): PullReport {
   const counts = 'manifest' in result ? result.manifest.counts : undefined;
   return {
     dataset: dataset.id,
@@ -242,13 +288,13 @@ export async function pullHttpSource(
             ? 'busy'
             : 'duplicate',
     batchId: 'batchId' in result ? result.batchId : '',
-    pages,
+    pages: traversal.pages,
     rowsRead: counts?.read ?? 0,
     rowsValid: counts?.valid ?? 0,
     rowsQuarantined: counts?.quarantined ?? 0,
     complete: saved ? saved.traversal === null : false,
-    watermark: saved?.watermark ?? state.watermark,
-    stoppedBecause,
+    watermark: saved?.watermark ?? traversal.state.watermark,
+    stoppedBecause: traversal.stoppedBecause,
   };
 }
 

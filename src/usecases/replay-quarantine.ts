@@ -21,7 +21,6 @@ import { PIPELINE_INGEST_DATASET } from '../domain/ingest/data-quality';
 import { type BatchManifest, batchManifestSchema } from '../domain/ingest/manifest';
 import type { QuarantinedRow } from '../domain/records';
 import { commitDays } from './ingest/commit-days';
-import { GzipNdjsonObject } from './ingest/gzip-ndjson-object';
 import { batchIdOf, declarationSha256, type IngestDependencies, type IngestPart, ingestBatch } from './ingest-batch';
 
 const DAY = 86_400_000;
@@ -158,9 +157,48 @@ async function replayDay(request: ReplayRequest, date: string, deps: IngestDepen
   const declaration = declarationSha256(dataset.declaration);
   const replaySource = `replay@${declaration}`;
   const { objects, fresh, replays } = await quarantineOfDay(dataset.id, date, deps);
-  const log = quarantineLogOf(dataset.id);
   const before = objects.reduce((n, o) => n + o.records, 0);
-  const empty = (status: ReplayDay['status'], batchId: string | null = null): ReplayDay => ({
+  if (before === 0) return unchangedDay(date, before, 'empty');
+  // Every row in force was left by a replay under this very declaration: reading them again changes nothing.
+  if (fresh === 0 && replays.length > 0 && replays.every((entry) => entry.source === replaySource)) {
+    return unchangedDay(date, before, 'up_to_date');
+  }
+
+  const ordered = [...objects].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const batchId = replayBatchId(request, date, declaration, ordered);
+  const tally: ReplayTally = { kept: [], replayed: {}, stillFailing: {} };
+  const replayed = [...new Set(ordered.map((o) => o.batchId))].sort();
+  const result = await ingestBatch(
+    {
+      dataset,
+      declarationVersion: request.declarationVersion,
+      replayOf: replayed,
+      connector: 'replay',
+      source: `replay:${quarantineLogOf(dataset.id)}/${date}`,
+      parts: partsOf(dataset, ordered, deps, tally),
+      mode: 'partial',
+      lateAfterMinutes: ingestionOf(dataset.declaration).lateAfterMinutes,
+      identity: { batchId },
+      // Rows are judged against the time they were first read, as then (future event times included).
+      readTime: Math.max(...ordered.map((o) => o.ingestedAt)),
+      beforeComplete: (manifest) =>
+        commitQuarantineDay(deps, manifest, { date, batchId, replaySource, replayed, kept: tally.kept }),
+    },
+    deps,
+  );
+  if (result.status === 'busy') return unchangedDay(date, before, 'busy', batchId);
+  if (result.status === 'deferred') return unchangedDay(date, before, 'busy', batchId);
+  if (result.status === 'duplicate') return unchangedDay(date, before, 'up_to_date', batchId);
+  return replayedDay(date, batchId, before, result.manifest, tally);
+}
+
+function unchangedDay(
+  date: string,
+  before: number,
+  status: ReplayDay['status'],
+  batchId: string | null = null,
+): ReplayDay {
+  return {
     date,
     status,
     batchId,
@@ -172,95 +210,84 @@ async function replayDay(request: ReplayRequest, date: string, deps: IngestDepen
     stillQuarantinedByReason: {},
     movedByPreviousReason: {},
     lateHours: [],
-  });
-  if (before === 0) return empty('empty');
-  // Every row in force was left by a replay under this very declaration: reading them again changes nothing.
-  if (fresh === 0 && replays.length > 0 && replays.every((entry) => entry.source === replaySource)) {
-    return empty('up_to_date');
-  }
+  };
+}
 
-  const ordered = [...objects].sort((a, b) => (a.key < b.key ? -1 : 1));
+/** The replay's batch id: the day, the declaration it reads under, and the quarantine objects it reads. */
+function replayBatchId(
+  request: ReplayRequest,
+  date: string,
+  declaration: string,
+  ordered: readonly QuarantineObject[],
+): string {
   const identity = createHash('sha256');
   for (const object of ordered) identity.update(`${object.key}\n${object.sha256}\n`);
-  const batchId = batchIdOf(
-    'replay',
-    dataset.id,
-    date,
-    String(request.declarationVersion),
-    declaration,
-    identity.digest('hex'),
-  );
-  const tally: ReplayTally = { kept: [], replayed: {}, stillFailing: {} };
-  const kept = tally.kept;
-  const parts = partsOf(dataset, ordered, deps, tally);
-  const keptKey = `${QUARANTINE_PREFIX}dataset=${dataset.id}/date=${date}/replays/${batchId}-kept.ndjson.gz`;
-  let keptWritten: { key: string; records: number; bytes: number; sha256: string } | null = null;
+  const digest = identity.digest('hex');
+  return batchIdOf('replay', request.dataset.id, date, String(request.declarationVersion), declaration, digest);
+}
 
-  const result = await ingestBatch(
-    {
-      dataset,
-      declarationVersion: request.declarationVersion,
-      replayOf: [...new Set(ordered.map((o) => o.batchId))].sort(),
-      connector: 'replay',
-      source: `replay:${log}/${date}`,
-      parts,
-      mode: 'partial',
-      lateAfterMinutes: ingestionOf(dataset.declaration).lateAfterMinutes,
-      identity: { batchId },
-      // Rows are judged against the time they were first read, as then (future event times included).
-      readTime: Math.max(...ordered.map((o) => o.ingestedAt)),
-      beforeComplete: async (manifest) => {
-        keptWritten = kept.length > 0 ? await writeKept(deps, keptKey, dataset.id, kept) : null;
-        const residual = manifest.objects.filter((o) => o.kind === 'quarantine');
-        // The quarantine log entry: from here on the replayed batches' rows are out of quarantine,
-        // and this batch's residual (with the rows that could not be read again) is in.
-        await commitDays({
-          log: deps.log,
-          store: deps.store,
-          dataset: log,
-          batchId,
-          source: replaySource,
-          supersedes: [...new Set(ordered.map((o) => o.batchId))].sort(),
-          days: [
-            {
-              date,
-              objects: [
-                ...residual.map((o) => ({
-                  key: o.key,
-                  hour: hourPartition(manifest.ingestedAt).start,
-                  records: o.records,
-                  bytes: o.bytes,
-                  sha256: o.sha256,
-                  minEventTime: null,
-                  maxEventTime: null,
-                })),
-                ...(keptWritten
-                  ? [
-                      {
-                        ...keptWritten,
-                        hour: hourPartition(manifest.ingestedAt).start,
-                        minEventTime: null,
-                        maxEventTime: null,
-                      },
-                    ]
-                  : []),
-              ],
-              keysKey: null,
-              keys: 0,
-              snapshotVersion: 0,
-            },
-          ],
-          manifestKey: manifestKeyOf(manifest),
-          committedAt: deps.clock.now(),
-        });
+/**
+ * The quarantine log entry of a replayed day, once its records are committed: from here on the
+ * replayed batches' rows are out of quarantine, and this batch's residual (with the rows that could
+ * not be read again, written here) is in.
+ */
+async function commitQuarantineDay(
+  deps: IngestDependencies,
+  manifest: BatchManifest,
+  replay: {
+    readonly date: string;
+    readonly batchId: string;
+    readonly replaySource: string;
+    readonly replayed: readonly string[];
+    readonly kept: readonly QuarantinedRow[];
+  },
+): Promise<void> {
+  const { date, batchId, kept } = replay;
+  const dataset = manifest.dataset;
+  const keptKey = `${QUARANTINE_PREFIX}dataset=${dataset}/date=${date}/replays/${batchId}-kept.ndjson.gz`;
+  const keptWritten = kept.length > 0 ? await writeKept(deps, keptKey, kept) : null;
+  const residual = manifest.objects.filter((o) => o.kind === 'quarantine');
+  const hour = hourPartition(manifest.ingestedAt).start;
+  await commitDays({
+    log: deps.log,
+    store: deps.store,
+    dataset: quarantineLogOf(dataset),
+    batchId,
+    source: replay.replaySource,
+    supersedes: [...replay.replayed],
+    days: [
+      {
+        date,
+        objects: [
+          ...residual.map((o) => ({
+            key: o.key,
+            hour,
+            records: o.records,
+            bytes: o.bytes,
+            sha256: o.sha256,
+            minEventTime: null,
+            maxEventTime: null,
+          })),
+          ...(keptWritten ? [{ ...keptWritten, hour, minEventTime: null, maxEventTime: null }] : []),
+        ],
+        keysKey: null,
+        keys: 0,
+        snapshotVersion: 0,
       },
-    },
-    deps,
-  );
-  if (result.status === 'busy') return empty('busy', batchId);
-  if (result.status === 'deferred') return empty('busy', batchId);
-  if (result.status === 'duplicate') return empty('up_to_date', batchId);
-  const manifest = result.manifest;
+    ],
+    manifestKey: manifestKeyOf(manifest),
+    committedAt: deps.clock.now(),
+  });
+}
+
+function replayedDay(
+  date: string,
+  batchId: string,
+  before: number,
+  manifest: BatchManifest,
+  tally: ReplayTally,
+): ReplayDay {
+  const { kept } = tally;
   const stillQuarantinedByReason: Record<string, number> = { ...manifest.counts.quarantinedByReason };
   for (const row of kept)
     stillQuarantinedByReason[row.code ?? 'unknown'] = (stillQuarantinedByReason[row.code ?? 'unknown'] ?? 0) + 1;
@@ -466,20 +493,13 @@ function csvCell(value: string, delimiter: string, quote: string): string {
 async function writeKept(
   deps: IngestDependencies,
   key: string,
-  dataset: string,
   rows: readonly QuarantinedRow[],
 ): Promise<{ key: string; records: number; bytes: number; sha256: string }> {
-  const ref = { area: 'quarantine' as const, key };
-  const object = new GzipNdjsonObject(
-    ref,
-    deps.store.stage(ref, 'application/x-ndjson'),
-    { kind: 'quarantine', bucket: deps.store.bucket('quarantine'), dataset },
-    deps.gzipLevel ?? 6,
-  );
+  const object = deps.store.stageLines({ area: 'quarantine', key });
   try {
     await object.append(`${rows.map((row) => JSON.stringify(row)).join('\n')}\n`, rows.length, 0, 0);
     const written = await object.end();
-    await object.staged.commit();
+    await object.commit();
     return { key: written.key, records: written.records, bytes: written.bytes, sha256: written.sha256 };
   } catch (error) {
     await object.abort().catch(() => undefined);

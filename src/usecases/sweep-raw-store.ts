@@ -80,24 +80,75 @@ const legacyManifestSchema = z.object({
 const DATASET_OF = /(?:^|\/)dataset=([^/]+)\//;
 const HOUR_OF = /date=(\d{4}-\d\d-\d\d)\/hour=(\d\d)\//;
 
+/** What the commit logs name: the objects readers may see, and what superseded batches left past the retention. */
+interface LogNames {
+  readonly referenced: ReadonlySet<string>;
+  readonly expired: ReadonlySet<string>;
+  readonly committedManifests: ReadonlySet<string>;
+}
+
+/** Objects to delete, and their tally. */
+interface Doomed<T> {
+  readonly keys: string[];
+  readonly tally: T;
+}
+
 export async function sweepRawStore(deps: SweepDependencies, options: SweepOptions = {}): Promise<SweepReport> {
   const now = deps.clock.now();
   const grace = options.graceMillis ?? 2 * DAY;
-  const retention = options.supersededRetentionMillis ?? 30 * DAY;
   const old = (object: StoredObject) => object.lastModified < now - grace;
 
   const raw = await collect(deps.maintenance.list('raw', RAW_PREFIX));
+  const { logs, adopted, rolledForward } = await settledLogs(deps, raw, old);
+  const names = namesOf(logs, now - (options.supersededRetentionMillis ?? 30 * DAY));
+  const rawDoomed = doomedRaw(raw, names, old);
+  const committedBatches = new Set([...names.committedManifests].map(batchOfManifest));
+  const quarantineDoomed = await doomedQuarantine(deps, committedBatches, old);
+
+  if (!options.dryRun) {
+    await deps.maintenance.delete('raw', rawDoomed.keys);
+    await deps.maintenance.delete('quarantine', quarantineDoomed.keys);
+  }
+  const startedAt = new Date(now).toISOString();
+  const reportKey = `${SWEEP_REPORTS_PREFIX}date=${startedAt.slice(0, 10)}/${startedAt.replace(/[:.]/g, '-')}.json`;
+  const report: SweepReport = {
+    startedAt,
+    dryRun: options.dryRun === true,
+    datasets: rawDoomed.tally.datasets,
+    manifests: rawDoomed.tally.manifests,
+    quarantine: quarantineDoomed.tally,
+    adopted,
+    rolledForward,
+    deleted: options.dryRun ? 0 : rawDoomed.keys.length + quarantineDoomed.keys.length,
+    reportKey,
+  };
+  await deps.maintenance.writeJson('raw', reportKey, report);
+  return report;
+}
+
+/**
+ * The commit log of every dataset with raw objects, once batches written before the log existed
+ * are adopted and commits a dead run left half done are rolled forward.
+ */
+async function settledLogs(
+  deps: SweepDependencies,
+  raw: readonly StoredObject[],
+  old: (object: StoredObject) => boolean,
+): Promise<{ logs: Map<string, CommitEntry[]>; adopted: number; rolledForward: number }> {
   const datasets = new Set<string>();
   for (const object of raw) {
     const dataset = DATASET_OF.exec(object.key)?.[1];
     if (dataset && !object.key.startsWith(SWEEP_REPORTS_PREFIX)) datasets.add(dataset);
   }
-
-  // Everything the logs name, per dataset; what superseded batches left, past the retention.
-  let logs = await readLogs(deps.log, datasets);
+  const logs = await readLogs(deps.log, datasets);
   const adopted = await adoptLegacyBatches(deps, raw, logs, old);
   const rolledForward = await rollForward(deps, logs, old, raw);
-  if (adopted + rolledForward > 0) logs = await readLogs(deps.log, datasets);
+  if (adopted + rolledForward === 0) return { logs, adopted, rolledForward };
+  return { logs: await readLogs(deps.log, datasets), adopted, rolledForward };
+}
+
+/** What the logs name; a superseded batch's objects expire once its successor is older than `expiredBefore`. */
+function namesOf(logs: ReadonlyMap<string, readonly CommitEntry[]>, expiredBefore: number): LogNames {
   const referenced = new Set<string>();
   const expired = new Set<string>();
   const committedManifests = new Set<string>();
@@ -112,65 +163,62 @@ export async function sweepRawStore(deps: SweepDependencies, options: SweepOptio
       for (const entry of day) {
         if (visible.has(entry.batchId)) continue;
         const by = day.find((other) => other.supersedes.includes(entry.batchId));
-        if (!by || by.committedAt >= now - retention) continue;
+        if (!by || by.committedAt >= expiredBefore) continue;
         for (const object of entry.objects) expired.add(object.key);
         if (entry.keysKey) expired.add(entry.keysKey);
       }
     }
   }
-  const committedBatches = new Set([...committedManifests].map(batchOfManifest));
+  return { referenced, expired, committedManifests };
+}
 
-  const perDataset: SweepReport['datasets'] = {};
+/** Raw objects past the grace period that no commit names, or that only an expired superseded batch does. */
+function doomedRaw(
+  raw: readonly StoredObject[],
+  names: LogNames,
+  old: (object: StoredObject) => boolean,
+): Doomed<{ datasets: SweepReport['datasets']; manifests: Tally }> {
+  const datasets: SweepReport['datasets'] = {};
   const tallyOf = (dataset: string) => {
-    perDataset[dataset] ??= { uncommitted: { objects: 0, bytes: 0 }, superseded: { objects: 0, bytes: 0 } };
-    return perDataset[dataset];
+    datasets[dataset] ??= { uncommitted: { objects: 0, bytes: 0 }, superseded: { objects: 0, bytes: 0 } };
+    return datasets[dataset];
   };
   const manifests: Tally = { objects: 0, bytes: 0 };
-  const rawDoomed: string[] = [];
+  const keys: string[] = [];
   for (const object of raw) {
     if (object.key.startsWith(SWEEP_REPORTS_PREFIX)) continue;
     const dataset = DATASET_OF.exec(object.key)?.[1] ?? '?';
     if (object.key.startsWith(MANIFEST_PREFIX)) {
-      if (committedManifests.has(object.key) || !old(object)) continue;
+      if (names.committedManifests.has(object.key) || !old(object)) continue;
       add(manifests, object);
-      rawDoomed.push(object.key);
-    } else if (expired.has(object.key)) {
+      keys.push(object.key);
+    } else if (names.expired.has(object.key)) {
       if (!old(object)) continue;
       add(tallyOf(dataset).superseded, object);
-      rawDoomed.push(object.key);
-    } else if (!referenced.has(object.key) && old(object)) {
+      keys.push(object.key);
+    } else if (!names.referenced.has(object.key) && old(object)) {
       add(tallyOf(dataset).uncommitted, object);
-      rawDoomed.push(object.key);
+      keys.push(object.key);
     }
   }
-  const quarantine: Tally = { objects: 0, bytes: 0 };
-  const quarantineDoomed: string[] = [];
+  return { keys, tally: { datasets, manifests } };
+}
+
+/** Quarantine objects past the grace period of batches that never committed. */
+async function doomedQuarantine(
+  deps: SweepDependencies,
+  committedBatches: ReadonlySet<string>,
+  old: (object: StoredObject) => boolean,
+): Promise<Doomed<Tally>> {
+  const tally: Tally = { objects: 0, bytes: 0 };
+  const keys: string[] = [];
   for await (const object of deps.maintenance.list('quarantine', QUARANTINE_PREFIX)) {
     const batchId = batchOfQuarantined(object.key);
     if (!batchId || committedBatches.has(batchId) || !old(object)) continue;
-    add(quarantine, object);
-    quarantineDoomed.push(object.key);
+    add(tally, object);
+    keys.push(object.key);
   }
-
-  if (!options.dryRun) {
-    await deps.maintenance.delete('raw', rawDoomed);
-    await deps.maintenance.delete('quarantine', quarantineDoomed);
-  }
-  const startedAt = new Date(now).toISOString();
-  const reportKey = `${SWEEP_REPORTS_PREFIX}date=${startedAt.slice(0, 10)}/${startedAt.replace(/[:.]/g, '-')}.json`;
-  const report: SweepReport = {
-    startedAt,
-    dryRun: options.dryRun === true,
-    datasets: perDataset,
-    manifests,
-    quarantine,
-    adopted,
-    rolledForward,
-    deleted: options.dryRun ? 0 : rawDoomed.length + quarantineDoomed.length,
-    reportKey,
-  };
-  await deps.maintenance.writeJson('raw', reportKey, report);
-  return report;
+  return { keys, tally };
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

@@ -20,7 +20,7 @@ import type { ViolationInput } from '../../src/domain/guardrails/violation';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { generateSampleData } from '../../src/sample/generate';
 import { decide, LocalApprovals } from '../support/local-approvals';
-import { putRawBatch, rawStoreOf } from '../support/raw-store';
+import { importRawBatch, rawStoreOf } from '../support/raw-store';
 import { BASE_VIOLATION } from '../support/violations';
 
 const DAY = 86_400_000;
@@ -239,7 +239,7 @@ describe('a crash at each write of the compute and export functions, then a reru
     values = new DynamoKpiValueStore({ client: cloud.clients.dynamodb, tableName: cloud.physicalName('ValuesTable') });
     const records = generateSampleData({ start: '2026-06-01', days: DAYS }).ad_performance;
     for (let day = 0; day < DAYS; day += 1) {
-      await putRawBatch(rawStoreOf(cloud), {
+      await importRawBatch(rawStoreOf(cloud), {
         dataset: 'ad_performance',
         batchId: `day-${day}`,
         records: records.filter((r) => Math.floor(((r.ts as number) - START) / DAY) === day),

@@ -56,7 +56,7 @@ function adapters(clock: ManualClock, gate: () => void): IngestDependencies {
         return (...args: unknown[]) => {
           gate();
           const result = value.apply(object, args);
-          return property === 'stage' ? wrap(result as object) : result;
+          return property === 'stage' || property === 'stageLines' ? wrap(result as object) : result;
         };
       },
     });

@@ -8,7 +8,7 @@ import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { generateSampleData } from '../../src/sample/generate';
 import { runKpiInProcess as runKpi } from '../support/cli-in-process';
-import { putRawBatch, rawStoreOf } from '../support/raw-store';
+import { importRawBatch, rawStoreOf } from '../support/raw-store';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 5, 1);
@@ -36,7 +36,7 @@ beforeAll(async () => {
   cwd = mkdtempSync(path.join(tmpdir(), 'kpi-backfill-'));
   await withCloud(async (cloud) => {
     const records = generateSampleData({ start: '2026-06-01', days: 4 }).ad_performance;
-    await putRawBatch(rawStoreOf(cloud), {
+    await importRawBatch(rawStoreOf(cloud), {
       dataset: 'ad_performance',
       batchId: 'history',
       records,

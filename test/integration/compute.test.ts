@@ -17,7 +17,7 @@ import { sha256Hex } from '../../src/domain/versioning/sha256';
 import { LocalCloud } from '../../src/local/local-cloud';
 import type { KeptPartition, PartialIndex, WantedState } from '../../src/ports/partial-cache';
 import { generateSampleData } from '../../src/sample/generate';
-import { putRawBatch, rawStoreOf } from '../support/raw-store';
+import { importRawBatch, rawStoreOf } from '../support/raw-store';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 5, 1);
@@ -50,7 +50,7 @@ beforeAll(async () => {
   records = all.filter((r) => (r.ts as number) < lastHour);
   for (let day = 0; day < DAYS; day += 1) {
     const batch = records.filter((r) => Math.floor(((r.ts as number) - START) / DAY) === day);
-    await putRawBatch(rawStoreOf(cloud), {
+    await importRawBatch(rawStoreOf(cloud), {
       dataset: 'ad_performance',
       batchId: `day-${day}`,
       records: batch,
@@ -182,7 +182,7 @@ describe('compute function', () => {
           (r.ts as number) >= START + 3 * DAY + 5 * 3_600_000 && (r.ts as number) < START + 3 * DAY + 6 * 3_600_000,
       )
       .map((r) => ({ ...r, clicks: (r.clicks as number) * 40 }));
-    await putRawBatch(rawStoreOf(cloud), {
+    await importRawBatch(rawStoreOf(cloud), {
       dataset: 'ad_performance',
       batchId: 'late-correction',
       records: late,
@@ -202,7 +202,7 @@ describe('compute function', () => {
   });
 
   it('merges a new hour into the stored state of its period and stores the one-pass values', async () => {
-    await putRawBatch(rawStoreOf(cloud), {
+    await importRawBatch(rawStoreOf(cloud), {
       dataset: 'ad_performance',
       batchId: 'new-hour',
       records: newHour,
@@ -243,7 +243,7 @@ describe('compute function', () => {
     const late = records
       .filter((r) => (r.ts as number) >= hour && (r.ts as number) < hour + 3_600_000)
       .map((r) => ({ ...r, clicks: (r.clicks as number) * 25 }));
-    await putRawBatch(rawStoreOf(cloud), {
+    await importRawBatch(rawStoreOf(cloud), {
       dataset: 'ad_performance',
       batchId: 'late-correction-day-1',
       records: late,

@@ -1,6 +1,7 @@
 // Test support: in-memory ports for the ingestion use cases. The store keeps staged objects apart
 // from visible ones, as S3 multipart uploads do; the ledger follows the DynamoDB adapter's rules.
 import { gunzipSync } from 'node:zlib';
+import { GzipStagedLines } from '../../src/adapters/gzip-lines';
 import { ConflictError } from '../../src/domain/errors';
 import type { CommitEntry, SourceHead } from '../../src/domain/ingest/commit-log';
 import type {
@@ -12,7 +13,13 @@ import type {
   RecomputeMark,
   WatermarkState,
 } from '../../src/ports/ingest-ledger';
-import type { IngestObjectStore, ObjectRef, StagedObject, StorageArea } from '../../src/ports/object-store';
+import type {
+  IngestObjectStore,
+  ObjectRef,
+  StagedLines,
+  StagedObject,
+  StorageArea,
+} from '../../src/ports/object-store';
 import type { RawCommitLog } from '../../src/ports/raw-commit-log';
 
 export class InMemoryIngestStore implements IngestObjectStore {
@@ -54,6 +61,13 @@ export class InMemoryIngestStore implements IngestObjectStore {
         state = 'done';
       },
     };
+  }
+
+  stageLines(ref: ObjectRef): StagedLines {
+    return new GzipStagedLines(this.stage(ref, 'application/x-ndjson'), {
+      bucket: this.bucket(ref.area),
+      key: ref.key,
+    });
   }
 
   async put(ref: ObjectRef, body: string | Uint8Array): Promise<void> {

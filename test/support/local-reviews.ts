@@ -21,7 +21,7 @@ import { contentHash } from '../../src/domain/versioning/content-hash';
 import type { LocalCloud, PublishedMessage } from '../../src/local/local-cloud';
 import { REPO_ROOT } from './cli';
 import { sampleValue, withLateBatch } from './kpi-values';
-import { putRawBatch, rawStoreOf } from './raw-store';
+import { importRawBatch, rawStoreOf } from './raw-store';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -270,7 +270,7 @@ export class LocalReviews {
 
   /** Writes `pipeline_ingest` records as ingestion commits a batch: by hour of ingestion, with a manifest and commits. */
   private async writeIngestRecords(records: readonly TypedRecord[]): Promise<void> {
-    await putRawBatch(rawStoreOf(this.cloud), {
+    await importRawBatch(rawStoreOf(this.cloud), {
       dataset: 'pipeline_ingest',
       batchId: 'seeded-pipeline-ingest',
       records,

@@ -2,6 +2,7 @@
 // completed on commit (until then S3 shows nothing under the key), so a batch appears whole or not
 // at all. Small objects are held in memory and written with one PutObject on commit instead, within
 // a memory budget shared by the store. Memory use is bounded by the part size per open object.
+// NDJSON objects are gzip-compressed here (gzip-lines.ts), in parts of the same size.
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -12,13 +13,16 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import type { IngestObjectStore, ObjectRef, StagedObject, StorageArea } from '../../ports/object-store';
+import type { IngestObjectStore, ObjectRef, StagedLines, StagedObject, StorageArea } from '../../ports/object-store';
+import { GzipStagedLines } from '../gzip-lines';
 
 export interface S3IngestStoreOptions {
   /** Bytes per multipart part (S3 needs at least 5 MiB for all parts but the last). @default 8 MiB */
   readonly partBytes?: number;
   /** Bytes of finished small objects held in memory until commit, in all. @default 64 MiB */
   readonly heldBytes?: number;
+  /** zlib level of NDJSON objects, 1 (fastest) to 9 (smallest). @default 6 */
+  readonly gzipLevel?: number;
 }
 
 const MIB = 1024 * 1024;
@@ -26,6 +30,7 @@ const MIB = 1024 * 1024;
 export class S3IngestStore implements IngestObjectStore {
   private readonly partBytes: number;
   private readonly heldBudget: number;
+  private readonly gzipLevel: number;
   /** Bytes currently held by ended, uncommitted small objects. */
   held = 0;
 
@@ -36,6 +41,7 @@ export class S3IngestStore implements IngestObjectStore {
   ) {
     this.partBytes = Math.max(5 * MIB, options.partBytes ?? 8 * MIB);
     this.heldBudget = options.heldBytes ?? 64 * MIB;
+    this.gzipLevel = options.gzipLevel ?? 6;
   }
 
   bucket(area: StorageArea): string {
@@ -52,6 +58,15 @@ export class S3IngestStore implements IngestObjectStore {
       this.partBytes,
       this.heldBudget,
     );
+  }
+
+  stageLines(ref: ObjectRef): StagedLines {
+    return new GzipStagedLines(this.stage(ref, 'application/x-ndjson'), {
+      bucket: this.buckets[ref.area],
+      key: ref.key,
+      level: this.gzipLevel,
+      partBytes: this.partBytes,
+    });
   }
 
   async put(ref: ObjectRef, body: string | Uint8Array, contentType: string): Promise<void> {

@@ -83,123 +83,166 @@ const NO_COUNTS: ReadCounts = { read: 0, valid: 0, quarantined: 0, quarantinedBy
 
 /** Reads the parts into scratch runs. Errors other than an unreadable input are thrown (the caller disposes nothing yet). */
 export async function readInput(options: ReadInputOptions): Promise<ReadInput> {
-  const { dataset } = options;
-  const startedAt = options.clock.now();
-  const keyFields = dataset.declaration.key;
-  const limits = dataset.declaration.ingestion?.limits ?? {
-    maxBytes: Number.POSITIVE_INFINITY,
-    maxRows: Number.POSITIVE_INFINITY,
-  };
-  const records = new HourRuns(options.spill, options.budgetBytes, keyFields !== undefined);
-  const quarantined = new HourRuns(options.spill, Math.max(1024 * 1024, options.budgetBytes / 8), false);
-  const content = createHash('sha256');
-  const sources: SourceInput[] = [];
-  const problems: string[] = [];
-  const warnings: ReadWarning[] = [];
-  let counts = NO_COUNTS;
-  let newest: number | null = null;
-  let oldest: number | null = null;
-  let bytesRead = 0;
-  let expanded = 0;
-  let failure: ReadFailure | null = null;
-  const eventTimeField = dataset.eventTimeField;
+  const reader = new InputReader(options);
   try {
     for await (const part of options.parts) {
-      // The bytes as received are hashed for lineage; the content, once decompressed, for identity:
-      // the same rows plain or gzipped (at any level) are one batch.
-      const hash = createHash('sha256');
-      const decompressed = createHash('sha256');
-      let partBytes = 0;
-      let rows = counts.read;
-      const read = readDataset(
-        dataset,
-        tapped(part.bytes, (chunk) => {
-          hash.update(chunk);
-          partBytes += chunk.byteLength;
-        }),
-        part.origin,
-        {
-          now: options.readTime,
-          ...(part.format ? { format: part.format } : {}),
-          ...(options.gunzip ? { gunzip: options.gunzip } : {}),
-          // A decompression bomb stops at the limit, not at the end of its expansion.
-          maxExpandedBytes: limits.maxBytes - expanded,
-          maxRows: limits.maxRows - counts.read,
-          onDecompressed: (chunk) => decompressed.update(chunk),
-        },
-      );
-      try {
-        for await (const batch of read) {
-          options.observe?.(batch);
-          rows += batch.records.length + batch.quarantined.length;
-          for (const record of batch.records) {
-            const time = record[eventTimeField] as number;
-            await records.add(
-              Math.floor(time / HOUR) * HOUR,
-              JSON.stringify(record),
-              time,
-              keyFields
-                ? createHash('sha256').update(keyTextOf(record, keyFields)).digest().subarray(0, KEY_BYTES)
-                : undefined,
-            );
-          }
-          for (const read of batch.quarantined) {
-            const row = part.relocate ? part.relocate(read) : read;
-            if (problems.length < options.maxProblems) problems.push(describeProblem(row));
-            await quarantined.add(0, JSON.stringify(row), 0);
-          }
-          if (options.clock.now() > options.readDeadline) {
-            throw new OutOfTimeError(
-              `reading stopped at the run's time limit after ${rows} rows and ${bytesRead + partBytes} bytes`,
-            );
-          }
-        }
-      } catch (error) {
-        if (error instanceof UnreadableInputError && error.code === 'too_large') {
-          const reason = `${error.reason} (ingestion.limits of ${dataset.id}: maxBytes ${limits.maxBytes}, maxRows ${limits.maxRows})`;
-          failure = { kind: 'too_large', code: 'too_large', reason };
-        } else if (error instanceof UnreadableInputError) failure = { kind: 'unreadable', error };
-        else if (error instanceof OutOfTimeError) failure = { kind: 'out_of_time', reason: error.message };
-        else throw error;
-      }
-      const digest = hash.digest('hex');
-      content.update(`${decompressed.digest('hex')}\n`);
-      sources.push({
-        uri: part.uri,
-        ...(part.version ? { version: part.version } : {}),
-        bytes: partBytes,
-        sha256: digest,
-      });
-      bytesRead += partBytes;
-      if (failure) break;
-      const summary = read.summary();
-      warnings.push(...summary.warnings);
-      expanded += summary.expandedBytes;
-      counts = addCounts(counts, summary.counts);
-      if (summary.newestEventTime !== null)
-        newest = Math.max(newest ?? summary.newestEventTime, summary.newestEventTime);
-      if (summary.oldestEventTime !== null)
-        oldest = Math.min(oldest ?? summary.oldestEventTime, summary.oldestEventTime);
+      if (!(await reader.readPart(part))) break;
     }
   } catch (error) {
-    await records.dispose();
-    await quarantined.dispose();
+    await reader.records.dispose();
+    await reader.quarantined.dispose();
     throw error;
   }
-  return {
-    contentSha256: content.digest('hex'),
-    sources,
-    counts,
-    newestEventTime: newest,
-    oldestEventTime: oldest,
-    bytesRead,
-    records,
-    quarantined,
-    problems,
-    warnings,
-    failure,
-    startedAt,
-  };
+  return reader.result();
+}
+
+/** The input read so far: its scratch runs, the hash of its content and what the parts' readers said. */
+class InputReader {
+  readonly records: HourRuns;
+  readonly quarantined: HourRuns;
+  private readonly startedAt: number;
+  private readonly limits: { readonly maxBytes: number; readonly maxRows: number };
+  private readonly content = createHash('sha256');
+  private readonly sources: SourceInput[] = [];
+  private readonly problems: string[] = [];
+  private readonly warnings: ReadWarning[] = [];
+  private counts = NO_COUNTS;
+  private newest: number | null = null;
+  private oldest: number | null = null;
+  private bytesRead = 0;
+  /** Bytes the parts read so far expanded to, against `maxBytes`. */
+  private expanded = 0;
+  private failure: ReadFailure | null = null;
+
+  constructor(private readonly options: ReadInputOptions) {
+    const { dataset } = options;
+    this.startedAt = options.clock.now();
+    this.limits = dataset.declaration.ingestion?.limits ?? {
+      maxBytes: Number.POSITIVE_INFINITY,
+      maxRows: Number.POSITIVE_INFINITY,
+    };
+    this.records = new HourRuns(options.spill, options.budgetBytes, dataset.declaration.key !== undefined);
+    this.quarantined = new HourRuns(options.spill, Math.max(1024 * 1024, options.budgetBytes / 8), false);
+  }
+
+  /** Reads one part; false once the input failed, and nothing more is read. */
+  async readPart(part: IngestPart): Promise<boolean> {
+    const { options, limits } = this;
+    // The bytes as received are hashed for lineage; the content, once decompressed, for identity:
+    // the same rows plain or gzipped (at any level) are one batch.
+    const hash = createHash('sha256');
+    const decompressed = createHash('sha256');
+    const received = { bytes: 0 };
+    const read = readDataset(
+      options.dataset,
+      tapped(part.bytes, (chunk) => {
+        hash.update(chunk);
+        received.bytes += chunk.byteLength;
+      }),
+      part.origin,
+      {
+        now: options.readTime,
+        ...(part.format ? { format: part.format } : {}),
+        ...(options.gunzip ? { gunzip: options.gunzip } : {}),
+        // A decompression bomb stops at the limit, not at the end of its expansion.
+        maxExpandedBytes: limits.maxBytes - this.expanded,
+        maxRows: limits.maxRows - this.counts.read,
+        onDecompressed: (chunk) => decompressed.update(chunk),
+      },
+    );
+    this.failure = await this.gather(read, part, received);
+    this.content.update(`${decompressed.digest('hex')}\n`);
+    this.sources.push({
+      uri: part.uri,
+      ...(part.version ? { version: part.version } : {}),
+      bytes: received.bytes,
+      sha256: hash.digest('hex'),
+    });
+    this.bytesRead += received.bytes;
+    if (this.failure) return false;
+    this.accountFor(read.summary());
+    return true;
+  }
+
+  /** The part's records into hour lanes, its invalid rows into quarantine; the failure that stopped it, if one did. */
+  private async gather(
+    read: ReturnType<typeof readDataset>,
+    part: IngestPart,
+    received: { readonly bytes: number },
+  ): Promise<ReadFailure | null> {
+    const { options, records, quarantined, problems } = this;
+    const eventTimeField = options.dataset.eventTimeField;
+    const keyFields = options.dataset.declaration.key;
+    let rows = this.counts.read;
+    try {
+      for await (const batch of read) {
+        options.observe?.(batch);
+        rows += batch.records.length + batch.quarantined.length;
+        for (const record of batch.records) {
+          const time = record[eventTimeField] as number;
+          await records.add(
+            Math.floor(time / HOUR) * HOUR,
+            JSON.stringify(record),
+            time,
+            keyFields
+              ? createHash('sha256').update(keyTextOf(record, keyFields)).digest().subarray(0, KEY_BYTES)
+              : undefined,
+          );
+        }
+        for (const read of batch.quarantined) {
+          const row = part.relocate ? part.relocate(read) : read;
+          if (problems.length < options.maxProblems) problems.push(describeProblem(row));
+          await quarantined.add(0, JSON.stringify(row), 0);
+        }
+        if (options.clock.now() > options.readDeadline) {
+          throw new OutOfTimeError(
+            `reading stopped at the run's time limit after ${rows} rows and ${this.bytesRead + received.bytes} bytes`,
+          );
+        }
+      }
+      return null;
+    } catch (error) {
+      return this.failureOf(error);
+    }
+  }
+
+  private failureOf(error: unknown): ReadFailure {
+    const { limits } = this;
+    if (error instanceof UnreadableInputError && error.code === 'too_large') {
+      const reason = `${error.reason} (ingestion.limits of ${this.options.dataset.id}: maxBytes ${limits.maxBytes}, maxRows ${limits.maxRows})`;
+      return { kind: 'too_large', code: 'too_large', reason };
+    }
+    if (error instanceof UnreadableInputError) return { kind: 'unreadable', error };
+    if (error instanceof OutOfTimeError) return { kind: 'out_of_time', reason: error.message };
+    throw error;
+  }
+
+  private accountFor(summary: ReturnType<ReturnType<typeof readDataset>['summary']>): void {
+    this.warnings.push(...summary.warnings);
+    this.expanded += summary.expandedBytes;
+    this.counts = addCounts(this.counts, summary.counts);
+    if (summary.newestEventTime !== null)
+      this.newest = Math.max(this.newest ?? summary.newestEventTime, summary.newestEventTime);
+    if (summary.oldestEventTime !== null)
+      this.oldest = Math.min(this.oldest ?? summary.oldestEventTime, summary.oldestEventTime);
+  }
+
+  result(): ReadInput {
+    return {
+      contentSha256: this.content.digest('hex'),
+      sources: this.sources,
+      counts: this.counts,
+      newestEventTime: this.newest,
+      oldestEventTime: this.oldest,
+      bytesRead: this.bytesRead,
+      records: this.records,
+      quarantined: this.quarantined,
+      problems: this.problems,
+      warnings: this.warnings,
+      failure: this.failure,
+      startedAt: this.startedAt,
+    };
+  }
 }
 
 class OutOfTimeError extends Error {

@@ -10,15 +10,12 @@ import { hourPartition, keyIndexKey, rawObjectKey } from '../../contracts/raw-la
 import { type CommitEntry, type CommittedObject, dayOf, visibleEntries } from '../../domain/ingest/commit-log';
 import { KEY_BYTES, KeySet } from '../../domain/ingest/key-set';
 import type { BatchDay, WrittenObject } from '../../domain/ingest/manifest';
-import type { IngestObjectStore, StagedObject } from '../../ports/object-store';
+import type { IngestObjectStore, StagedLines, StagedObject, StoredLines } from '../../ports/object-store';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
-import { GzipNdjsonObject } from './gzip-ndjson-object';
 import { forEachLine, type HourRuns } from './hour-runs';
 
 /** Uncompressed bytes of one raw object before the hour continues in a next part. */
 export const PART_BYTES = 256 * 1024 * 1024;
-/** Key hashes handed to the store at once (one multipart part). */
-const INDEX_PART_BYTES = 8 * 1024 * 1024;
 
 export interface WriteDaysContext {
   readonly dataset: string;
@@ -29,7 +26,6 @@ export interface WriteDaysContext {
   readonly log: RawCommitLog;
   /** Batches whose rows do not count (those this batch supersedes, and itself on a rerun). */
   readonly ignore: ReadonlySet<string>;
-  readonly gzipLevel: number;
   /** @default PART_BYTES */
   readonly partBytes?: number;
 }
@@ -178,25 +174,17 @@ async function writeHour(
   const stats = context.records.statsOf(hour);
   const objects: WrittenObject[] = [];
   let part = 0;
-  let object: GzipNdjsonObject | undefined;
+  let object: StagedLines | undefined;
   let records = 0;
   let duplicates = 0;
-  const open = (): GzipNdjsonObject => {
-    const ref = {
-      area: 'raw' as const,
-      key: rawObjectKey(context.dataset, hourPartition(hour), context.batchId, part),
-    };
+  const open = (): StagedLines => {
+    const key = rawObjectKey(context.dataset, hourPartition(hour), context.batchId, part);
     part += 1;
-    return new GzipNdjsonObject(
-      ref,
-      context.store.stage(ref, 'application/x-ndjson'),
-      { kind: 'raw', bucket: context.store.bucket('raw'), dataset: context.dataset },
-      context.gzipLevel,
-    );
+    return context.store.stageLines({ area: 'raw', key });
   };
-  const finish = async (current: GzipNdjsonObject): Promise<void> => {
-    objects.push(await current.end());
-    await current.staged.commit();
+  const finish = async (current: StagedLines): Promise<void> => {
+    objects.push(writtenObject('raw', context.dataset, await current.end()));
+    await current.commit();
   };
   for await (const segment of context.records.segmentsOf(hour)) {
     let lines = segment.lines;
@@ -265,8 +253,6 @@ function keepFresh(
 class KeyIndexWriter {
   private readonly staged: StagedObject;
   private readonly hash = createHash('sha256');
-  private readonly chunks: Uint8Array[] = [];
-  private buffered = 0;
   private bytes = 0;
 
   constructor(
@@ -279,10 +265,8 @@ class KeyIndexWriter {
   async write(keys: Uint8Array): Promise<void> {
     if (keys.byteLength === 0) return;
     this.hash.update(keys);
-    this.chunks.push(keys);
-    this.buffered += keys.byteLength;
     this.bytes += keys.byteLength;
-    if (this.buffered >= INDEX_PART_BYTES) await this.flush();
+    await this.staged.write(keys);
   }
 
   /** Finishes the index; null when no key was added (nothing is left behind). */
@@ -291,7 +275,6 @@ class KeyIndexWriter {
       await this.staged.abort();
       return null;
     }
-    await this.flush();
     await this.staged.end();
     await this.staged.commit();
     return {
@@ -310,12 +293,10 @@ class KeyIndexWriter {
   async abort(): Promise<void> {
     await this.staged.abort();
   }
+}
 
-  private async flush(): Promise<void> {
-    if (this.buffered === 0) return;
-    const body = Buffer.concat(this.chunks, this.buffered);
-    this.chunks.length = 0;
-    this.buffered = 0;
-    await this.staged.write(body);
-  }
+/** A stored NDJSON object as the manifest lists it. */
+export function writtenObject(kind: WrittenObject['kind'], dataset: string, stored: StoredLines): WrittenObject {
+  const { bucket, key, records, bytes, sha256, minEventTime, maxEventTime } = stored;
+  return { kind, bucket, key, dataset, records, bytes, sha256, minEventTime, maxEventTime };
 }

@@ -1,26 +1,28 @@
-// Use case support: one staged object written as gzip-compressed NDJSON, with its record count,
-// event-time range, byte count and SHA-256 kept for the manifest. Compressed bytes are held until
-// they make a part (PART_BYTES), then handed to the store; `pendingBytes` tells the owner how much
-// is held, so that it can bound the memory of many open objects.
+// Adapters: an NDJSON object written gzip-compressed onto a staged byte object, with its record
+// count, event-time range, byte count and SHA-256 kept for the manifest. Compressed bytes are held
+// until they make an upload part, then handed to the staged object. Shared by the object stores.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createGzip, type Gzip } from 'node:zlib';
-import type { WrittenObject } from '../../domain/ingest/manifest';
-import type { ObjectRef, StagedObject } from '../../ports/object-store';
+import type { StagedLines, StagedObject, StoredLines } from '../ports/object-store';
 
-/** Compressed bytes handed to the store at once: one multipart part. */
-export const PART_BYTES = 8 * 1024 * 1024;
+export interface GzipLinesOptions {
+  readonly bucket: string;
+  readonly key: string;
+  /** zlib level, 1 (fastest) to 9 (smallest). @default 6 */
+  readonly level?: number;
+  /** Compressed bytes handed to the staged object at once: one upload part. @default 8 MiB */
+  readonly partBytes?: number;
+}
 
-export type WrittenKind = WrittenObject['kind'];
-
-export class GzipNdjsonObject {
+export class GzipStagedLines implements StagedLines {
   private readonly gzip: Gzip;
   private readonly hash = createHash('sha256');
+  private readonly partBytes: number;
   private out: Buffer[] = [];
   private outBytes = 0;
   private bytes = 0;
   private records = 0;
-  /** Bytes appended before compression. */
   uncompressedBytes = 0;
   private minEventTime = Number.POSITIVE_INFINITY;
   private maxEventTime = Number.NEGATIVE_INFINITY;
@@ -28,12 +30,11 @@ export class GzipNdjsonObject {
   private ended = false;
 
   constructor(
-    readonly ref: ObjectRef,
-    readonly staged: StagedObject,
-    private readonly meta: { kind: WrittenKind; bucket: string; dataset: string },
-    level: number,
+    private readonly staged: StagedObject,
+    private readonly options: GzipLinesOptions,
   ) {
-    this.gzip = createGzip({ level, chunkSize: 64 * 1024 });
+    this.partBytes = options.partBytes ?? 8 * 1024 * 1024;
+    this.gzip = createGzip({ level: options.level ?? 6, chunkSize: 64 * 1024 });
     this.gzip.on('data', (chunk: Buffer) => {
       this.hash.update(chunk);
       this.bytes += chunk.length;
@@ -45,7 +46,6 @@ export class GzipNdjsonObject {
     });
   }
 
-  /** Appends complete lines (each ending in `\n`) holding `records` records. */
   async append(
     lines: string | Uint8Array,
     records: number,
@@ -58,12 +58,7 @@ export class GzipNdjsonObject {
     if (minEventTime !== undefined && minEventTime < this.minEventTime) this.minEventTime = minEventTime;
     if (maxEventTime !== undefined && maxEventTime > this.maxEventTime) this.maxEventTime = maxEventTime;
     if (!this.gzip.write(lines)) await once(this.gzip, 'drain');
-    if (this.outBytes >= PART_BYTES) await this.flush();
-  }
-
-  /** Compressed bytes held in memory, not yet handed to the store. */
-  get pendingBytes(): number {
-    return this.outBytes;
+    if (this.outBytes >= this.partBytes) await this.flush();
   }
 
   private async flush(): Promise<void> {
@@ -74,8 +69,7 @@ export class GzipNdjsonObject {
     await this.staged.write(body);
   }
 
-  /** Finishes the compressed stream and uploads the rest; the object is still invisible. */
-  async end(): Promise<WrittenObject> {
+  async end(): Promise<StoredLines> {
     if (!this.ended) {
       this.ended = true;
       const done = once(this.gzip, 'end');
@@ -86,16 +80,18 @@ export class GzipNdjsonObject {
       await this.staged.end();
     }
     return {
-      kind: this.meta.kind,
-      bucket: this.meta.bucket,
-      key: this.ref.key,
-      dataset: this.meta.dataset,
+      bucket: this.options.bucket,
+      key: this.options.key,
       records: this.records,
       bytes: this.bytes,
       sha256: this.hash.copy().digest('hex'),
       minEventTime: Number.isFinite(this.minEventTime) ? this.minEventTime : null,
       maxEventTime: Number.isFinite(this.maxEventTime) ? this.maxEventTime : null,
     };
+  }
+
+  async commit(): Promise<void> {
+    await this.staged.commit();
   }
 
   async abort(): Promise<void> {
