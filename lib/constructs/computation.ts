@@ -5,7 +5,7 @@
 // the item list of its parts) and then over periods (Map, JSONPath).
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { ArnFormat, CfnOutput, type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -29,7 +29,7 @@ import { Construct } from 'constructs';
 import { FORECAST_ASSET_FILES, FORECASTER_BUNDLE } from '../../src/contracts/forecast-assets';
 import { RAW_PREFIX } from '../../src/contracts/raw-layout';
 import { FANOUT_PREFIX, LINEAGE_PREFIX, PARTIALS_PREFIX } from '../../src/contracts/work-layout';
-import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
+import { acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { readDatasetCatalog } from './ingestion/catalog';
@@ -296,15 +296,19 @@ export class Computation extends Construct {
       'LambdaInvoke grants the compute function and its versions; the state machine calls nothing else.',
     );
     // The Distributed Map's own grants (CDK adds them): its child executions, which are named per run.
-    const name = `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${Stack.of(this).getLogicalId(machine.node.defaultChild as CfnResource)}"}]}]}`;
-    const executions = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${name}`;
-    for (const [resource, what] of [
-      [`${executions}:*`, 'describe and stop'],
-      [`${executions}/*:*`, 'redrive'],
-    ]) {
-      acknowledge(
+    const name = Fn.select(6, Fn.split(':', machine.stateMachineArn));
+    for (const [resourceName, what] of [
+      [`${name}:*`, 'describe and stop'],
+      [`${name}/*:*`, 'redrive'],
+    ] as const) {
+      acknowledgeWildcardResource(
         machine.node.findChild('DistributedMapPolicy'),
-        `AwsSolutions-IAM5[Resource::${resource}]`,
+        Stack.of(this).formatArn({
+          service: 'states',
+          resource: 'execution',
+          resourceName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
         `The Distributed Map must ${what} its child executions, whose names Step Functions generates per run; the grant is limited to executions of this state machine.`,
       );
     }

@@ -12,7 +12,7 @@ import { FANOUT_PREFIX } from '../../src/contracts/work-layout';
 import { LocalCloud } from '../../src/local/local-cloud';
 import { generateSampleData } from '../../src/sample/generate';
 import { type ComputeSnapshot, clearComputed, computeSnapshot } from '../support/compute-snapshot';
-import { putRawBatch, rawStoreOf } from '../support/raw-store';
+import { importRawBatch, rawStoreOf } from '../support/raw-store';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 5, 1);
@@ -62,14 +62,14 @@ beforeAll(async () => {
     const ofDay = records.filter((r) => Math.floor(((r.ts as number) - START) / DAY) === day);
     const late = (r: (typeof ofDay)[number]) => new Date(r.ts as number).getUTCHours() % 2 === 1 && r.campaign_id;
     const second = ofDay.filter((r, i) => late(r) && i % 3 === 0);
-    await putRawBatch(rawStoreOf(cloud), {
+    await importRawBatch(rawStoreOf(cloud), {
       dataset: 'ad_performance',
       batchId: `day-${day}`,
       records: ofDay.filter((r) => !second.includes(r)),
       eventTimeField: 'ts',
       quarantined: 0,
     });
-    await putRawBatch(rawStoreOf(cloud), {
+    await importRawBatch(rawStoreOf(cloud), {
       dataset: 'ad_performance',
       batchId: `day-${day}-late`,
       records: second,
