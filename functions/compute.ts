@@ -1,7 +1,10 @@
 // Lambda: computes one KPI. Its schedule (one per KPI, kept in step with the cadence on publish)
 // sends `{ kpiId, scheduledTime }`: a refresh of the recent periods whose inputs changed, with the
 // violations handed to the guardrail intake. The backfill state machine and the CLI send
-// `{ kpiId, from, to, asOf }`: those periods, computed without evaluation.
+// `{ kpiId, from, to, asOf }`: those periods, computed without evaluation. A range with more stale
+// raw partitions than one invocation should read is fanned out by the backfill state machine:
+// `{ …, planParts }` counts them and writes the item list of the parts, `{ …, part }` aggregates one
+// part, and the chunks (or the refresh) with `takeParts` finalize from what the parts kept.
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { DynamoDbAnnotationStore } from '../src/adapters/aws/dynamodb-annotation-store';
@@ -11,15 +14,30 @@ import { DynamoDbRecomputeMarks } from '../src/adapters/aws/dynamodb-recompute-m
 import { kpiDefinitionStore } from '../src/adapters/aws/kpi-definitions';
 import { LambdaViolationSink } from '../src/adapters/aws/lambda-violation-sink';
 import { S3InputArchive } from '../src/adapters/aws/s3-input-archive';
+import { S3FanOutPlans, S3PartStates } from '../src/adapters/aws/s3-part-states';
 import { S3PartialCache } from '../src/adapters/aws/s3-partial-cache';
 import { RawObjectCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
+import { StepFunctionsFanOutStarter } from '../src/adapters/aws/sfn-fan-out-starter';
 import { systemClock } from '../src/adapters/system-clock';
-import { type ComputeSummary, computeEventSchema } from '../src/contracts/compute-function';
+import {
+  type ComputeEvent,
+  type ComputeSummary,
+  computeEventSchema,
+  type PartPlanSummary,
+  type PartSummary,
+} from '../src/contracts/compute-function';
 import { PipelineMetric } from '../src/contracts/metrics';
 import { latestOverallForecast, latestOverallValue } from '../src/domain/evaluation/headline';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { lazyForecaster } from '../src/runtime/lazy-forecaster';
 import { type ComputeKpiResult, computeKpi } from '../src/usecases/compute-kpi';
+import {
+  computeKpiPart,
+  DEFAULT_PARTITIONS_PER_PART,
+  DEFAULT_REFRESH_THRESHOLD_RECORDS,
+  planParts,
+  refreshHandOff,
+} from '../src/usecases/compute-kpi-part';
 import { type RefreshKpiResult, refreshKpi } from '../src/usecases/refresh-kpi';
 
 const name = z.string().min(1);
@@ -37,6 +55,11 @@ const environment = z.object({
   STATE_TABLE: name,
   /** MiB of raw objects (as stored, gzip) kept in memory between invocations. */
   RAW_CACHE_MIB: z.coerce.number().int().nonnegative().default(256),
+  /** Stale raw partitions one invocation aggregates; a range with more is fanned out in parts. */
+  FANOUT_PARTITIONS_PER_PART: z.coerce.number().int().positive().default(DEFAULT_PARTITIONS_PER_PART),
+  /** The backfill state machine, which a refresh with more new records than the threshold is handed to. */
+  FANOUT_STATE_MACHINE_ARN: z.string().min(1).optional(),
+  FANOUT_REFRESH_THRESHOLD_RECORDS: z.coerce.number().int().positive().default(DEFAULT_REFRESH_THRESHOLD_RECORDS),
 });
 
 export const { handler, create } = defineHandler({
@@ -44,7 +67,7 @@ export const { handler, create } = defineHandler({
   environment,
   event: computeEventSchema,
   correlationId: (e) => e.kpiId,
-  clients: ['dynamodb', 's3', 'lambda'],
+  clients: ['dynamodb', 's3', 'lambda', 'sfn'],
   dependencies: (env, { clients }) => {
     // Raw objects shared by the KPIs a warm container computes one after another.
     const objectCache = new RawObjectCache(env.RAW_CACHE_MIB * 1024 * 1024);
@@ -60,6 +83,13 @@ export const { handler, create } = defineHandler({
           objectCache,
         ),
       cache: new S3PartialCache(clients.s3, env.WORK_BUCKET),
+      partStates: new S3PartStates(clients.s3, env.WORK_BUCKET),
+      plans: new S3FanOutPlans(clients.s3, env.WORK_BUCKET),
+      partitionsPerPart: env.FANOUT_PARTITIONS_PER_PART,
+      fanOutStarter: env.FANOUT_STATE_MACHINE_ARN
+        ? new StepFunctionsFanOutStarter(clients.sfn, env.FANOUT_STATE_MACHINE_ARN)
+        : null,
+      refreshThresholdRecords: env.FANOUT_REFRESH_THRESHOLD_RECORDS,
       inputs: new S3InputArchive(clients.s3, env.WORK_BUCKET),
       values: new DynamoDbKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
       codeVersion: env.CODE_VERSION,
@@ -72,12 +102,24 @@ export const { handler, create } = defineHandler({
       forecasting: lazyForecaster(),
     };
   },
-  run: async (input, deps, { logger, metrics }): Promise<ComputeSummary> => {
+  run: async (input, deps, { logger, metrics }): Promise<ComputeSummary | PartPlanSummary | PartSummary> => {
+    if ('planParts' in input || 'part' in input) {
+      const result = await fanOutStep(input, { ...deps, raw: deps.newRawReader() });
+      logger.info('kpi fan-out step', { ...result });
+      return result;
+    }
     // Annotations are read on every run: one added a minute ago already explains or suppresses.
     const { forecasting, ...invocationDeps } = {
       ...deps,
       raw: deps.newRawReader(),
       annotations: await deps.annotationStore.list(),
+      parts: input.takeParts ? deps.partStates : undefined,
+      // A refresh with more new data than one invocation should read goes to the fan-out (never
+      // the refresh the fan-out itself runs, which takes the parts).
+      handOff:
+        'scheduledTime' in input && !input.takeParts && deps.fanOutStarter
+          ? refreshHandOff(deps.fanOutStarter, deps.refreshThresholdRecords, input.scheduledTime)
+          : undefined,
     };
     let outcome: ComputeOutcome;
     if ('scheduledTime' in input) {
@@ -110,6 +152,18 @@ export const { handler, create } = defineHandler({
     return summary;
   },
 });
+
+type FanOutEvent = Extract<ComputeEvent, { planParts: unknown } | { part: unknown }>;
+
+/** A plan or a part of a fanned-out computation. */
+function fanOutStep(
+  input: FanOutEvent,
+  deps: Parameters<typeof planParts>[0] & { partStates: S3PartStates; partitionsPerPart: number },
+): Promise<PartPlanSummary | PartSummary> {
+  const range = { kpiId: input.kpiId, from: Date.parse(input.from), to: Date.parse(input.to) };
+  if ('part' in input) return computeKpiPart({ ...deps, parts: deps.partStates }, { ...range, part: input.part });
+  return planParts(deps, { ...range, name: input.planParts.name, partitionsPerPart: deps.partitionsPerPart });
+}
 
 /** What one invocation came to: the computation, and for a refresh its violations and late-data work. */
 interface ComputeOutcome {

@@ -227,6 +227,19 @@ export const deploymentConfigSchema = z
       .default({ low: 'notify_owner', high: 'notify_owner', critical: 'notify_owner' }),
     /** The review packs: one schedule per kind, its audience, and what counts as an incident. */
     reviews: reviewsConfigSchema,
+    /**
+     * How a KPI's computation is fanned out over raw partitions (see docs/scaling.md): stale hour
+     * partitions per compute invocation, parts run at once by the backfill's Distributed Map, and
+     * the records in stale partitions beyond which a scheduled refresh hands its range to that fan-out.
+     */
+    fanOut: z
+      .object({
+        partitionsPerPart: z.number().int().min(1).max(10_000).default(48),
+        maxConcurrency: z.number().int().min(1).max(10_000).default(40),
+        refreshThresholdRecords: z.number().int().min(1).default(50_000_000),
+      })
+      .strict()
+      .default({ partitionsPerPart: 48, maxConcurrency: 40, refreshThresholdRecords: 50_000_000 }),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -110,6 +110,7 @@ export class PipelineStack extends Stack {
       codeVersion: codeVersion(repoRoot),
       datasetFolders: ['kpis/datasets'],
       repoRoot,
+      fanOut: props.config.fanOut,
     });
     // Evaluate hands the violations of each refresh to the guardrail intake.
     this.computation.compute.bindFunction('GUARDRAIL_INTAKE_FUNCTION', this.guardrails.intake.fn);

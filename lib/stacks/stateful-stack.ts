@@ -4,6 +4,7 @@ import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { FANOUT_EXPIRY_DAYS, FANOUT_PREFIX } from '../../src/contracts/work-layout';
 import type { DeploymentConfig } from '../config';
 import { acknowledge } from '../nag';
 import {
@@ -87,6 +88,12 @@ export class StatefulStack extends Stack {
         ],
       });
     }
+    // A fanned-out computation's item lists and part states are transient (src/contracts/work-layout.ts).
+    buckets.work.addLifecycleRule({
+      id: 'expire-fan-out',
+      prefix: FANOUT_PREFIX,
+      expiration: Duration.days(FANOUT_EXPIRY_DAYS),
+    });
     buckets.raw.addLifecycleRule({
       id: 'raw-to-infrequent-access',
       transitions: [{ storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(60) }],

@@ -35,6 +35,7 @@ import type { DefinitionState, DefinitionStore } from '../ports/definition-store
 import type { Forecaster } from '../ports/forecast-model';
 import type { InputArchive } from '../ports/input-archive';
 import type { KpiValueStore } from '../ports/kpi-value-store';
+import type { PartStateStore } from '../ports/part-states';
 import {
   type CachedPartition,
   type KeptPartition,
@@ -75,6 +76,16 @@ export interface ComputeKpiDependencies {
   readonly annotations?: readonly Annotation[];
   /** Partitions read and aggregated at once. @default 4 */
   readonly concurrency?: number;
+  /**
+   * States the parts of a fanned-out computation kept of stale partitions (see compute-kpi-part.ts):
+   * taken, for a partition's current fingerprint only, before its raw objects are read.
+   */
+  readonly parts?: Pick<PartStateStore, 'take'>;
+  /**
+   * Asked with the stale partitions before any is aggregated: true when it handed the computation
+   * to the fan-out (too much for one invocation), and this run stops there (`handed-off`).
+   */
+  readonly handOff?: (stale: readonly RawPartition[], request: ComputeKpiRequest) => Promise<boolean>;
   readonly clock?: Clock;
   /**
    * Forecasts the latest final value of each series (scheduled refreshes). Without it nothing is
@@ -92,8 +103,11 @@ export interface AggregatedPartition {
 
 export interface ComputeKpiResult {
   readonly kpiId: string;
-  /** `computed`, or `inactive` when the KPI is not published or is retired. */
-  readonly outcome: 'computed' | 'inactive';
+  /**
+   * `computed`; `inactive` when the KPI is not published or is retired; `handed-off` when its
+   * stale partitions were handed to the fan-out (see `handOff`).
+   */
+  readonly outcome: 'computed' | 'inactive' | 'handed-off';
   readonly version: number;
   readonly periods: { readonly inRange: number; readonly finalized: number };
   readonly partitions: { readonly read: number; readonly aggregated: number; readonly reused: number };
@@ -124,6 +138,9 @@ export async function computeKpi(deps: ComputeKpiDependencies, request: ComputeK
   /** States this run aggregated: kept for the next one. */
   const fresh = new Map<string, KeptPartition>();
   const stale = listed.filter((p) => index.partitions[partitionKey(p)]?.fingerprint !== p.fingerprint);
+  if (deps.handOff && (await deps.handOff(stale, request))) {
+    return { ...inactive(request.kpiId, state), outcome: 'handed-off', version: state.version };
+  }
   await aggregateInto(stale, { kpi, states, fresh, index }, deps);
 
   // 2. The periods to finalize: those whose inputs, definition or code changed, or were provisional.
@@ -198,7 +215,7 @@ interface FinalizedPlan extends FinalizedPeriod {
 }
 
 /** The raw partitions of each dataset the periods starting at `starts` read. */
-async function listInputs(
+export async function listInputs(
   kpi: CompiledKpi,
   starts: readonly number[],
   deps: Pick<ComputeKpiDependencies, 'raw' | 'partitionTimeField'>,
@@ -227,11 +244,14 @@ function indexMonths(partitions: readonly RawPartition[], starts: readonly numbe
 async function aggregateInto(
   partitions: readonly RawPartition[],
   into: { readonly kpi: CompiledKpi } & RunStates,
-  deps: Pick<ComputeKpiDependencies, 'raw' | 'concurrency'>,
+  deps: Pick<ComputeKpiDependencies, 'raw' | 'concurrency' | 'parts'>,
 ): Promise<void> {
+  const { kpi } = into;
   await forEachConcurrently(partitions, deps.concurrency ?? 4, async (partition) => {
     const key = partitionKey(partition);
-    const { state, cached } = await aggregate(into.kpi, into.kpi.definition, partition, deps);
+    // What a part of a fan-out kept of this partition's current objects, else the raw store.
+    const taken = await deps.parts?.take(kpi.definition.id, kpi.signature, key, partition.fingerprint);
+    const { state, cached } = taken ?? (await aggregate(kpi, kpi.definition, partition, deps));
     into.states.set(key, state);
     into.fresh.set(key, { fingerprint: partition.fingerprint, state });
     into.index.partitions[key] = cached;
@@ -307,7 +327,8 @@ function inactive(kpiId: string, state: DefinitionState<KpiDefinition> | null): 
   };
 }
 
-async function aggregate(
+/** A partition's partial state, with what the partial cache's index keeps of it. */
+export async function aggregate(
   kpi: CompiledKpi,
   definition: KpiDefinition,
   partition: RawPartition,

@@ -57,7 +57,8 @@ export async function refreshKpi(
   // like a backfill, the past wakes nobody.
   const late: ComputeKpiResult[] = [];
   const kept = compute.keptPartitions ?? {};
-  const { forecasting: _forecasting, ...pastOnly } = deps;
+  // Older periods are computed here, never handed on: a hand-off is for the refresh's own range.
+  const { forecasting: _forecasting, handOff: _handOff, ...pastOnly } = deps;
   for (const run of await latePeriodRuns(deps, compute.state.definition, kept, range.from, request.scheduledTime)) {
     late.push(await computeKpi(pastOnly, { kpiId: request.kpiId, asOf: request.scheduledTime, ...run }));
   }

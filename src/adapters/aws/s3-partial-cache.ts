@@ -56,7 +56,9 @@ export class S3PartialCache implements PartialCache {
     await forEachConcurrently([...new Set(months)], this.concurrency, async (month) => {
       const key = `${base(kpiId, signature)}index/${month}.json.gz`;
       const body = await getGzipText(this.s3, this.bucket, key);
+      // A month gone since it was last seen (the work bucket is derived data) must be written again.
       if (body !== null) this.indexDigests.set(key, digest(body));
+      else this.indexDigests.delete(key);
       parts.set(month, body ? (JSON.parse(body) as PartialIndex) : { partitions: {}, periods: {} });
     });
     for (const month of [...parts.keys()].sort()) {
@@ -97,64 +99,26 @@ export class S3PartialCache implements PartialCache {
 
   async write(kpiId: string, signature: string, write: PartialCacheWrite): Promise<void> {
     // Each state as JSON once: its size decides between day and month objects, and the objects are
-    // assembled from these pieces.
-    const pieces: { key: string; id: string; kind: 'partitions' | 'periods'; json: string }[] = [];
+    // assembled from these pieces. In key order, so that the same states make the same bytes
+    // whatever order they were computed in.
+    const pieces: Piece[] = [];
     for (const [key, kept] of write.partitions)
       pieces.push({ key, id: key, kind: 'partitions', json: JSON.stringify(kept) });
     for (const [start, kept] of write.periods) {
       pieces.push({ key: `${PERIOD_KEY_PREFIX}${start}`, id: start, kind: 'periods', json: JSON.stringify(kept) });
     }
-    const monthly = new Map<string, { days: Set<string>; chars: number }>();
-    for (const piece of pieces) {
-      const day = dayLocation(piece.key).slice('day='.length);
-      const month = monthly.get(day.slice(0, 7)) ?? { days: new Set(), chars: 0 };
-      month.days.add(day);
-      month.chars += piece.json.length;
-      monthly.set(day.slice(0, 7), month);
-    }
-    const locationOf = (key: string) => {
-      const day = dayLocation(key);
-      const month = monthly.get(day.slice('day='.length, 'day='.length + 7));
-      return month && month.days.size > DAYS_FOR_A_MONTH_OBJECT && month.chars <= MONTH_OBJECT_MAX_CHARS
-        ? `month=${day.slice('day='.length, 'day='.length + 7)}`
-        : day;
-    };
-    const objects = new Map<string, typeof pieces>();
+    pieces.sort((a, b) => compare(a.key, b.key));
+    const locationOf = objectLocations(pieces);
+    const objects = new Map<string, Piece[]>();
     for (const piece of pieces) {
       const location = locationOf(piece.key);
       objects.set(location, [...(objects.get(location) ?? []), piece]);
     }
-    // An object may also hold states this run did not recompute, which the index still points at.
-    const keptIn = new Map<string, { partitions: Set<string>; periods: Set<string> }>();
-    const keep = (location: string, kind: 'partitions' | 'periods', id: string) => {
-      const entry = keptIn.get(location) ?? { partitions: new Set<string>(), periods: new Set<string>() };
-      entry[kind].add(id);
-      keptIn.set(location, entry);
-    };
-    for (const [key, entry] of Object.entries(write.index.partitions)) {
-      if (!write.partitions.has(key)) keep(entry.location ?? dayLocation(key), 'partitions', key);
-    }
-    for (const [start, entry] of Object.entries(write.index.periods)) {
-      if (!write.periods.has(start))
-        keep(entry.location ?? dayLocation(`${PERIOD_KEY_PREFIX}${start}`), 'periods', start);
-    }
+    const keptIn = statesKeptBeside(write);
     await forEachConcurrently([...objects.keys()], this.concurrency, async (location) => {
-      const parts = { partitions: [] as string[], periods: [] as string[] };
-      for (const piece of objects.get(location) ?? [])
-        parts[piece.kind].push(`${JSON.stringify(piece.id)}:${piece.json}`);
       const kept = keptIn.get(location);
       const before = kept ? await this.readObject(kpiId, signature, location) : null;
-      if (before && kept) {
-        for (const id of kept.partitions) {
-          const state = before.partitions[id];
-          if (state) parts.partitions.push(`${JSON.stringify(id)}:${JSON.stringify(state)}`);
-        }
-        for (const id of kept.periods) {
-          const state = before.periods[id];
-          if (state) parts.periods.push(`${JSON.stringify(id)}:${JSON.stringify(state)}`);
-        }
-      }
-      const body = `{"partitions":{${parts.partitions.join(',')}},"periods":{${parts.periods.join(',')}}}`;
+      const body = objectBody(objects.get(location) ?? [], before, kept);
       // Fast compression: today's object is rewritten on every refresh.
       await putGzipText(this.s3, this.bucket, objectKey(kpiId, signature, location), body, 1);
     });
@@ -166,27 +130,111 @@ export class S3PartialCache implements PartialCache {
       const entry = write.index.periods[start];
       if (entry) write.index.periods[start] = { ...entry, location: locationOf(`${PERIOD_KEY_PREFIX}${start}`) };
     }
-    await forEachConcurrently([...new Set(write.months)], this.concurrency, async (month) => {
-      const part: PartialIndex = { partitions: {}, periods: {} };
-      for (const [key, entry] of Object.entries(write.index.partitions))
-        if (monthOf(key) === month) part.partitions[key] = entry;
-      for (const [start, entry] of Object.entries(write.index.periods))
-        if (monthOf(start) === month) part.periods[start] = entry;
-      const key = `${base(kpiId, signature)}index/${month}.json.gz`;
-      const body = JSON.stringify(part);
-      const hash = digest(body);
-      if (this.indexDigests.get(key) === hash) return;
-      const empty = Object.keys(part.partitions).length === 0 && Object.keys(part.periods).length === 0;
-      if (empty && !this.indexDigests.has(key)) return;
-      await putGzipText(this.s3, this.bucket, key, body, 1);
-      this.indexDigests.set(key, hash);
-    });
+    await forEachConcurrently([...new Set(write.months)], this.concurrency, (month) =>
+      this.writeIndexMonth(kpiId, signature, write.index, month),
+    );
+  }
+
+  /** Writes the index entries of one month, unless they are what was last read or written. */
+  private async writeIndexMonth(kpiId: string, signature: string, index: PartialIndex, month: string): Promise<void> {
+    const part: PartialIndex = { partitions: {}, periods: {} };
+    for (const [key, entry] of sortedEntries(index.partitions))
+      if (monthOf(key) === month) part.partitions[key] = entry;
+    for (const [start, entry] of sortedEntries(index.periods))
+      if (monthOf(start) === month) part.periods[start] = entry;
+    const key = `${base(kpiId, signature)}index/${month}.json.gz`;
+    const body = JSON.stringify(part);
+    const hash = digest(body);
+    if (this.indexDigests.get(key) === hash) return;
+    const empty = Object.keys(part.partitions).length === 0 && Object.keys(part.periods).length === 0;
+    if (empty && !this.indexDigests.has(key)) return;
+    await putGzipText(this.s3, this.bucket, key, body, 1);
+    this.indexDigests.set(key, hash);
   }
 
   private async readObject(kpiId: string, signature: string, location: string): Promise<StoredObject | null> {
     const body = await getGzipText(this.s3, this.bucket, objectKey(kpiId, signature, location));
     return body ? (JSON.parse(body) as StoredObject) : null;
   }
+}
+
+interface Piece {
+  readonly key: string;
+  readonly id: string;
+  readonly kind: 'partitions' | 'periods';
+  readonly json: string;
+}
+
+type KeptIds = { partitions: Set<string>; periods: Set<string> };
+
+/**
+ * Where each written state goes: its day object, or its month's object when the run writes states
+ * of more than a few days of that month and they are not too large together.
+ */
+function objectLocations(pieces: readonly Piece[]): (key: string) => string {
+  const monthly = new Map<string, { days: Set<string>; chars: number }>();
+  for (const piece of pieces) {
+    const day = dayLocation(piece.key).slice('day='.length);
+    const month = monthly.get(day.slice(0, 7)) ?? { days: new Set(), chars: 0 };
+    month.days.add(day);
+    month.chars += piece.json.length;
+    monthly.set(day.slice(0, 7), month);
+  }
+  return (key) => {
+    const day = dayLocation(key);
+    const month = monthly.get(day.slice('day='.length, 'day='.length + 7));
+    return month && month.days.size > DAYS_FOR_A_MONTH_OBJECT && month.chars <= MONTH_OBJECT_MAX_CHARS
+      ? `month=${day.slice('day='.length, 'day='.length + 7)}`
+      : day;
+  };
+}
+
+/** Per object, the states it holds that this run did not recompute and the index still points at. */
+function statesKeptBeside(write: PartialCacheWrite): Map<string, KeptIds> {
+  const keptIn = new Map<string, KeptIds>();
+  const keep = (location: string, kind: 'partitions' | 'periods', id: string) => {
+    const entry = keptIn.get(location) ?? { partitions: new Set<string>(), periods: new Set<string>() };
+    entry[kind].add(id);
+    keptIn.set(location, entry);
+  };
+  for (const [key, entry] of Object.entries(write.index.partitions)) {
+    if (!write.partitions.has(key)) keep(entry.location ?? dayLocation(key), 'partitions', key);
+  }
+  for (const [start, entry] of Object.entries(write.index.periods)) {
+    if (!write.periods.has(start))
+      keep(entry.location ?? dayLocation(`${PERIOD_KEY_PREFIX}${start}`), 'periods', start);
+  }
+  return keptIn;
+}
+
+/** An object's JSON: the run's states and those kept from the object as it was, in key order. */
+function objectBody(pieces: readonly Piece[], before: StoredObject | null, kept: KeptIds | undefined): string {
+  const parts = { partitions: [] as [string, string][], periods: [] as [string, string][] };
+  for (const piece of pieces) parts[piece.kind].push([piece.id, piece.json]);
+  if (before && kept) {
+    for (const id of kept.partitions) {
+      const state = before.partitions[id];
+      if (state) parts.partitions.push([id, JSON.stringify(state)]);
+    }
+    for (const id of kept.periods) {
+      const state = before.periods[id];
+      if (state) parts.periods.push([id, JSON.stringify(state)]);
+    }
+  }
+  const members = (list: [string, string][]) =>
+    list
+      .sort(([a], [b]) => compare(a, b))
+      .map(([id, json]) => `${JSON.stringify(id)}:${json}`)
+      .join(',');
+  return `{"partitions":{${members(parts.partitions)}},"periods":{${members(parts.periods)}}}`;
+}
+
+function sortedEntries<T>(record: Readonly<Record<string, T>>): [string, T][] {
+  return Object.entries(record).sort(([a], [b]) => compare(a, b));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The day object of a key: the date of a partition, the start date of a period. */

@@ -108,8 +108,9 @@ Backfills do not hand violations to the guardrail stage.
                     too, and finalize every period even where inputs, definition and code are
                     unchanged (as of that run's instant; values that come out the same are not
                     rewritten, and the summary counts them as unchanged)
-  --workflow        run the chunks through the backfill state machine (Step Functions Map; on AWS
-                    this fans out in parallel) instead of one by one from here
+  --workflow        run the backfill through its state machine instead of one chunk at a time from
+                    here: the raw partitions to aggregate are split into parts run in parallel (a
+                    Distributed Map on AWS), then the chunks are finalized from what the parts kept
 
 ${DEPLOYMENT_USAGE}
 
@@ -139,7 +140,8 @@ ${DEPLOYMENT_USAGE}
         context.stderr(
           `backfill ${kpiId}: ${chunks.length} chunks through the backfill state machine on ${deployment.where}\n`,
         );
-        const result = await deployment.backfillWorkflow({ kpiId, asOf: isoTime(asOf), periods: chunks });
+        const range = { from: chunks[0]?.from ?? isoTime(from), to: chunks.at(-1)?.to ?? isoTime(to) };
+        const result = await deployment.backfillWorkflow({ kpiId, asOf: isoTime(asOf), ...range, periods: chunks });
         context.stdout(`${kpiId}: backfill workflow ${result.status} in ${duration(context.now() - started)}\n`);
         return result.status === 'SUCCEEDED' ? 0 : 1;
       }
