@@ -6,13 +6,14 @@
 // overwrite. The finalizing invocation (computeKpi with `parts`) then takes those states instead of
 // reading the raw store, and merges and writes values and the index once: the same values,
 // lineage and kept states as one invocation computing everything.
+
+import { forEachConcurrently } from '../domain/concurrency';
 import type { KpiDefinition } from '../domain/definition/schema';
 import { type CompiledKpi, compileKpi } from '../domain/engine/kpi';
 import { isoTime, periodsBetween } from '../domain/engine/time';
 import type { FanOutPlans, FanOutStarter, PartItem, PartStateStore } from '../ports/part-states';
 import { monthOf } from '../ports/partial-cache';
 import type { RawPartition } from '../ports/raw-partitions';
-import { forEachConcurrently } from '../domain/concurrency';
 import { aggregate, type ComputeKpiDependencies, listInputs, partitionKey } from './compute-kpi';
 
 /** Stale partitions one invocation aggregates before a computation is fanned out. @default 48 */
