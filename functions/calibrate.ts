@@ -7,6 +7,7 @@ import { DynamoDbAnnotationStore } from '../src/adapters/aws/dynamodb-annotation
 import { DynamoDbKpiValueStore } from '../src/adapters/aws/dynamodb-kpi-value-store';
 import { kpiDefinitionAndProposalStore } from '../src/adapters/aws/kpi-proposals';
 import { systemClock } from '../src/adapters/system-clock';
+import { PipelineMetric } from '../src/contracts/metrics';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { proposeDueCalibrations } from '../src/usecases/calibrate-kpi';
 
@@ -35,7 +36,7 @@ export const { handler, create } = defineHandler({
     // The proposals are made as of the scheduled time, so a late delivery proposes for its own period.
     const calibrations = await proposeDueCalibrations({ ...deps, clock: { now: () => at } }, at);
     const proposed = calibrations.filter((c) => c.result === 'proposed').length;
-    metrics.addMetric('CalibrationsProposed', MetricUnit.Count, proposed);
+    metrics.addMetric(PipelineMetric.CalibrationsProposed, MetricUnit.Count, proposed);
     logger.info('calibrations', { calibrations });
     return { calibrations };
   },

@@ -5,6 +5,7 @@ import { DynamoDbKpiValueStore } from '../src/adapters/aws/dynamodb-kpi-value-st
 import { S3SnapshotStore } from '../src/adapters/aws/s3-snapshot-store';
 import { encodeSnapshot } from '../src/adapters/parquet/kpi-values-parquet';
 import { systemClock } from '../src/adapters/system-clock';
+import { PipelineMetric } from '../src/contracts/metrics';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { exportDates, exportSnapshot } from '../src/usecases/export-snapshot';
 
@@ -47,7 +48,7 @@ export const { handler, create } = defineHandler({
       exports.push({ date, outcome: result.outcome, rows: result.rows, key: result.manifest?.object.key ?? null });
     }
     const written = exports.filter((e) => e.outcome === 'written');
-    metrics.addMetric('SnapshotsWritten', MetricUnit.Count, written.length);
+    metrics.addMetric(PipelineMetric.SnapshotsWritten, MetricUnit.Count, written.length);
     logger.info('snapshots exported', { exports });
     return { exports };
   },

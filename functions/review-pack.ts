@@ -11,6 +11,7 @@ import { kpiDefinitionAndProposalStore } from '../src/adapters/aws/kpi-proposals
 import { S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
 import { SnsReviewNotifier } from '../src/adapters/aws/sns-review-notifier';
 import { systemClock } from '../src/adapters/system-clock';
+import { PipelineMetric } from '../src/contracts/metrics';
 import { renderReviewPackHtml } from '../src/report/review-pack';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { reviewClients, reviewStores, reviewVariables } from '../src/runtime/review-environment';
@@ -96,7 +97,7 @@ export const { handler, create } = defineHandler({
       overdueItems: result.overdueItems,
       buildMs: Date.now() - started,
     };
-    if (result.outcome === 'built') metrics.addMetric('ReviewPacksBuilt', MetricUnit.Count, 1);
+    if (result.outcome === 'built') metrics.addMetric(PipelineMetric.ReviewPacksBuilt, MetricUnit.Count, 1);
     logger.info(result.outcome === 'built' ? 'review pack built' : 'review pack exists already', { ...summary });
     return summary;
   },

@@ -40,6 +40,12 @@ export const PipelineMetric = {
   LinksRefused: 'LinksRefused',
   /** Minutes from request to decision (service: governance). */
   ApprovalLatencyMinutes: 'ApprovalLatencyMinutes',
+  /** Review packs built, not found already built (service: review-pack). */
+  ReviewPacksBuilt: 'ReviewPacksBuilt',
+  /** Threshold proposals a calibration run made (service: calibrate). */
+  CalibrationsProposed: 'CalibrationsProposed',
+  /** Dates written as Parquet snapshots (service: export-snapshots). */
+  SnapshotsWritten: 'SnapshotsWritten',
   /** Resources the self check could not reach (service: self-check). */
   UnreachableResources: 'UnreachableResources',
 } as const;
