@@ -14,22 +14,20 @@
 // PutItem and GetItem on it, no UpdateItem or DeleteItem). A retry records what the first attempt
 // stored (the first write wins), so the raw record is the same bytes on every attempt.
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { GOVERNANCE_RECORDS_PREFIX, hourPartition, manifestKey } from '../../contracts/raw-layout';
+import { GOVERNANCE_RECORDS_PREFIX } from '../../contracts/raw-layout';
 import {
   type AuditEvent,
   auditEventSchema,
   GOVERNANCE_DATASET_ID,
   governanceRecord,
 } from '../../domain/guardrails/audit';
-import { recordBatchManifest } from '../../domain/ingest/manifest';
 import type { AuditLog, AuditQuery, TimeRange } from '../../ports/audit-log';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
 import { queryAll } from './dynamodb-query';
-import { commitRecordDay } from './dynamodb-raw-commit-log';
+import { commitRecordBatch } from './s3-record-batch';
 
 /** Prefix of the governance dataset in the raw bucket; the functions' write grant is narrowed to it. */
 export { GOVERNANCE_RECORDS_PREFIX };
@@ -112,51 +110,16 @@ export class DynamoDbAuditLog implements AuditLog, AuditQuery {
 
   /** The event's record in the raw store: object, manifest, then the commit that makes it visible. */
   private async commitRecord(event: AuditEvent): Promise<void> {
-    const key = governanceRecordKey(event);
-    const body = gzipSync(`${JSON.stringify(governanceRecord(event))}\n`);
-    await this.s3.send(
-      // As ingestion writes raw objects: the `.gz` key says how to read it, no Content-Encoding.
-      new PutObjectCommand({ Bucket: this.rawBucket, Key: key, Body: body, ContentType: 'application/x-ndjson' }),
-    );
-    const at = Date.parse(event.occurredAt);
-    const hour = hourPartition(at);
-    const batchId = governanceBatchId(event);
-    const written = {
-      key,
+    await commitRecordBatch(this.s3, this.commitLog, {
+      bucket: this.rawBucket,
+      dataset: GOVERNANCE_DATASET_ID,
+      batchId: governanceBatchId(event),
+      key: governanceRecordKey(event),
+      text: JSON.stringify(governanceRecord(event)),
       records: 1,
-      bytes: body.byteLength,
-      sha256: createHash('sha256').update(body).digest('hex'),
-      minEventTime: at,
-      maxEventTime: at,
-    };
-    const manifest = recordBatchManifest({
-      dataset: GOVERNANCE_DATASET_ID,
-      batchId,
+      at: Date.parse(event.occurredAt),
       contentSha256: createHash('sha256').update(event.eventId).digest('hex'),
-      ingestedAt: at,
       codeVersion: this.codeVersion,
-      objects: [{ ...written, kind: 'raw', bucket: this.rawBucket, dataset: GOVERNANCE_DATASET_ID, date: hour.date }],
-    });
-    const mKey = manifestKey(GOVERNANCE_DATASET_ID, hour, batchId);
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.rawBucket,
-        Key: mKey,
-        Body: `${JSON.stringify(manifest, null, 2)}\n`,
-        ContentType: 'application/json',
-      }),
-    );
-    await commitRecordDay(this.commitLog, {
-      dataset: GOVERNANCE_DATASET_ID,
-      date: hour.date,
-      batchId,
-      source: batchId,
-      supersedes: [],
-      objects: [{ ...written, hour: hour.start }],
-      keysKey: null,
-      keys: 0,
-      manifestKey: mKey,
-      committedAt: at,
     });
   }
 

@@ -4,17 +4,13 @@
 // id, then one entry in the day's commit log. A retry of a batch already committed writes nothing;
 // one that died before its commit puts the same keys again and commits them once.
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { hourPartition, manifestKey, rawObjectKey } from '../../contracts/raw-layout';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { hourPartition, rawObjectKey } from '../../contracts/raw-layout';
 import { PIPELINE_INGEST_DATASET } from '../../domain/ingest/data-quality';
-import { recordBatchManifest } from '../../domain/ingest/manifest';
 import type { TypedRecord } from '../../domain/records';
 import type { PipelineRecordWriter } from '../../ports/dataset-freshness';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
-import { commitRecordDay } from './dynamodb-raw-commit-log';
-
-const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+import { commitRecordBatch } from './s3-record-batch';
 
 export class S3PipelineRecords implements PipelineRecordWriter {
   constructor(
@@ -32,49 +28,17 @@ export class S3PipelineRecords implements PipelineRecordWriter {
     // A retry after the commit leaves the committed object as it is (its SHA-256 is in the log).
     const day = await this.commitLog.entries(dataset, hour.date, hour.date);
     if (day.some((entry) => entry.batchId === batchId)) return;
-    const key = rawObjectKey(dataset, hour, batchId, 0);
     const text = records.map((record) => JSON.stringify(record)).join('\n');
-    const body = gzipSync(`${text}\n`);
-    // As ingestion writes raw objects: the `.gz` key says how to read it, no Content-Encoding.
-    await this.s3.send(
-      new PutObjectCommand({ Bucket: this.rawBucket, Key: key, Body: body, ContentType: 'application/x-ndjson' }),
-    );
-    const written = {
-      key,
+    await commitRecordBatch(this.s3, this.commitLog, {
+      bucket: this.rawBucket,
+      dataset,
+      batchId,
+      key: rawObjectKey(dataset, hour, batchId, 0),
+      text,
       records: records.length,
-      bytes: body.byteLength,
-      sha256: sha256(body),
-      minEventTime: at,
-      maxEventTime: at,
-    };
-    const manifest = recordBatchManifest({
-      dataset,
-      batchId,
-      contentSha256: sha256(text),
-      ingestedAt: at,
+      at,
+      contentSha256: createHash('sha256').update(text).digest('hex'),
       codeVersion: this.codeVersion,
-      objects: [{ ...written, kind: 'raw', bucket: this.rawBucket, dataset, date: hour.date }],
-    });
-    const mKey = manifestKey(dataset, hour, batchId);
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.rawBucket,
-        Key: mKey,
-        Body: `${JSON.stringify(manifest, null, 2)}\n`,
-        ContentType: 'application/json',
-      }),
-    );
-    await commitRecordDay(this.commitLog, {
-      dataset,
-      date: hour.date,
-      batchId,
-      source: batchId,
-      supersedes: [],
-      objects: [{ ...written, hour: hour.start }],
-      keysKey: null,
-      keys: 0,
-      manifestKey: mKey,
-      committedAt: at,
     });
   }
 }
