@@ -4,10 +4,16 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Gunzip } from '../domain/dataset';
 
-/** Gunzips a byte stream with zlib; source errors and corrupt data surface as iteration errors. */
-export const nodeGunzip: Gunzip = async function* (compressed) {
+/**
+ * Gunzips a byte stream with zlib, in pieces of at most `chunkBytes`; source errors and corrupt data
+ * surface as iteration errors.
+ */
+export async function* gunzipStream(
+  compressed: AsyncIterable<Uint8Array>,
+  chunkBytes = 256 * 1024,
+): AsyncGenerator<Uint8Array> {
   const source = Readable.from(compressed, { objectMode: false });
-  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  const gunzip = createGunzip({ chunkSize: chunkBytes });
   source.on('error', (error) => gunzip.destroy(error));
   source.pipe(gunzip);
   try {
@@ -16,4 +22,7 @@ export const nodeGunzip: Gunzip = async function* (compressed) {
     source.destroy();
     gunzip.destroy();
   }
-};
+}
+
+/** The dataset reader's gunzip (see `gunzipStream`). */
+export const nodeGunzip: Gunzip = (compressed) => gunzipStream(compressed);

@@ -295,7 +295,7 @@ export function faultResponse(clientName: string, kind: 'throttle' | 'server'): 
 }
 
 /** A small seeded generator (mulberry32): the same seed draws the same faults in the same order. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -4,9 +4,8 @@
 // NDJSON, streamed: gunzip, then the NDJSON fast path (src/domain/ingest/raw-records.ts), in batches;
 // batch manifests give the quarantine counts of lineage.
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { createGunzip, gunzip } from 'node:zlib';
+import { gunzip } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { daysBetween, visibleHours } from '../../domain/ingest/commit-log';
 import { type BatchManifest, batchManifestSchema } from '../../domain/ingest/manifest';
@@ -14,6 +13,7 @@ import { RAW_BATCH_RECORDS, RawRecordDecoder } from '../../domain/ingest/raw-rec
 import type { TypedRecord } from '../../domain/records';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
 import type { PartitionBatchSummary, RawObject, RawPartition, RawPartitionSource } from '../../ports/raw-partitions';
+import { gunzipStream } from '../gzip';
 
 const MIB = 1024 * 1024;
 
@@ -112,20 +112,6 @@ async function* inflatedWhole(compressed: AsyncIterable<Uint8Array>): AsyncGener
   for (let at = 0; at < text.byteLength; at += TEXT_CHUNK_BYTES) yield text.subarray(at, at + TEXT_CHUNK_BYTES);
 }
 
-/** Gunzips a byte stream; source errors and corrupt data surface as iteration errors. */
-async function* gunzipped(compressed: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const source = Readable.from(compressed, { objectMode: false });
-  const gunzip = createGunzip({ chunkSize: TEXT_CHUNK_BYTES });
-  source.on('error', (error) => gunzip.destroy(error));
-  source.pipe(gunzip);
-  try {
-    for await (const chunk of gunzip) yield chunk as Uint8Array;
-  } finally {
-    source.destroy();
-    gunzip.destroy();
-  }
-}
-
 /** The default budget of a compute function's raw object cache. */
 export const DEFAULT_RAW_CACHE_BYTES = 256 * MIB;
 
@@ -183,7 +169,9 @@ export class S3RawPartitions implements RawPartitionSource {
       const text = new TextDecoder('utf-8', { fatal: true });
       // A small object is one read buffer's worth: inflated in one piece, it skips a stream's setup.
       const pieces =
-        object.bytes <= SMALL_OBJECT_BYTES ? inflatedWhole(this.stored(object)) : gunzipped(this.stored(object));
+        object.bytes <= SMALL_OBJECT_BYTES
+          ? inflatedWhole(this.stored(object))
+          : gunzipStream(this.stored(object), TEXT_CHUNK_BYTES);
       for await (const chunk of pieces) {
         yield* decoder.push(text.decode(chunk, { stream: true }));
       }
