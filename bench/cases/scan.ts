@@ -174,7 +174,7 @@ export async function run(): Promise<void> {
     const dataset = await loadDatasetFile(path.join(root, 'kpis/datasets/ad_performance.yaml'));
     let records = 0;
     // Batches of columns are counted as they are: their records would be made only for this count.
-    for await (const batch of readDatasetFiles(dataset, [file]))
+    for await (const batch of readDatasetFiles(dataset, [file], { columns: true }))
       records += batch.columns?.length ?? batch.records.length;
     return records;
   });

@@ -16,8 +16,8 @@ import {
 
 /**
  * Reads datasets from the files their declarations name, or from `overrides` (dataset id → paths or
- * globs, relative to the working folder). `readOptions` tune the reads (`columns: false` gives the
- * records as objects only, the path the column batches are checked against).
+ * globs, relative to the working folder). `readOptions` tune the reads: NDJSON records come as
+ * columns unless `columns` is false (objects only: the path the columns are checked against).
  */
 export function fileRecordSource(
   catalog: ReadonlyMap<string, LoadedDataset>,
@@ -34,6 +34,7 @@ export function fileRecordSource(
         const files = await resolveDatasetFiles(loaded as LoadedDataset, overrides.get(dataset));
         const patterns = overrides.get(dataset);
         const read = readDatasetFiles(loaded as LoadedDataset, files, {
+          columns: true,
           ...readOptions,
           ...(now === undefined ? {} : { now }),
           ...(patterns?.length ? { patterns } : {}),

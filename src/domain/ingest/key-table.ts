@@ -1,8 +1,10 @@
 // Domain: the exact key sets of a read that keeps keys in memory only (`kpi compute` over files).
 // A key is held as its values themselves, three 32-bit words a field: a type tag, then a number's
 // 64 bits, or the code of a text in a table of the texts met so far. Comparing words is exact, so
-// two keys are the same exactly when their `keyTextOf` texts are; the hash only picks the slot
-// (keyed by a secret of the read, so no input can be made to pile up in one slot).
+// two keys are the same exactly when their `keyTextOf` texts are; the hash only picks the slot. It
+// is keyed by a secret of the read: keys that share a slot whatever the secret come only in small
+// sets (those whose number words differ in bit 31 of an even number of words), so a file cannot
+// pile its keys into one slot. A collision costs a probe, never a wrong verdict.
 // Keys that are stored (the ingestion key index) stay SHA-256 of `keyTextOf` (key-set.ts).
 import type { FieldValue, TypedRecord } from '../records';
 import { SipHash128 } from './key-hash';
