@@ -34,7 +34,8 @@ export class NdjsonParser implements FormatParser, LineParser {
     private readonly maxRow: number,
     private readonly now: number | undefined,
     private readonly file: string,
-    columns = true,
+    /** Whether fast-path records may go into column batches (see `ReadOptions.columns`). */
+    columns = false,
   ) {
     const keys = dataset.flatKeys();
     this.shapes = keys ? new FlatJsonShapes(keys) : null;
