@@ -5,7 +5,12 @@ import * as z from 'zod';
 import { definitionBodyStore } from '../src/adapters/aws/definition-bodies';
 import { PipelineMetric } from '../src/contracts/metrics';
 import { approvalIdSchema, approvalStartSchema } from '../src/domain/guardrails/approval';
-import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
+import {
+  guardrailAdapters,
+  guardrailClients,
+  guardrailVariables,
+  withLazyGuardrailClients,
+} from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { definitionChangesIn } from '../src/usecases/definition-change-approval';
 import {
@@ -52,8 +57,8 @@ export const { handler, create } = defineHandler({
   event: approvalStepEventSchema,
   correlationId: (event) => ('approvalId' in event ? event.approvalId : event.start.approvalId),
   clients: guardrailClients,
-  dependencies: (env, { clients }) => {
-    const adapters = guardrailAdapters(env, clients);
+  dependencies: (env, { clients, lazyClient }) => {
+    const adapters = guardrailAdapters(env, withLazyGuardrailClients(clients, lazyClient));
     return {
       ...adapters,
       controls: adapters.controls(),

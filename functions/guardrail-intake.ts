@@ -4,7 +4,12 @@ import * as z from 'zod';
 import { PipelineMetric } from '../src/contracts/metrics';
 import { AT_RISK_ROUTES, DEFAULT_AT_RISK_ROUTING } from '../src/domain/guardrails/policy';
 import { violationBatchSchema } from '../src/domain/guardrails/violation';
-import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
+import {
+  guardrailAdapters,
+  guardrailClients,
+  guardrailVariables,
+  withLazyGuardrailClients,
+} from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { handleViolations } from '../src/usecases/guardrails/handle-violations';
 
@@ -36,8 +41,8 @@ export const { handler, create } = defineHandler({
   environment,
   event: violationBatchSchema,
   clients: guardrailClients,
-  dependencies: (env, { clients }) => {
-    const adapters = guardrailAdapters(env, clients);
+  dependencies: (env, { clients, lazyClient }) => {
+    const adapters = guardrailAdapters(env, withLazyGuardrailClients(clients, lazyClient));
     return {
       ...adapters,
       controls: adapters.controls(),

@@ -6,7 +6,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod';
-import { type AwsClients, type AwsService, createAwsClients } from '../adapters/aws/clients';
+import { type AwsClients, type AwsService, createAwsClients, lazyAwsClient } from '../adapters/aws/clients';
 import { ValidationError } from '../domain/errors';
 import { type Environment, readEnvironment } from './environment';
 import { installLazySourceMaps } from './source-maps';
@@ -37,10 +37,17 @@ export interface HandlerSpec<Env, Event, Deps, Result, Service extends AwsServic
    * other client stays out of the cold start.
    */
   readonly clients: readonly Service[];
-  /** Builds adapters and use-case dependencies once per cold start. */
+  /**
+   * Builds adapters and use-case dependencies once per cold start. `lazyClient(service)` is a loader
+   * for a client that only some invocations use (see `ClientSource`): its SDK package is imported on
+   * the first call, not at cold start.
+   */
   readonly dependencies: (
     env: Env,
-    context: { clients: Pick<AwsClients, Service> } & Observability,
+    context: {
+      clients: Pick<AwsClients, Service>;
+      lazyClient: <S extends AwsService>(service: S) => () => Promise<AwsClients[S]>;
+    } & Observability,
   ) => Deps | Promise<Deps>;
   /** Runs one invocation. */
   readonly run: (event: Event, deps: Deps, context: Observability & { lambda?: Context }) => Promise<Result>;
@@ -88,11 +95,15 @@ export function defineHandler<Env, Event, Deps, Result, Service extends AwsServi
       const tracer = await loadTracer(spec.name, env);
       const observability = { logger, metrics, tracer };
       const parsedEnv = readEnvironment(spec.environment, env, spec.name);
-      const clients = await createAwsClients(env, {
-        services: spec.clients,
-        instrument: (client) => (tracer ? tracer.captureAWSv3Client(client) : client),
-      });
-      const deps = await spec.dependencies(parsedEnv, { clients, ...observability });
+      const instrument = <T>(client: T): T => (tracer ? tracer.captureAWSv3Client(client) : client);
+      const clients = await createAwsClients(env, { services: spec.clients, instrument });
+      const loaders = new Map<AwsService, () => Promise<unknown>>();
+      const lazyClient = <S extends AwsService>(service: S) => {
+        const loader = loaders.get(service) ?? lazyAwsClient(env, service, { instrument });
+        loaders.set(service, loader);
+        return loader as () => Promise<AwsClients[S]>;
+      };
+      const deps = await spec.dependencies(parsedEnv, { clients, lazyClient, ...observability });
       return { deps, observability };
     };
     return async (rawEvent, lambdaContext) => {
