@@ -8,6 +8,7 @@ import { AuditBudget } from '../src/domain/guardrails/audit-budget';
 import {
   guardrailAdapters,
   guardrailClients,
+  guardrailLazyClients,
   guardrailVariables,
   withLazyGuardrailClients,
 } from '../src/runtime/guardrail-environment';
@@ -38,12 +39,13 @@ const decisionForm = z.object({
     .transform((r) => r?.trim().slice(0, 1000) || null),
 });
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'governance',
   environment,
   event: httpPageEvent,
   correlationId: (event) => event.pathParameters?.approvalId,
   clients: guardrailClients,
+  lazyClients: guardrailLazyClients,
   dependencies: (env, { clients, lazyClient }) => {
     const adapters = guardrailAdapters(env, withLazyGuardrailClients(clients, lazyClient));
     // Per warm instance: with the page's reserved concurrency, a bound on refusals audited overall.

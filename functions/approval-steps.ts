@@ -8,6 +8,7 @@ import { approvalIdSchema, approvalStartSchema } from '../src/domain/guardrails/
 import {
   guardrailAdapters,
   guardrailClients,
+  guardrailLazyClients,
   guardrailVariables,
   withLazyGuardrailClients,
 } from '../src/runtime/guardrail-environment';
@@ -51,12 +52,13 @@ export const approvalStepEventSchema = z.discriminatedUnion('step', [
   }),
 ]);
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'governance',
   environment,
   event: approvalStepEventSchema,
   correlationId: (event) => ('approvalId' in event ? event.approvalId : event.start.approvalId),
   clients: guardrailClients,
+  lazyClients: guardrailLazyClients,
   dependencies: (env, { clients, lazyClient }) => {
     const adapters = guardrailAdapters(env, withLazyGuardrailClients(clients, lazyClient));
     return {

@@ -35,12 +35,13 @@ const event = z
   })
   .loose();
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'check-freshness',
   environment,
   event,
   // SNS is loaded on the first notice to an owner: most checks send none.
   clients: ['s3', 'dynamodb'],
+  lazyClients: ['sns'],
   dependencies: async (env, { clients, lazyClient }) => {
     const commitLog = new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE);
     const active = new ActiveDatasets({

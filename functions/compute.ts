@@ -62,7 +62,7 @@ const environment = z.object({
   FANOUT_REFRESH_THRESHOLD_RECORDS: z.coerce.number().int().positive().default(DEFAULT_REFRESH_THRESHOLD_RECORDS),
 });
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'compute',
   environment,
   event: computeEventSchema,
@@ -70,6 +70,7 @@ export const { handler, create } = defineHandler({
   // Step Functions (a refresh handed to the fan-out) and Lambda (violations handed to the intake)
   // are loaded on the first invocation that needs them.
   clients: ['dynamodb', 's3'],
+  lazyClients: ['sfn', 'lambda'],
   dependencies: (env, { clients, lazyClient }) => {
     // Raw objects shared by the KPIs a warm container computes one after another.
     const objectCache = new RawObjectCache(env.RAW_CACHE_MIB * 1024 * 1024);

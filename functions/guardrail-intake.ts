@@ -7,6 +7,7 @@ import { violationBatchSchema } from '../src/domain/guardrails/violation';
 import {
   guardrailAdapters,
   guardrailClients,
+  guardrailLazyClients,
   guardrailVariables,
   withLazyGuardrailClients,
 } from '../src/runtime/guardrail-environment';
@@ -36,11 +37,12 @@ const environment = z.object({
 /** A concern stays claimed for the whole chain of deadlines, plus a day for the workflow to finish. */
 const MARGIN_SECONDS = 24 * 3600;
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'governance',
   environment,
   event: violationBatchSchema,
   clients: guardrailClients,
+  lazyClients: guardrailLazyClients,
   dependencies: (env, { clients, lazyClient }) => {
     const adapters = guardrailAdapters(env, withLazyGuardrailClients(clients, lazyClient));
     return {

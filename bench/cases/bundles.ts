@@ -23,6 +23,7 @@ import { promisify } from 'node:util';
 import { FUNCTION_ENTRY_METADATA, TRACER_PACKAGE } from '../../lib/constructs/kpi-function';
 import { LAYER_NODE_MODULES } from '../../lib/constructs/runtime-libraries-layer';
 import { repoRoot as root } from '../../lib/repo-root';
+import { AWS_SERVICE_PACKAGES, type AwsService } from '../../src/adapters/aws/clients';
 
 const ROUNDS = Number(process.env.BENCH_BUNDLES_ROUNDS ?? 7);
 const execFileAsync = promisify(execFile);
@@ -125,6 +126,27 @@ async function importTime(
   return JSON.parse(stdout) as Sample;
 }
 
+/**
+ * CPU milliseconds of importing `later` in a new process that has imported `first` already: what a
+ * function's first invocation on a path that needs an on-demand client adds to its cold start.
+ */
+async function laterImportCpu(first: readonly string[], later: readonly string[], cwd: string): Promise<number> {
+  const load = (specifiers: readonly string[]) =>
+    specifiers.map((s) => `await import(${JSON.stringify(s)});`).join(' ');
+  const script = `${load(first)} const c = process.cpuUsage(); ${load(later)} const u = process.cpuUsage(c); process.stdout.write(String((u.user + u.system) / 1000));`;
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', LAMBDA_TASK_ROOT: cwd };
+  const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], { cwd, env });
+  return Number(stdout);
+}
+
+/** The SDK packages of the clients a function loads on first use (its handler's `lazyClients`). */
+async function onDemandPackages(entry: string): Promise<string[]> {
+  const module = (await import(pathToFileURL(path.join(root, 'functions', `${entry}.ts`)).href)) as {
+    services?: { onDemand: readonly AwsService[] };
+  };
+  return [...new Set((module.services?.onDemand ?? []).flatMap((service) => AWS_SERVICE_PACKAGES[service]))].sort();
+}
+
 /** The packages a bundle imports statically (those it loads at import time) and leaves out of itself. */
 function packageImports(bundle: string): string[] {
   const found = bundle.matchAll(
@@ -202,11 +224,19 @@ export async function run(): Promise<void> {
       );
     }
   }
+  const onDemand = new Map<string, string[]>();
+  for (const fn of functions) {
+    const later = (await onDemandPackages(fn.entry)).filter((name) => !libs.get(fn.entry)?.includes(name));
+    if (later.length > 0) onDemand.set(fn.entry, later);
+  }
+  const laterSamples = new Map<string, number[]>([...onDemand.keys()].map((entry) => [entry, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const fn of functions) {
       const bundleUrl = pathToFileURL(path.join(taskDir(fn), 'index.mjs')).href;
       bundleSamples.get(fn.entry)?.push(await importTime([bundleUrl], fn.nodeOptions, taskDir(fn)));
       libSamples.get(fn.entry)?.push(await importTime(libs.get(fn.entry) ?? [], undefined, taskDir(fn)));
+      const later = onDemand.get(fn.entry);
+      if (later) laterSamples.get(fn.entry)?.push(await laterImportCpu([bundleUrl], later, taskDir(fn)));
     }
   }
 
@@ -236,6 +266,13 @@ export async function run(): Promise<void> {
     const options = row.fn.nodeOptions ? `   (NODE_OPTIONS=${row.fn.nodeOptions})` : '';
     console.log(
       `${row.fn.entry.padEnd(18)} ${`${row.bundleKb} KB`.padStart(9)} ${`${row.mapKb} KB`.padStart(9)} ${`${row.tracerKb} KB`.padStart(9)} ${`${row.layerKb} KB`.padStart(9)}  ${range(row.wall).padStart(15)}  ${range(row.cpu).padStart(15)}  ${range(row.libCpu).padStart(15)}${options}`,
+    );
+  }
+
+  // Clients loaded on the first invocation that needs them: what that invocation adds, after the import.
+  for (const [entry, later] of onDemand) {
+    console.log(
+      `${entry}, clients loaded on first use: ${later.join(', ')}: +${range(figures(laterSamples.get(entry) ?? []))} ms CPU on the first invocation that sends through them`,
     );
   }
 

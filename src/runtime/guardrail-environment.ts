@@ -48,6 +48,9 @@ export const guardrailVariables = {
  */
 export const guardrailClients = ['dynamodb', 's3', 'secrets'] as const;
 
+/** The clients the guardrail functions load on first use. */
+export const guardrailLazyClients = ['sfn', 'sns'] as const;
+
 /** The clients `guardrailAdapters` builds its adapters on. */
 export type GuardrailClients = Pick<AwsClients, (typeof guardrailClients)[number]> & {
   readonly sfn: ClientSource<SFNClient>;

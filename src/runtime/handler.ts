@@ -25,7 +25,14 @@ export interface Observability {
   readonly tracer: Tracer | undefined;
 }
 
-export interface HandlerSpec<Env, Event, Deps, Result, Service extends AwsService = never> {
+export interface HandlerSpec<
+  Env,
+  Event,
+  Deps,
+  Result,
+  Service extends AwsService = never,
+  OnDemand extends AwsService = never,
+> {
   /** Service name in logs, metrics and traces; matches POWERTOOLS_SERVICE_NAME in CDK. */
   readonly name: string;
   /** The function's environment; variables without a default are required. */
@@ -38,6 +45,12 @@ export interface HandlerSpec<Env, Event, Deps, Result, Service extends AwsServic
    */
   readonly clients: readonly Service[];
   /**
+   * The AWS services only some invocations use: `dependencies` gets a loader for each through
+   * `lazyClient`, and the SDK package is imported on the first call, not at cold start.
+   * @default none
+   */
+  readonly lazyClients?: readonly OnDemand[];
+  /**
    * Builds adapters and use-case dependencies once per cold start. `lazyClient(service)` is a loader
    * for a client that only some invocations use (see `ClientSource`): its SDK package is imported on
    * the first call, not at cold start.
@@ -46,7 +59,7 @@ export interface HandlerSpec<Env, Event, Deps, Result, Service extends AwsServic
     env: Env,
     context: {
       clients: Pick<AwsClients, Service>;
-      lazyClient: <S extends AwsService>(service: S) => () => Promise<AwsClients[S]>;
+      lazyClient: <S extends OnDemand>(service: S) => () => Promise<AwsClients[S]>;
     } & Observability,
   ) => Deps | Promise<Deps>;
   /** Runs one invocation. */
@@ -62,6 +75,8 @@ export interface DefinedHandler<Result> {
   readonly handler: LambdaHandler<Result>;
   /** The same handler built from an explicit environment (the local runtime, tests). */
   readonly create: (env: Environment) => LambdaHandler<Result>;
+  /** The services whose clients are loaded at cold start, and those loaded on first use. */
+  readonly services: { readonly atColdStart: readonly AwsService[]; readonly onDemand: readonly AwsService[] };
 }
 
 /**
@@ -83,9 +98,14 @@ async function loadTracer(serviceName: string, env: Environment): Promise<Tracer
   return tracer.isTracingEnabled() ? tracer : undefined;
 }
 
-export function defineHandler<Env, Event, Deps, Result, Service extends AwsService = never>(
-  spec: HandlerSpec<Env, Event, Deps, Result, Service>,
-): DefinedHandler<Result> {
+export function defineHandler<
+  Env,
+  Event,
+  Deps,
+  Result,
+  Service extends AwsService = never,
+  OnDemand extends AwsService = never,
+>(spec: HandlerSpec<Env, Event, Deps, Result, Service, OnDemand>): DefinedHandler<Result> {
   const create = (env: Environment): LambdaHandler<Result> => {
     let ready: Promise<{ deps: Deps; observability: Observability }> | undefined;
     let coldStart = true;
@@ -98,7 +118,10 @@ export function defineHandler<Env, Event, Deps, Result, Service extends AwsServi
       const instrument = <T>(client: T): T => (tracer ? tracer.captureAWSv3Client(client) : client);
       const clients = await createAwsClients(env, { services: spec.clients, instrument });
       const loaders = new Map<AwsService, () => Promise<unknown>>();
-      const lazyClient = <S extends AwsService>(service: S) => {
+      const lazyClient = <S extends OnDemand>(service: S) => {
+        if (!spec.lazyClients?.includes(service)) {
+          throw new Error(`${spec.name}: ${service} is not among the handler's lazyClients`);
+        }
         const loader = loaders.get(service) ?? lazyAwsClient(env, service, { instrument });
         loaders.set(service, loader);
         return loader as () => Promise<AwsClients[S]>;
@@ -163,5 +186,6 @@ export function defineHandler<Env, Event, Deps, Result, Service extends AwsServi
     fromProcessEnv ??= create(process.env);
     return fromProcessEnv(event, context);
   };
-  return { handler, create };
+  const services = { atColdStart: [...spec.clients], onDemand: [...(spec.lazyClients ?? [])] };
+  return { handler, create, services };
 }

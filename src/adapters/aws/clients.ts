@@ -46,6 +46,18 @@ export const AWS_SERVICES: readonly AwsService[] = [
   'lambda',
 ];
 
+/** The SDK packages each service's client loads. */
+export const AWS_SERVICE_PACKAGES: { readonly [S in AwsService]: readonly string[] } = {
+  dynamodb: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'],
+  s3: ['@aws-sdk/client-s3'],
+  sns: ['@aws-sdk/client-sns'],
+  sqs: ['@aws-sdk/client-sqs'],
+  sfn: ['@aws-sdk/client-sfn'],
+  scheduler: ['@aws-sdk/client-scheduler'],
+  secrets: ['@aws-sdk/client-secrets-manager'],
+  lambda: ['@aws-sdk/client-lambda'],
+};
+
 export interface AwsClientOptions<S extends AwsService = AwsService> {
   /** The services to build clients for. @default every service */
   readonly services?: readonly S[];
