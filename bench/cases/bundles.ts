@@ -298,9 +298,13 @@ export async function run(): Promise<void> {
     );
   }
 
-  const layerFiles = readdirSync(layerModules, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
-  const layerTotal = layerFiles.reduce((sum, f) => sum + statSync(path.join(f.parentPath, f.name)).size, 0);
-  console.log(`layer: ${kb(layerTotal)} KB in ${layerFiles.length} files (every package, all functions share it)`);
+  if (existsSync(layerModules)) {
+    const layerFiles = readdirSync(layerModules, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+    const layerTotal = layerFiles.reduce((sum, f) => sum + statSync(path.join(f.parentPath, f.name)).size, 0);
+    console.log(`layer: ${kb(layerTotal)} KB in ${layerFiles.length} files (every package, all functions share it)`);
+  } else {
+    console.log('no layer: every package the bundles leave out resolves to node_modules (the runtime on Lambda)');
+  }
 
   console.log(
     JSON.stringify({
