@@ -51,7 +51,7 @@ export interface ReviewPackSummary {
   readonly buildMs: number;
 }
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'reviews',
   environment,
   event,
