@@ -1,11 +1,14 @@
 // Port: where typed records come from (local files, raw S3 partitions), one dataset at a time.
 import type { ReadWarning } from '../domain/dataset';
+import type { ColumnBatch } from '../domain/dataset/columns';
 import type { QuarantinedRow, ReadCounts, TypedRecord } from '../domain/records';
 
 /** A batch as a source delivers it: the records, and the rows it had to quarantine. */
 export interface SourceBatch {
   readonly records: readonly TypedRecord[];
   readonly quarantined: readonly QuarantinedRow[];
+  /** The same records as columns, when the source read them so (`records` is then made from them when asked for). */
+  readonly columns?: ColumnBatch;
 }
 
 /** What reading one dataset found: `counts.read = counts.valid + counts.quarantined + duplicates`. */

@@ -33,7 +33,8 @@ export async function computeKpiValues(request: ComputeKpiValuesRequest): Promis
   for (const dataset of datasets) {
     const batches = request.source.read(dataset);
     for await (const batch of batches) {
-      together.addAll(dataset, batch.records);
+      if (batch.columns) together.addColumns(dataset, batch.columns);
+      else together.addAll(dataset, batch.records);
       if (request.onQuarantined) for (const row of batch.quarantined) request.onQuarantined(row);
     }
     reads.push(batches.report());

@@ -1,6 +1,7 @@
 // Domain: the source mapping compiled from a declaration. A row (CSV cells or a JSON object) goes
 // in; a typed record, or the first problem found (field, reason code, sentence), comes out.
 import type { FieldValue, TypedRecord } from '../records';
+import { type ColumnBatch, ColumnKind, type ColumnLayout, NULL_CODE, NULL_NUMBER, type TextTable } from './columns';
 import {
   type DatasetDeclaration,
   DEFAULT_FALSE_VALUES,
@@ -270,54 +271,84 @@ export class CompiledDataset {
     // property instead of growing the object one property at a time.
     const record: Record<string, FieldValue> = { ...this.template };
     const fields = this.fields;
-    const { kinds, starts, ends, numbers } = spans;
     for (let i = 0; i < fields.length; i++) {
-      const field = fields[i] as CompiledField;
-      const rule = field.rule;
-      const kind = kinds[i];
-      let value: FieldValue | undefined;
-      if (kind === SpanKind.Number && rule.read === SpanRead.Number) {
-        const number = numbers[i] as number;
-        if (number >= rule.low && number <= rule.high && (!rule.integer || Number.isSafeInteger(number))) {
-          value = number;
-        }
-      } else if (kind === SpanKind.String && rule.read === SpanRead.IsoTime) {
-        const millis = (rule.iso as IsoTimeColumnParser).parse(text, starts[i] as number, ends[i] as number);
-        if (typeof millis === 'number' && millis >= rule.low && millis <= rule.high) value = millis;
-      } else if (kind === SpanKind.String && rule.read === SpanRead.Text) {
-        const start = starts[i] as number;
-        const end = ends[i] as number;
-        if (
-          end > start &&
-          !(rule.trim && (isSpaceCode(text.charCodeAt(start)) || isSpaceCode(text.charCodeAt(end - 1))))
-        ) {
-          const allowed = rule.allowed;
-          if (allowed === null) value = text.slice(start, end);
-          else {
-            // Found in place, an allowed value needs no copy (nor hashing, here or when grouped by).
-            const length = end - start;
-            for (let a = 0; a < allowed.length; a++) {
-              const candidate = allowed[a] as string;
-              if (candidate.length === length && text.startsWith(candidate, start)) {
-                value = candidate;
-                break;
-              }
-            }
-          }
-        }
-      }
-      if (value === undefined) {
-        value =
-          kind === SpanKind.Number
-            ? field.typed(numbers[i] as number)
-            : kind === SpanKind.True || kind === SpanKind.False
-              ? field.typed(kind === SpanKind.True)
-              : field.convert(spans.value(text, i));
-        if (value === undefined) return null;
-      }
-      record[field.name] = value;
+      const value = this.spanValue(fields[i] as CompiledField, i, text, spans);
+      if (value === undefined) return null;
+      record[(fields[i] as CompiledField).name] = value;
     }
     return this.finish(record, now);
+  }
+
+  /**
+   * How records of this dataset are held as columns (see columns.ts), or null when they cannot
+   * be: a field captured from the path, a constant or a derived field (made by the row path only),
+   * or a field read from a nested path.
+   */
+  columnLayout(): ColumnLayout | null {
+    if (this.constants.length > 0 || this.derivations.length > 0 || this.flatKeys() === null) return null;
+    if (this.fields.some((f) => f.fromPath)) return null;
+    const kinds = this.fields.map((f) => {
+      const type = this.declaration.fields[f.name]?.type;
+      return type === 'string' ? ColumnKind.Text : type === 'boolean' ? ColumnKind.Boolean : ColumnKind.Number;
+    });
+    const fields = this.fields.map((f) => f.name);
+    return { fields, kinds, eventTime: fields.indexOf(this.eventTimeField) };
+  }
+
+  /**
+   * Like `mapSpans`, but writes the record into row `columns.length` of `columns` (laid out by
+   * {@link CompiledDataset.columnLayout}); the caller commits the row.
+   * @returns false with `problem` set when the row fails, as `mapSpans` returns null
+   */
+  mapSpansInto(text: string, spans: FlatSpans, now: number | undefined, columns: ColumnBatch): boolean {
+    const fields = this.fields;
+    const row = columns.length;
+    const { numbers, codes } = columns;
+    const texts = columns.texts;
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i] as CompiledField;
+      const column = codes[i];
+      if (column && field.rule.read === SpanRead.Text && spans.kinds[i] === SpanKind.String) {
+        // An enum's value found in place needs no copy: its code is that of the enum's own string.
+        const code = spanTextCode(field.rule, text, spans.starts[i] as number, spans.ends[i] as number, texts);
+        if (code >= 0) {
+          column[row] = code;
+          continue;
+        }
+      }
+      const value = this.spanValue(field, i, text, spans);
+      if (value === undefined) return false;
+      const doubles = numbers[i];
+      if (doubles) doubles[row] = value === null ? NULL_NUMBER : (value as number);
+      else if (value === null) (column as Int32Array)[row] = NULL_CODE;
+      else if (typeof value === 'string') (column as Int32Array)[row] = texts.code(value);
+      else (column as Int32Array)[row] = value === true ? 1 : 0;
+    }
+    const time = (numbers[columns.layout.eventTime] as Float64Array)[row] as number;
+    return this.checkEventTime(Number.isNaN(time) ? null : time, now);
+  }
+
+  /**
+   * The value of field `i` of a scanned line. Values of the usual kind for their field are checked
+   * here, without copying numbers, timestamps or enum values out of the text; any other goes
+   * through the field's converters.
+   */
+  private spanValue(field: CompiledField, i: number, text: string, spans: FlatSpans): FieldValue | undefined {
+    const rule = field.rule;
+    const kind = spans.kinds[i];
+    if (kind === SpanKind.Number && rule.read === SpanRead.Number) {
+      const number = spans.numbers[i] as number;
+      if (number >= rule.low && number <= rule.high && (!rule.integer || Number.isSafeInteger(number))) return number;
+    } else if (kind === SpanKind.String && rule.read === SpanRead.IsoTime) {
+      const millis = (rule.iso as IsoTimeColumnParser).parse(text, spans.starts[i] as number, spans.ends[i] as number);
+      if (typeof millis === 'number' && millis >= rule.low && millis <= rule.high) return millis;
+    } else if (kind === SpanKind.String && rule.read === SpanRead.Text) {
+      const value = spanText(rule, text, spans.starts[i] as number, spans.ends[i] as number);
+      if (value !== undefined) return value;
+    }
+    if (kind === SpanKind.Number) return field.typed(spans.numbers[i] as number);
+    if (kind === SpanKind.True || kind === SpanKind.False) return field.typed(kind === SpanKind.True);
+    return field.convert(spans.value(text, i));
   }
 
   private finish(record: Record<string, FieldValue>, now: number | undefined): TypedRecord | null {
@@ -330,28 +361,32 @@ export class CompiledDataset {
       record[name] = derive(record);
     }
     const eventTime = record[this.eventTimeField];
-    if (typeof eventTime !== 'number') {
-      return this.fail(
-        this.eventTimeField,
-        'missing_event_time',
-        `the event time "${this.eventTimeField}" has no value`,
-      );
+    return this.checkEventTime(typeof eventTime === 'number' ? eventTime : null, now) ? record : null;
+  }
+
+  /** Whether a record's event time is present and in range; when not, records the problem. */
+  private checkEventTime(eventTime: number | null, now: number | undefined): boolean {
+    if (eventTime === null) {
+      this.fail(this.eventTimeField, 'missing_event_time', `the event time "${this.eventTimeField}" has no value`);
+      return false;
     }
     if (eventTime < this.notBefore) {
-      return this.fail(
+      this.fail(
         this.eventTimeField,
         'event_time_out_of_range',
         `event time ${iso(eventTime)} is before ${iso(this.notBefore)} (eventTime.notBefore): a zero or default date upstream?`,
       );
+      return false;
     }
     if (now !== undefined && eventTime > now + this.maxFutureMillis) {
-      return this.fail(
+      this.fail(
         this.eventTimeField,
         'event_time_out_of_range',
         `event time ${iso(eventTime)} is more than ${this.maxFutureMillis / 60_000} minutes after the read time ${iso(now)} (eventTime.maxFutureMinutes): a clock or time zone error upstream?`,
       );
+      return false;
     }
-    return record;
+    return true;
   }
 
   private fail(field: string | null, code: RowReasonCode, reason: string): null {
@@ -609,6 +644,44 @@ function spanRule(field: FieldDeclaration, nulls: readonly string[]): SpanRule {
     case 'boolean':
       return GENERAL;
   }
+}
+
+/**
+ * A JSON string in a text field, checked in place: the text (an enum's own string when it is one
+ * of the allowed values, so that it needs no copy nor hashing), or undefined when the converters
+ * must judge it (empty, a space to trim, not allowed).
+ */
+function spanText(rule: SpanRule, text: string, start: number, end: number): string | undefined {
+  if (end <= start) return undefined;
+  if (rule.trim && (isSpaceCode(text.charCodeAt(start)) || isSpaceCode(text.charCodeAt(end - 1)))) return undefined;
+  const allowed = rule.allowed;
+  if (allowed === null) return text.slice(start, end);
+  const length = end - start;
+  for (let a = 0; a < allowed.length; a++) {
+    const candidate = allowed[a] as string;
+    if (candidate.length === length && sameText(text, start, candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Whether `text` holds `candidate` at `start` (a loop: faster than `startsWith` for a few characters). */
+function sameText(text: string, start: number, candidate: string): boolean {
+  for (let i = 0; i < candidate.length; i++) if (text.charCodeAt(start + i) !== candidate.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Like {@link spanText}, but the text's code in `texts`; -1 when the converters must judge it. */
+function spanTextCode(rule: SpanRule, text: string, start: number, end: number, texts: TextTable): number {
+  if (end <= start) return -1;
+  if (rule.trim && (isSpaceCode(text.charCodeAt(start)) || isSpaceCode(text.charCodeAt(end - 1)))) return -1;
+  const allowed = rule.allowed;
+  if (allowed === null) return texts.codeAt(text, start, end);
+  const length = end - start;
+  for (let a = 0; a < allowed.length; a++) {
+    const candidate = allowed[a] as string;
+    if (candidate.length === length && sameText(text, start, candidate)) return texts.code(candidate);
+  }
+  return -1;
 }
 
 /** A mapper bound to a CSV header: cells in, a record or null (see `CompiledDataset.problem`) out. */

@@ -66,6 +66,12 @@ export interface ReadOptions {
   /** Largest number of rows (valid or not) the file may have; crossing it throws like `maxExpandedBytes`. @default no limit */
   readonly maxRows?: number;
   /**
+   * Whether NDJSON records that take the fast path may be delivered as columns (`RecordBatch.columns`,
+   * with `records` made from them when first read): for consumers that read the columns (the KPI
+   * engine). A consumer of `records` only would pay for both. @default false
+   */
+  readonly columns?: boolean;
+  /**
    * Sees every decompressed byte the reader parses, exactly once and in order (e.g. to hash the
    * content whatever its compression). Called before the bytes are parsed.
    */
@@ -138,7 +144,7 @@ export function readDataset(
     fail,
     () => describeProgress(progress),
   );
-  const parser = formatParser(dataset, format, sink, options.now, fail, origin.file);
+  const parser = formatParser(dataset, format, sink, options, fail, origin.file);
   return {
     [Symbol.asyncIterator]: () => readBatches(input, format, parser, sink, progress, options, fail),
     summary: () => ({
@@ -167,15 +173,16 @@ function formatParser(
   dataset: CompiledDataset,
   format: DatasetFormat,
   sink: RowSink,
-  now: number | undefined,
+  options: ReadOptions,
   fail: FailRead,
   file: string,
 ): FormatParser {
+  const now = options.now;
   switch (format.type) {
     case 'csv':
       return new CsvParser(dataset, sink, format, format.maxRowBytes, now, fail, file);
     case 'ndjson':
-      return new NdjsonParser(dataset, sink, format.maxRowBytes, now, file);
+      return new NdjsonParser(dataset, sink, format.maxRowBytes, now, file, options.columns ?? false);
     default:
       return new JsonArrayParser(dataset, sink, format.maxRowBytes, now, fail, file);
   }

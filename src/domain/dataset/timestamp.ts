@@ -194,13 +194,45 @@ function parseIsoTimeOfDay(
 }
 
 /**
+ * The time of `text[start, start + n)` on the day `days`, when it is written as `toISOString` writes
+ * times (`YYYY-MM-DDTHH:mm:ss.sssZ`, or without the fraction) with a valid time of day: what
+ * {@link parseIsoTimeOfDay} gives it, read digit by digit without its general steps; -1 for any
+ * other text (left to the general steps).
+ */
+function utcTimeOfDay(text: string, start: number, n: number, days: number): number {
+  if ((n !== 24 && n !== 20) || text.charCodeAt(start + 10) !== 84 || text.charCodeAt(start + n - 1) !== 90) return -1;
+  if (text.charCodeAt(start + 13) !== 58 || text.charCodeAt(start + 16) !== 58) return -1;
+  const hour = twoDigits(text, start + 11);
+  const minute = twoDigits(text, start + 14);
+  const second = twoDigits(text, start + 17);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return -1;
+  let millis = 0;
+  if (n === 24) {
+    const high = twoDigits(text, start + 20);
+    const low = text.charCodeAt(start + 22) - 48;
+    if (text.charCodeAt(start + 19) !== 46 || high < 0 || low < 0 || low > 9) return -1;
+    millis = high * 10 + low;
+  }
+  return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis;
+}
+
+/** Two decimal digits at `at`, or -1. */
+function twoDigits(text: string, at: number): number {
+  const tens = text.charCodeAt(at) - 48;
+  const ones = text.charCodeAt(at + 1) - 48;
+  return tens < 0 || tens > 9 || ones < 0 || ones > 9 ? -1 : tens * 10 + ones;
+}
+
+/**
  * {@link parseIso8601Span} at one default offset, for a column of timestamps: the last text parsed
  * is remembered whole, and the date of the last valid date-time by its 10 characters, so that rows
  * of one day read only their time of day. Gives exactly what `parseIso8601Span` gives.
  */
 export class IsoTimeColumnParser {
-  /** The last valid text, and its value. */
-  private lastText = '';
+  /** Where the last valid text stands (not copied: a copy per row is garbage per row), and its value. */
+  private lastSource = '';
+  private lastStart = 0;
+  private lastEnd = 0;
   private lastMillis = 0;
   /** The first 10 characters of the last valid date-time (`YYYY-MM-DD`), and that date in days since 1970-01-01. */
   private datePrefix = '';
@@ -210,11 +242,11 @@ export class IsoTimeColumnParser {
 
   parse(text: string, start: number, end: number): number | string {
     const n = end - start;
-    const last = this.lastText;
-    if (n === last.length && n > 0 && text.startsWith(last, start)) return this.lastMillis;
+    if (n > 0 && n === this.lastEnd - this.lastStart && this.sameAsLast(text, start, n)) return this.lastMillis;
     let millis: number | string;
     if (n > 10 && this.datePrefix !== '' && text.startsWith(this.datePrefix, start)) {
-      millis = parseIsoTimeOfDay(text, start, end, this.defaultOffset, this.dateDays);
+      millis = utcTimeOfDay(text, start, n, this.dateDays);
+      if (millis < 0) millis = parseIsoTimeOfDay(text, start, end, this.defaultOffset, this.dateDays);
     } else {
       millis = parseIso8601Span(text, start, end, this.defaultOffset);
       if (typeof millis === 'number' && n > 10) {
@@ -223,10 +255,20 @@ export class IsoTimeColumnParser {
       }
     }
     if (typeof millis === 'number') {
-      this.lastText = text.slice(start, end);
+      this.lastSource = text;
+      this.lastStart = start;
+      this.lastEnd = end;
       this.lastMillis = millis;
     }
     return millis;
+  }
+
+  /** Whether `text[start, start + n)` equals the last valid text; compared from the end, where times differ first. */
+  private sameAsLast(text: string, start: number, n: number): boolean {
+    const last = this.lastSource;
+    const from = this.lastStart;
+    for (let i = n - 1; i >= 0; i--) if (text.charCodeAt(start + i) !== last.charCodeAt(from + i)) return false;
+    return true;
   }
 }
 

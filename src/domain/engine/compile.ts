@@ -11,7 +11,7 @@ import {
   type Measure,
 } from '../definition/schema';
 import type { FieldValue, TypedRecord } from '../records';
-import type { AggregationKind } from './aggregators';
+import { type AggregationKind, isNumeric } from './aggregators';
 import { bothFilters, compileFilter, isMissing, type RecordPredicate } from './filter';
 
 /** Why a record that passed a filter could not be used. */
@@ -48,6 +48,11 @@ export interface MeasurePlan {
   readonly dimensionFields: readonly string[];
   /** Words for reasons, e.g. `sum of impressions`. */
   readonly label: string;
+  /**
+   * What `read` reads when a column can give it: a number field (`field`) of a numeric
+   * aggregation, or every record (`field` null, a count of records); null when only `read` can.
+   */
+  readonly columnRead: { readonly field: string | null } | null;
 }
 
 /** One side of an entity join. */
@@ -216,6 +221,7 @@ class PlanCompiler {
       read: durationReader(calc.start, calc.end, calc.negativeDurations === 'keep'),
       dimensionFields: this.dimensionFieldsOf(calc.dataset),
       label: `durations from ${calc.start} to ${calc.end}`,
+      columnRead: null,
     };
     this.measures.push(plan);
     return { kind: 'duration', measure: plan, unitMillis: DURATION_UNIT_MILLIS[calc.unit] };
@@ -302,6 +308,7 @@ class PlanCompiler {
       read: readerOf(kind, measure.field),
       dimensionFields: this.dimensionFieldsOf(measure.dataset),
       label: labelOf(measure),
+      columnRead: measure.field === undefined ? { field: null } : isNumeric(kind) ? { field: measure.field } : null,
     };
     this.measures.push(plan);
     return plan;

@@ -1,6 +1,7 @@
 // Domain: the engine's public face. A definition compiles once; records of each partition become a
 // partial state; partial states merge in any order; a merged state finalizes into KPI values.
 import { canonicalJson, fingerprint } from '../canonical';
+import type { ColumnBatch } from '../dataset/columns';
 import { IncompatibleStateError } from '../definition/errors';
 import type { KpiDefinition } from '../definition/schema';
 import type { TypedRecord } from '../records';
@@ -22,6 +23,8 @@ export interface KpiAccumulator {
   add(dataset: string, record: TypedRecord): void;
   /** Adds records of `dataset`. */
   addAll(dataset: string, records: Iterable<TypedRecord>): void;
+  /** Adds a batch of records of `dataset` held as columns (the same state as adding its records). */
+  addColumns(dataset: string, columns: ColumnBatch): void;
   /** Adds a partial state of the same KPI and signature. @throws IncompatibleStateError */
   absorb(state: KpiPartialState): void;
   /** The canonical partial state of everything added. */
@@ -89,6 +92,9 @@ export function compileKpi(definition: KpiDefinition): CompiledKpi {
     addAll: shared
       ? (dataset, records) => state.addPlaced(dataset, Array.isArray(records) ? records : [...records])
       : (dataset, records) => state.addAll(dataset, records),
+    addColumns: shared
+      ? (dataset, columns) => state.addColumns(dataset, columns)
+      : (dataset, columns) => state.addColumnsAlone(dataset, columns),
     absorb: (partial) => {
       check(partial);
       state.absorb(partial);
@@ -132,6 +138,8 @@ export interface KpiAccumulators {
   readonly accumulators: readonly KpiAccumulator[];
   /** Adds records of `dataset` to every KPI that reads it. */
   addAll(dataset: string, records: Iterable<TypedRecord>): void;
+  /** Adds a batch of records of `dataset` held as columns to every KPI that reads it. */
+  addColumns(dataset: string, columns: ColumnBatch): void;
 }
 
 /**
@@ -152,6 +160,11 @@ export function accumulateTogether(kpis: readonly CompiledKpi[]): KpiAccumulator
       const batch = Array.isArray(records) ? (records as readonly TypedRecord[]) : [...records];
       placers.forget();
       for (const accumulator of accumulators) accumulator.addAll(dataset, batch);
+      placers.forget();
+    },
+    addColumns(dataset, columns) {
+      placers.forget();
+      for (const accumulator of accumulators) accumulator.addColumns(dataset, columns);
       placers.forget();
     },
   };

@@ -1,5 +1,6 @@
 // Domain: the mergeable partial state of one KPI: per measure, per period, per group, an aggregation;
 // per entity join, the first start and every end time of each entity; and the records skipped, by reason.
+import type { ColumnBatch } from '../dataset/columns';
 import type { Grain } from '../definition/schema';
 import type { FieldValue, TypedRecord } from '../records';
 import { type Aggregator, type AggregatorJson, aggregatorFromJSON, createAggregator } from './aggregators';
@@ -99,11 +100,13 @@ export class RecordPlacer {
   /** The last batch placed, and its cells (valid until the next call of `forget`). */
   private placedRecords: readonly TypedRecord[] | null = null;
   private placedCells = new Int32Array(0);
+  /** The last batch of columns placed, and its cells in `placedCells` (until `forget`). */
+  private placedColumns: ColumnBatch | null = null;
 
   constructor(
     private readonly timeField: string,
     grain: Grain,
-    dimensionFields: readonly string[],
+    private readonly dimensionFields: readonly string[],
   ) {
     this.keyer = new GroupKeyer(dimensionFields);
     this.locator = new PeriodLocator(grain);
@@ -113,23 +116,30 @@ export class RecordPlacer {
   place(record: TypedRecord): number {
     const time = record[this.timeField];
     if (typeof time !== 'number' || !Number.isFinite(time)) return -1;
+    const cells = this.periodCells(time);
+    return this.cellOf(cells, this.keyer.group(record));
+  }
+
+  /** The cells of the period of `time` by group number (and that period made the current one). */
+  private periodCells(time: number): number[] {
     const start = this.locator.locate(time);
-    let cells = this.currentCells;
-    if (start !== this.currentStart) {
-      let known = this.cellsByPeriod.get(start);
-      if (known === undefined) {
-        known = [];
-        this.cellsByPeriod.set(start, known);
-      }
-      this.currentStart = start;
-      this.currentCells = known;
-      cells = known;
+    if (start === this.currentStart) return this.currentCells;
+    let known = this.cellsByPeriod.get(start);
+    if (known === undefined) {
+      known = [];
+      this.cellsByPeriod.set(start, known);
     }
-    const group = this.keyer.group(record);
+    this.currentStart = start;
+    this.currentCells = known;
+    return known;
+  }
+
+  /** The cell of `group` in the current period's `cells`, made when new. */
+  private cellOf(cells: number[], group: number): number {
     let cell = group < cells.length ? (cells[group] as number) : -1;
     if (cell < 0) {
       cell = this.cellStarts.length;
-      this.cellStarts.push(start);
+      this.cellStarts.push(this.currentStart);
       this.cellGroups.push(this.keyer.keys[group] as string);
       while (cells.length < group) cells.push(-1);
       cells[group] = cell;
@@ -137,9 +147,47 @@ export class RecordPlacer {
     return cell;
   }
 
+  /**
+   * The cells of a batch of columns, as `placeAll` gives them for its records; null when the
+   * columns cannot say (the time field is not a number column, or the records are grouped by more
+   * than one field or by one that is not a text column).
+   */
+  placeColumns(columns: ColumnBatch): Int32Array | null {
+    if (columns === this.placedColumns) return this.placedCells;
+    const times = columns.numberColumn(this.timeField);
+    const dimensions = this.dimensionFields;
+    const codes = dimensions.length === 1 ? columns.textColumn(dimensions[0] as string) : null;
+    if (times === null || dimensions.length > 1 || (dimensions.length === 1 && codes === null)) return null;
+    if (this.placedCells.length < columns.length) this.placedCells = new Int32Array(columns.length);
+    const cells = this.placedCells;
+    // Group number by text code + 1 (0: null), found through the keyer once per code and batch.
+    const groups = new Int32Array(columns.texts.texts.length + 1).fill(-1);
+    const texts = columns.texts.texts;
+    const field = dimensions[0] as string;
+    for (let i = 0; i < columns.length; i++) {
+      const time = times[i] as number;
+      if (!Number.isFinite(time)) {
+        cells[i] = -1;
+        continue;
+      }
+      const period = this.periodCells(time);
+      const code = codes === null ? -1 : (codes[i] as number);
+      let group = groups[code + 1] as number;
+      if (group < 0) {
+        group = this.keyer.group(codes === null ? {} : { [field]: code < 0 ? null : (texts[code] as string) });
+        groups[code + 1] = group;
+      }
+      cells[i] = this.cellOf(period, group);
+    }
+    this.placedColumns = columns;
+    this.placedRecords = null;
+    return cells;
+  }
+
   /** The cells of a batch, placed once however many measures ask between two calls of `forget`. */
   placeAll(records: readonly TypedRecord[]): Int32Array {
     if (records === this.placedRecords) return this.placedCells;
+    this.placedColumns = null;
     if (this.placedCells.length < records.length) this.placedCells = new Int32Array(records.length);
     const cells = this.placedCells;
     for (let i = 0; i < records.length; i++) cells[i] = this.place(records[i] as TypedRecord);
@@ -150,6 +198,7 @@ export class RecordPlacer {
   /** Ends a batch: the next `placeAll` places its records afresh. */
   forget(): void {
     this.placedRecords = null;
+    this.placedColumns = null;
   }
 }
 
@@ -217,6 +266,39 @@ export class MeasureTable {
       if (predicate !== null && !predicate(record)) continue;
       this.addAt(record, cells[i] as number);
     }
+  }
+
+  /**
+   * Adds a batch of columns, placed by the shared placer, as `addAll` adds its records.
+   * @returns false (nothing added) when the columns cannot say what `read` would: a filter, a
+   * value that is not a number column, a placer that cannot place columns
+   */
+  addColumns(columns: ColumnBatch): boolean {
+    const read = this.plan.columnRead;
+    if (this.plan.predicate !== null || read === null) return false;
+    const values = read.field === null ? null : columns.numberColumn(read.field);
+    if (read.field !== null && values === null) return false;
+    const cells = this.placer.placeColumns(columns);
+    if (cells === null) return false;
+    for (let i = 0; i < columns.length; i++) {
+      const cell = cells[i] as number;
+      if (cell < 0) {
+        this.skipped.count('missing_time');
+        continue;
+      }
+      let aggregator = this.byCell[cell];
+      if (aggregator === undefined) {
+        aggregator = this.aggregatorAt(this.placer.cellStarts[cell] as number, this.placer.cellGroups[cell] as string);
+        this.byCell[cell] = aggregator;
+      }
+      if (values === null) aggregator.add(true);
+      else {
+        const value = values[i] as number;
+        // A null is NaN here, and adds nothing; `+ 0` turns -0 into 0, as the record reader does.
+        if (!Number.isNaN(value)) aggregator.add(value + 0);
+      }
+    }
+    return true;
   }
 
   private addAt(record: TypedRecord, cell: number): void {
@@ -399,6 +481,27 @@ export class KpiState {
     const route = this.routes.get(dataset);
     if (route === undefined) return;
     for (const table of route.measures) table.addAll(records);
+    for (const table of route.starts) for (const record of records) table.addStart(record);
+    for (const table of route.ends) for (const record of records) table.addEnd(record);
+  }
+
+  /** Adds a batch of columns of `dataset` (placers not shared with other states). */
+  addColumnsAlone(dataset: string, columns: ColumnBatch): void {
+    this.placers.forget();
+    this.addColumns(dataset, columns);
+    this.placers.forget();
+  }
+
+  /**
+   * Adds a batch of columns of `dataset` placed by the shared placers (see `addPlaced`). Measures
+   * the columns cannot feed, and entity joins, read its records.
+   */
+  addColumns(dataset: string, columns: ColumnBatch): void {
+    const route = this.routes.get(dataset);
+    if (route === undefined) return;
+    for (const table of route.measures) if (!table.addColumns(columns)) table.addAll(columns.records());
+    if (route.starts.length === 0 && route.ends.length === 0) return;
+    const records = columns.records();
     for (const table of route.starts) for (const record of records) table.addStart(record);
     for (const table of route.ends) for (const record of records) table.addEnd(record);
   }

@@ -1,20 +1,8 @@
-// Domain: a keyed 128-bit hash of a record's key values, for the key sets of a read that keeps them
-// in memory only (`kpi compute` over files). SipHash with 128-bit output (Aumasson and Bernstein),
-// written on 32-bit halves: a pseudo-random function of its secret key, so without the key nobody
-// can make two different keys collide, at a fraction of the cost of a SHA-256 per record.
-// Keys that are stored (the ingestion key index) stay SHA-256 of `keyTextOf`, which every reader of
-// the index computes alike; this hash is for a set that lives and dies with one process.
-import type { FieldValue, TypedRecord } from '../records';
-
-const STRING = 1;
-const NUMBER = 2;
-const TRUE = 3;
-const FALSE = 4;
-const NULL = 5;
-
-/** Scratch to read a number's 64 bits as four 16-bit units. */
-const float = new Float64Array(1);
-const units = new Uint16Array(float.buffer);
+// Domain: SipHash with 128-bit output (Aumasson and Bernstein), written on 32-bit halves: a
+// pseudo-random function of its secret key, so without the key nobody can make two different inputs
+// collide. The exact key sets of `kpi compute` (key-table.ts) hash with it the texts they no longer
+// code. Keys that are stored (the ingestion key index) stay SHA-256 of `keyTextOf`, which every
+// reader of the index computes alike.
 
 /**
  * SipHash-c-d with 128-bit output over a message of 16-bit units, each taken as its two bytes
@@ -174,53 +162,5 @@ export class SipHash128 {
         out[at + 1] = (v0h ^ v1h ^ v2h ^ v3h) >>> 0;
       }
     }
-  }
-}
-
-/**
- * Hashes records' key values: equal exactly when their `keyTextOf` texts are equal (a value is a
- * type tag, then its 64 bits or its length and units; -0 counts as 0 and a missing value as null,
- * as in JSON), without building that text. SipHash-1-3, the variant hash tables use against
- * flooding (Rust's, CPython's): a set of keys whose hashes are secret needs no more rounds.
- */
-export class RecordKeyHasher {
-  private readonly sip: SipHash128;
-
-  constructor(
-    private readonly fields: readonly string[],
-    key: Uint8Array,
-  ) {
-    this.sip = new SipHash128(key, 1, 3);
-  }
-
-  /** Writes the hash of `record`'s key to `out` (four 32-bit words). */
-  hash(record: TypedRecord, out: Uint32Array): void {
-    const sip = this.sip;
-    sip.begin();
-    for (let i = 0; i < this.fields.length; i++) this.value(record[this.fields[i] as string]);
-    sip.finish(out);
-  }
-
-  private value(value: FieldValue | undefined): void {
-    const sip = this.sip;
-    if (typeof value === 'string') {
-      sip.unit(STRING);
-      // The length in one unit below 2^15, else in two (the first with its top bit set).
-      if (value.length < 0x8000) sip.unit(value.length);
-      else {
-        sip.unit(0x8000 | (value.length & 0x7fff));
-        sip.unit(value.length >>> 15);
-      }
-      sip.text(value);
-    } else if (typeof value === 'number' && Number.isFinite(value)) {
-      sip.unit(NUMBER);
-      float[0] = value + 0;
-      sip.unit(units[0] as number);
-      sip.unit(units[1] as number);
-      sip.unit(units[2] as number);
-      sip.unit(units[3] as number);
-    } else if (value === true) sip.unit(TRUE);
-    else if (value === false) sip.unit(FALSE);
-    else sip.unit(NULL); // null, undefined and (as JSON writes them) non-finite numbers
   }
 }

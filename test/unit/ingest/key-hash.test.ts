@@ -1,8 +1,5 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RecordKeyHasher, SipHash128 } from '../../../src/domain/ingest/key-hash';
-import { keyTextOf } from '../../../src/domain/ingest/key-set';
-import type { TypedRecord } from '../../../src/domain/records';
+import { SipHash128 } from '../../../src/domain/ingest/key-hash';
 
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => i);
 
@@ -58,71 +55,5 @@ describe('SipHash128', () => {
 
   it('refuses a key that is not 16 bytes', () => {
     expect(() => new SipHash128(new Uint8Array(8))).toThrow(/16 bytes, not 8/);
-  });
-});
-
-describe('RecordKeyHasher', () => {
-  const values = fc.constantFrom<unknown>(
-    0,
-    -0,
-    1,
-    1.5,
-    '0',
-    '1',
-    '',
-    'a',
-    'ab',
-    'a"b',
-    null,
-    undefined,
-    true,
-    false,
-    Number.NaN,
-  );
-  const record = fc.record({ a: values, b: values }) as fc.Arbitrary<TypedRecord>;
-
-  it('hashes two keys alike exactly when their key texts are equal', () => {
-    const hasher = new RecordKeyHasher(['a', 'b'], KEY);
-    const left = new Uint32Array(4);
-    const right = new Uint32Array(4);
-    fc.assert(
-      fc.property(record, record, (x, y) => {
-        hasher.hash(x, left);
-        hasher.hash(y, right);
-        expect(hex(left) === hex(right)).toBe(keyTextOf(x, ['a', 'b']) === keyTextOf(y, ['a', 'b']));
-      }),
-      { numRuns: 2000 },
-    );
-  });
-
-  it('keeps apart texts of any length, long ones included', () => {
-    const hasher = new RecordKeyHasher(['a'], KEY);
-    const seen = new Set<string>();
-    const out = new Uint32Array(4);
-    for (const length of [0, 1, 3, 4, 5, 0x7fff, 0x8000, 0x8001, 0x10000]) {
-      hasher.hash({ a: 'x'.repeat(length) }, out);
-      seen.add(hex(out));
-    }
-    expect(seen.size).toBe(9);
-  });
-
-  it('keeps apart keys whose values only run together ("ab","" and "a","b")', () => {
-    const hasher = new RecordKeyHasher(['a', 'b'], KEY);
-    const left = new Uint32Array(4);
-    const right = new Uint32Array(4);
-    hasher.hash({ a: 'ab', b: '' }, left);
-    hasher.hash({ a: 'a', b: 'b' }, right);
-    expect(hex(left)).not.toBe(hex(right));
-  });
-
-  it('gives other hashes under another key', () => {
-    const out = new Uint32Array(4);
-    new RecordKeyHasher(['a'], KEY).hash({ a: 'x' }, out);
-    const first = hex(out);
-    new RecordKeyHasher(
-      ['a'],
-      KEY.map((b) => b ^ 1),
-    ).hash({ a: 'x' }, out);
-    expect(hex(out)).not.toBe(first);
   });
 });

@@ -76,9 +76,9 @@ export class CsvParser implements FormatParser, LineParser {
     if (endings) this.sink.warn(endings);
   }
 
-  parse(text: string, final: boolean): void {
+  parse(text: string, final: boolean, from = 0): void {
     const n = text.length;
-    let pos = this.ends.start(text, final);
+    let pos = this.ends.start(text, final, from);
     if (this.oversized) {
       pos = this.skipOversized(text, pos, final);
       if (pos === -1) return;

@@ -43,23 +43,23 @@ export class LineEnds {
   cr = 0;
   private crAtEnd = false;
 
-  /** Where parsing of `text` starts: past the LF of a CRLF whose CR ended the previous piece. */
-  start(text: string, final: boolean): number {
-    if (!this.crAtEnd) return 0;
-    if (text.length === 0) {
+  /** Where parsing of `text` from `from` starts: past the LF of a CRLF whose CR ended the previous piece. */
+  start(text: string, final: boolean, from = 0): number {
+    if (!this.crAtEnd) return from;
+    if (text.length === from) {
       if (final) {
         this.crAtEnd = false;
         this.cr += 1;
       }
-      return 0;
+      return from;
     }
     this.crAtEnd = false;
-    if (text.charCodeAt(0) === LF) {
+    if (text.charCodeAt(from) === LF) {
       this.lf += 1;
-      return 1;
+      return from + 1;
     }
     this.cr += 1;
-    return 0;
+    return from;
   }
 
   /**
@@ -95,8 +95,12 @@ export class LineEnds {
 /** A parser of line-based text that keeps the unfinished row of one piece as `pending`. */
 export interface LineParser {
   pending: string;
-  /** Parses `text` as it is (pending already joined), leaving the unfinished tail in `pending`. */
-  parse(text: string, final: boolean): void;
+  /**
+   * Parses `text` from `from` (pending already joined), leaving the unfinished tail in `pending`.
+   * Parsing a decoded piece in place, from an offset, keeps it a flat string: a slice of it would
+   * be read through an indirection on every character.
+   */
+  parse(text: string, final: boolean, from?: number): void;
 }
 
 /**
@@ -106,20 +110,20 @@ export interface LineParser {
  * field) falls back to one join after a few lines.
  */
 export function stitch(parser: LineParser, chunk: string, final: boolean): void {
-  let rest = chunk;
+  let from = 0;
   for (let lines = 0; parser.pending.length > 0 && lines < 8; lines++) {
-    const at = lineBreakAt(rest, 0);
+    const at = lineBreakAt(chunk, from);
     if (at === -1) break;
-    const head = parser.pending + rest.slice(0, at + 1);
+    const head = parser.pending + chunk.slice(from, at + 1);
     parser.pending = '';
-    rest = rest.slice(at + 1);
+    from = at + 1;
     parser.parse(head, false);
   }
   if (parser.pending.length > 0) {
-    rest = parser.pending + rest;
+    const rest = parser.pending + chunk.slice(from);
     parser.pending = '';
-  }
-  parser.parse(rest, final);
+    parser.parse(rest, final);
+  } else parser.parse(chunk, final, from);
 }
 
 /** The reason given for a row longer than `format.maxRowBytes`. */

@@ -1,6 +1,7 @@
 // Domain: the NDJSON parser of the streaming reader. One JSON object per line; lines end with LF,
 // CRLF or a lone CR. Flat lines of a learned key order take a fast path (flat-json.ts) that gives
 // the same records as JSON.parse.
+import type { ColumnLayout } from '../columns';
 import { FlatJsonShapes, FlatSpans } from '../flat-json';
 import type { CompiledDataset } from '../mapping';
 import { indexOr, LineEnds, type LineParser, lineBreakAt, oversizedRowReason, stitch } from './lines';
@@ -24,6 +25,8 @@ export class NdjsonParser implements FormatParser, LineParser {
   private readonly shapes: FlatJsonShapes | null;
   private readonly spans: FlatSpans;
   private readonly keys: KeyTracker;
+  /** How fast-path records are held as columns; null when this dataset's cannot be. */
+  private readonly layout: ColumnLayout | null;
 
   constructor(
     private readonly dataset: CompiledDataset,
@@ -31,10 +34,13 @@ export class NdjsonParser implements FormatParser, LineParser {
     private readonly maxRow: number,
     private readonly now: number | undefined,
     private readonly file: string,
+    /** Whether fast-path records may go into column batches (see `ReadOptions.columns`). */
+    columns = false,
   ) {
     const keys = dataset.flatKeys();
     this.shapes = keys ? new FlatJsonShapes(keys) : null;
     this.spans = new FlatSpans(keys?.length ?? 0);
+    this.layout = keys && columns ? dataset.columnLayout() : null;
     this.keys = new KeyTracker(dataset.sourceColumns(), dataset.optionalSources());
   }
 
@@ -47,9 +53,9 @@ export class NdjsonParser implements FormatParser, LineParser {
     if (endings) this.sink.warn(endings);
   }
 
-  parse(text: string, final: boolean): void {
+  parse(text: string, final: boolean, from = 0): void {
     const n = text.length;
-    let pos = this.ends.start(text, final);
+    let pos = this.ends.start(text, final, from);
     if (this.oversized) {
       pos = this.skipOversized(text, pos, final);
       if (pos === -1) return;
@@ -89,6 +95,12 @@ export class NdjsonParser implements FormatParser, LineParser {
     const dataset = this.dataset;
     const sink = this.sink;
     if (this.shapes && !this.replacement && this.shapes.scan(text, start, end, this.spans)) {
+      const columns = this.layout ? sink.openColumns(this.layout) : null;
+      if (columns) {
+        if (dataset.mapSpansInto(text, this.spans, this.now, columns)) sink.acceptColumns(columns, end - start);
+        else sink.rejectMapped(line, text.slice(start, end));
+        return;
+      }
       const record = dataset.mapSpans(text, this.spans, this.now);
       if (record) sink.accept(record, end - start);
       else sink.rejectMapped(line, text.slice(start, end));

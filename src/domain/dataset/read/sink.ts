@@ -2,6 +2,7 @@
 // gathered into batches closed by rows and by size, so a batch ends where the rows say, never where
 // the input happened to be chunked. Keeps the counts, the event-time range and the warnings.
 import type { QuarantinedRow, ReadCounts, TypedRecord } from '../../records';
+import { ColumnBatch, type ColumnLayout, withColumns } from '../columns';
 import type { FileReasonCode, ReadWarningCode, RowReasonCode } from '../reasons';
 
 /** Where the bytes come from, copied into every quarantined row. */
@@ -16,6 +17,11 @@ export interface ReadOrigin {
 export interface RecordBatch {
   readonly records: TypedRecord[];
   readonly quarantined: QuarantinedRow[];
+  /**
+   * The records as columns, when every one of them took the NDJSON fast path; `records` is then
+   * made from them when first read.
+   */
+  readonly columns?: ColumnBatch;
 }
 
 /**
@@ -54,6 +60,8 @@ interface SinkDataset {
 /** Collects rows into batches and keeps the counts. */
 export class RowSink {
   private records: TypedRecord[] = [];
+  /** The records of the batch in progress as columns, while none of them came as an object. */
+  private columnBatch: ColumnBatch | null = null;
   private quarantined: QuarantinedRow[] = [];
   private batchSize = 0;
   private readonly closed: RecordBatch[] = [];
@@ -80,8 +88,35 @@ export class RowSink {
   accept(record: TypedRecord, size: number): void {
     this.count();
     this.valid += 1;
+    // Records keep their order: those gathered as columns so far go first, as objects.
+    if (this.columnBatch !== null) {
+      for (const earlier of this.columnBatch.records()) this.records.push(earlier);
+      this.columnBatch = null;
+    }
     this.records.push(record);
     const time = record[this.dataset.eventTimeField] as number;
+    if (time > this.newest) this.newest = time;
+    if (time < this.oldest) this.oldest = time;
+    this.grow(size);
+  }
+
+  /**
+   * Where the next record goes as columns (at row `length`), or null while the batch in progress
+   * holds records as objects.
+   */
+  openColumns(layout: ColumnLayout): ColumnBatch | null {
+    if (this.records.length > 0) return null;
+    if (this.columnBatch === null) this.columnBatch = new ColumnBatch(layout, Math.min(this.limits.batchRows, 1024));
+    this.columnBatch.reserve();
+    return this.columnBatch;
+  }
+
+  /** The record just written into `columns` (see `openColumns`), read from `size` characters of text. */
+  acceptColumns(columns: ColumnBatch, size: number): void {
+    this.count();
+    this.valid += 1;
+    const time = (columns.numbers[columns.layout.eventTime] as Float64Array)[columns.length] as number;
+    columns.commit();
     if (time > this.newest) this.newest = time;
     if (time < this.oldest) this.oldest = time;
     this.grow(size);
@@ -128,8 +163,14 @@ export class RowSink {
 
   /** Closes the batch in progress, if it has anything. */
   flush(): void {
-    if (this.records.length === 0 && this.quarantined.length === 0) return;
-    this.closed.push({ records: this.records, quarantined: this.quarantined });
+    const columns = this.columnBatch !== null && this.columnBatch.length > 0 ? this.columnBatch : null;
+    if (this.records.length === 0 && this.quarantined.length === 0 && columns === null) return;
+    this.closed.push(
+      columns
+        ? withColumns({ quarantined: this.quarantined }, columns)
+        : { records: this.records, quarantined: this.quarantined },
+    );
+    this.columnBatch = null;
     this.records = [];
     this.quarantined = [];
     this.batchSize = 0;
@@ -156,7 +197,8 @@ export class RowSink {
 
   private grow(size: number): void {
     this.batchSize += size;
-    if (this.records.length + this.quarantined.length >= this.limits.batchRows) this.flush();
+    const rows = this.records.length + this.quarantined.length + (this.columnBatch?.length ?? 0);
+    if (rows >= this.limits.batchRows) this.flush();
     else if (this.batchSize >= this.limits.batchBytes) this.flush();
   }
 }
