@@ -98,6 +98,31 @@ async function loadTracer(serviceName: string, env: Environment): Promise<Tracer
   return tracer.isTracingEnabled() ? tracer : undefined;
 }
 
+/** A cold start: observability, the environment, the clients (and loaders of the lazy ones), the dependencies. */
+async function initialize<Env, Event, Deps, Result, Service extends AwsService, OnDemand extends AwsService>(
+  spec: HandlerSpec<Env, Event, Deps, Result, Service, OnDemand>,
+  env: Environment,
+): Promise<{ deps: Deps; observability: Observability }> {
+  const logger = new Logger({ serviceName: spec.name });
+  const metrics = new Metrics({ serviceName: spec.name });
+  const tracer = await loadTracer(spec.name, env);
+  const observability = { logger, metrics, tracer };
+  const parsedEnv = readEnvironment(spec.environment, env, spec.name);
+  const instrument = <T>(client: T): T => (tracer ? tracer.captureAWSv3Client(client) : client);
+  const clients = await createAwsClients(env, { services: spec.clients, instrument });
+  const loaders = new Map<AwsService, () => Promise<unknown>>();
+  const lazyClient = <S extends OnDemand>(service: S) => {
+    if (!spec.lazyClients?.includes(service)) {
+      throw new Error(`${spec.name}: ${service} is not among the handler's lazyClients`);
+    }
+    const loader = loaders.get(service) ?? lazyAwsClient(env, service, { instrument });
+    loaders.set(service, loader);
+    return loader as () => Promise<AwsClients[S]>;
+  };
+  const deps = await spec.dependencies(parsedEnv, { clients, lazyClient, ...observability });
+  return { deps, observability };
+}
+
 export function defineHandler<
   Env,
   Event,
@@ -109,29 +134,9 @@ export function defineHandler<
   const create = (env: Environment): LambdaHandler<Result> => {
     let ready: Promise<{ deps: Deps; observability: Observability }> | undefined;
     let coldStart = true;
-    const init = async () => {
-      const logger = new Logger({ serviceName: spec.name });
-      const metrics = new Metrics({ serviceName: spec.name });
-      const tracer = await loadTracer(spec.name, env);
-      const observability = { logger, metrics, tracer };
-      const parsedEnv = readEnvironment(spec.environment, env, spec.name);
-      const instrument = <T>(client: T): T => (tracer ? tracer.captureAWSv3Client(client) : client);
-      const clients = await createAwsClients(env, { services: spec.clients, instrument });
-      const loaders = new Map<AwsService, () => Promise<unknown>>();
-      const lazyClient = <S extends OnDemand>(service: S) => {
-        if (!spec.lazyClients?.includes(service)) {
-          throw new Error(`${spec.name}: ${service} is not among the handler's lazyClients`);
-        }
-        const loader = loaders.get(service) ?? lazyAwsClient(env, service, { instrument });
-        loaders.set(service, loader);
-        return loader as () => Promise<AwsClients[S]>;
-      };
-      const deps = await spec.dependencies(parsedEnv, { clients, lazyClient, ...observability });
-      return { deps, observability };
-    };
     return async (rawEvent, lambdaContext) => {
       if (!ready) {
-        ready = init();
+        ready = initialize(spec, env);
         // A failed cold start must not poison every later invocation of a warm container.
         ready.catch(() => {
           ready = undefined;
