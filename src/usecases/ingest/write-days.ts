@@ -62,13 +62,17 @@ export function daysOf(records: HourRuns): Map<string, number[]> {
   return days;
 }
 
-/** The keys the visible batches of a day added (but those to ignore), and the version of the log read. */
+/**
+ * The keys the visible batches of a day added (but those to ignore), and the version of the log read.
+ * @param entries the day's commit log as just read (read here when absent)
+ */
 export async function loadDayKeys(
   context: Pick<WriteDaysContext, 'dataset' | 'store' | 'log' | 'ignore'>,
   date: string,
   adding: number,
+  entries?: CommitEntry[],
 ): Promise<{ keys: KeySet; snapshotVersion: number; entries: CommitEntry[] }> {
-  const entries = await context.log.entries(context.dataset, date, date);
+  entries ??= await context.log.entries(context.dataset, date, date);
   const snapshotVersion = entries.reduce((max, entry) => Math.max(max, entry.version), 0);
   const visible = visibleEntries(entries).filter((entry) => !context.ignore.has(entry.batchId));
   // Sized once for the keys there and the rows this batch brings to the day.
@@ -92,7 +96,8 @@ export async function writeDay(context: WriteDaysContext, date: string, hours: r
   const mine = entries.find((entry) => entry.batchId === context.batchId);
   if (mine) return fromCommit(context, mine, hours);
   const adding = hours.reduce((n, hour) => n + context.records.statsOf(hour).records, 0);
-  const loaded = context.keyed ? await loadDayKeys(context, date, adding) : null;
+  // The keys as of the log just read: the commit checks what was committed since (commit-days.ts).
+  const loaded = context.keyed ? await loadDayKeys(context, date, adding, entries) : null;
   const snapshotVersion = (loaded?.entries ?? entries).reduce((max, entry) => Math.max(max, entry.version), 0);
   const known = loaded?.keys ?? null;
   const added = context.keyed ? new KeyIndexWriter(context, keyIndexKey(context.dataset, date, context.batchId)) : null;
