@@ -91,6 +91,19 @@ export class RawObjectCache {
   }
 }
 
+/** Records of each raw object a manifest lists, worked out once per manifest (a batch has one object an hour). */
+const rawRecordsOfManifest = new WeakMap<BatchManifest, Map<string, number>>();
+
+function rawRecordsByKey(manifest: BatchManifest): Map<string, number> {
+  let records = rawRecordsOfManifest.get(manifest);
+  if (!records) {
+    records = new Map();
+    for (const o of manifest.objects) if (o.kind === 'raw') records.set(o.key, (records.get(o.key) ?? 0) + o.records);
+    rawRecordsOfManifest.set(manifest, records);
+  }
+  return records;
+}
+
 /** Batch manifests a raw object cache keeps beside the objects (a manifest is a few KB). */
 const MAX_KEPT_MANIFESTS = 4096;
 
@@ -224,9 +237,8 @@ export class S3RawPartitions implements RawPartitionSource {
         continue;
       }
       manifests.push(key);
-      const inHour = manifest.objects
-        .filter((o) => o.kind === 'raw' && partition.objects.some((p) => p.key === o.key))
-        .reduce((sum, o) => sum + o.records, 0);
+      const records = rawRecordsByKey(manifest);
+      const inHour = partition.objects.reduce((sum, o) => sum + (records.get(o.key) ?? 0), 0);
       if (quarantined !== null && manifest.counts.valid > 0) {
         quarantined += Math.round((manifest.counts.quarantined * inHour) / manifest.counts.valid);
       }
