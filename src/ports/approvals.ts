@@ -31,10 +31,17 @@ export interface ApprovalStore {
   markViolation(violationKey: string, approvalId: string, expiresAtEpochSeconds: number): Promise<void>;
   /** The approval that took up a violation, if one did. */
   violationMark(violationKey: string): Promise<{ approvalId: string } | undefined>;
-  /** Marks a notice to an owner as sent; false when it was sent already. */
-  claimOwnerNotice(noticeKey: string, expiresAtEpochSeconds: number): Promise<boolean>;
-  /** Forgets a notice whose sending failed, so a retry sends it. */
-  releaseOwnerNotice(noticeKey: string): Promise<void>;
+  /**
+   * Claims the notice to an owner for one delivery of a violation (`claimId`: the same on every
+   * retry of that delivery, so a retried write or a rerun after a crash takes its own claim again).
+   * `sent` when a delivery sent it already; `pending` when another delivery holds it and its lease
+   * (longer than an intake run may live) has not run out.
+   */
+  claimOwnerNotice(claim: OwnerNoticeClaim): Promise<'claimed' | 'sent' | 'pending'>;
+  /** Marks a claimed notice sent (nothing when another delivery has taken the claim over). */
+  markOwnerNoticeSent(noticeKey: string, claimId: string): Promise<void>;
+  /** Forgets a claimed notice whose sending failed, so a retry sends it. */
+  releaseOwnerNotice(noticeKey: string, claimId: string): Promise<void>;
 
   /** Stores a new request; false when one with this id exists already. */
   createRequest(request: ApprovalRequest): Promise<boolean>;
@@ -56,4 +63,15 @@ export interface ApprovalStore {
   markFailed(approvalId: string): Promise<Transition>;
   /** Stamps a decided, expired or failed request as done (its outcome applied). */
   markClosed(approvalId: string, closedAt: string): Promise<void>;
+}
+
+/** A claim on the notice to an owner about one violation. */
+export interface OwnerNoticeClaim {
+  readonly noticeKey: string;
+  /** Identifies the delivery of the violation: the same on its retries, another on a re-evaluation. */
+  readonly claimId: string;
+  /** How long a claim that was never marked sent holds before another delivery may take it over. */
+  readonly leaseSeconds: number;
+  /** When the notice is forgotten (a re-evaluation after that tells the owner again). */
+  readonly expiresAtEpochSeconds: number;
 }

@@ -195,6 +195,33 @@ describe('a crash at each write, then a rerun', () => {
     });
   }, 900_000);
 
+  it('guardrail intake, a low-level violation: the owner told, and the notice audited once', async () => {
+    await crashAtEachWrite('guardrail-intake', async () => {
+      const agentId = `notice-${++trial}`;
+      const intake = () => approvals.intake([violationFor(agentId, { levelOfDecision: 'low' })]);
+      return {
+        run: intake,
+        rerun: intake,
+        outcome: async () => {
+          const events = (
+            await approvals.audit.byKpi(BASE_VIOLATION.kpi.id, {
+              from: '2000-01-01T00:00:00.000Z',
+              to: '2100-01-01T00:00:00.000Z',
+            })
+          ).filter((e) => e.agentId === agentId);
+          const told = (await approvals.ownerNotices()).filter((n) => n.message.includes(agentId)).length;
+          return {
+            // At least once: a crash between the publish and its mark sends the notice again.
+            told: told >= 1,
+            audited: events.filter((e) => e.type === 'owner_notified').length,
+            received: events.filter((e) => e.type === 'violation_received').length,
+            governance: await settled(() => governanceCommits(events)),
+          };
+        },
+      };
+    });
+  }, 900_000);
+
   it('approval page: one decision, recorded and audited once, and applied', async () => {
     await crashAtEachWrite('approval-page', async () => {
       const agentId = `page-${++trial}`;

@@ -4,6 +4,7 @@
 // item back and take their own write as done, instead of reading it as another run's.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsClients, createAwsClients } from '../../src/adapters/aws/clients';
+import { DynamoDbApprovalStore } from '../../src/adapters/aws/dynamodb-approval-store';
 import { DynamoDbIngestLedger } from '../../src/adapters/aws/dynamodb-ingest-ledger';
 import { DynamoDbKpiValueStore } from '../../src/adapters/aws/dynamodb-kpi-value-store';
 import { commitRecordDay, DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
@@ -197,5 +198,48 @@ describe('the KPI value store', () => {
     expect(faultInjection.stats().injected['timeout-after']).toBeGreaterThan(0);
     // Written once: the same values again change nothing, and the lease was given back.
     expect(await store.write(values)).toMatchObject({ created: 0, updated: 0, unchanged: 30 });
+  });
+});
+
+describe('the notices to KPI owners', () => {
+  const notice = (noticeKey: string, claimId: string) => ({
+    noticeKey,
+    claimId,
+    leaseSeconds: 180,
+    expiresAtEpochSeconds: Math.floor(NOW / 1000) + 7 * 86_400,
+  });
+  const storeAt = (millis: number) => new DynamoDbApprovalStore(clients.dynamodb, 'AgentKpi-approvals', () => millis);
+
+  it("takes a notice claim it made itself, whose answer was lost, as its own, and another delivery's as pending", async () => {
+    const store = storeAt(NOW);
+    expect(await sentTwice(() => store.claimOwnerNotice(notice('lost-notice', 'delivery-a')))).toBe('claimed');
+    expect(await store.claimOwnerNotice(notice('lost-notice', 'delivery-b'))).toBe('pending');
+    // Past the lease, a claim never marked sent is taken over by another delivery...
+    expect(await storeAt(NOW + 181_000).claimOwnerNotice(notice('lost-notice', 'delivery-b'))).toBe('claimed');
+    // ...and the first delivery, late, can neither mark it sent nor release it.
+    await store.markOwnerNoticeSent('lost-notice', 'delivery-a');
+    await store.releaseOwnerNotice('lost-notice', 'delivery-a');
+    expect(await store.claimOwnerNotice(notice('lost-notice', 'delivery-a'))).toBe('pending');
+  });
+
+  it('answers sent to every delivery once the notice is marked sent, its own retries included, until it expires', async () => {
+    const store = storeAt(NOW);
+    expect(await store.claimOwnerNotice(notice('sent-notice', 'delivery-a'))).toBe('claimed');
+    await sentTwice(() => store.markOwnerNoticeSent('sent-notice', 'delivery-a'));
+    expect(await store.claimOwnerNotice(notice('sent-notice', 'delivery-a'))).toBe('sent');
+    expect(await storeAt(NOW + 3_600_000).claimOwnerNotice(notice('sent-notice', 'delivery-b'))).toBe('sent');
+    const forgotten = storeAt(NOW + 8 * 86_400_000);
+    expect(await forgotten.claimOwnerNotice({ ...notice('sent-notice', 'delivery-c'), expiresAtEpochSeconds: 0 })).toBe(
+      'claimed',
+    );
+  });
+
+  it('frees a notice whose sending failed for a retry of the same delivery, not a notice another delivery took', async () => {
+    const store = storeAt(NOW);
+    expect(await store.claimOwnerNotice(notice('failed-notice', 'delivery-a'))).toBe('claimed');
+    await sentTwice(() => store.releaseOwnerNotice('failed-notice', 'delivery-a'));
+    expect(await store.claimOwnerNotice(notice('failed-notice', 'delivery-b'))).toBe('claimed');
+    await store.releaseOwnerNotice('failed-notice', 'delivery-a');
+    expect(await store.claimOwnerNotice(notice('failed-notice', 'delivery-a'))).toBe('pending');
   });
 });

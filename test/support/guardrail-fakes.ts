@@ -18,7 +18,7 @@ import {
   UNGOVERNED_CONTROL,
 } from '../../src/domain/guardrails/autonomy';
 import type { ApprovalWorkflow } from '../../src/ports/approval-workflow';
-import type { ApprovalStore, ConcernClaim, Transition } from '../../src/ports/approvals';
+import type { ApprovalStore, ConcernClaim, OwnerNoticeClaim, Transition } from '../../src/ports/approvals';
 import type { AuditLog } from '../../src/ports/audit-log';
 import type { AutonomyControls } from '../../src/ports/autonomy-controls';
 import type { Clock } from '../../src/ports/clock';
@@ -29,7 +29,8 @@ export { ManualClock };
 
 export class InMemoryApprovalStore implements ApprovalStore {
   readonly concerns = new Map<string, ConcernClaim>();
-  readonly ownerNotices = new Set<string>();
+  /** Notice key → its claim (which delivery, when) and whether it was sent. */
+  readonly ownerNotices = new Map<string, { claimId: string; claimedAt: number; expiresAt: number; sent: boolean }>();
   readonly requests = new Map<string, ApprovalRequest>();
   readonly notices = new Map<string, TierNotice & { taskToken: string }>();
 
@@ -55,13 +56,24 @@ export class InMemoryApprovalStore implements ApprovalStore {
   async releaseConcern(concernKey: string, approvalId: string) {
     if (this.concerns.get(concernKey)?.approvalId === approvalId) this.concerns.delete(concernKey);
   }
-  async claimOwnerNotice(key: string) {
-    if (this.ownerNotices.has(key)) return false;
-    this.ownerNotices.add(key);
-    return true;
+  async claimOwnerNotice({ noticeKey, claimId, leaseSeconds, expiresAtEpochSeconds }: OwnerNoticeClaim) {
+    const now = Math.floor(this.clock.now() / 1000);
+    const held = this.ownerNotices.get(noticeKey);
+    const free =
+      !held ||
+      held.expiresAt < now ||
+      (!held.sent && (held.claimId === claimId || held.claimedAt < now - leaseSeconds));
+    if (!free) return held.sent ? 'sent' : 'pending';
+    this.ownerNotices.set(noticeKey, { claimId, claimedAt: now, expiresAt: expiresAtEpochSeconds, sent: false });
+    return 'claimed';
   }
-  async releaseOwnerNotice(key: string) {
-    this.ownerNotices.delete(key);
+  async markOwnerNoticeSent(noticeKey: string, claimId: string) {
+    const held = this.ownerNotices.get(noticeKey);
+    if (held?.claimId === claimId) held.sent = true;
+  }
+  async releaseOwnerNotice(noticeKey: string, claimId: string) {
+    const held = this.ownerNotices.get(noticeKey);
+    if (held?.claimId === claimId && !held.sent) this.ownerNotices.delete(noticeKey);
   }
   async createRequest(request: ApprovalRequest) {
     if (this.requests.has(request.approvalId)) return false;

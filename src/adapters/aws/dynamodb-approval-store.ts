@@ -25,7 +25,7 @@ import {
   tierNoticeSchema,
 } from '../../domain/guardrails/approval';
 import { autonomyModeSchema } from '../../domain/guardrails/autonomy';
-import type { ApprovalStore, ConcernClaim, Transition } from '../../ports/approvals';
+import type { ApprovalStore, ConcernClaim, OwnerNoticeClaim, Transition } from '../../ports/approvals';
 import { isConditionFailure, queryAll } from './dynamodb-query';
 
 const requestKey = (approvalId: string) => ({ pk: `APPROVAL#${approvalId}`, sk: 'REQUEST' });
@@ -137,27 +137,70 @@ export class DynamoDbApprovalStore implements ApprovalStore {
     }
   }
 
-  async claimOwnerNotice(noticeKey: string, expiresAtEpochSeconds: number) {
+  async claimOwnerNotice({ noticeKey, claimId, leaseSeconds, expiresAtEpochSeconds }: OwnerNoticeClaim) {
+    const now = this.nowSeconds();
+    const key = { pk: `NOTICE#${noticeKey}`, sk: 'NOTICE' };
     try {
       await this.dynamodb.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: `NOTICE#${noticeKey}`, sk: 'NOTICE', expiresAt: expiresAtEpochSeconds },
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-          ExpressionAttributeValues: { ':now': this.nowSeconds() },
+          Item: { ...key, state: 'claimed', claimId, claimedAt: now, expiresAt: expiresAtEpochSeconds },
+          // Free, forgotten, or claimed and never sent: by this very delivery (a retried write whose
+          // first attempt was applied, a rerun after a crash) or by one whose lease ran out.
+          ConditionExpression:
+            'attribute_not_exists(pk) OR expiresAt < :now OR (#state = :claimed AND (claimId = :claim OR claimedAt < :stale))',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':now': now,
+            ':claimed': 'claimed',
+            ':claim': claimId,
+            ':stale': now - leaseSeconds,
+          },
         }),
       );
-      return true;
+      return 'claimed' as const;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
     }
+    const { Item } = await this.dynamodb.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    // A notice stored before claims carried a state was sent.
+    return Item?.state === 'claimed' ? ('pending' as const) : ('sent' as const);
   }
 
-  async releaseOwnerNotice(noticeKey: string) {
-    await this.dynamodb.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { pk: `NOTICE#${noticeKey}`, sk: 'NOTICE' } }),
+  async markOwnerNoticeSent(noticeKey: string, claimId: string) {
+    await this.ifStillClaimed(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `NOTICE#${noticeKey}`, sk: 'NOTICE' },
+        UpdateExpression: 'SET #state = :sent',
+        ConditionExpression: 'claimId = :claim',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':sent': 'sent', ':claim': claimId },
+      }),
     );
+  }
+
+  async releaseOwnerNotice(noticeKey: string, claimId: string) {
+    await this.ifStillClaimed(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: `NOTICE#${noticeKey}`, sk: 'NOTICE' },
+        ConditionExpression: '#state = :claimed AND claimId = :claim',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':claimed': 'claimed', ':claim': claimId },
+      }),
+    );
+  }
+
+  /** Sends a write conditioned on this delivery's claim; another delivery holding it now is not an error. */
+  private async ifStillClaimed(command: UpdateCommand | DeleteCommand): Promise<void> {
+    try {
+      await this.dynamodb.send(command);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   async createRequest(request: ApprovalRequest) {

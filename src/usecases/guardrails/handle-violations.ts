@@ -40,6 +40,11 @@ export interface HandleViolationsDeps {
   readonly violationMemorySeconds?: number;
   /** How long a notice to an owner is remembered (so re-evaluations do not repeat it). @default 7 days */
   readonly ownerNoticeTtlSeconds?: number;
+  /**
+   * How long an owner notice claimed and never marked sent holds before another delivery takes it
+   * over. @default OWNER_NOTICE_LEASE_SECONDS
+   */
+  readonly ownerNoticeLeaseSeconds?: number;
   /** The policy rules, in order. @default GUARDRAIL_RULES */
   readonly rules?: readonly GuardrailRule[];
   /** How at-risk forecasts are routed per level of decision. @default notify_owner everywhere */
@@ -77,6 +82,9 @@ export class GuardrailIntakeError extends PipelineError {
     super(`${failures.length} violation(s) could not be handled: ${failures.map((f) => f.error).join('; ')}`);
   }
 }
+
+/** Longer than the intake function may run (2 minutes): a holder past it has died. */
+export const OWNER_NOTICE_LEASE_SECONDS = 180;
 
 /** Violations handled at once; a batch comes from one evaluation run. */
 const CONCURRENCY = 4;
@@ -243,6 +251,24 @@ async function superviseAtOnce(
   );
 }
 
+/**
+ * Another delivery of the same violation holds its owner notice, unsent, within its lease: this one
+ * fails, so it is retried (the intake's asynchronous retries) and takes the notice over once the
+ * lease has run out if the holder died.
+ */
+export class OwnerNoticePendingError extends PipelineError {
+  override readonly name = 'OwnerNoticePendingError';
+  constructor(readonly noticeKey: string) {
+    super(`the notice to the owner about ${noticeKey} is being sent by another delivery; retry after its lease`);
+  }
+}
+
+/**
+ * Tells the owner once per violation and rule: the notice is claimed for this delivery (its
+ * `detectedAt`, the same on every retry of it), sent, audited, then marked sent. A retried write or a
+ * rerun after a crash anywhere before the mark finishes it (a crash between the publish and the mark
+ * sends it again, with the same audit event id); a re-evaluation finds it sent and tells nobody.
+ */
 async function notifyOwner(
   violation: Violation,
   key: string,
@@ -250,15 +276,20 @@ async function notifyOwner(
   deps: HandleViolationsDeps,
 ): Promise<ViolationResult> {
   const noticeKey = `${key}|${decision.rule}`;
-  const ttl = deps.ownerNoticeTtlSeconds ?? 7 * 24 * 3600;
-  if (!(await deps.approvals.claimOwnerNotice(noticeKey, Math.floor(deps.clock.now() / 1000) + ttl))) {
-    return 'owner_already_notified';
-  }
+  const claimId = violation.detectedAt;
+  const claim = await deps.approvals.claimOwnerNotice({
+    noticeKey,
+    claimId,
+    leaseSeconds: deps.ownerNoticeLeaseSeconds ?? OWNER_NOTICE_LEASE_SECONDS,
+    expiresAtEpochSeconds: Math.floor(deps.clock.now() / 1000) + (deps.ownerNoticeTtlSeconds ?? 7 * 24 * 3600),
+  });
+  if (claim === 'sent') return 'owner_already_notified';
+  if (claim === 'pending') throw new OwnerNoticePendingError(noticeKey);
   const message = ownerEmail(violation, decision);
   try {
     await deps.notifier.notifyOwner({ owner: violation.owner.email, kpiId: violation.kpi.id, ...message });
   } catch (error) {
-    await deps.approvals.releaseOwnerNotice(noticeKey);
+    await deps.approvals.releaseOwnerNotice(noticeKey, claimId);
     throw error;
   }
   await deps.audit.record(
@@ -271,5 +302,6 @@ async function notifyOwner(
       detail: `to ${violation.owner.email}`,
     }),
   );
+  await deps.approvals.markOwnerNoticeSent(noticeKey, claimId);
   return 'owner_notified';
 }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { effectiveMode } from '../../../src/domain/guardrails/autonomy';
-import { GuardrailIntakeError, handleViolations } from '../../../src/usecases/guardrails/handle-violations';
+import {
+  GuardrailIntakeError,
+  handleViolations,
+  OWNER_NOTICE_LEASE_SECONDS,
+} from '../../../src/usecases/guardrails/handle-violations';
 import { guardrailWorld } from '../../support/guardrail-fakes';
 import { atRiskViolation, violation } from '../../support/violations';
 
@@ -32,6 +36,52 @@ describe('handleViolations', () => {
     world.notifier.failOwnerNotices = false;
     const [retry] = await handleViolations([violation({ levelOfDecision: 'low' })], world);
     expect(retry?.result).toBe('owner_notified');
+  });
+
+  it('tells the owner when a retry of the same delivery finds its own claim applied and unsent', async () => {
+    // A claim write applied by DynamoDB whose answer was lost (the SDK retries it), or a rerun after a
+    // crash between the claim and the send: the same delivery (same detectedAt) takes it again.
+    const world = guardrailWorld();
+    const low = violation({ levelOfDecision: 'low' });
+    await handleViolations([low], world);
+    const [noticeKey] = [...world.approvals.ownerNotices.keys()];
+    world.approvals.ownerNotices.set(noticeKey as string, {
+      claimId: low.detectedAt as string,
+      claimedAt: Math.floor(world.clock.now() / 1000),
+      expiresAt: Math.floor(world.clock.now() / 1000) + 3600,
+      sent: false,
+    });
+    world.notifier.ownerMessages.length = 0;
+    const [retry] = await handleViolations([low], world);
+    expect(retry?.result).toBe('owner_notified');
+    expect(world.notifier.ownerMessages).toHaveLength(1);
+    expect(world.audit.types().filter((t) => t === 'owner_notified')).toHaveLength(1);
+    const [again] = await handleViolations([low], world);
+    expect(again?.result).toBe('owner_already_notified');
+  });
+
+  it('leaves a notice another delivery holds to it until its lease runs out, then takes it over', async () => {
+    const world = guardrailWorld();
+    const first = violation({ levelOfDecision: 'low', detectedAt: '2026-11-20T15:02:00Z' });
+    const second = violation({ levelOfDecision: 'low', detectedAt: '2026-11-20T15:04:00Z' });
+    world.notifier.failOwnerNotices = true;
+    // The first delivery claims the notice and dies before sending it (its release never runs).
+    const release = world.approvals.releaseOwnerNotice;
+    world.approvals.releaseOwnerNotice = async () => undefined;
+    await handleViolations([first], world).catch(() => undefined);
+    world.approvals.releaseOwnerNotice = release;
+    world.notifier.failOwnerNotices = false;
+    const pending = await handleViolations([second], world).catch((error: unknown) => error);
+    expect(pending).toBeInstanceOf(GuardrailIntakeError);
+    expect(String((pending as Error).message)).toContain('being sent by another delivery');
+    expect(world.notifier.ownerMessages).toHaveLength(0);
+    world.clock.advance((OWNER_NOTICE_LEASE_SECONDS + 1) * 1000);
+    const [takenOver] = await handleViolations([second], world);
+    expect(takenOver?.result).toBe('owner_notified');
+    expect(world.notifier.ownerMessages).toHaveLength(1);
+    const [late] = await handleViolations([first], world);
+    expect(late?.result).toBe('owner_already_notified');
+    expect(world.audit.types().filter((t) => t === 'owner_notified')).toHaveLength(1);
   });
 
   it('starts an approval to supervise a high-level violation while the agent stays autonomous', async () => {
