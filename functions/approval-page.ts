@@ -5,7 +5,13 @@ import * as z from 'zod';
 import { renderApprovalPage, renderBadRequest, renderMethodNotAllowed } from '../src/adapters/http/approval-page-html';
 import { PipelineMetric } from '../src/contracts/metrics';
 import { AuditBudget } from '../src/domain/guardrails/audit-budget';
-import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
+import {
+  guardrailAdapters,
+  guardrailClients,
+  guardrailLazyClients,
+  guardrailVariables,
+  withLazyGuardrailClients,
+} from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { bodyText, httpPageEvent } from '../src/runtime/http-page';
 import {
@@ -33,14 +39,15 @@ const decisionForm = z.object({
     .transform((r) => r?.trim().slice(0, 1000) || null),
 });
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'governance',
   environment,
   event: httpPageEvent,
   correlationId: (event) => event.pathParameters?.approvalId,
   clients: guardrailClients,
-  dependencies: (env, { clients }) => {
-    const adapters = guardrailAdapters(env, clients);
+  lazyClients: guardrailLazyClients,
+  dependencies: (env, { clients, lazyClient }) => {
+    const adapters = guardrailAdapters(env, withLazyGuardrailClients(clients, lazyClient));
     // Per warm instance: with the page's reserved concurrency, a bound on refusals audited overall.
     const refusals = new AuditBudget({ perMinute: 10, burst: 20 });
     return { ...adapters, signer: adapters.signer(), workflow: adapters.workflow(), refusals };

@@ -5,7 +5,13 @@ import * as z from 'zod';
 import { definitionBodyStore } from '../src/adapters/aws/definition-bodies';
 import { PipelineMetric } from '../src/contracts/metrics';
 import { approvalIdSchema, approvalStartSchema } from '../src/domain/guardrails/approval';
-import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
+import {
+  guardrailAdapters,
+  guardrailClients,
+  guardrailLazyClients,
+  guardrailVariables,
+  withLazyGuardrailClients,
+} from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { definitionChangesIn } from '../src/usecases/definition-change-approval';
 import {
@@ -46,14 +52,15 @@ export const approvalStepEventSchema = z.discriminatedUnion('step', [
   }),
 ]);
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'governance',
   environment,
   event: approvalStepEventSchema,
   correlationId: (event) => ('approvalId' in event ? event.approvalId : event.start.approvalId),
   clients: guardrailClients,
-  dependencies: (env, { clients }) => {
-    const adapters = guardrailAdapters(env, clients);
+  lazyClients: guardrailLazyClients,
+  dependencies: (env, { clients, lazyClient }) => {
+    const adapters = guardrailAdapters(env, withLazyGuardrailClients(clients, lazyClient));
     return {
       ...adapters,
       controls: adapters.controls(),

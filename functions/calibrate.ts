@@ -18,7 +18,7 @@ const environment = z.object({
 
 const event = z.object({ scheduledTime: z.iso.datetime() }).strict();
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'calibrate',
   environment,
   event,

@@ -35,12 +35,14 @@ const event = z
   })
   .loose();
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'check-freshness',
   environment,
   event,
-  clients: ['s3', 'dynamodb', 'sns'],
-  dependencies: async (env, { clients }) => {
+  // SNS is loaded on the first notice to an owner: most checks send none.
+  clients: ['s3', 'dynamodb'],
+  lazyClients: ['sns'],
+  dependencies: async (env, { clients, lazyClient }) => {
     const commitLog = new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE);
     const active = new ActiveDatasets({
       store: datasetDeclarationStore(clients.dynamodb, env.DEFINITIONS_TABLE, systemClock),
@@ -53,7 +55,7 @@ export const { handler, create } = defineHandler({
       declarations: async () => [...(await active.resolve(true)).values()].map((d) => d.declaration),
       arrivals: new DynamoDbDatasetArrivals(clients.dynamodb, env.STATE_TABLE),
       state: new DynamoDbFreshnessState(clients.dynamodb, env.STATE_TABLE),
-      notifier: new SnsDatasetOwnerNotifier(clients.sns, env.DATASET_OWNERS_TOPIC_ARN),
+      notifier: new SnsDatasetOwnerNotifier(lazyClient('sns'), env.DATASET_OWNERS_TOPIC_ARN),
       records: new S3PipelineRecords(clients.s3, env.RAW_BUCKET, commitLog, env.CODE_VERSION),
       clock: systemClock,
     };

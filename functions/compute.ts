@@ -62,13 +62,16 @@ const environment = z.object({
   FANOUT_REFRESH_THRESHOLD_RECORDS: z.coerce.number().int().positive().default(DEFAULT_REFRESH_THRESHOLD_RECORDS),
 });
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'compute',
   environment,
   event: computeEventSchema,
   correlationId: (e) => e.kpiId,
-  clients: ['dynamodb', 's3', 'lambda', 'sfn'],
-  dependencies: (env, { clients }) => {
+  // Step Functions (a refresh handed to the fan-out) and Lambda (violations handed to the intake)
+  // are loaded on the first invocation that needs them.
+  clients: ['dynamodb', 's3'],
+  lazyClients: ['sfn', 'lambda'],
+  dependencies: (env, { clients, lazyClient }) => {
     // Raw objects shared by the KPIs a warm container computes one after another.
     const objectCache = new RawObjectCache(env.RAW_CACHE_MIB * 1024 * 1024);
     return {
@@ -87,7 +90,7 @@ export const { handler, create } = defineHandler({
       plans: new S3FanOutPlans(clients.s3, env.WORK_BUCKET),
       partitionsPerPart: env.FANOUT_PARTITIONS_PER_PART,
       fanOutStarter: env.FANOUT_STATE_MACHINE_ARN
-        ? new StepFunctionsFanOutStarter(clients.sfn, env.FANOUT_STATE_MACHINE_ARN)
+        ? new StepFunctionsFanOutStarter(lazyClient('sfn'), env.FANOUT_STATE_MACHINE_ARN)
         : null,
       refreshThresholdRecords: env.FANOUT_REFRESH_THRESHOLD_RECORDS,
       inputs: new S3InputArchive(clients.s3, env.WORK_BUCKET),
@@ -96,7 +99,7 @@ export const { handler, create } = defineHandler({
       partitionTimeField: (dataset: string) => env.PARTITION_TIME_FIELDS[dataset],
       lateData: new DynamoDbRecomputeMarks(clients.dynamodb, env.STATE_TABLE),
       violations: env.GUARDRAIL_INTAKE_FUNCTION
-        ? new LambdaViolationSink(clients.lambda, env.GUARDRAIL_INTAKE_FUNCTION)
+        ? new LambdaViolationSink(lazyClient('lambda'), env.GUARDRAIL_INTAKE_FUNCTION)
         : null,
       // Imported and compiled on the first refresh that forecasts, not at cold start.
       forecasting: lazyForecaster(),

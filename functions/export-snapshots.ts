@@ -26,7 +26,7 @@ const event = z
   })
   .refine((e) => e.dates || e.scheduledTime, { message: 'give dates or scheduledTime' });
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'export-snapshots',
   environment,
   event,

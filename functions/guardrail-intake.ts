@@ -4,7 +4,13 @@ import * as z from 'zod';
 import { PipelineMetric } from '../src/contracts/metrics';
 import { AT_RISK_ROUTES, DEFAULT_AT_RISK_ROUTING } from '../src/domain/guardrails/policy';
 import { violationBatchSchema } from '../src/domain/guardrails/violation';
-import { guardrailAdapters, guardrailClients, guardrailVariables } from '../src/runtime/guardrail-environment';
+import {
+  guardrailAdapters,
+  guardrailClients,
+  guardrailLazyClients,
+  guardrailVariables,
+  withLazyGuardrailClients,
+} from '../src/runtime/guardrail-environment';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { handleViolations } from '../src/usecases/guardrails/handle-violations';
 
@@ -31,13 +37,14 @@ const environment = z.object({
 /** A concern stays claimed for the whole chain of deadlines, plus a day for the workflow to finish. */
 const MARGIN_SECONDS = 24 * 3600;
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'governance',
   environment,
   event: violationBatchSchema,
   clients: guardrailClients,
-  dependencies: (env, { clients }) => {
-    const adapters = guardrailAdapters(env, clients);
+  lazyClients: guardrailLazyClients,
+  dependencies: (env, { clients, lazyClient }) => {
+    const adapters = guardrailAdapters(env, withLazyGuardrailClients(clients, lazyClient));
     return {
       ...adapters,
       controls: adapters.controls(),

@@ -28,7 +28,7 @@ const SAFETY_MILLIS = 3 * 60_000;
 /** When the function runs outside Lambda (tests, the local runtime) and knows no remaining time. */
 const LOCAL_BUDGET_MILLIS = 10 * 60_000;
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'ingest-drop-zone',
   environment,
   event,

@@ -16,7 +16,7 @@ const event = z.object({ dataset: z.string().min(1) }).loose();
 const SAFETY_MILLIS = 2 * 60_000;
 const LOCAL_BUDGET_MILLIS = 10 * 60_000;
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'ingest-http',
   environment: ingestionEnvironment,
   event,

@@ -35,7 +35,7 @@ export interface FunctionUrlResult {
   readonly body: string;
 }
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'ingest-telemetry',
   environment,
   event,

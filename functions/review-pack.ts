@@ -54,7 +54,7 @@ export interface ReviewPackSummary {
 /** Bytes of raw objects' text kept between invocations (of 1,024 MB). */
 const RAW_CACHE_BYTES = 64 * 1024 * 1024;
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'reviews',
   environment,
   event,

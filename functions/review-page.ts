@@ -23,7 +23,7 @@ const environment = z.object({
 /** A form larger than this is refused before it is read: the page's form is a few kilobytes. */
 const MAX_FORM_BYTES = 256 * 1024;
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'reviews',
   environment,
   event: httpPageEvent,

@@ -30,7 +30,7 @@ function newKey(): string {
   return key;
 }
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'rotate-link-key',
   environment,
   event: rotationEvent,

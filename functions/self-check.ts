@@ -27,7 +27,7 @@ const environment = z.object({
 
 const event = z.object({ requestedAt: z.string().optional() }).loose();
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'self-check',
   environment,
   event,

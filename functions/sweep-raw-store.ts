@@ -23,7 +23,7 @@ const environment = z.object({
 
 const event = z.object({ dryRun: z.boolean().default(false) }).loose();
 
-export const { handler, create } = defineHandler({
+export const { handler, create, services } = defineHandler({
   name: 'sweep-raw-store',
   environment,
   event,

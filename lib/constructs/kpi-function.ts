@@ -26,6 +26,7 @@ import { METRICS_NAMESPACE } from '../../src/contracts/metrics';
 import { acknowledge, acknowledgeWildcardResource } from '../nag';
 import { repoRoot } from '../repo-root';
 import { hasSecondaryIndexes } from '../stacks/resources';
+import { POWERTOOLS_LAYER_PACKAGES, RuntimeLibrariesLayer } from './runtime-libraries-layer';
 import { ServiceRole } from './service-role';
 
 /** Where the pipeline's Lambda entry points live: `functions/<name>.ts`. */
@@ -89,11 +90,13 @@ export const DYNAMO_ITEM_WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'Batch
 export type DynamoItemAction = (typeof DYNAMO_ITEM_READS)[number] | (typeof DYNAMO_ITEM_WRITES)[number];
 
 /**
- * Modules left out of every bundle. The AWS SDK v3 comes with the nodejs24.x runtime; the tracer
- * (Powertools and the X-Ray SDK, ~120 KB) is imported only when tracing is on, from a package of its
- * own that bundling writes beside the code (see `tracerPackageCommands`).
+ * Modules left out of every bundle. The AWS SDK v3 and the Powertools logger and metrics come from
+ * the stack's runtime-libraries layer (pre-bundled, at the lock file's versions: see
+ * `RuntimeLibrariesLayer`); the tracer (Powertools and the X-Ray SDK, ~120 KB) is imported only when
+ * tracing is on, from a package of its own that bundling writes beside the code (see
+ * `tracerPackageCommands`).
  */
-export const EXTERNAL_MODULES = ['@aws-sdk/*', '@aws-lambda-powertools/tracer'] as const;
+export const EXTERNAL_MODULES = ['@aws-sdk/*', ...POWERTOOLS_LAYER_PACKAGES, '@aws-lambda-powertools/tracer'] as const;
 
 /** The tracer's import name, shipped as `node_modules/<name>` in each function's asset. */
 export const TRACER_PACKAGE = '@aws-lambda-powertools/tracer';
@@ -140,7 +143,8 @@ export const FUNCTION_ENTRY_METADATA = 'agentKpi:entry';
 /**
  * A Lambda function with the pipeline's defaults set once: Node.js 24 on ARM64, active X-Ray
  * tracing, a CDK-managed log group with retention, JSON logs, minified ESM bundling with the AWS
- * SDK v3 left to the runtime and the tracer loaded on demand, and a source map beside the code that
+ * SDK v3 and the Powertools logger and metrics left to the stack's runtime-libraries layer and the
+ * tracer loaded on demand, and a source map beside the code that
  * is read only when an error's stack is printed (`src/runtime/source-maps.ts`), never at cold start.
  *
  * The `bind*` helpers each add exactly one environment variable and one narrow grant, so the
@@ -186,6 +190,7 @@ export class KpiFunction extends Construct {
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
+      layers: [RuntimeLibrariesLayer.of(this)],
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(60),
       tracing: Tracing.ACTIVE,

@@ -1,8 +1,10 @@
 // Runtime: the environment the guardrail functions share, and the one place their adapters are
 // built from it (functions/guardrail-intake.ts, approval-steps.ts, approval-page.ts).
 import { randomUUID } from 'node:crypto';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
-import type { AwsClients } from '../adapters/aws/clients';
+import type { AwsClients, ClientSource } from '../adapters/aws/clients';
 import { DynamoDbApprovalStore } from '../adapters/aws/dynamodb-approval-store';
 import { DynamoDbAuditLog } from '../adapters/aws/dynamodb-audit-log';
 import { DynamoDbAutonomyControls } from '../adapters/aws/dynamodb-autonomy-controls';
@@ -39,10 +41,41 @@ export const guardrailVariables = {
   APPROVAL_PAGE_URL: z.url(),
 } as const;
 
-/** The clients `guardrailAdapters` builds its adapters on. */
-export const guardrailClients = ['dynamodb', 's3', 'sfn', 'sns', 'secrets'] as const;
+/**
+ * The clients the guardrail functions load at cold start. Step Functions and SNS are loaded on the
+ * first start, decision or message (`withLazyGuardrailClients`): the approval page's GET, the most
+ * frequent cold start an approver waits for, never loads them.
+ */
+export const guardrailClients = ['dynamodb', 's3', 'secrets'] as const;
 
-export type GuardrailClients = Pick<AwsClients, (typeof guardrailClients)[number]>;
+/** The clients the guardrail functions load on first use. */
+export const guardrailLazyClients = ['sfn', 'sns'] as const;
+
+/** The clients `guardrailAdapters` builds its adapters on. */
+export type GuardrailClients = Pick<AwsClients, (typeof guardrailClients)[number]> & {
+  readonly sfn: ClientSource<SFNClient>;
+  readonly sns: ClientSource<SNSClient>;
+};
+
+/** `clients` (built at cold start) with Step Functions and SNS clients loaded on first use. */
+export function withLazyGuardrailClients(
+  clients: Pick<AwsClients, (typeof guardrailClients)[number]>,
+  lazyClient: <S extends 'sfn' | 'sns'>(service: S) => () => Promise<AwsClients[S]>,
+): GuardrailClients {
+  return {
+    get dynamodb() {
+      return clients.dynamodb;
+    },
+    get s3() {
+      return clients.s3;
+    },
+    get secrets() {
+      return clients.secrets;
+    },
+    sfn: lazyClient('sfn'),
+    sns: lazyClient('sns'),
+  };
+}
 
 /** Builds only the adapters whose variables a function has; each is built once per cold start. */
 export function guardrailAdapters(

@@ -6,7 +6,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod';
-import { type AwsClients, type AwsService, createAwsClients } from '../adapters/aws/clients';
+import { type AwsClients, type AwsService, createAwsClients, lazyAwsClient } from '../adapters/aws/clients';
 import { ValidationError } from '../domain/errors';
 import { type Environment, readEnvironment } from './environment';
 import { installLazySourceMaps } from './source-maps';
@@ -25,7 +25,14 @@ export interface Observability {
   readonly tracer: Tracer | undefined;
 }
 
-export interface HandlerSpec<Env, Event, Deps, Result, Service extends AwsService = never> {
+export interface HandlerSpec<
+  Env,
+  Event,
+  Deps,
+  Result,
+  Service extends AwsService = never,
+  OnDemand extends AwsService = never,
+> {
   /** Service name in logs, metrics and traces; matches POWERTOOLS_SERVICE_NAME in CDK. */
   readonly name: string;
   /** The function's environment; variables without a default are required. */
@@ -37,10 +44,23 @@ export interface HandlerSpec<Env, Event, Deps, Result, Service extends AwsServic
    * other client stays out of the cold start.
    */
   readonly clients: readonly Service[];
-  /** Builds adapters and use-case dependencies once per cold start. */
+  /**
+   * The AWS services only some invocations use: `dependencies` gets a loader for each through
+   * `lazyClient`, and the SDK package is imported on the first call, not at cold start.
+   * @default none
+   */
+  readonly lazyClients?: readonly OnDemand[];
+  /**
+   * Builds adapters and use-case dependencies once per cold start. `lazyClient(service)` is a loader
+   * for a client that only some invocations use (see `ClientSource`): its SDK package is imported on
+   * the first call, not at cold start.
+   */
   readonly dependencies: (
     env: Env,
-    context: { clients: Pick<AwsClients, Service> } & Observability,
+    context: {
+      clients: Pick<AwsClients, Service>;
+      lazyClient: <S extends OnDemand>(service: S) => () => Promise<AwsClients[S]>;
+    } & Observability,
   ) => Deps | Promise<Deps>;
   /** Runs one invocation. */
   readonly run: (event: Event, deps: Deps, context: Observability & { lambda?: Context }) => Promise<Result>;
@@ -55,6 +75,8 @@ export interface DefinedHandler<Result> {
   readonly handler: LambdaHandler<Result>;
   /** The same handler built from an explicit environment (the local runtime, tests). */
   readonly create: (env: Environment) => LambdaHandler<Result>;
+  /** The services whose clients are loaded at cold start, and those loaded on first use. */
+  readonly services: { readonly atColdStart: readonly AwsService[]; readonly onDemand: readonly AwsService[] };
 }
 
 /**
@@ -76,9 +98,14 @@ async function loadTracer(serviceName: string, env: Environment): Promise<Tracer
   return tracer.isTracingEnabled() ? tracer : undefined;
 }
 
-export function defineHandler<Env, Event, Deps, Result, Service extends AwsService = never>(
-  spec: HandlerSpec<Env, Event, Deps, Result, Service>,
-): DefinedHandler<Result> {
+export function defineHandler<
+  Env,
+  Event,
+  Deps,
+  Result,
+  Service extends AwsService = never,
+  OnDemand extends AwsService = never,
+>(spec: HandlerSpec<Env, Event, Deps, Result, Service, OnDemand>): DefinedHandler<Result> {
   const create = (env: Environment): LambdaHandler<Result> => {
     let ready: Promise<{ deps: Deps; observability: Observability }> | undefined;
     let coldStart = true;
@@ -88,11 +115,18 @@ export function defineHandler<Env, Event, Deps, Result, Service extends AwsServi
       const tracer = await loadTracer(spec.name, env);
       const observability = { logger, metrics, tracer };
       const parsedEnv = readEnvironment(spec.environment, env, spec.name);
-      const clients = await createAwsClients(env, {
-        services: spec.clients,
-        instrument: (client) => (tracer ? tracer.captureAWSv3Client(client) : client),
-      });
-      const deps = await spec.dependencies(parsedEnv, { clients, ...observability });
+      const instrument = <T>(client: T): T => (tracer ? tracer.captureAWSv3Client(client) : client);
+      const clients = await createAwsClients(env, { services: spec.clients, instrument });
+      const loaders = new Map<AwsService, () => Promise<unknown>>();
+      const lazyClient = <S extends OnDemand>(service: S) => {
+        if (!spec.lazyClients?.includes(service)) {
+          throw new Error(`${spec.name}: ${service} is not among the handler's lazyClients`);
+        }
+        const loader = loaders.get(service) ?? lazyAwsClient(env, service, { instrument });
+        loaders.set(service, loader);
+        return loader as () => Promise<AwsClients[S]>;
+      };
+      const deps = await spec.dependencies(parsedEnv, { clients, lazyClient, ...observability });
       return { deps, observability };
     };
     return async (rawEvent, lambdaContext) => {
@@ -152,5 +186,6 @@ export function defineHandler<Env, Event, Deps, Result, Service extends AwsServi
     fromProcessEnv ??= create(process.env);
     return fromProcessEnv(event, context);
   };
-  return { handler, create };
+  const services = { atColdStart: [...spec.clients], onDemand: [...(spec.lazyClients ?? [])] };
+  return { handler, create, services };
 }

@@ -2,13 +2,14 @@
 // real bundle: one function synthesized with esbuild into a temporary folder, then imported and run
 // in fresh Node processes. (Sizes and import times are measured by `npm run bench -- bundles`.)
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KpiFunction, TRACER_PACKAGE } from '../../lib/constructs/kpi-function';
+import { LAYER_NODE_MODULES, runtimeLibraryPackages } from '../../lib/constructs/runtime-libraries-layer';
 import { storedDefinition } from '../../src/adapters/aws/kpi-definitions';
 import { FORECAST_ASSET_FILES, FORECASTER_BUNDLE } from '../../src/contracts/forecast-assets';
 import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
@@ -167,5 +168,60 @@ describe('KpiFunction bundling', () => {
     expect(stack.split('\n')[0]).toMatch(/^ConfigurationError: self-check: invalid environment: /);
     expect(stack).toMatch(/at readEnvironment \(src\/runtime\/environment\.ts:\d+:\d+\)/);
     expect(stack).not.toMatch(/index\.mjs:\d+:\d+/);
+  });
+
+  it("gives the function the stack's one runtime-libraries layer", () => {
+    const layers = template.findResources('AWS::Lambda::LayerVersion');
+    expect(Object.keys(layers)).toHaveLength(1);
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(fn?.Properties.Layers).toEqual([{ Ref: Object.keys(layers)[0] }]);
+    expect(Object.values(layers)[0]?.Properties).toMatchObject({
+      CompatibleRuntimes: ['nodejs24.x'],
+      CompatibleArchitectures: ['arm64'],
+    });
+  });
+
+  it('leaves the AWS SDK and the Powertools logger and metrics to the layer, which holds them at the installed versions', async () => {
+    const bundle = readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
+    expect(bundle).toContain('from"@aws-lambda-powertools/logger"');
+    expect(bundle).toContain('from"@aws-lambda-powertools/metrics"');
+    const [layer] = Object.values(template.findResources('AWS::Lambda::LayerVersion'));
+    const layerModules = path.join(
+      outdir,
+      'cdk.out',
+      layer?.Metadata?.['aws:asset:path'] as string,
+      LAYER_NODE_MODULES,
+    );
+    const packages = runtimeLibraryPackages();
+    expect(packages).toEqual(
+      expect.arrayContaining(['@aws-sdk/client-s3', '@aws-sdk/lib-dynamodb', '@aws-lambda-powertools/logger']),
+    );
+    for (const name of packages) {
+      const installed = JSON.parse(readFileSync(path.join(repoRoot, 'node_modules', name, 'package.json'), 'utf8'));
+      const shipped = JSON.parse(readFileSync(path.join(layerModules, name, 'package.json'), 'utf8'));
+      expect({ name, version: shipped.version }).toEqual({ name, version: installed.version });
+    }
+    // Laid out as on Lambda (the layer's node_modules above the code), the bundle's packages come
+    // from the layer and the handler runs to its first check.
+    const opt = mkdtempSync(path.join(outdir, 'opt-'));
+    cpSync(layerModules, path.join(opt, 'nodejs', 'node_modules'), { recursive: true });
+    const task = path.join(opt, 'nodejs', 'task');
+    cpSync(assetDir, task, { recursive: true });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { handler } = await import('./index.mjs');
+         const resolved = ['@aws-sdk/client-s3', '@aws-sdk/client-dynamodb', '@aws-lambda-powertools/logger'].map((name) => import.meta.resolve(name));
+         const error = await handler({}).then(() => undefined, (e) => e);
+         console.log(JSON.stringify({ resolved, name: error.name }));`,
+      ],
+      { cwd: task, env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1' } },
+    );
+    const result = JSON.parse(stdout) as { resolved: string[]; name: string };
+    for (const url of result.resolved)
+      expect(url.startsWith(`file://${path.join(opt, 'nodejs', 'node_modules')}/`)).toBe(true);
+    expect(result.name).toBe('ConfigurationError');
   });
 });

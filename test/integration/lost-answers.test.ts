@@ -8,11 +8,13 @@ import { DynamoDbApprovalStore } from '../../src/adapters/aws/dynamodb-approval-
 import { DynamoDbIngestLedger } from '../../src/adapters/aws/dynamodb-ingest-ledger';
 import { DynamoDbKpiValueStore } from '../../src/adapters/aws/dynamodb-kpi-value-store';
 import { commitRecordDay, DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
+import { DynamoDbReviewStore } from '../../src/adapters/aws/dynamodb-review-store';
 import { faultInjection } from '../../src/adapters/aws/fault-injection';
 import type { CommitProposal, SourceHead } from '../../src/domain/ingest/commit-log';
 import { LocalCloud } from '../../src/local/local-cloud';
 import type { CompletionRequest } from '../../src/ports/ingest-ledger';
 import { sampleValue } from '../support/kpi-values';
+import { actionItem, driftCase } from '../support/review-fixtures';
 
 let cloud: LocalCloud;
 /** Clients that make one attempt per call, with the fault injector in their middleware. */
@@ -241,5 +243,48 @@ describe('the notices to KPI owners', () => {
     expect(await store.claimOwnerNotice(notice('failed-notice', 'delivery-b'))).toBe('claimed');
     await store.releaseOwnerNotice('failed-notice', 'delivery-a');
     expect(await store.claimOwnerNotice(notice('failed-notice', 'delivery-a'))).toBe('pending');
+  });
+});
+
+describe('the review store', () => {
+  it('takes a sign-off it recorded itself, whose answer was lost, as recorded, and a later one by the same reviewer as not', async () => {
+    const store = new DynamoDbReviewStore(clients.dynamodb, cloud.physicalName('ReviewsTable'));
+    const signOff = {
+      reviewId: 'weekly-operational/2026-W48',
+      kind: 'weekly-operational' as const,
+      period: '2026-W48',
+      reviewer: 'ops-lead@example.com',
+      signedAt: '2026-11-30T09:00:00.000Z',
+      note: 'looked at every red',
+    };
+    expect(await sentTwice(() => store.recordSignOff(signOff))).toEqual({ recorded: true, signOff });
+    const later = await store.recordSignOff({ ...signOff, signedAt: '2026-11-30T10:00:00.000Z' });
+    expect(later).toEqual({ recorded: false, signOff });
+  });
+  it('takes the closing of an action item and the decision of a case it wrote itself, whose answers were lost, as its own', async () => {
+    const store = new DynamoDbReviewStore(clients.dynamodb, cloud.physicalName('ReviewsTable'));
+    await store.addActionItem(actionItem({ itemId: 'lost-close' }));
+    const closing = { closedAt: '2026-11-30T10:00:00.000Z', closedBy: 'data-eng@example.com', closingNote: 'done' };
+    // These read the item before the write: the write is applied, then the same call comes again, as a
+    // retried request does once its answer was lost.
+    expect(await store.closeActionItem('lost-close', closing)).toMatchObject({ won: true });
+    expect(await store.closeActionItem('lost-close', closing)).toMatchObject({ won: true });
+    expect(
+      await store.closeActionItem('lost-close', { ...closing, closedAt: '2026-11-30T11:00:00.000Z' }),
+    ).toMatchObject({ won: false, item: { closedAt: closing.closedAt } });
+    const caseId = 'lost_case/2026-11-10T00:00:00.000Z';
+    await store.openCase(driftCase({ caseId, kpiId: 'lost_case' }));
+    const decision = {
+      option: 'explain' as const,
+      note: 'a new bidding model',
+      by: 'ops-lead@example.com',
+      at: '2026-11-30T10:00:00.000Z',
+      reviewId: 'weekly-operational/2026-W48',
+    };
+    expect(await store.closeCase(caseId, decision)).toMatchObject({ won: true });
+    expect(await store.closeCase(caseId, decision)).toMatchObject({ won: true });
+    expect(await store.closeCase(caseId, { ...decision, at: '2026-11-30T11:00:00.000Z' })).toMatchObject({
+      won: false,
+    });
   });
 });

@@ -93,7 +93,12 @@ describe('DynamoDbReviewStore', () => {
       reviewId: 'weekly-operational/2026-W47',
     };
     expect((await store.closeCase('bid_latency_p95/2026-11-10T00:00:00.000Z', decision)).won).toBe(true);
-    expect((await store.closeCase('bid_latency_p95/2026-11-10T00:00:00.000Z', decision)).won).toBe(false);
+    // Another decision later (the same one sent again is a retry of this write: see lost-answers.test.ts).
+    const later = { ...decision, option: 'recalibrate_target' as const, at: '2026-11-23T09:11:00.000Z' };
+    expect(await store.closeCase('bid_latency_p95/2026-11-10T00:00:00.000Z', later)).toMatchObject({
+      won: false,
+      driftCase: { decision: { option: 'explain' } },
+    });
     expect(await store.extendCase(driftCase({ periods: 9 }))).toBe(false);
     expect(await store.listOpenCases()).toEqual([]);
     const closed = await store.listClosedCases({ from: '2026-11-23T00:00:00.000Z', to: '2026-11-24T00:00:00.000Z' });

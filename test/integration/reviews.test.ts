@@ -262,4 +262,55 @@ describe('the weekly review on the local cloud', () => {
     expect(pack.cases.map((c) => [c.status, c.decision?.option])).toEqual([['closed', 'explain']]);
     await reviews.emails();
   });
+
+  it('audits a sign-off found without its event (the page died between the two) when the reviewer comes back', async () => {
+    const later = await reviews.fire('weekly-operational', at + 14 * DAY);
+    expect(later.outcome).toBe('built');
+    const [laterEmail] = await reviews.emails();
+    const [kind, period] = later.reviewId.split('/') as ['weekly-operational', string];
+    const signedAt = new Date(at + 14 * DAY + 3_600_000).toISOString();
+    await reviews.store.recordSignOff({
+      reviewId: later.reviewId,
+      kind,
+      period,
+      reviewer: 'ops-lead@example.com',
+      signedAt,
+      note: 'signed before the page died',
+    });
+    await reviews.store.addActionItem({
+      itemId: 'closed-before-the-page-died',
+      reviewId: later.reviewId,
+      what: 'Check the CRM feed',
+      owner: 'data-eng@example.com',
+      due: '2030-01-01',
+      kpiId: null,
+      openedAt: signedAt,
+      openedBy: 'ops-lead@example.com',
+      status: 'open',
+      closedAt: null,
+      closedBy: null,
+      closingNote: null,
+    });
+    const closing = { closedAt: signedAt, closedBy: 'ops-lead@example.com', closingNote: 'fixed' };
+    await reviews.store.closeActionItem('closed-before-the-page-died', closing);
+    const page = await (
+      await submit(laterEmail?.link ?? '', { signOff: 'yes', close: 'closed-before-the-page-died' })
+    ).text();
+    expect(page).toContain('You signed this pack off already');
+    expect(page).toContain('was closed already by ops-lead@example.com');
+    const events = await reviews.audit.byTime({
+      from: new Date(at).toISOString(),
+      to: new Date(at + 30 * DAY).toISOString(),
+    });
+    const signedOff = events.filter((e) => e.reviewId === later.reviewId && e.type === 'review_signed_off');
+    const closed = events.filter((e) => e.itemId === 'closed-before-the-page-died' && e.type === 'action_item_closed');
+    expect(closed).toEqual([expect.objectContaining({ occurredAt: signedAt, reason: 'fixed' })]);
+    expect(signedOff).toEqual([
+      expect.objectContaining({
+        occurredAt: signedAt,
+        reason: 'signed before the page died',
+        actor: 'reviewer:ops-lead@example.com',
+      }),
+    ]);
+  });
 });

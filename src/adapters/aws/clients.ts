@@ -2,7 +2,8 @@
 // AWS_ENDPOINT_URL_<SERVICE> variables, so the same code talks to AWS or to the local emulators.
 // Each SDK package is imported on demand, for the services asked for only: a Lambda handler that
 // needs S3 and DynamoDB never loads the other six clients (each costs tens of milliseconds of cold
-// start). The packages are imported with a literal specifier so that bundlers leave them to the
+// start), and a client that only some paths use is loaded on the first of them (`lazyAwsClient`,
+// handed to adapters as a `ClientSource`). The packages are imported with a literal specifier so that bundlers leave them to the
 // Lambda runtime's SDK (they are external) and never see one package loaded under two names.
 
 import type { LambdaClient } from '@aws-sdk/client-lambda';
@@ -44,6 +45,18 @@ export const AWS_SERVICES: readonly AwsService[] = [
   'secrets',
   'lambda',
 ];
+
+/** The SDK packages each service's client loads. */
+export const AWS_SERVICE_PACKAGES: { readonly [S in AwsService]: readonly string[] } = {
+  dynamodb: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'],
+  s3: ['@aws-sdk/client-s3'],
+  sns: ['@aws-sdk/client-sns'],
+  sqs: ['@aws-sdk/client-sqs'],
+  sfn: ['@aws-sdk/client-sfn'],
+  scheduler: ['@aws-sdk/client-scheduler'],
+  secrets: ['@aws-sdk/client-secrets-manager'],
+  lambda: ['@aws-sdk/client-lambda'],
+};
 
 export interface AwsClientOptions<S extends AwsService = AwsService> {
   /** The services to build clients for. @default every service */
@@ -142,4 +155,42 @@ export async function createAwsClients<S extends AwsService = AwsService>(
     });
   });
   return clients as Pick<AwsClients, S>;
+}
+
+/**
+ * A client, or a function that loads its SDK package and builds it on the first call: adapters that
+ * only some invocations use take one, so that the others never load the package.
+ */
+export type ClientSource<T> = T | (() => Promise<T>);
+
+/** The client of `source`, loaded and built if it is a loader. */
+export async function clientOf<T extends object>(source: ClientSource<T>): Promise<T> {
+  return typeof source === 'function' ? await source() : source;
+}
+
+/**
+ * A loader of one service's client: the SDK package is imported and the client built on the first
+ * call (once; a failed load is retried by the next call), with the same settings as
+ * {@link createAwsClients}.
+ *
+ * @example
+ * const sfn = lazyAwsClient(process.env, 'sfn');
+ * await (await sfn()).send(new StartExecutionCommand({ ... }));
+ */
+export function lazyAwsClient<S extends AwsService>(
+  env: Environment,
+  service: S,
+  options: Omit<AwsClientOptions<S>, 'services'> = {},
+): () => Promise<AwsClients[S]> {
+  let client: Promise<AwsClients[S]> | undefined;
+  return () => {
+    client ??= createAwsClients(env, { ...options, services: [service] }).then(
+      (clients) => clients[service],
+      (error: unknown) => {
+        client = undefined;
+        throw error;
+      },
+    );
+    return client;
+  };
 }

@@ -6,6 +6,8 @@
 //   CASE#<kpiId>           / <firstPeriod>   a drift review case (gsi1: CASES#open / <kpiId>#<firstPeriod>,
 //                                            CASES#closed / <decidedAt>#<caseId>)
 // Every transition is a single-item conditional write; nothing expires.
+
+import { isDeepStrictEqual } from 'node:util';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -123,8 +125,9 @@ export class DynamoDbReviewStore implements ReviewStore {
     const valid = signOffSchema.parse(signOff);
     const key = { pk: `SIGNOFF#${valid.reviewId}`, sk: valid.reviewer };
     if (await this.putOnce({ ...key, ...valid })) return { recorded: true, signOff: valid };
-    const first = await this.get(key);
-    return { recorded: false, signOff: signOffSchema.parse(first) };
+    const first = signOffSchema.parse(await this.get(key));
+    // Found exactly as written: this very write, applied before its answer was lost and sent again.
+    return { recorded: isDeepStrictEqual(first, valid), signOff: first };
   }
 
   async listSignOffs(kind: ReviewKind, period: string) {
@@ -183,7 +186,9 @@ export class DynamoDbReviewStore implements ReviewStore {
       return { won: true, item: closed };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      return { won: false, item: (await this.getActionItem(itemId)) ?? current };
+      const found = (await this.getActionItem(itemId)) ?? current;
+      // Found exactly as this closing wrote it: its own write, whose answer was lost.
+      return { won: isDeepStrictEqual(found, closed), item: found };
     }
   }
 
@@ -272,7 +277,8 @@ export class DynamoDbReviewStore implements ReviewStore {
       return { won: true, driftCase: closed };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      return { won: false, driftCase: (await this.getCase(caseId)) ?? current };
+      const found = (await this.getCase(caseId)) ?? current;
+      return { won: isDeepStrictEqual(found, closed), driftCase: found };
     }
   }
 }

@@ -1,28 +1,26 @@
 // AWS adapter: the approval workflow on Step Functions. One execution per approval, named after it,
-// so starting it twice starts it once; the decision resumes the task waiting on its token.
-import {
-  SendTaskFailureCommand,
-  SendTaskSuccessCommand,
-  type SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
+// so starting it twice starts it once; the decision resumes the task waiting on its token. The SDK
+// package is imported on the first start or decision: the approval page's GET never loads it.
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { APPROVAL_REJECTED_ERROR } from '../../contracts/messages';
 import type { ApprovalOutcome, ApprovalStart } from '../../domain/guardrails/approval';
 import type { ApprovalWorkflow } from '../../ports/approval-workflow';
+import { type ClientSource, clientOf } from './clients';
 
 /** Errors Step Functions answers with when the token's task is no longer waiting. */
 const GONE = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
 
 export class StepFunctionsApprovalWorkflow implements ApprovalWorkflow {
   constructor(
-    private readonly sfn: SFNClient,
+    private readonly sfn: ClientSource<SFNClient>,
     private readonly stateMachineArn: string | undefined,
   ) {}
 
   async start(start: ApprovalStart) {
     if (!this.stateMachineArn) throw new Error('this function has no approval state machine to start');
+    const [{ StartExecutionCommand }, sfn] = await Promise.all([import('@aws-sdk/client-sfn'), clientOf(this.sfn)]);
     try {
-      const { executionArn } = await this.sfn.send(
+      const { executionArn } = await sfn.send(
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn,
           name: start.approvalId,
@@ -38,13 +36,15 @@ export class StepFunctionsApprovalWorkflow implements ApprovalWorkflow {
   }
 
   async resume(taskToken: string, approvalId: string, outcome: ApprovalOutcome) {
+    const [{ SendTaskFailureCommand, SendTaskSuccessCommand }, sfn] = await Promise.all([
+      import('@aws-sdk/client-sfn'),
+      clientOf(this.sfn),
+    ]);
     try {
       if (outcome.decision === 'approved') {
-        await this.sfn.send(
-          new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approvalId, ...outcome }) }),
-        );
+        await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approvalId, ...outcome }) }));
       } else {
-        await this.sfn.send(
+        await sfn.send(
           new SendTaskFailureCommand({
             taskToken,
             error: APPROVAL_REJECTED_ERROR,

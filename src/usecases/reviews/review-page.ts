@@ -175,7 +175,7 @@ async function submissionProblems(
 /** The sign-off (once per reviewer) and the note: a note given with a first sign-off is that sign-off's note. */
 async function recordSignOffAndNote(
   submission: ReviewSubmission,
-  { context, now, at, reviewer, common }: Recording,
+  { context, at, reviewer, common }: Recording,
   deps: ReviewPageDeps,
 ): Promise<string[]> {
   const lines: string[] = [];
@@ -189,16 +189,19 @@ async function recordSignOffAndNote(
       signedAt: at,
       note: submission.note,
     });
+    // The sign-off's event, from the sign-off as stored: recorded once under its id, and recorded
+    // still when a first submission died between the sign-off and its event.
+    await deps.audit.record(
+      reviewAuditEvent({
+        ...common,
+        occurredAt: signOff.signedAt,
+        eventId: `${context.reviewId}|signed-off|${reviewer}`,
+        type: 'review_signed_off',
+        reason: signOff.note,
+        latencyMs: Math.max(0, Date.parse(signOff.signedAt) - Date.parse(context.document.pack.asOf)),
+      }),
+    );
     if (recorded) {
-      await deps.audit.record(
-        reviewAuditEvent({
-          ...common,
-          eventId: `${context.reviewId}|signed-off|${reviewer}`,
-          type: 'review_signed_off',
-          reason: submission.note,
-          latencyMs: Math.max(0, now - Date.parse(context.document.pack.asOf)),
-        }),
-      );
       noteTaken = submission.note !== null;
       lines.push(`Signed off${submission.note ? ' with your note' : ''}.`);
     } else {
@@ -271,22 +274,25 @@ async function closeActionItems(
       closedBy: reviewer,
       closingNote: note,
     });
-    if (!won) {
-      lines.push(`“${item.what}” was closed already by ${item.closedBy} at ${item.closedAt}.`);
-      continue;
+    // This reviewer's own closing, found without its answer or its event (a first submission that
+    // died): its event is recorded, once under its id, as the closing stored it.
+    if (won || item.closedBy === reviewer) {
+      await deps.audit.record(
+        reviewAuditEvent({
+          ...common,
+          occurredAt: item.closedAt ?? at,
+          eventId: `${itemId}|closed`,
+          type: 'action_item_closed',
+          kpiId: item.kpiId,
+          itemId,
+          reason: item.closingNote,
+          detail: item.what,
+        }),
+      );
     }
-    await deps.audit.record(
-      reviewAuditEvent({
-        ...common,
-        eventId: `${itemId}|closed`,
-        type: 'action_item_closed',
-        kpiId: item.kpiId,
-        itemId,
-        reason: note,
-        detail: item.what,
-      }),
+    lines.push(
+      won ? `Closed “${item.what}”.` : `“${item.what}” was closed already by ${item.closedBy} at ${item.closedAt}.`,
     );
-    lines.push(`Closed “${item.what}”.`);
   }
   return lines;
 }
@@ -306,21 +312,27 @@ async function decideCases(
       at,
       reviewId: context.reviewId,
     });
+    const decision = driftCase.decision;
+    if (won || decision?.by === reviewer) {
+      // As for action items: this reviewer's own decision is audited even when found without its event.
+      await deps.audit.record(
+        reviewAuditEvent({
+          ...common,
+          reviewId: decision?.reviewId ?? common.reviewId,
+          occurredAt: decision?.at ?? at,
+          eventId: `${caseId}|closed`,
+          type: 'review_case_closed',
+          kpiId: driftCase.kpiId,
+          itemId: caseId,
+          reason: decision?.note ?? note,
+          detail: decision?.option ?? option,
+        }),
+      );
+    }
     if (!won) {
-      lines.push(`The case on ${driftCase.kpiName} was decided already by ${driftCase.decision?.by ?? 'someone'}.`);
+      lines.push(`The case on ${driftCase.kpiName} was decided already by ${decision?.by ?? 'someone'}.`);
       continue;
     }
-    await deps.audit.record(
-      reviewAuditEvent({
-        ...common,
-        eventId: `${caseId}|closed`,
-        type: 'review_case_closed',
-        kpiId: driftCase.kpiId,
-        itemId: caseId,
-        reason: note,
-        detail: option,
-      }),
-    );
     lines.push(`Closed the drift case on ${driftCase.kpiName}: ${option.replace(/_/g, ' ')}.`);
     if (option === 'recalibrate_target') lines.push(recalibrationHandOver(context.document, driftCase.kpiId));
   }

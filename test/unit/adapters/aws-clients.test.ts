@@ -1,7 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { AWS_SERVICES, createAwsClients } from '../../../src/adapters/aws/clients';
+import { AWS_SERVICES, clientOf, createAwsClients, lazyAwsClient } from '../../../src/adapters/aws/clients';
 
 describe('createAwsClients', () => {
   it('builds clients for the services asked for and no other', async () => {
@@ -42,5 +43,30 @@ describe('createAwsClients', () => {
     const aws = await createAwsClients({ AWS_REGION: 'eu-west-1' }, { services: ['s3'] });
     expect(local.s3.config.forcePathStyle).toBe(true);
     expect(aws.s3.config.forcePathStyle).toBe(false);
+  });
+});
+
+describe('lazyAwsClient', () => {
+  it('builds nothing until called, then the same instrumented client on every call', async () => {
+    const instrumented: unknown[] = [];
+    const sfn = lazyAwsClient({ AWS_REGION: 'eu-west-1', AWS_MAX_ATTEMPTS: '2' }, 'sfn', {
+      instrument: (client) => {
+        instrumented.push(client);
+        return client;
+      },
+    });
+    expect(instrumented).toEqual([]);
+    const [first, second] = await Promise.all([sfn(), sfn()]);
+    expect(first).toBeInstanceOf(SFNClient);
+    expect(second).toBe(first);
+    expect(instrumented).toEqual([first]);
+    expect(await first.config.region()).toBe('eu-west-1');
+    expect(await first.config.maxAttempts()).toBe(2);
+  });
+
+  it('lets an adapter take a client or its loader alike', async () => {
+    const built = await createAwsClients({ AWS_REGION: 'eu-west-1' }, { services: ['sfn'] });
+    expect(await clientOf(built.sfn)).toBe(built.sfn);
+    expect(await clientOf(() => Promise.resolve(built.sfn))).toBe(built.sfn);
   });
 });

@@ -2,10 +2,14 @@
 // zod schema when the adapter that needs it is built, and a missing or malformed one is a
 // ConfigurationError that names it (a deployment defect, not a transient failure).
 import { describe, expect, it } from 'vitest';
-import { createAwsClients } from '../../../src/adapters/aws/clients';
+import { createAwsClients, lazyAwsClient } from '../../../src/adapters/aws/clients';
 import { DynamoDbAutonomyControls } from '../../../src/adapters/aws/dynamodb-autonomy-controls';
 import { ConfigurationError } from '../../../src/domain/errors';
-import { guardrailAdapters, guardrailClients } from '../../../src/runtime/guardrail-environment';
+import {
+  guardrailAdapters,
+  guardrailClients,
+  withLazyGuardrailClients,
+} from '../../../src/runtime/guardrail-environment';
 
 const tables = {
   APPROVALS_TABLE: 'approvals',
@@ -15,8 +19,12 @@ const tables = {
 };
 
 async function adapters(extra: Record<string, string>) {
-  const clients = await createAwsClients({ AWS_REGION: 'eu-west-1' }, { services: guardrailClients });
-  return guardrailAdapters({ ...tables, ...extra }, clients);
+  const env = { AWS_REGION: 'eu-west-1' };
+  const clients = await createAwsClients(env, { services: guardrailClients });
+  return guardrailAdapters(
+    { ...tables, ...extra },
+    withLazyGuardrailClients(clients, (service) => lazyAwsClient(env, service)),
+  );
 }
 
 describe('guardrailAdapters', () => {
