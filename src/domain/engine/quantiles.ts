@@ -146,7 +146,9 @@ export class QuantileState {
   add(value: number): void {
     this.count += 1;
     if (this.values !== null) {
-      this.values.push(value);
+      // -0 is kept as 0: equal under comparison, selection would hand back either one by the order
+      // the values happened to be in, and a percentile would depend on when it was asked.
+      this.values.push(value === 0 ? 0 : value);
       this.sorted = false;
       if (this.count > this.exactLimit) this.toSketch();
     } else {

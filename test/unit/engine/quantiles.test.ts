@@ -76,6 +76,15 @@ describe('QuantileState', () => {
     );
   });
 
+  it('keeps -0 as 0, so a percentile does not depend on the order of equal values', () => {
+    const asked = new QuantileState(30);
+    asked.add(-0);
+    expect(Object.is(asked.percentile(50), 0)).toBe(true);
+    asked.add(0);
+    expect(Object.is(asked.percentile(50), 0)).toBe(true);
+    expect(Object.is(stateOf([0, -0], 30).percentile(1), 0)).toBe(true);
+  });
+
   it('gives the same percentiles and state however often percentiles are asked along the way', () => {
     fc.assert(
       fc.property(
