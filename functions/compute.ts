@@ -53,7 +53,7 @@ const environment = z.object({
   GUARDRAIL_INTAKE_FUNCTION: z.string().min(1).optional(),
   /** The ingestion state table: the raw store's commit log, and the hours marked for recomputation (read only). */
   STATE_TABLE: name,
-  /** MiB of raw objects (as stored, gzip) kept in memory between invocations. */
+  /** MiB of raw objects (inflated NDJSON text) kept in memory between invocations. */
   RAW_CACHE_MIB: z.coerce.number().int().nonnegative().default(256),
   /** Stale raw partitions one invocation aggregates; a range with more is fanned out in parts. */
   FANOUT_PARTITIONS_PER_PART: z.coerce.number().int().positive().default(DEFAULT_PARTITIONS_PER_PART),

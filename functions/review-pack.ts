@@ -8,7 +8,7 @@ import { DynamoDbAutonomyControls } from '../src/adapters/aws/dynamodb-autonomy-
 import { DynamoDbKpiValueStore } from '../src/adapters/aws/dynamodb-kpi-value-store';
 import { DynamoDbRawCommitLog } from '../src/adapters/aws/dynamodb-raw-commit-log';
 import { kpiDefinitionAndProposalStore } from '../src/adapters/aws/kpi-proposals';
-import { S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
+import { RawObjectCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-partitions';
 import { SnsReviewNotifier } from '../src/adapters/aws/sns-review-notifier';
 import { systemClock } from '../src/adapters/system-clock';
 import { PipelineMetric } from '../src/contracts/metrics';
@@ -51,6 +51,9 @@ export interface ReviewPackSummary {
   readonly buildMs: number;
 }
 
+/** Bytes of raw objects' text kept between invocations (of 1,024 MB). */
+const RAW_CACHE_BYTES = 64 * 1024 * 1024;
+
 export const { handler, create, services } = defineHandler({
   name: 'reviews',
   environment,
@@ -65,7 +68,14 @@ export const { handler, create, services } = defineHandler({
     values: new DynamoDbKpiValueStore({ client: clients.dynamodb, tableName: env.VALUES_TABLE }),
     approvals: new DynamoDbApprovalStore(clients.dynamodb, env.APPROVALS_TABLE),
     controls: new DynamoDbAutonomyControls(clients.dynamodb, env.CONTROLS_TABLE),
-    raw: new S3RawPartitions(clients.s3, env.RAW_BUCKET, new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE)),
+    // The data-quality records' objects, kept inflated for the next pack a warm container builds
+    // (a pack reads the weeks before its own, which the previous week's pack read too).
+    raw: new S3RawPartitions(
+      clients.s3,
+      env.RAW_BUCKET,
+      new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE),
+      new RawObjectCache(RAW_CACHE_BYTES),
+    ),
     notifier: new SnsReviewNotifier(clients.sns, env.REVIEWS_TOPIC_ARN),
     clock: systemClock,
     render: renderReviewPackHtml,

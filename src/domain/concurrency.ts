@@ -44,3 +44,50 @@ export async function forEachConcurrently<T>(
 ): Promise<void> {
   await mapConcurrently(items, limit, run);
 }
+
+/**
+ * Calls started one after another as their work becomes ready, with at most `limit` in flight: the
+ * caller prepares the next item while earlier calls run. `add` waits for a free slot; `drain` waits
+ * for every call and throws the first failure (no call is started after one failed).
+ * @example
+ * const window = new InFlightWindow(8);
+ * for (const hour of hours) await window.add(() => put(await prepare(hour)));
+ * await window.drain();
+ */
+export class InFlightWindow {
+  private readonly running = new Set<Promise<void>>();
+  private failure: { error: unknown } | undefined;
+
+  /** @throws RangeError when `limit` is not a whole number of at least 1 */
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`the concurrency limit must be a whole number of at least 1, not ${limit}`);
+  }
+
+  /** Starts `call` once fewer than `limit` calls run; throws the first failure of an earlier call. */
+  async add(call: () => Promise<unknown>): Promise<void> {
+    while (this.failure === undefined && this.running.size >= this.limit) await Promise.race(this.running);
+    if (this.failure !== undefined) throw this.failure.error;
+    const running: Promise<void> = call().then(
+      () => {
+        this.running.delete(running);
+      },
+      (error: unknown) => {
+        this.failure ??= { error };
+        this.running.delete(running);
+      },
+    );
+    this.running.add(running);
+  }
+
+  /** Waits for every call started; throws the first failure. */
+  async drain(): Promise<void> {
+    await this.settle();
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+
+  /** Waits for every call started, failed or not (before cleaning up after an error). */
+  async settle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running);
+  }
+}

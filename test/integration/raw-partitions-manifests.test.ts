@@ -54,4 +54,37 @@ describe('S3RawPartitions and the raw object cache', () => {
   it('reads the manifests again without a shared cache', async () => {
     expect((await readLineage()).gets).toBe(2);
   });
+
+  it('fetches each raw object once for the invocations that share a cache, with the same records', async () => {
+    const cache = new RawObjectCache(1024 * 1024);
+    const first = await readRecords(cache);
+    expect(first.gets).toBe(6);
+    expect(first.records).toHaveLength(12);
+    expect(cache.size).toBeGreaterThan(0);
+    const again = await readRecords(cache);
+    expect(again.gets).toBe(0);
+    expect(again.records).toEqual(first.records);
+  });
+
+  it('fetches the raw objects again when they are larger than the cache keeps', async () => {
+    const cache = new RawObjectCache(64);
+    await readRecords(cache);
+    expect(cache.size).toBe(0);
+    expect((await readRecords(cache)).gets).toBe(6);
+  });
 });
+
+/** Every record of the window, and the GetObject requests it took. */
+async function readRecords(cache: RawObjectCache) {
+  const target = rawStoreOf(cloud);
+  const reader = new S3RawPartitions(target.s3, target.bucket, target.log, cache);
+  const partitions = await reader.list('ad_performance', start, start + 3 * HOUR);
+  const meter = RequestMeter.attach(servicePortsOf(cloud));
+  try {
+    const records = [];
+    for (const partition of partitions) for await (const batch of reader.scan(partition)) records.push(...batch);
+    return { records, gets: meter.reading()['s3:GetObject']?.requests ?? 0 };
+  } finally {
+    meter.detach();
+  }
+}

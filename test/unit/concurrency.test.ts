@@ -1,7 +1,7 @@
 // The bounded pool the use cases and adapters share: never more calls in flight than the limit,
 // results in the items' order, and a failure stops the pool and reaches the caller.
 import { describe, expect, it } from 'vitest';
-import { forEachConcurrently, mapConcurrently } from '../../src/domain/concurrency';
+import { forEachConcurrently, InFlightWindow, mapConcurrently } from '../../src/domain/concurrency';
 
 /** A call that finishes after `ticks` turns of the event loop, so calls overlap and finish out of order. */
 async function afterTicks<T>(ticks: number, value: T): Promise<T> {
@@ -79,5 +79,79 @@ describe('forEachConcurrently', () => {
         throw new Error('refused');
       }),
     ).rejects.toThrow('refused');
+  });
+});
+
+describe('InFlightWindow', () => {
+  /** A call that finishes when the test says so. */
+  function pending() {
+    let finish: (error?: Error) => void = () => undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      finish = (error) => (error ? reject(error) : resolve());
+    });
+    return { done, finish };
+  }
+
+  it('never has more calls in flight than its limit, and drain waits for them all', async () => {
+    const window = new InFlightWindow(2);
+    let running = 0;
+    let most = 0;
+    let finished = 0;
+    for (let i = 0; i < 7; i++) {
+      await window.add(async () => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, 1 + (i % 3)));
+        running -= 1;
+        finished += 1;
+      });
+    }
+    await window.drain();
+    expect(most).toBe(2);
+    expect(finished).toBe(7);
+  });
+
+  it('makes the next add wait for a free slot', async () => {
+    const window = new InFlightWindow(1);
+    const first = pending();
+    await window.add(() => first.done);
+    let added = false;
+    const second = window
+      .add(async () => undefined)
+      .then(() => {
+        added = true;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(added).toBe(false);
+    first.finish();
+    await second;
+    expect(added).toBe(true);
+    await window.drain();
+  });
+
+  it('starts nothing after a call failed, and drain throws the failure once the others finished', async () => {
+    const window = new InFlightWindow(2);
+    const slow = pending();
+    let slowDone = false;
+    await window.add(() => slow.done.then(() => (slowDone = true)));
+    await window.add(async () => {
+      throw new Error('refused');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    let started = false;
+    await expect(
+      window.add(async () => {
+        started = true;
+      }),
+    ).rejects.toThrow('refused');
+    expect(started).toBe(false);
+    const drained = expect(window.drain()).rejects.toThrow('refused');
+    slow.finish();
+    await drained;
+    expect(slowDone).toBe(true);
+  });
+
+  it('refuses a limit that is not a whole number of at least 1', () => {
+    for (const limit of [0, -1, 1.5, Number.NaN]) expect(() => new InFlightWindow(limit)).toThrow(RangeError);
   });
 });

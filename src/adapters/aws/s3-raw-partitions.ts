@@ -18,14 +18,14 @@ import { gunzipStream } from '../gzip';
 const MIB = 1024 * 1024;
 
 /**
- * Raw objects kept in memory as stored (gzip), across the invocations of a warm container, so KPIs
- * computed one after another over the same dataset fetch each object once. Bounded in bytes: least
- * recently used objects go first, and an object larger than an eighth of the budget is not kept.
- * A committed object never changes (its SHA-256 is in the commit) and an entry is keyed by key and
- * hash, so an entry is never stale.
+ * Raw objects kept in memory inflated (their NDJSON text), across the invocations of a warm container,
+ * so KPIs computed one after another over the same dataset fetch and inflate each object once.
+ * Bounded in bytes of text: least recently used objects go first, and an object larger than an
+ * eighth of the budget is not kept. A committed object never changes (its SHA-256 is in the commit)
+ * and an entry is keyed by key and hash, so an entry is never stale.
  */
 export class RawObjectCache {
-  private readonly entries = new Map<string, readonly Uint8Array[]>();
+  private readonly entries = new Map<string, Uint8Array>();
   private readonly manifests = new Map<string, BatchManifest>();
   private bytes = 0;
 
@@ -42,7 +42,8 @@ export class RawObjectCache {
     return this.bytes;
   }
 
-  get(key: string, etag: string): readonly Uint8Array[] | undefined {
+  /** The text of an object read with this hash before, or undefined. */
+  get(key: string, etag: string): Uint8Array | undefined {
     const id = `${key}|${etag}`;
     const found = this.entries.get(id);
     if (found) {
@@ -52,21 +53,21 @@ export class RawObjectCache {
     return found;
   }
 
-  set(key: string, etag: string, chunks: readonly Uint8Array[]): void {
-    const size = chunks.reduce((n, c) => n + c.byteLength, 0);
-    if (size > this.maxObjectBytes) return;
+  /** Keeps an object's text (one buffer, so that what is counted is what is held). */
+  set(key: string, etag: string, text: Uint8Array): void {
+    if (text.byteLength > this.maxObjectBytes) return;
     const id = `${key}|${etag}`;
     const previous = this.entries.get(id);
     if (previous) {
       this.entries.delete(id);
-      this.bytes -= previous.reduce((n, c) => n + c.byteLength, 0);
+      this.bytes -= previous.byteLength;
     }
-    this.entries.set(id, chunks);
-    this.bytes += size;
-    for (const [oldest, list] of this.entries) {
+    this.entries.set(id, text);
+    this.bytes += text.byteLength;
+    for (const [oldest, kept] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
       this.entries.delete(oldest);
-      this.bytes -= list.reduce((n, c) => n + c.byteLength, 0);
+      this.bytes -= kept.byteLength;
     }
   }
 
@@ -88,6 +89,19 @@ export class RawObjectCache {
       this.manifests.delete(oldest);
     }
   }
+}
+
+/** Records of each raw object a manifest lists, worked out once per manifest (a batch has one object an hour). */
+const rawRecordsOfManifest = new WeakMap<BatchManifest, Map<string, number>>();
+
+function rawRecordsByKey(manifest: BatchManifest): Map<string, number> {
+  let records = rawRecordsOfManifest.get(manifest);
+  if (!records) {
+    records = new Map();
+    for (const o of manifest.objects) if (o.kind === 'raw') records.set(o.key, (records.get(o.key) ?? 0) + o.records);
+    rawRecordsOfManifest.set(manifest, records);
+  }
+  return records;
 }
 
 /** Batch manifests a raw object cache keeps beside the objects (a manifest is a few KB). */
@@ -167,12 +181,7 @@ export class S3RawPartitions implements RawPartitionSource {
     for (const object of objects) {
       const decoder = new RawRecordDecoder(`s3://${this.bucket}/${object.key}`, this.batchRecords);
       const text = new TextDecoder('utf-8', { fatal: true });
-      // A small object is one read buffer's worth: inflated in one piece, it skips a stream's setup.
-      const pieces =
-        object.bytes <= SMALL_OBJECT_BYTES
-          ? inflatedWhole(this.stored(object))
-          : gunzipStream(this.stored(object), TEXT_CHUNK_BYTES);
-      for await (const chunk of pieces) {
+      for await (const chunk of this.inflated(object)) {
         yield* decoder.push(text.decode(chunk, { stream: true }));
       }
       yield* decoder.push(text.decode());
@@ -181,29 +190,40 @@ export class S3RawPartitions implements RawPartitionSource {
   }
 
   /**
-   * The object's bytes as stored, from the cache or streamed from S3 (and kept in the cache on the
-   * way, when it is small enough).
+   * The object's text in pieces: from the cache, or streamed from S3 and inflated (and kept in the
+   * cache on the way, when it is small enough). A scan that stops early keeps nothing.
    */
-  private async *stored(object: RawObject): AsyncGenerator<Uint8Array> {
-    const cached = this.objectCache?.get(object.key, object.etag);
+  private async *inflated(object: RawObject): AsyncGenerator<Uint8Array> {
+    const cache = this.objectCache;
+    const cached = cache?.get(object.key, object.etag);
     if (cached) {
-      yield* cached;
+      for (let at = 0; at < cached.byteLength; at += TEXT_CHUNK_BYTES) yield cached.subarray(at, at + TEXT_CHUNK_BYTES);
       return;
     }
-    const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: object.key }));
-    if (!Body) throw new Error(`s3://${this.bucket}/${object.key} has no body`);
-    const cache = this.objectCache;
-    let kept: Uint8Array[] | null = cache && object.bytes <= cache.maxObjectBytes ? [] : null;
+    // A small object is one read buffer's worth: inflated in one piece, it skips a stream's setup.
+    const pieces =
+      object.bytes <= SMALL_OBJECT_BYTES
+        ? inflatedWhole(this.stored(object))
+        : gunzipStream(this.stored(object), TEXT_CHUNK_BYTES);
+    let kept: Uint8Array[] | null = cache ? [] : null;
     let size = 0;
-    for await (const chunk of Body as AsyncIterable<Uint8Array>) {
-      if (kept) {
-        size += chunk.byteLength;
-        if (cache && size <= cache.maxObjectBytes) kept.push(chunk);
+    for await (const piece of pieces) {
+      if (kept && cache) {
+        size += piece.byteLength;
+        if (size <= cache.maxObjectBytes) kept.push(piece);
         else kept = null;
       }
-      yield chunk;
+      yield piece;
     }
-    if (kept && cache) cache.set(object.key, object.etag, kept);
+    // Copied into one buffer: a piece may be a view of a larger one, which would be held unseen.
+    if (kept && cache) cache.set(object.key, object.etag, Buffer.concat(kept, size));
+  }
+
+  /** The object's bytes as stored (gzip), streamed from S3. */
+  private async *stored(object: RawObject): AsyncGenerator<Uint8Array> {
+    const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: object.key }));
+    if (!Body) throw new Error(`s3://${this.bucket}/${object.key} has no body`);
+    yield* Body as AsyncIterable<Uint8Array>;
   }
 
   async batches(partition: RawPartition): Promise<PartitionBatchSummary> {
@@ -217,9 +237,8 @@ export class S3RawPartitions implements RawPartitionSource {
         continue;
       }
       manifests.push(key);
-      const inHour = manifest.objects
-        .filter((o) => o.kind === 'raw' && partition.objects.some((p) => p.key === o.key))
-        .reduce((sum, o) => sum + o.records, 0);
+      const records = rawRecordsByKey(manifest);
+      const inHour = partition.objects.reduce((sum, o) => sum + (records.get(o.key) ?? 0), 0);
       if (quarantined !== null && manifest.counts.valid > 0) {
         quarantined += Math.round((manifest.counts.quarantined * inHour) / manifest.counts.valid);
       }

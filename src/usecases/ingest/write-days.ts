@@ -7,6 +7,7 @@
 // visible until the commit log names it.
 import { createHash } from 'node:crypto';
 import { hourPartition, keyIndexKey, rawObjectKey } from '../../contracts/raw-layout';
+import { InFlightWindow } from '../../domain/concurrency';
 import { type CommitEntry, type CommittedObject, dayOf, visibleEntries } from '../../domain/ingest/commit-log';
 import { KEY_BYTES, KeySet } from '../../domain/ingest/key-set';
 import type { BatchDay, WrittenObject } from '../../domain/ingest/manifest';
@@ -16,6 +17,13 @@ import { forEachLine, type HourRuns } from './hour-runs';
 
 /** Uncompressed bytes of one raw object before the hour continues in a next part. */
 export const PART_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Raw objects of a day whose writes may be in flight while the next hours are prepared. Each waits in
+ * the object store's memory budget until written (four parts of 8 MiB at most: half the default
+ * budget); the day is described only once all are written.
+ */
+export const OBJECT_WRITES_IN_FLIGHT = 4;
 
 export interface WriteDaysContext {
   readonly dataset: string;
@@ -54,13 +62,17 @@ export function daysOf(records: HourRuns): Map<string, number[]> {
   return days;
 }
 
-/** The keys the visible batches of a day added (but those to ignore), and the version of the log read. */
+/**
+ * The keys the visible batches of a day added (but those to ignore), and the version of the log read.
+ * @param entries the day's commit log as just read (read here when absent)
+ */
 export async function loadDayKeys(
   context: Pick<WriteDaysContext, 'dataset' | 'store' | 'log' | 'ignore'>,
   date: string,
   adding: number,
+  entries?: CommitEntry[],
 ): Promise<{ keys: KeySet; snapshotVersion: number; entries: CommitEntry[] }> {
-  const entries = await context.log.entries(context.dataset, date, date);
+  entries ??= await context.log.entries(context.dataset, date, date);
   const snapshotVersion = entries.reduce((max, entry) => Math.max(max, entry.version), 0);
   const visible = visibleEntries(entries).filter((entry) => !context.ignore.has(entry.batchId));
   // Sized once for the keys there and the rows this batch brings to the day.
@@ -84,25 +96,31 @@ export async function writeDay(context: WriteDaysContext, date: string, hours: r
   const mine = entries.find((entry) => entry.batchId === context.batchId);
   if (mine) return fromCommit(context, mine, hours);
   const adding = hours.reduce((n, hour) => n + context.records.statsOf(hour).records, 0);
-  const loaded = context.keyed ? await loadDayKeys(context, date, adding) : null;
+  // The keys as of the log just read: the commit checks what was committed since (commit-days.ts).
+  const loaded = context.keyed ? await loadDayKeys(context, date, adding, entries) : null;
   const snapshotVersion = (loaded?.entries ?? entries).reduce((max, entry) => Math.max(max, entry.version), 0);
   const known = loaded?.keys ?? null;
   const added = context.keyed ? new KeyIndexWriter(context, keyIndexKey(context.dataset, date, context.batchId)) : null;
   const objects: WrittenObject[] = [];
   const committed: CommittedObject[] = [];
   const recordsPerHour = new Map<number, number>();
+  // Hours are read, checked against the keys and compressed in order; their objects are written
+  // behind, a few at once. Keys and contents do not depend on when a write finishes.
+  const writes = new InFlightWindow(OBJECT_WRITES_IN_FLIGHT);
   let records = 0;
   let duplicates = 0;
   try {
     for (const hour of hours) {
-      const written = await writeHour(context, hour, known, added);
+      const written = await writeHour(context, hour, known, added, writes);
       objects.push(...written.objects);
       committed.push(...written.objects.map((o) => committedObject(o, hour)));
       recordsPerHour.set(hour, written.records);
       records += written.records;
       duplicates += written.duplicates;
     }
+    await writes.drain();
   } catch (error) {
+    await writes.settle();
     await added?.abort();
     throw error;
   }
@@ -169,6 +187,7 @@ async function writeHour(
   hour: number,
   known: KeySet | null,
   added: KeyIndexWriter | null,
+  writes: InFlightWindow,
 ): Promise<{ objects: WrittenObject[]; records: number; duplicates: number }> {
   const limit = context.partBytes ?? PART_BYTES;
   const stats = context.records.statsOf(hour);
@@ -184,7 +203,12 @@ async function writeHour(
   };
   const finish = async (current: StagedLines): Promise<void> => {
     objects.push(writtenObject('raw', context.dataset, await current.end()));
-    await current.commit();
+    try {
+      await writes.add(() => current.commit());
+    } catch (error) {
+      await current.abort().catch(() => undefined);
+      throw error;
+    }
   };
   for await (const segment of context.records.segmentsOf(hour)) {
     let lines = segment.lines;

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { RawObjectCache } from '../../../src/adapters/aws/s3-raw-partitions';
 
-const bytes = (n: number) => [new Uint8Array(n)];
+const bytes = (n: number) => new Uint8Array(n);
 
 describe('RawObjectCache', () => {
-  it('returns the bytes of an object only for the hash they were read with', () => {
+  it('returns the text of an object only for the hash it was read with', () => {
     const cache = new RawObjectCache(800);
-    const chunks = bytes(30);
-    cache.set('raw/a', 'e1', chunks);
-    expect(cache.get('raw/a', 'e1')).toBe(chunks);
+    const text = bytes(30);
+    cache.set('raw/a', 'e1', text);
+    expect(cache.get('raw/a', 'e1')).toBe(text);
     expect(cache.get('raw/a', 'e2')).toBeUndefined();
   });
 
