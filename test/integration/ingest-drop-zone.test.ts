@@ -154,16 +154,19 @@ describe('S3 drop zone connector', () => {
   });
 
   it('reads gzip NDJSON and marks the hours of late records for recomputation', async () => {
+    // Two late events a minute apart in the middle of one hour two days back, whatever the clock says.
+    const late = Math.floor((now - 2 * 86_400_000) / 3_600_000) * 3_600_000 + 30 * 60_000;
+    const lateAt = (minutes: number) => new Date(late + minutes * 60_000).toISOString();
     const lines = [
-      { event_id: 'e1', agent_id: 'agent-a', occurred_at: iso(-2 * 24 * 60), action: 'send_email', latency_ms: 120 },
-      { event_id: 'e2', agent_id: 'agent-a', occurred_at: iso(-2 * 24 * 60 + 1), action: 'send_email', latency_ms: 80 },
+      { event_id: 'e1', agent_id: 'agent-a', occurred_at: lateAt(0), action: 'send_email', latency_ms: 120 },
+      { event_id: 'e2', agent_id: 'agent-a', occurred_at: lateAt(1), action: 'send_email', latency_ms: 80 },
       { event_id: 'e3', agent_id: 'agent-b', occurred_at: iso(-1), action: 'bid', latency_ms: 30 },
     ];
     const body = gzipSync(lines.map((l) => JSON.stringify(l)).join('\n'));
     const { manifest, batchId } = await dropAndIngest('landing/agent_events/late.ndjson.gz', body);
     expect(manifest?.counts.valid).toBe(3);
     expect(manifest?.latePartitions).toEqual([
-      { date: iso(-2 * 24 * 60).slice(0, 10), hour: iso(-2 * 24 * 60).slice(11, 13), records: 2 },
+      { date: lateAt(0).slice(0, 10), hour: lateAt(0).slice(11, 13), records: 2 },
     ]);
     const ledger = new DynamoDbIngestLedger(
       cloud.clients.dynamodb,
@@ -173,7 +176,7 @@ describe('S3 drop zone connector', () => {
     expect(marks.filter((m) => m.batchId === batchId)).toEqual([
       {
         dataset: 'agent_events',
-        periodStart: Math.floor(Date.parse(iso(-2 * 24 * 60)) / 3_600_000) * 3_600_000,
+        periodStart: late - 30 * 60_000,
         batchId,
         records: 2,
         markedAt: manifest?.ingestedAt,
