@@ -14,8 +14,8 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Pluggable } from '@smithy/types';
 import type { Environment } from '../../contracts/environment';
-import { faultInjectionPlugin } from './fault-injection';
 
 export interface AwsClients {
   readonly dynamodb: DynamoDBDocumentClient;
@@ -124,6 +124,25 @@ const builders: { readonly [S in AwsService]: (settings: ClientSettings) => Prom
  * const clients = await createAwsClients(process.env, { services: ['s3'] });
  * await clients.s3.send(new HeadBucketCommand({ Bucket }));
  */
+/** What the fault injector registers when it is loaded (src/adapters/aws/fault-injection.ts). */
+type FaultPluginFactory = (spec: string) => Pluggable<object, object>;
+let faultPluginFactory: FaultPluginFactory | undefined;
+
+/**
+ * Called by the fault injector's module when it is loaded (by the local runtime and the tests that
+ * inject faults), so that the functions' bundles never carry it.
+ */
+export function registerFaultInjection(factory: FaultPluginFactory): void {
+  faultPluginFactory = factory;
+}
+
+function faultPlugin(spec: string): Pluggable<object, object> {
+  if (!faultPluginFactory) {
+    throw new Error('AWS_FAULT_INJECTION is set, but the fault injector is not loaded: it runs locally only');
+  }
+  return faultPluginFactory(spec);
+}
+
 export async function createAwsClients<S extends AwsService = AwsService>(
   env: Environment = process.env,
   options: AwsClientOptions<S> = {},
@@ -135,7 +154,7 @@ export async function createAwsClients<S extends AwsService = AwsService>(
   const maxAttempts = Number(env.AWS_MAX_ATTEMPTS ?? DEFAULT_MAX_ATTEMPTS);
   const settings: ClientSettings = { env, base: { ...(region ? { region } : {}), maxAttempts } };
   // Faults injected into every client's middleware, when the local runtime or a test asks for them.
-  const faults = env.AWS_FAULT_INJECTION ? faultInjectionPlugin(env.AWS_FAULT_INJECTION) : undefined;
+  const faults = env.AWS_FAULT_INJECTION ? faultPlugin(env.AWS_FAULT_INJECTION) : undefined;
   const services = [...new Set(options.services ?? (AWS_SERVICES as readonly S[]))];
   const factories = await Promise.all(services.map((service) => builders[service](settings)));
   const clients: Partial<Record<S, unknown>> = {};

@@ -1,6 +1,7 @@
 // AWS adapters: faults injected into the SDK clients' own middleware, to see what the pipeline does
 // when AWS misbehaves. Off unless AWS_FAULT_INJECTION is set (the local runtime's `--faults`, the
-// adversarial tests); never set in Lambda. Below the SDK's deserializer, a fault is an HTTP response
+// adversarial tests); never set in Lambda, and never in a function's bundle: this module registers
+// itself with the client factory (clients.ts) when the local runtime or a test loads it. Below the SDK's deserializer, a fault is an HTTP response
 // as the service would send it (S3 `SlowDown` 503, DynamoDB `ProvisionedThroughputExceededException`,
 // `ThrottlingException`, Lambda `TooManyRequestsException`, 5xx) or a socket timeout, before the
 // request is sent or after the service applied it; the SDK parses and retries it as it would a real
@@ -9,6 +10,7 @@
 // invocation fails too, and the next invocation (the rerun) starts afresh.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pluggable } from '@smithy/types';
+import { registerFaultInjection } from './clients';
 
 export type FaultKind = 'throttle' | 'server' | 'timeout' | 'timeout-after';
 export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'server', 'timeout', 'timeout-after'];
@@ -305,3 +307,6 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+// Clients built from an environment with AWS_FAULT_INJECTION carry the injector once it is loaded.
+registerFaultInjection(faultInjectionPlugin);

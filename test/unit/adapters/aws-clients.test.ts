@@ -70,3 +70,12 @@ describe('lazyAwsClient', () => {
     expect(await clientOf(() => Promise.resolve(built.sfn))).toBe(built.sfn);
   });
 });
+
+describe('fault injection', () => {
+  // This file never loads src/adapters/aws/fault-injection.ts, as a function's bundle never does.
+  it('refuses AWS_FAULT_INJECTION when the injector is not loaded, instead of running without faults', async () => {
+    await expect(
+      createAwsClients({ AWS_REGION: 'eu-west-1', AWS_FAULT_INJECTION: '{"rate":1}' }, { services: ['s3'] }),
+    ).rejects.toThrow('AWS_FAULT_INJECTION is set, but the fault injector is not loaded');
+  });
+});
