@@ -1,6 +1,12 @@
 // Domain: a bounded pool of promises, for the use cases and adapters that work through many items
 // with a few requests in flight at once. Pure: it schedules the caller's functions and does no I/O.
 
+/** @throws RangeError when `limit` is not a whole number of at least 1 */
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`the concurrency limit must be a whole number of at least 1, not ${limit}`);
+}
+
 /**
  * Runs `run` on every item with at most `limit` calls in flight, and gives the results in the
  * items' order (whatever order the calls finish in).
@@ -16,8 +22,7 @@ export async function mapConcurrently<T, R>(
   limit: number,
   run: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new RangeError(`the concurrency limit must be a whole number of at least 1, not ${limit}`);
+  checkLimit(limit);
   const results = new Array<R>(items.length);
   let next = 0;
   let failure: { error: unknown } | undefined;
@@ -60,8 +65,7 @@ export class InFlightWindow {
 
   /** @throws RangeError when `limit` is not a whole number of at least 1 */
   constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1)
-      throw new RangeError(`the concurrency limit must be a whole number of at least 1, not ${limit}`);
+    checkLimit(limit);
   }
 
   /** Starts `call` once fewer than `limit` calls run; throws the first failure of an earlier call. */
