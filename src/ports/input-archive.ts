@@ -4,10 +4,12 @@ import type { InputPartition } from '../domain/values/kpi-value';
 
 export interface InputArchive {
   /**
-   * Stores the input partitions of one KPI period and returns the reference recorded as
-   * `lineage.inputsRef`. Content-addressed: the same list always gives the same reference.
+   * Stores the input partitions of the periods one run finalizes, as few objects as their size
+   * allows, and returns the reference of each list, in order, recorded as `lineage.inputsRef`.
+   * Content-addressed: a reference names the list's SHA-256, and the same lists always give the
+   * same references.
    */
-  put(kpiId: string, partitions: readonly InputPartition[]): Promise<string>;
+  putAll(kpiId: string, lists: readonly (readonly InputPartition[])[]): Promise<string[]>;
   /** The archived list, or null when the reference is unknown. */
   get(ref: string): Promise<InputPartition[] | null>;
 }

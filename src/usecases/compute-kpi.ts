@@ -260,7 +260,7 @@ async function aggregateInto(
 
 /**
  * Each due period's values from its merged state, with lineage. The full input list of a period is
- * archived where it changed (content-addressed, all at once); otherwise the kept reference stands.
+ * archived where it changed (content-addressed, in one write for the run); otherwise the kept reference stands.
  */
 async function finalizePeriods(
   kpi: CompiledKpi,
@@ -272,14 +272,16 @@ async function finalizePeriods(
   const { index, run } = context;
   const lineageOf = (plan: PeriodPlan<RawPartition>) => periodLineage(plan.inputs, (key) => index.partitions[key]);
   const refs = new Map<number, string | null>();
-  await forEachConcurrently(due, 8, async (plan) => {
+  const archive: PeriodPlan<RawPartition>[] = [];
+  for (const plan of due) {
     const previous = index.periods[isoTime(plan.start)];
-    if (previous?.inputs === plan.digest && previous.inputsRef !== undefined) {
-      refs.set(plan.start, previous.inputsRef);
-      return;
-    }
-    refs.set(plan.start, deps.inputs ? await deps.inputs.put(kpi.definition.id, lineageOf(plan)) : null);
-  });
+    if (previous?.inputs === plan.digest && previous.inputsRef !== undefined) refs.set(plan.start, previous.inputsRef);
+    else if (deps.inputs) archive.push(plan);
+  }
+  if (deps.inputs && archive.length > 0) {
+    const archived = await deps.inputs.putAll(kpi.definition.id, archive.map(lineageOf));
+    for (const [i, plan] of archive.entries()) refs.set(plan.start, archived[i] ?? null);
+  }
   return due.map((plan) => {
     const { values } = kpi.finalize(merged.get(plan.start) as KpiPartialState, {
       asOf: run.asOf,
