@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbIngestLedger } from '../../src/adapters/aws/dynamodb-ingest-ledger';
 import { DynamoDbKpiValueStore } from '../../src/adapters/aws/dynamodb-kpi-value-store';
@@ -8,6 +8,7 @@ import { S3InputArchive } from '../../src/adapters/aws/s3-input-archive';
 import { S3PartialCache } from '../../src/adapters/aws/s3-partial-cache';
 import type { ComputeSummary } from '../../src/contracts/compute-function';
 import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
+import { PARTIALS_PREFIX } from '../../src/contracts/work-layout';
 import type { KpiDefinition } from '../../src/domain/definition/schema';
 import { compileKpi } from '../../src/domain/engine/kpi';
 import type { KpiPartialState } from '../../src/domain/engine/state';
@@ -25,6 +26,7 @@ const DAYS = 6;
 const from = new Date(START).toISOString();
 const to = new Date(START + DAYS * DAY).toISOString();
 const asOf = new Date(START + (DAYS + 2) * DAY).toISOString();
+const dayAfter = (iso: string) => new Date(Date.parse(iso) + DAY).toISOString();
 
 let cloud: LocalCloud;
 let values: DynamoDbKpiValueStore;
@@ -173,6 +175,27 @@ describe('compute function', () => {
       partitions: { aggregated: 0, reused: DAYS * 24 - 1 },
       values: { created: 0, updated: 0 },
     });
+  });
+
+  it('writes no value when a period is computed again from scratch on its own (its input list then in an object of its own)', async () => {
+    // The first run archived the lists of all its periods in one pack; without the kept states, one
+    // day is finalized again and its list archived alone: the same list, so the same value.
+    const work = cloud.physicalName('WorkBucket', 'AWS::S3::Bucket');
+    const { Contents = [] } = await cloud.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: work, Prefix: PARTIALS_PREFIX }),
+    );
+    expect(Contents.length).toBeGreaterThan(0);
+    await cloud.clients.s3.send(
+      new DeleteObjectsCommand({ Bucket: work, Delete: { Objects: Contents.map(({ Key }) => ({ Key })) } }),
+    );
+    const [before] = await values.history({ kpiId: 'ctr', dimensions: {}, grain: 'day', from, to: dayAfter(from) });
+    expect(before?.lineage.inputsRef).toContain('/pack-');
+    const summary = await compute({ kpiId: 'ctr', from, to: dayAfter(from), asOf });
+    expect(summary).toMatchObject({ periods: { finalized: 1 }, values: { created: 0, updated: 0 } });
+    const [after] = await values.history({ kpiId: 'ctr', dimensions: {}, grain: 'day', from, to: dayAfter(from) });
+    expect(after).toEqual(before);
+    // Later tests start from kept states again.
+    await compute({ kpiId: 'ctr', from, to, asOf });
   });
 
   it('recomputes only the period a late batch lands in, and records the restatement', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { inputConfidence } from '../../../src/domain/values/confidence';
 import { MAX_LINEAGE_MANIFESTS, summarizeInputs } from '../../../src/domain/values/kpi-value';
 import { restatementOf, type StoredKpiValue } from '../../../src/domain/values/restatement';
-import { valueFingerprint } from '../../../src/domain/values/value-fingerprint';
+import { inputListIdentity, valueFingerprint } from '../../../src/domain/values/value-fingerprint';
 import { sha256Hex } from '../../../src/domain/versioning/sha256';
 import { computedAt, sampleValue, withLateBatch } from '../../support/kpi-values';
 
@@ -22,6 +22,29 @@ describe('valueFingerprint', () => {
   it('changes when an input partition changes, even if the value does not', () => {
     const value = sampleValue();
     expect(valueFingerprint(withLateBatch(value))).not.toBe(valueFingerprint(value));
+  });
+
+  it('counts an input list kept in a pack as the object the list would have on its own', () => {
+    const list = 'a'.repeat(64);
+    const alone = `s3://work/lineage/kpi=ctr/${list}.json.gz`;
+    const inPack = (pack: string) => `s3://work/lineage/kpi=ctr/pack-${pack.repeat(64)}.json.gz#${list}`;
+    const value = sampleValue();
+    const withRef = (inputsRef: string) => ({ ...value, lineage: { ...value.lineage, inputsRef } });
+    expect(inputListIdentity(inPack('b'))).toBe(alone);
+    expect(valueFingerprint(withRef(inPack('b')))).toBe(valueFingerprint(withRef(alone)));
+    expect(valueFingerprint(withRef(inPack('c')))).toBe(valueFingerprint(withRef(inPack('b'))));
+  });
+
+  it('changes when the input list a reference names changes', () => {
+    const value = sampleValue();
+    const withRef = (inputsRef: string) => ({ ...value, lineage: { ...value.lineage, inputsRef } });
+    const pack = `s3://work/lineage/kpi=ctr/pack-${'b'.repeat(64)}.json.gz`;
+    expect(valueFingerprint(withRef(`${pack}#${'a'.repeat(64)}`))).not.toBe(
+      valueFingerprint(withRef(`${pack}#${'d'.repeat(64)}`)),
+    );
+    expect(inputListIdentity(`s3://work/lineage/kpi=ctr/${'a'.repeat(64)}.json.gz`)).toBe(
+      `s3://work/lineage/kpi=ctr/${'a'.repeat(64)}.json.gz`,
+    );
   });
 });
 
