@@ -133,5 +133,6 @@ function dayCommit(written: WrittenDay): DayCommit {
     keysKey: written.day.keysKey,
     keys: written.keys,
     snapshotVersion: written.day.snapshotVersion,
+    ...(written.snapshot ? { snapshot: written.snapshot } : {}),
   };
 }

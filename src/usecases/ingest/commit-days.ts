@@ -21,6 +21,12 @@ export interface DayCommit {
   readonly keys: number;
   /** The day's log version the batch's duplicates were decided against. */
   readonly snapshotVersion: number;
+  /**
+   * The day's entries as read at that version, when the run read them: the first attempt takes the
+   * next version against them without reading the log again (versions are dense, so if it is
+   * still free nothing was committed since); a lost put reads the log as every later attempt does.
+   */
+  readonly snapshot?: readonly CommitEntry[];
 }
 
 export interface CommitDaysRequest {
@@ -63,7 +69,8 @@ export async function commitDays(request: CommitDaysRequest): Promise<CommitDays
           `the commit log of ${request.dataset} on ${day.date} kept moving: ${attempt - 1} attempts to commit batch ${request.batchId}`,
         );
       }
-      const entries = await request.log.entries(request.dataset, day.date, day.date);
+      const entries =
+        attempt === 1 && day.snapshot ? day.snapshot : await request.log.entries(request.dataset, day.date, day.date);
       if (entries.some((entry) => entry.batchId === request.batchId)) {
         result.alreadyCommitted.push(day.date);
         break;

@@ -50,6 +50,8 @@ export interface WrittenDay {
   readonly recordsPerHour: Map<number, number>;
   /** An earlier attempt of the batch committed this day already: nothing was written again. */
   readonly alreadyCommitted: boolean;
+  /** The day's commit log as read before writing (absent when it was committed already). */
+  readonly snapshot?: readonly CommitEntry[];
 }
 
 /** The days the batch's records fall on, oldest first, with their hours. */
@@ -133,6 +135,7 @@ export async function writeDay(context: WriteDaysContext, date: string, hours: r
     keys: index?.records ?? 0,
     recordsPerHour,
     alreadyCommitted: false,
+    snapshot: loaded?.entries ?? entries,
   };
 }
 

@@ -122,6 +122,29 @@ describe('ingest a batch', () => {
     expect(dq.map((e) => [e.date, e.batchId])).toEqual([['2024-06-10', `dq-${batchId}`]]);
   });
 
+  it('reads the log of each day it writes once: the commit takes the next version against that read', async () => {
+    const { log, deps } = setup();
+    const reads: string[] = [];
+    const entries = log.entries.bind(log);
+    log.entries = async (dataset, fromDate, toDate) => {
+      if (dataset === 'events') reads.push(`${fromDate}..${toDate}`);
+      return entries(dataset, fromDate, toDate);
+    };
+    await ingestBatch(request(lines([{ id: 'z', at: '2024-06-09T01:00:00Z', n: 0 }])), deps);
+    reads.length = 0;
+    const result = await ingestBatch(request(lines(rows)), deps);
+    expect(result.status).toBe('ingested');
+    expect(reads.filter((r) => r.startsWith('2024-06-08') || r.startsWith('2024-06-10')).sort()).toEqual([
+      '2024-06-08..2024-06-08',
+      '2024-06-10..2024-06-10',
+    ]);
+    expect((await log.entries('events', '2024-06-08', '2024-06-10')).map((e) => [e.date, e.version])).toEqual([
+      ['2024-06-08', 1],
+      ['2024-06-09', 1],
+      ['2024-06-10', 1],
+    ]);
+  });
+
   it('is identified by its content: the same bytes from another file, chunked otherwise, write nothing', async () => {
     const { store, deps } = setup();
     const first = await ingestBatch(request(lines(rows)), deps);
