@@ -12,7 +12,7 @@ import { RawObjectCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-part
 import { SnsReviewNotifier } from '../src/adapters/aws/sns-review-notifier';
 import { systemClock } from '../src/adapters/system-clock';
 import { PipelineMetric } from '../src/contracts/metrics';
-import { renderReviewPackHtml } from '../src/report/review-pack';
+import { lazyReviewPageRenderer } from '../src/report/lazy-review-page';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { reviewClients, reviewStores, reviewVariables } from '../src/runtime/review-environment';
 import { buildReviewPack } from '../src/usecases/reviews/build-review-pack';
@@ -78,7 +78,8 @@ export const { handler, create, services } = defineHandler({
     ),
     notifier: new SnsReviewNotifier(clients.sns, env.REVIEWS_TOPIC_ARN),
     clock: systemClock,
-    render: renderReviewPackHtml,
+    // The page's code is imported on the first pack built (a pack that exists needs none).
+    render: lazyReviewPageRenderer(),
   }),
   run: async (input, deps, { logger, metrics }) => {
     const { env } = deps;
