@@ -59,8 +59,10 @@ export const { handler, create, services } = defineHandler({
   environment,
   event,
   correlationId: (e) => `${e.kind ?? 'review'}@${e.scheduledTime}`,
-  clients: [...reviewClients, 'sns'],
-  dependencies: (env, { clients }) => ({
+  clients: [...reviewClients],
+  // SNS only sends the links of a pack just built: loaded then (see SnsReviewNotifier).
+  lazyClients: ['sns'],
+  dependencies: (env, { clients, lazyClient }) => ({
     env,
     ...reviewStores(env, clients),
     definitions: kpiDefinitionAndProposalStore(clients.dynamodb, env.DEFINITIONS_TABLE, systemClock),
@@ -76,7 +78,7 @@ export const { handler, create, services } = defineHandler({
       new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE),
       new RawObjectCache(RAW_CACHE_BYTES),
     ),
-    notifier: new SnsReviewNotifier(clients.sns, env.REVIEWS_TOPIC_ARN),
+    notifier: new SnsReviewNotifier(lazyClient('sns'), env.REVIEWS_TOPIC_ARN),
     clock: systemClock,
     // The page's code is imported on the first pack built (a pack that exists needs none).
     render: lazyReviewPageRenderer(),
