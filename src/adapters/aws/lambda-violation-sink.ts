@@ -1,9 +1,8 @@
 // AWS adapter: hands violations to the guardrail intake function (an asynchronous invocation, so a
-// failure there is retried and dead-lettered by Lambda, not by the compute run). The SDK package and
-// the violation schemas (which the compute function builds nowhere else) are imported on the first
-// violation handed: a run without any never loads or builds them.
+// failure there is retried and dead-lettered by Lambda, not by the compute run). The SDK package is
+// imported on the first violation handed: a run without any never loads it.
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { ViolationInput } from '../../domain/guardrails/violation';
+import { type ViolationInput, violationBatchSchema } from '../../domain/guardrails/violation';
 import type { ViolationSink } from '../../ports/violation-sink';
 import { type ClientSource, clientOf } from './clients';
 
@@ -19,11 +18,7 @@ export class LambdaViolationSink implements ViolationSink {
 
   async hand(violations: readonly ViolationInput[]): Promise<void> {
     if (violations.length === 0) return;
-    const [{ InvokeCommand }, { violationBatchSchema }, lambda] = await Promise.all([
-      import('@aws-sdk/client-lambda'),
-      import('../../domain/guardrails/violation'),
-      clientOf(this.lambda),
-    ]);
+    const [{ InvokeCommand }, lambda] = await Promise.all([import('@aws-sdk/client-lambda'), clientOf(this.lambda)]);
     let batch: ViolationInput[] = [];
     let bytes = 0;
     const flush = async () => {
