@@ -69,6 +69,13 @@ interface Shape {
   readonly slots: Int32Array;
   /** Whether every slot has a key in this shape (no slot needs clearing). */
   readonly complete: boolean;
+  /**
+   * For a compact shape whose keys are ASCII, the text before each value as bytes (`{"a":`, then
+   * `,"b":`, ...), all keys in one array, key k's from `headStarts[k]` to `headStarts[k + 1]`
+   * (see {@link FlatJsonShapes.scanBytes}); null otherwise.
+   */
+  readonly headBytes: Uint8Array | null;
+  readonly headStarts: Int32Array;
 }
 
 function escapeRegExp(text: string): string {
@@ -134,6 +141,27 @@ export class FlatJsonShapes {
   }
 
   /**
+   * Like `scan`, over UTF-8 bytes, for compact shapes (as JSON.stringify writes lines) and lines of
+   * ASCII only: fills `spans` with positions in `bytes`. It accepts a subset of what `scan` accepts
+   * (a line `scan` would reject is never accepted here), with the same values: a string with a byte
+   * outside 0x20-0x7e but DEL, a number of more than 15 digits or with an exponent, a line of
+   * another shape or with spaces, all give false, and the line is then decoded and scanned as text.
+   */
+  scanBytes(bytes: Uint8Array, start: number, end: number, spans: FlatSpans): boolean {
+    const shapes = this.shapes;
+    for (let s = 0; s < shapes.length; s++) {
+      const shape = shapes[s] as Shape;
+      if (shape.headBytes === null || !scanShapeBytes(shape, shape.headBytes, bytes, start, end, spans)) continue;
+      if (s > 0) {
+        shapes.splice(s, 1);
+        shapes.unshift(shape);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /**
    * Like `scan`, but writes each wanted value to `values[slot]` as JSON.parse reads it (absent
    * keys: undefined).
    */
@@ -168,6 +196,13 @@ export class FlatJsonShapes {
     }
     this.learned += 1;
     const body = parts.join(`${space},${space}`);
+    const headText = Object.keys(object)
+      .map((key, k) => `${k === 0 ? '{' : ','}${JSON.stringify(key)}:`)
+      .join('');
+    const ascii = compact && /^[\x20-\x7e]*$/.test(headText);
+    const headStarts = [0];
+    for (const key of Object.keys(object))
+      headStarts.push((headStarts.at(-1) as number) + JSON.stringify(key).length + 2);
     const expression = new RegExp(`${SPACE}\\{${space}${body}${space}\\}${SPACE}`, 'y');
     const complete = new Set(slots.filter((slot) => slot >= 0)).size === this.keys.length;
     this.shapes.unshift({
@@ -177,6 +212,8 @@ export class FlatJsonShapes {
       heads: Int32Array.from(heads),
       slots: Int32Array.from(slots),
       complete,
+      headBytes: ascii ? Uint8Array.from(headText, (c) => c.charCodeAt(0)) : null,
+      headStarts: Int32Array.from(headStarts),
     });
     if (this.shapes.length > this.maxShapes) this.shapes.pop();
   }
@@ -268,6 +305,124 @@ function locateNumber(text: string, start: number, spans: FlatSpans, slot: numbe
     }
     spans.kinds[slot] = SpanKind.Number;
     spans.numbers[slot] = value;
+  }
+  return at;
+}
+
+const SPACE_CODE = 32;
+const TAB = 9;
+const BACKSLASH = 92;
+const CLOSE_BRACE = 125;
+/** `true`, `false`, `null` as bytes after their first letter. */
+const TRUE_REST = [114, 117, 101];
+const FALSE_REST = [97, 108, 115, 101];
+const NULL_REST = [117, 108, 108];
+
+/**
+ * Checks `bytes[start, end)` against a compact shape and records its values in `spans`. Every
+ * step stops at the end of the line without a bound check of its own: the byte at `end` is a CR or
+ * an LF (or past the array: undefined), which no head, string, number or literal accepts.
+ */
+function scanShapeBytes(
+  shape: Shape,
+  heads: Uint8Array,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  spans: FlatSpans,
+): boolean {
+  let at = start;
+  while (bytes[at] === SPACE_CODE || bytes[at] === TAB) at++;
+  let last = end;
+  while (last > at && (bytes[last - 1] === SPACE_CODE || bytes[last - 1] === TAB)) last--;
+  const starts = shape.headStarts;
+  const slots = shape.slots;
+  if (!shape.complete) spans.kinds.fill(SpanKind.Absent);
+  for (let k = 0; k < slots.length; k++) {
+    const headEnd = starts[k + 1] as number;
+    for (let h = starts[k] as number; h < headEnd; h++) if (bytes[at++] !== heads[h]) return false;
+    at = scanValueBytes(bytes, at, spans, slots[k] as number);
+    if (at < 0) return false;
+  }
+  return at === last - 1 && bytes[at] === CLOSE_BRACE;
+}
+
+/** Checks one value at `at` and records it in `slot` (when ≥ 0); the position after it, or -1. */
+function scanValueBytes(bytes: Uint8Array, at: number, spans: FlatSpans, slot: number): number {
+  const c = bytes[at] as number;
+  if (c === QUOTE) {
+    const from = at + 1;
+    let i = from;
+    for (;;) {
+      const b = bytes[i] as number;
+      if (b === QUOTE) break;
+      // Not a control character, an escape or a byte of a multi-byte character (nor undefined).
+      if (!(b >= SPACE_CODE && b < 128) || b === BACKSLASH) return -1;
+      i++;
+    }
+    if (slot >= 0) {
+      spans.kinds[slot] = SpanKind.String;
+      spans.starts[slot] = from;
+      spans.ends[slot] = i;
+    }
+    return i + 1;
+  }
+  if (c === 116) return literalBytes(bytes, at, TRUE_REST, spans, slot, SpanKind.True);
+  if (c === 102) return literalBytes(bytes, at, FALSE_REST, spans, slot, SpanKind.False);
+  if (c === 110) return literalBytes(bytes, at, NULL_REST, spans, slot, SpanKind.Null);
+  return scanNumberBytes(bytes, at, spans, slot);
+}
+
+function literalBytes(
+  bytes: Uint8Array,
+  at: number,
+  rest: readonly number[],
+  spans: FlatSpans,
+  slot: number,
+  kind: SpanKind,
+): number {
+  for (let i = 0; i < rest.length; i++) if (bytes[at + 1 + i] !== rest[i]) return -1;
+  if (slot >= 0) spans.kinds[slot] = kind;
+  return at + 1 + rest.length;
+}
+
+/**
+ * Checks a JSON number of at most 15 digits without an exponent and reads it as `locateNumber`
+ * does (the same double); -1 for anything else, which the text path then reads.
+ */
+function scanNumberBytes(bytes: Uint8Array, at: number, spans: FlatSpans, slot: number): number {
+  let c = bytes[at] as number;
+  const negative = c === MINUS;
+  if (negative) c = bytes[++at] as number;
+  let mantissa = 0;
+  let digits = 0;
+  let decimals = 0;
+  if (c === ZERO) {
+    c = bytes[++at] as number;
+    digits = 1;
+    if (c >= ZERO && c <= NINE) return -1;
+  } else if (c > ZERO && c <= NINE) {
+    do {
+      mantissa = mantissa * 10 + (c - ZERO);
+      digits++;
+      c = bytes[++at] as number;
+    } while (c >= ZERO && c <= NINE);
+  } else return -1;
+  if (c === DOT) {
+    c = bytes[++at] as number;
+    while (c >= ZERO && c <= NINE) {
+      mantissa = mantissa * 10 + (c - ZERO);
+      digits++;
+      decimals++;
+      c = bytes[++at] as number;
+    }
+    if (decimals === 0) return -1;
+  }
+  if (c === 101 || c === 69 || digits > MAX_FAST_DIGITS) return -1;
+  if (slot >= 0) {
+    const value = decimals === 0 ? mantissa : mantissa / (POWERS_OF_TEN[decimals] as number);
+    spans.kinds[slot] = SpanKind.Number;
+    spans.numbers[slot] = negative ? -value : value;
   }
   return at;
 }

@@ -182,7 +182,7 @@ function formatParser(
     case 'csv':
       return new CsvParser(dataset, sink, format, format.maxRowBytes, now, fail, file);
     case 'ndjson':
-      return new NdjsonParser(dataset, sink, format.maxRowBytes, now, file, options.columns ?? false);
+      return new NdjsonParser(dataset, sink, format.maxRowBytes, now, file, options.columns ?? false, format.encoding);
     default:
       return new JsonArrayParser(dataset, sink, format.maxRowBytes, now, fail, file);
   }
@@ -200,7 +200,12 @@ async function* readBatches(
 ): AsyncGenerator<RecordBatch> {
   const maxExpanded = options.maxExpandedBytes ?? Number.POSITIVE_INFINITY;
   const decoder = new TextDecoder(format.encoding === 'latin1' ? 'latin1' : 'utf-8');
+  const bytes = parser.readsBytes === true;
   const parse = (chunk: Uint8Array) => {
+    if (bytes) {
+      (parser as Required<FormatParser>).feedBytes(chunk, false);
+      return;
+    }
     const text = decoder.decode(chunk, { stream: true });
     if (text.length > 0) parser.feed(text, false);
   };
@@ -234,7 +239,8 @@ async function* readBatches(
     checkEncoding(joined, format, fail);
     parse(joined);
   }
-  parser.feed(decoder.decode(), true);
+  if (bytes) (parser as Required<FormatParser>).feedBytes(new Uint8Array(0), true);
+  else parser.feed(decoder.decode(), true);
   sink.flush();
   yield* sink.drain();
 }
