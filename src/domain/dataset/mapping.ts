@@ -39,6 +39,8 @@ const SpanRead = {
   IsoTime: 2,
   /** A JSON string in a text field without case, pattern or length rules: checked against `allowed`. */
   Text: 3,
+  /** A JSON true or false in a boolean field (`mapBytesInto` only: `mapSpans` reads them through `typed`). */
+  Boolean: 4,
 } as const;
 type SpanRead = (typeof SpanRead)[keyof typeof SpanRead];
 
@@ -355,6 +357,9 @@ export class CompiledDataset {
         if (kind !== SpanKind.Number || !(number >= rule.low && number <= rule.high)) return false;
         if (rule.integer && !Number.isSafeInteger(number)) return false;
         (doubles as Float64Array)[row] = number;
+      } else if (rule.read === SpanRead.Boolean) {
+        if (kind !== SpanKind.True && kind !== SpanKind.False) return false;
+        (codes[i] as Int32Array)[row] = kind === SpanKind.True ? 1 : 0;
       } else if (kind !== SpanKind.String) return false;
       else if (rule.read === SpanRead.IsoTime) {
         const millis = (rule.iso as IsoTimeColumnParser).parseBytes(
@@ -693,7 +698,7 @@ function spanRule(field: FieldDeclaration, nulls: readonly string[]): SpanRule {
       if (field.enum !== undefined && field.enum.length > MAX_SCANNED_ENUM) return GENERAL;
       return { ...GENERAL, orNull, read: SpanRead.Text, allowed: field.enum ?? null, trim: field.trim };
     case 'boolean':
-      return GENERAL;
+      return { ...GENERAL, orNull, read: SpanRead.Boolean };
   }
 }
 
