@@ -142,23 +142,28 @@ export class FlatJsonShapes {
 
   /**
    * Like `scan`, over UTF-8 bytes, for compact shapes (as JSON.stringify writes lines) and lines of
-   * ASCII only: fills `spans` with positions in `bytes`. It accepts a subset of what `scan` accepts
-   * (a line `scan` would reject is never accepted here), with the same values: a string with a byte
-   * outside 0x20-0x7e but DEL, a number of more than 15 digits or with an exponent, a line of
-   * another shape or with spaces, all give false, and the line is then decoded and scanned as text.
+   * ASCII only, without knowing where the line ends: checks the line at `start` and fills `spans`
+   * with positions in `bytes`. It accepts a subset of what `scan` accepts (a line `scan` would
+   * reject is never accepted here), with the same values: a string with a byte outside 0x20-0x7f or
+   * an escape, a number of more than 15 digits or with an exponent, a line of another shape or with
+   * spaces between its tokens, all give -1, and the line is then decoded and scanned as text.
+   * @returns where the line's text ends (after the closing brace and any spaces or tabs), or -1;
+   *   the line is checked only if a line break (or the end of the input) stands there
    */
-  scanBytes(bytes: Uint8Array, start: number, end: number, spans: FlatSpans): boolean {
+  scanBytes(bytes: Uint8Array, start: number, spans: FlatSpans): number {
     const shapes = this.shapes;
     for (let s = 0; s < shapes.length; s++) {
       const shape = shapes[s] as Shape;
-      if (shape.headBytes === null || !scanShapeBytes(shape, shape.headBytes, bytes, start, end, spans)) continue;
+      if (shape.headBytes === null) continue;
+      const end = scanShapeBytes(shape, shape.headBytes, bytes, start, spans);
+      if (end < 0) continue;
       if (s > 0) {
         shapes.splice(s, 1);
         shapes.unshift(shape);
       }
-      return true;
+      return end;
     }
-    return false;
+    return -1;
   }
 
   /**
@@ -319,32 +324,26 @@ const FALSE_REST = [97, 108, 115, 101];
 const NULL_REST = [117, 108, 108];
 
 /**
- * Checks `bytes[start, end)` against a compact shape and records its values in `spans`. Every
- * step stops at the end of the line without a bound check of its own: the byte at `end` is a CR or
- * an LF (or past the array: undefined), which no head, string, number or literal accepts.
+ * Checks the line at `start` against a compact shape and records its values in `spans`; returns
+ * where its text ends, or -1. No step reads past a line break: none accepts a CR or an LF (nor
+ * the undefined past the array).
  */
-function scanShapeBytes(
-  shape: Shape,
-  heads: Uint8Array,
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  spans: FlatSpans,
-): boolean {
+function scanShapeBytes(shape: Shape, heads: Uint8Array, bytes: Uint8Array, start: number, spans: FlatSpans): number {
   let at = start;
   while (bytes[at] === SPACE_CODE || bytes[at] === TAB) at++;
-  let last = end;
-  while (last > at && (bytes[last - 1] === SPACE_CODE || bytes[last - 1] === TAB)) last--;
   const starts = shape.headStarts;
   const slots = shape.slots;
   if (!shape.complete) spans.kinds.fill(SpanKind.Absent);
   for (let k = 0; k < slots.length; k++) {
     const headEnd = starts[k + 1] as number;
-    for (let h = starts[k] as number; h < headEnd; h++) if (bytes[at++] !== heads[h]) return false;
+    for (let h = starts[k] as number; h < headEnd; h++) if (bytes[at++] !== heads[h]) return -1;
     at = scanValueBytes(bytes, at, spans, slots[k] as number);
-    if (at < 0) return false;
+    if (at < 0) return -1;
   }
-  return at === last - 1 && bytes[at] === CLOSE_BRACE;
+  if (bytes[at] !== CLOSE_BRACE) return -1;
+  at++;
+  while (bytes[at] === SPACE_CODE || bytes[at] === TAB) at++;
+  return at;
 }
 
 /** Checks one value at `at` and records it in `slot` (when ≥ 0); the position after it, or -1. */
