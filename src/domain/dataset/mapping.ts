@@ -115,6 +115,12 @@ export class CompiledDataset {
   private readonly maxFutureMillis: number;
   /** The declared fields, all null, in order (constants and derived fields are added after them). */
   private readonly template: Record<string, FieldValue>;
+  /**
+   * For `mapBytesInto`: per field, the code of each enum value in the text table `enumTable` (-1:
+   * not looked up yet), so that an enum value costs its comparison only.
+   */
+  private readonly enumCodes: Int32Array[];
+  private enumTable: TextTable | null = null;
   /** The problem of the last row that failed; valid right after a mapper returned null. */
   problem: RowProblem = { field: null, code: 'invalid_type', reason: '' };
 
@@ -151,6 +157,7 @@ export class CompiledDataset {
       ...this.derivations.map(([name]) => name),
     ];
     this.template = Object.fromEntries(this.fields.map((f) => [f.name, null]));
+    this.enumCodes = this.fields.map((f) => new Int32Array(f.rule.allowed?.length ?? 0));
   }
 
   /** The same mapping for rows of one file, whose path gives the fields `files` captures. */
@@ -344,6 +351,10 @@ export class CompiledDataset {
     const row = columns.length;
     const { numbers, codes } = columns;
     const kinds = spans.kinds;
+    if (this.enumTable !== columns.texts) {
+      this.enumTable = columns.texts;
+      for (const codes of this.enumCodes) codes.fill(-1);
+    }
     for (let i = 0; i < fields.length; i++) {
       const rule = (fields[i] as CompiledField).rule;
       const kind = kinds[i];
@@ -370,7 +381,14 @@ export class CompiledDataset {
         if (typeof millis !== 'number' || !(millis >= rule.low && millis <= rule.high)) return false;
         (doubles as Float64Array)[row] = millis;
       } else if (rule.read === SpanRead.Text) {
-        const code = byteTextCode(rule, bytes, spans.starts[i] as number, spans.ends[i] as number, columns.texts);
+        const code = byteTextCode(
+          rule,
+          bytes,
+          spans.starts[i] as number,
+          spans.ends[i] as number,
+          columns.texts,
+          this.enumCodes[i] as Int32Array,
+        );
         if (code < 0) return false;
         (codes[i] as Int32Array)[row] = code;
       } else return false;
@@ -740,8 +758,15 @@ function spanTextCode(rule: SpanRule, text: string, start: number, end: number, 
   return -1;
 }
 
-/** Like {@link spanTextCode}, over ASCII bytes. */
-function byteTextCode(rule: SpanRule, bytes: Uint8Array, start: number, end: number, texts: TextTable): number {
+/** Like {@link spanTextCode}, over ASCII bytes; `enumCodes` holds the codes of enum values looked up in `texts`. */
+function byteTextCode(
+  rule: SpanRule,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  texts: TextTable,
+  enumCodes: Int32Array,
+): number {
   if (end <= start) return -1;
   if (rule.trim && (bytes[start] === 32 || bytes[end - 1] === 32)) return -1;
   const allowed = rule.allowed;
@@ -749,7 +774,14 @@ function byteTextCode(rule: SpanRule, bytes: Uint8Array, start: number, end: num
   const length = end - start;
   for (let a = 0; a < allowed.length; a++) {
     const candidate = allowed[a] as string;
-    if (candidate.length === length && sameBytes(bytes, start, candidate)) return texts.code(candidate);
+    if (candidate.length === length && sameBytes(bytes, start, candidate)) {
+      let code = enumCodes[a] as number;
+      if (code < 0) {
+        code = texts.code(candidate);
+        enumCodes[a] = code;
+      }
+      return code;
+    }
   }
   return -1;
 }
