@@ -5,7 +5,8 @@
 // a literal. A line that passes is then walked once to locate each wanted value (strings as the
 // positions between their quotes, numbers converted as they are passed) without allocating. A
 // line that does not pass (escapes, nesting, other keys, a syntax error) goes to JSON.parse, which
-// gives the same values, or the error message.
+// gives the same values, or the error message. Compact shapes are also checked over UTF-8 bytes
+// (`scanBytes`), in one pass that checks and locates together, for the reader's byte path.
 
 /** One JSON value: a string without escapes, a number, or a literal. */
 const VALUE = '(?:"[^"\\\\\\x00-\\x1f]*"|-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)';

@@ -1,6 +1,8 @@
 // Domain: the NDJSON parser of the streaming reader. One JSON object per line; lines end with LF,
 // CRLF or a lone CR. Flat lines of a learned key order take a fast path (flat-json.ts) that gives
-// the same records as JSON.parse.
+// the same records as JSON.parse. When records go into columns, UTF-8 input is parsed from its
+// bytes (`feedBytes`): compact ASCII lines of a learned shape are checked and typed there, without
+// being decoded; every other line is decoded alone and parsed as text.
 import type { ColumnLayout } from '../columns';
 import { FlatJsonShapes, FlatSpans } from '../flat-json';
 import type { CompiledDataset } from '../mapping';
