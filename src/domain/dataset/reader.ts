@@ -110,6 +110,10 @@ const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
  * (BOM skipped) or Latin-1, lines ending with LF, CRLF or CR. Yields a batch every `batchRows` rows
  * or `batchBytes` characters of rows, whichever comes first, and at the end.
  *
+ * Unless the input is gzip or `onDecompressed` is given, the reader is done with a chunk of
+ * `input` (it copies what it keeps) before it asks for the next, so an input may read each chunk
+ * into the same buffer.
+ *
  * Rows that fail become `QuarantinedRow`s with a reason; `summary().counts` always satisfy
  * `read = valid + quarantined`. An input that cannot be read at all (empty, corrupt gzip, UTF-16,
  * a header without the required columns, a JSON file that is not an array, over a limit) throws
@@ -223,7 +227,8 @@ async function* readBatches(
     }
     options.onDecompressed?.(chunk);
     if (head) {
-      head.push(chunk);
+      // A copy: the input may read its next chunk into the same buffer (see `readDataset`).
+      head.push(chunk.slice());
       headSize += chunk.byteLength;
       if (headSize < ENCODING_SAMPLE_BYTES) continue;
       const joined = concatBytes(head);
