@@ -186,6 +186,8 @@ describe('NDJSON records as columns', () => {
         fc.integer({ min: 1, max: 300 }),
         fc.integer({ min: 1, max: 9 }),
         async (text, chunk, batchRows) => {
+          // An empty file (one empty line) is unreadable on both paths alike (read-limits tests it).
+          fc.pre(text.length > 0);
           const [columns, rows] = await readBoth(text, chunk, batchRows);
           expect(columns.batches.length).toBe(rows.batches.length);
           for (let b = 0; b < rows.batches.length; b++) {

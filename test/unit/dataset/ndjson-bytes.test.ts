@@ -276,6 +276,8 @@ describe('NDJSON read from bytes', () => {
         fc.integer({ min: 1, max: 6 }),
         fc.constantFrom(0, 1),
         async (text, chunk, batchRows, which) => {
+          // An empty file (one empty line) is unreadable on both paths alike (read-limits tests it).
+          fc.pre(text.length > 0);
           const dataset = datasets[which] as CompiledDataset;
           const bytes = new TextEncoder().encode(text);
           const rows = await read(dataset, bytes, chunk, batchRows, false);
