@@ -12,7 +12,7 @@ import { RawObjectCache, S3RawPartitions } from '../src/adapters/aws/s3-raw-part
 import { SnsReviewNotifier } from '../src/adapters/aws/sns-review-notifier';
 import { systemClock } from '../src/adapters/system-clock';
 import { PipelineMetric } from '../src/contracts/metrics';
-import { renderReviewPackHtml } from '../src/report/review-pack';
+import { lazyReviewPageRenderer } from '../src/report/lazy-review-page';
 import { defineHandler, MetricUnit } from '../src/runtime/handler';
 import { reviewClients, reviewStores, reviewVariables } from '../src/runtime/review-environment';
 import { buildReviewPack } from '../src/usecases/reviews/build-review-pack';
@@ -59,8 +59,10 @@ export const { handler, create, services } = defineHandler({
   environment,
   event,
   correlationId: (e) => `${e.kind ?? 'review'}@${e.scheduledTime}`,
-  clients: [...reviewClients, 'sns'],
-  dependencies: (env, { clients }) => ({
+  clients: [...reviewClients],
+  // SNS only sends the links of a pack just built: loaded then (see SnsReviewNotifier).
+  lazyClients: ['sns'],
+  dependencies: (env, { clients, lazyClient }) => ({
     env,
     ...reviewStores(env, clients),
     definitions: kpiDefinitionAndProposalStore(clients.dynamodb, env.DEFINITIONS_TABLE, systemClock),
@@ -76,9 +78,10 @@ export const { handler, create, services } = defineHandler({
       new DynamoDbRawCommitLog(clients.dynamodb, env.STATE_TABLE),
       new RawObjectCache(RAW_CACHE_BYTES),
     ),
-    notifier: new SnsReviewNotifier(clients.sns, env.REVIEWS_TOPIC_ARN),
+    notifier: new SnsReviewNotifier(lazyClient('sns'), env.REVIEWS_TOPIC_ARN),
     clock: systemClock,
-    render: renderReviewPackHtml,
+    // The page's code is imported on the first pack built (a pack that exists needs none).
+    render: lazyReviewPageRenderer(),
   }),
   run: async (input, deps, { logger, metrics }) => {
     const { env } = deps;

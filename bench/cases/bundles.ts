@@ -277,12 +277,28 @@ export async function run(): Promise<void> {
   }
 
   // Modules a function loads on demand beside its bundle (e.g. the compute function's forecasting
-  // code and model, read on the first forecast).
+  // code and model, read on the first forecast; the review pack's page, on the first pack built), and
+  // what importing each bundled one (.mjs) adds after the function's bundle, in one fresh process.
   for (const row of rows) {
-    const onDemand = readdirSync(taskDir(row.fn), { withFileTypes: true })
-      .filter((f) => f.isFile() && !f.name.startsWith('index.mjs') && /\.(mjs|js|cjs|wasm)$/.test(f.name))
-      .map((f) => `${f.name} ${kb(statSync(path.join(taskDir(row.fn), f.name)).size)} KB`);
-    if (onDemand.length > 0) console.log(`${row.fn.entry}, loaded on demand: ${onDemand.join(', ')}`);
+    const files = readdirSync(taskDir(row.fn), { withFileTypes: true }).filter(
+      (f) => f.isFile() && !f.name.startsWith('index.mjs') && /\.(mjs|js|cjs|wasm)$/.test(f.name),
+    );
+    if (files.length === 0) continue;
+    const described: string[] = [];
+    for (const file of files) {
+      const size = `${file.name} ${kb(statSync(path.join(taskDir(row.fn), file.name)).size)} KB`;
+      if (!file.name.endsWith('.mjs')) {
+        described.push(size);
+        continue;
+      }
+      const bundleUrl = pathToFileURL(path.join(taskDir(row.fn), 'index.mjs')).href;
+      const fileUrl = pathToFileURL(path.join(taskDir(row.fn), file.name)).href;
+      const cpu: number[] = [];
+      for (let round = 0; round < ROUNDS; round++)
+        cpu.push(await laterImportCpu([bundleUrl], [fileUrl], taskDir(row.fn)));
+      described.push(`${size} (import +${range(figures(cpu))} ms CPU)`);
+    }
+    console.log(`${row.fn.entry}, loaded on demand: ${described.join(', ')}`);
   }
 
   // What tracing adds when it is on: the tracer package, imported in a new process of its own.

@@ -29,6 +29,7 @@ import {
   REVIEWS_PREFIX,
   type ReviewKindName,
 } from '../../src/contracts/review-layout';
+import { REVIEW_PAGE_BUNDLE } from '../../src/contracts/review-page-bundle';
 import { type ReviewsConfig, reviewCron } from '../config';
 import { acknowledge, acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
 import type { PipelineBuckets, PipelineTables } from '../stacks/resources';
@@ -120,6 +121,8 @@ export class Reviews extends Construct {
         logRetention: props.logRetention,
         invocation: { kind: 'asynchronous', deadLetterQueue: deadLetters.queue },
         copiedFiles: [{ from: CHART_LIBRARY, to: CHART_LIBRARY }],
+        // The page's renderer (~50 KB, no schema) is imported beside the bundle on the first pack built.
+        lazyBundles: { [REVIEW_PAGE_BUNDLE.file]: REVIEW_PAGE_BUNDLE.entry },
         environment: {
           REVIEW_KIND: kind,
           REVIEW_AUDIENCE: JSON.stringify(schedule.audience.map((e) => e.toLowerCase())),

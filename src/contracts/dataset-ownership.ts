@@ -1,7 +1,7 @@
 // Contract: who may write which dataset, and where a dataset's data and state live, so the CDK grants
 // (lib/constructs/ingestion, lib/constructs/kpi-function.ts) and the runtime agree. Every connector writes the datasets it serves and
 // the pipeline's data-quality dataset; the governance dataset is written by the guardrail stage only.
-import { GOVERNANCE_DATASET_ID } from '../domain/guardrails/audit';
+import { GOVERNANCE_DATASET_ID } from '../domain/guardrails/governance-dataset';
 import { PIPELINE_INGEST_DATASET } from '../domain/ingest/data-quality';
 import {
   commitLogPartition,

@@ -4,7 +4,7 @@
 // beside raw under a `_`-prefixed folder that Hive, Spark and Athena skip. Every key is derived from
 // the dataset, the hour and a deterministic batch id, so a rerun of the same input writes the same
 // keys: one copy, never two.
-import { GOVERNANCE_DATASET_ID } from '../domain/guardrails/audit';
+import { GOVERNANCE_DATASET_ID } from '../domain/guardrails/governance-dataset';
 
 /** Key prefixes, each in its own bucket (raw and manifests share the raw bucket). */
 export const RAW_PREFIX = 'raw/';

@@ -2,7 +2,7 @@
 // real bundle: one function synthesized with esbuild into a temporary folder, then imported and run
 // in fresh Node processes. (Sizes and import times are measured by `npm run bench -- bundles`.)
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
@@ -13,10 +13,15 @@ import { LAYER_NODE_MODULES, runtimeLibraryPackages } from '../../lib/constructs
 import { storedDefinition } from '../../src/adapters/aws/kpi-definitions';
 import { FORECAST_ASSET_FILES, FORECASTER_BUNDLE } from '../../src/contracts/forecast-assets';
 import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
+import { REVIEW_PAGE_BUNDLE } from '../../src/contracts/review-page-bundle';
+import { renderReviewPackHtml, reviewDocumentSchema } from '../../src/report/review-pack';
 import { sampleValue } from '../support/kpi-values';
+import { reportFixture } from '../support/report-fixture';
+import { packFixture } from '../support/review-fixtures';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+const CHART_LIBRARY = 'node_modules/echarts/dist/echarts.min.js';
 const DECLARATION = '{"id": "it\'s \\"quoted\\"", "note": "$HOME `x` %s"}\n';
 
 let outdir: string;
@@ -46,9 +51,16 @@ beforeAll(() => {
     serviceName: 'self-check',
     invocation: { kind: 'synchronous', caller: 'the test' },
     bundledFiles: { 'kpis/datasets/quoted.json': DECLARATION },
-    // As the compute function carries its forecasting code and model.
-    copiedFiles: FORECAST_ASSET_FILES.map((file) => `node_modules/@bsull/augurs/${file}`),
-    lazyBundles: { [FORECASTER_BUNDLE.file]: FORECASTER_BUNDLE.entry },
+    // As the compute function carries its forecasting code and model, and the review-pack function
+    // its page's renderer and the chart library the page inlines.
+    copiedFiles: [
+      ...FORECAST_ASSET_FILES.map((file) => `node_modules/@bsull/augurs/${file}`),
+      { from: CHART_LIBRARY, to: CHART_LIBRARY },
+    ],
+    lazyBundles: {
+      [FORECASTER_BUNDLE.file]: FORECASTER_BUNDLE.entry,
+      [REVIEW_PAGE_BUNDLE.file]: REVIEW_PAGE_BUNDLE.entry,
+    },
   });
   template = Template.fromStack(stack);
   const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
@@ -138,6 +150,20 @@ describe('KpiFunction bundling', () => {
     const forecast = JSON.parse(out) as { model: string; steps: unknown[] };
     expect(forecast.model).toMatch(/^mstl\(7\)/);
     expect(forecast.steps.length).toBeGreaterThan(0);
+  });
+
+  it("bundles the review pack's page on its own, without zod, and it renders what the sources render", async () => {
+    const lazy = readFileSync(path.join(assetDir, REVIEW_PAGE_BUNDLE.file), 'utf8');
+    expect(lazy).not.toMatch(/ZodError|\$ZodType/);
+    const document = reviewDocumentSchema.parse({ pack: packFixture(), report: reportFixture() });
+    writeFileSync(path.join(assetDir, 'document.json'), JSON.stringify(document));
+    // The page inlines the chart library (~1 MB): written to a file rather than printed.
+    await node(
+      `import { readFileSync, writeFileSync } from 'node:fs';
+       const { renderReviewPackPage } = await import('./${REVIEW_PAGE_BUNDLE.file}');
+       writeFileSync('page.html', renderReviewPackPage(JSON.parse(readFileSync('document.json', 'utf8'))));`,
+    );
+    expect(readFileSync(path.join(assetDir, 'page.html'), 'utf8')).toBe(renderReviewPackHtml(document));
   });
 
   it('writes the bundled files with their exact content', () => {

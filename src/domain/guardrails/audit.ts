@@ -6,10 +6,10 @@ import * as z from 'zod';
 import type { TypedRecord } from '../records';
 import { type ApprovalStart, DECISIONS, isViolationApproval } from './approval';
 import { AUTONOMY_MODES, type AutonomySubject, subjectKey, subjectOf } from './autonomy';
+import { GOVERNANCE_DATASET_ID } from './governance-dataset';
 import { LEVELS_OF_DECISION, VIOLATION_KINDS, type Violation } from './violation';
 
-/** Id of the pipeline dataset the audit events are records of. */
-export const GOVERNANCE_DATASET_ID = 'pipeline_governance';
+export { GOVERNANCE_DATASET_ID };
 
 export const AUDIT_EVENT_TYPES = [
   /** The intake received a violation and the policy chose an action. */

@@ -6,26 +6,11 @@ import * as z from 'zod';
 import type { Grain } from '../definition/schema';
 import { shiftPeriod } from '../engine/time';
 import type { TypedRecord } from '../records';
+import { DRIFT_DECISIONS } from './wording';
 
 const utcInstant = z.iso.datetime({ offset: false });
 
-/** What a reviewer may decide about a drift. */
-export const DRIFT_DECISIONS = [
-  'explain',
-  'recalibrate_target',
-  'retrain_or_roll_back_agent',
-  'roll_back_definition',
-] as const;
-export type DriftDecision = (typeof DRIFT_DECISIONS)[number];
-
-/** Each option as the page offers it. */
-export const DRIFT_DECISION_LABELS: Readonly<Record<DriftDecision, string>> = {
-  explain: 'Explain and annotate: the change is real and expected (a launch, a release, a season)',
-  recalibrate_target:
-    'Recalibrate the target: the KPI moved for good and its thresholds should follow (hands over to a calibration proposal)',
-  retrain_or_roll_back_agent: 'Retrain or roll back the agent: its behaviour changed for the worse',
-  roll_back_definition: 'Roll back the definition: the calculation changed, not the business (kpi rollback)',
-};
+export { DRIFT_DECISION_LABELS, DRIFT_DECISIONS, type DriftDecision } from './wording';
 
 /** The data quality of one input dataset of the KPI over the drifting periods (from `pipeline_ingest`). */
 export const inputQualitySchema = z.object({

@@ -45,16 +45,7 @@ export const packedProposalSchema = z.object({
 });
 export type PackedProposal = z.infer<typeof packedProposalSchema>;
 
-/** How a proposal's status reads in a pack. */
-export const PROPOSAL_STATUS_LABELS: Readonly<Record<ProposalStatus, string>> = {
-  proposed: 'proposed, for review',
-  awaiting_approval: 'held for approval',
-  published: 'published',
-  rejected: 'rejected',
-  expired: 'expired unanswered',
-  failed: 'failed',
-  superseded: 'superseded',
-};
+export { PROPOSAL_STATUS_LABELS } from './wording';
 
 const isOpen = (status: ProposalStatus) => OPEN_PROPOSAL_STATUSES.includes(status);
 const isoOf = (ms: number) => new Date(ms).toISOString();

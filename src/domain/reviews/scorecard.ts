@@ -7,6 +7,8 @@ import type { KpiCategory, KpiDefinition } from '../definition/schema';
 import { VALUE_STATUSES } from '../values/kpi-value';
 import type { StoredKpiValue } from '../values/restatement';
 
+export { describeRisk, trendArrow } from './wording';
+
 /** What a review needs of a KPI's definition. */
 export interface ReviewedKpiSummary {
   readonly id: string;
@@ -123,17 +125,7 @@ export function scorecardEntry(kpi: ReviewedKpiSummary, series: readonly StoredK
   };
 }
 
-/** The arrow of a trend: ↑ ↓ →, or a blank when there is nothing to compare. */
-export function trendArrow(trend: ScorecardEntry['trend']): string {
-  return trend === 'up' ? '↑' : trend === 'down' ? '↓' : trend === 'flat' ? '→' : ' ';
-}
-
 /** The last period a value's forecast reaches (the one its probability of red is about). */
 export function horizonOf(value: Pick<StoredKpiValue, 'forecast'> | undefined): string | null {
   return value?.forecast?.steps.at(-1)?.periodStart ?? null;
-}
-
-/** `62 % chance of red by 2026-11-26`, from a forecast's probability of red and its horizon. */
-export function describeRisk(redProbability: number, horizon: string | null): string {
-  return `${Math.round(redProbability * 100)} % chance of red${horizon ? ` by ${horizon.slice(0, 10)}` : ''}`;
 }

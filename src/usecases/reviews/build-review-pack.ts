@@ -91,8 +91,11 @@ export interface BuildReviewPackDeps {
   readonly signer: PayloadSigner;
   readonly notifier: ReviewNotifier;
   readonly clock: Clock;
-  /** Renders the stored page of a pack (src/report/review-pack.ts). */
-  readonly render: (document: ReviewDocument) => string;
+  /**
+   * Renders the stored page of a pack it has validated (src/report/review-pack-page.ts; the
+   * review-pack function imports it on its first render).
+   */
+  readonly render: (document: ReviewDocument) => string | Promise<string>;
 }
 
 export interface BuildReviewPackResult {
@@ -602,7 +605,7 @@ async function writePackDocument(
   });
   const document = reviewDocumentSchema.parse({ pack, report: { ...report, title: `${spec.title} ${period.label}` } });
   const json = `${JSON.stringify(document)}\n`;
-  const html = deps.render(document);
+  const html = await deps.render(document);
   await deps.packs.write(build.kind, period.label, { html, json });
   return { html, json };
 }
