@@ -202,16 +202,21 @@ export interface ReadDatasetFilesOptions extends ReadOptions {
 
 /**
  * The bytes of a file, `chunkBytes` at a time. Plain reads on a file handle cost less than a read
- * stream (no stream machinery per chunk). Each chunk gets its own buffer: the reader may still
- * hold the previous one (zlib does, while it gunzips).
+ * stream (no stream machinery per chunk). With `reuse`, the chunks after the first are read into
+ * one buffer, unless the file starts like gzip: the reader is done with a chunk of plain input
+ * (it copies what it keeps) before it asks for the next, whereas zlib may still hold the previous
+ * one while it gunzips. A fresh buffer per read is external memory that makes V8 collect garbage
+ * over and over on a heap of a few megabytes.
  */
-async function* fileChunks(file: string, chunkBytes: number): AsyncGenerator<Uint8Array> {
+async function* fileChunks(file: string, chunkBytes: number, reuse: boolean): AsyncGenerator<Uint8Array> {
   const handle = await open(file, 'r');
   try {
-    for (;;) {
-      const buffer = new Uint8Array(chunkBytes);
+    let shared: Uint8Array | null = null;
+    for (let first = true; ; first = false) {
+      const buffer = shared ?? new Uint8Array(chunkBytes);
       const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
       if (bytesRead === 0) return;
+      if (first && reuse && buffer[0] !== 0x1f) shared = new Uint8Array(chunkBytes);
       yield bytesRead === chunkBytes ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
@@ -243,7 +248,9 @@ export function readDatasetFiles(
         loaded.dataset.capturedFields.length === 0
           ? loaded.dataset
           : loaded.dataset.forFile(filePathValues(loaded, file, options.patterns));
-      const read = readDataset(dataset, fileChunks(file, options.chunkBytes ?? 1024 * 1024), origin, {
+      // A callback that sees the chunks may keep them: each then gets its own buffer.
+      const chunks = fileChunks(file, options.chunkBytes ?? 1024 * 1024, options.onDecompressed === undefined);
+      const read = readDataset(dataset, chunks, origin, {
         gunzip: nodeGunzip,
         ...options,
       });

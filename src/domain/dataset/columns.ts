@@ -69,6 +69,29 @@ export class TextTable {
     return code;
   }
 
+  /**
+   * The code of the ASCII text `bytes[start, end)`: the same code as {@link TextTable.codeAt} of
+   * that text (a byte below 0x80 is its character's code, so the hash and the slot are the same).
+   */
+  codeAtBytes(bytes: Uint8Array, start: number, end: number): number {
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
+    const mask = this.slots.length - 1;
+    const texts = this.texts;
+    let slot = (hash ^ (hash >>> 16)) & mask;
+    for (;;) {
+      const entry = this.slots[slot] as number;
+      if (entry === 0) break;
+      if (sameBytes(texts[entry - 1] as string, bytes, start, end)) return entry - 1;
+      slot = (slot + 1) & mask;
+    }
+    const code = texts.length;
+    texts.push(asciiText(bytes, start, end));
+    this.slots[slot] = code + 1;
+    if (texts.length * 2 > mask) this.rehash();
+    return code;
+  }
+
   private rehash(): void {
     const slots = new Int32Array(this.slots.length * 2);
     const mask = slots.length - 1;
@@ -88,6 +111,25 @@ function sameText(known: string, text: string, start: number, end: number): bool
   if (known.length !== end - start) return false;
   for (let i = 0; i < known.length; i++) if (known.charCodeAt(i) !== text.charCodeAt(start + i)) return false;
   return true;
+}
+
+/** Whether `known` equals the ASCII text `bytes[start, end)`. */
+function sameBytes(known: string, bytes: Uint8Array, start: number, end: number): boolean {
+  if (known.length !== end - start) return false;
+  for (let i = 0; i < known.length; i++) if (known.charCodeAt(i) !== bytes[start + i]) return false;
+  return true;
+}
+
+const LATIN1 = new TextDecoder('latin1');
+
+/** The text of ASCII bytes (each byte a character). */
+export function asciiText(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 16) {
+    let text = '';
+    for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i] as number);
+    return text;
+  }
+  return LATIN1.decode(bytes.subarray(start, end));
 }
 
 /** The fields of a dataset's records as columns: names and kinds in record order. */

@@ -39,6 +39,8 @@ const SpanRead = {
   IsoTime: 2,
   /** A JSON string in a text field without case, pattern or length rules: checked against `allowed`. */
   Text: 3,
+  /** A JSON true or false in a boolean field (`mapBytesInto` only: `mapSpans` reads them through `typed`). */
+  Boolean: 4,
 } as const;
 type SpanRead = (typeof SpanRead)[keyof typeof SpanRead];
 
@@ -58,6 +60,8 @@ interface SpanRule {
   readonly allowed: readonly string[] | null;
   /** Text: trimmed, so text with a space at either end needs the converters. */
   readonly trim: boolean;
+  /** Whether JSON null or a missing key reads as null (no default, not required); false for General. */
+  readonly orNull: boolean;
 }
 
 interface CompiledField {
@@ -111,6 +115,12 @@ export class CompiledDataset {
   private readonly maxFutureMillis: number;
   /** The declared fields, all null, in order (constants and derived fields are added after them). */
   private readonly template: Record<string, FieldValue>;
+  /**
+   * For `mapBytesInto`: per field, the code of each enum value in the text table `enumTable` (-1:
+   * not looked up yet), so that an enum value costs its comparison only.
+   */
+  private readonly enumCodes: Int32Array[];
+  private enumTable: TextTable | null = null;
   /** The problem of the last row that failed; valid right after a mapper returned null. */
   problem: RowProblem = { field: null, code: 'invalid_type', reason: '' };
 
@@ -147,6 +157,7 @@ export class CompiledDataset {
       ...this.derivations.map(([name]) => name),
     ];
     this.template = Object.fromEntries(this.fields.map((f) => [f.name, null]));
+    this.enumCodes = this.fields.map((f) => new Int32Array(f.rule.allowed?.length ?? 0));
   }
 
   /** The same mapping for rows of one file, whose path gives the fields `files` captures. */
@@ -326,6 +337,65 @@ export class CompiledDataset {
     }
     const time = (numbers[columns.layout.eventTime] as Float64Array)[row] as number;
     return this.checkEventTime(Number.isNaN(time) ? null : time, now);
+  }
+
+  /**
+   * Like `mapSpansInto`, over a line of ASCII bytes scanned by `FlatJsonShapes.scanBytes`, for a
+   * row whose every value is of the usual kind for its field and passes that field's checks: writes
+   * the row (the same values `mapSpansInto` writes) and returns true. Any other row (a value the
+   * converters must judge, a row that fails) gives false and no problem: the caller then decodes
+   * the line and maps it as text, which gives the value or says what is wrong.
+   */
+  mapBytesInto(bytes: Uint8Array, spans: FlatSpans, now: number | undefined, columns: ColumnBatch): boolean {
+    const fields = this.fields;
+    const row = columns.length;
+    const { numbers, codes } = columns;
+    const kinds = spans.kinds;
+    if (this.enumTable !== columns.texts) {
+      this.enumTable = columns.texts;
+      for (const codes of this.enumCodes) codes.fill(-1);
+    }
+    for (let i = 0; i < fields.length; i++) {
+      const rule = (fields[i] as CompiledField).rule;
+      const kind = kinds[i];
+      const doubles = numbers[i];
+      if (kind === SpanKind.Null || kind === SpanKind.Absent) {
+        if (!rule.orNull) return false;
+        if (doubles) doubles[row] = NULL_NUMBER;
+        else (codes[i] as Int32Array)[row] = NULL_CODE;
+      } else if (rule.read === SpanRead.Number) {
+        const number = spans.numbers[i] as number;
+        if (kind !== SpanKind.Number || !(number >= rule.low && number <= rule.high)) return false;
+        if (rule.integer && !Number.isSafeInteger(number)) return false;
+        (doubles as Float64Array)[row] = number;
+      } else if (rule.read === SpanRead.Boolean) {
+        if (kind !== SpanKind.True && kind !== SpanKind.False) return false;
+        (codes[i] as Int32Array)[row] = kind === SpanKind.True ? 1 : 0;
+      } else if (kind !== SpanKind.String) return false;
+      else if (rule.read === SpanRead.IsoTime) {
+        const millis = (rule.iso as IsoTimeColumnParser).parseBytes(
+          bytes,
+          spans.starts[i] as number,
+          spans.ends[i] as number,
+        );
+        if (typeof millis !== 'number' || !(millis >= rule.low && millis <= rule.high)) return false;
+        (doubles as Float64Array)[row] = millis;
+      } else if (rule.read === SpanRead.Text) {
+        const code = byteTextCode(
+          rule,
+          bytes,
+          spans.starts[i] as number,
+          spans.ends[i] as number,
+          columns.texts,
+          this.enumCodes[i] as Int32Array,
+        );
+        if (code < 0) return false;
+        (codes[i] as Int32Array)[row] = code;
+      } else return false;
+    }
+    const time = (numbers[columns.layout.eventTime] as Float64Array)[row] as number;
+    if (Number.isNaN(time) || time < this.notBefore) return false;
+    return now === undefined || time <= now + this.maxFutureMillis;
   }
 
   /**
@@ -606,17 +676,20 @@ const GENERAL: SpanRule = {
   iso: null,
   allowed: null,
   trim: false,
+  orNull: false,
 };
 
 /** The checks that stand for a field's converters on values of its usual kind. */
 function spanRule(field: FieldDeclaration, nulls: readonly string[]): SpanRule {
   // Only "" (or nothing) may mean null: a value that is not blank then never does.
   if (nulls.some((text) => text !== '')) return GENERAL;
+  const orNull = field.default === undefined && !field.required;
   switch (field.type) {
     case 'number':
     case 'integer':
       return {
         ...GENERAL,
+        orNull,
         read: SpanRead.Number,
         low: field.min ?? -Number.MAX_VALUE,
         high: field.max ?? Number.MAX_VALUE,
@@ -629,6 +702,7 @@ function spanRule(field: FieldDeclaration, nulls: readonly string[]): SpanRule {
       const max = field.max !== undefined ? parseIso8601(field.max) : undefined;
       return {
         ...GENERAL,
+        orNull,
         read: SpanRead.IsoTime,
         low: typeof min === 'number' ? min : Number.NEGATIVE_INFINITY,
         high: typeof max === 'number' ? max : Number.POSITIVE_INFINITY,
@@ -640,9 +714,9 @@ function spanRule(field: FieldDeclaration, nulls: readonly string[]): SpanRule {
       if (field.minLength !== undefined || field.maxLength !== undefined) return GENERAL;
       // A long enum is looked up by the converters' hash set rather than value by value.
       if (field.enum !== undefined && field.enum.length > MAX_SCANNED_ENUM) return GENERAL;
-      return { ...GENERAL, read: SpanRead.Text, allowed: field.enum ?? null, trim: field.trim };
+      return { ...GENERAL, orNull, read: SpanRead.Text, allowed: field.enum ?? null, trim: field.trim };
     case 'boolean':
-      return GENERAL;
+      return { ...GENERAL, orNull, read: SpanRead.Boolean };
   }
 }
 
@@ -682,6 +756,40 @@ function spanTextCode(rule: SpanRule, text: string, start: number, end: number, 
     if (candidate.length === length && sameText(text, start, candidate)) return texts.code(candidate);
   }
   return -1;
+}
+
+/** Like {@link spanTextCode}, over ASCII bytes; `enumCodes` holds the codes of enum values looked up in `texts`. */
+function byteTextCode(
+  rule: SpanRule,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  texts: TextTable,
+  enumCodes: Int32Array,
+): number {
+  if (end <= start) return -1;
+  if (rule.trim && (bytes[start] === 32 || bytes[end - 1] === 32)) return -1;
+  const allowed = rule.allowed;
+  if (allowed === null) return texts.codeAtBytes(bytes, start, end);
+  const length = end - start;
+  for (let a = 0; a < allowed.length; a++) {
+    const candidate = allowed[a] as string;
+    if (candidate.length === length && sameBytes(bytes, start, candidate)) {
+      let code = enumCodes[a] as number;
+      if (code < 0) {
+        code = texts.code(candidate);
+        enumCodes[a] = code;
+      }
+      return code;
+    }
+  }
+  return -1;
+}
+
+/** Whether `bytes` hold `candidate` at `start`. */
+function sameBytes(bytes: Uint8Array, start: number, candidate: string): boolean {
+  for (let i = 0; i < candidate.length; i++) if (bytes[start + i] !== candidate.charCodeAt(i)) return false;
+  return true;
 }
 
 /** A mapper bound to a CSV header: cells in, a record or null (see `CompiledDataset.problem`) out. */

@@ -110,6 +110,10 @@ const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
  * (BOM skipped) or Latin-1, lines ending with LF, CRLF or CR. Yields a batch every `batchRows` rows
  * or `batchBytes` characters of rows, whichever comes first, and at the end.
  *
+ * Unless the input is gzip or `onDecompressed` is given, the reader is done with a chunk of
+ * `input` (it copies what it keeps) before it asks for the next, so an input may read each chunk
+ * into the same buffer.
+ *
  * Rows that fail become `QuarantinedRow`s with a reason; `summary().counts` always satisfy
  * `read = valid + quarantined`. An input that cannot be read at all (empty, corrupt gzip, UTF-16,
  * a header without the required columns, a JSON file that is not an array, over a limit) throws
@@ -182,7 +186,7 @@ function formatParser(
     case 'csv':
       return new CsvParser(dataset, sink, format, format.maxRowBytes, now, fail, file);
     case 'ndjson':
-      return new NdjsonParser(dataset, sink, format.maxRowBytes, now, file, options.columns ?? false);
+      return new NdjsonParser(dataset, sink, format.maxRowBytes, now, file, options.columns ?? false, format.encoding);
     default:
       return new JsonArrayParser(dataset, sink, format.maxRowBytes, now, fail, file);
   }
@@ -200,7 +204,12 @@ async function* readBatches(
 ): AsyncGenerator<RecordBatch> {
   const maxExpanded = options.maxExpandedBytes ?? Number.POSITIVE_INFINITY;
   const decoder = new TextDecoder(format.encoding === 'latin1' ? 'latin1' : 'utf-8');
+  const bytes = parser.readsBytes === true;
   const parse = (chunk: Uint8Array) => {
+    if (bytes) {
+      (parser as Required<FormatParser>).feedBytes(chunk, false);
+      return;
+    }
     const text = decoder.decode(chunk, { stream: true });
     if (text.length > 0) parser.feed(text, false);
   };
@@ -218,7 +227,8 @@ async function* readBatches(
     }
     options.onDecompressed?.(chunk);
     if (head) {
-      head.push(chunk);
+      // A copy: the input may read its next chunk into the same buffer (see `readDataset`).
+      head.push(chunk.slice());
       headSize += chunk.byteLength;
       if (headSize < ENCODING_SAMPLE_BYTES) continue;
       const joined = concatBytes(head);
@@ -234,7 +244,8 @@ async function* readBatches(
     checkEncoding(joined, format, fail);
     parse(joined);
   }
-  parser.feed(decoder.decode(), true);
+  if (bytes) (parser as Required<FormatParser>).feedBytes(new Uint8Array(0), true);
+  else parser.feed(decoder.decode(), true);
   sink.flush();
   yield* sink.drain();
 }

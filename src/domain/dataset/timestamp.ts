@@ -1,5 +1,6 @@
 // Domain: timestamp parsing for dataset fields. Every result is epoch milliseconds UTC. Parsers are
 // strict (no Date.parse leniency: "March 7" is not a date) and hand-written for speed.
+import { asciiText } from './columns';
 
 /** Named formats; anything else is a pattern like `DD/MM/YYYY HH:mm`. */
 export const TIMESTAMP_PRESETS = ['iso8601', 'date', 'epoch_seconds', 'epoch_millis'] as const;
@@ -216,6 +217,30 @@ function utcTimeOfDay(text: string, start: number, n: number, days: number): num
   return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis;
 }
 
+/** {@link utcTimeOfDay} over ASCII bytes (a copy: one function for both would read neither fast). */
+function utcTimeOfDayBytes(bytes: Uint8Array, start: number, n: number, days: number): number {
+  if ((n !== 24 && n !== 20) || bytes[start + 10] !== 84 || bytes[start + n - 1] !== 90) return -1;
+  if (bytes[start + 13] !== 58 || bytes[start + 16] !== 58) return -1;
+  const hour = twoDigitBytes(bytes, start + 11);
+  const minute = twoDigitBytes(bytes, start + 14);
+  const second = twoDigitBytes(bytes, start + 17);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return -1;
+  let millis = 0;
+  if (n === 24) {
+    const high = twoDigitBytes(bytes, start + 20);
+    const low = (bytes[start + 22] as number) - 48;
+    if (bytes[start + 19] !== 46 || high < 0 || low < 0 || low > 9) return -1;
+    millis = high * 10 + low;
+  }
+  return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis;
+}
+
+function twoDigitBytes(bytes: Uint8Array, at: number): number {
+  const tens = (bytes[at] as number) - 48;
+  const ones = (bytes[at + 1] as number) - 48;
+  return tens < 0 || tens > 9 || ones < 0 || ones > 9 ? -1 : tens * 10 + ones;
+}
+
 /** Two decimal digits at `at`, or -1. */
 function twoDigits(text: string, at: number): number {
   const tens = text.charCodeAt(at) - 48;
@@ -238,7 +263,34 @@ export class IsoTimeColumnParser {
   private datePrefix = '';
   private dateDays = 0;
 
+  /** The character codes of `datePrefix`, for {@link IsoTimeColumnParser.parseBytes}. */
+  private readonly prefixCodes = new Uint16Array(10);
+
   constructor(private readonly defaultOffset: number) {}
+
+  /**
+   * {@link IsoTimeColumnParser.parse} of the ASCII text `bytes[start, end)`: a time of the day
+   * remembered, written as `toISOString` writes it, is read from the bytes; any other text is made a
+   * string and parsed as text.
+   */
+  parseBytes(bytes: Uint8Array, start: number, end: number): number | string {
+    const n = end - start;
+    if (n > 10 && this.datePrefix !== '') {
+      const prefix = this.prefixCodes;
+      let same = true;
+      for (let i = 0; i < 10; i++) {
+        if (bytes[start + i] !== prefix[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        const millis = utcTimeOfDayBytes(bytes, start, n, this.dateDays);
+        if (millis >= 0) return millis;
+      }
+    }
+    return this.parse(asciiText(bytes, start, end), 0, n);
+  }
 
   parse(text: string, start: number, end: number): number | string {
     const n = end - start;
@@ -251,6 +303,7 @@ export class IsoTimeColumnParser {
       millis = parseIso8601Span(text, start, end, this.defaultOffset);
       if (typeof millis === 'number' && n > 10) {
         this.datePrefix = text.slice(start, start + 10);
+        for (let i = 0; i < 10; i++) this.prefixCodes[i] = text.charCodeAt(start + i);
         this.dateDays = daysFromCivil(digits(text, start, 4), digits(text, start + 5, 2), digits(text, start + 8, 2));
       }
     }

@@ -186,6 +186,8 @@ describe('NDJSON records as columns', () => {
         fc.integer({ min: 1, max: 300 }),
         fc.integer({ min: 1, max: 9 }),
         async (text, chunk, batchRows) => {
+          // An empty file (one empty line) is unreadable on both paths alike (read-limits tests it).
+          fc.pre(text.length > 0);
           const [columns, rows] = await readBoth(text, chunk, batchRows);
           expect(columns.batches.length).toBe(rows.batches.length);
           for (let b = 0; b < rows.batches.length; b++) {
@@ -276,12 +278,13 @@ describe('NDJSON records as columns', () => {
         fc.asyncProperty(file, fc.integer({ min: 1, max: 9 }), async (text, batchRows) => {
           const at = path.join(dir, `events-${run++}.ndjson`);
           writeFileSync(at, text);
-          const columns = await compute(at, true, batchRows);
-          const rows = await compute(at, false, batchRows);
-          expect(columns.reads).toEqual(rows.reads);
-          expect(columns.quarantined).toEqual(rows.quarantined);
-          expect(columns.values).toBe(rows.values);
-          if ((rows.reads[0]?.duplicates ?? 0) > 0) withDuplicates += 1;
+          // A file that cannot be read (one empty line is an empty file) fails both paths alike.
+          const settle = (columns: boolean) =>
+            compute(at, columns, batchRows).catch((error: Error) => ({ error: error.message }));
+          const columns = await settle(true);
+          const rows = await settle(false);
+          expect(columns).toEqual(rows);
+          if ('reads' in rows && (rows.reads[0]?.duplicates ?? 0) > 0) withDuplicates += 1;
         }),
         { numRuns: 150 },
       );

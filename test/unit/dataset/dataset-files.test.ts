@@ -95,6 +95,35 @@ describe('local dataset files', () => {
     }
   });
 
+  it('reads NDJSON in chunks of any size, as columns or not, and gives a callback chunks it may keep', async () => {
+    const deals = catalog.get('deals') as LoadedDataset;
+    const ids = Array.from({ length: 300 }, (_, i) => `D${i}${'é'.repeat(i % 3)}`);
+    const text = ids
+      .map(
+        (id, i) =>
+          `${JSON.stringify({ deal_id: id, won_at: `2024-02-${String((i % 28) + 1).padStart(2, '0')}T10:00:00.000Z` })}\n`,
+      )
+      .join('');
+    writeFileSync(path.join(dir, 'data', 'many.ndjson'), text);
+    writeFileSync(path.join(dir, 'data', 'many.ndjson.gz'), gzip(text));
+    for (const name of ['many.ndjson', 'many.ndjson.gz']) {
+      for (const chunkBytes of [7, 1000, 1 << 16]) {
+        for (const columns of [true, false]) {
+          const kept: Uint8Array[] = [];
+          const read = readDatasetFiles(deals, [path.join(dir, 'data', name)], {
+            chunkBytes,
+            columns,
+            ...(columns ? {} : { onDecompressed: (chunk: Uint8Array) => kept.push(chunk) }),
+          });
+          const got: unknown[] = [];
+          for await (const batch of read) got.push(...batch.records.map((r) => r.deal_id));
+          expect(got, `${name} in chunks of ${chunkBytes}`).toEqual(ids);
+          if (!columns) expect(new TextDecoder().decode(Buffer.concat(kept))).toBe(text);
+        }
+      }
+    }
+  });
+
   it('reads the files given instead of the declared ones', async () => {
     const leads = catalog.get('leads') as LoadedDataset;
     const files = await resolveDatasetFiles(leads, [path.join(dir, 'data', 'leads-2.csv.gz')]);

@@ -116,7 +116,7 @@ describe('IsoTimeColumnParser', () => {
       fc.constantFrom('T', 't', ' ', 'X'),
       two,
       two,
-      fc.constantFrom('', ':00', ':60', ':61', ':5', ':30.', ':30.5', ':30,25', ':30.1234567890'),
+      fc.constantFrom('', ':00', ':60', ':61', ':5', ':30.', ':30.5', ':30.123', ':30.1x3', ':30,25', ':30.1234567890'),
       fc.constantFrom('', 'Z', 'z', '+01:00', '-05:30', '+0100', '+01', '+24:00', '+01:6', 'Zx'),
     )
     .map((parts) => parts.join(''));
@@ -135,6 +135,32 @@ describe('IsoTimeColumnParser', () => {
           const end = line.length - pad.length;
           expect(parser.parse(line, pad.length, end), text).toBe(parseIso8601Span(line, pad.length, end, offset));
         }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('gives the same from the bytes of an ASCII text as from the text, text after text, mixed', () => {
+    // Few dates, so that most texts find theirs remembered.
+    const sameDates = fc.array(
+      fc.tuple(
+        fc.constantFrom('', ' ', '"'),
+        fc.oneof({ weight: 6, arbitrary: fc.constantFrom('2024-02-29', '2024-03-01', '1970-01-01') }, date),
+        fc.option(time, { freq: 8 }),
+      ),
+      { maxLength: 40 },
+    );
+    fc.assert(
+      fc.property(sameDates, fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), (entries, asBytes) => {
+        const sequence = entries.map(([pad, d, t]) => ({ pad, text: d + (t ?? '') }));
+        const parser = new IsoTimeColumnParser(0);
+        sequence.forEach(({ pad, text }, i) => {
+          const line = `${pad}${text}${pad}`;
+          const end = line.length - pad.length;
+          const bytes = new TextEncoder().encode(line);
+          const got = asBytes[i] ? parser.parseBytes(bytes, pad.length, end) : parser.parse(line, pad.length, end);
+          expect(got, text).toBe(parseIso8601Span(line, pad.length, end, 0));
+        });
       }),
       { numRuns: 500 },
     );

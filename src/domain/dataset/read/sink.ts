@@ -231,4 +231,8 @@ export function jsonKind(value: unknown): string {
 export interface FormatParser {
   /** The next piece of text; `final` with the last (possibly empty) piece. */
   feed(text: string, final: boolean): void;
+  /** Whether the reader hands this parser the undecoded bytes (`feedBytes`) instead of text. */
+  readonly readsBytes?: boolean;
+  /** The next piece of bytes, when `readsBytes`; `final` with the last (possibly empty) piece. */
+  feedBytes?(chunk: Uint8Array, final: boolean): void;
 }
