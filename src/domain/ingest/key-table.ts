@@ -6,6 +6,7 @@
 // sets (those whose number words differ in bit 31 of an even number of words), so a file cannot
 // pile its keys into one slot. A collision costs a probe, never a wrong verdict.
 // Keys that are stored (the ingestion key index) stay SHA-256 of `keyTextOf` (key-set.ts).
+import { type ColumnBatch, ColumnKind, NULL_CODE } from '../dataset/columns';
 import type { FieldValue, TypedRecord } from '../records';
 import { SipHash128 } from './key-hash';
 
@@ -224,4 +225,205 @@ export function keyMultipliers(width: number, secret: Uint8Array): Int32Array {
     out[w] = (z ^ (z >>> 16)) | 1;
   }
   return out;
+}
+
+const DAY_MILLIS = 86_400_000;
+/** Narrow words hold a value in [-2^29, 2^29) shifted left by one bit (the low bit tells a text). */
+const NARROW_LIMIT = 2 ** 29;
+
+/** The keys of one day: those whose every field has a one-word form, and the others. */
+interface DayKeys {
+  readonly narrow: ExactKeySet;
+  wide: ExactKeySet | null;
+}
+
+/**
+ * Drops records whose key was seen before on the same day of event time (UTC, as ingestion counts
+ * days) and counts them, over records or batches of columns alike.
+ *
+ * A key is held in one of two sets of its day. Narrow: one word a field, when every value of the
+ * key has one: a text coded by the encoder (code × 2 + 1), an integer number in [-2^29, 2^29)
+ * (× 2), or, for the event-time field, such an integer count of milliseconds since the start of
+ * the day (× 2). Wide: the encoder's three words a field, for every other key. Whether a key is
+ * narrow depends only on its values (and its day, the same for all keys of one set), and the
+ * narrow words of a field differ whenever its values do, so two keys meet in one set exactly when
+ * their `keyTextOf` texts are equal: the verdicts are those of wide keys alone, at a third of the
+ * words to hash, compare and hold.
+ */
+export class DayKeyFilter {
+  duplicates = 0;
+  private readonly days = new Map<number, DayKeys>();
+  private readonly narrowMultipliers: Int32Array;
+  private readonly wideMultipliers: Int32Array;
+  /** The field of the key that is the event time (its words count from the start of the day), or -1. */
+  private readonly timeKey: number;
+  private readonly wide: Int32Array;
+  /** A batch's narrow keys, one word a field a row, and whether each row has one. */
+  private narrowKeys = new Int32Array(0);
+  private isNarrow = new Uint8Array(0);
+  private currentDay = Number.NaN;
+  private current: DayKeys | undefined;
+
+  /**
+   * @param secret 16 random bytes of the read (text hashes past the coded texts, slot hashes)
+   * @param eventTime the dataset's event-time field
+   */
+  constructor(
+    private readonly encoder: KeyEncoder,
+    secret: Uint8Array,
+    private readonly eventTime: string,
+  ) {
+    this.narrowMultipliers = keyMultipliers(encoder.fields.length, secret);
+    this.wideMultipliers = keyMultipliers(encoder.width, secret);
+    this.timeKey = encoder.fields.indexOf(eventTime);
+    this.wide = new Int32Array(encoder.width);
+  }
+
+  /** The records to keep, in order. */
+  keep(records: readonly TypedRecord[]): TypedRecord[] {
+    const kept: TypedRecord[] = [];
+    const fields = this.encoder.fields;
+    const n = fields.length;
+    if (this.narrowKeys.length < n) this.narrowKeys = new Int32Array(n);
+    const narrow = this.narrowKeys;
+    for (const record of records) {
+      const time = record[this.eventTime] as number;
+      const day = Math.floor(time / DAY_MILLIS);
+      let isNarrow = true;
+      for (let k = 0; k < n && isNarrow; k++) {
+        const value = record[fields[k] as string];
+        const word =
+          typeof value === 'string'
+            ? this.textWord(value)
+            : typeof value === 'number'
+              ? numberWord(k === this.timeKey ? value - day * DAY_MILLIS : value)
+              : -1;
+        narrow[k] = word;
+        isNarrow = word !== -1;
+      }
+      let added: boolean;
+      if (isNarrow) added = this.daySet(day).narrow.add(narrow, 0);
+      else {
+        this.encoder.record(record, this.wide);
+        added = this.wideSet(this.daySet(day)).add(this.wide, 0);
+      }
+      if (added) kept.push(record);
+      else this.duplicates += 1;
+    }
+    return kept;
+  }
+
+  /** The rows of `columns` to keep: the same batch when all are, else a batch of those. */
+  keepColumns(columns: ColumnBatch): ColumnBatch {
+    const n = this.encoder.fields.length;
+    const length = columns.length;
+    if (this.narrowKeys.length < length * n) this.narrowKeys = new Int32Array(length * n);
+    if (this.isNarrow.length < length) this.isNarrow = new Uint8Array(length);
+    const isNarrow = this.isNarrow;
+    isNarrow.fill(1, 0, length);
+    const times = columns.numbers[columns.layout.eventTime] as Float64Array;
+    // The narrow words of the whole batch, written field by field (a tight loop a column).
+    for (let k = 0; k < n; k++) this.narrowColumn(columns, k, times);
+    const narrow = this.narrowKeys;
+    const keep = new Uint8Array(length);
+    let dropped = 0;
+    for (let row = 0; row < length; row++) {
+      const keys = this.daySet(Math.floor((times[row] as number) / DAY_MILLIS));
+      let added: boolean;
+      if (isNarrow[row] === 1) added = keys.narrow.add(narrow, row * n);
+      else {
+        this.wideRow(columns, row);
+        added = this.wideSet(keys).add(this.wide, 0);
+      }
+      if (added) keep[row] = 1;
+      else dropped += 1;
+    }
+    this.duplicates += dropped;
+    return dropped === 0 ? columns : columns.select(keep);
+  }
+
+  /** Writes the narrow word of key field `k` of every row (clearing `isNarrow` of rows without one). */
+  private narrowColumn(columns: ColumnBatch, k: number, times: Float64Array): void {
+    const n = this.encoder.fields.length;
+    const length = columns.length;
+    const narrow = this.narrowKeys;
+    const isNarrow = this.isNarrow;
+    const f = columns.layout.fields.indexOf(this.encoder.fields[k] as string);
+    const numbers = f < 0 ? null : (columns.numbers[f] ?? null);
+    if (numbers !== null) {
+      const sinceDay = k === this.timeKey;
+      for (let row = 0, at = k; row < length; row++, at += n) {
+        const value = numbers[row] as number;
+        const word = numberWord(
+          sinceDay ? value - Math.floor((times[row] as number) / DAY_MILLIS) * DAY_MILLIS : value,
+        );
+        narrow[at] = word;
+        if (word === -1) isNarrow[row] = 0;
+      }
+      return;
+    }
+    if (f < 0 || columns.layout.kinds[f] !== ColumnKind.Text) {
+      // Missing fields (null) and booleans have no narrow word.
+      isNarrow.fill(0, 0, length);
+      return;
+    }
+    const codes = columns.codes[f] as Int32Array;
+    const texts = columns.texts.texts;
+    // The word of each text of the batch, found once per batch (0: not yet; -1: none).
+    const words = new Int32Array(texts.length);
+    for (let row = 0, at = k; row < length; row++, at += n) {
+      const code = codes[row] as number;
+      let word = -1;
+      if (code !== NULL_CODE) {
+        word = words[code] as number;
+        if (word === 0) {
+          word = this.textWord(texts[code] as string);
+          words[code] = word;
+        }
+      }
+      narrow[at] = word;
+      if (word === -1) isNarrow[row] = 0;
+    }
+  }
+
+  /** The wide key of row `row` of `columns`, in `this.wide`. */
+  private wideRow(columns: ColumnBatch, row: number): void {
+    const fields = this.encoder.fields;
+    for (let k = 0; k < fields.length; k++) {
+      const f = columns.layout.fields.indexOf(fields[k] as string);
+      this.encoder.value(f < 0 ? null : columns.value(f, row), this.wide, k * KEY_FIELD_WORDS);
+    }
+  }
+
+  /** A text's narrow word (odd), or -1 when the encoder hashes it. */
+  private textWord(text: string): number {
+    const code = this.encoder.codeOf(text);
+    return code >= 0 && code < NARROW_LIMIT ? code * 2 + 1 : -1;
+  }
+
+  /** The keys of day `day` (UTC days since 1970). */
+  private daySet(day: number): DayKeys {
+    if (day === this.currentDay) return this.current as DayKeys;
+    let keys = this.days.get(day);
+    if (!keys) {
+      // Sized for a quarter more keys than the day before had (days of one source are alike in
+      // size), so that a day somewhat larger does not grow its table, copying every key.
+      const expected = Math.ceil((this.current?.narrow.size ?? 0) * 1.25);
+      keys = { narrow: new ExactKeySet(this.encoder.fields.length, this.narrowMultipliers, expected), wide: null };
+      this.days.set(day, keys);
+    }
+    this.currentDay = day;
+    this.current = keys;
+    return keys;
+  }
+
+  private wideSet(keys: DayKeys): ExactKeySet {
+    if (keys.wide === null) keys.wide = new ExactKeySet(this.encoder.width, this.wideMultipliers);
+    return keys.wide;
+  }
+}
+
+/** A number's narrow word (even): an integer in [-2^29, 2^29) × 2, -0 as 0; -1 for any other number. */
+function numberWord(value: number): number {
+  return Number.isInteger(value) && value >= -NARROW_LIMIT && value < NARROW_LIMIT ? (value * 2) | 0 : -1;
 }
