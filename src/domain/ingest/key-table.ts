@@ -4,7 +4,9 @@
 // two keys are the same exactly when their `keyTextOf` texts are; the hash only picks the slot. It
 // is keyed by a secret of the read: keys that share a slot whatever the secret come only in small
 // sets (those whose number words differ in bit 31 of an even number of words), so a file cannot
-// pile its keys into one slot. A collision costs a probe, never a wrong verdict.
+// pile its keys into one slot. A collision costs a probe, never a wrong verdict. Keys whose every
+// value fits one word (coded texts, small integers, an event time within its day) are held in a
+// set of one word a field instead (see `DayKeyFilter`).
 // Keys that are stored (the ingestion key index) stay SHA-256 of `keyTextOf` (key-set.ts).
 import { type ColumnBatch, ColumnKind, NULL_CODE } from '../dataset/columns';
 import type { FieldValue, TypedRecord } from '../records';
