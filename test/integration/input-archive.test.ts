@@ -1,33 +1,24 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3InputArchive } from '../../src/adapters/aws/s3-input-archive';
 import type { InputPartition } from '../../src/domain/values/kpi-value';
 import { canonicalJson } from '../../src/domain/versioning/canonical-json';
 import { type LoopbackFauxqs, startLoopbackFauxqs } from '../../src/local/fauxqs';
+import { countingS3Client } from '../support/fauxqs-s3';
 
 const BUCKET = 'input-archive-test';
 let fauxqs: LoopbackFauxqs;
 let s3: S3Client;
 /** PutObject requests the client sent. */
-let puts = 0;
+let puts = () => 0;
 
 beforeAll(async () => {
   fauxqs = await startLoopbackFauxqs();
-  s3 = new S3Client({
-    endpoint: fauxqs.url,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  s3.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'PutObjectCommand') puts += 1;
-      return next(args);
-    },
-    { step: 'initialize' },
-  );
+  const client = countingS3Client(fauxqs.url);
+  s3 = client.s3;
+  puts = () => client.sent('PutObjectCommand');
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
 
@@ -61,9 +52,9 @@ describe('S3InputArchive', () => {
   it('archives the lists of a run in one object and gives each list a reference of its own', async () => {
     const archive = new S3InputArchive(s3, BUCKET);
     const lists = ['2026-06-01', '2026-06-02', '2026-06-03'].map((d) => day(d));
-    const before = puts;
+    const before = puts();
     const refs = await archive.putAll('ctr', lists);
-    expect(puts - before).toBe(1);
+    expect(puts() - before).toBe(1);
     expect(new Set(refs).size).toBe(3);
     for (const ref of refs)
       expect(ref).toMatch(/^s3:\/\/input-archive-test\/lineage\/kpi=ctr\/pack-[0-9a-f]{64}\.json\.gz#[0-9a-f]{64}$/);
@@ -109,17 +100,17 @@ describe('S3InputArchive', () => {
     const lists = Array.from({ length: 5 }, (_, i) => day(`2026-10-0${i + 1}`));
     const bytes = canonicalJson(sorted(lists[0] ?? [])).length;
     const archive = new S3InputArchive(s3, BUCKET, bytes * 2);
-    const before = puts;
+    const before = puts();
     const refs = await archive.putAll('split', lists);
-    expect(puts - before).toBe(3);
+    expect(puts() - before).toBe(3);
     expect(new Set(refs.map((r) => r.split('#')[0])).size).toBe(3);
     for (const [i, ref] of refs.entries()) expect(await archive.get(ref)).toEqual(sorted(lists[i] ?? []));
   });
 
   it('writes nothing for no lists', async () => {
-    const before = puts;
+    const before = puts();
     expect(await new S3InputArchive(s3, BUCKET).putAll('none', [])).toEqual([]);
-    expect(puts).toBe(before);
+    expect(puts()).toBe(before);
   });
 
   it('refuses a pack whose list does not have the SHA-256 the reference names', async () => {

@@ -1,31 +1,22 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3IngestStore } from '../../src/adapters/aws/s3-ingest-store';
 import { type LoopbackFauxqs, startLoopbackFauxqs } from '../../src/local/fauxqs';
+import { countingS3Client } from '../support/fauxqs-s3';
 
 const MIB = 1024 * 1024;
 let fauxqs: LoopbackFauxqs;
 let s3: S3Client;
 /** UploadPart requests the client sent. */
-let partsSent = 0;
+let partsSent = () => 0;
 
 beforeAll(async () => {
   fauxqs = await startLoopbackFauxqs();
-  s3 = new S3Client({
-    endpoint: fauxqs.url,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  s3.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'UploadPartCommand') partsSent += 1;
-      return next(args);
-    },
-    { step: 'initialize' },
-  );
+  const client = countingS3Client(fauxqs.url);
+  s3 = client.s3;
+  partsSent = () => client.sent('UploadPartCommand');
   for (const Bucket of ['raw-store-test', 'quarantine-store-test']) await s3.send(new CreateBucketCommand({ Bucket }));
 });
 
@@ -53,7 +44,7 @@ function noisyLines(count: number): string {
 describe('the S3 ingestion store, on NDJSON lines', () => {
   it('stores the lines gzip-compressed, in parts of its size, under the key only once committed', async () => {
     const lines = [noisyLines(20_000), noisyLines(20_000)];
-    const before = partsSent;
+    const before = partsSent();
     const staged = store().stageLines({ area: 'raw', key: 'lines/parts.ndjson.gz' });
     await staged.append(lines[0] as string, 20_000, 1_000, 2_000);
     await staged.append(lines[1] as string, 20_000, 500, 1_500);
@@ -75,12 +66,12 @@ describe('the S3 ingestion store, on NDJSON lines', () => {
       maxEventTime: 2_000,
     });
     expect(staged.uncompressedBytes).toBe(Buffer.byteLength(lines.join('')));
-    expect(partsSent - before).toBe(Math.ceil(bytes.byteLength / (5 * MIB)));
-    expect(partsSent - before).toBeGreaterThan(1);
+    expect(partsSent() - before).toBe(Math.ceil(bytes.byteLength / (5 * MIB)));
+    expect(partsSent() - before).toBeGreaterThan(1);
   });
 
   it('writes a small object with one request on commit, and says it has no event-time range when none was given', async () => {
-    const before = partsSent;
+    const before = partsSent();
     const staged = store().stageLines({ area: 'quarantine', key: 'lines/small.ndjson.gz' });
     await staged.append('{"a":1}\n{"a":2}\n', 2);
     const stored = await staged.end();
@@ -93,7 +84,7 @@ describe('the S3 ingestion store, on NDJSON lines', () => {
       minEventTime: null,
       maxEventTime: null,
     });
-    expect(partsSent).toBe(before);
+    expect(partsSent()).toBe(before);
   });
 
   it('leaves nothing under the key when the object is aborted, even after parts went out', async () => {
