@@ -2,7 +2,8 @@
 // the hours of a dataset come from the log's entries, never from listing the bucket, so an object no
 // commit names (a run that died, a batch a correction superseded) is never read. Objects are gzip
 // NDJSON, streamed: gunzip, then the NDJSON fast path (src/domain/ingest/raw-records.ts), in batches;
-// batch manifests give the quarantine counts of lineage.
+// batch manifests give the quarantine counts of lineage. Every object read is hashed as it streams
+// and checked against the SHA-256 its commit names (over the gzip bytes, as the writer hashed them).
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -129,6 +130,22 @@ async function* inflatedWhole(compressed: AsyncIterable<Uint8Array>): AsyncGener
 /** The default budget of a compute function's raw object cache. */
 export const DEFAULT_RAW_CACHE_BYTES = 256 * MIB;
 
+/** A committed raw object whose bytes are not those its commit names. */
+export class RawObjectDigestError extends Error {
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(
+      `s3://${bucket}/${key}: the bytes read have SHA-256 ${actual}, its commit names ${expected}; ` +
+        'the object changed after its commit (overwritten or corrupted), so nothing is computed from it',
+    );
+    this.name = 'RawObjectDigestError';
+  }
+}
+
 interface CommittedRawObject extends RawObject {
   readonly manifestKey: string;
 }
@@ -201,12 +218,13 @@ export class S3RawPartitions implements RawPartitionSource {
       return;
     }
     // A small object is one read buffer's worth: inflated in one piece, it skips a stream's setup.
-    const pieces =
-      object.bytes <= SMALL_OBJECT_BYTES
-        ? inflatedWhole(this.stored(object))
-        : gunzipStream(this.stored(object), TEXT_CHUNK_BYTES);
     let kept: Uint8Array[] | null = cache ? [] : null;
     let size = 0;
+    const read = { verified: false };
+    const pieces =
+      object.bytes <= SMALL_OBJECT_BYTES
+        ? inflatedWhole(this.stored(object, read))
+        : gunzipStream(this.stored(object, read), TEXT_CHUNK_BYTES);
     for await (const piece of pieces) {
       if (kept && cache) {
         size += piece.byteLength;
@@ -215,15 +233,28 @@ export class S3RawPartitions implements RawPartitionSource {
       }
       yield piece;
     }
+    // The gzip stream ended before the object did (bytes after it): those bytes were never hashed.
+    if (!read.verified) throw new Error(`s3://${this.bucket}/${object.key} has bytes after its gzip stream ended`);
     // Copied into one buffer: a piece may be a view of a larger one, which would be held unseen.
     if (kept && cache) cache.set(object.key, object.etag, Buffer.concat(kept, size));
   }
 
-  /** The object's bytes as stored (gzip), streamed from S3. */
-  private async *stored(object: RawObject): AsyncGenerator<Uint8Array> {
+  /**
+   * The object's bytes as stored (gzip), streamed from S3 and hashed on the way. Bytes that are not
+   * the ones its commit names (overwritten or corrupted since) fail the read at the object's end,
+   * before its last records reach the caller, so nothing aggregated from them can be complete.
+   */
+  private async *stored(object: RawObject, read: { verified: boolean }): AsyncGenerator<Uint8Array> {
     const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: object.key }));
     if (!Body) throw new Error(`s3://${this.bucket}/${object.key} has no body`);
-    yield* Body as AsyncIterable<Uint8Array>;
+    const hash = createHash('sha256');
+    for await (const chunk of Body as AsyncIterable<Uint8Array>) {
+      hash.update(chunk);
+      yield chunk;
+    }
+    const actual = hash.digest('hex');
+    if (actual !== object.etag) throw new RawObjectDigestError(this.bucket, object.key, object.etag, actual);
+    read.verified = true;
   }
 
   async batches(partition: RawPartition): Promise<PartitionBatchSummary> {
