@@ -349,6 +349,14 @@ async function rowsOf(
 ): Promise<QuarantinedRow[]> {
   const bytes = await deps.store.get({ area: 'quarantine', key: object.key });
   if (!bytes) throw new Error(`the quarantine object ${object.key} is missing`);
+  // The bytes its manifest or replay commit names (SHA-256 of the gzip bytes), or nothing is replayed.
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== object.sha256) {
+    throw new Error(
+      `s3://${deps.store.bucket('quarantine')}/${object.key}: the bytes read have SHA-256 ${actual}, ` +
+        `its commit names ${object.sha256}; the object changed after its commit (overwritten or corrupted)`,
+    );
+  }
   const gunzip = deps.gunzip ?? webGunzip;
   const decoder = new TextDecoder();
   let text = '';

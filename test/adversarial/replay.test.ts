@@ -1,6 +1,8 @@
 // Quarantine replay against the real adapters on the emulators: the rows a fixed declaration accepts
 // move from quarantine to raw exactly once, whatever call a run dies at; the others stay quarantined
 // with their new reason; counts reconcile; a second replay adds nothing.
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbIngestLedger } from '../../src/adapters/aws/dynamodb-ingest-ledger';
 import { S3IngestStore } from '../../src/adapters/aws/s3-ingest-store';
@@ -10,7 +12,7 @@ import { type IngestDependencies, ingestBatch } from '../../src/usecases/ingest-
 import { replayQuarantine } from '../../src/usecases/replay-quarantine';
 import { chunked, declare, utf8 } from '../support/datasets';
 import { ManualClock } from '../support/ingest-fakes';
-import { type Buckets, bucketsOf, commitLogOf, readJsonLines, visibleRecords } from '../support/ingestion';
+import { type Buckets, bucketsOf, commitLogOf, listKeys, readJsonLines, visibleRecords } from '../support/ingestion';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -184,5 +186,36 @@ describe('quarantine replay', () => {
       expect(third.days[0]?.before, `crash at call ${crashAt}`).toBe(1);
       expect(await ids(dataset), `crash at call ${crashAt}`).toEqual(expected);
     }
+  });
+
+  it('replays nothing from a quarantine object overwritten after its commit, and all of it once it is put back', async () => {
+    const clock = new ManualClock(NOW);
+    await ingestFlawed('replay_tampered', clock);
+    const [key] = await listKeys(cloud, buckets.quarantine, 'quarantine/dataset=replay_tampered/');
+    expect(key).toBeDefined();
+    const { Body } = await cloud.clients.s3.send(new GetObjectCommand({ Bucket: buckets.quarantine, Key: key }));
+    const original = await (Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+    // Other valid gzip NDJSON: the same rows, the first one twice.
+    const lines = gunzipSync(original).toString('utf8');
+    const tampered = gzipSync(`${lines.split('\n')[0]}\n${lines}`);
+    await cloud.clients.s3.send(new PutObjectCommand({ Bucket: buckets.quarantine, Key: key, Body: tampered }));
+    clock.advance(HOUR);
+    await expect(
+      replay(
+        'replay_tampered',
+        adapters(clock, () => undefined),
+      ),
+    ).rejects.toThrow(`s3://${buckets.quarantine}/${key}: the bytes read have SHA-256`);
+    expect(await ids('replay_tampered')).toHaveLength(6);
+    expect(await commitLogOf(cloud).entries('quarantine:replay_tampered', null, '9999-12-31')).toEqual([]);
+
+    await cloud.clients.s3.send(new PutObjectCommand({ Bucket: buckets.quarantine, Key: key, Body: original }));
+    clock.advance(17 * 60_000);
+    const report = await replay(
+      'replay_tampered',
+      adapters(clock, () => undefined),
+    );
+    expect(report.days[0]).toMatchObject({ status: 'replayed', before: 4, after: 1, moved: 3 });
+    expect(await ids('replay_tampered')).toEqual(expected);
   });
 });
