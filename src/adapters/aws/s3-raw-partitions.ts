@@ -22,8 +22,9 @@ const MIB = 1024 * 1024;
  * Raw objects kept in memory inflated (their NDJSON text), across the invocations of a warm container,
  * so KPIs computed one after another over the same dataset fetch and inflate each object once.
  * Bounded in bytes of text: least recently used objects go first, and an object larger than an
- * eighth of the budget is not kept. A committed object never changes (its SHA-256 is in the commit)
- * and an entry is keyed by key and hash, so an entry is never stale.
+ * eighth of the budget is not kept. A committed object never changes (its SHA-256 is in the commit),
+ * an entry is keyed by key and hash and kept only once the bytes read matched that hash, so an entry
+ * is never stale and is not checked again.
  */
 export class RawObjectCache {
   private readonly entries = new Map<string, Uint8Array>();
