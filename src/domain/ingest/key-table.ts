@@ -13,7 +13,7 @@ import type { FieldValue, TypedRecord } from '../records';
 import { SipHash128 } from './key-hash';
 
 /** 32-bit words of one key field: a tag, then two words of value. */
-export const KEY_FIELD_WORDS = 3;
+const KEY_FIELD_WORDS = 3;
 
 const NULL = 0;
 const NUMBER = 1;
