@@ -248,7 +248,8 @@ describe('a crash at any call', () => {
             probe.before?.(call);
             const result = value.apply(object, args);
             // A staged object's own calls are watched too.
-            if (property === 'stage' || property === 'stageLines') return wrap(result as object);
+            if (property === 'stage' || property === 'stageLines' || property === 'stageMembers')
+              return wrap(result as object);
             if (probe.after && result instanceof Promise) {
               return result.then((answer) => {
                 probe.after?.(call);
