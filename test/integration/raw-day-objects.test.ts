@@ -18,6 +18,7 @@ import { type IngestResult, ingestBatch } from '../../src/usecases/ingest-batch'
 import { chunked, declare, utf8 } from '../support/datasets';
 import { ManualClock } from '../support/ingest-fakes';
 import { bucketsOf, commitLogOf, listKeys } from '../support/ingestion';
+import { importRawBatch, rawStoreOf } from '../support/raw-store';
 
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 8, 3, 12);
@@ -215,5 +216,29 @@ describe('day objects of hour members', () => {
     expect(await records(reader(), third)).toEqual(
       (await readHours(reader(), 'by_hour')).hours.find(([start]) => start === third.start)?.[1],
     );
+  });
+
+  it('are what an import of records writes when asked, read back as the same hours as its hour objects', async () => {
+    const records = Array.from({ length: 90 }, (_, i) => ({ ts: FROM + ((i * 7) % 40) * HOUR + i, n: i }));
+    for (const [dataset, dayObjects] of [
+      ['imported_days', true],
+      ['imported_hours', false],
+    ] as const) {
+      await importRawBatch(rawStoreOf(cloud), {
+        dataset,
+        batchId: 'history',
+        records,
+        eventTimeField: 'ts',
+        dayObjects,
+      });
+    }
+    expect(await listKeys(cloud, bucketsOf(cloud).raw, 'raw/dataset=imported_days/')).toEqual([
+      'raw/dataset=imported_days/date=2026-09-01/history-day.ndjson.gz',
+      'raw/dataset=imported_days/date=2026-09-02/history-day.ndjson.gz',
+    ]);
+    const days = await readHours(reader(), 'imported_days');
+    expect(days.gets).toBe(2);
+    expect(days.hours).toHaveLength(40);
+    expect(days.hours).toEqual((await readHours(reader(), 'imported_hours')).hours);
   });
 });
