@@ -1,0 +1,239 @@
+// Domain: the byte path's one pass. For one learned compact shape (flat-json.ts) and the rules of
+// the fields its keys fill (mapping.ts), a line plan checks a line of ASCII bytes against the shape
+// and writes each value, typed and checked, straight into a column batch: no positions are kept
+// between a scan and a mapping, and each key's reader is chosen once, when the plan is built. It
+// accepts a subset of what `FlatJsonShapes.scanBytes` then `CompiledDataset.mapBytesInto` accept,
+// with the same values; a line it refuses is given to them, so it decides no outcome of its own.
+import { type ColumnBatch, NULL_CODE, NULL_NUMBER, type TextTable } from './columns';
+import { type ByteShape, FlatSpans, readNumberBytes, scanValueBytes, stringEndBytes } from './flat-json';
+import type { IsoTimeColumnParser } from './timestamp';
+
+/** How a key's value is read. */
+export const ByteRead = {
+  /** A key no field reads: its value is checked as JSON only. */
+  Skip: 0,
+  /** A JSON number, checked against `low`, `high` and `integer`. */
+  Number: 1,
+  /** A JSON true or false. */
+  Boolean: 2,
+  /** A JSON string holding an ISO-8601 time, checked against `low` and `high`. */
+  IsoTime: 3,
+  /** A JSON string, checked against `allowed` and coded in the batch's text table. */
+  Text: 4,
+} as const;
+export type ByteRead = (typeof ByteRead)[keyof typeof ByteRead];
+
+/** The checks of a field read from bytes (the mapping's rule of that field). */
+export interface ByteRule {
+  /** Inclusive bounds: of a number, or of a time in epoch ms. */
+  readonly low: number;
+  readonly high: number;
+  readonly integer: boolean;
+  readonly iso: IsoTimeColumnParser | null;
+  /** Text: the enum, or null for any text. */
+  readonly allowed: readonly string[] | null;
+  /** Text: trimmed, so text with a space at either end is left to the converters. */
+  readonly trim: boolean;
+  /** Whether a JSON null reads as null. */
+  readonly orNull: boolean;
+}
+
+/** How to read lines of one shape into columns; build with {@link linePlan}. */
+export interface LinePlan {
+  readonly shape: ByteShape;
+  /** Per key: how its value is read, the field (column) it fills or -1, that field's rule and enum codes. */
+  readonly reads: Uint8Array;
+  readonly fields: Int32Array;
+  readonly rules: readonly (ByteRule | null)[];
+  readonly enumCodes: readonly (Int32Array | null)[];
+  /** Fields no key of the shape fills: null in every row (each reads a missing key as null). */
+  readonly nullFields: Int32Array;
+}
+
+/** One key's field as the plan reads it: how, with which rule, and its enum codes (see `mapBytesInto`). */
+export interface PlannedField {
+  readonly read: ByteRead;
+  readonly rule: ByteRule;
+  readonly enumCodes: Int32Array;
+}
+
+/**
+ * The plan of `shape`, whose key k fills field `shape.slots[k]` (a field index, -1 for none), or
+ * null when some line of it could not be read here (a field read only by the converters, a field
+ * the shape lacks that must not be null): those lines all take the two-pass path.
+ * @param fieldOf per field index, how it is read, or null when only the converters read it
+ */
+export function linePlan(shape: ByteShape, fieldOf: readonly (PlannedField | null)[]): LinePlan | null {
+  const keys = shape.slots.length;
+  const reads = new Uint8Array(keys);
+  const rules: (ByteRule | null)[] = [];
+  const enumCodes: (Int32Array | null)[] = [];
+  const present = new Set<number>();
+  for (let k = 0; k < keys; k++) {
+    const field = shape.slots[k] as number;
+    const planned = field < 0 ? null : fieldOf[field];
+    if (field >= 0 && !planned) return null;
+    present.add(field);
+    reads[k] = planned ? planned.read : ByteRead.Skip;
+    rules.push(planned ? planned.rule : null);
+    enumCodes.push(planned ? planned.enumCodes : null);
+  }
+  const nullFields: number[] = [];
+  for (let field = 0; field < fieldOf.length; field++) {
+    if (present.has(field)) continue;
+    if (!fieldOf[field]?.rule.orNull) return null;
+    nullFields.push(field);
+  }
+  return {
+    shape,
+    reads,
+    fields: Int32Array.from(shape.slots),
+    rules,
+    enumCodes,
+    nullFields: Int32Array.from(nullFields),
+  };
+}
+
+const SPACE = 32;
+const TAB = 9;
+const QUOTE = 34;
+const CLOSE_BRACE = 125;
+/** Where the values of skipped keys would be recorded: nowhere (slot -1). */
+const NO_SPANS = new FlatSpans(0);
+
+/**
+ * Reads the line of `bytes` at `start` into row `columns.length` by `plan` (the caller commits the
+ * row, after checking the event time): where the line's text ends (after the closing brace and any
+ * spaces or tabs), or -1 when the line is not of the plan's shape or a value is not one the plan
+ * reads (the row is then left unwritten in part, and the line goes the two-pass path). Like
+ * `scanBytes`, no step reads past a line break.
+ */
+export function readLineBytes(plan: LinePlan, bytes: Uint8Array, start: number, columns: ColumnBatch): number {
+  const row = columns.length;
+  const nullFields = plan.nullFields;
+  for (let i = 0; i < nullFields.length; i++) writeNull(columns, nullFields[i] as number, row);
+  const heads = plan.shape.headBytes;
+  const headStarts = plan.shape.headStarts;
+  const reads = plan.reads;
+  let at = start;
+  while (bytes[at] === SPACE || bytes[at] === TAB) at++;
+  for (let k = 0; k < reads.length; k++) {
+    const headEnd = headStarts[k + 1] as number;
+    for (let h = headStarts[k] as number; h < headEnd; h++) if (bytes[at++] !== heads[h]) return -1;
+    const read = reads[k] as ByteRead;
+    at =
+      read === ByteRead.Skip
+        ? scanValueBytes(bytes, at, NO_SPANS, -1)
+        : readValue(plan, k, read, bytes, at, columns, row);
+    if (at < 0) return -1;
+  }
+  if (bytes[at] !== CLOSE_BRACE) return -1;
+  at++;
+  while (bytes[at] === SPACE || bytes[at] === TAB) at++;
+  return at;
+}
+
+function writeNull(columns: ColumnBatch, field: number, row: number): void {
+  const doubles = columns.numbers[field];
+  if (doubles) doubles[row] = NULL_NUMBER;
+  else (columns.codes[field] as Int32Array)[row] = NULL_CODE;
+}
+
+/** Reads key k's value at `at` into its field's column; the position after it, or -1. */
+function readValue(
+  plan: LinePlan,
+  k: number,
+  read: ByteRead,
+  bytes: Uint8Array,
+  at: number,
+  columns: ColumnBatch,
+  row: number,
+): number {
+  const field = plan.fields[k] as number;
+  const rule = plan.rules[k] as ByteRule;
+  const c = bytes[at];
+  if (c === 110) {
+    if (!rule.orNull || bytes[at + 1] !== 117 || bytes[at + 2] !== 108 || bytes[at + 3] !== 108) return -1;
+    writeNull(columns, field, row);
+    return at + 4;
+  }
+  if (read === ByteRead.Number) {
+    const doubles = columns.numbers[field] as Float64Array;
+    const end = readNumberBytes(bytes, at, doubles, row);
+    if (end < 0) return -1;
+    const number = doubles[row] as number;
+    if (!(number >= rule.low && number <= rule.high)) return -1;
+    return rule.integer && !Number.isSafeInteger(number) ? -1 : end;
+  }
+  if (read === ByteRead.Boolean) return readBoolean(bytes, at, columns.codes[field] as Int32Array, row);
+  if (c !== QUOTE) return -1;
+  const end = stringEndBytes(bytes, at + 1);
+  if (end < 0) return -1;
+  if (read === ByteRead.IsoTime) {
+    const millis = (rule.iso as IsoTimeColumnParser).parseBytes(bytes, at + 1, end);
+    if (typeof millis !== 'number' || !(millis >= rule.low && millis <= rule.high)) return -1;
+    (columns.numbers[field] as Float64Array)[row] = millis;
+    return end + 1;
+  }
+  const code = byteTextCode(rule, bytes, at + 1, end, columns.texts, plan.enumCodes[k] as Int32Array);
+  if (code < 0) return -1;
+  (columns.codes[field] as Int32Array)[row] = code;
+  return end + 1;
+}
+
+/** A JSON true (1) or false (0) at `at` into `codes[row]`; the position after it, or -1. */
+function readBoolean(bytes: Uint8Array, at: number, codes: Int32Array, row: number): number {
+  if (bytes[at] === 116 && bytes[at + 1] === 114 && bytes[at + 2] === 117 && bytes[at + 3] === 101) {
+    codes[row] = 1;
+    return at + 4;
+  }
+  if (
+    bytes[at] === 102 &&
+    bytes[at + 1] === 97 &&
+    bytes[at + 2] === 108 &&
+    bytes[at + 3] === 115 &&
+    bytes[at + 4] === 101
+  ) {
+    codes[row] = 0;
+    return at + 5;
+  }
+  return -1;
+}
+
+/**
+ * The code of the text `bytes[start, end)` in `texts`, or -1 when the converters must judge it
+ * (empty, a space at either end of a trimmed field, a value outside the enum). An enum value's
+ * code is looked up once per text table (`enumCodes`, -1: not yet).
+ */
+export function byteTextCode(
+  rule: ByteRule,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  texts: TextTable,
+  enumCodes: Int32Array,
+): number {
+  if (end <= start) return -1;
+  if (rule.trim && (bytes[start] === 32 || bytes[end - 1] === 32)) return -1;
+  const allowed = rule.allowed;
+  if (allowed === null) return texts.codeAtBytes(bytes, start, end);
+  const length = end - start;
+  for (let a = 0; a < allowed.length; a++) {
+    const candidate = allowed[a] as string;
+    if (candidate.length === length && sameBytes(bytes, start, candidate)) {
+      let code = enumCodes[a] as number;
+      if (code < 0) {
+        code = texts.code(candidate);
+        enumCodes[a] = code;
+      }
+      return code;
+    }
+  }
+  return -1;
+}
+
+/** Whether `bytes` hold `candidate` at `start`. */
+function sameBytes(bytes: Uint8Array, start: number, candidate: string): boolean {
+  for (let i = 0; i < candidate.length; i++) if (bytes[start + i] !== candidate.charCodeAt(i)) return false;
+  return true;
+}
