@@ -48,6 +48,16 @@ export interface LinePlan {
   readonly enumCodes: readonly (Int32Array | null)[];
   /** Fields no key of the shape fills: null in every row (each reads a missing key as null). */
   readonly nullFields: Int32Array;
+  /**
+   * The text before each key's value (4 bytes or more: a brace or comma, two quotes, a colon),
+   * compared 4 bytes at a time: key k's is `headLengths[k]` bytes long, and its words
+   * `wordStarts[k]` to `wordStarts[k + 1]` stand at `wordOffsets` within it (the last one ends
+   * with the text, overlapping the one before when the length is not a multiple of 4).
+   */
+  readonly headLengths: Int32Array;
+  readonly wordStarts: Int32Array;
+  readonly wordOffsets: Int32Array;
+  readonly words: Int32Array;
 }
 
 /** One key's field as the plan reads it: how, with which rule, and its enum codes (see `mapBytesInto`). */
@@ -91,6 +101,39 @@ export function linePlan(shape: ByteShape, fieldOf: readonly (PlannedField | nul
     rules,
     enumCodes,
     nullFields: Int32Array.from(nullFields),
+    ...headWords(shape),
+  };
+}
+
+/** The heads of `shape` as little-endian 32-bit words (see `LinePlan.words`). */
+function headWords(shape: ByteShape) {
+  const heads = shape.headBytes;
+  const keys = shape.headStarts.length - 1;
+  const headLengths = new Int32Array(keys);
+  const wordStarts = [0];
+  const wordOffsets: number[] = [];
+  const words: number[] = [];
+  for (let k = 0; k < keys; k++) {
+    const start = shape.headStarts[k] as number;
+    const length = (shape.headStarts[k + 1] as number) - start;
+    headLengths[k] = length;
+    for (let offset = 0; offset < length; offset += 4) {
+      const at = start + Math.min(offset, length - 4);
+      wordOffsets.push(at - start);
+      words.push(
+        (heads[at] as number) |
+          ((heads[at + 1] as number) << 8) |
+          ((heads[at + 2] as number) << 16) |
+          ((heads[at + 3] as number) << 24),
+      );
+    }
+    wordStarts.push(words.length);
+  }
+  return {
+    headLengths,
+    wordStarts: Int32Array.from(wordStarts),
+    wordOffsets: Int32Array.from(wordOffsets),
+    words: Int32Array.from(words),
   };
 }
 
@@ -102,24 +145,36 @@ const CLOSE_BRACE = 125;
 const NO_SPANS = new FlatSpans(0);
 
 /**
- * Reads the line of `bytes` at `start` into row `columns.length` by `plan` (the caller commits the
+ * Reads the line of `bytes` (`view` is a DataView of the same bytes) at `start` into row
+ * `columns.length` by `plan` (the caller commits the
  * row, after checking the event time): where the line's text ends (after the closing brace and any
  * spaces or tabs), or -1 when the line is not of the plan's shape or a value is not one the plan
  * reads (the row is then left unwritten in part, and the line goes the two-pass path). Like
  * `scanBytes`, no step reads past a line break.
  */
-export function readLineBytes(plan: LinePlan, bytes: Uint8Array, start: number, columns: ColumnBatch): number {
+export function readLineBytes(
+  plan: LinePlan,
+  bytes: Uint8Array,
+  view: DataView,
+  start: number,
+  columns: ColumnBatch,
+): number {
   const row = columns.length;
   const nullFields = plan.nullFields;
   for (let i = 0; i < nullFields.length; i++) writeNull(columns, nullFields[i] as number, row);
-  const heads = plan.shape.headBytes;
-  const headStarts = plan.shape.headStarts;
-  const reads = plan.reads;
+  const { headLengths, wordStarts, wordOffsets, words, reads } = plan;
+  const n = bytes.length;
   let at = start;
   while (bytes[at] === SPACE || bytes[at] === TAB) at++;
   for (let k = 0; k < reads.length; k++) {
-    const headEnd = headStarts[k + 1] as number;
-    for (let h = headStarts[k] as number; h < headEnd; h++) if (bytes[at++] !== heads[h]) return -1;
+    // Compared a word at a time; a head that would run past the bytes is no head of a whole line.
+    const length = headLengths[k] as number;
+    if (at + length > n) return -1;
+    const wordEnd = wordStarts[k + 1] as number;
+    for (let w = wordStarts[k] as number; w < wordEnd; w++) {
+      if (view.getInt32(at + (wordOffsets[w] as number), true) !== words[w]) return -1;
+    }
+    at += length;
     const read = reads[k] as ByteRead;
     at =
       read === ByteRead.Skip

@@ -411,19 +411,21 @@ export class CompiledDataset {
 
   /**
    * `FlatJsonShapes.scanBytes` then `mapBytesInto` in one pass, for lines of one shape: reads the
-   * line of `bytes` at `start` into row `columns.length` by `plan` and checks its event time.
+   * line of `bytes` (`view`: a DataView of them) at `start` into row `columns.length` by `plan` and
+   * checks its event time.
    * @returns where the line's text ends, or -1 for a line `scanBytes` and `mapBytesInto` must see
    *   (another shape, a value the converters judge, a row that fails): -1 sets no problem
    */
   readLineInto(
     plan: LinePlan,
     bytes: Uint8Array,
+    view: DataView,
     start: number,
     now: number | undefined,
     columns: ColumnBatch,
   ): number {
     this.useEnumTable(columns.texts);
-    const end = readLineBytes(plan, bytes, start, columns);
+    const end = readLineBytes(plan, bytes, view, start, columns);
     if (end < 0) return -1;
     const time = (columns.numbers[columns.layout.eventTime] as Float64Array)[columns.length] as number;
     if (Number.isNaN(time) || time < this.notBefore) return -1;

@@ -160,6 +160,10 @@ const hostileLine = fc
     return line;
   });
 
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 function reader(fields: DatasetDeclarationInput['fields']) {
   const dataset = declare({ format: { type: 'ndjson' }, fields }) as CompiledDataset;
   const keys = dataset.flatKeys() as string[];
@@ -179,17 +183,23 @@ describe('CompiledDataset.readLineInto', () => {
     fc.assert(
       fc.property(
         hostileLine,
-        fc.constantFrom('\n', '\r\n', '\r', 'x', '"'),
+        fc.constantFrom('\n', '\r\n', '\r', 'x', '"', ''),
         fc.nat({ max: readers.length - 1 }),
-        (hostile, next, which) => {
+        fc.nat({ max: 7 }),
+        fc.nat({ max: 5 }),
+        (hostile, next, which, offset, start) => {
           const { dataset, shapes, layout, keys, plan } = readers[which] as ReturnType<typeof reader>;
           if (plan === null) throw new Error('every dataset here has a plan');
-          const bytes = new TextEncoder().encode(hostile + next);
+          // The line at `start` of a view that starts at `offset` in its buffer (words are read unaligned).
+          const line = new TextEncoder().encode(hostile + next);
+          const buffer = new Uint8Array(offset + start + line.length).fill(10);
+          buffer.set(line, offset + start);
+          const bytes = buffer.subarray(offset);
           const one = new ColumnBatch(layout, 1);
-          const end = dataset.readLineInto(plan, bytes, 0, NOW, one);
+          const end = dataset.readLineInto(plan, bytes, viewOf(bytes), start, NOW, one);
           const two = new ColumnBatch(layout, 1);
           const spans = new FlatSpans(keys.length);
-          const scanned = shapes.scanBytes(bytes, 0, spans);
+          const scanned = shapes.scanBytes(bytes, start, spans);
           const mapped = scanned >= 0 && dataset.mapBytesInto(bytes, spans, NOW, two);
           expect(end >= 0, `${hostile}: one pass ${end}, two passes ${scanned} ${mapped}`).toBe(mapped);
           if (end < 0) {
@@ -216,22 +226,22 @@ describe('CompiledDataset.readLineInto', () => {
   it('reads a line into the row of a batch that holds rows already, and leaves them as they were', () => {
     const { dataset, plan, layout } = reader(DATASETS.extraField);
     const batch = new ColumnBatch(layout, 1);
-    const line = (qty: number, variant: string) =>
-      new TextEncoder().encode(`${JSON.stringify({ ...BASE, qty, variant })}\n`);
+    const read = (qty: number, variant: string) => {
+      const bytes = new TextEncoder().encode(`${JSON.stringify({ ...BASE, qty, variant })}\n`);
+      return dataset.readLineInto(plan as NonNullable<typeof plan>, bytes, viewOf(bytes), 0, NOW, batch);
+    };
     for (const [qty, variant] of [
       [1, 'agent'],
       [2, 'control'],
       [3, 'agent'],
     ] as const) {
       batch.reserve();
-      expect(dataset.readLineInto(plan as NonNullable<typeof plan>, line(qty, variant), 0, NOW, batch)).toBeGreaterThan(
-        0,
-      );
+      expect(read(qty, variant)).toBeGreaterThan(0);
       batch.commit();
     }
     // A line refused half-way (its qty is below the bound) writes into the next row only.
     batch.reserve();
-    expect(dataset.readLineInto(plan as NonNullable<typeof plan>, line(-1, 'control'), 0, NOW, batch)).toBe(-1);
+    expect(read(-1, 'control')).toBe(-1);
     expect(batch.records()).toEqual(
       [1, 2, 3].map((qty) => ({
         ...BASE,

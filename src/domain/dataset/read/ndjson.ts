@@ -152,6 +152,7 @@ export class NdjsonParser implements FormatParser, LineParser {
     let nextCr = -1;
     // Lines that start before the last line break are scanned: the scan stops at that break at the
     // latest, never reading past the array (a read past it would make V8 read every byte slower).
+    let view: DataView | null = null;
     let scanned = bytes.lastIndexOf(LF);
     if (scanned < 0) scanned = bytes.lastIndexOf(CR);
     while (pos < n) {
@@ -163,7 +164,8 @@ export class NdjsonParser implements FormatParser, LineParser {
         const plan = this.planOf(shapes.firstByteShape());
         columns = plan ? this.sink.openColumns(this.layout as ColumnLayout) : null;
         if (columns) {
-          end = this.dataset.readLineInto(plan as LinePlan, bytes, pos, this.now, columns);
+          view ??= new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          end = this.dataset.readLineInto(plan as LinePlan, bytes, view, pos, this.now, columns);
           read = end >= 0 && (bytes[end] === LF || bytes[end] === CR) && end - pos <= this.maxRow;
         }
         if (!read) end = shapes.scanBytes(bytes, pos, this.spans);
