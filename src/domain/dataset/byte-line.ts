@@ -46,6 +46,8 @@ export interface LinePlan {
   readonly fields: Int32Array;
   readonly rules: readonly (ByteRule | null)[];
   readonly enumCodes: readonly (Int32Array | null)[];
+  /** Per key of an enum field (Text): its values as bytes, matched where they stand (see `readEnum`). */
+  readonly enumBytes: readonly (readonly EnumValue[] | null)[];
   /** Fields no key of the shape fills: null in every row (each reads a missing key as null). */
   readonly nullFields: Int32Array;
   /**
@@ -58,6 +60,24 @@ export interface LinePlan {
   readonly wordStarts: Int32Array;
   readonly wordOffsets: Int32Array;
   readonly words: Int32Array;
+}
+
+/** A value of an enum as bytes, its index in the enum and its text. */
+export interface EnumValue {
+  readonly bytes: Uint8Array;
+  readonly index: number;
+  readonly text: string;
+}
+
+/** The values of an enum a string's bytes can equal where they stand (see `readEnum`). */
+function enumValues(rule: ByteRule): EnumValue[] {
+  const values: EnumValue[] = [];
+  (rule.allowed ?? []).forEach((text, index) => {
+    if (text === '' || !/^[\x20-\x7f]*$/.test(text) || /["\\]/.test(text)) return;
+    if (rule.trim && (text.startsWith(' ') || text.endsWith(' '))) return;
+    values.push({ bytes: Uint8Array.from(text, (ch) => ch.charCodeAt(0)), index, text });
+  });
+  return values;
 }
 
 /** One key's field as the plan reads it: how, with which rule, and its enum codes (see `mapBytesInto`). */
@@ -78,6 +98,7 @@ export function linePlan(shape: ByteShape, fieldOf: readonly (PlannedField | nul
   const reads = new Uint8Array(keys);
   const rules: (ByteRule | null)[] = [];
   const enumCodes: (Int32Array | null)[] = [];
+  const enumBytes: (EnumValue[] | null)[] = [];
   const present = new Set<number>();
   for (let k = 0; k < keys; k++) {
     const field = shape.slots[k] as number;
@@ -87,6 +108,7 @@ export function linePlan(shape: ByteShape, fieldOf: readonly (PlannedField | nul
     reads[k] = planned ? planned.read : ByteRead.Skip;
     rules.push(planned ? planned.rule : null);
     enumCodes.push(planned ? planned.enumCodes : null);
+    enumBytes.push(planned?.read === ByteRead.Text && planned.rule.allowed !== null ? enumValues(planned.rule) : null);
   }
   const nullFields: number[] = [];
   for (let field = 0; field < fieldOf.length; field++) {
@@ -100,6 +122,7 @@ export function linePlan(shape: ByteShape, fieldOf: readonly (PlannedField | nul
     fields: Int32Array.from(shape.slots),
     rules,
     enumCodes,
+    enumBytes,
     nullFields: Int32Array.from(nullFields),
     ...headWords(shape),
   };
@@ -222,18 +245,78 @@ function readValue(
   }
   if (read === ByteRead.Boolean) return readBoolean(bytes, at, columns.codes[field] as Int32Array, row);
   if (c !== QUOTE) return -1;
+  if (read === ByteRead.IsoTime) return readTime(rule, bytes, at, columns.numbers[field] as Float64Array, row);
+  const enumBytes = plan.enumBytes[k];
+  if (enumBytes) return readEnum(enumBytes, plan.enumCodes[k] as Int32Array, bytes, at, columns, field, row);
   const end = stringEndBytes(bytes, at + 1);
   if (end < 0) return -1;
-  if (read === ByteRead.IsoTime) {
-    const millis = (rule.iso as IsoTimeColumnParser).parseBytes(bytes, at + 1, end);
-    if (typeof millis !== 'number' || !(millis >= rule.low && millis <= rule.high)) return -1;
-    (columns.numbers[field] as Float64Array)[row] = millis;
-    return end + 1;
-  }
   const code = byteTextCode(rule, bytes, at + 1, end, columns.texts, plan.enumCodes[k] as Int32Array);
   if (code < 0) return -1;
   (columns.codes[field] as Int32Array)[row] = code;
   return end + 1;
+}
+
+/** ISO time length as `toISOString` writes it. */
+const ISO_LENGTH = 24;
+
+/**
+ * The time in the string at `at` (its opening quote) into `doubles[row]`; the position after the
+ * string, or -1. A time of the remembered date as `toISOString` writes it is read where it stands:
+ * its bytes are all digits or `-T:.Z`, so the string ends at the quote after it, as a scan for
+ * the quote would find.
+ */
+function readTime(rule: ByteRule, bytes: Uint8Array, at: number, doubles: Float64Array, row: number): number {
+  const iso = rule.iso as IsoTimeColumnParser;
+  let millis: number | string = -1;
+  let end = at + 1 + ISO_LENGTH;
+  if (bytes[end] === QUOTE) millis = iso.sameDayBytes(bytes, at + 1, ISO_LENGTH);
+  if (millis < 0) {
+    end = stringEndBytes(bytes, at + 1);
+    if (end < 0) return -1;
+    millis = iso.parseBytes(bytes, at + 1, end);
+  }
+  if (typeof millis !== 'number' || !(millis >= rule.low && millis <= rule.high)) return -1;
+  doubles[row] = millis;
+  return end + 1;
+}
+
+/**
+ * The enum value in the string at `at` (its opening quote) into the field's codes; the position
+ * after the string, or -1 when it holds no value of `enumBytes` (the enum's values that are not
+ * empty, have no space at either end when the field is trimmed, and only bytes a string may hold
+ * unescaped: the same values `byteTextCode` finds, with their indexes in the enum).
+ */
+function readEnum(
+  enumBytes: readonly EnumValue[],
+  enumCodes: Int32Array,
+  bytes: Uint8Array,
+  at: number,
+  columns: ColumnBatch,
+  field: number,
+  row: number,
+): number {
+  const from = at + 1;
+  for (let e = 0; e < enumBytes.length; e++) {
+    const { bytes: value, index, text } = enumBytes[e] as EnumValue;
+    const end = from + value.length;
+    if (bytes[end] !== QUOTE) continue;
+    let same = true;
+    for (let i = 0; i < value.length; i++) {
+      if (bytes[from + i] !== value[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (!same) continue;
+    let code = enumCodes[index] as number;
+    if (code < 0) {
+      code = columns.texts.code(text);
+      enumCodes[index] = code;
+    }
+    (columns.codes[field] as Int32Array)[row] = code;
+    return end + 1;
+  }
+  return -1;
 }
 
 /** A JSON true (1) or false (0) at `at` into `codes[row]`; the position after it, or -1. */

@@ -43,6 +43,15 @@ const DATASETS = {
   all: FIELDS,
   unbounded: { ...FIELDS, at: { type: 'timestamp', required: true } },
   skipsNote: withoutNote,
+  oddEnum: {
+    ...FIELDS,
+    variant: {
+      type: 'string',
+      required: true,
+      enum: ['agent', '', 'control', 'a', 'agents', ' x', 'x ', 'vidéo', 'q"t', 'b\\s', '\u007f', 'c-1'],
+    },
+  },
+  untrimmedEnum: { ...FIELDS, variant: { type: 'string', trim: false, enum: ['agent', ' x', 'x '] } },
   extraField: { ...FIELDS, extra: { type: 'number' }, tag: { type: 'string' }, flag: { type: 'boolean' } },
 } satisfies Record<string, DatasetDeclarationInput['fields']>;
 
@@ -70,6 +79,10 @@ const rawValue = fc.oneof(
       '"agent"',
       '"control"',
       '"agents"',
+      '"a"',
+      '"q\\"t"',
+      '"b\\\\s"',
+      '"\u007f"',
       '"Agent"',
       '""',
       '" x"',
@@ -98,6 +111,9 @@ const rawValue = fc.oneof(
   },
   fc.constantFrom(
     '"a\\"b"',
+    '"q"t"',
+    '"b\\s"',
+    '" x"',
     '"back\\\\slash"',
     '"\\u0063-1"',
     '"tab\there"',
@@ -221,6 +237,71 @@ describe('CompiledDataset.readLineInto', () => {
     );
     expect(accepted).toBeGreaterThan(400);
     expect(refused).toBeGreaterThan(400);
+  });
+
+  it('reads enum values and times where they stand as the two passes read them, line after line in one batch', () => {
+    const readers = [DATASETS.oddEnum, DATASETS.untrimmedEnum, DATASETS.all].map(reader);
+    const variants = [
+      ...['agent', '', 'control', 'a', 'agents', ' x', 'x ', 'vidéo', 'q"t', 'b\\s', '\u007f', 'c-1'].map((v) =>
+        JSON.stringify(v),
+      ),
+      '"q"t"',
+      '"b\\s"',
+      '"agent\\"',
+      '"agent',
+      '"ag"',
+      'null',
+    ];
+    const times = [
+      '"2026-06-01T10:00:00.000Z"',
+      '"2026-06-01T10:00:00.001Z"',
+      '"2026-06-02T00:00:00.000Z"',
+      '"2026-06-01T10:00:00Z"',
+      '"2026-06-01T10:00:00.000Z\\"',
+      '"2026-06-01T10:00:00.000Zx"',
+      '"2026-06-01T10:00:00.000Zx',
+      '"2026-06-01T10:00:00.000"',
+      '"2026-06-01T10:00:00.0000Z"',
+      '"2026-06-01T10:00:00.000+00:00"',
+      '"2026-06-01t10:00:00.000Z"',
+    ];
+    let accepted = 0;
+    fc.assert(
+      fc.property(
+        fc.nat({ max: readers.length - 1 }),
+        fc.array(fc.tuple(fc.constantFrom(...variants), fc.constantFrom(...times)), { minLength: 1, maxLength: 8 }),
+        (which, lines) => {
+          const { dataset, shapes, layout, keys, plan } = readers[which] as ReturnType<typeof reader>;
+          // All lines through one pass into one batch, then through two into another: each batch
+          // keeps its enum codes from line to line.
+          const texts = lines.map(
+            ([variant, time]) => `${JSON.stringify(BASE).replace('"agent"', variant).replace(`"${BASE.at}"`, time)}\n`,
+          );
+          const one = new ColumnBatch(layout, 1);
+          const ends = texts.map((text) => {
+            const bytes = new TextEncoder().encode(text);
+            one.reserve();
+            const end = dataset.readLineInto(plan as NonNullable<typeof plan>, bytes, viewOf(bytes), 0, NOW, one);
+            if (end >= 0) one.commit();
+            return end;
+          });
+          const two = new ColumnBatch(layout, 1);
+          texts.forEach((text, i) => {
+            const bytes = new TextEncoder().encode(text);
+            two.reserve();
+            const spans = new FlatSpans(keys.length);
+            const scanned = shapes.scanBytes(bytes, 0, spans);
+            const mapped = scanned >= 0 && dataset.mapBytesInto(bytes, spans, NOW, two);
+            if (mapped) two.commit();
+            expect(ends[i] as number, text).toBe(mapped ? scanned : -1);
+          });
+          accepted += one.length;
+          expect(one.records()).toEqual(two.records());
+        },
+      ),
+      { numRuns: 1500 },
+    );
+    expect(accepted).toBeGreaterThan(500);
   });
 
   it('reads a line into the row of a batch that holds rows already, and leaves them as they were', () => {

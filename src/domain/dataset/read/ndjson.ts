@@ -113,7 +113,8 @@ export class NdjsonParser implements FormatParser, LineParser {
     let from = 0;
     if (this.pendingBytes.length > 0) {
       const lf = bytes.indexOf(LF);
-      const cr = bytes.indexOf(CR);
+      // A CR after the first LF does not matter: not searched for (the piece may be megabytes).
+      const cr = (lf === -1 ? bytes : bytes.subarray(0, lf)).indexOf(CR);
       const at = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
       const after = at === -1 ? -1 : bytes[at] === LF ? at + 1 : bytes[at + 1] === LF ? at + 2 : at + 1;
       if (after === -1 || after === bytes.length) {
