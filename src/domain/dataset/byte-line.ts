@@ -4,7 +4,7 @@
 // between a scan and a mapping, and each key's reader is chosen once, when the plan is built. It
 // accepts a subset of what `FlatJsonShapes.scanBytes` then `CompiledDataset.mapBytesInto` accept,
 // with the same values; a line it refuses is given to them, so it decides no outcome of its own.
-import { type ColumnBatch, NULL_CODE, NULL_NUMBER, type TextTable } from './columns';
+import { type ColumnBatch, NULL_CODE, NULL_NUMBER, TEXT_HASH_PRIME, TEXT_HASH_SEED, type TextTable } from './columns';
 import { type ByteShape, FlatSpans, readNumberBytes, scanValueBytes, stringEndBytes } from './flat-json';
 import type { IsoTimeColumnParser } from './timestamp';
 
@@ -161,6 +161,7 @@ function headWords(shape: ByteShape) {
 }
 
 const SPACE = 32;
+const BACKSLASH = 92;
 const TAB = 9;
 const QUOTE = 34;
 const CLOSE_BRACE = 125;
@@ -248,11 +249,35 @@ function readValue(
   if (read === ByteRead.IsoTime) return readTime(rule, bytes, at, columns.numbers[field] as Float64Array, row);
   const enumBytes = plan.enumBytes[k];
   if (enumBytes) return readEnum(enumBytes, plan.enumCodes[k] as Int32Array, bytes, at, columns, field, row);
-  const end = stringEndBytes(bytes, at + 1);
-  if (end < 0) return -1;
-  const code = byteTextCode(rule, bytes, at + 1, end, columns.texts, plan.enumCodes[k] as Int32Array);
-  if (code < 0) return -1;
-  (columns.codes[field] as Int32Array)[row] = code;
+  return readText(rule, bytes, at, columns, field, row);
+}
+
+/**
+ * The text in the string at `at` (its opening quote), for a field without an enum, into its codes:
+ * hashed as it is scanned for its closing quote (the hash `TextTable.codeAtBytes` computes). The
+ * position after the string, or -1 for a string `stringEndBytes` refuses or a text `byteTextCode`
+ * leaves to the converters (empty, or with a space at either end of a trimmed field).
+ */
+function readText(
+  rule: ByteRule,
+  bytes: Uint8Array,
+  at: number,
+  columns: ColumnBatch,
+  field: number,
+  row: number,
+): number {
+  const from = at + 1;
+  let hash = TEXT_HASH_SEED;
+  let end = from;
+  for (;;) {
+    const b = bytes[end] as number;
+    if (b === QUOTE) break;
+    if (!(b >= SPACE && b < 128) || b === BACKSLASH) return -1;
+    hash = Math.imul(hash ^ b, TEXT_HASH_PRIME);
+    end++;
+  }
+  if (end === from || (rule.trim && (bytes[from] === SPACE || bytes[end - 1] === SPACE))) return -1;
+  (columns.codes[field] as Int32Array)[row] = columns.texts.codeAtHashedBytes(bytes, from, end, hash);
   return end + 1;
 }
 

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DatasetDeclarationInput } from '../../../src/domain/dataset';
-import { ColumnBatch, type ColumnLayout } from '../../../src/domain/dataset/columns';
+import { ColumnBatch, ColumnKind, type ColumnLayout } from '../../../src/domain/dataset/columns';
 import { FlatJsonShapes, FlatSpans } from '../../../src/domain/dataset/flat-json';
 import type { CompiledDataset } from '../../../src/domain/dataset/mapping';
 import { declare } from '../../support/datasets';
@@ -176,6 +176,11 @@ const hostileLine = fc
     return line;
   });
 
+/** `usual` half the time, else any of `others`. */
+function mostly(usual: string, others: readonly string[]): fc.Arbitrary<string> {
+  return fc.oneof(fc.constant(usual), fc.constantFrom(...others));
+}
+
 function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -239,7 +244,7 @@ describe('CompiledDataset.readLineInto', () => {
     expect(refused).toBeGreaterThan(400);
   });
 
-  it('reads enum values and times where they stand as the two passes read them, line after line in one batch', () => {
+  it('reads texts, enum values and times as the two passes read them, line after line in one batch', () => {
     const readers = [DATASETS.oddEnum, DATASETS.untrimmedEnum, DATASETS.all].map(reader);
     const variants = [
       ...['agent', '', 'control', 'a', 'agents', ' x', 'x ', 'vidéo', 'q"t', 'b\\s', '\u007f', 'c-1'].map((v) =>
@@ -265,20 +270,37 @@ describe('CompiledDataset.readLineInto', () => {
       '"2026-06-01T10:00:00.000+00:00"',
       '"2026-06-01t10:00:00.000Z"',
     ];
+    /** Values of `campaign` (trimmed, no enum) and `note` (trimmed, not required). */
+    const texts = ['c-1', 'c-2', ' c-1', 'c-1 ', '', 'c 1', 'c\\1', 'c"1', 'cé', '\u007f', '\u0001'].map((v) =>
+      JSON.stringify(v),
+    );
     let accepted = 0;
     fc.assert(
       fc.property(
         fc.nat({ max: readers.length - 1 }),
-        fc.array(fc.tuple(fc.constantFrom(...variants), fc.constantFrom(...times)), { minLength: 1, maxLength: 8 }),
+        fc.array(
+          fc.tuple(
+            mostly('"agent"', variants),
+            mostly(`"${BASE.at}"`, times),
+            mostly('"c-1"', texts),
+            mostly('"x"', [...texts, 'null']),
+          ),
+          { minLength: 1, maxLength: 8 },
+        ),
         (which, lines) => {
           const { dataset, shapes, layout, keys, plan } = readers[which] as ReturnType<typeof reader>;
           // All lines through one pass into one batch, then through two into another: each batch
           // keeps its enum codes from line to line.
-          const texts = lines.map(
-            ([variant, time]) => `${JSON.stringify(BASE).replace('"agent"', variant).replace(`"${BASE.at}"`, time)}\n`,
+          const lineTexts = lines.map(
+            ([variant, time, campaign, note]) =>
+              `${JSON.stringify(BASE)
+                .replace('"agent"', variant)
+                .replace(`"${BASE.at}"`, time)
+                .replace('"c-1"', campaign)
+                .replace('"x"', note)}\n`,
           );
           const one = new ColumnBatch(layout, 1);
-          const ends = texts.map((text) => {
+          const ends = lineTexts.map((text) => {
             const bytes = new TextEncoder().encode(text);
             one.reserve();
             const end = dataset.readLineInto(plan as NonNullable<typeof plan>, bytes, viewOf(bytes), 0, NOW, one);
@@ -286,7 +308,7 @@ describe('CompiledDataset.readLineInto', () => {
             return end;
           });
           const two = new ColumnBatch(layout, 1);
-          texts.forEach((text, i) => {
+          lineTexts.forEach((text, i) => {
             const bytes = new TextEncoder().encode(text);
             two.reserve();
             const spans = new FlatSpans(keys.length);
@@ -297,6 +319,14 @@ describe('CompiledDataset.readLineInto', () => {
           });
           accepted += one.length;
           expect(one.records()).toEqual(two.records());
+          // Each text has one code in the batch, whichever way it was coded.
+          layout.kinds.forEach((kind, field) => {
+            if (kind !== ColumnKind.Text) return;
+            for (let row = 0; row < one.length; row++) {
+              const value = one.value(field, row);
+              if (typeof value === 'string') expect(one.texts.code(value)).toBe(one.codes[field]?.[row]);
+            }
+          });
         },
       ),
       { numRuns: 1500 },
