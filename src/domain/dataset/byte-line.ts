@@ -294,7 +294,8 @@ function readTime(rule: ByteRule, bytes: Uint8Array, at: number, doubles: Float6
   const iso = rule.iso as IsoTimeColumnParser;
   let millis: number | string = -1;
   let end = at + 1 + ISO_LENGTH;
-  if (bytes[end] === QUOTE) millis = iso.sameDayBytes(bytes, at + 1, ISO_LENGTH);
+  // Not read past the bytes (a read past a typed array slows every later read of it).
+  if (end < bytes.length && bytes[end] === QUOTE) millis = iso.sameDayBytes(bytes, at + 1, ISO_LENGTH);
   if (millis < 0) {
     end = stringEndBytes(bytes, at + 1);
     if (end < 0) return -1;
@@ -324,7 +325,7 @@ function readEnum(
   for (let e = 0; e < enumBytes.length; e++) {
     const { bytes: value, index, text } = enumBytes[e] as EnumValue;
     const end = from + value.length;
-    if (bytes[end] !== QUOTE) continue;
+    if (end >= bytes.length || bytes[end] !== QUOTE) continue;
     let same = true;
     for (let i = 0; i < value.length; i++) {
       if (bytes[from + i] !== value[i]) {
