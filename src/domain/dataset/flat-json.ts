@@ -429,8 +429,9 @@ function scanNumberBytes(bytes: Uint8Array, at: number, spans: FlatSpans, slot: 
 const DISCARDED = new Float64Array(1);
 
 /**
- * The number at `at` as {@link scanNumberBytes} reads it, written to `out[index]`; returns the position after it, or -1 for anything but a JSON number of at most 15
- * digits without an exponent.
+ * The number at `at` as {@link scanNumberBytes} reads it, written to `out[index]`; returns the
+ * position after it, or -1 (nothing written) for anything but a JSON number of at most 15 digits
+ * without an exponent.
  */
 export function readNumberBytes(bytes: Uint8Array, at: number, out: Float64Array, index: number): number {
   let c = bytes[at] as number;

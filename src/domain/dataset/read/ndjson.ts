@@ -141,9 +141,10 @@ export class NdjsonParser implements FormatParser, LineParser {
 
   /**
    * The lines of `bytes` from `from`; the unfinished last one (unless `whole`) goes to
-   * `pendingBytes`. A line a learned shape checks is found to end where the check ends, on its
-   * line break, and goes into the columns when its values pass; any other line is cut at its
-   * first CR or LF, decoded and parsed as text.
+   * `pendingBytes`. A line of the shape the last line had is read into the columns in one pass by
+   * that shape's plan (byte-line.ts); a line the plan refuses is checked against every learned
+   * shape, then mapped. A line that passes is found to end where the check ends, on its line
+   * break; any other line is cut at its first CR or LF, decoded and parsed as text.
    */
   private bytesLines(bytes: Uint8Array, from: number, whole: boolean): void {
     const shapes = this.shapes as FlatJsonShapes;
@@ -151,9 +152,9 @@ export class NdjsonParser implements FormatParser, LineParser {
     let pos = from;
     let nextLf = -1;
     let nextCr = -1;
+    let view: DataView | null = null;
     // Lines that start before the last line break are scanned: the scan stops at that break at the
     // latest, never reading past the array (a read past it would make V8 read every byte slower).
-    let view: DataView | null = null;
     let scanned = bytes.lastIndexOf(LF);
     if (scanned < 0) scanned = bytes.lastIndexOf(CR);
     while (pos < n) {
