@@ -35,7 +35,7 @@ const NONCURRENT_DAYS: Record<BucketRole, number | undefined> = {
  * Buckets and tables, all encrypted, private, TLS-only, logged and retained.
  *
  * - `landing`: the drop zone, files under `landing/<dataset>/`.
- * - `raw`: immutable records, `raw/dataset=<id>/date=<YYYY-MM-DD>/hour=<HH>/`.
+ * - `raw`: immutable records, `raw/dataset=<id>/date=<YYYY-MM-DD>/` (a small day's hours as members of one object) or `…/hour=<HH>/`.
  * - `quarantine`: rejected rows and unreadable files, each with its reason.
  * - `snapshots`: Parquet snapshots and manifests for data teams.
  * - `work`: partial aggregates per partition and other derived state.

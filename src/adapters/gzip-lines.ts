@@ -1,10 +1,12 @@
 // Adapters: an NDJSON object written gzip-compressed onto a staged byte object, with its record
 // count, event-time range, byte count and SHA-256 kept for the manifest. Compressed bytes are held
-// until they make an upload part, then handed to the staged object. Shared by the object stores.
+// until they make an upload part, then handed to the staged object. Or the same object as a run of
+// gzip members, each with its own offset, byte count and SHA-256. Shared by the object stores.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createGzip, type Gzip } from 'node:zlib';
-import type { StagedLines, StagedObject, StoredLines } from '../ports/object-store';
+import { promisify } from 'node:util';
+import { createGzip, type Gzip, gzip } from 'node:zlib';
+import type { StagedLines, StagedMembers, StagedObject, StoredLines, StoredMember } from '../ports/object-store';
 
 export interface GzipLinesOptions {
   readonly bucket: string;
@@ -96,6 +98,68 @@ export class GzipStagedLines implements StagedLines {
 
   async abort(): Promise<void> {
     this.gzip.destroy();
+    await this.staged.abort();
+  }
+}
+
+const gzipAsync = promisify(gzip);
+
+/**
+ * An NDJSON object of gzip members: each `add` compresses its lines as one member (held whole while
+ * compressed: the caller bounds a member's size) and hands the member's bytes to the staged object.
+ * Members are added one at a time, in order, so offsets follow the calls.
+ */
+export class GzipStagedMembers implements StagedMembers {
+  bytes = 0;
+  private adding = false;
+  private ended = false;
+
+  constructor(
+    private readonly staged: StagedObject,
+    private readonly options: Omit<GzipLinesOptions, 'partBytes'>,
+  ) {}
+
+  async add(
+    lines: readonly Uint8Array[],
+    records: number,
+    minEventTime?: number,
+    maxEventTime?: number,
+  ): Promise<StoredMember> {
+    if (this.adding || this.ended)
+      throw new Error(`${this.options.key}: a member is added after the end or during another`);
+    this.adding = true;
+    try {
+      const member = await gzipAsync(Buffer.concat(lines), { level: this.options.level ?? 6 });
+      const offset = this.bytes;
+      await this.staged.write(member);
+      this.bytes += member.byteLength;
+      return {
+        bucket: this.options.bucket,
+        key: this.options.key,
+        offset,
+        records,
+        bytes: member.byteLength,
+        sha256: createHash('sha256').update(member).digest('hex'),
+        minEventTime: minEventTime ?? null,
+        maxEventTime: maxEventTime ?? null,
+      };
+    } finally {
+      this.adding = false;
+    }
+  }
+
+  async end(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    await this.staged.end();
+  }
+
+  async commit(): Promise<void> {
+    await this.staged.commit();
+  }
+
+  async abort(): Promise<void> {
+    this.ended = true;
     await this.staged.abort();
   }
 }

@@ -1,6 +1,7 @@
 // Contract: where ingested data lives (the ingestion functions write it; their grants, written in
 // lib/, cover it). Raw records are partitioned Hive-style by event time; the quarantine mirrors that
-// layout (by ingestion time, since a rejected row may have no usable event time); manifests sit
+// layout (by ingestion time, since a rejected row may have no usable event time); the hours of a
+// small day of a batch share one object of gzip members under the day's folder; manifests sit
 // beside raw under a `_`-prefixed folder that Hive, Spark and Athena skip. Every key is derived from
 // the dataset, the hour and a deterministic batch id, so a rerun of the same input writes the same
 // keys: one copy, never two.
@@ -57,6 +58,15 @@ export function rawPartitionPrefix(dataset: string, partition: HourPartition): s
  */
 export function rawObjectKey(dataset: string, partition: HourPartition, batchId: string, part: number): string {
   return `${rawPartitionPrefix(dataset, partition)}${batchId}-${String(part).padStart(4, '0')}.ndjson.gz`;
+}
+
+/**
+ * The hours of a small day of a batch as one object of gzip members, one per hour in hour order:
+ * `raw/dataset=<id>/date=<d>/<batchId>-day.ndjson.gz` (no `hour=` folder: its hours are in the
+ * commit log, each member named by its byte offset).
+ */
+export function rawDayObjectKey(dataset: string, date: string, batchId: string): string {
+  return `${RAW_PREFIX}dataset=${dataset}/date=${date}/${batchId}-day.ndjson.gz`;
 }
 
 /** The data-quality records of a batch, in the `pipeline_ingest` dataset's hour of ingestion. */

@@ -136,8 +136,8 @@ export async function pushAgentEvents(
  * operator migrating an audit trail would, with their own credentials: no connector may write this
  * dataset, which the guardrail stage owns. Every row is read through the dataset's declaration and
  * a row it refuses stops the import, naming the file, line, field and reason. The records land as
- * one batch laid out as ingestion lays out its batches (objects by hour, a manifest, a commit per
- * day), its id the SHA-256 of the file, so importing the same file twice writes the same keys.
+ * one batch laid out as ingestion lays out its batches (a day object of hour members, a manifest, a
+ * commit per day), its id the SHA-256 of the file, so importing the same file twice writes the same keys.
  */
 export async function importGovernanceHistory(
   cloud: LocalCloud,
@@ -167,6 +167,7 @@ export async function importGovernanceHistory(
     records,
     eventTimeField: timeField,
     codeVersion: 'governance history import',
+    dayObjects: true,
   });
   return { records: records.length };
 }

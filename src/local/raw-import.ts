@@ -1,4 +1,4 @@
-// Local runtime: records put into the raw store exactly as ingestion lays them out (gzip NDJSON per
+// Local runtime: records put into the raw store as ingestion lays out a large day (gzip NDJSON per
 // event hour, a manifest per batch, a commit per day), without a connector: what an operator does to
 // migrate history of a dataset no connector may write (the governance dataset), and what compute
 // tests do to stand on their own.
@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { commitRecordDay, DynamoDbRawCommitLog } from '../adapters/aws/dynamodb-raw-commit-log';
-import { hourPartition, manifestKey, rawObjectKey } from '../contracts/raw-layout';
+import { hourPartition, manifestKey, rawDayObjectKey, rawObjectKey } from '../contracts/raw-layout';
 import type { CommittedObject } from '../domain/ingest/commit-log';
 import { recordBatchManifest, type WrittenObject } from '../domain/ingest/manifest';
 import type { TypedRecord } from '../domain/records';
@@ -25,6 +25,11 @@ export interface RawBatch {
   readonly ingestedAt?: number;
   /** Recorded in the manifest as the code that wrote it. @default 'import' */
   readonly codeVersion?: string;
+  /**
+   * Each day as one object of hour members, as ingestion writes a small day; else one object per
+   * hour, as it writes a large one. @default false
+   */
+  readonly dayObjects?: boolean;
 }
 
 /** Where a test writes raw data: the raw bucket and the commit log in the state table. */
@@ -64,13 +69,48 @@ export async function importRawBatch(target: RawStoreTarget, batch: RawBatch): P
     byHour.set(start, [...(byHour.get(start) ?? []), record]);
   }
   const objects: HourObject[] = [];
+  const days = new Map<string, { body: Uint8Array; stats: HourStats; start: number }[]>();
   for (const [start, records] of [...byHour].sort(([a], [b]) => a - b)) {
     const body = gzipSync(`${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
     const times = records.map((r) => r[batch.eventTimeField] as number);
     const stats = { records: records.length, minEventTime: Math.min(...times), maxEventTime: Math.max(...times) };
-    objects.push(await putHourObject(target, batch, start, body, stats));
+    if (!batch.dayObjects) objects.push(await putHourObject(target, batch, start, body, stats));
+    else days.set(hourPartition(start).date, [...(days.get(hourPartition(start).date) ?? []), { body, stats, start }]);
   }
+  for (const [date, hours] of days) objects.push(...(await putDayObject(target, batch, date, hours)));
   await commitImportedBatch(target, batch, objects);
+}
+
+/** Puts a day's hours as the gzip members of one object; each member as the manifest and the commit name it. */
+async function putDayObject(
+  target: RawStoreTarget,
+  batch: Pick<RawBatch, 'dataset' | 'batchId'>,
+  date: string,
+  hours: readonly { body: Uint8Array; stats: HourStats; start: number }[],
+): Promise<HourObject[]> {
+  const key = rawDayObjectKey(batch.dataset, date, batch.batchId);
+  await target.s3.send(
+    new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: Buffer.concat(hours.map((h) => h.body)) }),
+  );
+  let offset = 0;
+  return hours.map(({ body, stats, start }) => {
+    const member: HourObject = {
+      kind: 'raw',
+      bucket: target.bucket,
+      key,
+      offset,
+      hour: start,
+      dataset: batch.dataset,
+      records: stats.records,
+      bytes: body.byteLength,
+      sha256: createHash('sha256').update(body).digest('hex'),
+      minEventTime: stats.minEventTime,
+      maxEventTime: stats.maxEventTime,
+      date,
+    };
+    offset += body.byteLength;
+    return member;
+  });
 }
 
 /** Puts the gzip NDJSON object of one event hour of a batch (its first part) into the raw bucket. */
@@ -114,8 +154,18 @@ export async function commitImportedBatch(
 ): Promise<void> {
   const { s3, bucket } = target;
   const byDay = new Map<string, CommittedObject[]>();
-  for (const { key, hour, date, records, bytes, sha256, minEventTime, maxEventTime } of hourObjects) {
-    byDay.set(date, [...(byDay.get(date) ?? []), { key, hour, records, bytes, sha256, minEventTime, maxEventTime }]);
+  for (const { key, offset, hour, date, records, bytes, sha256, minEventTime, maxEventTime } of hourObjects) {
+    const committed = {
+      key,
+      ...(offset === undefined ? {} : { offset }),
+      hour,
+      records,
+      bytes,
+      sha256,
+      minEventTime,
+      maxEventTime,
+    };
+    byDay.set(date, [...(byDay.get(date) ?? []), committed]);
   }
   const ingestedAt = batch.ingestedAt ?? Math.max(...hourObjects.map((o) => o.maxEventTime as number));
   const manifest = recordBatchManifest({
@@ -124,7 +174,8 @@ export async function commitImportedBatch(
     contentSha256: batch.batchId,
     ingestedAt,
     codeVersion: batch.codeVersion ?? 'import',
-    objects: hourObjects.map(({ hour: _hour, ...object }) => object),
+    // A member names its hour (its key names the day only); a whole object's key names it.
+    objects: hourObjects.map(({ hour, ...object }) => (object.offset === undefined ? object : { ...object, hour })),
     ...(batch.quarantined ? { quarantined: batch.quarantined } : {}),
   });
   const mKey = manifestKey(batch.dataset, hourPartition(ingestedAt), batch.batchId);

@@ -54,6 +54,35 @@ export interface StagedLines {
   abort(): Promise<void>;
 }
 
+/** One gzip member of a {@link StagedMembers} object, as the commit log names it. */
+export interface StoredMember extends StoredLines {
+  /** Where the member starts in the object, in bytes; `bytes` and `sha256` are the member's own. */
+  readonly offset: number;
+}
+
+/**
+ * An NDJSON object written as a run of gzip members, one per call to `add`, each compressed on its
+ * own (a multi-member gzip file: one valid `.ndjson.gz` for gunzip, DuckDB or Athena, and each member
+ * readable alone by its byte range). It appears under its key on `commit`.
+ */
+export interface StagedMembers {
+  /** Appends a member made of these complete lines (each ending in `\n`); resolves with what it is. */
+  add(
+    lines: readonly Uint8Array[],
+    records: number,
+    minEventTime?: number,
+    maxEventTime?: number,
+  ): Promise<StoredMember>;
+  /** Bytes written so far (compressed). */
+  readonly bytes: number;
+  /** No more members: everything is uploaded, the object is not visible yet. */
+  end(): Promise<void>;
+  /** Makes the object visible under its key. Call after `end`. */
+  commit(): Promise<void>;
+  /** Discards what was uploaded. Safe to call at any point, and twice. */
+  abort(): Promise<void>;
+}
+
 export interface IngestObjectStore {
   /** The bucket name of an area, recorded in manifests. */
   bucket(area: StorageArea): string;
@@ -61,6 +90,8 @@ export interface IngestObjectStore {
   stage(ref: ObjectRef, contentType: string): StagedObject;
   /** Starts a staged NDJSON object of records, stored gzip-compressed. */
   stageLines(ref: ObjectRef): StagedLines;
+  /** Starts a staged NDJSON object of gzip members (the hours of a small day). */
+  stageMembers(ref: ObjectRef): StagedMembers;
   /** Writes a small object at once (manifests, reasons). */
   put(ref: ObjectRef, body: string | Uint8Array, contentType: string): Promise<void>;
   /** An object's bytes, or null when there is none under the key. */

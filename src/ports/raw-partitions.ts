@@ -4,13 +4,15 @@ import type { TypedRecord } from '../domain/records';
 
 export interface RawObject {
   readonly key: string;
-  /** What identifies the object's content: the SHA-256 its commit names. */
+  /** For one gzip member of an object (an hour of a small day): where it starts in the object, in bytes. */
+  readonly offset?: number;
+  /** What identifies the object's content: the SHA-256 its commit names (the member's, for a member). */
   readonly etag: string;
   /** The ingestion batch that wrote it. */
   readonly batchId: string;
   /** Records in the object, as committed (what work is planned by). */
   readonly records: number;
-  /** Bytes of the object as stored (compressed). */
+  /** Bytes of the object (or member) as stored (compressed). */
   readonly bytes: number;
 }
 
@@ -22,7 +24,7 @@ export interface RawPartition {
   /** `date=YYYY-MM-DD/hour=HH`. */
   readonly label: string;
   readonly objects: readonly RawObject[];
-  /** SHA-256 over the sorted `key:etag` pairs: changes when a batch lands in the hour. */
+  /** SHA-256 over the sorted `key:etag` pairs (`key@offset:etag` for a member): changes when a batch lands in the hour. */
   readonly fingerprint: string;
 }
 

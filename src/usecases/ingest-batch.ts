@@ -84,6 +84,8 @@ export interface IngestDependencies {
   readonly memoryBudgetBytes?: number;
   /** Uncompressed bytes of one raw object before its hour goes on in a next part. @default 256 MiB */
   readonly partBytes?: number;
+  /** Characters of lines up to which a day is one object of hour members. @default 8 Mi (write-days.ts) */
+  readonly dayObjectChars?: number;
 }
 
 export type IngestResult =

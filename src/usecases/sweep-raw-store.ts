@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { PIPELINE_DATASET_OWNERS } from '../contracts/dataset-ownership';
 import { MANIFEST_PREFIX, QUARANTINE_PREFIX, RAW_PREFIX, SWEEP_REPORTS_PREFIX } from '../contracts/raw-layout';
 import { ConflictError } from '../domain/errors';
-import { type CommitEntry, visibleEntries } from '../domain/ingest/commit-log';
+import { type CommitEntry, dayOf, visibleEntries } from '../domain/ingest/commit-log';
 import { PIPELINE_INGEST_DATASET } from '../domain/ingest/data-quality';
 import { batchManifestSchema } from '../domain/ingest/manifest';
 import type { Clock } from '../ports/clock';
@@ -288,11 +288,11 @@ async function rollForward(
     if (!parsed.success) continue;
     const manifest = parsed.data;
     const days = manifest.days.map((day): DayCommit => {
-      const objects = manifest.objects.filter((o) => o.kind === 'raw' && hourOf(o.key)?.date === day.date);
+      const objects = manifest.objects.filter((o) => o.kind === 'raw' && hourOfObject(o)?.date === day.date);
       const index = manifest.objects.find((o) => o.key === day.keysKey);
       return {
         date: day.date,
-        objects: objects.map((o) => ({ ...pick(o), hour: hourOf(o.key)?.start ?? 0 })),
+        objects: objects.map((o) => ({ ...pick(o), hour: hourOfObject(o)?.start ?? 0 })),
         keysKey: day.keysKey,
         keys: index?.records ?? 0,
         snapshotVersion: day.snapshotVersion,
@@ -341,6 +341,11 @@ async function rollForward(
   return count;
 }
 
+/** The event hour of an object a manifest lists: a member names it, a whole object's key does. */
+function hourOfObject(o: { key: string; hour?: number | undefined }): { date: string; start: number } | undefined {
+  return o.hour === undefined ? hourOf(o.key) : { date: dayOf(o.hour), start: o.hour };
+}
+
 function hourOf(key: string): { date: string; start: number } | undefined {
   const match = HOUR_OF.exec(key);
   return match ? { date: match[1] as string, start: Date.parse(`${match[1]}T${match[2]}:00:00Z`) } : undefined;
@@ -348,6 +353,7 @@ function hourOf(key: string): { date: string; start: number } | undefined {
 
 function pick(o: {
   key: string;
+  offset?: number | undefined;
   records: number;
   bytes: number;
   sha256: string;
@@ -356,6 +362,7 @@ function pick(o: {
 }) {
   return {
     key: o.key,
+    ...(o.offset === undefined ? {} : { offset: o.offset }),
     records: o.records,
     bytes: o.bytes,
     sha256: o.sha256,

@@ -236,7 +236,7 @@ describe('a crash at any call', () => {
   }
 
   /** The real adapters, every call of which `probe` sees. */
-  function adapters(clock: ManualClock, probe: Probe = {}): IngestDependencies {
+  function adapters(clock: ManualClock, probe: Probe = {}, dayObjectChars?: number): IngestDependencies {
     let calls = 0;
     const wrap = <T extends object>(target: T): T =>
       new Proxy(target, {
@@ -248,7 +248,8 @@ describe('a crash at any call', () => {
             probe.before?.(call);
             const result = value.apply(object, args);
             // A staged object's own calls are watched too.
-            if (property === 'stage' || property === 'stageLines') return wrap(result as object);
+            if (property === 'stage' || property === 'stageLines' || property === 'stageMembers')
+              return wrap(result as object);
             if (probe.after && result instanceof Promise) {
               return result.then((answer) => {
                 probe.after?.(call);
@@ -266,6 +267,7 @@ describe('a crash at any call', () => {
       spill: new MemorySpillStore(),
       clock,
       codeVersion: 'test',
+      ...(dayObjectChars === undefined ? {} : { dayObjectChars }),
     };
   }
 
@@ -315,29 +317,37 @@ describe('a crash at any call', () => {
     };
   }
 
-  it.each(['before', 'after'] as const)(
-    'leaves every row counted once or quarantined once the batch is run again (killed %s a call)',
-    async (when) => {
-      const text = input((i) => (i % 3) * 24 + 2);
+  // Under both raw layouts: small days as objects of hour members, and (a size limit of 0) one object per hour.
+  it.each([
+    ['before', 'day objects', undefined],
+    ['after', 'day objects', undefined],
+    ['before', 'hour objects', 0],
+    ['after', 'hour objects', 0],
+  ] as const)(
+    'leaves every row counted once or quarantined once the batch is run again (killed %s a call, %s)',
+    async (when, layout, dayObjectChars) => {
+      // Three days, two hours on each (r5 on the hour of the earlier batch's r5).
+      const text = input((i) => (i % 3) * 24 + 2 + Math.floor(i / 6));
       // An earlier batch already holds r5 on its day.
       const earlier = `${HEADER}\nr5,${at(2 * 24 + 2)},5\n`;
       const counting = new ManualClock(NOW);
+      const tag = `${when}_${dayObjectChars === undefined ? 'days' : 'hours'}`;
       let calls = 0;
-      await ingest(`crash_probe_${when}`, adapters(counting, { before: () => void calls++ }), earlier);
+      await ingest(`crash_probe_${tag}`, adapters(counting, { before: () => void calls++ }, dayObjectChars), earlier);
       calls = 0;
-      await ingest(`crash_probe_${when}`, adapters(counting, { before: () => void calls++ }), text);
+      await ingest(`crash_probe_${tag}`, adapters(counting, { before: () => void calls++ }, dayObjectChars), text);
       expect(calls).toBeGreaterThan(20);
-      console.info(`ingest batch: killed ${when} each of its ${calls} calls, then run again`);
+      console.info(`ingest batch (${layout}): killed ${when} each of its ${calls} calls, then run again`);
 
       for (let crashAt = 1; crashAt <= calls; crashAt++) {
-        const dataset = `crash_${when}_${crashAt}`;
+        const dataset = `crash_${tag}_${crashAt}`;
         const clock = new ManualClock(NOW);
-        await ingest(dataset, adapters(clock), earlier);
+        await ingest(dataset, adapters(clock, {}, dayObjectChars), earlier);
         // Killed: this call and every one after it fail, the clean-up included.
-        const dying = adapters(clock, killedAt(crashAt, when));
+        const dying = adapters(clock, killedAt(crashAt, when), dayObjectChars);
         await ingest(dataset, dying, text).catch(() => undefined);
         clock.advance(17 * 60_000);
-        const rerun = await ingest(dataset, adapters(clock), text);
+        const rerun = await ingest(dataset, adapters(clock, {}, dayObjectChars), text);
         const ids = (await visible(dataset)).map((r) => r.event_id).sort();
         expect(ids, `crash ${when} call ${crashAt}`).toEqual(Array.from({ length: 12 }, (_, i) => `r${i}`).sort());
         if (rerun.status === 'ingested') {
@@ -355,9 +365,14 @@ describe('a crash at any call', () => {
           // The killed run had finished all but its last steps; the batch is done.
           expect(rerun.status, `crash ${when} call ${crashAt}`).toBe('duplicate');
         }
-        expect((await ingest(dataset, adapters(clock), text)).status).toBe('duplicate');
+        expect((await ingest(dataset, adapters(clock, {}, dayObjectChars), text)).status).toBe('duplicate');
       }
-      expect(await listKeys(cloud, buckets.raw, `raw/dataset=crash_${when}_1/`)).not.toEqual([]);
+      const keys = await listKeys(cloud, buckets.raw, `raw/dataset=crash_${tag}_1/`);
+      expect(keys).not.toEqual([]);
+      // The layout asked for is the one written.
+      expect(
+        keys.every((key) => (dayObjectChars === undefined ? key.endsWith('-day.ndjson.gz') : key.includes('/hour='))),
+      ).toBe(true);
     },
   );
 });

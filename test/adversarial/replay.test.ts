@@ -58,7 +58,9 @@ function adapters(clock: ManualClock, gate: () => void): IngestDependencies {
         return (...args: unknown[]) => {
           gate();
           const result = value.apply(object, args);
-          return property === 'stage' || property === 'stageLines' ? wrap(result as object) : result;
+          return property === 'stage' || property === 'stageLines' || property === 'stageMembers'
+            ? wrap(result as object)
+            : result;
         };
       },
     });

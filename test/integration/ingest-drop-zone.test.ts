@@ -57,7 +57,9 @@ async function dropAndIngest(key: string, body: string | Uint8Array) {
 
 async function recordsOf(manifest: BatchManifest, kind: 'raw' | 'data_quality') {
   const records: TypedRecord[] = [];
-  for (const object of manifest.objects.filter((o) => o.kind === kind)) {
+  // The members of a day object share its key: the object read whole holds them all.
+  const objects = new Map(manifest.objects.filter((o) => o.kind === kind).map((o) => [o.key, o]));
+  for (const object of objects.values()) {
     records.push(...(await readJsonLines<TypedRecord>(cloud, object.bucket, object.key)));
   }
   return records;
@@ -96,9 +98,14 @@ describe('S3 drop zone connector', () => {
       },
     });
     const raw = manifest?.objects.filter((o) => o.kind === 'raw') ?? [];
+    // Small days: one object a day, whose gzip members are its hours, each listed with its offset.
+    expect(raw.length).toBeGreaterThan(0);
     expect(
-      raw.every((o) =>
-        /^raw\/dataset=web_sessions\/date=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/[0-9a-f]{32}-0000\.ndjson\.gz$/.test(o.key),
+      raw.every(
+        (o) =>
+          /^raw\/dataset=web_sessions\/date=\d{4}-\d{2}-\d{2}\/[0-9a-f]{32}-day\.ndjson\.gz$/.test(o.key) &&
+          o.offset !== undefined &&
+          o.key.includes(`date=${new Date(o.hour ?? 0).toISOString().slice(0, 10)}/`),
       ),
     ).toBe(true);
     const records = await recordsOf(manifest as BatchManifest, 'raw');

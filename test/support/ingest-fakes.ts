@@ -1,7 +1,7 @@
 // Test support: in-memory ports for the ingestion use cases. The store keeps staged objects apart
 // from visible ones, as S3 multipart uploads do; the ledger follows the DynamoDB adapter's rules.
 import { gunzipSync } from 'node:zlib';
-import { GzipStagedLines } from '../../src/adapters/gzip-lines';
+import { GzipStagedLines, GzipStagedMembers } from '../../src/adapters/gzip-lines';
 import { ConflictError } from '../../src/domain/errors';
 import type { CommitEntry, SourceHead } from '../../src/domain/ingest/commit-log';
 import type {
@@ -17,6 +17,7 @@ import type {
   IngestObjectStore,
   ObjectRef,
   StagedLines,
+  StagedMembers,
   StagedObject,
   StorageArea,
 } from '../../src/ports/object-store';
@@ -70,6 +71,13 @@ export class InMemoryIngestStore implements IngestObjectStore {
     });
   }
 
+  stageMembers(ref: ObjectRef): StagedMembers {
+    return new GzipStagedMembers(this.stage(ref, 'application/x-ndjson'), {
+      bucket: this.bucket(ref.area),
+      key: ref.key,
+    });
+  }
+
   async put(ref: ObjectRef, body: string | Uint8Array): Promise<void> {
     this.objects.set(`${ref.area}:${ref.key}`, typeof body === 'string' ? Buffer.from(body) : Uint8Array.from(body));
   }
@@ -85,10 +93,16 @@ export class InMemoryIngestStore implements IngestObjectStore {
       .sort();
   }
 
-  /** The JSON lines of a gzip NDJSON object. */
-  lines<T = Record<string, unknown>>(area: StorageArea, key: string): T[] {
-    const bytes = this.objects.get(`${area}:${key}`);
-    if (!bytes) throw new Error(`no object ${area}:${key}`);
+  /** The JSON lines of a gzip NDJSON object, or of one member of it (its byte range). */
+  lines<T = Record<string, unknown>>(
+    area: StorageArea,
+    key: string,
+    member?: { readonly offset?: number | undefined; readonly bytes: number },
+  ): T[] {
+    const whole = this.objects.get(`${area}:${key}`);
+    if (!whole) throw new Error(`no object ${area}:${key}`);
+    const offset = member?.offset;
+    const bytes = offset === undefined ? whole : whole.subarray(offset, offset + (member?.bytes ?? 0));
     return gunzipSync(bytes)
       .toString('utf8')
       .split('\n')

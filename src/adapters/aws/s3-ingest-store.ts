@@ -13,8 +13,15 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import type { IngestObjectStore, ObjectRef, StagedLines, StagedObject, StorageArea } from '../../ports/object-store';
-import { GzipStagedLines } from '../gzip-lines';
+import type {
+  IngestObjectStore,
+  ObjectRef,
+  StagedLines,
+  StagedMembers,
+  StagedObject,
+  StorageArea,
+} from '../../ports/object-store';
+import { GzipStagedLines, GzipStagedMembers } from '../gzip-lines';
 
 export interface S3IngestStoreOptions {
   /** Bytes per multipart part (S3 needs at least 5 MiB for all parts but the last). @default 8 MiB */
@@ -66,6 +73,14 @@ export class S3IngestStore implements IngestObjectStore {
       key: ref.key,
       level: this.gzipLevel,
       partBytes: this.partBytes,
+    });
+  }
+
+  stageMembers(ref: ObjectRef): StagedMembers {
+    return new GzipStagedMembers(this.stage(ref, 'application/x-ndjson'), {
+      bucket: this.buckets[ref.area],
+      key: ref.key,
+      level: this.gzipLevel,
     });
   }
 

@@ -4,11 +4,13 @@
 // NDJSON, streamed: gunzip, then the NDJSON fast path (src/domain/ingest/raw-records.ts), in batches;
 // batch manifests give the quarantine counts of lineage. Every object read is hashed as it streams
 // and checked against the SHA-256 its commit names (over the gzip bytes, as the writer hashed them).
+// The hours of a small day of a batch are gzip members of one object: the object is fetched once,
+// whole, every member checked against its own SHA-256, and kept (compressed) for the other hours.
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { daysBetween, visibleHours } from '../../domain/ingest/commit-log';
+import { type CommitEntry, daysBetween, objectIdOf, visibleHours } from '../../domain/ingest/commit-log';
 import { type BatchManifest, batchManifestSchema } from '../../domain/ingest/manifest';
 import { RAW_BATCH_RECORDS, RawRecordDecoder } from '../../domain/ingest/raw-records';
 import type { TypedRecord } from '../../domain/records';
@@ -93,14 +95,16 @@ export class RawObjectCache {
   }
 }
 
-/** Records of each raw object a manifest lists, worked out once per manifest (a batch has one object an hour). */
+/** Records of each raw object (or member) a manifest lists, worked out once per manifest (a batch has one an hour). */
 const rawRecordsOfManifest = new WeakMap<BatchManifest, Map<string, number>>();
 
-function rawRecordsByKey(manifest: BatchManifest): Map<string, number> {
+function rawRecordsById(manifest: BatchManifest): Map<string, number> {
   let records = rawRecordsOfManifest.get(manifest);
   if (!records) {
     records = new Map();
-    for (const o of manifest.objects) if (o.kind === 'raw') records.set(o.key, (records.get(o.key) ?? 0) + o.records);
+    for (const o of manifest.objects) {
+      if (o.kind === 'raw') records.set(objectIdOf(o), (records.get(objectIdOf(o)) ?? 0) + o.records);
+    }
     rawRecordsOfManifest.set(manifest, records);
   }
   return records;
@@ -131,6 +135,16 @@ async function* inflatedWhole(compressed: AsyncIterable<Uint8Array>): AsyncGener
 /** The default budget of a compute function's raw object cache. */
 export const DEFAULT_RAW_CACHE_BYTES = 256 * MIB;
 
+/**
+ * Objects of members up to this size are fetched whole (one request for all the hours of a day);
+ * a member of a larger one is fetched alone by its byte range. Ingestion writes day objects far
+ * smaller (write-days.ts, DAY_OBJECT_CHARS).
+ */
+export const WHOLE_FETCH_BYTES = 16 * MIB;
+
+/** What a reader without a shared cache keeps of the day objects it fetched whole (compressed). */
+const OWN_CONTAINER_CACHE_BYTES = 8 * WHOLE_FETCH_BYTES;
+
 /** A committed raw object whose bytes are not those its commit names. */
 export class RawObjectDigestError extends Error {
   constructor(
@@ -147,24 +161,75 @@ export class RawObjectDigestError extends Error {
   }
 }
 
+/** An object of gzip members as its commit names it: every member, each with its own SHA-256. */
+interface MemberObject {
+  readonly key: string;
+  /** Bytes from the object's start to its last member's end: the object's size as written. */
+  readonly span: number;
+  /** What identifies the list of members (a cache entry is the object as this list describes it). */
+  readonly identity: string;
+  readonly members: readonly { readonly offset: number; readonly bytes: number; readonly sha256: string }[];
+}
+
 interface CommittedRawObject extends RawObject {
   readonly manifestKey: string;
+  /** For a member: the object it is part of. */
+  readonly container?: MemberObject;
+}
+
+/** The objects of members the entries name, by key. */
+function memberObjectsOf(entries: readonly CommitEntry[]): Map<string, MemberObject> {
+  const byKey = new Map<string, { offset: number; bytes: number; sha256: string }[]>();
+  for (const entry of entries) {
+    for (const o of entry.objects) {
+      if (o.offset === undefined) continue;
+      const members = byKey.get(o.key) ?? [];
+      members.push({ offset: o.offset, bytes: o.bytes, sha256: o.sha256 });
+      byKey.set(o.key, members);
+    }
+  }
+  const objects = new Map<string, MemberObject>();
+  for (const [key, members] of byKey) {
+    members.sort((a, b) => a.offset - b.offset);
+    const listed = members.map((m) => `${m.offset}:${m.bytes}:${m.sha256}`).join('\n');
+    objects.set(key, {
+      key,
+      span: members.reduce((end, m) => Math.max(end, m.offset + m.bytes), 0),
+      identity: createHash('sha256').update(listed).digest('hex'),
+      members,
+    });
+  }
+  return objects;
+}
+
+export interface S3RawPartitionsOptions {
+  /** Records per batch yielded by `scan`. @default RAW_BATCH_RECORDS */
+  readonly batchRecords?: number;
+  /** Objects of members up to this size are fetched whole. @default WHOLE_FETCH_BYTES */
+  readonly wholeFetchBytes?: number;
 }
 
 export class S3RawPartitions implements RawPartitionSource {
   private readonly manifests = new Map<string, Promise<BatchManifest | null>>();
+  private readonly batchRecords: number;
+  private readonly wholeFetchBytes: number;
+  /** Day objects fetched whole and checked (the shared cache, or one of this reader's own). */
+  private readonly containers: RawObjectCache;
+  /** Day objects being fetched: hours read at once wait for one request. */
+  private readonly fetching = new Map<string, Promise<Uint8Array>>();
 
-  /**
-   * @param objectCache raw objects shared with earlier invocations; none by default
-   * @param batchRecords records per batch yielded by `scan`
-   */
+  /** @param objectCache raw objects shared with earlier invocations; none by default */
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
     private readonly log: RawCommitLog,
     private readonly objectCache?: RawObjectCache,
-    private readonly batchRecords = RAW_BATCH_RECORDS,
-  ) {}
+    options: S3RawPartitionsOptions = {},
+  ) {
+    this.batchRecords = options.batchRecords ?? RAW_BATCH_RECORDS;
+    this.wholeFetchBytes = options.wholeFetchBytes ?? WHOLE_FETCH_BYTES;
+    this.containers = objectCache ?? new RawObjectCache(OWN_CONTAINER_CACHE_BYTES);
+  }
 
   async list(dataset: string, from: number | null, to: number): Promise<RawPartition[]> {
     const lastDay = daysBetween(to - 1, to)[0] as string;
@@ -173,9 +238,11 @@ export class S3RawPartitions implements RawPartitionSource {
       from === null ? null : (daysBetween(from, from + 1)[0] as string),
       lastDay,
     );
+    const containers = memberObjectsOf(entries);
     return visibleHours(entries, from, to).map((hour) => {
       const objects: CommittedRawObject[] = hour.objects.map((o) => ({
         key: o.key,
+        ...(o.offset === undefined ? {} : { offset: o.offset, container: containers.get(o.key) }),
         etag: o.sha256,
         batchId: o.batchId,
         records: o.records,
@@ -189,7 +256,7 @@ export class S3RawPartitions implements RawPartitionSource {
         label: `date=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}`,
         objects,
         fingerprint: createHash('sha256')
-          .update(objects.map((o) => `${o.key}:${o.etag}`).join('\n'))
+          .update(objects.map((o) => `${objectIdOf(o)}:${o.etag}`).join('\n'))
           .digest('hex'),
       };
     });
@@ -197,7 +264,7 @@ export class S3RawPartitions implements RawPartitionSource {
 
   async *scan(partition: RawPartition, objects = partition.objects): AsyncGenerator<readonly TypedRecord[]> {
     for (const object of objects) {
-      const decoder = new RawRecordDecoder(`s3://${this.bucket}/${object.key}`, this.batchRecords);
+      const decoder = new RawRecordDecoder(`s3://${this.bucket}/${objectIdOf(object)}`, this.batchRecords);
       const text = new TextDecoder('utf-8', { fatal: true });
       for await (const chunk of this.inflated(object)) {
         yield* decoder.push(text.decode(chunk, { stream: true }));
@@ -213,9 +280,16 @@ export class S3RawPartitions implements RawPartitionSource {
    */
   private async *inflated(object: RawObject): AsyncGenerator<Uint8Array> {
     const cache = this.objectCache;
-    const cached = cache?.get(object.key, object.etag);
+    const cached = cache?.get(objectIdOf(object), object.etag);
     if (cached) {
       for (let at = 0; at < cached.byteLength; at += TEXT_CHUNK_BYTES) yield cached.subarray(at, at + TEXT_CHUNK_BYTES);
+      return;
+    }
+    if (object.offset !== undefined) {
+      // A member: a day's hour, at most a few MiB of text, inflated in one piece.
+      const text = await gunzipAsync(await this.member(object as CommittedRawObject));
+      cache?.set(objectIdOf(object), object.etag, text);
+      for (let at = 0; at < text.byteLength; at += TEXT_CHUNK_BYTES) yield text.subarray(at, at + TEXT_CHUNK_BYTES);
       return;
     }
     // A small object is one read buffer's worth: inflated in one piece, it skips a stream's setup.
@@ -258,6 +332,61 @@ export class S3RawPartitions implements RawPartitionSource {
     read.verified = true;
   }
 
+  /**
+   * A member's bytes as stored, checked against its SHA-256: cut from its object fetched whole (each
+   * member of it checked), or fetched alone by its byte range from a large object.
+   */
+  private async member(object: CommittedRawObject): Promise<Uint8Array> {
+    const offset = object.offset as number;
+    const container = object.container;
+    if (container && container.span <= this.wholeFetchBytes) {
+      return (await this.wholeObject(container)).subarray(offset, offset + object.bytes);
+    }
+    const { Body } = await this.s3.send(
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: object.key,
+        Range: `bytes=${offset}-${offset + object.bytes - 1}`,
+      }),
+    );
+    const bytes = Body ? await Body.transformToByteArray() : new Uint8Array(0);
+    this.check(object.key, { offset, bytes: object.bytes, sha256: object.etag }, bytes);
+    return bytes;
+  }
+
+  /** An object of members, fetched once and checked member by member, then kept compressed. */
+  private wholeObject(container: MemberObject): Promise<Uint8Array> {
+    const kept = this.containers.get(`${container.key}#members`, container.identity);
+    if (kept) return Promise.resolve(kept);
+    let pending = this.fetching.get(container.key);
+    if (!pending) {
+      pending = (async () => {
+        const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: container.key }));
+        const bytes = Body ? await Body.transformToByteArray() : new Uint8Array(0);
+        if (bytes.byteLength !== container.span) {
+          throw new Error(
+            `s3://${this.bucket}/${container.key} has ${bytes.byteLength} bytes, its commit names members over ${container.span}; ` +
+              'the object changed after its commit (overwritten or corrupted), so nothing is computed from it',
+          );
+        }
+        for (const member of container.members) {
+          this.check(container.key, member, bytes.subarray(member.offset, member.offset + member.bytes));
+        }
+        this.containers.set(`${container.key}#members`, container.identity, bytes);
+        return bytes;
+      })().finally(() => this.fetching.delete(container.key));
+      this.fetching.set(container.key, pending);
+    }
+    return pending;
+  }
+
+  private check(key: string, member: { offset: number; bytes: number; sha256: string }, bytes: Uint8Array): void {
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (bytes.byteLength !== member.bytes || actual !== member.sha256) {
+      throw new RawObjectDigestError(this.bucket, `${key}@${member.offset}`, member.sha256, actual);
+    }
+  }
+
   async batches(partition: RawPartition): Promise<PartitionBatchSummary> {
     const manifests: string[] = [];
     let quarantined: number | null = 0;
@@ -269,8 +398,8 @@ export class S3RawPartitions implements RawPartitionSource {
         continue;
       }
       manifests.push(key);
-      const records = rawRecordsByKey(manifest);
-      const inHour = partition.objects.reduce((sum, o) => sum + (records.get(o.key) ?? 0), 0);
+      const records = rawRecordsById(manifest);
+      const inHour = partition.objects.reduce((sum, o) => sum + (records.get(objectIdOf(o)) ?? 0), 0);
       if (quarantined !== null && manifest.counts.valid > 0) {
         quarantined += Math.round((manifest.counts.quarantined * inHour) / manifest.counts.valid);
       }

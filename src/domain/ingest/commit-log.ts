@@ -9,19 +9,33 @@ import * as z from 'zod';
 
 const HOUR = 3_600_000;
 
-/** One raw object a commit makes visible. */
+/**
+ * One raw object a commit makes visible: a whole object, or one gzip member of a day's object (the
+ * hours of a small day of a batch are members of one object), named by its key and byte offset.
+ */
 export const committedObjectSchema = z.object({
   key: z.string(),
+  /** Where the member starts in the object, in bytes; absent for a whole object. */
+  offset: z.number().int().min(0).optional(),
   /** Start of its event hour, epoch ms. */
   hour: z.number(),
   records: z.number().int().min(0),
+  /** Bytes stored (compressed): of the member, for a member. */
   bytes: z.number().int().min(0),
-  /** SHA-256 of the object as stored (compressed). */
+  /** SHA-256 of the bytes as stored (compressed): of the member's bytes, for a member. */
   sha256: z.string(),
   minEventTime: z.number().nullable(),
   maxEventTime: z.number().nullable(),
 });
 export type CommittedObject = z.infer<typeof committedObjectSchema>;
+
+/**
+ * What names a committed object among the others: its key, and for a member its offset too
+ * (`key@offset`). Members of one object share the key.
+ */
+export function objectIdOf(object: { readonly key: string; readonly offset?: number | undefined }): string {
+  return object.offset === undefined ? object.key : `${object.key}@${object.offset}`;
+}
 
 /** A commit of one batch on one day of one dataset. */
 export const commitEntrySchema = z.object({
@@ -66,7 +80,7 @@ export function visibleEntries(entries: readonly CommitEntry[]): CommitEntry[] {
 export interface VisibleHour {
   /** Start of the hour, epoch ms. */
   readonly start: number;
-  /** Objects with the batch and manifest of each, in key order. */
+  /** Objects with the batch and manifest of each, in key order (then offset). */
   readonly objects: readonly (CommittedObject & { readonly batchId: string; readonly manifestKey: string })[];
 }
 
@@ -87,7 +101,13 @@ export function visibleHours(entries: readonly CommitEntry[], from: number | nul
   }
   return [...byHour.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([start, objects]) => ({ start, objects: objects.sort((a, b) => (a.key < b.key ? -1 : 1)) }));
+    .map(([start, objects]) => ({ start, objects: objects.sort(byObjectId) }));
+}
+
+/** Orders objects by key, then members of one object by offset. */
+export function byObjectId(a: { key: string; offset?: number }, b: { key: string; offset?: number }): number {
+  if (a.key !== b.key) return a.key < b.key ? -1 : 1;
+  return (a.offset ?? -1) - (b.offset ?? -1);
 }
 
 /** `YYYY-MM-DD` of an instant (UTC). */

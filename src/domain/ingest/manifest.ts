@@ -42,10 +42,15 @@ export const writtenObjectSchema = z.object({
   kind: z.enum(['raw', 'quarantine', 'quarantined_file', 'data_quality', 'key_index']),
   bucket: z.string(),
   key: z.string(),
+  /** For one gzip member of an object (an hour of a small day): where it starts, in bytes. */
+  offset: z.number().int().min(0).optional(),
+  /** For a member: the start of its event hour, epoch ms (the key names the day only). */
+  hour: z.number().optional(),
   dataset: z.string(),
   records: z.number().int().min(0),
+  /** Bytes as stored (compressed): the member's, for a member. */
   bytes: z.number().int().min(0),
-  /** SHA-256 of the object's bytes as stored (compressed). */
+  /** SHA-256 of the object's bytes as stored (compressed): the member's, for a member. */
   sha256: z.string(),
   /** Event-time range of the records, epoch ms; null for quarantine objects. */
   minEventTime: z.number().nullable(),

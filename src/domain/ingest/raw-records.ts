@@ -2,8 +2,9 @@
 // ingestion wrote it (JSON.stringify of a flat record, keys in the same order on every line), so
 // the NDJSON reader's fast path applies as it is: the first line is parsed with JSON.parse and
 // teaches its key order; the lines after it are matched against that shape and their values picked
-// out of the text, without a parse. A line of another shape goes through JSON.parse. Text comes in
-// chunks cut anywhere; records go out in batches, so an object is never held whole.
+// out of the text, without a parse. A line of another shape goes through JSON.parse. What is learned
+// is kept for the next objects with the same keys (RawShapeCache). Text comes in chunks cut
+// anywhere; records go out in batches, so an object is never held whole.
 import { FlatJsonShapes, FlatSpans, SpanKind } from '../dataset/flat-json';
 import type { TypedRecord } from '../records';
 
@@ -14,6 +15,49 @@ export const RAW_BATCH_RECORDS = 2048;
 export class RawRecordError extends Error {
   override readonly name = 'RawRecordError';
 }
+
+/** What a decoder learned of the objects whose first line has these keys, in this order. */
+interface LearnedKeys {
+  readonly keys: string[];
+  readonly known: Set<string>;
+  readonly shapes: FlatJsonShapes;
+}
+
+/**
+ * Key orders learned from raw objects, by the keys of an object's first line, the most recently
+ * used kept. Ingestion writes every object of a dataset with one key order, so a reader learns it
+ * once, not once per object: learning compiles a RegExp, which costs more than decoding the few
+ * dozen lines of an hour of a small dataset. Sharing changes no record: a shape matches a line or
+ * the line goes through JSON.parse.
+ */
+export class RawShapeCache {
+  private readonly entries = new Map<string, LearnedKeys>();
+
+  /** @param maxEntries key orders kept */
+  constructor(private readonly maxEntries = 64) {}
+
+  /** Key orders kept now. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** What was learned of objects starting with these keys (a fresh entry the first time). */
+  of(keys: string[]): LearnedKeys {
+    const signature = keys.join('\u0000');
+    let found = this.entries.get(signature);
+    if (found) this.entries.delete(signature);
+    else found = { keys, known: new Set(keys), shapes: new FlatJsonShapes(keys) };
+    this.entries.set(signature, found);
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries) break;
+      this.entries.delete(oldest);
+    }
+    return found;
+  }
+}
+
+/** The cache decoders share unless given their own. */
+const SHARED_SHAPES = new RawShapeCache();
 
 /**
  * Turns the text of one raw object, fed chunk by chunk, into batches of records.
@@ -31,10 +75,14 @@ export class RawRecordDecoder {
   private spans: FlatSpans | null = null;
   private line = 0;
 
-  /** @param where names the object in errors */
+  /**
+   * @param where names the object in errors
+   * @param learned key orders learned from earlier objects (shared by every decoder by default)
+   */
   constructor(
     private readonly where: string,
     private readonly batchRecords = RAW_BATCH_RECORDS,
+    private readonly learned: RawShapeCache = SHARED_SHAPES,
   ) {}
 
   /** Feeds the next chunk of text; returns the batches it completed. */
@@ -120,9 +168,10 @@ export class RawRecordDecoder {
     }
     const object = value as Record<string, unknown>;
     if (this.keys === null) {
-      this.keys = Object.keys(object);
-      this.known = new Set(this.keys);
-      this.shapes = new FlatJsonShapes(this.keys);
+      const learned = this.learned.of(Object.keys(object));
+      this.keys = learned.keys;
+      this.known = learned.known;
+      this.shapes = learned.shapes;
       this.spans = new FlatSpans(this.keys.length);
     }
     // A shape is learned only from keys the first line had: a matched line must lose no key.

@@ -7,7 +7,7 @@ import {
   isLate,
   manifestKey,
 } from '../../contracts/raw-layout';
-import type { CommitEntry, SourceRevision } from '../../domain/ingest/commit-log';
+import { byObjectId, type CommitEntry, type SourceRevision } from '../../domain/ingest/commit-log';
 import { PIPELINE_INGEST_DATASET } from '../../domain/ingest/data-quality';
 import type { BatchCounts, BatchDay, BatchManifest, WrittenObject } from '../../domain/ingest/manifest';
 import type { RecomputeMark } from '../../ports/ingest-ledger';
@@ -182,9 +182,7 @@ export function manifestOf(batch: ClaimedBatch, written: WrittenRecords, record:
     oldestEventTime: readEvents ? input.oldestEventTime : null,
     latePartitions: aggregateLate(record.marks),
     days: daysOf(written),
-    objects: [...written.side, ...[...written.days.values()].flatMap((w) => w.objects), dataQuality].sort((a, b) =>
-      a.key < b.key ? -1 : 1,
-    ),
+    objects: [...written.side, ...[...written.days.values()].flatMap((w) => w.objects), dataQuality].sort(byObjectId),
   };
 }
 

@@ -13,6 +13,8 @@ import type { SpillFile, SpillStore } from '../../ports/spill-store';
 /** What a lane holds in all. */
 export interface LaneStats {
   readonly records: number;
+  /** Characters of its lines, `\n` included (UTF-16 code units: at most the UTF-8 bytes). */
+  readonly chars: number;
   readonly minEventTime: number;
   readonly maxEventTime: number;
 }
@@ -50,7 +52,7 @@ export class HourRuns {
   private held = new Map<number, Held>();
   private heldBytes = 0;
   private readonly spilled = new Map<number, Spilled[]>();
-  private readonly stats = new Map<number, { records: number; min: number; max: number }>();
+  private readonly stats = new Map<number, { records: number; chars: number; min: number; max: number }>();
   private file: SpillFile | undefined;
   private runs = 0;
 
@@ -79,9 +81,10 @@ export class HourRuns {
     held.records += 1;
     this.heldBytes += line.length + LINE_OVERHEAD + (key ? KEY_BYTES : 0);
     const stats = this.stats.get(lane);
-    if (!stats) this.stats.set(lane, { records: 1, min: eventTime, max: eventTime });
+    if (!stats) this.stats.set(lane, { records: 1, chars: line.length + 1, min: eventTime, max: eventTime });
     else {
       stats.records += 1;
+      stats.chars += line.length + 1;
       if (eventTime < stats.min) stats.min = eventTime;
       if (eventTime > stats.max) stats.max = eventTime;
     }
@@ -96,8 +99,8 @@ export class HourRuns {
   statsOf(lane: number): LaneStats {
     const stats = this.stats.get(lane);
     return stats
-      ? { records: stats.records, minEventTime: stats.min, maxEventTime: stats.max }
-      : { records: 0, minEventTime: Number.NaN, maxEventTime: Number.NaN };
+      ? { records: stats.records, chars: stats.chars, minEventTime: stats.min, maxEventTime: stats.max }
+      : { records: 0, chars: 0, minEventTime: Number.NaN, maxEventTime: Number.NaN };
   }
 
   /** Runs spilled so far, and the bytes they take. */

@@ -126,6 +126,7 @@ function writeDaysContext(batch: ClaimedBatch): WriteDaysContext {
     log: deps.log,
     ignore: new Set([batchId, ...batch.supersedes.map((s) => s.batchId)]),
     ...(deps.partBytes ? { partBytes: deps.partBytes } : {}),
+    ...(deps.dayObjectChars === undefined ? {} : { dayObjectChars: deps.dayObjectChars }),
   };
 }
 

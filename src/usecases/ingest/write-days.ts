@@ -1,22 +1,37 @@
 // Use case support, second step of a batch: write the records gathered in hour lanes to raw, day by
-// day of event time. Each hour becomes one gzip NDJSON object (more parts only past PART_BYTES), its
-// key a function of the batch, the hour and the data alone, so a retry writes the same keys. For a
+// day of event time. A small day (at most DAY_OBJECT_CHARS of lines) becomes one object whose gzip
+// members are its hours, in order; the hours of a larger day become one gzip NDJSON object each (more
+// parts only past PART_BYTES). Keys are a function of the batch, the day or hour and the data alone,
+// and whether a day is small depends on its records only, so a retry writes the same keys. For a
 // keyed dataset, each day first loads the keys that the day's visible batches added (their key
 // indexes, as the commit log names them), drops rows whose key is among them or earlier in this
 // batch, and writes the keys it added as the batch's key index of that day. Nothing written here is
 // visible until the commit log names it.
 import { createHash } from 'node:crypto';
-import { hourPartition, keyIndexKey, rawObjectKey } from '../../contracts/raw-layout';
+import { hourPartition, keyIndexKey, rawDayObjectKey, rawObjectKey } from '../../contracts/raw-layout';
 import { InFlightWindow } from '../../domain/concurrency';
 import { type CommitEntry, type CommittedObject, dayOf, visibleEntries } from '../../domain/ingest/commit-log';
 import { KEY_BYTES, KeySet } from '../../domain/ingest/key-set';
 import type { BatchDay, WrittenObject } from '../../domain/ingest/manifest';
-import type { IngestObjectStore, StagedLines, StagedObject, StoredLines } from '../../ports/object-store';
+import type {
+  IngestObjectStore,
+  StagedLines,
+  StagedMembers,
+  StagedObject,
+  StoredLines,
+} from '../../ports/object-store';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
 import { forEachLine, type HourRuns } from './hour-runs';
 
 /** Uncompressed bytes of one raw object before the hour continues in a next part. */
 export const PART_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Characters of lines (before duplicates are dropped) up to which a day of a batch is written as one
+ * object of hour members: one request to write and one to read instead of one per hour, and small
+ * enough (about 1 MiB compressed, 8 MiB at worst) for a reader to fetch whole.
+ */
+export const DAY_OBJECT_CHARS = 8 * 1024 * 1024;
 
 /**
  * Raw objects of a day whose writes may be in flight while the next hours are prepared. Each waits in
@@ -36,6 +51,8 @@ export interface WriteDaysContext {
   readonly ignore: ReadonlySet<string>;
   /** @default PART_BYTES */
   readonly partBytes?: number;
+  /** @default DAY_OBJECT_CHARS */
+  readonly dayObjectChars?: number;
 }
 
 /** A day written: what the manifest says of it, its objects, and what its commit names. */
@@ -106,23 +123,37 @@ export async function writeDay(context: WriteDaysContext, date: string, hours: r
   const objects: WrittenObject[] = [];
   const committed: CommittedObject[] = [];
   const recordsPerHour = new Map<number, number>();
+  const dayChars = hours.reduce((n, hour) => n + context.records.statsOf(hour).chars, 0);
+  const members =
+    dayChars <= (context.dayObjectChars ?? DAY_OBJECT_CHARS)
+      ? context.store.stageMembers({ area: 'raw', key: rawDayObjectKey(context.dataset, date, context.batchId) })
+      : null;
   // Hours are read, checked against the keys and compressed in order; their objects are written
-  // behind, a few at once. Keys and contents do not depend on when a write finishes.
+  // behind, a few at once (a small day's object once whole). Keys and contents do not depend on
+  // when a write finishes.
   const writes = new InFlightWindow(OBJECT_WRITES_IN_FLIGHT);
   let records = 0;
   let duplicates = 0;
   try {
     for (const hour of hours) {
-      const written = await writeHour(context, hour, known, added, writes);
-      objects.push(...written.objects);
-      committed.push(...written.objects.map((o) => committedObject(o, hour)));
-      recordsPerHour.set(hour, written.records);
-      records += written.records;
-      duplicates += written.duplicates;
+      const kept = new KeptSegments(context, hour, known, added);
+      const written = members
+        ? await writeMember(context, hour, kept, members)
+        : await writeHour(context, hour, kept, writes);
+      objects.push(...written);
+      committed.push(...written.map((o) => committedObject(o, hour)));
+      recordsPerHour.set(hour, kept.records);
+      records += kept.records;
+      duplicates += kept.duplicates;
     }
     await writes.drain();
+    if (members && members.bytes > 0) {
+      await members.end();
+      await members.commit();
+    } else await members?.abort();
   } catch (error) {
     await writes.settle();
+    await members?.abort();
     await added?.abort();
     throw error;
   }
@@ -150,6 +181,7 @@ function fromCommit(context: WriteDaysContext, entry: CommitEntry, hours: readon
     kind: 'raw',
     bucket,
     key: o.key,
+    ...(o.offset === undefined ? {} : { offset: o.offset, hour: o.hour }),
     dataset: context.dataset,
     records: o.records,
     bytes: o.bytes,
@@ -176,6 +208,7 @@ function fromCommit(context: WriteDaysContext, entry: CommitEntry, hours: readon
 function committedObject(object: WrittenObject, hour: number): CommittedObject {
   return {
     key: object.key,
+    ...(object.offset === undefined ? {} : { offset: object.offset }),
     hour,
     records: object.records,
     bytes: object.bytes,
@@ -185,20 +218,51 @@ function committedObject(object: WrittenObject, hour: number): CommittedObject {
   };
 }
 
+/**
+ * The lines of an hour a batch keeps, segment by segment: for a keyed dataset, those whose key is
+ * not visible yet (the keys kept go to the day's key index). Tallies what it kept and dropped.
+ */
+class KeptSegments {
+  records = 0;
+  duplicates = 0;
+
+  constructor(
+    private readonly context: WriteDaysContext,
+    private readonly hour: number,
+    private readonly known: KeySet | null,
+    private readonly added: KeyIndexWriter | null,
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<{ lines: Uint8Array; records: number }> {
+    for await (const segment of this.context.records.segmentsOf(this.hour)) {
+      let lines = segment.lines;
+      let records = segment.records;
+      if (this.known && segment.keys) {
+        const kept = keepFresh(segment.lines, segment.keys, this.known);
+        this.duplicates += segment.records - kept.records;
+        await this.added?.write(kept.keys);
+        lines = kept.lines;
+        records = kept.records;
+      }
+      if (records === 0) continue;
+      this.records += records;
+      yield { lines, records };
+    }
+  }
+}
+
+/** An hour of a large day: its own object, or parts past the part size. */
 async function writeHour(
   context: WriteDaysContext,
   hour: number,
-  known: KeySet | null,
-  added: KeyIndexWriter | null,
+  kept: KeptSegments,
   writes: InFlightWindow,
-): Promise<{ objects: WrittenObject[]; records: number; duplicates: number }> {
+): Promise<WrittenObject[]> {
   const limit = context.partBytes ?? PART_BYTES;
   const stats = context.records.statsOf(hour);
   const objects: WrittenObject[] = [];
   let part = 0;
   let object: StagedLines | undefined;
-  let records = 0;
-  let duplicates = 0;
   const open = (): StagedLines => {
     const key = rawObjectKey(context.dataset, hourPartition(hour), context.batchId, part);
     part += 1;
@@ -213,28 +277,32 @@ async function writeHour(
       throw error;
     }
   };
-  for await (const segment of context.records.segmentsOf(hour)) {
-    let lines = segment.lines;
-    let keptRecords = segment.records;
-    if (known && segment.keys) {
-      const kept = keepFresh(segment.lines, segment.keys, known);
-      duplicates += segment.records - kept.records;
-      await added?.write(kept.keys);
-      lines = kept.lines;
-      keptRecords = kept.records;
-    }
-    if (keptRecords === 0) continue;
+  for await (const segment of kept) {
     // Parts are cut at segment boundaries, which depend on the data and the budget alone.
     if (object && object.uncompressedBytes >= limit) {
       await finish(object);
       object = undefined;
     }
     object ??= open();
-    await object.append(lines, keptRecords, stats.minEventTime, stats.maxEventTime);
-    records += keptRecords;
+    await object.append(segment.lines, segment.records, stats.minEventTime, stats.maxEventTime);
   }
   if (object) await finish(object);
-  return { objects, records, duplicates };
+  return objects;
+}
+
+/** An hour of a small day: one gzip member of the day's object (none when it keeps no record). */
+async function writeMember(
+  context: WriteDaysContext,
+  hour: number,
+  kept: KeptSegments,
+  members: StagedMembers,
+): Promise<WrittenObject[]> {
+  const stats = context.records.statsOf(hour);
+  const lines: Uint8Array[] = [];
+  for await (const segment of kept) lines.push(segment.lines);
+  if (kept.records === 0) return [];
+  const stored = await members.add(lines, kept.records, stats.minEventTime, stats.maxEventTime);
+  return [{ ...writtenObject('raw', context.dataset, stored), offset: stored.offset, hour }];
 }
 
 /**

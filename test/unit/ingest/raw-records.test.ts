@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RawRecordDecoder, RawRecordError } from '../../../src/domain/ingest/raw-records';
+import { RawRecordDecoder, RawRecordError, RawShapeCache } from '../../../src/domain/ingest/raw-records';
 import type { TypedRecord } from '../../../src/domain/records';
 
 /** Decodes `text` fed in pieces of the given sizes (cycled). */
@@ -76,5 +76,38 @@ describe('RawRecordDecoder', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it('learns a key order once for the objects that share it, and decodes interleaved objects as JSON.parse does', () => {
+    const cache = new RawShapeCache(2);
+    const hour = (i: number) => Array.from({ length: 5 }, (_, n) => ({ ts: i * 100 + n, id: `r${i}-${n}`, ok: n > 2 }));
+    const other = [
+      { id: 'x', ts: 1 },
+      { id: 'y', ts: 2, extra: 'é' },
+      { ts: 3, id: 'z' },
+    ];
+    const decoders = [hour(1), hour(2), other, hour(3)].map((records) => ({
+      records,
+      text: lines(records),
+      decoder: new RawRecordDecoder('s3://raw/test', 2, cache),
+      got: [] as TypedRecord[],
+    }));
+    // Fed in turns, a few characters at a time: the decoders share what the cache holds.
+    for (let at = 0; decoders.some((d) => at < d.text.length); at += 7) {
+      for (const d of decoders) for (const batch of d.decoder.push(d.text.slice(at, at + 7))) d.got.push(...batch);
+    }
+    for (const d of decoders) {
+      for (const batch of d.decoder.end()) d.got.push(...batch);
+      expect(d.got).toEqual(d.records);
+    }
+    // Two key orders of first lines (ts, id, ok and id, ts), one entry each.
+    expect(cache.size).toBe(2);
+    const learned = cache.of(['ts', 'id', 'ok']);
+    expect(cache.of(['ts', 'id', 'ok'])).toBe(learned);
+    // Past its size, the least recently used goes.
+    cache.of(['a']);
+    expect(cache.size).toBe(2);
+    expect(cache.of(['id', 'ts'])).not.toBe(undefined);
+    expect(cache.of(['ts', 'id', 'ok'])).not.toBe(learned);
   });
 });
