@@ -1,5 +1,6 @@
-// Local runtime: records put into the raw store as ingestion lays out a large day (gzip NDJSON per
-// event hour, a manifest per batch, a commit per day), without a connector: what an operator does to
+// Local runtime: records put into the raw store as ingestion lays them out (gzip NDJSON per event
+// hour as for a large day, or with `dayObjects` a day object of hour members as for a small one; a
+// manifest per batch, a commit per day), without a connector: what an operator does to
 // migrate history of a dataset no connector may write (the governance dataset), and what compute
 // tests do to stand on their own.
 import { createHash } from 'node:crypto';

@@ -13,6 +13,11 @@ export type ColumnKind = (typeof ColumnKind)[keyof typeof ColumnKind];
 export const NULL_NUMBER = Number.NaN;
 export const NULL_CODE = -1;
 
+/** The FNV-1a hash of a text's character codes (of an ASCII text's bytes) starts here... */
+export const TEXT_HASH_SEED = 0x811c9dc5;
+/** ...and takes each code in with this multiplier. */
+export const TEXT_HASH_PRIME = 0x01000193;
+
 /** Texts {@link TextTable.code} remembers. */
 const RECENT = 8;
 
@@ -51,8 +56,8 @@ export class TextTable {
 
   /** The code of `text[start, end)`. */
   codeAt(text: string, start: number, end: number): number {
-    let hash = 0x811c9dc5;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    let hash = TEXT_HASH_SEED;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), TEXT_HASH_PRIME);
     const mask = this.slots.length - 1;
     const texts = this.texts;
     let slot = (hash ^ (hash >>> 16)) & mask;
@@ -74,8 +79,16 @@ export class TextTable {
    * that text (a byte below 0x80 is its character's code, so the hash and the slot are the same).
    */
   codeAtBytes(bytes: Uint8Array, start: number, end: number): number {
-    let hash = 0x811c9dc5;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
+    let hash = TEXT_HASH_SEED;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), TEXT_HASH_PRIME);
+    return this.codeAtHashedBytes(bytes, start, end, hash);
+  }
+
+  /**
+   * {@link TextTable.codeAtBytes} of a text whose hash the caller has computed as it went over its
+   * bytes: `TEXT_HASH_SEED`, then `Math.imul(hash ^ byte, TEXT_HASH_PRIME)` for each byte.
+   */
+  codeAtHashedBytes(bytes: Uint8Array, start: number, end: number, hash: number): number {
     const mask = this.slots.length - 1;
     const texts = this.texts;
     let slot = (hash ^ (hash >>> 16)) & mask;
@@ -96,8 +109,8 @@ export class TextTable {
     const slots = new Int32Array(this.slots.length * 2);
     const mask = slots.length - 1;
     this.texts.forEach((text, code) => {
-      let hash = 0x811c9dc5;
-      for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+      let hash = TEXT_HASH_SEED;
+      for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), TEXT_HASH_PRIME);
       let slot = (hash ^ (hash >>> 16)) & mask;
       while (slots[slot] !== 0) slot = (slot + 1) & mask;
       slots[slot] = code + 1;

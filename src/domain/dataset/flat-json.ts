@@ -54,6 +54,17 @@ export class FlatSpans {
   }
 }
 
+/**
+ * What the byte path needs of a learned compact shape: the text before each value as ASCII bytes
+ * (key k's from `headStarts[k]` to `headStarts[k + 1]`), and the slot each key's value fills (-1
+ * for a key no field reads). A line plan (byte-line.ts) is built from it once per shape.
+ */
+export interface ByteShape {
+  readonly headBytes: Uint8Array;
+  readonly headStarts: Int32Array;
+  readonly slots: Int32Array;
+}
+
 /** A learned key order. */
 interface Shape {
   /** The keys in order, joined: a line that failed for another reason (an escape) adds no shape. */
@@ -165,6 +176,15 @@ export class FlatJsonShapes {
       return end;
     }
     return -1;
+  }
+
+  /**
+   * The shape `scanBytes` tries first (the one the last line of bytes or text matched, or the last
+   * learned), when it is compact and ASCII; null otherwise. The same object while it stays first.
+   */
+  firstByteShape(): ByteShape | null {
+    const shape = this.shapes[0];
+    return shape !== undefined && shape.headBytes !== null ? (shape as ByteShape) : null;
   }
 
   /**
@@ -347,19 +367,28 @@ function scanShapeBytes(shape: Shape, heads: Uint8Array, bytes: Uint8Array, star
   return at;
 }
 
+/**
+ * Where the string whose text starts at `from` (after its opening quote) has its closing quote, or
+ * -1 when a byte before it is a control character, an escape or a byte of a multi-byte character
+ * (nor undefined: no string runs past the array).
+ */
+export function stringEndBytes(bytes: Uint8Array, from: number): number {
+  let i = from;
+  for (;;) {
+    const b = bytes[i] as number;
+    if (b === QUOTE) return i;
+    if (!(b >= SPACE_CODE && b < 128) || b === BACKSLASH) return -1;
+    i++;
+  }
+}
+
 /** Checks one value at `at` and records it in `slot` (when ≥ 0); the position after it, or -1. */
-function scanValueBytes(bytes: Uint8Array, at: number, spans: FlatSpans, slot: number): number {
+export function scanValueBytes(bytes: Uint8Array, at: number, spans: FlatSpans, slot: number): number {
   const c = bytes[at] as number;
   if (c === QUOTE) {
     const from = at + 1;
-    let i = from;
-    for (;;) {
-      const b = bytes[i] as number;
-      if (b === QUOTE) break;
-      // Not a control character, an escape or a byte of a multi-byte character (nor undefined).
-      if (!(b >= SPACE_CODE && b < 128) || b === BACKSLASH) return -1;
-      i++;
-    }
+    const i = stringEndBytes(bytes, from);
+    if (i < 0) return -1;
     if (slot >= 0) {
       spans.kinds[slot] = SpanKind.String;
       spans.starts[slot] = from;
@@ -391,6 +420,20 @@ function literalBytes(
  * does (the same double); -1 for anything else, which the text path then reads.
  */
 function scanNumberBytes(bytes: Uint8Array, at: number, spans: FlatSpans, slot: number): number {
+  const end = slot < 0 ? readNumberBytes(bytes, at, DISCARDED, 0) : readNumberBytes(bytes, at, spans.numbers, slot);
+  if (end >= 0 && slot >= 0) spans.kinds[slot] = SpanKind.Number;
+  return end;
+}
+
+/** Where the numbers of keys no field reads are written (never read). */
+const DISCARDED = new Float64Array(1);
+
+/**
+ * The number at `at` as {@link scanNumberBytes} reads it, written to `out[index]`; returns the
+ * position after it, or -1 (nothing written) for anything but a JSON number of at most 15 digits
+ * without an exponent.
+ */
+export function readNumberBytes(bytes: Uint8Array, at: number, out: Float64Array, index: number): number {
   let c = bytes[at] as number;
   const negative = c === MINUS;
   if (negative) c = bytes[++at] as number;
@@ -419,10 +462,7 @@ function scanNumberBytes(bytes: Uint8Array, at: number, spans: FlatSpans, slot: 
     if (decimals === 0) return -1;
   }
   if (c === 101 || c === 69 || digits > MAX_FAST_DIGITS) return -1;
-  if (slot >= 0) {
-    const value = decimals === 0 ? mantissa : mantissa / (POWERS_OF_TEN[decimals] as number);
-    spans.kinds[slot] = SpanKind.Number;
-    spans.numbers[slot] = negative ? -value : value;
-  }
+  const value = decimals === 0 ? mantissa : mantissa / (POWERS_OF_TEN[decimals] as number);
+  out[index] = negative ? -value : value;
   return at;
 }

@@ -1,6 +1,7 @@
 // Domain: the source mapping compiled from a declaration. A row (CSV cells or a JSON object) goes
 // in; a typed record, or the first problem found (field, reason code, sentence), comes out.
 import type { FieldValue, TypedRecord } from '../records';
+import { ByteRead, byteTextCode, type LinePlan, linePlan, type PlannedField, readLineBytes } from './byte-line';
 import { type ColumnBatch, ColumnKind, type ColumnLayout, NULL_CODE, NULL_NUMBER, type TextTable } from './columns';
 import {
   type DatasetDeclaration,
@@ -11,7 +12,7 @@ import {
   type FieldDeclaration,
 } from './declaration';
 import { DatasetDeclarationError } from './errors';
-import { type FlatSpans, SpanKind } from './flat-json';
+import { type ByteShape, type FlatSpans, SpanKind } from './flat-json';
 import { capturedFieldsOf } from './path-captures';
 import type { RowReasonCode } from './reasons';
 import { IsoTimeColumnParser, offsetMinutes, parseIso8601, timestampParser } from './timestamp';
@@ -351,10 +352,7 @@ export class CompiledDataset {
     const row = columns.length;
     const { numbers, codes } = columns;
     const kinds = spans.kinds;
-    if (this.enumTable !== columns.texts) {
-      this.enumTable = columns.texts;
-      for (const codes of this.enumCodes) codes.fill(-1);
-    }
+    this.useEnumTable(columns.texts);
     for (let i = 0; i < fields.length; i++) {
       const rule = (fields[i] as CompiledField).rule;
       const kind = kinds[i];
@@ -396,6 +394,49 @@ export class CompiledDataset {
     const time = (numbers[columns.layout.eventTime] as Float64Array)[row] as number;
     if (Number.isNaN(time) || time < this.notBefore) return false;
     return now === undefined || time <= now + this.maxFutureMillis;
+  }
+
+  /**
+   * How lines of `shape` (a compact shape of the `flatKeys`, slots in field order) are read into
+   * columns in one pass by {@link CompiledDataset.readLineInto}; null when they cannot be (a key
+   * whose field only the converters read, a missing key that must not be null).
+   */
+  linePlan(shape: ByteShape): LinePlan | null {
+    const planned = this.fields.map((field, i): PlannedField | null => {
+      const read = BYTE_READS[field.rule.read];
+      return read === null ? null : { read, rule: field.rule, enumCodes: this.enumCodes[i] as Int32Array };
+    });
+    return linePlan(shape, planned);
+  }
+
+  /**
+   * `FlatJsonShapes.scanBytes` then `mapBytesInto` in one pass, for lines of one shape: reads the
+   * line of `bytes` (`view`: a DataView of them) at `start` into row `columns.length` by `plan` and
+   * checks its event time.
+   * @returns where the line's text ends, or -1 for a line `scanBytes` and `mapBytesInto` must see
+   *   (another shape, a value the converters judge, a row that fails): -1 sets no problem
+   */
+  readLineInto(
+    plan: LinePlan,
+    bytes: Uint8Array,
+    view: DataView,
+    start: number,
+    now: number | undefined,
+    columns: ColumnBatch,
+  ): number {
+    this.useEnumTable(columns.texts);
+    const end = readLineBytes(plan, bytes, view, start, columns);
+    if (end < 0) return -1;
+    const time = (columns.numbers[columns.layout.eventTime] as Float64Array)[columns.length] as number;
+    if (Number.isNaN(time) || time < this.notBefore) return -1;
+    return now === undefined || time <= now + this.maxFutureMillis ? end : -1;
+  }
+
+  /** Forgets the enum codes when `texts` is not the table they were looked up in. */
+  private useEnumTable(texts: TextTable): void {
+    if (this.enumTable === texts) return;
+    this.enumTable = texts;
+    for (const codes of this.enumCodes) codes.fill(-1);
   }
 
   /**
@@ -665,6 +706,15 @@ function timestampConverter(name: string, field: FieldOf<'timestamp'>, fail: Fai
   };
 }
 
+/** How the one-pass byte path reads a field of each `SpanRead` (null: it does not). */
+const BYTE_READS: Record<SpanRead, ByteRead | null> = {
+  [SpanRead.General]: null,
+  [SpanRead.Number]: ByteRead.Number,
+  [SpanRead.IsoTime]: ByteRead.IsoTime,
+  [SpanRead.Text]: ByteRead.Text,
+  [SpanRead.Boolean]: ByteRead.Boolean,
+};
+
 /** Enums up to this size are matched value by value in the text. */
 const MAX_SCANNED_ENUM = 16;
 
@@ -756,40 +806,6 @@ function spanTextCode(rule: SpanRule, text: string, start: number, end: number, 
     if (candidate.length === length && sameText(text, start, candidate)) return texts.code(candidate);
   }
   return -1;
-}
-
-/** Like {@link spanTextCode}, over ASCII bytes; `enumCodes` holds the codes of enum values looked up in `texts`. */
-function byteTextCode(
-  rule: SpanRule,
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  texts: TextTable,
-  enumCodes: Int32Array,
-): number {
-  if (end <= start) return -1;
-  if (rule.trim && (bytes[start] === 32 || bytes[end - 1] === 32)) return -1;
-  const allowed = rule.allowed;
-  if (allowed === null) return texts.codeAtBytes(bytes, start, end);
-  const length = end - start;
-  for (let a = 0; a < allowed.length; a++) {
-    const candidate = allowed[a] as string;
-    if (candidate.length === length && sameBytes(bytes, start, candidate)) {
-      let code = enumCodes[a] as number;
-      if (code < 0) {
-        code = texts.code(candidate);
-        enumCodes[a] = code;
-      }
-      return code;
-    }
-  }
-  return -1;
-}
-
-/** Whether `bytes` hold `candidate` at `start`. */
-function sameBytes(bytes: Uint8Array, start: number, candidate: string): boolean {
-  for (let i = 0; i < candidate.length; i++) if (bytes[start + i] !== candidate.charCodeAt(i)) return false;
-  return true;
 }
 
 /** A mapper bound to a CSV header: cells in, a record or null (see `CompiledDataset.problem`) out. */

@@ -275,21 +275,20 @@ export class IsoTimeColumnParser {
    */
   parseBytes(bytes: Uint8Array, start: number, end: number): number | string {
     const n = end - start;
-    if (n > 10 && this.datePrefix !== '') {
-      const prefix = this.prefixCodes;
-      let same = true;
-      for (let i = 0; i < 10; i++) {
-        if (bytes[start + i] !== prefix[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) {
-        const millis = utcTimeOfDayBytes(bytes, start, n, this.dateDays);
-        if (millis >= 0) return millis;
-      }
-    }
-    return this.parse(asciiText(bytes, start, end), 0, n);
+    const millis = this.sameDayBytes(bytes, start, n);
+    return millis >= 0 ? millis : this.parse(asciiText(bytes, start, end), 0, n);
+  }
+
+  /**
+   * The time `bytes[start, start + n)` when it is on the remembered date and written as
+   * `toISOString` writes it (`YYYY-MM-DDTHH:MM:SS.sssZ` or without the fraction), else -1. Every
+   * byte of a text it reads is a digit or one of `-T:.Z`.
+   */
+  sameDayBytes(bytes: Uint8Array, start: number, n: number): number {
+    if (n <= 10 || this.datePrefix === '') return -1;
+    const prefix = this.prefixCodes;
+    for (let i = 0; i < 10; i++) if (bytes[start + i] !== prefix[i]) return -1;
+    return utcTimeOfDayBytes(bytes, start, n, this.dateDays);
   }
 
   parse(text: string, start: number, end: number): number | string {

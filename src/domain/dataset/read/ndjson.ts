@@ -3,8 +3,9 @@
 // the same records as JSON.parse. When records go into columns, UTF-8 input is parsed from its
 // bytes (`feedBytes`): compact ASCII lines of a learned shape are checked and typed there, without
 // being decoded; every other line is decoded alone and parsed as text.
-import type { ColumnLayout } from '../columns';
-import { FlatJsonShapes, FlatSpans } from '../flat-json';
+import type { LinePlan } from '../byte-line';
+import type { ColumnBatch, ColumnLayout } from '../columns';
+import { type ByteShape, FlatJsonShapes, FlatSpans } from '../flat-json';
 import type { CompiledDataset } from '../mapping';
 import { indexOr, LineEnds, type LineParser, lineBreakAt, oversizedRowReason, stitch } from './lines';
 import { CR, type FormatParser, INVALID_ENCODING, isBlank, jsonKind, LF, type RowSink } from './sink';
@@ -55,6 +56,10 @@ export class NdjsonParser implements FormatParser, LineParser {
   /** The unfinished line of the previous piece of bytes. */
   private pendingBytes: Uint8Array = NO_BYTES;
   private firstBytes = true;
+  /** The line plan of each compact shape met first (see `planOf`); null for a shape without one. */
+  private readonly plans = new Map<ByteShape, LinePlan | null>();
+  private plannedShape: ByteShape | null = null;
+  private plan: LinePlan | null = null;
   /** Decodes one whole line (a BOM past the start of the input is a character of its line). */
   private readonly lineDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
   /** Decodes the rest of the input once `feedBytes` hands it to `feed`. */
@@ -108,7 +113,8 @@ export class NdjsonParser implements FormatParser, LineParser {
     let from = 0;
     if (this.pendingBytes.length > 0) {
       const lf = bytes.indexOf(LF);
-      const cr = bytes.indexOf(CR);
+      // A CR after the first LF does not matter: not searched for (the piece may be megabytes).
+      const cr = (lf === -1 ? bytes : bytes.subarray(0, lf)).indexOf(CR);
       const at = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
       const after = at === -1 ? -1 : bytes[at] === LF ? at + 1 : bytes[at + 1] === LF ? at + 2 : at + 1;
       if (after === -1 || after === bytes.length) {
@@ -135,9 +141,10 @@ export class NdjsonParser implements FormatParser, LineParser {
 
   /**
    * The lines of `bytes` from `from`; the unfinished last one (unless `whole`) goes to
-   * `pendingBytes`. A line a learned shape checks is found to end where the check ends, on its
-   * line break, and goes into the columns when its values pass; any other line is cut at its
-   * first CR or LF, decoded and parsed as text.
+   * `pendingBytes`. A line of the shape the last line had is read into the columns in one pass by
+   * that shape's plan (byte-line.ts); a line the plan refuses is checked against every learned
+   * shape, then mapped. A line that passes is found to end where the check ends, on its line
+   * break; any other line is cut at its first CR or LF, decoded and parsed as text.
    */
   private bytesLines(bytes: Uint8Array, from: number, whole: boolean): void {
     const shapes = this.shapes as FlatJsonShapes;
@@ -145,12 +152,26 @@ export class NdjsonParser implements FormatParser, LineParser {
     let pos = from;
     let nextLf = -1;
     let nextCr = -1;
+    let view: DataView | null = null;
     // Lines that start before the last line break are scanned: the scan stops at that break at the
     // latest, never reading past the array (a read past it would make V8 read every byte slower).
     let scanned = bytes.lastIndexOf(LF);
     if (scanned < 0) scanned = bytes.lastIndexOf(CR);
     while (pos < n) {
-      let end = pos < scanned ? shapes.scanBytes(bytes, pos, this.spans) : -1;
+      let end = -1;
+      // Read in one pass by the plan of the shape the last line had; else scanned, then mapped.
+      let read = false;
+      let columns: ColumnBatch | null = null;
+      if (pos < scanned) {
+        const plan = this.planOf(shapes.firstByteShape());
+        columns = plan ? this.sink.openColumns(this.layout as ColumnLayout) : null;
+        if (columns) {
+          view ??= new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          end = this.dataset.readLineInto(plan as LinePlan, bytes, view, pos, this.now, columns);
+          read = end >= 0 && (bytes[end] === LF || bytes[end] === CR) && end - pos <= this.maxRow;
+        }
+        if (!read) end = shapes.scanBytes(bytes, pos, this.spans);
+      }
       const checked = end >= 0 && (bytes[end] === LF || bytes[end] === CR);
       if (!checked) {
         if (nextLf < pos) nextLf = byteIndexOr(bytes, LF, pos);
@@ -170,8 +191,12 @@ export class NdjsonParser implements FormatParser, LineParser {
         this.ends.cr += 1;
         pos = end + 1;
       }
+      if (read) {
+        this.sink.acceptColumns(columns as ColumnBatch, end - start);
+        continue;
+      }
       if (checked && end - start <= this.maxRow) {
-        const columns = this.sink.openColumns(this.layout as ColumnLayout);
+        columns = this.sink.openColumns(this.layout as ColumnLayout);
         if (columns && this.dataset.mapBytesInto(bytes, this.spans, this.now, columns)) {
           this.sink.acceptColumns(columns, end - start);
           continue;
@@ -180,6 +205,22 @@ export class NdjsonParser implements FormatParser, LineParser {
       this.textLine(bytes, start, end, line);
     }
     this.pendingBytes = pos < n ? bytes.slice(pos) : NO_BYTES;
+  }
+
+  /** The line plan of `shape` (made once per shape), or null. */
+  private planOf(shape: ByteShape | null): LinePlan | null {
+    if (shape === this.plannedShape) return this.plan;
+    this.plannedShape = shape;
+    if (shape === null) this.plan = null;
+    else {
+      let plan = this.plans.get(shape);
+      if (plan === undefined) {
+        plan = this.dataset.linePlan(shape);
+        this.plans.set(shape, plan);
+      }
+      this.plan = plan;
+    }
+    return this.plan;
   }
 
   /** A line of bytes off the byte path: decoded and parsed as text. */
