@@ -1,5 +1,6 @@
 // Lambda: the approval page behind the HTTP API (API Gateway payload 2.0; the local runtime serves
 // it the same way). GET /approvals/{approvalId} shows the request; POST decides it.
+import '../src/runtime/zod-at-cold-start';
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { renderApprovalPage, renderBadRequest, renderMethodNotAllowed } from '../src/adapters/http/approval-page-html';

@@ -1,6 +1,7 @@
 // Lambda: the steps of the approval workflow (lib/constructs/guardrails.ts). The state machine names
 // the step; each is one use case of src/usecases/guardrails/approval-steps.ts. Approved definition
 // changes are published to the definitions table.
+import '../src/runtime/zod-at-cold-start';
 import * as z from 'zod';
 import { definitionBodyStore } from '../src/adapters/aws/definition-bodies';
 import { PipelineMetric } from '../src/contracts/metrics';

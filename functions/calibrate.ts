@@ -2,6 +2,7 @@
 // sends `{ scheduledTime }`; every active KPI with calibration settings gets a proposal for its
 // cadence period (an ISO week, a month) the first time round, stored in the definitions table for
 // review. Nothing is published.
+import '../src/runtime/zod-at-cold-start';
 import * as z from 'zod';
 import { DynamoDbAnnotationStore } from '../src/adapters/aws/dynamodb-annotation-store';
 import { DynamoDbKpiValueStore } from '../src/adapters/aws/dynamodb-kpi-value-store';

@@ -2,6 +2,7 @@
 // (lib/constructs/ingestion/freshness-check.ts) with the schedule's time as `time`. Judges every
 // dataset in force that declares `freshness` against its last committed arrival, writes the
 // `freshness` records of pipeline_ingest, and notifies a dataset's owner of each change of level.
+import '../src/runtime/zod-at-cold-start';
 import * as z from 'zod';
 import { datasetDeclarationStore } from '../src/adapters/aws/dataset-declarations';
 import { DynamoDbDatasetArrivals, DynamoDbFreshnessState } from '../src/adapters/aws/dynamodb-dataset-freshness';

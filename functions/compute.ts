@@ -5,6 +5,7 @@
 // raw partitions than one invocation should read is fanned out by the backfill state machine:
 // `{ …, planParts }` counts them and writes the item list of the parts, `{ …, part }` aggregates one
 // part, and the chunks (or the refresh) with `takeParts` finalize from what the parts kept.
+import '../src/runtime/zod-at-cold-start';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { DynamoDbAnnotationStore } from '../src/adapters/aws/dynamodb-annotation-store';

@@ -1,5 +1,6 @@
 // Lambda: the scheduled Parquet export (lib/constructs/snapshots.ts). Exports given dates, or the
 // days around the scheduled time, so restated values of recent days reach the snapshots too.
+import '../src/runtime/zod-at-cold-start';
 import * as z from 'zod';
 import { DynamoDbKpiValueStore } from '../src/adapters/aws/dynamodb-kpi-value-store';
 import { S3SnapshotStore } from '../src/adapters/aws/s3-snapshot-store';

@@ -1,5 +1,6 @@
 // Lambda: the guardrail intake. Evaluate (the compute stage) invokes it with a batch of violations
 // (src/domain/guardrails/violation.ts); it applies the guardrail policy to each.
+import '../src/runtime/zod-at-cold-start';
 import * as z from 'zod';
 import { PipelineMetric } from '../src/contracts/metrics';
 import { AT_RISK_ROUTES, DEFAULT_AT_RISK_ROUTING } from '../src/domain/guardrails/policy';

@@ -3,6 +3,7 @@
 // `landing/<dataset>/` of every dataset that keeps a drop zone, or of the datasets named. Invoked
 // with `{ replay: { dataset, from, to } }` (`kpi replay`), it reads the quarantined rows of those
 // days again under the declaration in force instead (src/usecases/replay-quarantine.ts).
+import '../src/runtime/zod-at-cold-start';
 import * as z from 'zod';
 import { S3LandingZone } from '../src/adapters/aws/s3-landing-zone';
 import { PipelineMetric } from '../src/contracts/metrics';

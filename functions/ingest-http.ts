@@ -1,6 +1,7 @@
 // Lambda: the HTTP pull connector, one EventBridge Scheduler schedule per dataset that declares
 // `ingestion.http` (lib/constructs/ingestion/http-pull-ingestion.ts). Each run fetches what is new
 // since the dataset's watermark and ingests it as one batch.
+import '../src/runtime/zod-at-cold-start';
 import * as z from 'zod';
 import { SecretAuthHeaders } from '../src/adapters/aws/secret-auth';
 import { JsonApiClient } from '../src/adapters/http/json-api-client';

@@ -1,6 +1,7 @@
 // Lambda: the agent telemetry endpoint, behind a Function URL
 // (lib/constructs/ingestion/telemetry-ingestion.ts). Agents POST batches of events to
 // /v1/datasets/<dataset>/events, signed with their key; see src/usecases/receive-push.ts.
+import '../src/runtime/zod-at-cold-start';
 import * as z from 'zod';
 import { SecretAgentKeyring } from '../src/adapters/aws/secret-agent-keyring';
 import { PipelineMetric } from '../src/contracts/metrics';

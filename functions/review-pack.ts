@@ -1,6 +1,7 @@
 // Lambda: builds one kind's review pack when its schedule fires (lib/constructs/reviews.ts; one
 // function and one EventBridge Scheduler schedule per review kind), writes it to the snapshots bucket
 // under reviews/<kind>/<period>/ and sends each reviewer their own signed link.
+import '../src/runtime/zod-at-cold-start';
 import * as z from 'zod';
 import { DynamoDbAnnotationStore } from '../src/adapters/aws/dynamodb-annotation-store';
 import { DynamoDbApprovalStore } from '../src/adapters/aws/dynamodb-approval-store';

@@ -1,5 +1,6 @@
 // Lambda: a review pack's page behind the page API (API Gateway payload 2.0; the local runtime serves
 // it the same way). GET /reviews/{kind}/{period} shows the pack; POST records what the reviewer submits.
+import '../src/runtime/zod-at-cold-start';
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { renderBadRequest, renderMethodNotAllowed } from '../src/adapters/http/approval-page-html';

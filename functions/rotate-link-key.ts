@@ -1,5 +1,6 @@
 // Lambda: rotates the approval link signing key when Secrets Manager asks (its rotation schedule,
 // or `aws secretsmanager rotate-secret`), one step per invocation.
+import '../src/runtime/zod-at-cold-start';
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { secretsManagerVersions } from '../src/adapters/aws/secrets-manager-versions';

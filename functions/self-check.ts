@@ -1,4 +1,5 @@
 // Lambda: the probe step of the self-check state machine (lib/constructs/self-check.ts).
+import '../src/runtime/zod-at-cold-start';
 import * as z from 'zod';
 import { bucketProbe, tableProbe } from '../src/adapters/aws/resource-probes';
 import { systemClock } from '../src/adapters/system-clock';

@@ -1,6 +1,7 @@
 // Lambda: the raw store's sweeper, run by its EventBridge Scheduler schedule
 // (lib/constructs/ingestion/raw-store-sweeper.ts). Deletes what no commit names once no run can
 // still be writing it, and superseded batches after their retention; writes a report of each run.
+import '../src/runtime/zod-at-cold-start';
 import * as z from 'zod';
 import { DynamoDbRawCommitLog } from '../src/adapters/aws/dynamodb-raw-commit-log';
 import { S3IngestStore } from '../src/adapters/aws/s3-ingest-store';

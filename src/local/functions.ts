@@ -46,6 +46,8 @@ interface HandlerModule {
 export interface LocalInvocation {
   readonly fn: LocalFunction;
   readonly durationMs: number;
+  /** The event the handler got. */
+  readonly event: unknown;
 }
 
 /** Every function of the app, invocable by name, ARN, logical id or entry. */
@@ -127,7 +129,7 @@ export class LocalFunctions {
       return await runInvocation(fn.entry, () => handler(event, localContext(fn)));
     } finally {
       this.running.set(fn.functionName, (this.running.get(fn.functionName) ?? 1) - 1);
-      for (const observer of this.observers) observer({ fn, durationMs: performance.now() - started });
+      for (const observer of this.observers) observer({ fn, durationMs: performance.now() - started, event });
     }
   }
 
@@ -140,6 +142,11 @@ export class LocalFunctions {
     return () => this.observers.delete(observer);
   }
 
+  /** The environment a function's handler runs with: the endpoints and region, then its template's variables. */
+  environmentOf(fn: LocalFunction): Environment {
+    return { ...this.baseEnvironment(), ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.functionName };
+  }
+
   private handler(fn: LocalFunction): Promise<LambdaHandler<unknown>> {
     let handler = this.handlers.get(fn.functionName);
     if (!handler) {
@@ -147,11 +154,7 @@ export class LocalFunctions {
         if (typeof module.create !== 'function') {
           throw new Error(`functions/${fn.entry}.ts does not export create(env) (use defineHandler)`);
         }
-        return module.create({
-          ...this.baseEnvironment(),
-          ...fn.environment,
-          AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
-        });
+        return module.create(this.environmentOf(fn));
       });
       this.handlers.set(fn.functionName, handler);
     }

@@ -5,6 +5,20 @@ import { ValidationError } from '../errors';
 /** A JSON value. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/** Where a member sits, from the root down; written out (`$.a[1].b`) only for an error. */
+interface PathStep {
+  readonly parent: PathStep | null;
+  readonly key: string | number;
+}
+
+function pathText(step: PathStep | null): string {
+  let text = '';
+  for (let s = step; s; s = s.parent) text = (typeof s.key === 'number' ? `[${s.key}]` : `.${s.key}`) + text;
+  return `$${text}`;
+}
+
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * Serializes `value` as canonical JSON: object keys sorted by code unit, no whitespace, numbers in
  * ECMAScript's shortest round-trip form (`-0` as `0`), `undefined` object members left out.
@@ -13,10 +27,10 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
  * @example canonicalJson({ b: 1, a: [true, null] }) // '{"a":[true,null],"b":1}'
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, '$', new Set());
+  return write(value, null, new Set());
 }
 
-function write(value: unknown, path: string, seen: Set<object>): string {
+function write(value: unknown, path: PathStep | null, seen: Set<object>): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
@@ -24,28 +38,41 @@ function write(value: unknown, path: string, seen: Set<object>): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) throw new ValidationError(`${value} has no JSON form`, { location: path });
+      if (!Number.isFinite(value)) throw new ValidationError(`${value} has no JSON form`, { location: pathText(path) });
       return Object.is(value, -0) ? '0' : JSON.stringify(value);
     case 'object': {
-      // A value that says how it is written in JSON (a Date, say) is written that way.
       if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
         return write((value as { toJSON: () => unknown }).toJSON(), path, seen);
       }
-      if (seen.has(value)) throw new ValidationError('the value refers to itself', { location: path });
+      if (seen.has(value)) throw new ValidationError('the value refers to itself', { location: pathText(path) });
       seen.add(value);
       try {
         if (Array.isArray(value)) {
-          return `[${value.map((item, i) => (item === undefined ? 'null' : write(item, `${path}[${i}]`, seen))).join(',')}]`;
+          let text = '[';
+          for (let i = 0; i < value.length; i += 1) {
+            const item = value[i];
+            if (i > 0) text += ',';
+            text += item === undefined ? 'null' : write(item, { parent: path, key: i }, seen);
+          }
+          return `${text}]`;
         }
-        const entries = Object.entries(value as Record<string, unknown>)
-          .filter(([, v]) => v !== undefined)
-          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${write(v, `${path}.${k}`, seen)}`).join(',')}}`;
+        const record = value as Record<string, unknown>;
+        const keys = Object.keys(record).sort(byCodeUnit);
+        let text = '{';
+        let first = true;
+        for (const key of keys) {
+          const member = record[key];
+          if (member === undefined) continue;
+          if (!first) text += ',';
+          first = false;
+          text += `${JSON.stringify(key)}:${write(member, { parent: path, key }, seen)}`;
+        }
+        return `${text}}`;
       } finally {
         seen.delete(value);
       }
     }
     default:
-      throw new ValidationError(`a ${typeof value} has no JSON form`, { location: path });
+      throw new ValidationError(`a ${typeof value} has no JSON form`, { location: pathText(path) });
   }
 }

@@ -1,5 +1,9 @@
-// Domain: SHA-256 in plain TypeScript (FIPS 180-4), so content hashes are computed inside the pure
-// domain, with the same result in Lambda, the CLI and the browser.
+// Domain: SHA-256 (FIPS 180-4), so content hashes are computed inside the pure domain, with the same
+// result in Lambda, the CLI and the browser. On Node (Lambda, the CLI) the digest comes from Node's
+// own crypto, reached without an import (`process.getBuiltinModule`), so the domain stays free of
+// platform imports; elsewhere from the plain TypeScript below. Same digest either way (tested);
+// Node's is what a cold start wants: in a fresh process 40 hashes of ~2 KB cost 13–18 ms CPU in plain
+// TypeScript (not yet optimised by the JIT) against ~1 ms, 2 MB ~90 ms against ~2 ms.
 
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
@@ -14,8 +18,31 @@ const K = new Uint32Array([
 
 const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
 
+/** The part of Node's crypto module used here. */
+interface NativeHashing {
+  createHash(algorithm: 'sha256'): { update(data: string | Uint8Array): { digest(encoding: 'hex'): string } };
+}
+
+let native: NativeHashing | null | undefined;
+
+/** Node's crypto module when this runs on Node (resolved once); null elsewhere. */
+function nativeHashing(): NativeHashing | null {
+  if (native === undefined) {
+    const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    native = (runtime?.getBuiltinModule?.('node:crypto') as NativeHashing | undefined) ?? null;
+  }
+  return native;
+}
+
 /** SHA-256 of the UTF-8 encoding of `text` (or of raw bytes), as 64 lowercase hex digits. */
 export function sha256Hex(input: string | Uint8Array): string {
+  const hashing = nativeHashing();
+  // A string is hashed as UTF-8 by both paths (a lone surrogate as U+FFFD, as TextEncoder does).
+  return hashing ? hashing.createHash('sha256').update(input).digest('hex') : portableSha256Hex(input);
+}
+
+/** SHA-256 in plain TypeScript: what `sha256Hex` computes where Node's crypto is not there. */
+export function portableSha256Hex(input: string | Uint8Array): string {
   const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
   const bitLength = bytes.length * 8;
   const padded = new Uint8Array((((bytes.length + 9 + 63) >> 6) << 6) >>> 0);

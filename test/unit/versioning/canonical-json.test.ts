@@ -20,6 +20,31 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson({ thresholds: { red: Number.NaN } })).toThrow(/\$\.thresholds\.red/);
   });
 
+  it('names the member it refuses by its path, through arrays and objects', () => {
+    expect(() => canonicalJson({ a: [1, { b: Number.POSITIVE_INFINITY }] })).toThrow(/\$\.a\[1\]\.b/);
+    expect(() => canonicalJson([[0n]])).toThrow(/\$\[0\]\[0\]/);
+    const cycle: Record<string, unknown> = { list: [] };
+    (cycle.list as unknown[]).push(cycle);
+    expect(() => canonicalJson(cycle)).toThrow(/\$\.list\[0\]/);
+  });
+
+  it('writes what a plain recursive writer writes, on any JSON value', () => {
+    const reference = (value: unknown): string => {
+      if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+      if (value !== null && typeof value === 'object') {
+        const keys = Object.keys(value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        return `{${keys.map((k) => `${JSON.stringify(k)}:${reference((value as Record<string, unknown>)[k])}`).join(',')}}`;
+      }
+      return Object.is(value, -0) ? '0' : JSON.stringify(value);
+    };
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(value)).toBe(reference(value));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('round-trips through JSON.parse to an equal value', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
