@@ -18,7 +18,7 @@ import {
   type WrittenRecords,
 } from './batch-facts';
 import { recordSourceDays } from './source-head';
-import { daysOf, type WriteDaysContext, type WrittenDay, writeDay, writtenObject } from './write-days';
+import { dayLogs, daysOf, type WriteDaysContext, type WrittenDay, writeDay, writtenObject } from './write-days';
 
 /** The records written, with what a commit needs to write a day again and what a correction removes. */
 export interface WrittenBatch extends WrittenRecords {
@@ -40,7 +40,8 @@ export async function writeRecords(batch: ClaimedBatch): Promise<WrittenBatch> {
   const context = writeDaysContext(batch);
   const days = new Map<string, WrittenDay>();
   const hoursByDay = batch.outcome === 'ingested' ? daysOf(batch.input.records) : new Map<string, number[]>();
-  for (const [date, hours] of hoursByDay) days.set(date, await writeDay(context, date, hours));
+  const logs = await dayLogs(context, [...hoursByDay.keys()]);
+  for (const [date, hours] of hoursByDay) days.set(date, await writeDay(context, date, hours, logs.get(date)));
   const removalDays = [...new Set(batch.supersedes.flatMap((s) => s.days))].filter((date) => !days.has(date));
   const sourceHead = batch.source?.head ?? null;
   const head = sourceHead ? await recordSourceDays(batch.deps.log, sourceHead, [...days.keys(), ...removalDays]) : null;

@@ -71,6 +71,35 @@ export interface WrittenDay {
   readonly snapshot?: readonly CommitEntry[];
 }
 
+/**
+ * Waits for both; when either fails, runs `cleanUp` once both have settled and throws the first
+ * failure (nothing is left running behind a failure).
+ */
+async function settledBoth<A, B>(a: Promise<A> | A, b: Promise<B> | B, cleanUp: () => Promise<void>): Promise<[A, B]> {
+  const [first, second] = await Promise.allSettled([a, b]);
+  if (first.status === 'fulfilled' && second.status === 'fulfilled') return [first.value, second.value];
+  await cleanUp();
+  throw first.status === 'rejected' ? first.reason : (second as PromiseRejectedResult).reason;
+}
+
+/**
+ * The commit logs of the days a batch writes, read at once (one range query instead of one a day),
+ * by day. Each day's entries are its snapshot as `writeDay` would read it: anything committed
+ * after the read is checked at the commit (commit-days.ts), as for a snapshot read a moment later.
+ */
+export async function dayLogs(
+  context: Pick<WriteDaysContext, 'dataset' | 'log'>,
+  dates: readonly string[],
+): Promise<Map<string, CommitEntry[]>> {
+  const logs = new Map<string, CommitEntry[]>(dates.map((date) => [date, []]));
+  if (dates.length === 0) return logs;
+  const sorted = [...dates].sort();
+  for (const entry of await context.log.entries(context.dataset, sorted[0] as string, sorted.at(-1) as string)) {
+    logs.get(entry.date)?.push(entry);
+  }
+  return logs;
+}
+
 /** The days the batch's records fall on, oldest first, with their hours. */
 export function daysOf(records: HourRuns): Map<string, number[]> {
   const days = new Map<string, number[]>();
@@ -110,8 +139,14 @@ export async function loadDayKeys(
  * of the batch committed is described from its commit and not written again: committed objects never
  * change.
  */
-export async function writeDay(context: WriteDaysContext, date: string, hours: readonly number[]): Promise<WrittenDay> {
-  const entries = await context.log.entries(context.dataset, date, date);
+export async function writeDay(
+  context: WriteDaysContext,
+  date: string,
+  hours: readonly number[],
+  /** The day's commit log as just read (read here when absent). */
+  read?: readonly CommitEntry[],
+): Promise<WrittenDay> {
+  const entries = read ? [...read] : await context.log.entries(context.dataset, date, date);
   const mine = entries.find((entry) => entry.batchId === context.batchId);
   if (mine) return fromCommit(context, mine, hours);
   const adding = hours.reduce((n, hour) => n + context.records.statsOf(hour).records, 0);
@@ -147,17 +182,21 @@ export async function writeDay(context: WriteDaysContext, date: string, hours: r
       duplicates += kept.duplicates;
     }
     await writes.drain();
-    if (members && members.bytes > 0) {
-      await members.end();
-      await members.commit();
-    } else await members?.abort();
   } catch (error) {
     await writes.settle();
     await members?.abort();
     await added?.abort();
     throw error;
   }
-  const index = added ? await added.end() : null;
+  // The day's object and its key index go up side by side (both stay invisible until the commit).
+  const [, index] = await settledBoth(
+    members && members.bytes > 0 ? members.end().then(() => members.commit()) : members?.abort(),
+    added ? added.end() : null,
+    async () => {
+      await members?.abort();
+      await added?.abort();
+    },
+  );
   if (index) objects.push(index);
   return {
     day: { date, snapshotVersion, records, duplicates, keysKey: index?.key ?? null },
