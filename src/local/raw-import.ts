@@ -95,23 +95,34 @@ async function putDayObject(
   );
   let offset = 0;
   return hours.map(({ body, stats, start }) => {
-    const member: HourObject = {
-      kind: 'raw',
-      bucket: target.bucket,
-      key,
-      offset,
-      hour: start,
-      dataset: batch.dataset,
-      records: stats.records,
-      bytes: body.byteLength,
-      sha256: createHash('sha256').update(body).digest('hex'),
-      minEventTime: stats.minEventTime,
-      maxEventTime: stats.maxEventTime,
-      date,
-    };
+    const member = { ...hourObject(target.bucket, key, batch.dataset, start, body, stats), offset };
     offset += body.byteLength;
     return member;
   });
+}
+
+/** An hour's object (or member) as the manifest lists it and the commit names it. */
+function hourObject(
+  bucket: string,
+  key: string,
+  dataset: string,
+  start: number,
+  body: Uint8Array,
+  stats: HourStats,
+): HourObject {
+  return {
+    kind: 'raw',
+    bucket,
+    key,
+    dataset,
+    records: stats.records,
+    bytes: body.byteLength,
+    sha256: createHash('sha256').update(body).digest('hex'),
+    minEventTime: stats.minEventTime,
+    maxEventTime: stats.maxEventTime,
+    date: hourPartition(start).date,
+    hour: start,
+  };
 }
 
 /** Puts the gzip NDJSON object of one event hour of a batch (its first part) into the raw bucket. */
@@ -129,19 +140,7 @@ export async function putHourObject(
   } else {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
   }
-  return {
-    kind: 'raw',
-    bucket,
-    key,
-    dataset: batch.dataset,
-    records: stats.records,
-    bytes: body.byteLength,
-    sha256: createHash('sha256').update(body).digest('hex'),
-    minEventTime: stats.minEventTime,
-    maxEventTime: stats.maxEventTime,
-    date: hourPartition(start).date,
-    hour: start,
-  };
+  return hourObject(bucket, key, batch.dataset, start, body, stats);
 }
 
 /**

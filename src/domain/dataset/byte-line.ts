@@ -25,16 +25,17 @@ export type ByteRead = (typeof ByteRead)[keyof typeof ByteRead];
 
 /** The checks of a field read from bytes (the mapping's rule of that field). */
 export interface ByteRule {
-  /** Inclusive bounds: of a number, or of a time in epoch ms. */
+  /** Inclusive bounds: of a number (finite: ±Infinity fails them), or of a time in epoch ms. */
   readonly low: number;
   readonly high: number;
   readonly integer: boolean;
+  /** IsoTime: the field's parser (at its offset for times without a zone), which remembers dates it has read. */
   readonly iso: IsoTimeColumnParser | null;
   /** Text: the enum, or null for any text. */
   readonly allowed: readonly string[] | null;
   /** Text: trimmed, so text with a space at either end is left to the converters. */
   readonly trim: boolean;
-  /** Whether a JSON null reads as null. */
+  /** Whether JSON null or a missing key reads as null (no default, not required); false for General. */
   readonly orNull: boolean;
 }
 

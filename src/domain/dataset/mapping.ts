@@ -1,7 +1,15 @@
 // Domain: the source mapping compiled from a declaration. A row (CSV cells or a JSON object) goes
 // in; a typed record, or the first problem found (field, reason code, sentence), comes out.
 import type { FieldValue, TypedRecord } from '../records';
-import { ByteRead, byteTextCode, type LinePlan, linePlan, type PlannedField, readLineBytes } from './byte-line';
+import {
+  ByteRead,
+  type ByteRule,
+  byteTextCode,
+  type LinePlan,
+  linePlan,
+  type PlannedField,
+  readLineBytes,
+} from './byte-line';
 import { type ColumnBatch, ColumnKind, type ColumnLayout, NULL_CODE, NULL_NUMBER, type TextTable } from './columns';
 import {
   type DatasetDeclaration,
@@ -49,20 +57,8 @@ type SpanRead = (typeof SpanRead)[keyof typeof SpanRead];
  * The checks `mapSpans` makes itself. A value that passes gets exactly what the converters would
  * give it; any other goes through the converters, which give the same value or say what is wrong.
  */
-interface SpanRule {
+interface SpanRule extends ByteRule {
   readonly read: SpanRead;
-  /** Inclusive bounds: of a number (finite: ±Infinity fails them), or of a time in epoch ms. */
-  readonly low: number;
-  readonly high: number;
-  readonly integer: boolean;
-  /** IsoTime: the field's parser (at its offset for times without a zone), which remembers dates it has read. */
-  readonly iso: IsoTimeColumnParser | null;
-  /** Text: the enum, or null for any text. */
-  readonly allowed: readonly string[] | null;
-  /** Text: trimmed, so text with a space at either end needs the converters. */
-  readonly trim: boolean;
-  /** Whether JSON null or a missing key reads as null (no default, not required); false for General. */
-  readonly orNull: boolean;
 }
 
 interface CompiledField {
