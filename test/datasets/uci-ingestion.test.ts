@@ -131,11 +131,16 @@ describe('UCI Online Shoppers through the S3 drop zone', () => {
     await cloud?.stop();
   });
 
-  it('ingests the gzip file whole: every session in raw, in the partition of its date', async () => {
+  it('ingests the gzip file whole: every session in raw, in the hour of its date', async () => {
     expect(report.datasets[0]).toMatchObject({ ingested: 1, rowsRead: 12_330, rowsValid: 12_330 });
     const raw = manifest.objects.filter((o) => o.kind === 'raw');
-    expect(raw.map((o) => o.key)).toEqual([
-      expect.stringMatching(/^raw\/dataset=shopper_sessions\/date=2019-01-01\/hour=00\//),
+    // A small day: one object for the day, whose one gzip member is the hour 00.
+    expect(raw.map((o) => [o.key, o.offset, o.hour])).toEqual([
+      [
+        expect.stringMatching(/^raw\/dataset=shopper_sessions\/date=2019-01-01\/[0-9a-f]{32}-day\.ndjson\.gz$/),
+        0,
+        Date.UTC(2019, 0, 1),
+      ],
     ]);
     const records = await readJsonLines<TypedRecord>(cloud, raw[0]?.bucket ?? '', raw[0]?.key ?? '');
     expect(records).toHaveLength(12_330);
