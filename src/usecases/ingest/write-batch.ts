@@ -1,7 +1,8 @@
 // Use case steps: write what a claimed batch makes, none of it visible yet: the quarantined rows (or
-// the unreadable input itself), the records day by day, then the data-quality records and the
+// the unreadable input itself), the records day by day (a few days at once), then the data-quality records and the
 // manifest, which are the plan a rerun follows. Reruns write the same keys.
 import { quarantinedFileKey, quarantinedFileReasonKey, quarantineRowsKey } from '../../contracts/raw-layout';
+import { mapConcurrently } from '../../domain/concurrency';
 import type { CommitEntry, SourceHead } from '../../domain/ingest/commit-log';
 import { dataQualityRecords, PIPELINE_INGEST_DATASET } from '../../domain/ingest/data-quality';
 import type { BatchCounts, BatchManifest, WrittenObject } from '../../domain/ingest/manifest';
@@ -18,7 +19,16 @@ import {
   type WrittenRecords,
 } from './batch-facts';
 import { recordSourceDays } from './source-head';
-import { dayLogs, daysOf, type WriteDaysContext, type WrittenDay, writeDay, writtenObject } from './write-days';
+import {
+  DAY_WRITES_IN_FLIGHT,
+  dayLogs,
+  daysOf,
+  isSmallDay,
+  type WriteDaysContext,
+  type WrittenDay,
+  writeDay,
+  writtenObject,
+} from './write-days';
 
 /** The records written, with what a commit needs to write a day again and what a correction removes. */
 export interface WrittenBatch extends WrittenRecords {
@@ -41,7 +51,17 @@ export async function writeRecords(batch: ClaimedBatch): Promise<WrittenBatch> {
   const days = new Map<string, WrittenDay>();
   const hoursByDay = batch.outcome === 'ingested' ? daysOf(batch.input.records) : new Map<string, number[]>();
   const logs = await dayLogs(context, [...hoursByDay.keys()]);
-  for (const [date, hours] of hoursByDay) days.set(date, await writeDay(context, date, hours, logs.get(date)));
+  // Days are independent (own keys, own log, nothing visible until the commit): small ones go up a
+  // few at once, large ones one by one; the map keeps the order of their dates.
+  const dates = [...hoursByDay];
+  const small = dates.filter(([, hours]) => isSmallDay(context, hours));
+  const smallDays = await mapConcurrently(small, DAY_WRITES_IN_FLIGHT, ([date, hours]) =>
+    writeDay(context, date, hours, logs.get(date)),
+  );
+  const byDate = new Map(small.map(([date], i) => [date, smallDays[i] as WrittenDay]));
+  for (const [date, hours] of dates) {
+    days.set(date, byDate.get(date) ?? (await writeDay(context, date, hours, logs.get(date))));
+  }
   const removalDays = [...new Set(batch.supersedes.flatMap((s) => s.days))].filter((date) => !days.has(date));
   const sourceHead = batch.source?.head ?? null;
   const head = sourceHead ? await recordSourceDays(batch.deps.log, sourceHead, [...days.keys(), ...removalDays]) : null;

@@ -40,6 +40,14 @@ export const DAY_OBJECT_CHARS = 8 * 1024 * 1024;
  */
 export const OBJECT_WRITES_IN_FLIGHT = 4;
 
+/**
+ * Small days of a batch written at once. Each day's requests (its log's key indexes, its object, its
+ * key index) wait on each other; days do not, so a few in flight keep the stores busy while the next
+ * day is compressed, for at most this many small day objects in memory (8 MiB of lines each at
+ * worst). Large days are written one after the other, their hours `OBJECT_WRITES_IN_FLIGHT` at once.
+ */
+export const DAY_WRITES_IN_FLIGHT = 4;
+
 export interface WriteDaysContext {
   readonly dataset: string;
   readonly batchId: string;
@@ -53,6 +61,15 @@ export interface WriteDaysContext {
   readonly partBytes?: number;
   /** @default DAY_OBJECT_CHARS */
   readonly dayObjectChars?: number;
+}
+
+/** Whether a day's lines (before duplicates are dropped) make one object of hour members. */
+export function isSmallDay(
+  context: Pick<WriteDaysContext, 'records' | 'dayObjectChars'>,
+  hours: readonly number[],
+): boolean {
+  const chars = hours.reduce((n, hour) => n + context.records.statsOf(hour).chars, 0);
+  return chars <= (context.dayObjectChars ?? DAY_OBJECT_CHARS);
 }
 
 /** A day written: what the manifest says of it, its objects, and what its commit names. */
@@ -158,11 +175,9 @@ export async function writeDay(
   const objects: WrittenObject[] = [];
   const committed: CommittedObject[] = [];
   const recordsPerHour = new Map<number, number>();
-  const dayChars = hours.reduce((n, hour) => n + context.records.statsOf(hour).chars, 0);
-  const members =
-    dayChars <= (context.dayObjectChars ?? DAY_OBJECT_CHARS)
-      ? context.store.stageMembers({ area: 'raw', key: rawDayObjectKey(context.dataset, date, context.batchId) })
-      : null;
+  const members = isSmallDay(context, hours)
+    ? context.store.stageMembers({ area: 'raw', key: rawDayObjectKey(context.dataset, date, context.batchId) })
+    : null;
   // Hours are read, checked against the keys and compressed in order; their objects are written
   // behind, a few at once (a small day's object once whole). Keys and contents do not depend on
   // when a write finishes.
