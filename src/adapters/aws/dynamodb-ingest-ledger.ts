@@ -23,6 +23,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { forEachConcurrently } from '../../domain/concurrency';
 import { ConflictError } from '../../domain/errors';
 import type {
   BatchAlias,
@@ -37,6 +38,8 @@ import { RECOMPUTE_MARK_DAYS } from '../../ports/ingest-ledger';
 import { DynamoDbRecomputeMarks } from './dynamodb-recompute-marks';
 
 const HOUR = 3_600_000;
+/** BatchWriteItem requests of recompute marks in flight at once (25 marks each). */
+const MARK_WRITES_IN_FLIGHT = 4;
 
 const batchItemSchema = z.object({
   status: z.enum(['in_progress', 'done', 'released']),
@@ -295,8 +298,11 @@ export class DynamoDbIngestLedger implements IngestLedger {
         },
       },
     }));
-    for (let i = 0; i < items.length; i += 25) {
-      let requests: unknown[] | undefined = items.slice(i, i + 25);
+    const chunks: (typeof items)[] = [];
+    for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
+    // Marks are puts of keys derived from the mark: a few batches in flight, any order, same items.
+    await forEachConcurrently(chunks, MARK_WRITES_IN_FLIGHT, async (chunk) => {
+      let requests: unknown[] | undefined = chunk;
       for (let attempt = 0; requests && requests.length > 0; attempt++) {
         if (attempt >= 8) throw new Error('DynamoDB kept recompute marks unprocessed after 8 attempts');
         const response = (await this.dynamodb.send(
@@ -304,7 +310,7 @@ export class DynamoDbIngestLedger implements IngestLedger {
         )) as { UnprocessedItems?: Record<string, unknown[]> };
         requests = response.UnprocessedItems?.[this.table];
       }
-    }
+    });
   }
 
   recomputeMarks(dataset: string, markedSince?: number): Promise<RecomputeMark[]> {

@@ -1,8 +1,8 @@
 // AWS adapter helper: records the pipeline writes itself (audit events into `pipeline_governance`,
 // the freshness check's records into `pipeline_ingest`) committed as ingestion commits a batch
 // (docs/ingestion.md, "The commit protocol"): the batch's gzip NDJSON object and its manifest are
-// put under keys derived from the batch id, then one entry in the day's commit log makes them
-// visible. Puts again after a crash write the same keys; the commit is put if absent.
+// put side by side under keys derived from the batch id, then one entry in the day's commit log
+// makes them visible. Puts again after a crash write the same keys; the commit is put if absent.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -35,8 +35,6 @@ export interface RecordBatch {
 export async function commitRecordBatch(s3: S3Client, commitLog: RawCommitLog, batch: RecordBatch): Promise<void> {
   const { bucket, dataset, batchId, key, at } = batch;
   const body = gzipSync(`${batch.text}\n`);
-  // As ingestion writes raw objects: the `.gz` key says how to read it, no Content-Encoding.
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/x-ndjson' }));
   const hour = hourPartition(at);
   const written = {
     key,
@@ -55,14 +53,21 @@ export async function commitRecordBatch(s3: S3Client, commitLog: RawCommitLog, b
     objects: [{ ...written, kind: 'raw', bucket, dataset, date: hour.date }],
   });
   const mKey = manifestKey(dataset, hour, batchId);
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: mKey,
-      Body: `${JSON.stringify(manifest, null, 2)}\n`,
-      ContentType: 'application/json',
-    }),
-  );
+  // The object and its manifest go up side by side (neither is visible before the commit); the
+  // commit waits for both, and a failure of either is thrown once both have settled.
+  const puts = await Promise.allSettled([
+    // As ingestion writes raw objects: the `.gz` key says how to read it, no Content-Encoding.
+    s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/x-ndjson' })),
+    s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: mKey,
+        Body: `${JSON.stringify(manifest, null, 2)}\n`,
+        ContentType: 'application/json',
+      }),
+    ),
+  ]);
+  for (const put of puts) if (put.status === 'rejected') throw put.reason;
   await commitRecordDay(commitLog, {
     dataset,
     date: hour.date,
