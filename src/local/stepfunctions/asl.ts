@@ -1,6 +1,10 @@
 // Local runtime: state machines as the templates define them. Each AWS::StepFunctions::StateMachine
 // becomes clean ASL (tokens resolved to local ARNs), validated before anything runs it.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { repoRoot } from '../../../lib/repo-root';
 import type { TemplateResolver } from '../template';
 
 const require = createRequire(import.meta.url);
@@ -8,6 +12,9 @@ const validateAsl = require('asl-validator') as (
   definition: unknown,
   options?: { checkPaths?: boolean; checkArn?: boolean },
 ) => { isValid: boolean; errorsText: (separator?: string) => string };
+const validatorVersion = (require('asl-validator/package.json') as { version: string }).version;
+/** Where definitions found valid are marked (next to the synthesis cache). */
+const VALIDATED_CACHE = path.join(repoRoot, '.local', 'cache');
 
 export interface AslState {
   Type: string;
@@ -72,12 +79,27 @@ export function extractStateMachines(resolver: TemplateResolver): SynthesizedSta
  * Checks a state machine's definition with asl-validator before it first runs.
  * @throws InvalidStateMachineError when it is not valid ASL, or uses JSONata (not run locally)
  */
-export function validateStateMachine(machine: SynthesizedStateMachine): void {
+export function validateStateMachine(machine: SynthesizedStateMachine, cacheDir = VALIDATED_CACHE): void {
   const where = `${machine.stackName}/${machine.logicalId}`;
-  const validation = validateAsl(machine.definition, { checkPaths: true, checkArn: true });
-  if (!validation.isValid) throw new InvalidStateMachineError(`${where}: ${validation.errorsText('; ')}`);
-  if (JSON.stringify(machine.definition).includes('"QueryLanguage":"JSONata"')) {
+  const text = JSON.stringify(machine.definition);
+  if (text.includes('"QueryLanguage":"JSONata"')) {
     throw new InvalidStateMachineError(`${where}: JSONata is not supported locally; keep state machines on JSONPath`);
+  }
+  // asl-validator compiles its JSON schemas on every call (about half a second): a definition found
+  // valid once, by this version of it, is marked so in the local cache and not checked again.
+  const marker = path.join(
+    cacheDir,
+    `asl-valid-${createHash('sha256').update(`${validatorVersion}\n${text}`).digest('hex')}`,
+  );
+  if (existsSync(marker)) return;
+  // The validator fills in defaults (QueryLanguage): it gets a copy, the definition runs as written.
+  const validation = validateAsl(structuredClone(machine.definition), { checkPaths: true, checkArn: true });
+  if (!validation.isValid) throw new InvalidStateMachineError(`${where}: ${validation.errorsText('; ')}`);
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(marker, '');
+  } catch {
+    // A read-only checkout: validated again next time.
   }
 }
 
