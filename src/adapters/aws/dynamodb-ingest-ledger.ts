@@ -34,11 +34,9 @@ import type {
   RecomputeMark,
   WatermarkState,
 } from '../../ports/ingest-ledger';
-import { RECOMPUTE_MARK_DAYS } from '../../ports/ingest-ledger';
-import { DynamoDbRecomputeMarks } from './dynamodb-recompute-marks';
+import { DynamoDbRecomputeMarks, markItems } from './dynamodb-recompute-marks';
 
-const HOUR = 3_600_000;
-/** BatchWriteItem requests of recompute marks in flight at once (25 marks each). */
+/** BatchWriteItem requests of recompute marks in flight at once (25 items each, a day's marks an item). */
 const MARK_WRITES_IN_FLIGHT = 4;
 
 const batchItemSchema = z.object({
@@ -78,10 +76,6 @@ function sameTraversal(a: WatermarkState['traversal'], b: WatermarkState['traver
     a.pendingWatermark === b.pendingWatermark &&
     a.pages === b.pages
   );
-}
-
-function hourLabel(periodStart: number): string {
-  return new Date(periodStart).toISOString().slice(0, 13);
 }
 
 export class DynamoDbIngestLedger implements IngestLedger {
@@ -280,24 +274,7 @@ export class DynamoDbIngestLedger implements IngestLedger {
   }
 
   async markForRecompute(marks: readonly RecomputeMark[]): Promise<void> {
-    const items = marks.map((mark) => ({
-      PutRequest: {
-        Item: {
-          pk: `RECOMPUTE#${mark.dataset}`,
-          sk: `${hourLabel(mark.periodStart)}#${mark.batchId}`,
-          gsi1pk: 'RECOMPUTE',
-          gsi1sk: `${new Date(mark.markedAt).toISOString()}#${mark.dataset}#${hourLabel(mark.periodStart)}`,
-          dataset: mark.dataset,
-          periodStart: mark.periodStart,
-          periodEnd: mark.periodStart + HOUR,
-          batchId: mark.batchId,
-          records: mark.records,
-          markedAt: mark.markedAt,
-          // DynamoDB's TTL removes the mark (within days); queries skip it from this instant on.
-          expiresAt: Math.ceil((mark.markedAt + RECOMPUTE_MARK_DAYS * 86_400_000) / 1000),
-        },
-      },
-    }));
+    const items = markItems(marks).map((Item) => ({ PutRequest: { Item } }));
     const chunks: (typeof items)[] = [];
     for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
     // Marks are puts of keys derived from the mark: a few batches in flight, any order, same items.
