@@ -231,7 +231,10 @@ export async function decideApproval(
   };
   const { won, request } = await deps.approvals.recordDecision(claims.approvalId, outcome);
   const context: Context = { ...auth.context, request };
-  if (!won) return refuse(context, refusal(context, now) ?? { kind: 'decided', byYou: false, ...context }, client, deps);
+  if (!won) {
+    const lost = refusal(context, now) ?? { kind: 'decided' as const, byYou: false, ...context };
+    return refuse(context, lost, client, deps);
+  }
   const resumed = await completeDecision(request, outcome, client, deps);
   return { kind: 'recorded', resumed, ...context };
 }
