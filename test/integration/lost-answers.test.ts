@@ -11,6 +11,7 @@ import { DynamoDbKpiValueStore } from '../../src/adapters/aws/dynamodb-kpi-value
 import { commitRecordDay, DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
 import { DynamoDbReviewStore } from '../../src/adapters/aws/dynamodb-review-store';
 import { faultInjection } from '../../src/adapters/aws/fault-injection';
+import { kpiDefinitionStore, storedDefinition } from '../../src/adapters/aws/kpi-definitions';
 import { kpiDefinitionAndProposalStore } from '../../src/adapters/aws/kpi-proposals';
 import { readDefinitionFiles } from '../../src/contracts/kpi-definition-files';
 import type { KpiDefinition } from '../../src/domain/definition/schema';
@@ -386,6 +387,36 @@ describe('the approval store', () => {
       request: { status: 'expired' },
     });
     expect(await store.markFailed(expired)).toMatchObject({ won: false, request: { status: 'expired' } });
+  });
+});
+
+describe('the definition store', () => {
+  it('takes a publish and a rollback it made itself, whose answers were lost, as made, each once in the history', async () => {
+    const table = cloud.physicalName('DefinitionsTable');
+    const file = readDefinitionFiles([path.join(REPO_ROOT, 'kpis', 'definitions')]).definitions[1]
+      ?.definition as KpiDefinition;
+    const definition = storedDefinition({ ...file, id: 'lost_publish' });
+    const by = { author: 'ops@example.com', reason: 'first' };
+    const publishing = await clientLosingOneAnswer('PutItemCommand');
+    const first = await kpiDefinitionStore(publishing.dynamodb, table, { now: () => NOW }).publish(definition, by);
+    expect(publishing.lost).toMatchObject({ answers: 1 });
+    expect(first.published.version).toBe(1);
+    const store = kpiDefinitionStore(clients.dynamodb, table, { now: () => NOW + 1000 });
+    const changed = storedDefinition({ ...file, id: 'lost_publish', name: `${file.name} (renamed)` });
+    expect((await store.publish(changed, { ...by, reason: 'renamed' })).published.version).toBe(2);
+    const rollingBack = await clientLosingOneAnswer('PutItemCommand');
+    const rollback = await kpiDefinitionStore(rollingBack.dynamodb, table, { now: () => NOW + 2000 }).rollback(
+      'lost_publish',
+      1,
+      { ...by, reason: 'back' },
+    );
+    expect(rollingBack.lost).toMatchObject({ answers: 1 });
+    expect(rollback).toMatchObject({ action: 'rollback', toVersion: 1 });
+    expect((await store.history('lost_publish')).map((entry) => [entry.seq, entry.action, entry.toVersion])).toEqual([
+      [1, 'publish', 1],
+      [2, 'publish', 2],
+      [3, 'rollback', 1],
+    ]);
   });
 });
 
