@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsClients, createAwsClients } from '../../src/adapters/aws/clients';
 import { DynamoDbApprovalStore } from '../../src/adapters/aws/dynamodb-approval-store';
+import { DynamoDbAutonomyControls } from '../../src/adapters/aws/dynamodb-autonomy-controls';
 import { DynamoDbIngestLedger } from '../../src/adapters/aws/dynamodb-ingest-ledger';
 import { DynamoDbKpiValueStore } from '../../src/adapters/aws/dynamodb-kpi-value-store';
 import { commitRecordDay, DynamoDbRawCommitLog } from '../../src/adapters/aws/dynamodb-raw-commit-log';
@@ -72,11 +73,11 @@ async function clientLosingOneAnswer(command: string) {
     { ...cloud.environment, AWS_MAX_ATTEMPTS: '2', AWS_FAULT_INJECTION: '{"rate":0}' },
     { services: ['dynamodb'] },
   );
-  const lost = { updates: 0, answers: 0 };
+  const lost = { sent: 0, answers: 0 };
   dynamodb.middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
-      if ((context as { commandName?: string }).commandName === command && lost.updates++ === 0) {
+      if ((context as { commandName?: string }).commandName === command && lost.sent++ === 0) {
         lost.answers += 1;
         throw Object.assign(new Error('socket timed out after the write was applied'), {
           name: 'TimeoutError',
@@ -215,6 +216,27 @@ describe('the raw commit log', () => {
   });
 });
 
+describe('the autonomy controls', () => {
+  it('take a mode change they wrote themselves, whose answer was lost, as written, and a stale one as lost', async () => {
+    const subject = { kind: 'agent' as const, id: 'lost-agent' };
+    const state = {
+      baseMode: 'autonomous' as const,
+      holds: ['approval-1'],
+      version: 1,
+      updatedAt: new Date(NOW).toISOString(),
+      updatedBy: 'policy:highDecisionRequestsApproval',
+      reason: 'held',
+    };
+    const losing = await clientLosingOneAnswer('PutItemCommand');
+    expect(await new DynamoDbAutonomyControls(losing.dynamodb, 'AgentKpi-controls').write(subject, state)).toBe(true);
+    expect(losing.lost).toEqual({ sent: 2, answers: 1 });
+    const controls = new DynamoDbAutonomyControls(clients.dynamodb, 'AgentKpi-controls');
+    expect(await controls.read(subject)).toEqual(state);
+    // Another writer's first version, written after this one: not its own.
+    expect(await controls.write(subject, { ...state, holds: [], reason: 'other' })).toBe(false);
+  });
+});
+
 describe('the KPI value store', () => {
   it('writes under its lease when the answers of the take and the release are lost, and sees the values written once', async () => {
     // The SDK's own retries (five attempts), with every answer of a write lost once in a while.
@@ -337,7 +359,7 @@ describe('the approval store', () => {
     await pendingRequest(store, approvalId);
     const losing = await storeLosingOneAnswer(NOW + 60_000);
     const first = await losing.store.recordDecision(approvalId, outcomeOf('ana@example.com', 'approved'));
-    expect(losing.lost).toEqual({ updates: 2, answers: 1 });
+    expect(losing.lost).toEqual({ sent: 2, answers: 1 });
     expect(first).toMatchObject({
       won: true,
       request: { status: 'approved', outcome: { approver: 'ana@example.com' } },
@@ -375,7 +397,7 @@ describe('the approval store', () => {
       'token-1',
     );
     expect(await store.closeTier(escalated, 0, 'escalate')).toMatchObject({ won: false, request: { currentTier: 1 } });
-    expect(escalating.lost).toEqual({ updates: 2, answers: 1 });
+    expect(escalating.lost).toEqual({ sent: 2, answers: 1 });
     expect(await (await storeLosingOneAnswer(NOW + 3_700_000)).store.markFailed(escalated)).toMatchObject({
       won: true,
       request: { status: 'failed' },
@@ -454,7 +476,7 @@ describe('the definition proposals', () => {
       updatedAt: NOW + 60_000,
       publishedVersion: 2,
     });
-    expect(lost).toEqual({ updates: 2, answers: 1 });
+    expect(lost).toEqual({ sent: 2, answers: 1 });
     // Moved on meanwhile by another caller: a conflict, not taken for this one's own.
     const other = kpiDefinitionAndProposalStore(clients.dynamodb, table, { now: () => NOW + 120_000 });
     await expect(other.updateProposal(definition.id, 'lost-proposal', { status: 'rejected' })).rejects.toThrow(
