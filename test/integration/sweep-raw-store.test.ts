@@ -172,7 +172,8 @@ describe('raw store sweeper', () => {
         },
       ),
     ).rejects.toThrow('Task timed out');
-    expect(await visibleRecords(cloud, 'half_committed')).toHaveLength(1);
+    // Days commit a few at once: the day whose commit died (q's) is missing, the other two are whole.
+    expect((await visibleRecords(cloud, 'half_committed')).map((r) => r.id).sort()).toEqual(['p', 'r']);
     await sleep(1_500);
     const report = await sweep({});
     expect(report.rolledForward).toBe(1);
