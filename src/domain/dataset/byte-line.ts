@@ -5,7 +5,8 @@
 // accepts a subset of what `FlatJsonShapes.scanBytes` then `CompiledDataset.mapBytesInto` accept,
 // with the same values; a line it refuses is given to them, so it decides no outcome of its own.
 import { type ColumnBatch, NULL_CODE, NULL_NUMBER, TEXT_HASH_PRIME, TEXT_HASH_SEED, type TextTable } from './columns';
-import { type ByteShape, FlatSpans, readNumberBytes, scanValueBytes, stringEndBytes } from './flat-json';
+import { type ByteShape, FlatSpans } from './flat-json';
+import { readNumberBytes, scanValueBytes, stringEndBytes } from './flat-json-bytes';
 import type { IsoTimeColumnParser } from './timestamp';
 
 /** How a key's value is read. */
