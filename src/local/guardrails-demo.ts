@@ -160,7 +160,13 @@ async function decideAsApprover(
     body: new URLSearchParams({ decision, reason: 'decided by the demo approver' }),
   });
   const execution = cloud.stepFunctions.listExecutions().find((e) => e.name === approvalId);
-  const finished = await execution?.done;
+  const finished = execution ? await finishedWithin(execution.done, 60_000) : undefined;
+  if (execution && !finished) {
+    throw new Error(
+      `the workflow of approval ${approvalId} did not finish within 60 s of its decision (the page answered GET ${viewed.status}, ` +
+        `POST ${decided.status}; steps so far: ${execution.history.map((h) => `${h.state} ${h.outcome}`).join(' → ')})`,
+    );
+  }
   const after = await modeOf();
   const effect = isViolationApproval(request)
     ? `${describeSubject(request.subject)}: ${before} → ${after}`
@@ -169,6 +175,15 @@ async function decideAsApprover(
     `  ${describeRequest(request)}, approval ${approvalId}: GET ${viewed.status}, POST ${decision} ${decided.status}; workflow ${finished?.status} ` +
       `(${finished?.history.map((h) => h.state).join(' → ')}); ${effect}`,
   );
+}
+
+/** What `done` resolves to, or undefined when it has not within `ms`. */
+async function finishedWithin<T>(done: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([done, late]).finally(() => clearTimeout(timer));
 }
 
 /** `red_status ctr (2026-11-19) for agent x`, or `target change of ctr (proposal p)`. */

@@ -5,7 +5,10 @@
 //   NOTICE#<key>  / NOTICE      an owner notice already sent (expires after a week)
 //   VIOLATION#<key> / APPROVAL  the approval that took up a violation (expires after 35 days)
 // Every transition is a single-item conditional write (no transactions: dynalite has none, and
-// none is needed), and `expiresAt` is the table's TTL attribute.
+// none is needed), and `expiresAt` is the table's TTL attribute. A transition whose condition fails
+// on a request that already stands exactly as it would leave it is taken as made: the write of this
+// very call, applied by DynamoDB and sent again by the SDK once its answer was lost, or of a rerun
+// of the same step.
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -49,6 +52,17 @@ const concernSchema = z.object({
 function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, expiresAt: _e, taskToken: _t, ...rest } = item;
   return rest;
+}
+
+function sameOutcome(a: ApprovalOutcome | null, b: ApprovalOutcome): boolean {
+  return (
+    a !== null &&
+    a.decision === b.decision &&
+    a.approver === b.approver &&
+    a.reason === b.reason &&
+    a.decidedAt === b.decidedAt &&
+    a.tier === b.tier
+  );
 }
 
 /** The approval store over DynamoDB. `now` stamps conditions that compare with deadlines and expiries. */
@@ -300,10 +314,14 @@ export class DynamoDbApprovalStore implements ApprovalStore {
     return Items.map((item) => tierNoticeSchema.parse(withoutKeys(item)));
   }
 
-  /** One conditional UpdateItem; on a lost condition, the request as it now stands. */
+  /**
+   * One conditional UpdateItem; on a lost condition, the request as it now stands, won when `made`
+   * says it stands as this transition leaves it.
+   */
   private async transition(
     approvalId: string,
     update: { expression: string; condition: string; values: Record<string, unknown> },
+    made: (request: ApprovalRequest) => boolean,
   ): Promise<Transition> {
     try {
       const { Attributes } = await this.dynamodb.send(
@@ -320,49 +338,67 @@ export class DynamoDbApprovalStore implements ApprovalStore {
       return { won: true, request: approvalRequestSchema.parse(withoutKeys(Attributes ?? {})) };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      return { won: false, request: await this.mustGet(approvalId) };
+      const request = await this.mustGet(approvalId);
+      return { won: made(request), request };
     }
   }
 
   async recordDecision(approvalId: string, outcome: ApprovalOutcome) {
     const request = await this.mustGet(approvalId);
-    return this.transition(approvalId, {
-      expression: 'SET #status = :decision, outcome = :outcome, gsi1pk = :gsi1pk',
-      // The deadline check keeps a click that arrives after it from beating the escalation.
-      condition: '#status = :pending AND currentTier = :tier AND tierDeadline > :now',
-      values: {
-        ':decision': outcome.decision,
-        ':outcome': outcome,
-        ':gsi1pk': statusIndex(outcome.decision, request).gsi1pk,
-        ':pending': 'pending',
-        ':tier': outcome.tier,
-        ':now': new Date(this.now()).toISOString(),
+    return this.transition(
+      approvalId,
+      {
+        expression: 'SET #status = :decision, outcome = :outcome, gsi1pk = :gsi1pk',
+        // The deadline check keeps a click that arrives after it from beating the escalation.
+        condition: '#status = :pending AND currentTier = :tier AND tierDeadline > :now',
+        values: {
+          ':decision': outcome.decision,
+          ':outcome': outcome,
+          ':gsi1pk': statusIndex(outcome.decision, request).gsi1pk,
+          ':pending': 'pending',
+          ':tier': outcome.tier,
+          ':now': new Date(this.now()).toISOString(),
+        },
       },
-    });
+      // This very decision (same approver, decision, reason and instant), not a later click.
+      (r) => r.status === outcome.decision && sameOutcome(r.outcome, outcome),
+    );
   }
 
   async closeTier(approvalId: string, tier: number, next: 'escalate' | 'expire') {
     const condition = '#status = :pending AND currentTier = :tier';
     if (next === 'escalate') {
-      return this.transition(approvalId, {
-        expression: 'SET currentTier = :next, tierDeadline = :none',
-        condition,
-        values: { ':next': tier + 1, ':none': null, ':pending': 'pending', ':tier': tier },
-      });
+      return this.transition(
+        approvalId,
+        {
+          expression: 'SET currentTier = :next, tierDeadline = :none',
+          condition,
+          values: { ':next': tier + 1, ':none': null, ':pending': 'pending', ':tier': tier },
+        },
+        (r) => r.status === 'pending' && r.currentTier === tier + 1 && r.tierDeadline === null,
+      );
     }
-    return this.transition(approvalId, {
-      expression: 'SET #status = :expired, gsi1pk = :gsi1pk',
-      condition,
-      values: { ':expired': 'expired', ':gsi1pk': 'STATUS#expired', ':pending': 'pending', ':tier': tier },
-    });
+    return this.transition(
+      approvalId,
+      {
+        expression: 'SET #status = :expired, gsi1pk = :gsi1pk',
+        condition,
+        values: { ':expired': 'expired', ':gsi1pk': 'STATUS#expired', ':pending': 'pending', ':tier': tier },
+      },
+      (r) => r.status === 'expired' && r.currentTier === tier,
+    );
   }
 
   async markFailed(approvalId: string) {
-    return this.transition(approvalId, {
-      expression: 'SET #status = :failed, gsi1pk = :gsi1pk',
-      condition: '#status = :pending',
-      values: { ':failed': 'failed', ':gsi1pk': 'STATUS#failed', ':pending': 'pending' },
-    });
+    return this.transition(
+      approvalId,
+      {
+        expression: 'SET #status = :failed, gsi1pk = :gsi1pk',
+        condition: '#status = :pending',
+        values: { ':failed': 'failed', ':gsi1pk': 'STATUS#failed', ':pending': 'pending' },
+      },
+      (r) => r.status === 'failed',
+    );
   }
 
   async markClosed(approvalId: string, closedAt: string) {

@@ -61,11 +61,18 @@ export class DynamoDbAutonomyControls implements AutonomyControls {
       return true;
     } catch (error) {
       if (
-        error instanceof ConditionalCheckFailedException ||
-        (error as Error).name === 'ConditionalCheckFailedException'
+        !(error instanceof ConditionalCheckFailedException) &&
+        (error as Error).name !== 'ConditionalCheckFailedException'
       )
-        return false;
-      throw error;
+        throw error;
+      // A put whose answer was lost is sent again by the SDK and fails its own condition: it is
+      // ours when the state stored is exactly the one it put.
+      const { mode: _, ...mine } = controlItemSchema.parse({
+        ...next,
+        holds: [...next.holds],
+        mode: effectiveMode(next),
+      });
+      return JSON.stringify(await this.read(subject)) === JSON.stringify(mine);
     }
   }
 }

@@ -248,11 +248,12 @@ export class DynamoDbDefinitionStore<T extends IdentifiedDefinition> implements 
           ...(pointer ? { ExpressionAttributeValues: { ':seq': pointer.changeSeq } } : {}),
         });
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // This very change, applied and sent again by the SDK once its answer was lost: done.
+        if (!isOwnChange(await this.readPointer(id, true), planned.next.lastChange)) {
           await this.backoff(attempt);
           continue;
         }
-        throw error;
       }
       await this.materialize(planned.next);
       return planned;
@@ -395,4 +396,19 @@ export class DynamoDbDefinitionStore<T extends IdentifiedDefinition> implements 
       lastChange: pointer.lastChange,
     };
   }
+}
+
+/** Whether the pointer's last change is `change`: the same sequence number, action, content, author and instant. */
+function isOwnChange(pointer: { readonly lastChange: ChangeLogEntry } | null, change: ChangeLogEntry): boolean {
+  const last = pointer?.lastChange;
+  return (
+    last !== undefined &&
+    last.seq === change.seq &&
+    last.action === change.action &&
+    last.toVersion === change.toVersion &&
+    last.hash === change.hash &&
+    last.author === change.author &&
+    last.reason === change.reason &&
+    last.at === change.at
+  );
 }

@@ -149,10 +149,11 @@ export class DynamoDbDefinitionAndProposalStore<T extends IdentifiedDefinition>
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new ConflictError(`${kpiId} proposal ${proposalId} changed meanwhile; read it again`);
-      }
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // This very update, applied and sent again by the SDK once its answer was lost, is done.
+      const now = await this.getProposal(kpiId, proposalId);
+      if (now?.status === update.status && now.updatedAt === at) return now;
+      throw new ConflictError(`${kpiId} proposal ${proposalId} changed meanwhile; read it again`);
     }
     return {
       ...current,

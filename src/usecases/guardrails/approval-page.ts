@@ -219,16 +219,7 @@ export async function decideApproval(
     return auth.page;
   }
   const refused = refusal(auth.context, deps.clock.now());
-  if (refused) {
-    // The approver's own decision, posted again: the first POST may have died after recording it and
-    // before auditing it or resuming the workflow. Both are idempotent, so finish them now.
-    const outcome = auth.context.request.outcome;
-    if (refused.kind === 'decided' && refused.byYou && outcome) {
-      await completeDecision(auth.context.request, outcome, client, deps);
-    }
-    await auditRefusal(auth.context, refused, client, deps);
-    return refused;
-  }
+  if (refused) return refuse(auth.context, refused, client, deps);
   const { claims } = auth.context;
   const now = deps.clock.now();
   const outcome: ApprovalOutcome = {
@@ -242,11 +233,29 @@ export async function decideApproval(
   const context: Context = { ...auth.context, request };
   if (!won) {
     const lost = refusal(context, now) ?? { kind: 'decided' as const, byYou: false, ...context };
-    await auditRefusal(context, lost, client, deps);
-    return lost;
+    return refuse(context, lost, client, deps);
   }
   const resumed = await completeDecision(request, outcome, client, deps);
   return { kind: 'recorded', resumed, ...context };
+}
+
+/**
+ * A POST that cannot decide. When it is the approver's own decision, posted again (the first POST
+ * may have died after recording it and before auditing it or resuming the workflow, or be racing
+ * this one), what follows the decision is finished now: both steps are idempotent.
+ */
+async function refuse(
+  context: Context,
+  refused: ApprovalPage,
+  client: PageClient,
+  deps: ApprovalPageDeps,
+): Promise<ApprovalPage> {
+  const outcome = context.request.outcome;
+  if (refused.kind === 'decided' && refused.byYou && outcome) {
+    await completeDecision(context.request, outcome, client, deps);
+  }
+  await auditRefusal(context, refused, client, deps);
+  return refused;
 }
 
 /**

@@ -114,6 +114,22 @@ describe('deciding through an approval link', () => {
     expect(world.workflow.resumed).toEqual([expect.objectContaining({ taskToken: 'token-0', approvalId })]);
   });
 
+  it("finishes the approver's own decision when a POST loses the write to it (a second click racing a first POST that died)", async () => {
+    const { world, ana, approvalId } = await opened();
+    const firstAt = new Date(world.clock.now() - 1000).toISOString();
+    const record = world.approvals.recordDecision.bind(world.approvals);
+    // The first click's POST records its decision between this POST's read and its write, then dies.
+    world.approvals.recordDecision = async (id, outcome) => {
+      await record(id, { ...outcome, decidedAt: firstAt });
+      return record(id, outcome);
+    };
+    expect(await decideApproval(ana, approve, world)).toMatchObject({ kind: 'decided', byYou: true });
+    expect(world.audit.events.filter((e) => e.type === 'decision_recorded')).toEqual([
+      expect.objectContaining({ occurredAt: firstAt, actor: 'approver:ana@example.com', decision: 'approved' }),
+    ]);
+    expect(world.workflow.resumed).toEqual([expect.objectContaining({ taskToken: 'token-0', approvalId })]);
+  });
+
   it('tells a second approver who decided first, and keeps the first decision', async () => {
     const { world, ana, ben, approvalId } = await opened();
     await decideApproval(ana, approve, world);
