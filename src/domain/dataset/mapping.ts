@@ -39,7 +39,7 @@ export const SpanRead = {
   IsoTime: 2,
   /** A JSON string in a text field without case, pattern or length rules: checked against `allowed`. */
   Text: 3,
-  /** A JSON true or false in a boolean field (`mapBytesInto` only: `mapSpans` reads them through `typed`). */
+  /** A JSON true or false in a boolean field (`ColumnarMapping.mapBytesInto` only, columnar.ts: `mapSpans` reads them through `typed`). */
   Boolean: 4,
 } as const;
 export type SpanRead = (typeof SpanRead)[keyof typeof SpanRead];

@@ -1,5 +1,5 @@
 // Property: the byte path's one pass (byte-line.ts, `ColumnarMapping.readLineInto`) accepts a line
-// only when the two-pass path (`FlatJsonShapes.scanBytes`, then `mapBytesInto`) accepts it, ends it
+// only when the two-pass path (`scanBytes`, then `ColumnarMapping.mapBytesInto`) accepts it, ends it
 // at the same byte and writes the same values, and takes every line that path takes when the file
 // has one shape; on hostile lines: escapes, non-ASCII and surrogate pairs, control bytes, exponents,
 // -0, numbers at the edges of the fast reader and of the field bounds, leading zeros, keys twice,

@@ -1,6 +1,6 @@
 // Property: the NDJSON reader's byte path (lines of ASCII checked by a learned compact shape and
 // written from the UTF-8 bytes into columns: in one pass by the plan of the last line's shape,
-// byte-line.ts, or in two, flat-json.ts `scanBytes` then mapping.ts `mapBytesInto`)
+// byte-line.ts, or in two, flat-json-bytes.ts `scanBytes` then columnar.ts `mapBytesInto`)
 // accepts only lines the text path accepts, with the same values, and a read through it gives the
 // records, quarantined rows (line, field, reason), counts and warnings of the row path, on hostile
 // input: escapes, non-ASCII and surrogate pairs, control characters, CR, CRLF and lone CR, a BOM,
@@ -140,7 +140,7 @@ function spanValue(kind: number, number: number, text: string): unknown {
   }
 }
 
-describe('FlatJsonShapes.scanBytes', () => {
+describe('scanBytes (flat-json-bytes.ts)', () => {
   it('accepts only lines JSON.parse and scan accept, with their values, and most plain lines', () => {
     const decoder = new TextDecoder();
     let accepted = 0;
