@@ -9,6 +9,7 @@ import { repoRoot as root } from '../../lib/repo-root';
 import { loadDatasetFile, readDatasetFiles } from '../../src/adapters/local/dataset-files';
 import { fileRecordSource } from '../../src/adapters/local/dataset-record-source';
 import { readDefinitionFile } from '../../src/contracts/kpi-definition-files';
+import { columnarReading } from '../../src/domain/dataset/columnar';
 import { compileKpi } from '../../src/domain/engine/kpi';
 import type { KpiValue } from '../../src/domain/engine/value';
 import { formatRecord, SAMPLE_FILES, writeLines } from '../../src/sample/files';
@@ -174,7 +175,7 @@ export async function run(): Promise<void> {
     const dataset = await loadDatasetFile(path.join(root, 'kpis/datasets/ad_performance.yaml'));
     let records = 0;
     // Batches of columns are counted as they are: their records would be made only for this count.
-    for await (const batch of readDatasetFiles(dataset, [file], { columns: true }))
+    for await (const batch of readDatasetFiles(dataset, [file], { columns: columnarReading }))
       records += batch.columns?.length ?? batch.records.length;
     return records;
   });

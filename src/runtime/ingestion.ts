@@ -69,7 +69,16 @@ export async function buildIngestionRuntime(
   const catalog = await loadDatasetCatalog(datasetsDirectory(env.DATASETS_DIR));
   const datasets = new ActiveDatasets({
     ...(env.DEFINITIONS_TABLE
-      ? { store: datasetDeclarationStore(clients.dynamodb, env.DEFINITIONS_TABLE, systemClock) }
+      ? {
+          // A published version with the content the function carries (as a fresh deployment
+          // publishes it) is not validated a second time.
+          store: datasetDeclarationStore(
+            clients.dynamodb,
+            env.DEFINITIONS_TABLE,
+            systemClock,
+            [...catalog.values()].map((loaded) => loaded.declaration),
+          ),
+        }
       : {}),
     deployed: catalog,
     clock: systemClock,

@@ -1,7 +1,9 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { datasetDeclarationStore, storedDeclaration } from '../../src/adapters/aws/dataset-declarations';
 import { DynamoDbDefinitionAndProposalStore } from '../../src/adapters/aws/dynamodb-proposal-store';
+import { loadDatasetFile } from '../../src/adapters/local/dataset-files';
 import { ConflictError } from '../../src/domain/errors';
 import { contentHash } from '../../src/domain/versioning/content-hash';
 import {
@@ -297,5 +299,30 @@ describe('DynamoDbDefinitionStore proposals', () => {
     const changes = await definitions.history('reach');
     expect(changes.at(-1)).toMatchObject({ action: 'publish', toVersion: 2, ...provenance });
     expect((await definitions.get('reach'))?.lastChange).toMatchObject(provenance);
+  });
+});
+
+describe('datasetDeclarationStore', () => {
+  const file = new URL('../../kpis/datasets/crm_leads.yaml', import.meta.url).pathname;
+
+  it('reads a published version with the content of a declaration validated already as that declaration, and validates any other', async () => {
+    const { declaration } = await loadDatasetFile(file);
+    const publisher = datasetDeclarationStore(cloud.clients.dynamodb, tableName, clock);
+    await publisher.publish(storedDeclaration(declaration), by('as deployed'));
+    const carried = datasetDeclarationStore(cloud.clients.dynamodb, tableName, clock, [declaration]);
+    const first = await carried.get(declaration.id);
+    const again = await carried.get(declaration.id);
+    expect(first?.definition).toStrictEqual(storedDeclaration(declaration));
+    // Not validated again: validation would give a new object at every read.
+    expect(again?.definition).toBe(first?.definition);
+    const plain = [await publisher.get(declaration.id), await publisher.get(declaration.id)];
+    expect(plain[0]?.definition).toStrictEqual(storedDeclaration(declaration));
+    expect(plain[1]?.definition).not.toBe(plain[0]?.definition);
+
+    const changed = { ...storedDeclaration(declaration), description: 'Leads, one row per lead (changed).' };
+    await publisher.publish(changed, by('a new description'));
+    const reads = [await carried.get(declaration.id), await carried.get(declaration.id)];
+    expect(reads[0]).toMatchObject({ version: 2, definition: changed });
+    expect(reads[1]?.definition).not.toBe(reads[0]?.definition);
   });
 });

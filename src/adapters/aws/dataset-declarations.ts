@@ -3,6 +3,7 @@
 // log), under their own namespace: `DATASET#<id>`.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type DatasetDeclaration, validateDatasetDeclaration } from '../../domain/dataset';
+import { contentHash } from '../../domain/versioning/content-hash';
 import type { Clock } from '../../ports/clock';
 import { DATASET_NAMESPACE, DynamoDbDefinitionStore } from './dynamodb-definition-store';
 
@@ -12,12 +13,38 @@ export function storedDeclaration(declaration: DatasetDeclaration): DatasetDecla
   return content as DatasetDeclaration;
 }
 
-export function datasetDeclarationStore(client: DynamoDBDocumentClient, tableName: string, clock: Clock) {
+/** Declarations in their stored form (`storedDeclaration`), by its content hash. */
+export function storedDeclarationsByHash(declarations: Iterable<DatasetDeclaration>): Map<string, DatasetDeclaration> {
+  const byHash = new Map<string, DatasetDeclaration>();
+  for (const declaration of declarations) {
+    const stored = storedDeclaration(declaration);
+    byHash.set(contentHash(stored), stored);
+  }
+  return byHash;
+}
+
+/**
+ * The published dataset declarations, validated as they are read.
+ * @param validated declarations validated already in this process (those an ingestion function
+ *   carries): a stored body with the content hash of one's stored form is that content, so it is
+ *   read as that stored form without being validated a second time (validating a declaration's
+ *   stored form gives it back unchanged). Hashed on the first read. @default none
+ */
+export function datasetDeclarationStore(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  clock: Clock,
+  validated: readonly DatasetDeclaration[] = [],
+) {
+  let byHash: Map<string, DatasetDeclaration> | undefined;
   return new DynamoDbDefinitionStore<DatasetDeclaration>({
     client,
     tableName,
     clock,
     namespace: DATASET_NAMESPACE,
-    parse: (raw) => validateDatasetDeclaration(raw, 'a stored dataset declaration'),
+    parse: (raw, hash) => {
+      byHash ??= storedDeclarationsByHash(validated);
+      return byHash.get(hash) ?? validateDatasetDeclaration(raw, 'a stored dataset declaration');
+    },
   });
 }

@@ -46,8 +46,11 @@ export interface DynamoDbDefinitionStoreOptions<T> {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly clock: Clock;
-  /** Validates a definition read back (the engine's schema); throws on anything else. */
-  readonly parse: (raw: unknown) => T;
+  /**
+   * Validates a definition read back (the engine's schema); throws on anything else. `hash` is the
+   * content hash `raw` has just been checked against.
+   */
+  readonly parse: (raw: unknown, hash: string) => T;
   /** Compare-and-set attempts before a change gives up with ConflictError. @default 60 */
   readonly maxAttempts?: number;
   /** Pause between attempts, given the attempt number. @default jittered, growing from 5 ms */
@@ -376,7 +379,7 @@ export class DynamoDbDefinitionStore<T extends IdentifiedDefinition> implements 
       throw new DefinitionIntegrityError(`${id}: stored content does not match its hash ${hash}`);
     }
     try {
-      return this.options.parse(raw);
+      return this.options.parse(raw, hash);
     } catch (error) {
       throw new ValidationError(`${id}: stored definition no longer validates`, { cause: error });
     }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { hourPartition, manifestKey } from '../../contracts/raw-layout';
-import { recordBatchManifest } from '../../domain/ingest/manifest';
+import { recordBatchManifest } from '../../domain/ingest/record-batch-manifest';
 import type { RawCommitLog } from '../../ports/raw-commit-log';
 import { commitRecordDay } from './dynamodb-raw-commit-log';
 

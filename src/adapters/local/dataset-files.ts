@@ -21,7 +21,6 @@ import {
   readDataset,
   UnreadableInputError,
 } from '../../domain/dataset';
-import { withColumns } from '../../domain/dataset/columns';
 import { ValidationError } from '../../domain/errors';
 import { nodeGunzip } from '../gzip';
 
@@ -258,7 +257,7 @@ export function readDatasetFiles(
         for await (const batch of read) {
           // Spreading a batch of columns would make its records; they are made only if asked for.
           yield batch.columns
-            ? withColumns({ quarantined: batch.quarantined, file }, batch.columns)
+            ? batch.columns.recordBatch({ quarantined: batch.quarantined, file })
             : { ...batch, file };
         }
       } catch (error) {

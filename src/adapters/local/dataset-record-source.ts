@@ -1,6 +1,6 @@
 // Adapter (local files): a RecordSource over dataset declarations and their files.
 import { randomBytes } from 'node:crypto';
-import { withColumns } from '../../domain/dataset/columns';
+import { columnarReading } from '../../domain/dataset/columnar';
 import { declaredFieldsOf } from '../../domain/dataset/declared-fields';
 import type { DatasetFields } from '../../domain/definition/check-fields';
 import { ValidationError } from '../../domain/errors';
@@ -22,7 +22,7 @@ export function fileRecordSource(
   catalog: ReadonlyMap<string, LoadedDataset>,
   overrides: ReadonlyMap<string, readonly string[]> = new Map(),
   now?: number,
-  readOptions: Pick<ReadDatasetFilesOptions, 'columns' | 'batchRows' | 'chunkBytes'> = {},
+  readOptions: Pick<ReadDatasetFilesOptions, 'batchRows' | 'chunkBytes'> & { readonly columns?: boolean } = {},
 ): RecordSource {
   return {
     read(dataset: string): DatasetBatches {
@@ -32,9 +32,10 @@ export function fileRecordSource(
       async function* batches(): AsyncGenerator<SourceBatch> {
         const files = await resolveDatasetFiles(loaded as LoadedDataset, overrides.get(dataset));
         const patterns = overrides.get(dataset);
+        const { columns = true, ...options } = readOptions;
         const read = readDatasetFiles(loaded as LoadedDataset, files, {
-          columns: true,
-          ...readOptions,
+          ...(columns ? { columns: columnarReading } : {}),
+          ...options,
           ...(now === undefined ? {} : { now }),
           ...(patterns?.length ? { patterns } : {}),
         });
@@ -43,7 +44,7 @@ export function fileRecordSource(
         for await (const batch of read) {
           if (!unique) yield batch;
           else if (batch.columns) {
-            yield withColumns({ quarantined: batch.quarantined }, unique.keepColumns(batch.columns));
+            yield unique.keepColumns(batch.columns).recordBatch({ quarantined: batch.quarantined });
           } else yield { ...batch, records: unique.keep(batch.records) };
         }
         const summaries = read.summaries();

@@ -2,10 +2,11 @@
 // the fields its keys fill (mapping.ts), a line plan checks a line of ASCII bytes against the shape
 // and writes each value, typed and checked, straight into a column batch: no positions are kept
 // between a scan and a mapping, and each key's reader is chosen once, when the plan is built. It
-// accepts a subset of what `FlatJsonShapes.scanBytes` then `CompiledDataset.mapBytesInto` accept,
+// accepts a subset of what `scanBytes` (flat-json-bytes.ts) then `ColumnarMapping.mapBytesInto` accept,
 // with the same values; a line it refuses is given to them, so it decides no outcome of its own.
 import { type ColumnBatch, NULL_CODE, NULL_NUMBER, TEXT_HASH_PRIME, TEXT_HASH_SEED, type TextTable } from './columns';
-import { type ByteShape, FlatSpans, readNumberBytes, scanValueBytes, stringEndBytes } from './flat-json';
+import { type ByteShape, FlatSpans } from './flat-json';
+import { readNumberBytes, scanValueBytes, stringEndBytes } from './flat-json-bytes';
 import type { IsoTimeColumnParser } from './timestamp';
 
 /** How a key's value is read. */

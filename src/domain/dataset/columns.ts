@@ -237,6 +237,11 @@ export class ColumnBatch {
     return records;
   }
 
+  /** `base` with these rows as its records and columns (see {@link withColumns}). */
+  recordBatch<T extends object>(base: T): T & { readonly records: TypedRecord[]; readonly columns: ColumnBatch } {
+    return withColumns(base, this);
+  }
+
   /** A batch of the rows whose `keep` is 1, in order. */
   select(keep: Uint8Array): ColumnBatch {
     const out = new ColumnBatch(this.layout, Math.max(1, this.length));

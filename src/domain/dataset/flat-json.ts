@@ -6,7 +6,8 @@
 // positions between their quotes, numbers converted as they are passed) without allocating. A
 // line that does not pass (escapes, nesting, other keys, a syntax error) goes to JSON.parse, which
 // gives the same values, or the error message. Compact shapes are also checked over UTF-8 bytes
-// (`scanBytes`), in one pass that checks and locates together, for the reader's byte path.
+// (`scanBytes`, flat-json-bytes.ts), in one pass that checks and locates together, for the reader's
+// columnar byte path.
 
 /** One JSON value: a string without escapes, a number, or a literal. */
 const VALUE = '(?:"[^"\\\\\\x00-\\x1f]*"|-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)';
@@ -66,7 +67,7 @@ export interface ByteShape {
 }
 
 /** A learned key order. */
-interface Shape {
+export interface LearnedShape {
   /** The keys in order, joined: a line that failed for another reason (an escape) adds no shape. */
   readonly signature: string;
   readonly compact: boolean;
@@ -84,7 +85,7 @@ interface Shape {
   /**
    * For a compact shape whose keys are ASCII, the text before each value as bytes (`{"a":`, then
    * `,"b":`, ...), all keys in one array, key k's from `headStarts[k]` to `headStarts[k + 1]`
-   * (see {@link FlatJsonShapes.scanBytes}); null otherwise.
+   * (see `scanBytes`, flat-json-bytes.ts); null otherwise.
    */
   readonly headBytes: Uint8Array | null;
   readonly headStarts: Int32Array;
@@ -101,15 +102,15 @@ const PLUS = 43;
 const ZERO = 48;
 const NINE = 57;
 /** 10^k for k ≤ 22: exactly representable, so an integer below 2^53 divided by one is correctly rounded. */
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+export const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
 /** Digits of a number read digit by digit; 15 keep the integer below 10^15 < 2^53. */
-const MAX_FAST_DIGITS = 15;
+export const MAX_FAST_DIGITS = 15;
 
 /** Picks the values of known keys out of flat JSON object lines. */
 export class FlatJsonShapes {
   private readonly slotOf: Map<string, number>;
   /** Most recently matched first. */
-  private shapes: Shape[] = [];
+  private shapes: LearnedShape[] = [];
   private learned = 0;
   /** Scratch for `match`. */
   private readonly scratch: FlatSpans;
@@ -137,7 +138,7 @@ export class FlatJsonShapes {
   scan(text: string, start: number, end: number, spans: FlatSpans): boolean {
     const shapes = this.shapes;
     for (let s = 0; s < shapes.length; s++) {
-      const shape = shapes[s] as Shape;
+      const shape = shapes[s] as LearnedShape;
       const expression = shape.expression;
       expression.lastIndex = start;
       if (!expression.test(text) || expression.lastIndex !== end) continue;
@@ -153,29 +154,18 @@ export class FlatJsonShapes {
   }
 
   /**
-   * Like `scan`, over UTF-8 bytes, for compact shapes (as JSON.stringify writes lines) and lines of
-   * ASCII only, without knowing where the line ends: checks the line at `start` and fills `spans`
-   * with positions in `bytes`. It accepts a subset of what `scan` accepts (a line `scan` would
-   * reject is never accepted here), with the same values: a string with a byte outside 0x20-0x7f or
-   * an escape, a number of more than 15 digits or with an exponent, a line of another shape or with
-   * spaces between its tokens, all give -1, and the line is then decoded and scanned as text.
-   * @returns where the line's text ends (after the closing brace and any spaces or tabs), or -1;
-   *   the line is checked only if a line break (or the end of the input) stands there
+   * The learned shapes, most recently matched first: the byte path's scan (flat-json-bytes.ts) tries
+   * them in this order and moves the one that matches to the front with {@link FlatJsonShapes.promote}.
    */
-  scanBytes(bytes: Uint8Array, start: number, spans: FlatSpans): number {
-    const shapes = this.shapes;
-    for (let s = 0; s < shapes.length; s++) {
-      const shape = shapes[s] as Shape;
-      if (shape.headBytes === null) continue;
-      const end = scanShapeBytes(shape, shape.headBytes, bytes, start, spans);
-      if (end < 0) continue;
-      if (s > 0) {
-        shapes.splice(s, 1);
-        shapes.unshift(shape);
-      }
-      return end;
-    }
-    return -1;
+  learnedShapes(): readonly LearnedShape[] {
+    return this.shapes;
+  }
+
+  /** Moves the shape at `index` of `learnedShapes` to the front. */
+  promote(index: number): void {
+    if (index === 0) return;
+    const [shape] = this.shapes.splice(index, 1);
+    this.shapes.unshift(shape as LearnedShape);
   }
 
   /**
@@ -250,7 +240,7 @@ export class FlatJsonShapes {
  * checked the grammar, so the walk only steps: over the text before each value (its length is
  * known when the line is compact), then over the value.
  */
-function locateValues(shape: Shape, text: string, start: number, spans: FlatSpans): void {
+function locateValues(shape: LearnedShape, text: string, start: number, spans: FlatSpans): void {
   const heads = shape.heads;
   const slots = shape.slots;
   let at = skipSpaces(text, start);
@@ -332,137 +322,5 @@ function locateNumber(text: string, start: number, spans: FlatSpans, slot: numbe
     spans.kinds[slot] = SpanKind.Number;
     spans.numbers[slot] = value;
   }
-  return at;
-}
-
-const SPACE_CODE = 32;
-const TAB = 9;
-const BACKSLASH = 92;
-const CLOSE_BRACE = 125;
-/** `true`, `false`, `null` as bytes after their first letter. */
-const TRUE_REST = [114, 117, 101];
-const FALSE_REST = [97, 108, 115, 101];
-const NULL_REST = [117, 108, 108];
-
-/**
- * Checks the line at `start` against a compact shape and records its values in `spans`; returns
- * where its text ends, or -1. No step reads past a line break: none accepts a CR or an LF (nor
- * the undefined past the array).
- */
-function scanShapeBytes(shape: Shape, heads: Uint8Array, bytes: Uint8Array, start: number, spans: FlatSpans): number {
-  let at = start;
-  while (bytes[at] === SPACE_CODE || bytes[at] === TAB) at++;
-  const starts = shape.headStarts;
-  const slots = shape.slots;
-  if (!shape.complete) spans.kinds.fill(SpanKind.Absent);
-  for (let k = 0; k < slots.length; k++) {
-    const headEnd = starts[k + 1] as number;
-    for (let h = starts[k] as number; h < headEnd; h++) if (bytes[at++] !== heads[h]) return -1;
-    at = scanValueBytes(bytes, at, spans, slots[k] as number);
-    if (at < 0) return -1;
-  }
-  if (bytes[at] !== CLOSE_BRACE) return -1;
-  at++;
-  while (bytes[at] === SPACE_CODE || bytes[at] === TAB) at++;
-  return at;
-}
-
-/**
- * Where the string whose text starts at `from` (after its opening quote) has its closing quote, or
- * -1 when a byte before it is a control character, an escape or a byte of a multi-byte character
- * (nor undefined: no string runs past the array).
- */
-export function stringEndBytes(bytes: Uint8Array, from: number): number {
-  let i = from;
-  for (;;) {
-    const b = bytes[i] as number;
-    if (b === QUOTE) return i;
-    if (!(b >= SPACE_CODE && b < 128) || b === BACKSLASH) return -1;
-    i++;
-  }
-}
-
-/** Checks one value at `at` and records it in `slot` (when ≥ 0); the position after it, or -1. */
-export function scanValueBytes(bytes: Uint8Array, at: number, spans: FlatSpans, slot: number): number {
-  const c = bytes[at] as number;
-  if (c === QUOTE) {
-    const from = at + 1;
-    const i = stringEndBytes(bytes, from);
-    if (i < 0) return -1;
-    if (slot >= 0) {
-      spans.kinds[slot] = SpanKind.String;
-      spans.starts[slot] = from;
-      spans.ends[slot] = i;
-    }
-    return i + 1;
-  }
-  if (c === 116) return literalBytes(bytes, at, TRUE_REST, spans, slot, SpanKind.True);
-  if (c === 102) return literalBytes(bytes, at, FALSE_REST, spans, slot, SpanKind.False);
-  if (c === 110) return literalBytes(bytes, at, NULL_REST, spans, slot, SpanKind.Null);
-  return scanNumberBytes(bytes, at, spans, slot);
-}
-
-function literalBytes(
-  bytes: Uint8Array,
-  at: number,
-  rest: readonly number[],
-  spans: FlatSpans,
-  slot: number,
-  kind: SpanKind,
-): number {
-  for (let i = 0; i < rest.length; i++) if (bytes[at + 1 + i] !== rest[i]) return -1;
-  if (slot >= 0) spans.kinds[slot] = kind;
-  return at + 1 + rest.length;
-}
-
-/**
- * Checks a JSON number of at most 15 digits without an exponent and reads it as `locateNumber`
- * does (the same double); -1 for anything else, which the text path then reads.
- */
-function scanNumberBytes(bytes: Uint8Array, at: number, spans: FlatSpans, slot: number): number {
-  const end = slot < 0 ? readNumberBytes(bytes, at, DISCARDED, 0) : readNumberBytes(bytes, at, spans.numbers, slot);
-  if (end >= 0 && slot >= 0) spans.kinds[slot] = SpanKind.Number;
-  return end;
-}
-
-/** Where the numbers of keys no field reads are written (never read). */
-const DISCARDED = new Float64Array(1);
-
-/**
- * The number at `at` as {@link scanNumberBytes} reads it, written to `out[index]`; returns the
- * position after it, or -1 (nothing written) for anything but a JSON number of at most 15 digits
- * without an exponent.
- */
-export function readNumberBytes(bytes: Uint8Array, at: number, out: Float64Array, index: number): number {
-  let c = bytes[at] as number;
-  const negative = c === MINUS;
-  if (negative) c = bytes[++at] as number;
-  let mantissa = 0;
-  let digits = 0;
-  let decimals = 0;
-  if (c === ZERO) {
-    c = bytes[++at] as number;
-    digits = 1;
-    if (c >= ZERO && c <= NINE) return -1;
-  } else if (c > ZERO && c <= NINE) {
-    do {
-      mantissa = mantissa * 10 + (c - ZERO);
-      digits++;
-      c = bytes[++at] as number;
-    } while (c >= ZERO && c <= NINE);
-  } else return -1;
-  if (c === DOT) {
-    c = bytes[++at] as number;
-    while (c >= ZERO && c <= NINE) {
-      mantissa = mantissa * 10 + (c - ZERO);
-      digits++;
-      decimals++;
-      c = bytes[++at] as number;
-    }
-    if (decimals === 0) return -1;
-  }
-  if (c === 101 || c === 69 || digits > MAX_FAST_DIGITS) return -1;
-  const value = decimals === 0 ? mantissa : mantissa / (POWERS_OF_TEN[decimals] as number);
-  out[index] = negative ? -value : value;
   return at;
 }

@@ -1,16 +1,7 @@
 // Domain: the source mapping compiled from a declaration. A row (CSV cells or a JSON object) goes
 // in; a typed record, or the first problem found (field, reason code, sentence), comes out.
 import type { FieldValue, TypedRecord } from '../records';
-import {
-  ByteRead,
-  type ByteRule,
-  byteTextCode,
-  type LinePlan,
-  linePlan,
-  type PlannedField,
-  readLineBytes,
-} from './byte-line';
-import { type ColumnBatch, ColumnKind, type ColumnLayout, NULL_CODE, NULL_NUMBER, type TextTable } from './columns';
+import type { ByteRule } from './byte-line';
 import {
   type DatasetDeclaration,
   DEFAULT_FALSE_VALUES,
@@ -20,7 +11,7 @@ import {
   type FieldDeclaration,
 } from './declaration';
 import { DatasetDeclarationError } from './errors';
-import { type ByteShape, type FlatSpans, SpanKind } from './flat-json';
+import { type FlatSpans, SpanKind } from './flat-json';
 import { capturedFieldsOf } from './path-captures';
 import type { RowReasonCode } from './reasons';
 import { IsoTimeColumnParser, offsetMinutes, parseIso8601, timestampParser } from './timestamp';
@@ -39,7 +30,7 @@ type SourceValue = unknown;
 type Converter = (value: SourceValue) => FieldValue | undefined;
 
 /** How `mapSpans` reads a field without its converters, when the value is of the usual kind. */
-const SpanRead = {
+export const SpanRead = {
   /** Always through the converters. */
   General: 0,
   /** A JSON number in a number or integer field: checked against `low`, `high` and `integer`. */
@@ -48,20 +39,20 @@ const SpanRead = {
   IsoTime: 2,
   /** A JSON string in a text field without case, pattern or length rules: checked against `allowed`. */
   Text: 3,
-  /** A JSON true or false in a boolean field (`mapBytesInto` only: `mapSpans` reads them through `typed`). */
+  /** A JSON true or false in a boolean field (`ColumnarMapping.mapBytesInto` only, columnar.ts: `mapSpans` reads them through `typed`). */
   Boolean: 4,
 } as const;
-type SpanRead = (typeof SpanRead)[keyof typeof SpanRead];
+export type SpanRead = (typeof SpanRead)[keyof typeof SpanRead];
 
 /**
  * The checks `mapSpans` makes itself. A value that passes gets exactly what the converters would
  * give it; any other goes through the converters, which give the same value or say what is wrong.
  */
-interface SpanRule extends ByteRule {
+export interface SpanRule extends ByteRule {
   readonly read: SpanRead;
 }
 
-interface CompiledField {
+export interface CompiledField {
   readonly name: string;
   /** Column or JSON key the value comes from (after renames); unread for a field captured from the path. */
   readonly source: string;
@@ -105,19 +96,16 @@ export class CompiledDataset {
   readonly capturedFields: readonly string[];
   /** Every field of a record, in order: declared fields, constants, derived fields. */
   readonly recordFields: readonly string[];
-  private readonly fields: CompiledField[];
+  /** The declared fields, compiled, in order (read by the columnar path, columnar.ts). */
+  readonly fields: readonly CompiledField[];
   private readonly constants: [string, FieldValue][];
   private readonly derivations: [string, (record: Record<string, FieldValue>) => FieldValue][];
-  private readonly notBefore: number;
-  private readonly maxFutureMillis: number;
+  /** Earliest event time accepted (epoch ms): `eventTime.notBefore`. */
+  readonly notBefore: number;
+  /** How far past the read time an event time may be: `eventTime.maxFutureMinutes`. */
+  readonly maxFutureMillis: number;
   /** The declared fields, all null, in order (constants and derived fields are added after them). */
   private readonly template: Record<string, FieldValue>;
-  /**
-   * For `mapBytesInto`: per field, the code of each enum value in the text table `enumTable` (-1:
-   * not looked up yet), so that an enum value costs its comparison only.
-   */
-  private readonly enumCodes: Int32Array[];
-  private enumTable: TextTable | null = null;
   /** The problem of the last row that failed; valid right after a mapper returned null. */
   problem: RowProblem = { field: null, code: 'invalid_type', reason: '' };
 
@@ -154,7 +142,6 @@ export class CompiledDataset {
       ...this.derivations.map(([name]) => name),
     ];
     this.template = Object.fromEntries(this.fields.map((f) => [f.name, null]));
-    this.enumCodes = this.fields.map((f) => new Int32Array(f.rule.allowed?.length ?? 0));
   }
 
   /** The same mapping for rows of one file, whose path gives the fields `files` captures. */
@@ -288,159 +275,11 @@ export class CompiledDataset {
   }
 
   /**
-   * How records of this dataset are held as columns (see columns.ts), or null when they cannot
-   * be: a field captured from the path, a constant or a derived field (made by the row path only),
-   * or a field read from a nested path.
-   */
-  columnLayout(): ColumnLayout | null {
-    if (this.constants.length > 0 || this.derivations.length > 0 || this.flatKeys() === null) return null;
-    if (this.fields.some((f) => f.fromPath)) return null;
-    const kinds = this.fields.map((f) => {
-      const type = this.declaration.fields[f.name]?.type;
-      return type === 'string' ? ColumnKind.Text : type === 'boolean' ? ColumnKind.Boolean : ColumnKind.Number;
-    });
-    const fields = this.fields.map((f) => f.name);
-    return { fields, kinds, eventTime: fields.indexOf(this.eventTimeField) };
-  }
-
-  /**
-   * Like `mapSpans`, but writes the record into row `columns.length` of `columns` (laid out by
-   * {@link CompiledDataset.columnLayout}); the caller commits the row.
-   * @returns false with `problem` set when the row fails, as `mapSpans` returns null
-   */
-  mapSpansInto(text: string, spans: FlatSpans, now: number | undefined, columns: ColumnBatch): boolean {
-    const fields = this.fields;
-    const row = columns.length;
-    const { numbers, codes } = columns;
-    const texts = columns.texts;
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i] as CompiledField;
-      const column = codes[i];
-      if (column && field.rule.read === SpanRead.Text && spans.kinds[i] === SpanKind.String) {
-        // An enum's value found in place needs no copy: its code is that of the enum's own string.
-        const code = spanTextCode(field.rule, text, spans.starts[i] as number, spans.ends[i] as number, texts);
-        if (code >= 0) {
-          column[row] = code;
-          continue;
-        }
-      }
-      const value = this.spanValue(field, i, text, spans);
-      if (value === undefined) return false;
-      const doubles = numbers[i];
-      if (doubles) doubles[row] = value === null ? NULL_NUMBER : (value as number);
-      else if (value === null) (column as Int32Array)[row] = NULL_CODE;
-      else if (typeof value === 'string') (column as Int32Array)[row] = texts.code(value);
-      else (column as Int32Array)[row] = value === true ? 1 : 0;
-    }
-    const time = (numbers[columns.layout.eventTime] as Float64Array)[row] as number;
-    return this.checkEventTime(Number.isNaN(time) ? null : time, now);
-  }
-
-  /**
-   * Like `mapSpansInto`, over a line of ASCII bytes scanned by `FlatJsonShapes.scanBytes`, for a
-   * row whose every value is of the usual kind for its field and passes that field's checks: writes
-   * the row (the same values `mapSpansInto` writes) and returns true. Any other row (a value the
-   * converters must judge, a row that fails) gives false and no problem: the caller then decodes
-   * the line and maps it as text, which gives the value or says what is wrong.
-   */
-  mapBytesInto(bytes: Uint8Array, spans: FlatSpans, now: number | undefined, columns: ColumnBatch): boolean {
-    const fields = this.fields;
-    const row = columns.length;
-    const { numbers, codes } = columns;
-    const kinds = spans.kinds;
-    this.useEnumTable(columns.texts);
-    for (let i = 0; i < fields.length; i++) {
-      const rule = (fields[i] as CompiledField).rule;
-      const kind = kinds[i];
-      const doubles = numbers[i];
-      if (kind === SpanKind.Null || kind === SpanKind.Absent) {
-        if (!rule.orNull) return false;
-        if (doubles) doubles[row] = NULL_NUMBER;
-        else (codes[i] as Int32Array)[row] = NULL_CODE;
-      } else if (rule.read === SpanRead.Number) {
-        const number = spans.numbers[i] as number;
-        if (kind !== SpanKind.Number || !(number >= rule.low && number <= rule.high)) return false;
-        if (rule.integer && !Number.isSafeInteger(number)) return false;
-        (doubles as Float64Array)[row] = number;
-      } else if (rule.read === SpanRead.Boolean) {
-        if (kind !== SpanKind.True && kind !== SpanKind.False) return false;
-        (codes[i] as Int32Array)[row] = kind === SpanKind.True ? 1 : 0;
-      } else if (kind !== SpanKind.String) return false;
-      else if (rule.read === SpanRead.IsoTime) {
-        const millis = (rule.iso as IsoTimeColumnParser).parseBytes(
-          bytes,
-          spans.starts[i] as number,
-          spans.ends[i] as number,
-        );
-        if (typeof millis !== 'number' || !(millis >= rule.low && millis <= rule.high)) return false;
-        (doubles as Float64Array)[row] = millis;
-      } else if (rule.read === SpanRead.Text) {
-        const code = byteTextCode(
-          rule,
-          bytes,
-          spans.starts[i] as number,
-          spans.ends[i] as number,
-          columns.texts,
-          this.enumCodes[i] as Int32Array,
-        );
-        if (code < 0) return false;
-        (codes[i] as Int32Array)[row] = code;
-      } else return false;
-    }
-    const time = (numbers[columns.layout.eventTime] as Float64Array)[row] as number;
-    if (Number.isNaN(time) || time < this.notBefore) return false;
-    return now === undefined || time <= now + this.maxFutureMillis;
-  }
-
-  /**
-   * How lines of `shape` (a compact shape of the `flatKeys`, slots in field order) are read into
-   * columns in one pass by {@link CompiledDataset.readLineInto}; null when they cannot be (a key
-   * whose field only the converters read, a missing key that must not be null).
-   */
-  linePlan(shape: ByteShape): LinePlan | null {
-    const planned = this.fields.map((field, i): PlannedField | null => {
-      const read = BYTE_READS[field.rule.read];
-      return read === null ? null : { read, rule: field.rule, enumCodes: this.enumCodes[i] as Int32Array };
-    });
-    return linePlan(shape, planned);
-  }
-
-  /**
-   * `FlatJsonShapes.scanBytes` then `mapBytesInto` in one pass, for lines of one shape: reads the
-   * line of `bytes` (`view`: a DataView of them) at `start` into row `columns.length` by `plan` and
-   * checks its event time.
-   * @returns where the line's text ends, or -1 for a line `scanBytes` and `mapBytesInto` must see
-   *   (another shape, a value the converters judge, a row that fails): -1 sets no problem
-   */
-  readLineInto(
-    plan: LinePlan,
-    bytes: Uint8Array,
-    view: DataView,
-    start: number,
-    now: number | undefined,
-    columns: ColumnBatch,
-  ): number {
-    this.useEnumTable(columns.texts);
-    const end = readLineBytes(plan, bytes, view, start, columns);
-    if (end < 0) return -1;
-    const time = (columns.numbers[columns.layout.eventTime] as Float64Array)[columns.length] as number;
-    if (Number.isNaN(time) || time < this.notBefore) return -1;
-    return now === undefined || time <= now + this.maxFutureMillis ? end : -1;
-  }
-
-  /** Forgets the enum codes when `texts` is not the table they were looked up in. */
-  private useEnumTable(texts: TextTable): void {
-    if (this.enumTable === texts) return;
-    this.enumTable = texts;
-    for (const codes of this.enumCodes) codes.fill(-1);
-  }
-
-  /**
    * The value of field `i` of a scanned line. Values of the usual kind for their field are checked
    * here, without copying numbers, timestamps or enum values out of the text; any other goes
    * through the field's converters.
    */
-  private spanValue(field: CompiledField, i: number, text: string, spans: FlatSpans): FieldValue | undefined {
+  spanValue(field: CompiledField, i: number, text: string, spans: FlatSpans): FieldValue | undefined {
     const rule = field.rule;
     const kind = spans.kinds[i];
     if (kind === SpanKind.Number && rule.read === SpanRead.Number) {
@@ -472,7 +311,7 @@ export class CompiledDataset {
   }
 
   /** Whether a record's event time is present and in range; when not, records the problem. */
-  private checkEventTime(eventTime: number | null, now: number | undefined): boolean {
+  checkEventTime(eventTime: number | null, now: number | undefined): boolean {
     if (eventTime === null) {
       this.fail(this.eventTimeField, 'missing_event_time', `the event time "${this.eventTimeField}" has no value`);
       return false;
@@ -702,15 +541,6 @@ function timestampConverter(name: string, field: FieldOf<'timestamp'>, fail: Fai
   };
 }
 
-/** How the one-pass byte path reads a field of each `SpanRead` (null: it does not). */
-const BYTE_READS: Record<SpanRead, ByteRead | null> = {
-  [SpanRead.General]: null,
-  [SpanRead.Number]: ByteRead.Number,
-  [SpanRead.IsoTime]: ByteRead.IsoTime,
-  [SpanRead.Text]: ByteRead.Text,
-  [SpanRead.Boolean]: ByteRead.Boolean,
-};
-
 /** Enums up to this size are matched value by value in the text. */
 const MAX_SCANNED_ENUM = 16;
 
@@ -785,29 +615,15 @@ function spanText(rule: SpanRule, text: string, start: number, end: number): str
 }
 
 /** Whether `text` holds `candidate` at `start` (a loop: faster than `startsWith` for a few characters). */
-function sameText(text: string, start: number, candidate: string): boolean {
+export function sameText(text: string, start: number, candidate: string): boolean {
   for (let i = 0; i < candidate.length; i++) if (text.charCodeAt(start + i) !== candidate.charCodeAt(i)) return false;
   return true;
-}
-
-/** Like {@link spanText}, but the text's code in `texts`; -1 when the converters must judge it. */
-function spanTextCode(rule: SpanRule, text: string, start: number, end: number, texts: TextTable): number {
-  if (end <= start) return -1;
-  if (rule.trim && (isSpaceCode(text.charCodeAt(start)) || isSpaceCode(text.charCodeAt(end - 1)))) return -1;
-  const allowed = rule.allowed;
-  if (allowed === null) return texts.codeAt(text, start, end);
-  const length = end - start;
-  for (let a = 0; a < allowed.length; a++) {
-    const candidate = allowed[a] as string;
-    if (candidate.length === length && sameText(text, start, candidate)) return texts.code(candidate);
-  }
-  return -1;
 }
 
 /** A mapper bound to a CSV header: cells in, a record or null (see `CompiledDataset.problem`) out. */
 export type CellMapper = (cells: readonly string[], now: number | undefined) => TypedRecord | null;
 
-function isSpaceCode(c: number): boolean {
+export function isSpaceCode(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13 || c === 0xa0 || c === 0xfeff;
 }
 

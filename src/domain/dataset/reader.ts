@@ -5,6 +5,7 @@
 // How the input is cut into chunks changes nothing: not a row, not a count, not a batch boundary.
 // The formats live in read/: csv.ts, ndjson.ts, json-array.ts; the bytes under them in input.ts.
 import type { ReadCounts } from '../records';
+import type { ColumnarReading } from './columnar';
 import type { DatasetFormat } from './declaration';
 import { UnreadableInputError } from './errors';
 import type { CompiledDataset } from './mapping';
@@ -66,11 +67,13 @@ export interface ReadOptions {
   /** Largest number of rows (valid or not) the file may have; crossing it throws like `maxExpandedBytes`. @default no limit */
   readonly maxRows?: number;
   /**
-   * Whether NDJSON records that take the fast path may be delivered as columns (`RecordBatch.columns`,
-   * with `records` made from them when first read): for consumers that read the columns (the KPI
-   * engine). A consumer of `records` only would pay for both. @default false
+   * The columnar path (`columnarReading` of columnar.ts), when NDJSON records that take the fast
+   * path may be delivered as columns (`RecordBatch.columns`, with `records` made from them when
+   * first read): for consumers that read the columns (the KPI engine). A consumer of `records` only
+   * would pay for both. Passed in rather than imported here, so that readers of records only do
+   * not carry its code. @default none: records only
    */
-  readonly columns?: boolean;
+  readonly columns?: ColumnarReading;
   /**
    * Sees every decompressed byte the reader parses, exactly once and in order (e.g. to hash the
    * content whatever its compression). Called before the bytes are parsed.
@@ -186,7 +189,9 @@ function formatParser(
     case 'csv':
       return new CsvParser(dataset, sink, format, format.maxRowBytes, now, fail, file);
     case 'ndjson':
-      return new NdjsonParser(dataset, sink, format.maxRowBytes, now, file, options.columns ?? false, format.encoding);
+      return options.columns
+        ? options.columns.ndjsonParser(dataset, sink, format.maxRowBytes, now, file, format.encoding)
+        : new NdjsonParser(dataset, sink, format.maxRowBytes, now, file);
     default:
       return new JsonArrayParser(dataset, sink, format.maxRowBytes, now, fail, file);
   }

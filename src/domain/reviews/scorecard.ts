@@ -4,8 +4,8 @@
 // and the forecast's probability of red at its horizon (what makes a value `at_risk`).
 import * as z from 'zod';
 import type { KpiCategory, KpiDefinition } from '../definition/schema';
-import { VALUE_STATUSES } from '../values/kpi-value';
 import type { StoredKpiValue } from '../values/restatement';
+import { VALUE_STATUSES } from '../values/value-statuses';
 
 export { describeRisk, trendArrow } from './wording';
 

@@ -3,17 +3,9 @@
 // when, whether it may still change, and how much its inputs can be trusted.
 import * as z from 'zod';
 
-export const GRAINS = ['minute', 'hour', 'day', 'week', 'month', 'quarter', 'year', 'all_time'] as const;
-export type ValueGrain = (typeof GRAINS)[number];
+import { GRAINS, THRESHOLD_STATUSES, VALUE_STATUSES } from './value-statuses';
 
-/**
- * Every status a stored value can have, from best to worst: the thresholds give green, yellow or
- * red; `at_risk` is a green or yellow value whose forecast is likely to end its horizon in red.
- */
-export const VALUE_STATUSES = ['green', 'yellow', 'at_risk', 'red', 'insufficient_data', 'not_computable'] as const;
-export type ValueStatus = (typeof VALUE_STATUSES)[number];
-/** The statuses thresholds and samples give, before any forecast. */
-export const THRESHOLD_STATUSES = ['green', 'yellow', 'red', 'insufficient_data', 'not_computable'] as const;
+export { GRAINS, THRESHOLD_STATUSES, VALUE_STATUSES, type ValueGrain, type ValueStatus } from './value-statuses';
 
 const utcInstant = z.iso.datetime({ offset: false });
 const dimensionValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);

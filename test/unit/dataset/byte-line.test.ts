@@ -1,5 +1,5 @@
-// Property: the byte path's one pass (byte-line.ts, `CompiledDataset.readLineInto`) accepts a line
-// only when the two-pass path (`FlatJsonShapes.scanBytes`, then `mapBytesInto`) accepts it, ends it
+// Property: the byte path's one pass (byte-line.ts, `ColumnarMapping.readLineInto`) accepts a line
+// only when the two-pass path (`scanBytes`, then `ColumnarMapping.mapBytesInto`) accepts it, ends it
 // at the same byte and writes the same values, and takes every line that path takes when the file
 // has one shape; on hostile lines: escapes, non-ASCII and surrogate pairs, control bytes, exponents,
 // -0, numbers at the edges of the fast reader and of the field bounds, leading zeros, keys twice,
@@ -7,8 +7,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DatasetDeclarationInput } from '../../../src/domain/dataset';
+import { ColumnarMapping } from '../../../src/domain/dataset/columnar';
 import { ColumnBatch, ColumnKind, type ColumnLayout } from '../../../src/domain/dataset/columns';
 import { FlatJsonShapes, FlatSpans } from '../../../src/domain/dataset/flat-json';
+import { scanBytes } from '../../../src/domain/dataset/flat-json-bytes';
 import type { CompiledDataset } from '../../../src/domain/dataset/mapping';
 import { declare } from '../../support/datasets';
 
@@ -190,13 +192,14 @@ function reader(fields: DatasetDeclarationInput['fields']) {
   const keys = dataset.flatKeys() as string[];
   const shapes = new FlatJsonShapes(keys);
   shapes.learn(BASE, JSON.stringify(BASE));
-  const layout = dataset.columnLayout() as ColumnLayout;
+  const columnar = new ColumnarMapping(dataset);
+  const layout = columnar.columnLayout() as ColumnLayout;
   const shape = shapes.firstByteShape();
   if (shape === null) throw new Error('no byte shape learned');
-  return { dataset, shapes, layout, keys, plan: dataset.linePlan(shape) };
+  return { columnar, shapes, layout, keys, plan: columnar.linePlan(shape) };
 }
 
-describe('CompiledDataset.readLineInto', () => {
+describe('ColumnarMapping.readLineInto', () => {
   it('accepts exactly the lines scanBytes and mapBytesInto accept, ending them alike, with the same values', () => {
     const readers = Object.values(DATASETS).map(reader);
     let accepted = 0;
@@ -209,7 +212,7 @@ describe('CompiledDataset.readLineInto', () => {
         fc.nat({ max: 7 }),
         fc.nat({ max: 5 }),
         (hostile, next, which, offset, start) => {
-          const { dataset, shapes, layout, keys, plan } = readers[which] as ReturnType<typeof reader>;
+          const { columnar, shapes, layout, keys, plan } = readers[which] as ReturnType<typeof reader>;
           if (plan === null) throw new Error('every dataset here has a plan');
           // The line at `start` of a view that starts at `offset` in its buffer (words are read unaligned).
           const line = new TextEncoder().encode(hostile + next);
@@ -217,11 +220,11 @@ describe('CompiledDataset.readLineInto', () => {
           buffer.set(line, offset + start);
           const bytes = buffer.subarray(offset);
           const one = new ColumnBatch(layout, 1);
-          const end = dataset.readLineInto(plan, bytes, viewOf(bytes), start, NOW, one);
+          const end = columnar.readLineInto(plan, bytes, viewOf(bytes), start, NOW, one);
           const two = new ColumnBatch(layout, 1);
           const spans = new FlatSpans(keys.length);
-          const scanned = shapes.scanBytes(bytes, start, spans);
-          const mapped = scanned >= 0 && dataset.mapBytesInto(bytes, spans, NOW, two);
+          const scanned = scanBytes(shapes, bytes, start, spans);
+          const mapped = scanned >= 0 && columnar.mapBytesInto(bytes, spans, NOW, two);
           expect(end >= 0, `${hostile}: one pass ${end}, two passes ${scanned} ${mapped}`).toBe(mapped);
           if (end < 0) {
             refused += 1;
@@ -288,7 +291,7 @@ describe('CompiledDataset.readLineInto', () => {
           { minLength: 1, maxLength: 8 },
         ),
         (which, lines) => {
-          const { dataset, shapes, layout, keys, plan } = readers[which] as ReturnType<typeof reader>;
+          const { columnar, shapes, layout, keys, plan } = readers[which] as ReturnType<typeof reader>;
           // All lines through one pass into one batch, then through two into another: each batch
           // keeps its enum codes from line to line.
           const lineTexts = lines.map(
@@ -303,7 +306,7 @@ describe('CompiledDataset.readLineInto', () => {
           const ends = lineTexts.map((text) => {
             const bytes = new TextEncoder().encode(text);
             one.reserve();
-            const end = dataset.readLineInto(plan as NonNullable<typeof plan>, bytes, viewOf(bytes), 0, NOW, one);
+            const end = columnar.readLineInto(plan as NonNullable<typeof plan>, bytes, viewOf(bytes), 0, NOW, one);
             if (end >= 0) one.commit();
             return end;
           });
@@ -312,8 +315,8 @@ describe('CompiledDataset.readLineInto', () => {
             const bytes = new TextEncoder().encode(text);
             two.reserve();
             const spans = new FlatSpans(keys.length);
-            const scanned = shapes.scanBytes(bytes, 0, spans);
-            const mapped = scanned >= 0 && dataset.mapBytesInto(bytes, spans, NOW, two);
+            const scanned = scanBytes(shapes, bytes, 0, spans);
+            const mapped = scanned >= 0 && columnar.mapBytesInto(bytes, spans, NOW, two);
             if (mapped) two.commit();
             expect(ends[i] as number, text).toBe(mapped ? scanned : -1);
           });
@@ -335,11 +338,11 @@ describe('CompiledDataset.readLineInto', () => {
   });
 
   it('reads a line into the row of a batch that holds rows already, and leaves them as they were', () => {
-    const { dataset, plan, layout } = reader(DATASETS.extraField);
+    const { columnar, plan, layout } = reader(DATASETS.extraField);
     const batch = new ColumnBatch(layout, 1);
     const read = (qty: number, variant: string) => {
       const bytes = new TextEncoder().encode(`${JSON.stringify({ ...BASE, qty, variant })}\n`);
-      return dataset.readLineInto(plan as NonNullable<typeof plan>, bytes, viewOf(bytes), 0, NOW, batch);
+      return columnar.readLineInto(plan as NonNullable<typeof plan>, bytes, viewOf(bytes), 0, NOW, batch);
     };
     for (const [qty, variant] of [
       [1, 'agent'],

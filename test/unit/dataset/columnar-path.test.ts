@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LoadedDataset } from '../../../src/adapters/local/dataset-files';
 import { fileRecordSource } from '../../../src/adapters/local/dataset-record-source';
+import { columnarReading } from '../../../src/domain/dataset/columnar';
 import { readDataset } from '../../../src/domain/dataset/reader';
 import type { KpiDefinitionInput } from '../../../src/domain/definition/schema';
 import { compileKpi } from '../../../src/domain/engine/kpi';
@@ -167,7 +168,7 @@ async function readBoth(text: string, chunk: number, batchRows: number) {
       dataset,
       chunked(bytes, chunk),
       { source: 'test://s', file: 'f' },
-      { now: NOW, batchRows, columns },
+      { now: NOW, batchRows, ...(columns ? { columns: columnarReading } : {}) },
     );
     const batches: { records: TypedRecord[]; quarantined: QuarantinedRow[]; columnar: boolean }[] = [];
     for await (const batch of read)

@@ -8,6 +8,7 @@ import {
   readDatasetFiles,
   resolveDatasetFiles,
 } from '../../../src/adapters/local/dataset-files';
+import { columnarReading } from '../../../src/domain/dataset/columnar';
 import { gzip } from '../../support/datasets';
 
 let dir: string;
@@ -112,7 +113,7 @@ describe('local dataset files', () => {
           const kept: Uint8Array[] = [];
           const read = readDatasetFiles(deals, [path.join(dir, 'data', name)], {
             chunkBytes,
-            columns,
+            ...(columns ? { columns: columnarReading } : {}),
             ...(columns ? {} : { onDecompressed: (chunk: Uint8Array) => kept.push(chunk) }),
           });
           const got: unknown[] = [];

@@ -1,6 +1,6 @@
 // Property: the NDJSON reader's byte path (lines of ASCII checked by a learned compact shape and
 // written from the UTF-8 bytes into columns: in one pass by the plan of the last line's shape,
-// byte-line.ts, or in two, flat-json.ts `scanBytes` then mapping.ts `mapBytesInto`)
+// byte-line.ts, or in two, flat-json-bytes.ts `scanBytes` then columnar.ts `mapBytesInto`)
 // accepts only lines the text path accepts, with the same values, and a read through it gives the
 // records, quarantined rows (line, field, reason), counts and warnings of the row path, on hostile
 // input: escapes, non-ASCII and surrogate pairs, control characters, CR, CRLF and lone CR, a BOM,
@@ -9,8 +9,10 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DatasetDeclarationInput } from '../../../src/domain/dataset';
+import { ColumnarMapping, columnarReading } from '../../../src/domain/dataset/columnar';
 import { FlatJsonShapes, FlatSpans, SpanKind } from '../../../src/domain/dataset/flat-json';
-import { CompiledDataset } from '../../../src/domain/dataset/mapping';
+import { scanBytes } from '../../../src/domain/dataset/flat-json-bytes';
+import type { CompiledDataset } from '../../../src/domain/dataset/mapping';
 import { readDataset } from '../../../src/domain/dataset/reader';
 import type { QuarantinedRow, TypedRecord } from '../../../src/domain/records';
 import { chunked, declare } from '../../support/datasets';
@@ -138,7 +140,7 @@ function spanValue(kind: number, number: number, text: string): unknown {
   }
 }
 
-describe('FlatJsonShapes.scanBytes', () => {
+describe('scanBytes (flat-json-bytes.ts)', () => {
   it('accepts only lines JSON.parse and scan accept, with their values, and most plain lines', () => {
     const decoder = new TextDecoder();
     let accepted = 0;
@@ -148,7 +150,7 @@ describe('FlatJsonShapes.scanBytes', () => {
         shapes.learn(BASE, JSON.stringify(BASE));
         const bytes = new TextEncoder().encode(hostile + next);
         const byteSpans = new FlatSpans(KEYS.length);
-        const end = shapes.scanBytes(bytes, 0, byteSpans);
+        const end = scanBytes(shapes, bytes, 0, byteSpans);
         // A line is checked when its text ends on a line break, or at the end of the input.
         if (end < 0 || !(end === bytes.length || bytes[end] === 10 || bytes[end] === 13)) return;
         accepted += 1;
@@ -178,11 +180,11 @@ describe('FlatJsonShapes.scanBytes', () => {
     const spaced = new FlatJsonShapes(['a', 'b']);
     spaced.learn({ a: 1, b: 2 }, '{"a": 1, "b": 2}');
     const line = new TextEncoder().encode('{"a":1,"b":2}');
-    expect(spaced.scanBytes(line, 0, new FlatSpans(2))).toBe(-1);
+    expect(scanBytes(spaced, line, 0, new FlatSpans(2))).toBe(-1);
     const accented = new FlatJsonShapes(['é', 'b']);
     accented.learn({ é: 1, b: 2 }, '{"é":1,"b":2}');
     const other = new TextEncoder().encode('{"é":1,"b":2}');
-    expect(accented.scanBytes(other, 0, new FlatSpans(2))).toBe(-1);
+    expect(scanBytes(accented, other, 0, new FlatSpans(2))).toBe(-1);
     const text = new FlatSpans(2);
     expect(accented.scan('{"é":1,"b":2}', 0, 13, text)).toBe(true);
     expect(text.numbers[1]).toBe(2);
@@ -253,7 +255,7 @@ async function read(dataset: CompiledDataset, bytes: Uint8Array, chunk: number, 
     dataset,
     chunked(bytes, chunk),
     { source: 'test://s', file: 'f' },
-    { now: NOW, columns, batchRows },
+    { now: NOW, batchRows, ...(columns ? { columns: columnarReading } : {}) },
   );
   const records: TypedRecord[] = [];
   const quarantined: QuarantinedRow[] = [];
@@ -271,8 +273,8 @@ describe('NDJSON read from bytes', () => {
     const datasets = [1 << 16, 1024].map((maxRowBytes) =>
       declare({ format: { type: 'ndjson', maxRowBytes }, fields: FIELDS }),
     );
-    const mapped = vi.spyOn(CompiledDataset.prototype, 'mapBytesInto');
-    const read1 = vi.spyOn(CompiledDataset.prototype, 'readLineInto');
+    const mapped = vi.spyOn(ColumnarMapping.prototype, 'mapBytesInto');
+    const read1 = vi.spyOn(ColumnarMapping.prototype, 'readLineInto');
     let onePass = 0;
     let twoPasses = 0;
     await fc.assert(

@@ -2,7 +2,7 @@
 // gathered into batches closed by rows and by size, so a batch ends where the rows say, never where
 // the input happened to be chunked. Keeps the counts, the event-time range and the warnings.
 import type { QuarantinedRow, ReadCounts, TypedRecord } from '../../records';
-import { ColumnBatch, type ColumnLayout, withColumns } from '../columns';
+import type { ColumnBatch } from '../columns';
 import type { FileReasonCode, ReadWarningCode, RowReasonCode } from '../reasons';
 
 /** Where the bytes come from, copied into every quarantined row. */
@@ -102,11 +102,11 @@ export class RowSink {
 
   /**
    * Where the next record goes as columns (at row `length`), or null while the batch in progress
-   * holds records as objects.
+   * holds records as objects. A batch is begun with `begin(capacity)`.
    */
-  openColumns(layout: ColumnLayout): ColumnBatch | null {
+  openColumns(begin: (capacity: number) => ColumnBatch): ColumnBatch | null {
     if (this.records.length > 0) return null;
-    if (this.columnBatch === null) this.columnBatch = new ColumnBatch(layout, Math.min(this.limits.batchRows, 1024));
+    if (this.columnBatch === null) this.columnBatch = begin(Math.min(this.limits.batchRows, 1024));
     this.columnBatch.reserve();
     return this.columnBatch;
   }
@@ -167,7 +167,7 @@ export class RowSink {
     if (this.records.length === 0 && this.quarantined.length === 0 && columns === null) return;
     this.closed.push(
       columns
-        ? withColumns({ quarantined: this.quarantined }, columns)
+        ? columns.recordBatch({ quarantined: this.quarantined })
         : { records: this.records, quarantined: this.quarantined },
     );
     this.columnBatch = null;
