@@ -4,8 +4,10 @@
 // Items (pk / sk):
 // - `INGEST#<dataset>` / `BATCH#<batchId>`: a batch claim, then its completion. Index gsi1
 //   (`INGEST#<dataset>` / `<completedAt ISO>#<batchId>`) lists completed batches in time order.
-// - `RECOMPUTE#<dataset>` / `<YYYY-MM-DDTHH>#<batchId>`: an hour that got late records. Index gsi1
-//   (`RECOMPUTE` / `<markedAt ISO>#<dataset>#<hour>`) lists marks of every dataset.
+// - `RECOMPUTE#<dataset>` / `<YYYY-MM-DD>#<batchId>#<digest of the hours>`: the hours of a day that
+//   got late records from a batch (dynamodb-recompute-marks.ts; items of the earlier form,
+//   `<YYYY-MM-DDTHH>#<batchId>`, one hour each, are still read). Index gsi1
+//   (`RECOMPUTE` / `<markedAt ISO>#<dataset>#<day>`) lists marks of every dataset.
 // - `WATERMARK#<dataset>` / `http`: where the pull connector stands.
 //
 // A write whose answer was lost (a socket timeout after DynamoDB applied it) is sent again by the
