@@ -186,6 +186,12 @@ describe('the raw commit log', () => {
     const entries = await log.entries('orders', '2026-11-20', '2026-11-20');
     expect(entries.filter((entry) => entry.batchId === 'racing-commit')).toHaveLength(1);
     expect(results.filter(Boolean)).toHaveLength(1);
+    // What a commit reads: each entry's version and batch, by version, and nothing of other days.
+    await commitRecordDay(log, { ...proposal('next-day'), date: '2026-11-21' });
+    expect(await log.versions('orders', '2026-11-20')).toEqual(
+      entries.map(({ version, batchId }) => ({ version, batchId })),
+    );
+    expect(await log.versions('orders', '2026-11-21')).toEqual([{ version: 1, batchId: 'next-day' }]);
   });
 
   it("takes a file's head it wrote itself, whose answer was lost, as written, and another writer's as moved", async () => {

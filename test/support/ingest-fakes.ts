@@ -245,6 +245,10 @@ export class InMemoryRawCommitLog implements RawCommitLog {
       .sort((a, b) => (a.date === b.date ? a.version - b.version : a.date < b.date ? -1 : 1));
   }
 
+  async versions(dataset: string, date: string): Promise<{ version: number; batchId: string }[]> {
+    return (await this.entries(dataset, date, date)).map(({ version, batchId }) => ({ version, batchId }));
+  }
+
   async append(entry: CommitEntry): Promise<boolean> {
     await this.beforeAppend?.(entry);
     const id = `${entry.dataset}/${entry.date}/${entry.version}`;

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import { commitLogPartition } from '../../contracts/raw-layout';
 import { ConflictError } from '../../domain/errors';
 import {
@@ -25,6 +26,7 @@ import {
 import type { RawCommitLog } from '../../ports/raw-commit-log';
 import { queryAll } from './dynamodb-query';
 
+const versionItemSchema = z.object({ version: z.number().int().positive(), batchId: z.string().min(1) });
 const versionLabel = (version: number) => String(version).padStart(10, '0');
 const sourceKey = (dataset: string, source: string) => ({
   pk: `SOURCE#${dataset}`,
@@ -49,6 +51,18 @@ export class DynamoDbRawCommitLog implements RawCommitLog {
       },
     });
     return items.map((item) => commitEntrySchema.parse(item));
+  }
+
+  async versions(dataset: string, date: string): Promise<{ version: number; batchId: string }[]> {
+    const items = await queryAll(this.dynamodb, {
+      TableName: this.table,
+      ConsistentRead: true,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :day)',
+      ProjectionExpression: '#version, batchId',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':pk': commitLogPartition(dataset), ':day': `${date}#` },
+    });
+    return items.map((item) => versionItemSchema.parse(item));
   }
 
   async append(entry: CommitEntry): Promise<boolean> {
@@ -100,9 +114,14 @@ export class DynamoDbRawCommitLog implements RawCommitLog {
  * or this attempt's whose answer was lost). True when this call committed it. The same steps as
  * ingestion's commit (src/usecases/ingest/commit-days.ts) without the key check.
  */
-export async function commitRecordDay(log: RawCommitLog, proposal: CommitProposal, maxAttempts = 50): Promise<boolean> {
+export async function commitRecordDay(
+  log: Pick<RawCommitLog, 'versions' | 'append'>,
+  proposal: CommitProposal,
+  maxAttempts = 50,
+): Promise<boolean> {
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const entries = await log.entries(proposal.dataset, proposal.date, proposal.date);
+    // Versions and batches only: a day of the governance dataset holds an entry per audit event.
+    const entries = await log.versions(proposal.dataset, proposal.date);
     if (entries.some((entry) => entry.batchId === proposal.batchId)) return false;
     const version = entries.reduce((max, entry) => Math.max(max, entry.version), 0) + 1;
     if (await log.append({ ...proposal, version })) return true;
