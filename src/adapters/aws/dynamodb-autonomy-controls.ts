@@ -2,7 +2,6 @@
 //   SUBJECT#<agent#id | use_case#id> / CONTROL
 // with `mode` (what agents obey), `baseMode`, `holds`, `version` and who changed it last. Writes are
 // conditional on the version read, so concurrent holds and releases never overwrite each other.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import {
@@ -14,6 +13,7 @@ import {
   UNGOVERNED_CONTROL,
 } from '../../domain/guardrails/autonomy';
 import type { AutonomyControls } from '../../ports/autonomy-controls';
+import { isConditionFailure } from './dynamodb-query';
 
 export const controlKey = (subject: AutonomySubject) => ({ pk: `SUBJECT#${subjectKey(subject)}`, sk: 'CONTROL' });
 
@@ -60,11 +60,7 @@ export class DynamoDbAutonomyControls implements AutonomyControls {
       );
       return true;
     } catch (error) {
-      if (
-        !(error instanceof ConditionalCheckFailedException) &&
-        (error as Error).name !== 'ConditionalCheckFailedException'
-      )
-        throw error;
+      if (!isConditionFailure(error)) throw error;
       // A put whose answer was lost is sent again by the SDK and fails its own condition: it is
       // ours when the state stored is exactly the one it put.
       const { mode: _, ...mine } = controlItemSchema.parse({

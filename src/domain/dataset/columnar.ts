@@ -160,9 +160,7 @@ export class ColumnarMapping {
         (codes[i] as Int32Array)[row] = code;
       } else return false;
     }
-    const time = (numbers[columns.layout.eventTime] as Float64Array)[row] as number;
-    if (Number.isNaN(time) || time < this.dataset.notBefore) return false;
-    return now === undefined || time <= now + this.dataset.maxFutureMillis;
+    return this.timeFits((numbers[columns.layout.eventTime] as Float64Array)[row] as number, now);
   }
 
   /**
@@ -197,8 +195,16 @@ export class ColumnarMapping {
     const end = readLineBytes(plan, bytes, view, start, columns);
     if (end < 0) return -1;
     const time = (columns.numbers[columns.layout.eventTime] as Float64Array)[columns.length] as number;
-    if (Number.isNaN(time) || time < this.dataset.notBefore) return -1;
-    return now === undefined || time <= now + this.dataset.maxFutureMillis ? end : -1;
+    return this.timeFits(time, now) ? end : -1;
+  }
+
+  /**
+   * Whether a row's event time passes the dataset's checks, as `checkEventTime` decides, without
+   * setting a problem: the byte paths leave a failing row to the text path, which says what is wrong.
+   */
+  private timeFits(time: number, now: number | undefined): boolean {
+    if (Number.isNaN(time) || time < this.dataset.notBefore) return false;
+    return now === undefined || time <= now + this.dataset.maxFutureMillis;
   }
 
   /** Forgets the enum codes when `texts` is not the table they were looked up in. */
